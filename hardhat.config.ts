@@ -1,0 +1,112 @@
+/**
+ * Chimera's Hardhat configuration. Nothing here touches the network or reads a secret eagerly:
+ * RPC URLs and keys are resolved lazily through configuration variables, so `compile`, `test` and
+ * `keeper` on the in-process sandbox work with none of them set.
+ */
+import type { HardhatUserConfig, NetworkUserConfig } from "hardhat/types";
+import "@nomicfoundation/hardhat-toolbox";
+import "@nomicfoundation/hardhat-ignition-ethers";
+import "./tasks";
+import { envOrVar } from "./tasks/lib/config-vars";
+import { BASE_FORK_BLOCK } from "./test/fork/pinned-block";
+
+const AAVE = "node_modules/@aave/core-v3/artifacts/contracts";
+const GENUINE_PROTOCOL_ARTIFACTS = [
+  `${AAVE}/protocol/pool/Pool.sol/Pool.json`,
+  `${AAVE}/protocol/pool/PoolConfigurator.sol/PoolConfigurator.json`,
+  `${AAVE}/protocol/pool/DefaultReserveInterestRateStrategy.sol/DefaultReserveInterestRateStrategy.json`,
+  `${AAVE}/protocol/configuration/PoolAddressesProvider.sol/PoolAddressesProvider.json`,
+  `${AAVE}/protocol/configuration/ACLManager.sol/ACLManager.json`,
+  `${AAVE}/misc/AaveOracle.sol/AaveOracle.json`,
+  `${AAVE}/misc/AaveProtocolDataProvider.sol/AaveProtocolDataProvider.json`,
+  `${AAVE}/protocol/tokenization/AToken.sol/AToken.json`,
+  `${AAVE}/protocol/tokenization/VariableDebtToken.sol/VariableDebtToken.json`,
+  `${AAVE}/protocol/tokenization/StableDebtToken.sol/StableDebtToken.json`,
+  ...["Supply", "Borrow", "Liquidation", "EMode", "Bridge", "FlashLoan", "Pool", "Configurator"].map(
+    (name) => `${AAVE}/protocol/libraries/logic/${name}Logic.sol/${name}Logic.json`,
+  ),
+  `${AAVE}/mocks/tokens/MintableERC20.sol/MintableERC20.json`,
+  `${AAVE}/dependencies/weth/WETH9.sol/WETH9.json`,
+  "node_modules/@uniswap/v3-core/artifacts/contracts/UniswapV3Factory.sol/UniswapV3Factory.json",
+  "node_modules/@uniswap/v3-core/artifacts/contracts/UniswapV3Pool.sol/UniswapV3Pool.json",
+  "node_modules/@uniswap/v3-periphery/artifacts/contracts/NonfungiblePositionManager.sol/NonfungiblePositionManager.json",
+  "node_modules/@uniswap/v3-periphery/artifacts/contracts/lens/QuoterV2.sol/QuoterV2.json",
+  "node_modules/@uniswap/swap-router-contracts/artifacts/contracts/SwapRouter02.sol/SwapRouter02.json",
+  "node_modules/@balancer-labs/v2-deployments/dist/tasks/20210418-authorizer/artifact/Authorizer.json",
+  "node_modules/@balancer-labs/v2-deployments/dist/tasks/20210418-vault/artifact/Vault.json",
+  "node_modules/@safe-global/safe-smart-account/build/artifacts/contracts/Safe.sol/Safe.json",
+  "node_modules/@safe-global/safe-smart-account/build/artifacts/contracts/proxies/SafeProxyFactory.sol/SafeProxyFactory.json",
+];
+
+/** Forking is opt-in through `npm run test:fork` (it sets CHIMERA_FORK=1), never implied by BASE_RPC_URL alone. */
+const forkRequested = process.env.CHIMERA_FORK === "1";
+const baseRpcUrl = envOrVar("BASE_RPC_URL");
+
+/**
+ * A remote network whose URL and deployer key are configuration variables. An unset URL yields a
+ * placeholder that fails only when something actually connects, naming the variable to set.
+ */
+function remoteNetwork(chainId: number, urlVariable: string): NetworkUserConfig {
+  const url = envOrVar(urlVariable) ?? `http://unset.invalid/set-${urlVariable}-with-npx-hardhat-vars-set`;
+  const deployerKey = envOrVar("DEPLOYER_PRIVATE_KEY");
+  return { chainId, url, accounts: deployerKey ? [deployerKey] : [] };
+}
+
+const config: HardhatUserConfig = {
+  solidity: {
+    compilers: [
+      {
+        version: "0.8.28",
+        settings: { optimizer: { enabled: true, runs: 10_000 }, evmVersion: "cancun" },
+      },
+      {
+        // Morpho Blue's sources pin 0.8.19; they are compiled only for the sandbox.
+        version: "0.8.19",
+        settings: { optimizer: { enabled: true, runs: 999_999 }, evmVersion: "paris" },
+      },
+    ],
+  },
+  networks: {
+    hardhat: {
+      chainId: 8453,
+      // The sandbox deploys full Aave/Uniswap/Balancer/Morpho stacks; keep blocks roomy like Base.
+      blockGasLimit: 60_000_000,
+      initialBaseFeePerGas: 5_000_000, // 0.005 gwei, Base's order of minimum base fee
+      ...(forkRequested && baseRpcUrl
+        ? { forking: { url: baseRpcUrl, blockNumber: BASE_FORK_BLOCK } }
+        : {}),
+    },
+    localhost: { url: "http://127.0.0.1:8545", chainId: 8453 },
+    base: remoteNetwork(8453, "BASE_RPC_URL"),
+    baseSepolia: remoteNetwork(84532, "BASE_SEPOLIA_RPC_URL"),
+    mainnet: remoteNetwork(1, "MAINNET_RPC_URL"),
+  },
+  etherscan: {
+    // Etherscan's v2 API takes one key for every chain it serves, BaseScan included.
+    apiKey: envOrVar("ETHERSCAN_API_KEY") ?? "",
+  },
+  sourcify: { enabled: false },
+  typechain: {
+    outDir: "typechain-types",
+    target: "ethers-v6",
+    // Typed bindings for the genuine protocol artifacts shipped on npm, so the sandbox, keeper and
+    // tests share one ABI source instead of hand-copied fragments.
+    externalArtifacts: GENUINE_PROTOCOL_ARTIFACTS,
+  },
+  gasReporter: {
+    enabled: process.env.REPORT_GAS === "true",
+    outputFile: process.env.REPORT_GAS_FILE ?? "reports/gas-report.txt",
+    noColors: true,
+    offline: true,
+    excludeContracts: ["contracts/test/"],
+    reportPureAndViewMethods: false,
+  },
+  mocha: {
+    timeout: 300_000,
+  },
+  paths: {
+    tests: "./test",
+  },
+};
+
+export default config;

@@ -1,0 +1,5 @@
+/**
+ * Every task Chimera registers. hardhat.config.ts imports this file only; each domain file
+ * registers its own tasks and does no work at import time.
+ */
+import "./offline-solc";
