@@ -74,7 +74,30 @@ export interface LiquidationCandidate {
   readonly sizingRule: string;
   readonly healthFactor: bigint;
   readonly detectedAtBlock: number;
+  /**
+   * The exact arguments of the protocol call when they are more than `debtToCover` (Morpho takes
+   * either seized assets or repaid shares; Compound-v2 needs both markets). Absent for Aave V3.
+   */
+  readonly callArgs?: LiquidationCallArgs;
 }
+
+/** Protocol call arguments the sizing rules computed, for the protocols that need more than an amount. */
+export type LiquidationCallArgs =
+  | {
+      readonly protocol: "morphoBlue";
+      /** Exactly one of the two is non-zero, as Morpho's `liquidate` requires. */
+      readonly seizedAssets: bigint;
+      readonly repaidShares: bigint;
+    }
+  | {
+      readonly protocol: "compoundV2";
+      /** The market (cToken/mToken) whose borrow is repaid and the one whose tokens are seized. */
+      readonly borrowedMarket: Address;
+      readonly collateralMarket: Address;
+      readonly repayAmount: bigint;
+      /** Market tokens the liquidator receives after the protocol's seize share. */
+      readonly liquidatorSeizeTokens: bigint;
+    };
 
 /** A quote for selling `amountIn` of collateral for the debt token on one venue. */
 export interface SwapQuote {
@@ -86,6 +109,11 @@ export interface SwapQuote {
   /** Venue-specific route: Uniswap V3 packed path bytes, or Aerodrome routes ABI-encoded. */
   readonly route: string;
   readonly gasEstimate: bigint;
+  /**
+   * Pools the route trades through, when the quoter knows them. The strategy never routes through
+   * the Uniswap V3 pool it flash-borrows from: that pool is locked for the whole flash callback.
+   */
+  readonly pools?: readonly Address[];
 }
 
 /** One flash-liquidity option for a token, as the strategy sees it. */
@@ -119,6 +147,11 @@ export interface LiquidationPlan {
   readonly gasCostUsd: number;
   /** expectedProfitUsd - gasCostUsd - priority fee bid; what ranking sorts by. */
   readonly netProfitUsd: number;
+  /** The priority-fee bid per gas (a share of expected profit, capped) and the fee cap to sign with. */
+  readonly priorityFeePerGas?: bigint;
+  readonly maxFeePerGas?: bigint;
+  /** What the priority-fee bid costs in USD if the transaction uses `gasUnits`. */
+  readonly bidUsd?: number;
 }
 
 /** Why a candidate did not become a plan, or a plan was not sent. Journaled verbatim. */
