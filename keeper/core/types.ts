@@ -156,6 +156,7 @@ export interface LiquidationPlan {
 
 /** Why a candidate did not become a plan, or a plan was not sent. Journaled verbatim. */
 export type SkipReason =
+  | "not-liquidatable"
   | "dust"
   | "unprofitable"
   | "no-route"
