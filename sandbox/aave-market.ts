@@ -1,0 +1,202 @@
+/**
+ * Stands up Aave V3 (v3.0.2, genuine @aave/core-v3 bytecode) the way TOOLCHAIN.md's verified recipe does: logic
+ * libraries, provider + ACL, Pool and PoolConfigurator behind the provider's proxies, Chainlink-fed AaveOracle, then
+ * the reserves with Base-like risk parameters and flash loans on at 5 bps.
+ */
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { ContractTransactionResponse } from "ethers";
+import {
+  ACLManager__factory,
+  AToken__factory,
+  AaveOracle__factory,
+  AaveProtocolDataProvider__factory,
+  BorrowLogic__factory,
+  BridgeLogic__factory,
+  ConfiguratorLogic__factory,
+  DefaultReserveInterestRateStrategy__factory,
+  EModeLogic__factory,
+  FlashLoanLogic__factory,
+  LiquidationLogic__factory,
+  PoolAddressesProvider__factory,
+  PoolConfigurator__factory,
+  PoolLogic__factory,
+  Pool__factory,
+  StableDebtToken__factory,
+  SupplyLogic__factory,
+  VariableDebtToken__factory,
+  type AaveOracle,
+  type AaveProtocolDataProvider,
+  type Pool,
+  type PoolAddressesProvider,
+  type PoolConfigurator,
+} from "../typechain-types";
+import type { Address } from "../keeper/config/address-book";
+import { AAVE_FLASH_PREMIUM_BPS, percentToBps, type SandboxReserveSpec } from "./market-spec";
+
+export interface AaveMarket {
+  readonly addressesProvider: PoolAddressesProvider;
+  readonly pool: Pool;
+  readonly oracle: AaveOracle;
+  readonly dataProvider: AaveProtocolDataProvider;
+  readonly configurator: PoolConfigurator;
+  /** Block of the Pool proxy's creation: where event scans start. */
+  readonly deployBlock: number;
+}
+
+/** A reserve to list: its spec, its token and the Chainlink source Aave's oracle reads. */
+export interface AaveReserveListing {
+  readonly spec: SandboxReserveSpec;
+  readonly asset: Address;
+  readonly priceSource: Address;
+}
+
+const LOGIC = "contracts/protocol/libraries/logic";
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
+const RAY_PER_PERCENT = 10n ** 25n;
+
+async function mined(tx: Promise<ContractTransactionResponse>): Promise<void> {
+  await (await tx).wait();
+}
+
+async function deployedAddress(contract: Promise<{ waitForDeployment(): Promise<unknown>; getAddress(): Promise<string> }>): Promise<Address> {
+  const deployed = await contract;
+  await deployed.waitForDeployment();
+  return (await deployed.getAddress()) as Address;
+}
+
+function rayFromPercent(percent: number): bigint {
+  // Percent with up to 2 decimals (2.7%) -> ray, exactly.
+  return (BigInt(Math.round(percent * 100)) * RAY_PER_PERCENT) / 100n;
+}
+
+/** Deploys the whole Aave V3 market and lists `reserves` with the admin rights held by `deployer`. */
+export async function deployAaveMarket(
+  deployer: HardhatEthersSigner,
+  reserves: readonly AaveReserveListing[],
+): Promise<AaveMarket> {
+  // 1. Logic libraries; FlashLoanLogic calls into BorrowLogic, so it is linked to it.
+  const borrowLogic = await deployedAddress(new BorrowLogic__factory(deployer).deploy());
+  const libraries = {
+    [`${LOGIC}/LiquidationLogic.sol:LiquidationLogic`]: await deployedAddress(new LiquidationLogic__factory(deployer).deploy()),
+    [`${LOGIC}/SupplyLogic.sol:SupplyLogic`]: await deployedAddress(new SupplyLogic__factory(deployer).deploy()),
+    [`${LOGIC}/EModeLogic.sol:EModeLogic`]: await deployedAddress(new EModeLogic__factory(deployer).deploy()),
+    [`${LOGIC}/BorrowLogic.sol:BorrowLogic`]: borrowLogic,
+    [`${LOGIC}/FlashLoanLogic.sol:FlashLoanLogic`]: await deployedAddress(
+      new FlashLoanLogic__factory({ [`${LOGIC}/BorrowLogic.sol:BorrowLogic`]: borrowLogic }, deployer).deploy(),
+    ),
+    [`${LOGIC}/PoolLogic.sol:PoolLogic`]: await deployedAddress(new PoolLogic__factory(deployer).deploy()),
+    [`${LOGIC}/BridgeLogic.sol:BridgeLogic`]: await deployedAddress(new BridgeLogic__factory(deployer).deploy()),
+  } as const;
+  const configuratorLogic = await deployedAddress(new ConfiguratorLogic__factory(deployer).deploy());
+
+  // 2. Provider and access control: the deployer is ACL admin and pool admin.
+  const addressesProvider = await new PoolAddressesProvider__factory(deployer).deploy("Chimera Sandbox", deployer.address);
+  await addressesProvider.waitForDeployment();
+  const providerAddress = addressesProvider.target as string;
+  await mined(addressesProvider.setACLAdmin(deployer.address));
+  const aclManager = await deployedAddress(new ACLManager__factory(deployer).deploy(providerAddress));
+  await mined(addressesProvider.setACLManager(aclManager));
+  await mined(ACLManager__factory.connect(aclManager, deployer).addPoolAdmin(deployer.address));
+
+  // 3. Pool and configurator implementations; the provider deploys the proxies and initialises them.
+  const poolImplementation = await new Pool__factory(libraries, deployer).deploy(providerAddress);
+  await poolImplementation.waitForDeployment();
+  await mined(poolImplementation.initialize(providerAddress));
+  await mined(addressesProvider.setPoolImpl(await poolImplementation.getAddress()));
+  const pool = Pool__factory.connect(await addressesProvider.getPool(), deployer);
+  const deployBlock = await deployer.provider.getBlockNumber();
+
+  const configuratorImplementation = await new PoolConfigurator__factory(
+    { "contracts/protocol/libraries/logic/ConfiguratorLogic.sol:ConfiguratorLogic": configuratorLogic },
+    deployer,
+  ).deploy();
+  await configuratorImplementation.waitForDeployment();
+  await mined(configuratorImplementation.initialize(providerAddress));
+  await mined(addressesProvider.setPoolConfiguratorImpl(await configuratorImplementation.getAddress()));
+  const configurator = PoolConfigurator__factory.connect(await addressesProvider.getPoolConfigurator(), deployer);
+
+  const dataProviderAddress = await deployedAddress(new AaveProtocolDataProvider__factory(deployer).deploy(providerAddress));
+  await mined(addressesProvider.setPoolDataProvider(dataProviderAddress));
+
+  // 4. Oracle: USD base currency (address 0, unit 1e8), one Chainlink source per asset, no fallback.
+  const oracleAddress = await deployedAddress(
+    new AaveOracle__factory(deployer).deploy(
+      providerAddress,
+      reserves.map((r) => r.asset),
+      reserves.map((r) => r.priceSource),
+      ZERO_ADDRESS,
+      ZERO_ADDRESS,
+      100_000_000n,
+    ),
+  );
+  await mined(addressesProvider.setPriceOracle(oracleAddress));
+
+  // 5. Reserves: shared token implementations, one rate strategy per reserve, listed in one transaction.
+  const poolAddress = await pool.getAddress();
+  const aTokenImpl = await deployedAddress(new AToken__factory(deployer).deploy(poolAddress));
+  const stableDebtImpl = await deployedAddress(new StableDebtToken__factory(deployer).deploy(poolAddress));
+  const variableDebtImpl = await deployedAddress(new VariableDebtToken__factory(deployer).deploy(poolAddress));
+  const inputs = [];
+  for (const { spec, asset } of reserves) {
+    const strategy = await deployedAddress(
+      new DefaultReserveInterestRateStrategy__factory(deployer).deploy(
+        providerAddress,
+        rayFromPercent(spec.rates.optimalUsagePercent),
+        rayFromPercent(spec.rates.baseVariablePercent),
+        rayFromPercent(spec.rates.slope1Percent),
+        rayFromPercent(spec.rates.slope2Percent),
+        // Stable borrowing stays disabled; its curve only has to be valid.
+        0n,
+        0n,
+        0n,
+        0n,
+        rayFromPercent(20),
+      ),
+    );
+    inputs.push({
+      aTokenImpl,
+      stableDebtTokenImpl: stableDebtImpl,
+      variableDebtTokenImpl: variableDebtImpl,
+      underlyingAssetDecimals: spec.decimals,
+      interestRateStrategyAddress: strategy,
+      underlyingAsset: asset,
+      treasury: deployer.address,
+      incentivesController: ZERO_ADDRESS,
+      aTokenName: `Aave Sandbox ${spec.symbol}`,
+      aTokenSymbol: `aSbx${spec.symbol}`,
+      variableDebtTokenName: `Aave Sandbox Variable Debt ${spec.symbol}`,
+      variableDebtTokenSymbol: `variableDebtSbx${spec.symbol}`,
+      stableDebtTokenName: `Aave Sandbox Stable Debt ${spec.symbol}`,
+      stableDebtTokenSymbol: `stableDebtSbx${spec.symbol}`,
+      params: "0x",
+    });
+  }
+  await mined(configurator.initReserves(inputs));
+
+  // 6. Risk parameters and flash loans (off until enabled; premium 0 until set).
+  for (const { spec, asset } of reserves) {
+    await mined(
+      configurator.configureReserveAsCollateral(
+        asset,
+        percentToBps(spec.ltvPercent),
+        percentToBps(spec.liquidationThresholdPercent),
+        10_000n + percentToBps(spec.liquidationBonusPercent),
+      ),
+    );
+    await mined(configurator.setReserveBorrowing(asset, spec.borrowingEnabled));
+    await mined(configurator.setReserveFlashLoaning(asset, true));
+    await mined(configurator.setReserveFactor(asset, percentToBps(spec.reserveFactorPercent)));
+    await mined(configurator.setLiquidationProtocolFee(asset, percentToBps(spec.liquidationProtocolFeePercent)));
+  }
+  await mined(configurator.updateFlashloanPremiumTotal(AAVE_FLASH_PREMIUM_BPS));
+
+  return {
+    addressesProvider,
+    pool,
+    oracle: AaveOracle__factory.connect(oracleAddress, deployer),
+    dataProvider: AaveProtocolDataProvider__factory.connect(dataProviderAddress, deployer),
+    configurator,
+    deployBlock,
+  };
+}
+

@@ -1,0 +1,13 @@
+/**
+ * The sandbox: a local Base-like market (Aave V3, Uniswap V3, Balancer V2, Morpho Blue, Multicall3, canonical WETH,
+ * Chainlink-style feeds) built from genuine protocol bytecode, plus helpers that populate and move it.
+ * See sandbox/README.md for what is deployed and how to use it.
+ */
+export { buildSandbox, SANDBOX_CHAIN_ID } from "./build-sandbox";
+export type { Sandbox, SandboxOptions, SandboxToken, SandboxTokens, SandboxAave, SandboxUniswap, SandboxMorpho } from "./sandbox-types";
+export { SANDBOX_RESERVES, SANDBOX_POOLS, SANDBOX_MORPHO_MARKETS, AAVE_FLASH_PREMIUM_BPS } from "./market-spec";
+export type { SandboxReserveSpec, SandboxPoolSpec, SandboxMorphoMarketSpec } from "./market-spec";
+export { MULTICALL3_ADDRESS, BASE_WETH_ADDRESS } from "./canonical-contracts";
+export { uniswapPoolKey, findUniswapPool } from "./uniswap-venue";
+export { morphoMarketId } from "./morpho-blue";
+export { seededRandom, type SeededRandom } from "./random";
