@@ -76,13 +76,23 @@ export interface LiquidationCandidate {
   readonly detectedAtBlock: number;
   /**
    * The exact arguments of the protocol call when they are more than `debtToCover` (Morpho takes
-   * either seized assets or repaid shares; Compound-v2 needs both markets). Absent for Aave V3.
+   * either seized assets or repaid shares; Compound-v2 needs both markets; Aave's argument can differ
+   * from the debt actually repaid).
    */
   readonly callArgs?: LiquidationCallArgs;
 }
 
 /** Protocol call arguments the sizing rules computed, for the protocols that need more than an amount. */
 export type LiquidationCallArgs =
+  | {
+      readonly protocol: "aaveV3";
+      /**
+       * The `debtToCover` argument to pass to liquidationCall. It exceeds `candidate.debtToCover` when
+       * the collateral balance caps the liquidation: the pool must recompute that cap itself, because
+       * passing the computed debt back leaves a wei of collateral and v3.3 reverts (MUST_NOT_LEAVE_DUST).
+       */
+      readonly debtToCoverArgument: bigint;
+    }
   | {
       readonly protocol: "morphoBlue";
       /** Exactly one of the two is non-zero, as Morpho's `liquidate` requires. */
