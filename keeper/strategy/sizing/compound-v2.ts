@@ -1,0 +1,118 @@
+/**
+ * Compound-v2-family (Moonwell) liquidation sizing. Rules read from moonwell-fi/moonwell-contracts-v2
+ * src/Comptroller.sol (`liquidateBorrowAllowed`, `liquidateCalculateSeizeTokens`) and MToken.sol
+ * (`seizeInternal`); Compound v2's CToken/Comptroller are the same (no code copied):
+ * - repayAmount <= closeFactorMantissa * borrowBalanceStored / 1e18 (truncated), else TOO_MUCH_REPAY;
+ * - seizeTokens = repayAmount * (incentive * priceBorrowed) / (priceCollateral * exchangeRate),
+ *   with 1e18 fixed point truncated at every step (Exp math);
+ * - seizeTokens above the borrower's market-token balance reverts ("seize too much"), so the repay is
+ *   reduced until the seizure fits;
+ * - protocolSeizeShareMantissa of the seized tokens go to reserves (Compound 2.8%, Moonwell 3%); the
+ *   liquidator receives the rest and redeems it at the exchange rate.
+ * Prices are the comptroller oracle's getUnderlyingPrice: USD * 1e(36 - underlying decimals).
+ */
+import type { Address, PositionKey } from "../../core/types";
+import { minBigint, ratioToNumber, WAD } from "./fixed-point";
+import type { SizingResult } from "./sizing-result";
+
+const PRICE_SCALE = 10n ** 36n;
+
+export interface CompoundV2SizingInput {
+  readonly key: PositionKey;
+  readonly healthFactor: bigint;
+  readonly detectedAtBlock: number;
+  readonly closeFactorMantissa: bigint;
+  readonly liquidationIncentiveMantissa: bigint;
+  readonly protocolSeizeShareMantissa: bigint;
+  readonly borrowed: {
+    readonly market: Address;
+    readonly underlying: Address;
+    readonly priceMantissa: bigint;
+    /** borrowBalanceStored after accrual: the keeper's call accrues interest first. */
+    readonly borrowBalance: bigint;
+  };
+  readonly collateral: {
+    readonly market: Address;
+    readonly underlying: Address;
+    readonly priceMantissa: bigint;
+    readonly exchangeRateMantissa: bigint;
+    /** The borrower's market-token (cToken/mToken) balance. */
+    readonly marketTokenBalance: bigint;
+  };
+  /** Underlying the keeper would like to repay; defaults to the most the close factor allows. */
+  readonly requestedRepayAmount?: bigint;
+}
+
+/** Exp-math ratio (incentive * priceBorrowed) / (priceCollateral * exchangeRate), 1e18-scaled. */
+function seizeRatio(input: CompoundV2SizingInput): bigint {
+  const numerator = (input.liquidationIncentiveMantissa * input.borrowed.priceMantissa) / WAD;
+  const denominator = (input.collateral.priceMantissa * input.collateral.exchangeRateMantissa) / WAD;
+  return (numerator * WAD) / denominator;
+}
+
+/** `liquidateCalculateSeizeTokens` for a given repay amount. */
+export function compoundSeizeTokens(input: CompoundV2SizingInput, repayAmount: bigint): bigint {
+  return (seizeRatio(input) * repayAmount) / WAD;
+}
+
+/** Sizes a Compound-v2-style `liquidateBorrow` for one borrowed/collateral market pair. */
+export function sizeCompoundV2Liquidation(input: CompoundV2SizingInput): SizingResult {
+  const { borrowed, collateral } = input;
+  if (input.healthFactor >= WAD) {
+    return { ok: false, reason: "not-liquidatable", detail: `health factor ${input.healthFactor} is not below 1e18 (no shortfall)` };
+  }
+  if (borrowed.priceMantissa <= 0n || collateral.priceMantissa <= 0n || collateral.exchangeRateMantissa <= 0n) {
+    return { ok: false, reason: "not-liquidatable", detail: "the comptroller oracle returned a zero price (PRICE_ERROR)" };
+  }
+  if (borrowed.borrowBalance <= 0n || collateral.marketTokenBalance <= 0n) {
+    return { ok: false, reason: "dust", detail: "the pair has no borrow or no collateral" };
+  }
+  const ratio = seizeRatio(input);
+  if (ratio === 0n) return { ok: false, reason: "dust", detail: "the seize ratio truncates to zero" };
+
+  const maxClose = (input.closeFactorMantissa * borrowed.borrowBalance) / WAD;
+  let repayAmount = minBigint(input.requestedRepayAmount ?? maxClose, maxClose);
+  let seizeTokens = compoundSeizeTokens(input, repayAmount);
+  const cappedByCollateral = seizeTokens > collateral.marketTokenBalance;
+  if (cappedByCollateral) {
+    // Largest repay whose truncated seizure still fits: floor((balance + 1) * 1e18 - 1) / ratio).
+    repayAmount = ((collateral.marketTokenBalance + 1n) * WAD - 1n) / ratio;
+    seizeTokens = compoundSeizeTokens(input, repayAmount);
+  }
+  const protocolSeizeTokens = (seizeTokens * input.protocolSeizeShareMantissa) / WAD;
+  const liquidatorSeizeTokens = seizeTokens - protocolSeizeTokens;
+  // The executor redeems its market tokens; redeem pays tokens * exchangeRate / 1e18, truncated.
+  const underlyingReceived = (liquidatorSeizeTokens * collateral.exchangeRateMantissa) / WAD;
+  if (repayAmount === 0n || underlyingReceived === 0n) {
+    return { ok: false, reason: "dust", detail: "the liquidation rounds to zero repay or zero collateral" };
+  }
+
+  return {
+    ok: true,
+    candidate: {
+      key: input.key,
+      collateralToken: collateral.underlying,
+      debtToken: borrowed.underlying,
+      debtToCover: repayAmount,
+      expectedCollateral: underlyingReceived,
+      debtToCoverUsd: ratioToNumber(repayAmount * borrowed.priceMantissa, PRICE_SCALE),
+      expectedCollateralUsd: ratioToNumber(underlyingReceived * collateral.priceMantissa, PRICE_SCALE),
+      sizingRule: cappedByCollateral
+        ? "compound-v2-close-factor+capped-by-collateral"
+        : `compound-v2-close-factor-${ratioToNumber(input.closeFactorMantissa * 100n, WAD)}%`,
+      healthFactor: input.healthFactor,
+      detectedAtBlock: input.detectedAtBlock,
+      callArgs: {
+        protocol: "compoundV2",
+        borrowedMarket: borrowed.market,
+        collateralMarket: collateral.market,
+        repayAmount,
+        liquidatorSeizeTokens,
+      },
+    },
+    protocolFeeCollateral: (protocolSeizeTokens * collateral.exchangeRateMantissa) / WAD,
+    cappedByCollateral,
+    // Compound v2 has no bad-debt write-off: whatever the collateral cannot cover stays on the books.
+    badDebt: 0n,
+  };
+}

@@ -1,0 +1,25 @@
+/** Plain-number building blocks shared by the strategy tests. */
+import type { Address, PositionKey } from "../../../../keeper/core/types";
+
+export const USDC: Address = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913";
+export const WETH: Address = "0x4200000000000000000000000000000000000006";
+export const CBBTC: Address = "0xcbB7C0000aB88B473b1f5aFd9ef808440eed33Bf";
+export const BALANCER_VAULT: Address = "0xBA12222222228d8Ba445958a75a0704d566BF2C8";
+export const MORPHO: Address = "0xBBBBBbbBBb9cC5e90e3b3Af64bdAF62C37EEFFCb";
+export const AAVE_POOL: Address = "0xA238Dd80C259a72e81d7e4664a9801593F98d1c5";
+export const UNI_POOL_WETH_USDC: Address = "0xd0b53D9277642d899DF5C87A3966A349A798F224";
+export const UNI_POOL_OTHER: Address = "0x6c561B446416E1A00E8E93E221854d6eA4171372";
+
+export const E6 = 10n ** 6n;
+export const E8 = 10n ** 8n;
+export const E18 = 10n ** 18n;
+
+/** Health factor from a decimal written as thousandths: hf(970) = 0.97e18. */
+export const hf = (thousandths: number): bigint => (BigInt(thousandths) * E18) / 1000n;
+
+export function positionKey(borrower: string, protocol: PositionKey["protocol"] = "aaveV3"): PositionKey {
+  return { protocol, market: "test-market", borrower: borrower as Address };
+}
+
+export const BORROWER_A: Address = "0x00000000000000000000000000000000000000a1";
+export const BORROWER_B: Address = "0x00000000000000000000000000000000000000b2";
