@@ -1,0 +1,32 @@
+/**
+ * Deploys ChimeraExecutor with its owner, treasury, operators and allowlist, all as constructor arguments.
+ *
+ * Why constructor arguments and not follow-up calls: the owner is meant to be a Safe. Owner-only calls
+ * (setOperator, setAllowedTarget...) sent after deployment would have to be signed by the Safe, not by the
+ * deployer key running Ignition. Setting everything in the constructor means the deployer never holds any
+ * role, the Safe owns a fully configured executor from its first block, and there is no window in which a
+ * deployer-owned executor exists. Later changes go through the owner (tasks/ writes Safe batches for them).
+ *
+ * The contract itself refuses a zero owner or treasury (`InvalidAddress("owner" | "treasury", 0x0)`), so
+ * the zero-address placeholders in ignition/parameters/base.json stop a deployment until they are replaced.
+ *
+ * Parameters (ignition/parameters/<network>.json, key "ChimeraExecutorModule"):
+ *   owner      address    required; the Safe (or, on test chains, an EOA)
+ *   treasury   address    required; receives every profit
+ *   operators  address[]  keeper hot keys (may execute and pause); default none
+ *   allowlist  address[]  flash lenders, markets and routers plans may call; default none
+ */
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+
+const ChimeraExecutorModule = buildModule("ChimeraExecutorModule", (m) => {
+  const owner = m.getParameter<string>("owner");
+  const treasury = m.getParameter<string>("treasury");
+  const operators = m.getParameter<string[]>("operators", []);
+  const allowlist = m.getParameter<string[]>("allowlist", []);
+
+  const executor = m.contract("ChimeraExecutor", [owner, treasury, operators, allowlist]);
+
+  return { executor };
+});
+
+export default ChimeraExecutorModule;
