@@ -1,5 +1,5 @@
 /** Plain-number building blocks shared by the strategy tests. */
-import type { Address, PositionKey } from "../../../../keeper/core/types";
+import type { Address, LiquidationCandidate, LiquidationPlan, PositionKey } from "../../../../keeper/core/types";
 
 export const USDC: Address = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913";
 export const WETH: Address = "0x4200000000000000000000000000000000000006";
@@ -23,3 +23,37 @@ export function positionKey(borrower: string, protocol: PositionKey["protocol"] 
 
 export const BORROWER_A: Address = "0x00000000000000000000000000000000000000a1";
 export const BORROWER_B: Address = "0x00000000000000000000000000000000000000b2";
+
+/** A candidate repaying 1,000 USDC for 0.525 WETH (5% bonus at $2,000), detected at block 100. */
+export function candidate(overrides: Partial<LiquidationCandidate> = {}): LiquidationCandidate {
+  return {
+    key: positionKey(BORROWER_A),
+    collateralToken: WETH,
+    debtToken: USDC,
+    debtToCover: 1_000n * E6,
+    expectedCollateral: 525_000_000_000_000_000n,
+    debtToCoverUsd: 1_000,
+    expectedCollateralUsd: 1_050,
+    sizingRule: "test",
+    healthFactor: hf(970),
+    detectedAtBlock: 100,
+    ...overrides,
+  };
+}
+
+/** A plan whose only interesting fields are its id and net profit (for ranking). */
+export function planWith(id: string, netProfitUsd: number, overrides: Partial<LiquidationPlan> = {}): LiquidationPlan {
+  return {
+    id,
+    candidate: candidate(),
+    flash: { kind: "balancer", address: BALANCER_VAULT, amount: 1_000n * E6, fee: 0n },
+    swap: null,
+    profitToken: USDC,
+    expectedProfit: 1n,
+    expectedProfitUsd: netProfitUsd,
+    gasUnits: 1n,
+    gasCostUsd: 0,
+    netProfitUsd,
+    ...overrides,
+  };
+}
