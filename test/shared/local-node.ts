@@ -41,7 +41,8 @@ export async function startLocalNode(runtime: HardhatRuntimeEnvironment = hre): 
  * transactions itself instead of asking the node to sign.
  */
 export function localNodeWallet(index: number, provider?: Provider, runtime: HardhatRuntimeEnvironment = hre): Wallet {
-  const accounts = runtime.network.config.accounts;
+  // The in-process network's own config (not `network.config`, whose type also covers remote networks).
+  const accounts = runtime.config.networks.hardhat.accounts;
   let wallet: Wallet;
   if (Array.isArray(accounts)) {
     const account = accounts[index];
