@@ -3,3 +3,4 @@
  * registers its own tasks and does no work at import time.
  */
 import "./offline-solc";
+import "./report";

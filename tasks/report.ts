@@ -1,0 +1,191 @@
+/**
+ * `npx hardhat report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--csv <file>] [--journal <path>] [--reconcile]`
+ *
+ * Reads the network's journal (read-only: safe while a keeper runs) and prints daily P&L, inclusion
+ * rate, gas, flash fees and simulation accuracy, per day and per market; `--csv` also writes every
+ * line. `--reconcile` checks each included execution's realised profit against the treasury payment
+ * the executor logged on chain (PlanExecuted) and names every difference by tx hash.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { task, types } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { defaultJournalPath } from "../keeper/journal/journal-path";
+import { Journal } from "../keeper/journal/journal";
+import { buildPnlReport, pnlReportToCsv, type PnlLine, type PnlReport } from "../keeper/journal/pnl-report";
+import { reconcileTreasury, type FetchTreasuryReceipts, type ReconciliationResult } from "../keeper/journal/treasury-reconciliation";
+import { redactSecrets } from "../keeper/telemetry/redact";
+
+export interface ReportArgs {
+  readonly from?: string;
+  readonly to?: string;
+  readonly csv?: string;
+  readonly journal?: string;
+  readonly reconcile?: boolean;
+  readonly executor?: string;
+}
+
+export interface ReportDeps {
+  readonly projectRoot: string;
+  readonly network: string;
+  /** Called only with --reconcile, so a plain report needs no RPC and no compiled artifacts. */
+  readonly treasuryReceipts: (executor: string | undefined) => Promise<FetchTreasuryReceipts>;
+  readonly print: (text: string) => void;
+}
+
+export interface ReportResult {
+  readonly journalPath: string;
+  readonly fromDay: string | null;
+  readonly toDay: string | null;
+  readonly report: PnlReport;
+  readonly reconciliation: ReconciliationResult | null;
+  readonly csvPath: string | null;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Parses a --from/--to value as the start of that UTC day, or explains what is expected. */
+export function parseReportDay(flag: "--from" | "--to", value: string): number {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value.trim());
+  const ms = match === null ? NaN : Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
+  if (match === null || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value.trim()) {
+    throw new Error(`${flag} "${value}" is not a valid date; expected YYYY-MM-DD (a UTC day), e.g. 2026-01-31`);
+  }
+  return ms;
+}
+
+export async function runReport(args: ReportArgs, deps: ReportDeps): Promise<ReportResult> {
+  const fromMs = args.from === undefined ? undefined : parseReportDay("--from", args.from);
+  const toStartMs = args.to === undefined ? undefined : parseReportDay("--to", args.to);
+  if (fromMs !== undefined && toStartMs !== undefined && fromMs > toStartMs) {
+    throw new Error(`--from ${args.from} is after --to ${args.to}; the range is inclusive, so --from must be on or before --to`);
+  }
+  if (args.executor !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(args.executor)) {
+    throw new Error(`--executor "${args.executor}" is not an address; expected 0x followed by 40 hex digits`);
+  }
+  const journalPath = path.resolve(args.journal ?? defaultJournalPath(deps.network, deps.projectRoot));
+  const journal = Journal.open(journalPath, { readonly: true });
+  let executions;
+  try {
+    executions = journal.listExecutions({ fromMs, toMs: toStartMs === undefined ? undefined : toStartMs + DAY_MS });
+  } finally {
+    journal.close();
+  }
+
+  const report = buildPnlReport(executions);
+  const publicValues = executions.map((e) => e.txHash).filter((h): h is string => h !== null);
+  const print = (text: string) => deps.print(redactSecrets(text, { publicValues }));
+  print(formatReport(journalPath, args.from ?? null, args.to ?? null, report));
+
+  let csvPath: string | null = null;
+  if (args.csv !== undefined) {
+    csvPath = path.resolve(args.csv);
+    fs.mkdirSync(path.dirname(csvPath), { recursive: true });
+    fs.writeFileSync(csvPath, redactSecrets(pnlReportToCsv(report)));
+    print(`CSV written to ${csvPath}`);
+  }
+
+  let reconciliation: ReconciliationResult | null = null;
+  if (args.reconcile === true) {
+    reconciliation = await reconcileTreasury(executions, await deps.treasuryReceipts(args.executor));
+    print(formatReconciliation(reconciliation));
+  }
+  return { journalPath, fromDay: args.from ?? null, toDay: args.to ?? null, report, reconciliation, csvPath };
+}
+
+/* ───────────────────────────── text output ───────────────────────────── */
+
+const COLUMNS: ReadonlyArray<[string, (l: PnlLine) => string]> = [
+  ["executions", (l) => String(l.executions)],
+  ["dry", (l) => String(l.dryRuns)],
+  ["sent", (l) => String(l.broadcast)],
+  ["included", (l) => String(l.included)],
+  ["failed", (l) => String(l.failed)],
+  ["incl.rate", (l) => (l.inclusionRate === null ? "-" : `${(l.inclusionRate * 100).toFixed(1)}%`)],
+  ["realised $", (l) => l.realisedProfitUsd.toFixed(2)],
+  ["gas ETH", (l) => l.gasEth.toFixed(6)],
+  ["gas $", (l) => l.gasUsd.toFixed(2) + (l.gasUnpriced > 0 ? "*" : "")],
+  ["flash fees $", (l) => l.flashFeesUsd.toFixed(2)],
+  ["net $", (l) => l.netUsd.toFixed(2)],
+  ["sim realised/expected", (l) => (l.simulation === null ? "-" : `${l.simulation.meanRatio.toFixed(4)} (±${l.simulation.meanAbsErrorPct.toFixed(2)}%, n=${l.simulation.samples})`)],
+];
+
+function table(firstHeader: string, label: (l: PnlLine) => string, lines: readonly PnlLine[]): string {
+  const header = [firstHeader, ...COLUMNS.map(([name]) => name)];
+  const rows = lines.map((l) => [label(l), ...COLUMNS.map(([, cell]) => cell(l))]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const render = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  return [render(header), ...rows.map(render)].join("\n");
+}
+
+export function formatReport(journalPath: string, from: string | null, to: string | null, report: PnlReport): string {
+  const range = `${from ?? "first entry"} … ${to ?? "latest entry"} (UTC days)`;
+  if (report.total.executions === 0) {
+    return `Chimera P&L from ${journalPath}, ${range}\nNo executions journaled in this range.`;
+  }
+  const parts = [
+    `Chimera P&L from ${journalPath}, ${range}`,
+    "",
+    "By day",
+    table("day", (l) => l.day, [...report.byDay, { ...report.total, day: "total" }]),
+    "",
+    "By market",
+    table("market", (l) => l.market, report.byMarket),
+  ];
+  if (report.total.gasUnpriced > 0) {
+    parts.push("", `* ${report.total.gasUnpriced} execution(s) paid gas journaled without a USD price; gas $ and net $ leave it out (gas ETH includes it).`);
+  }
+  parts.push("", "Realised profit is what the treasury received after repaying the flash loan: flash fees are already inside it; net = realised − gas.");
+  return parts.join("\n");
+}
+
+export function formatReconciliation(result: ReconciliationResult): string {
+  const totals = [...result.journalTotals.entries()].map(
+    ([token, journal]) => `  ${token}: journal ${journal}, chain ${result.chainTotals.get(token) ?? 0n}`,
+  );
+  const lines = [
+    "",
+    `Reconciliation with the treasury's on-chain receipts: ${result.checked} included execution(s) checked, ${result.matched} match.`,
+    ...(totals.length > 0 ? ["Totals per profit token (raw units):", ...totals] : []),
+  ];
+  if (result.differences.length === 0) {
+    lines.push("No differences.");
+  } else {
+    lines.push(`${result.differences.length} difference(s):`);
+    for (const d of result.differences) {
+      lines.push(
+        `  txHash=${d.txHash ?? "none"} plan ${d.planId} (${d.market}): ${d.kind}, journal ${d.journalProfit} vs chain ${d.chainProfit ?? "n/a"}; ${d.detail}`,
+      );
+    }
+  }
+  return lines.join("\n");
+}
+
+/* ───────────────────────────── task ───────────────────────────── */
+
+async function chainTreasuryReceipts(hre: HardhatRuntimeEnvironment, executor: string | undefined): Promise<FetchTreasuryReceipts> {
+  const { treasuryReceiptsFromChain } = await import("../keeper/journal/treasury-receipts-from-chain");
+  let abi;
+  try {
+    abi = (await hre.artifacts.readArtifact("IChimeraExecutor")).abi;
+  } catch (error) {
+    throw new Error(`--reconcile needs the IChimeraExecutor artifact; run \`npx hardhat compile\` first (${(error as Error).message})`);
+  }
+  return treasuryReceiptsFromChain(hre.ethers.provider, abi, { executor: executor as `0x${string}` | undefined });
+}
+
+task("report", "Daily P&L, inclusion rate, gas, flash fees and simulation accuracy from the keeper's journal")
+  .addOptionalParam("from", "First UTC day to include, YYYY-MM-DD (default: the journal's first entry)", undefined, types.string)
+  .addOptionalParam("to", "Last UTC day to include, YYYY-MM-DD, inclusive (default: the latest entry)", undefined, types.string)
+  .addOptionalParam("csv", "Also write every report line to this CSV file", undefined, types.string)
+  .addOptionalParam("journal", "Journal file (default: data/keeper-<network>.sqlite)", undefined, types.string)
+  .addFlag("reconcile", "Compare the journal's realised profit with the treasury's PlanExecuted receipts on chain")
+  .addOptionalParam("executor", "With --reconcile: count only events emitted by this executor address", undefined, types.string)
+  .setAction(async (args: ReportArgs, hre: HardhatRuntimeEnvironment): Promise<ReportResult> =>
+    runReport(args, {
+      projectRoot: hre.config.paths.root,
+      network: hre.network.name,
+      treasuryReceipts: (executor) => chainTreasuryReceipts(hre, executor),
+      print: (text) => console.log(text),
+    }),
+  );
