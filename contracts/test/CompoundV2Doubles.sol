@@ -161,8 +161,11 @@ contract CompoundV2MarketDouble {
     uint256 public totalReserves;
     mapping(address account => uint256) public balanceOf;
     mapping(address account => uint256) public borrowBalanceStored;
+    /// @dev mTokens are ERC-20s; nothing here spends allowances, but approvals are recorded like the real market.
+    mapping(address owner => mapping(address spender => uint256)) public allowance;
 
     event Transfer(address indexed from, address indexed to, uint256 amount);
+    event Approval(address indexed owner, address indexed spender, uint256 amount);
     event LiquidateBorrow(address liquidator, address borrower, uint256 repayAmount, address cTokenCollateral, uint256 seizeTokens);
 
     constructor(
@@ -185,6 +188,12 @@ contract CompoundV2MarketDouble {
 
     function getAccountSnapshot(address account) external view returns (uint256, uint256, uint256, uint256) {
         return (NO_ERROR, balanceOf[account], borrowBalanceStored[account], exchangeRateStored);
+    }
+
+    function approve(address spender, uint256 amount) external returns (bool) {
+        allowance[msg.sender][spender] = amount;
+        emit Approval(msg.sender, spender, amount);
+        return true;
     }
 
     function mint(uint256 amount) external returns (uint256) {

@@ -1,0 +1,430 @@
+/**
+ * ChimeraExecutor liquidating real under-water positions on the sandbox's genuine Aave V3 and Morpho Blue bytecode,
+ * funded by every flash source, selling on genuine Uniswap V3 (and, where npm has no bytecode, on the venue doubles of
+ * helpers/venues.ts). Each test checks the executor's own accounting against the chain: the treasury gains exactly the
+ * reported profit, and profit = debt token bought - debt repaid - flash fee.
+ */
+import hre from "hardhat";
+import { expect } from "chai";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { QuoterV2__factory } from "../../../typechain-types";
+import { morphoMarketId } from "../../../sandbox";
+import { executorFixture, type ExecutorFixture } from "../../shared/executor-fixture";
+import { venueFixture, AERODROME_POOL_FACTORY } from "./helpers/venues";
+import { expectExecutorHoldsNothing, type HoldingsScope } from "./helpers/invariants";
+import { outcomeOf, sandboxScope } from "./helpers/outcomes";
+import { unhealthyAavePositions, unhealthyMorphoPositions, type UnhealthyAavePosition } from "./helpers/positions";
+import {
+  FlashSource,
+  NO_FLASH_LOAN,
+  ProtocolKind,
+  aaveLiquidation,
+  aerodromeSwap,
+  compoundLiquidation,
+  flashLoan,
+  morphoLiquidation,
+  packedPath,
+  slipstreamSwap,
+  uniswapSwap,
+  type FlashSourceName,
+  type LiquidationStruct,
+} from "./helpers/plans";
+
+const DEADLINE_BLOCKS = 10;
+
+async function deadline(): Promise<number> {
+  return (await hre.ethers.provider.getBlockNumber()) + DEADLINE_BLOCKS;
+}
+
+/** The lender and expected fee of each flash source for a USDC loan of `amount` in the sandbox. */
+function usdcFlashSource(f: ExecutorFixture, source: FlashSourceName, amount: bigint): { lender: string; fee: bigint } {
+  const { book } = f.sandbox;
+  switch (source) {
+    case "BalancerV2":
+      return { lender: book.flash.balancerVault!, fee: 0n };
+    case "MorphoBlue":
+      return { lender: book.morphoBlue!.morpho, fee: 0n };
+    case "AaveV3":
+      // Aave's percentMul rounds half up; the sandbox premium is 5 bps.
+      return { lender: book.aaveV3!.pool, fee: (amount * 5n + 5_000n) / 10_000n };
+    case "UniswapV3":
+      // The 0.3% pool lends (the 0.05% pool is the swap venue: a pool is locked during its own flash).
+      return { lender: book.flash.uniswapV3Pools!["WETH/USDC/3000"], fee: (amount * 3_000n + 999_999n) / 1_000_000n };
+  }
+}
+
+function wethToUsdcOnUniswap(f: ExecutorFixture, minAmountOut = 0n, amountIn?: bigint) {
+  const { book } = f.sandbox;
+  return uniswapSwap(
+    book.uniswapV3!.swapRouter02,
+    packedPath([book.tokens.WETH.address, book.tokens.USDC.address], [500]),
+    minAmountOut,
+    amountIn,
+  );
+}
+
+function aaveLiquidationOf(f: ExecutorFixture, position: UnhealthyAavePosition, swap = wethToUsdcOnUniswap(f)): LiquidationStruct {
+  return aaveLiquidation({
+    pool: f.sandbox.book.aaveV3!.pool,
+    borrower: position.borrower,
+    collateralToken: position.collateralToken,
+    debtToken: position.debtToken,
+    debtToCover: position.debtToCover,
+    swap,
+  });
+}
+
+describe("ChimeraExecutor: liquidations", function () {
+  let scope: { executor: string; holdings: HoldingsScope } | undefined;
+
+  afterEach(async function () {
+    if (scope !== undefined) await expectExecutorHoldsNothing(scope.executor, scope.holdings);
+    scope = undefined;
+  });
+
+  async function useExecutor(): Promise<ExecutorFixture> {
+    const f = await loadFixture(executorFixture);
+    scope = { executor: await f.executor.getAddress(), holdings: sandboxScope(f) };
+    return f;
+  }
+
+  describe("#liquidate: Aave V3 position, every flash source", function () {
+    for (const source of ["BalancerV2", "MorphoBlue", "AaveV3", "UniswapV3"] as const) {
+      it(`liquidates with a ${source} flash loan, sells on Uniswap V3 and pays the profit to the treasury`, async function () {
+        const f = await useExecutor();
+        const [position] = await unhealthyAavePositions(f.sandbox);
+        const usdc = f.sandbox.tokens.USDC;
+        const { lender, fee } = usdcFlashSource(f, source, position.debtToCover);
+        const minProfit = position.debtToCover / 100n;
+        const treasuryBefore = await usdc.balanceOf(f.treasury.address);
+
+        const outcome = await outcomeOf(
+          f.executor,
+          f.executor.liquidate({
+            flash: flashLoan(FlashSource[source], lender, position.debtToken, position.debtToCover),
+            liquidation: aaveLiquidationOf(f, position),
+            profitToken: position.debtToken,
+            minProfit,
+            deadlineBlock: await deadline(),
+          }),
+        );
+
+        const [liquidated] = outcome.liquidations;
+        expect(liquidated.protocol).to.equal(BigInt(ProtocolKind.AaveV3));
+        expect(liquidated.borrower).to.equal(position.borrower);
+        expect(liquidated.debtRepaid).to.equal(position.debtToCover);
+        expect(liquidated.collateralSeized).to.be.greaterThan(0n);
+        expect(liquidated.collateralSold).to.equal(liquidated.collateralSeized);
+        expect(outcome.plan.flashSource).to.equal(BigInt(FlashSource[source]));
+        expect(outcome.plan.flashFee).to.equal(fee);
+        expect(outcome.plan.profit).to.equal(liquidated.debtTokenBought - liquidated.debtRepaid - fee);
+        expect(outcome.plan.profit).to.be.greaterThanOrEqual(minProfit);
+        expect((await usdc.balanceOf(f.treasury.address)) - treasuryBefore).to.equal(outcome.plan.profit);
+        const { currentVariableDebt } = await f.sandbox.aave.dataProvider.getUserReserveData(position.debtToken, position.borrower);
+        // One block of interest at most separates the two reads.
+        expect(currentVariableDebt).to.be.closeTo(position.debt - position.debtToCover, position.debt / 1_000_000n + 1n);
+      });
+    }
+  });
+
+  describe("#liquidate: Morpho Blue", function () {
+    it("liquidates with no flash loan at all: the onMorphoLiquidate callback sells the collateral and funds the repayment", async function () {
+      const f = await useExecutor();
+      const [position] = await unhealthyMorphoPositions(f.sandbox);
+      const usdc = f.sandbox.tokens.USDC;
+      const treasuryBefore = await usdc.balanceOf(f.treasury.address);
+      const seizedAssets = position.collateral / 2n;
+
+      const outcome = await outcomeOf(
+        f.executor,
+        f.executor.liquidate({
+          flash: NO_FLASH_LOAN,
+          liquidation: morphoLiquidation({
+            morpho: f.sandbox.book.morphoBlue!.morpho,
+            market: position.market,
+            borrower: position.borrower,
+            seizedAssets,
+            swap: wethToUsdcOnUniswap(f),
+          }),
+          profitToken: position.market.loanToken,
+          minProfit: 1n,
+          deadlineBlock: await deadline(),
+        }),
+      );
+
+      const [liquidated] = outcome.liquidations;
+      expect(liquidated.protocol).to.equal(BigInt(ProtocolKind.MorphoBlue));
+      expect(liquidated.collateralSeized).to.equal(seizedAssets);
+      expect(liquidated.collateralSold).to.equal(seizedAssets);
+      expect(outcome.plan.flashSource).to.equal(BigInt(FlashSource.None));
+      expect(outcome.plan.profit).to.equal(liquidated.debtTokenBought - liquidated.debtRepaid);
+      expect(outcome.plan.profit).to.be.greaterThan(0n);
+      expect((await usdc.balanceOf(f.treasury.address)) - treasuryBefore).to.equal(outcome.plan.profit);
+      const after = await f.sandbox.morpho.morpho.position(
+        morphoMarketId(position.market),
+        position.borrower,
+      );
+      expect(after.collateral).to.equal(position.collateral - seizedAssets);
+    });
+
+    it("liquidates by repaid shares under a Balancer flash loan, returning the unused part of the loan", async function () {
+      const f = await useExecutor();
+      const [position] = await unhealthyMorphoPositions(f.sandbox, { seed: 17 });
+      const repaidShares = position.borrowShares / 3n;
+      // Borrow more than the repayment needs: what is not spent goes straight back to the Vault.
+      const loan = 20_000n * 10n ** 6n;
+
+      const outcome = await outcomeOf(
+        f.executor,
+        f.executor.liquidate({
+          flash: flashLoan(FlashSource.BalancerV2, f.sandbox.book.flash.balancerVault!, position.market.loanToken, loan),
+          liquidation: morphoLiquidation({
+            morpho: f.sandbox.book.morphoBlue!.morpho,
+            market: position.market,
+            borrower: position.borrower,
+            repaidShares,
+            swap: wethToUsdcOnUniswap(f),
+          }),
+          profitToken: position.market.loanToken,
+          minProfit: 1n,
+          deadlineBlock: await deadline(),
+        }),
+      );
+
+      const [liquidated] = outcome.liquidations;
+      expect(liquidated.debtRepaid).to.be.greaterThan(0n).and.lessThan(loan);
+      expect(outcome.plan.profit).to.equal(liquidated.debtTokenBought - liquidated.debtRepaid);
+      const after = await f.sandbox.morpho.morpho.position(
+        morphoMarketId(position.market),
+        position.borrower,
+      );
+      expect(after.borrowShares).to.equal(position.borrowShares - repaidShares);
+    });
+  });
+
+  describe("#liquidate: venues without npm bytecode (test doubles)", function () {
+    async function useVenues() {
+      const f = await loadFixture(venueFixture);
+      scope = {
+        executor: await f.executor.getAddress(),
+        holdings: sandboxScope(f, {
+          tokens: [await f.mUSDC.getAddress(), await f.mWETH.getAddress()],
+          spenders: [
+            await f.mUSDC.getAddress(),
+            await f.mWETH.getAddress(),
+            await f.aerodrome.getAddress(),
+            await f.slipstreamRouter.getAddress(),
+          ],
+        }),
+      };
+      return f;
+    }
+
+    it("liquidates a Compound-v2 (Moonwell-shaped) borrower, redeems the seized mTokens and sells on Aerodrome", async function () {
+      const f = await useVenues();
+      const { book } = f.sandbox;
+      const repayAmount = f.compoundDebt / 2n;
+      const mWethShares = await f.mWETH.balanceOf(f.compoundBorrower.address);
+
+      const outcome = await outcomeOf(
+        f.executor,
+        f.executor.liquidate({
+          flash: flashLoan(FlashSource.BalancerV2, book.flash.balancerVault!, book.tokens.USDC.address, repayAmount),
+          liquidation: compoundLiquidation({
+            debtMarket: await f.mUSDC.getAddress(),
+            collateralMarket: await f.mWETH.getAddress(),
+            borrower: f.compoundBorrower.address,
+            collateralToken: book.tokens.WETH.address,
+            debtToken: book.tokens.USDC.address,
+            repayAmount,
+            swap: aerodromeSwap(
+              await f.aerodrome.getAddress(),
+              [{ from: book.tokens.WETH.address, to: book.tokens.USDC.address, stable: false, factory: AERODROME_POOL_FACTORY }],
+              repayAmount,
+            ),
+          }),
+          profitToken: book.tokens.USDC.address,
+          minProfit: repayAmount / 100n,
+          deadlineBlock: await deadline(),
+        }),
+      );
+
+      const [liquidated] = outcome.liquidations;
+      expect(liquidated.protocol).to.equal(BigInt(ProtocolKind.CompoundV2));
+      expect(liquidated.debtRepaid).to.equal(repayAmount);
+      expect(liquidated.collateralSold).to.equal(liquidated.collateralSeized);
+      expect(outcome.plan.profit).to.equal(liquidated.debtTokenBought - repayAmount);
+      expect(await f.mUSDC.borrowBalanceStored(f.compoundBorrower.address)).to.equal(f.compoundDebt - repayAmount);
+      expect(await f.mWETH.balanceOf(f.compoundBorrower.address)).to.be.lessThan(mWethShares);
+    });
+
+    it("sells through the Slipstream venue (exactInput with a deadline)", async function () {
+      const f = await useVenues();
+      const [position] = await unhealthyAavePositions(f.sandbox, { seed: 19 });
+      const { book } = f.sandbox;
+      const outcome = await outcomeOf(
+        f.executor,
+        f.executor.liquidate({
+          flash: flashLoan(FlashSource.BalancerV2, book.flash.balancerVault!, position.debtToken, position.debtToCover),
+          liquidation: aaveLiquidationOf(
+            f,
+            position,
+            slipstreamSwap(
+              await f.slipstreamRouter.getAddress(),
+              packedPath([book.tokens.WETH.address, book.tokens.USDC.address], [500]),
+              position.debtToCover,
+            ),
+          ),
+          profitToken: position.debtToken,
+          minProfit: 1n,
+          deadlineBlock: await deadline(),
+        }),
+      );
+      expect(outcome.liquidations[0].debtTokenBought).to.be.greaterThan(position.debtToCover);
+      expect(outcome.plan.profit).to.equal(outcome.liquidations[0].debtTokenBought - position.debtToCover);
+    });
+  });
+
+  describe("#liquidate: profit in the collateral, residues swept", function () {
+    it("sells only what repays the loan, keeps the rest of the collateral as profit and sweeps the surplus debt token", async function () {
+      const f = await useExecutor();
+      const [position] = await unhealthyAavePositions(f.sandbox, { seed: 23 });
+      const { book } = f.sandbox;
+      const weth = f.sandbox.tokens.WETH;
+      const usdc = f.sandbox.tokens.USDC;
+      const quoter = QuoterV2__factory.connect(book.uniswapV3!.quoterV2, hre.ethers.provider);
+      // Enough WETH to buy the repayment plus 1 USDC, so a surplus is certain.
+      const [wethNeeded] = await quoter.quoteExactOutputSingle.staticCall({
+        tokenIn: book.tokens.WETH.address,
+        tokenOut: book.tokens.USDC.address,
+        amount: position.debtToCover + 1_000_000n,
+        fee: 500,
+        sqrtPriceLimitX96: 0n,
+      });
+      const treasuryWeth = await weth.balanceOf(f.treasury.address);
+      const treasuryUsdc = await usdc.balanceOf(f.treasury.address);
+
+      const outcome = await outcomeOf(
+        f.executor,
+        f.executor.liquidate({
+          flash: flashLoan(FlashSource.BalancerV2, book.flash.balancerVault!, position.debtToken, position.debtToCover),
+          liquidation: aaveLiquidationOf(f, position, wethToUsdcOnUniswap(f, position.debtToCover, wethNeeded)),
+          profitToken: position.collateralToken,
+          minProfit: 1n,
+          deadlineBlock: await deadline(),
+        }),
+      );
+
+      const [liquidated] = outcome.liquidations;
+      expect(liquidated.collateralSold).to.equal(wethNeeded);
+      expect(outcome.plan.profitToken).to.equal(position.collateralToken);
+      expect(outcome.plan.profit).to.equal(liquidated.collateralSeized - wethNeeded);
+      expect(outcome.residues).to.deep.equal([
+        { token: position.debtToken, treasury: f.treasury.address, amount: liquidated.debtTokenBought - position.debtToCover },
+      ]);
+      expect((await weth.balanceOf(f.treasury.address)) - treasuryWeth).to.equal(outcome.plan.profit);
+      expect((await usdc.balanceOf(f.treasury.address)) - treasuryUsdc).to.equal(outcome.residues[0].amount);
+    });
+  });
+
+  describe("#liquidateBatch", function () {
+    it("liquidates three Aave positions under one Balancer flash loan", async function () {
+      const f = await useExecutor();
+      const positions = await unhealthyAavePositions(f.sandbox, { count: 3, seed: 29, debtUsd: 15_000 });
+      const { book } = f.sandbox;
+      const total = positions.reduce((sum, p) => sum + p.debtToCover, 0n);
+
+      const outcome = await outcomeOf(
+        f.executor,
+        f.executor.liquidateBatch({
+          flash: flashLoan(FlashSource.BalancerV2, book.flash.balancerVault!, book.tokens.USDC.address, total),
+          liquidations: positions.map((p) => aaveLiquidationOf(f, p)),
+          profitToken: book.tokens.USDC.address,
+          minProfit: total / 100n,
+          deadlineBlock: await deadline(),
+        }),
+      );
+
+      expect(outcome.plan.liquidationCount).to.equal(3n);
+      expect(outcome.liquidations.map((l) => l.borrower)).to.deep.equal(positions.map((p) => p.borrower));
+      const bought = outcome.liquidations.reduce((sum, l) => sum + l.debtTokenBought, 0n);
+      const repaid = outcome.liquidations.reduce((sum, l) => sum + l.debtRepaid, 0n);
+      expect(repaid).to.equal(total);
+      expect(outcome.plan.profit).to.equal(bought - repaid);
+    });
+
+    it("mixes Aave V3, Morpho Blue and Compound v2 liquidations under one Morpho flash loan", async function () {
+      const f = await loadFixture(venueFixture);
+      scope = {
+        executor: await f.executor.getAddress(),
+        holdings: sandboxScope(f, {
+          tokens: [await f.mUSDC.getAddress(), await f.mWETH.getAddress()],
+          spenders: [await f.mUSDC.getAddress(), await f.mWETH.getAddress(), await f.aerodrome.getAddress()],
+        }),
+      };
+      const { book } = f.sandbox;
+      const [aave] = await unhealthyAavePositions(f.sandbox, { seed: 31 });
+      const [morpho] = await unhealthyMorphoPositions(f.sandbox, { seed: 37 });
+      const compoundRepay = f.compoundDebt / 2n;
+      const loan = aave.debtToCover + compoundRepay;
+
+      const outcome = await outcomeOf(
+        f.executor,
+        f.executor.liquidateBatch({
+          flash: flashLoan(FlashSource.MorphoBlue, book.morphoBlue!.morpho, book.tokens.USDC.address, loan),
+          liquidations: [
+            aaveLiquidationOf(f, aave),
+            morphoLiquidation({
+              morpho: book.morphoBlue!.morpho,
+              market: morpho.market,
+              borrower: morpho.borrower,
+              seizedAssets: morpho.collateral / 4n,
+              swap: wethToUsdcOnUniswap(f),
+            }),
+            compoundLiquidation({
+              debtMarket: await f.mUSDC.getAddress(),
+              collateralMarket: await f.mWETH.getAddress(),
+              borrower: f.compoundBorrower.address,
+              collateralToken: book.tokens.WETH.address,
+              debtToken: book.tokens.USDC.address,
+              repayAmount: compoundRepay,
+              swap: wethToUsdcOnUniswap(f),
+            }),
+          ],
+          profitToken: book.tokens.USDC.address,
+          minProfit: 1n,
+          deadlineBlock: await deadline(),
+        }),
+      );
+
+      expect(outcome.liquidations.map((l) => l.protocol)).to.deep.equal([
+        BigInt(ProtocolKind.AaveV3),
+        BigInt(ProtocolKind.MorphoBlue),
+        BigInt(ProtocolKind.CompoundV2),
+      ]);
+      const bought = outcome.liquidations.reduce((sum, l) => sum + l.debtTokenBought, 0n);
+      const repaid = outcome.liquidations.reduce((sum, l) => sum + l.debtRepaid, 0n);
+      expect(outcome.plan.profit).to.equal(bought - repaid);
+    });
+
+    it("is all or nothing: one healthy borrower reverts the whole batch and leaves the others untouched", async function () {
+      const f = await useExecutor();
+      const positions = await unhealthyAavePositions(f.sandbox, { count: 2, seed: 41 });
+      const { book } = f.sandbox;
+      const total = positions.reduce((sum, p) => sum + p.debtToCover, 0n);
+      const healthy = { ...positions[1], borrower: f.outsider.address as `0x${string}` };
+
+      await expect(
+        f.executor.liquidateBatch({
+          flash: flashLoan(FlashSource.BalancerV2, book.flash.balancerVault!, book.tokens.USDC.address, total),
+          liquidations: [aaveLiquidationOf(f, positions[0]), aaveLiquidationOf(f, healthy)],
+          profitToken: book.tokens.USDC.address,
+          minProfit: 0n,
+          deadlineBlock: await deadline(),
+        }),
+      ).to.be.reverted;
+      const { currentVariableDebt } = await f.sandbox.aave.dataProvider.getUserReserveData(positions[0].debtToken, positions[0].borrower);
+      expect(currentVariableDebt).to.be.greaterThanOrEqual(positions[0].debt);
+    });
+  });
+});

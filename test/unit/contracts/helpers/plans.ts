@@ -1,0 +1,168 @@
+/**
+ * Builders for ChimeraExecutor plans in the exact shape its ABI takes (TypeChain's *Struct types), so a test states
+ * what it liquidates and how it is funded, not how the struct is laid out. Enum values mirror IChimeraExecutor.sol.
+ */
+import { AbiCoder, solidityPacked } from "ethers";
+import type { IChimeraExecutor } from "../../../../typechain-types";
+import type { MorphoMarketParams } from "../../../../keeper/config/address-book";
+
+export type PlanStruct = IChimeraExecutor.PlanStruct;
+export type BatchPlanStruct = IChimeraExecutor.BatchPlanStruct;
+export type LiquidationStruct = IChimeraExecutor.LiquidationStruct;
+export type SwapStruct = IChimeraExecutor.SwapStruct;
+export type FlashLoanStruct = IChimeraExecutor.FlashLoanStruct;
+
+/** IChimeraExecutor.FlashSource */
+export const FlashSource = { None: 0, BalancerV2: 1, MorphoBlue: 2, AaveV3: 3, UniswapV3: 4 } as const;
+export type FlashSourceName = Exclude<keyof typeof FlashSource, "None">;
+/** IChimeraExecutor.ProtocolKind */
+export const ProtocolKind = { AaveV3: 0, MorphoBlue: 1, CompoundV2: 2 } as const;
+/** IChimeraExecutor.SwapVenue */
+export const SwapVenue = { None: 0, UniswapV3: 1, Aerodrome: 2, AerodromeSlipstream: 3 } as const;
+
+export const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
+/** Swap.amountIn = 0 sells the executor's whole balance of the collateral. */
+export const SELL_ALL_SEIZED = 0n;
+
+const NO_MORPHO_TERMS: IChimeraExecutor.MorphoTermsStruct = {
+  oracle: ZERO_ADDRESS,
+  irm: ZERO_ADDRESS,
+  lltv: 0n,
+  seizedAssets: 0n,
+  repaidShares: 0n,
+};
+
+export const NO_SWAP: SwapStruct = {
+  venue: SwapVenue.None,
+  router: ZERO_ADDRESS,
+  amountIn: 0n,
+  minAmountOut: 0n,
+  route: "0x",
+};
+
+/** Packs a Uniswap V3 (or Slipstream) path: token, fee (or tick spacing), token, ... */
+export function packedPath(tokens: readonly string[], fees: readonly number[]): string {
+  if (tokens.length !== fees.length + 1) {
+    throw new Error(`a path with ${tokens.length} tokens needs ${tokens.length - 1} fees, got ${fees.length}`);
+  }
+  const types: string[] = [];
+  const values: (string | number)[] = [];
+  tokens.forEach((token, i) => {
+    types.push("address");
+    values.push(token);
+    if (i < fees.length) {
+      types.push("uint24");
+      values.push(fees[i]);
+    }
+  });
+  return solidityPacked(types, values);
+}
+
+export interface AerodromeRouteInput {
+  readonly from: string;
+  readonly to: string;
+  readonly stable: boolean;
+  readonly factory: string;
+}
+
+/** ABI-encodes Aerodrome routes the way the executor decodes Swap.route for the Aerodrome venue. */
+export function encodeAerodromeRoutes(routes: readonly AerodromeRouteInput[]): string {
+  return AbiCoder.defaultAbiCoder().encode(
+    ["tuple(address from,address to,bool stable,address factory)[]"],
+    [routes.map((r) => [r.from, r.to, r.stable, r.factory])],
+  );
+}
+
+export function uniswapSwap(router: string, route: string, minAmountOut: bigint, amountIn = SELL_ALL_SEIZED): SwapStruct {
+  return { venue: SwapVenue.UniswapV3, router, amountIn, minAmountOut, route };
+}
+
+export function slipstreamSwap(router: string, route: string, minAmountOut: bigint, amountIn = SELL_ALL_SEIZED): SwapStruct {
+  return { venue: SwapVenue.AerodromeSlipstream, router, amountIn, minAmountOut, route };
+}
+
+export function aerodromeSwap(
+  router: string,
+  routes: readonly AerodromeRouteInput[],
+  minAmountOut: bigint,
+  amountIn = SELL_ALL_SEIZED,
+): SwapStruct {
+  return { venue: SwapVenue.Aerodrome, router, amountIn, minAmountOut, route: encodeAerodromeRoutes(routes) };
+}
+
+export function aaveLiquidation(args: {
+  pool: string;
+  borrower: string;
+  collateralToken: string;
+  debtToken: string;
+  debtToCover: bigint;
+  swap?: SwapStruct;
+}): LiquidationStruct {
+  return {
+    protocol: ProtocolKind.AaveV3,
+    market: args.pool,
+    borrower: args.borrower,
+    collateralToken: args.collateralToken,
+    debtToken: args.debtToken,
+    debtToCover: args.debtToCover,
+    collateralMarket: ZERO_ADDRESS,
+    morpho: NO_MORPHO_TERMS,
+    swap: args.swap ?? NO_SWAP,
+  };
+}
+
+/** A Morpho Blue liquidation; give exactly one of `seizedAssets` and `repaidShares`. */
+export function morphoLiquidation(args: {
+  morpho: string;
+  market: MorphoMarketParams;
+  borrower: string;
+  seizedAssets?: bigint;
+  repaidShares?: bigint;
+  swap?: SwapStruct;
+}): LiquidationStruct {
+  return {
+    protocol: ProtocolKind.MorphoBlue,
+    market: args.morpho,
+    borrower: args.borrower,
+    collateralToken: args.market.collateralToken,
+    debtToken: args.market.loanToken,
+    debtToCover: 0n,
+    collateralMarket: ZERO_ADDRESS,
+    morpho: {
+      oracle: args.market.oracle,
+      irm: args.market.irm,
+      lltv: args.market.lltv,
+      seizedAssets: args.seizedAssets ?? 0n,
+      repaidShares: args.repaidShares ?? 0n,
+    },
+    swap: args.swap ?? NO_SWAP,
+  };
+}
+
+export function compoundLiquidation(args: {
+  debtMarket: string;
+  collateralMarket: string;
+  borrower: string;
+  collateralToken: string;
+  debtToken: string;
+  repayAmount: bigint;
+  swap?: SwapStruct;
+}): LiquidationStruct {
+  return {
+    protocol: ProtocolKind.CompoundV2,
+    market: args.debtMarket,
+    borrower: args.borrower,
+    collateralToken: args.collateralToken,
+    debtToken: args.debtToken,
+    debtToCover: args.repayAmount,
+    collateralMarket: args.collateralMarket,
+    morpho: NO_MORPHO_TERMS,
+    swap: args.swap ?? NO_SWAP,
+  };
+}
+
+export function flashLoan(source: number, lender: string, token: string, amount: bigint): FlashLoanStruct {
+  return { source, lender, token, amount };
+}
+
+export const NO_FLASH_LOAN: FlashLoanStruct = { source: FlashSource.None, lender: ZERO_ADDRESS, token: ZERO_ADDRESS, amount: 0n };
