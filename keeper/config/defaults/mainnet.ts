@@ -1,0 +1,33 @@
+/**
+ * Defaults for Ethereum mainnet, where Chimera uses the Flashbots bundle relay (eth_callBundle then
+ * eth_sendBundle) instead of raw transactions. DRY and tier 1, as on every real network. Gas is
+ * dearer, so the dust floor and the fee caps are higher, and a head is stale after five 12 s slots.
+ */
+import type { KeeperConfig } from "../schema";
+import { BREAKER_DEFAULTS, defaultJournalPathFor, GAS_UNITS_FALLBACK, METRICS_DEFAULTS } from "./shared";
+
+export function mainnetDefaults(): KeeperConfig {
+  return {
+    network: "mainnet",
+    mode: "DRY",
+    rpc: {
+      read: [{ name: "primary", urlEnv: "MAINNET_RPC_URL" }],
+      send: [{ name: "primary", urlEnv: "MAINNET_RPC_URL" }],
+      headLagBlocks: 1,
+      requestTimeoutMs: 5_000,
+    },
+    relay: { urlEnv: "FLASHBOTS_RELAY_URL", kind: "flashbots" },
+    markets: {
+      aaveV3: { enabled: true, batchSize: 200 },
+      morphoBlue: { enabled: true, batchSize: 200 },
+      moonwell: { enabled: false, batchSize: 200 }, // Moonwell is not on Ethereum mainnet
+    },
+    strategy: { bidShareOfProfit: 0.3, maxPriorityFeeGwei: 50, minProfitHaircutBps: 500, dustUsd: 100, gasUnitsFallback: GAS_UNITS_FALLBACK },
+    limits: { tier: 1, maxPriorityFeeGwei: 50, maxFeePerGasGwei: 300, borrowerCooldown: { amount: 5, unit: "blocks" } },
+    breaker: { ...BREAKER_DEFAULTS, staleHead: { maxSeconds: 60, severity: "THROTTLED" } },
+    journal: { path: defaultJournalPathFor("mainnet") },
+    metrics: { ...METRICS_DEFAULTS },
+    alerts: { targets: [], rateLimitPerMinute: 6 },
+    operatorBalanceFloorEth: 0.2,
+  };
+}

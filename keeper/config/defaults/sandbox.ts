@@ -1,0 +1,42 @@
+/**
+ * Defaults for the sandbox: the in-process `hardhat` chain (and `localhost`, a node running it).
+ * Mode is LIVE: the chain is a throwaway, and the whole point of `npx hardhat keeper` with no
+ * arguments is to watch the keeper actually liquidate. Limits are wide for the same reason; the
+ * sandbox scenario's "too small" borrower is skipped by the dust floor and the profit check, not by a
+ * tier. Empty RPC lists mean "use the Hardhat network's own provider".
+ */
+import type { KeeperConfig } from "../schema";
+import { BREAKER_DEFAULTS, defaultJournalPathFor, GAS_UNITS_FALLBACK, METRICS_DEFAULTS } from "./shared";
+
+export function sandboxDefaults(network: "hardhat" | "localhost"): KeeperConfig {
+  return {
+    network,
+    mode: "LIVE",
+    rpc: { read: [], send: [], headLagBlocks: 2, requestTimeoutMs: 10_000 },
+    markets: {
+      // The sandbox runs @aave/core-v3 1.19.3 bytecode: v3.0.x liquidation rules.
+      aaveV3: { enabled: true, batchSize: 250, liquidationRules: "v3.0" },
+      morphoBlue: { enabled: true, batchSize: 250 },
+      moonwell: { enabled: false, batchSize: 250 },
+    },
+    strategy: { bidShareOfProfit: 0.1, maxPriorityFeeGwei: 2, minProfitHaircutBps: 500, dustUsd: 1, gasUnitsFallback: GAS_UNITS_FALLBACK },
+    limits: {
+      minProfitUsd: 1,
+      maxSingleExecutionUsd: 10_000_000,
+      maxDailyVolumeUsd: 1_000_000_000,
+      maxDailyLossUsd: 1_000_000,
+      maxPriorityFeeGwei: 10,
+      maxFeePerGasGwei: 100,
+      borrowerCooldown: { amount: 2, unit: "blocks" },
+    },
+    breaker: {
+      ...BREAKER_DEFAULTS,
+      // The in-process chain mines only when a transaction arrives: a quiet head is normal there.
+      staleHead: { maxSeconds: 86_400, severity: "THROTTLED" },
+    },
+    journal: { path: defaultJournalPathFor(network) },
+    metrics: { ...METRICS_DEFAULTS },
+    alerts: { targets: [], rateLimitPerMinute: 6 },
+    operatorBalanceFloorEth: 0,
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * Defaults every network shares. Network files override what differs; a user's file (--config)
+ * overrides both. Breaker severities and their reasons live with DEFAULT_BREAKER_THRESHOLDS.
+ */
+import { DEFAULT_BREAKER_THRESHOLDS } from "../../risk/circuit-breaker";
+import type { KeeperConfig } from "../schema";
+
+export const METRICS_DEFAULTS: KeeperConfig["metrics"] = { port: 9464, host: "127.0.0.1" };
+
+/** Issue 6's default journal location, one file per network (see keeper/journal/journal-path.ts). */
+export function defaultJournalPathFor(network: string): string {
+  return `data/keeper-${network}.sqlite`;
+}
+
+/** dailyLoss.maxUsd is left out so it follows the limits' maxDailyLossUsd. */
+export const BREAKER_DEFAULTS: KeeperConfig["breaker"] = {
+  failureRate: { ...DEFAULT_BREAKER_THRESHOLDS.failureRate },
+  dailyLoss: { severity: DEFAULT_BREAKER_THRESHOLDS.dailyLoss.severity },
+  consecutiveFailures: { ...DEFAULT_BREAKER_THRESHOLDS.consecutiveFailures },
+  profitDeviation: { ...DEFAULT_BREAKER_THRESHOLDS.profitDeviation },
+  staleHead: { ...DEFAULT_BREAKER_THRESHOLDS.staleHead },
+  sequencer: { ...DEFAULT_BREAKER_THRESHOLDS.sequencer },
+  executorPaused: { ...DEFAULT_BREAKER_THRESHOLDS.executorPaused },
+  throttle: { ...DEFAULT_BREAKER_THRESHOLDS.throttle },
+};
+
+/** Flash loan + liquidation + (Compound) redeem, swap excluded: a measured upper bound rounded up. */
+export const GAS_UNITS_FALLBACK = 900_000;

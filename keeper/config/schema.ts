@@ -1,0 +1,221 @@
+/**
+ * The keeper's configuration schema: one validated shape for every network. A config file holds no
+ * secret: RPC URLs, webhook URLs and keys live in the environment (or Hardhat vars) and the file names
+ * the variable (`urlEnv: "BASE_RPC_URL"`). Every object is strict, so a misspelt field is an error
+ * rather than a silently ignored setting. Messages say what is expected; load.ts adds the path and
+ * what was found.
+ */
+import { getAddress } from "ethers";
+import { z } from "zod";
+
+export const KEEPER_NETWORKS = ["hardhat", "localhost", "base", "baseSepolia", "mainnet"] as const;
+export type KeeperNetwork = (typeof KEEPER_NETWORKS)[number];
+
+/** Networks whose chain is a throwaway sandbox: LIVE needs no safeguards there. */
+export const SANDBOX_NETWORKS: readonly KeeperNetwork[] = ["hardhat", "localhost"];
+
+export function isRealNetwork(network: string): boolean {
+  return !(SANDBOX_NETWORKS as readonly string[]).includes(network);
+}
+
+const positiveNumber = z
+  .number({ invalid_type_error: "expected a positive number", required_error: "expected a positive number" })
+  .finite("expected a positive number")
+  .positive("expected a positive number");
+const nonNegativeNumber = z
+  .number({ invalid_type_error: "expected a number >= 0", required_error: "expected a number >= 0" })
+  .finite("expected a number >= 0")
+  .min(0, "expected a number >= 0");
+const positiveInteger = z
+  .number({ invalid_type_error: "expected a positive integer", required_error: "expected a positive integer" })
+  .int("expected a positive integer")
+  .positive("expected a positive integer");
+const nonNegativeInteger = z
+  .number({ invalid_type_error: "expected an integer >= 0", required_error: "expected an integer >= 0" })
+  .int("expected an integer >= 0")
+  .min(0, "expected an integer >= 0");
+const shareOfOne = z
+  .number({ invalid_type_error: "expected a number between 0 and 1", required_error: "expected a number between 0 and 1" })
+  .min(0, "expected a number between 0 and 1")
+  .max(1, "expected a number between 0 and 1");
+const basisPoints = z
+  .number({ invalid_type_error: "expected an integer number of basis points (0-10000)", required_error: "expected an integer number of basis points (0-10000)" })
+  .int("expected an integer number of basis points (0-10000)")
+  .min(0, "expected an integer number of basis points (0-10000)")
+  .max(10_000, "expected an integer number of basis points (0-10000)");
+const bool = z.boolean({ invalid_type_error: "expected true or false", required_error: "expected true or false" });
+const nonEmptyString = z
+  .string({ invalid_type_error: "expected a non-empty string", required_error: "expected a non-empty string" })
+  .trim()
+  .min(1, "expected a non-empty string");
+const severity = z.enum(["THROTTLED", "HALTED"], { errorMap: () => ({ message: 'expected "THROTTLED" or "HALTED"' }) });
+
+/** The NAME of an environment variable. A URL or key here is refused: files must not hold secrets. */
+export const envVarName = z
+  .string({ invalid_type_error: "expected the name of an environment variable", required_error: "expected the name of an environment variable" })
+  .regex(/^[A-Z][A-Z0-9_]*$/, "expected the NAME of an environment variable (e.g. BASE_RPC_URL), never the URL or key itself");
+
+const address = z
+  .string({ invalid_type_error: "expected an address (0x + 40 hex digits)", required_error: "expected an address (0x + 40 hex digits)" })
+  .refine((value) => {
+    if (!/^0x[0-9a-fA-F]{40}$/.test(value)) return false;
+    try {
+      getAddress(value); // rejects a mixed-case address whose checksum is wrong
+      return true;
+    } catch {
+      return false;
+    }
+  }, "expected an address (0x + 40 hex digits, valid EIP-55 checksum if mixed case)");
+
+const endpoint = z.object({ name: nonEmptyString, urlEnv: envVarName }).strict();
+
+const rpcSchema = z
+  .object({
+    /** Read endpoints, scored and failed over; empty on a sandbox network = use Hardhat's provider. */
+    read: z.array(endpoint, { invalid_type_error: "expected a list of { name, urlEnv }" }),
+    /** Endpoints raw transactions are sent to (all of them); separate from reads. */
+    send: z.array(endpoint, { invalid_type_error: "expected a list of { name, urlEnv }" }),
+    /** An endpoint whose head lags the best by more than this many blocks is demoted. */
+    headLagBlocks: nonNegativeInteger,
+    requestTimeoutMs: positiveInteger,
+  })
+  .strict();
+
+const marketsSchema = z
+  .object({
+    aaveV3: z
+      .object({
+        enabled: bool,
+        /** Positions per Multicall3 batch. */
+        batchSize: positiveInteger,
+        /** Overrides the address book's rule set (v3.0.x or v3.3+) for this pool. */
+        liquidationRules: z.enum(["v3.0", "v3.3"], { errorMap: () => ({ message: 'expected "v3.0" or "v3.3"' }) }).optional(),
+      })
+      .strict(),
+    morphoBlue: z
+      .object({
+        enabled: bool,
+        batchSize: positiveInteger,
+        /** Restrict to these market ids (bytes32); absent = every market discovered from events. */
+        marketIds: z.array(z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected a market id (0x + 64 hex digits)")).optional(),
+      })
+      .strict(),
+    moonwell: z.object({ enabled: bool, batchSize: positiveInteger }).strict(),
+  })
+  .strict();
+
+const strategySchema = z
+  .object({
+    bidShareOfProfit: shareOfOne,
+    maxPriorityFeeGwei: positiveNumber,
+    minProfitHaircutBps: basisPoints,
+    dustUsd: nonNegativeNumber,
+    gasUnitsFallback: positiveInteger,
+  })
+  .strict();
+
+const tier = z.union([z.literal(1), z.literal(2), z.literal(3)], { errorMap: () => ({ message: "expected tier 1, 2 or 3" }) });
+
+const limitsSchema = z
+  .object({
+    /** A preset (TIER_PRESETS); the four USD fields below override it one by one. */
+    tier: tier.optional(),
+    minProfitUsd: nonNegativeNumber.optional(),
+    maxSingleExecutionUsd: positiveNumber.optional(),
+    maxDailyVolumeUsd: positiveNumber.optional(),
+    maxDailyLossUsd: positiveNumber.optional(),
+    maxPriorityFeeGwei: positiveNumber,
+    maxFeePerGasGwei: positiveNumber,
+    borrowerCooldown: z
+      .object({
+        amount: nonNegativeInteger,
+        unit: z.enum(["blocks", "seconds"], { errorMap: () => ({ message: 'expected "blocks" or "seconds"' }) }),
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((limits, context) => {
+    if (limits.tier !== undefined) return;
+    for (const field of ["minProfitUsd", "maxSingleExecutionUsd", "maxDailyVolumeUsd", "maxDailyLossUsd"] as const) {
+      if (limits[field] === undefined) {
+        context.addIssue({ code: z.ZodIssueCode.custom, path: [field], message: "expected a number: without a tier every USD limit must be given" });
+      }
+    }
+  });
+
+const breakerSchema = z
+  .object({
+    failureRate: z
+      .object({ windowSeconds: positiveInteger, minSamples: positiveInteger, maxRate: shareOfOne, severity })
+      .strict(),
+    /** maxUsd defaults to limits' maxDailyLossUsd. */
+    dailyLoss: z.object({ maxUsd: positiveNumber.optional(), severity }).strict(),
+    consecutiveFailures: z.object({ count: positiveInteger, severity }).strict(),
+    profitDeviation: z
+      .object({ tolerance: positiveNumber, occurrences: positiveInteger, windowSeconds: positiveInteger, severity })
+      .strict(),
+    staleHead: z.object({ maxSeconds: positiveNumber, severity }).strict(),
+    sequencer: z.object({ gracePeriodSeconds: nonNegativeInteger, severity }).strict(),
+    executorPaused: z.object({ severity }).strict(),
+    throttle: z.object({ minBlocksBetweenExecutions: positiveInteger }).strict(),
+  })
+  .strict();
+
+const alertTarget = z
+  .object({
+    kind: z.enum(["slack", "telegram", "json"], { errorMap: () => ({ message: 'expected "slack", "telegram" or "json"' }) }),
+    /** Slack/JSON: the variable holding the webhook URL. Telegram: the variable holding the bot token. */
+    urlEnv: envVarName,
+    /** Telegram only: the variable holding the chat id. */
+    chatIdEnv: envVarName.optional(),
+    minSeverity: z.enum(["info", "warning", "critical"], { errorMap: () => ({ message: 'expected "info", "warning" or "critical"' }) }),
+  })
+  .strict()
+  .superRefine((target, context) => {
+    if (target.kind === "telegram" && target.chatIdEnv === undefined) {
+      context.addIssue({ code: z.ZodIssueCode.custom, path: ["chatIdEnv"], message: "expected the name of the variable holding the Telegram chat id" });
+    }
+  });
+
+export const keeperConfigSchema = z
+  .object({
+    network: z.enum(KEEPER_NETWORKS, { errorMap: () => ({ message: `expected one of ${KEEPER_NETWORKS.join(", ")}` }) }),
+    mode: z.enum(["DRY", "LIVE"], { errorMap: () => ({ message: 'expected "DRY" or "LIVE"' }) }),
+    rpc: rpcSchema,
+    /** A bundle relay (eth_callBundle / eth_sendBundle); Ethereum mainnet only, Base has none. */
+    relay: z.object({ urlEnv: envVarName, kind: z.literal("flashbots", { errorMap: () => ({ message: 'expected "flashbots"' }) }) }).strict().optional(),
+    markets: marketsSchema,
+    strategy: strategySchema,
+    limits: limitsSchema,
+    breaker: breakerSchema,
+    journal: z.object({ path: nonEmptyString }).strict(),
+    metrics: z
+      .object({
+        port: z
+          .number({ invalid_type_error: "expected a TCP port (1-65535)", required_error: "expected a TCP port (1-65535)" })
+          .int("expected a TCP port (1-65535)")
+          .min(1, "expected a TCP port (1-65535)")
+          .max(65_535, "expected a TCP port (1-65535)"),
+        host: nonEmptyString,
+      })
+      .strict(),
+    alerts: z.object({ targets: z.array(alertTarget), rateLimitPerMinute: positiveInteger }).strict(),
+    /** Below this ETH balance the operator key raises an alert. */
+    operatorBalanceFloorEth: nonNegativeNumber,
+    /** The executor contract; absent = read from the Ignition deployment of this network. */
+    executor: address.optional(),
+  })
+  .strict()
+  .superRefine((config, context) => {
+    if (!isRealNetwork(config.network)) return;
+    if (config.rpc.read.length === 0) {
+      context.addIssue({ code: z.ZodIssueCode.custom, path: ["rpc", "read"], message: "expected at least one read endpoint on a real network" });
+    }
+    if (config.rpc.send.length === 0) {
+      context.addIssue({ code: z.ZodIssueCode.custom, path: ["rpc", "send"], message: "expected at least one send endpoint on a real network" });
+    }
+  });
+
+export type KeeperConfig = z.infer<typeof keeperConfigSchema>;
+/** What a file or a defaults module may hold before validation (a partial file is merged over defaults). */
+export type KeeperConfigInput = z.input<typeof keeperConfigSchema>;
