@@ -4,3 +4,4 @@
  */
 import "./offline-solc";
 import "./report";
+import "./keeper-control";

@@ -9,6 +9,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { task, types } from "hardhat/config";
+import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { defaultJournalPath } from "../keeper/journal/journal-path";
 import { Journal } from "../keeper/journal/journal";
@@ -163,6 +164,19 @@ export function formatReconciliation(result: ReconciliationResult): string {
 
 /* ───────────────────────────── task ───────────────────────────── */
 
+/**
+ * Bad arguments and operator-facing failures print as "Error in plugin chimera: <message>" rather
+ * than as a crash with a stack trace (still available with --show-stack-traces).
+ */
+async function asTaskError<T>(action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof Error) throw new HardhatPluginError("chimera", error.message, error);
+    throw error;
+  }
+}
+
 async function chainTreasuryReceipts(hre: HardhatRuntimeEnvironment, executor: string | undefined): Promise<FetchTreasuryReceipts> {
   const { treasuryReceiptsFromChain } = await import("../keeper/journal/treasury-receipts-from-chain");
   let abi;
@@ -182,10 +196,12 @@ task("report", "Daily P&L, inclusion rate, gas, flash fees and simulation accura
   .addFlag("reconcile", "Compare the journal's realised profit with the treasury's PlanExecuted receipts on chain")
   .addOptionalParam("executor", "With --reconcile: count only events emitted by this executor address", undefined, types.string)
   .setAction(async (args: ReportArgs, hre: HardhatRuntimeEnvironment): Promise<ReportResult> =>
-    runReport(args, {
-      projectRoot: hre.config.paths.root,
-      network: hre.network.name,
-      treasuryReceipts: (executor) => chainTreasuryReceipts(hre, executor),
-      print: (text) => console.log(text),
-    }),
+    asTaskError(() =>
+      runReport(args, {
+        projectRoot: hre.config.paths.root,
+        network: hre.network.name,
+        treasuryReceipts: (executor) => chainTreasuryReceipts(hre, executor),
+        print: (text) => console.log(text),
+      }),
+    ),
   );

@@ -555,7 +555,7 @@ export class Journal {
     kind: K,
     payload: ControlRequestPayloads[K],
     requestedBy: string,
-  ): Extract<ControlRequestRecord, { kind: K }> {
+  ): ControlRequestRecord {
     validateControlPayload(kind, payload);
     if (requestedBy.trim() === "") throw new JournalError("control request: requestedBy must name who asked");
     const now = this.clock();
@@ -572,7 +572,7 @@ export class Journal {
       });
       return requestId;
     }).immediate();
-    return this.getControlRequest(id) as Extract<ControlRequestRecord, { kind: K }>;
+    return this.getControlRequest(id)!;
   }
 
   /** Requests not yet applied or rejected, oldest first. */
