@@ -1,0 +1,39 @@
+/**
+ * What a node's answer to eth_sendRawTransaction means. Sending one signed transaction to several
+ * endpoints of the same chain makes "errors" routine: the second endpoint to hear of it says
+ * "already known" (it has it: that is a success), and once it is mined any endpoint says "nonce too
+ * low" (a success if it was OUR transaction that used the nonce, a failure if another one did —
+ * only a receipt lookup can tell). Wording differs between geth, reth, erigon, Hardhat and the OP
+ * Stack sequencer, hence patterns rather than codes (all of them use -32000).
+ */
+import type { JsonRpcErrorObject } from "../rpc/rpc-errors";
+
+export type SendOutcome =
+  | "accepted" // returned our hash
+  | "already-known" // has it already: as good as accepted
+  | "nonce-too-low" // the nonce is used: by us (fine) or by another tx (not fine)
+  | "replacement-underpriced" // a tx with this nonce is pending and our fees do not beat it by enough
+  | "fee-too-low" // below the base fee or the node's minimum
+  | "insufficient-funds"
+  | "nonce-too-high" // a gap: the node has not seen an earlier nonce
+  | "rejected" // any other JSON-RPC error
+  | "unreachable"; // no valid answer at all (timeout, HTTP error, garbage)
+
+const PATTERNS: ReadonlyArray<readonly [SendOutcome, RegExp]> = [
+  ["already-known", /already known|known transaction|already imported|alreadyknown|already exists|already in (the )?(mempool|pool)/i],
+  ["nonce-too-low", /nonce too low|nonce.*(already|has been) used|oldnonce|nonce is too low/i],
+  ["replacement-underpriced", /replacement transaction underpriced|replacement.*underpriced|replacementnotallowed/i],
+  ["insufficient-funds", /insufficient funds/i],
+  ["nonce-too-high", /nonce too high|nonce gap/i],
+  ["fee-too-low", /underpriced|fee cap less than|max fee per gas less than|feetoolow|below.*(base fee|minimum)/i],
+];
+
+export function classifySendError(error: JsonRpcErrorObject): SendOutcome {
+  for (const [outcome, pattern] of PATTERNS) if (pattern.test(error.message)) return outcome;
+  return "rejected";
+}
+
+/** Outcomes after which the transaction is with the node. */
+export function isAccepted(outcome: SendOutcome): boolean {
+  return outcome === "accepted" || outcome === "already-known";
+}
