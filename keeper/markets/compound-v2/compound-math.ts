@@ -1,0 +1,65 @@
+/**
+ * Comptroller.getHypotheticalAccountLiquidityInternal (Compound v2 / Moonwell) in memory, with its Exp
+ * arithmetic: every Exp·Exp product is truncated to 1e18 precision before the next step, and each
+ * market's contribution is truncated before it is added (ExponentialNoError.mul_,
+ * mul_ScalarTruncateAddUInt). Rules read from moonwell-fi/moonwell-contracts-v2 src/Comptroller.sol and
+ * src/ExponentialNoError.sol; no code copied.
+ *
+ *   tokensToDenom  = ((collateralFactor · exchangeRate / 1e18) · price / 1e18)
+ *   sumCollateral += tokensToDenom · mTokenBalance / 1e18
+ *   sumBorrow     += price · borrowBalance / 1e18
+ *   shortfall > 0 ⇔ sumBorrow > sumCollateral
+ * The health factor reported is ⌊sumCollateral·1e18 / sumBorrow⌋, below 1e18 exactly when there is a shortfall.
+ */
+
+export const EXP_SCALE = 10n ** 18n;
+export const MAX_UINT256 = (1n << 256n) - 1n;
+
+export interface CompoundMarketState {
+  readonly market: string;
+  readonly collateralFactorMantissa: bigint;
+  readonly exchangeRateMantissa: bigint;
+  /** Oracle getUnderlyingPrice: USD·1e18 per whole token, scaled by 1e(18 − underlying decimals). */
+  readonly priceMantissa: bigint;
+}
+
+export interface CompoundAccountAsset {
+  readonly market: string;
+  readonly mTokenBalance: bigint;
+  readonly borrowBalance: bigint;
+}
+
+export interface CompoundLiquidity {
+  readonly sumCollateral: bigint;
+  readonly sumBorrow: bigint;
+  readonly liquidity: bigint;
+  readonly shortfall: bigint;
+  readonly healthFactor: bigint;
+}
+
+export function tokensToDenom(market: CompoundMarketState): bigint {
+  return (((market.collateralFactorMantissa * market.exchangeRateMantissa) / EXP_SCALE) * market.priceMantissa) / EXP_SCALE;
+}
+
+/** The account's liquidity and shortfall over the markets it has entered, in the comptroller's order. */
+export function accountLiquidity(
+  assets: readonly CompoundAccountAsset[],
+  markets: ReadonlyMap<string, CompoundMarketState>,
+): CompoundLiquidity {
+  let sumCollateral = 0n;
+  let sumBorrow = 0n;
+  for (const asset of assets) {
+    const market = markets.get(asset.market.toLowerCase());
+    if (!market) throw new Error(`compound: market ${asset.market} is not loaded`);
+    if (market.priceMantissa === 0n) throw new Error(`compound: oracle price of ${asset.market} is zero (the comptroller answers PRICE_ERROR)`);
+    sumCollateral += (tokensToDenom(market) * asset.mTokenBalance) / EXP_SCALE;
+    sumBorrow += (market.priceMantissa * asset.borrowBalance) / EXP_SCALE;
+  }
+  return {
+    sumCollateral,
+    sumBorrow,
+    liquidity: sumCollateral > sumBorrow ? sumCollateral - sumBorrow : 0n,
+    shortfall: sumBorrow > sumCollateral ? sumBorrow - sumCollateral : 0n,
+    healthFactor: sumBorrow === 0n ? MAX_UINT256 : (sumCollateral * EXP_SCALE) / sumBorrow,
+  };
+}

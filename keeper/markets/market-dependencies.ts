@@ -1,0 +1,34 @@
+/**
+ * What every market plug-in receives in its constructor (Morpho liquidation bot style: dependencies
+ * in, nothing global). The engine builds one set and passes it to `createMarkets`.
+ */
+import type { CallProvider, Multicall3Client } from "../chain/multicall";
+import type { LogProvider } from "../collectors/log-range-fetcher";
+import type { CheckpointStore } from "./checkpoint-store";
+import type { MarketLogger } from "./market";
+import type { UsdPriceBook } from "./usd-prices";
+
+/** The provider methods markets use; ethers' Provider (and HardhatEthersProvider) satisfy it. */
+export interface ChainReader extends CallProvider, LogProvider {
+  getBlockNumber(): Promise<number>;
+}
+
+export interface MarketDependencies {
+  readonly provider: ChainReader;
+  readonly multicall: Multicall3Client;
+  readonly checkpoints: CheckpointStore;
+  /** Shared across markets: USD-priced markets write, the others read (see usd-prices.ts). */
+  readonly usdPrices: UsdPriceBook;
+  readonly logger?: MarketLogger;
+}
+
+/** Options every market accepts. */
+export interface CommonMarketOptions {
+  /** Widest eth_getLogs request, in blocks. */
+  readonly maxLogBlockSpan?: number;
+  /**
+   * Evaluate health factors this many seconds after the latest block, to anticipate the interest
+   * the next block accrues (0 = exactly the pool's view at the latest block).
+   */
+  readonly lookaheadSeconds?: number;
+}

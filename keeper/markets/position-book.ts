@@ -1,0 +1,115 @@
+/**
+ * The in-memory side of a market: each borrower's protocol-specific state, the TrackedPosition last
+ * computed from it, and an index from asset (or any price key) to the borrowers exposed to it, so a
+ * price update touches only the positions it can change.
+ */
+import type { Address } from "../config/address-book";
+import { WAD, type TrackedPosition } from "../core/types";
+
+interface Entry<State> {
+  state: State;
+  position: TrackedPosition | undefined;
+  priceKeys: readonly string[];
+}
+
+export class PositionBook<State> {
+  private readonly entries = new Map<Address, Entry<State>>();
+  private readonly holdersByKey = new Map<string, Set<Address>>();
+  private readonly liquidatableSet = new Set<Address>();
+  /** Health-factor computations done through `setPosition`, for stats and tests. */
+  recomputations = 0;
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  has(borrower: Address): boolean {
+    return this.entries.has(borrower);
+  }
+
+  state(borrower: Address): State | undefined {
+    return this.entries.get(borrower)?.state;
+  }
+
+  /** Replaces a borrower's state and the price keys it is exposed to (re-indexing them). */
+  setState(borrower: Address, state: State, priceKeys: readonly string[]): void {
+    const previous = this.entries.get(borrower);
+    if (previous) this.unindex(borrower, previous.priceKeys);
+    this.entries.set(borrower, { state, position: previous?.position, priceKeys });
+    for (const key of priceKeys) {
+      let holders = this.holdersByKey.get(key);
+      if (!holders) this.holdersByKey.set(key, (holders = new Set()));
+      holders.add(borrower);
+    }
+  }
+
+  /**
+   * Stores a freshly computed position; returns true when it crossed from healthy (or unknown) to
+   * liquidatable, which is what the engine reacts to.
+   */
+  setPosition(borrower: Address, position: TrackedPosition): boolean {
+    const entry = this.entries.get(borrower);
+    if (!entry) throw new Error(`position book: no state for borrower ${borrower}`);
+    this.recomputations += 1;
+    entry.position = position;
+    const liquidatable = position.healthFactor < WAD;
+    const was = this.liquidatableSet.has(borrower);
+    if (liquidatable) this.liquidatableSet.add(borrower);
+    else this.liquidatableSet.delete(borrower);
+    return liquidatable && !was;
+  }
+
+  remove(borrower: Address): void {
+    const entry = this.entries.get(borrower);
+    if (!entry) return;
+    this.unindex(borrower, entry.priceKeys);
+    this.entries.delete(borrower);
+    this.liquidatableSet.delete(borrower);
+  }
+
+  /** Borrowers exposed to any of the keys, each once. */
+  holdersOf(keys: Iterable<string>): Set<Address> {
+    const out = new Set<Address>();
+    for (const key of keys) {
+      const holders = this.holdersByKey.get(key);
+      if (holders) for (const borrower of holders) out.add(borrower);
+    }
+    return out;
+  }
+
+  borrowers(): Address[] {
+    return [...this.entries.keys()];
+  }
+
+  position(borrower: Address): TrackedPosition | undefined {
+    return this.entries.get(borrower)?.position;
+  }
+
+  positions(): TrackedPosition[] {
+    const out: TrackedPosition[] = [];
+    for (const entry of this.entries.values()) if (entry.position) out.push(entry.position);
+    return out;
+  }
+
+  liquidatable(): TrackedPosition[] {
+    const out: TrackedPosition[] = [];
+    for (const borrower of this.liquidatableSet) {
+      const position = this.entries.get(borrower)?.position;
+      if (position) out.push(position);
+    }
+    return out.sort((a, b) => (a.healthFactor < b.healthFactor ? -1 : a.healthFactor > b.healthFactor ? 1 : 0));
+  }
+
+  get liquidatableCount(): number {
+    return this.liquidatableSet.size;
+  }
+
+  private unindex(borrower: Address, keys: readonly string[]): void {
+    for (const key of keys) {
+      const holders = this.holdersByKey.get(key);
+      if (!holders) continue;
+      holders.delete(borrower);
+      if (holders.size === 0) this.holdersByKey.delete(key);
+    }
+  }
+}
