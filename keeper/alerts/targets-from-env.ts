@@ -1,5 +1,7 @@
 /**
- * Alert targets from settings (environment or Hardhat vars, through the caller's lookup):
+ * Alert targets from settings (environment or Hardhat vars, through the caller's lookup), either
+ * from the config file's `alerts.targets` (each names the variables holding its URL/token/chat id)
+ * or from the fixed variables below when the config lists none:
  *   ALERT_SLACK_WEBHOOK_URL                          [ALERT_SLACK_MIN_SEVERITY, default warning]
  *   ALERT_TELEGRAM_BOT_TOKEN + ALERT_TELEGRAM_CHAT_ID [ALERT_TELEGRAM_MIN_SEVERITY, default warning]
  *   ALERT_WEBHOOK_URL (generic JSON)                 [ALERT_WEBHOOK_MIN_SEVERITY, default info]
@@ -30,17 +32,11 @@ export function alertTargetsFromSettings(lookup: SettingLookup): AlertTarget[] {
     );
   }
   if (botToken !== undefined && chatId !== undefined) {
-    if (!/^\d+:[A-Za-z0-9_-]{20,}$/.test(botToken)) {
-      throw new Error("ALERT_TELEGRAM_BOT_TOKEN is not a bot token; expected <bot id>:<secret> as BotFather prints it");
-    }
-    if (!/^-?\d+$/.test(chatId) && !/^@[A-Za-z0-9_]{5,}$/.test(chatId)) {
-      throw new Error(`ALERT_TELEGRAM_CHAT_ID="${chatId}" is not a chat id; expected a number (e.g. -1001234567890) or @channelname`);
-    }
     targets.push({
       kind: "telegram",
       name: "telegram",
-      botToken,
-      chatId,
+      botToken: requireBotToken("ALERT_TELEGRAM_BOT_TOKEN", botToken),
+      chatId: requireChatId("ALERT_TELEGRAM_CHAT_ID", chatId),
       minSeverity: severitySetting(lookup, "ALERT_TELEGRAM_MIN_SEVERITY", "warning"),
     });
   }
@@ -54,6 +50,56 @@ export function alertTargetsFromSettings(lookup: SettingLookup): AlertTarget[] {
     });
   }
   return targets;
+}
+
+/** A config file's alert target: the kind, the variable names holding its secrets, a severity. */
+export interface ConfiguredAlertTarget {
+  readonly kind: "slack" | "telegram" | "json";
+  /** Slack/JSON: the variable holding the webhook URL. Telegram: the variable holding the bot token. */
+  readonly urlEnv: string;
+  /** Telegram only: the variable holding the chat id. */
+  readonly chatIdEnv?: string;
+  readonly minSeverity: AlertSeverity;
+}
+
+/**
+ * Resolves the config's targets through `lookup`. Each target is named after its kind and variable
+ * (e.g. "slack:OPS_SLACK_URL"), so two targets of one kind stay distinct in logs and rate limits.
+ */
+export function alertTargetsFromConfig(configured: readonly ConfiguredAlertTarget[], lookup: SettingLookup): AlertTarget[] {
+  return configured.map((target): AlertTarget => {
+    const name = `${target.kind}:${target.urlEnv}`;
+    const secret = lookup(target.urlEnv);
+    if (secret === undefined) {
+      throw new Error(`alert target ${name}: ${target.urlEnv} is not set; it must hold the ${target.kind === "telegram" ? "bot token" : "webhook URL"}`);
+    }
+    switch (target.kind) {
+      case "slack":
+        return { kind: "slack", name, webhookUrl: requireHttpUrl(target.urlEnv, secret), minSeverity: target.minSeverity };
+      case "json":
+        return { kind: "json", name, url: requireHttpUrl(target.urlEnv, secret), minSeverity: target.minSeverity };
+      case "telegram": {
+        if (target.chatIdEnv === undefined) throw new Error(`alert target ${name}: a Telegram target needs chatIdEnv, the variable holding the chat id`);
+        const chatId = lookup(target.chatIdEnv);
+        if (chatId === undefined) throw new Error(`alert target ${name}: ${target.chatIdEnv} is not set; it must hold the Telegram chat id`);
+        return { kind: "telegram", name, botToken: requireBotToken(target.urlEnv, secret), chatId: requireChatId(target.chatIdEnv, chatId), minSeverity: target.minSeverity };
+      }
+    }
+  });
+}
+
+function requireBotToken(name: string, value: string): string {
+  if (!/^\d+:[A-Za-z0-9_-]{20,}$/.test(value)) {
+    throw new Error(`${name} is not a bot token; expected <bot id>:<secret> as BotFather prints it`);
+  }
+  return value;
+}
+
+function requireChatId(name: string, value: string): string {
+  if (!/^-?\d+$/.test(value) && !/^@[A-Za-z0-9_]{5,}$/.test(value)) {
+    throw new Error(`${name}="${value}" is not a chat id; expected a number (e.g. -1001234567890) or @channelname`);
+  }
+  return value;
 }
 
 function severitySetting(lookup: SettingLookup, name: string, fallback: AlertSeverity): AlertSeverity {

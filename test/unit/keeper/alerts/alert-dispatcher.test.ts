@@ -3,7 +3,8 @@ import { expect } from "chai";
 import { AlertDispatcher, type DeliveryOutcome } from "../../../../keeper/alerts/alert-dispatcher";
 import type { Alert } from "../../../../keeper/alerts/alert";
 import { checkOperatorBalance } from "../../../../keeper/alerts/operator-balance";
-import { alertTargetsFromSettings } from "../../../../keeper/alerts/targets-from-env";
+import { alertTargetsFromConfig, alertTargetsFromSettings } from "../../../../keeper/alerts/targets-from-env";
+import type { KeeperConfig } from "../../../../keeper/config/schema";
 import type { AlertTarget } from "../../../../keeper/alerts/targets";
 import { createLogger } from "../../../../keeper/telemetry/logger";
 import { startRecordingServer, type RecordingServer } from "./recording-server";
@@ -160,6 +161,34 @@ describe("alerts", () => {
     });
     it("rejects a negative floor", () => {
       expect(() => checkOperatorBalance(0n, -1n)).to.throw(/floor must be >= 0 wei, got -1/);
+    });
+  });
+
+  describe("#alertTargetsFromConfig", () => {
+    const lookup = (settings: Record<string, string>) => (name: string) => settings[name];
+    // Typed as the config schema's own alert targets: the config file's shape feeds straight in.
+    const configured: KeeperConfig["alerts"]["targets"] = [
+      { kind: "slack", urlEnv: "OPS_SLACK_URL", minSeverity: "warning" },
+      { kind: "telegram", urlEnv: "OPS_TG_TOKEN", chatIdEnv: "OPS_TG_CHAT", minSeverity: "critical" },
+      { kind: "json", urlEnv: "OPS_JSON_URL", minSeverity: "info" },
+    ];
+    it("resolves each target's variables and names targets after them", () => {
+      const built = alertTargetsFromConfig(
+        configured,
+        lookup({ OPS_SLACK_URL: "https://hooks.slack.com/services/T/B/X", OPS_TG_TOKEN: BOT_TOKEN, OPS_TG_CHAT: "@chimera_ops", OPS_JSON_URL: "https://collector.example/a" }),
+      );
+      expect(built.map((t) => [t.name, t.minSeverity])).to.deep.equal([
+        ["slack:OPS_SLACK_URL", "warning"],
+        ["telegram:OPS_TG_TOKEN", "critical"],
+        ["json:OPS_JSON_URL", "info"],
+      ]);
+      expect(built[1]).to.include({ botToken: BOT_TOKEN, chatId: "@chimera_ops" });
+    });
+    it("names the unset variable", () => {
+      expect(() => alertTargetsFromConfig(configured.slice(1, 2), lookup({ OPS_TG_TOKEN: BOT_TOKEN }))).to.throw(
+        /alert target telegram:OPS_TG_TOKEN: OPS_TG_CHAT is not set; it must hold the Telegram chat id/,
+      );
+      expect(() => alertTargetsFromConfig(configured.slice(0, 1), lookup({}))).to.throw(/OPS_SLACK_URL is not set; it must hold the webhook URL/);
     });
   });
 
