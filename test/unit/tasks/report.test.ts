@@ -2,6 +2,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import hre from "hardhat";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { executorFixture } from "../../shared/executor-fixture";
+import { unhealthyAavePositions } from "../contracts/helpers/positions";
+import { FlashSource, aaveLiquidation, flashLoan, packedPath, uniswapSwap } from "../contracts/helpers/plans";
 import { Journal } from "../../../keeper/journal/journal";
 import type { FetchTreasuryReceipts, TreasuryReceipt } from "../../../keeper/journal/treasury-reconciliation";
 import { parseReportDay, runReport, type ReportResult } from "../../../tasks/report";
@@ -203,6 +207,63 @@ describe("task: report", () => {
       [txHash(77), "not-found-on-chain"],
     ]);
     expect(printed).to.include(`txHash=${mined.hash}`);
+  });
+
+  it("--reconcile a genuine executor liquidation: the treasury's PlanExecuted receipt matches, a wrong journal figure is named", async function () {
+    // The real executor, deployed by its Ignition module, liquidating a real Aave V3 position in the sandbox.
+    const f = await loadFixture(executorFixture);
+    const [position] = await unhealthyAavePositions(f.sandbox);
+    const { book, tokens } = f.sandbox;
+    const treasuryBefore = await tokens.USDC.balanceOf(f.treasury.address);
+    const tx = await f.executor.liquidate({
+      flash: flashLoan(FlashSource.BalancerV2, book.flash.balancerVault!, position.debtToken, position.debtToCover),
+      liquidation: aaveLiquidation({
+        pool: book.aaveV3!.pool,
+        borrower: position.borrower,
+        collateralToken: position.collateralToken,
+        debtToken: position.debtToken,
+        debtToCover: position.debtToCover,
+        swap: uniswapSwap(book.uniswapV3!.swapRouter02, packedPath([book.tokens.WETH.address, book.tokens.USDC.address], [500]), 0n),
+      }),
+      profitToken: position.debtToken,
+      minProfit: 1n,
+      deadlineBlock: (await hre.ethers.provider.getBlockNumber()) + 10,
+    });
+    const mined = (await tx.wait())!;
+    // What the keeper journals as realised: the treasury's balance growth, measured independently of the event.
+    const received = (await tokens.USDC.balanceOf(f.treasury.address)) - treasuryBefore;
+    expect(received).to.be.greaterThan(0n);
+
+    const journalWith = (file: string, realisedProfit: bigint) => {
+      const journal = Journal.open(path.join(dir, file));
+      try {
+        const id = "genuine";
+        journal.planExecution({ ...makePlan({ id }), profitToken: position.debtToken as `0x${string}` }, { mode: "LIVE" });
+        journal.markSimulated(id);
+        journal.recordIntent(id, { signer: OPERATOR, nonce: tx.nonce, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n });
+        journal.markSigned(id, attempt(1, tx.nonce, { txHash: mined.hash }));
+        journal.markSent(id);
+        journal.markIncluded(id, { txHash: mined.hash, blockNumber: mined.blockNumber, gasUsed: mined.gasUsed, effectiveGasPrice: mined.gasPrice, realisedProfit, realisedProfitUsd: 1 });
+      } finally {
+        journal.close();
+      }
+      return path.join(dir, file);
+    };
+    const executor = await f.executor.getAddress();
+
+    const right = await runTask({ journal: journalWith("right.sqlite", received), reconcile: true, executor });
+    expect(right.result.reconciliation).to.deep.include({ checked: 1, matched: 1, differences: [] });
+    expect(right.printed).to.include("No differences.");
+
+    const wrong = await runTask({ journal: journalWith("wrong.sqlite", received + 1n), reconcile: true, executor });
+    expect(wrong.result.reconciliation!.differences.map((d) => [d.txHash, d.kind, d.journalProfit, d.chainProfit])).to.deep.equal([
+      [mined.hash, "amount-differs", received + 1n, received],
+    ]);
+    expect(wrong.printed).to.include(`txHash=${mined.hash}`);
+
+    // Events from another executor address are not the treasury's receipts for this one.
+    const elsewhere = await runTask({ journal: path.join(dir, "right.sqlite"), reconcile: true, executor: OPERATOR });
+    expect(elsewhere.result.reconciliation!.differences.map((d) => d.kind)).to.deep.equal(["no-profit-event"]);
   });
 
   it("rejects a malformed --executor", async () => {
