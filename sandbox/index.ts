@@ -11,3 +11,8 @@ export { MULTICALL3_ADDRESS, BASE_WETH_ADDRESS } from "./canonical-contracts";
 export { uniswapPoolKey, findUniswapPool } from "./uniswap-venue";
 export { morphoMarketId } from "./morpho-blue";
 export { seededRandom, type SeededRandom } from "./random";
+export { openAaveBorrowers, openMorphoBorrowers } from "./borrowers";
+export type { OpenedBorrower, AaveBorrowerSpec, MorphoBorrowerSpec, NumberRange } from "./borrowers";
+export { setPrice, alignPoolWithFeeds, fundAccount, mineBlocks, advanceTime, type SetPriceOptions } from "./market-moves";
+export { describeSandbox } from "./describe-sandbox";
+export { writeSandboxAddressBook, readSandboxAddressBook, sandboxAddressBookPath } from "./address-book-file";

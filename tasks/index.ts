@@ -5,3 +5,4 @@
 import "./offline-solc";
 import "./report";
 import "./keeper-control";
+import "./sandbox";

@@ -1,0 +1,112 @@
+/**
+ * `npx hardhat sandbox [--network localhost] [--aave-borrowers N] [--morpho-borrowers N] [--seed S] [--out file]`
+ *
+ * Builds the Base-like sandbox (sandbox/README.md) and prints its address book and one health line per market.
+ * In-process (the default `hardhat` network) the sandbox lives only as long as the command: useful to see it work.
+ * With `--network localhost` it builds into a running `npx hardhat node` (chainId 8453) and writes the address book
+ * to reports/sandbox-localhost.json (or --out), where the keeper and other tasks load it with readSandboxAddressBook.
+ */
+import { task, types } from "hardhat/config";
+import { HardhatPluginError } from "hardhat/plugins";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+
+export interface SandboxTaskArgs {
+  readonly aaveBorrowers: number;
+  readonly morphoBorrowers: number;
+  readonly seed: number;
+  readonly out?: string;
+}
+
+/** Only chains we may freely rewrite: the in-process one and a local node. Base shares chainId 8453, so never by id. */
+const SANDBOX_NETWORKS = new Set(["hardhat", "localhost"]);
+
+function fail(message: string): never {
+  throw new HardhatPluginError("chimera-sandbox", message);
+}
+
+/** Confirms a local node answers, is a Hardhat node (code/storage/balance overrides) and runs chainId 8453. */
+async function checkNode(hre: HardhatRuntimeEnvironment): Promise<void> {
+  const url = "url" in hre.network.config ? hre.network.config.url : "the in-process network";
+  let chainId: string;
+  try {
+    chainId = (await hre.network.provider.send("eth_chainId", [])) as string;
+  } catch (error) {
+    fail(
+      `no node answers at ${url} (${(error as Error).message}). Start one in another terminal with ` +
+        "`npx hardhat node`, then re-run `npx hardhat sandbox --network localhost`.",
+    );
+  }
+  if (Number(chainId) !== 8453) {
+    fail(`the node at ${url} runs chainId ${Number(chainId)}, the sandbox needs 8453; start it from this project with \`npx hardhat node\``);
+  }
+  const client = String(await hre.network.provider.send("web3_clientVersion", []));
+  if (!/hardhat/i.test(client)) {
+    fail(`the node at ${url} is "${client}", not a Hardhat node; the sandbox needs hardhat_setCode/setStorageAt (use \`npx hardhat node\`)`);
+  }
+}
+
+export async function runSandboxTask(args: SandboxTaskArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
+  if (!SANDBOX_NETWORKS.has(hre.network.name)) {
+    fail(
+      `refusing to build the sandbox on network "${hre.network.name}": it deploys test contracts and overwrites code at ` +
+        "canonical addresses, so it only runs on the in-process network (no --network) or --network localhost",
+    );
+  }
+  for (const [flag, value] of [
+    ["--aave-borrowers", args.aaveBorrowers],
+    ["--morpho-borrowers", args.morphoBorrowers],
+    ["--seed", args.seed],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 0) fail(`${flag} must be a non-negative integer, got ${value}`);
+  }
+  await checkNode(hre);
+  await hre.run("compile", { quiet: true });
+
+  // Loaded here, not at the top: the sandbox imports TypeChain bindings that exist only after compiling.
+  const sandboxModule = await import("../sandbox");
+  const started = Date.now();
+  const sandbox = await sandboxModule.buildSandbox(hre, { seed: args.seed });
+  console.log(`Sandbox built on "${hre.network.name}" in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+
+  if (args.aaveBorrowers > 0) {
+    const opened = await sandboxModule.openAaveBorrowers(hre, sandbox, {
+      count: args.aaveBorrowers,
+      seed: args.seed,
+      collateral: "WETH",
+      debt: "USDC",
+      healthFactor: { min: 1.02, max: 1.6 },
+      debtUsd: { min: 1_000, max: 50_000 },
+    });
+    console.log(`Opened ${opened.length} Aave WETH/USDC borrowers (HF 1.02-1.6, debt $1k-$50k).`);
+  }
+  if (args.morphoBorrowers > 0) {
+    const opened = await sandboxModule.openMorphoBorrowers(hre, sandbox, {
+      market: 0,
+      count: args.morphoBorrowers,
+      seed: args.seed,
+      healthFactor: { min: 1.02, max: 1.6 },
+      debtUsd: { min: 1_000, max: 50_000 },
+    });
+    console.log(`Opened ${opened.length} Morpho ${sandbox.morpho.markets[0].label} borrowers (HF 1.02-1.6, debt $1k-$50k).`);
+  }
+
+  console.log("\nAddress book:");
+  console.log(JSON.stringify(sandbox.book, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value), 2));
+  console.log("\nMarkets:");
+  for (const line of await sandboxModule.describeSandbox(sandbox)) console.log(`  ${line}`);
+
+  if (hre.network.name === "hardhat") {
+    console.log("\nThis in-process sandbox ends with the command. To keep one running: `npx hardhat node`, then `npx hardhat sandbox --network localhost`.");
+    return;
+  }
+  const file = args.out ?? sandboxModule.sandboxAddressBookPath(hre.network.name, hre.config.paths.root);
+  sandboxModule.writeSandboxAddressBook(file, sandbox.book);
+  console.log(`\nAddress book written to ${file} (load it with readSandboxAddressBook from sandbox/).`);
+}
+
+task("sandbox", "Builds the Base-like sandbox (Aave V3, Uniswap V3, Balancer V2, Morpho Blue) and prints its address book")
+  .addOptionalParam("aaveBorrowers", "Aave WETH/USDC borrowers to open after building", 0, types.int)
+  .addOptionalParam("morphoBorrowers", "Morpho WETH/USDC borrowers to open after building", 0, types.int)
+  .addOptionalParam("seed", "Seed for the borrowers' amounts and addresses", 1, types.int)
+  .addOptionalParam("out", "Where to write the address book JSON (default reports/sandbox-<network>.json)", undefined, types.string)
+  .setAction(async (args: SandboxTaskArgs, hre) => runSandboxTask(args, hre));
