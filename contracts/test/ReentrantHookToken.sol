@@ -16,6 +16,11 @@ contract ReentrantHookToken is ERC20 {
     bytes public hookCalldata;
     /// @notice How many times the hook's call succeeded (a test that expects a revert asserts it stayed 0).
     uint256 public hookSuccesses;
+    /// @notice When set, a failing hook call is recorded in `hookFailures` instead of reverting the transfer: some
+    ///         protocols (Morpho's SafeTransferLib) replace a token's revert reason with their own, so a test that
+    ///         must see the executor's error lets the transfer succeed and reads the error here afterwards.
+    bool public recordFailures;
+    bytes[] private failures;
     bool private inHook;
 
     constructor() ERC20("Reentrant Hook Token", "HOOK") {}
@@ -25,9 +30,16 @@ contract ReentrantHookToken is ERC20 {
     }
 
     /// @notice Arms the hook: every later transfer/mint/burn calls `target` with `data` (once, not recursively).
-    function setHook(address target, bytes calldata data) external {
+    /// @param record Record a failing call in `hookFailures` instead of reverting the transfer with its error.
+    function setHook(address target, bytes calldata data, bool record) external {
         hookTarget = target;
         hookCalldata = data;
+        recordFailures = record;
+    }
+
+    /// @notice The revert data of every failed hook call, in order (only when `recordFailures`).
+    function hookFailures() external view returns (bytes[] memory) {
+        return failures;
     }
 
     function clearHook() external {
@@ -42,6 +54,10 @@ contract ReentrantHookToken is ERC20 {
         inHook = true;
         (bool ok, bytes memory result) = target.call(hookCalldata);
         inHook = false;
+        if (!ok && recordFailures) {
+            failures.push(result);
+            return;
+        }
         if (!ok) {
             assembly ("memory-safe") {
                 revert(add(result, 32), mload(result))

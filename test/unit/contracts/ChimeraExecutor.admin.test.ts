@@ -1,0 +1,253 @@
+/**
+ * Roles and administration: the Ignition module's deployment, the owner's setters and their events, pause (owner or
+ * operator) and unpause (owner only), rescue to the owner only (safety rule 5), two-step ownership, and the refusal
+ * of unusable addresses with an error naming the field.
+ */
+import hre from "hardhat";
+import { expect } from "chai";
+import { loadFixture, setBalance } from "@nomicfoundation/hardhat-network-helpers";
+import ChimeraExecutorModule from "../../../ignition/modules/ChimeraExecutorModule";
+import { ChimeraExecutor__factory } from "../../../typechain-types";
+import { executorFixture, sandboxAllowlist, type ExecutorFixture } from "../../shared/executor-fixture";
+import { expectExecutorHoldsNothing, type HoldingsScope } from "./helpers/invariants";
+import { sandboxScope } from "./helpers/outcomes";
+import { ZERO_ADDRESS } from "./helpers/plans";
+
+const NATIVE_TOKEN = "0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE";
+
+describe("ChimeraExecutor: administration", function () {
+  let scope: { executor: string; holdings: HoldingsScope } | undefined;
+
+  afterEach(async function () {
+    if (scope !== undefined) await expectExecutorHoldsNothing(scope.executor, scope.holdings);
+    scope = undefined;
+  });
+
+  async function useExecutor(): Promise<ExecutorFixture> {
+    const f = await loadFixture(executorFixture);
+    scope = { executor: await f.executor.getAddress(), holdings: sandboxScope(f) };
+    return f;
+  }
+
+  describe("deployment through ChimeraExecutorModule", function () {
+    it("sets owner, treasury, operators and the allowlist from the module's parameters", async function () {
+      const f = await useExecutor();
+      expect(await f.executor.owner()).to.equal(f.owner.address);
+      expect(await f.executor.treasury()).to.equal(f.treasury.address);
+      expect(await f.executor.isOperator(f.operator.address)).to.equal(true);
+      expect(await f.executor.isOperator(f.outsider.address)).to.equal(false);
+      for (const target of sandboxAllowlist(f.sandbox)) {
+        expect(await f.executor.isAllowedTarget(target), target).to.equal(true);
+      }
+      expect(await f.executor.isAllowedTarget(f.outsider.address)).to.equal(false);
+      expect(await f.executor.paused()).to.equal(false);
+      expect(await f.executor.NATIVE_TOKEN()).to.equal(NATIVE_TOKEN);
+    });
+
+    it("emits an event for every role the constructor grants", async function () {
+      const f = await useExecutor();
+      const [treasurySet] = await f.executor.queryFilter(f.executor.filters.TreasurySet());
+      const receipt = await hre.ethers.provider.getTransactionReceipt(treasurySet.transactionHash);
+      expect(receipt!.contractAddress).to.equal(await f.executor.getAddress());
+      const names = receipt!.logs.map((log) => f.executor.interface.parseLog(log)?.name);
+      expect(names.filter((n) => n === "TreasurySet")).to.have.length(1);
+      expect(names.filter((n) => n === "OperatorSet")).to.have.length(1);
+      expect(names.filter((n) => n === "AllowedTargetSet")).to.have.length(sandboxAllowlist(f.sandbox).length);
+      expect(names).to.include("OwnershipTransferred");
+    });
+
+    for (const field of ["owner", "treasury"] as const) {
+      it(`refuses a zero ${field} with InvalidAddress("${field}", 0x0)`, async function () {
+        const f = await useExecutor();
+        const factory = new ChimeraExecutor__factory(f.owner);
+        const args = { owner: f.owner.address, treasury: f.treasury.address, [field]: ZERO_ADDRESS };
+        await expect(factory.deploy(args.owner, args.treasury, [], []))
+          .to.be.revertedWithCustomError(factory, "InvalidAddress")
+          .withArgs(field, ZERO_ADDRESS);
+      });
+    }
+
+    it("the module stops a deployment whose parameters still hold the zero-address placeholders", async function () {
+      const f = await useExecutor();
+      await expect(
+        hre.ignition.deploy(ChimeraExecutorModule, {
+          parameters: { ChimeraExecutorModule: { owner: f.owner.address, treasury: ZERO_ADDRESS, operators: [], allowlist: [] } },
+        }),
+      ).to.be.rejectedWith(/InvalidAddress\("treasury", "0x0000000000000000000000000000000000000000"\)/);
+    });
+
+    it("refuses a zero operator or allowlist entry at construction", async function () {
+      const f = await useExecutor();
+      const factory = new ChimeraExecutor__factory(f.owner);
+      await expect(factory.deploy(f.owner.address, f.treasury.address, [ZERO_ADDRESS], []))
+        .to.be.revertedWithCustomError(factory, "InvalidAddress")
+        .withArgs("operator", ZERO_ADDRESS);
+      await expect(factory.deploy(f.owner.address, f.treasury.address, [], [ZERO_ADDRESS]))
+        .to.be.revertedWithCustomError(factory, "InvalidAddress")
+        .withArgs("target", ZERO_ADDRESS);
+    });
+  });
+
+  describe("owner-only setters", function () {
+    it("#setOperator grants and revokes, emitting OperatorSet; refuses the zero address", async function () {
+      const f = await useExecutor();
+      const admin = f.executor.connect(f.owner);
+      await expect(admin.setOperator(f.outsider.address, true)).to.emit(f.executor, "OperatorSet").withArgs(f.outsider.address, true);
+      expect(await f.executor.isOperator(f.outsider.address)).to.equal(true);
+      await expect(admin.setOperator(f.outsider.address, false)).to.emit(f.executor, "OperatorSet").withArgs(f.outsider.address, false);
+      expect(await f.executor.isOperator(f.outsider.address)).to.equal(false);
+      await expect(admin.setOperator(ZERO_ADDRESS, true)).to.be.revertedWithCustomError(f.executor, "InvalidAddress").withArgs("operator", ZERO_ADDRESS);
+    });
+
+    it("#setAllowedTarget and #setAllowedTargets change the allowlist, emitting AllowedTargetSet per target", async function () {
+      const f = await useExecutor();
+      const admin = f.executor.connect(f.owner);
+      const [a, b] = [f.outsider.address, f.treasury.address];
+      await expect(admin.setAllowedTarget(a, true)).to.emit(f.executor, "AllowedTargetSet").withArgs(a, true);
+      await expect(admin.setAllowedTargets([a, b], false))
+        .to.emit(f.executor, "AllowedTargetSet")
+        .withArgs(a, false)
+        .and.to.emit(f.executor, "AllowedTargetSet")
+        .withArgs(b, false);
+      expect(await f.executor.isAllowedTarget(a)).to.equal(false);
+      expect(await f.executor.isAllowedTarget(b)).to.equal(false);
+    });
+
+    it("refuses the zero address or the executor itself as an allowlisted target", async function () {
+      const f = await useExecutor();
+      const admin = f.executor.connect(f.owner);
+      const self = await f.executor.getAddress();
+      await expect(admin.setAllowedTarget(ZERO_ADDRESS, true)).to.be.revertedWithCustomError(f.executor, "InvalidAddress").withArgs("target", ZERO_ADDRESS);
+      await expect(admin.setAllowedTargets([f.outsider.address, self], true))
+        .to.be.revertedWithCustomError(f.executor, "InvalidAddress")
+        .withArgs("target", self);
+    });
+
+    it("#setTreasury moves profit elsewhere, emitting TreasurySet(previous, new); refuses zero and the executor", async function () {
+      const f = await useExecutor();
+      const admin = f.executor.connect(f.owner);
+      await expect(admin.setTreasury(f.outsider.address)).to.emit(f.executor, "TreasurySet").withArgs(f.treasury.address, f.outsider.address);
+      expect(await f.executor.treasury()).to.equal(f.outsider.address);
+      await expect(admin.setTreasury(ZERO_ADDRESS)).to.be.revertedWithCustomError(f.executor, "InvalidAddress").withArgs("treasury", ZERO_ADDRESS);
+      const self = await f.executor.getAddress();
+      await expect(admin.setTreasury(self)).to.be.revertedWithCustomError(f.executor, "InvalidAddress").withArgs("treasury", self);
+    });
+
+    it("every owner-only function refuses the operator and outsiders", async function () {
+      const f = await useExecutor();
+      for (const caller of [f.operator, f.outsider]) {
+        const as = f.executor.connect(caller);
+        // Thunks, not promises: each call is sent only when its assertion awaits it.
+        const calls = [
+          () => as.setOperator(caller.address, true),
+          () => as.setAllowedTarget(caller.address, true),
+          () => as.setAllowedTargets([caller.address], true),
+          () => as.setTreasury(caller.address),
+          () => as.unpause(),
+          () => as.rescueTokens(f.sandbox.book.tokens.USDC.address, 1n),
+          () => as.transferOwnership(caller.address),
+        ];
+        for (const call of calls) {
+          await expect(call()).to.be.revertedWithCustomError(f.executor, "OwnableUnauthorizedAccount").withArgs(caller.address);
+        }
+      }
+    });
+  });
+
+  describe("pause", function () {
+    it("an operator pauses; only the owner unpauses", async function () {
+      const f = await useExecutor();
+      await expect(f.executor.pause()).to.emit(f.executor, "Paused").withArgs(f.operator.address);
+      expect(await f.executor.paused()).to.equal(true);
+      await expect(f.executor.connect(f.operator).unpause())
+        .to.be.revertedWithCustomError(f.executor, "OwnableUnauthorizedAccount")
+        .withArgs(f.operator.address);
+      await expect(f.executor.connect(f.owner).unpause()).to.emit(f.executor, "Unpaused").withArgs(f.owner.address);
+      expect(await f.executor.paused()).to.equal(false);
+    });
+
+    it("the owner pauses too; an outsider cannot", async function () {
+      const f = await useExecutor();
+      await expect(f.executor.connect(f.outsider).pause())
+        .to.be.revertedWithCustomError(f.executor, "CallerNotOwnerOrOperator")
+        .withArgs(f.outsider.address);
+      await expect(f.executor.connect(f.owner).pause()).to.emit(f.executor, "Paused").withArgs(f.owner.address);
+    });
+
+    it("pausing twice reverts EnforcedPause; unpausing while running reverts ExpectedPause", async function () {
+      const f = await useExecutor();
+      await expect(f.executor.connect(f.owner).unpause()).to.be.revertedWithCustomError(f.executor, "ExpectedPause");
+      await (await f.executor.pause()).wait();
+      await expect(f.executor.pause()).to.be.revertedWithCustomError(f.executor, "EnforcedPause");
+    });
+  });
+
+  describe("#rescueTokens", function () {
+    it("sends a stray ERC-20 to the owner, never to the caller's choice", async function () {
+      const f = await useExecutor();
+      const usdc = f.sandbox.tokens.USDC;
+      const amount = 1_234n * 10n ** 6n;
+      await (await usdc.connect(f.sandbox.deployer)["mint(address,uint256)"](f.executor, amount)).wait();
+      const before = await usdc.balanceOf(f.owner.address);
+      await expect(f.executor.connect(f.owner).rescueTokens(usdc, amount))
+        .to.emit(f.executor, "TokensRescued")
+        .withArgs(await usdc.getAddress(), f.owner.address, amount);
+      expect((await usdc.balanceOf(f.owner.address)) - before).to.equal(amount);
+    });
+
+    it("sends ETH (0xEeee...EEeE) to the owner", async function () {
+      const f = await useExecutor();
+      const amount = 10n ** 18n;
+      // The executor has no payable function: ETH can only arrive forced (self-destruct, block reward).
+      await setBalance(await f.executor.getAddress(), amount);
+      const before = await hre.ethers.provider.getBalance(f.owner.address);
+      const receipt = await (await f.executor.connect(f.owner).rescueTokens(NATIVE_TOKEN, amount)).wait();
+      const gas = receipt!.gasUsed * receipt!.gasPrice;
+      expect((await hre.ethers.provider.getBalance(f.owner.address)) - before + gas).to.equal(amount);
+    });
+
+    it("reverts when the executor holds less than asked", async function () {
+      const f = await useExecutor();
+      await expect(f.executor.connect(f.owner).rescueTokens(NATIVE_TOKEN, 1n)).to.be.revertedWithCustomError(
+        f.executor,
+        "InsufficientBalance",
+      );
+      await expect(f.executor.connect(f.owner).rescueTokens(f.sandbox.book.tokens.USDC.address, 1n)).to.be.reverted;
+    });
+
+    it("refuses ETH sent directly (no receive function), so nothing accumulates by accident", async function () {
+      const f = await useExecutor();
+      await expect(f.outsider.sendTransaction({ to: f.executor, value: 1n })).to.be.reverted;
+    });
+  });
+
+  describe("ownership", function () {
+    it("transfers in two steps: the new owner must accept, and only it can", async function () {
+      const f = await useExecutor();
+      const [, , , , , newOwner] = await hre.ethers.getSigners();
+      await expect(f.executor.connect(f.owner).transferOwnership(newOwner.address))
+        .to.emit(f.executor, "OwnershipTransferStarted")
+        .withArgs(f.owner.address, newOwner.address);
+      expect(await f.executor.owner()).to.equal(f.owner.address);
+      expect(await f.executor.pendingOwner()).to.equal(newOwner.address);
+      await expect(f.executor.connect(f.outsider).acceptOwnership())
+        .to.be.revertedWithCustomError(f.executor, "OwnableUnauthorizedAccount")
+        .withArgs(f.outsider.address);
+
+      await expect(f.executor.connect(newOwner).acceptOwnership())
+        .to.emit(f.executor, "OwnershipTransferred")
+        .withArgs(f.owner.address, newOwner.address);
+      expect(await f.executor.owner()).to.equal(newOwner.address);
+      await expect(f.executor.connect(f.owner).setTreasury(f.outsider.address))
+        .to.be.revertedWithCustomError(f.executor, "OwnableUnauthorizedAccount")
+        .withArgs(f.owner.address);
+      await expect(f.executor.connect(newOwner).setTreasury(f.outsider.address)).to.emit(f.executor, "TreasurySet");
+    });
+
+    it("cannot be renounced", async function () {
+      const f = await useExecutor();
+      await expect(f.executor.connect(f.owner).renounceOwnership()).to.be.revertedWithCustomError(f.executor, "RenounceOwnershipDisabled");
+      expect(await f.executor.owner()).to.equal(f.owner.address);
+    });
+  });
+});

@@ -1,0 +1,422 @@
+/**
+ * The checks that stand between a plan and the chain, each tried with a plan that should fail it: deadline (checked
+ * before anything else), operator role, pause, allowlist (safety rule 3), the profit floor (rule 2, with both numbers
+ * in the error), route ends, the Uniswap flash pool's tokens, Compound's error codes, and an empty batch.
+ */
+import hre from "hardhat";
+import { expect } from "chai";
+import { loadFixture, mine, takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
+import { AerodromeRouterDouble__factory, QuoterV2__factory } from "../../../typechain-types";
+import { executorFixture, type ExecutorFixture } from "../../shared/executor-fixture";
+import { venueFixture, AERODROME_POOL_FACTORY, type VenueFixture } from "./helpers/venues";
+import { expectExecutorHoldsNothing, type HoldingsScope } from "./helpers/invariants";
+import { outcomeOf, sandboxScope } from "./helpers/outcomes";
+import { unhealthyAavePositions, type UnhealthyAavePosition } from "./helpers/positions";
+import {
+  FlashSource,
+  aaveLiquidation,
+  aerodromeSwap,
+  compoundLiquidation,
+  flashLoan,
+  packedPath,
+  uniswapSwap,
+  type PlanStruct,
+  type SwapStruct,
+} from "./helpers/plans";
+
+async function currentBlock(): Promise<number> {
+  return hre.ethers.provider.getBlockNumber();
+}
+
+/** A Balancer-funded Aave liquidation of `position` selling on Uniswap V3, with overridable parts. */
+async function aavePlan(
+  f: ExecutorFixture,
+  position: UnhealthyAavePosition,
+  overrides: { swap?: SwapStruct; minProfit?: bigint; deadlineBlock?: number; lender?: string; source?: number } = {},
+): Promise<PlanStruct> {
+  const { book } = f.sandbox;
+  return {
+    flash: flashLoan(
+      overrides.source ?? FlashSource.BalancerV2,
+      overrides.lender ?? book.flash.balancerVault!,
+      position.debtToken,
+      position.debtToCover,
+    ),
+    liquidation: aaveLiquidation({
+      pool: book.aaveV3!.pool,
+      borrower: position.borrower,
+      collateralToken: position.collateralToken,
+      debtToken: position.debtToken,
+      debtToCover: position.debtToCover,
+      swap:
+        overrides.swap ??
+        uniswapSwap(book.uniswapV3!.swapRouter02, packedPath([book.tokens.WETH.address, book.tokens.USDC.address], [500]), 0n),
+    }),
+    profitToken: position.debtToken,
+    minProfit: overrides.minProfit ?? 0n,
+    deadlineBlock: overrides.deadlineBlock ?? (await currentBlock()) + 10,
+  };
+}
+
+describe("ChimeraExecutor: plan guards", function () {
+  let scope: { executor: string; holdings: HoldingsScope } | undefined;
+
+  afterEach(async function () {
+    if (scope !== undefined) await expectExecutorHoldsNothing(scope.executor, scope.holdings);
+    scope = undefined;
+  });
+
+  async function useExecutor(): Promise<{ f: ExecutorFixture; position: UnhealthyAavePosition }> {
+    const f = await loadFixture(executorFixture);
+    scope = { executor: await f.executor.getAddress(), holdings: sandboxScope(f) };
+    const [position] = await unhealthyAavePositions(f.sandbox, { seed: 43 });
+    return { f, position };
+  }
+
+  describe("deadline", function () {
+    it("reverts PlanExpired(deadline, block) once the deadline block has passed, before even checking the caller", async function () {
+      const { f, position } = await useExecutor();
+      const deadlineBlock = await currentBlock();
+      const plan = await aavePlan(f, position, { deadlineBlock });
+      // The transaction lands in the next block: one past the deadline. An outsider gets the same error, proving the
+      // deadline is checked before the role (the cheapest revert comes first).
+      await expect(f.executor.connect(f.outsider).liquidate(plan))
+        .to.be.revertedWithCustomError(f.executor, "PlanExpired")
+        .withArgs(deadlineBlock, deadlineBlock + 1);
+      await expect(f.executor.liquidateBatch({ ...plan, liquidations: [plan.liquidation] }))
+        .to.be.revertedWithCustomError(f.executor, "PlanExpired")
+        .withArgs(deadlineBlock, deadlineBlock + 2);
+    });
+
+    it("executes in the deadline block itself", async function () {
+      const { f, position } = await useExecutor();
+      const plan = await aavePlan(f, position, { deadlineBlock: (await currentBlock()) + 1 });
+      await expect(f.executor.liquidate(plan)).to.emit(f.executor, "PlanExecuted");
+    });
+  });
+
+  describe("roles and pause", function () {
+    it("reverts CallerNotOperator for an outsider and for the owner, who is not an operator", async function () {
+      const { f, position } = await useExecutor();
+      const plan = await aavePlan(f, position);
+      for (const caller of [f.outsider, f.owner]) {
+        await expect(f.executor.connect(caller).liquidate(plan))
+          .to.be.revertedWithCustomError(f.executor, "CallerNotOperator")
+          .withArgs(caller.address);
+        await expect(f.executor.connect(caller).liquidateBatch({ ...plan, liquidations: [plan.liquidation] }))
+          .to.be.revertedWithCustomError(f.executor, "CallerNotOperator")
+          .withArgs(caller.address);
+      }
+    });
+
+    it("a revoked operator can no longer execute", async function () {
+      const { f, position } = await useExecutor();
+      await (await f.executor.connect(f.owner).setOperator(f.operator.address, false)).wait();
+      await expect(f.executor.liquidate(await aavePlan(f, position)))
+        .to.be.revertedWithCustomError(f.executor, "CallerNotOperator")
+        .withArgs(f.operator.address);
+    });
+
+    it("reverts EnforcedPause on both entry points while paused, and executes again once the owner unpauses", async function () {
+      const { f, position } = await useExecutor();
+      const plan = await aavePlan(f, position);
+      await (await f.executor.pause()).wait();
+      await expect(f.executor.liquidate(plan)).to.be.revertedWithCustomError(f.executor, "EnforcedPause");
+      await expect(f.executor.liquidateBatch({ ...plan, liquidations: [plan.liquidation] })).to.be.revertedWithCustomError(
+        f.executor,
+        "EnforcedPause",
+      );
+      await (await f.executor.connect(f.owner).unpause()).wait();
+      await expect(f.executor.liquidate(plan)).to.emit(f.executor, "PlanExecuted");
+    });
+  });
+
+  describe("allowlist", function () {
+    it("refuses a swap router the owner has not allowlisted, even a genuine one", async function () {
+      const { f, position } = await useExecutor();
+      const router = f.sandbox.book.uniswapV3!.swapRouter02;
+      await (await f.executor.connect(f.owner).setAllowedTarget(router, false)).wait();
+      await expect(f.executor.liquidate(await aavePlan(f, position)))
+        .to.be.revertedWithCustomError(f.executor, "TargetNotAllowed")
+        .withArgs(router);
+    });
+
+    it("refuses an attacker's router (a contract that would keep the approved collateral)", async function () {
+      const { f, position } = await useExecutor();
+      const { book } = f.sandbox;
+      // Any contract with the router ABI will do as the attacker's: here a router double nobody allowlisted.
+      const rogue = await new AerodromeRouterDouble__factory(f.outsider).deploy(AERODROME_POOL_FACTORY);
+      const swap = aerodromeSwap(
+        await rogue.getAddress(),
+        [{ from: book.tokens.WETH.address, to: book.tokens.USDC.address, stable: false, factory: AERODROME_POOL_FACTORY }],
+        0n,
+      );
+      await expect(f.executor.liquidate(await aavePlan(f, position, { swap })))
+        .to.be.revertedWithCustomError(f.executor, "TargetNotAllowed")
+        .withArgs(await rogue.getAddress());
+    });
+
+    it("refuses a flash lender the owner has not allowlisted", async function () {
+      const { f, position } = await useExecutor();
+      const vault = f.sandbox.book.flash.balancerVault!;
+      await (await f.executor.connect(f.owner).setAllowedTarget(vault, false)).wait();
+      await expect(f.executor.liquidate(await aavePlan(f, position)))
+        .to.be.revertedWithCustomError(f.executor, "TargetNotAllowed")
+        .withArgs(vault);
+    });
+
+    it("refuses a lending market the owner has not allowlisted", async function () {
+      const { f, position } = await useExecutor();
+      const pool = f.sandbox.book.aaveV3!.pool;
+      await (await f.executor.connect(f.owner).setAllowedTarget(pool, false)).wait();
+      await expect(f.executor.liquidate(await aavePlan(f, position)))
+        .to.be.revertedWithCustomError(f.executor, "TargetNotAllowed")
+        .withArgs(pool);
+    });
+  });
+
+  describe("profit floor", function () {
+    it("reverts InsufficientProfit(profit, minProfit) one wei above the profit the same plan makes", async function () {
+      const { f, position } = await useExecutor();
+      // Measure the plan's exact profit, rewind, and demand one more wei.
+      const snapshot = await takeSnapshot();
+      const measured = await outcomeOf(f.executor, f.executor.liquidate(await aavePlan(f, position)));
+      const profit = measured.plan.profit;
+      expect(profit).to.be.greaterThan(0n);
+      await snapshot.restore();
+
+      await expect(f.executor.liquidate(await aavePlan(f, position, { minProfit: profit + 1n })))
+        .to.be.revertedWithCustomError(f.executor, "InsufficientProfit")
+        .withArgs(profit, profit + 1n);
+      // ... and accepts exactly the profit it makes.
+      await expect(f.executor.liquidate(await aavePlan(f, position, { minProfit: profit })))
+        .to.emit(f.executor, "PlanExecuted")
+        .withArgs(f.operator.address, position.debtToken, f.treasury.address, FlashSource.BalancerV2, f.sandbox.book.flash.balancerVault!, position.debtToCover, 0n, profit, 1n);
+    });
+
+    it("counts only balance growth: tokens already held are not profit, yet still go to the treasury", async function () {
+      const { f, position } = await useExecutor();
+      const snapshot = await takeSnapshot();
+      const measured = await outcomeOf(f.executor, f.executor.liquidate(await aavePlan(f, position)));
+      await snapshot.restore();
+      // Someone sends the executor 1,000 USDC before the plan: the plan's profit is unchanged, and the whole balance
+      // (stray tokens included) goes to the treasury, so the executor still ends empty.
+      const stray = 1_000n * 10n ** 6n;
+      await (await f.sandbox.tokens.USDC.connect(f.sandbox.deployer)["mint(address,uint256)"](f.executor, stray)).wait();
+      const treasuryBefore = await f.sandbox.tokens.USDC.balanceOf(f.treasury.address);
+      const outcome = await outcomeOf(f.executor, f.executor.liquidate(await aavePlan(f, position, { minProfit: measured.plan.profit })));
+      expect(outcome.plan.profit).to.equal(measured.plan.profit);
+      expect((await f.sandbox.tokens.USDC.balanceOf(f.treasury.address)) - treasuryBefore).to.equal(measured.plan.profit + stray);
+    });
+
+    it("reports profit 0 when a plan spends part of a balance the executor already held", async function () {
+      const { f, position } = await useExecutor();
+      const { book } = f.sandbox;
+      const stray = 1_000n * 10n ** 6n;
+      await (await f.sandbox.tokens.USDC.connect(f.sandbox.deployer)["mint(address,uint256)"](f.executor, stray)).wait();
+      // Borrow `stray` less than the repayment (the stray USDC fills the gap), then sell only enough collateral to
+      // repay the loan plus half the stray amount: the USDC balance ends below where it started.
+      const loan = position.debtToCover - stray;
+      const quoter = QuoterV2__factory.connect(book.uniswapV3!.quoterV2, hre.ethers.provider);
+      const [wethToSell] = await quoter.quoteExactOutputSingle.staticCall({
+        tokenIn: position.collateralToken,
+        tokenOut: position.debtToken,
+        amount: loan + stray / 2n,
+        fee: 500,
+        sqrtPriceLimitX96: 0n,
+      });
+      const plan = await aavePlan(f, position, {
+        swap: uniswapSwap(book.uniswapV3!.swapRouter02, packedPath([position.collateralToken, position.debtToken], [500]), 0n, wethToSell),
+      });
+      await expect(f.executor.liquidate({ ...plan, flash: { ...plan.flash, amount: loan } }))
+        .to.be.revertedWithCustomError(f.executor, "InsufficientProfit")
+        .withArgs(0n, 0n);
+      await (await f.executor.connect(f.owner).rescueTokens(position.debtToken, stray)).wait();
+    });
+  });
+
+  describe("swap routes", function () {
+    it("refuses a Uniswap path that does not start at the seized collateral", async function () {
+      const { f, position } = await useExecutor();
+      const { book } = f.sandbox;
+      const path = packedPath([book.tokens.cbBTC.address, book.tokens.USDC.address], [500]);
+      await expect(f.executor.liquidate(await aavePlan(f, position, { swap: uniswapSwap(book.uniswapV3!.swapRouter02, path, 0n) })))
+        .to.be.revertedWithCustomError(f.executor, "SwapRouteMismatch")
+        .withArgs(position.collateralToken, position.debtToken, book.tokens.cbBTC.address, position.debtToken);
+    });
+
+    it("refuses a Uniswap path that does not end at the debt token", async function () {
+      const { f, position } = await useExecutor();
+      const { book } = f.sandbox;
+      const path = packedPath([book.tokens.WETH.address, book.tokens.cbBTC.address], [3000]);
+      await expect(f.executor.liquidate(await aavePlan(f, position, { swap: uniswapSwap(book.uniswapV3!.swapRouter02, path, 0n) })))
+        .to.be.revertedWithCustomError(f.executor, "SwapRouteMismatch")
+        .withArgs(position.collateralToken, position.debtToken, position.collateralToken, book.tokens.cbBTC.address);
+    });
+
+    it("refuses a malformed path (too short, or not 20 + 23k bytes) and reports zero ends", async function () {
+      const { f, position } = await useExecutor();
+      const { book } = f.sandbox;
+      const good = packedPath([book.tokens.WETH.address, book.tokens.USDC.address], [500]);
+      const zero = "0x0000000000000000000000000000000000000000";
+      for (const path of [good.slice(0, 2 + 2 * 40), good + "00"]) {
+        await expect(f.executor.liquidate(await aavePlan(f, position, { swap: uniswapSwap(book.uniswapV3!.swapRouter02, path, 0n) })))
+          .to.be.revertedWithCustomError(f.executor, "SwapRouteMismatch")
+          .withArgs(position.collateralToken, position.debtToken, zero, zero);
+      }
+    });
+
+    it("enforces the swap's minimum output (the router reverts)", async function () {
+      const { f, position } = await useExecutor();
+      const { book } = f.sandbox;
+      const swap = uniswapSwap(
+        book.uniswapV3!.swapRouter02,
+        packedPath([book.tokens.WETH.address, book.tokens.USDC.address], [500]),
+        position.debt * 10n,
+      );
+      await expect(f.executor.liquidate(await aavePlan(f, position, { swap }))).to.be.revertedWith("Too little received");
+    });
+  });
+
+  describe("flash sources", function () {
+    it("reverts FlashTokenNotInPool when the Uniswap pool holds neither side of the token", async function () {
+      const { f, position } = await useExecutor();
+      const pool = f.sandbox.book.flash.uniswapV3Pools!["cbBTC/WETH/3000"];
+      await expect(f.executor.liquidate(await aavePlan(f, position, { source: FlashSource.UniswapV3, lender: pool })))
+        .to.be.revertedWithCustomError(f.executor, "FlashTokenNotInPool")
+        .withArgs(pool, position.debtToken);
+    });
+
+    it("borrows either side of a Uniswap pool (both flash argument orders)", async function () {
+      const { f } = await useExecutor();
+      // The USDC tests borrow USDC from WETH/USDC/3000; this one borrows the other side, WETH, from WETH/USDC/500, so
+      // both `flash` argument orders run whatever the pools' on-chain token order.
+      // cbBTC's LT/LTV is 78/73: open at HF 1.08 so the borrow is allowed, then drop cbBTC 8%.
+      const [position] = await unhealthyAavePositions(f.sandbox, {
+        seed: 47,
+        collateral: "cbBTC",
+        debt: "WETH",
+        debtUsd: 30_000,
+        openAt: 1.08,
+        dropFraction: 0.08,
+      });
+      const { book } = f.sandbox;
+      const flashPool = book.flash.uniswapV3Pools!["WETH/USDC/500"];
+      const outcome = await outcomeOf(
+        f.executor,
+        f.executor.liquidate({
+          flash: flashLoan(FlashSource.UniswapV3, flashPool, position.debtToken, position.debtToCover),
+          liquidation: aaveLiquidation({
+            pool: book.aaveV3!.pool,
+            borrower: position.borrower,
+            collateralToken: position.collateralToken,
+            debtToken: position.debtToken,
+            debtToCover: position.debtToCover,
+            swap: uniswapSwap(book.uniswapV3!.swapRouter02, packedPath([position.collateralToken, position.debtToken], [3000]), 0n),
+          }),
+          profitToken: position.debtToken,
+          minProfit: 1n,
+          deadlineBlock: (await currentBlock()) + 10,
+        }),
+      );
+      expect(outcome.plan.flashFee).to.equal((position.debtToCover * 500n + 999_999n) / 1_000_000n);
+    });
+  });
+
+  describe("batches", function () {
+    it("reverts EmptyBatch for a batch with no liquidation", async function () {
+      const { f, position } = await useExecutor();
+      const plan = await aavePlan(f, position);
+      await expect(f.executor.liquidateBatch({ ...plan, liquidations: [] })).to.be.revertedWithCustomError(f.executor, "EmptyBatch");
+    });
+  });
+
+  describe("Compound v2 error codes (market test double)", function () {
+    async function useVenues(): Promise<VenueFixture> {
+      const f = await loadFixture(venueFixture);
+      scope = {
+        executor: await f.executor.getAddress(),
+        holdings: sandboxScope(f, {
+          tokens: [await f.mUSDC.getAddress(), await f.mWETH.getAddress()],
+          spenders: [await f.mUSDC.getAddress(), await f.mWETH.getAddress()],
+        }),
+      };
+      return f;
+    }
+
+    async function compoundPlan(f: VenueFixture, repayAmount: bigint): Promise<PlanStruct> {
+      const { book } = f.sandbox;
+      return {
+        flash: flashLoan(FlashSource.BalancerV2, book.flash.balancerVault!, book.tokens.USDC.address, repayAmount),
+        liquidation: compoundLiquidation({
+          debtMarket: await f.mUSDC.getAddress(),
+          collateralMarket: await f.mWETH.getAddress(),
+          borrower: f.compoundBorrower.address,
+          collateralToken: book.tokens.WETH.address,
+          debtToken: book.tokens.USDC.address,
+          repayAmount,
+          swap: uniswapSwap(book.uniswapV3!.swapRouter02, packedPath([book.tokens.WETH.address, book.tokens.USDC.address], [500]), 0n),
+        }),
+        profitToken: book.tokens.USDC.address,
+        minProfit: 0n,
+        deadlineBlock: (await currentBlock()) + 10,
+      };
+    }
+
+    it("turns liquidateBorrow's COMPTROLLER_REJECTION code (repay above the close factor) into CompoundV2CallFailed", async function () {
+      const f = await useVenues();
+      await expect(f.executor.liquidate(await compoundPlan(f, f.compoundDebt)))
+        .to.be.revertedWithCustomError(f.executor, "CompoundV2CallFailed")
+        .withArgs(await f.mUSDC.getAddress(), 3n);
+    });
+
+    it("turns redeem's TOKEN_INSUFFICIENT_CASH code (collateral market drained) into CompoundV2CallFailed", async function () {
+      const f = await useVenues();
+      const { deployer, tokens } = f.sandbox;
+      // A whale posts USDC and borrows every WETH the collateral market holds.
+      const usdc = 100_000_000n * 10n ** 6n;
+      await (await tokens.USDC.connect(deployer)["mint(address,uint256)"](deployer.address, usdc)).wait();
+      await (await tokens.USDC.connect(deployer).approve(f.mUSDC, usdc)).wait();
+      await (await f.mUSDC.connect(deployer).mint(usdc)).wait();
+      await (await f.mWETH.connect(deployer).borrow(await f.mWETH.getCash())).wait();
+      await expect(f.executor.liquidate(await compoundPlan(f, f.compoundDebt / 2n)))
+        .to.be.revertedWithCustomError(f.executor, "CompoundV2CallFailed")
+        .withArgs(await f.mWETH.getAddress(), 14n);
+    });
+
+    it("refuses a Compound collateral market the owner has not allowlisted", async function () {
+      const f = await useVenues();
+      await (await f.executor.connect(f.owner).setAllowedTarget(f.mWETH, false)).wait();
+      await expect(f.executor.liquidate(await compoundPlan(f, f.compoundDebt / 2n)))
+        .to.be.revertedWithCustomError(f.executor, "TargetNotAllowed")
+        .withArgs(await f.mWETH.getAddress());
+    });
+
+    it("refuses an Aerodrome route that does not sell the collateral for the debt token", async function () {
+      const f = await useVenues();
+      const { book } = f.sandbox;
+      const plan = await compoundPlan(f, f.compoundDebt / 2n);
+      const zero = "0x0000000000000000000000000000000000000000";
+      const routes = [
+        [{ from: book.tokens.USDC.address, to: book.tokens.WETH.address, stable: false, factory: AERODROME_POOL_FACTORY }],
+        [],
+      ];
+      const expectedEnds = [
+        [book.tokens.USDC.address, book.tokens.WETH.address],
+        [zero, zero],
+      ];
+      for (const [i, route] of routes.entries()) {
+        const swap = aerodromeSwap(await f.aerodrome.getAddress(), route, 0n);
+        await expect(f.executor.liquidate({ ...plan, liquidation: { ...plan.liquidation, swap } }))
+          .to.be.revertedWithCustomError(f.executor, "SwapRouteMismatch")
+          .withArgs(book.tokens.WETH.address, book.tokens.USDC.address, ...expectedEnds[i]);
+      }
+    });
+  });
+
+  it("keeps working after many blocks (no state left between plans)", async function () {
+    const { f, position } = await useExecutor();
+    await mine(100);
+    await expect(f.executor.liquidate(await aavePlan(f, position))).to.emit(f.executor, "PlanExecuted");
+  });
+});
