@@ -1,26 +1,46 @@
 /**
- * Chainlink-style price updates as typed `FeedAnswer`s: the `AnswerUpdated(int256 indexed current,
- * uint256 indexed roundId, uint256 updatedAt)` logs of every feed the markets subscribed to (OCR
- * aggregators on Base, MockV3Aggregator in the sandbox), in chain order. The markets' `priceFeeds()`
- * say which addresses to watch; this collector does not interpret the answers.
+ * Chainlink-style price updates as typed `FeedAnswer`s, in chain order, for the feeds the markets
+ * subscribed to (`priceFeeds()`). Two ways to see them:
+ * - "logs": the `AnswerUpdated(int256 indexed current, uint256 indexed roundId, uint256 updatedAt)`
+ *   events OCR aggregators emit on every transmission (Base). One eth_getLogs per range.
+ * - "poll": `latestRoundData()` of every feed in one Multicall3 batch per range, reporting feeds whose
+ *   round moved. Needed where feeds emit nothing: Chainlink's MockV3Aggregator (the sandbox's feeds)
+ *   updates its answer without an event. It sees only the last answer of a range.
+ * The collector does not interpret answers; each market knows what a feed means to it.
  */
 import { MockV3Aggregator__factory } from "../../typechain-types";
 import type { Address } from "../config/address-book";
-import { decodeIntWord, decodeUintWord } from "../chain/multicall";
+import { decodeIntWord, decodeUintWord, type Multicall3Client } from "../chain/multicall";
 import type { BlockRange, FeedAnswer, FeedSubscription } from "../markets/market";
 import { fetchLogsInChunks, type LogProvider, type LogRangeOptions } from "./log-range-fetcher";
 
+export type OracleCollectionMode = "logs" | "poll";
+
+export interface OracleUpdateCollectorOptions extends LogRangeOptions {
+  readonly mode?: OracleCollectionMode;
+  /** Required in "poll" mode. */
+  readonly multicall?: Multicall3Client;
+}
+
 export class OracleUpdateCollector {
-  private readonly topic = MockV3Aggregator__factory.createInterface().getEvent("AnswerUpdated").topicHash;
+  private readonly aggregatorIface = MockV3Aggregator__factory.createInterface();
+  private readonly topic = this.aggregatorIface.getEvent("AnswerUpdated").topicHash;
+  private readonly mode: OracleCollectionMode;
   private feeds: Address[] = [];
-  /** getLogs requests made, for stats and tests. */
-  logRequests = 0;
+  /** poll mode: last round seen per feed. */
+  private readonly lastRound = new Map<string, bigint>();
+  /** getLogs requests or Multicall3 batches made, for stats and tests. */
+  requests = 0;
 
   constructor(
     private readonly provider: LogProvider,
     subscriptions: readonly FeedSubscription[] = [],
-    private readonly options: LogRangeOptions = {},
+    private readonly options: OracleUpdateCollectorOptions = {},
   ) {
+    this.mode = options.mode ?? "logs";
+    if (this.mode === "poll" && !options.multicall) {
+      throw new Error('oracle collector: mode "poll" needs options.multicall (a Multicall3Client)');
+    }
     this.setSubscriptions(subscriptions);
   }
 
@@ -33,9 +53,13 @@ export class OracleUpdateCollector {
     return this.feeds;
   }
 
-  /** Every answer published in `range`, ordered by block then log index. */
+  /** Every answer published in `range` (poll mode: the latest per moved feed), ordered by block then log index. */
   async collect(range: BlockRange): Promise<FeedAnswer[]> {
     if (this.feeds.length === 0 || range.toBlock < range.fromBlock) return [];
+    return this.mode === "poll" ? this.collectByPolling(range) : this.collectFromLogs(range);
+  }
+
+  private async collectFromLogs(range: BlockRange): Promise<FeedAnswer[]> {
     const answers: FeedAnswer[] = [];
     for await (const chunk of fetchLogsInChunks(
       this.provider,
@@ -44,7 +68,7 @@ export class OracleUpdateCollector {
       range.toBlock,
       this.options,
     )) {
-      this.logRequests += chunk.requests;
+      this.requests += chunk.requests;
       for (const log of chunk.logs) {
         if (log.topics[0] !== this.topic || log.topics.length < 3) continue;
         answers.push({
@@ -58,5 +82,55 @@ export class OracleUpdateCollector {
       }
     }
     return answers.sort((a, b) => a.blockNumber - b.blockNumber || (a.logIndex ?? 0) - (b.logIndex ?? 0));
+  }
+
+  private async readRounds(blockTag: number): Promise<Map<string, { roundId: bigint; answer: bigint; updatedAt: number }>> {
+    const callData = this.aggregatorIface.encodeFunctionData("latestRoundData");
+    const results = await this.options.multicall!.aggregate3(
+      this.feeds.map((feed) => ({ target: feed, callData })),
+      blockTag,
+    );
+    this.requests += 1;
+    const rounds = new Map<string, { roundId: bigint; answer: bigint; updatedAt: number }>();
+    this.feeds.forEach((feed, i) => {
+      const result = results[i];
+      // latestRoundData → (roundId, answer, startedAt, updatedAt, answeredInRound)
+      if (!result.success || result.returnData.length < 2 + 64 * 4) return;
+      rounds.set(feed, {
+        roundId: decodeUintWord(result.returnData, 0),
+        answer: decodeIntWord(result.returnData, 1),
+        updatedAt: Number(decodeUintWord(result.returnData, 3)),
+      });
+    });
+    return rounds;
+  }
+
+  private async collectByPolling(range: BlockRange): Promise<FeedAnswer[]> {
+    const unseen = this.feeds.filter((feed) => !this.lastRound.has(feed));
+    if (unseen.length > 0 && range.fromBlock > 0) {
+      // First sight of a feed: its round before the range is the baseline, so a move inside the range counts.
+      const baseline = await this.readRounds(range.fromBlock - 1);
+      for (const feed of unseen) {
+        const round = baseline.get(feed);
+        if (round) this.lastRound.set(feed, round.roundId);
+      }
+    }
+    const rounds = await this.readRounds(range.toBlock);
+    const answers: FeedAnswer[] = [];
+    for (const feed of this.feeds) {
+      const round = rounds.get(feed);
+      if (!round) continue;
+      const previous = this.lastRound.get(feed);
+      this.lastRound.set(feed, round.roundId);
+      if (previous !== undefined && previous === round.roundId) continue;
+      answers.push({
+        feed: feed as Address,
+        answer: round.answer,
+        roundId: round.roundId,
+        updatedAt: round.updatedAt,
+        blockNumber: range.toBlock,
+      });
+    }
+    return answers;
   }
 }

@@ -1,0 +1,269 @@
+/**
+ * The Aave V3 plug-in's in-memory account data must EQUAL the pool's getUserAccountData (genuine
+ * v3.0.2 bytecode in the sandbox) for every borrower: after a full read, after price moves applied in
+ * memory from feed updates (no RPC), and after time passes (interest accrued in memory from the last
+ * indexes). Borrowers cover every sandbox collateral/debt pair, multi-reserve positions, stable-free
+ * v3.0 e-mode with and without an e-mode price source.
+ */
+import { expect } from "chai";
+import hre from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { sandboxFixture } from "../../../shared/sandbox-fixture";
+import { openAaveBorrowers } from "../../../../sandbox/borrowers";
+import type { Sandbox } from "../../../../sandbox";
+import type { Address } from "../../../../keeper/config/address-book";
+import { WAD } from "../../../../keeper/core/types";
+import { AaveV3Market } from "../../../../keeper/markets/aave-v3/aave-v3-market";
+import { createMarketDependencies } from "../../../../keeper/markets/factory";
+import type { MarketDependencies } from "../../../../keeper/markets/market-dependencies";
+import { OracleUpdateCollector } from "../../../../keeper/collectors/oracle-update-collector";
+
+const E_MODE_PLAIN = 1;
+const E_MODE_PRICED = 2;
+
+interface AaveWorld {
+  sandbox: Sandbox;
+  borrowers: Address[];
+  eModeBorrowers: Address[];
+}
+
+/** Mints or wraps `amount` of `symbol` to `who` and approves the pool. */
+async function fund(sandbox: Sandbox, who: HardhatEthersSigner, symbol: string, amount: bigint): Promise<void> {
+  const pool = await sandbox.aave.pool.getAddress();
+  if (symbol === "WETH") {
+    await (await sandbox.tokens.WETH.connect(who).deposit({ value: amount })).wait();
+    await (await sandbox.tokens.WETH.connect(who).approve(pool, amount)).wait();
+    return;
+  }
+  const token = sandbox.tokens[symbol] as Sandbox["tokens"]["USDC"];
+  await (await token.connect(who)["mint(uint256)"](amount)).wait();
+  await (await token.connect(who).approve(pool, amount)).wait();
+}
+
+async function supply(sandbox: Sandbox, who: HardhatEthersSigner, symbol: string, amount: bigint): Promise<void> {
+  await fund(sandbox, who, symbol, amount);
+  const asset = await sandbox.tokens[symbol].getAddress();
+  await (await sandbox.aave.pool.connect(who).supply(asset, amount, who.address, 0)).wait();
+}
+
+async function borrow(sandbox: Sandbox, who: HardhatEthersSigner, symbol: string, amount: bigint): Promise<void> {
+  const asset = await sandbox.tokens[symbol].getAddress();
+  await (await sandbox.aave.pool.connect(who).borrow(asset, amount, 2, 0, who.address)).wait();
+}
+
+/** The sandbox plus ~70 borrowers of every shape the plug-in must get right. */
+async function aaveWorldFixture(): Promise<AaveWorld> {
+  const sandbox = await loadFixture(sandboxFixture);
+  const pairs: [string, string, number][] = [
+    ["WETH", "USDC", 11],
+    ["cbBTC", "USDC", 12],
+    ["USDC", "WETH", 13],
+    ["cbETH", "USDC", 14],
+    ["cbBTC", "WETH", 15],
+  ];
+  const borrowers: Address[] = [];
+  for (const [collateral, debt, seed] of pairs) {
+    const opened = await openAaveBorrowers(hre, sandbox, {
+      count: 12,
+      seed,
+      collateral,
+      debt,
+      healthFactor: { min: 1.02, max: 1.6 },
+      debtUsd: { min: 50, max: 250_000 },
+    });
+    borrowers.push(...opened.map((b) => b.address.toLowerCase() as Address));
+  }
+
+  // Multi-reserve borrowers: several collaterals (one of them NOT enabled as collateral) and two debts.
+  const signers = await hre.ethers.getSigners();
+  const multi = signers.slice(5, 8);
+  for (const [i, who] of multi.entries()) {
+    await supply(sandbox, who, "WETH", 10n ** 18n * BigInt(3 + i));
+    await supply(sandbox, who, "cbBTC", 10n ** 7n * BigInt(2 + i));
+    await supply(sandbox, who, "cbETH", 10n ** 18n * BigInt(1 + i));
+    await supply(sandbox, who, "USDC", 10n ** 6n * 5_000n);
+    if (i === 1) {
+      const usdc = await sandbox.tokens.USDC.getAddress();
+      await (await sandbox.aave.pool.connect(who).setUserUseReserveAsCollateral(usdc, false)).wait();
+    }
+    await borrow(sandbox, who, "USDC", 10n ** 6n * BigInt(6_000 + 1_000 * i));
+    await borrow(sandbox, who, "WETH", 10n ** 17n * BigInt(5 + i));
+    borrowers.push(who.address.toLowerCase() as Address);
+  }
+
+  // v3.0 e-mode: category 1 (no price source) and category 2 (cbETH priced as WETH) for WETH + cbETH.
+  const { configurator } = sandbox.aave;
+  const weth = await sandbox.tokens.WETH.getAddress();
+  const cbeth = await sandbox.tokens.cbETH.getAddress();
+  await (await configurator.setEModeCategory(E_MODE_PLAIN, 9_000, 9_300, 10_100, hre.ethers.ZeroAddress, "ETH correlated")).wait();
+  await (await configurator.setAssetEModeCategory(weth, E_MODE_PLAIN)).wait();
+  await (await configurator.setAssetEModeCategory(cbeth, E_MODE_PLAIN)).wait();
+  const eModeBorrowers: Address[] = [];
+  for (const [i, who] of signers.slice(8, 10).entries()) {
+    await supply(sandbox, who, "cbETH", 10n ** 18n * BigInt(4 + i));
+    await supply(sandbox, who, "USDC", 10n ** 6n * 1_000n); // outside the category: priced and weighted normally
+    await (await sandbox.aave.pool.connect(who).setUserEMode(E_MODE_PLAIN)).wait();
+    await borrow(sandbox, who, "WETH", 10n ** 18n * BigInt(3 + i));
+    eModeBorrowers.push(who.address.toLowerCase() as Address);
+  }
+  // Category 2 with a price source: switch the assets over, then one more borrower uses it.
+  await (await configurator.setEModeCategory(E_MODE_PRICED, 9_000, 9_400, 10_100, weth, "ETH priced as WETH")).wait();
+  const priced = signers[10];
+  await supply(sandbox, priced, "cbETH", 10n ** 18n * 5n);
+  await (await configurator.setAssetEModeCategory(weth, E_MODE_PRICED)).wait();
+  await (await configurator.setAssetEModeCategory(cbeth, E_MODE_PRICED)).wait();
+  await (await sandbox.aave.pool.connect(priced).setUserEMode(E_MODE_PRICED)).wait();
+  await borrow(sandbox, priced, "WETH", 10n ** 18n * 4n);
+  eModeBorrowers.push(priced.address.toLowerCase() as Address);
+  borrowers.push(...eModeBorrowers);
+
+  // Let interest accrue so indexes, rates and timestamps are all non-trivial.
+  await time.increase(7 * 24 * 3600);
+  await hre.network.provider.send("evm_mine");
+  return { sandbox, borrowers, eModeBorrowers };
+}
+
+async function newMarket(sandbox: Sandbox): Promise<{ market: AaveV3Market; deps: MarketDependencies }> {
+  const deps = createMarketDependencies(hre.ethers.provider, sandbox.book, { batchSize: 200 });
+  const market = new AaveV3Market(sandbox.book.aaveV3!, deps);
+  await market.init();
+  return { market, deps };
+}
+
+/** Every field of getUserAccountData, for every borrower, at `blockTag`, equals the in-memory value. */
+async function expectAccountDataMatches(market: AaveV3Market, sandbox: Sandbox, borrowers: readonly Address[], blockTag: number): Promise<void> {
+  for (const borrower of borrowers) {
+    const mine = market.accountData(borrower);
+    expect(mine, `borrower ${borrower} tracked`).to.not.equal(undefined);
+    const pool = await sandbox.aave.pool.getUserAccountData(borrower, { blockTag });
+    expect(
+      [mine!.totalCollateralBase, mine!.totalDebtBase, mine!.availableBorrowsBase, mine!.currentLiquidationThreshold, mine!.ltv, mine!.healthFactor],
+      `account data of ${borrower} at block ${blockTag}`,
+    ).to.deep.equal([pool.totalCollateralBase, pool.totalDebtBase, pool.availableBorrowsBase, pool.currentLiquidationThreshold, pool.ltv, pool.healthFactor]);
+  }
+}
+
+async function latestBlock(): Promise<{ number: number; timestamp: number }> {
+  const block = await hre.ethers.provider.getBlock("latest");
+  return { number: block!.number, timestamp: block!.timestamp };
+}
+
+describe("keeper/markets AaveV3Market: in-memory health factors equal the pool's", function () {
+  it("matches getUserAccountData exactly for every discovered borrower after a full read", async function () {
+    const { sandbox, borrowers } = await loadFixture(aaveWorldFixture);
+    const { market } = await newMarket(sandbox);
+    expect(market.describe().profile).to.equal("v3.0");
+    const head = await hre.ethers.provider.getBlockNumber();
+    const discovered = await market.discoverBorrowers(0, head);
+    expect(new Set(discovered.borrowers)).to.deep.equal(new Set(borrowers));
+
+    const refresh = await market.refreshPositions(undefined, head);
+    expect(refresh.tracked).to.equal(borrowers.length);
+    await expectAccountDataMatches(market, sandbox, borrowers, head);
+  });
+
+  it("uses e-mode thresholds and the e-mode price source exactly as v3.0 does", async function () {
+    const { sandbox, eModeBorrowers } = await loadFixture(aaveWorldFixture);
+    const { market } = await newMarket(sandbox);
+    const head = await hre.ethers.provider.getBlockNumber();
+    await market.refreshPositions(eModeBorrowers, head);
+    await expectAccountDataMatches(market, sandbox, eModeBorrowers, head);
+    // The priced borrower's cbETH is valued at WETH's price: moving only cbETH's feed must not change it.
+    const priced = eModeBorrowers[eModeBorrowers.length - 1];
+    const cbethCollateral = market.position(priced)!.collaterals.find((c) => c.liquidationThresholdBps === 9_400);
+    expect(cbethCollateral, "cbETH counted at the category's 94% threshold").to.not.equal(undefined);
+  });
+
+  it("applies feed updates in memory (no RPC) and still matches after prices move both ways", async function () {
+    const { sandbox, borrowers } = await loadFixture(aaveWorldFixture);
+    const { market, deps } = await newMarket(sandbox);
+    let head = await hre.ethers.provider.getBlockNumber();
+    await market.discoverBorrowers(0, head);
+    await market.refreshPositions(undefined, head);
+    // MockV3Aggregator emits no AnswerUpdated: the sandbox's feeds are watched by polling their rounds.
+    const collector = new OracleUpdateCollector(hre.ethers.provider, market.priceFeeds(), { mode: "poll", multicall: deps.multicall });
+
+    const moves: [string, number][] = [
+      ["WETH", 0.83],
+      ["cbBTC", 0.9],
+      ["USDC", 1.04],
+      ["cbETH", 0.7],
+      ["WETH", 1.3],
+    ];
+    for (const [symbol, factor] of moves) {
+      const feed = sandbox.priceFeeds[symbol];
+      const current = await feed.latestAnswer();
+      const next = (current * BigInt(Math.round(factor * 1000))) / 1000n;
+      await (await feed.updateAnswer(next)).wait();
+      const block = await latestBlock();
+      const answers = await collector.collect({ fromBlock: head + 1, toBlock: block.number });
+      expect(answers.map((a) => a.answer)).to.deep.equal([next]);
+      head = block.number;
+
+      const rpcBefore = deps.multicall.stats.rpcCalls;
+      market.evaluateAt(block);
+      const reaction = market.onPriceUpdate(answers[0]);
+      expect(deps.multicall.stats.rpcCalls, "a price update costs no RPC").to.equal(rpcBefore);
+      expect(reaction.needsChainRead).to.equal(false);
+      await expectAccountDataMatches(market, sandbox, borrowers, block.number);
+    }
+  });
+
+  it("accrues interest in memory: after 90 days, evaluateAt matches the pool without re-reading", async function () {
+    const { sandbox, borrowers } = await loadFixture(aaveWorldFixture);
+    const { market, deps } = await newMarket(sandbox);
+    const head = await hre.ethers.provider.getBlockNumber();
+    await market.discoverBorrowers(0, head);
+    await market.refreshPositions(undefined, head);
+    const debtBefore = market.accountData(borrowers[0])!.totalDebtBase;
+
+    await time.increase(90 * 24 * 3600);
+    await hre.network.provider.send("evm_mine");
+    const block = await latestBlock();
+    const rpcBefore = deps.multicall.stats.rpcCalls;
+    market.evaluateAt(block);
+    expect(deps.multicall.stats.rpcCalls).to.equal(rpcBefore);
+    expect(market.accountData(borrowers[0])!.totalDebtBase).to.be.greaterThan(debtBefore);
+    await expectAccountDataMatches(market, sandbox, borrowers, block.number);
+
+    // onBlock re-reads indexes (one batch) and lands on the same numbers.
+    await market.onBlock(block);
+    expect(deps.multicall.stats.rpcCalls).to.equal(rpcBefore + 1);
+    await expectAccountDataMatches(market, sandbox, borrowers, block.number);
+  });
+
+  it("recomputes only the borrowers exposed to a moved asset and reports exactly the newly liquidatable", async function () {
+    const { sandbox, borrowers } = await loadFixture(aaveWorldFixture);
+    const { market } = await newMarket(sandbox);
+    const head = await hre.ethers.provider.getBlockNumber();
+    await market.discoverBorrowers(0, head);
+    await market.refreshPositions(undefined, head);
+    const cbbtc = (await sandbox.tokens.cbBTC.getAddress()).toLowerCase();
+    const exposed = market
+      .positions()
+      .filter((p) => p.collaterals.some((c) => c.token === cbbtc) || p.debts.some((d) => d.token === cbbtc))
+      .map((p) => p.key.borrower);
+    // cbBTC is also held (not as collateral) by nobody else; the multi-reserve borrowers hold it as collateral.
+    expect(exposed.length).to.be.greaterThan(0).and.lessThan(borrowers.length);
+    const liquidatableBefore = new Set(market.liquidatable().map((p) => p.key.borrower));
+    expect(liquidatableBefore.size).to.equal(0);
+
+    const feed = sandbox.priceFeeds.cbBTC;
+    const crashed = ((await feed.latestAnswer()) * 70n) / 100n;
+    await (await feed.updateAnswer(crashed)).wait();
+    const block = await latestBlock();
+    market.evaluateAt(block);
+    const reaction = market.onPriceUpdate({ feed: (await feed.getAddress()) as Address, answer: crashed, blockNumber: block.number });
+    expect(reaction.recomputed).to.equal(exposed.length);
+
+    const expected: string[] = [];
+    for (const borrower of borrowers) {
+      const data = await sandbox.aave.pool.getUserAccountData(borrower, { blockTag: block.number });
+      if (data.healthFactor < WAD) expected.push(borrower);
+    }
+    expect(expected.length, "the crash makes some cbBTC borrowers liquidatable").to.be.greaterThan(0);
+    expect(reaction.newlyLiquidatable.map((p) => p.key.borrower).sort()).to.deep.equal(expected.sort());
+    expect(market.liquidatable().map((p) => p.key.borrower).sort()).to.deep.equal(expected.sort());
+  });
+});
