@@ -87,7 +87,8 @@ export async function listHookTokenOnAave(sandbox: Sandbox, token: ReentrantHook
   const { deployer, aave } = sandbox;
   const poolAddress = await aave.pool.getAddress();
   const strategy = await new DefaultReserveInterestRateStrategy__factory(deployer).deploy(
-    await aave.addressesProvider.getAddress(),
+    // PoolAddressesProvider has its own getAddress(bytes32), which shadows ethers' getAddress().
+    aave.addressesProvider.target as string,
     80n * RAY_PERCENT,
     0n,
     4n * RAY_PERCENT,
