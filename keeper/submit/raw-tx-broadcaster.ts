@@ -140,7 +140,7 @@ export class RawTxBroadcaster {
           detail = `answered with ${JSON.stringify(answer.result)?.slice(0, 80)} instead of the transaction hash`;
         }
       } else {
-        outcome = classifySendError(answer.error);
+        outcome = classifySendError(answer.error, hash);
         detail = `${answer.error.code}: ${answer.error.message.slice(0, 160)}`;
       }
     } catch (error) {

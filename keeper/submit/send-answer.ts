@@ -28,7 +28,15 @@ const PATTERNS: ReadonlyArray<readonly [SendOutcome, RegExp]> = [
   ["fee-too-low", /underpriced|fee cap less than|max fee per gas less than|feetoolow|below.*(base fee|minimum)/i],
 ];
 
-export function classifySendError(error: JsonRpcErrorObject): SendOutcome {
+/**
+ * Classifies a JSON-RPC error answer to eth_sendRawTransaction of the transaction `txHash`.
+ * Hardhat's automining node mines a reverting transaction and then reports the revert as an error
+ * carrying the mined transaction's hash in `data.txHash`; a node that names our hash has taken the
+ * transaction, so that counts as accepted (the receipt then says "reverted").
+ */
+export function classifySendError(error: JsonRpcErrorObject, txHash?: string): SendOutcome {
+  const minedHash = (error.data as { txHash?: unknown } | null | undefined)?.txHash;
+  if (txHash !== undefined && typeof minedHash === "string" && minedHash.toLowerCase() === txHash.toLowerCase()) return "accepted";
   for (const [outcome, pattern] of PATTERNS) if (pattern.test(error.message)) return outcome;
   return "rejected";
 }
