@@ -1,0 +1,421 @@
+/**
+ * The sandbox itself: every piece the keeper and the executor rely on works on the genuine bytecode it deploys.
+ * Test doubles used here (and why): Chainlink MockV3Aggregator price feeds (aggregators have no production bytecode
+ * to deploy offline) and MorphoChainlinkOracleDouble (Morpho's ChainlinkOracle ships no npm bytecode).
+ */
+/// <reference types="chai-as-promised" />
+import hre from "hardhat";
+import { expect } from "chai";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { Interface } from "ethers";
+import { multicall3Abi } from "viem";
+import {
+  FlashLoanRoundTripper__factory,
+  IOracle__factory,
+  MockV3Aggregator__factory,
+  UniswapV3Pool__factory,
+  VariableDebtToken__factory,
+} from "../../typechain-types";
+import {
+  BASE_WETH_ADDRESS,
+  MULTICALL3_ADDRESS,
+  SANDBOX_RESERVES,
+  describeSandbox,
+  fundAccount,
+  morphoMarketId,
+  openAaveBorrowers,
+  openMorphoBorrowers,
+  readSandboxAddressBook,
+  setPrice,
+  writeSandboxAddressBook,
+  type Sandbox,
+} from "../../sandbox";
+import { humanPriceFromSqrtX96 } from "../../sandbox/uniswap-math";
+import { sandboxFixture } from "../shared/sandbox-fixture";
+import type { Address } from "../../keeper/config/address-book";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const WAD = 10n ** 18n;
+/**
+ * Health factors drift from the opened target only by rounding (~1e-9) and by interest accrued over the few
+ * seconds of chain time the test itself takes (~1e-8): one part per million is far above both and far below any
+ * sizing mistake.
+ */
+const HF_TOLERANCE = 1e-6;
+
+function relativeDifference(actual: number, expected: number): number {
+  return Math.abs(actual - expected) / expected;
+}
+
+async function liquidator() {
+  return (await hre.ethers.getSigners())[5];
+}
+
+async function morphoHealthFactor(sandbox: Sandbox, marketIndex: number, borrower: string): Promise<number> {
+  const params = sandbox.morpho.markets[marketIndex];
+  const id = morphoMarketId(params);
+  const [position, market, price] = await Promise.all([
+    sandbox.morpho.morpho.position(id, borrower),
+    sandbox.morpho.morpho.market(id),
+    IOracle__factory.connect(params.oracle, hre.ethers.provider).price(),
+  ]);
+  // Morpho rounds borrowed assets up from shares (with its virtual shares/assets), and max borrow down.
+  const borrowed =
+    (position.borrowShares * (market.totalBorrowAssets + 1n) + market.totalBorrowShares + 1_000_000n - 1n) /
+    (market.totalBorrowShares + 1_000_000n);
+  const maxBorrow = (((position.collateral * price) / 10n ** 36n) * params.lltv) / WAD;
+  return Number((maxBorrow * 10n ** 12n) / borrowed) / 1e12;
+}
+
+describe("sandbox", function () {
+  describe("#buildSandbox", function () {
+    it("describes a Base-like market in its address book", async function () {
+      const sandbox = await loadFixture(sandboxFixture);
+      const { book } = sandbox;
+      expect(book.network).to.equal("sandbox");
+      expect(book.chainId).to.equal(8453);
+      expect(book.aaveV3?.liquidationRules).to.equal("v3.0");
+      expect(book.weth).to.equal(BASE_WETH_ADDRESS);
+      expect(book.multicall3).to.equal(MULTICALL3_ADDRESS);
+      expect(Object.keys(book.tokens).sort()).to.deep.equal(["USDC", "WETH", "cbBTC", "cbETH"]);
+      expect(book.tokens.USDC.decimals).to.equal(6);
+      expect(book.tokens.cbBTC.decimals).to.equal(8);
+      expect(book.chainlink.ethUsd).to.equal(await sandbox.priceFeeds.WETH.getAddress());
+      expect(book.flash.uniswapV3Pools).to.deep.equal(sandbox.uniswap.pools);
+    });
+
+    it("lists the canonical WETH9 (with its metadata) as Aave's WETH reserve", async function () {
+      const sandbox = await loadFixture(sandboxFixture);
+      expect(await sandbox.tokens.WETH.getAddress()).to.equal(BASE_WETH_ADDRESS);
+      expect(await sandbox.tokens.WETH.decimals()).to.equal(18n);
+      expect(await sandbox.tokens.WETH.symbol()).to.equal("WETH");
+      const reserves = await sandbox.aave.pool.getReservesList();
+      expect(reserves).to.include(BASE_WETH_ADDRESS);
+      expect(reserves).to.have.length(SANDBOX_RESERVES.length);
+    });
+
+    it("configures Aave with flash loans at 5 bps and WETH at 80/82.5/5%", async function () {
+      const sandbox = await loadFixture(sandboxFixture);
+      expect(await sandbox.aave.pool.FLASHLOAN_PREMIUM_TOTAL()).to.equal(5n);
+      const weth = await sandbox.aave.dataProvider.getReserveConfigurationData(BASE_WETH_ADDRESS);
+      expect([weth.ltv, weth.liquidationThreshold, weth.liquidationBonus]).to.deep.equal([8000n, 8250n, 10500n]);
+      for (const token of Object.values(sandbox.book.tokens)) {
+        expect(await sandbox.aave.dataProvider.getFlashLoanEnabled(token.address), token.symbol).to.equal(true);
+      }
+    });
+
+    it("gives cbETH no Uniswap pool at any fee tier (the collateral with no liquid route)", async function () {
+      const sandbox = await loadFixture(sandboxFixture);
+      const cbEth = sandbox.book.tokens.cbETH.address;
+      for (const other of ["WETH", "USDC", "cbBTC"]) {
+        for (const fee of [100, 500, 3000, 10000]) {
+          expect(await sandbox.uniswap.factory.getPool(cbEth, sandbox.book.tokens[other].address, fee)).to.equal(
+            hre.ethers.ZeroAddress,
+          );
+        }
+      }
+    });
+
+    it("reports the L2 sequencer up, and up long enough to be past any grace period", async function () {
+      const sandbox = await loadFixture(sandboxFixture);
+      const feed = MockV3Aggregator__factory.connect(sandbox.book.chainlink.sequencerUptime!, hre.ethers.provider);
+      const round = await feed.latestRoundData();
+      const now = BigInt((await hre.ethers.provider.getBlock("latest"))!.timestamp);
+      expect(round.answer).to.equal(0n);
+      expect(now - round.startedAt).to.be.greaterThan(24n * 3600n);
+    });
+
+    it("prints one health line per Aave reserve, Uniswap pool, Morpho market, the vault and infrastructure", async function () {
+      const sandbox = await loadFixture(sandboxFixture);
+      const lines = await describeSandbox(sandbox);
+      const expected =
+        SANDBOX_RESERVES.length + Object.keys(sandbox.uniswap.pools).length + sandbox.morpho.markets.length + 2;
+      expect(lines).to.have.length(expected);
+      expect(lines.at(-1)).to.match(/Multicall3 deployed/).and.match(/sequencer up/);
+    });
+  });
+
+  describe("Multicall3", function () {
+    it("answers aggregate3 at its canonical address, including an allowed failure", async function () {
+      const sandbox = await loadFixture(sandboxFixture);
+      const multicall = new hre.ethers.Contract(MULTICALL3_ADDRESS, new Interface(multicall3Abi), hre.ethers.provider);
+      const poolInterface = sandbox.aave.pool.interface;
+      const calls = [
+        { target: BASE_WETH_ADDRESS, allowFailure: false, callData: sandbox.tokens.WETH.interface.encodeFunctionData("decimals") },
+        {
+          target: sandbox.book.aaveV3!.pool,
+          allowFailure: false,
+          callData: poolInterface.encodeFunctionData("getUserAccountData", [sandbox.deployer.address]),
+        },
+        // A call that reverts (no code at this address answers decimals()).
+        { target: MULTICALL3_ADDRESS, allowFailure: true, callData: sandbox.tokens.WETH.interface.encodeFunctionData("decimals") },
+      ];
+      const results = (await multicall.aggregate3.staticCall(calls)) as { success: boolean; returnData: string }[];
+      expect(results.map((r) => r.success)).to.deep.equal([true, true, false]);
+      expect(BigInt(results[0].returnData)).to.equal(18n);
+      const account = poolInterface.decodeFunctionResult("getUserAccountData", results[1].returnData);
+      expect(account.totalCollateralBase).to.equal(
+        (await sandbox.aave.pool.getUserAccountData(sandbox.deployer.address)).totalCollateralBase,
+      );
+    });
+  });
+
+  describe("Aave V3", function () {
+    it("liquidates a position a price move made unhealthy, paying the liquidator the bonus minus the protocol fee", async function () {
+      const sandbox = await loadFixture(sandboxFixture);
+      const [borrower] = await openAaveBorrowers(hre, sandbox, {
+        count: 1,
+        seed: 11,
+        collateral: "WETH",
+        debt: "USDC",
+        healthFactor: { min: 1.1, max: 1.1 },
+        debtUsd: { min: 20_000, max: 20_000 },
+      });
+      await setPrice(hre, sandbox, "WETH", 2_600);
+      const before = await sandbox.aave.pool.getUserAccountData(borrower.address);
+      expect(before.healthFactor).to.be.lessThan(WAD);
+
+      const keeper = await liquidator();
+      const debtToCover = borrower.debtAmount / 2n; // v3.0.2: close factor 50% above HF 0.95
+      await fundAccount(hre, sandbox, "USDC", keeper.address as Address, debtToCover);
+      await sandbox.tokens.USDC.connect(keeper).approve(sandbox.book.aaveV3!.pool, debtToCover);
+      const wethBefore = await sandbox.tokens.WETH.balanceOf(keeper.address);
+      await sandbox.aave.pool
+        .connect(keeper)
+        .liquidationCall(BASE_WETH_ADDRESS, sandbox.book.tokens.USDC.address, borrower.address, debtToCover, false);
+      const received = (await sandbox.tokens.WETH.balanceOf(keeper.address)) - wethBefore;
+
+      // Aave 3.0.2: collateral = debt value / collateral price * bonus; Aave keeps protocolFee% of the bonus part.
+      const usdcPrice = await sandbox.aave.oracle.getAssetPrice(sandbox.book.tokens.USDC.address);
+      const wethPrice = await sandbox.aave.oracle.getAssetPrice(BASE_WETH_ADDRESS);
+      const base = (debtToCover * usdcPrice * 10n ** 18n) / (wethPrice * 10n ** 6n);
+      const withBonus = (base * 10_500n) / 10_000n;
+      const protocolFee = ((withBonus - (withBonus * 10_000n) / 10_500n) * 1_000n) / 10_000n;
+      const expected = withBonus - protocolFee;
+      expect(relativeDifference(Number(received), Number(expected))).to.be.lessThan(1e-9);
+      const debtToken = (await sandbox.aave.dataProvider.getReserveTokensAddresses(sandbox.book.tokens.USDC.address))
+        .variableDebtTokenAddress;
+      const debtLeft = await VariableDebtToken__factory.connect(debtToken, hre.ethers.provider).balanceOf(borrower.address);
+      expect(relativeDifference(Number(debtLeft), Number(borrower.debtAmount - debtToCover))).to.be.lessThan(1e-6);
+    });
+  });
+
+  describe("Uniswap V3", function () {
+    it("delivers through SwapRouter02 exactly what QuoterV2 quoted, with small impact for a $50k swap", async function () {
+      const sandbox = await loadFixture(sandboxFixture);
+      const trader = await liquidator();
+      const amountIn = 50_000n * 10n ** 6n;
+      await fundAccount(hre, sandbox, "USDC", trader.address as Address, amountIn);
+      const params = {
+        tokenIn: sandbox.book.tokens.USDC.address,
+        tokenOut: BASE_WETH_ADDRESS,
+        fee: 500,
+        amountIn,
+        sqrtPriceLimitX96: 0n,
+      };
+      const [quoted] = await sandbox.uniswap.quoter.quoteExactInputSingle.staticCall(params);
+
+      await sandbox.tokens.USDC.connect(trader).approve(sandbox.book.uniswapV3!.swapRouter02, amountIn);
+      const before = await sandbox.tokens.WETH.balanceOf(trader.address);
+      await sandbox.uniswap.router
+        .connect(trader)
+        .exactInputSingle({ ...params, recipient: trader.address, amountOutMinimum: quoted });
+      const delivered = (await sandbox.tokens.WETH.balanceOf(trader.address)) - before;
+
+      expect(delivered).to.equal(quoted);
+      // At $3,000 and 5 bps fee, $50k buys ~16.658 WETH; a deep pool loses well under 0.2% to impact.
+      const ideal = (amountIn * 10n ** 12n * 9_995n) / (3_000n * 10_000n);
+      expect(relativeDifference(Number(delivered), Number(ideal))).to.be.lessThan(0.002);
+    });
+
+    it("moves a pool to the new feed price when setPrice is asked to, and leaves it alone otherwise", async function () {
+      const sandbox = await loadFixture(sandboxFixture);
+      const pool = UniswapV3Pool__factory.connect(sandbox.uniswap.pools["WETH/USDC/500"], hre.ethers.provider);
+      const wethIsToken0 = (await pool.token0()) === BASE_WETH_ADDRESS;
+      const wethPriceInPool = async () => {
+        const price = humanPriceFromSqrtX96((await pool.slot0()).sqrtPriceX96, wethIsToken0 ? 18 : 6, wethIsToken0 ? 6 : 18);
+        return wethIsToken0 ? price : 1 / price;
+      };
+
+      await setPrice(hre, sandbox, "WETH", 2_500);
+      expect(relativeDifference(await wethPriceInPool(), 3_000)).to.be.lessThan(1e-6);
+      expect(await sandbox.aave.oracle.getAssetPrice(BASE_WETH_ADDRESS)).to.equal(2_500n * 10n ** 8n);
+
+      await setPrice(hre, sandbox, "WETH", 2_500, { movePools: true });
+      expect(relativeDifference(await wethPriceInPool(), 2_500)).to.be.lessThan(1e-6);
+    });
+  });
+
+  describe("Morpho Blue", function () {
+    it("prices its markets from the same Chainlink feed as Aave", async function () {
+      const sandbox = await loadFixture(sandboxFixture);
+      const oracle = IOracle__factory.connect(sandbox.morpho.markets[0].oracle, hre.ethers.provider);
+      // WETH/USDC: USDC units per WETH unit * 1e36 = 3000 * 1e6 / 1e18 * 1e36.
+      expect(await oracle.price()).to.equal(3_000n * 10n ** 24n);
+      await setPrice(hre, sandbox, "WETH", 2_000);
+      expect(await oracle.price()).to.equal(2_000n * 10n ** 24n);
+    });
+  });
+
+  describe("flash loans", function () {
+    const amount = 1_000_000n * 10n ** 6n;
+
+    async function roundTripper(sandbox: Sandbox) {
+      const contract = await new FlashLoanRoundTripper__factory(sandbox.deployer).deploy();
+      await contract.waitForDeployment();
+      return contract;
+    }
+
+    it("round-trips a Balancer V2 flash loan, free, out of the vault's balance", async function () {
+      const sandbox = await loadFixture(sandboxFixture);
+      const tripper = await roundTripper(sandbox);
+      const vault = sandbox.book.flash.balancerVault!;
+      const vaultBefore = await sandbox.tokens.USDC.balanceOf(vault);
+      await expect(tripper.roundTripBalancer(vault, sandbox.book.tokens.USDC.address, amount))
+        .to.emit(tripper, "FlashLoanRoundTripped")
+        .withArgs(1n, sandbox.book.tokens.USDC.address, amount, 0n, amount);
+      expect(await sandbox.tokens.USDC.balanceOf(vault)).to.equal(vaultBefore);
+    });
+
+    it("round-trips a Morpho Blue flash loan, free", async function () {
+      const sandbox = await loadFixture(sandboxFixture);
+      const tripper = await roundTripper(sandbox);
+      const morpho = sandbox.book.flash.morphoBlue!;
+      const morphoBefore = await sandbox.tokens.USDC.balanceOf(morpho);
+      await expect(tripper.roundTripMorpho(morpho, sandbox.book.tokens.USDC.address, amount))
+        .to.emit(tripper, "FlashLoanRoundTripped")
+        .withArgs(2n, sandbox.book.tokens.USDC.address, amount, 0n, amount);
+      expect(await sandbox.tokens.USDC.balanceOf(morpho)).to.equal(morphoBefore);
+    });
+
+    it("round-trips an Aave V3 flash loan and charges the 5 bps premium", async function () {
+      const sandbox = await loadFixture(sandboxFixture);
+      const tripper = await roundTripper(sandbox);
+      const premium = (amount * 5n) / 10_000n;
+      const tripperAddress = (await tripper.getAddress()) as Address;
+      await fundAccount(hre, sandbox, "USDC", tripperAddress, premium);
+      await expect(tripper.roundTripAave(sandbox.book.flash.aaveV3Pool!, sandbox.book.tokens.USDC.address, amount))
+        .to.emit(tripper, "FlashLoanRoundTripped")
+        .withArgs(3n, sandbox.book.tokens.USDC.address, amount, premium, amount + premium);
+      expect(await sandbox.tokens.USDC.balanceOf(tripperAddress)).to.equal(0n);
+    });
+
+    it("refuses a flash-loan callback from anyone but the lender in flight", async function () {
+      const sandbox = await loadFixture(sandboxFixture);
+      const tripper = await roundTripper(sandbox);
+      await expect(tripper.onMorphoFlashLoan(1n, hre.ethers.AbiCoder.defaultAbiCoder().encode(["address"], [BASE_WETH_ADDRESS])))
+        .to.be.revertedWithCustomError(tripper, "UnexpectedLender")
+        .withArgs(sandbox.deployer.address, hre.ethers.ZeroAddress);
+    });
+  });
+
+  describe("#openAaveBorrowers", function () {
+    it("opens positions whose on-chain health factors are the requested ones, across several transactions", async function () {
+      const sandbox = await loadFixture(sandboxFixture);
+      const healthFactor = { min: 1.005, max: 1.25 };
+      // 130 borrowers need at least two transactions; below 1.03125 (= 82.5% / 80%) positions go through the
+      // over-supply-borrow-withdraw path, above it through a plain supply and borrow.
+      const opened = await openAaveBorrowers(hre, sandbox, {
+        count: 130,
+        seed: 3,
+        collateral: "WETH",
+        debt: "USDC",
+        healthFactor,
+        debtUsd: { min: 500, max: 80_000 },
+      });
+      expect(new Set(opened.map((b) => b.address)).size).to.equal(130);
+      expect(opened.some((b) => b.targetHealthFactor < 1.03125)).to.equal(true);
+      expect(opened.some((b) => b.targetHealthFactor > 1.03125)).to.equal(true);
+      const blocks = new Set<number>();
+      for (const borrower of opened) {
+        const account = await sandbox.aave.pool.getUserAccountData(borrower.address);
+        const hf = Number((account.healthFactor * 10n ** 9n) / WAD) / 1e9;
+        expect(hf, borrower.address).to.be.within(healthFactor.min * (1 - HF_TOLERANCE), healthFactor.max * (1 + HF_TOLERANCE));
+        expect(relativeDifference(hf, borrower.targetHealthFactor), borrower.address).to.be.lessThan(HF_TOLERANCE);
+      }
+      const borrowEvents = await sandbox.aave.pool.queryFilter(sandbox.aave.pool.filters.Borrow());
+      for (const event of borrowEvents) blocks.add(event.blockNumber);
+      expect(blocks.size).to.be.greaterThan(1);
+    });
+
+    it("opens the same borrowers with the same amounts for the same seed, and different ones for another", async function () {
+      const spec = {
+        count: 5,
+        seed: 42,
+        collateral: "cbBTC",
+        debt: "USDC",
+        healthFactor: { min: 1.1, max: 1.5 },
+        debtUsd: { min: 1_000, max: 10_000 },
+      };
+      const first = await openAaveBorrowers(hre, await loadFixture(sandboxFixture), spec);
+      const again = await openAaveBorrowers(hre, await loadFixture(sandboxFixture), spec);
+      const other = await openAaveBorrowers(hre, await loadFixture(sandboxFixture), { ...spec, seed: 43 });
+      expect(again).to.deep.equal(first);
+      expect(other.map((b) => b.address)).to.not.include.members(first.map((b) => b.address));
+      expect(other.map((b) => b.debtAmount)).to.not.deep.equal(first.map((b) => b.debtAmount));
+    });
+
+    it("refuses to reopen a seed in the same sandbox, health factors below 1, and unknown or unborrowable tokens", async function () {
+      const sandbox = await loadFixture(sandboxFixture);
+      const spec = {
+        count: 2,
+        seed: 5,
+        collateral: "WETH",
+        debt: "USDC",
+        healthFactor: { min: 1.2, max: 1.3 },
+        debtUsd: { min: 1_000, max: 2_000 },
+      };
+      await openAaveBorrowers(hre, sandbox, spec);
+      await expect(openAaveBorrowers(hre, sandbox, spec)).to.be.rejectedWith(/already opened with this seed/);
+      await expect(openAaveBorrowers(hre, sandbox, { ...spec, seed: 6, healthFactor: { min: 0.9, max: 1.1 } })).to.be.rejectedWith(
+        /healthFactor must satisfy 1 <= min <= max/,
+      );
+      await expect(openAaveBorrowers(hre, sandbox, { ...spec, seed: 6, debt: "DAI" })).to.be.rejectedWith(/unknown sandbox token "DAI"/);
+      await expect(openAaveBorrowers(hre, sandbox, { ...spec, seed: 6, debt: "cbETH" })).to.be.rejectedWith(/not borrowable/);
+    });
+  });
+
+  describe("#openMorphoBorrowers", function () {
+    it("opens positions at the requested health factors", async function () {
+      const sandbox = await loadFixture(sandboxFixture);
+      const healthFactor = { min: 1.01, max: 1.2 };
+      const opened = await openMorphoBorrowers(hre, sandbox, {
+        market: 1,
+        count: 40,
+        seed: 8,
+        healthFactor,
+        debtUsd: { min: 500, max: 100_000 },
+      });
+      for (const borrower of opened) {
+        const hf = await morphoHealthFactor(sandbox, 1, borrower.address);
+        expect(hf, borrower.address).to.be.within(healthFactor.min * (1 - HF_TOLERANCE), healthFactor.max * (1 + HF_TOLERANCE));
+        expect(relativeDifference(hf, borrower.targetHealthFactor), borrower.address).to.be.lessThan(HF_TOLERANCE);
+      }
+    });
+
+    it("names the valid market indexes when given a wrong one", async function () {
+      const sandbox = await loadFixture(sandboxFixture);
+      await expect(
+        openMorphoBorrowers(hre, sandbox, { market: 7, count: 1, seed: 1, healthFactor: { min: 1.1, max: 1.2 }, debtUsd: { min: 1, max: 2 } }),
+      ).to.be.rejectedWith(/index 0\.\.1 of sandbox\.morpho\.markets, got 7/);
+    });
+  });
+
+  describe("address book file", function () {
+    it("round-trips through JSON (bigint LLTVs included) and names a bad field", async function () {
+      const sandbox = await loadFixture(sandboxFixture);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sandbox-book-"));
+      const file = path.join(dir, "sandbox-localhost.json");
+      writeSandboxAddressBook(file, sandbox.book);
+      expect(readSandboxAddressBook(file)).to.deep.equal(sandbox.book);
+
+      const broken = JSON.parse(fs.readFileSync(file, "utf8"));
+      broken.aaveV3.pool = "0x1234";
+      fs.writeFileSync(file, JSON.stringify(broken));
+      expect(() => readSandboxAddressBook(file)).to.throw(/aaveV3\.pool: expected a 0x-prefixed 20-byte hex address/);
+      expect(() => readSandboxAddressBook(path.join(dir, "missing.json"))).to.throw(/npx hardhat sandbox --network localhost/);
+    });
+  });
+});
