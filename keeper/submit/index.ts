@@ -15,6 +15,9 @@ export type {
   BroadcastReport,
   EndpointSendAnswer,
   InclusionOutcome,
+  MinedReceipt,
+  NotIncluded,
+  SubmissionAttempts,
 } from "./types";
 export {
   initialFees,

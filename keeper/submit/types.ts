@@ -86,22 +86,27 @@ export type BroadcastReport =
       readonly simulatedGasFeesWei: bigint;
     };
 
+/** What a mined attempt's receipt says. */
+export interface MinedReceipt {
+  readonly txHash: string;
+  readonly blockNumber: number;
+  readonly gasUsed: bigint;
+  readonly effectiveGasPrice: bigint;
+}
+
+export interface NotIncluded {
+  readonly status: "not-included";
+  /** Blocks that passed since the send without any of the transactions landing. */
+  readonly blocksWaited: number;
+  readonly lastSeenBlock: number;
+  /** Set when the wait ended on the wall-clock limit, RPC failures or a refused re-offer rather than the block budget. */
+  readonly note?: string;
+}
+
 export type InclusionOutcome =
-  | {
-      readonly status: "included" | "reverted";
-      readonly txHash: string;
-      readonly blockNumber: number;
-      readonly gasUsed: bigint;
-      readonly effectiveGasPrice: bigint;
-    }
-  | {
-      readonly status: "not-included";
-      /** Blocks that passed since the send without any of the transactions landing. */
-      readonly blocksWaited: number;
-      readonly lastSeenBlock: number;
-      /** Set when the wait ended on the wall-clock limit or RPC failures rather than the block budget. */
-      readonly note?: string;
-    };
+  | ({ readonly status: "included" } & MinedReceipt)
+  | ({ readonly status: "reverted" } & MinedReceipt)
+  | NotIncluded;
 
 /** Why nothing is in flight after a submission attempt. */
 export type RejectionReason =
@@ -112,17 +117,15 @@ export type RejectionReason =
   | "relay-refused" // bundle path: the relay answered with an error (auth, malformed...)
   | "fees-exhausted"; // replacement: even a cancel would cross the fee ceiling
 
-export type SubmissionResult =
-  | ({
-      readonly path: "raw" | "bundle";
-      readonly nonce: number;
-      /** Every transaction signed for this nonce, oldest first. */
-      readonly attempts: readonly SignedTx[];
-    } & (
-      | Extract<InclusionOutcome, { status: "included" | "reverted" }>
-      | Extract<InclusionOutcome, { status: "not-included" }>
-      | { readonly status: "rejected"; readonly reason: RejectionReason; readonly detail: string }
-    ));
+export interface SubmissionAttempts {
+  readonly path: "raw" | "bundle";
+  readonly nonce: number;
+  /** Every transaction signed for this nonce, oldest first. */
+  readonly attempts: readonly SignedTx[];
+}
+
+export type SubmissionResult = SubmissionAttempts &
+  (InclusionOutcome | { readonly status: "rejected"; readonly reason: RejectionReason; readonly detail: string });
 
 /** Seams for the journal. A hook that throws stops the submission before the next step happens. */
 export interface SubmissionHooks {
