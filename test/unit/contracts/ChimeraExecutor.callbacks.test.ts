@@ -174,6 +174,27 @@ describe("ChimeraExecutor: callback authentication and reentrancy", function () 
       expect(await hook.hookSuccesses()).to.equal(0n);
     });
 
+    it("a batch submitted from inside the flash loan reverts ReentrancyGuardReentrantCall too", async function () {
+      const { f, hook, plan } = await hookInVault();
+      await (await f.executor.connect(f.owner).setOperator(hook, true)).wait();
+      const batch = { ...plan, liquidations: [plan.liquidation] };
+      await (await hook.setHook(f.executor, f.executor.interface.encodeFunctionData("liquidateBatch", [batch]), false)).wait();
+      await expect(f.executor.liquidateBatch(batch)).to.be.revertedWithCustomError(f.executor, "ReentrancyGuardReentrantCall");
+    });
+
+    it("even the owner cannot rescue tokens from inside a running plan", async function () {
+      const { f, hook, plan } = await hookInVault();
+      // Make the hook token the owner (two steps: the hook accepts on the next transfer), then have it try to pull the
+      // flash-loaned tokens out mid-plan.
+      await (await f.executor.connect(f.owner).transferOwnership(hook)).wait();
+      await (await hook.setHook(f.executor, f.executor.interface.encodeFunctionData("acceptOwnership"), false)).wait();
+      await (await hook.mint(f.outsider.address, 1n)).wait();
+      expect(await f.executor.owner()).to.equal(await hook.getAddress());
+      const rescue = f.executor.interface.encodeFunctionData("rescueTokens", [await hook.getAddress(), 1n]);
+      await (await hook.setHook(f.executor, rescue, false)).wait();
+      await expect(f.executor.liquidate(plan)).to.be.revertedWithCustomError(f.executor, "ReentrancyGuardReentrantCall");
+    });
+
     it("a spoofed receiveFlashLoan while the Vault's callback is awaited reverts UntrustedCallbackSender", async function () {
       const { f, hook, plan } = await hookInVault();
       const data = f.executor.interface.encodeFunctionData("receiveFlashLoan", [

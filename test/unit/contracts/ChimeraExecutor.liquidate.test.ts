@@ -17,6 +17,7 @@ import { unhealthyAavePositions, unhealthyMorphoPositions, type UnhealthyAavePos
 import {
   FlashSource,
   NO_FLASH_LOAN,
+  NO_SWAP,
   ProtocolKind,
   aaveLiquidation,
   aerodromeSwap,
@@ -285,6 +286,32 @@ describe("ChimeraExecutor: liquidations", function () {
     });
   });
 
+  describe("#liquidate: approvals", function () {
+    it("pays only what Aave takes when debtToCover exceeds the close factor, and clears the unused approval", async function () {
+      const f = await useExecutor();
+      // HF about 0.98 (> 0.95): Aave v3.0 closes at most 50% of the debt, whatever debtToCover asks for.
+      const [position] = await unhealthyAavePositions(f.sandbox, { seed: 53 });
+      const { book } = f.sandbox;
+      const asked = position.debt;
+      const outcome = await outcomeOf(
+        f.executor,
+        f.executor.liquidate({
+          flash: flashLoan(FlashSource.BalancerV2, book.flash.balancerVault!, position.debtToken, asked),
+          liquidation: aaveLiquidationOf(f, { ...position, debtToCover: asked }),
+          profitToken: position.debtToken,
+          minProfit: 1n,
+          deadlineBlock: await deadline(),
+        }),
+      );
+      const [liquidated] = outcome.liquidations;
+      // Half the debt at the liquidation block (interest accrued since `position.debt` was read adds at most a wei or so).
+      expect(liquidated.debtRepaid).to.be.closeTo(position.debt / 2n, position.debt / 1_000_000n + 1n);
+      expect(liquidated.debtRepaid).to.be.lessThan(asked);
+      expect(outcome.plan.profit).to.equal(liquidated.debtTokenBought - liquidated.debtRepaid);
+      // The afterEach invariant checks the pool's allowance is back at zero.
+    });
+  });
+
   describe("#liquidate: profit in the collateral, residues swept", function () {
     it("sells only what repays the loan, keeps the rest of the collateral as profit and sweeps the surplus debt token", async function () {
       const f = await useExecutor();
@@ -327,6 +354,30 @@ describe("ChimeraExecutor: liquidations", function () {
     });
   });
 
+  describe("#liquidate: a profit token that ends at zero", function () {
+    it("pays nothing when the profit token did not grow (floor 0) and still sweeps the real gain as a residue", async function () {
+      const f = await useExecutor();
+      const [position] = await unhealthyAavePositions(f.sandbox, { seed: 59 });
+      const { book } = f.sandbox;
+      // Profit measured in the collateral, but every unit of collateral is sold: the gain arrives as surplus USDC.
+      const outcome = await outcomeOf(
+        f.executor,
+        f.executor.liquidate({
+          flash: flashLoan(FlashSource.BalancerV2, book.flash.balancerVault!, position.debtToken, position.debtToCover),
+          liquidation: aaveLiquidationOf(f, position),
+          profitToken: position.collateralToken,
+          minProfit: 0n,
+          deadlineBlock: await deadline(),
+        }),
+      );
+      expect(outcome.plan.profit).to.equal(0n);
+      const [liquidated] = outcome.liquidations;
+      expect(outcome.residues).to.deep.equal([
+        { token: position.debtToken, treasury: f.treasury.address, amount: liquidated.debtTokenBought - position.debtToCover },
+      ]);
+    });
+  });
+
   describe("#liquidateBatch", function () {
     it("liquidates three Aave positions under one Balancer flash loan", async function () {
       const f = await useExecutor();
@@ -351,6 +402,29 @@ describe("ChimeraExecutor: liquidations", function () {
       const repaid = outcome.liquidations.reduce((sum, l) => sum + l.debtRepaid, 0n);
       expect(repaid).to.equal(total);
       expect(outcome.plan.profit).to.equal(bought - repaid);
+    });
+
+    it("sells the collateral of several liquidations in one swap (swap None, then sell all)", async function () {
+      const f = await useExecutor();
+      const positions = await unhealthyAavePositions(f.sandbox, { count: 2, seed: 61 });
+      const { book } = f.sandbox;
+      const total = positions[0].debtToCover + positions[1].debtToCover;
+      const outcome = await outcomeOf(
+        f.executor,
+        f.executor.liquidateBatch({
+          flash: flashLoan(FlashSource.BalancerV2, book.flash.balancerVault!, book.tokens.USDC.address, total),
+          liquidations: [aaveLiquidationOf(f, positions[0], NO_SWAP), aaveLiquidationOf(f, positions[1])],
+          profitToken: book.tokens.USDC.address,
+          minProfit: 1n,
+          deadlineBlock: await deadline(),
+        }),
+      );
+      const [first, second] = outcome.liquidations;
+      expect(first.collateralSold).to.equal(0n);
+      expect(first.debtTokenBought).to.equal(0n);
+      expect(second.collateralSold).to.equal(first.collateralSeized + second.collateralSeized);
+      expect(outcome.plan.profit).to.equal(second.debtTokenBought - total);
+      expect(outcome.residues).to.deep.equal([]);
     });
 
     it("mixes Aave V3, Morpho Blue and Compound v2 liquidations under one Morpho flash loan", async function () {
