@@ -425,15 +425,17 @@ export class AaveV3Market implements LendingMarket {
       extraRpc += 1;
     }
 
-    // Round 1: the block's timestamp, the market state, and each borrower's bitmap and e-mode.
+    // Round 1: the block's timestamp, the market state, and each borrower's bitmap (and e-mode when it can matter).
     const state = this.marketStateCalls();
     const round1: MulticallCall[] = [
       { target: multicall.address, callData: GET_CURRENT_BLOCK_TIMESTAMP_SELECTOR },
       ...state.calls,
     ];
+    const readEMode = this.eModeCanMatter();
+    const perUser = readEMode ? 2 : 1;
     for (const borrower of targets) {
       round1.push({ target: this.pool, callData: encodeAddressArgCall(this.selectors.getUserConfiguration, borrower) });
-      round1.push({ target: this.pool, callData: encodeAddressArgCall(this.selectors.getUserEMode, borrower) });
+      if (readEMode) round1.push({ target: this.pool, callData: encodeAddressArgCall(this.selectors.getUserEMode, borrower) });
     }
     const r1 = await multicall.aggregate3(round1, block);
     const timestamp = Number(decodeUintWord(requireSuccess(r1[0], "Multicall3.getCurrentBlockTimestamp()")));
@@ -442,8 +444,9 @@ export class AaveV3Market implements LendingMarket {
     const configs: bigint[] = [];
     const eModeIds: number[] = [];
     targets.forEach((borrower, i) => {
-      configs.push(decodeUintWord(requireSuccess(r1[userBase + 2 * i], `Pool.getUserConfiguration(${borrower})`)));
-      eModeIds.push(Number(decodeUintWord(requireSuccess(r1[userBase + 2 * i + 1], `Pool.getUserEMode(${borrower})`))));
+      const at = userBase + perUser * i;
+      configs.push(decodeUintWord(requireSuccess(r1[at], `Pool.getUserConfiguration(${borrower})`)));
+      eModeIds.push(readEMode ? Number(decodeUintWord(requireSuccess(r1[at + 1], `Pool.getUserEMode(${borrower})`))) : 0);
     });
     await this.loadEModes([...new Set(eModeIds)], block);
 
@@ -539,6 +542,15 @@ export class AaveV3Market implements LendingMarket {
       blockNumber: block,
       rpcCalls: multicall.stats.rpcCalls - rpcBefore + extraRpc,
     };
+  }
+
+  /**
+   * Whether a user's e-mode can change their health factor. On v3.0/v3.1 a category only acts on
+   * reserves assigned to it, so with no reserve in any category the per-user read is skipped (it is a
+   * quarter of a rescan's sub-calls); from v3.2 categories are bitmaps and it is always read.
+   */
+  private eModeCanMatter(): boolean {
+    return this.profile !== "v3.0" || this.reserveEModeIds().length > 0;
   }
 
   private hasAnyBorrow(config: bigint): boolean {
