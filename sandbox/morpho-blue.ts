@@ -30,6 +30,26 @@ export function morphoMarketId(params: MorphoMarketParams): string {
   );
 }
 
+/**
+ * Morpho Blue is 31 kB without the optimizer (over the 24,576-byte limit) and ~20 kB with it. Artifacts built by
+ * `hardhat coverage` are unoptimised, so a sandbox built from them fails here: say so instead of a bare revert.
+ */
+async function deployMorpho(deployer: HardhatEthersSigner): Promise<Morpho> {
+  try {
+    const morpho = await new Morpho__factory(deployer).deploy(deployer.address);
+    await morpho.waitForDeployment();
+    return morpho;
+  } catch (error) {
+    if (/code is too large/i.test((error as Error).message)) {
+      throw new Error(
+        "Morpho Blue's bytecode is over the 24,576-byte limit: the artifacts were compiled without the optimizer " +
+          "(as `hardhat coverage` does). Run `npx hardhat compile --force` to rebuild them optimised.",
+      );
+    }
+    throw error;
+  }
+}
+
 export interface MorphoDeployment {
   readonly morpho: Morpho;
   readonly irm: IrmMock;
@@ -46,8 +66,7 @@ export async function deployMorphoBlue(
   priceFeeds: Readonly<Record<string, MockV3Aggregator>>,
   specs: readonly SandboxMorphoMarketSpec[],
 ): Promise<MorphoDeployment> {
-  const morpho = await new Morpho__factory(deployer).deploy(deployer.address);
-  await morpho.waitForDeployment();
+  const morpho = await deployMorpho(deployer);
   const deployBlock = await deployer.provider.getBlockNumber();
   const morphoAddress = await morpho.getAddress();
   // IrmMock is Morpho's own test IRM (x% utilisation -> x% APR): the adaptive-curve IRM has no npm bytecode.
