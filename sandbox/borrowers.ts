@@ -123,31 +123,34 @@ async function transactionGasBudget(sandbox: Sandbox): Promise<bigint> {
 }
 
 /**
- * Splits orders into transactions greedily by their gas estimates, at most `maxPerBatch` each, and gives each batch
- * an explicit gas limit (which also skips eth_estimateGas, which would execute every batch twice).
+ * Splits orders into transactions greedily by their gas estimates (at most `maxPerBatch` each). Every batch is then
+ * sent with the whole budget as its gas limit: an explicit limit skips eth_estimateGas (which would execute each
+ * batch twice), and the full budget leaves room when the code costs more than measured (unoptimised coverage builds).
  */
 function packBatches<T>(
   orders: readonly T[],
   gasOf: (order: T) => bigint,
   budget: bigint,
   maxPerBatch: number | undefined,
-): { start: number; orders: T[]; gasLimit: bigint }[] {
+): { start: number; orders: T[] }[] {
   if (maxPerBatch !== undefined && (!Number.isInteger(maxPerBatch) || maxPerBatch < 1)) {
     throw new Error(`batchSize must be a positive integer, got ${maxPerBatch}`);
   }
-  const batches: { start: number; orders: T[]; gasLimit: bigint }[] = [];
-  let current: { start: number; orders: T[]; gasLimit: bigint } | undefined;
+  const batches: { start: number; orders: T[] }[] = [];
+  let current: { start: number; orders: T[] } | undefined;
+  let currentGas = 0n;
   orders.forEach((order, index) => {
     const gas = gasOf(order);
     const full =
       current !== undefined &&
-      (current.gasLimit + gas > budget || (maxPerBatch !== undefined && current.orders.length >= maxPerBatch));
+      (currentGas + gas > budget || (maxPerBatch !== undefined && current.orders.length >= maxPerBatch));
     if (current === undefined || full) {
-      current = { start: index, orders: [], gasLimit: BATCH_GAS_OVERHEAD };
+      current = { start: index, orders: [] };
+      currentGas = BATCH_GAS_OVERHEAD;
       batches.push(current);
     }
     current.orders.push(order);
-    current.gasLimit += gas;
+    currentGas += gas;
   });
   return batches;
 }
@@ -257,16 +260,17 @@ export async function openAaveBorrowers(
   await ensureDeployerHolds(hre, sandbox, spec.collateral, totalSupplied);
   await (await collateralToken.connect(sandbox.deployer).approve(factoryAddress, totalSupplied)).wait();
 
+  const gasBudget = await transactionGasBudget(sandbox);
   const batches = packBatches(
     orders,
     (o) => AAVE_GAS_PER_BORROWER + (o.collateralWithdrawn === 0n ? 0n : AAVE_GAS_PER_WITHDRAWAL),
-    await transactionGasBudget(sandbox),
+    gasBudget,
     spec.batchSize,
   );
   for (const batch of batches) {
     try {
       const tx = await factory.openAaveBorrowers(poolAddress, collateralAddress, debtAddress, batch.orders, {
-        gasLimit: batch.gasLimit,
+        gasLimit: gasBudget,
       });
       await tx.wait();
     } catch (error) {
@@ -349,10 +353,11 @@ export async function openMorphoBorrowers(
   await ensureDeployerHolds(hre, sandbox, collateral, totalSupplied);
   await (await sandbox.tokens[collateral].connect(sandbox.deployer).approve(await factory.getAddress(), totalSupplied)).wait();
 
-  const batches = packBatches(orders, () => MORPHO_GAS_PER_BORROWER, await transactionGasBudget(sandbox), spec.batchSize);
+  const gasBudget = await transactionGasBudget(sandbox);
+  const batches = packBatches(orders, () => MORPHO_GAS_PER_BORROWER, gasBudget, spec.batchSize);
   for (const batch of batches) {
     try {
-      const tx = await factory.openMorphoBorrowers(morphoAddress, params, batch.orders, { gasLimit: batch.gasLimit });
+      const tx = await factory.openMorphoBorrowers(morphoAddress, params, batch.orders, { gasLimit: gasBudget });
       await tx.wait();
     } catch (error) {
       const last = batch.start + batch.orders.length - 1;
