@@ -16,3 +16,14 @@ export type { OpenedBorrower, AaveBorrowerSpec, MorphoBorrowerSpec, NumberRange 
 export { setPrice, alignPoolWithFeeds, fundAccount, mineBlocks, advanceTime, type SetPriceOptions } from "./market-moves";
 export { describeSandbox } from "./describe-sandbox";
 export { writeSandboxAddressBook, readSandboxAddressBook, sandboxAddressBookPath } from "./address-book-file";
+export { mintTo, ensureDeployerHolds, ensureEth, tokenBySymbol } from "./token-supply";
+export { usdToFeedAnswer, percentToBps } from "./market-spec";
+export {
+  sqrtPriceX96FromUsd,
+  humanPriceFromSqrtX96,
+  fullRangeTicks,
+  bigintSqrt,
+  MIN_SQRT_RATIO,
+  MAX_SQRT_RATIO,
+  TICK_SPACING,
+} from "./uniswap-math";
