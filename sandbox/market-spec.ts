@@ -115,7 +115,7 @@ export interface SandboxPoolSpec {
 }
 
 /**
- * Full-range pools (a $50k swap on the $200M WETH/USDC/500 pool moves its price about 0.05%). The shallower 0.3%
+ * Full-range pools (a $50k swap on the $200M WETH/USDC/500 pool slips about 0.05% and moves its price ~0.1%). The shallower 0.3%
  * WETH/USDC pool gives the router a second, worse venue to choose against. No pool holds cbETH (see above).
  */
 export const SANDBOX_POOLS: readonly SandboxPoolSpec[] = [

@@ -4,6 +4,9 @@
  * to deploy offline) and MorphoChainlinkOracleDouble (Morpho's ChainlinkOracle ships no npm bytecode).
  */
 /// <reference types="chai-as-promised" />
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import hre from "hardhat";
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
@@ -33,9 +36,6 @@ import {
 import { humanPriceFromSqrtX96 } from "../../sandbox/uniswap-math";
 import { sandboxFixture } from "../shared/sandbox-fixture";
 import type { Address } from "../../keeper/config/address-book";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 
 const WAD = 10n ** 18n;
 /**
