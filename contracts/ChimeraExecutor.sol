@@ -254,7 +254,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         uint256 minProfit
     ) private {
         uint256 balanceBefore = IERC20(profitToken).balanceOf(address(this));
-        uint256 flashFee;
+        uint256 flashFee = 0;
         if (flash.source == FlashSource.None) {
             ExecutionContext.enter(ExecutionContext.Phase.Liquidating, address(0));
             _liquidateAll(liquidations);
