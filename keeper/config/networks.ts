@@ -7,6 +7,8 @@ import type { AddressBook } from "./address-book";
 const MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11";
 const BALANCER_V2_VAULT = "0xBA12222222228d8Ba445958a75a0704d566BF2C8";
 const MORPHO_BLUE = "0xBBBBBbbBBb9cC5e90e3b3Af64bdAF62C37EEFFCb";
+/** Morpho's AdaptiveCurveIrm on Base (the IRM of Morpho-listed markets there). */
+const MORPHO_ADAPTIVE_CURVE_IRM = "0x46415998764C29aB2a25CbeA6254146D50D22687";
 
 export const BASE_ADDRESS_BOOK: AddressBook = {
   network: "base",
@@ -34,8 +36,29 @@ export const BASE_ADDRESS_BOOK: AddressBook = {
   },
   morphoBlue: {
     morpho: MORPHO_BLUE,
-    // Markets are discovered from CreateMarket events at runtime; none are pinned here.
-    markets: [],
+    // The markets the keeper's Morpho plug-in tracks on Base (nothing discovers CreateMarket events at runtime).
+    // Each is checked: keccak256(abi.encode(params)) equals the market id Morpho publishes for it, and the fork tests
+    // compare the params with Morpho's idToMarketParams at the pinned block.
+    markets: [
+      {
+        // id 0x8793cf302b8ffd655ab97bd1c695dbd967807e8367a65cb2f4edaf1380ba1bda
+        label: "WETH/USDC 86%",
+        loanToken: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
+        collateralToken: "0x4200000000000000000000000000000000000006",
+        oracle: "0xFEa2D58cEfCb9fcb597723c6bAE66fFE4193aFE4",
+        irm: MORPHO_ADAPTIVE_CURVE_IRM,
+        lltv: 860_000_000_000_000_000n,
+      },
+      {
+        // id 0x9103c3b4e834476c9a62ea009ba2c884ee42e94e6e314a26f04d312434191836
+        label: "cbBTC/USDC 86%",
+        loanToken: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
+        collateralToken: "0xcbB7C0000aB88B473b1f5aFd9ef808440eed33Bf",
+        oracle: "0x663BECd10daE6C4A3Dcd89F1d76c1174199639B9",
+        irm: MORPHO_ADAPTIVE_CURVE_IRM,
+        lltv: 860_000_000_000_000_000n,
+      },
+    ],
     deployBlock: 13_977_148,
   },
   moonwell: {
