@@ -3,6 +3,8 @@
  * operator) and unpause (owner only), rescue to the owner only (safety rule 5), two-step ownership, and the refusal
  * of unusable addresses with an error naming the field.
  */
+import fs from "node:fs";
+import path from "node:path";
 import hre from "hardhat";
 import { expect } from "chai";
 import { loadFixture, setBalance } from "@nomicfoundation/hardhat-network-helpers";
@@ -67,7 +69,21 @@ describe("ChimeraExecutor: administration", function () {
       });
     }
 
-    it("the module stops a deployment whose parameters still hold the zero-address placeholders", async function () {
+    for (const network of ["base", "baseSepolia", "mainnet"]) {
+      it(`the module refuses ignition/parameters/${network}.json until its owner placeholder is replaced`, async function () {
+        await useExecutor();
+        const file = path.join(hre.config.paths.root, "ignition", "parameters", `${network}.json`);
+        const parameters = JSON.parse(fs.readFileSync(file, "utf8"));
+        expect(parameters.ChimeraExecutorModule.owner).to.equal(ZERO_ADDRESS);
+        const failure = await hre.ignition.deploy(ChimeraExecutorModule, { parameters }).then(
+          () => undefined,
+          (error: Error) => error,
+        );
+        expect(failure?.message).to.match(/InvalidAddress\("owner", "0x0000000000000000000000000000000000000000"\)/);
+      });
+    }
+
+    it("the module refuses a zero treasury even with a real owner", async function () {
       const f = await useExecutor();
       const failure = await hre.ignition
         .deploy(ChimeraExecutorModule, {
