@@ -29,7 +29,12 @@ const WHOLE_WETH = 10n ** 18n;
  * Which real borrower to liquidate: enough WETH collateral and USDC debt that every v3.3 size stays clear of the
  * dust rule, and little enough debt (<= $100k) that flash liquidity and pool depth are never the question.
  */
-const REAL_BORROWER = { minCollateralUsd: 10_000, minDebtUsd: 5_000, maxDebtUsd: 100_000, label: "WETH collateral and $5k-$100k of USDC debt" };
+const REAL_BORROWER = {
+  minCollateralUsd: 10_000,
+  minDebtUsd: 5_000,
+  maxDebtUsd: 100_000,
+  label: "WETH collateral and $5k-$100k of USDC debt",
+};
 
 describeFork(`Aave V3 on Base, forked at block ${BASE_FORK_BLOCK}`, function () {
   before(async function () {
@@ -81,7 +86,7 @@ describeFork(`Aave V3 on Base, forked at block ${BASE_FORK_BLOCK}`, function () 
         [...ROUTES_BY_VENUE.uniswapV3, ...ROUTES_BY_VENUE.aerodromeSlipstream],
         cbBTC.address,
         USDC.address,
-        10n ** 7n,
+        10n ** 7n
       );
       await runAaveLiquidationScenario(env, aave, {
         collateral: cbBTC.address,
@@ -107,7 +112,7 @@ describeFork(`Aave V3 on Base, forked at block ${BASE_FORK_BLOCK}`, function () 
         env,
         aave,
         { borrower, collateral: WETH.address, debt: USDC.address },
-        { flash: "BalancerV2", route },
+        { flash: "BalancerV2", route }
       );
       expect(candidate.sizingRule).to.match(/^aave-v3\.3-close-factor-100%/);
       expect(await variableDebtOf(aave, USDC.address, borrower), "no USDC debt left").to.equal(0n);
@@ -126,7 +131,7 @@ describeFork(`Aave V3 on Base, forked at block ${BASE_FORK_BLOCK}`, function () 
         env,
         aave,
         { borrower, collateral: WETH.address, debt: USDC.address },
-        { flash: "MorphoBlue", route },
+        { flash: "MorphoBlue", route }
       );
       expect(candidate.sizingRule).to.match(/^aave-v3\.3-close-factor-100%-small-position/);
       expect(await variableDebtOf(aave, USDC.address, borrower), "no USDC debt left").to.equal(0n);
@@ -140,11 +145,20 @@ describeFork(`Aave V3 on Base, forked at block ${BASE_FORK_BLOCK}`, function () 
       const found = await discoverAaveBorrowers(env.book);
       const target = pickAaveBorrower(found, { collateral: WETH.address, debt: USDC.address, ...REAL_BORROWER });
       const borrower = target.key.borrower;
-      console.log(`      borrower ${borrower}: HF ${Number(target.healthFactor) / 1e18}, ${found.borrowers.length} discovered in ${found.fromBlock}..${found.toBlock}`);
+      console.log(
+        `      borrower ${borrower}: HF ${Number(target.healthFactor) / 1e18}, ${found.borrowers.length} discovered in ${
+          found.fromBlock
+        }..${found.toBlock}`
+      );
 
       await makeAaveLiquidatable(env, aave, borrower, WETH.address, 0.97);
       const route = await bestRoute(env.book, ROUTES_BY_VENUE.uniswapV3, WETH.address, USDC.address, 5n * WHOLE_WETH);
-      const { candidate } = await liquidateAaveWithKeeperSizing(env, aave, { borrower, collateral: WETH.address, debt: USDC.address }, { flash: "MorphoBlue", route });
+      const { candidate } = await liquidateAaveWithKeeperSizing(
+        env,
+        aave,
+        { borrower, collateral: WETH.address, debt: USDC.address },
+        { flash: "MorphoBlue", route }
+      );
       expect(candidate.sizingRule).to.match(/^aave-v3\.3-/);
     });
 
@@ -158,7 +172,12 @@ describeFork(`Aave V3 on Base, forked at block ${BASE_FORK_BLOCK}`, function () 
       const route = await bestRoute(env.book, ROUTES_BY_VENUE.aerodrome, WETH.address, USDC.address, WHOLE_WETH);
       // A quarter of at least $5,000 of USDC debt stays inside v3.3's 50% cap and leaves more than $1,000 (no dust).
       const debt = await variableDebtOf(aave, USDC.address, borrower);
-      await liquidateAavePosition(env, aave, { borrower, collateral: WETH.address, debt: USDC.address }, { flash: "AaveV3", route, debtToCover: debt / 4n });
+      await liquidateAavePosition(
+        env,
+        aave,
+        { borrower, collateral: WETH.address, debt: USDC.address },
+        { flash: "AaveV3", route, debtToCover: debt / 4n }
+      );
     });
   });
 });

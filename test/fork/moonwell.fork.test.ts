@@ -40,7 +40,9 @@ describeFork(`Moonwell on Base, forked at block ${BASE_FORK_BLOCK}`, function ()
       const route = await bestRoute(env.book, ROUTES_BY_VENUE[venue], WETH.address, USDC.address, position.collateralSupplied / 2n);
 
       const result = await liquidateCompoundPosition(env, moonwell, borrower, { flash, route });
-      console.log(`      repaid ${result.liquidated.debtRepaid} USDC units, redeemed ${result.liquidated.collateralSeized} WETH wei, profit ${result.profit}, gas ${result.gasUsed}`);
+      console.log(
+        `      repaid ${result.liquidated.debtRepaid} USDC units, redeemed ${result.liquidated.collateralSeized} WETH wei, profit ${result.profit}, gas ${result.gasUsed}`
+      );
     });
   }
 });

@@ -42,7 +42,9 @@ async function bookMarket(env: ScenarioEnvironment, label: string): Promise<Morp
     !same(onChain.irm, params.irm) ||
     onChain.lltv !== params.lltv
   ) {
-    throw new Error(`Morpho's idToMarketParams(${morphoMarketId(params)}) at block ${BASE_FORK_BLOCK} is ${onChain.toString()}, not the book's ${label}`);
+    throw new Error(
+      `Morpho's idToMarketParams(${morphoMarketId(params)}) at block ${BASE_FORK_BLOCK} is ${onChain.toString()}, not the book's ${label}`
+    );
   }
   return { morpho: morpho.morpho, params: params as MorphoMarketParams };
 }
@@ -62,7 +64,13 @@ describeFork(`Morpho Blue on Base, forked at block ${BASE_FORK_BLOCK}`, function
       const position = await openMorphoPosition(env, market, { loanAmount: 20_000n * USDC_UNIT });
       const borrower = position.borrower.address as Address;
       const health = await makeMorphoLiquidatable(market, borrower, 0.95);
-      const route = await bestRoute(env.book, ROUTES_BY_VENUE.uniswapV3, market.params.collateralToken, market.params.loanToken, health.collateral / 2n);
+      const route = await bestRoute(
+        env.book,
+        ROUTES_BY_VENUE.uniswapV3,
+        market.params.collateralToken,
+        market.params.loanToken,
+        health.collateral / 2n
+      );
 
       const result = await liquidateMorphoPosition(env, market, borrower, { flash: "None", route, seizedAssets: health.collateral / 2n });
       console.log(`      repaid ${result.liquidated.debtRepaid} USDC units, profit ${result.profit}, gas ${result.gasUsed}`);
@@ -74,7 +82,13 @@ describeFork(`Morpho Blue on Base, forked at block ${BASE_FORK_BLOCK}`, function
       const position = await openMorphoPosition(env, market, { loanAmount: 20_000n * USDC_UNIT, account: { label: "fork morpho shares" } });
       const borrower = position.borrower.address as Address;
       const health = await makeMorphoLiquidatable(market, borrower, 0.95);
-      const route = await bestRoute(env.book, ROUTES_BY_VENUE.aerodrome, market.params.collateralToken, market.params.loanToken, health.collateral / 3n);
+      const route = await bestRoute(
+        env.book,
+        ROUTES_BY_VENUE.aerodrome,
+        market.params.collateralToken,
+        market.params.loanToken,
+        health.collateral / 3n
+      );
 
       await liquidateMorphoPosition(env, market, borrower, { flash: "BalancerV2", route, repaidShares: health.borrowShares / 3n });
     });
@@ -91,7 +105,7 @@ describeFork(`Morpho Blue on Base, forked at block ${BASE_FORK_BLOCK}`, function
       [...ROUTES_BY_VENUE.uniswapV3, ...ROUTES_BY_VENUE.aerodromeSlipstream],
       market.params.collateralToken,
       market.params.loanToken,
-      health.collateral / 2n,
+      health.collateral / 2n
     );
     await liquidateMorphoPosition(env, market, borrower, { flash: "None", route, seizedAssets: health.collateral / 2n });
   });
@@ -102,14 +116,22 @@ describeFork(`Morpho Blue on Base, forked at block ${BASE_FORK_BLOCK}`, function
     const range = { fromBlock: BASE_FORK_BLOCK - DISCOVERY_SPAN + 1, toBlock: BASE_FORK_BLOCK };
     const found = await discoverMorphoBorrowers(market, range, { minLoan: 5_000n * USDC_UNIT, maxLoan: 200_000n * USDC_UNIT });
     if (found.length === 0) {
-      throw new Error(`no Morpho WETH/USDC borrower owing $5,000-$200,000 found in blocks ${range.fromBlock}..${range.toBlock}: widen DISCOVERY_SPAN`);
+      throw new Error(
+        `no Morpho WETH/USDC borrower owing $5,000-$200,000 found in blocks ${range.fromBlock}..${range.toBlock}: widen DISCOVERY_SPAN`
+      );
     }
     const [target] = found;
     console.log(`      borrower ${target.borrower}: ${target.borrowedAssets} USDC units borrowed, ${found.length} candidates`);
     const health = await makeMorphoLiquidatable(market, target.borrower, 0.95);
     // A third of the collateral repays well under the whole debt at HF 0.95 (see the sizing note in morpho-blue.ts).
     const seizedAssets = health.collateral / 3n;
-    const route = await bestRoute(env.book, ROUTES_BY_VENUE.uniswapV3, market.params.collateralToken, market.params.loanToken, seizedAssets);
+    const route = await bestRoute(
+      env.book,
+      ROUTES_BY_VENUE.uniswapV3,
+      market.params.collateralToken,
+      market.params.loanToken,
+      seizedAssets
+    );
     await liquidateMorphoPosition(env, market, target.borrower, { flash: "None", route, seizedAssets });
   });
 });

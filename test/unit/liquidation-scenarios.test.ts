@@ -35,6 +35,14 @@ import {
   variableDebtOf,
   type SwapRouteSpec,
 } from "../shared/liquidation-scenarios";
+import {
+  discoverAaveWithKeeper,
+  expectEverySizingDecided,
+  expectKeeperAgreesWithPool,
+  pickAaveBorrower,
+  pushBorrowerAndReact,
+} from "../shared/liquidation-scenarios/keeper-dry-run";
+import { openAaveBorrowers } from "../../sandbox";
 import { sandboxScenarioFixture } from "../shared/liquidation-scenarios/sandbox-environment";
 import { ensureAaveCapHeadroom } from "../fork/lib/aave-caps";
 import { resolveAaveOracleAdmin } from "../fork/lib/aave-oracle-admin";
@@ -97,7 +105,7 @@ describe("shared liquidation scenarios on the sandbox", function () {
         env,
         aave,
         { borrower, collateral: WETH.address, debt: USDC.address },
-        { flash: "MorphoBlue", route: { venue: "uniswapV3", fee: 500 } },
+        { flash: "MorphoBlue", route: { venue: "uniswapV3", fee: 500 } }
       );
       expect(candidate.sizingRule).to.match(/^aave-v3\.0-/);
       expect(await variableDebtOf(aave, USDC.address, borrower), "no USDC debt left").to.equal(0n);
@@ -115,7 +123,7 @@ describe("shared liquidation scenarios on the sandbox", function () {
         env,
         aave,
         { borrower, collateral: WETH.address, debt: USDC.address },
-        { flash: "AaveV3", route: { venue: "aerodrome", stable: false } },
+        { flash: "AaveV3", route: { venue: "aerodrome", stable: false } }
       );
       expect(candidate.sizingRule).to.match(/50%/);
       expect(Number(candidate.debtToCover) / Number(debtBefore)).to.be.closeTo(0.5, 1e-6);
@@ -155,13 +163,61 @@ describe("shared liquidation scenarios on the sandbox", function () {
     for (const flash of ["BalancerV2", "MorphoBlue"] as const) {
       it(`liquidates with a ${flash} flash loan, redeems the seized mWETH and sells the WETH on Uniswap V3`, async function () {
         const { env, compound } = await loadFixture(sandboxScenarioFixture);
-        const position = await openCompoundPosition(env, compound, { debtAmount: 20_000n * 10n ** 6n, account: { label: `compound ${flash}` } });
+        const position = await openCompoundPosition(env, compound, {
+          debtAmount: 20_000n * 10n ** 6n,
+          account: { label: `compound ${flash}` },
+        });
         const borrower = position.borrower.address as Address;
         await makeCompoundLiquidatable(compound, borrower, 0.97);
 
         await liquidateCompoundPosition(env, compound, borrower, { flash, route: { venue: "uniswapV3", fee: 500 } });
       });
     }
+  });
+});
+
+describe("keeper (DRY) scenario on the sandbox's Aave V3: discovery, agreement with the pool, reaction to a price move", function () {
+  it("discovers every opened borrower in chunks, agrees with getUserAccountData, flags and sizes what a WETH drop makes liquidatable", async function () {
+    const { env, aave, sandbox } = await loadFixture(sandboxScenarioFixture);
+    const opened = [
+      ...(await openAaveBorrowers(hre, sandbox, {
+        count: 12,
+        seed: 71,
+        collateral: "WETH",
+        debt: "USDC",
+        healthFactor: { min: 1.05, max: 1.6 },
+        debtUsd: { min: 2_000, max: 60_000 },
+      })),
+      ...(await openAaveBorrowers(hre, sandbox, {
+        count: 6,
+        seed: 72,
+        collateral: "cbBTC",
+        debt: "USDC",
+        healthFactor: { min: 1.05, max: 1.6 },
+        debtUsd: { min: 2_000, max: 60_000 },
+      })),
+    ];
+    const head = await hre.ethers.provider.getBlockNumber();
+    // A 50-block request cap makes the discovery walk the range in several chunks, as it must on a real RPC.
+    const found = await discoverAaveWithKeeper(env.book, { fromBlock: env.book.aaveV3!.deployBlock, toBlock: head, maxLogBlockSpan: 50 });
+    expect(found.borrowers.map((b) => b.toLowerCase())).to.include.members(opened.map((b) => b.address.toLowerCase()));
+    expect(await expectKeeperAgreesWithPool(aave, found.market, found.readBlock)).to.equal(found.market.positions().length);
+
+    const { WETH, USDC } = env.book.tokens;
+    const target = pickAaveBorrower(found, {
+      collateral: WETH.address,
+      debt: USDC.address,
+      minCollateralUsd: 1_000,
+      minDebtUsd: 0,
+      maxDebtUsd: Number.MAX_SAFE_INTEGER,
+      label: "WETH collateral and USDC debt",
+    });
+    const { update, readBlock } = await pushBorrowerAndReact(env, aave, found.market, target.key.borrower, WETH.address, 0.97);
+    await expectKeeperAgreesWithPool(aave, found.market, readBlock);
+    expect(update.newlyLiquidatable.every((p) => p.collaterals.some((c) => c.token.toLowerCase() === WETH.address.toLowerCase()))).to.equal(
+      true
+    );
+    expect(expectEverySizingDecided(found.market, update.newlyLiquidatable, /^aave-v3\.0-/), "liquidations sized").to.be.greaterThan(0);
   });
 });
 
@@ -187,14 +243,18 @@ describe("fork-only glue, exercised on the sandbox", function () {
     expect(admin.how).to.match(/POOL_ADMIN or ASSET_LISTING_ADMIN/);
     const forkLike = { ...env, fund: (token: Address, to: Address, amount: bigint) => addTokenBalance(token, to, amount) };
     const { WETH, USDC } = env.book.tokens;
-    await runAaveLiquidationScenario(forkLike, { config: aave.config, oracleAdmin: admin.signer }, {
-      collateral: WETH.address,
-      debt: USDC.address,
-      debtUsd: 20_000,
-      targetHealthFactor: 0.97,
-      flash: "BalancerV2",
-      route: await bestRoute(env.book, UNISWAP_V3_FEE_ROUTES, WETH.address, USDC.address, 10n ** 19n),
-    });
+    await runAaveLiquidationScenario(
+      forkLike,
+      { config: aave.config, oracleAdmin: admin.signer },
+      {
+        collateral: WETH.address,
+        debt: USDC.address,
+        debtUsd: 20_000,
+        targetHealthFactor: 0.97,
+        flash: "BalancerV2",
+        route: await bestRoute(env.book, UNISWAP_V3_FEE_ROUTES, WETH.address, USDC.address, 10n ** 19n),
+      }
+    );
   });
 
   it("lifts an Aave supply cap that would refuse the scenario's position, as the pool admin", async function () {
@@ -206,7 +266,7 @@ describe("fork-only glue, exercised on the sandbox", function () {
     await (await sandbox.aave.configurator.connect(sandbox.deployer).setSupplyCap(WETH.address, suppliedWhole + 2n)).wait();
     // Aave v3.0's SUPPLY_CAP_EXCEEDED is the reason string '51'.
     await expect(openAavePosition(env, aave, { collateral: WETH.address, debt: USDC.address, debtUsd: 20_000 })).to.be.rejectedWith(
-      /supplying .* WETH to Aave failed .*reverted with reason string '51'/s,
+      /supplying .* WETH to Aave failed .*reverted with reason string '51'/s
     );
 
     await ensureAaveCapHeadroom(aave.config, sandbox.deployer, [{ asset: WETH.address, symbol: "WETH", supply: 100n }]);
@@ -220,7 +280,7 @@ describe("fork-only glue, exercised on the sandbox", function () {
     const route = await bestRoute(env.book, UNISWAP_V3_FEE_ROUTES, WETH.address, USDC.address, 100n * 10n ** 18n);
     expect(route).to.deep.equal({ venue: "uniswapV3", fee: 500 });
     await expect(bestRoute(env.book, [{ venue: "uniswapV3", fee: 100 }], WETH.address, USDC.address, 10n ** 18n)).to.be.rejectedWith(
-      /no route sells/,
+      /no route sells/
     );
   });
 
@@ -229,7 +289,11 @@ describe("fork-only glue, exercised on the sandbox", function () {
     const small = await openMorphoPosition(env, morpho, { loanAmount: 1_000n * 10n ** 6n, account: { label: "discovery small" } });
     const large = await openMorphoPosition(env, morpho, { loanAmount: 50_000n * 10n ** 6n, account: { label: "discovery large" } });
     const head = await hre.ethers.provider.getBlockNumber();
-    const found = await discoverMorphoBorrowers(morpho, { fromBlock: head - 20, toBlock: head }, { minLoan: 10_000n * 10n ** 6n, maxLoan: 10n ** 12n });
+    const found = await discoverMorphoBorrowers(
+      morpho,
+      { fromBlock: head - 20, toBlock: head },
+      { minLoan: 10_000n * 10n ** 6n, maxLoan: 10n ** 12n }
+    );
     const addresses = found.map((b) => b.borrower.toLowerCase());
     expect(addresses).to.include(large.borrower.address.toLowerCase());
     expect(addresses).to.not.include(small.borrower.address.toLowerCase());

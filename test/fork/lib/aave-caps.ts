@@ -42,14 +42,18 @@ export async function ensureAaveCapHeadroom(config: AaveV3Market, poolAdmin: Sig
       const supplied = (await IERC20__factory.connect(reserve.aTokenAddress, hre.ethers.provider).totalSupply()) / unit;
       if (supplied + need.supply >= supplyCap) {
         await (await configurator.setSupplyCap(need.asset, 0n)).wait();
-        console.log(`    note: Aave ${need.symbol} supply cap ${supplyCap} had less than ${need.supply} left (${supplied} supplied); the fork lifted it`);
+        console.log(
+          `    note: Aave ${need.symbol} supply cap ${supplyCap} had less than ${need.supply} left (${supplied} supplied); the fork lifted it`
+        );
       }
     }
     if (need.borrow !== undefined && borrowCap !== 0n) {
       const borrowed = (await IERC20__factory.connect(reserve.variableDebtTokenAddress, hre.ethers.provider).totalSupply()) / unit;
       if (borrowed + need.borrow >= borrowCap) {
         await (await configurator.setBorrowCap(need.asset, 0n)).wait();
-        console.log(`    note: Aave ${need.symbol} borrow cap ${borrowCap} had less than ${need.borrow} left (${borrowed} borrowed); the fork lifted it`);
+        console.log(
+          `    note: Aave ${need.symbol} borrow cap ${borrowCap} had less than ${need.borrow} left (${borrowed} borrowed); the fork lifted it`
+        );
       }
     }
   }

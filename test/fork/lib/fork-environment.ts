@@ -96,5 +96,10 @@ export async function forkWorldFixture(): Promise<ForkWorld> {
     fund: (token, to, amount) => addTokenBalance(token, to, amount),
     extraHoldings: { tokens: Object.values(book.moonwell?.markets ?? {}), spenders: [...base.allowlist] },
   };
-  return { env, aave: { config: aaveConfig, oracleAdmin: admin.signer }, aaveAdminHow: admin.how, blockNumber: await hre.ethers.provider.getBlockNumber() };
+  return {
+    env,
+    aave: { config: aaveConfig, oracleAdmin: admin.signer },
+    aaveAdminHow: admin.how,
+    blockNumber: await hre.ethers.provider.getBlockNumber(),
+  };
 }

@@ -58,7 +58,7 @@ export interface MoonwellMarketChoice {
 export async function moonwellScenarioMarket(
   book: AddressBook,
   choice: MoonwellMarketChoice,
-  headroom: { readonly collateral: bigint; readonly debt: bigint },
+  headroom: { readonly collateral: bigint; readonly debt: bigint }
 ): Promise<CompoundScenarioMarket & { readonly oracleAdmin: Signer }> {
   const moonwell = book.moonwell;
   if (moonwell === undefined) throw new Error(`the "${book.network}" address book has no moonwell entry`);
@@ -76,8 +76,10 @@ export async function moonwellScenarioMarket(
   const oracle = new Contract(oracleAddress, MOONWELL_ORACLE_ABI, hre.ethers.provider);
   const oracleAdmin = await impersonate((await call<string>(oracle, "admin")) as Address);
 
-  if (await call<boolean>(comptroller, "mintGuardianPaused", collateralMarket)) throw new Error(`Moonwell ${choice.collateral} minting is paused at this block`);
-  if (await call<boolean>(comptroller, "borrowGuardianPaused", debtMarket)) throw new Error(`Moonwell ${choice.debt} borrowing is paused at this block`);
+  if (await call<boolean>(comptroller, "mintGuardianPaused", collateralMarket))
+    throw new Error(`Moonwell ${choice.collateral} minting is paused at this block`);
+  if (await call<boolean>(comptroller, "borrowGuardianPaused", debtMarket))
+    throw new Error(`Moonwell ${choice.debt} borrowing is paused at this block`);
   await ensureCapHeadroom(comptroller, collateralMarket, "supply", headroom.collateral);
   await ensureCapHeadroom(comptroller, debtMarket, "borrow", headroom.debt);
 
@@ -94,7 +96,8 @@ export async function moonwellScenarioMarket(
     oracleAdmin,
     enterMarkets: async (borrower, markets) => {
       const codes = await call<bigint[]>(comptroller.connect(borrower) as Contract, "enterMarkets", markets);
-      if (codes.some((code) => code !== 0n)) throw new Error(`Moonwell enterMarkets(${markets.join(", ")}) returned error codes ${codes.join(", ")}`);
+      if (codes.some((code) => code !== 0n))
+        throw new Error(`Moonwell enterMarkets(${markets.join(", ")}) returned error codes ${codes.join(", ")}`);
       await (await (comptroller.connect(borrower) as Contract).getFunction("enterMarkets").send(markets)).wait();
     },
     underlyingPrice: (market) => call<bigint>(oracle, "getUnderlyingPrice", market),
@@ -111,7 +114,8 @@ async function ensureCapHeadroom(comptroller: Contract, market: Address, kind: "
   if (cap === 0n) return; // 0 = unlimited
   const mToken = new Contract(market, MOONWELL_MTOKEN_ABI, hre.ethers.provider);
   const borrows = await call<bigint>(mToken, "totalBorrows");
-  const used = kind === "borrow" ? borrows : (await call<bigint>(mToken, "getCash")) + borrows - (await call<bigint>(mToken, "totalReserves"));
+  const used =
+    kind === "borrow" ? borrows : (await call<bigint>(mToken, "getCash")) + borrows - (await call<bigint>(mToken, "totalReserves"));
   if (cap > used + needed) return;
   const admin = await impersonate((await call<string>(comptroller, "admin")) as Address);
   const setter = kind === "supply" ? "_setMarketSupplyCaps" : "_setMarketBorrowCaps";

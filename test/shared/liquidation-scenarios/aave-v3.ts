@@ -75,7 +75,7 @@ async function aaveCall(what: string, env: ScenarioEnvironment, send: () => Prom
     throw new Error(
       `${what} failed on "${env.label}" (Aave's string codes up to v3.3: 51 supply cap exceeded, 50 borrow cap exceeded, ` +
         `28 reserve frozen, 29 reserve paused, 36 collateral cannot cover the borrow; later pools revert with named errors): ` +
-        (error as Error).message,
+        (error as Error).message
     );
   }
 }
@@ -100,7 +100,11 @@ export interface AavePosition {
 }
 
 /** A fresh borrower supplies `collateral` and borrows `debt` (variable rate) at about `healthFactor`. */
-export async function openAavePosition(env: ScenarioEnvironment, market: AaveScenarioMarket, spec: OpenAavePositionSpec): Promise<AavePosition> {
+export async function openAavePosition(
+  env: ScenarioEnvironment,
+  market: AaveScenarioMarket,
+  spec: OpenAavePositionSpec
+): Promise<AavePosition> {
   const { pool, oracle } = await aaveContracts(market);
   const collateral = tokenInfo(env.book, spec.collateral);
   const debt = tokenInfo(env.book, spec.debt);
@@ -126,13 +130,13 @@ export async function openAavePosition(env: ScenarioEnvironment, market: AaveSce
   const poolAddress = await pool.getAddress();
   await env.fund(spec.collateral, borrower.address as Address, collateralAmount);
   await aaveCall(`approving ${collateral.symbol} to the Aave pool`, env, () =>
-    IERC20__factory.connect(spec.collateral, borrower).approve(poolAddress, collateralAmount),
+    IERC20__factory.connect(spec.collateral, borrower).approve(poolAddress, collateralAmount)
   );
   await aaveCall(`supplying ${collateralAmount} raw ${collateral.symbol} to Aave`, env, () =>
-    pool.connect(borrower).supply(spec.collateral, collateralAmount, borrower.address, 0),
+    pool.connect(borrower).supply(spec.collateral, collateralAmount, borrower.address, 0)
   );
   await aaveCall(`borrowing ${debtAmount} raw ${debt.symbol} from Aave`, env, () =>
-    pool.connect(borrower).borrow(spec.debt, debtAmount, VARIABLE_RATE_MODE, 0, borrower.address),
+    pool.connect(borrower).borrow(spec.debt, debtAmount, VARIABLE_RATE_MODE, 0, borrower.address)
   );
   const opened = await healthFactorOf(market, borrower.address as Address);
   expect(hfToNumber(opened), `health factor right after opening (${collateral.symbol}/${debt.symbol})`).to.be.closeTo(healthFactor, 0.01);
@@ -157,7 +161,7 @@ export async function makeAaveLiquidatable(
   market: AaveScenarioMarket,
   borrower: Address,
   asset: Address,
-  targetHealthFactor: number,
+  targetHealthFactor: number
 ): Promise<PriceOverride> {
   if (!(targetHealthFactor > 0 && targetHealthFactor < 1)) {
     throw new Error(`makeAaveLiquidatable: the target health factor must be in (0, 1), got ${targetHealthFactor}`);
@@ -175,7 +179,7 @@ export async function makeAaveLiquidatable(
       aggregator = await new MockV3Aggregator__factory(market.oracleAdmin).deploy(8, price);
       await aggregator.waitForDeployment();
       await aaveCall(`AaveOracle.setAssetSources(${symbol})`, env, () =>
-        oracle.connect(market.oracleAdmin).setAssetSources([asset], [aggregator!.getAddress()]),
+        oracle.connect(market.oracleAdmin).setAssetSources([asset], [aggregator!.getAddress()])
       );
     } else {
       await (await aggregator.connect(market.oracleAdmin).updateAnswer(price)).wait();
@@ -187,7 +191,7 @@ export async function makeAaveLiquidatable(
   if (healthFactor >= WAD || Math.abs(hfToNumber(healthFactor) - targetHealthFactor) > HEALTH_FACTOR_TOLERANCE) {
     throw new Error(
       `moving ${symbol} from ${originalPrice} to ${price} left borrower ${borrower} at health factor ${hfToNumber(healthFactor)}, ` +
-        `not ${targetHealthFactor}: does the borrower also borrow ${symbol}?`,
+        `not ${targetHealthFactor}: does the borrower also borrow ${symbol}?`
     );
   }
   return { aggregator, originalPrice, price, healthFactor };
@@ -209,18 +213,24 @@ export async function liquidateAavePosition(
   env: ScenarioEnvironment,
   market: AaveScenarioMarket,
   position: { readonly borrower: Address; readonly collateral: Address; readonly debt: Address },
-  spec: AaveLiquidationSpec,
+  spec: AaveLiquidationSpec
 ): Promise<CheckedExecution> {
   const { pool } = await aaveContracts(market);
   const debtBefore = await variableDebtOf(market, position.debt, position.borrower);
   const debtToCover = spec.debtToCover ?? debtBefore / 2n;
-  await requireRouteLiquidity(env, spec.route, position.collateral, position.debt, 10n ** BigInt(tokenInfo(env.book, position.collateral).decimals - 2));
+  await requireRouteLiquidity(
+    env,
+    spec.route,
+    position.collateral,
+    position.debt,
+    10n ** BigInt(tokenInfo(env.book, position.collateral).decimals - 2)
+  );
   const loan = await resolveFlashLoan(
     env,
     spec.flash,
     position.debt,
     debtToCover,
-    await uniswapPoolsOf(env.book, spec.route, position.collateral, position.debt),
+    await uniswapPoolsOf(env.book, spec.route, position.collateral, position.debt)
   );
   const plan: PlanStruct = {
     flash: loan.flash,
@@ -250,7 +260,7 @@ export async function liquidateAavePosition(
   // Interest of the few blocks between the two reads is far below a millionth of the debt.
   expect(debtAfter, "borrower's debt fell by what the executor repaid").to.be.closeTo(
     debtBefore - checked.liquidated.debtRepaid,
-    debtBefore / 1_000_000n + 1n,
+    debtBefore / 1_000_000n + 1n
   );
   return checked;
 }
@@ -269,13 +279,19 @@ export async function liquidateAaveWithKeeperSizing(
   env: ScenarioEnvironment,
   market: AaveScenarioMarket,
   position: { readonly borrower: Address; readonly collateral: Address; readonly debt: Address },
-  spec: { readonly flash: FlashSourceName; readonly route: SwapRouteSpec },
+  spec: { readonly flash: FlashSourceName; readonly route: SwapRouteSpec }
 ): Promise<KeeperSizedLiquidation> {
   const { pool } = await aaveContracts(market);
   const keeperMarket = new AaveV3Market(market.config, createMarketDependencies(hre.ethers.provider, env.book));
   await keeperMarket.init();
   const avoidPools = await uniswapPoolsOf(env.book, spec.route, position.collateral, position.debt);
-  await requireRouteLiquidity(env, spec.route, position.collateral, position.debt, 10n ** BigInt(tokenInfo(env.book, position.collateral).decimals - 2));
+  await requireRouteLiquidity(
+    env,
+    spec.route,
+    position.collateral,
+    position.debt,
+    10n ** BigInt(tokenInfo(env.book, position.collateral).decimals - 2)
+  );
 
   /** The keeper's candidate for the block after the current head, mined `secondsAhead` later. */
   const sizeAtNextBlock = async (secondsAhead: number) => {
@@ -289,7 +305,8 @@ export async function liquidateAaveWithKeeperSizing(
     const pair = keeperMarket
       .liquidationPairs(tracked)
       .find(
-        (p) => p.collateralToken.toLowerCase() === position.collateral.toLowerCase() && p.debtToken.toLowerCase() === position.debt.toLowerCase(),
+        (p) =>
+          p.collateralToken.toLowerCase() === position.collateral.toLowerCase() && p.debtToken.toLowerCase() === position.debt.toLowerCase()
       );
     if (pair === undefined) throw new Error(`the keeper sees no ${position.collateral}/${position.debt} pair for ${position.borrower}`);
     const sizing = keeperMarket.sizeLiquidationWithReason(tracked, pair);
@@ -327,11 +344,16 @@ export async function liquidateAaveWithKeeperSizing(
     route: spec.route,
     expectedFlashFee: loan.expectedFee,
   });
-  expect((await hre.ethers.provider.getBlock(execution.outcome.receipt.blockNumber))?.timestamp, "executed at the sized timestamp").to.equal(
-    sized.timestamp,
+  expect(
+    (await hre.ethers.provider.getBlock(execution.outcome.receipt.blockNumber))?.timestamp,
+    "executed at the sized timestamp"
+  ).to.equal(sized.timestamp);
+  expect(execution.liquidated.debtRepaid, `debt repaid = the keeper's ${sized.candidate.sizingRule} size`).to.equal(
+    sized.candidate.debtToCover
   );
-  expect(execution.liquidated.debtRepaid, `debt repaid = the keeper's ${sized.candidate.sizingRule} size`).to.equal(sized.candidate.debtToCover);
-  expect(execution.liquidated.collateralSeized, "collateral received = the keeper's prediction").to.equal(sized.candidate.expectedCollateral);
+  expect(execution.liquidated.collateralSeized, "collateral received = the keeper's prediction").to.equal(
+    sized.candidate.expectedCollateral
+  );
   return { candidate: sized.candidate, execution };
 }
 
@@ -346,7 +368,7 @@ export async function runAaveLiquidationScenario(
     readonly targetHealthFactor: number;
     readonly flash: FlashSourceName;
     readonly route: SwapRouteSpec;
-  },
+  }
 ): Promise<CheckedExecution & { position: AavePosition; override: PriceOverride }> {
   const position = await openAavePosition(env, market, {
     collateral: spec.collateral,
@@ -359,8 +381,7 @@ export async function runAaveLiquidationScenario(
     env,
     market,
     { borrower: position.borrower.address as Address, collateral: spec.collateral, debt: spec.debt },
-    { flash: spec.flash, route: spec.route },
+    { flash: spec.flash, route: spec.route }
   );
   return { ...execution, position, override };
 }
-

@@ -46,7 +46,7 @@ async function uniswapFlashPool(env: ScenarioEnvironment, token: Address, amount
     const symbol = tokenInfo(env.book, token).symbol;
     throw new Error(
       `no Uniswap V3 pool on "${env.label}" (outside the route's pools) holds ${amount} ${symbol} to flash-lend; ` +
-        `the deepest holds ${best?.balance ?? 0n}`,
+        `the deepest holds ${best?.balance ?? 0n}`
     );
   }
   return best.pool;
@@ -56,7 +56,7 @@ async function uniswapFlashPool(env: ScenarioEnvironment, token: Address, amount
 async function balancerFee(vault: Address, amount: bigint): Promise<bigint> {
   const collector = await Vault__factory.connect(vault, hre.ethers.provider).getProtocolFeesCollector();
   const percentage = (await new Contract(collector, BALANCER_FEES_COLLECTOR_ABI, hre.ethers.provider).getFunction(
-    "getFlashLoanFeePercentage",
+    "getFlashLoanFeePercentage"
   )()) as bigint;
   const product = amount * percentage;
   return product === 0n ? 0n : (product - 1n) / WAD + 1n;
@@ -72,7 +72,7 @@ export async function resolveFlashLoan(
   source: FlashSourceName,
   token: Address,
   amount: bigint,
-  avoidPools: readonly Address[] = [],
+  avoidPools: readonly Address[] = []
 ): Promise<ResolvedFlashLoan> {
   const { book } = env;
   let lender: Address;

@@ -51,3 +51,12 @@ export {
   type CompoundLiquidationSpec,
   type CompoundPosition,
 } from "./compound-v2";
+export {
+  discoverAaveWithKeeper,
+  expectEverySizingDecided,
+  expectKeeperAgreesWithPool,
+  pickAaveBorrower,
+  pushBorrowerAndReact,
+  type BorrowerCriteria,
+  type DiscoveredAaveMarket,
+} from "./keeper-dry-run";

@@ -35,7 +35,9 @@ function morphoOf(market: MorphoScenarioMarket): Morpho {
 }
 
 export function marketLabel(env: ScenarioEnvironment, params: MorphoMarketParams): string {
-  return `${tokenInfo(env.book, params.collateralToken).symbol}/${tokenInfo(env.book, params.loanToken).symbol} ${Number(params.lltv) / 1e16}%`;
+  return `${tokenInfo(env.book, params.collateralToken).symbol}/${tokenInfo(env.book, params.loanToken).symbol} ${
+    Number(params.lltv) / 1e16
+  }%`;
 }
 
 export interface MorphoHealth {
@@ -72,7 +74,11 @@ export interface MorphoPosition {
 export async function openMorphoPosition(
   env: ScenarioEnvironment,
   market: MorphoScenarioMarket,
-  spec: { readonly loanAmount: bigint; readonly healthFactor?: number; readonly account?: { readonly label: string; readonly index?: number } },
+  spec: {
+    readonly loanAmount: bigint;
+    readonly healthFactor?: number;
+    readonly account?: { readonly label: string; readonly index?: number };
+  }
 ): Promise<MorphoPosition> {
   const { params } = market;
   const morpho = morphoOf(market);
@@ -82,7 +88,7 @@ export async function openMorphoPosition(
   if (state.totalSupplyAssets - state.totalBorrowAssets < spec.loanAmount) {
     throw new Error(
       `Morpho market ${label} on "${env.label}" has ${state.totalSupplyAssets - state.totalBorrowAssets} raw loan tokens to lend, ` +
-        `the scenario borrows ${spec.loanAmount}`,
+        `the scenario borrows ${spec.loanAmount}`
     );
   }
   const healthFactor = spec.healthFactor ?? 1.05;
@@ -91,7 +97,7 @@ export async function openMorphoPosition(
   // Two wei of headroom on the loan cover borrow shares rounding up.
   const collateral = ceilDiv(
     (spec.loanAmount + 2n) * BigInt(Math.round(healthFactor * 1e9)) * ORACLE_PRICE_SCALE * WAD,
-    1_000_000_000n * price * params.lltv,
+    1_000_000_000n * price * params.lltv
   );
   const account = spec.account ?? { label: `morpho ${label}` };
   const borrower = await freshAccount(account.label, account.index ?? 0);
@@ -122,7 +128,7 @@ export async function overrideMorphoOraclePrice(market: MorphoScenarioMarket, pr
 export async function makeMorphoLiquidatable(
   market: MorphoScenarioMarket,
   borrower: Address,
-  targetHealthFactor: number,
+  targetHealthFactor: number
 ): Promise<MorphoHealth & { readonly originalPrice: bigint }> {
   if (!(targetHealthFactor > 0 && targetHealthFactor < 1)) {
     throw new Error(`makeMorphoLiquidatable: the target health factor must be in (0, 1), got ${targetHealthFactor}`);
@@ -156,7 +162,7 @@ export async function liquidateMorphoPosition(
   env: ScenarioEnvironment,
   market: MorphoScenarioMarket,
   borrower: Address,
-  spec: MorphoLiquidationSpec,
+  spec: MorphoLiquidationSpec
 ): Promise<CheckedExecution> {
   if ((spec.seizedAssets ?? 0n) > 0n === (spec.repaidShares ?? 0n) > 0n) {
     throw new Error("liquidateMorphoPosition: give exactly one of seizedAssets and repaidShares");
@@ -171,7 +177,13 @@ export async function liquidateMorphoPosition(
     spec.seizedAssets !== undefined
       ? (((spec.seizedAssets * before.price) / ORACLE_PRICE_SCALE) * WAD) / lif
       : toAssetsUp(spec.repaidShares!, state.totalBorrowAssets, state.totalBorrowShares);
-  await requireRouteLiquidity(env, spec.route, params.collateralToken, params.loanToken, 10n ** BigInt(tokenInfo(env.book, params.collateralToken).decimals - 2));
+  await requireRouteLiquidity(
+    env,
+    spec.route,
+    params.collateralToken,
+    params.loanToken,
+    10n ** BigInt(tokenInfo(env.book, params.collateralToken).decimals - 2)
+  );
 
   let flash = NO_FLASH_LOAN;
   let expectedFlashFee = 0n;
@@ -182,7 +194,7 @@ export async function liquidateMorphoPosition(
       spec.flash,
       params.loanToken,
       repaidEstimate + repaidEstimate / 100n + 1n,
-      await uniswapPoolsOf(env.book, spec.route, params.collateralToken, params.loanToken),
+      await uniswapPoolsOf(env.book, spec.route, params.collateralToken, params.loanToken)
     );
     flash = loan.flash;
     expectedFlashFee = loan.expectedFee;
@@ -221,7 +233,7 @@ export async function liquidateMorphoPosition(
   const seizedValue = (checked.liquidated.collateralSeized * before.price) / ORACLE_PRICE_SCALE;
   expect(seizedValue, "seized value = repaid x liquidation incentive factor").to.be.closeTo(
     (checked.liquidated.debtRepaid * lif) / WAD,
-    seizedValue / 100_000n + 2n,
+    seizedValue / 100_000n + 2n
   );
   return checked;
 }

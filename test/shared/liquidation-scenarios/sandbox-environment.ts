@@ -17,7 +17,13 @@ import type { Address, AddressBook } from "../../../keeper/config/address-book";
 import type { Sandbox } from "../../../sandbox";
 import { mintTo } from "../../../sandbox/token-supply";
 import { AERODROME_POOL_FACTORY, venueFixture } from "../../unit/contracts/helpers/venues";
-import { tokenInfo, type AaveScenarioMarket, type CompoundScenarioMarket, type MorphoScenarioMarket, type ScenarioEnvironment } from "./environment";
+import {
+  tokenInfo,
+  type AaveScenarioMarket,
+  type CompoundScenarioMarket,
+  type MorphoScenarioMarket,
+  type ScenarioEnvironment,
+} from "./environment";
 
 export interface SandboxScenarioWorld {
   readonly sandbox: Sandbox;

@@ -68,7 +68,7 @@ export async function quoteSwap(
   tokenIn: Address,
   tokenOut: Address,
   amountIn: bigint,
-  blockTag?: number,
+  blockTag?: number
 ): Promise<bigint> {
   const overrides = blockTag === undefined ? {} : { blockTag };
   switch (route.venue) {
@@ -78,7 +78,11 @@ export async function quoteSwap(
       return (await quoter.quoteExactInput.staticCall(path, amountIn, overrides)).amountOut;
     }
     case "aerodrome": {
-      const router = new Contract(requireBookEntry(book.aerodrome, "aerodrome", book).router, AERODROME_ROUTER_QUOTE_ABI, hre.ethers.provider);
+      const router = new Contract(
+        requireBookEntry(book.aerodrome, "aerodrome", book).router,
+        AERODROME_ROUTER_QUOTE_ABI,
+        hre.ethers.provider
+      );
       const routes = aerodromeRoutes(book, route.stable, tokenIn, tokenOut).map((r) => [r.from, r.to, r.stable, r.factory]);
       const amounts = (await router.getFunction("getAmountsOut").staticCall(amountIn, routes, overrides)) as bigint[];
       return amounts[amounts.length - 1];
@@ -114,7 +118,7 @@ export async function requireRouteLiquidity(
   route: SwapRouteSpec,
   tokenIn: Address,
   tokenOut: Address,
-  probeAmount: bigint,
+  probeAmount: bigint
 ): Promise<void> {
   const pair = `${tokenInfo(env.book, tokenIn).symbol} -> ${tokenInfo(env.book, tokenOut).symbol}`;
   let out: bigint;
@@ -123,7 +127,8 @@ export async function requireRouteLiquidity(
   } catch (error) {
     throw new Error(`${describeRoute(route)} cannot quote ${probeAmount} raw ${pair} on "${env.label}": ${(error as Error).message}`);
   }
-  if (out === 0n) throw new Error(`${describeRoute(route)} returns nothing for ${probeAmount} raw ${pair} on "${env.label}": no pool or no liquidity`);
+  if (out === 0n)
+    throw new Error(`${describeRoute(route)} returns nothing for ${probeAmount} raw ${pair} on "${env.label}": no pool or no liquidity`);
 }
 
 /**
@@ -136,7 +141,7 @@ export async function bestRoute(
   candidates: readonly SwapRouteSpec[],
   tokenIn: Address,
   tokenOut: Address,
-  amountIn: bigint,
+  amountIn: bigint
 ): Promise<SwapRouteSpec> {
   let best: { route: SwapRouteSpec; out: bigint } | undefined;
   const failures: string[] = [];
@@ -151,7 +156,7 @@ export async function bestRoute(
   if (best === undefined || best.out === 0n) {
     throw new Error(
       `no route sells ${amountIn} raw ${tokenInfo(book, tokenIn).symbol} for ${tokenInfo(book, tokenOut).symbol} on "${book.network}" ` +
-        `(${failures.join("; ") || "every quote was 0"})`,
+        `(${failures.join("; ") || "every quote was 0"})`
     );
   }
   return best.route;
@@ -171,7 +176,11 @@ export async function deepestUniswapV3Fee(book: AddressBook, tokenA: Address, to
     if (best === undefined || liquidity > best.liquidity) best = { fee, liquidity };
   }
   if (best === undefined || best.liquidity === 0n) {
-    throw new Error(`no Uniswap V3 pool with in-range liquidity for ${tokenInfo(book, tokenA).symbol}/${tokenInfo(book, tokenB).symbol} on "${book.network}"`);
+    throw new Error(
+      `no Uniswap V3 pool with in-range liquidity for ${tokenInfo(book, tokenA).symbol}/${tokenInfo(book, tokenB).symbol} on "${
+        book.network
+      }"`
+    );
   }
   return best.fee;
 }
