@@ -154,7 +154,10 @@ export async function runEmergency(args: EmergencyArgs, hre: HardhatRuntimeEnvir
   } else if (withdraw.kind === "command") {
     nextSteps.push(`Owner: run \`${withdraw.command}\`.`);
   }
-  if (halt.kind === "requested") nextSteps.push("Watch the keeper apply the halt: `npx hardhat status " + commandFlags(context, args) + "` (pending control requests).");
+  if (halt.kind === "requested") {
+    const journalFlag = args.journal === undefined ? "" : ` --journal ${halt.journalPath}`;
+    nextSteps.push(`Watch the keeper apply the halt: \`npx hardhat status ${commandFlags(context, args)}${journalFlag}\` (pending control requests).`);
+  }
   nextSteps.push("Find the cause before resuming. Then the owner unpauses (`npx hardhat unpause`) and an operator resumes the keeper (`npx hardhat keeper:resume --reason \"…\"`).");
   io.print(`What the owner must do next:\n${nextSteps.map((step, index) => `  ${index + 1}. ${step}`).join("\n")}`);
   return { pause, halt, withdraw, nextSteps };

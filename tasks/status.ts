@@ -180,14 +180,14 @@ export function formatStatus(status: ExecutorStatus): string {
   lines.push(`  pending owner  ${status.pendingOwner ?? "none"}`);
   lines.push(`  paused         ${status.paused ? "YES" : "no"}`);
   lines.push(`  treasury       ${status.treasury}`);
-  lines.push(`  operators      ${status.operators.length === 0 ? "none" : ""}`);
+  lines.push(`  operators      ${status.operators.length === 0 ? "none" : `${status.operators.length}`}`);
   for (const operator of status.operators) {
     lines.push(`    ${operator.address}  ${formatEther(operator.ethBalance)} ETH${operator.warning === null ? "" : `  LOW (floor ${formatEther(status.minOperatorEth)} ETH)`}`);
   }
   lines.push(`  allowlist      ${status.allowlist.length === 0 ? "empty" : `${status.allowlist.length} target(s)`} (events since block ${status.rolesScannedFromBlock})`);
   for (const target of status.allowlist) lines.push(`    ${target}`);
   const held = status.balances.filter((entry) => entry.balance > 0n);
-  lines.push(`  holdings       ${held.length === 0 ? "nothing" : ""} (checked ${status.balances.map((e) => e.symbol).join(", ")}; tokens from ${status.tokenSource})`);
+  lines.push(`  holdings       ${held.length === 0 ? "nothing" : `${held.length} token(s)`} (checked ${status.balances.map((e) => e.symbol).join(", ")}; tokens from ${status.tokenSource})`);
   for (const entry of held) lines.push(`    ${formatAmount(entry.balance, entry.decimals, entry.symbol)}  ${entry.token}`);
   const keeper = status.keeper;
   if (!keeper.present) {

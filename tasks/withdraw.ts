@@ -43,9 +43,10 @@ export async function planWithdrawAll(context: ExecutorContext, extraTokens: str
 
 export function describeHoldings(scanned: readonly TokenBalance[]): string {
   const held = scanned.filter((entry) => entry.balance > 0n);
-  const none = scanned.length - held.length;
+  const atZero = scanned.filter((entry) => entry.balance === 0n).map((entry) => entry.token.symbol);
+  if (held.length === 0) return `  nothing (checked ${atZero.join(", ")})`;
   const lines = held.map((entry) => `  ${formatAmount(entry.balance, entry.token.decimals, entry.token.symbol)} (${entry.token.address})`);
-  return (held.length === 0 ? "  nothing" : lines.join("\n")) + (none > 0 ? `\n  (${none} other token(s) scanned at zero: ${scanned.filter((e) => e.balance === 0n).map((e) => e.token.symbol).join(", ")})` : "");
+  return lines.join("\n") + (atZero.length > 0 ? `\n  (at zero: ${atZero.join(", ")})` : "");
 }
 
 export async function runWithdraw(args: WithdrawArgs, hre: HardhatRuntimeEnvironment): Promise<TaskOutcome> {

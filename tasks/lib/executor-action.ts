@@ -150,11 +150,12 @@ export async function chooseRoute(context: ExecutorContext, authority: Authority
 }
 
 function printCalls(context: ExecutorContext, calls: readonly EncodedCall[], from: string): void {
-  const lines = [`target:   ${context.address} (ChimeraExecutor on ${context.networkName}, chain ${context.chainId})`, `from:     ${from}`];
+  const field = (name: string) => `${name}:`.padEnd(13);
+  const lines = [`${field("target")}${context.address} (ChimeraExecutor on ${context.networkName}, chain ${context.chainId})`, `${field("from")}${from}`];
   calls.forEach((call, index) => {
     const label = calls.length === 1 ? "" : ` #${index + 1}`;
-    lines.push(`call${label}:    ${call.decoded}${call.value ? ` value=${call.value}` : ""}`);
-    lines.push(`calldata${label}: ${call.data}`);
+    lines.push(`${field(`call${label}`)}${call.decoded}${call.value ? ` value=${call.value}` : ""}`);
+    lines.push(`${field(`calldata${label}`)}${call.data}`);
   });
   context.io.print(lines.join("\n"));
 }
@@ -214,7 +215,7 @@ export async function performExecutorAction(context: ExecutorContext, request: A
       const receipt = await response.wait();
       if (receipt === null || receipt.status !== 1) throw new Error(`transaction ${response.hash} reverted`);
       txHashes.push(response.hash);
-      io.print(`sent:     ${call.decoded} in ${response.hash} (block ${receipt.blockNumber}, gas ${receipt.gasUsed})`);
+      io.print(`sent:        ${call.decoded} in ${response.hash} (block ${receipt.blockNumber}, gas ${receipt.gasUsed})`);
     } catch (error) {
       const done = index === 0 ? "" : ` Calls already sent: ${txHashes.join(", ")}.`;
       throw new Error(`${(error as Error).message}${done}`);

@@ -63,7 +63,7 @@ describe("tasks: pause, unpause, set-operator, set-treasury, allow-target", () =
       expect(await f.executor.paused()).to.equal(false);
       expect(await nonces()).to.deep.equal(before);
       const selector = f.executor.interface.getFunction("pause").selector;
-      expect(output.text()).to.include(`target:   ${f.address}`).and.to.include(`calldata: ${selector}`).and.to.include("Dry run: nothing was sent");
+      expect(output.text()).to.match(new RegExp(`target: +${f.address}`)).and.to.match(new RegExp(`calldata: +${selector}`)).and.to.include("Dry run: nothing was sent");
     });
   });
 
