@@ -12,3 +12,4 @@ import "./withdraw";
 import "./status";
 import "./emergency";
 import "./verify";
+import "./keeper";

@@ -245,6 +245,16 @@ export class Journal {
     }
   }
 
+  /**
+   * Runs several journal writes as ONE write transaction, so they cost one commit (one fsync) and
+   * land together or not at all. The keeper's execution stage records a plan, its simulation and its
+   * intent this way just before signing, keeping the fsyncs on its reaction path to one. Writes inside
+   * are nested transactions (savepoints); an exception rolls all of them back.
+   */
+  atomically<T>(writes: () => T): T {
+    return this.db.transaction(writes).immediate();
+  }
+
   /* ───────────────────────────── opportunities ───────────────────────────── */
 
   /** Journals one strategy/risk decision. `blockNumber` defaults to the candidate's detection block. */

@@ -1,0 +1,158 @@
+/**
+ * Benchmark: how fast the keeper turns a price update into a liquidation that lands.
+ *
+ * The sandbox gets a ladder of Aave WETH/USDC borrowers between HF 1.003 and 1.08. Each trial lowers
+ * the WETH price (feeds and pools, in one block) just below the next borrower's liquidation price,
+ * so exactly one position crosses HF 1; the keeper (the same pipeline `npx hardhat keeper` runs)
+ * ticks once, and the next mined block must contain its liquidation. Measured per trial:
+ *   - decisionMs: from the moment the keeper sees the oracle answer to the signed transaction
+ *     (in-memory recompute, planning with its quote, risk gate, simulation, journal intent, signing);
+ *   - blocksToInclusion: the block of the liquidation minus the block of the price update.
+ * Writes the `reaction` section of reports/bench.json:
+ *   { trials, blocksToInclusion: { p50, max }, decisionMs: { p50, p99 } }
+ * Targets (issue 5): decisionMs p99 ≤ 50 ms, blocksToInclusion p50 = 1.
+ *
+ * Run alone with `npx hardhat run bench/reaction.ts`; bench/index.ts calls `runReactionBenchmark`.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { buildSandbox } from "../sandbox";
+import { openAaveBorrowers } from "../sandbox/borrowers";
+import { loadKeeperConfig } from "../keeper/config/load";
+import type { Address } from "../keeper/config/address-book";
+import { providerBroadcaster } from "../keeper/execution/broadcast";
+import { createLogger } from "../keeper/telemetry/logger";
+import { hardhatAccountWallet } from "../keeper/run/hardhat-accounts";
+import { openKeeperSession } from "../keeper/run/keeper-session";
+import { quantile } from "../keeper/run/run-recorder";
+import { SandboxMarketHandle } from "../keeper/scenarios/sandbox-market-handle";
+import { deploySandboxExecutor } from "../keeper/scenarios/sandbox-executor";
+
+export interface ReactionBenchmarkResult {
+  readonly trials: number;
+  readonly blocksToInclusion: { readonly p50: number; readonly max: number };
+  readonly decisionMs: { readonly p50: number; readonly p99: number };
+}
+
+export interface ReactionBenchmarkOptions {
+  /** At least 20. Default 24. */
+  readonly trials?: number;
+  readonly log?: (message: string) => void;
+}
+
+const LOWEST_HF = 1.003;
+const HIGHEST_HF = 1.08;
+/** Each trial's price sits this far below the target borrower's liquidation price. */
+const CROSSING_MARGIN = 0.0002;
+
+export async function runReactionBenchmark(hre: HardhatRuntimeEnvironment, options: ReactionBenchmarkOptions = {}): Promise<ReactionBenchmarkResult> {
+  const trials = options.trials ?? 24;
+  if (!Number.isInteger(trials) || trials < 20) throw new Error(`the reaction benchmark needs at least 20 trials, got ${trials}`);
+  const log = options.log ?? (() => undefined);
+  // A fresh chain: another benchmark section may have built its own sandbox in this process.
+  if ((await hre.ethers.provider.getBlockNumber()) > 0) await hre.network.provider.send("hardhat_reset", []);
+
+  const sandbox = await buildSandbox(hre, { seed: 5 });
+  const signers = await hre.ethers.getSigners();
+  const operator = hardhatAccountWallet(hre, 2);
+  const executor = await deploySandboxExecutor(hre, sandbox, {
+    owner: signers[1]!.address as Address,
+    treasury: signers[3]!.address as Address,
+    operator: operator.address as Address,
+  });
+  const opened = await openAaveBorrowers(hre, sandbox, {
+    count: trials,
+    seed: 77,
+    collateral: "WETH",
+    debt: "USDC",
+    healthFactor: { min: LOWEST_HF, max: HIGHEST_HF },
+    debtUsd: { min: 5_000, max: 20_000 },
+  });
+  // HF scales with the collateral price (one collateral, a $1 debt): borrower i crosses 1 below P0 / HF_i.
+  const ladder = opened.map((borrower) => borrower.targetHealthFactor).sort((a, b) => a - b);
+  const handle = new SandboxMarketHandle(hre, sandbox);
+  const startPrice = await handle.priceOf("WETH");
+  await handle.prepare();
+
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "chimera-reaction-"));
+  const session = await openKeeperSession({
+    config: loadKeeperConfig({ network: "hardhat", env: {} }),
+    book: sandbox.book,
+    chainId: sandbox.book.chainId,
+    executor,
+    provider: hre.ethers.provider,
+    signer: operator,
+    broadcaster: providerBroadcaster(hre.ethers.provider as unknown as Parameters<typeof providerBroadcaster>[0]),
+    journalPath: path.join(directory, "journal.sqlite"),
+    logger: createLogger({ level: "silent" }),
+    knownSecrets: [operator.privateKey],
+    setting: () => undefined,
+    oracleMode: "poll",
+    liveViolations: () => [],
+    port: 0,
+    onPortBusy: "ephemeral",
+  });
+  const decisionMs: number[] = [];
+  const blocks: number[] = [];
+  try {
+    await session.engine.start();
+    for (let trial = 0; trial < trials; trial++) {
+      const price = (startPrice / ladder[trial]!) * (1 - CROSSING_MARGIN);
+      const priceBlock = await handle.movePrices([{ symbol: "WETH", usd: price }]);
+      const reaction = await session.engine.tick();
+      // Two borrowers a hair apart on the ladder can cross together; the first one sent is the trial's sample.
+      const sent = (reaction?.decisions ?? []).flatMap((d) => (d.execution?.status === "sent" ? [d.execution] : []));
+      if (sent.length === 0) {
+        const seen = reaction?.decisions.map((d) => `${d.decision.outcome}${d.decision.reason ? `:${d.decision.reason}` : ""}`).join(", ");
+        throw new Error(`trial ${trial}: no liquidation was sent after the price update in block ${priceBlock} (decisions: ${seen || "none"})`);
+      }
+      decisionMs.push(sent[0]!.decisionMs);
+      let includedBlock: number | undefined;
+      for (let waited = 0; waited < 3 && includedBlock === undefined; waited++) {
+        await handle.mine();
+        const settled = await session.engine.tick();
+        includedBlock = settled?.settlement.included.find((i) => i.planId === sent[0]!.planId)?.blockNumber;
+      }
+      if (includedBlock === undefined) throw new Error(`trial ${trial}: the liquidation sent at block ${priceBlock} was not included within 3 blocks`);
+      blocks.push(includedBlock - priceBlock);
+      log(`reaction: trial ${trial + 1}/${trials} decision ${sent[0].decisionMs.toFixed(1)} ms, included ${includedBlock - priceBlock} block(s) after the price update`);
+    }
+  } finally {
+    await session.close("reaction benchmark finished");
+    await handle.release();
+    fs.rmSync(directory, { recursive: true, force: true });
+  }
+  return {
+    trials,
+    blocksToInclusion: { p50: quantile(blocks, 0.5), max: Math.max(...blocks) },
+    decisionMs: { p50: round1(quantile(decisionMs, 0.5)), p99: round1(quantile(decisionMs, 0.99)) },
+  };
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+/** Merges `{ reaction }` into reports/bench.json, keeping the other sections. */
+export function writeReactionSection(result: ReactionBenchmarkResult, file = path.join("reports", "bench.json")): void {
+  const existing = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>) : {};
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify({ ...existing, reaction: result }, null, 2) + "\n");
+}
+
+if (require.main === module) {
+  // `npx hardhat run bench/reaction.ts`: the runtime environment is the one hardhat loaded.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const hre = require("hardhat") as HardhatRuntimeEnvironment;
+  runReactionBenchmark(hre, { trials: process.env.REACTION_TRIALS ? Number(process.env.REACTION_TRIALS) : undefined, log: console.log })
+    .then((result) => {
+      writeReactionSection(result);
+      console.log(`reaction: ${JSON.stringify(result)}`);
+    })
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    });
+}

@@ -1,0 +1,247 @@
+/**
+ * The composition root: from a validated config, an address book and the chain connections, builds
+ * every pipeline stage and hands them to KeeperEngine's constructor. Sandbox and real networks differ
+ * only in what the caller passes in (provider, key, broadcaster, oracle collection mode); the pipeline
+ * is the same object graph everywhere.
+ */
+import { getAddress, type Provider, type TransactionRequest } from "ethers";
+import type { Address, AddressBook } from "../config/address-book";
+import type { KeeperConfig } from "../config/schema";
+import { breakerThresholdsFromConfig, riskLimitsFromConfig, strategySettingsFromConfig } from "../config/runtime-settings";
+import { Multicall3Client } from "../chain/multicall";
+import { OracleUpdateCollector, type OracleCollectionMode } from "../collectors/oracle-update-collector";
+import { ProtocolEventCollector } from "../collectors/protocol-event-collector";
+import type { AlertDispatcher } from "../alerts/alert-dispatcher";
+import type { Journal } from "../journal/journal";
+import { createMarkets, type MarketsConfig } from "../markets/factory";
+import type { LendingMarket } from "../markets/market";
+import type { ChainReader } from "../markets/market-dependencies";
+import { morphoMarketIdOf } from "../markets/morpho-blue/morpho-blue-market";
+import { UsdPriceBook } from "../markets/usd-prices";
+import { DEFAULT_FEE_POLICY } from "../submit/fee-policy";
+import { NonceManager } from "../submit/nonce-manager";
+import { TransactionPreparer, latestBlockBaseFee } from "../submit/transaction-preparer";
+import type { KeeperMetrics } from "../telemetry/metrics";
+import { componentLogger, type Logger } from "../telemetry/logger";
+import type { SignedTxBroadcaster } from "../execution/broadcast";
+import { ExecutionStage, type ExecutionHooks, type ExecutionPrices } from "../execution/execution-stage";
+import { buildExecutorTargets } from "../execution/executor-targets";
+import { PlanSimulator } from "../execution/plan-simulator";
+import { ExternalConditionsReader } from "./external-conditions";
+import { FlashLiquidity } from "./flash-liquidity";
+import { JournalCheckpointStore } from "./journal-checkpoint-store";
+import { KeeperEngine, type EngineChain } from "./keeper-engine";
+import { OpportunityPlanner } from "./opportunity-planner";
+import { OwnSalesLedger } from "./own-sales";
+import { RiskBookkeeper } from "./risk-bookkeeper";
+import { NO_QUOTES, UniswapV3Quoter } from "./swap-quoter";
+import { UniswapPoolDirectory } from "./uniswap-routes";
+
+/** The signing capability: an ethers Wallet. */
+export interface KeeperSigner {
+  getAddress(): Promise<string>;
+  signTransaction(tx: TransactionRequest): Promise<string>;
+}
+
+export interface AssembleKeeperOptions {
+  readonly config: KeeperConfig;
+  readonly book: AddressBook;
+  readonly chainId: number;
+  readonly executor: Address;
+  /** Reads (and simulations) go here: Hardhat's provider in-process, the failover pool elsewhere. */
+  readonly provider: Provider;
+  /** Null: no key (DRY only). */
+  readonly signer: KeeperSigner | null;
+  readonly broadcaster: SignedTxBroadcaster | null;
+  readonly journal: Journal;
+  /** The key lock lives here (the journal's directory). */
+  readonly lockDirectory: string;
+  readonly logger: Logger;
+  readonly metrics: KeeperMetrics;
+  readonly alerts: AlertDispatcher | null;
+  /** "poll" where feeds emit no AnswerUpdated (the sandbox's MockV3Aggregator), else "logs". */
+  readonly oracleMode: OracleCollectionMode;
+  readonly liveViolations: () => readonly string[];
+  readonly headLag?: () => readonly { readonly endpoint: string; readonly lagBlocks: number }[];
+  readonly hooks?: ExecutionHooks;
+  /** DRY without a key: the operator address simulations pretend to send from. */
+  readonly simulateAs?: Address;
+  readonly clock?: () => number;
+}
+
+export interface AssembledKeeper {
+  readonly engine: KeeperEngine;
+  readonly markets: readonly LendingMarket[];
+  readonly execution: ExecutionStage;
+  readonly usdPrices: UsdPriceBook;
+  /** Releases the key lock (the journal is the caller's). */
+  close(): void;
+}
+
+export async function assembleKeeper(options: AssembleKeeperOptions): Promise<AssembledKeeper> {
+  const { config, provider, journal, logger, metrics } = options;
+  const book = effectiveBook(options.book, config);
+  const clock = options.clock ?? Date.now;
+  const reader = provider as unknown as ChainReader;
+  const usdPrices = new UsdPriceBook();
+  const multicall = new Multicall3Client(reader, book.multicall3, { batchSize: config.markets.aaveV3.batchSize * 4 });
+  const markets = createMarkets(book, marketsConfig(config), {
+    provider: reader,
+    multicall: new Multicall3Client(reader, book.multicall3, { batchSize: config.markets.aaveV3.batchSize }),
+    checkpoints: new JournalCheckpointStore(journal),
+    usdPrices,
+    logger: componentLogger(logger, "markets"),
+  });
+
+  const directory = await UniswapPoolDirectory.load(book, multicall);
+  const quoter = book.uniswapV3 ? new UniswapV3Quoter(book.uniswapV3.quoterV2, directory, multicall) : NO_QUOTES;
+  const prices = priceLookup(book, usdPrices);
+  const strategySettings = strategySettingsFromConfig(config);
+  const planner = new OpportunityPlanner({
+    quoter,
+    flash: new FlashLiquidity(book, directory, multicall),
+    prices,
+    settings: () => strategySettings,
+  });
+
+  const now = { timeMs: clock(), block: await provider.getBlockNumber() };
+  const risk = new RiskBookkeeper({
+    journal,
+    metrics,
+    logger: componentLogger(logger, "risk"),
+    alerts: options.alerts,
+    limits: riskLimitsFromConfig(config),
+    thresholds: breakerThresholdsFromConfig(config),
+    now,
+  });
+
+  let engineRef: KeeperEngine | null = null;
+  const fallbackBaseFee = latestBlockBaseFee(provider as unknown as Parameters<typeof latestBlockBaseFee>[0]);
+  let nonces: NonceManager | null = null;
+  let preparer: TransactionPreparer | null = null;
+  let operator: Address | null = null;
+  if (options.signer !== null) {
+    operator = getAddress(await options.signer.getAddress()) as Address;
+    // One writer per key: a second keeper on this key stops here with the holder's pid.
+    nonces = await NonceManager.open({ address: operator, chainId: options.chainId, source: provider, lockDirectory: options.lockDirectory });
+    const { limits } = riskLimitsFromConfig(config);
+    preparer = await TransactionPreparer.create({
+      signer: options.signer,
+      chainId: options.chainId,
+      nonces,
+      fees: {
+        ...DEFAULT_FEE_POLICY,
+        maxFeePerGasCap: limits.maxFeePerGasWei,
+        maxPriorityFeePerGasCap: limits.maxPriorityFeePerGasWei,
+        cancelMaxFeePerGasCeiling: limits.maxFeePerGasWei * 2n,
+      },
+      // The engine already read the head block: pricing a transaction costs no extra round trip.
+      baseFee: { currentBaseFee: async () => engineRef?.baseFeePerGas ?? (await fallbackBaseFee.currentBaseFee()) },
+    });
+  }
+
+  const simulator = new PlanSimulator({
+    provider,
+    targets: () => buildExecutorTargets(options.executor, book, markets),
+    // Without a key, DRY simulations run as the executor's first operator would: from the executor
+    // itself is refused (CallerNotOperator), so a DRY-only keeper must be given an operator address.
+    operator: operator ?? options.simulateAs ?? options.executor,
+    minProfitHaircutBps: config.strategy.minProfitHaircutBps,
+  });
+
+  const execution = new ExecutionStage({
+    journal,
+    simulator,
+    preparer,
+    broadcaster: preparer === null ? null : options.broadcaster,
+    chain: provider as unknown as EngineChain,
+    executor: options.executor,
+    metrics,
+    logger: componentLogger(logger, "execution"),
+    prices,
+    onOutcome: (outcome) => risk.record(outcome),
+    clock,
+    hooks: options.hooks,
+  });
+
+  const engine = new KeeperEngine({
+    network: config.network,
+    chain: provider as unknown as EngineChain,
+    markets,
+    discoveryStartBlock: (market) => discoveryStart(book, market),
+    oracleCollector: new OracleUpdateCollector(reader, [], { mode: options.oracleMode, multicall }),
+    protocolCollector: new ProtocolEventCollector(reader, []),
+    planner,
+    ownSales: new OwnSalesLedger(quoter),
+    risk,
+    execution,
+    journal,
+    metrics,
+    logger: componentLogger(logger, "engine"),
+    conditions: new ExternalConditionsReader(multicall, options.executor, book.chainlink.sequencerUptime),
+    alerts: options.alerts,
+    initialMode: config.mode,
+    liveViolations: () => (operator === null ? ["no signing key is configured (KEEPER_PRIVATE_KEY)"] : options.liveViolations()),
+    operatorBalanceFloorWei: BigInt(Math.round(config.operatorBalanceFloorEth * 1e6)) * 10n ** 12n,
+    headLag: options.headLag,
+    staleHeadSeconds: config.breaker.staleHead.maxSeconds,
+    clock,
+  });
+  engineRef = engine;
+  return {
+    engine,
+    markets,
+    execution,
+    usdPrices,
+    close: () => nonces?.close(),
+  };
+}
+
+/** The address book as this config sees it: Aave's rule set overridden, Morpho markets filtered by id. */
+function effectiveBook(book: AddressBook, config: KeeperConfig): AddressBook {
+  const rules = config.markets.aaveV3.liquidationRules;
+  const ids = config.markets.morphoBlue.marketIds?.map((id) => id.toLowerCase());
+  return {
+    ...book,
+    aaveV3: book.aaveV3 && rules !== undefined ? { ...book.aaveV3, liquidationRules: rules } : book.aaveV3,
+    morphoBlue:
+      book.morphoBlue && ids !== undefined
+        ? { ...book.morphoBlue, markets: book.morphoBlue.markets.filter((params) => ids.includes(morphoMarketIdOf(params).toLowerCase())) }
+        : book.morphoBlue,
+  };
+}
+
+function marketsConfig(config: KeeperConfig): MarketsConfig {
+  return {
+    aaveV3: { enabled: config.markets.aaveV3.enabled },
+    morphoBlue: { enabled: config.markets.morphoBlue.enabled },
+    compoundV2: { enabled: config.markets.moonwell.enabled },
+  };
+}
+
+/** USD prices come from the markets' oracles (shared price book); decimals from the address book. */
+function priceLookup(book: AddressBook, usdPrices: UsdPriceBook): ExecutionPrices {
+  const decimals = new Map(Object.values(book.tokens).map((token) => [token.address.toLowerCase(), token.decimals]));
+  return {
+    usdPerToken: (token) => usdPrices.get(token),
+    decimalsOf: (token) => {
+      const known = decimals.get(token.toLowerCase());
+      if (known === undefined) throw new Error(`token ${token} is not in the "${book.network}" address book; add it with its decimals`);
+      return known;
+    },
+    nativeUsd: () => usdPrices.get(book.weth),
+  };
+}
+
+/** A market's first discovery scan starts at its protocol's deployment block. */
+function discoveryStart(book: AddressBook, market: LendingMarket): number {
+  switch (market.protocol) {
+    case "aaveV3":
+      return book.aaveV3?.deployBlock ?? 0;
+    case "morphoBlue":
+      return book.morphoBlue?.deployBlock ?? 0;
+    case "compoundV2":
+      return book.moonwell?.deployBlock ?? 0;
+  }
+}
+

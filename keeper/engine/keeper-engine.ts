@@ -1,0 +1,490 @@
+/**
+ * The keeper pipeline, wired in one place (keeper/README.md draws it):
+ *
+ *   collectors (heads, oracle answers, protocol events)
+ *     → markets (health factors in memory) → planner (sizing, flash source, route, economics)
+ *     → risk gate (mode, limits, breaker) → execution stage (simulate, intent, sign, send, track)
+ *     → journal, metrics, alerts
+ *
+ * Every dependency comes in through the constructor; the engine itself holds only the loop's state.
+ * One `tick()` handles every block new since the last one, in two phases:
+ *   A. reaction: oracle answers → in-memory recompute → plan → gate → send. Nothing slower than what
+ *      the decision needs runs before the transaction is signed (decision latency is measured from the
+ *      moment the answer is seen to the signed transaction).
+ *   B. bookkeeping: receipts of in-flight transactions, protocol events (re-read touched borrowers),
+ *      the block's interest accrual, and a second reaction for what those made liquidatable; then the
+ *      breaker's external observations, control requests, balances and metrics.
+ */
+import { positionKeyId, type Address, type KeeperMode, type PlanDecision } from "../core/types";
+import { BlockCollector, type NewHead } from "../collectors/block-collector";
+import type { OracleUpdateCollector } from "../collectors/oracle-update-collector";
+import type { ProtocolEventCollector } from "../collectors/protocol-event-collector";
+import type { AlertDispatcher } from "../alerts/alert-dispatcher";
+import { checkOperatorBalance } from "../alerts/operator-balance";
+import type { Journal } from "../journal/journal";
+import type { LendingMarket, ProtocolEvent } from "../markets/market";
+import type { Instant } from "../risk/instant";
+import { comparePlans } from "../strategy/ranking";
+import type { KeeperMetrics } from "../telemetry/metrics";
+import type { Logger } from "../telemetry/logger";
+import type { ReadinessInputs } from "../telemetry/http-server";
+import type { ExecutionReport, ExecutionStage, SettlementReport } from "../execution/execution-stage";
+import { reconcileOpenIntents, type ReconciliationChain, type ReconciliationReport } from "../execution/intent-reconciler";
+import { applyPendingControlRequests, type AppliedControl } from "./control-requests";
+import type { ExternalConditionsReader } from "./external-conditions";
+import type { OpportunityPlanner, PositionToPlan } from "./opportunity-planner";
+import type { OwnSalesLedger } from "./own-sales";
+import type { RiskBookkeeper } from "./risk-bookkeeper";
+
+/** Chain reads the engine makes itself; an ethers Provider satisfies them. */
+export interface EngineChain extends ReconciliationChain {
+  getBlockNumber(): Promise<number>;
+  getBlock(blockTag: number): Promise<{ number: number; timestamp: number; baseFeePerGas: bigint | null } | null>;
+  getBalance(address: string): Promise<bigint>;
+}
+
+export interface KeeperEngineDeps {
+  readonly network: string;
+  readonly chain: EngineChain;
+  readonly markets: readonly LendingMarket[];
+  /** Where each market's borrower discovery starts the first time (its deployment block). */
+  readonly discoveryStartBlock: (market: LendingMarket) => number;
+  readonly oracleCollector: OracleUpdateCollector;
+  readonly protocolCollector: ProtocolEventCollector;
+  readonly planner: OpportunityPlanner;
+  /** What this keeper already sold into each route this block, so later plans' floors account for it. */
+  readonly ownSales: OwnSalesLedger;
+  readonly risk: RiskBookkeeper;
+  readonly execution: ExecutionStage;
+  readonly journal: Journal;
+  readonly metrics: KeeperMetrics;
+  readonly logger: Logger;
+  readonly conditions: ExternalConditionsReader | null;
+  readonly alerts: AlertDispatcher | null;
+  readonly initialMode: KeeperMode;
+  /** Why LIVE is not allowed right now (safeguards, no key); empty = allowed. */
+  readonly liveViolations: () => readonly string[];
+  readonly operatorBalanceFloorWei: bigint;
+  /** Per-endpoint head lag, when reads go through a failover pool. */
+  readonly headLag?: () => readonly { readonly endpoint: string; readonly lagBlocks: number }[];
+  /** A head older than this is not "fresh" for /readyz. */
+  readonly staleHeadSeconds: number;
+  readonly clock?: () => number;
+}
+
+export interface DecisionRecord {
+  readonly decision: PlanDecision;
+  readonly block: number;
+  readonly execution?: ExecutionReport;
+}
+
+export interface TickReport {
+  readonly head: number;
+  readonly range: { readonly fromBlock: number; readonly toBlock: number };
+  readonly priceUpdates: number;
+  readonly protocolEvents: number;
+  readonly decisions: readonly DecisionRecord[];
+  readonly settlement: SettlementReport;
+  readonly controls: readonly AppliedControl[];
+  readonly tracked: number;
+  readonly liquidatable: number;
+}
+
+export interface EngineTotals {
+  detected: number;
+  planned: number;
+  skipped: number;
+  sent: number;
+  included: number;
+  failed: number;
+  realisedProfitUsd: number;
+}
+
+export type TickListener = (report: TickReport) => void;
+
+/** The block source the BlockCollector polls, remembering the head's base fee for pricing. */
+class HeadReader {
+  baseFeePerGas = 0n;
+  timestamp = 0;
+  constructor(private readonly chain: EngineChain) {}
+  getBlockNumber(): Promise<number> {
+    return this.chain.getBlockNumber();
+  }
+  async getBlock(tag: number): Promise<{ number: number; timestamp: number } | null> {
+    const block = await this.chain.getBlock(tag);
+    if (block !== null) {
+      this.baseFeePerGas = block.baseFeePerGas ?? 0n;
+      this.timestamp = block.timestamp;
+    }
+    return block;
+  }
+}
+
+export class KeeperEngine {
+  private readonly deps: KeeperEngineDeps;
+  private readonly clock: () => number;
+  private readonly heads: HeadReader;
+  private blocks: BlockCollector | null = null;
+  private mode: KeeperMode;
+  private operatorHaltReason: string | null = null;
+  private headBlock = -1;
+  private lastHeadAtMs: number | null = null;
+  private readonly listeners: TickListener[] = [];
+  private started = false;
+  private readonly startedAtMs: number;
+  readonly totals: EngineTotals = { detected: 0, planned: 0, skipped: 0, sent: 0, included: 0, failed: 0, realisedProfitUsd: 0 };
+  private reconciliation: ReconciliationReport | null = null;
+
+  constructor(deps: KeeperEngineDeps) {
+    this.deps = deps;
+    this.clock = deps.clock ?? Date.now;
+    this.heads = new HeadReader(deps.chain);
+    this.mode = deps.initialMode;
+    this.startedAtMs = this.clock();
+    deps.metrics.setMode(this.mode);
+  }
+
+  get currentMode(): KeeperMode {
+    return this.mode;
+  }
+
+  get head(): number {
+    return this.headBlock;
+  }
+
+  /** The head block's base fee, once a head has been read. */
+  get baseFeePerGas(): bigint | null {
+    return this.headBlock < 0 ? null : this.heads.baseFeePerGas;
+  }
+
+  get reconciled(): ReconciliationReport | null {
+    return this.reconciliation;
+  }
+
+  onTick(listener: TickListener): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Start-up, in the order that keeps it safe: markets read their configuration, discover borrowers
+   * (resuming from checkpoints) and read every position; then every open intent of a previous run is
+   * reconciled against the chain — all before the first tick can send anything.
+   */
+  async start(): Promise<void> {
+    if (this.started) throw new Error("the keeper engine is already started");
+    const { chain, markets, journal, logger } = this.deps;
+    const head = await chain.getBlockNumber();
+    await this.heads.getBlock(head);
+    for (const market of markets) {
+      await market.init();
+      const discovery = await market.discoverBorrowers(this.deps.discoveryStartBlock(market), head);
+      const refresh = await market.refreshPositions(undefined, head);
+      logger.info(
+        { market: market.id, borrowers: discovery.borrowers.length, tracked: refresh.tracked, liquidatable: refresh.liquidatable, block: head },
+        "market ready",
+      );
+    }
+    this.deps.oracleCollector.setSubscriptions(markets.flatMap((market) => market.priceFeeds()));
+    this.deps.protocolCollector.setSubscriptions(markets.flatMap((market) => market.protocolEventSubscriptions()));
+    this.headBlock = head;
+    this.lastHeadAtMs = this.clock();
+    this.blocks = new BlockCollector(this.heads, head);
+
+    this.reconciliation = await reconcileOpenIntents({
+      journal,
+      chain,
+      stage: this.deps.execution,
+      headBlock: head,
+      at: this.instant(),
+      logger,
+    });
+    if (this.reconciliation.examined > 0) {
+      journal.recordSystemEvent({
+        kind: "reconciliation",
+        actor: "keeper",
+        detail: `reconciled ${this.reconciliation.examined} open intent(s) before sending anything`,
+        data: this.reconciliation.outcomes,
+      });
+    }
+    journal.recordSystemEvent({
+      kind: "startup",
+      actor: "keeper",
+      detail: `keeper started on ${this.deps.network} in ${this.mode} at block ${head}`,
+      data: { network: this.deps.network, mode: this.mode, head, operator: this.deps.execution.operator },
+    });
+    this.started = true;
+    // Positions already liquidatable at start are opportunities too.
+    await this.react(
+      markets.flatMap((market) => market.liquidatable().map((position) => ({ market, position }))),
+      this.clock(),
+      [],
+    );
+  }
+
+  /** Processes every block new since the last tick; null when the chain has not moved. */
+  async tick(): Promise<TickReport | null> {
+    if (!this.started || this.blocks === null) throw new Error("call start() before tick()");
+    const newHead = await this.blocks.poll();
+    if (newHead === null) {
+      this.applyControls();
+      return null;
+    }
+    const report = await this.process(newHead);
+    for (const listener of this.listeners) listener(report);
+    return report;
+  }
+
+  private async process(newHead: NewHead): Promise<TickReport> {
+    const { markets, oracleCollector, protocolCollector, execution } = this.deps;
+    this.headBlock = newHead.number;
+    this.lastHeadAtMs = this.clock();
+    this.deps.ownSales.reset();
+    const decisions: DecisionRecord[] = [];
+
+    // A. Reaction to price updates: in memory, then plan and send.
+    const answers = await oracleCollector.collect(newHead.range);
+    const seenAtMs = this.clock();
+    const touched = new Set<LendingMarket>();
+    const rereads = new Set<LendingMarket>();
+    for (const answer of answers) {
+      for (const market of markets) {
+        const reaction = market.onPriceUpdate(answer);
+        if (reaction.needsChainRead) rereads.add(market);
+        if (reaction.recomputed > 0) touched.add(market);
+      }
+    }
+    for (const market of rereads) {
+      await market.refreshPrices(newHead.number);
+      touched.add(market);
+    }
+    const repriced: PositionToPlan[] = [...touched].flatMap((market) => market.liquidatable().map((position) => ({ market, position })));
+    await this.react(repriced, seenAtMs, decisions);
+
+    // B. Bookkeeping: receipts, protocol events, interest, then what those made liquidatable.
+    const settlement = await execution.settle(newHead.number, this.instant());
+    this.countSettlement(settlement);
+    const events = await protocolCollector.collect(newHead.range);
+    const followUp = new Map<string, PositionToPlan>();
+    for (const market of markets) {
+      const mine = events.filter((event) => event.market === market.id);
+      if (mine.length > 0) {
+        const update = await market.onProtocolEvents(mine, newHead.range);
+        for (const position of update.newlyLiquidatable) followUp.set(positionKeyId(position.key), { market, position });
+        for (const borrower of touchedBorrowers(mine)) {
+          const position = market.position(borrower);
+          if (position !== undefined && position.healthFactor < 10n ** 18n) followUp.set(positionKeyId(position.key), { market, position });
+        }
+      }
+      const accrual = await market.onBlock(newHead);
+      for (const position of accrual.newlyLiquidatable) followUp.set(positionKeyId(position.key), { market, position });
+    }
+    await this.react([...followUp.values()], this.clock(), decisions);
+
+    await this.warmCaches(newHead.number);
+    await this.observeOperations(newHead.number);
+    const controls = this.applyControls();
+    this.deps.risk.persist();
+    const stats = markets.map((market) => market.stats());
+    return {
+      head: newHead.number,
+      range: newHead.range,
+      priceUpdates: answers.length,
+      protocolEvents: events.length,
+      decisions,
+      settlement,
+      controls,
+      tracked: stats.reduce((sum, s) => sum + s.tracked, 0),
+      liquidatable: stats.reduce((sum, s) => sum + s.liquidatable, 0),
+    };
+  }
+
+  /**
+   * Plans the given positions (minus those with a transaction in flight), ranks the plans, gates each
+   * and executes the approved ones in rank order, then journals every decision in one write.
+   */
+  private async react(items: readonly PositionToPlan[], seenAtMs: number, out: DecisionRecord[]): Promise<void> {
+    const inFlight = this.deps.execution.inFlightPositions();
+    const unique = new Map<string, PositionToPlan>();
+    for (const item of items) {
+      const id = positionKeyId(item.position.key);
+      if (!inFlight.has(id)) unique.set(id, item);
+    }
+    if (unique.size === 0) return;
+    const { planner, risk, execution, metrics, journal } = this.deps;
+    const head = this.headBlock;
+    const decisions = await planner.plan([...unique.values()], { number: head, baseFeePerGas: this.heads.baseFeePerGas });
+    metrics.opportunitiesDetected.inc(decisions.length);
+    this.totals.detected += decisions.length;
+
+    const planned = decisions.filter((decision) => decision.plan !== null).sort((a, b) => comparePlans(a.plan!, b.plan!));
+    const records: DecisionRecord[] = decisions.filter((decision) => decision.plan === null).map((decision) => ({ decision, block: head }));
+    for (const decision of planned) {
+      const plan = decision.plan!;
+      const at = this.instant();
+      const verdict =
+        this.operatorHaltReason !== null
+          ? ({ approved: false, reason: "breaker-halted", detail: `operator halt: ${this.operatorHaltReason}` } as const)
+          : risk.riskGate.evaluate(plan, { now: at, breaker: risk.breaker });
+      if (!verdict.approved) {
+        records.push({ decision: { ...decision, outcome: "skipped", reason: verdict.reason, detail: verdict.detail }, block: head });
+        continue;
+      }
+      const profitShortfall = await this.deps.ownSales.shortfall(plan, head);
+      const report = await execution.execute(plan, { mode: this.mode, headBlock: head, seenAtMs, at, profitShortfall });
+      if (report.status === "sent") this.deps.ownSales.record(plan);
+      if (report.status === "simulation-failed") {
+        records.push({ decision: { ...decision, outcome: "skipped", reason: "simulation-failed", detail: report.detail }, block: head, execution: report });
+      } else if (report.status === "dry-run") {
+        records.push({ decision: { ...decision, detail: "DRY: simulated, not sent" }, block: head, execution: report });
+      } else {
+        records.push({ decision, block: head, execution: report });
+      }
+      if (report.status === "sent") this.totals.sent += 1;
+    }
+    for (const record of records) {
+      if (record.decision.outcome === "planned") this.totals.planned += 1;
+      else this.totals.skipped += 1;
+    }
+    journal.recordDecisions(records.map((record) => record.decision), head);
+    out.push(...records);
+  }
+
+  /** Lenders' balances for every debt token the markets hold, read now so the next reaction reads none. */
+  private async warmCaches(head: number): Promise<void> {
+    const debtTokens = new Set<Address>();
+    for (const market of this.deps.markets) for (const position of market.positions()) for (const debt of position.debts) debtTokens.add(debt.token);
+    try {
+      await this.deps.planner.warm({ number: head, baseFeePerGas: this.heads.baseFeePerGas }, [...debtTokens]);
+    } catch (error) {
+      this.deps.logger.warn({ error: messageOf(error) }, "could not refresh flash liquidity; the next reaction reads it itself");
+    }
+  }
+
+  private countSettlement(settlement: SettlementReport): void {
+    this.totals.included += settlement.included.length;
+    this.totals.failed += settlement.failed.length;
+    for (const included of settlement.included) this.totals.realisedProfitUsd += included.realisedProfitUsd;
+  }
+
+  /** The breaker's external triggers, the operator's balance, head lag. */
+  private async observeOperations(head: number): Promise<void> {
+    const { conditions, risk, metrics, chain, execution, alerts, logger } = this.deps;
+    let external = {};
+    try {
+      external = conditions === null ? {} : await conditions.read(head);
+    } catch (error) {
+      logger.warn({ error: messageOf(error) }, "could not read the sequencer feed / executor pause state");
+    }
+    risk.observe({ at: this.instant(), lastHeadAtMs: this.lastHeadAtMs ?? undefined, ...external });
+    const operator = execution.operator;
+    if (operator !== null) {
+      try {
+        const balance = await chain.getBalance(operator);
+        metrics.setOperatorBalanceWei(operator, balance);
+        const alert = checkOperatorBalance(balance, this.deps.operatorBalanceFloorWei, operator);
+        if (alert !== null) void alerts?.dispatch(alert);
+      } catch (error) {
+        logger.warn({ error: messageOf(error) }, "could not read the operator balance");
+      }
+    }
+    for (const { endpoint, lagBlocks } of this.deps.headLag?.() ?? [{ endpoint: "default", lagBlocks: 0 }]) {
+      metrics.rpcHeadLag.labels(endpoint).set(lagBlocks);
+    }
+  }
+
+  private applyControls(): AppliedControl[] {
+    const { journal, risk, metrics, logger } = this.deps;
+    const stateBefore = risk.breaker.state;
+    const applied = applyPendingControlRequests(
+      {
+        journal,
+        breaker: risk.breaker,
+        riskGate: risk.riskGate,
+        getMode: () => this.mode,
+        setMode: (mode) => {
+          this.mode = mode;
+          metrics.setMode(mode);
+        },
+        liveViolations: () => this.deps.liveViolations(),
+        setOperatorHalt: (reason) => {
+          this.operatorHaltReason = reason;
+        },
+        operatorHalt: () => this.operatorHaltReason,
+      },
+      this.instant(),
+    );
+    if (applied.length > 0) {
+      for (const control of applied) logger.info({ control }, `control request #${control.id} (${control.kind}) ${control.outcome}`);
+      if (risk.breaker.state !== stateBefore || applied.some((c) => c.kind === "tier" && c.outcome === "applied")) risk.noteTransition();
+      risk.persist(true);
+    }
+    return applied;
+  }
+
+  /** /readyz inputs: head fresh, journal writable, breaker not HALTED. */
+  readiness(): ReadinessInputs {
+    const ageSeconds = this.lastHeadAtMs === null ? Infinity : (this.clock() - this.lastHeadAtMs) / 1_000;
+    const writable = this.deps.journal.checkWritable();
+    const breakerState = this.operatorHaltReason !== null ? "HALTED" : this.deps.risk.breaker.state;
+    return {
+      rpcHeadFresh: this.started && ageSeconds <= this.deps.staleHeadSeconds,
+      rpcHeadDetail: this.started
+        ? `head ${this.headBlock} seen ${ageSeconds.toFixed(1)} s ago (limit ${this.deps.staleHeadSeconds} s)`
+        : "the keeper is still starting (markets loading, intents reconciling)",
+      journalWritable: writable.ok,
+      journalDetail: writable.ok ? `journal ${this.deps.journal.path} is writable` : `journal not writable: ${writable.error}`,
+      breakerState,
+    };
+  }
+
+  /** /status: what the keeper is doing, with no secret in it (addresses and hashes are public). */
+  status(): Record<string, unknown> {
+    const { markets, risk, execution } = this.deps;
+    return {
+      network: this.deps.network,
+      mode: this.mode,
+      started: this.started,
+      uptimeSeconds: Math.round((this.clock() - this.startedAtMs) / 1_000),
+      head: this.headBlock,
+      lastHeadAt: this.lastHeadAtMs === null ? null : new Date(this.lastHeadAtMs).toISOString(),
+      operator: execution.operator,
+      operatorHalt: this.operatorHaltReason,
+      breaker: risk.breaker.describe(),
+      limits: { label: risk.riskGate.limitsLabel, ...stringifyBigints(risk.riskGate.limits) },
+      today: risk.riskGate.totalsAt(this.instant()),
+      markets: markets.map((market) => ({ id: market.id, label: market.label, ...market.stats() })),
+      inFlight: execution.inFlight().map((tracked) => ({
+        planId: tracked.planId,
+        txHashes: tracked.attempts.map((attempt) => attempt.hash),
+        nonce: tracked.attempts[0]?.prepared.nonce,
+        sentAtBlock: tracked.sentAtBlock,
+      })),
+      totals: { ...this.totals },
+      reconciliation: this.reconciliation === null ? null : { examined: this.reconciliation.examined, outcomes: this.reconciliation.outcomes },
+    };
+  }
+
+  /** Journals the shutdown and saves risk state; the caller closes the journal, server and lock. */
+  stop(reason: string): void {
+    this.deps.risk.persist(true);
+    this.deps.journal.recordSystemEvent({ kind: "shutdown", actor: "keeper", detail: reason, data: { head: this.headBlock, totals: this.totals } });
+  }
+
+  private instant(): Instant {
+    return { timeMs: this.clock(), block: Math.max(0, this.headBlock) };
+  }
+}
+
+function touchedBorrowers(events: readonly ProtocolEvent[]): Address[] {
+  const out = new Set<Address>();
+  for (const event of events) if (event.type === "position-changed") out.add(event.borrower.toLowerCase() as Address);
+  return [...out];
+}
+
+function stringifyBigints(value: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, typeof v === "bigint" ? v.toString() : v]));
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,48 @@
+/**
+ * Liquidations sent in the same block often sell the same collateral into the same pool. Each was
+ * simulated on the block's state alone, so the later ones will meet a price the earlier ones have
+ * already moved, and a profit floor set from their lone simulation would revert them. The ledger
+ * remembers what this keeper sold into each route since the last block, and prices a new sale on top
+ * of it with QuoterV2 — out(prior + mine) − out(prior) — so the plan's floor comes from what it will
+ * actually receive. (Sales through different routes that share a pool are not netted: the haircut
+ * absorbs those.)
+ */
+import type { LiquidationPlan } from "../core/types";
+import type { SwapQuoter } from "./swap-quoter";
+
+export class OwnSalesLedger {
+  private sold = new Map<string, bigint>();
+
+  constructor(private readonly quoter: SwapQuoter) {}
+
+  /** A new block: earlier sales are in it (or gone); prices start fresh. */
+  reset(): void {
+    this.sold.clear();
+  }
+
+  /**
+   * Debt-token units by which the plan's proceeds fall short of its lone quote, given this block's
+   * earlier sales into its route (0 when there were none).
+   */
+  async shortfall(plan: LiquidationPlan, blockTag: number): Promise<bigint> {
+    const swap = plan.swap;
+    if (swap === null || swap.venue === "none") return 0n;
+    const prior = this.sold.get(routeKey(swap.venue, swap.route)) ?? 0n;
+    if (prior === 0n) return 0n;
+    const [withMine, priorOnly] = await this.quoter.quoteRoute(swap.route, [prior + swap.amountIn, prior], blockTag);
+    const marginal = withMine! > priorOnly! ? withMine! - priorOnly! : 0n;
+    return swap.amountOut > marginal ? swap.amountOut - marginal : 0n;
+  }
+
+  /** Books a sent plan's sale. */
+  record(plan: LiquidationPlan): void {
+    const swap = plan.swap;
+    if (swap === null || swap.venue === "none") return;
+    const key = routeKey(swap.venue, swap.route);
+    this.sold.set(key, (this.sold.get(key) ?? 0n) + swap.amountIn);
+  }
+}
+
+function routeKey(venue: string, route: string): string {
+  return `${venue}:${route.toLowerCase()}`;
+}

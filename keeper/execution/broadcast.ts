@@ -1,0 +1,31 @@
+/**
+ * How a signed transaction leaves the keeper. On a real network that is the submit layer's
+ * RawTxBroadcaster (every private send endpoint at once), which already fits `SignedTxBroadcaster`.
+ * The in-process sandbox has no URL to send to, so `providerBroadcaster` hands the raw transaction to
+ * the provider the keeper reads from, with the same report shape.
+ */
+import type { BroadcastReport } from "../submit/types";
+
+export type RawBroadcastReport = Pick<Extract<BroadcastReport, { path: "raw" }>, "acceptedBy" | "alreadyIncluded">;
+
+export interface SignedTxBroadcaster {
+  /** Resolves once at least one endpoint holds the transaction; rejects when none took it. */
+  broadcast(signed: { readonly raw: string; readonly hash: string }): Promise<RawBroadcastReport>;
+}
+
+/** The one provider method the in-process path needs; ethers' and Hardhat's providers have it. */
+export interface RawSendProvider {
+  send(method: "eth_sendRawTransaction", params: [string]): Promise<unknown>;
+}
+
+export function providerBroadcaster(provider: RawSendProvider, label = "in-process"): SignedTxBroadcaster {
+  return {
+    async broadcast(signed) {
+      const returned = await provider.send("eth_sendRawTransaction", [signed.raw]);
+      if (typeof returned !== "string" || returned.toLowerCase() !== signed.hash.toLowerCase()) {
+        throw new Error(`${label}: eth_sendRawTransaction answered ${JSON.stringify(returned)} instead of ${signed.hash}`);
+      }
+      return { acceptedBy: [label], alreadyIncluded: false };
+    },
+  };
+}

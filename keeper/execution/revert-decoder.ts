@@ -1,0 +1,88 @@
+/**
+ * Turns a failed eth_call / eth_estimateGas into something a person (and the journal) can read:
+ * the executor's custom errors through its TypeChain interface (InsufficientProfit(profit, minProfit),
+ * TargetNotAllowed(target), ...), Error(string) reverts from the protocols (Aave's numeric codes,
+ * Uniswap's "Too little received"), and Panic codes. Anything else is reported as a transport error,
+ * which is not a revert: the plan was not proven bad, the RPC failed.
+ */
+import { AbiCoder, dataSlice, isHexString } from "ethers";
+import { ChimeraExecutor__factory } from "../../typechain-types";
+
+export type DecodedFailure =
+  | {
+      readonly kind: "revert";
+      /** The error's name: an executor custom error, "Error" (string reason), "Panic", or "unknown". */
+      readonly name: string;
+      readonly args: readonly unknown[];
+      /** e.g. `InsufficientProfit(1200, 115792089…)` or `Error("45")`. */
+      readonly summary: string;
+      readonly data: string;
+    }
+  | { readonly kind: "transport"; readonly summary: string };
+
+const executorInterface = ChimeraExecutor__factory.createInterface();
+const ERROR_STRING_SELECTOR = "0x08c379a0";
+const PANIC_SELECTOR = "0x4e487b71";
+
+/** Finds the revert data an ethers / Hardhat / JSON-RPC error carries, wherever the layer put it. */
+export function revertDataOf(error: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  const visit = (value: unknown, depth: number): string | undefined => {
+    if (value === null || typeof value !== "object" || depth > 6 || seen.has(value)) return undefined;
+    seen.add(value);
+    const record = value as Record<string, unknown>;
+    const data = record.data;
+    if (typeof data === "string" && isHexString(data) && data.length >= 10) return data;
+    if (data !== null && typeof data === "object") {
+      const nested = (data as Record<string, unknown>).data;
+      if (typeof nested === "string" && isHexString(nested) && nested.length >= 10) return nested;
+    }
+    for (const key of ["error", "info", "cause", "revert", "payload"]) {
+      const found = visit(record[key], depth + 1);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  return visit(error, 0);
+}
+
+/** Decodes raw revert data (selector + arguments). */
+export function decodeRevertData(data: string): Extract<DecodedFailure, { kind: "revert" }> {
+  const selector = dataSlice(data, 0, 4).toLowerCase();
+  const body = dataSlice(data, 4);
+  if (selector === ERROR_STRING_SELECTOR) {
+    const [reason] = AbiCoder.defaultAbiCoder().decode(["string"], body);
+    return { kind: "revert", name: "Error", args: [reason], summary: `Error(${JSON.stringify(reason)})`, data };
+  }
+  if (selector === PANIC_SELECTOR) {
+    const [code] = AbiCoder.defaultAbiCoder().decode(["uint256"], body);
+    return { kind: "revert", name: "Panic", args: [code], summary: `Panic(0x${(code as bigint).toString(16)})`, data };
+  }
+  try {
+    const parsed = executorInterface.parseError(data);
+    if (parsed !== null) {
+      const args = [...parsed.args];
+      return { kind: "revert", name: parsed.name, args, summary: `${parsed.name}(${args.map(String).join(", ")})`, data };
+    }
+  } catch {
+    // fall through: a selector the executor does not declare (a protocol's own custom error)
+  }
+  return { kind: "revert", name: "unknown", args: [], summary: `unknown error ${selector} (${(data.length - 10) / 2} bytes of arguments)`, data };
+}
+
+/** Classifies an error thrown by a simulation call. */
+export function decodeSimulationError(error: unknown): DecodedFailure {
+  const data = revertDataOf(error);
+  if (data !== undefined) return decodeRevertData(data);
+  const message = error instanceof Error ? error.message : String(error);
+  // Reverts without data (a bare `revert()`, or a node that drops the data) still say so.
+  if (/revert|CALL_EXCEPTION|execution reverted/i.test(message)) {
+    return { kind: "revert", name: "unknown", args: [], summary: `reverted without data: ${firstLine(message)}`, data: "0x" };
+  }
+  return { kind: "transport", summary: firstLine(message) };
+}
+
+function firstLine(text: string): string {
+  const line = text.split("\n")[0] ?? text;
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}

@@ -1,0 +1,268 @@
+/**
+ * `npx hardhat keeper --network <name>` on a real chain (or a local node running the sandbox): load
+ * and validate the config (DRY unless told otherwise), check the LIVE safeguards, connect the read
+ * failover pool and the send endpoints, take the key lock, reconcile open intents, then loop until
+ * Ctrl-C (SIGINT/SIGTERM), `--once` or `--blocks N`. Shutdown is clean: the engine journals it, the
+ * telemetry server closes, the key lock is released, the journal is closed.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { Wallet, getAddress, type Provider } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { readSandboxAddressBook, sandboxAddressBookPath } from "../../sandbox/address-book-file";
+import type { Address, AddressBook } from "../config/address-book";
+import { checkLiveSafeguards, SIGNING_KEY_VARIABLE, RELAY_AUTH_KEY_VARIABLE } from "../config/live-safeguards";
+import { BASE_ADDRESS_BOOK, MAINNET_ADDRESS_BOOK } from "../config/networks";
+import { isRealNetwork, type KeeperConfig } from "../config/schema";
+import { ReadProviderPool } from "../rpc/read-provider-pool";
+import { RawTxBroadcaster } from "../submit/raw-tx-broadcaster";
+import { BundleSubmitter } from "../submit/bundle-submitter";
+import { createLogger, type Logger } from "../telemetry/logger";
+import { providerBroadcaster, type SignedTxBroadcaster } from "../execution/broadcast";
+import { bundleBroadcaster } from "../execution/bundle-broadcaster";
+import type { ExecutionHooks } from "../execution/execution-stage";
+import { openKeeperSession } from "./keeper-session";
+import { ProgressLine, type ProgressOutput } from "./progress-line";
+import { RunRecorder } from "./run-recorder";
+import { buildRunReport, writeRunReport } from "./run-report";
+import { formatRunSummary } from "./summary-table";
+
+/** Ignition's record of the executor deployment on a chain. */
+const EXECUTOR_FUTURE_ID = "ChimeraExecutorModule#ChimeraExecutor";
+
+export interface NetworkRunOptions {
+  readonly hre: HardhatRuntimeEnvironment;
+  readonly config: KeeperConfig;
+  /** Settings: the environment, then Hardhat vars. */
+  readonly setting: (name: string) => string | undefined;
+  /** localhost: the sandbox address book written by `npx hardhat sandbox --network localhost`. */
+  readonly addressBookFile?: string;
+  readonly once?: boolean;
+  readonly maxBlocks?: number;
+  readonly journalPath?: string;
+  /** Head polling interval. Default 250 ms (Base: 2 s blocks, 200 ms Flashblocks). */
+  readonly pollIntervalMs?: number;
+  readonly output: ProgressOutput;
+  readonly print: (line: string) => void;
+  readonly logger?: Logger;
+  readonly hooks?: ExecutionHooks;
+  /** Resolves when the keeper should stop (the task wires SIGINT/SIGTERM to it). */
+  readonly stopSignal: Promise<string>;
+}
+
+export interface NetworkRunResult {
+  readonly reportPath: string;
+  readonly journalPath: string;
+  readonly blocks: number;
+  readonly stopReason: string;
+}
+
+export async function runNetworkKeeper(options: NetworkRunOptions): Promise<NetworkRunResult> {
+  const { hre, config, setting, print } = options;
+  const network = hre.network.name;
+  const book = addressBookFor(network, hre.config.paths.root, options.addressBookFile);
+
+  const secrets: string[] = [];
+  const readUrls = config.rpc.read.map((endpoint) => ({ label: endpoint.name, url: requiredSetting(setting, endpoint.urlEnv) }));
+  const sendUrls = config.rpc.send.map((endpoint) => ({ label: endpoint.name, url: requiredSetting(setting, endpoint.urlEnv) }));
+  secrets.push(...readUrls.map((e) => e.url), ...sendUrls.map((e) => e.url));
+  const keyText = setting(SIGNING_KEY_VARIABLE);
+  if (keyText !== undefined) secrets.push(keyText, keyText.replace(/^0x/i, ""));
+  const logger = options.logger ?? createLogger({ knownSecrets: secrets, base: { network } });
+
+  let pool: ReadProviderPool | null = null;
+  let provider: Provider;
+  if (readUrls.length > 0) {
+    pool = new ReadProviderPool({
+      chainId: book.chainId,
+      endpoints: readUrls,
+      callTimeoutMs: config.rpc.requestTimeoutMs,
+      maxHeadLagBlocks: config.rpc.headLagBlocks,
+      onHealthEvent: (event) => logger.warn({ event }, `read endpoint ${event.endpoint} ${event.type}`),
+    });
+    pool.startHeadPolling(2_000);
+    provider = pool.provider;
+  } else if (!isRealNetwork(network)) {
+    provider = hre.ethers.provider;
+  } else {
+    throw new Error(`rpc.read lists no endpoint for ${network}; add one to the keeper config (see keeper/config/networks/)`);
+  }
+
+  try {
+    const chainId = Number((await provider.getNetwork()).chainId);
+    if (chainId !== book.chainId) {
+      throw new Error(`the read endpoints serve chain ${chainId}, but the ${book.network} address book is for chain ${book.chainId}`);
+    }
+    const signer = keyText === undefined ? null : new Wallet(keyText.startsWith("0x") ? keyText : `0x${keyText}`);
+    if (config.mode === "LIVE" && signer === null) {
+      throw new Error(`mode LIVE needs ${SIGNING_KEY_VARIABLE} (the operator key); it is not set`);
+    }
+    const executor = executorAddress(config, hre.config.paths.root, chainId);
+    const broadcaster = await broadcasterFor({ config, setting, sendUrls, provider, chainId, signer });
+    const journalPath = options.journalPath ?? path.resolve(hre.config.paths.root, config.journal.path);
+    const usesRelay = config.relay !== undefined;
+
+    const session = await openKeeperSession({
+      config,
+      book,
+      chainId,
+      executor,
+      provider,
+      signer,
+      broadcaster,
+      journalPath,
+      logger,
+      knownSecrets: secrets,
+      setting,
+      oracleMode: network === "localhost" ? "poll" : "logs",
+      liveViolations: () => (isRealNetwork(network) ? checkLiveSafeguards(envRecord(setting), { usesRelay }) : []),
+      port: config.metrics.port,
+      onPortBusy: "fail",
+      headLag: pool === null ? undefined : () => pool!.health().map((h) => ({ endpoint: h.label, lagBlocks: h.headLagBlocks ?? 0 })),
+      hooks: options.hooks,
+    });
+    const startedAtMs = Date.now();
+    const recorder = new RunRecorder().attach(session.engine);
+    const progress = new ProgressLine(options.output);
+    let stopReason = "";
+    let blocks = 0;
+    let reportPath = "";
+    try {
+      print(`Keeper ${config.mode} on ${network} (executor ${executor}); telemetry on ${session.server.url}.`);
+      await session.engine.start();
+      const reconciled = session.engine.reconciled;
+      if (reconciled !== null && reconciled.examined > 0) print(`Reconciled ${reconciled.examined} open intent(s) from the previous run before sending anything.`);
+      let stopRequested: string | null = null;
+      void options.stopSignal.then((reason) => {
+        stopRequested = reason;
+      });
+      const interval = options.pollIntervalMs ?? 250;
+      for (;;) {
+        if (stopRequested !== null) {
+          stopReason = stopRequested;
+          break;
+        }
+        let report;
+        try {
+          report = await session.engine.tick();
+        } catch (error) {
+          // One bad iteration (an RPC outage beyond failover) must not kill the keeper: log, wait, retry.
+          logger.error({ err: error }, "keeper iteration failed; retrying");
+          report = null;
+        }
+        if (report !== null) {
+          blocks += report.range.toBlock - report.range.fromBlock + 1;
+          progress.update({
+            block: report.head,
+            tracked: report.tracked,
+            liquidatable: report.liquidatable,
+            executed: session.engine.totals.included,
+            skipped: session.engine.totals.skipped,
+            inFlight: session.assembled.execution.inFlightCount,
+            profitUsd: session.engine.totals.realisedProfitUsd,
+            note: session.engine.currentMode,
+          });
+        }
+        if (options.once) {
+          stopReason = "--once";
+          break;
+        }
+        if (options.maxBlocks !== undefined && blocks >= options.maxBlocks) {
+          stopReason = `--blocks ${options.maxBlocks}`;
+          break;
+        }
+        await Promise.race([new Promise((resolve) => setTimeout(resolve, interval)), options.stopSignal]);
+      }
+      progress.finish();
+      const report = buildRunReport({
+        journal: session.journal,
+        recorder,
+        startedAtMs,
+        finishedAtMs: Date.now(),
+        network,
+        mode: session.engine.currentMode,
+        executor,
+        operator: signer === null ? null : getAddress(signer.address),
+      });
+      reportPath = writeRunReport(report, path.join(hre.config.paths.root, "reports"), secrets);
+      const tracked = session.assembled.markets.reduce((n, m) => n + m.stats().tracked, 0);
+      print(formatRunSummary(report, { tracked, reportPath, journalPath }));
+    } finally {
+      progress.finish();
+      await session.close(`stopped: ${stopReason || "error"}`);
+    }
+    return { reportPath, journalPath, blocks, stopReason };
+  } finally {
+    pool?.destroy();
+  }
+}
+
+function addressBookFor(network: string, root: string, file: string | undefined): AddressBook {
+  if (file !== undefined) return readSandboxAddressBook(path.resolve(root, file));
+  switch (network) {
+    case "base":
+      return BASE_ADDRESS_BOOK;
+    case "mainnet":
+      return MAINNET_ADDRESS_BOOK;
+    case "localhost":
+      return readSandboxAddressBook(sandboxAddressBookPath("localhost", root));
+    default:
+      throw new Error(`there is no address book for network "${network}"; pass --address-book <file> (keeper/config/address-book.ts describes the shape)`);
+  }
+}
+
+/** The executor: the config's `executor`, else Ignition's deployment record for this chain. */
+function executorAddress(config: KeeperConfig, root: string, chainId: number): Address {
+  if (config.executor !== undefined) return getAddress(config.executor) as Address;
+  const file = path.join(root, "ignition", "deployments", `chain-${chainId}`, "deployed_addresses.json");
+  if (!fs.existsSync(file)) {
+    throw new Error(
+      `no executor address: set "executor" in the keeper config, or deploy it first with ` +
+        `\`npx hardhat ignition deploy ignition/modules/ChimeraExecutorModule.ts --network <name>\` (looked for ${file})`,
+    );
+  }
+  const deployed = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, string>;
+  const address = deployed[EXECUTOR_FUTURE_ID];
+  if (address === undefined) throw new Error(`${file} has no ${EXECUTOR_FUTURE_ID}; deploy the executor module on chain ${chainId}`);
+  return getAddress(address) as Address;
+}
+
+async function broadcasterFor(args: {
+  config: KeeperConfig;
+  setting: (name: string) => string | undefined;
+  sendUrls: { label: string; url: string }[];
+  provider: Provider;
+  chainId: number;
+  signer: Wallet | null;
+}): Promise<SignedTxBroadcaster | null> {
+  const { config, setting, sendUrls, provider, chainId, signer } = args;
+  if (signer === null) return null;
+  if (config.relay !== undefined) {
+    const authKey = requiredSetting(setting, RELAY_AUTH_KEY_VARIABLE);
+    const submitter = await BundleSubmitter.create({
+      relayUrl: requiredSetting(setting, config.relay.urlEnv),
+      authSigner: new Wallet(authKey.startsWith("0x") ? authKey : `0x${authKey}`),
+      transactionSignerAddress: signer.address,
+      provider,
+      chainId,
+    });
+    // A liquidation's gas may cost at most its fee cap times the executor's gas fallback.
+    const maxGasFeesWei = BigInt(Math.round(config.limits.maxFeePerGasGwei * 1e9)) * BigInt(config.strategy.gasUnitsFallback) * 2n;
+    return bundleBroadcaster({ submitter, chain: provider, maxGasFeesWei });
+  }
+  if (sendUrls.length > 0) return new RawTxBroadcaster({ chainId, endpoints: sendUrls, receipts: provider });
+  const sender = provider as unknown as Parameters<typeof providerBroadcaster>[0];
+  if (typeof (sender as { send?: unknown }).send !== "function") throw new Error("rpc.send lists no endpoint and the read provider cannot send");
+  return providerBroadcaster(sender, "read endpoint");
+}
+
+function requiredSetting(setting: (name: string) => string | undefined, name: string): string {
+  const value = setting(name);
+  if (value === undefined || value.trim() === "") throw new Error(`${name} is not set (npx hardhat vars set ${name}, or see .env.example)`);
+  return value.trim();
+}
+
+/** The settings as the plain record the safeguard checks take. */
+function envRecord(setting: (name: string) => string | undefined): Record<string, string | undefined> {
+  return new Proxy({}, { get: (_target, name) => (typeof name === "string" ? setting(name) : undefined) }) as Record<string, string | undefined>;
+}

@@ -1,0 +1,50 @@
+/**
+ * Checks a finished run against its scenario's expectations, group by group, from the run report
+ * (which comes from the journal):
+ *  - "liquidated": every opportunity of the group was planned (none skipped), at least one was
+ *    executed, and every execution landed in the block right after the one the keeper reacted in;
+ *  - "skipped": the group's positions were seen, every decision on them is a skip with the expected
+ *    reason, and nothing was sent for them.
+ */
+import type { RunReport } from "../run/run-report";
+import type { GroupExpectation } from "./scenario";
+
+export interface ExpectationVerdict {
+  readonly tag: string;
+  readonly expectation: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export function checkExpectations(report: RunReport, expectations: readonly GroupExpectation[]): ExpectationVerdict[] {
+  return expectations.map((expectation) => {
+    const opportunities = report.opportunities.filter((o) => o.group === expectation.tag);
+    const executions = report.executions.filter((e) => e.group === expectation.tag);
+    if (expectation.expect === "skipped") {
+      const wrong = opportunities.filter((o) => o.decision !== "skipped" || o.skipReason !== expectation.reason);
+      const ok = opportunities.length > 0 && wrong.length === 0 && executions.length === 0;
+      return {
+        tag: expectation.tag,
+        expectation: `skipped (${expectation.reason})`,
+        ok,
+        detail:
+          opportunities.length === 0
+            ? "never became liquidatable, so never evaluated"
+            : `${opportunities.length} decision(s), ${wrong.length} not "${expectation.reason}", ${executions.length} execution(s)`,
+      };
+    }
+    const skipped = opportunities.filter((o) => o.decision === "skipped");
+    const included = executions.filter((e) => e.state === "included");
+    const late = executions.filter((e) => e.state !== "included" || e.blocksToInclusion !== 1);
+    const ok = included.length > 0 && skipped.length === 0 && late.length === 0;
+    const reasons = [...new Set(skipped.map((o) => String(o.skipReason)))].join(", ");
+    return {
+      tag: expectation.tag,
+      expectation: "liquidated in the next block",
+      ok,
+      detail:
+        `${included.length} liquidation(s) included, ${late.length} not in the next block` +
+        (skipped.length > 0 ? `, ${skipped.length} skipped (${reasons})` : ""),
+    };
+  });
+}

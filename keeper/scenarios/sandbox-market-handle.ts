@@ -1,0 +1,154 @@
+/**
+ * The sandbox as a MarketHandle. The chain runs with automine OFF while a scenario plays, and this
+ * handle mines: a price step puts every feed update and every pool re-alignment swap in ONE block,
+ * then the keeper reacts, then the next `mine()` is the block its transactions must land in. That
+ * makes "liquidated in the next block" a property a test can check, not a timing accident.
+ *
+ * Pools follow the feeds the way arbitrage would: a swap with a price limit at the feeds' implied price
+ * (the router takes only what the pool needed). The deployer, the sandbox's market maker, is funded and
+ * approved once in `prepare()`, so a price step sends nothing but the feed updates and the swaps.
+ */
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { MaxUint256 } from "ethers";
+import { UniswapV3Pool__factory } from "../../typechain-types";
+import type { Address, AddressBook } from "../config/address-book";
+import type { Sandbox } from "../../sandbox";
+import { usdToFeedAnswer } from "../../sandbox/market-spec";
+import { ensureDeployerHolds, tokenBySymbol } from "../../sandbox/token-supply";
+import { MAX_SQRT_RATIO, MIN_SQRT_RATIO, sqrtPriceX96FromUsd } from "../../sandbox/uniswap-math";
+import type { MarketHandle, PriceMove } from "./scenario";
+
+/** Gas limits given explicitly: with automine off, estimating against `latest` would ignore the pending moves. */
+const FEED_UPDATE_GAS = 200_000n;
+const ALIGNING_SWAP_GAS = 1_000_000n;
+/** The market maker holds this many times every pool's reserves: far more than any scenario step needs. */
+const RESERVE_MULTIPLE = 4n;
+
+interface PoolFacts {
+  readonly address: Address;
+  readonly token0: Address;
+  readonly token1: Address;
+  readonly symbol0: string;
+  readonly symbol1: string;
+  readonly fee: bigint;
+}
+
+export class SandboxMarketHandle implements MarketHandle {
+  readonly book: AddressBook;
+  private pools: PoolFacts[] = [];
+  private prepared = false;
+
+  constructor(
+    private readonly hre: HardhatRuntimeEnvironment,
+    private readonly sandbox: Sandbox,
+  ) {
+    this.book = sandbox.book;
+  }
+
+  /** Funds and approves the market maker, then switches automine off: from here on, this handle mines. */
+  async prepare(): Promise<void> {
+    if (this.prepared) return;
+    const { sandbox } = this;
+    const router = await sandbox.uniswap.router.getAddress();
+    const reserves = new Map<string, bigint>();
+    for (const address of Object.values(sandbox.uniswap.pools)) {
+      const pool = UniswapV3Pool__factory.connect(address, sandbox.deployer);
+      const [token0, token1, fee] = await Promise.all([pool.token0(), pool.token1(), pool.fee()]);
+      const facts: PoolFacts = {
+        address: address as Address,
+        token0: token0 as Address,
+        token1: token1 as Address,
+        symbol0: this.symbolAt(token0),
+        symbol1: this.symbolAt(token1),
+        fee,
+      };
+      this.pools.push(facts);
+      for (const symbol of [facts.symbol0, facts.symbol1]) {
+        const balance = await tokenBySymbol(sandbox.tokens, symbol).balanceOf(address);
+        reserves.set(symbol, (reserves.get(symbol) ?? 0n) + balance);
+      }
+    }
+    for (const [symbol, reserve] of reserves) {
+      await ensureDeployerHolds(this.hre, sandbox, symbol, reserve * RESERVE_MULTIPLE);
+      const token = tokenBySymbol(sandbox.tokens, symbol);
+      if ((await token.allowance(sandbox.deployer.address, router)) < MaxUint256 / 2n) {
+        await (await token.connect(sandbox.deployer).approve(router, MaxUint256)).wait();
+      }
+    }
+    await this.hre.network.provider.send("evm_setAutomine", [false]);
+    this.prepared = true;
+  }
+
+  /** Gives mining back to Hardhat (automine on). */
+  async release(): Promise<void> {
+    await this.hre.network.provider.send("evm_setAutomine", [true]);
+    this.prepared = false;
+  }
+
+  async priceOf(symbol: string): Promise<number> {
+    const feed = this.feedOf(symbol);
+    return Number((await feed.latestRoundData()).answer) / 1e8;
+  }
+
+  async movePrices(moves: readonly PriceMove[]): Promise<number> {
+    if (!this.prepared) throw new Error("call prepare() before movePrices(): the handle must own mining");
+    const { sandbox } = this;
+    const answers = new Map<string, bigint>();
+    for (const symbol of Object.keys(sandbox.priceFeeds)) answers.set(symbol, (await this.feedOf(symbol).latestRoundData()).answer);
+    for (const move of moves) answers.set(move.symbol, usdToFeedAnswer(move.usd));
+
+    const moved = new Set(moves.map((move) => move.symbol));
+    const swaps: { tokenIn: Address; tokenOut: Address; fee: bigint; amountIn: bigint; limit: bigint }[] = [];
+    for (const pool of this.pools) {
+      if (!moved.has(pool.symbol0) && !moved.has(pool.symbol1)) continue;
+      const target = sqrtPriceX96FromUsd(
+        answers.get(pool.symbol0)!,
+        this.book.tokens[pool.symbol0].decimals,
+        answers.get(pool.symbol1)!,
+        this.book.tokens[pool.symbol1].decimals,
+      );
+      const current = (await UniswapV3Pool__factory.connect(pool.address, sandbox.deployer).slot0()).sqrtPriceX96;
+      if (target === current || target <= MIN_SQRT_RATIO || target >= MAX_SQRT_RATIO) continue;
+      // The price (token1 per token0) must rise: sell token1 into the pool; fall: sell token0.
+      const [tokenIn, tokenOut, symbolIn] = target > current ? [pool.token1, pool.token0, pool.symbol1] : [pool.token0, pool.token1, pool.symbol0];
+      const amountIn = await tokenBySymbol(sandbox.tokens, symbolIn).balanceOf(sandbox.deployer.address);
+      swaps.push({ tokenIn, tokenOut, fee: pool.fee, amountIn, limit: target });
+    }
+
+    for (const move of moves) {
+      await this.feedOf(move.symbol).connect(sandbox.deployer).updateAnswer(answers.get(move.symbol)!, { gasLimit: FEED_UPDATE_GAS });
+    }
+    for (const swap of swaps) {
+      await sandbox.uniswap.router.connect(sandbox.deployer).exactInputSingle(
+        {
+          tokenIn: swap.tokenIn,
+          tokenOut: swap.tokenOut,
+          fee: swap.fee,
+          recipient: sandbox.deployer.address,
+          amountIn: swap.amountIn,
+          amountOutMinimum: 0n,
+          sqrtPriceLimitX96: swap.limit,
+        },
+        { gasLimit: ALIGNING_SWAP_GAS },
+      );
+    }
+    return this.mine();
+  }
+
+  async mine(): Promise<number> {
+    await this.hre.network.provider.send("evm_mine", []);
+    return this.hre.ethers.provider.getBlockNumber();
+  }
+
+  private feedOf(symbol: string) {
+    const feed = this.sandbox.priceFeeds[symbol];
+    if (feed === undefined) throw new Error(`no sandbox price feed for "${symbol}"; expected one of ${Object.keys(this.sandbox.priceFeeds).join(", ")}`);
+    return feed;
+  }
+
+  private symbolAt(address: string): string {
+    const token = Object.values(this.book.tokens).find((t) => t.address.toLowerCase() === address.toLowerCase());
+    if (token === undefined) throw new Error(`pool token ${address} is not a sandbox token`);
+    return token.symbol;
+  }
+}
