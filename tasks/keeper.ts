@@ -16,8 +16,8 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { ConfigError, loadKeeperConfig } from "../keeper/config/load";
 import { isRealNetwork } from "../keeper/config/schema";
 import type { ExecutionHooks } from "../keeper/execution/execution-stage";
-import { runNetworkKeeper } from "../keeper/run/network-run";
-import { runSandboxKeeper } from "../keeper/run/sandbox-run";
+// keeper/run/* load the TypeChain bindings, which exist only after the first compile: import them inside
+// the action so that loading this file (every hardhat command does) never needs them.
 import { envOrVar } from "./lib/config-vars";
 
 export interface KeeperTaskArgs {
@@ -77,6 +77,7 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
 
   if (hre.network.name === "hardhat") {
     if (args.addressBook !== undefined) fail("--address-book is for --network localhost; the in-process run builds its own sandbox");
+    const { runSandboxKeeper } = await import("../keeper/run/sandbox-run");
     const result = await runSandboxKeeper({
       hre,
       config,
@@ -104,6 +105,7 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
+    const { runNetworkKeeper } = await import("../keeper/run/network-run");
     await runNetworkKeeper({
       hre,
       config,
