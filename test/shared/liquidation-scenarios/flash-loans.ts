@@ -4,7 +4,7 @@
  * executor paid exactly that, on the sandbox and on Base alike).
  */
 import hre from "hardhat";
-import { Contract } from "ethers";
+import { Contract, type ContractTransactionReceipt } from "ethers";
 import { Pool__factory, UniswapV3Factory__factory, UniswapV3Pool__factory, Vault__factory } from "../../../typechain-types";
 import type { Address } from "../../../keeper/config/address-book";
 import { FlashSource, flashLoan, type FlashLoanStruct, type FlashSourceName } from "../../unit/contracts/helpers/plans";
@@ -116,4 +116,41 @@ export async function resolveFlashLoan(
     throw new Error(`${source} on "${env.label}" can lend only ${available} raw ${symbol}, the plan needs ${amount}`);
   }
   return { flash: flashLoan(FlashSource[source], lender, token, amount), lender, expectedFee };
+}
+
+/**
+ * The fee the lender itself recorded in the transaction's logs: Balancer's FlashLoan(feeAmount), Aave's
+ * FlashLoan(premium), the Uniswap pool's Flash(paid0/paid1); Morpho's flash loans are free and log no fee. Comparing
+ * the executor's reported fee with this is exact on any version of the lender.
+ */
+export async function lenderReportedFee(
+  receipt: ContractTransactionReceipt,
+  source: number,
+  lender: Address,
+  token: Address
+): Promise<bigint> {
+  if (source === FlashSource.None || source === FlashSource.MorphoBlue) return 0n;
+  const iface =
+    source === FlashSource.BalancerV2
+      ? Vault__factory.createInterface()
+      : source === FlashSource.AaveV3
+      ? Pool__factory.createInterface()
+      : UniswapV3Pool__factory.createInterface();
+  const eventName = source === FlashSource.UniswapV3 ? "Flash" : "FlashLoan";
+  const events = receipt.logs
+    .filter((log) => log.address.toLowerCase() === lender.toLowerCase())
+    .map((log) => iface.parseLog(log))
+    .filter((parsed) => parsed !== null && parsed.name === eventName);
+  if (events.length !== 1) throw new Error(`expected one ${eventName} event from lender ${lender}, found ${events.length}`);
+  const args = events[0]!.args;
+  switch (source) {
+    case FlashSource.BalancerV2:
+      return args.getValue("feeAmount") as bigint;
+    case FlashSource.AaveV3:
+      return args.getValue("premium") as bigint;
+    default: {
+      const token0 = await UniswapV3Pool__factory.connect(lender, hre.ethers.provider).token0();
+      return (token0.toLowerCase() === token.toLowerCase() ? args.getValue("paid0") : args.getValue("paid1")) as bigint;
+    }
+  }
 }
