@@ -23,7 +23,7 @@ import { FALLING_PRICES_SCENARIO } from "../scenarios/falling-prices";
 import { SandboxMarketHandle } from "../scenarios/sandbox-market-handle";
 import { deploySandboxExecutor } from "../scenarios/sandbox-executor";
 import { openPopulation, type OpenedPopulation } from "../scenarios/sandbox-population";
-import type { Scenario } from "../scenarios/scenario";
+import type { MarketHandle, Scenario } from "../scenarios/scenario";
 import { hardhatAccountWallet } from "./hardhat-accounts";
 import { openKeeperSession, type KeeperSession } from "./keeper-session";
 import { ProgressLine, type ProgressOutput } from "./progress-line";
@@ -42,7 +42,8 @@ export interface SandboxRunOptions {
   readonly hre: HardhatRuntimeEnvironment;
   /** The validated config for the `hardhat` network (defaults + --config + env). */
   readonly config: KeeperConfig;
-  readonly scenario?: Scenario;
+  /** Default: the falling-prices scenario. A function builds it from the sandbox's market (relative moves). */
+  readonly scenario?: Scenario | ((handle: MarketHandle) => Promise<Scenario>);
   /** Play only the first step (one reaction, one inclusion block). */
   readonly once?: boolean;
   /** Stop after this many blocks mined by the driver. */
@@ -63,6 +64,7 @@ export interface SandboxRunOptions {
 }
 
 export interface SandboxRunResult {
+  readonly sandbox: Sandbox;
   readonly report: RunReport;
   readonly reportPath: string;
   readonly journalPath: string;
@@ -79,7 +81,6 @@ export interface SandboxRunResult {
 export async function runSandboxKeeper(options: SandboxRunOptions): Promise<SandboxRunResult> {
   const { hre, config, print } = options;
   const clock = options.clock ?? Date.now;
-  const scenario = options.scenario ?? FALLING_PRICES_SCENARIO;
   const startedAtMs = clock();
   const stamp = new Date(startedAtMs).toISOString().replace(/[:.]/g, "-");
   const root = hre.config.paths.root;
@@ -98,7 +99,9 @@ export async function runSandboxKeeper(options: SandboxRunOptions): Promise<Sand
     });
 
   print(`Building the sandbox (genuine Aave V3, Uniswap V3, Balancer V2, Morpho Blue bytecode) ...`);
-  const sandbox = await buildSandbox(hre, { seed: scenario.seed });
+  const sandbox = await buildSandbox(hre);
+  const handle = new SandboxMarketHandle(hre, sandbox);
+  const scenario = typeof options.scenario === "function" ? await options.scenario(handle) : (options.scenario ?? FALLING_PRICES_SCENARIO);
   const signers = await hre.ethers.getSigners();
   const roles = {
     owner: signers[OWNER_ACCOUNT]!.address as Address,
@@ -109,7 +112,6 @@ export async function runSandboxKeeper(options: SandboxRunOptions): Promise<Sand
   print(`Executor ${executor} deployed through Ignition (owner ${roles.owner}, operator ${roles.operator}, treasury ${roles.treasury}).`);
   const population = await openPopulation(hre, sandbox, scenario);
   print(`Opened ${population.total} borrowers: ${[...population.byTag].map(([tag, list]) => `${tag} ${list.length}`).join(", ")}.`);
-  const handle = new SandboxMarketHandle(hre, sandbox);
   await handle.prepare();
   const setupMs = clock() - startedAtMs;
 
@@ -216,6 +218,7 @@ export async function runSandboxKeeper(options: SandboxRunOptions): Promise<Sand
   }
   const totalMs = clock() - startedAtMs;
   return {
+    sandbox,
     report: report!,
     reportPath,
     journalPath,

@@ -91,7 +91,19 @@ export class SandboxMarketHandle implements MarketHandle {
   }
 
   async movePrices(moves: readonly PriceMove[]): Promise<number> {
-    if (!this.prepared) throw new Error("call prepare() before movePrices(): the handle must own mining");
+    return this.applyMoves(moves, true);
+  }
+
+  /**
+   * Moves the pools to these prices WITHOUT the feeds (one mined block): a market move the oracles
+   * have not seen — a dump, or a front-runner — which tests use to make a plan go stale.
+   */
+  async movePoolsOnly(moves: readonly PriceMove[]): Promise<number> {
+    return this.applyMoves(moves, false);
+  }
+
+  private async applyMoves(moves: readonly PriceMove[], updateFeeds: boolean): Promise<number> {
+    if (!this.prepared) throw new Error("call prepare() before moving prices: the handle must own mining");
     const { sandbox } = this;
     const answers = new Map<string, bigint>();
     for (const symbol of Object.keys(sandbox.priceFeeds)) answers.set(symbol, (await this.feedOf(symbol).latestRoundData()).answer);
@@ -115,7 +127,7 @@ export class SandboxMarketHandle implements MarketHandle {
       swaps.push({ tokenIn, tokenOut, fee: pool.fee, amountIn, limit: target });
     }
 
-    for (const move of moves) {
+    for (const move of updateFeeds ? moves : []) {
       await this.feedOf(move.symbol).connect(sandbox.deployer).updateAnswer(answers.get(move.symbol)!, { gasLimit: FEED_UPDATE_GAS });
     }
     for (const swap of swaps) {

@@ -1,0 +1,234 @@
+/**
+ * The keeper end to end on the sandbox (genuine Aave V3, Uniswap V3, Balancer V2, Morpho Blue bytecode;
+ * the executor deployed through its Ignition module): the same pipeline `npx hardhat keeper` runs.
+ *
+ * What it proves, each checked against the chain rather than only against the keeper's own report:
+ *  - every Aave position the price step pushes below HF 1 (all above the profit floor) is liquidated
+ *    by the executor in the very next block;
+ *  - the dust and the unroutable positions are skipped, with their reasons in the journal and in the
+ *    run report, and nothing is sent for them;
+ *  - the telemetry server answers /healthz, /readyz, /status and /metrics (with the operations
+ *    issue's metric names) over real HTTP while the keeper runs;
+ *  - a plan whose simulation fails (the pool moved against it between planning and simulation) is
+ *    never sent: no transaction leaves the operator key.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import hre from "hardhat";
+import { expect } from "chai";
+import { ChimeraExecutor__factory } from "../../../../typechain-types";
+import { buildSandbox } from "../../../../sandbox";
+import { openAaveBorrowers } from "../../../../sandbox/borrowers";
+import type { Address } from "../../../../keeper/config/address-book";
+import { loadKeeperConfig } from "../../../../keeper/config/load";
+import { Journal } from "../../../../keeper/journal/journal";
+import { createLogger } from "../../../../keeper/telemetry/logger";
+import { providerBroadcaster } from "../../../../keeper/execution/broadcast";
+import { hardhatAccountWallet } from "../../../../keeper/run/hardhat-accounts";
+import { openKeeperSession } from "../../../../keeper/run/keeper-session";
+import { runSandboxKeeper } from "../../../../keeper/run/sandbox-run";
+import { SandboxMarketHandle } from "../../../../keeper/scenarios/sandbox-market-handle";
+import { deploySandboxExecutor } from "../../../../keeper/scenarios/sandbox-executor";
+import { snapshotChain } from "../../../shared/local-node";
+import { smallFallingPrices } from "../../../shared/scenarios/falling-prices-small";
+
+/** The metric names the operations issue requires on /metrics. */
+const REQUIRED_METRICS = [
+  "opportunities_detected_total",
+  "simulations_total",
+  "transactions_sent_total",
+  "inclusion_latency_seconds",
+  "profit_realized_usd_total",
+  "gas_spent_eth_total",
+  "breaker_state",
+  "rpc_head_lag_blocks",
+  "operator_balance_eth",
+];
+const WAD = 10n ** 18n;
+const executorInterface = ChimeraExecutor__factory.createInterface();
+
+/** A sample's value from Prometheus text: the first line of `name` carrying every given label. */
+function metricValue(text: string, name: string, labels: readonly string[] = []): number {
+  const line = text
+    .split("\n")
+    .find((l) => (l.startsWith(`${name} `) || l.startsWith(`${name}{`)) && labels.every((label) => l.includes(label)));
+  return line === undefined ? Number.NaN : Number(line.slice(line.lastIndexOf(" ") + 1));
+}
+
+/** Borrowers the executor liquidated in `block`, from its own Liquidated events. */
+async function liquidatedIn(executor: string, block: number): Promise<Set<string>> {
+  const logs = await hre.ethers.provider.getLogs({ address: executor, topics: [executorInterface.getEvent("Liquidated").topicHash], fromBlock: block, toBlock: block });
+  return new Set(logs.map((log) => executorInterface.parseLog(log)!.args.borrower.toLowerCase()));
+}
+
+describe("keeper e2e: the sandbox scenario", function () {
+  this.timeout(300_000);
+  let restore: () => Promise<void>;
+  let directory: string;
+
+  beforeEach(async () => {
+    restore = await snapshotChain();
+    directory = fs.mkdtempSync(path.join(os.tmpdir(), "chimera-e2e-"));
+  });
+
+  afterEach(async () => {
+    await restore();
+    fs.rmSync(directory, { recursive: true, force: true });
+  });
+
+  it("liquidates every position that goes under in the next block, skips dust and unroutable with their reason, and serves its endpoints while running", async () => {
+    const scraped: { step: number; metrics: string; healthz: number; readyz: number; status: Record<string, unknown> }[] = [];
+    const result = await runSandboxKeeper({
+      hre,
+      config: loadKeeperConfig({ network: "hardhat", env: {} }),
+      scenario: smallFallingPrices,
+      journalPath: path.join(directory, "journal.sqlite"),
+      reportsDirectory: directory,
+      port: 0,
+      output: { isTTY: false, write: () => true },
+      print: () => undefined,
+      logger: createLogger({ level: "silent" }),
+      afterStep: async ({ session, step }) => {
+        const get = (route: string) => fetch(`${session.server.url}${route}`);
+        scraped.push({
+          step,
+          metrics: await (await get("/metrics")).text(),
+          healthz: (await get("/healthz")).status,
+          readyz: (await get("/readyz")).status,
+          status: (await (await get("/status")).json()) as Record<string, unknown>,
+        });
+      },
+    });
+
+    // The keeper's own verdicts first (they read the journal through the run report)...
+    for (const verdict of result.verdicts) expect(verdict.ok, `${verdict.tag}: ${verdict.detail}`).to.equal(true);
+
+    // ...then the chain: every Aave borrower of the liquidated groups below HF 1 at a price block was
+    // liquidated by the executor in the block right after it.
+    const steps = result.report.scenario!.steps;
+    expect(steps).to.have.length(2);
+    let underwater = 0;
+    for (const step of steps) {
+      const liquidated = await liquidatedIn(result.executor, step.priceBlock + 1);
+      for (const tag of ["aave-weth", "aave-cbbtc"]) {
+        for (const borrower of result.population.byTag.get(tag) ?? []) {
+          const data = await result.sandbox.aave.pool.getUserAccountData(borrower.address, { blockTag: step.priceBlock });
+          if (data.healthFactor >= WAD) continue;
+          underwater += 1;
+          expect(liquidated.has(borrower.address.toLowerCase()), `${tag} ${borrower.address} (HF ${data.healthFactor}) at block ${step.priceBlock}`).to.equal(true);
+        }
+      }
+    }
+    expect(underwater, "the steps must push some Aave borrowers under").to.be.greaterThan(5);
+    const morphoLiquidations = result.report.executions.filter((e) => e.group === "morpho-weth" && e.state === "included");
+    expect(morphoLiquidations.length, "Morpho liquidations").to.be.greaterThan(0);
+    for (const execution of morphoLiquidations) {
+      expect((await liquidatedIn(result.executor, execution.includedBlock as number)).has(String(execution.borrower).toLowerCase())).to.equal(true);
+      expect(execution.blocksToInclusion).to.equal(1);
+    }
+
+    // Dust and unroutable: skipped with their reasons in the journal and the run report, never sent.
+    const journal = Journal.open(result.journalPath, { readonly: true });
+    try {
+      for (const [tag, reason] of [["dust", "dust"], ["no-route", "no-route"]] as const) {
+        const borrower = result.population.byTag.get(tag)![0]!.address.toLowerCase();
+        const journaled = journal.listOpportunities().filter((o) => o.borrower.toLowerCase() === borrower);
+        expect(journaled.length, `${tag} decisions in the journal`).to.be.greaterThan(0);
+        expect(journaled.map((o) => o.skipReason)).to.satisfy((reasons: string[]) => reasons.every((r) => r === reason));
+        expect(journal.listExecutions().filter((e) => e.borrower.toLowerCase() === borrower)).to.have.length(0);
+        const reported = result.report.opportunities.filter((o) => o.group === tag);
+        expect(reported.length).to.equal(journaled.length);
+        expect(reported.every((o) => o.skipReason === reason && String(o.detail).length > 0)).to.equal(true);
+      }
+    } finally {
+      journal.close();
+    }
+    const onDisk = JSON.parse(fs.readFileSync(result.reportPath, "utf8")) as { summary: { skipReasons: Record<string, number> } };
+    expect(onDisk.summary.skipReasons).to.include.keys("dust", "no-route");
+
+    // The endpoints answered during the run, with every required metric.
+    expect(scraped).to.have.length(2);
+    for (const sample of scraped) {
+      expect(sample.healthz).to.equal(200);
+      expect(sample.readyz).to.equal(200);
+      expect(sample.status.mode).to.equal("LIVE");
+      for (const name of REQUIRED_METRICS) expect(sample.metrics, name).to.match(new RegExp(`^${name}(\\{|_bucket| )`, "m"));
+    }
+    expect(metricValue(scraped[0]!.metrics, "transactions_sent_total")).to.be.greaterThan(0);
+    expect(metricValue(scraped[1]!.metrics, "transactions_sent_total")).to.be.greaterThan(metricValue(scraped[0]!.metrics, "transactions_sent_total"));
+  });
+
+  it("never sends a plan whose simulation fails: the pool moves against it between planning and simulation", async () => {
+    const sandbox = await buildSandbox(hre);
+    const signers = await hre.ethers.getSigners();
+    const operator = hardhatAccountWallet(hre, 2);
+    const executor = await deploySandboxExecutor(hre, sandbox, {
+      owner: signers[1]!.address as Address,
+      treasury: signers[3]!.address as Address,
+      operator: operator.address as Address,
+    });
+    const [borrower] = await openAaveBorrowers(hre, sandbox, {
+      count: 1,
+      seed: 31,
+      collateral: "WETH",
+      debt: "USDC",
+      healthFactor: { min: 1.02, max: 1.02 },
+      debtUsd: { min: 20_000, max: 20_000 },
+    });
+    const handle = new SandboxMarketHandle(hre, sandbox);
+    await handle.prepare();
+    let dumped = false;
+    const session = await openKeeperSession({
+      config: loadKeeperConfig({ network: "hardhat", env: {} }),
+      book: sandbox.book,
+      chainId: sandbox.book.chainId,
+      executor,
+      provider: hre.ethers.provider,
+      signer: operator,
+      broadcaster: providerBroadcaster(hre.ethers.provider as unknown as Parameters<typeof providerBroadcaster>[0]),
+      journalPath: path.join(directory, "journal.sqlite"),
+      logger: createLogger({ level: "silent" }),
+      knownSecrets: [operator.privateKey],
+      setting: () => undefined,
+      oracleMode: "poll",
+      liveViolations: () => [],
+      port: 0,
+      onPortBusy: "ephemeral",
+      hooks: {
+        // Between the plan (quoted at the old pool price) and its simulation, someone dumps WETH into
+        // both WETH/USDC pools and it is mined: the liquidation can no longer repay its flash loan.
+        beforeSimulate: async () => {
+          if (dumped) return;
+          dumped = true;
+          await handle.movePoolsOnly([{ symbol: "WETH", usd: (await handle.priceOf("WETH")) * 0.6 }]);
+        },
+      },
+    });
+    try {
+      await session.engine.start();
+      const priceBlock = await handle.movePrices([{ symbol: "WETH", usd: (await handle.priceOf("WETH")) * 0.97 }]);
+      const tick = await session.engine.tick();
+      expect(dumped, "the plan reached simulation").to.equal(true);
+      const decision = tick!.decisions.find((d) => d.decision.candidate.key.borrower.toLowerCase() === borrower!.address.toLowerCase());
+      expect(decision?.decision.reason).to.equal("simulation-failed");
+      expect(decision?.execution?.status).to.equal("simulation-failed");
+
+      await handle.mine();
+      // Nothing left the operator key: no nonce used, none pending, no liquidation in the block after.
+      expect(await hre.ethers.provider.getTransactionCount(operator.address, "latest")).to.equal(0);
+      expect(await hre.ethers.provider.getTransactionCount(operator.address, "pending")).to.equal(0);
+      expect((await liquidatedIn(executor, priceBlock + 1)).size).to.equal(0);
+      const execution = session.journal.listExecutions()[0]!;
+      expect(execution.state).to.equal("failed");
+      expect(execution.error).to.match(/^simulation failed/);
+      expect(session.journal.txAttempts(execution.planId)).to.have.length(0);
+      const metrics = await session.metrics.metricsText();
+      expect(metricValue(metrics, "transactions_sent_total")).to.equal(0);
+      expect(metricValue(metrics, "simulations_total", ['result="revert"'])).to.equal(1);
+    } finally {
+      await session.close("test finished");
+      await handle.release();
+    }
+  });
+});
