@@ -39,7 +39,7 @@ const PAIRS: readonly [string, string][] = [
 
 export async function runScanBenchmark(hre: HardhatRuntimeEnvironment, options: ScanBenchmarkOptions = {}): Promise<ScanBenchmarkResult> {
   const count = options.borrowers ?? 10_000;
-  const batchSize = options.batchSize ?? 2_000;
+  const batchSize = options.batchSize ?? 500;
   const log = options.log ?? (() => undefined);
   const sandbox = await buildSandbox(hre);
 

@@ -54,11 +54,11 @@ import {
   type AaveEModeCategory,
   type AaveReserve,
   type AaveUserState,
-  type StableDebtPosition,
 } from "./account-data";
 import { mathProfileForRevision, type AaveMathProfile } from "./aave-math";
 import { resolveAaveOracleFeeds, type FeedBinding } from "./oracle-sources";
-import { activeReserveIds, decodeReserveConfiguration, isBorrowing, isUsingAsCollateral } from "./reserve-configuration";
+import { AavePositionReader } from "./position-reader";
+import { activeReserveIds, decodeReserveConfiguration } from "./reserve-configuration";
 
 /**
  * E-mode getters added in Aave v3.2 (aave-dao/aave-v3-origin src/contracts/interfaces/IPool.sol); the
@@ -74,6 +74,11 @@ const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 export interface AaveV3MarketOptions extends CommonMarketOptions {
   /** Defaults to `aave-v3:<label>`. */
   readonly id?: string;
+  /**
+   * Read positions straight from storage slots through eth_call state overrides once calibrated
+   * (position-reader.ts); default true. Nodes without overrides fall back to Multicall3 getters.
+   */
+  readonly storageReads?: boolean;
 }
 
 /** Pool events that change one borrower's position, and which argument names the borrower. */
@@ -150,6 +155,8 @@ export class AaveV3Market implements LendingMarket {
   private feeds = new Map<string, FeedBinding>();
   private evaluatedAt: BlockRef | null = null;
   private discovery!: BorrowerDiscovery;
+  private reader!: AavePositionReader;
+  private readonly storageReads: boolean;
 
   constructor(
     private readonly config: AaveV3MarketConfig,
@@ -164,6 +171,7 @@ export class AaveV3Market implements LendingMarket {
       throw new Error(`${this.id}: lookaheadSeconds must be a non-negative integer, got ${options.lookaheadSeconds}`);
     }
     this.maxLogBlockSpan = options.maxLogBlockSpan;
+    this.storageReads = options.storageReads ?? true;
     const oracleIface = AaveOracle__factory.createInterface();
     const stableIface = StableDebtToken__factory.createInterface();
     this.selectors = {
@@ -243,6 +251,7 @@ export class AaveV3Market implements LendingMarket {
       { maxBlockSpan: this.maxLogBlockSpan },
     );
     await this.discovery.load();
+    this.reader = new AavePositionReader(this.deps, this.pool, this.selectors, this.logger, this.storageReads);
     this.initialized = true;
     this.logger.info(
       { market: this.id, pool: this.pool, revision: this.revision, profile: this.profile, reserves: assets.length, feeds: this.feeds.size },
@@ -414,7 +423,7 @@ export class AaveV3Market implements LendingMarket {
   async refreshPositions(borrowers?: readonly Address[], blockTag?: number): Promise<RefreshResult> {
     this.assertInitialized();
     const { multicall, provider } = this.deps;
-    const rpcBefore = multicall.stats.rpcCalls;
+    const rpcBefore = multicall.stats.rpcCalls + this.reader.storageStats.rpcCalls;
     let extraRpc = 0;
     const targets = borrowers
       ? [...new Set(borrowers.map(lower))]
@@ -425,84 +434,20 @@ export class AaveV3Market implements LendingMarket {
       extraRpc += 1;
     }
 
-    // Round 1: the block's timestamp, the market state, and each borrower's bitmap (and e-mode when it can matter).
+    // The block's timestamp and the market state (one batch), alongside the borrowers' positions.
     const state = this.marketStateCalls();
-    const round1: MulticallCall[] = [
-      { target: multicall.address, callData: GET_CURRENT_BLOCK_TIMESTAMP_SELECTOR },
-      ...state.calls,
-    ];
-    const readEMode = this.eModeCanMatter();
-    const perUser = readEMode ? 2 : 1;
-    for (const borrower of targets) {
-      round1.push({ target: this.pool, callData: encodeAddressArgCall(this.selectors.getUserConfiguration, borrower) });
-      if (readEMode) round1.push({ target: this.pool, callData: encodeAddressArgCall(this.selectors.getUserEMode, borrower) });
-    }
-    const r1 = await multicall.aggregate3(round1, block);
-    const timestamp = Number(decodeUintWord(requireSuccess(r1[0], "Multicall3.getCurrentBlockTimestamp()")));
-    const changedPrices = state.apply(r1.slice(1, 1 + state.calls.length));
-    const userBase = 1 + state.calls.length;
-    const configs: bigint[] = [];
-    const eModeIds: number[] = [];
-    targets.forEach((borrower, i) => {
-      const at = userBase + perUser * i;
-      configs.push(decodeUintWord(requireSuccess(r1[at], `Pool.getUserConfiguration(${borrower})`)));
-      eModeIds.push(readEMode ? Number(decodeUintWord(requireSuccess(r1[at + 1], `Pool.getUserEMode(${borrower})`))) : 0);
-    });
-    await this.loadEModes([...new Set(eModeIds)], block);
-
-    // Round 2: scaled balances of the reserves each borrower uses (stable principal on v3.0).
-    const round2: MulticallCall[] = [];
-    const plan: { borrower: number; reserve: number; kind: "collateral" | "variable" | "stable" }[] = [];
-    targets.forEach((borrower, b) => {
-      const config = configs[b];
-      if (!this.hasAnyBorrow(config)) return; // nothing to liquidate: not tracked
-      for (const id of activeReserveIds(config)) {
-        const reserve = this.reserves[id];
-        if (!reserve) continue;
-        if (isUsingAsCollateral(config, id)) {
-          round2.push({ target: reserve.aToken, callData: encodeAddressArgCall(this.selectors.scaledBalanceOf, borrower) });
-          plan.push({ borrower: b, reserve: id, kind: "collateral" });
-        }
-        if (isBorrowing(config, id)) {
-          round2.push({ target: reserve.variableDebtToken, callData: encodeAddressArgCall(this.selectors.scaledBalanceOf, borrower) });
-          plan.push({ borrower: b, reserve: id, kind: "variable" });
-          if (this.stableReserveIds.has(id)) {
-            round2.push({ target: reserve.stableDebtToken, callData: encodeAddressArgCall(this.selectors.principalBalanceOf, borrower) });
-            plan.push({ borrower: b, reserve: id, kind: "stable" });
-          }
-        }
-      }
-    });
-    const r2 = await multicall.aggregate3(round2, block);
-    const collateral = targets.map(() => new Map<number, bigint>());
-    const variable = targets.map(() => new Map<number, bigint>());
-    const stablePrincipal: { borrower: number; reserve: number; principal: bigint }[] = [];
-    plan.forEach((entry, i) => {
-      const value = decodeUintWord(requireSuccess(r2[i], `${entry.kind} balance of ${targets[entry.borrower]} in reserve ${entry.reserve}`));
-      if (entry.kind === "collateral") collateral[entry.borrower].set(entry.reserve, value);
-      else if (entry.kind === "variable") variable[entry.borrower].set(entry.reserve, value);
-      else if (value > 0n) stablePrincipal.push({ borrower: entry.borrower, reserve: entry.reserve, principal: value });
-    });
-
-    // Round 3 (v3.0 stable borrowers only): each stable position's rate and last update.
-    const stable = targets.map(() => new Map<number, StableDebtPosition>());
-    if (stablePrincipal.length > 0) {
-      const round3: MulticallCall[] = stablePrincipal.flatMap(({ borrower, reserve }) => {
-        const token = this.reserves[reserve]!.stableDebtToken;
-        return [
-          { target: token, callData: encodeAddressArgCall(this.selectors.getUserStableRate, targets[borrower]) },
-          { target: token, callData: encodeAddressArgCall(this.selectors.getUserLastUpdated, targets[borrower]) },
-        ];
-      });
-      const r3 = await multicall.aggregate3(round3, block);
-      stablePrincipal.forEach((entry, i) => {
-        stable[entry.borrower].set(entry.reserve, {
-          principal: entry.principal,
-          rate: decodeUintWord(requireSuccess(r3[2 * i], "StableDebtToken.getUserStableRate")),
-          lastUpdateTimestamp: decodeUintWord(requireSuccess(r3[2 * i + 1], "StableDebtToken.getUserLastUpdated")),
-        });
-      });
-    }
+    const [stateResults, reads] = await Promise.all([
+      multicall.aggregate3([{ target: multicall.address, callData: GET_CURRENT_BLOCK_TIMESTAMP_SELECTOR }, ...state.calls], block),
+      this.reader.read(targets, block, {
+        reserves: this.reserves,
+        stableReserveIds: this.stableReserveIds,
+        readEMode: this.eModeCanMatter(),
+        hasAnyBorrow: (config) => this.hasAnyBorrow(config),
+      }),
+    ]);
+    const timestamp = Number(decodeUintWord(requireSuccess(stateResults[0], "Multicall3.getCurrentBlockTimestamp()")));
+    const changedPrices = state.apply(stateResults.slice(1));
+    await this.loadEModes([...new Set(reads.eModes)], block);
 
     const timeMoved = this.evaluatedAt === null || this.evaluatedAt.timestamp !== timestamp;
     this.evaluatedAt = { number: block, timestamp };
@@ -511,17 +456,17 @@ export class AaveV3Market implements LendingMarket {
     const refreshed = new Set<Address>();
     targets.forEach((borrower, b) => {
       refreshed.add(borrower);
-      const config = configs[b];
+      const config = reads.configs[b];
       if (!this.hasAnyBorrow(config)) {
         this.book.remove(borrower);
         return;
       }
       const userState: AaveUserState = {
         userConfig: config,
-        eModeCategory: eModeIds[b],
-        scaledCollateral: collateral[b],
-        scaledVariableDebt: variable[b],
-        stableDebt: stable[b],
+        eModeCategory: reads.eModes[b],
+        scaledCollateral: reads.collateral[b],
+        scaledVariableDebt: reads.variable[b],
+        stableDebt: reads.stable[b],
       };
       this.book.setState(borrower, userState, this.priceKeys(userState));
       const position = this.recompute(borrower, ctx);
@@ -540,8 +485,13 @@ export class AaveV3Market implements LendingMarket {
       tracked: this.book.size,
       liquidatable: this.book.liquidatableCount,
       blockNumber: block,
-      rpcCalls: multicall.stats.rpcCalls - rpcBefore + extraRpc,
+      rpcCalls: multicall.stats.rpcCalls + this.reader.storageStats.rpcCalls - rpcBefore + extraRpc,
     };
+  }
+
+  /** How positions are read now: "storage" once the slot layout is calibrated, else "multicall". */
+  get readMode(): "multicall" | "storage" {
+    return this.reader.mode;
   }
 
   /**

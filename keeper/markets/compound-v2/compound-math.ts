@@ -63,3 +63,37 @@ export function accountLiquidity(
     healthFactor: sumBorrow === 0n ? MAX_UINT256 : (sumCollateral * EXP_SCALE) / sumBorrow,
   };
 }
+
+/** The market fields `accrueInterest` reads (MToken.sol), for projecting it to a later timestamp. */
+export interface CompoundAccrualState {
+  readonly cash: bigint;
+  readonly totalBorrows: bigint;
+  readonly totalReserves: bigint;
+  readonly totalSupply: bigint;
+  readonly reserveFactorMantissa: bigint;
+  /** Per second (Moonwell) or per block (Compound on Ethereum: pass blocks as "seconds"). */
+  readonly borrowRateMantissa: bigint;
+  readonly borrowIndex: bigint;
+  readonly accrualTimestamp: bigint;
+  /** Returned as is when nothing is supplied (Compound's exchangeRateStoredInternal). */
+  readonly initialExchangeRateMantissa: bigint;
+}
+
+/**
+ * What `accrueInterest` at `now` followed by `exchangeRateStored` would give: simple interest
+ * `rate·Δt` on total borrows and on the borrow index, the reserve factor's share to reserves, and the
+ * exchange rate (cash + borrows − reserves) / supply, each product truncated as MToken.sol does.
+ */
+export function projectAccrual(state: CompoundAccrualState, now: bigint): { borrowIndex: bigint; exchangeRateMantissa: bigint } {
+  const delta = now > state.accrualTimestamp ? now - state.accrualTimestamp : 0n;
+  const simpleInterestFactor = state.borrowRateMantissa * delta;
+  const interestAccumulated = (simpleInterestFactor * state.totalBorrows) / EXP_SCALE;
+  const totalBorrows = state.totalBorrows + interestAccumulated;
+  const totalReserves = (state.reserveFactorMantissa * interestAccumulated) / EXP_SCALE + state.totalReserves;
+  const borrowIndex = (simpleInterestFactor * state.borrowIndex) / EXP_SCALE + state.borrowIndex;
+  const exchangeRateMantissa =
+    state.totalSupply === 0n
+      ? state.initialExchangeRateMantissa
+      : ((state.cash + totalBorrows - totalReserves) * EXP_SCALE) / state.totalSupply;
+  return { borrowIndex, exchangeRateMantissa };
+}

@@ -42,7 +42,14 @@ import {
 } from "../market";
 import type { CommonMarketOptions, MarketDependencies } from "../market-dependencies";
 import { PositionBook } from "../position-book";
-import { accountLiquidity, EXP_SCALE, type CompoundAccountAsset, type CompoundMarketState } from "./compound-math";
+import {
+  accountLiquidity,
+  EXP_SCALE,
+  projectAccrual,
+  type CompoundAccountAsset,
+  type CompoundAccrualState,
+  type CompoundMarketState,
+} from "./compound-math";
 import { CHAINLINK_FEED_ABI, ERC20_METADATA_ABI, MOONWELL_COMPTROLLER_ABI, MOONWELL_MTOKEN_ABI, MOONWELL_ORACLE_ABI } from "./moonwell-abi";
 
 /** Stands for the native asset of a market without `underlying()` (Compound's cEther shape). */
@@ -60,6 +67,8 @@ interface MarketInfo extends CompoundMarketState {
   readonly borrowIndex: bigint;
   readonly protocolSeizeShareMantissa: bigint;
   readonly isListed: boolean;
+  /** What accrueInterest reads, to project the exchange rate a liquidation will see. */
+  readonly accrual: CompoundAccrualState | undefined;
 }
 
 interface HeldAsset extends CompoundAccountAsset {
@@ -100,6 +109,7 @@ export class CompoundV2Market implements LendingMarket {
   private readonly comptroller: Address;
   private readonly book = new PositionBook<BorrowerState>();
   private readonly maxLogBlockSpan: number | undefined;
+  private readonly lookaheadSeconds: number;
 
   private initialized = false;
   private oracle!: Address;
@@ -124,9 +134,11 @@ export class CompoundV2Market implements LendingMarket {
     this.label = config.label;
     this.logger = deps.logger ?? SILENT_LOGGER;
     this.maxLogBlockSpan = options.maxLogBlockSpan;
-    if ((options.lookaheadSeconds ?? 0) !== 0) {
-      // getAccountLiquidity reads stored balances, which only move when a market accrues: nothing to anticipate.
-      this.logger.warn({ market: this.id }, "lookaheadSeconds is ignored for Compound-v2 markets");
+    // Health follows getAccountLiquidity's stored balances (time alone does not move them); the
+    // lookahead only projects the accrual a liquidation performs, for sizing.
+    this.lookaheadSeconds = options.lookaheadSeconds ?? 0;
+    if (!Number.isInteger(this.lookaheadSeconds) || this.lookaheadSeconds < 0) {
+      throw new Error(`${this.id}: lookaheadSeconds must be a non-negative integer, got ${options.lookaheadSeconds}`);
     }
   }
 
@@ -199,6 +211,7 @@ export class CompoundV2Market implements LendingMarket {
         priceMantissa: 0n,
         borrowIndex: 0n,
         isListed: false,
+        accrual: undefined,
       });
     });
     this.markets = fresh;
@@ -206,29 +219,54 @@ export class CompoundV2Market implements LendingMarket {
     state.apply(await this.deps.multicall.aggregate3(state.calls, blockTag));
   }
 
-  /** Collateral factor, exchange rate, borrow index and price of every market: one batch. */
+  /** Collateral factor, exchange rate, borrow index, price and accrual inputs of every market: one batch. */
   private marketStateCalls(): { calls: MulticallCall[]; apply: (results: MulticallResult[]) => Set<string> } {
     const m = MOONWELL_MTOKEN_ABI;
+    const perMarket = ["exchangeRateStored", "borrowIndex", "getCash", "totalBorrows", "totalReserves", "totalSupply", "reserveFactorMantissa", "borrowRatePerTimestamp", "accrualBlockTimestamp"] as const;
+    const stride = 2 + perMarket.length;
     const calls: MulticallCall[] = this.marketOrder.flatMap((market) => [
       { target: this.comptroller, callData: MOONWELL_COMPTROLLER_ABI.encodeFunctionData("markets", [market]) },
-      { target: market, callData: m.encodeFunctionData("exchangeRateStored") },
-      { target: market, callData: m.encodeFunctionData("borrowIndex") },
       { target: this.oracle, callData: MOONWELL_ORACLE_ABI.encodeFunctionData("getUnderlyingPrice", [market]) },
+      ...perMarket.map((name) => ({ target: market, callData: m.encodeFunctionData(name) })),
     ]);
     const apply = (results: MulticallResult[]): Set<string> => {
       const changedPrices = new Set<string>();
       this.marketOrder.forEach((market, i) => {
+        const base = stride * i;
         const info = this.markets.get(market)!;
-        const marketData = requireSuccess(results[4 * i], `Comptroller.markets(${market})`);
-        const price = ok(results[4 * i + 3]) ? decodeUintWord(results[4 * i + 3].returnData) : 0n;
+        const marketData = requireSuccess(results[base], `Comptroller.markets(${market})`);
+        const price = ok(results[base + 1]) ? decodeUintWord(results[base + 1].returnData) : 0n;
         if (price !== info.priceMantissa) changedPrices.add(market);
+        const word = (name: (typeof perMarket)[number]): bigint | undefined => {
+          const result = results[base + 2 + perMarket.indexOf(name)];
+          return ok(result) ? decodeUintWord(result.returnData) : undefined;
+        };
+        const exchangeRateMantissa = word("exchangeRateStored");
+        if (exchangeRateMantissa === undefined) throw new Error(`compound: ${market}.exchangeRateStored() reverted`);
+        const borrowIndex = word("borrowIndex") ?? 0n;
+        const inputs = [word("getCash"), word("totalBorrows"), word("totalReserves"), word("totalSupply"), word("reserveFactorMantissa"), word("borrowRatePerTimestamp"), word("accrualBlockTimestamp")];
+        // A market missing any accrual getter (a non-Moonwell fork) is sized on stored values instead.
+        const accrual: CompoundAccrualState | undefined = inputs.every((v) => v !== undefined)
+          ? {
+              cash: inputs[0]!,
+              totalBorrows: inputs[1]!,
+              totalReserves: inputs[2]!,
+              totalSupply: inputs[3]!,
+              reserveFactorMantissa: inputs[4]!,
+              borrowRateMantissa: inputs[5]!,
+              accrualTimestamp: inputs[6]!,
+              borrowIndex,
+              initialExchangeRateMantissa: exchangeRateMantissa,
+            }
+          : undefined;
         this.setMarket({
           ...info,
           isListed: decodeUintWord(marketData, 0) !== 0n,
           collateralFactorMantissa: decodeUintWord(marketData, 1),
-          exchangeRateMantissa: decodeUintWord(requireSuccess(results[4 * i + 1], `${market}.exchangeRateStored()`)),
-          borrowIndex: ok(results[4 * i + 2]) ? decodeUintWord(results[4 * i + 2].returnData) : 0n,
+          exchangeRateMantissa,
+          borrowIndex,
           priceMantissa: price,
+          accrual,
         });
       });
       return changedPrices;
@@ -585,6 +623,13 @@ export class CompoundV2Market implements LendingMarket {
     }
     const borrowedInfo = this.markets.get(borrowedMarket)!;
     const collateralInfo = this.markets.get(collateralMarket)!;
+    // liquidateBorrow accrues the collateral market first: seize tokens follow the exchange rate after
+    // accrual at the evaluation time. The repay is sized on the stored borrow balance (lower than the
+    // accrued one), so it always fits the close factor.
+    const now = BigInt(this.evaluatedAt!.timestamp + this.lookaheadSeconds);
+    const exchangeRateMantissa = collateralInfo.accrual
+      ? projectAccrual(collateralInfo.accrual, now).exchangeRateMantissa
+      : collateralInfo.exchangeRateMantissa;
     return sizeCompoundV2Liquidation({
       key: position.key,
       healthFactor: accountLiquidity(assets, this.markets).healthFactor,
@@ -602,7 +647,7 @@ export class CompoundV2Market implements LendingMarket {
         market: collateralMarket,
         underlying: collateralInfo.underlying,
         priceMantissa: collateralInfo.priceMantissa,
-        exchangeRateMantissa: collateralInfo.exchangeRateMantissa,
+        exchangeRateMantissa,
         marketTokenBalance: collateralAsset.mTokenBalance,
       },
     });

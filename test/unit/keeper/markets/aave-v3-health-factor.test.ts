@@ -163,6 +163,35 @@ describe("keeper/markets AaveV3Market: in-memory health factors equal the pool's
     await expectAccountDataMatches(market, sandbox, borrowers, head);
   });
 
+  it("after calibrating, rescans from storage slots in a few eth_calls and gets identical numbers", async function () {
+    const { sandbox, borrowers } = await loadFixture(aaveWorldFixture);
+    const { market } = await newMarket(sandbox);
+    const head = await hre.ethers.provider.getBlockNumber();
+    await market.discoverBorrowers(0, head);
+    expect(market.readMode).to.equal("multicall");
+    const first = await market.refreshPositions(undefined, head);
+    expect(market.readMode, "the first (getter) read calibrates the slot layout").to.equal("storage");
+
+    await time.increase(3600);
+    await hre.network.provider.send("evm_mine");
+    const later = await hre.ethers.provider.getBlockNumber();
+    const second = await market.refreshPositions(undefined, later);
+    expect(market.readMode, "the spot checks against the getters passed").to.equal("storage");
+    expect(second.tracked).to.equal(first.tracked);
+    expect(second.rpcCalls).to.be.lessThan(first.rpcCalls);
+    await expectAccountDataMatches(market, sandbox, borrowers, later);
+
+    // With storage reads off, the same market reads through getters only.
+    const deps = createMarketDependencies(hre.ethers.provider, sandbox.book, { batchSize: 200 });
+    const gettersOnly = new AaveV3Market(sandbox.book.aaveV3!, deps, { storageReads: false });
+    await gettersOnly.init();
+    await gettersOnly.discoverBorrowers(0, later);
+    await gettersOnly.refreshPositions(undefined, later);
+    await gettersOnly.refreshPositions(undefined, later);
+    expect(gettersOnly.readMode).to.equal("multicall");
+    for (const borrower of borrowers) expect(gettersOnly.accountData(borrower)).to.deep.equal(market.accountData(borrower));
+  });
+
   it("uses e-mode thresholds and the e-mode price source exactly as v3.0 does", async function () {
     const { sandbox, eModeBorrowers } = await loadFixture(aaveWorldFixture);
     const { market } = await newMarket(sandbox);

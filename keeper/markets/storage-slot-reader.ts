@@ -1,0 +1,102 @@
+/**
+ * Reads many storage slots of one contract in a single eth_call, by running the call against a
+ * state override that swaps the contract's code for a 25-byte slot reader. The contract's storage is
+ * untouched (an override only lives for the call), so the reader sees exactly what the contract's own
+ * getters would read — without one CALL frame (two behind a proxy) per value, which is what bounds a
+ * Multicall3 rescan of tens of thousands of positions.
+ *
+ * Needs `eth_call` state overrides (geth/op-geth, reth, erigon, Hardhat's EDR, Anvil all have them);
+ * callers detect support, calibrate slot positions against the ABI getters, and fall back to
+ * Multicall3 when either is missing. The slot positions themselves are protocol knowledge and live
+ * with each market (e.g. aave-v3/storage-layout.ts).
+ */
+import { keccak256 } from "ethers";
+
+/**
+ * Runtime code (written by hand): for each 32-byte word of calldata, treated as a slot key,
+ * return SLOAD(key) at the same offset.
+ *
+ *   00 PUSH1 0        i = 0
+ *   02 JUMPDEST       loop:
+ *   03 CALLDATASIZE
+ *   04 DUP2
+ *   05 LT             i < calldatasize ?
+ *   06 PUSH1 0x0d
+ *   08 JUMPI          → body
+ *   09 CALLDATASIZE
+ *   0a PUSH1 0
+ *   0c RETURN         return memory[0, calldatasize)
+ *   0d JUMPDEST       body:
+ *   0e DUP1
+ *   0f CALLDATALOAD   slot = calldata[i]
+ *   10 SLOAD
+ *   11 DUP2
+ *   12 MSTORE         memory[i] = sload(slot)
+ *   13 PUSH1 0x20
+ *   15 ADD            i += 32
+ *   16 PUSH1 0x02
+ *   18 JUMP           → loop
+ */
+export const SLOT_READER_RUNTIME_CODE = "0x60005b368110600d57366000f35b8035548152602001600256";
+
+/** Gas a cold SLOAD costs; keeps a call under Osaka's 2^24 per-transaction cap (Hardhat enforces it on eth_call). */
+const COLD_SLOAD_GAS = 2_100;
+const CALL_GAS_BUDGET = 15_000_000;
+export const MAX_SLOTS_PER_CALL = Math.floor(CALL_GAS_BUDGET / (COLD_SLOAD_GAS + 60));
+
+/** A provider that can send raw JSON-RPC (ethers' JsonRpcProvider and HardhatEthersProvider can). */
+export interface RawRpcProvider {
+  send(method: string, params: unknown[]): Promise<unknown>;
+}
+
+export function supportsRawRpc(provider: object): provider is RawRpcProvider {
+  return typeof (provider as Partial<RawRpcProvider>).send === "function";
+}
+
+/** Storage key of `mapping(address => T)` declared at slot `index`: keccak256(abi.encode(key, index)). */
+export function addressMappingSlot(key: string, index: number): string {
+  const hex = key.toLowerCase().replace(/^0x/, "").padStart(64, "0") + index.toString(16).padStart(64, "0");
+  return keccak256("0x" + hex);
+}
+
+export interface SlotReadStats {
+  rpcCalls: number;
+}
+
+function toQuantityTag(blockTag: number | string | undefined): string {
+  if (blockTag === undefined) return "latest";
+  return typeof blockTag === "number" ? "0x" + blockTag.toString(16) : blockTag;
+}
+
+/** Reads `slots` of `contract` at `blockTag`, in as few eth_calls as the gas cap allows (run concurrently). */
+export async function readStorageSlots(
+  provider: RawRpcProvider,
+  contract: string,
+  slots: readonly string[],
+  blockTag: number | string | undefined,
+  stats?: SlotReadStats,
+): Promise<bigint[]> {
+  if (slots.length === 0) return [];
+  const chunks: (readonly string[])[] = [];
+  for (let start = 0; start < slots.length; start += MAX_SLOTS_PER_CALL) chunks.push(slots.slice(start, start + MAX_SLOTS_PER_CALL));
+  const tag = toQuantityTag(blockTag);
+  const results = await Promise.all(
+    chunks.map(async (chunk) => {
+      if (stats) stats.rpcCalls += 1;
+      const data = "0x" + chunk.map((slot) => slot.replace(/^0x/, "").padStart(64, "0")).join("");
+      const raw = (await provider.send("eth_call", [
+        { to: contract, data, gas: "0x" + CALL_GAS_BUDGET.toString(16) },
+        tag,
+        { [contract]: { code: SLOT_READER_RUNTIME_CODE } },
+      ])) as string;
+      const hex = raw.replace(/^0x/, "");
+      if (hex.length !== chunk.length * 64) {
+        throw new Error(`storage reader: ${contract} answered ${hex.length / 2} bytes for ${chunk.length} slots (state overrides unsupported?)`);
+      }
+      const values: bigint[] = new Array(chunk.length);
+      for (let i = 0; i < chunk.length; i++) values[i] = BigInt("0x" + hex.slice(i * 64, i * 64 + 64));
+      return values;
+    }),
+  );
+  return results.flat();
+}

@@ -1,0 +1,252 @@
+/**
+ * The Compound-v2 (Moonwell) plug-in. Moonwell ships no bytecode on npm, so these tests run against
+ * contracts/test/MoonwellMarketDoubles.sol — a TEST DOUBLE with Moonwell's ABI and Compound's Exp
+ * arithmetic (the executor's CompoundV2Doubles lack the comptroller views, oracle and events the
+ * keeper reads). Fork tests run the plug-in against real Moonwell. What is proven here: the plug-in's
+ * in-memory liquidity equals the comptroller's getAccountLiquidity, a feed update reprices in memory,
+ * "HF < 1" is exactly "liquidateBorrow is allowed", sized liquidations seize what was predicted, and
+ * a borrow seen by the protocol-event collector adds and tracks the new borrower.
+ */
+import { expect } from "chai";
+import hre from "hardhat";
+import { Wallet } from "ethers";
+import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { sandboxFixture } from "../../../shared/sandbox-fixture";
+import { seededRandom, type Sandbox } from "../../../../sandbox";
+import type { Address, CompoundV2Deployment } from "../../../../keeper/config/address-book";
+import { WAD } from "../../../../keeper/core/types";
+import { CompoundV2Market } from "../../../../keeper/markets/compound-v2/compound-v2-market";
+import { createMarketDependencies } from "../../../../keeper/markets/factory";
+import type { MarketDependencies } from "../../../../keeper/markets/market-dependencies";
+import { ProtocolEventCollector } from "../../../../keeper/collectors/protocol-event-collector";
+import {
+  MoonwellChainlinkOracleDouble__factory,
+  MoonwellComptrollerDouble__factory,
+  MoonwellMTokenDouble__factory,
+  type MoonwellComptrollerDouble,
+  type MoonwellMTokenDouble,
+} from "../../../../typechain-types";
+
+const SYMBOLS = ["USDC", "WETH", "cbBTC"] as const;
+type Symbol = (typeof SYMBOLS)[number];
+const COLLATERAL_FACTORS: Record<Symbol, bigint> = { USDC: 83n * 10n ** 16n, WETH: 81n * 10n ** 16n, cbBTC: 78n * 10n ** 16n };
+/** Per-second borrow rates (~6–12% a year) so interest accrues visibly. */
+const RATES: Record<Symbol, bigint> = { USDC: 3_000_000_000n, WETH: 2_000_000_000n, cbBTC: 4_000_000_000n };
+const PRICES_USD: Record<Symbol, number> = { USDC: 1, WETH: 3_000, cbBTC: 60_000 };
+const DECIMALS: Record<Symbol, number> = { USDC: 6, WETH: 18, cbBTC: 8 };
+
+interface MoonwellWorld {
+  sandbox: Sandbox;
+  comptroller: MoonwellComptrollerDouble;
+  mTokens: Record<Symbol, MoonwellMTokenDouble>;
+  deployment: CompoundV2Deployment;
+  borrowers: Wallet[];
+  liquidator: HardhatEthersSigner;
+}
+
+async function fundAndApprove(sandbox: Sandbox, who: HardhatEthersSigner | Wallet, symbol: Symbol, amount: bigint, spender: string): Promise<void> {
+  if (symbol === "WETH") await (await sandbox.tokens.WETH.connect(who).deposit({ value: amount })).wait();
+  else await (await sandbox.tokens[symbol].connect(who)["mint(uint256)"](amount)).wait();
+  await (await sandbox.tokens[symbol].connect(who).approve(spender, amount)).wait();
+}
+
+function units(symbol: Symbol, amount: number): bigint {
+  return BigInt(Math.round(amount * 1e6)) * 10n ** BigInt(DECIMALS[symbol]) / 1_000_000n;
+}
+
+async function moonwellWorldFixture(): Promise<MoonwellWorld> {
+  const sandbox = await loadFixture(sandboxFixture);
+  const [deployer] = await hre.ethers.getSigners();
+  const oracle = await new MoonwellChainlinkOracleDouble__factory(deployer).deploy();
+  for (const symbol of SYMBOLS) await (await oracle.setFeed(symbol, await sandbox.priceFeeds[symbol].getAddress())).wait();
+  const comptroller = await new MoonwellComptrollerDouble__factory(deployer).deploy(await oracle.getAddress(), 5n * 10n ** 17n, 108n * 10n ** 16n);
+  const mTokens = {} as Record<Symbol, MoonwellMTokenDouble>;
+  for (const symbol of SYMBOLS) {
+    // Moonwell's initial exchange rate: 0.02 underlying per mToken, in 1e18 · 10^(underlying − 8) units.
+    const initialRate = 2n * 10n ** BigInt(16 + DECIMALS[symbol] - 8);
+    const mToken = await new MoonwellMTokenDouble__factory(deployer).deploy(
+      `Moonwell ${symbol}`,
+      `m${symbol}`,
+      await sandbox.tokens[symbol].getAddress(),
+      await comptroller.getAddress(),
+      initialRate,
+      RATES[symbol],
+    );
+    const address = await mToken.getAddress();
+    await (await comptroller._supportMarket(address)).wait();
+    await (await comptroller._setCollateralFactor(address, COLLATERAL_FACTORS[symbol])).wait();
+    // Lender liquidity: 20M USD per market.
+    const liquidity = units(symbol, 20_000_000 / PRICES_USD[symbol]);
+    await fundAndApprove(sandbox, deployer, symbol, liquidity, address);
+    await (await mToken.mint(liquidity)).wait();
+    mTokens[symbol] = mToken;
+  }
+
+  // Borrowers: one or two collaterals, one or two debts, health factors 1.03–1.6.
+  const random = seededRandom(77);
+  const borrowers: Wallet[] = [];
+  for (let i = 0; i < 24; i++) {
+    const wallet = new Wallet(Wallet.createRandom().privateKey, hre.ethers.provider);
+    await setBalance(wallet.address, 10n ** 20n);
+    const collaterals: Symbol[] = i % 5 === 0 ? ["WETH", "cbBTC"] : [SYMBOLS[i % 3]];
+    let borrowingPowerUsd = 0;
+    for (const symbol of collaterals) {
+      const usd = random.between(2_000, 200_000);
+      const amount = units(symbol, usd / PRICES_USD[symbol]);
+      const market = mTokens[symbol];
+      await fundAndApprove(sandbox, wallet, symbol, amount, await market.getAddress());
+      await (await market.connect(wallet).mint(amount)).wait();
+      borrowingPowerUsd += usd * (Number(COLLATERAL_FACTORS[symbol]) / 1e18);
+    }
+    await (await comptroller.connect(wallet).enterMarkets(await Promise.all(collaterals.map((s) => mTokens[s].getAddress())))).wait();
+    const debts = SYMBOLS.filter((s) => !collaterals.includes(s)).slice(0, i % 4 === 0 ? 2 : 1);
+    const targetHf = random.between(1.03, 1.6);
+    for (const symbol of debts) {
+      const usd = borrowingPowerUsd / targetHf / debts.length;
+      const code = await mTokens[symbol].connect(wallet).borrow.staticCall(units(symbol, usd / PRICES_USD[symbol]));
+      expect(code, `borrow allowed for borrower ${i}`).to.equal(0n);
+      await (await mTokens[symbol].connect(wallet).borrow(units(symbol, usd / PRICES_USD[symbol]))).wait();
+    }
+    borrowers.push(wallet);
+  }
+
+  const liquidator = (await hre.ethers.getSigners())[13];
+  for (const symbol of SYMBOLS) await fundAndApprove(sandbox, liquidator, symbol, units(symbol, 5_000_000 / PRICES_USD[symbol]), await mTokens[symbol].getAddress());
+  await time.increase(3 * 24 * 3600);
+  await hre.network.provider.send("evm_mine");
+
+  const deployment: CompoundV2Deployment = {
+    label: "moonwell-double",
+    comptroller: (await comptroller.getAddress()) as Address,
+    oracle: (await oracle.getAddress()) as Address,
+    markets: Object.fromEntries(await Promise.all(SYMBOLS.map(async (s) => [s, (await mTokens[s].getAddress()) as Address]))),
+    deployBlock: 0,
+  };
+  return { sandbox, comptroller, mTokens, deployment, borrowers, liquidator };
+}
+
+async function startMarket(world: MoonwellWorld): Promise<{ market: CompoundV2Market; deps: MarketDependencies }> {
+  const deps = createMarketDependencies(hre.ethers.provider, world.sandbox.book);
+  const market = new CompoundV2Market(world.deployment, deps);
+  await market.init();
+  const head = await hre.ethers.provider.getBlockNumber();
+  await market.discoverBorrowers(0, head);
+  await market.refreshPositions(undefined, head);
+  return { market, deps };
+}
+
+async function expectLiquidityMatches(world: MoonwellWorld, market: CompoundV2Market, blockTag: number): Promise<void> {
+  for (const wallet of world.borrowers) {
+    const mine = market.liquidityOf(wallet.address as Address)!;
+    const [error, liquidity, shortfall] = await world.comptroller.getAccountLiquidity(wallet.address, { blockTag });
+    expect(error).to.equal(0n);
+    expect([mine.liquidity, mine.shortfall], `liquidity of ${wallet.address}`).to.deep.equal([liquidity, shortfall]);
+    expect(mine.healthFactor < WAD, "HF < 1 exactly when there is a shortfall").to.equal(shortfall > 0n);
+  }
+}
+
+describe("keeper/markets CompoundV2Market (against the Moonwell test double)", function () {
+  it("discovers every borrower from Borrow events and matches getAccountLiquidity exactly", async function () {
+    const world = await loadFixture(moonwellWorldFixture);
+    const { market } = await startMarket(world);
+    expect(new Set(market.borrowers())).to.deep.equal(new Set(world.borrowers.map((w) => w.address.toLowerCase())));
+    expect(market.stats().tracked).to.equal(world.borrowers.length);
+    await expectLiquidityMatches(world, market, await hre.ethers.provider.getBlockNumber());
+  });
+
+  it("follows accrual through onBlock and a price move in memory, then a re-read is exact again", async function () {
+    const world = await loadFixture(moonwellWorldFixture);
+    const { market, deps } = await startMarket(world);
+    await time.increase(30 * 24 * 3600);
+    for (const symbol of SYMBOLS) await (await world.mTokens[symbol].accrueInterest()).wait();
+    const latest = (await hre.ethers.provider.getBlock("latest"))!;
+    await market.onBlock({ number: latest.number, timestamp: latest.timestamp });
+    // Borrow balances follow the stored index: principal·index/interestIndex vs balance·index/index_read, ≤ 1 wei apart per debt.
+    for (const wallet of world.borrowers) {
+      const mine = market.liquidityOf(wallet.address as Address)!;
+      const [, liquidity, shortfall] = await world.comptroller.getAccountLiquidity(wallet.address);
+      const net = (l: bigint, s: bigint) => l - s;
+      const gap = net(mine.liquidity, mine.shortfall) - net(liquidity, shortfall);
+      // 1 wei of a debt is worth at most price/1e18 of USD·1e18; the largest price here is cbBTC's (6e4·1e28).
+      expect(gap < 0n ? -gap : gap).to.be.lessThanOrEqual(2n * 6n * 10n ** 14n);
+    }
+
+    const feed = world.sandbox.priceFeeds.WETH;
+    const crashed = ((await feed.latestAnswer()) * 80n) / 100n;
+    await (await feed.updateAnswer(crashed)).wait();
+    const rpcBefore = deps.multicall.stats.rpcCalls;
+    const reaction = market.onPriceUpdate({ feed: (await feed.getAddress()) as Address, answer: crashed, blockNumber: latest.number + 1 });
+    expect(deps.multicall.stats.rpcCalls, "the WETH feed is modelled: no RPC").to.equal(rpcBefore);
+    expect(reaction.needsChainRead).to.equal(false);
+    expect(reaction.recomputed).to.be.greaterThan(0);
+
+    await market.refreshPositions(undefined, await hre.ethers.provider.getBlockNumber());
+    await expectLiquidityMatches(world, market, await hre.ethers.provider.getBlockNumber());
+  });
+
+  it("says liquidatable exactly when the comptroller allows liquidateBorrow, and sized liquidations seize as predicted", async function () {
+    const world = await loadFixture(moonwellWorldFixture);
+    const { market } = await startMarket(world);
+    for (const symbol of ["WETH", "cbBTC"] as const) {
+      const feed = world.sandbox.priceFeeds[symbol];
+      const crashed = ((await feed.latestAnswer()) * 78n) / 100n;
+      await (await feed.updateAnswer(crashed)).wait();
+      market.onPriceUpdate({ feed: (await feed.getAddress()) as Address, answer: crashed, blockNumber: await hre.ethers.provider.getBlockNumber() });
+    }
+    const liquidatable = new Set(market.liquidatable().map((p) => p.key.borrower));
+    expect(liquidatable.size).to.be.greaterThan(0).and.lessThan(world.borrowers.length);
+
+    const byAddress = new Map(SYMBOLS.map((s) => [world.deployment.markets[s].toLowerCase(), world.mTokens[s]]));
+    for (const wallet of world.borrowers) {
+      const position = market.position(wallet.address as Address)!;
+      const [pair] = market.liquidationPairs(position);
+      const debtMarket = byAddress.get(market.marketOf(pair.debtToken)!)!;
+      const collateralMarket = market.marketOf(pair.collateralToken)!;
+      // The comptroller's verdict at the current state (the call accrues interest first, a few seconds' worth).
+      const code = await debtMarket.connect(world.liquidator).liquidateBorrow.staticCall(wallet.address, 1n, collateralMarket);
+      expect(code === 0n, `liquidateBorrow allowed for ${wallet.address}`).to.equal(liquidatable.has(wallet.address.toLowerCase() as Address));
+    }
+
+    // Size for the block the liquidation lands in: the call accrues interest up to that timestamp first.
+    const latest = (await hre.ethers.provider.getBlock("latest"))!;
+    const landing = { number: latest.number + 1, timestamp: latest.timestamp + 12 };
+    market.evaluateAt(landing);
+    await time.setNextBlockTimestamp(landing.timestamp);
+    const victim = market.liquidatable()[0];
+    const candidate = market.sizeLiquidation(victim);
+    const args = candidate?.callArgs;
+    if (args?.protocol !== "compoundV2") throw new Error("Compound sizing must carry Compound call arguments");
+    const borrowed = MoonwellMTokenDouble__factory.connect(args.borrowedMarket, world.liquidator);
+    const collateral = MoonwellMTokenDouble__factory.connect(args.collateralMarket, world.liquidator);
+    const before = await collateral.balanceOf(world.liquidator.address);
+    await (await borrowed.liquidateBorrow(victim.key.borrower, args.repayAmount, args.collateralMarket)).wait();
+    expect((await collateral.balanceOf(world.liquidator.address)) - before).to.equal(args.liquidatorSeizeTokens);
+  });
+
+  it("adds a new borrower seen by the protocol-event collector and tracks its position", async function () {
+    const world = await loadFixture(moonwellWorldFixture);
+    const { market } = await startMarket(world);
+    const collector = new ProtocolEventCollector(hre.ethers.provider, market.protocolEventSubscriptions());
+    const from = (await hre.ethers.provider.getBlockNumber()) + 1;
+
+    const newcomer = new Wallet(Wallet.createRandom().privateKey, hre.ethers.provider);
+    await setBalance(newcomer.address, 10n ** 20n);
+    const mWeth = world.mTokens.WETH;
+    await fundAndApprove(world.sandbox, newcomer, "WETH", 10n ** 18n * 2n, await mWeth.getAddress());
+    await (await mWeth.connect(newcomer).mint(10n ** 18n * 2n)).wait();
+    await (await world.comptroller.connect(newcomer).enterMarkets([await mWeth.getAddress()])).wait();
+    await (await world.mTokens.USDC.connect(newcomer).borrow(10n ** 6n * 3_000n)).wait();
+    const to = await hre.ethers.provider.getBlockNumber();
+
+    const events = await collector.collect({ fromBlock: from, toBlock: to });
+    const actions = events.filter((e) => e.type === "position-changed" && e.borrower === newcomer.address.toLowerCase()).map((e) => e.type === "position-changed" && e.action);
+    expect(actions).to.include.members(["Mint", "MarketEntered", "Borrow"]);
+    const update = await market.onProtocolEvents(events, { fromBlock: from, toBlock: to });
+    expect(update.recomputed).to.be.greaterThan(0);
+    expect(market.borrowers()).to.include(newcomer.address.toLowerCase());
+    const mine = market.liquidityOf(newcomer.address as Address)!;
+    const [, liquidity, shortfall] = await world.comptroller.getAccountLiquidity(newcomer.address);
+    expect([mine.liquidity, mine.shortfall]).to.deep.equal([liquidity, shortfall]);
+  });
+});
