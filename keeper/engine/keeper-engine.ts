@@ -134,6 +134,13 @@ export class KeeperEngine {
   private readonly startedAtMs: number;
   readonly totals: EngineTotals = { detected: 0, planned: 0, skipped: 0, sent: 0, included: 0, failed: 0, realisedProfitUsd: 0 };
   private reconciliation: ReconciliationReport | null = null;
+  /**
+   * Liquidatable positions whose last attempt ended for a reason that may pass (a failed simulation,
+   * a refused send, a reverted or replaced transaction, a throttle or cooldown): tried again from
+   * `dueBlock`, backing off while they keep failing. Reasoned strategy skips (dust, no route,
+   * unprofitable) are not retried until a price or the position changes.
+   */
+  private readonly retry = new Map<string, { market: LendingMarket; borrower: Address; reason: string; dueBlock: number; failures: number }>();
 
   constructor(deps: KeeperEngineDeps) {
     this.deps = deps;
@@ -278,6 +285,17 @@ export class KeeperEngine {
       const accrual = await market.onBlock(newHead);
       for (const position of accrual.newlyLiquidatable) followUp.set(positionKeyId(position.key), { market, position });
     }
+    for (const failed of settlement.failed) this.scheduleRetry(failed.planId, `transaction ${failed.detail}`);
+    for (const [id, entry] of this.retry) {
+      if (entry.dueBlock > newHead.number || followUp.has(id)) continue;
+      const position = entry.market.position(entry.borrower);
+      if (position === undefined || position.healthFactor >= 10n ** 18n) {
+        this.retry.delete(id);
+        continue;
+      }
+      if (entry.reason === "breaker-halted" && (this.deps.risk.breaker.state === "HALTED" || this.operatorHaltReason !== null)) continue;
+      followUp.set(id, { market: entry.market, position });
+    }
     await this.react([...followUp.values()], this.clock(), decisions);
 
     await this.warmCaches(newHead.number);
@@ -344,6 +362,16 @@ export class KeeperEngine {
     for (const record of records) {
       if (record.decision.outcome === "planned") this.totals.planned += 1;
       else this.totals.skipped += 1;
+      const id = positionKeyId(record.decision.candidate.key);
+      const item = unique.get(id);
+      const status = record.execution?.status;
+      if (status === "sent" || status === "dry-run") {
+        this.retry.delete(id);
+      } else if (item !== undefined && (status === "simulation-failed" || status === "not-sent" || RETRYABLE_REFUSALS.has(record.decision.reason ?? ""))) {
+        this.noteRetry(id, item, record.decision.reason ?? status ?? "unknown");
+      } else if (record.decision.outcome === "skipped") {
+        this.retry.delete(id);
+      }
     }
     journal.recordDecisions(records.map((record) => record.decision), head);
     out.push(...records);
@@ -358,6 +386,24 @@ export class KeeperEngine {
     } catch (error) {
       this.deps.logger.warn({ error: messageOf(error) }, "could not refresh flash liquidity; the next reaction reads it itself");
     }
+  }
+
+  private noteRetry(id: string, item: PositionToPlan, reason: string): void {
+    const previous = this.retry.get(id);
+    const failures = (previous?.failures ?? 0) + 1;
+    // 1, 2, 4 … 32 blocks: a plan that keeps failing costs a simulation a minute, not one a block.
+    const wait = Math.min(32, 2 ** (failures - 1));
+    this.retry.set(id, { market: item.market, borrower: item.position.key.borrower, reason, dueBlock: this.headBlock + wait, failures });
+  }
+
+  /** A sent transaction that did not land (reverted, replaced): its position is worth another attempt. */
+  private scheduleRetry(planId: string, reason: string): void {
+    const execution = this.deps.journal.getExecution(planId);
+    if (execution === undefined) return;
+    const market = this.deps.markets.find((candidate) => candidate.id === execution.market);
+    const position = market?.position(execution.borrower);
+    if (market === undefined || position === undefined) return;
+    this.noteRetry(positionKeyId(position.key), { market, position }, reason);
   }
 
   private countSettlement(settlement: SettlementReport): void {
@@ -474,6 +520,16 @@ export class KeeperEngine {
     return { timeMs: this.clock(), block: Math.max(0, this.headBlock) };
   }
 }
+
+/** Risk refusals that pass with time (the next block, a resume): the position is tried again. */
+const RETRYABLE_REFUSALS: ReadonlySet<string> = new Set([
+  "borrower-cooldown",
+  "breaker-throttled",
+  "breaker-halted",
+  "daily-volume-exceeded",
+  "priority-fee-cap",
+  "simulation-failed",
+]);
 
 function touchedBorrowers(events: readonly ProtocolEvent[]): Address[] {
   const out = new Set<Address>();

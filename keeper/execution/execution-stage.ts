@@ -12,6 +12,7 @@
  */
 import { positionKeyId, type Address, type KeeperMode, type LiquidationPlan } from "../core/types";
 import { JournalError, type Journal } from "../journal/journal";
+import { isTerminalExecutionState } from "../journal/execution-lifecycle";
 import type { ExecutionOutcome } from "../risk/execution-outcome";
 import type { Instant } from "../risk/instant";
 import type { KeeperMetrics } from "../telemetry/metrics";
@@ -162,9 +163,16 @@ export class ExecutionStage {
   async execute(plan: LiquidationPlan, context: ExecutionContext): Promise<ExecutionReport> {
     const { journal, metrics, logger } = this.#options;
     const log = logger.child({ planId: plan.id });
-    // Plan ids are per opportunity and block: one seen twice is not tried twice.
-    const existing = journal.getExecution(plan.id);
-    if (existing !== undefined) return { status: "duplicate", planId: plan.id, detail: `plan ${plan.id} is already journaled (state "${existing.state}")` };
+    // Plan ids are per opportunity and block: one seen twice is not tried twice while it may still be
+    // on the wire or has landed. An attempt that ended without landing (dropped after a restart,
+    // reverted, replaced) may be tried again, under a new id, as any new opportunity would.
+    const retryId = this.#retryIdFor(plan.id);
+    if (retryId === null) {
+      const state = journal.getExecution(plan.id)?.state;
+      return { status: "duplicate", planId: plan.id, detail: `plan ${plan.id} is already journaled (state "${state}")` };
+    }
+    const retryIndex = retryId === plan.id ? 0 : Number(retryId.slice(retryId.lastIndexOf("#") + 1)) - 1;
+    if (retryId !== plan.id) plan = { ...plan, id: retryId };
 
     await this.#options.hooks?.beforeSimulate?.(plan);
     let simulation: SimulationOutcome;
@@ -227,7 +235,15 @@ export class ExecutionStage {
     let prepared: PreparedTx;
     try {
       prepared = await preparer.prepare(
-        { to: this.#options.executor, data: simulation.calldata, gasLimit: simulation.gasLimit, priorityFeePerGas: plan.priorityFeePerGas ?? 0n },
+        {
+          to: this.#options.executor,
+          data: simulation.calldata,
+          gasLimit: simulation.gasLimit,
+          // A retry in the same block at the same nonce would otherwise be byte for byte the attempt it
+          // retries (same plan, same state): a wei more per retry keeps every transaction distinct, so
+          // each hash belongs to exactly one journaled execution.
+          priorityFeePerGas: (plan.priorityFeePerGas ?? 0n) + BigInt(retryIndex),
+        },
         { executionId: plan.id },
       );
     } catch (error) {
@@ -310,6 +326,18 @@ export class ExecutionStage {
       minProfit: simulation.minProfit,
       decisionMs,
     };
+  }
+
+  /** The id to journal this plan under: its own, a retry id after attempts that did not land, or null. */
+  #retryIdFor(planId: string): string | null {
+    const { journal } = this.#options;
+    let id = planId;
+    for (let attempt = 2; ; attempt++) {
+      const existing = journal.getExecution(id);
+      if (existing === undefined) return id;
+      if (existing.state === "included" || !isTerminalExecutionState(existing.state)) return null;
+      id = `${planId}#${attempt}`;
+    }
   }
 
   /** Looks for receipts of every tracked transaction; bumps or cancels the ones past their budget. */

@@ -1,0 +1,263 @@
+/**
+ * Crash safety and secrets, with the keeper as a real separate process: `npx hardhat keeper --network
+ * localhost` against this test's in-process chain served over HTTP (test/shared/local-node.ts), signing
+ * with a known private key and reading through an RPC URL that carries credentials.
+ *
+ * A test hook (CHIMERA_TEST_CRASH_AT, honoured on sandbox chains only) makes the keeper SIGKILL itself
+ * right after broadcasting, or right after signing; the test then restarts it and checks what reached
+ * the chain: every liquidation exactly once, no nonce used twice, the journal settled and consistent.
+ * The same runs are searched for the key and the URL's credentials: in every log line, every run report,
+ * every /status answer.
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import hre from "hardhat";
+import { expect } from "chai";
+import { ChimeraExecutor__factory } from "../../../../typechain-types";
+import { buildSandbox, type Sandbox } from "../../../../sandbox";
+import { openAaveBorrowers, type OpenedBorrower } from "../../../../sandbox/borrowers";
+import { writeSandboxAddressBook } from "../../../../sandbox/address-book-file";
+import type { Address } from "../../../../keeper/config/address-book";
+import { Journal } from "../../../../keeper/journal/journal";
+import { hardhatAccountWallet } from "../../../../keeper/run/hardhat-accounts";
+import { SandboxMarketHandle } from "../../../../keeper/scenarios/sandbox-market-handle";
+import { deploySandboxExecutor } from "../../../../keeper/scenarios/sandbox-executor";
+import { snapshotChain, startLocalNode, type LocalNode } from "../../../shared/local-node";
+
+const RPC_USER = "user";
+const RPC_PASSWORD = "s3cret";
+const RPC_PATH_KEY = "abcdef0123456789";
+const executorInterface = ChimeraExecutor__factory.createInterface();
+
+interface ChildRun {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly output: string;
+  /** Bodies of /status fetched while it ran. */
+  readonly statuses: string[];
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe("keeper e2e: restart safety and secrets (a separate keeper process)", function () {
+  this.timeout(600_000);
+  let restore: () => Promise<void>;
+  let node: LocalNode;
+  let directory: string;
+  let sandbox: Sandbox;
+  let handle: SandboxMarketHandle;
+  let executor: Address;
+  let borrowers: OpenedBorrower[];
+  const operator = hardhatAccountWallet(hre, 2);
+  const runs: ChildRun[] = [];
+  const reports: string[] = [];
+  let configFile: string;
+  let bookFile: string;
+  let journalFile: string;
+  let rpcUrl: string;
+  let metricsPort: number;
+
+  before(async () => {
+    restore = await snapshotChain();
+    directory = fs.mkdtempSync(path.join(os.tmpdir(), "chimera-restart-"));
+    sandbox = await buildSandbox(hre);
+    const signers = await hre.ethers.getSigners();
+    executor = await deploySandboxExecutor(hre, sandbox, {
+      owner: signers[1]!.address as Address,
+      treasury: signers[3]!.address as Address,
+      operator: operator.address as Address,
+    });
+    // A goes under with a 3% fall, B only with a 7% one: two separate liquidations, two crashes.
+    const [a] = await openAaveBorrowers(hre, sandbox, { count: 1, seed: 901, collateral: "WETH", debt: "USDC", healthFactor: { min: 1.02, max: 1.02 }, debtUsd: { min: 10_000, max: 10_000 } });
+    const [b] = await openAaveBorrowers(hre, sandbox, { count: 1, seed: 902, collateral: "WETH", debt: "USDC", healthFactor: { min: 1.06, max: 1.06 }, debtUsd: { min: 10_000, max: 10_000 } });
+    borrowers = [a!, b!];
+    handle = new SandboxMarketHandle(hre, sandbox);
+    await handle.prepare();
+
+    node = await startLocalNode(hre);
+    const url = new URL(node.url);
+    rpcUrl = `http://${RPC_USER}:${RPC_PASSWORD}@${url.host}/v2/${RPC_PATH_KEY}`;
+    bookFile = path.join(directory, "address-book.json");
+    writeSandboxAddressBook(bookFile, sandbox.book);
+    journalFile = path.join(directory, "journal.sqlite");
+    configFile = path.join(directory, "keeper.json");
+    fs.writeFileSync(
+      configFile,
+      JSON.stringify({
+        network: "localhost",
+        mode: "LIVE",
+        rpc: { read: [{ name: "local-read", urlEnv: "CHIMERA_TEST_RPC_URL" }], send: [{ name: "local-send", urlEnv: "CHIMERA_TEST_RPC_URL" }], headLagBlocks: 2, requestTimeoutMs: 10_000 },
+        executor,
+        markets: { morphoBlue: { enabled: false, batchSize: 250 } },
+      }),
+    );
+    metricsPort = await freePort();
+  });
+
+  after(async () => {
+    await node?.close();
+    await handle?.release();
+    await restore?.();
+    for (const report of reports) fs.rmSync(report, { force: true });
+    fs.rmSync(directory, { recursive: true, force: true });
+  });
+
+  /** Runs the keeper; `whileRunning` gets the /status reader and may mine blocks. */
+  async function runKeeper(args: string[], env: Record<string, string>, whileRunning?: (status: () => Promise<Record<string, unknown> | null>) => Promise<void>): Promise<ChildRun> {
+    // Node runs Hardhat's CLI directly (not through npx), so the keeper's own SIGKILL is the exit we see.
+    const child = spawn(
+      process.execPath,
+      [require.resolve("hardhat/internal/cli/bootstrap"), "keeper", "--network", "localhost", "--keeper-config", configFile, "--address-book", bookFile, "--journal", journalFile, ...args],
+      {
+        cwd: hre.config.paths.root,
+        env: { ...process.env, KEEPER_PRIVATE_KEY: operator.privateKey, CHIMERA_TEST_RPC_URL: rpcUrl, KEEPER_METRICS_PORT: String(metricsPort), ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const statuses: string[] = [];
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+    const status = async (): Promise<Record<string, unknown> | null> => {
+      try {
+        const body = await (await fetch(`http://127.0.0.1:${metricsPort}/status`)).text();
+        statuses.push(body);
+        return JSON.parse(body) as Record<string, unknown>;
+      } catch {
+        return null;
+      }
+    };
+    try {
+      if (whileRunning) await Promise.race([whileRunning(status), exited]);
+      const { code, signal } = await exited;
+      const run = { code, signal, output, statuses };
+      runs.push(run);
+      const reportLine = /run report: (\S+)/.exec(output);
+      if (reportLine) reports.push(reportLine[1]!);
+      return run;
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    }
+  }
+
+  /** Polls /status until `ready` says so (the keeper is a separate process: it answers when it answers). */
+  async function waitFor(status: () => Promise<Record<string, unknown> | null>, ready: (s: Record<string, unknown>) => boolean, what: string): Promise<void> {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const current = await status();
+      if (current !== null && ready(current)) return;
+      if (Date.now() > deadline) throw new Error(`the keeper did not reach "${what}" within 120 s; last status: ${JSON.stringify(current)}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  const inFlight = (s: Record<string, unknown>) => (s.inFlight as unknown[]).length;
+
+  async function liquidationsOf(borrower: string): Promise<number> {
+    const logs = await hre.ethers.provider.getLogs({ address: executor, topics: [executorInterface.getEvent("Liquidated").topicHash], fromBlock: 0, toBlock: "latest" });
+    return logs.filter((log) => executorInterface.parseLog(log)!.args.borrower.toLowerCase() === borrower.toLowerCase()).length;
+  }
+
+  it("killed after broadcasting, then restarted: tracks the transaction already in flight and sends no duplicate", async () => {
+    await handle.movePrices([{ symbol: "WETH", usd: (await handle.priceOf("WETH")) * 0.97 }]);
+
+    const crashed = await runKeeper(["--once"], { CHIMERA_TEST_CRASH_AT: "broadcast" });
+    expect(crashed.signal, crashed.output).to.equal("SIGKILL");
+    // The transaction reached the node but no block yet: nonce 0 pending, nothing mined.
+    expect(await hre.ethers.provider.getTransactionCount(operator.address, "latest")).to.equal(0);
+    expect(await hre.ethers.provider.getTransactionCount(operator.address, "pending")).to.equal(1);
+    const afterCrash = Journal.open(journalFile, { readonly: true });
+    const open = afterCrash.openIntents();
+    afterCrash.close();
+    expect(open.map((i) => i.execution.state)).to.deep.equal(["sent"]);
+    const hash = open[0]!.attempts[0]!.txHash;
+
+    const restarted = await runKeeper(["--blocks", "1"], {}, async (status) => {
+      await waitFor(status, (s) => s.started === true && inFlight(s) === 1, "reconciled, tracking the in-flight transaction");
+      await handle.mine();
+    });
+    expect(restarted.code, restarted.output).to.equal(0);
+
+    expect(await hre.ethers.provider.getTransactionCount(operator.address, "latest"), "one transaction ever left the key").to.equal(1);
+    expect(await liquidationsOf(borrowers[0]!.address)).to.equal(1);
+    expect((await hre.ethers.provider.getTransactionReceipt(hash))?.status).to.equal(1);
+    const journal = Journal.open(journalFile, { readonly: true });
+    try {
+      expect(journal.openIntents()).to.have.length(0);
+      const executions = journal.listExecutions();
+      expect(executions.map((e) => [e.state, e.txHash])).to.deep.equal([["included", hash]]);
+      const reconciliation = journal.listSystemEvents({ kinds: ["reconciliation"] });
+      expect(reconciliation).to.have.length(1);
+      expect(JSON.stringify(reconciliation[0]!.data)).to.contain("still-in-flight");
+    } finally {
+      journal.close();
+    }
+  });
+
+  it("killed after signing (before broadcasting), then restarted: drops the unsent transaction and liquidates once, at the same nonce", async () => {
+    await handle.movePrices([{ symbol: "WETH", usd: (await handle.priceOf("WETH")) * 0.96 }]);
+
+    const crashed = await runKeeper(["--once"], { CHIMERA_TEST_CRASH_AT: "signed" });
+    expect(crashed.signal, crashed.output).to.equal("SIGKILL");
+    expect(await hre.ethers.provider.getTransactionCount(operator.address, "pending"), "nothing was broadcast").to.equal(1);
+    const afterCrash = Journal.open(journalFile, { readonly: true });
+    const unsent = afterCrash.openIntents();
+    afterCrash.close();
+    expect(unsent.map((i) => i.execution.state)).to.deep.equal(["signed"]);
+    const unsentHash = unsent[0]!.attempts[0]!.txHash;
+
+    const restarted = await runKeeper(["--blocks", "1"], {}, async (status) => {
+      await waitFor(status, (s) => s.started === true && inFlight(s) === 1, "reconciled and sent the liquidation again");
+      await handle.mine();
+    });
+    expect(restarted.code, restarted.output).to.equal(0);
+
+    expect(await hre.ethers.provider.getTransactionCount(operator.address, "latest")).to.equal(2);
+    expect(await liquidationsOf(borrowers[1]!.address), "B liquidated exactly once").to.equal(1);
+    expect(await hre.ethers.provider.getTransaction(unsentHash), "the signed-but-unsent transaction never reached the chain").to.equal(null);
+    const journal = Journal.open(journalFile, { readonly: true });
+    try {
+      expect(journal.openIntents()).to.have.length(0);
+      const forB = journal.listExecutions().filter((e) => e.borrower.toLowerCase() === borrowers[1]!.address.toLowerCase());
+      expect(forB.map((e) => e.state)).to.deep.equal(["dropped", "included"]);
+      expect(forB.map((e) => e.nonce)).to.deep.equal([1, 1]);
+      // Every transaction the journal lists for a nonce is accounted for: one included per nonce.
+      const included = journal.listExecutions().filter((e) => e.state === "included");
+      expect(new Set(included.map((e) => e.nonce)).size).to.equal(included.length);
+    } finally {
+      journal.close();
+    }
+  });
+
+  it("never lets the key or the RPC URL's credentials into a log line, a run report or /status", () => {
+    expect(runs).to.have.length(4);
+    expect(runs.flatMap((run) => run.statuses).length, "/status was read during the runs").to.be.greaterThan(1);
+    expect(reports.length, "the clean runs wrote run reports").to.equal(2);
+    const secrets = [operator.privateKey, operator.privateKey.slice(2), RPC_PASSWORD, RPC_PATH_KEY, rpcUrl];
+    const texts: [string, string][] = [
+      ...runs.map((run, i): [string, string] => [`run ${i + 1} output (logs, progress, summary)`, run.output]),
+      ...runs.flatMap((run, i) => run.statuses.map((body, j): [string, string] => [`run ${i + 1} /status #${j + 1}`, body])),
+      ...reports.map((file): [string, string] => [file, fs.readFileSync(file, "utf8")]),
+    ];
+    const logLines = runs.flatMap((run) => run.output.split("\n").filter((line) => line.startsWith("{")));
+    expect(logLines.length, "JSON log lines were captured").to.be.greaterThan(10);
+    for (const [where, text] of texts) {
+      for (const secret of secrets) expect(text.includes(secret), `${where} contains a secret`).to.equal(false);
+    }
+    // The search covered the lines that handle the key and the endpoints: signing and sending were logged.
+    expect(logLines.some((line) => line.includes('"msg":"liquidation sent"'))).to.equal(true);
+  });
+});
