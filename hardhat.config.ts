@@ -38,6 +38,15 @@ const GENUINE_PROTOCOL_ARTIFACTS = [
   "node_modules/@safe-global/safe-smart-account/build/artifacts/contracts/proxies/SafeProxyFactory.sol/SafeProxyFactory.json",
 ];
 
+/**
+ * `npm run coverage` sets CHIMERA_COVERAGE=1. solidity-coverage compiles instrumented, unoptimised
+ * contracts into Hardhat's configured paths; left there they would replace the optimised build every
+ * other command uses (Morpho Blue unoptimised exceeds the 24,576-byte limit) and TypeChain would
+ * regenerate its factories from them. So coverage builds into its own folder and leaves TypeChain
+ * as the preceding `hardhat compile` generated it.
+ */
+const coverageRun = process.env.CHIMERA_COVERAGE === "1";
+
 /** Forking is opt-in through `npm run test:fork` (it sets CHIMERA_FORK=1), never implied by BASE_RPC_URL alone. */
 const forkRequested = process.env.CHIMERA_FORK === "1";
 const baseRpcUrl = envOrVar("BASE_RPC_URL");
@@ -92,6 +101,7 @@ const config: HardhatUserConfig = {
     // Typed bindings for the genuine protocol artifacts shipped on npm, so the sandbox, keeper and
     // tests share one ABI source instead of hand-copied fragments.
     externalArtifacts: GENUINE_PROTOCOL_ARTIFACTS,
+    dontOverrideCompile: coverageRun,
   },
   gasReporter: {
     enabled: process.env.REPORT_GAS === "true",
@@ -106,6 +116,7 @@ const config: HardhatUserConfig = {
   },
   paths: {
     tests: "./test",
+    ...(coverageRun ? { artifacts: ".coverage_build/artifacts", cache: ".coverage_build/cache" } : {}),
   },
 };
 
