@@ -57,7 +57,13 @@ export async function runScanBenchmark(hre: HardhatRuntimeEnvironment, options: 
     log(`scan: opened ${collateral}/${debt} borrowers (${share}) after ${Math.round((Date.now() - openStarted) / 1000)} s`);
   }
 
-  const deps = createMarketDependencies(hre.ethers.provider, sandbox.book, { batchSize });
+  const show = (details: object) => JSON.stringify(details, (_, value: unknown) => (typeof value === "bigint" ? value.toString() : value));
+  const logger = {
+    debug: () => undefined,
+    info: (details: object, message?: string) => log(`scan: ${message ?? ""} ${show(details)}`),
+    warn: (details: object, message?: string) => log(`scan: WARNING ${message ?? ""} ${show(details)}`),
+  };
+  const deps = createMarketDependencies(hre.ethers.provider, sandbox.book, { batchSize, logger });
   const market = new AaveV3Market(sandbox.book.aaveV3!, deps);
   await market.init();
   const head = await hre.ethers.provider.getBlockNumber();
@@ -72,6 +78,7 @@ export async function runScanBenchmark(hre: HardhatRuntimeEnvironment, options: 
   const result = await market.refreshPositions(discovered.borrowers, head);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.tracked !== count) throw new Error(`scan benchmark: tracked ${result.tracked} of ${count} borrowers`);
+  log(`scan: positions read through ${market.readMode === "storage" ? "storage slots (state overrides)" : "Multicall3 getters"}`);
   return {
     borrowers: count,
     batchSize,

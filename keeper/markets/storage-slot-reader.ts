@@ -39,10 +39,14 @@ import { keccak256 } from "ethers";
  */
 export const SLOT_READER_RUNTIME_CODE = "0x60005b368110600d57366000f35b8035548152602001600256";
 
-/** Gas a cold SLOAD costs; keeps a call under Osaka's 2^24 per-transaction cap (Hardhat enforces it on eth_call). */
-const COLD_SLOAD_GAS = 2_100;
+/**
+ * Gas per slot read: a cold SLOAD (2,100), the loop (~55), and the 32 calldata bytes carrying the key
+ * (up to 512 at 16 per byte) — plus memory growth, small at these sizes. The call stays under Osaka's
+ * 2^24 per-transaction cap, which Hardhat also enforces on eth_call.
+ */
+const GAS_PER_SLOT = 2_100 + 55 + 512;
 const CALL_GAS_BUDGET = 15_000_000;
-export const MAX_SLOTS_PER_CALL = Math.floor(CALL_GAS_BUDGET / (COLD_SLOAD_GAS + 60));
+export const MAX_SLOTS_PER_CALL = Math.floor((CALL_GAS_BUDGET - 100_000) / GAS_PER_SLOT / 1_000) * 1_000;
 
 /** A provider that can send raw JSON-RPC (ethers' JsonRpcProvider and HardhatEthersProvider can). */
 export interface RawRpcProvider {

@@ -51,6 +51,12 @@ interface BalanceRead {
   readonly token: Address;
 }
 
+/** A storage read that disagrees with the getters: the calibrated layout is wrong, stop using it. */
+class StorageMismatchError extends Error {}
+
+/** Consecutive failed storage reads (node errors, not mismatches) after which the storage path is dropped. */
+const MAX_STORAGE_FAILURES = 3;
+
 function requireSuccess(result: MulticallResult, what: string): string {
   if (!result.success || result.returnData === "0x") throw new Error(`aave: ${what} reverted or returned nothing`);
   return result.returnData;
@@ -61,6 +67,7 @@ export class AavePositionReader {
   private layout: AaveStorageLayout | null | undefined;
   private readonly slotCache = new Map<string, string>();
   private readonly raw: RawRpcProvider | null;
+  private storageFailures = 0;
   /** eth_calls the storage path sent (Multicall3's are counted by the client). */
   readonly storageStats: SlotReadStats = { rpcCalls: 0 };
 
@@ -83,10 +90,18 @@ export class AavePositionReader {
   async read(targets: readonly Address[], block: number, ctx: ReadContext): Promise<BorrowerReads> {
     if (this.layout) {
       try {
-        return await this.readFromStorage(this.layout, targets, block, ctx);
+        const reads = await this.readFromStorage(this.layout, targets, block, ctx);
+        this.storageFailures = 0;
+        return reads;
       } catch (error) {
-        this.logger.warn({ pool: this.pool, error: (error as Error).message }, "aave storage reads disabled; using Multicall3 getters");
-        this.layout = null;
+        // A mismatch means the layout is wrong: never again. A node error may pass: retry next time.
+        this.storageFailures += 1;
+        const permanent = error instanceof StorageMismatchError || this.storageFailures >= MAX_STORAGE_FAILURES;
+        this.logger.warn(
+          { pool: this.pool, error: (error as Error).message, permanent },
+          permanent ? "aave storage reads disabled; using Multicall3 getters" : "aave storage read failed; this read uses Multicall3 getters",
+        );
+        if (permanent) this.layout = null;
       }
     }
     const reads = await this.readWithGetters(targets, block, ctx);
@@ -203,13 +218,13 @@ export class AavePositionReader {
     const results = await this.deps.multicall.aggregate3(calls, block);
     userIndexes.forEach((i, k) => {
       const value = decodeUintWord(requireSuccess(results[k], "Pool.getUserConfiguration"));
-      if (value !== configs[i]) throw new Error(`storage read of ${targets[i]}'s configuration disagrees with getUserConfiguration`);
+      if (value !== configs[i]) throw new StorageMismatchError(`storage read of ${targets[i]}'s configuration disagrees with getUserConfiguration`);
     });
     return (values) =>
       balanceIndexes.forEach((planIndex, k) => {
         const expected = decodeUintWord(requireSuccess(results[userIndexes.length + k], "scaledBalanceOf"));
         if (expected !== values[planIndex]) {
-          throw new Error(`storage read of a scaled balance disagrees with scaledBalanceOf (${expected} vs ${values[planIndex]})`);
+          throw new StorageMismatchError(`storage read of a scaled balance disagrees with scaledBalanceOf (${expected} vs ${values[planIndex]})`);
         }
       });
   }
