@@ -6,13 +6,12 @@
  *
  * Run alone with `npx hardhat run bench/scan.ts`; bench/index.ts calls `runScanBenchmark` as one section.
  */
-import fs from "node:fs";
-import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { buildSandbox } from "../sandbox";
 import { openAaveBorrowers } from "../sandbox/borrowers";
 import { AaveV3Market } from "../keeper/markets/aave-v3/aave-v3-market";
 import { createMarketDependencies } from "../keeper/markets/factory";
+import { mergeBenchSection } from "./lib/bench-report";
 
 export interface ScanBenchmarkResult {
   readonly borrowers: number;
@@ -88,13 +87,6 @@ export async function runScanBenchmark(hre: HardhatRuntimeEnvironment, options: 
   };
 }
 
-/** Merges `{ scan }` into reports/bench.json, keeping the other sections. */
-export function writeScanSection(result: ScanBenchmarkResult, file = path.join("reports", "bench.json")): void {
-  const existing = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>) : {};
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify({ ...existing, scan: result }, null, 2) + "\n");
-}
-
 if (require.main === module) {
   // `npx hardhat run bench/scan.ts`: the runtime environment is the one hardhat loaded.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -105,7 +97,7 @@ if (require.main === module) {
     log: console.log,
   })
     .then((result) => {
-      writeScanSection(result);
+      mergeBenchSection("scan", result);
       console.log(`scan: ${JSON.stringify(result)}`);
     })
     .catch((error: unknown) => {

@@ -83,9 +83,11 @@ describe("keeper/markets Aave arithmetic profiles", function () {
         const old = calculateCompoundedInterest("v3.0", rate, 0n, seconds);
         const current = calculateCompoundedInterest("v3.4", rate, 0n, seconds);
         expect(old >= RAY + (rate * seconds) / SECONDS_PER_YEAR).to.equal(true);
-        // v3.0 uses exp·(exp−1) where v3.4 squares exp: the gap is below 1e-9 of RAY for any rate ≤ 100%, Δt ≤ 30 days.
+        // v3.0 uses exp·(exp−1) where v3.4 squares exp, and truncates base³ = rate³/year³ to a few
+        // thousand ray units (relative error ~3e-5 of a third term ≤ 1e-4): the gap stays below 1e-8 of
+        // RAY for any rate ≤ 100% and Δt ≤ 30 days. A transcription error would be orders larger.
         const gap = old > current ? old - current : current - old;
-        expect(gap * 10n ** 9n <= RAY).to.equal(true);
+        expect(gap * 10n ** 8n <= RAY).to.equal(true);
         if (seconds === 0n) expect([old, current]).to.deep.equal([RAY, RAY]);
       }),
     );
