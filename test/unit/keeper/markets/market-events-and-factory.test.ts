@@ -1,0 +1,90 @@
+/**
+ * Live upkeep and construction: Aave Pool events collected for a block range re-read exactly the
+ * borrowers they touch (a new borrower is tracked at once, a repaid one dropped) and extend the
+ * discovery checkpoint; the factory builds one plug-in per enabled market family and refuses a
+ * config that names what the address book lacks.
+ */
+import { expect } from "chai";
+import hre from "hardhat";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { sandboxFixture } from "../../../shared/sandbox-fixture";
+import { openAaveBorrowers } from "../../../../sandbox/borrowers";
+import type { Address } from "../../../../keeper/config/address-book";
+import { ProtocolEventCollector } from "../../../../keeper/collectors/protocol-event-collector";
+import { AaveV3Market } from "../../../../keeper/markets/aave-v3/aave-v3-market";
+import { InMemoryCheckpointStore } from "../../../../keeper/markets/checkpoint-store";
+import { createMarketDependencies, createMarkets } from "../../../../keeper/markets/factory";
+
+describe("keeper/markets live events and factory", function () {
+  it("re-reads only the Aave borrowers an event range touches, adds new ones and advances the checkpoint", async function () {
+    const sandbox = await loadFixture(sandboxFixture);
+    await openAaveBorrowers(hre, sandbox, {
+      count: 5,
+      seed: 41,
+      collateral: "WETH",
+      debt: "USDC",
+      healthFactor: { min: 1.2, max: 1.5 },
+      debtUsd: { min: 1_000, max: 5_000 },
+    });
+    const checkpoints = new InMemoryCheckpointStore();
+    const deps = createMarketDependencies(hre.ethers.provider, sandbox.book, { checkpoints });
+    const market = new AaveV3Market(sandbox.book.aaveV3!, deps);
+    await market.init();
+    const head = await hre.ethers.provider.getBlockNumber();
+    await market.discoverBorrowers(0, head);
+    await market.refreshPositions(undefined, head);
+    const collector = new ProtocolEventCollector(hre.ethers.provider, market.protocolEventSubscriptions());
+
+    // A newcomer supplies and borrows; nobody else acts.
+    const [, , , , , , , , , , , , , , newcomer] = await hre.ethers.getSigners();
+    const pool = sandbox.aave.pool.connect(newcomer);
+    const weth = sandbox.tokens.WETH.connect(newcomer);
+    await (await weth.deposit({ value: 10n ** 18n * 5n })).wait();
+    await (await weth.approve(await pool.getAddress(), 10n ** 18n * 5n)).wait();
+    await (await pool.supply(sandbox.book.weth, 10n ** 18n * 5n, newcomer.address, 0)).wait();
+    await (await pool.borrow(await sandbox.tokens.USDC.getAddress(), 10n ** 6n * 6_000n, 2, 0, newcomer.address)).wait();
+    const end = await hre.ethers.provider.getBlockNumber();
+
+    const events = await collector.collect({ fromBlock: head + 1, toBlock: end });
+    const touched = new Set(events.flatMap((e) => (e.type === "position-changed" ? [e.borrower] : [])));
+    expect([...touched]).to.deep.equal([newcomer.address.toLowerCase()]);
+    expect(events.map((e) => e.type === "position-changed" && e.action)).to.include.members(["Supply", "Borrow"]);
+
+    // Bring everyone to the new block's time first (in memory), so the event handling itself shows
+    // what it re-reads: only the touched borrower.
+    const endBlock = (await hre.ethers.provider.getBlock(end))!;
+    expect(market.evaluateAt({ number: end, timestamp: endBlock.timestamp }).recomputed).to.equal(5);
+    const update = await market.onProtocolEvents(events, { fromBlock: head + 1, toBlock: end });
+    expect(update.recomputed, "only the newcomer is re-read and recomputed").to.equal(1);
+    const mine = market.accountData(newcomer.address as Address)!;
+    const theirs = await sandbox.aave.pool.getUserAccountData(newcomer.address, { blockTag: end });
+    expect(mine.healthFactor).to.equal(theirs.healthFactor);
+    const saved = await checkpoints.load(`aaveV3:${market.describe().pool}:Borrow`);
+    expect(saved?.lastScannedBlock, "live events extend the discovery checkpoint").to.equal(end);
+    expect(saved?.borrowers).to.include(newcomer.address.toLowerCase());
+
+    // Repaying everything drops the position from tracking.
+    const usdc = sandbox.tokens.USDC.connect(newcomer);
+    await (await usdc["mint(uint256)"](10n ** 6n * 10_000n)).wait();
+    await (await usdc.approve(await pool.getAddress(), hre.ethers.MaxUint256)).wait();
+    await (await pool.repay(await usdc.getAddress(), hre.ethers.MaxUint256, 2, newcomer.address)).wait();
+    const after = await hre.ethers.provider.getBlockNumber();
+    await market.onProtocolEvents(await collector.collect({ fromBlock: end + 1, toBlock: after }), { fromBlock: end + 1, toBlock: after });
+    expect(market.position(newcomer.address as Address)).to.equal(undefined);
+  });
+
+  it("builds one plug-in per enabled family (one per Morpho market) and refuses what the book lacks", async function () {
+    const sandbox = await loadFixture(sandboxFixture);
+    const deps = createMarketDependencies(hre.ethers.provider, sandbox.book);
+    const markets = createMarkets(sandbox.book, { aaveV3: { enabled: true }, morphoBlue: { enabled: true } }, deps);
+    expect(markets.map((m) => m.protocol)).to.deep.equal(["aaveV3", ...sandbox.book.morphoBlue!.markets.map(() => "morphoBlue")]);
+    expect(new Set(markets.map((m) => m.id)).size).to.equal(markets.length);
+    for (const market of markets) await market.init();
+
+    const label = sandbox.book.morphoBlue!.markets[1].label;
+    expect(createMarkets(sandbox.book, { morphoBlue: { enabled: true, markets: [label] } }, deps).map((m) => m.label)).to.deep.equal([label]);
+    expect(() => createMarkets(sandbox.book, { morphoBlue: { enabled: true, markets: ["nope"] } }, deps)).to.throw(/names nope, which the "sandbox" address book does not list/);
+    expect(() => createMarkets(sandbox.book, { compoundV2: { enabled: true } }, deps)).to.throw(/markets.compoundV2 is enabled but the "sandbox" address book has no moonwell entry/);
+    expect(createMarkets(sandbox.book, {}, deps)).to.deep.equal([]);
+  });
+});
