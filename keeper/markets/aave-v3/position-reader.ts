@@ -68,6 +68,7 @@ export class AavePositionReader {
   private readonly slotCache = new Map<string, string>();
   private readonly raw: RawRpcProvider | null;
   private storageFailures = 0;
+  private spotCheckRound = 0;
   /** eth_calls the storage path sent (Multicall3's are counted by the client). */
   readonly storageStats: SlotReadStats = { rpcCalls: 0 };
 
@@ -190,7 +191,7 @@ export class AavePositionReader {
       );
       stableEntries.forEach((planIndex, k) => (values[planIndex] = decodeUintWord(requireSuccess(results[k], "StableDebtToken.principalBalanceOf"))));
     })();
-    const verifyBalances = this.spotCheck(targets, configs, plan, block);
+    const verifyBalances = this.spotCheck(targets, configs, eModes, ctx.readEMode, plan, block);
     await Promise.all([...tokenReads, stableRead]);
     (await verifyBalances)(values);
     return this.assemble(targets, configs, eModes, plan, values, block);
@@ -204,15 +205,25 @@ export class AavePositionReader {
   private async spotCheck(
     targets: readonly Address[],
     configs: readonly bigint[],
+    eModes: readonly number[],
+    readEMode: boolean,
     plan: readonly BalanceRead[],
     block: number,
   ): Promise<(values: readonly bigint[]) => void> {
-    const pick = (length: number, count: number): number[] =>
-      length === 0 ? [] : [...new Set(Array.from({ length: Math.min(count, length) }, (_, k) => Math.floor((k * length) / Math.min(count, length))))];
+    // Samples spread over the list and shifted on every read, so over a few rescans every part of
+    // the list (and every token) gets compared with the getters.
+    const offset = this.spotCheckRound++;
+    const pick = (length: number, count: number): number[] => {
+      const n = Math.min(count, length);
+      return length === 0 ? [] : [...new Set(Array.from({ length: n }, (_, k) => (Math.floor((k * length) / n) + offset) % length))];
+    };
     const userIndexes = pick(targets.length, 3);
+    // A wrong e-mode slot reads 0 for everybody, so also check users the storage says are in e-mode.
+    const eModeIndexes = readEMode ? [...new Set([...userIndexes, ...eModes.flatMap((e, i) => (e !== 0 ? [i] : [])).slice(0, 2)])] : [];
     const balanceIndexes = pick(plan.length, 6).filter((i) => plan[i].kind !== "stable");
     const calls: MulticallCall[] = [
       ...userIndexes.map((i) => ({ target: this.pool, callData: encodeAddressArgCall(this.selectors.getUserConfiguration, targets[i]) })),
+      ...eModeIndexes.map((i) => ({ target: this.pool, callData: encodeAddressArgCall(this.selectors.getUserEMode, targets[i]) })),
       ...balanceIndexes.map((i) => ({ target: plan[i].token, callData: encodeAddressArgCall(this.selectors.scaledBalanceOf, targets[plan[i].borrower]) })),
     ];
     const results = await this.deps.multicall.aggregate3(calls, block);
@@ -220,14 +231,20 @@ export class AavePositionReader {
       const value = decodeUintWord(requireSuccess(results[k], "Pool.getUserConfiguration"));
       if (value !== configs[i]) throw new StorageMismatchError(`storage read of ${targets[i]}'s configuration disagrees with getUserConfiguration`);
     });
+    eModeIndexes.forEach((i, k) => {
+      const value = Number(decodeUintWord(requireSuccess(results[userIndexes.length + k], "Pool.getUserEMode")));
+      if (value !== eModes[i]) throw new StorageMismatchError(`storage read of ${targets[i]}'s e-mode (${eModes[i]}) disagrees with getUserEMode (${value})`);
+    });
+    const balanceBase = userIndexes.length + eModeIndexes.length;
     return (values) =>
       balanceIndexes.forEach((planIndex, k) => {
-        const expected = decodeUintWord(requireSuccess(results[userIndexes.length + k], "scaledBalanceOf"));
+        const expected = decodeUintWord(requireSuccess(results[balanceBase + k], "scaledBalanceOf"));
         if (expected !== values[planIndex]) {
           throw new StorageMismatchError(`storage read of a scaled balance disagrees with scaledBalanceOf (${expected} vs ${values[planIndex]})`);
         }
       });
   }
+
 
   private async calibrate(targets: readonly Address[], reads: BorrowerReads, block: number, ctx: ReadContext): Promise<void> {
     const configSamples = targets.map((user, i) => ({ user, config: reads.configs[i] })).filter((s) => s.config !== 0n);
