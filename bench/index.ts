@@ -10,6 +10,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { mergeBenchSection } from "./lib/bench-report";
 import { runGasBenchmark } from "./gas";
 import { runScanBenchmark } from "./scan";
+import { runReactionBenchmark } from "./reaction";
 
 interface BenchSection {
   readonly name: string;
@@ -19,6 +20,7 @@ interface BenchSection {
 const SECTIONS: readonly BenchSection[] = [
   { name: "gas", run: (env, log) => runGasBenchmark(env, { log }) },
   { name: "scan", run: (env, log) => runScanBenchmark(env, { log }) },
+  { name: "reaction", run: (env, log) => runReactionBenchmark(env, { log }) },
 ];
 
 /** The sections BENCH_ONLY names (all when unset); an unknown name is an error listing the known ones. */

@@ -29,6 +29,7 @@ import { openKeeperSession } from "../keeper/run/keeper-session";
 import { quantile } from "../keeper/run/run-recorder";
 import { SandboxMarketHandle } from "../keeper/scenarios/sandbox-market-handle";
 import { deploySandboxExecutor } from "../keeper/scenarios/sandbox-executor";
+import { mergeBenchSection } from "./lib/bench-report";
 
 export interface ReactionBenchmarkResult {
   readonly trials: number;
@@ -62,8 +63,9 @@ export async function runReactionBenchmark(hre: HardhatRuntimeEnvironment, optio
     treasury: signers[3]!.address as Address,
     operator: operator.address as Address,
   });
+  // A few spare rungs: two borrowers a hair apart on the ladder cross together and use up one trial.
   const opened = await openAaveBorrowers(hre, sandbox, {
-    count: trials,
+    count: trials + 12,
     seed: 77,
     collateral: "WETH",
     debt: "USDC",
@@ -71,7 +73,8 @@ export async function runReactionBenchmark(hre: HardhatRuntimeEnvironment, optio
     debtUsd: { min: 5_000, max: 20_000 },
   });
   // HF scales with the collateral price (one collateral, a $1 debt): borrower i crosses 1 below P0 / HF_i.
-  const ladder = opened.map((borrower) => borrower.targetHealthFactor).sort((a, b) => a - b);
+  const ladder = [...opened].sort((a, b) => a.targetHealthFactor - b.targetHealthFactor);
+  const liquidated = new Set<string>();
   const handle = new SandboxMarketHandle(hre, sandbox);
   const startPrice = await handle.priceOf("WETH");
   await handle.prepare();
@@ -99,7 +102,9 @@ export async function runReactionBenchmark(hre: HardhatRuntimeEnvironment, optio
   try {
     await session.engine.start();
     for (let trial = 0; trial < trials; trial++) {
-      const price = (startPrice / ladder[trial]!) * (1 - CROSSING_MARGIN);
+      const next = ladder.find((borrower) => !liquidated.has(borrower.address.toLowerCase()));
+      if (next === undefined) throw new Error(`trial ${trial}: the ladder has no borrower left to cross`);
+      const price = (startPrice / next.targetHealthFactor) * (1 - CROSSING_MARGIN);
       const priceBlock = await handle.movePrices([{ symbol: "WETH", usd: price }]);
       const reaction = await session.engine.tick();
       // Two borrowers a hair apart on the ladder can cross together; the first one sent is the trial's sample.
@@ -109,6 +114,9 @@ export async function runReactionBenchmark(hre: HardhatRuntimeEnvironment, optio
         throw new Error(`trial ${trial}: no liquidation was sent after the price update in block ${priceBlock} (decisions: ${seen || "none"})`);
       }
       decisionMs.push(sent[0]!.decisionMs);
+      for (const record of reaction!.decisions) {
+        if (record.execution?.status === "sent") liquidated.add(record.decision.candidate.key.borrower.toLowerCase());
+      }
       let includedBlock: number | undefined;
       for (let waited = 0; waited < 3 && includedBlock === undefined; waited++) {
         await handle.mine();
@@ -136,10 +144,8 @@ function round1(value: number): number {
 }
 
 /** Merges `{ reaction }` into reports/bench.json, keeping the other sections. */
-export function writeReactionSection(result: ReactionBenchmarkResult, file = path.join("reports", "bench.json")): void {
-  const existing = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>) : {};
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify({ ...existing, reaction: result }, null, 2) + "\n");
+export function writeReactionSection(result: ReactionBenchmarkResult): void {
+  mergeBenchSection("reaction", result);
 }
 
 if (require.main === module) {

@@ -71,6 +71,8 @@ export interface AssembleKeeperOptions {
 
 export interface AssembledKeeper {
   readonly engine: KeeperEngine;
+  /** The risk gate and circuit breaker, with their journal bookkeeping. */
+  readonly risk: RiskBookkeeper;
   readonly markets: readonly LendingMarket[];
   readonly execution: ExecutionStage;
   readonly usdPrices: UsdPriceBook;
@@ -190,6 +192,7 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
   engineRef = engine;
   return {
     engine,
+    risk,
     markets,
     execution,
     usdPrices,

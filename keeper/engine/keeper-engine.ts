@@ -246,6 +246,8 @@ export class KeeperEngine {
     this.headBlock = newHead.number;
     this.lastHeadAtMs = this.clock();
     this.deps.ownSales.reset();
+    // Operator commands first, so a resume or a mode change governs this block's reactions.
+    const controls = this.applyControls();
     const decisions: DecisionRecord[] = [];
 
     // A. Reaction to price updates: in memory, then plan and send.
@@ -300,7 +302,6 @@ export class KeeperEngine {
 
     await this.warmCaches(newHead.number);
     await this.observeOperations(newHead.number);
-    const controls = this.applyControls();
     this.deps.risk.persist();
     const stats = markets.map((market) => market.stats());
     return {
@@ -328,9 +329,18 @@ export class KeeperEngine {
       if (!inFlight.has(id)) unique.set(id, item);
     }
     if (unique.size === 0) return;
+    // Largest debts first, a few at a time: the first liquidation of a busy block is sent after
+    // planning a handful of positions, not all of them (quotes cost an eth_call per batch).
+    const ordered = [...unique.values()].sort((a, b) => largestDebtUsd(b) - largestDebtUsd(a));
+    for (let start = 0; start < ordered.length; start += REACTION_CHUNK) {
+      await this.reactTo(ordered.slice(start, start + REACTION_CHUNK), unique, seenAtMs, out);
+    }
+  }
+
+  private async reactTo(chunk: readonly PositionToPlan[], unique: ReadonlyMap<string, PositionToPlan>, seenAtMs: number, out: DecisionRecord[]): Promise<void> {
     const { planner, risk, execution, metrics, journal } = this.deps;
     const head = this.headBlock;
-    const decisions = await planner.plan([...unique.values()], { number: head, baseFeePerGas: this.heads.baseFeePerGas });
+    const decisions = await planner.plan(chunk, { number: head, baseFeePerGas: this.heads.baseFeePerGas });
     metrics.opportunitiesDetected.inc(decisions.length);
     this.totals.detected += decisions.length;
 
@@ -519,6 +529,13 @@ export class KeeperEngine {
   private instant(): Instant {
     return { timeMs: this.clock(), block: Math.max(0, this.headBlock) };
   }
+}
+
+/** Positions planned per batch within one reaction. */
+const REACTION_CHUNK = 6;
+
+function largestDebtUsd(item: PositionToPlan): number {
+  return item.position.debts.reduce((max, debt) => Math.max(max, debt.valueUsd), 0);
 }
 
 /** Risk refusals that pass with time (the next block, a resume): the position is tried again. */

@@ -31,6 +31,7 @@ import { runSandboxKeeper } from "../../../../keeper/run/sandbox-run";
 import { SandboxMarketHandle } from "../../../../keeper/scenarios/sandbox-market-handle";
 import { deploySandboxExecutor } from "../../../../keeper/scenarios/sandbox-executor";
 import { snapshotChain } from "../../../shared/local-node";
+import { requestMode, requestResume } from "../../../../tasks/keeper-control";
 import { smallFallingPrices } from "../../../shared/scenarios/falling-prices-small";
 
 /** The metric names the operations issue requires on /metrics. */
@@ -226,6 +227,86 @@ describe("keeper e2e: the sandbox scenario", function () {
       const metrics = await session.metrics.metricsText();
       expect(metricValue(metrics, "transactions_sent_total")).to.equal(0);
       expect(metricValue(metrics, "simulations_total", ['result="revert"'])).to.equal(1);
+    } finally {
+      await session.close("test finished");
+      await handle.release();
+    }
+  });
+
+  it("applies keeper:mode and keeper:resume from the journal while running: DRY sends nothing, a HALT holds until resumed", async () => {
+    const sandbox = await buildSandbox(hre);
+    const signers = await hre.ethers.getSigners();
+    const operator = hardhatAccountWallet(hre, 2);
+    const executor = await deploySandboxExecutor(hre, sandbox, {
+      owner: signers[1]!.address as Address,
+      treasury: signers[3]!.address as Address,
+      operator: operator.address as Address,
+    });
+    const [early] = await openAaveBorrowers(hre, sandbox, { count: 1, seed: 41, collateral: "WETH", debt: "USDC", healthFactor: { min: 1.02, max: 1.02 }, debtUsd: { min: 10_000, max: 10_000 } });
+    const [late] = await openAaveBorrowers(hre, sandbox, { count: 1, seed: 42, collateral: "WETH", debt: "USDC", healthFactor: { min: 1.06, max: 1.06 }, debtUsd: { min: 10_000, max: 10_000 } });
+    const handle = new SandboxMarketHandle(hre, sandbox);
+    await handle.prepare();
+    const journalPath = path.join(directory, "journal.sqlite");
+    const session = await openKeeperSession({
+      config: loadKeeperConfig({ network: "hardhat", env: {} }),
+      book: sandbox.book,
+      chainId: sandbox.book.chainId,
+      executor,
+      provider: hre.ethers.provider,
+      signer: operator,
+      broadcaster: providerBroadcaster(hre.ethers.provider as unknown as Parameters<typeof providerBroadcaster>[0]),
+      journalPath,
+      logger: createLogger({ level: "silent" }),
+      knownSecrets: [operator.privateKey],
+      setting: () => undefined,
+      oracleMode: "poll",
+      liveViolations: () => [],
+      port: 0,
+      onPortBusy: "ephemeral",
+    });
+    // The operator's commands, exactly as the tasks write them into the running keeper's journal.
+    const control = { network: "hardhat", projectRoot: hre.config.paths.root, env: {}, print: () => undefined };
+    const readyz = async () => (await fetch(`${session.server.url}/readyz`)).status;
+    const sentNonces = () => hre.ethers.provider.getTransactionCount(operator.address, "pending");
+    try {
+      const { engine } = session;
+      await engine.start();
+
+      await requestMode({ mode: "dry", reason: "watch first", journal: journalPath }, control);
+      await engine.tick();
+      expect(engine.currentMode).to.equal("DRY");
+      expect(((await (await fetch(`${session.server.url}/status`)).json()) as { mode: string }).mode).to.equal("DRY");
+      await handle.movePrices([{ symbol: "WETH", usd: (await handle.priceOf("WETH")) * 0.97 }]);
+      const dry = await engine.tick();
+      expect(dry!.decisions.map((d) => d.execution?.status)).to.deep.equal(["dry-run"]);
+      expect(await sentNonces(), "DRY sends nothing").to.equal(0);
+
+      await requestMode({ mode: "live", journal: journalPath }, control);
+      // Three reverted executions in a row: the breaker halts (HALTED latches until a resume).
+      for (let i = 0; i < 3; i++) {
+        session.assembled.risk.record({ kind: "failed", planId: `revert-${i}`, borrower: signers[5]!.address as Address, failure: "reverted", lossUsd: 0.5, at: { timeMs: Date.now(), block: engine.head } });
+      }
+      expect(session.assembled.risk.breaker.state).to.equal("HALTED");
+      expect(await readyz()).to.equal(503);
+      await handle.movePrices([{ symbol: "WETH", usd: (await handle.priceOf("WETH")) * 0.96 }]);
+      const halted = await engine.tick();
+      expect(engine.currentMode).to.equal("LIVE");
+      expect(halted!.decisions.map((d) => d.decision.reason)).to.include("breaker-halted");
+      expect(await sentNonces(), "nothing is sent while HALTED").to.equal(0);
+
+      await requestResume({ reason: "the reverts were a test", journal: journalPath }, control);
+      const liquidated = new Set<string>();
+      for (let block = 0; block < 6 && liquidated.size < 2; block++) {
+        await handle.mine();
+        const tick = await engine.tick();
+        for (const included of tick?.settlement.included ?? []) liquidated.add(session.journal.getExecution(included.planId)!.borrower.toLowerCase());
+      }
+      expect(session.assembled.risk.breaker.state).to.equal("NORMAL");
+      expect(await readyz()).to.equal(200);
+      expect([...liquidated].sort()).to.deep.equal([early!.address, late!.address].map((a) => a.toLowerCase()).sort());
+      const kinds = session.journal.listSystemEvents({ kinds: ["mode_change", "breaker_transition", "resume"] }).map((e) => e.kind);
+      // DRY, the halt (booked as the reverts arrive), LIVE (applied at the next tick), the resume and its transition.
+      expect(kinds).to.deep.equal(["mode_change", "breaker_transition", "mode_change", "resume", "breaker_transition"]);
     } finally {
       await session.close("test finished");
       await handle.release();
