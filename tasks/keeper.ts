@@ -119,6 +119,11 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
       hooks,
       stopSignal,
     });
+  } catch (error) {
+    // Start-up problems (no executor, wrong chain, an endpoint down) are the operator's to fix: say
+    // what, without a stack trace (--show-stack-traces still shows it).
+    if (error instanceof HardhatPluginError) throw error;
+    throw new HardhatPluginError("chimera-keeper", (error as Error).message, error as Error);
   } finally {
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);

@@ -89,7 +89,8 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
   }
 
   try {
-    const chainId = Number((await provider.getNetwork()).chainId);
+    // Asked of the endpoint itself: the pool's provider has a static network and would just echo the config.
+    const chainId = Number(BigInt((await (provider as unknown as { send(method: string, params: unknown[]): Promise<string> }).send("eth_chainId", [])) as string));
     if (chainId !== book.chainId) {
       throw new Error(`the read endpoints serve chain ${chainId}, but the ${book.network} address book is for chain ${book.chainId}`);
     }

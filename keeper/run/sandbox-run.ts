@@ -40,7 +40,7 @@ const MAX_DRAIN_BLOCKS = 4;
 
 export interface SandboxRunOptions {
   readonly hre: HardhatRuntimeEnvironment;
-  /** The validated config for the `hardhat` network (defaults + --config + env). */
+  /** The validated config for the `hardhat` network (defaults + --keeper-config + env). */
   readonly config: KeeperConfig;
   /** Default: the falling-prices scenario. A function builds it from the sandbox's market (relative moves). */
   readonly scenario?: Scenario | ((handle: MarketHandle) => Promise<Scenario>);

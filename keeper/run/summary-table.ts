@@ -39,8 +39,8 @@ export function formatRunSummary(report: RunReport, extra: { readonly tracked: n
     ["profit to treasury", `$${money.format(s.realisedProfitUsd)}`],
     ["gas paid", `$${s.gasCostUsd.toFixed(4)}`],
     ["net profit", `$${money.format(s.netProfitUsd)}`],
-    ["reaction: first send per block p50 / p99", latency(s.firstDecisionMs)],
-    ["every send, queued in rank order p50 / p99", latency(s.decisionMs)],
+    ["decision latency, first plan per block p50 / p99", latency(s.firstDecisionMs)],
+    ["decision latency, every plan in rank order p50 / p99", latency(s.decisionMs)],
   ];
   return [formatTable(rows), `run report: ${extra.reportPath}`, `journal:    ${extra.journalPath}`].join("\n");
 }
