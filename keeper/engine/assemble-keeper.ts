@@ -86,7 +86,8 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
   const clock = options.clock ?? Date.now;
   const reader = provider as unknown as ChainReader;
   const usdPrices = new UsdPriceBook();
-  const multicall = new Multicall3Client(reader, book.multicall3, { batchSize: config.markets.aaveV3.batchSize * 4 });
+  // The keeper's own reads (quotes, lender balances, feeds, breaker conditions): small batches.
+  const multicall = new Multicall3Client(reader, book.multicall3);
   const markets = createMarkets(book, marketsConfig(config), {
     provider: reader,
     multicall: new Multicall3Client(reader, book.multicall3, { batchSize: config.markets.aaveV3.batchSize }),

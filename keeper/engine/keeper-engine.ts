@@ -70,6 +70,8 @@ export interface KeeperEngineDeps {
   /** A head older than this is not "fresh" for /readyz. */
   readonly staleHeadSeconds: number;
   readonly clock?: () => number;
+  /** Monotonic clock for decision latency (must match the execution stage's). Default performance.now. */
+  readonly latencyClock?: () => number;
 }
 
 export interface DecisionRecord {
@@ -123,6 +125,7 @@ class HeadReader {
 export class KeeperEngine {
   private readonly deps: KeeperEngineDeps;
   private readonly clock: () => number;
+  private readonly latencyClock: () => number;
   private readonly heads: HeadReader;
   private blocks: BlockCollector | null = null;
   private mode: KeeperMode;
@@ -145,6 +148,7 @@ export class KeeperEngine {
   constructor(deps: KeeperEngineDeps) {
     this.deps = deps;
     this.clock = deps.clock ?? Date.now;
+    this.latencyClock = deps.latencyClock ?? (() => performance.now());
     this.heads = new HeadReader(deps.chain);
     this.mode = deps.initialMode;
     this.startedAtMs = this.clock();
@@ -223,7 +227,7 @@ export class KeeperEngine {
     // Positions already liquidatable at start are opportunities too.
     await this.react(
       markets.flatMap((market) => market.liquidatable().map((position) => ({ market, position }))),
-      this.clock(),
+      this.latencyClock(),
       [],
     );
   }
@@ -252,7 +256,7 @@ export class KeeperEngine {
 
     // A. Reaction to price updates: in memory, then plan and send.
     const answers = await oracleCollector.collect(newHead.range);
-    const seenAtMs = this.clock();
+    const seenAtMs = this.latencyClock();
     const touched = new Set<LendingMarket>();
     const rereads = new Set<LendingMarket>();
     for (const answer of answers) {
@@ -298,7 +302,7 @@ export class KeeperEngine {
       if (entry.reason === "breaker-halted" && (this.deps.risk.breaker.state === "HALTED" || this.operatorHaltReason !== null)) continue;
       followUp.set(id, { market: entry.market, position });
     }
-    await this.react([...followUp.values()], this.clock(), decisions);
+    await this.react([...followUp.values()], this.latencyClock(), decisions);
 
     await this.warmCaches(newHead.number);
     await this.observeOperations(newHead.number);

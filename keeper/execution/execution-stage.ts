@@ -62,6 +62,8 @@ export interface ExecutionStageOptions {
   /** Told about every submission and settlement (the risk gate and the breaker listen). */
   readonly onOutcome: (outcome: ExecutionOutcome) => void;
   readonly clock?: () => number;
+  /** Monotonic sub-millisecond clock for decision latency. Default performance.now. */
+  readonly latencyClock?: () => number;
   /** Blocks to wait for a receipt before bumping. Default 3 (6 s on Base). */
   readonly inclusionBlockBudget?: number;
   /** Fee bumps before the stage gives up the opportunity and cancels. Default 2. */
@@ -72,7 +74,10 @@ export interface ExecutionStageOptions {
 export interface ExecutionContext {
   readonly mode: KeeperMode;
   readonly headBlock: number;
-  /** When the keeper saw the event this plan reacts to (ms since epoch): decision latency starts here. */
+  /**
+   * When the keeper saw the event this plan reacts to, on the monotonic latency clock
+   * (`performance.now()` unless the stage was given another): decision latency starts here.
+   */
   readonly seenAtMs: number;
   readonly at: Instant;
   /** Profit the plan will not see because of this keeper's own earlier sales in the block (see OwnSalesLedger). */
@@ -121,6 +126,7 @@ export interface SettlementReport {
 export class ExecutionStage {
   readonly #options: ExecutionStageOptions;
   readonly #clock: () => number;
+  readonly #latencyClock: () => number;
   readonly #budget: number;
   readonly #maxBumps: number;
   readonly #inFlight = new Map<string, TrackedExecution>();
@@ -128,6 +134,7 @@ export class ExecutionStage {
   constructor(options: ExecutionStageOptions) {
     this.#options = options;
     this.#clock = options.clock ?? Date.now;
+    this.#latencyClock = options.latencyClock ?? (() => performance.now());
     this.#budget = options.inclusionBlockBudget ?? 3;
     this.#maxBumps = options.maxBumps ?? 2;
     if (!Number.isInteger(this.#budget) || this.#budget < 1) throw new Error(`inclusionBlockBudget must be a positive integer, got ${this.#budget}`);
@@ -224,7 +231,7 @@ export class ExecutionStage {
 
     if (context.mode === "DRY") {
       notSent("dry-run: simulated and journaled, not sent");
-      return { status: "dry-run", planId: plan.id, simulatedProfit: simulation.simulatedProfit, decisionMs: this.#clock() - context.seenAtMs };
+      return { status: "dry-run", planId: plan.id, simulatedProfit: simulation.simulatedProfit, decisionMs: this.#latencyClock() - context.seenAtMs };
     }
     const { preparer, broadcaster } = this.#options;
     if (preparer === null || broadcaster === null) {
@@ -269,7 +276,7 @@ export class ExecutionStage {
       throw error;
     }
     const signed = await preparer.sign(prepared);
-    const decisionMs = this.#clock() - context.seenAtMs;
+    const decisionMs = this.#latencyClock() - context.seenAtMs;
     journal.markSigned(plan.id, {
       txHash: signed.hash,
       signer: prepared.from,
