@@ -307,6 +307,20 @@ describe("keeper e2e: the sandbox scenario", function () {
       const kinds = session.journal.listSystemEvents({ kinds: ["mode_change", "breaker_transition", "resume"] }).map((e) => e.kind);
       // DRY, the halt (booked as the reverts arrive), LIVE (applied at the next tick), the resume and its transition.
       expect(kinds).to.deep.equal(["mode_change", "breaker_transition", "mode_change", "resume", "breaker_transition"]);
+
+      // The owner pauses the executor on chain: the breaker sees it on the next block and halts, and a
+      // resume is refused while the pause is still true.
+      await ChimeraExecutor__factory.connect(executor, signers[1]!).pause();
+      await handle.mine();
+      await engine.tick();
+      expect(session.assembled.risk.breaker.describe().haltedBy?.trigger).to.equal("executor-paused");
+      expect(await readyz()).to.equal(503);
+      const refused = await requestResume({ reason: "try anyway", journal: journalPath }, control);
+      await handle.mine();
+      await engine.tick();
+      const outcome = session.journal.getControlRequest(refused.request.id)!;
+      expect(outcome.outcome).to.equal("rejected");
+      expect(outcome.outcomeDetail).to.contain("executor-paused");
     } finally {
       await session.close("test finished");
       await handle.release();
