@@ -1,0 +1,187 @@
+/**
+ * The execution stage's send life cycle, driven block by block against a scripted chain (a test
+ * double answering receipts and nonces from a table) with the real journal, the real transaction
+ * preparer (nonce manager, fee policy, signing) and a recording broadcaster. The simulator is a stub
+ * that reports success: simulation itself is proven on the sandbox (e2e), this file is about what
+ * happens after it.
+ */
+import path from "node:path";
+import { expect } from "chai";
+import { Transaction, Wallet } from "ethers";
+import { Journal } from "../../../../keeper/journal/journal";
+import { KeeperMetrics } from "../../../../keeper/telemetry/metrics";
+import { createLogger } from "../../../../keeper/telemetry/logger";
+import { NonceManager } from "../../../../keeper/submit/nonce-manager";
+import { TransactionPreparer } from "../../../../keeper/submit/transaction-preparer";
+import { DEFAULT_FEE_POLICY } from "../../../../keeper/submit/fee-policy";
+import { ExecutionStage, type ExecutionContext } from "../../../../keeper/execution/execution-stage";
+import type { PlanSimulator, SimulationOutcome } from "../../../../keeper/execution/plan-simulator";
+import type { FullReceiptLike } from "../../../../keeper/execution/receipt-facts";
+import type { ExecutionOutcome } from "../../../../keeper/risk/execution-outcome";
+import { makePlan, makeTempDir, removeDir } from "../journal/journal-fixtures";
+
+const EXECUTOR = "0x00000000000000000000000000000000000000e1";
+const GWEI = 10n ** 9n;
+const START_NONCE = 5;
+
+describe("execution: the send life cycle (intent, sign, send, bump, cancel)", () => {
+  const logger = createLogger({ level: "silent" });
+  const signer = Wallet.createRandom();
+  let dir: string;
+  let journal: Journal;
+  let nonces: NonceManager;
+  let stage: ExecutionStage;
+  let receipts: Map<string, FullReceiptLike>;
+  let latestNonce: number;
+  let sent: string[];
+  let outcomes: ExecutionOutcome[];
+  let simulation: SimulationOutcome;
+  let refuseBroadcast: boolean;
+
+  const context = (block: number): ExecutionContext => ({ mode: "LIVE", headBlock: block, seenAtMs: performance.now(), at: { timeMs: Date.UTC(2026, 10, 21), block } });
+  const at = (block: number) => ({ timeMs: Date.UTC(2026, 10, 21), block });
+
+  beforeEach(async () => {
+    dir = makeTempDir("stage");
+    journal = Journal.open(path.join(dir, "journal.sqlite"));
+    receipts = new Map();
+    latestNonce = START_NONCE;
+    sent = [];
+    outcomes = [];
+    refuseBroadcast = false;
+    simulation = {
+      ok: true,
+      simulatedProfit: 450_000_000n,
+      expectedProfit: 450_000_000n,
+      minProfit: 427_500_000n,
+      gasEstimate: 900_000n,
+      gasLimit: 3_000_000n,
+      deadlineBlock: 102,
+      planStruct: {} as never,
+      calldata: "0x12345678",
+    };
+    nonces = await NonceManager.open({ address: signer.address, chainId: 8453, source: { getTransactionCount: async () => START_NONCE }, lockDirectory: dir });
+    const preparer = await TransactionPreparer.create({
+      signer,
+      chainId: 8453,
+      nonces,
+      fees: { ...DEFAULT_FEE_POLICY, maxFeePerGasCap: 100n * GWEI, maxPriorityFeePerGasCap: 10n * GWEI, cancelMaxFeePerGasCeiling: 200n * GWEI },
+      baseFee: { currentBaseFee: async () => GWEI },
+    });
+    stage = new ExecutionStage({
+      journal,
+      simulator: { simulate: async () => simulation } as unknown as PlanSimulator,
+      preparer,
+      broadcaster: {
+        broadcast: async (signed) => {
+          if (refuseBroadcast) throw new Error("refused by every send endpoint");
+          sent.push(signed.raw);
+          return { acceptedBy: ["recording"], alreadyIncluded: false };
+        },
+      },
+      chain: {
+        getTransactionReceipt: async (hash) => receipts.get(hash) ?? null,
+        getTransaction: async () => null,
+        getTransactionCount: async () => latestNonce,
+      },
+      executor: EXECUTOR,
+      metrics: new KeeperMetrics({ processMetrics: false }),
+      logger,
+      prices: { usdPerToken: () => 1, decimalsOf: () => 6, nativeUsd: () => 3_000 },
+      onOutcome: (outcome) => outcomes.push(outcome),
+      inclusionBlockBudget: 3,
+      maxBumps: 2,
+    });
+  });
+
+  afterEach(() => {
+    nonces.close();
+    journal.close();
+    removeDir(dir);
+  });
+
+  it("journals the intent before signing and the hash before sending, then settles from the receipt", async () => {
+    const report = await stage.execute(makePlan({ id: "p1" }), context(100));
+    expect(report.status).to.equal("sent");
+    const transitions = journal.executionTransitions("p1").map((t) => t.toState);
+    expect(transitions).to.deep.equal(["planned", "simulated", "intent_recorded", "signed", "sent"]);
+    const tx = Transaction.from(sent[0]!);
+    expect(tx.nonce).to.equal(START_NONCE);
+    expect(tx.to!.toLowerCase()).to.equal(EXECUTOR);
+    expect(tx.data).to.equal("0x12345678");
+    expect(tx.gasLimit).to.equal(3_000_000n);
+    expect(journal.txAttempts("p1").map((a) => a.txHash)).to.deep.equal([tx.hash]);
+
+    receipts.set(tx.hash!, { hash: tx.hash!, blockNumber: 101, status: 1, gasUsed: 600_000n, gasPrice: GWEI, logs: [] });
+    const settled = await stage.settle(101, at(101));
+    expect(settled.included.map((i) => i.planId)).to.deep.equal(["p1"]);
+    expect(journal.getExecution("p1")!.state).to.equal("included");
+    expect(outcomes.map((o) => o.kind)).to.deep.equal(["submitted", "included"]);
+  });
+
+  it("replaces a stuck transaction at the same nonce with both fees raised at least 10%, then cancels it", async () => {
+    await stage.execute(makePlan({ id: "p2" }), context(100));
+    await stage.settle(101, at(101));
+    await stage.settle(102, at(102));
+    expect(sent, "within the block budget nothing is replaced").to.have.length(1);
+
+    await stage.settle(103, at(103));
+    await stage.settle(106, at(106));
+    await stage.settle(109, at(109));
+    const txs = sent.map((raw) => Transaction.from(raw));
+    expect(txs.map((tx) => tx.nonce)).to.deep.equal([START_NONCE, START_NONCE, START_NONCE, START_NONCE]);
+    for (let i = 1; i < txs.length; i++) {
+      expect(txs[i]!.maxFeePerGas! * 10n >= txs[i - 1]!.maxFeePerGas! * 11n, `attempt ${i + 1} maxFeePerGas`).to.equal(true);
+      expect(txs[i]!.maxPriorityFeePerGas! * 10n >= txs[i - 1]!.maxPriorityFeePerGas! * 11n, `attempt ${i + 1} maxPriorityFeePerGas`).to.equal(true);
+    }
+    expect(txs.slice(0, 3).every((tx) => tx.data === "0x12345678")).to.equal(true);
+    // After two bumps the stage stops bidding for the opportunity: a zero-value self-transfer.
+    expect([txs[3]!.to, txs[3]!.value, txs[3]!.data]).to.deep.equal([signer.address, 0n, "0x"]);
+    expect(journal.txAttempts("p2").map((a) => a.kind)).to.deep.equal(["original", "replacement", "replacement", "cancel"]);
+
+    const cancel = txs[3]!;
+    receipts.set(cancel.hash!, { hash: cancel.hash!, blockNumber: 110, status: 1, gasUsed: 21_000n, gasPrice: 2n * GWEI, logs: [] });
+    latestNonce = START_NONCE + 1;
+    await stage.settle(110, at(110));
+    const execution = journal.getExecution("p2")!;
+    expect(execution.state).to.equal("replaced");
+    expect(execution.txHash).to.equal(cancel.hash);
+    expect(outcomes.at(-1)).to.include({ kind: "failed", failure: "not-included" });
+  });
+
+  it("gives up a transaction whose nonce another transaction used, without replacing anything", async () => {
+    await stage.execute(makePlan({ id: "p3" }), context(100));
+    latestNonce = START_NONCE + 1; // used by something this keeper did not sign
+    await stage.settle(103, at(103));
+    expect(sent).to.have.length(1);
+    expect(journal.getExecution("p3")!.state).to.equal("replaced");
+    expect(stage.inFlightCount).to.equal(0);
+  });
+
+  it("never signs a plan whose simulation failed, and drops an execution no endpoint accepted", async () => {
+    simulation = { ok: false, stage: "profit-probe", failure: { kind: "revert", name: "Error", args: ["45"], summary: 'Error("45")', data: "0x" }, detail: 'profit probe (eth_call) reverted: Error("45")' };
+    const failed = await stage.execute(makePlan({ id: "p4" }), context(100));
+    expect(failed.status).to.equal("simulation-failed");
+    expect(journal.getExecution("p4")!.state).to.equal("failed");
+    expect(journal.txAttempts("p4")).to.have.length(0);
+    expect(nonces.peek, "no nonce was taken").to.equal(START_NONCE);
+
+    simulation = {
+      ok: true,
+      simulatedProfit: 1n,
+      expectedProfit: 1n,
+      minProfit: 1n,
+      gasEstimate: 1n,
+      gasLimit: 3_000_000n,
+      deadlineBlock: 102,
+      planStruct: {} as never,
+      calldata: "0x",
+    };
+    refuseBroadcast = true;
+    const refused = await stage.execute(makePlan({ id: "p5" }), context(100));
+    expect(refused.status).to.equal("not-sent");
+    expect(journal.getExecution("p5")!.state).to.equal("dropped");
+    expect(stage.inFlightCount).to.equal(0);
+    expect(sent).to.have.length(0);
+  });
+});
