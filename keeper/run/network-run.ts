@@ -98,7 +98,7 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
     if (config.mode === "LIVE" && signer === null) {
       throw new Error(`mode LIVE needs ${SIGNING_KEY_VARIABLE} (the operator key); it is not set`);
     }
-    const executor = executorAddress(config, hre.config.paths.root, chainId);
+    const executor = executorAddress(config, hre.config.paths.root, chainId, network);
     const broadcaster = await broadcasterFor({ config, setting, sendUrls, provider, chainId, signer });
     const journalPath = options.journalPath ?? path.resolve(hre.config.paths.root, config.journal.path);
     const usesRelay = config.relay !== undefined;
@@ -212,14 +212,19 @@ function addressBookFor(network: string, root: string, file: string | undefined)
   }
 }
 
-/** The executor: the config's `executor`, else Ignition's deployment record for this chain. */
-function executorAddress(config: KeeperConfig, root: string, chainId: number): Address {
+/**
+ * The executor: the config's `executor`, else Ignition's deployment record. A local node runs chain
+ * 8453 like Base, so its deployments carry the id "localhost" (never chain-8453, which is Base's).
+ */
+function executorAddress(config: KeeperConfig, root: string, chainId: number, network: string): Address {
   if (config.executor !== undefined) return getAddress(config.executor) as Address;
-  const file = path.join(root, "ignition", "deployments", `chain-${chainId}`, "deployed_addresses.json");
+  const deploymentId = network === "localhost" ? "localhost" : `chain-${chainId}`;
+  const file = path.join(root, "ignition", "deployments", deploymentId, "deployed_addresses.json");
   if (!fs.existsSync(file)) {
     throw new Error(
       `no executor address: set "executor" in the keeper config, or deploy it first with ` +
-        `\`npx hardhat ignition deploy ignition/modules/ChimeraExecutorModule.ts --network <name>\` (looked for ${file})`,
+        `\`npx hardhat ignition deploy ignition/modules/ChimeraExecutorModule.ts --network ${network}` +
+        `${network === "localhost" ? " --deployment-id localhost" : ""}\` (looked for ${file})`,
     );
   }
   const deployed = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, string>;

@@ -87,14 +87,15 @@ export async function runSandboxKeeper(options: SandboxRunOptions): Promise<Sand
   const journalPath = options.journalPath ?? stampedPath(path.resolve(root, config.journal.path), stamp);
   const operatorWallet = hardhatAccountWallet(hre, OPERATOR_ACCOUNT);
   const knownSecrets = [operatorWallet.privateKey];
-  let logPath: string | null = null;
+  // The terminal shows progress and the summary; the keeper's JSON log goes next to its journal.
+  const logPath = options.logger === undefined ? journalPath.replace(/\.sqlite$/, "") + ".log" : null;
   const logger =
     options.logger ??
     createLogger({
       format: "json",
       level: "info",
       knownSecrets,
-      destination: pino.destination({ dest: (logPath = journalPath.replace(/\.sqlite$/, "") + ".log"), sync: true, mkdir: true }),
+      destination: pino.destination({ dest: logPath!, sync: true, mkdir: true }),
       base: { network: "hardhat" },
     });
 
@@ -210,6 +211,7 @@ export async function runSandboxKeeper(options: SandboxRunOptions): Promise<Sand
     const tracked = session.assembled.markets.reduce((n, m) => n + m.stats().tracked, 0);
     print(formatRunSummary(report, { tracked, reportPath, journalPath }));
     for (const verdict of verdicts) print(`${verdict.ok ? "✔" : "✘"} ${verdict.tag}: ${verdict.expectation} — ${verdict.detail}`);
+    if (logPath !== null) print(`keeper log: ${path.relative(root, logPath)}`);
     print(`P&L from the journal: npx hardhat report --journal ${path.relative(root, journalPath)}`);
   } finally {
     progress.finish();
