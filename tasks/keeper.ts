@@ -11,6 +11,7 @@
  * takes it wherever it appears on the command line. KEEPER_CONFIG=<file> works too.
  */
 import { task, types } from "hardhat/config";
+import { TASK_COMPILE } from "hardhat/builtin-tasks/task-names";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { ConfigError, loadKeeperConfig } from "../keeper/config/load";
@@ -61,6 +62,9 @@ function crashHooks(network: string): ExecutionHooks | undefined {
 
 export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
   if (args.blocks !== undefined && (!Number.isInteger(args.blocks) || args.blocks < 1)) fail(`--blocks must be a positive integer, got ${args.blocks}`);
+  // A fresh clone has no artifacts or TypeChain bindings yet (`npm ci && npx hardhat keeper` is the
+  // quick start): compile first, as `test` and `run` do. Up to date, this is a cache check.
+  await hre.run(TASK_COMPILE, { quiet: true });
   const env = settings();
   const file = args.keeperConfig ?? envOrVar("KEEPER_CONFIG");
   let config;
