@@ -5,6 +5,7 @@
 import "./offline-solc";
 import "./report";
 import "./keeper-control";
+import "./rotate-key";
 import "./sandbox";
 import "./admin";
 import "./ownership";
