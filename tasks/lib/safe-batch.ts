@@ -158,11 +158,12 @@ export function buildSafeBatch(options: {
 /**
  * Writes `batch` to `<reportsDir>/safe/<task>-<chainId>-<createdAt>.json` and returns the path. A file of
  * the same name (two batches in one millisecond) gets a numeric suffix rather than being overwritten.
+ * Characters a file name cannot hold everywhere (the ":" of `keeper:rotate-key` on Windows) become "-".
  */
 export function writeSafeBatch(reportsDir: string, taskName: string, batch: SafeBatchFile): string {
   const directory = path.join(reportsDir, "safe");
   fs.mkdirSync(directory, { recursive: true });
-  const stem = `${taskName}-${batch.chainId}-${batch.createdAt}`;
+  const stem = `${taskName.replace(/[^A-Za-z0-9._-]/g, "-")}-${batch.chainId}-${batch.createdAt}`;
   let file = path.join(directory, `${stem}.json`);
   for (let n = 2; fs.existsSync(file); n += 1) file = path.join(directory, `${stem}-${n}.json`);
   fs.writeFileSync(file, `${JSON.stringify(batch, null, 2)}\n`, { flag: "wx" });
