@@ -26,7 +26,7 @@ import { componentLogger, type Logger } from "../telemetry/logger";
 import type { SignedTxBroadcaster } from "../execution/broadcast";
 import { ExecutionStage, type ExecutionHooks, type ExecutionPrices } from "../execution/execution-stage";
 import { buildExecutorTargets } from "../execution/executor-targets";
-import { PlanSimulator } from "../execution/plan-simulator";
+import { PlanSimulator, type SimulationProvider } from "../execution/plan-simulator";
 import { ExternalConditionsReader } from "./external-conditions";
 import { FlashLiquidity } from "./flash-liquidity";
 import { JournalCheckpointStore } from "./journal-checkpoint-store";
@@ -144,12 +144,14 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
   }
 
   const simulator = new PlanSimulator({
-    provider,
+    provider: provider as unknown as SimulationProvider,
     targets: () => buildExecutorTargets(options.executor, book, markets),
     // Without a key, DRY simulations run as the executor's first operator would: from the executor
     // itself is refused (CallerNotOperator), so a DRY-only keeper must be given an operator address.
     operator: operator ?? options.simulateAs ?? options.executor,
     minProfitHaircutBps: config.strategy.minProfitHaircutBps,
+    onMethodFallback: (reason) =>
+      logger.warn({ reason }, "the read endpoint refused an eth_call state override; simulating with the revert probe from now on"),
   });
 
   const execution = new ExecutionStage({

@@ -1,39 +1,47 @@
 /**
- * Simulates a plan exactly as it would be sent, and derives its on-chain profit floor from the
- * simulation rather than from the strategy's estimate:
+ * Simulates a plan exactly as it will be sent, and sets its on-chain profit floor from the simulation
+ * rather than from the strategy's estimate. Two methods, same guarantees:
  *
- *   1. profit probe: eth_call `liquidate(plan)` with minProfit = 2^256-1. A plan that works reverts
- *      with InsufficientProfit(profit, minProfit), which carries the exact profit the executor
- *      measured; any other revert is the reason the plan fails.
- *   2. minProfit = profit less the configured haircut (drift between simulation and inclusion).
- *   3. the gas check, sent together with the probe: the plan run with the gas limit it will be signed
- *      with (or eth_estimateGas, by policy), proving the path does not revert within it. It runs with
- *      minProfit = 1 wei, since the floor is only a comparison at the very end: same path, same gas
- *      as the final calldata, whose floor step 1 shows is met.
+ * - "probe" (default): ONE eth_call. The ChimeraPlanProbe runtime (probe/ChimeraPlanProbe.sol) is
+ *   placed at the operator's address by a state override, and calls `liquidate(plan)` on the executor,
+ *   so the executor sees its operator and runs the plan as the transaction will. The probe returns
+ *   whether it succeeded (with the revert data if not), the treasury's profit and the gas the plan used.
+ *   A plan that fails does not make the node fail the call, so there is no error path to pay for.
+ * - "revert": for nodes without eth_call state overrides. Two calls at once: `liquidate(plan)` with
+ *   minProfit = 2^256-1, which reverts InsufficientProfit(profit, …) and so carries the exact profit;
+ *   and the plan run within the gas limit it will be signed with (or eth_estimateGas), proving it fits.
+ *   A node that refuses the override sends the simulator to this method for good.
  *
- * A failure at any step, a revert or an RPC error alike, means the plan is not sent.
+ * Either way the plan runs with a floor it meets (0, or 1 wei), since the floor is only compared with
+ * the profit at the very end: same path, same gas as the signed calldata. Its floor is then
+ * minProfit = (profit − known shortfall) × (1 − haircut). A failure of any kind (a revert, an RPC
+ * error) means the plan is not sent.
  */
-import { MaxUint256 } from "ethers";
+import { Interface, MaxUint256 } from "ethers";
+import { ChimeraExecutor__factory } from "../../typechain-types";
 import type { Address, LiquidationPlan } from "../core/types";
 import { minProfitWithHaircut } from "../strategy/economics";
 import type { ExecutorTargets } from "./executor-targets";
 import { encodeLiquidateCall, encodePlanStruct, withMinProfit, type PlanStruct } from "./plan-encoder";
-import { decodeSimulationError, type DecodedFailure } from "./revert-decoder";
+import { PLAN_PROBE_RUNTIME_CODE } from "./probe/plan-probe-code";
+import { decodeRevertData, decodeSimulationError, type DecodedFailure } from "./revert-decoder";
 
-/** The two reads a simulation needs; an ethers Provider (and Hardhat's) satisfies them. */
+/** The reads a simulation needs; ethers' JSON-RPC providers (and Hardhat's) satisfy them. */
 export interface SimulationProvider {
   call(request: { from: string; to: string; data: string; gasLimit?: bigint; blockTag?: string | number }): Promise<string>;
   estimateGas(request: { from: string; to: string; data: string; blockTag?: string | number }): Promise<bigint>;
+  /** Raw JSON-RPC: eth_call with a state override (ethers' `call` has no parameter for it). */
+  send(method: string, params: unknown[]): Promise<unknown>;
 }
 
 /**
- * How the gas limit is found.
- * - "fixed": the plan is run (eth_call) with exactly this limit; success proves it fits, and the
- *   transaction is signed with it. One execution, no search: the fast path a reacting keeper wants.
- *   Only gas used is paid for, so a generous limit costs nothing but headroom in the balance check.
+ * Gas limit for the "revert" method:
+ * - "fixed": the plan is run with exactly this limit; success proves it fits. Only gas used is paid.
  * - "estimate": eth_estimateGas (nodes binary-search the limit: several executions), plus a margin.
  */
 export type GasLimitPolicy = { readonly mode: "fixed"; readonly limit: bigint } | { readonly mode: "estimate"; readonly marginBps: number };
+
+export type SimulationMethod = "probe" | "revert";
 
 export interface PlanSimulatorOptions {
   readonly provider: SimulationProvider;
@@ -46,12 +54,18 @@ export interface PlanSimulatorOptions {
   readonly operator: Address;
   /** minProfit = simulated profit × (1 - haircut). */
   readonly minProfitHaircutBps: number;
-  /** Default: a fixed 3,000,000 (about three liquidations' worth; Base's per-transaction cap is ~16.7M). */
+  /** Default "probe" (falls back to "revert" for good when the node refuses state overrides). */
+  readonly method?: SimulationMethod;
+  /** "revert" method only. Default: a fixed 3,000,000. */
   readonly gas?: GasLimitPolicy;
+  /** "probe" method: gas limit = (intrinsic + measured × 64/63) × (1 + margin). Default 2,500 bps. */
+  readonly gasMarginBps?: number;
   /** Blocks after the simulated block the plan stays valid (deadlineBlock). Default 2. */
   readonly deadlineBlocks?: number;
   /** Block tag to simulate against. Default "latest" (Flashblocks nodes can serve a stale `pending`, BASE.md). */
   readonly blockTag?: string;
+  /** Told once if the node refuses state overrides and the simulator switches to "revert". */
+  readonly onMethodFallback?: (reason: string) => void;
 }
 
 export type SimulationStage = "profit-probe" | "gas-check";
@@ -59,17 +73,17 @@ export type SimulationStage = "profit-probe" | "gas-check";
 export type SimulationOutcome =
   | {
       readonly ok: true;
-      /** Profit-token units the executor measured in the probe. */
+      /** Profit-token units the plan earned in the simulation. */
       readonly simulatedProfit: bigint;
       /** What the plan should realise: the simulated profit less the known shortfall (own earlier sales). */
       readonly expectedProfit: bigint;
       readonly minProfit: bigint;
-      /** eth_estimateGas ("estimate" policy), or the strategy's gas figure under a fixed limit. */
+      /** Gas the plan used ("probe"), eth_estimateGas, or the strategy's figure under a fixed limit. */
       readonly gasEstimate: bigint;
       readonly gasLimit: bigint;
       readonly deadlineBlock: number;
       readonly planStruct: PlanStruct;
-      /** The calldata to sign: exactly what eth_estimateGas ran. */
+      /** The calldata to sign. */
       readonly calldata: string;
     }
   | {
@@ -80,17 +94,34 @@ export type SimulationOutcome =
       readonly detail: string;
     };
 
+interface Measured {
+  readonly profit: bigint;
+  readonly gasEstimate: bigint;
+  readonly gasLimit: bigint;
+}
+
 const BPS = 10_000n;
 const DEFAULT_GAS_POLICY: GasLimitPolicy = { mode: "fixed", limit: 3_000_000n };
+/** Base applies EIP-7825's per-transaction cap (2^24). */
+const TRANSACTION_GAS_CAP = 16_777_216n;
+const TREASURY_REFRESH_BLOCKS = 256;
+const executorInterface = ChimeraExecutor__factory.createInterface();
+const probeInterface = new Interface([
+  "function probe(address executor, address profitToken, address treasury, bytes planCall) returns (bool success, uint256 profit, uint256 gasUsed, bytes revertData)",
+]);
 
 export class PlanSimulator {
   readonly #provider: SimulationProvider;
   #targets: ExecutorTargets | (() => ExecutorTargets);
   readonly #operator: Address;
   readonly #haircutBps: number;
+  #method: SimulationMethod;
   readonly #gas: GasLimitPolicy;
+  readonly #gasMarginBps: bigint;
   readonly #deadlineBlocks: number;
   readonly #blockTag: string;
+  readonly #onMethodFallback: (reason: string) => void;
+  #treasury: { address: Address; readAt: number } | null = null;
 
   constructor(options: PlanSimulatorOptions) {
     const gas = options.gas ?? DEFAULT_GAS_POLICY;
@@ -98,6 +129,8 @@ export class PlanSimulator {
     if (gas.mode === "estimate" && (!Number.isInteger(gas.marginBps) || gas.marginBps < 0)) {
       throw new Error(`gas.marginBps must be a non-negative integer, got ${gas.marginBps}`);
     }
+    const margin = options.gasMarginBps ?? 2_500;
+    if (!Number.isInteger(margin) || margin < 0) throw new Error(`gasMarginBps must be a non-negative integer, got ${margin}`);
     const deadline = options.deadlineBlocks ?? 2;
     if (!Number.isInteger(deadline) || deadline < 1) throw new Error(`deadlineBlocks must be a positive integer, got ${deadline}`);
     // Validates the haircut once, up front, with the strategy's own rule.
@@ -106,9 +139,16 @@ export class PlanSimulator {
     this.#targets = options.targets;
     this.#operator = options.operator;
     this.#haircutBps = options.minProfitHaircutBps;
+    this.#method = options.method ?? "probe";
     this.#gas = gas;
+    this.#gasMarginBps = BigInt(margin);
     this.#deadlineBlocks = deadline;
     this.#blockTag = options.blockTag ?? "latest";
+    this.#onMethodFallback = options.onMethodFallback ?? (() => undefined);
+  }
+
+  get method(): SimulationMethod {
+    return this.#method;
   }
 
   /**
@@ -119,26 +159,23 @@ export class PlanSimulator {
   async simulate(plan: LiquidationPlan, headBlock: number, adjustments: { readonly profitShortfall?: bigint } = {}): Promise<SimulationOutcome> {
     const deadlineBlock = headBlock + this.#deadlineBlocks;
     if (typeof this.#targets === "function") this.#targets = this.#targets();
-    const base = encodePlanStruct(plan, this.#targets, { minProfit: 0n, deadlineBlock });
-    const to = this.#targets.executor;
+    const targets = this.#targets;
+    const base = encodePlanStruct(plan, targets, { minProfit: 0n, deadlineBlock });
 
-    // Both reads at once (one round trip on a remote RPC). The second runs the plan with a minProfit
-    // of 1 wei: the floor is only compared with the profit at the very end, so the path and its gas
-    // are those of the final calldata, whose floor the probe proves is met.
-    const check = encodeLiquidateCall(withMinProfit(base, 1n));
-    const [probe, fits] = await Promise.allSettled([
-      this.#provider.call({ from: this.#operator, to, data: encodeLiquidateCall(withMinProfit(base, MaxUint256)), blockTag: this.#blockTag }),
-      this.#gas.mode === "fixed"
-        ? this.#provider.call({ from: this.#operator, to, data: check, gasLimit: this.#gas.limit, blockTag: this.#blockTag }).then(() => (this.#gas as { limit: bigint }).limit)
-        : this.#provider.estimateGas({ from: this.#operator, to, data: check, blockTag: this.#blockTag }),
-    ]);
-    if (probe.status === "fulfilled") {
-      // An unreachable minProfit that does not revert means the executor is not checking profit at all.
-      return fail("profit-probe", { kind: "revert", name: "unknown", args: [], summary: "did not revert with minProfit = 2^256-1", data: "0x" });
+    let measured: Measured | Extract<SimulationOutcome, { ok: false }>;
+    if (this.#method === "probe") {
+      measured = await this.#probe(plan, base, targets, headBlock);
+      if ("ok" in measured && measured.failure.kind === "transport" && /override|invalid (params|argument)|unsupported|-32602/i.test(measured.failure.summary)) {
+        this.#method = "revert";
+        this.#onMethodFallback(measured.failure.summary);
+        measured = await this.#revertProbe(plan, base, targets);
+      }
+    } else {
+      measured = await this.#revertProbe(plan, base, targets);
     }
-    const failure = decodeSimulationError(probe.reason);
-    if (failure.kind !== "revert" || failure.name !== "InsufficientProfit") return fail("profit-probe", failure);
-    const simulatedProfit = failure.args[0] as bigint;
+    if ("ok" in measured) return measured;
+
+    const { profit: simulatedProfit } = measured;
     if (simulatedProfit <= 0n) {
       return fail("profit-probe", {
         kind: "revert",
@@ -148,10 +185,6 @@ export class PlanSimulator {
         data: "0x",
       });
     }
-    if (fits.status === "rejected") return fail("gas-check", decodeSimulationError(fits.reason));
-    // With a fixed limit there is no measurement: the strategy's own estimate stands for the journal.
-    const gasEstimate = this.#gas.mode === "fixed" ? plan.gasUnits : fits.value;
-
     const shortfall = adjustments.profitShortfall ?? 0n;
     if (simulatedProfit <= shortfall) {
       return fail("profit-probe", {
@@ -164,13 +197,99 @@ export class PlanSimulator {
     }
     const minProfit = minProfitWithHaircut(simulatedProfit - shortfall, this.#haircutBps);
     const planStruct = withMinProfit(base, minProfit);
-    const calldata = encodeLiquidateCall(planStruct);
-    const gasLimit = this.#gas.mode === "fixed" ? this.#gas.limit : (gasEstimate * (BPS + BigInt(this.#gas.marginBps)) + BPS - 1n) / BPS;
-    return { ok: true, simulatedProfit, expectedProfit: simulatedProfit - shortfall, minProfit, gasEstimate, gasLimit, deadlineBlock, planStruct, calldata };
+    return {
+      ok: true,
+      simulatedProfit,
+      expectedProfit: simulatedProfit - shortfall,
+      minProfit,
+      gasEstimate: measured.gasEstimate,
+      gasLimit: measured.gasLimit,
+      deadlineBlock,
+      planStruct,
+      calldata: encodeLiquidateCall(planStruct),
+    };
+  }
+
+  /** The state-override probe: one call, no revert path. */
+  async #probe(plan: LiquidationPlan, base: PlanStruct, targets: ExecutorTargets, headBlock: number): Promise<Measured | Extract<SimulationOutcome, { ok: false }>> {
+    const planCall = encodeLiquidateCall(withMinProfit(base, 0n));
+    let raw: unknown;
+    try {
+      const treasury = await this.#treasuryAt(targets.executor, headBlock);
+      raw = await this.#provider.send("eth_call", [
+        { to: this.#operator, data: probeInterface.encodeFunctionData("probe", [targets.executor, plan.profitToken, treasury, planCall]) },
+        this.#blockTag,
+        { [this.#operator]: { code: PLAN_PROBE_RUNTIME_CODE } },
+      ]);
+    } catch (error) {
+      return fail("profit-probe", decodeSimulationError(error));
+    }
+    let result: { success: boolean; profit: bigint; gasUsed: bigint; revertData: string };
+    try {
+      const [success, profit, gasUsed, revertData] = probeInterface.decodeFunctionResult("probe", String(raw));
+      result = { success, profit, gasUsed, revertData };
+    } catch (error) {
+      return fail("profit-probe", { kind: "transport", summary: `the probe's answer does not decode: ${(error as Error).message.split("\n")[0]}` });
+    }
+    if (!result.success) {
+      const failure =
+        result.revertData.length >= 10
+          ? decodeRevertData(result.revertData)
+          : ({ kind: "revert", name: "unknown", args: [], summary: "reverted without data (out of gas, or a bare revert)", data: result.revertData } as const);
+      return fail("profit-probe", failure);
+    }
+    // The transaction pays intrinsic and calldata gas on top of the call, and the executor's callers
+    // keep 1/64 of the gas at each call depth: measured × 64/63, then the margin, within the cap.
+    const wanted = ((intrinsicGas(encodeLiquidateCall(base)) + (result.gasUsed * 64n) / 63n) * (BPS + this.#gasMarginBps)) / BPS;
+    return { profit: result.profit, gasEstimate: result.gasUsed, gasLimit: wanted < TRANSACTION_GAS_CAP ? wanted : TRANSACTION_GAS_CAP };
+  }
+
+  /** The revert probe (nodes without state overrides): profit from InsufficientProfit, gas from the policy. */
+  async #revertProbe(plan: LiquidationPlan, base: PlanStruct, targets: ExecutorTargets): Promise<Measured | Extract<SimulationOutcome, { ok: false }>> {
+    const to = targets.executor;
+    const check = encodeLiquidateCall(withMinProfit(base, 1n));
+    const gas = this.#gas;
+    const [probe, fits] = await Promise.allSettled([
+      this.#provider.call({ from: this.#operator, to, data: encodeLiquidateCall(withMinProfit(base, MaxUint256)), blockTag: this.#blockTag }),
+      gas.mode === "fixed"
+        ? this.#provider.call({ from: this.#operator, to, data: check, gasLimit: gas.limit, blockTag: this.#blockTag }).then(() => gas.limit)
+        : this.#provider.estimateGas({ from: this.#operator, to, data: check, blockTag: this.#blockTag }),
+    ]);
+    if (probe.status === "fulfilled") {
+      // An unreachable minProfit that does not revert means the executor is not checking profit at all.
+      return fail("profit-probe", { kind: "revert", name: "unknown", args: [], summary: "did not revert with minProfit = 2^256-1", data: "0x" });
+    }
+    const failure = decodeSimulationError(probe.reason);
+    if (failure.kind !== "revert" || failure.name !== "InsufficientProfit") return fail("profit-probe", failure);
+    if (fits.status === "rejected") return fail("gas-check", decodeSimulationError(fits.reason));
+    return {
+      profit: failure.args[0] as bigint,
+      // With a fixed limit there is no measurement: the strategy's own estimate stands for the journal.
+      gasEstimate: gas.mode === "fixed" ? plan.gasUnits : fits.value,
+      gasLimit: gas.mode === "fixed" ? gas.limit : (fits.value * (BPS + BigInt(gas.marginBps)) + BPS - 1n) / BPS,
+    };
+  }
+
+  /** The executor's treasury (where profit is measured), re-read every 256 blocks in case the owner moves it. */
+  async #treasuryAt(executor: Address, headBlock: number): Promise<Address> {
+    if (this.#treasury === null || headBlock - this.#treasury.readAt >= TREASURY_REFRESH_BLOCKS || headBlock < this.#treasury.readAt) {
+      const raw = await this.#provider.call({ from: this.#operator, to: executor, data: executorInterface.encodeFunctionData("treasury"), blockTag: this.#blockTag });
+      const [treasury] = executorInterface.decodeFunctionResult("treasury", raw);
+      this.#treasury = { address: treasury as Address, readAt: headBlock };
+    }
+    return this.#treasury.address;
   }
 }
 
-function fail(stage: SimulationStage, failure: DecodedFailure): SimulationOutcome {
+/** 21,000 plus EIP-2028 calldata gas (16 per non-zero byte, 4 per zero byte). */
+function intrinsicGas(calldata: string): bigint {
+  let gas = 21_000n;
+  for (let i = 2; i < calldata.length; i += 2) gas += calldata.slice(i, i + 2) === "00" ? 4n : 16n;
+  return gas;
+}
+
+function fail(stage: SimulationStage, failure: DecodedFailure): Extract<SimulationOutcome, { ok: false }> {
   const what = stage === "profit-probe" ? "profit probe (eth_call)" : "gas check";
   return { ok: false, stage, failure, detail: `${what} ${failure.kind === "revert" ? "reverted" : "failed"}: ${failure.summary}` };
 }
+

@@ -1,0 +1,161 @@
+/**
+ * The plan probe: the embedded runtime code is exactly what its source compiles to, and on the
+ * sandbox's genuine protocols the one-call probe and the revert probe agree on the plan's profit,
+ * reject the same failing plan with the same decoded reason, and the probe's gas limit is enough.
+ *
+ * Regenerate the embedded code after editing probe/ChimeraPlanProbe.sol: UPDATE_PLAN_PROBE=1 npx hardhat test <this file>.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import hre from "hardhat";
+import { expect } from "chai";
+import { ChimeraExecutor__factory } from "../../../../typechain-types";
+import { buildSandbox } from "../../../../sandbox";
+import { openAaveBorrowers } from "../../../../sandbox/borrowers";
+import type { Address } from "../../../../keeper/config/address-book";
+import type { LiquidationPlan } from "../../../../keeper/core/types";
+import { loadKeeperConfig } from "../../../../keeper/config/load";
+import { providerBroadcaster } from "../../../../keeper/execution/broadcast";
+import { buildExecutorTargets } from "../../../../keeper/execution/executor-targets";
+import { PlanSimulator, type SimulationProvider } from "../../../../keeper/execution/plan-simulator";
+import { PLAN_PROBE_COMPILER, PLAN_PROBE_RUNTIME_CODE } from "../../../../keeper/execution/probe/plan-probe-code";
+import { createLogger } from "../../../../keeper/telemetry/logger";
+import { hardhatAccountWallet } from "../../../../keeper/run/hardhat-accounts";
+import { openKeeperSession } from "../../../../keeper/run/keeper-session";
+import { SandboxMarketHandle } from "../../../../keeper/scenarios/sandbox-market-handle";
+import { deploySandboxExecutor } from "../../../../keeper/scenarios/sandbox-executor";
+import { snapshotChain } from "../../../shared/local-node";
+
+const PROBE_SOURCE = path.join(hre.config.paths.root, "keeper", "execution", "probe", "ChimeraPlanProbe.sol");
+const PROBE_MODULE = path.join(hre.config.paths.root, "keeper", "execution", "probe", "plan-probe-code.ts");
+
+function compileProbe(): { version: string; code: string } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const solc = require("solc") as { version(): string; compile(input: string): string };
+  const output = JSON.parse(
+    solc.compile(
+      JSON.stringify({
+        language: "Solidity",
+        sources: { "ChimeraPlanProbe.sol": { content: fs.readFileSync(PROBE_SOURCE, "utf8") } },
+        settings: { ...PLAN_PROBE_COMPILER.settings, outputSelection: { "*": { "*": ["evm.deployedBytecode.object"] } } },
+      }),
+    ),
+  ) as { errors?: { severity: string; formattedMessage: string }[]; contracts: Record<string, Record<string, { evm: { deployedBytecode: { object: string } } }>> };
+  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
+  if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
+  return { version: solc.version(), code: `0x${output.contracts["ChimeraPlanProbe.sol"]!.ChimeraPlanProbe!.evm.deployedBytecode.object}` };
+}
+
+function renderModule(version: string, code: string): string {
+  const lines = code.slice(2).match(/.{1,96}/g)!.map((line) => `  "${line}"`).join(" +\n");
+  return `/**
+ * GENERATED from probe/ChimeraPlanProbe.sol by test/unit/keeper/execution/plan-probe.test.ts (run it with
+ * UPDATE_PLAN_PROBE=1 after editing the source); that test recompiles the source and fails when this
+ * copy differs. The runtime code is embedded so the keeper needs no compiler and no deployment: it is
+ * only ever placed at the operator's address by an eth_call state override (plan-simulator.ts).
+ */
+export const PLAN_PROBE_COMPILER = {
+  version: "${version}",
+  settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun", metadata: { bytecodeHash: "none" } },
+} as const;
+
+export const PLAN_PROBE_RUNTIME_CODE =
+  "0x" +
+${lines};
+`;
+}
+
+describe("execution: the plan probe", function () {
+  this.timeout(300_000);
+
+  it("embeds exactly the runtime code its source compiles to", () => {
+    const compiled = compileProbe();
+    if (process.env.UPDATE_PLAN_PROBE === "1") fs.writeFileSync(PROBE_MODULE, renderModule(compiled.version, compiled.code));
+    expect(PLAN_PROBE_COMPILER.version).to.equal(compiled.version);
+    expect(PLAN_PROBE_RUNTIME_CODE, "stale: rerun with UPDATE_PLAN_PROBE=1").to.equal(compiled.code);
+  });
+
+  describe("on the sandbox", () => {
+    let restore: () => Promise<void>;
+    let directory: string;
+
+    before(async () => {
+      restore = await snapshotChain();
+      directory = fs.mkdtempSync(path.join(os.tmpdir(), "chimera-probe-"));
+    });
+
+    after(async () => {
+      await restore();
+      fs.rmSync(directory, { recursive: true, force: true });
+    });
+
+    it("agrees with the revert probe on profit and failure, and its gas limit carries the real transaction", async () => {
+      const sandbox = await buildSandbox(hre);
+      const signers = await hre.ethers.getSigners();
+      const operator = hardhatAccountWallet(hre, 2);
+      const executor = await deploySandboxExecutor(hre, sandbox, {
+        owner: signers[1]!.address as Address,
+        treasury: signers[3]!.address as Address,
+        operator: operator.address as Address,
+      });
+      await openAaveBorrowers(hre, sandbox, { count: 1, seed: 81, collateral: "WETH", debt: "USDC", healthFactor: { min: 1.02, max: 1.02 }, debtUsd: { min: 20_000, max: 20_000 } });
+      const handle = new SandboxMarketHandle(hre, sandbox);
+      await handle.prepare();
+      // A DRY keeper plans the liquidation; the test keeps the plan and simulates it both ways.
+      let plan: LiquidationPlan | null = null;
+      const session = await openKeeperSession({
+        config: { ...loadKeeperConfig({ network: "hardhat", env: {} }), mode: "DRY" },
+        book: sandbox.book,
+        chainId: sandbox.book.chainId,
+        executor,
+        provider: hre.ethers.provider,
+        signer: operator,
+        broadcaster: providerBroadcaster(hre.ethers.provider as unknown as Parameters<typeof providerBroadcaster>[0]),
+        journalPath: path.join(directory, "journal.sqlite"),
+        logger: createLogger({ level: "silent" }),
+        knownSecrets: [],
+        setting: () => undefined,
+        oracleMode: "poll",
+        liveViolations: () => [],
+        port: 0,
+        onPortBusy: "ephemeral",
+        hooks: { beforeSimulate: (planned) => void (plan = planned) },
+      });
+      try {
+        await session.engine.start();
+        await handle.movePrices([{ symbol: "WETH", usd: (await handle.priceOf("WETH")) * 0.97 }]);
+        await session.engine.tick();
+        expect(plan, "the keeper planned the liquidation").to.not.equal(null);
+        const head = await hre.ethers.provider.getBlockNumber();
+        const provider = hre.ethers.provider as unknown as SimulationProvider;
+        const targets = buildExecutorTargets(executor, sandbox.book, session.assembled.markets);
+        const common = { provider, targets, operator: operator.address as Address, minProfitHaircutBps: 500 };
+        const viaProbe = await new PlanSimulator({ ...common, method: "probe" }).simulate(plan!, head);
+        const viaRevert = await new PlanSimulator({ ...common, method: "revert" }).simulate(plan!, head);
+        if (!viaProbe.ok || !viaRevert.ok) throw new Error(`simulation failed: ${JSON.stringify([viaProbe, viaRevert], (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v))}`);
+        expect(viaProbe.simulatedProfit).to.equal(viaRevert.simulatedProfit);
+        expect(viaProbe.minProfit).to.equal(viaRevert.minProfit);
+        expect(viaProbe.gasEstimate, "measured gas of a flash-loan liquidation with a swap").to.be.within(300_000n, 1_500_000n);
+
+        // The probe's gas limit carries the real, signed transaction.
+        await hre.network.provider.send("evm_setAutomine", [true]);
+        const executorAsOperator = ChimeraExecutor__factory.connect(executor, await hre.ethers.getSigner(operator.address));
+        const receipt = await (await executorAsOperator.liquidate(viaProbe.planStruct, { gasLimit: viaProbe.gasLimit })).wait();
+        expect(receipt!.status).to.equal(1);
+        expect(receipt!.gasUsed < viaProbe.gasLimit).to.equal(true);
+        await hre.network.provider.send("evm_setAutomine", [false]);
+
+        // Now the position is liquidated: both methods refuse the same plan with the same decoded reason.
+        const probeAgain = await new PlanSimulator({ ...common, method: "probe" }).simulate(plan!, head + 1);
+        const revertAgain = await new PlanSimulator({ ...common, method: "revert" }).simulate(plan!, head + 1);
+        expect(probeAgain.ok).to.equal(false);
+        expect(revertAgain.ok).to.equal(false);
+        if (!probeAgain.ok && !revertAgain.ok) expect(probeAgain.failure.summary).to.equal(revertAgain.failure.summary);
+      } finally {
+        await session.close("test finished");
+        await handle.release();
+      }
+    });
+  });
+});
