@@ -146,9 +146,9 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
   const simulator = new PlanSimulator({
     provider: provider as unknown as SimulationProvider,
     targets: () => buildExecutorTargets(options.executor, book, markets),
-    // Without a key, DRY simulations run as the executor's first operator would: from the executor
-    // itself is refused (CallerNotOperator), so a DRY-only keeper must be given an operator address.
-    operator: operator ?? options.simulateAs ?? options.executor,
+    // Plans must come from an operator. Without a key (DRY), simulations run as the configured operator
+    // address (KEEPER_OPERATOR_ADDRESS); with neither, they fail CallerNotOperator, which the journal shows.
+    operator: operator ?? options.simulateAs ?? ("0x0000000000000000000000000000000000000000" as Address),
     minProfitHaircutBps: config.strategy.minProfitHaircutBps,
     onMethodFallback: (reason) =>
       logger.warn({ reason }, "the read endpoint refused an eth_call state override; simulating with the revert probe from now on"),

@@ -103,6 +103,11 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
     const journalPath = options.journalPath ?? path.resolve(hre.config.paths.root, config.journal.path);
     const usesRelay = config.relay !== undefined;
 
+    // DRY without a key still simulates as the executor's operator, named by its (public) address.
+    const simulateAs = signer === null ? operatorAddressSetting(setting) : undefined;
+    if (signer === null && simulateAs === undefined) {
+      logger.warn({}, `no ${SIGNING_KEY_VARIABLE} and no KEEPER_OPERATOR_ADDRESS: DRY simulations cannot run as an operator and will fail CallerNotOperator`);
+    }
     const session = await openKeeperSession({
       config,
       book,
@@ -121,6 +126,7 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
       onPortBusy: "fail",
       headLag: pool === null ? undefined : () => pool!.health().map((h) => ({ endpoint: h.label, lagBlocks: h.headLagBlocks ?? 0 })),
       hooks: options.hooks,
+      simulateAs,
     });
     const startedAtMs = Date.now();
     const recorder = new RunRecorder().attach(session.engine);
@@ -260,6 +266,17 @@ async function broadcasterFor(args: {
   const sender = provider as unknown as Parameters<typeof providerBroadcaster>[0];
   if (typeof (sender as { send?: unknown }).send !== "function") throw new Error("rpc.send lists no endpoint and the read provider cannot send");
   return providerBroadcaster(sender, "read endpoint");
+}
+
+/** KEEPER_OPERATOR_ADDRESS: an operator's address (public), for DRY runs without the key. */
+function operatorAddressSetting(setting: (name: string) => string | undefined): Address | undefined {
+  const value = setting("KEEPER_OPERATOR_ADDRESS");
+  if (value === undefined || value.trim() === "") return undefined;
+  try {
+    return getAddress(value.trim()) as Address;
+  } catch {
+    throw new Error(`KEEPER_OPERATOR_ADDRESS is not an address: expected 0x followed by 40 hex digits`);
+  }
 }
 
 function requiredSetting(setting: (name: string) => string | undefined, name: string): string {
