@@ -12,6 +12,7 @@
 import { readFileSync } from "node:fs";
 import type { ZodIssue } from "zod";
 import { defaultsFor } from "./defaults";
+import { USD_LIMIT_FIELDS } from "./runtime-settings";
 import { checkLiveSafeguards } from "./live-safeguards";
 import { isRealNetwork, KEEPER_NETWORKS, keeperConfigSchema, type KeeperConfig, type KeeperNetwork } from "./schema";
 
@@ -66,7 +67,7 @@ export function loadKeeperConfig(options: LoadKeeperConfigOptions): KeeperConfig
         },
       ]);
     }
-    merged = deepMerge(merged, fromFile);
+    merged = withoutDefaultLimitsUnderFileTier(deepMerge(merged, fromFile), fromFile);
   }
   const overrideIssues: ConfigIssue[] = [];
   merged = applyEnvOverrides(merged as Record<string, unknown>, options.env, overrideIssues);
@@ -98,6 +99,20 @@ function readConfigFile(file: string, source: string): unknown {
   } catch (error) {
     throw new ConfigError(source, [{ path: "", message: `${file} is not a JSON object: ${(error as Error).message}` }]);
   }
+}
+
+/**
+ * A file that picks a tier means that tier's USD limits. Field-by-field merging would otherwise keep the
+ * defaults' explicit USD limits (the sandbox sets them all) on top of the tier and silently turn
+ * `"tier": 1` into custom limits. USD limits the file itself gives still override its tier.
+ */
+function withoutDefaultLimitsUnderFileTier(merged: unknown, fromFile: unknown): unknown {
+  if (!isPlainObject(fromFile) || !isPlainObject(fromFile.limits) || fromFile.limits.tier === undefined) return merged;
+  if (!isPlainObject(merged) || !isPlainObject(merged.limits)) return merged;
+  const fileLimits = fromFile.limits;
+  const limits = { ...merged.limits };
+  for (const field of USD_LIMIT_FIELDS) if (!(field in fileLimits)) delete limits[field];
+  return { ...merged, limits };
 }
 
 /** Objects merge key by key; anything else (lists included) in `override` replaces `base`. */

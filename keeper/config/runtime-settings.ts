@@ -9,7 +9,7 @@ import type { StrategySettings } from "../strategy/build-plan";
 import { gweiToWei } from "../strategy/economics";
 import type { KeeperConfig } from "./schema";
 
-const USD_LIMIT_FIELDS = ["minProfitUsd", "maxSingleExecutionUsd", "maxDailyVolumeUsd", "maxDailyLossUsd"] as const;
+export const USD_LIMIT_FIELDS = ["minProfitUsd", "maxSingleExecutionUsd", "maxDailyVolumeUsd", "maxDailyLossUsd"] as const;
 
 /** The limits in force: the tier preset with any explicit USD field laid over it ("custom" if any is). */
 export function riskLimitsFromConfig(config: KeeperConfig): { limits: RiskLimits; label: LimitsLabel } {

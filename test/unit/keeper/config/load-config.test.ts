@@ -5,6 +5,8 @@ import path from "node:path";
 import { ConfigError, loadKeeperConfig } from "../../../../keeper/config/load";
 import { defaultsFor } from "../../../../keeper/config/defaults";
 import { KEEPER_NETWORKS, keeperConfigSchema } from "../../../../keeper/config/schema";
+import { riskLimitsFromConfig } from "../../../../keeper/config/runtime-settings";
+import { TIER_PRESETS } from "../../../../keeper/risk/limits";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "chimera-config-"));
 let fileCounter = 0;
@@ -115,6 +117,21 @@ describe("loadKeeperConfig", function () {
       expect(result.success).to.equal(false);
       if (result.success) return;
       expect(result.error.issues.map((issue) => issue.path.join("."))).to.have.members(["limits.minProfitUsd", "limits.maxDailyLossUsd"]);
+    });
+
+    it("a file that picks a tier gets that tier's limits, not the defaults' explicit ones", function () {
+      // The sandbox defaults give every USD limit explicitly; a file choosing tier 1 must not inherit them.
+      const tierOnly = riskLimitsFromConfig(loadKeeperConfig({ network: "hardhat", file: configFile({ limits: { tier: 1 } }), env: {} }));
+      expect(tierOnly.label).to.equal(1);
+      expect(tierOnly.limits.maxSingleExecutionUsd).to.equal(TIER_PRESETS[1].maxSingleExecutionUsd);
+      expect(tierOnly.limits.maxDailyVolumeUsd).to.equal(TIER_PRESETS[1].maxDailyVolumeUsd);
+      // A USD limit the file gives itself still overrides its tier.
+      const tierWithOverride = riskLimitsFromConfig(
+        loadKeeperConfig({ network: "hardhat", file: configFile({ limits: { tier: 2, minProfitUsd: 80 } }), env: {} }),
+      );
+      expect(tierWithOverride.label).to.equal("custom");
+      expect(tierWithOverride.limits.minProfitUsd).to.equal(80);
+      expect(tierWithOverride.limits.maxSingleExecutionUsd).to.equal(TIER_PRESETS[2].maxSingleExecutionUsd);
     });
 
     it("refuses a file written for another network, an unreadable file and invalid JSON", function () {
