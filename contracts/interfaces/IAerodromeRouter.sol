@@ -22,4 +22,8 @@ interface IAerodromeRouter {
         address to,
         uint256 deadline
     ) external returns (uint256[] memory amounts);
+
+    /// @notice What `swapExactTokensForTokens(amountIn, ..., routes, ...)` would return now: `amountIn` followed by the
+    ///         amount after each hop. Reverts when a route's pool does not exist (the keeper reads that as "no quote").
+    function getAmountsOut(uint256 amountIn, AerodromeRoute[] memory routes) external view returns (uint256[] memory amounts);
 }
