@@ -5,21 +5,11 @@
  * plan allows, is never sent. A bundle that was not included left nothing in flight (the relay
  * does not gossip it), so the nonce is re-read and can be used again.
  */
-import type { Address } from "../core/types";
 import { RelayRequestError, type BundleCheck, type BundleSimulation, type BundleSubmitter } from "./bundle-submitter";
 import { findInclusion, type ChainReader } from "./inclusion-tracker";
-import { FeesExhaustedError, type TransactionPreparer } from "./transaction-preparer";
-import type {
-  BroadcastReport,
-  InclusionOutcome,
-  PreparedTx,
-  SignedTx,
-  SubmissionHooks,
-  SubmissionMeta,
-  SubmissionResult,
-  TxRequest,
-  TxSender,
-} from "./types";
+import { PreparedTxSender, type FailedBroadcast } from "./prepared-tx-sender";
+import type { TransactionPreparer } from "./transaction-preparer";
+import type { BroadcastReport, InclusionOutcome, PreparedTx, SignedTx, SubmissionResult } from "./types";
 
 export interface BundleTxSenderOptions {
   readonly preparer: TransactionPreparer;
@@ -50,11 +40,9 @@ export class BundleNotSentError extends Error {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export class BundleTxSender implements TxSender {
+export class BundleTxSender extends PreparedTxSender {
   readonly path = "bundle" as const;
-  readonly #preparer: TransactionPreparer;
   readonly #submitter: BundleSubmitter;
-  readonly #chain: ChainReader;
   readonly #targetBlocks: number;
   readonly #pollIntervalMs: number;
   readonly #blockWaitTimeoutMs: number;
@@ -67,9 +55,8 @@ export class BundleTxSender implements TxSender {
       // BundleSubmitter.create already refuses this; checked again because both are injectable.
       throw new Error("the bundle auth key must differ from the transaction signing key");
     }
-    this.#preparer = options.preparer;
+    super(options.preparer, options.chain);
     this.#submitter = options.submitter;
-    this.#chain = options.chain;
     this.#targetBlocks = options.targetBlocks ?? 3;
     if (!Number.isInteger(this.#targetBlocks) || this.#targetBlocks < 1) {
       throw new Error(`targetBlocks must be an integer >= 1, got ${String(options.targetBlocks)}`);
@@ -81,29 +68,13 @@ export class BundleTxSender implements TxSender {
     this.#clock = options.clock ?? Date.now;
   }
 
-  get from(): Address {
-    return this.#preparer.from;
-  }
-
-  prepare(request: TxRequest, meta: SubmissionMeta): Promise<PreparedTx> {
-    return this.#preparer.prepare(request, meta);
-  }
-
-  prepareReplacement(stuck: PreparedTx, stuckHash?: string): Promise<PreparedTx> {
-    return this.#preparer.prepareReplacement(stuck, stuckHash);
-  }
-
-  sign(prepared: PreparedTx): Promise<SignedTx> {
-    return this.#preparer.sign(prepared);
-  }
-
   /** Simulates and offers the bundle for the next block; throws `BundleNotSentError` if it must not be sent. */
   async broadcast(signed: SignedTx): Promise<BroadcastReport> {
     try {
-      const head = await this.#chain.getBlockNumber();
+      const head = await this.chain.getBlockNumber();
       return await this.#offer(signed, head + 1);
     } catch (error) {
-      await this.#preparer.nonces.resync().catch(() => undefined);
+      await this.preparer.nonces.resync().catch(() => undefined);
       throw error;
     }
   }
@@ -118,71 +89,33 @@ export class BundleTxSender implements TxSender {
     let target = sentAtBlock + 1;
     for (;;) {
       const head = await this.#waitForBlock(target);
-      const landed = await findInclusion(this.#chain, attempts.map((attempt) => attempt.hash));
+      const landed = await findInclusion(this.chain, attempts.map((attempt) => attempt.hash));
       if (landed !== null) return landed;
       const blocksWaited = head - sentAtBlock;
       if (head < target) {
         return { status: "not-included", blocksWaited, lastSeenBlock: head, note: `block ${target} not produced within ${this.#blockWaitTimeoutMs} ms` };
       }
       if (blocksWaited >= this.#targetBlocks) {
-        await this.#preparer.nonces.resync();
+        await this.preparer.nonces.resync();
         return { status: "not-included", blocksWaited, lastSeenBlock: head };
       }
       target = head + 1;
       try {
         await this.#offer(newest, target);
       } catch (error) {
-        await this.#preparer.nonces.resync();
+        await this.preparer.nonces.resync();
         const reason = error instanceof Error ? error.message : String(error);
         return { status: "not-included", blocksWaited, lastSeenBlock: head, note: `stopped re-offering for block ${target}: ${reason}` };
       }
     }
   }
 
-  async submit(request: TxRequest, meta: SubmissionMeta, hooks: SubmissionHooks = {}): Promise<SubmissionResult> {
-    const prepared = await this.prepare(request, meta);
-    try {
-      await hooks.onPrepared?.(prepared);
-    } catch (error) {
-      await this.#preparer.nonces.abandon(prepared.nonce);
-      throw error;
+  protected async resultOfFailedBroadcast(error: unknown, { base }: FailedBroadcast): Promise<SubmissionResult> {
+    if (error instanceof BundleNotSentError) return { ...base, status: "rejected", reason: error.reason, detail: error.detail };
+    if (error instanceof RelayRequestError) {
+      return { ...base, status: "rejected", reason: "relay-refused", detail: error.message };
     }
-    return this.#signOfferTrack(prepared, [], hooks);
-  }
-
-  async replace(attempts: readonly SignedTx[], hooks: SubmissionHooks = {}): Promise<SubmissionResult> {
-    const stuck = attempts.at(-1);
-    if (stuck === undefined) throw new Error("replace needs the transactions already sent for the nonce");
-    let prepared: PreparedTx;
-    try {
-      prepared = await this.prepareReplacement(stuck.prepared, stuck.hash);
-    } catch (error) {
-      if (!(error instanceof FeesExhaustedError)) throw error;
-      return { path: this.path, nonce: stuck.prepared.nonce, attempts, status: "rejected", reason: "fees-exhausted", detail: error.message };
-    }
-    await hooks.onPrepared?.(prepared);
-    return this.#signOfferTrack(prepared, attempts, hooks);
-  }
-
-  async #signOfferTrack(prepared: PreparedTx, earlier: readonly SignedTx[], hooks: SubmissionHooks): Promise<SubmissionResult> {
-    const signed = await this.sign(prepared);
-    await hooks.onSigned?.(signed);
-    const attempts = [...earlier, signed];
-    const base = { path: this.path, nonce: prepared.nonce, attempts } as const;
-    const sentAtBlock = await this.#chain.getBlockNumber();
-    let report: BroadcastReport;
-    try {
-      report = await this.broadcast(signed);
-    } catch (error) {
-      if (error instanceof BundleNotSentError) return { ...base, status: "rejected", reason: error.reason, detail: error.detail };
-      if (error instanceof RelayRequestError) {
-        return { ...base, status: "rejected", reason: "relay-refused", detail: error.message };
-      }
-      throw error;
-    }
-    await hooks.onBroadcast?.(signed, report);
-    const outcome = await this.awaitInclusion(attempts, sentAtBlock);
-    return { ...base, ...outcome };
+    throw error;
   }
 
   async #offer(signed: SignedTx, targetBlock: number): Promise<BroadcastReport> {
@@ -208,7 +141,7 @@ export class BundleTxSender implements TxSender {
   async #waitForBlock(block: number): Promise<number> {
     const deadline = this.#clock() + this.#blockWaitTimeoutMs;
     for (;;) {
-      const head = await this.#chain.getBlockNumber();
+      const head = await this.chain.getBlockNumber();
       if (head >= block || this.#clock() >= deadline) return head;
       await this.#sleep(this.#pollIntervalMs);
     }
