@@ -34,7 +34,8 @@ import { KeeperEngine, type EngineChain } from "./keeper-engine";
 import { OpportunityPlanner } from "./opportunity-planner";
 import { OwnSalesLedger } from "./own-sales";
 import { RiskBookkeeper } from "./risk-bookkeeper";
-import { NO_QUOTES, UniswapV3Quoter } from "./swap-quoter";
+import { AerodromeQuoter } from "./aerodrome-quoter";
+import { CompositeQuoter, NO_QUOTES, UniswapV3Quoter, type SwapQuoter, type VenueQuoter } from "./swap-quoter";
 import { UniswapPoolDirectory } from "./uniswap-routes";
 
 /** The signing capability: an ethers Wallet. */
@@ -97,7 +98,7 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
   });
 
   const directory = await UniswapPoolDirectory.load(book, multicall);
-  const quoter = book.uniswapV3 ? new UniswapV3Quoter(book.uniswapV3.quoterV2, directory, multicall) : NO_QUOTES;
+  const quoter = swapQuoter(book, directory, multicall);
   const prices = priceLookup(book, usdPrices);
   const strategySettings = strategySettingsFromConfig(config);
   const planner = new OpportunityPlanner({
@@ -223,6 +224,22 @@ function marketsConfig(config: KeeperConfig): MarketsConfig {
     morphoBlue: { enabled: config.markets.morphoBlue.enabled },
     compoundV2: { enabled: config.markets.moonwell.enabled },
   };
+}
+
+/**
+ * Every DEX venue the book names, asked together (one multicall per block): Uniswap V3 where the book has
+ * it, Aerodrome v2 pools where it has `aerodrome` (two hops through WETH and USDC). None: every sale is "no-route".
+ */
+function swapQuoter(book: AddressBook, directory: UniswapPoolDirectory, multicall: Multicall3Client): SwapQuoter {
+  const venues: VenueQuoter[] = [];
+  if (book.uniswapV3) venues.push(new UniswapV3Quoter(book.uniswapV3.quoterV2, directory, multicall));
+  if (book.aerodrome) {
+    const connectors = [book.weth, book.tokens.USDC?.address].filter((token): token is Address => token !== undefined);
+    venues.push(new AerodromeQuoter(book.aerodrome, multicall, { connectors }));
+  }
+  if (venues.length === 0) return NO_QUOTES;
+  // A single venue keeps its own object (same calls, no composite in between).
+  return venues.length === 1 ? venues[0]! : new CompositeQuoter(venues, multicall);
 }
 
 /** USD prices come from the markets' oracles (shared price book); decimals from the address book. */

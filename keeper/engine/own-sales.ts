@@ -3,7 +3,7 @@
  * simulated on the block's state alone, so the later ones will meet a price the earlier ones have
  * already moved, and a profit floor set from their lone simulation would revert them. The ledger
  * remembers what this keeper sold into each route since the last block, and prices a new sale on top
- * of it with QuoterV2 — out(prior + mine) − out(prior) — so the plan's floor comes from what it will
+ * of it with its venue's quoter — out(prior + mine) − out(prior) — so the plan's floor comes from what it will
  * actually receive. (Sales through different routes that share a pool are not netted: the haircut
  * absorbs those.)
  */
@@ -29,7 +29,7 @@ export class OwnSalesLedger {
     if (swap === null || swap.venue === "none") return 0n;
     const prior = this.sold.get(routeKey(swap.venue, swap.route)) ?? 0n;
     if (prior === 0n) return 0n;
-    const [withMine, priorOnly] = await this.quoter.quoteRoute(swap.route, [prior + swap.amountIn, prior], blockTag);
+    const [withMine, priorOnly] = await this.quoter.quoteRoute(swap.venue, swap.route, [prior + swap.amountIn, prior], blockTag);
     const marginal = withMine! > priorOnly! ? withMine! - priorOnly! : 0n;
     return swap.amountOut > marginal ? swap.amountOut - marginal : 0n;
   }
