@@ -6,31 +6,42 @@
  * on any market a MarketHandle drives (the population is opened only where the market lets us: the
  * sandbox).
  */
-import type { MarketHandle, Scenario } from "../../../keeper/scenarios/scenario";
+import { FALLING_PRICES_SCENARIO } from "../../../keeper/scenarios/falling-prices";
+import type { BorrowerGroup, MarketHandle, Scenario } from "../../../keeper/scenarios/scenario";
 import { relativeMoves } from "../../../keeper/scenarios/scenario";
+
+type GroupSize = Pick<BorrowerGroup, "count" | "healthFactor" | "debtUsd">;
+
+/**
+ * The bulk groups, scaled down (and kept closer to HF 1 so two steps reach them); the "dust" and
+ * "no-route" borrowers are taken from the default scenario as they are, since they are single
+ * positions already.
+ */
+const SMALL_GROUP_SIZES: Readonly<Record<string, GroupSize>> = {
+  "aave-weth": { count: 36, healthFactor: { min: 1.02, max: 1.3 }, debtUsd: { min: 2_000, max: 30_000 } },
+  "aave-cbbtc": { count: 8, healthFactor: { min: 1.02, max: 1.3 }, debtUsd: { min: 2_000, max: 30_000 } },
+  "morpho-weth": { count: 10, healthFactor: { min: 1.02, max: 1.3 }, debtUsd: { min: 2_000, max: 20_000 } },
+};
+
+function smallPopulation(): BorrowerGroup[] {
+  const defaultTags = new Set(FALLING_PRICES_SCENARIO.population.map((group) => group.tag));
+  for (const tag of Object.keys(SMALL_GROUP_SIZES)) {
+    // A renamed default group would otherwise silently keep its full size here.
+    if (!defaultTags.has(tag)) throw new Error(`falling-prices-small resizes group "${tag}", which the default scenario no longer has`);
+  }
+  return FALLING_PRICES_SCENARIO.population.map((group) => ({ ...group, ...SMALL_GROUP_SIZES[group.tag] }));
+}
 
 export async function smallFallingPrices(handle: MarketHandle): Promise<Scenario> {
   return {
     name: "falling-prices-small",
     description: "two ~7% collateral price falls over ~60 borrowers, one dust and one unroutable position",
     seed: 4_242,
-    population: [
-      { protocol: "aaveV3", tag: "aave-weth", collateral: "WETH", debt: "USDC", count: 36, healthFactor: { min: 1.02, max: 1.3 }, debtUsd: { min: 2_000, max: 30_000 } },
-      { protocol: "aaveV3", tag: "aave-cbbtc", collateral: "cbBTC", debt: "USDC", count: 8, healthFactor: { min: 1.02, max: 1.3 }, debtUsd: { min: 2_000, max: 30_000 } },
-      { protocol: "morphoBlue", tag: "morpho-weth", market: 0, count: 10, healthFactor: { min: 1.02, max: 1.3 }, debtUsd: { min: 2_000, max: 20_000 } },
-      { protocol: "aaveV3", tag: "dust", collateral: "WETH", debt: "USDC", count: 1, healthFactor: { min: 1.03, max: 1.03 }, debtUsd: { min: 0.9, max: 0.9 } },
-      { protocol: "aaveV3", tag: "no-route", collateral: "cbETH", debt: "USDC", count: 1, healthFactor: { min: 1.03, max: 1.03 }, debtUsd: { min: 5_000, max: 5_000 } },
-    ],
+    population: smallPopulation(),
     steps: [
       { label: "collateral -7%", moves: await relativeMoves(handle, { WETH: -0.07, cbBTC: -0.07, cbETH: -0.07 }) },
       { label: "collateral -14%", moves: await relativeMoves(handle, { WETH: -0.14, cbBTC: -0.14, cbETH: -0.14 }) },
     ],
-    expectations: [
-      { tag: "aave-weth", expect: "liquidated" },
-      { tag: "aave-cbbtc", expect: "liquidated" },
-      { tag: "morpho-weth", expect: "liquidated" },
-      { tag: "dust", expect: "skipped", reason: "dust" },
-      { tag: "no-route", expect: "skipped", reason: "no-route" },
-    ],
+    expectations: FALLING_PRICES_SCENARIO.expectations,
   };
 }
