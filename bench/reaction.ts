@@ -15,21 +15,13 @@
  *
  * Run alone with `npx hardhat run bench/reaction.ts`; bench/index.ts calls `runReactionBenchmark`.
  */
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { buildSandbox } from "../sandbox";
 import { openAaveBorrowers } from "../sandbox/borrowers";
-import { loadKeeperConfig } from "../keeper/config/load";
-import type { Address } from "../keeper/config/address-book";
-import { providerBroadcaster } from "../keeper/execution/broadcast";
-import { createLogger } from "../keeper/telemetry/logger";
-import { hardhatAccountWallet } from "../keeper/run/hardhat-accounts";
-import { openKeeperSession } from "../keeper/run/keeper-session";
 import { quantile } from "../keeper/run/run-recorder";
 import { SandboxMarketHandle } from "../keeper/scenarios/sandbox-market-handle";
-import { deploySandboxExecutor } from "../keeper/scenarios/sandbox-executor";
+import { deployKeeperExecutor, makeScratchDirectory, openSandboxKeeperSession } from "../test/shared/keeper-harness";
 import { mergeBenchSection } from "./lib/bench-report";
 
 export interface ReactionBenchmarkResult {
@@ -57,13 +49,7 @@ export async function runReactionBenchmark(hre: HardhatRuntimeEnvironment, optio
   if ((await hre.ethers.provider.getBlockNumber()) > 0) await hre.network.provider.send("hardhat_reset", []);
 
   const sandbox = await buildSandbox(hre, { seed: 5 });
-  const signers = await hre.ethers.getSigners();
-  const operator = hardhatAccountWallet(hre, 2);
-  const executor = await deploySandboxExecutor(hre, sandbox, {
-    owner: signers[1]!.address as Address,
-    treasury: signers[3]!.address as Address,
-    operator: operator.address as Address,
-  });
+  const { operator, executor } = await deployKeeperExecutor(hre, sandbox);
   // A few spare rungs: two borrowers a hair apart on the ladder cross together and use up one trial.
   const opened = await openAaveBorrowers(hre, sandbox, {
     count: trials + 13,
@@ -80,24 +66,8 @@ export async function runReactionBenchmark(hre: HardhatRuntimeEnvironment, optio
   const startPrice = await handle.priceOf("WETH");
   await handle.prepare();
 
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "chimera-reaction-"));
-  const session = await openKeeperSession({
-    config: loadKeeperConfig({ network: "hardhat", env: {} }),
-    book: sandbox.book,
-    chainId: sandbox.book.chainId,
-    executor,
-    provider: hre.ethers.provider,
-    signer: operator,
-    broadcaster: providerBroadcaster(hre.ethers.provider as unknown as Parameters<typeof providerBroadcaster>[0]),
-    journalPath: path.join(directory, "journal.sqlite"),
-    logger: createLogger({ level: "silent" }),
-    knownSecrets: [operator.privateKey],
-    setting: () => undefined,
-    oracleMode: "poll",
-    liveViolations: () => [],
-    port: 0,
-    onPortBusy: "ephemeral",
-  });
+  const directory = makeScratchDirectory("chimera-reaction-");
+  const session = await openSandboxKeeperSession(hre, { sandbox, executor, operator, journalPath: path.join(directory.path, "journal.sqlite") });
   const decisionMs: number[] = [];
   const blocks: number[] = [];
   try {
@@ -133,7 +103,7 @@ export async function runReactionBenchmark(hre: HardhatRuntimeEnvironment, optio
   } finally {
     await session.close("reaction benchmark finished");
     await handle.release();
-    fs.rmSync(directory, { recursive: true, force: true });
+    directory.remove();
   }
   return {
     trials,

@@ -5,55 +5,38 @@
  * prices, quotes, simulation, receipts — and get its transaction in through the healthy send
  * endpoint, still in the block after the price update.
  */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import hre from "hardhat";
 import { expect } from "chai";
 import { buildSandbox } from "../../../../sandbox";
 import { openAaveBorrowers } from "../../../../sandbox/borrowers";
-import type { Address } from "../../../../keeper/config/address-book";
-import { loadKeeperConfig } from "../../../../keeper/config/load";
 import { ReadProviderPool } from "../../../../keeper/rpc/read-provider-pool";
 import { RawTxBroadcaster } from "../../../../keeper/submit/raw-tx-broadcaster";
-import { createLogger } from "../../../../keeper/telemetry/logger";
-import { hardhatAccountWallet } from "../../../../keeper/run/hardhat-accounts";
-import { openKeeperSession } from "../../../../keeper/run/keeper-session";
 import { SandboxMarketHandle } from "../../../../keeper/scenarios/sandbox-market-handle";
-import { deploySandboxExecutor } from "../../../../keeper/scenarios/sandbox-executor";
 import { FaultProxy } from "../../../shared/fault-proxy";
-import { snapshotChain, startLocalNode, type LocalNode } from "../../../shared/local-node";
+import { deployKeeperExecutor, openSandboxKeeperSession, openScratchRun, type ScratchRun } from "../../../shared/keeper-harness";
+import { startLocalNode, type LocalNode } from "../../../shared/local-node";
 
 describe("keeper e2e: a broken RPC endpoint", function () {
   this.timeout(300_000);
-  let restore: () => Promise<void>;
+  let scratch: ScratchRun;
   let node: LocalNode;
   let broken: FaultProxy;
-  let directory: string;
 
   before(async () => {
-    restore = await snapshotChain();
+    scratch = await openScratchRun(hre, "chimera-faults-");
     node = await startLocalNode(hre);
     broken = await FaultProxy.start({ upstreamUrl: node.url });
-    directory = fs.mkdtempSync(path.join(os.tmpdir(), "chimera-faults-"));
   });
 
   after(async () => {
     await broken.stop();
     await node.close();
-    await restore();
-    fs.rmSync(directory, { recursive: true, force: true });
+    await scratch.close();
   });
 
   it("fails over every read and gets the liquidation in through the healthy send endpoint, in the next block", async () => {
     const sandbox = await buildSandbox(hre);
-    const signers = await hre.ethers.getSigners();
-    const operator = hardhatAccountWallet(hre, 2);
-    const executor = await deploySandboxExecutor(hre, sandbox, {
-      owner: signers[1]!.address as Address,
-      treasury: signers[3]!.address as Address,
-      operator: operator.address as Address,
-    });
+    const { operator, executor } = await deployKeeperExecutor(hre, sandbox);
     const [borrower] = await openAaveBorrowers(hre, sandbox, { count: 1, seed: 71, collateral: "WETH", debt: "USDC", healthFactor: { min: 1.02, max: 1.02 }, debtUsd: { min: 10_000, max: 10_000 } });
     const handle = new SandboxMarketHandle(hre, sandbox);
     await handle.prepare();
@@ -77,22 +60,10 @@ describe("keeper e2e: a broken RPC endpoint", function () {
       ],
       receipts: pool.provider,
     });
-    const session = await openKeeperSession({
-      config: loadKeeperConfig({ network: "hardhat", env: {} }),
-      book: sandbox.book,
+    const session = await openSandboxKeeperSession(hre, { sandbox, executor, operator, journalPath: scratch.journalPath }, {
       chainId: node.chainId,
-      executor,
       provider: pool.provider,
-      signer: operator,
       broadcaster,
-      journalPath: path.join(directory, "journal.sqlite"),
-      logger: createLogger({ level: "silent" }),
-      knownSecrets: [operator.privateKey],
-      setting: () => undefined,
-      oracleMode: "poll",
-      liveViolations: () => [],
-      port: 0,
-      onPortBusy: "ephemeral",
       headLag: () => pool.health().map((h) => ({ endpoint: h.label, lagBlocks: h.headLagBlocks ?? 0 })),
     });
     try {

@@ -13,8 +13,6 @@
  *    never sent: no transaction leaves the operator key.
  */
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import hre from "hardhat";
 import { expect } from "chai";
 import { ChimeraExecutor__factory } from "../../../../typechain-types";
@@ -24,28 +22,12 @@ import type { Address } from "../../../../keeper/config/address-book";
 import { loadKeeperConfig } from "../../../../keeper/config/load";
 import { Journal } from "../../../../keeper/journal/journal";
 import { createLogger } from "../../../../keeper/telemetry/logger";
-import { providerBroadcaster } from "../../../../keeper/execution/broadcast";
-import { hardhatAccountWallet } from "../../../../keeper/run/hardhat-accounts";
-import { openKeeperSession } from "../../../../keeper/run/keeper-session";
 import { runSandboxKeeper } from "../../../../keeper/run/sandbox-run";
 import { SandboxMarketHandle } from "../../../../keeper/scenarios/sandbox-market-handle";
-import { deploySandboxExecutor } from "../../../../keeper/scenarios/sandbox-executor";
-import { snapshotChain } from "../../../shared/local-node";
+import { deployKeeperExecutor, OPERATIONS_ISSUE_METRICS, openSandboxKeeperSession, openScratchRun, type ScratchRun } from "../../../shared/keeper-harness";
 import { requestMode, requestResume } from "../../../../tasks/keeper-control";
 import { smallFallingPrices } from "../../../shared/scenarios/falling-prices-small";
 
-/** The metric names the operations issue requires on /metrics. */
-const REQUIRED_METRICS = [
-  "opportunities_detected_total",
-  "simulations_total",
-  "transactions_sent_total",
-  "inclusion_latency_seconds",
-  "profit_realized_usd_total",
-  "gas_spent_eth_total",
-  "breaker_state",
-  "rpc_head_lag_blocks",
-  "operator_balance_eth",
-];
 const WAD = 10n ** 18n;
 const executorInterface = ChimeraExecutor__factory.createInterface();
 
@@ -65,18 +47,13 @@ async function liquidatedIn(executor: string, block: number): Promise<Set<string
 
 describe("keeper e2e: the sandbox scenario", function () {
   this.timeout(300_000);
-  let restore: () => Promise<void>;
-  let directory: string;
+  let scratch: ScratchRun;
 
   beforeEach(async () => {
-    restore = await snapshotChain();
-    directory = fs.mkdtempSync(path.join(os.tmpdir(), "chimera-e2e-"));
+    scratch = await openScratchRun(hre, "chimera-e2e-");
   });
 
-  afterEach(async () => {
-    await restore();
-    fs.rmSync(directory, { recursive: true, force: true });
-  });
+  afterEach(() => scratch.close());
 
   it("liquidates every position that goes under in the next block, skips dust and unroutable with their reason, and serves its endpoints while running", async () => {
     const scraped: { step: number; metrics: string; healthz: number; readyz: number; status: Record<string, unknown> }[] = [];
@@ -84,8 +61,8 @@ describe("keeper e2e: the sandbox scenario", function () {
       hre,
       config: loadKeeperConfig({ network: "hardhat", env: {} }),
       scenario: smallFallingPrices,
-      journalPath: path.join(directory, "journal.sqlite"),
-      reportsDirectory: directory,
+      journalPath: scratch.journalPath,
+      reportsDirectory: scratch.directory,
       port: 0,
       output: { isTTY: false, write: () => true },
       print: () => undefined,
@@ -154,7 +131,7 @@ describe("keeper e2e: the sandbox scenario", function () {
       expect(sample.healthz).to.equal(200);
       expect(sample.readyz).to.equal(200);
       expect(sample.status.mode).to.equal("LIVE");
-      for (const name of REQUIRED_METRICS) expect(sample.metrics, name).to.match(new RegExp(`^${name}(\\{|_bucket| )`, "m"));
+      for (const name of OPERATIONS_ISSUE_METRICS) expect(sample.metrics, name).to.match(new RegExp(`^${name}(\\{|_bucket| )`, "m"));
     }
     expect(metricValue(scraped[0]!.metrics, "transactions_sent_total")).to.be.greaterThan(0);
     expect(metricValue(scraped[1]!.metrics, "transactions_sent_total")).to.be.greaterThan(metricValue(scraped[0]!.metrics, "transactions_sent_total"));
@@ -162,13 +139,7 @@ describe("keeper e2e: the sandbox scenario", function () {
 
   it("never sends a plan whose simulation fails: the pool moves against it between planning and simulation", async () => {
     const sandbox = await buildSandbox(hre);
-    const signers = await hre.ethers.getSigners();
-    const operator = hardhatAccountWallet(hre, 2);
-    const executor = await deploySandboxExecutor(hre, sandbox, {
-      owner: signers[1]!.address as Address,
-      treasury: signers[3]!.address as Address,
-      operator: operator.address as Address,
-    });
+    const { operator, executor } = await deployKeeperExecutor(hre, sandbox);
     const [borrower] = await openAaveBorrowers(hre, sandbox, {
       count: 1,
       seed: 31,
@@ -180,22 +151,7 @@ describe("keeper e2e: the sandbox scenario", function () {
     const handle = new SandboxMarketHandle(hre, sandbox);
     await handle.prepare();
     let dumped = false;
-    const session = await openKeeperSession({
-      config: loadKeeperConfig({ network: "hardhat", env: {} }),
-      book: sandbox.book,
-      chainId: sandbox.book.chainId,
-      executor,
-      provider: hre.ethers.provider,
-      signer: operator,
-      broadcaster: providerBroadcaster(hre.ethers.provider as unknown as Parameters<typeof providerBroadcaster>[0]),
-      journalPath: path.join(directory, "journal.sqlite"),
-      logger: createLogger({ level: "silent" }),
-      knownSecrets: [operator.privateKey],
-      setting: () => undefined,
-      oracleMode: "poll",
-      liveViolations: () => [],
-      port: 0,
-      onPortBusy: "ephemeral",
+    const session = await openSandboxKeeperSession(hre, { sandbox, executor, operator, journalPath: scratch.journalPath }, {
       hooks: {
         // Between the plan (quoted at the old pool price) and its simulation, someone dumps WETH into
         // both WETH/USDC pools and it is mined: the liquidation can no longer repay its flash loan.
@@ -235,35 +191,13 @@ describe("keeper e2e: the sandbox scenario", function () {
 
   it("applies keeper:mode and keeper:resume from the journal while running: DRY sends nothing, a HALT holds until resumed", async () => {
     const sandbox = await buildSandbox(hre);
-    const signers = await hre.ethers.getSigners();
-    const operator = hardhatAccountWallet(hre, 2);
-    const executor = await deploySandboxExecutor(hre, sandbox, {
-      owner: signers[1]!.address as Address,
-      treasury: signers[3]!.address as Address,
-      operator: operator.address as Address,
-    });
+    const { signers, operator, executor } = await deployKeeperExecutor(hre, sandbox);
     const [early] = await openAaveBorrowers(hre, sandbox, { count: 1, seed: 41, collateral: "WETH", debt: "USDC", healthFactor: { min: 1.02, max: 1.02 }, debtUsd: { min: 10_000, max: 10_000 } });
     const [late] = await openAaveBorrowers(hre, sandbox, { count: 1, seed: 42, collateral: "WETH", debt: "USDC", healthFactor: { min: 1.06, max: 1.06 }, debtUsd: { min: 10_000, max: 10_000 } });
     const handle = new SandboxMarketHandle(hre, sandbox);
     await handle.prepare();
-    const journalPath = path.join(directory, "journal.sqlite");
-    const session = await openKeeperSession({
-      config: loadKeeperConfig({ network: "hardhat", env: {} }),
-      book: sandbox.book,
-      chainId: sandbox.book.chainId,
-      executor,
-      provider: hre.ethers.provider,
-      signer: operator,
-      broadcaster: providerBroadcaster(hre.ethers.provider as unknown as Parameters<typeof providerBroadcaster>[0]),
-      journalPath,
-      logger: createLogger({ level: "silent" }),
-      knownSecrets: [operator.privateKey],
-      setting: () => undefined,
-      oracleMode: "poll",
-      liveViolations: () => [],
-      port: 0,
-      onPortBusy: "ephemeral",
-    });
+    const { journalPath } = scratch;
+    const session = await openSandboxKeeperSession(hre, { sandbox, executor, operator, journalPath });
     // The operator's commands, exactly as the tasks write them into the running keeper's journal.
     const control = { network: "hardhat", projectRoot: hre.config.paths.root, env: {}, print: () => undefined };
     const readyz = async () => (await fetch(`${session.server.url}/readyz`)).status;

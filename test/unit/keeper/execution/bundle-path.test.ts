@@ -4,56 +4,39 @@
  * The relay is test/shared/local-relay.ts, a test double speaking the Flashbots relay's JSON-RPC and
  * checking X-Flashbots-Signature, in front of this test's sandbox served over HTTP.
  */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import hre from "hardhat";
 import { expect } from "chai";
 import { JsonRpcProvider, Wallet } from "ethers";
 import { buildSandbox } from "../../../../sandbox";
 import { openAaveBorrowers } from "../../../../sandbox/borrowers";
-import type { Address } from "../../../../keeper/config/address-book";
-import { loadKeeperConfig } from "../../../../keeper/config/load";
 import { BundleSubmitter } from "../../../../keeper/submit/bundle-submitter";
-import { createLogger } from "../../../../keeper/telemetry/logger";
 import { bundleBroadcaster } from "../../../../keeper/execution/bundle-broadcaster";
-import { hardhatAccountWallet } from "../../../../keeper/run/hardhat-accounts";
-import { openKeeperSession } from "../../../../keeper/run/keeper-session";
 import { SandboxMarketHandle } from "../../../../keeper/scenarios/sandbox-market-handle";
-import { deploySandboxExecutor } from "../../../../keeper/scenarios/sandbox-executor";
+import { deployKeeperExecutor, openSandboxKeeperSession, openScratchRun, type ScratchRun } from "../../../shared/keeper-harness";
 import { LocalRelay } from "../../../shared/local-relay";
-import { snapshotChain, startLocalNode, type LocalNode } from "../../../shared/local-node";
+import { startLocalNode, type LocalNode } from "../../../shared/local-node";
 
 describe("execution: the bundle-relay path", function () {
   this.timeout(300_000);
-  let restore: () => Promise<void>;
+  let scratch: ScratchRun;
   let node: LocalNode;
   let relay: LocalRelay;
-  let directory: string;
 
   before(async () => {
-    restore = await snapshotChain();
+    scratch = await openScratchRun(hre, "chimera-bundle-");
     node = await startLocalNode(hre);
-    directory = fs.mkdtempSync(path.join(os.tmpdir(), "chimera-bundle-"));
   });
 
   after(async () => {
     await relay?.stop();
     await node.close();
-    await restore();
-    fs.rmSync(directory, { recursive: true, force: true });
+    await scratch.close();
   });
 
   it("offers each liquidation as a simulated, signed bundle; it lands in the next block; a bundle the relay sees revert is never sent", async () => {
     const sandbox = await buildSandbox(hre);
-    const signers = await hre.ethers.getSigners();
-    const operator = hardhatAccountWallet(hre, 2);
+    const { operator, executor } = await deployKeeperExecutor(hre, sandbox);
     const authKey = Wallet.createRandom();
-    const executor = await deploySandboxExecutor(hre, sandbox, {
-      owner: signers[1]!.address as Address,
-      treasury: signers[3]!.address as Address,
-      operator: operator.address as Address,
-    });
     const [first] = await openAaveBorrowers(hre, sandbox, { count: 1, seed: 61, collateral: "WETH", debt: "USDC", healthFactor: { min: 1.02, max: 1.02 }, debtUsd: { min: 10_000, max: 10_000 } });
     const [second] = await openAaveBorrowers(hre, sandbox, { count: 1, seed: 62, collateral: "WETH", debt: "USDC", healthFactor: { min: 1.06, max: 1.06 }, debtUsd: { min: 10_000, max: 10_000 } });
     const handle = new SandboxMarketHandle(hre, sandbox);
@@ -67,22 +50,9 @@ describe("execution: the bundle-relay path", function () {
       chainId: node.chainId,
     });
     let spoil = false;
-    const session = await openKeeperSession({
-      config: loadKeeperConfig({ network: "hardhat", env: {} }),
-      book: sandbox.book,
-      chainId: sandbox.book.chainId,
-      executor,
-      provider: hre.ethers.provider,
-      signer: operator,
+    const session = await openSandboxKeeperSession(hre, { sandbox, executor, operator, journalPath: scratch.journalPath }, {
       broadcaster: bundleBroadcaster({ submitter, chain: hre.ethers.provider, maxGasFeesWei: 10n ** 17n }),
-      journalPath: path.join(directory, "journal.sqlite"),
-      logger: createLogger({ level: "silent" }),
       knownSecrets: [operator.privateKey, authKey.privateKey],
-      setting: () => undefined,
-      oracleMode: "poll",
-      liveViolations: () => [],
-      port: 0,
-      onPortBusy: "ephemeral",
       hooks: {
         // For the second liquidation only: after our own simulation passed and the transaction is
         // signed, the pools move against it, so the relay's simulation of the bundle reverts.

@@ -6,7 +6,6 @@
  * Regenerate the embedded code after editing probe/ChimeraPlanProbe.sol: UPDATE_PLAN_PROBE=1 npx hardhat test <this file>.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import hre from "hardhat";
 import { expect } from "chai";
@@ -16,16 +15,11 @@ import { openAaveBorrowers } from "../../../../sandbox/borrowers";
 import type { Address } from "../../../../keeper/config/address-book";
 import type { LiquidationPlan } from "../../../../keeper/core/types";
 import { loadKeeperConfig } from "../../../../keeper/config/load";
-import { providerBroadcaster } from "../../../../keeper/execution/broadcast";
 import { buildExecutorTargets } from "../../../../keeper/execution/executor-targets";
 import { PlanSimulator, type SimulationProvider } from "../../../../keeper/execution/plan-simulator";
 import { PLAN_PROBE_COMPILER, PLAN_PROBE_RUNTIME_CODE } from "../../../../keeper/execution/probe/plan-probe-code";
-import { createLogger } from "../../../../keeper/telemetry/logger";
-import { hardhatAccountWallet } from "../../../../keeper/run/hardhat-accounts";
-import { openKeeperSession } from "../../../../keeper/run/keeper-session";
 import { SandboxMarketHandle } from "../../../../keeper/scenarios/sandbox-market-handle";
-import { deploySandboxExecutor } from "../../../../keeper/scenarios/sandbox-executor";
-import { snapshotChain } from "../../../shared/local-node";
+import { deployKeeperExecutor, openSandboxKeeperSession, openScratchRun, type ScratchRun } from "../../../shared/keeper-harness";
 
 const PROBE_SOURCE = path.join(hre.config.paths.root, "keeper", "execution", "probe", "ChimeraPlanProbe.sol");
 const PROBE_MODULE = path.join(hre.config.paths.root, "keeper", "execution", "probe", "plan-probe-code.ts");
@@ -77,49 +71,25 @@ describe("execution: the plan probe", function () {
   });
 
   describe("on the sandbox", () => {
-    let restore: () => Promise<void>;
-    let directory: string;
+    let scratch: ScratchRun;
 
     before(async () => {
-      restore = await snapshotChain();
-      directory = fs.mkdtempSync(path.join(os.tmpdir(), "chimera-probe-"));
+      scratch = await openScratchRun(hre, "chimera-probe-");
     });
 
-    after(async () => {
-      await restore();
-      fs.rmSync(directory, { recursive: true, force: true });
-    });
+    after(() => scratch.close());
 
     it("agrees with the revert probe on profit and failure, and its gas limit carries the real transaction", async () => {
       const sandbox = await buildSandbox(hre);
-      const signers = await hre.ethers.getSigners();
-      const operator = hardhatAccountWallet(hre, 2);
-      const executor = await deploySandboxExecutor(hre, sandbox, {
-        owner: signers[1]!.address as Address,
-        treasury: signers[3]!.address as Address,
-        operator: operator.address as Address,
-      });
+      const { operator, executor } = await deployKeeperExecutor(hre, sandbox);
       await openAaveBorrowers(hre, sandbox, { count: 1, seed: 81, collateral: "WETH", debt: "USDC", healthFactor: { min: 1.02, max: 1.02 }, debtUsd: { min: 20_000, max: 20_000 } });
       const handle = new SandboxMarketHandle(hre, sandbox);
       await handle.prepare();
       // A DRY keeper plans the liquidation; the test keeps the plan and simulates it both ways.
       let plan: LiquidationPlan | null = null;
-      const session = await openKeeperSession({
+      const session = await openSandboxKeeperSession(hre, { sandbox, executor, operator, journalPath: scratch.journalPath }, {
         config: { ...loadKeeperConfig({ network: "hardhat", env: {} }), mode: "DRY" },
-        book: sandbox.book,
-        chainId: sandbox.book.chainId,
-        executor,
-        provider: hre.ethers.provider,
-        signer: operator,
-        broadcaster: providerBroadcaster(hre.ethers.provider as unknown as Parameters<typeof providerBroadcaster>[0]),
-        journalPath: path.join(directory, "journal.sqlite"),
-        logger: createLogger({ level: "silent" }),
         knownSecrets: [],
-        setting: () => undefined,
-        oracleMode: "poll",
-        liveViolations: () => [],
-        port: 0,
-        onPortBusy: "ephemeral",
         hooks: { beforeSimulate: (planned) => void (plan = planned) },
       });
       try {

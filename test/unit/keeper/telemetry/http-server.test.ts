@@ -9,20 +9,10 @@ import {
   type TelemetryServer,
 } from "../../../../keeper/telemetry/http-server";
 import { KeeperMetrics, weiToEth } from "../../../../keeper/telemetry/metrics";
+import { OPERATIONS_ISSUE_METRICS } from "../../../shared/keeper-harness";
 
-const REQUIRED_METRICS = [
-  "opportunities_detected_total",
-  "simulations_total",
-  "transactions_sent_total",
-  "inclusion_latency_seconds",
-  "profit_realized_usd_total",
-  "gas_spent_eth_total",
-  "breaker_state",
-  "rpc_head_lag_blocks",
-  "operator_balance_eth",
-  "executions_total",
-  "keeper_mode",
-];
+/** The operations issue's metrics plus the keeper's own per-execution and mode gauges. */
+const REQUIRED_METRICS = [...OPERATIONS_ISSUE_METRICS, "executions_total", "keeper_mode"];
 
 describe("telemetry: metrics and HTTP server", () => {
   let server: TelemetryServer | undefined;
