@@ -11,24 +11,16 @@ import { loadFixture, setBalance } from "@nomicfoundation/hardhat-network-helper
 import ChimeraExecutorModule from "../../../ignition/modules/ChimeraExecutorModule";
 import { ChimeraExecutor__factory } from "../../../typechain-types";
 import { executorFixture, sandboxAllowlist, type ExecutorFixture } from "../../shared/executor-fixture";
-import { expectExecutorHoldsNothing, type HoldingsScope } from "./helpers/invariants";
-import { sandboxScope } from "./helpers/outcomes";
+import { checkExecutorHoldsNothingAfterEach } from "./helpers/invariants";
 import { ZERO_ADDRESS } from "./helpers/plans";
 
 const NATIVE_TOKEN = "0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE";
 
 describe("ChimeraExecutor: administration", function () {
-  let scope: { executor: string; holdings: HoldingsScope } | undefined;
-
-  afterEach(async function () {
-    if (scope !== undefined) await expectExecutorHoldsNothing(scope.executor, scope.holdings);
-    scope = undefined;
-  });
+  const holdings = checkExecutorHoldsNothingAfterEach();
 
   async function useExecutor(): Promise<ExecutorFixture> {
-    const f = await loadFixture(executorFixture);
-    scope = { executor: await f.executor.getAddress(), holdings: sandboxScope(f) };
-    return f;
+    return holdings.watch(await loadFixture(executorFixture));
   }
 
   describe("deployment through ChimeraExecutorModule", function () {

@@ -13,8 +13,8 @@ import { AbiCoder } from "ethers";
 import { AerodromeRouterDouble__factory, type ChimeraExecutor, type ReentrantHookToken } from "../../../typechain-types";
 import { AERODROME_POOL_FACTORY } from "./helpers/venues";
 import { executorFixture, type ExecutorFixture } from "../../shared/executor-fixture";
-import { expectExecutorHoldsNothing, type HoldingsScope } from "./helpers/invariants";
-import { outcomeOf, sandboxScope } from "./helpers/outcomes";
+import { checkExecutorHoldsNothingAfterEach } from "./helpers/invariants";
+import { outcomeOf } from "./helpers/outcomes";
 import { unhealthyMorphoPositions } from "./helpers/positions";
 import { deployHookToken, fundVaultWithHookToken, hookCollateralMarket, listHookTokenOnAave } from "./helpers/attacks";
 import {
@@ -66,24 +66,16 @@ async function deadline(): Promise<number> {
 }
 
 describe("ChimeraExecutor: callback authentication and reentrancy", function () {
-  let scope: { executor: string; holdings: HoldingsScope } | undefined;
-
-  afterEach(async function () {
-    if (scope !== undefined) await expectExecutorHoldsNothing(scope.executor, scope.holdings);
-    scope = undefined;
-  });
+  const holdings = checkExecutorHoldsNothingAfterEach();
 
   async function useExecutor(): Promise<ExecutorFixture> {
-    const f = await loadFixture(executorFixture);
-    scope = { executor: await f.executor.getAddress(), holdings: sandboxScope(f) };
-    return f;
+    return holdings.watch(await loadFixture(executorFixture));
   }
 
   /** A fresh hook token, added to the tokens the afterEach invariant checks. */
   async function useHookToken(f: ExecutorFixture): Promise<ReentrantHookToken> {
     const hook = await deployHookToken(f.sandbox);
-    const holdings = scope!.holdings;
-    scope = { executor: scope!.executor, holdings: { ...holdings, tokens: [...holdings.tokens, await hook.getAddress()] } };
+    holdings.widen({ tokens: [await hook.getAddress()] });
     return hook;
   }
 
@@ -232,7 +224,7 @@ describe("ChimeraExecutor: callback authentication and reentrancy", function () 
       await (await f.sandbox.tokens.USDC.connect(f.sandbox.deployer).approve(router, usdcReserve)).wait();
       await (await router.addLiquidity(hookAddress, book.tokens.USDC.address, false, hookReserve, usdcReserve)).wait();
       await (await f.executor.connect(f.owner).setAllowedTarget(router, true)).wait();
-      scope = { executor: scope!.executor, holdings: { ...scope!.holdings, spenders: [...scope!.holdings.spenders, await router.getAddress()] } };
+      holdings.widen({ spenders: [await router.getAddress()] });
 
       // Morpho sends the seized HOOK (firing the hook) before it calls onMorphoLiquidate, so the spoof lands while
       // that callback is awaited. Morpho's SafeTransferLib would replace the executor's error with its own

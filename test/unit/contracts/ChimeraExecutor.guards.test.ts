@@ -9,8 +9,8 @@ import { loadFixture, mine, takeSnapshot } from "@nomicfoundation/hardhat-networ
 import { AerodromeRouterDouble__factory, QuoterV2__factory } from "../../../typechain-types";
 import { executorFixture, type ExecutorFixture } from "../../shared/executor-fixture";
 import { venueFixture, AERODROME_POOL_FACTORY, type VenueFixture } from "./helpers/venues";
-import { expectExecutorHoldsNothing, type HoldingsScope } from "./helpers/invariants";
-import { outcomeOf, sandboxScope } from "./helpers/outcomes";
+import { checkExecutorHoldsNothingAfterEach } from "./helpers/invariants";
+import { outcomeOf } from "./helpers/outcomes";
 import { unhealthyAavePositions, type UnhealthyAavePosition } from "./helpers/positions";
 import {
   FlashSource,
@@ -59,16 +59,10 @@ async function aavePlan(
 }
 
 describe("ChimeraExecutor: plan guards", function () {
-  let scope: { executor: string; holdings: HoldingsScope } | undefined;
-
-  afterEach(async function () {
-    if (scope !== undefined) await expectExecutorHoldsNothing(scope.executor, scope.holdings);
-    scope = undefined;
-  });
+  const holdings = checkExecutorHoldsNothingAfterEach();
 
   async function useExecutor(): Promise<{ f: ExecutorFixture; position: UnhealthyAavePosition }> {
-    const f = await loadFixture(executorFixture);
-    scope = { executor: await f.executor.getAddress(), holdings: sandboxScope(f) };
+    const f = await holdings.watch(await loadFixture(executorFixture));
     const [position] = await unhealthyAavePositions(f.sandbox, { seed: 43 });
     return { f, position };
   }
@@ -334,14 +328,10 @@ describe("ChimeraExecutor: plan guards", function () {
   describe("Compound v2 error codes (market test double)", function () {
     async function useVenues(): Promise<VenueFixture> {
       const f = await loadFixture(venueFixture);
-      scope = {
-        executor: await f.executor.getAddress(),
-        holdings: sandboxScope(f, {
-          tokens: [await f.mUSDC.getAddress(), await f.mWETH.getAddress()],
-          spenders: [await f.mUSDC.getAddress(), await f.mWETH.getAddress()],
-        }),
-      };
-      return f;
+      return holdings.watch(f, {
+        tokens: [await f.mUSDC.getAddress(), await f.mWETH.getAddress()],
+        spenders: [await f.mUSDC.getAddress(), await f.mWETH.getAddress()],
+      });
     }
 
     async function compoundPlan(f: VenueFixture, repayAmount: bigint): Promise<PlanStruct> {

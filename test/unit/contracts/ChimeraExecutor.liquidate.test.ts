@@ -11,8 +11,8 @@ import { QuoterV2__factory } from "../../../typechain-types";
 import { morphoMarketId } from "../../../sandbox";
 import { executorFixture, type ExecutorFixture } from "../../shared/executor-fixture";
 import { venueFixture, AERODROME_POOL_FACTORY } from "./helpers/venues";
-import { expectExecutorHoldsNothing, type HoldingsScope } from "./helpers/invariants";
-import { outcomeOf, sandboxScope } from "./helpers/outcomes";
+import { checkExecutorHoldsNothingAfterEach } from "./helpers/invariants";
+import { outcomeOf } from "./helpers/outcomes";
 import { unhealthyAavePositions, unhealthyMorphoPositions, type UnhealthyAavePosition } from "./helpers/positions";
 import {
   FlashSource,
@@ -76,17 +76,10 @@ function aaveLiquidationOf(f: ExecutorFixture, position: UnhealthyAavePosition, 
 }
 
 describe("ChimeraExecutor: liquidations", function () {
-  let scope: { executor: string; holdings: HoldingsScope } | undefined;
-
-  afterEach(async function () {
-    if (scope !== undefined) await expectExecutorHoldsNothing(scope.executor, scope.holdings);
-    scope = undefined;
-  });
+  const holdings = checkExecutorHoldsNothingAfterEach();
 
   async function useExecutor(): Promise<ExecutorFixture> {
-    const f = await loadFixture(executorFixture);
-    scope = { executor: await f.executor.getAddress(), holdings: sandboxScope(f) };
-    return f;
+    return holdings.watch(await loadFixture(executorFixture));
   }
 
   describe("#liquidate: Aave V3 position, every flash source", function () {
@@ -206,19 +199,15 @@ describe("ChimeraExecutor: liquidations", function () {
   describe("#liquidate: venues without npm bytecode (test doubles)", function () {
     async function useVenues() {
       const f = await loadFixture(venueFixture);
-      scope = {
-        executor: await f.executor.getAddress(),
-        holdings: sandboxScope(f, {
-          tokens: [await f.mUSDC.getAddress(), await f.mWETH.getAddress()],
-          spenders: [
-            await f.mUSDC.getAddress(),
-            await f.mWETH.getAddress(),
-            await f.aerodrome.getAddress(),
-            await f.slipstreamRouter.getAddress(),
-          ],
-        }),
-      };
-      return f;
+      return holdings.watch(f, {
+        tokens: [await f.mUSDC.getAddress(), await f.mWETH.getAddress()],
+        spenders: [
+          await f.mUSDC.getAddress(),
+          await f.mWETH.getAddress(),
+          await f.aerodrome.getAddress(),
+          await f.slipstreamRouter.getAddress(),
+        ],
+      });
     }
 
     it("liquidates a Compound-v2 (Moonwell-shaped) borrower, redeems the seized mTokens and sells on Aerodrome", async function () {
@@ -429,13 +418,10 @@ describe("ChimeraExecutor: liquidations", function () {
 
     it("mixes Aave V3, Morpho Blue and Compound v2 liquidations under one Morpho flash loan", async function () {
       const f = await loadFixture(venueFixture);
-      scope = {
-        executor: await f.executor.getAddress(),
-        holdings: sandboxScope(f, {
-          tokens: [await f.mUSDC.getAddress(), await f.mWETH.getAddress()],
-          spenders: [await f.mUSDC.getAddress(), await f.mWETH.getAddress(), await f.aerodrome.getAddress()],
-        }),
-      };
+      await holdings.watch(f, {
+        tokens: [await f.mUSDC.getAddress(), await f.mWETH.getAddress()],
+        spenders: [await f.mUSDC.getAddress(), await f.mWETH.getAddress(), await f.aerodrome.getAddress()],
+      });
       const { book } = f.sandbox;
       const [aave] = await unhealthyAavePositions(f.sandbox, { seed: 31 });
       const [morpho] = await unhealthyMorphoPositions(f.sandbox, { seed: 37 });
