@@ -5,6 +5,7 @@
  */
 import type { Address } from "../config/address-book";
 import { WAD, type TrackedPosition } from "../core/types";
+import type { MarketUpdate } from "./market";
 
 interface Entry<State> {
   state: State;
@@ -98,6 +99,20 @@ export class PositionBook<State> {
       if (position) out.push(position);
     }
     return out.sort((a, b) => (a.healthFactor < b.healthFactor ? -1 : a.healthFactor > b.healthFactor ? 1 : 0));
+  }
+
+  /**
+   * Runs `refresh` (which re-reads and recomputes some positions) and reports what it recomputed and
+   * which borrowers it newly made liquidatable, compared with the book before it ran.
+   */
+  async measureUpdate(refresh: () => Promise<unknown>): Promise<MarketUpdate> {
+    const liquidatableBefore = new Set(this.liquidatable().map((p) => p.key.borrower));
+    const recomputationsBefore = this.recomputations;
+    await refresh();
+    return {
+      recomputed: this.recomputations - recomputationsBefore,
+      newlyLiquidatable: this.liquidatable().filter((p) => !liquidatableBefore.has(p.key.borrower)),
+    };
   }
 
   get liquidatableCount(): number {

@@ -47,6 +47,7 @@ import type {
 import { SILENT_LOGGER, type MarketLogger } from "../market";
 import type { CommonMarketOptions, MarketDependencies } from "../market-dependencies";
 import { PositionBook } from "../position-book";
+import { routeProtocolEvents } from "../protocol-event-routing";
 import {
   AaveEvaluationContext,
   calculateUserAccountData,
@@ -627,22 +628,11 @@ export class AaveV3Market implements LendingMarket {
 
   async onProtocolEvents(events: readonly ProtocolEvent[], range: BlockRange): Promise<MarketUpdate> {
     this.assertInitialized();
-    const mine = events.filter((e) => e.market === this.id);
-    const touched = new Set<Address>();
-    const borrowed: Address[] = [];
-    let marketChanged = false;
-    for (const event of mine) {
-      if (event.type === "market-changed") {
-        marketChanged = true;
-        continue;
-      }
-      const borrower = lower(event.borrower);
-      if (event.action === "Borrow") borrowed.push(borrower);
-      // Only borrowers (known, or borrowing now) are worth a read; pure suppliers cannot be liquidated.
-      if (event.action === "Borrow" || this.book.has(borrower) || this.discovery.has(borrower)) {
-        touched.add(borrower);
-      }
-    }
+    const { touched, borrowed, marketChanged } = routeProtocolEvents(
+      events,
+      this.id,
+      (borrower) => this.book.has(borrower) || this.discovery.has(borrower),
+    );
     await this.discovery.recordLive(range, borrowed);
     if (marketChanged) {
       const assets = [...this.reserveByAsset.keys()] as Address[];
@@ -651,11 +641,7 @@ export class AaveV3Market implements LendingMarket {
       await this.resolveFeeds(range.toBlock);
     }
     if (touched.size === 0 && !marketChanged) return { recomputed: 0, newlyLiquidatable: [] };
-    const before = new Set(this.book.liquidatable().map((p) => p.key.borrower));
-    const recomputationsBefore = this.book.recomputations;
-    await this.refreshPositions(marketChanged ? undefined : [...touched], range.toBlock);
-    const newlyLiquidatable = this.book.liquidatable().filter((p) => !before.has(p.key.borrower));
-    return { recomputed: this.book.recomputations - recomputationsBefore, newlyLiquidatable };
+    return this.book.measureUpdate(() => this.refreshPositions(marketChanged ? undefined : [...touched], range.toBlock));
   }
 
   /* ───────────────────────────── queries ───────────────────────────── */

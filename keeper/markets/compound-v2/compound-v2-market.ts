@@ -42,6 +42,7 @@ import {
 } from "../market";
 import type { CommonMarketOptions, MarketDependencies } from "../market-dependencies";
 import { PositionBook } from "../position-book";
+import { routeProtocolEvents } from "../protocol-event-routing";
 import {
   accountLiquidity,
   EXP_SCALE,
@@ -542,31 +543,17 @@ export class CompoundV2Market implements LendingMarket {
 
   async onProtocolEvents(events: readonly ProtocolEvent[], range: BlockRange): Promise<MarketUpdate> {
     this.assertInitialized();
-    const touched = new Set<Address>();
-    const borrowed: Address[] = [];
-    let marketChanged = false;
-    for (const event of events) {
-      if (event.market !== this.id) continue;
-      if (event.type === "market-changed") {
-        marketChanged = true;
-        continue;
-      }
-      const borrower = lower(event.borrower);
-      if (event.action === "Borrow") borrowed.push(borrower);
-      if (event.action === "Borrow" || this.book.has(borrower) || this.discovery.has(borrower)) touched.add(borrower);
-    }
+    const { touched, borrowed, marketChanged } = routeProtocolEvents(
+      events,
+      this.id,
+      (borrower) => this.book.has(borrower) || this.discovery.has(borrower),
+    );
     await this.discovery.recordLive(range, borrowed);
     if (marketChanged) {
       await this.init();
     }
     if (touched.size === 0 && !marketChanged) return { recomputed: 0, newlyLiquidatable: [] };
-    const before = new Set(this.book.liquidatable().map((p) => p.key.borrower));
-    const recomputationsBefore = this.book.recomputations;
-    await this.refreshPositions(marketChanged ? undefined : [...touched], range.toBlock);
-    return {
-      recomputed: this.book.recomputations - recomputationsBefore,
-      newlyLiquidatable: this.book.liquidatable().filter((p) => !before.has(p.key.borrower)),
-    };
+    return this.book.measureUpdate(() => this.refreshPositions(marketChanged ? undefined : [...touched], range.toBlock));
   }
 
   /* ───────────────────────────── queries ───────────────────────────── */

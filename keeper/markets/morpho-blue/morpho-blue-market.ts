@@ -40,6 +40,7 @@ import {
 } from "../market";
 import type { CommonMarketOptions, MarketDependencies } from "../market-dependencies";
 import { PositionBook } from "../position-book";
+import { routeProtocolEvents } from "../protocol-event-routing";
 import { amountToUsd } from "../usd-prices";
 import { accruedTotalBorrowAssets, morphoHealth, WAD, type MorphoMarketState } from "./morpho-math";
 import { feedEmitters, loadOracleModel, modelPrice, readOracleInputs, type OracleInputs, type OracleModel } from "./oracle-model";
@@ -409,23 +410,15 @@ export class MorphoBlueMarket implements LendingMarket {
 
   async onProtocolEvents(events: readonly ProtocolEvent[], range: BlockRange): Promise<MarketUpdate> {
     this.assertInitialized();
-    const touched = new Set<Address>();
-    const borrowed: Address[] = [];
-    for (const event of events) {
-      if (event.market !== this.id || event.type !== "position-changed") continue;
-      const borrower = lower(event.borrower);
-      if (event.action === "Borrow") borrowed.push(borrower);
-      if (event.action === "Borrow" || this.book.has(borrower) || this.discovery.has(borrower)) touched.add(borrower);
-    }
+    // A Morpho market's parameters are immutable: "market-changed" never calls for a re-read here.
+    const { touched, borrowed } = routeProtocolEvents(
+      events,
+      this.id,
+      (borrower) => this.book.has(borrower) || this.discovery.has(borrower),
+    );
     await this.discovery.recordLive(range, borrowed);
     if (touched.size === 0) return { recomputed: 0, newlyLiquidatable: [] };
-    const before = new Set(this.book.liquidatable().map((p) => p.key.borrower));
-    const recomputationsBefore = this.book.recomputations;
-    await this.refreshPositions([...touched], range.toBlock);
-    return {
-      recomputed: this.book.recomputations - recomputationsBefore,
-      newlyLiquidatable: this.book.liquidatable().filter((p) => !before.has(p.key.borrower)),
-    };
+    return this.book.measureUpdate(() => this.refreshPositions([...touched], range.toBlock));
   }
 
   /* ───────────────────────────── queries ───────────────────────────── */
