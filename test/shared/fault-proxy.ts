@@ -9,9 +9,9 @@
  * is recorded for assertions. It is bounded: it stops itself after `maxLifetimeMs`, and stopping
  * answers nothing further and destroys every open connection (hung requests included).
  */
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type http from "node:http";
 import { keccak256 } from "ethers";
+import { closeNow, listenOnLoopback, readBody, respond } from "./loopback-http";
 
 export type InjectedFault =
   /** Answer with a JSON-RPC error object instead of forwarding. */
@@ -80,23 +80,18 @@ export class FaultProxy {
   #rules: ActiveRule[] = [];
   #stopped = false;
 
-  private constructor(server: http.Server, upstreamUrl: string, maxLifetimeMs: number) {
+  private constructor(server: http.Server, url: string, upstreamUrl: string, maxLifetimeMs: number) {
     this.#server = server;
     this.#upstreamUrl = upstreamUrl;
-    const { port } = server.address() as AddressInfo;
-    this.url = `http://127.0.0.1:${port}/`;
+    this.url = url;
     this.#lifetimeTimer = setTimeout(() => void this.stop(), maxLifetimeMs);
     this.#lifetimeTimer.unref();
     server.on("request", (req, res) => void this.#handle(req, res));
   }
 
   static async start(options: FaultProxyOptions): Promise<FaultProxy> {
-    const server = http.createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => resolve());
-    });
-    return new FaultProxy(server, options.upstreamUrl, options.maxLifetimeMs ?? 120_000);
+    const { server, url } = await listenOnLoopback();
+    return new FaultProxy(server, url, options.upstreamUrl, options.maxLifetimeMs ?? 120_000);
   }
 
   /** Adds a rule; rules are checked in insertion order and the first that applies wins. */
@@ -121,10 +116,7 @@ export class FaultProxy {
     clearTimeout(this.#lifetimeTimer);
     for (const timer of this.#hangTimers) clearTimeout(timer);
     this.#hangTimers.clear();
-    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    // Hung requests and keep-alive sockets would otherwise hold the server (and mocha) open.
-    this.#server.closeAllConnections();
-    await closed;
+    await closeNow(this.#server);
   }
 
   #matchFault(method: string): InjectedFault | null {
@@ -237,16 +229,3 @@ function toHex(value: number): string {
   return `0x${value.toString(16)}`;
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
-function respond(res: http.ServerResponse, status: number, body: string, contentType = "application/json"): void {
-  res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(body) });
-  res.end(body);
-}

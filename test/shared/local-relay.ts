@@ -19,9 +19,9 @@
  *   block is mined without the bundle.
  * Every request is recorded for assertions.
  */
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type http from "node:http";
 import { Transaction, getAddress, id, keccak256, verifyMessage } from "ethers";
+import { closeNow, listenOnLoopback, readBody, respond } from "./loopback-http";
 
 export interface RecordedRelayRequest {
   readonly method: string;
@@ -83,24 +83,19 @@ export class LocalRelay {
   /** One bundle operation at a time: snapshots and automine toggles must not interleave. */
   #queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(server: http.Server, options: LocalRelayOptions) {
+  private constructor(server: http.Server, url: string, options: LocalRelayOptions) {
     this.#server = server;
     this.#upstreamUrl = options.upstreamUrl;
     this.#allowed = options.allowedSearchers ? new Set(options.allowedSearchers.map((address) => getAddress(address))) : null;
-    const { port } = server.address() as AddressInfo;
-    this.url = `http://127.0.0.1:${port}/`;
+    this.url = url;
     this.#lifetimeTimer = setTimeout(() => void this.stop(), options.maxLifetimeMs ?? 120_000);
     this.#lifetimeTimer.unref();
     server.on("request", (req, res) => void this.#handle(req, res));
   }
 
   static async start(options: LocalRelayOptions): Promise<LocalRelay> {
-    const server = http.createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => resolve());
-    });
-    return new LocalRelay(server, options);
+    const { server, url } = await listenOnLoopback();
+    return new LocalRelay(server, url, options);
   }
 
   /** The next `count` eth_sendBundle calls lose their auction: the target block is built without them. */
@@ -115,9 +110,7 @@ export class LocalRelay {
   async stop(): Promise<void> {
     clearTimeout(this.#lifetimeTimer);
     if (!this.#server.listening) return;
-    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    this.#server.closeAllConnections();
-    await closed;
+    await closeNow(this.#server);
   }
 
   async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -126,7 +119,7 @@ export class LocalRelay {
     try {
       request = JSON.parse(body) as typeof request;
     } catch {
-      return respond(res, 400, { jsonrpc: "2.0", id: null, error: { code: -32700, message: "invalid json body" } });
+      return respondJson(res, 400, { jsonrpc: "2.0", id: null, error: { code: -32700, message: "invalid json body" } });
     }
     const method = typeof request.method === "string" ? request.method : "";
     const requestId = request.id ?? null;
@@ -135,11 +128,11 @@ export class LocalRelay {
       signer = this.#authenticate(req.headers["x-flashbots-signature"], body);
       const result = await this.#serialised(() => this.#dispatch(method, request.params));
       this.requests.push({ method, params: request.params, signer, refusal: null });
-      respond(res, 200, { jsonrpc: "2.0", id: requestId, result });
+      respondJson(res, 200, { jsonrpc: "2.0", id: requestId, result });
     } catch (error) {
       const refusal = error instanceof RelayRefusal ? error : new RelayRefusal(500, -32603, `internal error: ${(error as Error).message}`);
       this.requests.push({ method, params: request.params, signer, refusal: refusal.message });
-      respond(res, refusal.status, { jsonrpc: "2.0", id: requestId, error: { code: refusal.code, message: refusal.message } });
+      respondJson(res, refusal.status, { jsonrpc: "2.0", id: requestId, error: { code: refusal.code, message: refusal.message } });
     }
   }
 
@@ -303,17 +296,7 @@ function checkBundleParams(value: unknown, method: string): SendBundleParams {
   return params as SendBundleParams;
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
-function respond(res: http.ServerResponse, status: number, payload: unknown): void {
-  const body = JSON.stringify(payload);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
-  res.end(body);
+/** Answers with `payload` as JSON. */
+function respondJson(res: http.ServerResponse, status: number, payload: unknown): void {
+  respond(res, status, JSON.stringify(payload));
 }
