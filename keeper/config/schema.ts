@@ -18,31 +18,22 @@ export function isRealNetwork(network: string): boolean {
   return !(SANDBOX_NETWORKS as readonly string[]).includes(network);
 }
 
-const positiveNumber = z
-  .number({ invalid_type_error: "expected a positive number", required_error: "expected a positive number" })
-  .finite("expected a positive number")
-  .positive("expected a positive number");
-const nonNegativeNumber = z
-  .number({ invalid_type_error: "expected a number >= 0", required_error: "expected a number >= 0" })
-  .finite("expected a number >= 0")
-  .min(0, "expected a number >= 0");
-const positiveInteger = z
-  .number({ invalid_type_error: "expected a positive integer", required_error: "expected a positive integer" })
-  .int("expected a positive integer")
-  .positive("expected a positive integer");
-const nonNegativeInteger = z
-  .number({ invalid_type_error: "expected an integer >= 0", required_error: "expected an integer >= 0" })
-  .int("expected an integer >= 0")
-  .min(0, "expected an integer >= 0");
-const shareOfOne = z
-  .number({ invalid_type_error: "expected a number between 0 and 1", required_error: "expected a number between 0 and 1" })
-  .min(0, "expected a number between 0 and 1")
-  .max(1, "expected a number between 0 and 1");
-const basisPoints = z
-  .number({ invalid_type_error: "expected an integer number of basis points (0-10000)", required_error: "expected an integer number of basis points (0-10000)" })
-  .int("expected an integer number of basis points (0-10000)")
-  .min(0, "expected an integer number of basis points (0-10000)")
-  .max(10_000, "expected an integer number of basis points (0-10000)");
+/**
+ * A number whose every failure (missing, not a number, out of range) reports the one `expected`
+ * message, so a config error always says what the field takes; `constrain` adds the range rules.
+ */
+function numberExpected(expected: string, constrain: (value: z.ZodNumber, message: string) => z.ZodNumber): z.ZodNumber {
+  return constrain(z.number({ invalid_type_error: expected, required_error: expected }), expected);
+}
+
+const positiveNumber = numberExpected("expected a positive number", (n, message) => n.finite(message).positive(message));
+const nonNegativeNumber = numberExpected("expected a number >= 0", (n, message) => n.finite(message).min(0, message));
+const positiveInteger = numberExpected("expected a positive integer", (n, message) => n.int(message).positive(message));
+const nonNegativeInteger = numberExpected("expected an integer >= 0", (n, message) => n.int(message).min(0, message));
+const shareOfOne = numberExpected("expected a number between 0 and 1", (n, message) => n.min(0, message).max(1, message));
+const basisPoints = numberExpected("expected an integer number of basis points (0-10000)", (n, message) =>
+  n.int(message).min(0, message).max(10_000, message),
+);
 const bool = z.boolean({ invalid_type_error: "expected true or false", required_error: "expected true or false" });
 const nonEmptyString = z
   .string({ invalid_type_error: "expected a non-empty string", required_error: "expected a non-empty string" })
@@ -191,11 +182,7 @@ export const keeperConfigSchema = z
     journal: z.object({ path: nonEmptyString }).strict(),
     metrics: z
       .object({
-        port: z
-          .number({ invalid_type_error: "expected a TCP port (1-65535)", required_error: "expected a TCP port (1-65535)" })
-          .int("expected a TCP port (1-65535)")
-          .min(1, "expected a TCP port (1-65535)")
-          .max(65_535, "expected a TCP port (1-65535)"),
+        port: numberExpected("expected a TCP port (1-65535)", (n, message) => n.int(message).min(1, message).max(65_535, message)),
         host: nonEmptyString,
       })
       .strict(),
