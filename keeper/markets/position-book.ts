@@ -60,6 +60,23 @@ export class PositionBook<State> {
     return liquidatable && !was;
   }
 
+  /**
+   * Re-evaluates each borrower from its stored state with `evaluate` (the protocol's own math) and
+   * stores the result; reports how many were evaluated and which crossed into liquidatable.
+   */
+  reevaluate(borrowers: Iterable<Address>, evaluate: (borrower: Address, state: State) => TrackedPosition): MarketUpdate {
+    let recomputed = 0;
+    const newlyLiquidatable: TrackedPosition[] = [];
+    for (const borrower of borrowers) {
+      const entry = this.entries.get(borrower);
+      if (!entry) throw new Error(`position book: no state for borrower ${borrower}`);
+      recomputed += 1;
+      const position = evaluate(borrower, entry.state);
+      if (this.setPosition(borrower, position)) newlyLiquidatable.push(position);
+    }
+    return { recomputed, newlyLiquidatable };
+  }
+
   remove(borrower: Address): void {
     const entry = this.entries.get(borrower);
     if (!entry) return;

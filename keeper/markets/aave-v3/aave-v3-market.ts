@@ -573,14 +573,7 @@ export class AaveV3Market implements LendingMarket {
 
   private recomputeMany(borrowers: Iterable<Address>): MarketUpdate {
     const ctx = this.evaluationContext();
-    let recomputed = 0;
-    const newlyLiquidatable: TrackedPosition[] = [];
-    for (const borrower of borrowers) {
-      recomputed += 1;
-      const position = this.recompute(borrower, ctx);
-      if (position) newlyLiquidatable.push(position);
-    }
-    return { recomputed, newlyLiquidatable };
+    return this.book.reevaluate(borrowers, (borrower, state) => this.toTrackedPosition(borrower, calculateUserAccountData(ctx, state)));
   }
 
   /* ───────────────────────────── reactions ───────────────────────────── */

@@ -445,12 +445,17 @@ export class CompoundV2Market implements LendingMarket {
   }
 
   private recompute(borrower: Address): TrackedPosition | undefined {
-    const state = this.book.state(borrower)!;
+    const position = this.positionOf(borrower, this.book.state(borrower)!);
+    return this.book.setPosition(borrower, position) ? position : undefined;
+  }
+
+  /** The borrower's position by the comptroller's arithmetic at the evaluation time. */
+  private positionOf(borrower: Address, state: BorrowerState): TrackedPosition {
     const assets = this.currentAssets(state);
     const liquidity = accountLiquidity(assets, this.markets);
     const key: PositionKey = { protocol: "compoundV2", market: this.id, borrower };
     const bonusBps = Number(((this.liquidationIncentiveMantissa - EXP_SCALE) * 10_000n) / EXP_SCALE);
-    const position: TrackedPosition = {
+    return {
       key,
       collaterals: assets
         .filter((a) => a.mTokenBalance > 0n)
@@ -474,18 +479,10 @@ export class CompoundV2Market implements LendingMarket {
       healthFactor: liquidity.healthFactor,
       updatedAtBlock: this.evaluatedAt!.number,
     };
-    return this.book.setPosition(borrower, position) ? position : undefined;
   }
 
   private recomputeMany(borrowers: Iterable<Address>): MarketUpdate {
-    let recomputed = 0;
-    const newlyLiquidatable: TrackedPosition[] = [];
-    for (const borrower of borrowers) {
-      recomputed += 1;
-      const position = this.recompute(borrower);
-      if (position) newlyLiquidatable.push(position);
-    }
-    return { recomputed, newlyLiquidatable };
+    return this.book.reevaluate(borrowers, (borrower, state) => this.positionOf(borrower, state));
   }
 
   /* ───────────────────────────── reactions ───────────────────────────── */

@@ -312,14 +312,7 @@ export class MorphoBlueMarket implements LendingMarket {
   private recomputeAll(): MarketUpdate {
     if (!this.evaluatedAt) return { recomputed: 0, newlyLiquidatable: [] };
     const totals = this.accruedTotals();
-    let recomputed = 0;
-    const newlyLiquidatable: TrackedPosition[] = [];
-    for (const borrower of this.book.borrowers()) {
-      recomputed += 1;
-      const position = this.toTrackedPosition(borrower, this.book.state(borrower)!, totals);
-      if (this.book.setPosition(borrower, position)) newlyLiquidatable.push(position);
-    }
-    return { recomputed, newlyLiquidatable };
+    return this.book.reevaluate(this.book.borrowers(), (borrower, state) => this.toTrackedPosition(borrower, state, totals));
   }
 
   private usdPrices(): { loan: number | undefined; collateral: number | undefined } {
