@@ -16,7 +16,8 @@ interface IMoonwellDoubleFeed {
  * @notice TEST DOUBLE of Moonwell's ChainlinkOracle (moonwell-fi/moonwell-contracts-v2 src/oracles/ChainlinkOracle.sol),
  * which ships no bytecode on npm. Same getters and price formula the keeper's Compound-v2 plug-in reads:
  * `getUnderlyingPrice(mToken)` = feed answer scaled to 18 decimals, times 10^(18 - underlying decimals), unless a
- * direct price was posted for the underlying. Written for the keeper's unit tests; fork tests use the real oracle.
+ * direct price was posted for the underlying. Used by the keeper's and the executor's unit tests and the sandbox
+ * liquidation scenarios; fork tests use the real oracle.
  * @dev No native-token branch, no admin: anyone may set feeds (test-only).
  */
 contract MoonwellChainlinkOracleDouble {
@@ -244,7 +245,9 @@ contract MoonwellComptrollerDouble {
  * borrow balances through principal × borrowIndex / interestIndex, per-second simple interest in `accrueInterest`,
  * `getAccountSnapshot`, the protocol seize share (Moonwell: 3%), and the events Mint / Redeem / Borrow / RepayBorrow /
  * LiquidateBorrow / AccrueInterest / Transfer. Compound's convention of returning error codes is kept for comptroller
- * rejections.
+ * rejections (3 COMPTROLLER_REJECTION) and for a market without the cash to pay out (14 TOKEN_INSUFFICIENT_CASH, as
+ * MToken.redeemFresh / borrowFresh return it). The executor's unit tests (test/unit/contracts/helpers/venues.ts) drive
+ * both codes through it to cover ChimeraExecutor's CompoundV2CallFailed branches.
  * @dev Fixed per-second borrow rate instead of an interest-rate model; no reserve factor (test-only).
  */
 contract MoonwellMTokenDouble {
@@ -253,6 +256,7 @@ contract MoonwellMTokenDouble {
     uint256 private constant EXP_SCALE = 1e18;
     uint256 private constant NO_ERROR = 0;
     uint256 private constant COMPTROLLER_REJECTION = 3;
+    uint256 private constant TOKEN_INSUFFICIENT_CASH = 14;
 
     struct BorrowSnapshot {
         uint256 principal;
@@ -277,6 +281,8 @@ contract MoonwellMTokenDouble {
     uint256 public totalReserves;
     mapping(address account => uint256) private accountTokens;
     mapping(address account => BorrowSnapshot) private accountBorrows;
+    /// @dev mTokens are ERC-20s: the executor's tests check it leaves no allowance on them. Nothing here spends one.
+    mapping(address owner => mapping(address spender => uint256)) public allowance;
 
     event AccrueInterest(uint256 cashPrior, uint256 interestAccumulated, uint256 borrowIndex, uint256 totalBorrows);
     event Mint(address minter, uint256 mintAmount, uint256 mintTokens);
@@ -285,6 +291,7 @@ contract MoonwellMTokenDouble {
     event RepayBorrow(address payer, address borrower, uint256 repayAmount, uint256 accountBorrows, uint256 totalBorrows);
     event LiquidateBorrow(address liquidator, address borrower, uint256 repayAmount, address mTokenCollateral, uint256 seizeTokens);
     event Transfer(address indexed from, address indexed to, uint256 amount);
+    event Approval(address indexed owner, address indexed spender, uint256 amount);
 
     constructor(
         string memory marketName,
@@ -362,12 +369,20 @@ contract MoonwellMTokenDouble {
         accrueInterest();
         if (comptroller.redeemAllowed(address(this), msg.sender, redeemTokens) != NO_ERROR) return COMPTROLLER_REJECTION;
         uint256 redeemAmount = (exchangeRateStored() * redeemTokens) / EXP_SCALE;
+        // Moonwell returns this code rather than reverting when borrowers have taken the market's cash.
+        if (getCash() < redeemAmount) return TOKEN_INSUFFICIENT_CASH;
         totalSupply -= redeemTokens;
         accountTokens[msg.sender] -= redeemTokens;
         IERC20(underlying).safeTransfer(msg.sender, redeemAmount);
         emit Transfer(msg.sender, address(this), redeemTokens);
         emit Redeem(msg.sender, redeemAmount, redeemTokens);
         return NO_ERROR;
+    }
+
+    function approve(address spender, uint256 amount) external returns (bool) {
+        allowance[msg.sender][spender] = amount;
+        emit Approval(msg.sender, spender, amount);
+        return true;
     }
 
     function transfer(address dst, uint256 amount) external returns (bool) {
@@ -382,6 +397,7 @@ contract MoonwellMTokenDouble {
     function borrow(uint256 borrowAmount) external returns (uint256) {
         accrueInterest();
         if (comptroller.borrowAllowed(address(this), msg.sender, borrowAmount) != NO_ERROR) return COMPTROLLER_REJECTION;
+        if (getCash() < borrowAmount) return TOKEN_INSUFFICIENT_CASH;
         uint256 accountBorrowsNew = borrowBalanceStored(msg.sender) + borrowAmount;
         accountBorrows[msg.sender] = BorrowSnapshot(accountBorrowsNew, borrowIndex);
         totalBorrows += borrowAmount;

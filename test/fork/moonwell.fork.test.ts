@@ -2,7 +2,7 @@
  * Moonwell (Compound v2 family) on Base at the pinned block: the executor's Compound-v2 path (liquidateBorrow on the
  * debt market, redeem of the seized mTokens, sale of the underlying) against Moonwell's real Comptroller, MErc20
  * markets and ChainlinkOracle, which no npm package ships. The price moves through the oracle admin's own override
- * (impersonated). The same scenario runs offline on the CompoundV2 test doubles (test/unit/liquidation-scenarios.test.ts).
+ * (impersonated). The same scenario runs offline on the Moonwell test doubles (test/unit/liquidation-scenarios.test.ts).
  */
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { Address } from "../../keeper/config/address-book";

@@ -159,7 +159,7 @@ describe("shared liquidation scenarios on the sandbox", function () {
     });
   });
 
-  describe("Compound v2 (Moonwell's ABI, on the CompoundV2 test doubles): mWETH collateral, mUSDC debt", function () {
+  describe("Compound v2 (Moonwell's ABI, on the Moonwell test doubles): mWETH collateral, mUSDC debt", function () {
     for (const flash of ["BalancerV2", "MorphoBlue"] as const) {
       it(`liquidates with a ${flash} flash loan, redeems the seized mWETH and sells the WETH on Uniswap V3`, async function () {
         const { env, compound } = await loadFixture(sandboxScenarioFixture);

@@ -1,6 +1,6 @@
 /**
- * Compound-v2-family liquidation scenarios: Moonwell's genuine bytecode on the Base fork, the CompoundV2 test doubles
- * (contracts/test/CompoundV2Doubles.sol, same ABI and return-code convention) on the sandbox, where no Compound
+ * Compound-v2-family liquidation scenarios: Moonwell's genuine bytecode on the Base fork, the Moonwell test doubles
+ * (contracts/test/MoonwellMarketDoubles.sol, same ABI and return-code convention) on the sandbox, where no Compound
  * bytecode exists on npm.
  * 1. `openCompoundPosition`: a fresh borrower mints the collateral market, enters it and borrows the debt market's
  *    underlying at a chosen health factor (collateral x collateral factor / debt);

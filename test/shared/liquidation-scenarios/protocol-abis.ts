@@ -22,7 +22,7 @@ export const AERODROME_ROUTER_QUOTE_ABI = new Interface([
 /**
  * Compound v2 CErc20 / Moonwell MErc20 (moonwell-contracts-v2 src/MErc20.sol, src/MToken.sol) functions a BORROWER
  * calls; Compound returns an error code (0 = success) instead of reverting for most refusals. The sandbox's
- * CompoundV2MarketDouble implements the same signatures.
+ * MoonwellMTokenDouble implements the same signatures.
  */
 export const COMPOUND_V2_BORROWER_ABI = new Interface([
   "function mint(uint256 mintAmount) returns (uint256)",
@@ -35,8 +35,8 @@ export const COMPOUND_V2_BORROWER_ABI = new Interface([
 
 /**
  * Compound v2 / Moonwell Comptroller (moonwell-contracts-v2 src/Comptroller.sol, src/ComptrollerStorage.sol) reads
- * the scenario makes. `markets` returns (isListed, collateralFactorMantissa) on Moonwell; the sandbox double returns
- * two more fields after those, which ethers ignores.
+ * the scenario makes. `markets` returns (isListed, collateralFactorMantissa) on Moonwell and on the sandbox's
+ * MoonwellComptrollerDouble alike.
  */
 export const COMPOUND_V2_COMPTROLLER_ABI = new Interface([
   "function markets(address mToken) view returns (bool isListed, uint256 collateralFactorMantissa)",

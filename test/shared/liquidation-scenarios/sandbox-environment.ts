@@ -6,13 +6,14 @@
  *   WETH/USDC volatile pool). The fork runs the same scenarios against Aerodrome's real router and pools.
  * - Aerodrome Slipstream: Uniswap's v1 SwapRouter (genuine bytecode with Slipstream's exactInput ABI) over the sandbox
  *   pools, quoted by the sandbox QuoterV2.
- * - Moonwell: the CompoundV2 doubles of contracts/test/ (TEST DOUBLES: comptroller + mUSDC/mWETH markets with
- *   Compound's rules and return codes). The fork runs the Compound-v2 scenario against Moonwell's real bytecode.
+ * - Moonwell: the Moonwell doubles of contracts/test/MoonwellMarketDoubles.sol (TEST DOUBLES: Chainlink oracle,
+ *   comptroller and mUSDC/mWETH markets with Moonwell's ABI and Compound's rules and return codes). The fork runs the
+ *   Compound-v2 scenario against Moonwell's real bytecode.
  * The scenario code is the same on both; only this wiring differs.
  */
 import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { MockV3Aggregator__factory } from "../../../typechain-types";
+import { IERC20Metadata__factory, MockV3Aggregator__factory, MoonwellMTokenDouble__factory } from "../../../typechain-types";
 import type { Address, AddressBook } from "../../../keeper/config/address-book";
 import type { Sandbox } from "../../../sandbox";
 import { mintTo } from "../../../sandbox/token-supply";
@@ -31,17 +32,16 @@ export interface SandboxScenarioWorld {
   readonly aave: AaveScenarioMarket;
   /** The sandbox's WETH/USDC 86% Morpho market. */
   readonly morpho: MorphoScenarioMarket;
-  /** mWETH collateral, mUSDC debt, on the Compound-v2 doubles. */
+  /** mWETH collateral, mUSDC debt, on the Moonwell doubles. */
   readonly compound: CompoundScenarioMarket;
 }
-
-const MANTISSA = 10n ** 18n;
 
 /** Use with loadFixture: `const world = await loadFixture(sandboxScenarioFixture)`. */
 export async function sandboxScenarioFixture(): Promise<SandboxScenarioWorld> {
   const venues = await loadFixture(venueFixture);
-  const { sandbox, executor, owner, treasury, comptroller, mUSDC, mWETH, aerodrome, slipstreamRouter } = venues;
-  const [comptrollerAddress, mUSDCAddress, mWETHAddress, aerodromeAddress, slipstreamAddress] = (await Promise.all([
+  const { sandbox, executor, owner, treasury, oracle, comptroller, mUSDC, mWETH, aerodrome, slipstreamRouter } = venues;
+  const [oracleAddress, comptrollerAddress, mUSDCAddress, mWETHAddress, aerodromeAddress, slipstreamAddress] = (await Promise.all([
+    oracle.getAddress(),
     comptroller.getAddress(),
     mUSDC.getAddress(),
     mWETH.getAddress(),
@@ -58,10 +58,9 @@ export async function sandboxScenarioFixture(): Promise<SandboxScenarioWorld> {
       slipstreamQuoter: sandbox.book.uniswapV3!.quoterV2,
     },
     moonwell: {
-      label: "Compound-v2 doubles",
+      label: "Moonwell doubles",
       comptroller: comptrollerAddress,
-      // The comptroller double prices markets itself from the sandbox's Chainlink feeds.
-      oracle: comptrollerAddress,
+      oracle: oracleAddress,
       markets: { USDC: mUSDCAddress, WETH: mWETHAddress },
       deployBlock: 0,
     },
@@ -81,18 +80,26 @@ export async function sandboxScenarioFixture(): Promise<SandboxScenarioWorld> {
   };
 
   const compound: CompoundScenarioMarket = {
-    label: "Compound-v2 doubles",
+    label: "Moonwell doubles",
     comptroller: comptrollerAddress,
     debtMarket: mUSDCAddress,
     collateralMarket: mWETHAddress,
-    // The comptroller double counts every listed market as collateral: there is nothing to enter.
-    enterMarkets: async () => undefined,
-    underlyingPrice: async (market) => comptroller.underlyingPriceMantissa(market),
+    enterMarkets: async (account, markets) => {
+      const codes = await comptroller.connect(account).enterMarkets.staticCall([...markets]);
+      if (codes.some((code) => code !== 0n)) {
+        throw new Error(`Moonwell double enterMarkets(${markets.join(", ")}) returned error codes ${codes.join(", ")}`);
+      }
+      await (await comptroller.connect(account).enterMarkets([...markets])).wait();
+    },
+    underlyingPrice: async (market) => oracle.getUnderlyingPrice(market),
     setUnderlyingPrice: async (market, price) => {
-      // The double reads an 8-decimal USD feed: answer = price x 10^decimals / 1e28.
-      const { priceFeed, underlyingDecimals } = await comptroller.markets(market);
-      const answer = (price * 10n ** underlyingDecimals) / (MANTISSA * 10n ** 10n);
-      await (await MockV3Aggregator__factory.connect(priceFeed, sandbox.deployer).updateAnswer(answer)).wait();
+      // The oracle double reads the underlying's Chainlink feed (the one the sandbox's Aave prices with too, as
+      // before): getUnderlyingPrice = answer x 10^(18 - feedDecimals) x 10^(18 - underlyingDecimals).
+      const underlyingAddress = await MoonwellMTokenDouble__factory.connect(market, sandbox.deployer).underlying();
+      const underlying = IERC20Metadata__factory.connect(underlyingAddress, sandbox.deployer);
+      const feed = MockV3Aggregator__factory.connect(await oracle.getFeed(await underlying.symbol()), sandbox.deployer);
+      const scale = 10n ** (36n - (await feed.decimals()) - (await underlying.decimals()));
+      await (await feed.updateAnswer(price / scale)).wait();
     },
   };
 

@@ -368,6 +368,8 @@ describe("ChimeraExecutor: plan guards", function () {
       await (await tokens.USDC.connect(deployer)["mint(address,uint256)"](deployer.address, usdc)).wait();
       await (await tokens.USDC.connect(deployer).approve(f.mUSDC, usdc)).wait();
       await (await f.mUSDC.connect(deployer).mint(usdc)).wait();
+      // Like Moonwell, the comptroller counts only entered markets as collateral.
+      await (await f.comptroller.connect(deployer).enterMarkets([await f.mUSDC.getAddress()])).wait();
       await (await f.mWETH.connect(deployer).borrow(await f.mWETH.getCash())).wait();
       await expect(f.executor.liquidate(await compoundPlan(f, f.compoundDebt / 2n)))
         .to.be.revertedWithCustomError(f.executor, "CompoundV2CallFailed")

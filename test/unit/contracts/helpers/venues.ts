@@ -1,7 +1,8 @@
 /**
  * The venues that have no genuine bytecode on npm, stood up next to the sandbox for the executor's unit tests:
- * - a Compound-v2-shaped market pair (mUSDC debt, mWETH collateral) from contracts/test/CompoundV2Doubles.sol, with
- *   one under-water borrower, standing in for Moonwell;
+ * - a Moonwell market pair (mUSDC debt, mWETH collateral) from contracts/test/MoonwellMarketDoubles.sol (TEST DOUBLES
+ *   with Moonwell's ABI and Compound's rules and return codes: Moonwell ships no bytecode on npm), priced by the
+ *   oracle double from the sandbox's Chainlink feeds, with one under-water borrower;
  * - an Aerodrome v2-style router double (contracts/test/AerodromeRouterDouble.sol) holding a WETH/USDC pool;
  * - Uniswap's original SwapRouter (genuine v3-periphery bytecode) as the Slipstream venue: Slipstream's SwapRouter has
  *   the same `exactInput((path, recipient, deadline, amountIn, amountOutMinimum))` ABI, only its path carries a tick
@@ -15,11 +16,13 @@ import { ContractFactory, type Contract } from "ethers";
 import SwapRouterV1Artifact from "@uniswap/v3-periphery/artifacts/contracts/SwapRouter.sol/SwapRouter.json";
 import {
   AerodromeRouterDouble__factory,
-  CompoundV2ComptrollerDouble__factory,
-  CompoundV2MarketDouble__factory,
+  MoonwellChainlinkOracleDouble__factory,
+  MoonwellComptrollerDouble__factory,
+  MoonwellMTokenDouble__factory,
   type AerodromeRouterDouble,
-  type CompoundV2ComptrollerDouble,
-  type CompoundV2MarketDouble,
+  type MoonwellChainlinkOracleDouble,
+  type MoonwellComptrollerDouble,
+  type MoonwellMTokenDouble,
 } from "../../../../typechain-types";
 import { executorFixture, type ExecutorFixture } from "../../../shared/executor-fixture";
 import { currentUsdPrice, dropPrice } from "./positions";
@@ -27,14 +30,18 @@ import { currentUsdPrice, dropPrice } from "./positions";
 /** Aerodrome's PoolFactory on Base: the factory id routes name (the double accepts only this one). */
 export const AERODROME_POOL_FACTORY = "0x420DD381b31aEf6683db6B902084cB0FFECe40Da";
 const MANTISSA = 10n ** 18n;
+/** No interest: the executor's behaviour does not depend on it, and borrow balances stay exact across blocks. */
+const NO_INTEREST = 0n;
 /** Compound's initial exchange rate, 0.02 underlying per cToken, scaled by 1e(18 + underlyingDecimals - 8). */
 const exchangeRate = (underlyingDecimals: number) => 2n * 10n ** BigInt(16 + underlyingDecimals - 8);
 
 export interface VenueFixture extends ExecutorFixture {
-  readonly comptroller: CompoundV2ComptrollerDouble;
-  readonly mUSDC: CompoundV2MarketDouble;
-  readonly mWETH: CompoundV2MarketDouble;
-  /** Under water in the Compound double: WETH collateral, USDC debt. */
+  /** Prices both markets from the sandbox's USDC and WETH Chainlink feeds. */
+  readonly oracle: MoonwellChainlinkOracleDouble;
+  readonly comptroller: MoonwellComptrollerDouble;
+  readonly mUSDC: MoonwellMTokenDouble;
+  readonly mWETH: MoonwellMTokenDouble;
+  /** Under water in the Moonwell double: WETH collateral (market entered), USDC debt. */
   readonly compoundBorrower: HardhatEthersSigner;
   readonly compoundDebt: bigint;
   readonly aerodrome: AerodromeRouterDouble;
@@ -50,11 +57,16 @@ export async function venueFixture(): Promise<VenueFixture> {
   const usdc = await tokens.USDC.getAddress();
   const weth = await tokens.WETH.getAddress();
 
-  const comptroller = await new CompoundV2ComptrollerDouble__factory(deployer).deploy(MANTISSA / 2n, (108n * MANTISSA) / 100n);
-  const mUSDC = await new CompoundV2MarketDouble__factory(deployer).deploy("Moonwell USDC", "mUSDC", usdc, comptroller, exchangeRate(6));
-  const mWETH = await new CompoundV2MarketDouble__factory(deployer).deploy("Moonwell WETH", "mWETH", weth, comptroller, exchangeRate(18));
-  await (await comptroller.listMarket(mUSDC, (80n * MANTISSA) / 100n, sandbox.priceFeeds.USDC, 6)).wait();
-  await (await comptroller.listMarket(mWETH, (80n * MANTISSA) / 100n, sandbox.priceFeeds.WETH, 18)).wait();
+  const oracle = await new MoonwellChainlinkOracleDouble__factory(deployer).deploy();
+  await (await oracle.setFeed("USDC", sandbox.priceFeeds.USDC)).wait();
+  await (await oracle.setFeed("WETH", sandbox.priceFeeds.WETH)).wait();
+  const comptroller = await new MoonwellComptrollerDouble__factory(deployer).deploy(oracle, MANTISSA / 2n, (108n * MANTISSA) / 100n);
+  const mUSDC = await new MoonwellMTokenDouble__factory(deployer).deploy("Moonwell USDC", "mUSDC", usdc, comptroller, exchangeRate(6), NO_INTEREST);
+  const mWETH = await new MoonwellMTokenDouble__factory(deployer).deploy("Moonwell WETH", "mWETH", weth, comptroller, exchangeRate(18), NO_INTEREST);
+  for (const market of [mUSDC, mWETH]) {
+    await (await comptroller._supportMarket(market)).wait();
+    await (await comptroller._setCollateralFactor(market, (80n * MANTISSA) / 100n)).wait();
+  }
 
   // Lenders' cash in mUSDC.
   const usdcCash = 5_000_000n * 10n ** 6n;
@@ -69,6 +81,7 @@ export async function venueFixture(): Promise<VenueFixture> {
   await (await tokens.WETH.connect(compoundBorrower).deposit({ value: collateral })).wait();
   await (await tokens.WETH.connect(compoundBorrower).approve(mWETH, collateral)).wait();
   await (await mWETH.connect(compoundBorrower).mint(collateral)).wait();
+  await (await comptroller.connect(compoundBorrower).enterMarkets([await mWETH.getAddress()])).wait();
   await (await mUSDC.connect(compoundBorrower).borrow(compoundDebt)).wait();
   await dropPrice(sandbox, "WETH", 0.05);
 
@@ -95,5 +108,5 @@ export async function venueFixture(): Promise<VenueFixture> {
       .setAllowedTargets([await mUSDC.getAddress(), await mWETH.getAddress(), await aerodrome.getAddress(), await slipstreamRouter.getAddress()], true)
   ).wait();
 
-  return { ...base, comptroller, mUSDC, mWETH, compoundBorrower, compoundDebt, aerodrome, slipstreamRouter };
+  return { ...base, oracle, comptroller, mUSDC, mWETH, compoundBorrower, compoundDebt, aerodrome, slipstreamRouter };
 }

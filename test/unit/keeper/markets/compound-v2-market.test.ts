@@ -1,8 +1,8 @@
 /**
  * The Compound-v2 (Moonwell) plug-in. Moonwell ships no bytecode on npm, so these tests run against
  * contracts/test/MoonwellMarketDoubles.sol — a TEST DOUBLE with Moonwell's ABI and Compound's Exp
- * arithmetic (the executor's CompoundV2Doubles lack the comptroller views, oracle and events the
- * keeper reads). Fork tests run the plug-in against real Moonwell. What is proven here: the plug-in's
+ * arithmetic (the same doubles the executor's unit tests and the sandbox liquidation scenarios use).
+ * Fork tests run the plug-in against real Moonwell. What is proven here: the plug-in's
  * in-memory liquidity equals the comptroller's getAccountLiquidity, a feed update reprices in memory,
  * "HF < 1" is exactly "liquidateBorrow is allowed", sized liquidations seize what was predicted, and
  * a borrow seen by the protocol-event collector adds and tracks the new borrower.
