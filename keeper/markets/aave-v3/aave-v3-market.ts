@@ -46,8 +46,7 @@ import type {
 } from "../market";
 import { SILENT_LOGGER, type MarketLogger } from "../market";
 import type { CommonMarketOptions, MarketDependencies } from "../market-dependencies";
-import { PositionBook } from "../position-book";
-import { routeProtocolEvents } from "../protocol-event-routing";
+import { lowerAddress, TrackedLendingMarket } from "../tracked-lending-market";
 import {
   AaveEvaluationContext,
   calculateUserAccountData,
@@ -118,16 +117,13 @@ function eventName(iface: Interface, topic: string | undefined): string | undefi
   }
 }
 
-function lower(address: string): Address {
-  return address.toLowerCase() as Address;
-}
 
 function requireSuccess(result: MulticallResult, what: string): string {
   if (!result.success || result.returnData === "0x") throw new Error(`aave: ${what} reverted or returned nothing`);
   return result.returnData;
 }
 
-export class AaveV3Market implements LendingMarket {
+export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements LendingMarket {
   readonly id: string;
   readonly protocol = "aaveV3" as const;
   readonly label: string;
@@ -135,11 +131,9 @@ export class AaveV3Market implements LendingMarket {
   private readonly logger: MarketLogger;
   private readonly poolIface = Pool__factory.createInterface();
   private readonly selectors: Selectors;
-  private readonly book = new PositionBook<AaveUserState>();
   private readonly lookaheadSeconds: number;
   private readonly maxLogBlockSpan: number | undefined;
 
-  private initialized = false;
   private pool!: Address;
   private oracle!: Address;
   private configurator!: Address;
@@ -154,8 +148,6 @@ export class AaveV3Market implements LendingMarket {
   private readonly prices = new Map<string, bigint>();
   private baseCurrencyUnit = 10n ** 8n;
   private feeds = new Map<string, FeedBinding>();
-  private evaluatedAt: BlockRef | null = null;
-  private discovery!: BorrowerDiscovery;
   private reader!: AavePositionReader;
   private readonly storageReads: boolean;
 
@@ -164,6 +156,7 @@ export class AaveV3Market implements LendingMarket {
     private readonly deps: MarketDependencies,
     options: AaveV3MarketOptions = {},
   ) {
+    super();
     this.id = options.id ?? `aave-v3:${config.label}`;
     this.label = config.label;
     this.logger = deps.logger ?? SILENT_LOGGER;
@@ -203,13 +196,13 @@ export class AaveV3Market implements LendingMarket {
       })),
       head,
     );
-    this.pool = lower(decodeAddressWord(poolData));
-    this.oracle = lower(decodeAddressWord(oracleData));
-    this.configurator = lower(decodeAddressWord(configuratorData));
+    this.pool = lowerAddress(decodeAddressWord(poolData));
+    this.oracle = lowerAddress(decodeAddressWord(oracleData));
+    this.configurator = lowerAddress(decodeAddressWord(configuratorData));
     if (this.pool === ZERO_ADDRESS) {
       throw new Error(`${this.id}: PoolAddressesProvider ${addressesProvider} has no pool (is it the right address on this chain?)`);
     }
-    if (this.config.pool && lower(this.config.pool) !== this.pool) {
+    if (this.config.pool && lowerAddress(this.config.pool) !== this.pool) {
       this.logger.warn({ market: this.id, bookPool: this.config.pool, providerPool: this.pool }, "address book pool differs from the provider's; using the provider's");
     }
 
@@ -233,7 +226,7 @@ export class AaveV3Market implements LendingMarket {
       );
     }
     this.baseCurrencyUnit = decodeUintWord(unitData);
-    const assets = (this.poolIface.decodeFunctionResult("getReservesList", reservesData)[0] as string[]).map(lower);
+    const assets = (this.poolIface.decodeFunctionResult("getReservesList", reservesData)[0] as string[]).map(lowerAddress);
 
     await this.loadReserves(assets, head);
     await this.loadEModes(this.reserveEModeIds(), head, true);
@@ -307,9 +300,9 @@ export class AaveV3Market implements LendingMarket {
         currentVariableBorrowRate: decodeUintWord(data, 4),
         lastUpdateTimestamp: decodeUintWord(data, 6),
       },
-      aToken: lower(decodeAddressWord(data, 8)),
-      stableDebtToken: lower(decodeAddressWord(data, 9)),
-      variableDebtToken: lower(decodeAddressWord(data, 10)),
+      aToken: lowerAddress(decodeAddressWord(data, 8)),
+      stableDebtToken: lowerAddress(decodeAddressWord(data, 9)),
+      variableDebtToken: lowerAddress(decodeAddressWord(data, 10)),
     };
   }
 
@@ -337,7 +330,7 @@ export class AaveV3Market implements LendingMarket {
     wanted.forEach((id, i) => {
       const data = requireSuccess(results[i * stride], `Pool.getEModeCategoryData(${id})`);
       const category = this.poolIface.decodeFunctionResult("getEModeCategoryData", data)[0];
-      const priceSource = lower(category.priceSource as string);
+      const priceSource = lowerAddress(category.priceSource as string);
       let collateralBitmap = 0n;
       let ltvzeroBitmap = 0n;
       if (!legacy) {
@@ -427,7 +420,7 @@ export class AaveV3Market implements LendingMarket {
     const rpcBefore = multicall.stats.rpcCalls + this.reader.storageStats.rpcCalls;
     let extraRpc = 0;
     const targets = borrowers
-      ? [...new Set(borrowers.map(lower))]
+      ? [...new Set(borrowers.map(lowerAddress))]
       : [...new Set([...this.discovery.borrowers(), ...this.book.borrowers()])];
     let block = blockTag;
     if (block === undefined) {
@@ -536,7 +529,7 @@ export class AaveV3Market implements LendingMarket {
 
   /** The borrower's full account data at the current evaluation time (for tests and sizing). */
   accountData(borrower: Address): AaveAccountData | undefined {
-    const state = this.book.state(lower(borrower));
+    const state = this.book.state(lowerAddress(borrower));
     if (!state) return undefined;
     return calculateUserAccountData(this.evaluationContext(), state);
   }
@@ -613,47 +606,20 @@ export class AaveV3Market implements LendingMarket {
     return this.recomputeMany(this.book.borrowers());
   }
 
-  evaluateAt(block: BlockRef): MarketUpdate {
-    this.assertInitialized();
-    this.evaluatedAt = { number: block.number, timestamp: block.timestamp };
+  protected reevaluateAll(): MarketUpdate {
     return this.recomputeMany(this.book.borrowers());
   }
 
-  async onProtocolEvents(events: readonly ProtocolEvent[], range: BlockRange): Promise<MarketUpdate> {
-    this.assertInitialized();
-    const { touched, borrowed, marketChanged } = routeProtocolEvents(
-      events,
-      this.id,
-      (borrower) => this.book.has(borrower) || this.discovery.has(borrower),
-    );
-    await this.discovery.recordLive(range, borrowed);
-    if (marketChanged) {
-      const assets = [...this.reserveByAsset.keys()] as Address[];
-      await this.loadReserves(assets, range.toBlock);
-      await this.loadEModes([...this.eModes.keys(), ...this.reserveEModeIds()], range.toBlock, true);
-      await this.resolveFeeds(range.toBlock);
-    }
-    if (touched.size === 0 && !marketChanged) return { recomputed: 0, newlyLiquidatable: [] };
-    return this.book.measureUpdate(() => this.refreshPositions(marketChanged ? undefined : [...touched], range.toBlock));
+  /** A reserve, e-mode or oracle-source change: re-read them all, then every position. */
+  protected async reloadMarketParameters(blockTag: number): Promise<boolean> {
+    const assets = [...this.reserveByAsset.keys()] as Address[];
+    await this.loadReserves(assets, blockTag);
+    await this.loadEModes([...this.eModes.keys(), ...this.reserveEModeIds()], blockTag, true);
+    await this.resolveFeeds(blockTag);
+    return true;
   }
 
   /* ───────────────────────────── queries ───────────────────────────── */
-
-  liquidatable(): TrackedPosition[] {
-    return this.book.liquidatable();
-  }
-
-  position(borrower: Address): TrackedPosition | undefined {
-    return this.book.position(lower(borrower));
-  }
-
-  positions(): TrackedPosition[] {
-    return this.book.positions();
-  }
-
-  borrowers(): readonly Address[] {
-    return this.discovery ? this.discovery.borrowers() : [];
-  }
 
   liquidationPairs(position: TrackedPosition): LiquidationPair[] {
     const pairs: LiquidationPair[] = [];
@@ -673,8 +639,8 @@ export class AaveV3Market implements LendingMarket {
     if (!chosen) return { ok: false, reason: "not-liquidatable", detail: "no collateral/debt pair to liquidate" };
     const data = this.accountData(position.key.borrower);
     if (!data) return { ok: false, reason: "not-liquidatable", detail: `borrower ${position.key.borrower} is not tracked` };
-    const collateral = data.exposures.find((e) => e.reserve.asset === lower(chosen.collateralToken) && e.countsAsCollateral);
-    const debt = data.exposures.find((e) => e.reserve.asset === lower(chosen.debtToken) && e.isBorrowed);
+    const collateral = data.exposures.find((e) => e.reserve.asset === lowerAddress(chosen.collateralToken) && e.countsAsCollateral);
+    const debt = data.exposures.find((e) => e.reserve.asset === lowerAddress(chosen.debtToken) && e.isBorrowed);
     if (!collateral || !debt) {
       return { ok: false, reason: "not-liquidatable", detail: `pair ${chosen.collateralToken}/${chosen.debtToken} is not held by the borrower` };
     }
@@ -748,7 +714,7 @@ export class AaveV3Market implements LendingMarket {
           if (!known) return [];
           const parsed = poolIface.parseLog({ topics: [...log.topics], data: log.data });
           if (!parsed) return [];
-          return [{ ...base(log), type: "position-changed", borrower: lower(parsed.args[known.argument] as string), action: known.name }];
+          return [{ ...base(log), type: "position-changed", borrower: lowerAddress(parsed.args[known.argument] as string), action: known.name }];
         },
       },
       {
@@ -761,7 +727,7 @@ export class AaveV3Market implements LendingMarket {
           return [decodeAddressWord(log.topics[1]), decodeAddressWord(log.topics[2])].map((borrower) => ({
             ...base(log),
             type: "position-changed" as const,
-            borrower: lower(borrower),
+            borrower: lowerAddress(borrower),
             action: "BalanceTransfer",
           }));
         },
@@ -772,9 +738,9 @@ export class AaveV3Market implements LendingMarket {
         addresses: [this.oracle, this.configurator],
         topics: [],
         decode: (log) => {
-          if (lower(log.address) === this.oracle && log.topics[0] !== sourceUpdated.topicHash) return [];
+          if (lowerAddress(log.address) === this.oracle && log.topics[0] !== sourceUpdated.topicHash) return [];
           const name =
-            lower(log.address) === this.oracle
+            lowerAddress(log.address) === this.oracle
               ? "AssetSourceUpdated"
               : eventName(configuratorIface, log.topics[0]) ?? "PoolConfiguratorEvent";
           return [{ ...base(log), type: "market-changed", action: name }];
@@ -799,7 +765,4 @@ export class AaveV3Market implements LendingMarket {
     return { pool: this.pool, oracle: this.oracle, revision: this.revision, profile: this.profile, rules: this.rules };
   }
 
-  private assertInitialized(): void {
-    if (!this.initialized) throw new Error(`${this.id}: call init() before using the market`);
-  }
 }

@@ -41,8 +41,7 @@ import {
   type RefreshResult,
 } from "../market";
 import type { CommonMarketOptions, MarketDependencies } from "../market-dependencies";
-import { PositionBook } from "../position-book";
-import { routeProtocolEvents } from "../protocol-event-routing";
+import { lowerAddress, TrackedLendingMarket } from "../tracked-lending-market";
 import {
   accountLiquidity,
   EXP_SCALE,
@@ -88,9 +87,6 @@ interface FeedModel {
   readonly scale: bigint;
 }
 
-function lower(address: string): Address {
-  return address.toLowerCase() as Address;
-}
 
 function ok(result: MulticallResult | undefined): result is MulticallResult {
   return result !== undefined && result.success && result.returnData.length >= 66;
@@ -101,18 +97,16 @@ function requireSuccess(result: MulticallResult, what: string): string {
   return result.returnData;
 }
 
-export class CompoundV2Market implements LendingMarket {
+export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implements LendingMarket {
   readonly id: string;
   readonly protocol = "compoundV2" as const;
   readonly label: string;
 
   private readonly logger: MarketLogger;
   private readonly comptroller: Address;
-  private readonly book = new PositionBook<BorrowerState>();
   private readonly maxLogBlockSpan: number | undefined;
   private readonly lookaheadSeconds: number;
 
-  private initialized = false;
   private oracle!: Address;
   private closeFactorMantissa = 0n;
   private liquidationIncentiveMantissa = 0n;
@@ -122,15 +116,14 @@ export class CompoundV2Market implements LendingMarket {
   private feedModels = new Map<string, FeedModel[]>();
   /** Lower-case emitter → markets whose price must be re-read from the oracle when it updates. */
   private rereadFeeds = new Map<string, Address[]>();
-  private evaluatedAt: BlockRef | null = null;
-  private discovery!: BorrowerDiscovery;
 
   constructor(
     private readonly config: CompoundV2Deployment,
     private readonly deps: MarketDependencies,
     options: CompoundV2MarketOptions = {},
   ) {
-    this.comptroller = lower(config.comptroller);
+    super();
+    this.comptroller = lowerAddress(config.comptroller);
     this.id = options.id ?? `compound-v2:${config.label}`;
     this.label = config.label;
     this.logger = deps.logger ?? SILENT_LOGGER;
@@ -157,13 +150,13 @@ export class CompoundV2Market implements LendingMarket {
       })),
       head,
     );
-    this.oracle = lower(decodeAddressWord(oracleData));
-    if (this.config.oracle && lower(this.config.oracle) !== this.oracle) {
+    this.oracle = lowerAddress(decodeAddressWord(oracleData));
+    if (this.config.oracle && lowerAddress(this.config.oracle) !== this.oracle) {
       this.logger.warn({ market: this.id, bookOracle: this.config.oracle, comptrollerOracle: this.oracle }, "address book oracle differs from the comptroller's; using the comptroller's");
     }
     this.closeFactorMantissa = decodeUintWord(closeData);
     this.liquidationIncentiveMantissa = decodeUintWord(incentiveData);
-    this.marketOrder = (c.decodeFunctionResult("getAllMarkets", marketsData)[0] as string[]).map(lower);
+    this.marketOrder = (c.decodeFunctionResult("getAllMarkets", marketsData)[0] as string[]).map(lowerAddress);
     if (this.marketOrder.length === 0) throw new Error(`${this.id}: comptroller ${this.comptroller} lists no markets`);
     await this.loadMarkets(head);
     await this.resolveFeeds(head);
@@ -193,7 +186,7 @@ export class CompoundV2Market implements LendingMarket {
       { target: market, callData: m.encodeFunctionData("protocolSeizeShareMantissa") },
     ]);
     const results = await this.deps.multicall.aggregate3(calls, blockTag);
-    const underlyings = this.marketOrder.map((_, i) => (ok(results[2 * i]) ? lower(decodeAddressWord(results[2 * i].returnData)) : NATIVE_UNDERLYING));
+    const underlyings = this.marketOrder.map((_, i) => (ok(results[2 * i]) ? lowerAddress(decodeAddressWord(results[2 * i].returnData)) : NATIVE_UNDERLYING));
     const decimalsResults = await this.deps.multicall.aggregate3(
       underlyings.map((u) => ({ target: u === NATIVE_UNDERLYING ? this.comptroller : u, callData: ERC20_METADATA_ABI.encodeFunctionData("decimals") })),
       blockTag,
@@ -309,7 +302,7 @@ export class CompoundV2Market implements LendingMarket {
     this.marketOrder.forEach((market, i) => {
       const overridden = ok(feeds[2 * i + 1]) && decodeUintWord(feeds[2 * i + 1].returnData) !== 0n;
       if (overridden || !ok(feeds[2 * i])) return; // a posted price moves only by admin action (PricePosted)
-      const feed = lower(decodeAddressWord(feeds[2 * i].returnData));
+      const feed = lowerAddress(decodeAddressWord(feeds[2 * i].returnData));
       if (feed !== ZERO) feedOf.set(market, feed);
     });
     const distinct = [...new Set(feedOf.values())];
@@ -323,7 +316,7 @@ export class CompoundV2Market implements LendingMarket {
     );
     const feedDetails = new Map<string, { decimals?: number; answer?: bigint; aggregator?: Address }>();
     distinct.forEach((feed, i) => {
-      const aggregator = ok(details[3 * i + 2]) ? lower(decodeAddressWord(details[3 * i + 2].returnData)) : undefined;
+      const aggregator = ok(details[3 * i + 2]) ? lowerAddress(decodeAddressWord(details[3 * i + 2].returnData)) : undefined;
       feedDetails.set(feed, {
         decimals: ok(details[3 * i]) ? Number(decodeUintWord(details[3 * i].returnData)) : undefined,
         answer: ok(details[3 * i + 1]) && details[3 * i + 1].returnData.length >= 130 ? decodeIntWord(details[3 * i + 1].returnData, 1) : undefined,
@@ -364,7 +357,7 @@ export class CompoundV2Market implements LendingMarket {
     const { multicall, provider } = this.deps;
     const rpcBefore = multicall.stats.rpcCalls;
     let extraRpc = 0;
-    const targets = borrowers ? [...new Set(borrowers.map(lower))] : [...new Set([...this.discovery.borrowers(), ...this.book.borrowers()])];
+    const targets = borrowers ? [...new Set(borrowers.map(lowerAddress))] : [...new Set([...this.discovery.borrowers(), ...this.book.borrowers()])];
     let block = blockTag;
     if (block === undefined) {
       block = await provider.getBlockNumber();
@@ -380,7 +373,7 @@ export class CompoundV2Market implements LendingMarket {
     const base = 1 + state.calls.length;
     const entered = targets.map(
       (borrower, i) =>
-        (MOONWELL_COMPTROLLER_ABI.decodeFunctionResult("getAssetsIn", requireSuccess(r1[base + i], `getAssetsIn(${borrower})`))[0] as string[]).map(lower),
+        (MOONWELL_COMPTROLLER_ABI.decodeFunctionResult("getAssetsIn", requireSuccess(r1[base + i], `getAssetsIn(${borrower})`))[0] as string[]).map(lowerAddress),
     );
 
     const snapshot = MOONWELL_MTOKEN_ABI.getFunction("getAccountSnapshot")!.selector;
@@ -440,7 +433,7 @@ export class CompoundV2Market implements LendingMarket {
 
   /** getAccountLiquidity of a tracked borrower, from memory. */
   liquidityOf(borrower: Address): ReturnType<typeof accountLiquidity> | undefined {
-    const state = this.book.state(lower(borrower));
+    const state = this.book.state(lowerAddress(borrower));
     return state ? accountLiquidity(this.currentAssets(state), this.markets) : undefined;
   }
 
@@ -531,49 +524,22 @@ export class CompoundV2Market implements LendingMarket {
     return this.recomputeMany(this.book.borrowers());
   }
 
-  evaluateAt(block: BlockRef): MarketUpdate {
-    this.assertInitialized();
-    // Stored balances do not move with time alone; only the reference block changes.
-    this.evaluatedAt = { number: block.number, timestamp: block.timestamp };
+  /** Stored balances do not move with time alone; only the reference block changes. */
+  protected reevaluateAll(): MarketUpdate {
     return this.recomputeMany(this.book.borrowers());
   }
 
-  async onProtocolEvents(events: readonly ProtocolEvent[], range: BlockRange): Promise<MarketUpdate> {
-    this.assertInitialized();
-    const { touched, borrowed, marketChanged } = routeProtocolEvents(
-      events,
-      this.id,
-      (borrower) => this.book.has(borrower) || this.discovery.has(borrower),
-    );
-    await this.discovery.recordLive(range, borrowed);
-    if (marketChanged) {
-      await this.init();
-    }
-    if (touched.size === 0 && !marketChanged) return { recomputed: 0, newlyLiquidatable: [] };
-    return this.book.measureUpdate(() => this.refreshPositions(marketChanged ? undefined : [...touched], range.toBlock));
+  /** A listing, collateral factor or incentive change: read the comptroller's markets afresh. */
+  protected async reloadMarketParameters(): Promise<boolean> {
+    await this.init();
+    return true;
   }
 
   /* ───────────────────────────── queries ───────────────────────────── */
 
-  liquidatable(): TrackedPosition[] {
-    return this.book.liquidatable();
-  }
-
-  position(borrower: Address): TrackedPosition | undefined {
-    return this.book.position(lower(borrower));
-  }
-
-  positions(): TrackedPosition[] {
-    return this.book.positions();
-  }
-
-  borrowers(): readonly Address[] {
-    return this.discovery ? this.discovery.borrowers() : [];
-  }
-
   /** The market (mToken) of an underlying token. */
   marketOf(underlying: Address): Address | undefined {
-    for (const info of this.markets.values()) if (info.underlying === lower(underlying)) return info.market as Address;
+    for (const info of this.markets.values()) if (info.underlying === lowerAddress(underlying)) return info.market as Address;
     return undefined;
   }
 
@@ -592,7 +558,7 @@ export class CompoundV2Market implements LendingMarket {
     this.assertInitialized();
     const chosen = pair ?? this.liquidationPairs(position)[0];
     if (!chosen) return { ok: false, reason: "not-liquidatable", detail: "no collateral/debt pair to liquidate" };
-    const state = this.book.state(lower(position.key.borrower));
+    const state = this.book.state(lowerAddress(position.key.borrower));
     if (!state) return { ok: false, reason: "not-liquidatable", detail: `borrower ${position.key.borrower} is not tracked` };
     const borrowedMarket = this.marketOf(chosen.debtToken);
     const collateralMarket = this.marketOf(chosen.collateralToken);
@@ -681,8 +647,8 @@ export class CompoundV2Market implements LendingMarket {
     const meta = (log: RawLog) => ({ market, blockNumber: log.blockNumber, logIndex: log.index, transactionHash: log.transactionHash });
     const positionEvents = (log: RawLog, name: string, accounts: Address[]): ProtocolEvent[] =>
       accounts
-        .filter((a) => lower(a) !== ZERO && !this.markets.has(lower(a)))
-        .map((account) => ({ ...meta(log), type: "position-changed", borrower: lower(account), action: name }));
+        .filter((a) => lowerAddress(a) !== ZERO && !this.markets.has(lowerAddress(a)))
+        .map((account) => ({ ...meta(log), type: "position-changed", borrower: lowerAddress(account), action: name }));
     return [
       {
         market,
@@ -717,7 +683,4 @@ export class CompoundV2Market implements LendingMarket {
     };
   }
 
-  private assertInitialized(): void {
-    if (!this.initialized) throw new Error(`${this.id}: call init() before using the market`);
-  }
 }

@@ -39,8 +39,7 @@ import {
   type RefreshResult,
 } from "../market";
 import type { CommonMarketOptions, MarketDependencies } from "../market-dependencies";
-import { PositionBook } from "../position-book";
-import { routeProtocolEvents } from "../protocol-event-routing";
+import { lowerAddress, TrackedLendingMarket } from "../tracked-lending-market";
 import { amountToUsd } from "../usd-prices";
 import { accruedTotalBorrowAssets, morphoHealth, WAD, type MorphoMarketState } from "./morpho-math";
 import { feedEmitters, loadOracleModel, modelPrice, readOracleInputs, type OracleInputs, type OracleModel } from "./oracle-model";
@@ -65,9 +64,6 @@ export function morphoMarketIdOf(params: MorphoMarketParams): string {
   );
 }
 
-function lower(address: string): Address {
-  return address.toLowerCase() as Address;
-}
 
 function requireSuccess(result: MulticallResult, what: string): string {
   if (!result.success || result.returnData === "0x") throw new Error(`morpho: ${what} reverted or returned nothing`);
@@ -83,7 +79,7 @@ const POSITION_EVENTS: Readonly<Record<string, string>> = {
   Liquidate: "borrower",
 };
 
-export class MorphoBlueMarket implements LendingMarket {
+export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> implements LendingMarket {
   readonly id: string;
   readonly protocol = "morphoBlue" as const;
   readonly label: string;
@@ -95,13 +91,11 @@ export class MorphoBlueMarket implements LendingMarket {
   private readonly eventsIface = EventsLib__factory.createInterface();
   private readonly irmIface = IIrm__factory.createInterface();
   private readonly oracleIface = IOracle__factory.createInterface();
-  private readonly book = new PositionBook<MorphoBorrowerState>();
   private readonly lookaheadSeconds: number;
   private readonly maxLogBlockSpan: number | undefined;
   private readonly morpho: Address;
   private readonly params: MorphoMarketParams;
 
-  private initialized = false;
   private loanDecimals = 18;
   private collateralDecimals = 18;
   private state!: MorphoMarketState;
@@ -111,8 +105,6 @@ export class MorphoBlueMarket implements LendingMarket {
   private oracleInputs!: OracleInputs;
   /** Lower-case emitter → the model feed it updates. */
   private emitters = new Map<string, Address>();
-  private evaluatedAt: BlockRef | null = null;
-  private discovery!: BorrowerDiscovery;
 
   constructor(
     morpho: Address,
@@ -121,7 +113,8 @@ export class MorphoBlueMarket implements LendingMarket {
     private readonly deployBlock: number,
     options: MorphoBlueMarketOptions = {},
   ) {
-    this.morpho = lower(morpho);
+    super();
+    this.morpho = lowerAddress(morpho);
     this.params = params;
     this.marketId = morphoMarketIdOf(params);
     this.id = options.id ?? `morpho-blue:${params.label}`;
@@ -153,7 +146,7 @@ export class MorphoBlueMarket implements LendingMarket {
     );
     this.loanDecimals = Number(decodeUintWord(loanDecimals));
     this.collateralDecimals = Number(decodeUintWord(collateralDecimals));
-    const loaded = await loadOracleModel(multicall, lower(this.params.oracle), head);
+    const loaded = await loadOracleModel(multicall, lowerAddress(this.params.oracle), head);
     this.oracleModel = loaded.model;
     this.oracleInputs = loaded.inputs;
     this.price = loaded.price;
@@ -221,7 +214,7 @@ export class MorphoBlueMarket implements LendingMarket {
       previous.totalSupplyAssets !== state.totalSupplyAssets ||
       previous.lastUpdate !== state.lastUpdate;
     if (!changed) return;
-    if (lower(this.params.irm) === "0x0000000000000000000000000000000000000000") {
+    if (lowerAddress(this.params.irm) === "0x0000000000000000000000000000000000000000") {
       this.borrowRate = 0n;
       return;
     }
@@ -257,7 +250,7 @@ export class MorphoBlueMarket implements LendingMarket {
     const { multicall, provider } = this.deps;
     const rpcBefore = multicall.stats.rpcCalls;
     let extraRpc = 0;
-    const targets = borrowers ? [...new Set(borrowers.map(lower))] : [...new Set([...this.discovery.borrowers(), ...this.book.borrowers()])];
+    const targets = borrowers ? [...new Set(borrowers.map(lowerAddress))] : [...new Set([...this.discovery.borrowers(), ...this.book.borrowers()])];
     let block = blockTag;
     if (block === undefined) {
       block = await provider.getBlockNumber();
@@ -339,7 +332,7 @@ export class MorphoBlueMarket implements LendingMarket {
       key,
       collaterals: [
         {
-          token: lower(this.params.collateralToken),
+          token: lowerAddress(this.params.collateralToken),
           amount: state.collateral,
           valueUsd: amountToUsd(state.collateral, this.collateralDecimals, usd.collateral),
           liquidationThresholdBps: Number(this.params.lltv / 10n ** 14n),
@@ -348,7 +341,7 @@ export class MorphoBlueMarket implements LendingMarket {
       ],
       debts: [
         {
-          token: lower(this.params.loanToken),
+          token: lowerAddress(this.params.loanToken),
           amount: health.borrowed,
           valueUsd: amountToUsd(health.borrowed, this.loanDecimals, usd.loan),
         },
@@ -395,42 +388,16 @@ export class MorphoBlueMarket implements LendingMarket {
     return this.recomputeAll();
   }
 
-  evaluateAt(block: BlockRef): MarketUpdate {
-    this.assertInitialized();
-    this.evaluatedAt = { number: block.number, timestamp: block.timestamp };
+  protected reevaluateAll(): MarketUpdate {
     return this.recomputeAll();
   }
 
-  async onProtocolEvents(events: readonly ProtocolEvent[], range: BlockRange): Promise<MarketUpdate> {
-    this.assertInitialized();
-    // A Morpho market's parameters are immutable: "market-changed" never calls for a re-read here.
-    const { touched, borrowed } = routeProtocolEvents(
-      events,
-      this.id,
-      (borrower) => this.book.has(borrower) || this.discovery.has(borrower),
-    );
-    await this.discovery.recordLive(range, borrowed);
-    if (touched.size === 0) return { recomputed: 0, newlyLiquidatable: [] };
-    return this.book.measureUpdate(() => this.refreshPositions([...touched], range.toBlock));
+  /** A Morpho market's parameters are immutable: nothing to re-read. */
+  protected async reloadMarketParameters(): Promise<boolean> {
+    return false;
   }
 
   /* ───────────────────────────── queries ───────────────────────────── */
-
-  liquidatable(): TrackedPosition[] {
-    return this.book.liquidatable();
-  }
-
-  position(borrower: Address): TrackedPosition | undefined {
-    return this.book.position(lower(borrower));
-  }
-
-  positions(): TrackedPosition[] {
-    return this.book.positions();
-  }
-
-  borrowers(): readonly Address[] {
-    return this.discovery ? this.discovery.borrowers() : [];
-  }
 
   liquidationPairs(position: TrackedPosition): LiquidationPair[] {
     const collateral = position.collaterals[0];
@@ -441,10 +408,10 @@ export class MorphoBlueMarket implements LendingMarket {
 
   sizeLiquidationWithReason(position: TrackedPosition, pair?: LiquidationPair): SizingResult {
     this.assertInitialized();
-    if (pair && (lower(pair.collateralToken) !== lower(this.params.collateralToken) || lower(pair.debtToken) !== lower(this.params.loanToken))) {
+    if (pair && (lowerAddress(pair.collateralToken) !== lowerAddress(this.params.collateralToken) || lowerAddress(pair.debtToken) !== lowerAddress(this.params.loanToken))) {
       return { ok: false, reason: "not-liquidatable", detail: `${this.id} only has the pair ${this.params.collateralToken}/${this.params.loanToken}` };
     }
-    const state = this.book.state(lower(position.key.borrower));
+    const state = this.book.state(lowerAddress(position.key.borrower));
     if (!state) return { ok: false, reason: "not-liquidatable", detail: `borrower ${position.key.borrower} is not tracked` };
     const totals = this.accruedTotals();
     const health = morphoHealth(state, totals.totalBorrowAssets, totals.totalBorrowShares, this.price, this.params.lltv);
@@ -453,8 +420,8 @@ export class MorphoBlueMarket implements LendingMarket {
       key: position.key,
       healthFactor: health.healthFactor,
       detectedAtBlock: this.evaluatedAt!.number,
-      loanToken: { address: lower(this.params.loanToken), decimals: this.loanDecimals, usdPrice: usd.loan ?? 0 },
-      collateralToken: { address: lower(this.params.collateralToken), decimals: this.collateralDecimals, usdPrice: usd.collateral ?? 0 },
+      loanToken: { address: lowerAddress(this.params.loanToken), decimals: this.loanDecimals, usdPrice: usd.loan ?? 0 },
+      collateralToken: { address: lowerAddress(this.params.collateralToken), decimals: this.collateralDecimals, usdPrice: usd.collateral ?? 0 },
       lltv: this.params.lltv,
       oraclePrice: this.price,
       borrowShares: state.borrowShares,
@@ -504,7 +471,7 @@ export class MorphoBlueMarket implements LendingMarket {
             {
               type: "position-changed",
               market,
-              borrower: lower(parsed.args[known.argument] as string),
+              borrower: lowerAddress(parsed.args[known.argument] as string),
               action: known.name,
               blockNumber: log.blockNumber,
               logIndex: log.index,
@@ -526,7 +493,4 @@ export class MorphoBlueMarket implements LendingMarket {
     };
   }
 
-  private assertInitialized(): void {
-    if (!this.initialized) throw new Error(`${this.id}: call init() before using the market`);
-  }
 }
