@@ -81,9 +81,7 @@ const config: HardhatUserConfig = {
       // The sandbox deploys full Aave/Uniswap/Balancer/Morpho stacks; keep blocks roomy like Base.
       blockGasLimit: 60_000_000,
       initialBaseFeePerGas: 5_000_000, // 0.005 gwei, Base's order of minimum base fee
-      ...(forkRequested && baseRpcUrl
-        ? { forking: { url: baseRpcUrl, blockNumber: BASE_FORK_BLOCK } }
-        : {}),
+      ...(forkRequested && baseRpcUrl ? { forking: { url: baseRpcUrl, blockNumber: BASE_FORK_BLOCK } } : {}),
     },
     localhost: { url: "http://127.0.0.1:8545", chainId: 8453 },
     base: remoteNetwork(8453, "BASE_RPC_URL"),

@@ -243,7 +243,12 @@ export async function runGasBenchmark(hre: HardhatRuntimeEnvironment, options: G
       await outcomeOf(
         executor,
         executor.liquidateBatch({
-          flash: flashLoan(balancer.kind, balancer.lender, usdc, batchPositions.reduce((sum, p) => sum + p.debtToCover, 0n)),
+          flash: flashLoan(
+            balancer.kind,
+            balancer.lender,
+            usdc,
+            batchPositions.reduce((sum, p) => sum + p.debtToCover, 0n),
+          ),
           liquidations: batchPositions.map((p) => liquidationFor(sandbox, p)),
           profitToken: usdc,
           minProfit: 1n,

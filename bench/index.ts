@@ -26,7 +26,10 @@ const SECTIONS: readonly BenchSection[] = [
 /** The sections BENCH_ONLY names (all when unset); an unknown name is an error listing the known ones. */
 function selectedSections(only: string | undefined): readonly BenchSection[] {
   if (only === undefined || only.trim() === "") return SECTIONS;
-  const names = only.split(",").map((name) => name.trim()).filter((name) => name !== "");
+  const names = only
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
   const unknown = names.filter((name) => !SECTIONS.some((section) => section.name === name));
   if (unknown.length > 0) {
     throw new Error(`BENCH_ONLY names unknown section(s) ${unknown.join(", ")}; expected any of ${SECTIONS.map((s) => s.name).join(", ")}`);

@@ -41,7 +41,10 @@ const HIGHEST_HF = 1.08;
 /** Each trial's price sits this far below the target borrower's liquidation price. */
 const CROSSING_MARGIN = 0.0002;
 
-export async function runReactionBenchmark(hre: HardhatRuntimeEnvironment, options: ReactionBenchmarkOptions = {}): Promise<ReactionBenchmarkResult> {
+export async function runReactionBenchmark(
+  hre: HardhatRuntimeEnvironment,
+  options: ReactionBenchmarkOptions = {},
+): Promise<ReactionBenchmarkResult> {
   const trials = options.trials ?? 24;
   if (!Number.isInteger(trials) || trials < 20) throw new Error(`the reaction benchmark needs at least 20 trials, got ${trials}`);
   const log = options.log ?? (() => undefined);
@@ -67,7 +70,12 @@ export async function runReactionBenchmark(hre: HardhatRuntimeEnvironment, optio
   await handle.prepare();
 
   const directory = makeScratchDirectory("chimera-reaction-");
-  const session = await openSandboxKeeperSession(hre, { sandbox, executor, operator, journalPath: path.join(directory.path, "journal.sqlite") });
+  const session = await openSandboxKeeperSession(hre, {
+    sandbox,
+    executor,
+    operator,
+    journalPath: path.join(directory.path, "journal.sqlite"),
+  });
   const decisionMs: number[] = [];
   const blocks: number[] = [];
   try {
@@ -84,7 +92,9 @@ export async function runReactionBenchmark(hre: HardhatRuntimeEnvironment, optio
       const sent = (reaction?.decisions ?? []).flatMap((d) => (d.execution?.status === "sent" ? [d.execution] : []));
       if (sent.length === 0) {
         const seen = reaction?.decisions.map((d) => `${d.decision.outcome}${d.decision.reason ? `:${d.decision.reason}` : ""}`).join(", ");
-        throw new Error(`trial ${trial}: no liquidation was sent after the price update in block ${priceBlock} (decisions: ${seen || "none"})`);
+        throw new Error(
+          `trial ${trial}: no liquidation was sent after the price update in block ${priceBlock} (decisions: ${seen || "none"})`,
+        );
       }
       if (trial >= 0) decisionMs.push(sent[0]!.decisionMs);
       for (const record of reaction!.decisions) {
@@ -96,9 +106,12 @@ export async function runReactionBenchmark(hre: HardhatRuntimeEnvironment, optio
         const settled = await session.engine.tick();
         includedBlock = settled?.settlement.included.find((i) => i.planId === sent[0]!.planId)?.blockNumber;
       }
-      if (includedBlock === undefined) throw new Error(`trial ${trial}: the liquidation sent at block ${priceBlock} was not included within 3 blocks`);
+      if (includedBlock === undefined)
+        throw new Error(`trial ${trial}: the liquidation sent at block ${priceBlock} was not included within 3 blocks`);
       if (trial >= 0) blocks.push(includedBlock - priceBlock);
-      log(`reaction: ${trial < 0 ? "warm-up" : `trial ${trial + 1}/${trials}`} decision ${sent[0].decisionMs.toFixed(1)} ms, included ${includedBlock - priceBlock} block(s) after the price update`);
+      log(
+        `reaction: ${trial < 0 ? "warm-up" : `trial ${trial + 1}/${trials}`} decision ${sent[0].decisionMs.toFixed(1)} ms, included ${includedBlock - priceBlock} block(s) after the price update`,
+      );
     }
   } finally {
     await session.close("reaction benchmark finished");

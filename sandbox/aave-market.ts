@@ -58,7 +58,9 @@ async function mined(tx: Promise<ContractTransactionResponse>): Promise<void> {
   await (await tx).wait();
 }
 
-async function deployedAddress(contract: Promise<{ waitForDeployment(): Promise<unknown>; getAddress(): Promise<string> }>): Promise<Address> {
+async function deployedAddress(
+  contract: Promise<{ waitForDeployment(): Promise<unknown>; getAddress(): Promise<string> }>,
+): Promise<Address> {
   const deployed = await contract;
   await deployed.waitForDeployment();
   return (await deployed.getAddress()) as Address;
@@ -70,10 +72,7 @@ function rayFromPercent(percent: number): bigint {
 }
 
 /** Deploys the whole Aave V3 market and lists `reserves` with the admin rights held by `deployer`. */
-export async function deployAaveMarket(
-  deployer: HardhatEthersSigner,
-  reserves: readonly AaveReserveListing[],
-): Promise<AaveMarket> {
+export async function deployAaveMarket(deployer: HardhatEthersSigner, reserves: readonly AaveReserveListing[]): Promise<AaveMarket> {
   // 1. Logic libraries; FlashLoanLogic calls into BorrowLogic, so it is linked to it.
   const borrowLogic = await deployedAddress(new BorrowLogic__factory(deployer).deploy());
   const libraries = {
@@ -199,4 +198,3 @@ export async function deployAaveMarket(
     deployBlock,
   };
 }
-

@@ -13,7 +13,9 @@ export function sandboxAddressBookPath(networkName: string, root: string = proce
   return path.join(root, "reports", `sandbox-${networkName}.json`);
 }
 
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte hex address") as unknown as z.ZodType<`0x${string}`>;
+const address = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte hex address") as unknown as z.ZodType<`0x${string}`>;
 const uint = z.number().int().nonnegative();
 
 const addressBookSchema = z.object({

@@ -16,12 +16,7 @@ const BUFFER_PERIOD_SECONDS = 30n * 24n * 3600n;
 export async function deployBalancerVault(deployer: HardhatEthersSigner, weth: Address): Promise<Vault> {
   const authorizer = await new Authorizer__factory(deployer).deploy(deployer.address);
   await authorizer.waitForDeployment();
-  const vault = await new Vault__factory(deployer).deploy(
-    await authorizer.getAddress(),
-    weth,
-    PAUSE_WINDOW_SECONDS,
-    BUFFER_PERIOD_SECONDS,
-  );
+  const vault = await new Vault__factory(deployer).deploy(await authorizer.getAddress(), weth, PAUSE_WINDOW_SECONDS, BUFFER_PERIOD_SECONDS);
   await vault.waitForDeployment();
   return vault;
 }

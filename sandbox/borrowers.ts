@@ -110,9 +110,7 @@ async function clonePredictor(sandbox: Sandbox): Promise<(salt: BytesLike) => Ad
 }
 
 function borrowerSalt(protocol: string, seed: number, market: string, index: number): string {
-  return keccak256(
-    AbiCoder.defaultAbiCoder().encode(["string", "uint256", "bytes32", "uint256"], [protocol, seed, market, index]),
-  );
+  return keccak256(AbiCoder.defaultAbiCoder().encode(["string", "uint256", "bytes32", "uint256"], [protocol, seed, market, index]));
 }
 
 /** The gas one transaction may use here: the block gas limit or EIP-7825's cap, whichever is lower. */
@@ -142,8 +140,7 @@ function packBatches<T>(
   orders.forEach((order, index) => {
     const gas = gasOf(order);
     const full =
-      current !== undefined &&
-      (currentGas + gas > budget || (maxPerBatch !== undefined && current.orders.length >= maxPerBatch));
+      current !== undefined && (currentGas + gas > budget || (maxPerBatch !== undefined && current.orders.length >= maxPerBatch));
     if (current === undefined || full) {
       current = { start: index, orders: [] };
       currentGas = BATCH_GAS_OVERHEAD;

@@ -16,13 +16,7 @@ import type { Address, AddressBook, TokenInfo } from "../keeper/config/address-b
 import { deployAaveMarket } from "./aave-market";
 import { deployBalancerVault, fundBalancerVault } from "./balancer-vault";
 import { placeMulticall3, placeWeth9 } from "./canonical-contracts";
-import {
-  SANDBOX_MORPHO_MARKETS,
-  SANDBOX_POOLS,
-  SANDBOX_RESERVES,
-  usdToFeedAnswer,
-  type SandboxReserveSpec,
-} from "./market-spec";
+import { SANDBOX_MORPHO_MARKETS, SANDBOX_POOLS, SANDBOX_RESERVES, usdToFeedAnswer, type SandboxReserveSpec } from "./market-spec";
 import { deployMorphoBlue } from "./morpho-blue";
 import type { Sandbox, SandboxOptions, SandboxTokens } from "./sandbox-types";
 import { DEPLOYER_ETH, ensureDeployerHolds, ensureEth } from "./token-supply";
@@ -94,7 +88,7 @@ export async function buildSandbox(hre: HardhatRuntimeEnvironment, options: Sand
   );
   await supplyInitialAaveLiquidity(hre, { tokens: sandboxTokens, deployer }, aave.pool, SANDBOX_RESERVES);
 
-  const uniswapCore = await deployUniswapV3(deployer, await weth.getAddress() as Address);
+  const uniswapCore = await deployUniswapV3(deployer, (await weth.getAddress()) as Address);
   const pools = await seedUniswapPools(hre, deployer, uniswapCore, sandboxTokens, pricing, SANDBOX_POOLS);
 
   const vault = await deployBalancerVault(deployer, (await weth.getAddress()) as Address);

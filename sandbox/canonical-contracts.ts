@@ -50,11 +50,7 @@ export async function placeWeth9(hre: HardhatRuntimeEnvironment, deployer: Hardh
   await copyCode(hre, templateAddress, BASE_WETH_ADDRESS);
   for (const slot of WETH9_METADATA_SLOTS) {
     const value = await hre.ethers.provider.getStorage(templateAddress, slot);
-    await hre.network.provider.send("hardhat_setStorageAt", [
-      BASE_WETH_ADDRESS,
-      hre.ethers.toQuantity(slot),
-      value,
-    ]);
+    await hre.network.provider.send("hardhat_setStorageAt", [BASE_WETH_ADDRESS, hre.ethers.toQuantity(slot), value]);
   }
   return WETH9__factory.connect(BASE_WETH_ADDRESS, deployer);
 }

@@ -35,10 +35,7 @@ export function findUniswapPool(
 }
 
 /** Deploys the Uniswap V3 contracts; WETH must already be at its canonical address. */
-export async function deployUniswapV3(
-  deployer: HardhatEthersSigner,
-  weth: Address,
-): Promise<Omit<SandboxUniswap, "pools">> {
+export async function deployUniswapV3(deployer: HardhatEthersSigner, weth: Address): Promise<Omit<SandboxUniswap, "pools">> {
   const factory = await new UniswapV3Factory__factory(deployer).deploy();
   await factory.waitForDeployment();
   const factoryAddress = await factory.getAddress();
@@ -48,12 +45,7 @@ export async function deployUniswapV3(
   await positionManager.waitForDeployment();
   const quoter = await new QuoterV2__factory(deployer).deploy(factoryAddress, weth);
   await quoter.waitForDeployment();
-  const router = await new SwapRouter02__factory(deployer).deploy(
-    ZERO_ADDRESS,
-    factoryAddress,
-    await positionManager.getAddress(),
-    weth,
-  );
+  const router = await new SwapRouter02__factory(deployer).deploy(ZERO_ADDRESS, factoryAddress, await positionManager.getAddress(), weth);
   await router.waitForDeployment();
   return { factory, positionManager, quoter, router };
 }
@@ -87,9 +79,7 @@ export async function seedUniswapPools(
     const price1 = pricing[token1.symbol];
 
     const sqrtPriceX96 = sqrtPriceX96FromUsd(price0.usdPrice, price0.decimals, price1.usdPrice, price1.decimals);
-    await (
-      await uniswap.positionManager.createAndInitializePoolIfNecessary(token0.address, token1.address, spec.fee, sqrtPriceX96)
-    ).wait();
+    await (await uniswap.positionManager.createAndInitializePoolIfNecessary(token0.address, token1.address, spec.fee, sqrtPriceX96)).wait();
 
     // Half the depth on each side, in raw units: usd * 10^decimals / price.
     const halfDepthUsd8 = BigInt(Math.round(spec.depthUsd / 2)) * 100_000_000n;

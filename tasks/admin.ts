@@ -86,7 +86,9 @@ export async function runSetTreasury(args: SetTreasuryArgs, hre: HardhatRuntimeE
   const treasury = parseAddress("--treasury", args.treasury);
   const context = await openExecutor(hre, args);
   if (treasury === context.address) {
-    throw new TaskArgumentError(`--treasury ${treasury} is the executor itself; profit must leave the executor (the contract refuses it too)`);
+    throw new TaskArgumentError(
+      `--treasury ${treasury} is the executor itself; profit must leave the executor (the contract refuses it too)`,
+    );
   }
   const current = getAddress(await context.executor.treasury());
   if (current === treasury) return noOp(context, `The treasury of ${context.address} is already ${treasury}.`);
@@ -111,7 +113,9 @@ export async function runAllowTarget(args: AllowTargetArgs, hre: HardhatRuntimeE
   const allowed = !(args.remove ?? false);
   const context = await openExecutor(hre, args);
   if (targets.includes(context.address)) {
-    throw new TaskArgumentError(`--target ${context.address} is the executor itself; it cannot be an allowed target (the contract refuses it too)`);
+    throw new TaskArgumentError(
+      `--target ${context.address} is the executor itself; it cannot be an allowed target (the contract refuses it too)`,
+    );
   }
   if (allowed) {
     // The allowlist holds lenders, markets and routers: an account without code is almost surely a typo.
@@ -134,7 +138,11 @@ export async function runAllowTarget(args: AllowTargetArgs, hre: HardhatRuntimeE
     task: "allow-target",
     summary: `${allowed ? "Allow" : "Disallow"} plans to call and approve ${toChange.join(", ")}.`,
     authority: "owner",
-    calls: [toChange.length === 1 ? { method: "setAllowedTarget", args: [toChange[0], allowed] } : { method: "setAllowedTargets", args: [toChange, allowed] }],
+    calls: [
+      toChange.length === 1
+        ? { method: "setAllowedTarget", args: [toChange[0], allowed] }
+        : { method: "setAllowedTargets", args: [toChange, allowed] },
+    ],
     dryRun: args.dryRun ?? false,
     from: args.from,
   });
@@ -142,11 +150,13 @@ export async function runAllowTarget(args: AllowTargetArgs, hre: HardhatRuntimeE
 
 /* ───────────────────────────── registration ───────────────────────────── */
 
-sendingTask("pause", "Pause the executor: every plan reverts until the owner unpauses (owner or an operator key)")
-  .setAction(async (args: SendingTaskArgs, hre) => asTaskError(() => runPause(args, hre)));
+sendingTask("pause", "Pause the executor: every plan reverts until the owner unpauses (owner or an operator key)").setAction(
+  async (args: SendingTaskArgs, hre) => asTaskError(() => runPause(args, hre)),
+);
 
-sendingTask("unpause", "Unpause the executor (owner only; writes a Safe batch when the owner is a Safe)")
-  .setAction(async (args: SendingTaskArgs, hre) => asTaskError(() => runUnpause(args, hre)));
+sendingTask("unpause", "Unpause the executor (owner only; writes a Safe batch when the owner is a Safe)").setAction(
+  async (args: SendingTaskArgs, hre) => asTaskError(() => runUnpause(args, hre)),
+);
 
 sendingTask("set-operator", "Grant (or with --remove revoke) the operator role: submit plans and pause, never move funds (owner only)")
   .addOptionalParam("operator", "The operator (keeper hot key) address (required)", undefined, types.string)

@@ -70,13 +70,22 @@ async function pauseStep(context: ExecutorContext, args: EmergencyArgs, ownerIsC
   // Throws (nothing done yet) when no configured key may pause and the owner is not a Safe.
   const route = await chooseRoute(context, "ownerOrOperator", args.from, "emergency (pause)");
   if (route.kind === "safe-batch" && ownerIsContract) {
-    io.print("1. Pause: no configured key is an operator; the pause is the FIRST call of the owner's Safe batch below. The executor is NOT paused yet.");
+    io.print(
+      "1. Pause: no configured key is an operator; the pause is the FIRST call of the owner's Safe batch below. The executor is NOT paused yet.",
+    );
     return { kind: "in-owner-batch" };
   }
   io.print("1. Pause:");
   const outcome = await performExecutorAction(
     context,
-    { task: "pause", summary: "Emergency pause.", authority: "ownerOrOperator", calls: [{ method: "pause", args: [] }], dryRun: args.dryRun ?? false, from: args.from },
+    {
+      task: "pause",
+      summary: "Emergency pause.",
+      authority: "ownerOrOperator",
+      calls: [{ method: "pause", args: [] }],
+      dryRun: args.dryRun ?? false,
+      from: args.from,
+    },
     route,
   );
   return { kind: outcome.kind === "dry-run" ? "dry-run" : "sent", outcome };
@@ -111,7 +120,9 @@ export async function runEmergency(args: EmergencyArgs, hre: HardhatRuntimeEnvir
   const context = await openExecutor(hre, args);
   const { io } = context;
   const owner = await describeAccount(hre.ethers.provider, await context.executor.owner());
-  io.print(`EMERGENCY on ${context.networkName} (chain ${context.chainId}), executor ${context.address}${args.dryRun ? " — DRY RUN: nothing is sent or written" : ""}`);
+  io.print(
+    `EMERGENCY on ${context.networkName} (chain ${context.chainId}), executor ${context.address}${args.dryRun ? " — DRY RUN: nothing is sent or written" : ""}`,
+  );
 
   const pause = await pauseStep(context, args, owner.isContract);
   const halt = haltStep(context, args, reason);
@@ -150,21 +161,34 @@ export async function runEmergency(args: EmergencyArgs, hre: HardhatRuntimeEnvir
   const nextSteps: string[] = [];
   if (pause.kind === "in-owner-batch") nextSteps.push("Owners: sign and execute the Safe batch NOW; it pauses the executor first.");
   if (withdraw.kind === "safe-batch" && withdraw.outcome.kind === "safe-batch") {
-    if (pause.kind !== "in-owner-batch") nextSteps.push(`Owners: import, sign and execute ${withdraw.outcome.batchPath} (Safe{Wallet} → Apps → Transaction Builder).`);
+    if (pause.kind !== "in-owner-batch")
+      nextSteps.push(`Owners: import, sign and execute ${withdraw.outcome.batchPath} (Safe{Wallet} → Apps → Transaction Builder).`);
   } else if (withdraw.kind === "command") {
     nextSteps.push(`Owner: run \`${withdraw.command}\`.`);
   }
   if (halt.kind === "requested") {
     const journalFlag = args.journal === undefined ? "" : ` --journal ${halt.journalPath}`;
-    nextSteps.push(`Watch the keeper apply the halt: \`npx hardhat status ${commandFlags(context, args)}${journalFlag}\` (pending control requests).`);
+    nextSteps.push(
+      `Watch the keeper apply the halt: \`npx hardhat status ${commandFlags(context, args)}${journalFlag}\` (pending control requests).`,
+    );
   }
-  nextSteps.push("Find the cause before resuming. Then the owner unpauses (`npx hardhat unpause`) and an operator resumes the keeper (`npx hardhat keeper:resume --reason \"…\"`).");
+  nextSteps.push(
+    'Find the cause before resuming. Then the owner unpauses (`npx hardhat unpause`) and an operator resumes the keeper (`npx hardhat keeper:resume --reason "…"`).',
+  );
   io.print(`What the owner must do next:\n${nextSteps.map((step, index) => `  ${index + 1}. ${step}`).join("\n")}`);
   return { pause, halt, withdraw, nextSteps };
 }
 
-sendingTask("emergency", "Emergency shutdown: pause (an operator key may), halt the keeper through its journal, prepare the owner's withdraw-everything")
+sendingTask(
+  "emergency",
+  "Emergency shutdown: pause (an operator key may), halt the keeper through its journal, prepare the owner's withdraw-everything",
+)
   .addOptionalParam("reason", `Why, recorded with the keeper halt request (default "${DEFAULT_REASON}")`, undefined, types.string)
   .addOptionalParam("journal", "Keeper journal to send the halt to (default: data/keeper-<network>.sqlite)", undefined, types.string)
-  .addOptionalParam("tokens", "More tokens to include in the withdrawal besides ETH and the address book's (symbols or addresses)", undefined, types.string)
+  .addOptionalParam(
+    "tokens",
+    "More tokens to include in the withdrawal besides ETH and the address book's (symbols or addresses)",
+    undefined,
+    types.string,
+  )
   .setAction(async (args: EmergencyArgs, hre) => asTaskError(() => runEmergency(args, hre)));

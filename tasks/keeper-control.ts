@@ -66,7 +66,10 @@ export async function requestResume(args: ControlCommonArgs & { readonly reason?
   ]);
 }
 
-export async function requestMode(args: ControlCommonArgs & { readonly mode?: string; readonly reason?: string }, deps: ControlDeps): Promise<ControlResult> {
+export async function requestMode(
+  args: ControlCommonArgs & { readonly mode?: string; readonly reason?: string },
+  deps: ControlDeps,
+): Promise<ControlResult> {
   const mode = parseMode(args.mode);
   if (mode === "LIVE" && isRealNetwork(deps.network)) {
     const violations = checkLiveSafeguards(deps.env, { usesRelay: networkUsesRelay(deps.network) });
@@ -87,7 +90,10 @@ export async function requestMode(args: ControlCommonArgs & { readonly mode?: st
   return enqueue(args, deps, "mode", args.reason === undefined ? { mode } : { mode, reason: args.reason }, what);
 }
 
-export async function requestTier(args: ControlCommonArgs & { readonly tier?: string | number; readonly reason?: string }, deps: ControlDeps): Promise<ControlResult> {
+export async function requestTier(
+  args: ControlCommonArgs & { readonly tier?: string | number; readonly reason?: string },
+  deps: ControlDeps,
+): Promise<ControlResult> {
   const tier = parseTier(args.tier);
   const preset = TIER_PRESETS[tier];
   return enqueue(args, deps, "tier", args.reason === undefined ? { tier } : { tier, reason: args.reason }, [

@@ -39,7 +39,10 @@ function fail(message: string): never {
 
 /** Every setting the keeper reads: environment first, then Hardhat vars. */
 function settings(): Record<string, string | undefined> {
-  return new Proxy({}, { get: (_target, name) => (typeof name === "string" ? envOrVar(name) : undefined) }) as Record<string, string | undefined>;
+  return new Proxy({}, { get: (_target, name) => (typeof name === "string" ? envOrVar(name) : undefined) }) as Record<
+    string,
+    string | undefined
+  >;
 }
 
 function crashHooks(network: string): ExecutionHooks | undefined {
@@ -61,7 +64,8 @@ function crashHooks(network: string): ExecutionHooks | undefined {
 }
 
 export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
-  if (args.blocks !== undefined && (!Number.isInteger(args.blocks) || args.blocks < 1)) fail(`--blocks must be a positive integer, got ${args.blocks}`);
+  if (args.blocks !== undefined && (!Number.isInteger(args.blocks) || args.blocks < 1))
+    fail(`--blocks must be a positive integer, got ${args.blocks}`);
   // A fresh clone has no artifacts or TypeChain bindings yet (`npm ci && npx hardhat keeper` is the
   // quick start): compile first, as `test` and `run` do. Up to date, this is a cache check.
   await hre.run(TASK_COMPILE, { quiet: true });
@@ -140,5 +144,10 @@ task("keeper", "Runs the liquidation keeper (no --network: the sandbox scenario,
   .addFlag("dryRun", "Simulate and journal, send nothing (DRY mode)")
   .addOptionalParam("keeperConfig", "Keeper config JSON merged over the network defaults (or KEEPER_CONFIG)", undefined, types.string)
   .addOptionalParam("addressBook", "localhost: the sandbox address book (default reports/sandbox-localhost.json)", undefined, types.string)
-  .addOptionalParam("journal", "Journal file (default: the config's journal.path; the sandbox run uses a fresh file)", undefined, types.string)
+  .addOptionalParam(
+    "journal",
+    "Journal file (default: the config's journal.path; the sandbox run uses a fresh file)",
+    undefined,
+    types.string,
+  )
   .setAction(async (args: KeeperTaskArgs, hre) => runKeeperTask(args, hre));

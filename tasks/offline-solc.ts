@@ -13,18 +13,16 @@ export const OFFLINE_SOLC_PACKAGES: Readonly<Record<string, string>> = {
   "0.8.19": "solc-0.8.19",
 };
 
-subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(
-  async (args: { solcVersion: string }, _hre, runSuper) => {
-    const packageName = OFFLINE_SOLC_PACKAGES[args.solcVersion];
-    if (packageName === undefined) return runSuper();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const solcjs = require(packageName) as { version(): string };
-    const packageDir = path.dirname(require.resolve(`${packageName}/package.json`));
-    return {
-      compilerPath: path.join(packageDir, "soljson.js"),
-      isSolcJs: true,
-      version: args.solcVersion,
-      longVersion: solcjs.version(),
-    };
-  },
-);
+subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(async (args: { solcVersion: string }, _hre, runSuper) => {
+  const packageName = OFFLINE_SOLC_PACKAGES[args.solcVersion];
+  if (packageName === undefined) return runSuper();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const solcjs = require(packageName) as { version(): string };
+  const packageDir = path.dirname(require.resolve(`${packageName}/package.json`));
+  return {
+    compilerPath: path.join(packageDir, "soljson.js"),
+    isSolcJs: true,
+    version: args.solcVersion,
+    longVersion: solcjs.version(),
+  };
+});

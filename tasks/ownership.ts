@@ -37,7 +37,9 @@ export async function runTransferOwnership(args: TransferOwnershipArgs, hre: Har
   }
   const acceptCommand = `npx hardhat accept-ownership ${networkFlags(context.networkName, args)}`;
   if (to === roles.pendingOwner) {
-    context.io.print(`${to} is already the pending owner of ${context.address}; it completes the transfer with \`${acceptCommand}\`. Nothing was sent.`);
+    context.io.print(
+      `${to} is already the pending owner of ${context.address}; it completes the transfer with \`${acceptCommand}\`. Nothing was sent.`,
+    );
     return { kind: "no-op", reason: "already pending" };
   }
   const newOwner = await describeAccount(hre.ethers.provider, to);
@@ -82,5 +84,7 @@ sendingTask("transfer-ownership", "Propose a new executor owner, normally a Safe
   .addOptionalParam("to", "The proposed owner (required)", undefined, types.string)
   .setAction(async (args: TransferOwnershipArgs, hre) => asTaskError(() => runTransferOwnership(args, hre)));
 
-sendingTask("accept-ownership", "Accept a pending ownership transfer (pending owner only; writes a Safe batch when it is a Safe)")
-  .setAction(async (args: SendingTaskArgs, hre) => asTaskError(() => runAcceptOwnership(args, hre)));
+sendingTask(
+  "accept-ownership",
+  "Accept a pending ownership transfer (pending owner only; writes a Safe batch when it is a Safe)",
+).setAction(async (args: SendingTaskArgs, hre) => asTaskError(() => runAcceptOwnership(args, hre)));

@@ -108,7 +108,13 @@ const COLUMNS: ReadonlyArray<[string, (l: PnlLine) => string]> = [
   ["gas $", (l) => l.gasUsd.toFixed(2) + (l.gasUnpriced > 0 ? "*" : "")],
   ["flash fees $", (l) => l.flashFeesUsd.toFixed(2)],
   ["net $", (l) => l.netUsd.toFixed(2)],
-  ["sim realised/expected", (l) => (l.simulation === null ? "-" : `${l.simulation.meanRatio.toFixed(4)} (±${l.simulation.meanAbsErrorPct.toFixed(2)}%, n=${l.simulation.samples})`)],
+  [
+    "sim realised/expected",
+    (l) =>
+      l.simulation === null
+        ? "-"
+        : `${l.simulation.meanRatio.toFixed(4)} (±${l.simulation.meanAbsErrorPct.toFixed(2)}%, n=${l.simulation.samples})`,
+  ],
 ];
 
 function table(firstHeader: string, label: (l: PnlLine) => string, lines: readonly PnlLine[]): string {
@@ -134,9 +140,15 @@ export function formatReport(journalPath: string, from: string | null, to: strin
     table("market", (l) => l.market, report.byMarket),
   ];
   if (report.total.gasUnpriced > 0) {
-    parts.push("", `* ${report.total.gasUnpriced} execution(s) paid gas journaled without a USD price; gas $ and net $ leave it out (gas ETH includes it).`);
+    parts.push(
+      "",
+      `* ${report.total.gasUnpriced} execution(s) paid gas journaled without a USD price; gas $ and net $ leave it out (gas ETH includes it).`,
+    );
   }
-  parts.push("", "Realised profit is what the treasury received after repaying the flash loan: flash fees are already inside it; net = realised − gas.");
+  parts.push(
+    "",
+    "Realised profit is what the treasury received after repaying the flash loan: flash fees are already inside it; net = realised − gas.",
+  );
   return parts.join("\n");
 }
 

@@ -30,7 +30,14 @@ import { SignerKeyLock, SignerKeyLockedError } from "../keeper/submit/signer-key
 import { TaskArgumentError, parseAddress } from "./lib/args";
 import { describeSweepPlan, manualSweepInstruction, planSweep, sendSweep, type SweepPlan, type SweepReceipt } from "./lib/eth-sweep";
 import { chooseRoute, performExecutorAction, type ActionOutcome, type ActionRoute, type PlannedCall } from "./lib/executor-action";
-import { describeAccount, describeAccountKind, openExecutor, readRoleLists, type AccountFacts, type ExecutorContext } from "./lib/executor-context";
+import {
+  describeAccount,
+  describeAccountKind,
+  openExecutor,
+  readRoleLists,
+  type AccountFacts,
+  type ExecutorContext,
+} from "./lib/executor-context";
 import { formatAmount } from "./lib/format";
 import { describeKeyInFlight, readKeyInFlight, waitUntilKeySettles, type KeyInFlightStatus } from "./lib/key-in-flight";
 import { asTaskError, sendingTask, type SendingTaskArgs } from "./lib/operator-task";
@@ -229,7 +236,9 @@ async function inFlightStep(rotation: Rotation, add: AddStep): Promise<KeyInFlig
   const { io } = context;
   io.print(`2. Wait for the old key's transactions in flight (at most ${waitSeconds} s)`);
   const journalNote =
-    journal === undefined ? `no keeper journal at ${journalPath}, so only the chain was checked` : `no open intent by ${oldOperator} in ${journalPath}`;
+    journal === undefined
+      ? `no keeper journal at ${journalPath}, so only the chain was checked`
+      : `no open intent by ${oldOperator} in ${journalPath}`;
   const read = () => readKeyInFlight(context.hre.ethers.provider, oldOperator, journal);
   if (rotation.dryRun) {
     const status = await read();
@@ -247,7 +256,13 @@ async function inFlightStep(rotation: Rotation, add: AddStep): Promise<KeyInFlig
     onWaiting: (status) => io.print(`   Waiting up to ${waitSeconds} s for:\n${describeKeyInFlight(status, journalNote)}`),
   });
   if (!result.settled) {
-    if (add.kind === "sent") recordEvent(rotation, "stopped-in-flight", { addTxHashes: txHashesOf(add) }, "new operator added; the old key still had transactions in flight");
+    if (add.kind === "sent")
+      recordEvent(
+        rotation,
+        "stopped-in-flight",
+        { addTxHashes: txHashesOf(add) },
+        "new operator added; the old key still had transactions in flight",
+      );
     throw new KeyRotationStoppedError(stoppedMessage(rotation, add, result.status, journalNote), result.status);
   }
   io.print(`${describeKeyInFlight(result.status, journalNote)}\n   Nothing of the old key's is in flight.`);
@@ -347,7 +362,10 @@ function takeOldKeyLock(rotation: Rotation): LockState {
   const { context, journal, oldOperator } = rotation;
   if (journal === undefined || rotation.dryRun) return { kind: "not-checked" };
   try {
-    return { kind: "held", lock: SignerKeyLock.acquire({ directory: path.dirname(journal.path), chainId: context.chainId, address: oldOperator }) };
+    return {
+      kind: "held",
+      lock: SignerKeyLock.acquire({ directory: path.dirname(journal.path), chainId: context.chainId, address: oldOperator }),
+    };
   } catch (error) {
     if (!(error instanceof SignerKeyLockedError)) throw error;
     context.io.print(
@@ -402,7 +420,9 @@ function journalStep(rotation: Rotation, remove: ActionOutcome, add: AddStep, sw
   const { context, journal, journalPath } = rotation;
   context.io.print("5. Journal");
   if (rotation.dryRun) {
-    context.io.print(`   Dry run: ${journal === undefined ? `no journal at ${journalPath}; nothing would be recorded` : `would record a key_rotation event in ${journalPath}`}.`);
+    context.io.print(
+      `   Dry run: ${journal === undefined ? `no journal at ${journalPath}; nothing would be recorded` : `would record a key_rotation event in ${journalPath}`}.`,
+    );
     return null;
   }
   const batch = remove.kind === "safe-batch" ? remove.batchPath : undefined;
@@ -453,7 +473,9 @@ export async function runRotateKey(args: RotateKeyArgs, hre: HardhatRuntimeEnvir
   const newOperator = parseAddress("--new-operator", args.newOperator);
   const namedOld = args.oldOperator === undefined ? undefined : parseAddress("--old-operator", args.oldOperator);
   if (namedOld === newOperator) {
-    throw new TaskArgumentError(`--new-operator and --old-operator are both ${newOperator}; a rotation replaces one key with a different one`);
+    throw new TaskArgumentError(
+      `--new-operator and --old-operator are both ${newOperator}; a rotation replaces one key with a different one`,
+    );
   }
   const waitSeconds = parseWaitSeconds(args.wait);
   const dryRun = args.dryRun ?? false;
@@ -481,7 +503,20 @@ export async function runRotateKey(args: RotateKeyArgs, hre: HardhatRuntimeEnvir
   );
 
   const journal = fs.existsSync(journalPath) ? Journal.open(journalPath, { readonly: dryRun }) : undefined;
-  const rotation: Rotation = { context, args, dryRun, waitSeconds, oldOperator, newOperator, newWasOperator, treasury, owner, route, journalPath, journal };
+  const rotation: Rotation = {
+    context,
+    args,
+    dryRun,
+    waitSeconds,
+    oldOperator,
+    newOperator,
+    newWasOperator,
+    treasury,
+    owner,
+    route,
+    journalPath,
+    journal,
+  };
   let lock: LockState = { kind: "not-checked" };
   try {
     lock = takeOldKeyLock(rotation);
@@ -496,7 +531,20 @@ export async function runRotateKey(args: RotateKeyArgs, hre: HardhatRuntimeEnvir
       `${stage === "completed" ? `Done: ${newOperator} is an operator and ${oldOperator} is not.` : stage === "awaiting-safe" ? "Batch written: the rotation takes effect when the Safe executes it." : "Dry run complete: nothing was sent or written."}\n` +
         `Still to do:\n${remaining.map((step, index) => `  ${index + 1}. ${step}`).join("\n")}`,
     );
-    return { executor: context.address, oldOperator, newOperator, treasury, owner, stage, add, inFlight, remove, sweep, journalEvent, remaining };
+    return {
+      executor: context.address,
+      oldOperator,
+      newOperator,
+      treasury,
+      owner,
+      stage,
+      add,
+      inFlight,
+      remove,
+      sweep,
+      journalEvent,
+      remaining,
+    };
   } finally {
     if (lock.kind === "held") lock.lock.release();
     journal?.close();
@@ -515,5 +563,10 @@ sendingTask(
     undefined,
     types.string,
   )
-  .addOptionalParam("wait", `Seconds to wait for the old key's transactions in flight before stopping (default ${DEFAULT_WAIT_SECONDS})`, undefined, types.float)
+  .addOptionalParam(
+    "wait",
+    `Seconds to wait for the old key's transactions in flight before stopping (default ${DEFAULT_WAIT_SECONDS})`,
+    undefined,
+    types.float,
+  )
   .setAction(async (args: RotateKeyArgs, hre) => asTaskError(() => runRotateKey(args, hre)));

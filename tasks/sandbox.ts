@@ -37,11 +37,15 @@ async function checkNode(hre: HardhatRuntimeEnvironment): Promise<void> {
     );
   }
   if (Number(chainId) !== 8453) {
-    fail(`the node at ${url} runs chainId ${Number(chainId)}, the sandbox needs 8453; start it from this project with \`npx hardhat node\``);
+    fail(
+      `the node at ${url} runs chainId ${Number(chainId)}, the sandbox needs 8453; start it from this project with \`npx hardhat node\``,
+    );
   }
   const client = String(await hre.network.provider.send("web3_clientVersion", []));
   if (!/hardhat/i.test(client)) {
-    fail(`the node at ${url} is "${client}", not a Hardhat node; the sandbox needs hardhat_setCode/setStorageAt (use \`npx hardhat node\`)`);
+    fail(
+      `the node at ${url} is "${client}", not a Hardhat node; the sandbox needs hardhat_setCode/setStorageAt (use \`npx hardhat node\`)`,
+    );
   }
 }
 
@@ -96,7 +100,9 @@ export async function runSandboxTask(args: SandboxTaskArgs, hre: HardhatRuntimeE
   for (const line of await sandboxModule.describeSandbox(sandbox)) console.log(`  ${line}`);
 
   if (hre.network.name === "hardhat") {
-    console.log("\nThis in-process sandbox ends with the command. To keep one running: `npx hardhat node`, then `npx hardhat sandbox --network localhost`.");
+    console.log(
+      "\nThis in-process sandbox ends with the command. To keep one running: `npx hardhat node`, then `npx hardhat sandbox --network localhost`.",
+    );
     return;
   }
   const file = args.out ?? sandboxModule.sandboxAddressBookPath(hre.network.name, hre.config.paths.root);

@@ -84,7 +84,10 @@ function breakerFrom(events: readonly SystemEventRecord[]): KeeperStatus["breake
   const last = events[events.length - 1];
   if (last === undefined) return null;
   const data = last.data as { to?: unknown } | null;
-  const state = typeof data?.to === "string" ? data.to : /\b(NORMAL|THROTTLED|HALTED)\b(?!.*\b(NORMAL|THROTTLED|HALTED)\b)/.exec(last.detail)?.[1] ?? "unknown";
+  const state =
+    typeof data?.to === "string"
+      ? data.to
+      : (/\b(NORMAL|THROTTLED|HALTED)\b(?!.*\b(NORMAL|THROTTLED|HALTED)\b)/.exec(last.detail)?.[1] ?? "unknown");
   return { state, detail: last.detail, at: last.createdAt };
 }
 
@@ -135,13 +138,18 @@ export async function collectStatus(args: StatusArgs, hre: HardhatRuntimeEnviron
   const warnings: string[] = [];
   const owner = await describeAccount(provider, roles.owner);
   if (!owner.isContract && context.networkName !== "localhost" && context.networkName !== "hardhat") {
-    warnings.push(`the owner ${owner.address} is a single key, not a Safe: transfer ownership to a Safe (npx hardhat transfer-ownership --to <safe>)`);
+    warnings.push(
+      `the owner ${owner.address} is a single key, not a Safe: transfer ownership to a Safe (npx hardhat transfer-ownership --to <safe>)`,
+    );
   }
   if (roles.paused) warnings.push("the executor is PAUSED: every plan reverts until the owner runs `npx hardhat unpause`");
-  if (lists.operators.length === 0) warnings.push("the executor has no operator: no keeper key can submit plans (npx hardhat set-operator --operator <key address>)");
+  if (lists.operators.length === 0)
+    warnings.push("the executor has no operator: no keeper key can submit plans (npx hardhat set-operator --operator <key address>)");
   for (const operator of operators) if (operator.warning !== null) warnings.push(operator.warning);
   if (held.some((entry) => entry.balance > 0n)) {
-    warnings.push("the executor holds tokens between transactions (it should end every plan empty): review, then `npx hardhat withdraw --all`");
+    warnings.push(
+      "the executor holds tokens between transactions (it should end every plan empty): review, then `npx hardhat withdraw --all`",
+    );
   }
   if (keeper.error !== undefined) warnings.push(`keeper journal ${journalPath} could not be read: ${keeper.error}`);
   if (keeper.breaker?.state === "HALTED") warnings.push(`the keeper's circuit breaker is HALTED (${keeper.breaker.detail})`);
@@ -158,7 +166,12 @@ export async function collectStatus(args: StatusArgs, hre: HardhatRuntimeEnviron
     operators,
     allowlist: lists.allowlist,
     rolesScannedFromBlock: lists.fromBlock,
-    balances: held.map((entry) => ({ symbol: entry.token.symbol, token: entry.token.address, decimals: entry.token.decimals, balance: entry.balance })),
+    balances: held.map((entry) => ({
+      symbol: entry.token.symbol,
+      token: entry.token.address,
+      decimals: entry.token.decimals,
+      balance: entry.balance,
+    })),
     tokenSource: book.source,
     minOperatorEth,
     keeper,
@@ -168,13 +181,18 @@ export async function collectStatus(args: StatusArgs, hre: HardhatRuntimeEnviron
 
 function executionLine(execution: ExecutionRecord): string {
   const when = new Date(execution.updatedAt).toISOString().replace("T", " ").slice(0, 19);
-  const profit = execution.realisedProfitUsd !== null ? ` realised $${execution.realisedProfitUsd.toFixed(2)}` : ` expected $${execution.expectedProfitUsd.toFixed(2)}`;
+  const profit =
+    execution.realisedProfitUsd !== null
+      ? ` realised $${execution.realisedProfitUsd.toFixed(2)}`
+      : ` expected $${execution.expectedProfitUsd.toFixed(2)}`;
   return `  ${when} ${execution.state.padEnd(16)} ${execution.mode} ${execution.market} ${execution.borrower}${profit}${execution.txHash === null ? "" : ` tx ${execution.txHash}`}${execution.error === null ? "" : ` error: ${execution.error}`}`;
 }
 
 export function formatStatus(status: ExecutorStatus): string {
   const lines: string[] = [];
-  lines.push(`ChimeraExecutor ${status.executor} on ${status.network} (chain ${status.chainId})${status.deploymentId === null ? " (from --executor)" : `, Ignition deployment "${status.deploymentId}"`}`);
+  lines.push(
+    `ChimeraExecutor ${status.executor} on ${status.network} (chain ${status.chainId})${status.deploymentId === null ? " (from --executor)" : `, Ignition deployment "${status.deploymentId}"`}`,
+  );
   lines.push(`  owner          ${status.owner.address} (${describeAccountKind(status.owner)})`);
   if (status.owner.safe !== undefined) lines.push(`                 Safe owners: ${status.owner.safe.owners.join(", ")}`);
   lines.push(`  pending owner  ${status.pendingOwner ?? "none"}`);
@@ -182,16 +200,24 @@ export function formatStatus(status: ExecutorStatus): string {
   lines.push(`  treasury       ${status.treasury}`);
   lines.push(`  operators      ${status.operators.length === 0 ? "none" : `${status.operators.length}`}`);
   for (const operator of status.operators) {
-    lines.push(`    ${operator.address}  ${formatEther(operator.ethBalance)} ETH${operator.warning === null ? "" : `  LOW (floor ${formatEther(status.minOperatorEth)} ETH)`}`);
+    lines.push(
+      `    ${operator.address}  ${formatEther(operator.ethBalance)} ETH${operator.warning === null ? "" : `  LOW (floor ${formatEther(status.minOperatorEth)} ETH)`}`,
+    );
   }
-  lines.push(`  allowlist      ${status.allowlist.length === 0 ? "empty" : `${status.allowlist.length} target(s)`} (events since block ${status.rolesScannedFromBlock})`);
+  lines.push(
+    `  allowlist      ${status.allowlist.length === 0 ? "empty" : `${status.allowlist.length} target(s)`} (events since block ${status.rolesScannedFromBlock})`,
+  );
   for (const target of status.allowlist) lines.push(`    ${target}`);
   const held = status.balances.filter((entry) => entry.balance > 0n);
-  lines.push(`  holdings       ${held.length === 0 ? "nothing" : `${held.length} token(s)`} (checked ${status.balances.map((e) => e.symbol).join(", ")}; tokens from ${status.tokenSource})`);
+  lines.push(
+    `  holdings       ${held.length === 0 ? "nothing" : `${held.length} token(s)`} (checked ${status.balances.map((e) => e.symbol).join(", ")}; tokens from ${status.tokenSource})`,
+  );
   for (const entry of held) lines.push(`    ${formatAmount(entry.balance, entry.decimals, entry.symbol)}  ${entry.token}`);
   const keeper = status.keeper;
   if (!keeper.present) {
-    lines.push(`  keeper         no journal at ${keeper.journalPath} (no keeper has run on this network here; --journal <path> to read another)`);
+    lines.push(
+      `  keeper         no journal at ${keeper.journalPath} (no keeper has run on this network here; --journal <path> to read another)`,
+    );
   } else if (keeper.error !== undefined) {
     lines.push(`  keeper         journal ${keeper.journalPath} unreadable: ${keeper.error}`);
   } else {
@@ -200,9 +226,13 @@ export function formatStatus(status: ExecutorStatus): string {
       `    breaker      ${keeper.breaker === null ? "NORMAL (no transition journaled)" : `${keeper.breaker.state} since ${new Date(keeper.breaker.at).toISOString()}: ${keeper.breaker.detail}`}`,
     );
     for (const request of keeper.pendingControlRequests) {
-      lines.push(`    pending      #${request.id} ${request.kind} ${JSON.stringify(request.payload)} from ${request.requestedBy} at ${new Date(request.createdAt).toISOString()}`);
+      lines.push(
+        `    pending      #${request.id} ${request.kind} ${JSON.stringify(request.payload)} from ${request.requestedBy} at ${new Date(request.createdAt).toISOString()}`,
+      );
     }
-    lines.push(`    executions   ${keeper.lastExecutions.length === 0 ? "none journaled" : `last ${keeper.lastExecutions.length}, newest first:`}`);
+    lines.push(
+      `    executions   ${keeper.lastExecutions.length === 0 ? "none journaled" : `last ${keeper.lastExecutions.length}, newest first:`}`,
+    );
     for (const execution of keeper.lastExecutions) lines.push(executionLine(execution));
   }
   if (status.warnings.length > 0) {
@@ -220,8 +250,18 @@ export async function runStatus(args: StatusArgs, hre: HardhatRuntimeEnvironment
 
 executorTask("status", "Owner, pending owner, paused, operators (with gas balances), treasury, allowlist, holdings and the keeper's state")
   .addFlag("json", "Print JSON (bigints as decimal strings) instead of text")
-  .addOptionalParam("minOperatorEth", `Warn when an operator holds less ETH than this (default ${DEFAULT_MIN_OPERATOR_ETH})`, undefined, types.string)
-  .addOptionalParam("tokens", "More tokens to check besides ETH and the address book's, comma-separated symbols or addresses", undefined, types.string)
+  .addOptionalParam(
+    "minOperatorEth",
+    `Warn when an operator holds less ETH than this (default ${DEFAULT_MIN_OPERATOR_ETH})`,
+    undefined,
+    types.string,
+  )
+  .addOptionalParam(
+    "tokens",
+    "More tokens to check besides ETH and the address book's, comma-separated symbols or addresses",
+    undefined,
+    types.string,
+  )
   .addOptionalParam("journal", "Keeper journal to read (default: data/keeper-<network>.sqlite)", undefined, types.string)
   .addOptionalParam("fromBlock", "Scan role events from this block (default: the deployment block, else 0)", undefined, types.int)
   .addOptionalParam("executions", `How many recent keeper executions to show (default ${DEFAULT_EXECUTIONS_SHOWN})`, undefined, types.int)

@@ -11,7 +11,13 @@
 import { getAddress } from "ethers";
 import { task, types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment, RunSuperFunction, TaskArguments } from "hardhat/types";
-import { DeploymentNotFoundError, EXECUTOR_CONTRACT_FQN, defaultDeploymentId, deployCommand, readExecutorDeployment } from "./lib/deployment";
+import {
+  DeploymentNotFoundError,
+  EXECUTOR_CONTRACT_FQN,
+  defaultDeploymentId,
+  deployCommand,
+  readExecutorDeployment,
+} from "./lib/deployment";
 import { toJson } from "./lib/format";
 import { asTaskError, DEPLOYMENT_ID_HELP } from "./lib/operator-task";
 import { taskIo } from "./lib/task-io";
@@ -52,7 +58,9 @@ export async function deploymentVerification(hre: HardhatRuntimeEnvironment, dep
     );
   }
   if (deployment.constructorArgs === undefined) {
-    throw new Error(`verify: ${deployment.directory}/journal.jsonl does not record the executor's constructor arguments; pass them yourself: \`npx hardhat verify --network ${networkName} ${deployment.address} …\``);
+    throw new Error(
+      `verify: ${deployment.directory}/journal.jsonl does not record the executor's constructor arguments; pass them yourself: \`npx hardhat verify --network ${networkName} ${deployment.address} …\``,
+    );
   }
   if (deployment.chainId !== undefined && deployment.chainId !== chainId) {
     throw new Error(`verify: deployment "${id}" is on chain ${deployment.chainId} but network "${networkName}" is chain ${chainId}`);
@@ -94,9 +102,16 @@ export async function runVerifyDeployment(
 }
 
 task("verify", "Verifies a contract; without an address, the executor this network's Ignition deployment recorded")
-  .addOptionalParam("deploymentId", `Without an address: the ${DEPLOYMENT_ID_HELP.charAt(0).toLowerCase()}${DEPLOYMENT_ID_HELP.slice(1)}`, undefined, types.string)
+  .addOptionalParam(
+    "deploymentId",
+    `Without an address: the ${DEPLOYMENT_ID_HELP.charAt(0).toLowerCase()}${DEPLOYMENT_ID_HELP.slice(1)}`,
+    undefined,
+    types.string,
+  )
   .addFlag("dryRun", "Without an address: print what would be verified, call nothing")
   .setAction(async (args: TaskArguments, hre: HardhatRuntimeEnvironment, runSuper: RunSuperFunction<TaskArguments>) => {
     if (args.address !== undefined || args.listNetworks === true) return runSuper(args);
-    return asTaskError(() => runVerifyDeployment({ deploymentId: args.deploymentId as string | undefined, dryRun: args.dryRun as boolean }, hre));
+    return asTaskError(() =>
+      runVerifyDeployment({ deploymentId: args.deploymentId as string | undefined, dryRun: args.dryRun as boolean }, hre),
+    );
   });

@@ -57,7 +57,8 @@ export async function runWithdraw(args: WithdrawArgs, hre: HardhatRuntimeEnviron
   if (!all && args.token === undefined) {
     throw new TaskArgumentError("say what to withdraw: --token <symbol|address|ETH> --amount <n>, or --all");
   }
-  if (!all && args.tokens !== undefined) throw new TaskArgumentError("--tokens only adds tokens to --all's scan; use --token for a single withdrawal");
+  if (!all && args.tokens !== undefined)
+    throw new TaskArgumentError("--tokens only adds tokens to --all's scan; use --token for a single withdrawal");
   const context = await openExecutor(hre, args);
   const owner = await context.executor.owner();
   const provider = hre.ethers.provider;
@@ -71,7 +72,10 @@ export async function runWithdraw(args: WithdrawArgs, hre: HardhatRuntimeEnviron
       return { kind: "no-op", reason: "nothing held" };
     }
     calls = plan.calls;
-    summary = `Withdraw every non-zero balance (${plan.scanned.filter((e) => e.balance > 0n).map((e) => e.token.symbol).join(", ")}) to the owner ${owner}.`;
+    summary = `Withdraw every non-zero balance (${plan.scanned
+      .filter((e) => e.balance > 0n)
+      .map((e) => e.token.symbol)
+      .join(", ")}) to the owner ${owner}.`;
   } else {
     const book = networkTokenBook(context.networkName, context.io.reportsDir);
     const token = await resolveToken(provider, book, args.token!);
@@ -80,7 +84,9 @@ export async function runWithdraw(args: WithdrawArgs, hre: HardhatRuntimeEnviron
     if (held.balance < amount) {
       throw new TaskArgumentError(
         `the executor holds ${formatAmount(held.balance, token.decimals, token.symbol)}, less than --amount ${formatAmount(amount, token.decimals, token.symbol)}; ` +
-          (held.balance === 0n ? "there is nothing to withdraw" : `withdraw at most ${formatAmount(held.balance, token.decimals, "").trim()}, or use --all`),
+          (held.balance === 0n
+            ? "there is nothing to withdraw"
+            : `withdraw at most ${formatAmount(held.balance, token.decimals, "").trim()}, or use --all`),
       );
     }
     calls = [{ method: "rescueTokens", args: [token.address, amount] }];

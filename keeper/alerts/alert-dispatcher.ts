@@ -46,7 +46,8 @@ export class AlertDispatcher {
   constructor(private readonly options: AlertDispatcherOptions) {
     const names = options.targets.map((t) => t.name);
     const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-    if (duplicate !== undefined) throw new Error(`alert target name "${duplicate}" is used twice; names identify targets in rate limits and logs`);
+    if (duplicate !== undefined)
+      throw new Error(`alert target name "${duplicate}" is used twice; names identify targets in rate limits and logs`);
     this.limiter = new AlertRateLimiter({ ...DEFAULT_ALERT_RATE_LIMITS, ...(options.rateLimits ?? {}) });
     this.clock = options.clock ?? Date.now;
     this.secrets = [...(options.knownSecrets ?? []), ...options.targets.flatMap(targetSecrets)];
@@ -80,7 +81,10 @@ export class AlertDispatcher {
       // Nothing above should throw; if it does, the keeper loop still must not see it.
       const message = redactSecrets(error instanceof Error ? error.message : String(error), { knownSecrets: this.secrets });
       this.options.logger?.error({ alertKey: alert.key, error: message }, "alert dispatch failed");
-      return { key: alert.key, deliveries: this.options.targets.map((t) => ({ target: t.name, outcome: "failed" as const, error: message })) };
+      return {
+        key: alert.key,
+        deliveries: this.options.targets.map((t) => ({ target: t.name, outcome: "failed" as const, error: message })),
+      };
     }
   }
 

@@ -38,7 +38,10 @@ export class AlertRateLimiter {
     const targetKey = `${target}\u0000${key}`;
     const last = this.lastAttemptByTargetKey.get(targetKey);
     if (last !== undefined && now - last < this.limits.perKeyCooldownMs) {
-      return { allowed: false, reason: `"${key}" was sent to ${target} ${Math.round((now - last) / 1000)} s ago (cooldown ${Math.round(this.limits.perKeyCooldownMs / 1000)} s)` };
+      return {
+        allowed: false,
+        reason: `"${key}" was sent to ${target} ${Math.round((now - last) / 1000)} s ago (cooldown ${Math.round(this.limits.perKeyCooldownMs / 1000)} s)`,
+      };
     }
     this.recentAttempts = this.recentAttempts.filter((t) => now - t < MINUTE_MS);
     if (this.recentAttempts.length >= this.limits.globalPerMinute && severity !== "critical") {

@@ -71,7 +71,9 @@ export function alertTargetsFromConfig(configured: readonly ConfiguredAlertTarge
     const name = `${target.kind}:${target.urlEnv}`;
     const secret = lookup(target.urlEnv);
     if (secret === undefined) {
-      throw new Error(`alert target ${name}: ${target.urlEnv} is not set; it must hold the ${target.kind === "telegram" ? "bot token" : "webhook URL"}`);
+      throw new Error(
+        `alert target ${name}: ${target.urlEnv} is not set; it must hold the ${target.kind === "telegram" ? "bot token" : "webhook URL"}`,
+      );
     }
     switch (target.kind) {
       case "slack":
@@ -79,10 +81,18 @@ export function alertTargetsFromConfig(configured: readonly ConfiguredAlertTarge
       case "json":
         return { kind: "json", name, url: requireHttpUrl(target.urlEnv, secret), minSeverity: target.minSeverity };
       case "telegram": {
-        if (target.chatIdEnv === undefined) throw new Error(`alert target ${name}: a Telegram target needs chatIdEnv, the variable holding the chat id`);
+        if (target.chatIdEnv === undefined)
+          throw new Error(`alert target ${name}: a Telegram target needs chatIdEnv, the variable holding the chat id`);
         const chatId = lookup(target.chatIdEnv);
-        if (chatId === undefined) throw new Error(`alert target ${name}: ${target.chatIdEnv} is not set; it must hold the Telegram chat id`);
-        return { kind: "telegram", name, botToken: requireBotToken(target.urlEnv, secret), chatId: requireChatId(target.chatIdEnv, chatId), minSeverity: target.minSeverity };
+        if (chatId === undefined)
+          throw new Error(`alert target ${name}: ${target.chatIdEnv} is not set; it must hold the Telegram chat id`);
+        return {
+          kind: "telegram",
+          name,
+          botToken: requireBotToken(target.urlEnv, secret),
+          chatId: requireChatId(target.chatIdEnv, chatId),
+          minSeverity: target.minSeverity,
+        };
       }
     }
   });

@@ -205,17 +205,12 @@ export class Multicall3Client {
     for (let start = 0; start < calls.length; start += this.batchSize) {
       batches.push(calls.slice(start, start + this.batchSize));
     }
-    const batchResults = await mapWithConcurrency(batches, this.maxConcurrentBatches, (batch) =>
-      this.sendBatch(batch, blockTag),
-    );
+    const batchResults = await mapWithConcurrency(batches, this.maxConcurrentBatches, (batch) => this.sendBatch(batch, blockTag));
     return batchResults.flat();
   }
 
   /** Like `aggregate3`, but throws (naming the call) when any sub-call failed. */
-  async aggregate3Strict(
-    calls: readonly (MulticallCall & { readonly label?: string })[],
-    blockTag?: BlockTag,
-  ): Promise<string[]> {
+  async aggregate3Strict(calls: readonly (MulticallCall & { readonly label?: string })[], blockTag?: BlockTag): Promise<string[]> {
     const results = await this.aggregate3(calls, blockTag);
     return results.map((result, index) => {
       if (!result.success) {
@@ -249,9 +244,7 @@ export class Multicall3Client {
       return first.concat(second);
     }
     if (raw === "0x") {
-      throw new Error(
-        `multicall: no code answers at ${this.address} (got empty return data); is Multicall3 deployed on this chain?`,
-      );
+      throw new Error(`multicall: no code answers at ${this.address} (got empty return data); is Multicall3 deployed on this chain?`);
     }
     const results = decodeAggregate3Result(raw);
     if (results.length !== batch.length) {

@@ -96,9 +96,7 @@ async function fetchRangeHalvingOnError(
     return logs.map(toRawLog);
   } catch (error) {
     if (fromBlock === toBlock) {
-      throw new Error(
-        `logs: eth_getLogs failed for block ${fromBlock} (address ${JSON.stringify(request.address)}): ${describe(error)}`,
-      );
+      throw new Error(`logs: eth_getLogs failed for block ${fromBlock} (address ${JSON.stringify(request.address)}): ${describe(error)}`);
     }
     const middle = fromBlock + Math.floor((toBlock - fromBlock) / 2);
     const first = await fetchRangeHalvingOnError(provider, request, fromBlock, middle, counter);

@@ -128,7 +128,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** KEEPER_MODE=dry|live and KEEPER_METRICS_PORT=<port> override the file. */
-function applyEnvOverrides(config: Record<string, unknown>, env: Record<string, string | undefined>, issues: ConfigIssue[]): Record<string, unknown> {
+function applyEnvOverrides(
+  config: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+  issues: ConfigIssue[],
+): Record<string, unknown> {
   const result = { ...config };
   const mode = env.KEEPER_MODE?.trim();
   if (mode !== undefined && mode !== "") {
@@ -195,7 +199,10 @@ function checkEnvironment(config: KeeperConfig, env: Record<string, string | und
   const requireUrl = (path: string, name: string, what: string) => {
     const value = env[name]?.trim();
     if (value === undefined || value === "") {
-      issues.push({ path, message: `environment variable ${name} is not set; it must hold ${what} (npx hardhat vars set ${name}, or see .env.example)` });
+      issues.push({
+        path,
+        message: `environment variable ${name} is not set; it must hold ${what} (npx hardhat vars set ${name}, or see .env.example)`,
+      });
     } else if (!URL_PATTERN.test(value)) {
       issues.push({ path, message: `environment variable ${name} does not hold an http(s) or ws(s) URL (its value is not shown)` });
     }
@@ -207,8 +214,12 @@ function checkEnvironment(config: KeeperConfig, env: Record<string, string | und
     }
   };
 
-  config.rpc.read.forEach((endpoint, index) => requireUrl(`rpc.read[${index}].urlEnv`, endpoint.urlEnv, `the URL of read endpoint "${endpoint.name}"`));
-  config.rpc.send.forEach((endpoint, index) => requireUrl(`rpc.send[${index}].urlEnv`, endpoint.urlEnv, `the URL of send endpoint "${endpoint.name}"`));
+  config.rpc.read.forEach((endpoint, index) =>
+    requireUrl(`rpc.read[${index}].urlEnv`, endpoint.urlEnv, `the URL of read endpoint "${endpoint.name}"`),
+  );
+  config.rpc.send.forEach((endpoint, index) =>
+    requireUrl(`rpc.send[${index}].urlEnv`, endpoint.urlEnv, `the URL of send endpoint "${endpoint.name}"`),
+  );
   if (config.relay) requireUrl("relay.urlEnv", config.relay.urlEnv, "the bundle relay URL");
   config.alerts.targets.forEach((target, index) => {
     if (target.kind === "telegram") {

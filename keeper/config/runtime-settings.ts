@@ -51,6 +51,9 @@ export function breakerThresholdsFromConfig(config: KeeperConfig): BreakerThresh
   return {
     ...DEFAULT_BREAKER_THRESHOLDS,
     ...breaker,
-    dailyLoss: { severity: breaker.dailyLoss.severity, maxUsd: breaker.dailyLoss.maxUsd ?? riskLimitsFromConfig(config).limits.maxDailyLossUsd },
+    dailyLoss: {
+      severity: breaker.dailyLoss.severity,
+      maxUsd: breaker.dailyLoss.maxUsd ?? riskLimitsFromConfig(config).limits.maxDailyLossUsd,
+    },
   };
 }

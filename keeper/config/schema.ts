@@ -43,7 +43,10 @@ const severity = z.enum(["THROTTLED", "HALTED"], { errorMap: () => ({ message: '
 
 /** The NAME of an environment variable. A URL or key here is refused: files must not hold secrets. */
 export const envVarName = z
-  .string({ invalid_type_error: "expected the name of an environment variable", required_error: "expected the name of an environment variable" })
+  .string({
+    invalid_type_error: "expected the name of an environment variable",
+    required_error: "expected the name of an environment variable",
+  })
   .regex(/^[A-Z][A-Z0-9_]*$/, "expected the NAME of an environment variable (e.g. BASE_RPC_URL), never the URL or key itself");
 
 const address = z
@@ -129,16 +132,18 @@ const limitsSchema = z
     if (limits.tier !== undefined) return;
     for (const field of ["minProfitUsd", "maxSingleExecutionUsd", "maxDailyVolumeUsd", "maxDailyLossUsd"] as const) {
       if (limits[field] === undefined) {
-        context.addIssue({ code: z.ZodIssueCode.custom, path: [field], message: "expected a number: without a tier every USD limit must be given" });
+        context.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [field],
+          message: "expected a number: without a tier every USD limit must be given",
+        });
       }
     }
   });
 
 const breakerSchema = z
   .object({
-    failureRate: z
-      .object({ windowSeconds: positiveInteger, minSamples: positiveInteger, maxRate: shareOfOne, severity })
-      .strict(),
+    failureRate: z.object({ windowSeconds: positiveInteger, minSamples: positiveInteger, maxRate: shareOfOne, severity }).strict(),
     /** maxUsd defaults to limits' maxDailyLossUsd. */
     dailyLoss: z.object({ maxUsd: positiveNumber.optional(), severity }).strict(),
     consecutiveFailures: z.object({ count: positiveInteger, severity }).strict(),
@@ -164,7 +169,11 @@ const alertTarget = z
   .strict()
   .superRefine((target, context) => {
     if (target.kind === "telegram" && target.chatIdEnv === undefined) {
-      context.addIssue({ code: z.ZodIssueCode.custom, path: ["chatIdEnv"], message: "expected the name of the variable holding the Telegram chat id" });
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["chatIdEnv"],
+        message: "expected the name of the variable holding the Telegram chat id",
+      });
     }
   });
 
@@ -174,7 +183,10 @@ export const keeperConfigSchema = z
     mode: z.enum(["DRY", "LIVE"], { errorMap: () => ({ message: 'expected "DRY" or "LIVE"' }) }),
     rpc: rpcSchema,
     /** A bundle relay (eth_callBundle / eth_sendBundle); Ethereum mainnet only, Base has none. */
-    relay: z.object({ urlEnv: envVarName, kind: z.literal("flashbots", { errorMap: () => ({ message: 'expected "flashbots"' }) }) }).strict().optional(),
+    relay: z
+      .object({ urlEnv: envVarName, kind: z.literal("flashbots", { errorMap: () => ({ message: 'expected "flashbots"' }) }) })
+      .strict()
+      .optional(),
     markets: marketsSchema,
     strategy: strategySchema,
     limits: limitsSchema,
@@ -196,10 +208,18 @@ export const keeperConfigSchema = z
   .superRefine((config, context) => {
     if (!isRealNetwork(config.network)) return;
     if (config.rpc.read.length === 0) {
-      context.addIssue({ code: z.ZodIssueCode.custom, path: ["rpc", "read"], message: "expected at least one read endpoint on a real network" });
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["rpc", "read"],
+        message: "expected at least one read endpoint on a real network",
+      });
     }
     if (config.rpc.send.length === 0) {
-      context.addIssue({ code: z.ZodIssueCode.custom, path: ["rpc", "send"], message: "expected at least one send endpoint on a real network" });
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["rpc", "send"],
+        message: "expected at least one send endpoint on a real network",
+      });
     }
   });
 

@@ -127,7 +127,12 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
   if (options.signer !== null) {
     operator = getAddress(await options.signer.getAddress()) as Address;
     // One writer per key: a second keeper on this key stops here with the holder's pid.
-    nonces = await NonceManager.open({ address: operator, chainId: options.chainId, source: provider, lockDirectory: options.lockDirectory });
+    nonces = await NonceManager.open({
+      address: operator,
+      chainId: options.chainId,
+      source: provider,
+      lockDirectory: options.lockDirectory,
+    });
     const { limits } = riskLimitsFromConfig(config);
     preparer = await TransactionPreparer.create({
       signer: options.signer,
@@ -267,4 +272,3 @@ function discoveryStart(book: AddressBook, market: LendingMarket): number {
       return book.moonwell?.deployBlock ?? 0;
   }
 }
-

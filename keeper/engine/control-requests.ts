@@ -53,7 +53,9 @@ function applyOne(target: ControlTarget, request: ControlRequestRecord, at: Inst
       const result = target.breaker.resume(request.requestedBy, request.payload.reason, at);
       if (!result.resumed && operatorHalt === null) return { outcome: "rejected", detail: result.detail };
       if (operatorHalt !== null) target.setOperatorHalt(null);
-      const detail = result.resumed ? `breaker ${result.transition.from} → ${result.transition.to}: ${request.payload.reason}` : `operator halt lifted: ${request.payload.reason}`;
+      const detail = result.resumed
+        ? `breaker ${result.transition.from} → ${result.transition.to}: ${request.payload.reason}`
+        : `operator halt lifted: ${request.payload.reason}`;
       target.journal.recordSystemEvent({ kind: "resume", actor, detail, data: { requestId: request.id } });
       if (result.resumed) {
         target.journal.recordSystemEvent({ kind: "breaker_transition", actor, detail, data: result.transition });
@@ -66,7 +68,8 @@ function applyOne(target: ControlTarget, request: ControlRequestRecord, at: Inst
       if (from === to) return { outcome: "rejected", detail: `the keeper is already ${to}` };
       if (to === "LIVE") {
         const violations = target.liveViolations();
-        if (violations.length > 0) return { outcome: "rejected", detail: `LIVE refused in the keeper's environment: ${violations.join("; ")}` };
+        if (violations.length > 0)
+          return { outcome: "rejected", detail: `LIVE refused in the keeper's environment: ${violations.join("; ")}` };
       }
       target.setMode(to);
       const detail = `${from} → ${to}${request.payload.reason ? `: ${request.payload.reason}` : ""}`;
@@ -82,7 +85,12 @@ function applyOne(target: ControlTarget, request: ControlRequestRecord, at: Inst
       });
       const change = target.riskGate.changeLimits(limits, request.payload.tier, request.requestedBy, at);
       const detail = `limits ${String(change.from)} → tier ${request.payload.tier}${request.payload.reason ? `: ${request.payload.reason}` : ""}`;
-      target.journal.recordSystemEvent({ kind: "tier_change", actor, detail, data: { from: change.from, to: change.to, requestId: request.id } });
+      target.journal.recordSystemEvent({
+        kind: "tier_change",
+        actor,
+        detail,
+        data: { from: change.from, to: change.to, requestId: request.id },
+      });
       return { outcome: "applied", detail };
     }
     case "halt": {

@@ -103,7 +103,9 @@ export class FlashLiquidity {
     if (pool === undefined) return;
     const unknown = tokens.filter((token) => !this.aTokens.has(token));
     const calls = [
-      ...(this.aavePremiumBps === undefined ? [{ target: pool, callData: poolInterface.encodeFunctionData("FLASHLOAN_PREMIUM_TOTAL") }] : []),
+      ...(this.aavePremiumBps === undefined
+        ? [{ target: pool, callData: poolInterface.encodeFunctionData("FLASHLOAN_PREMIUM_TOTAL") }]
+        : []),
       ...unknown.map((token) => ({ target: pool, callData: poolInterface.encodeFunctionData("getReserveData", [token]) })),
     ];
     if (calls.length === 0) return;

@@ -143,7 +143,10 @@ export class KeeperEngine {
    * `dueBlock`, backing off while they keep failing. Reasoned strategy skips (dust, no route,
    * unprofitable) are not retried until a price or the position changes.
    */
-  private readonly retry = new Map<string, { market: LendingMarket; borrower: Address; reason: string; dueBlock: number; failures: number }>();
+  private readonly retry = new Map<
+    string,
+    { market: LendingMarket; borrower: Address; reason: string; dueBlock: number; failures: number }
+  >();
 
   constructor(deps: KeeperEngineDeps) {
     this.deps = deps;
@@ -191,7 +194,13 @@ export class KeeperEngine {
       const discovery = await market.discoverBorrowers(this.deps.discoveryStartBlock(market), head);
       const refresh = await market.refreshPositions(undefined, head);
       logger.info(
-        { market: market.id, borrowers: discovery.borrowers.length, tracked: refresh.tracked, liquidatable: refresh.liquidatable, block: head },
+        {
+          market: market.id,
+          borrowers: discovery.borrowers.length,
+          tracked: refresh.tracked,
+          liquidatable: refresh.liquidatable,
+          block: head,
+        },
         "market ready",
       );
     }
@@ -341,7 +350,12 @@ export class KeeperEngine {
     }
   }
 
-  private async reactTo(chunk: readonly PositionToPlan[], unique: ReadonlyMap<string, PositionToPlan>, seenAtMs: number, out: DecisionRecord[]): Promise<void> {
+  private async reactTo(
+    chunk: readonly PositionToPlan[],
+    unique: ReadonlyMap<string, PositionToPlan>,
+    seenAtMs: number,
+    out: DecisionRecord[],
+  ): Promise<void> {
     const { planner, risk, execution, metrics, journal } = this.deps;
     const head = this.headBlock;
     const decisions = await planner.plan(chunk, { number: head, baseFeePerGas: this.heads.baseFeePerGas });
@@ -365,7 +379,11 @@ export class KeeperEngine {
       const report = await execution.execute(plan, { mode: this.mode, headBlock: head, seenAtMs, at, profitShortfall });
       if (report.status === "sent") this.deps.ownSales.record(plan);
       if (report.status === "simulation-failed") {
-        records.push({ decision: { ...decision, outcome: "skipped", reason: "simulation-failed", detail: report.detail }, block: head, execution: report });
+        records.push({
+          decision: { ...decision, outcome: "skipped", reason: "simulation-failed", detail: report.detail },
+          block: head,
+          execution: report,
+        });
       } else if (report.status === "dry-run") {
         records.push({ decision: { ...decision, detail: "DRY: simulated, not sent" }, block: head, execution: report });
       } else {
@@ -381,20 +399,27 @@ export class KeeperEngine {
       const status = record.execution?.status;
       if (status === "sent" || status === "dry-run") {
         this.retry.delete(id);
-      } else if (item !== undefined && (status === "simulation-failed" || status === "not-sent" || RETRYABLE_REFUSALS.has(record.decision.reason ?? ""))) {
+      } else if (
+        item !== undefined &&
+        (status === "simulation-failed" || status === "not-sent" || RETRYABLE_REFUSALS.has(record.decision.reason ?? ""))
+      ) {
         this.noteRetry(id, item, record.decision.reason ?? status ?? "unknown");
       } else if (record.decision.outcome === "skipped") {
         this.retry.delete(id);
       }
     }
-    journal.recordDecisions(records.map((record) => record.decision), head);
+    journal.recordDecisions(
+      records.map((record) => record.decision),
+      head,
+    );
     out.push(...records);
   }
 
   /** Lenders' balances for every debt token the markets hold, read now so the next reaction reads none. */
   private async warmCaches(head: number): Promise<void> {
     const debtTokens = new Set<Address>();
-    for (const market of this.deps.markets) for (const position of market.positions()) for (const debt of position.debts) debtTokens.add(debt.token);
+    for (const market of this.deps.markets)
+      for (const position of market.positions()) for (const debt of position.debts) debtTokens.add(debt.token);
     try {
       await this.deps.planner.warm({ number: head, baseFeePerGas: this.heads.baseFeePerGas }, [...debtTokens]);
     } catch (error) {
@@ -520,14 +545,20 @@ export class KeeperEngine {
         sentAtBlock: tracked.sentAtBlock,
       })),
       totals: { ...this.totals },
-      reconciliation: this.reconciliation === null ? null : { examined: this.reconciliation.examined, outcomes: this.reconciliation.outcomes },
+      reconciliation:
+        this.reconciliation === null ? null : { examined: this.reconciliation.examined, outcomes: this.reconciliation.outcomes },
     };
   }
 
   /** Journals the shutdown and saves risk state; the caller closes the journal, server and lock. */
   stop(reason: string): void {
     this.deps.risk.persist(true);
-    this.deps.journal.recordSystemEvent({ kind: "shutdown", actor: "keeper", detail: reason, data: { head: this.headBlock, totals: this.totals } });
+    this.deps.journal.recordSystemEvent({
+      kind: "shutdown",
+      actor: "keeper",
+      detail: reason,
+      data: { head: this.headBlock, totals: this.totals },
+    });
   }
 
   private instant(): Instant {

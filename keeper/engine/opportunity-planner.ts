@@ -62,7 +62,9 @@ export class OpportunityPlanner {
     items.forEach((item, index) => {
       const pairs = item.market.liquidationPairs(item.position).slice(0, this.maxPairs);
       if (pairs.length === 0) {
-        perPosition[index].push(refusal(item, undefined, "not-liquidatable", "no collateral/debt pair the protocol would seize", head.number));
+        perPosition[index].push(
+          refusal(item, undefined, "not-liquidatable", "no collateral/debt pair the protocol would seize", head.number),
+        );
       }
       for (const pair of pairs) {
         const result = item.market.sizeLiquidationWithReason(item.position, pair);
@@ -73,9 +75,16 @@ export class OpportunityPlanner {
 
     if (sized.length > 0) {
       const [flashOptions, quotes] = await Promise.all([
-        this.options.flash.optionsFor(sized.map((s) => s.candidate.debtToken), head.number),
+        this.options.flash.optionsFor(
+          sized.map((s) => s.candidate.debtToken),
+          head.number,
+        ),
         this.options.quoter.quote(
-          sized.map((s) => ({ tokenIn: s.candidate.collateralToken, tokenOut: s.candidate.debtToken, amountIn: s.candidate.expectedCollateral })),
+          sized.map((s) => ({
+            tokenIn: s.candidate.collateralToken,
+            tokenOut: s.candidate.debtToken,
+            amountIn: s.candidate.expectedCollateral,
+          })),
           head.number,
         ),
       ]);
@@ -110,7 +119,10 @@ export class OpportunityPlanner {
         );
       });
     }
-    return perPosition.map((decisions, index) => chooseBestPair(decisions) ?? refusal(items[index], undefined, "not-liquidatable", "nothing to decide", head.number));
+    return perPosition.map(
+      (decisions, index) =>
+        chooseBestPair(decisions) ?? refusal(items[index], undefined, "not-liquidatable", "nothing to decide", head.number),
+    );
   }
 }
 

@@ -46,7 +46,9 @@ export class RiskBookkeeper {
     const { journal, limits, thresholds, now } = options;
     const gateState = journal.loadRiskState<RiskGateSnapshot>(RISK_GATE_STATE_KEY);
     const breakerState = journal.loadRiskState<CircuitBreakerSnapshot>(BREAKER_STATE_KEY);
-    this.riskGate = gateState ? RiskGate.fromSnapshot(gateState.value, limits.limits, limits.label, now) : new RiskGate(limits.limits, limits.label, now);
+    this.riskGate = gateState
+      ? RiskGate.fromSnapshot(gateState.value, limits.limits, limits.label, now)
+      : new RiskGate(limits.limits, limits.label, now);
     this.breaker = breakerState ? CircuitBreaker.fromSnapshot(breakerState.value, thresholds) : new CircuitBreaker(thresholds);
     options.metrics.setBreakerState(this.breaker.state);
     if (this.breaker.state !== "NORMAL") {

@@ -111,8 +111,12 @@ export class UniswapV3Quoter implements VenueQuoter {
 
   prepareRouteQuotes(route: string, amounts: readonly bigint[]): PreparedCalls<bigint[]> {
     return {
-      calls: amounts.map((amount) => ({ target: this.quoterV2, callData: quoterInterface.encodeFunctionData("quoteExactInput", [route, amount]) })),
-      read: (results) => results.map((result) => (result.success && result.returnData.length >= 66 ? decodeUintWord(result.returnData, 0) : 0n)),
+      calls: amounts.map((amount) => ({
+        target: this.quoterV2,
+        callData: quoterInterface.encodeFunctionData("quoteExactInput", [route, amount]),
+      })),
+      read: (results) =>
+        results.map((result) => (result.success && result.returnData.length >= 66 ? decodeUintWord(result.returnData, 0) : 0n)),
     };
   }
 }

@@ -48,7 +48,9 @@ export class UniswapPoolDirectory {
   /** Looks up every (token pair, fee tier) of the book's tokens on the factory. */
   static async load(book: AddressBook, multicall: Multicall3Client): Promise<UniswapPoolDirectory> {
     const tokens = Object.values(book.tokens).map((token) => lower(token.address));
-    const hubs = HUB_SYMBOLS.map((symbol) => book.tokens[symbol]?.address).filter((a): a is Address => a !== undefined).map(lower);
+    const hubs = HUB_SYMBOLS.map((symbol) => book.tokens[symbol]?.address)
+      .filter((a): a is Address => a !== undefined)
+      .map(lower);
     const directory = new UniswapPoolDirectory(hubs);
     if (book.uniswapV3 === undefined || tokens.length < 2) return directory;
     const factory = UniswapV3Factory__factory.createInterface();

@@ -137,7 +137,8 @@ export class ExecutionStage {
     this.#latencyClock = options.latencyClock ?? (() => performance.now());
     this.#budget = options.inclusionBlockBudget ?? 3;
     this.#maxBumps = options.maxBumps ?? 2;
-    if (!Number.isInteger(this.#budget) || this.#budget < 1) throw new Error(`inclusionBlockBudget must be a positive integer, got ${this.#budget}`);
+    if (!Number.isInteger(this.#budget) || this.#budget < 1)
+      throw new Error(`inclusionBlockBudget must be a positive integer, got ${this.#budget}`);
   }
 
   /** Whether LIVE is possible at all (a key and somewhere to send). */
@@ -231,7 +232,12 @@ export class ExecutionStage {
 
     if (context.mode === "DRY") {
       notSent("dry-run: simulated and journaled, not sent");
-      return { status: "dry-run", planId: plan.id, simulatedProfit: simulation.simulatedProfit, decisionMs: this.#latencyClock() - context.seenAtMs };
+      return {
+        status: "dry-run",
+        planId: plan.id,
+        simulatedProfit: simulation.simulatedProfit,
+        decisionMs: this.#latencyClock() - context.seenAtMs,
+      };
     }
     const { preparer, broadcaster } = this.#options;
     if (preparer === null || broadcaster === null) {
@@ -356,7 +362,8 @@ export class ExecutionStage {
       const receipt = await this.#findReceipt(tracked);
       if (receipt !== null) {
         const result = this.#settleReceipt(tracked, receipt, at);
-        if (result.kind === "included") included.push({ planId: tracked.planId, blockNumber: receipt.blockNumber, realisedProfitUsd: result.realisedProfitUsd });
+        if (result.kind === "included")
+          included.push({ planId: tracked.planId, blockNumber: receipt.blockNumber, realisedProfitUsd: result.realisedProfitUsd });
         else failed.push({ planId: tracked.planId, detail: result.detail });
         continue;
       }
@@ -385,7 +392,13 @@ export class ExecutionStage {
     const feeWei = receiptFeeWei(receipt);
     const nativeUsd = this.#options.prices.nativeUsd();
     const gasCostUsd = nativeUsd === undefined ? undefined : weiToEth(feeWei) * nativeUsd;
-    const facts = { txHash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed, effectiveGasPrice: receipt.gasPrice, gasCostUsd };
+    const facts = {
+      txHash: receipt.hash,
+      blockNumber: receipt.blockNumber,
+      gasUsed: receipt.gasUsed,
+      effectiveGasPrice: receipt.gasPrice,
+      gasCostUsd,
+    };
     metrics.recordGasSpentWei(feeWei);
     metrics.inclusionLatency.observe(Math.max(0, this.#clock() - tracked.sentAtMs) / 1_000);
     const attempt = tracked.attempts.find((candidate) => candidate.hash.toLowerCase() === receipt.hash.toLowerCase());
@@ -425,7 +438,11 @@ export class ExecutionStage {
   }
 
   /** Past the block budget: bump both fees (or cancel once the bumps are used up or the caps are hit). */
-  async #replace(tracked: TrackedExecution, headBlock: number, at: Instant): Promise<{ planId: string; txHash: string; kind: "replacement" | "cancel" } | null> {
+  async #replace(
+    tracked: TrackedExecution,
+    headBlock: number,
+    at: Instant,
+  ): Promise<{ planId: string; txHash: string; kind: "replacement" | "cancel" } | null> {
     const { preparer, broadcaster, journal, chain, metrics, logger } = this.#options;
     const newest = tracked.attempts.at(-1)!;
     if (preparer === null || broadcaster === null) return null;
@@ -440,7 +457,14 @@ export class ExecutionStage {
       this.#inFlight.delete(tracked.planId);
       journal.markReplaced(tracked.planId, { detail: `nonce ${newest.prepared.nonce} was used by a transaction this keeper did not sign` });
       metrics.executions.labels("replaced").inc();
-      this.#options.onOutcome({ kind: "failed", planId: tracked.planId, borrower: tracked.borrower, failure: "not-included", lossUsd: 0, at });
+      this.#options.onOutcome({
+        kind: "failed",
+        planId: tracked.planId,
+        borrower: tracked.borrower,
+        failure: "not-included",
+        lossUsd: 0,
+        at,
+      });
       return null;
     }
     const stuck: PreparedTx = tracked.bumps >= this.#maxBumps ? { ...newest.prepared, kind: "cancel" } : newest.prepared;
@@ -479,7 +503,10 @@ export class ExecutionStage {
       await preparer.nonces.resync().catch(() => undefined);
       logger.warn({ planId: tracked.planId, txHash: signed.hash, error: messageOf(error) }, "replacement refused");
     }
-    logger.info({ planId: tracked.planId, txHash: signed.hash, kind }, kind === "cancel" ? "cancelling a stuck liquidation" : "fee-bumped a stuck liquidation");
+    logger.info(
+      { planId: tracked.planId, txHash: signed.hash, kind },
+      kind === "cancel" ? "cancelling a stuck liquidation" : "fee-bumped a stuck liquidation",
+    );
     return { planId: tracked.planId, txHash: signed.hash, kind };
   }
 

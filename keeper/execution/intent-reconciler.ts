@@ -72,7 +72,10 @@ export async function reconcileOpenIntents(options: ReconcileOptions): Promise<R
   for (const intent of open) {
     const { execution, attempts } = intent;
     const planId = execution.planId;
-    const receiptFound = await firstReceipt(chain, attempts.map((attempt) => attempt.txHash));
+    const receiptFound = await firstReceipt(
+      chain,
+      attempts.map((attempt) => attempt.txHash),
+    );
     if (receiptFound !== null) {
       // Tracked for one settle call, which books it from the receipt like any other inclusion.
       stage.adopt(await trackedFrom(intent, chain, headBlock, at));
@@ -97,7 +100,10 @@ export async function reconcileOpenIntents(options: ReconcileOptions): Promise<R
       }
       continue;
     }
-    const known = await anyKnown(chain, attempts.map((attempt) => attempt.txHash));
+    const known = await anyKnown(
+      chain,
+      attempts.map((attempt) => attempt.txHash),
+    );
     if (known) {
       stage.adopt(await trackedFrom(intent, chain, headBlock, at));
       outcomes.push({ planId, outcome: "still-in-flight", detail: `nonce ${execution.nonce} is pending at the node; tracking it again` });
@@ -115,7 +121,8 @@ export async function reconcileOpenIntents(options: ReconcileOptions): Promise<R
   }
   // Books every adopted transaction that already has a receipt (the others keep waiting).
   await stage.settle(headBlock, at);
-  for (const outcome of outcomes) logger.info({ planId: outcome.planId, outcome: outcome.outcome, detail: outcome.detail }, "reconciled an open intent");
+  for (const outcome of outcomes)
+    logger.info({ planId: outcome.planId, outcome: outcome.outcome, detail: outcome.detail }, "reconciled an open intent");
   return { examined: open.length, outcomes };
 }
 

@@ -59,7 +59,9 @@ export function encodePlanStruct(plan: LiquidationPlan, targets: ExecutorTargets
     throw new UnknownMarketTargetError(`plan ${plan.id}: market ${candidate.key.market} has no executor target (was it initialised?)`);
   }
   if (target.protocol !== candidate.key.protocol) {
-    throw new PlanEncodingError(`plan ${plan.id}: market ${candidate.key.market} is ${target.protocol} but the plan says ${candidate.key.protocol}`);
+    throw new PlanEncodingError(
+      `plan ${plan.id}: market ${candidate.key.market} is ${target.protocol} but the plan says ${candidate.key.protocol}`,
+    );
   }
   const poolDecides = aavePoolDecidesSize(plan);
   return {
@@ -112,7 +114,9 @@ function protocolFields(
         throw new PlanEncodingError(`plan ${plan.id}: a Morpho Blue liquidation needs callArgs with seizedAssets or repaidShares`);
       }
       if ((args.seizedAssets === 0n) === (args.repaidShares === 0n)) {
-        throw new PlanEncodingError(`plan ${plan.id}: exactly one of seizedAssets (${args.seizedAssets}) and repaidShares (${args.repaidShares}) must be non-zero`);
+        throw new PlanEncodingError(
+          `plan ${plan.id}: exactly one of seizedAssets (${args.seizedAssets}) and repaidShares (${args.repaidShares}) must be non-zero`,
+        );
       }
       return {
         market: target.morpho,
@@ -131,7 +135,12 @@ function protocolFields(
       if (args?.protocol !== "compoundV2") {
         throw new PlanEncodingError(`plan ${plan.id}: a Compound-v2 liquidation needs callArgs naming both markets`);
       }
-      return { market: args.borrowedMarket, debtToCover: args.repayAmount, collateralMarket: args.collateralMarket, morpho: NO_MORPHO_TERMS };
+      return {
+        market: args.borrowedMarket,
+        debtToCover: args.repayAmount,
+        collateralMarket: args.collateralMarket,
+        morpho: NO_MORPHO_TERMS,
+      };
   }
 }
 

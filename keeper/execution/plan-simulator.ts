@@ -156,7 +156,11 @@ export class PlanSimulator {
    * profit-token units the plan will earn less than simulated, known before sending (this keeper's own
    * earlier sales into the same pool in this block); the floor is set from what remains.
    */
-  async simulate(plan: LiquidationPlan, headBlock: number, adjustments: { readonly profitShortfall?: bigint } = {}): Promise<SimulationOutcome> {
+  async simulate(
+    plan: LiquidationPlan,
+    headBlock: number,
+    adjustments: { readonly profitShortfall?: bigint } = {},
+  ): Promise<SimulationOutcome> {
     const deadlineBlock = headBlock + this.#deadlineBlocks;
     if (typeof this.#targets === "function") this.#targets = this.#targets();
     const targets = this.#targets;
@@ -165,7 +169,11 @@ export class PlanSimulator {
     let measured: Measured | Extract<SimulationOutcome, { ok: false }>;
     if (this.#method === "probe") {
       measured = await this.#probe(plan, base, targets, headBlock);
-      if ("ok" in measured && measured.failure.kind === "transport" && /override|invalid (params|argument)|unsupported|-32602/i.test(measured.failure.summary)) {
+      if (
+        "ok" in measured &&
+        measured.failure.kind === "transport" &&
+        /override|invalid (params|argument)|unsupported|-32602/i.test(measured.failure.summary)
+      ) {
         this.#method = "revert";
         this.#onMethodFallback(measured.failure.summary);
         measured = await this.#revertProbe(plan, base, targets);
@@ -211,7 +219,12 @@ export class PlanSimulator {
   }
 
   /** The state-override probe: one call, no revert path. */
-  async #probe(plan: LiquidationPlan, base: PlanStruct, targets: ExecutorTargets, headBlock: number): Promise<Measured | Extract<SimulationOutcome, { ok: false }>> {
+  async #probe(
+    plan: LiquidationPlan,
+    base: PlanStruct,
+    targets: ExecutorTargets,
+    headBlock: number,
+  ): Promise<Measured | Extract<SimulationOutcome, { ok: false }>> {
     const planCall = encodeLiquidateCall(withMinProfit(base, 0n));
     let raw: unknown;
     try {
@@ -229,13 +242,22 @@ export class PlanSimulator {
       const [success, profit, gasUsed, revertData] = probeInterface.decodeFunctionResult("probe", String(raw));
       result = { success, profit, gasUsed, revertData };
     } catch (error) {
-      return fail("profit-probe", { kind: "transport", summary: `the probe's answer does not decode: ${(error as Error).message.split("\n")[0]}` });
+      return fail("profit-probe", {
+        kind: "transport",
+        summary: `the probe's answer does not decode: ${(error as Error).message.split("\n")[0]}`,
+      });
     }
     if (!result.success) {
       const failure =
         result.revertData.length >= 10
           ? decodeRevertData(result.revertData)
-          : ({ kind: "revert", name: "unknown", args: [], summary: "reverted without data (out of gas, or a bare revert)", data: result.revertData } as const);
+          : ({
+              kind: "revert",
+              name: "unknown",
+              args: [],
+              summary: "reverted without data (out of gas, or a bare revert)",
+              data: result.revertData,
+            } as const);
       return fail("profit-probe", failure);
     }
     // The transaction pays intrinsic and calldata gas on top of the call, and the executor's callers
@@ -245,19 +267,36 @@ export class PlanSimulator {
   }
 
   /** The revert probe (nodes without state overrides): profit from InsufficientProfit, gas from the policy. */
-  async #revertProbe(plan: LiquidationPlan, base: PlanStruct, targets: ExecutorTargets): Promise<Measured | Extract<SimulationOutcome, { ok: false }>> {
+  async #revertProbe(
+    plan: LiquidationPlan,
+    base: PlanStruct,
+    targets: ExecutorTargets,
+  ): Promise<Measured | Extract<SimulationOutcome, { ok: false }>> {
     const to = targets.executor;
     const check = encodeLiquidateCall(withMinProfit(base, 1n));
     const gas = this.#gas;
     const [probe, fits] = await Promise.allSettled([
-      this.#provider.call({ from: this.#operator, to, data: encodeLiquidateCall(withMinProfit(base, MaxUint256)), blockTag: this.#blockTag }),
+      this.#provider.call({
+        from: this.#operator,
+        to,
+        data: encodeLiquidateCall(withMinProfit(base, MaxUint256)),
+        blockTag: this.#blockTag,
+      }),
       gas.mode === "fixed"
-        ? this.#provider.call({ from: this.#operator, to, data: check, gasLimit: gas.limit, blockTag: this.#blockTag }).then(() => gas.limit)
+        ? this.#provider
+            .call({ from: this.#operator, to, data: check, gasLimit: gas.limit, blockTag: this.#blockTag })
+            .then(() => gas.limit)
         : this.#provider.estimateGas({ from: this.#operator, to, data: check, blockTag: this.#blockTag }),
     ]);
     if (probe.status === "fulfilled") {
       // An unreachable minProfit that does not revert means the executor is not checking profit at all.
-      return fail("profit-probe", { kind: "revert", name: "unknown", args: [], summary: "did not revert with minProfit = 2^256-1", data: "0x" });
+      return fail("profit-probe", {
+        kind: "revert",
+        name: "unknown",
+        args: [],
+        summary: "did not revert with minProfit = 2^256-1",
+        data: "0x",
+      });
     }
     const failure = decodeSimulationError(probe.reason);
     if (failure.kind !== "revert" || failure.name !== "InsufficientProfit") return fail("profit-probe", failure);
@@ -273,7 +312,12 @@ export class PlanSimulator {
   /** The executor's treasury (where profit is measured), re-read every 256 blocks in case the owner moves it. */
   async #treasuryAt(executor: Address, headBlock: number): Promise<Address> {
     if (this.#treasury === null || headBlock - this.#treasury.readAt >= TREASURY_REFRESH_BLOCKS || headBlock < this.#treasury.readAt) {
-      const raw = await this.#provider.call({ from: this.#operator, to: executor, data: executorInterface.encodeFunctionData("treasury"), blockTag: this.#blockTag });
+      const raw = await this.#provider.call({
+        from: this.#operator,
+        to: executor,
+        data: executorInterface.encodeFunctionData("treasury"),
+        blockTag: this.#blockTag,
+      });
       const [treasury] = executorInterface.decodeFunctionResult("treasury", raw);
       this.#treasury = { address: treasury as Address, readAt: headBlock };
     }
@@ -292,4 +336,3 @@ function fail(stage: SimulationStage, failure: DecodedFailure): Extract<Simulati
   const what = stage === "profit-probe" ? "profit probe (eth_call)" : "gas check";
   return { ok: false, stage, failure, detail: `${what} ${failure.kind === "revert" ? "reverted" : "failed"}: ${failure.summary}` };
 }
-

@@ -67,7 +67,13 @@ export function decodeRevertData(data: string): Extract<DecodedFailure, { kind: 
   } catch {
     // fall through: a selector the executor does not declare (a protocol's own custom error)
   }
-  return { kind: "revert", name: "unknown", args: [], summary: `unknown error ${selector} (${(data.length - 10) / 2} bytes of arguments)`, data };
+  return {
+    kind: "revert",
+    name: "unknown",
+    args: [],
+    summary: `unknown error ${selector} (${(data.length - 10) / 2} bytes of arguments)`,
+    data,
+  };
 }
 
 /** Classifies an error thrown by a simulation call. */

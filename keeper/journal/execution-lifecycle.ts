@@ -38,9 +38,7 @@ export class InvalidExecutionTransitionError extends Error {
     const allowed = ALLOWED_EXECUTION_TRANSITIONS[from];
     super(
       `execution ${planId}: cannot move from "${from}" to "${to}"; ` +
-        (allowed.length === 0
-          ? `"${from}" is terminal`
-          : `allowed from "${from}": ${allowed.map((s) => `"${s}"`).join(", ")}`),
+        (allowed.length === 0 ? `"${from}" is terminal` : `allowed from "${from}": ${allowed.map((s) => `"${s}"`).join(", ")}`),
     );
     this.name = "InvalidExecutionTransitionError";
   }

@@ -17,12 +17,8 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { Address, ExecutionState, KeeperMode, LiquidationPlan, PlanDecision } from "../core/types";
-import { JOURNAL_MIGRATIONS, LATEST_JOURNAL_VERSION, type JournalMigration } from "./migrations";
-import {
-  OPEN_INTENT_STATES,
-  assertExecutionTransition,
-  isTerminalExecutionState,
-} from "./execution-lifecycle";
+import { JOURNAL_MIGRATIONS, type JournalMigration } from "./migrations";
+import { OPEN_INTENT_STATES, assertExecutionTransition, isTerminalExecutionState } from "./execution-lifecycle";
 import {
   SYSTEM_EVENT_KINDS,
   type ControlRequestKind,
@@ -118,9 +114,7 @@ export class Journal {
     const knownVersion = migrations.length === 0 ? 0 : migrations[migrations.length - 1].version;
     const resolved = path.resolve(journalPath);
     if (readonly && !fs.existsSync(resolved)) {
-      throw new JournalError(
-        `no journal at ${resolved}; a keeper creates it on its first run on this network, or pass --journal <path>`,
-      );
+      throw new JournalError(`no journal at ${resolved}; a keeper creates it on its first run on this network, or pass --journal <path>`);
     }
     if (!readonly) fs.mkdirSync(path.dirname(resolved), { recursive: true });
 
@@ -154,8 +148,7 @@ export class Journal {
   ): number {
     // Up to date (the usual case): a plain read, so a task opening the journal while the keeper
     // writes does not queue for the write lock.
-    const hasVersionTable =
-      db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get() !== undefined;
+    const hasVersionTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get() !== undefined;
     if (hasVersionTable) {
       const current = Journal.readVersion(db);
       if (current > knownVersion) throw new JournalSchemaTooNewError(journalPath, current, knownVersion);
@@ -186,9 +179,7 @@ export class Journal {
   }
 
   private static checkReadonlyVersion(db: Database.Database, journalPath: string, knownVersion: number): number {
-    const hasTable = db
-      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")
-      .get();
+    const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get();
     if (hasTable === undefined) {
       throw new JournalError(`${journalPath} is not a Chimera journal (it has no schema_version table)`);
     }
@@ -299,9 +290,7 @@ export class Journal {
 
   listOpportunities(range: TimeRange & { readonly limit?: number } = {}): OpportunityRecord[] {
     const rows = this.db
-      .prepare(
-        `SELECT * FROM opportunities WHERE created_at >= ? AND created_at < ? ORDER BY id LIMIT ?`,
-      )
+      .prepare(`SELECT * FROM opportunities WHERE created_at >= ? AND created_at < ? ORDER BY id LIMIT ?`)
       .all(range.fromMs ?? 0, range.toMs ?? Number.MAX_SAFE_INTEGER, range.limit ?? -1) as OpportunityRow[];
     return rows.map(opportunityFromRow);
   }
@@ -314,57 +303,64 @@ export class Journal {
    * `flashFeeUsd` defaults to the fee's share of the candidate's debt value (the flash loan borrows
    * the debt token).
    */
-  planExecution(plan: LiquidationPlan, options: { readonly mode: KeeperMode; readonly flashFeeUsd?: number; readonly detail?: string }): ExecutionRecord {
+  planExecution(
+    plan: LiquidationPlan,
+    options: { readonly mode: KeeperMode; readonly flashFeeUsd?: number; readonly detail?: string },
+  ): ExecutionRecord {
     const c = plan.candidate;
     const flashFeeUsd =
-      options.flashFeeUsd ??
-      (c.debtToCover > 0n ? (Number(plan.flash.fee) / Number(c.debtToCover)) * c.debtToCoverUsd : 0);
+      options.flashFeeUsd ?? (c.debtToCover > 0n ? (Number(plan.flash.fee) / Number(c.debtToCover)) * c.debtToCoverUsd : 0);
     const now = this.clock();
-    this.db.transaction(() => {
-      const existing = this.findExecution(plan.id);
-      if (existing !== undefined) {
-        throw new JournalError(
-          `plan ${plan.id} is already journaled (state "${existing.state}"); an opportunity is planned once`,
-        );
-      }
-      this.db
-        .prepare(
-          `INSERT INTO executions (plan_id, mode, state, protocol, market, borrower, collateral_token, debt_token,
+    this.db
+      .transaction(() => {
+        const existing = this.findExecution(plan.id);
+        if (existing !== undefined) {
+          throw new JournalError(`plan ${plan.id} is already journaled (state "${existing.state}"); an opportunity is planned once`);
+        }
+        this.db
+          .prepare(
+            `INSERT INTO executions (plan_id, mode, state, protocol, market, borrower, collateral_token, debt_token,
              profit_token, debt_to_cover, flash_kind, flash_source, flash_amount, flash_fee, flash_fee_usd,
              expected_profit, expected_profit_usd, gas_units_estimate, detected_block, created_at, updated_at)
            VALUES (?, ?, 'planned', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          plan.id,
-          options.mode,
-          c.key.protocol,
-          c.key.market,
-          c.key.borrower,
-          c.collateralToken,
-          c.debtToken,
-          plan.profitToken,
-          c.debtToCover.toString(),
-          plan.flash.kind,
-          plan.flash.address,
-          plan.flash.amount.toString(),
-          plan.flash.fee.toString(),
-          finite("flashFeeUsd", flashFeeUsd),
-          plan.expectedProfit.toString(),
-          finite("plan.expectedProfitUsd", plan.expectedProfitUsd),
-          plan.gasUnits.toString(),
-          c.detectedAtBlock,
-          now,
-          now,
-        );
-      this.insertTransition(plan.id, null, "planned", options.detail ?? null, now);
-    }).immediate();
+          )
+          .run(
+            plan.id,
+            options.mode,
+            c.key.protocol,
+            c.key.market,
+            c.key.borrower,
+            c.collateralToken,
+            c.debtToken,
+            plan.profitToken,
+            c.debtToCover.toString(),
+            plan.flash.kind,
+            plan.flash.address,
+            plan.flash.amount.toString(),
+            plan.flash.fee.toString(),
+            finite("flashFeeUsd", flashFeeUsd),
+            plan.expectedProfit.toString(),
+            finite("plan.expectedProfitUsd", plan.expectedProfitUsd),
+            plan.gasUnits.toString(),
+            c.detectedAtBlock,
+            now,
+            now,
+          );
+        this.insertTransition(plan.id, null, "planned", options.detail ?? null, now);
+      })
+      .immediate();
     return this.requireExecution(plan.id);
   }
 
   /** planned → simulated; the simulation may refine the expected profit and gas. */
   markSimulated(
     planId: string,
-    result: { readonly expectedProfit?: bigint; readonly expectedProfitUsd?: number; readonly gasUnitsEstimate?: bigint; readonly detail?: string } = {},
+    result: {
+      readonly expectedProfit?: bigint;
+      readonly expectedProfitUsd?: number;
+      readonly gasUnitsEstimate?: bigint;
+      readonly detail?: string;
+    } = {},
   ): ExecutionRecord {
     return this.transition(planId, "simulated", result.detail ?? null, {
       expected_profit: result.expectedProfit?.toString(),
@@ -417,21 +413,21 @@ export class Journal {
    */
   recordReplacement(planId: string, tx: TxAttemptInput, kind: Exclude<TxAttemptKind, "original">): TxAttemptRecord {
     const now = this.clock();
-    this.db.transaction(() => {
-      const execution = this.requireExecution(planId);
-      if (execution.state !== "signed" && execution.state !== "sent") {
-        throw new JournalError(
-          `execution ${planId}: a ${kind} can only follow a signed or sent transaction, but the state is "${execution.state}"`,
-        );
-      }
-      this.checkSameKeyAndNonce(execution, tx);
-      this.insertAttempt(planId, kind, tx, now);
-      this.db
-        .prepare(
-          "UPDATE executions SET tx_hash = ?, max_fee_per_gas = ?, max_priority_fee_per_gas = ?, updated_at = ? WHERE plan_id = ?",
-        )
-        .run(tx.txHash, tx.maxFeePerGas.toString(), tx.maxPriorityFeePerGas.toString(), now, planId);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        const execution = this.requireExecution(planId);
+        if (execution.state !== "signed" && execution.state !== "sent") {
+          throw new JournalError(
+            `execution ${planId}: a ${kind} can only follow a signed or sent transaction, but the state is "${execution.state}"`,
+          );
+        }
+        this.checkSameKeyAndNonce(execution, tx);
+        this.insertAttempt(planId, kind, tx, now);
+        this.db
+          .prepare("UPDATE executions SET tx_hash = ?, max_fee_per_gas = ?, max_priority_fee_per_gas = ?, updated_at = ? WHERE plan_id = ?")
+          .run(tx.txHash, tx.maxFeePerGas.toString(), tx.maxPriorityFeePerGas.toString(), now, planId);
+      })
+      .immediate();
     const attempts = this.txAttempts(planId);
     return attempts[attempts.length - 1];
   }
@@ -483,9 +479,7 @@ export class Journal {
   }
 
   executionTransitions(planId: string): ExecutionTransitionRecord[] {
-    const rows = this.db
-      .prepare("SELECT * FROM execution_transitions WHERE plan_id = ? ORDER BY id")
-      .all(planId) as TransitionRow[];
+    const rows = this.db.prepare("SELECT * FROM execution_transitions WHERE plan_id = ? ORDER BY id").all(planId) as TransitionRow[];
     return rows.map((r) => ({
       id: r.id,
       planId: r.plan_id,
@@ -497,9 +491,7 @@ export class Journal {
   }
 
   txAttempts(planId: string): TxAttemptRecord[] {
-    const rows = this.db
-      .prepare("SELECT * FROM transactions WHERE plan_id = ? ORDER BY attempt")
-      .all(planId) as AttemptRow[];
+    const rows = this.db.prepare("SELECT * FROM transactions WHERE plan_id = ? ORDER BY attempt").all(planId) as AttemptRow[];
     return rows.map(attemptFromRow);
   }
 
@@ -521,7 +513,12 @@ export class Journal {
 
   /* ───────────────────────────── system events ───────────────────────────── */
 
-  recordSystemEvent(event: { readonly kind: SystemEventKind; readonly actor: string; readonly detail: string; readonly data?: unknown }): SystemEventRecord {
+  recordSystemEvent(event: {
+    readonly kind: SystemEventKind;
+    readonly actor: string;
+    readonly detail: string;
+    readonly data?: unknown;
+  }): SystemEventRecord {
     if (!(SYSTEM_EVENT_KINDS as readonly string[]).includes(event.kind)) {
       throw new JournalError(`unknown system event kind "${event.kind}"; expected one of ${SYSTEM_EVENT_KINDS.join(", ")}`);
     }
@@ -532,10 +529,10 @@ export class Journal {
   }
 
   /** Events after `afterId` (exclusive), oldest first, optionally of some kinds only. */
-  listSystemEvents(filter: { readonly kinds?: readonly SystemEventKind[]; readonly afterId?: number; readonly limit?: number } = {}): SystemEventRecord[] {
-    const rows = this.db
-      .prepare("SELECT * FROM system_events WHERE id > ? ORDER BY id")
-      .all(filter.afterId ?? 0) as SystemEventRow[];
+  listSystemEvents(
+    filter: { readonly kinds?: readonly SystemEventKind[]; readonly afterId?: number; readonly limit?: number } = {},
+  ): SystemEventRecord[] {
+    const rows = this.db.prepare("SELECT * FROM system_events WHERE id > ? ORDER BY id").all(filter.afterId ?? 0) as SystemEventRow[];
     const records = rows.map(systemEventFromRow).filter((e) => filter.kinds === undefined || filter.kinds.includes(e.kind));
     return filter.limit === undefined ? records : records.slice(0, filter.limit);
   }
@@ -569,27 +566,27 @@ export class Journal {
     validateControlPayload(kind, payload);
     if (requestedBy.trim() === "") throw new JournalError("control request: requestedBy must name who asked");
     const now = this.clock();
-    const id = this.db.transaction((): number => {
-      const result = this.db
-        .prepare("INSERT INTO control_requests (kind, payload, requested_by, created_at) VALUES (?, ?, ?, ?)")
-        .run(kind, toJson("control request payload", payload), requestedBy, now);
-      const requestId = Number(result.lastInsertRowid);
-      this.recordSystemEvent({
-        kind: "control_request",
-        actor: requestedBy,
-        detail: `${kind} requested (#${requestId})`,
-        data: { requestId, kind, payload },
-      });
-      return requestId;
-    }).immediate();
+    const id = this.db
+      .transaction((): number => {
+        const result = this.db
+          .prepare("INSERT INTO control_requests (kind, payload, requested_by, created_at) VALUES (?, ?, ?, ?)")
+          .run(kind, toJson("control request payload", payload), requestedBy, now);
+        const requestId = Number(result.lastInsertRowid);
+        this.recordSystemEvent({
+          kind: "control_request",
+          actor: requestedBy,
+          detail: `${kind} requested (#${requestId})`,
+          data: { requestId, kind, payload },
+        });
+        return requestId;
+      })
+      .immediate();
     return this.getControlRequest(id)!;
   }
 
   /** Requests not yet applied or rejected, oldest first. */
   pendingControlRequests(): ControlRequestRecord[] {
-    const rows = this.db
-      .prepare("SELECT * FROM control_requests WHERE applied_at IS NULL ORDER BY id")
-      .all() as ControlRequestRow[];
+    const rows = this.db.prepare("SELECT * FROM control_requests WHERE applied_at IS NULL ORDER BY id").all() as ControlRequestRow[];
     return rows.map(controlRequestFromRow);
   }
 
@@ -604,22 +601,24 @@ export class Journal {
    */
   completeControlRequest(id: number, outcome: "applied" | "rejected", detail: string, actor = "keeper"): ControlRequestRecord {
     const now = this.clock();
-    this.db.transaction(() => {
-      const request = this.getControlRequest(id);
-      if (request === undefined) throw new JournalError(`control request #${id} does not exist`);
-      if (request.appliedAt !== null) {
-        throw new JournalError(`control request #${id} was already ${request.outcome} at ${new Date(request.appliedAt).toISOString()}`);
-      }
-      this.db
-        .prepare("UPDATE control_requests SET applied_at = ?, outcome = ?, outcome_detail = ? WHERE id = ?")
-        .run(now, outcome, detail, id);
-      this.recordSystemEvent({
-        kind: "control_applied",
-        actor,
-        detail: `${request.kind} #${id} ${outcome}: ${detail}`,
-        data: { requestId: id, kind: request.kind, outcome },
-      });
-    }).immediate();
+    this.db
+      .transaction(() => {
+        const request = this.getControlRequest(id);
+        if (request === undefined) throw new JournalError(`control request #${id} does not exist`);
+        if (request.appliedAt !== null) {
+          throw new JournalError(`control request #${id} was already ${request.outcome} at ${new Date(request.appliedAt).toISOString()}`);
+        }
+        this.db
+          .prepare("UPDATE control_requests SET applied_at = ?, outcome = ?, outcome_detail = ? WHERE id = ?")
+          .run(now, outcome, detail, id);
+        this.recordSystemEvent({
+          kind: "control_applied",
+          actor,
+          detail: `${request.kind} #${id} ${outcome}: ${detail}`,
+          data: { requestId: id, kind: request.kind, outcome },
+        });
+      })
+      .immediate();
     return this.getControlRequest(id)!;
   }
 
@@ -636,8 +635,7 @@ export class Journal {
 
   loadRiskState<T = unknown>(key: string): RiskStateRecord<T> | undefined {
     const row = this.db.prepare("SELECT * FROM risk_state WHERE key = ?").get(key) as
-      | { key: string; value: string; updated_at: number }
-      | undefined;
+      { key: string; value: string; updated_at: number } | undefined;
     return row === undefined ? undefined : { key: row.key, value: JSON.parse(row.value) as T, updatedAt: row.updated_at };
   }
 
@@ -666,19 +664,21 @@ export class Journal {
     beforeUpdate?: (execution: ExecutionRecord, now: number) => void,
   ): ExecutionRecord {
     const now = this.clock();
-    this.db.transaction(() => {
-      const execution = this.requireExecution(planId);
-      assertExecutionTransition(planId, execution.state, to);
-      beforeUpdate?.(execution, now);
-      const set: Record<string, SqlValue> = { state: to, updated_at: now };
-      if (isTerminalExecutionState(to)) set.settled_at = now;
-      for (const [column, value] of Object.entries(columns)) if (value !== undefined) set[column] = value;
-      const names = Object.keys(set);
-      this.db
-        .prepare(`UPDATE executions SET ${names.map((n) => `${n} = ?`).join(", ")} WHERE plan_id = ?`)
-        .run(...names.map((n) => set[n]), planId);
-      this.insertTransition(planId, execution.state, to, detail, now);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        const execution = this.requireExecution(planId);
+        assertExecutionTransition(planId, execution.state, to);
+        beforeUpdate?.(execution, now);
+        const set: Record<string, SqlValue> = { state: to, updated_at: now };
+        if (isTerminalExecutionState(to)) set.settled_at = now;
+        for (const [column, value] of Object.entries(columns)) if (value !== undefined) set[column] = value;
+        const names = Object.keys(set);
+        this.db
+          .prepare(`UPDATE executions SET ${names.map((n) => `${n} = ?`).join(", ")} WHERE plan_id = ?`)
+          .run(...names.map((n) => set[n]), planId);
+        this.insertTransition(planId, execution.state, to, detail, now);
+      })
+      .immediate();
     return this.requireExecution(planId);
   }
 
@@ -759,9 +759,9 @@ export class Journal {
   }
 
   private insertAttempt(planId: string, kind: TxAttemptKind, tx: TxAttemptInput, now: number): void {
-    const row = this.db
-      .prepare("SELECT COALESCE(MAX(attempt), 0) AS last FROM transactions WHERE plan_id = ?")
-      .get(planId) as { last: number };
+    const row = this.db.prepare("SELECT COALESCE(MAX(attempt), 0) AS last FROM transactions WHERE plan_id = ?").get(planId) as {
+      last: number;
+    };
     this.db
       .prepare(
         `INSERT INTO transactions (plan_id, attempt, kind, tx_hash, signer, nonce, max_fee_per_gas,

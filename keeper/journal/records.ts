@@ -2,14 +2,7 @@
  * What the journal stores and returns, as the rest of the keeper sees it: bigints as bigint,
  * timestamps as epoch milliseconds, JSON columns parsed. The SQL row shapes stay inside journal.ts.
  */
-import type {
-  Address,
-  ExecutionState,
-  FlashSourceKind,
-  KeeperMode,
-  ProtocolKind,
-  SkipReason,
-} from "../core/types";
+import type { Address, ExecutionState, FlashSourceKind, KeeperMode, ProtocolKind, SkipReason } from "../core/types";
 
 export interface OpportunityRecord {
   readonly id: number;

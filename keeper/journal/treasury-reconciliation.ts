@@ -26,12 +26,7 @@ export interface TreasuryReceipt {
 export type FetchTreasuryReceipts = (txHashes: readonly string[]) => Promise<ReadonlyMap<string, TreasuryReceipt>>;
 
 export type DifferenceKind =
-  | "no-tx-hash"
-  | "not-found-on-chain"
-  | "reverted-on-chain"
-  | "no-profit-event"
-  | "profit-token-differs"
-  | "amount-differs";
+  "no-tx-hash" | "not-found-on-chain" | "reverted-on-chain" | "no-profit-event" | "profit-token-differs" | "amount-differs";
 
 export interface ReconciliationDifference {
   readonly kind: DifferenceKind;
@@ -82,7 +77,12 @@ export async function reconcileTreasury(
       continue;
     }
     if (receipt.status === "reverted") {
-      differences.push({ ...base, kind: "reverted-on-chain", chainProfit: 0n, detail: "the tx reverted on chain but the journal marks it included" });
+      differences.push({
+        ...base,
+        kind: "reverted-on-chain",
+        chainProfit: 0n,
+        detail: "the tx reverted on chain but the journal marks it included",
+      });
       continue;
     }
     const inToken = receipt.payments.filter((p) => p.profitToken.toLowerCase() === e.profitToken.toLowerCase());
@@ -92,7 +92,12 @@ export async function reconcileTreasury(
       differences.push({ ...base, kind: "no-profit-event", chainProfit: 0n, detail: "the tx emitted no PlanExecuted event" });
     } else if (inToken.length === 0) {
       const tokens = [...new Set(receipt.payments.map((p) => p.profitToken))].join(", ");
-      differences.push({ ...base, kind: "profit-token-differs", chainProfit: 0n, detail: `the chain paid profit in ${tokens}, the journal expects ${e.profitToken}` });
+      differences.push({
+        ...base,
+        kind: "profit-token-differs",
+        chainProfit: 0n,
+        detail: `the chain paid profit in ${tokens}, the journal expects ${e.profitToken}`,
+      });
     } else if (chainProfit !== journalProfit) {
       differences.push({
         ...base,

@@ -95,7 +95,9 @@ export async function readStorageSlots(
       ])) as string;
       const hex = raw.replace(/^0x/, "");
       if (hex.length !== chunk.length * 64) {
-        throw new Error(`storage reader: ${contract} answered ${hex.length / 2} bytes for ${chunk.length} slots (state overrides unsupported?)`);
+        throw new Error(
+          `storage reader: ${contract} answered ${hex.length / 2} bytes for ${chunk.length} slots (state overrides unsupported?)`,
+        );
       }
       const values: bigint[] = new Array(chunk.length);
       for (let i = 0; i < chunk.length; i++) values[i] = BigInt("0x" + hex.slice(i * 64, i * 64 + 64));

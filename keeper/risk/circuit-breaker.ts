@@ -19,19 +19,18 @@ import { utcDayKey, type Instant } from "./instant";
 import type { BreakerAdmission, RiskDecision } from "./risk-gate";
 
 export type BreakerTrigger =
-  | "failure-rate"
-  | "daily-loss"
-  | "consecutive-failures"
-  | "profit-deviation"
-  | "stale-head"
-  | "sequencer-down"
-  | "executor-paused";
+  "failure-rate" | "daily-loss" | "consecutive-failures" | "profit-deviation" | "stale-head" | "sequencer-down" | "executor-paused";
 
 export type TriggerSeverity = "THROTTLED" | "HALTED";
 
 export interface BreakerThresholds {
   /** Reverted + not-included + dropped over all outcomes in the window, once there are enough samples. */
-  readonly failureRate: { readonly windowSeconds: number; readonly minSamples: number; readonly maxRate: number; readonly severity: TriggerSeverity };
+  readonly failureRate: {
+    readonly windowSeconds: number;
+    readonly minSamples: number;
+    readonly maxRate: number;
+    readonly severity: TriggerSeverity;
+  };
   /** Realised gross loss over the UTC day. */
   readonly dailyLoss: { readonly maxUsd: number; readonly severity: TriggerSeverity };
   readonly consecutiveFailures: { readonly count: number; readonly severity: TriggerSeverity };
@@ -88,8 +87,7 @@ export interface BreakerTransition {
 }
 
 export type ResumeResult =
-  | { readonly resumed: true; readonly transition: BreakerTransition }
-  | { readonly resumed: false; readonly detail: string };
+  { readonly resumed: true; readonly transition: BreakerTransition } | { readonly resumed: false; readonly detail: string };
 
 interface ActiveTrigger {
   readonly severity: TriggerSeverity;
@@ -145,7 +143,11 @@ export class CircuitBreaker implements BreakerAdmission {
   admit(now: Instant): RiskDecision {
     const state = this.state;
     if (state === "HALTED") {
-      return { approved: false, reason: "breaker-halted", detail: `halted by ${this.halt!.trigger}: ${this.halt!.detail}; needs keeper:resume` };
+      return {
+        approved: false,
+        reason: "breaker-halted",
+        detail: `halted by ${this.halt!.trigger}: ${this.halt!.detail}; needs keeper:resume`,
+      };
     }
     if (state === "THROTTLED" && this.lastExecutionBlock !== null) {
       const wait = this.thresholds.throttle.minBlocksBetweenExecutions;
@@ -195,7 +197,14 @@ export class CircuitBreaker implements BreakerAdmission {
     const transitions: BreakerTransition[] = [];
     this.rollDay(at, transitions);
     if (observation.executorPaused !== undefined) {
-      this.setTrigger("executor-paused", observation.executorPaused, "the executor contract is paused on chain", this.thresholds.executorPaused.severity, at, transitions);
+      this.setTrigger(
+        "executor-paused",
+        observation.executorPaused,
+        "the executor contract is paused on chain",
+        this.thresholds.executorPaused.severity,
+        at,
+        transitions,
+      );
     }
     if (observation.sequencer !== undefined) {
       const verdict = sequencerVerdict(observation.sequencer, at, this.thresholds.sequencer.gracePeriodSeconds);
@@ -204,7 +213,14 @@ export class CircuitBreaker implements BreakerAdmission {
     if (observation.lastHeadAtMs !== undefined) {
       const ageSeconds = (at.timeMs - observation.lastHeadAtMs) / 1_000;
       const { maxSeconds, severity } = this.thresholds.staleHead;
-      this.setTrigger("stale-head", ageSeconds > maxSeconds, `no new head for ${ageSeconds.toFixed(1)} s (limit ${maxSeconds} s)`, severity, at, transitions);
+      this.setTrigger(
+        "stale-head",
+        ageSeconds > maxSeconds,
+        `no new head for ${ageSeconds.toFixed(1)} s (limit ${maxSeconds} s)`,
+        severity,
+        at,
+        transitions,
+      );
     }
     // Windows slide with time even when nothing happens.
     this.evaluateFailureRate(at, transitions);
@@ -229,7 +245,10 @@ export class CircuitBreaker implements BreakerAdmission {
     this.consecutiveFailures = 0;
     for (const trigger of ["failure-rate", "daily-loss", "consecutive-failures", "profit-deviation"] as const) delete this.active[trigger];
     this.halt = null;
-    return { resumed: true, transition: { from: "HALTED", to: this.state, trigger: "operator-resume", detail: `${operator}: ${reason}`, at } };
+    return {
+      resumed: true,
+      transition: { from: "HALTED", to: this.state, trigger: "operator-resume", detail: `${operator}: ${reason}`, at },
+    };
   }
 
   toSnapshot(): CircuitBreakerSnapshot {
@@ -264,13 +283,27 @@ export class CircuitBreaker implements BreakerAdmission {
 
   private evaluateConsecutiveFailures(at: Instant, transitions: BreakerTransition[]): void {
     const { count, severity } = this.thresholds.consecutiveFailures;
-    this.setTrigger("consecutive-failures", this.consecutiveFailures >= count, `${this.consecutiveFailures} failures in a row (limit ${count})`, severity, at, transitions);
+    this.setTrigger(
+      "consecutive-failures",
+      this.consecutiveFailures >= count,
+      `${this.consecutiveFailures} failures in a row (limit ${count})`,
+      severity,
+      at,
+      transitions,
+    );
   }
 
   private evaluateDailyLoss(at: Instant, transitions: BreakerTransition[]): void {
     const { maxUsd, severity } = this.thresholds.dailyLoss;
     const loss = this.dailyLoss.lossUsd;
-    this.setTrigger("daily-loss", loss > maxUsd, `lost $${loss.toFixed(2)} today (UTC ${this.dailyLoss.day}); limit $${maxUsd.toFixed(2)}`, severity, at, transitions);
+    this.setTrigger(
+      "daily-loss",
+      loss > maxUsd,
+      `lost $${loss.toFixed(2)} today (UTC ${this.dailyLoss.day}); limit $${maxUsd.toFixed(2)}`,
+      severity,
+      at,
+      transitions,
+    );
   }
 
   private evaluateFailureRate(at: Instant, transitions: BreakerTransition[]): void {

@@ -11,9 +11,7 @@ import type { ExecutionOutcome } from "./execution-outcome";
 import { utcDayKey, type Instant } from "./instant";
 import type { RiskLimits, RiskTier } from "./limits";
 
-export type RiskDecision =
-  | { readonly approved: true }
-  | { readonly approved: false; readonly reason: SkipReason; readonly detail: string };
+export type RiskDecision = { readonly approved: true } | { readonly approved: false; readonly reason: SkipReason; readonly detail: string };
 
 /** The circuit breaker's say, consulted first (CircuitBreaker implements it). */
 export interface BreakerAdmission {
@@ -95,11 +93,17 @@ export class RiskGate {
     }
     const today = this.totalsAt(context.now);
     if (today.lossUsd >= limits.maxDailyLossUsd) {
-      return refuse("daily-loss-exceeded", `lost ${usd(today.lossUsd)} today (UTC ${today.day}); the limit is ${usd(limits.maxDailyLossUsd)}`);
+      return refuse(
+        "daily-loss-exceeded",
+        `lost ${usd(today.lossUsd)} today (UTC ${today.day}); the limit is ${usd(limits.maxDailyLossUsd)}`,
+      );
     }
     const cooldown = this.cooldowns.get(borrowerId(plan.candidate.key.borrower));
     if (cooldown && isCooling(cooldown, context.now)) {
-      return refuse("borrower-cooldown", `borrower ${plan.candidate.key.borrower} failed recently; cooling down until ${describeCooldown(cooldown)}`);
+      return refuse(
+        "borrower-cooldown",
+        `borrower ${plan.candidate.key.borrower} failed recently; cooling down until ${describeCooldown(cooldown)}`,
+      );
     }
     if (plan.netProfitUsd < limits.minProfitUsd) {
       return refuse("below-min-profit", `net profit ${usd(plan.netProfitUsd)} is below the ${usd(limits.minProfitUsd)} minimum`);

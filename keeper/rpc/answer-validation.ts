@@ -17,15 +17,14 @@ export type ResultCheck = (result: unknown, params?: readonly unknown[]) => stri
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (value === undefined) return "nothing";
-  const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  const text = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;
   return `${typeof value} ${shown}`;
 }
 
 export const isHexQuantity = (value: unknown): value is string => typeof value === "string" && HEX_QUANTITY.test(value);
 
-const quantity: ResultCheck = (result) =>
-  isHexQuantity(result) ? null : `expected a hex quantity like "0x1a", got ${describe(result)}`;
+const quantity: ResultCheck = (result) => (isHexQuantity(result) ? null : `expected a hex quantity like "0x1a", got ${describe(result)}`);
 
 const data: ResultCheck = (result) =>
   typeof result === "string" && HEX_DATA.test(result) ? null : `expected hex data like "0x...", got ${describe(result)}`;

@@ -147,8 +147,7 @@ export class EndpointHealth {
       faults: this.#faults,
       latestBlock: this.#latestBlock,
       pendingBlock: this.#pendingBlock,
-      headLagBlocks:
-        bestLatestBlock === null || this.#latestBlock === null ? null : Math.max(0, bestLatestBlock - this.#latestBlock),
+      headLagBlocks: bestLatestBlock === null || this.#latestBlock === null ? null : Math.max(0, bestLatestBlock - this.#latestBlock),
       lastHeadAt: this.#lastHeadAt,
       lastFault: this.#lastFault,
     };

@@ -24,9 +24,7 @@ export interface EndpointProviderOptions {
 }
 
 /** What one endpoint said to one request: a result, or a JSON-RPC error object. */
-export type EndpointAnswer =
-  | { readonly ok: true; readonly result: unknown }
-  | { readonly ok: false; readonly error: JsonRpcErrorObject };
+export type EndpointAnswer = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: JsonRpcErrorObject };
 
 /** Splits `https://user:pass@host/...` into a credential-free URL and a Basic auth header (fetch refuses userinfo). */
 function separateCredentials(url: string): { requestUrl: string; headers: Record<string, string> } {
@@ -170,4 +168,3 @@ function transportReason(error: unknown): string {
   if (cause && typeof cause.message === "string") return excerpt(cause.message);
   return error instanceof Error ? excerpt(error.message) : "transport failure";
 }
-

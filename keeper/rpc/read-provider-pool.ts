@@ -157,7 +157,8 @@ export class ReadProviderPool implements RawRpcRequester {
           entry.endpoint.rpcCall("eth_getBlockByNumber", ["pending", false]),
         ]);
         if (latest.status === "rejected" || !latest.value.ok) return null;
-        const pendingNumber = pending.status === "fulfilled" && pending.value.ok ? await this.#pendingHeight(entry, pending.value.result) : null;
+        const pendingNumber =
+          pending.status === "fulfilled" && pending.value.ok ? await this.#pendingHeight(entry, pending.value.result) : null;
         return { entry, probing, latestBlock: Number(BigInt(latest.value.result as string)), pendingBlock: pendingNumber };
       }),
     );
@@ -353,7 +354,8 @@ export class ReadProviderPool implements RawRpcRequester {
   #recordFault(entry: PoolEntry, fault: RpcEndpointFault, latencyMs: number): void {
     const wasDemoted = entry.health.demoted;
     entry.health.recordFault(fault.kind, fault.detail, latencyMs);
-    if (!wasDemoted) this.#onHealthEvent({ type: "demoted", endpoint: entry.endpoint.label, reason: `${fault.method} ${fault.kind}: ${fault.detail}` });
+    if (!wasDemoted)
+      this.#onHealthEvent({ type: "demoted", endpoint: entry.endpoint.label, reason: `${fault.method} ${fault.kind}: ${fault.detail}` });
   }
 
   #demote(entry: PoolEntry, reason: string): void {

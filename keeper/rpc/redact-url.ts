@@ -42,7 +42,7 @@ export function redactUrl(url: string): string {
   const query = queryKeys.length > 0 ? `?${queryKeys.map((key) => `${encodeURIComponent(key)}=${REDACTED}`).join("&")}` : "";
   const fragment = parsed.hash !== "" ? `#${REDACTED}` : "";
   // Some providers put the key in a subdomain (`<key>.rpc.example.com`); IP literals never carry one.
-  const host = /^[\d.:\[\]]+$/.test(parsed.hostname)
+  const host = /^[\d.:[\]]+$/.test(parsed.hostname)
     ? parsed.host
     : parsed.host
         .split(".")

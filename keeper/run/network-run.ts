@@ -90,7 +90,11 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
 
   try {
     // Asked of the endpoint itself: the pool's provider has a static network and would just echo the config.
-    const chainId = Number(BigInt((await (provider as unknown as { send(method: string, params: unknown[]): Promise<string> }).send("eth_chainId", [])) as string));
+    const chainId = Number(
+      BigInt(
+        (await (provider as unknown as { send(method: string, params: unknown[]): Promise<string> }).send("eth_chainId", [])) as string,
+      ),
+    );
     if (chainId !== book.chainId) {
       throw new Error(`the read endpoints serve chain ${chainId}, but the ${book.network} address book is for chain ${book.chainId}`);
     }
@@ -106,7 +110,10 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
     // DRY without a key still simulates as the executor's operator, named by its (public) address.
     const simulateAs = signer === null ? operatorAddressSetting(setting) : undefined;
     if (signer === null && simulateAs === undefined) {
-      logger.warn({}, `no ${SIGNING_KEY_VARIABLE} and no KEEPER_OPERATOR_ADDRESS: DRY simulations cannot run as an operator and will fail CallerNotOperator`);
+      logger.warn(
+        {},
+        `no ${SIGNING_KEY_VARIABLE} and no KEEPER_OPERATOR_ADDRESS: DRY simulations cannot run as an operator and will fail CallerNotOperator`,
+      );
     }
     const session = await openKeeperSession({
       config,
@@ -138,7 +145,8 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
       print(`Keeper ${config.mode} on ${network} (executor ${executor}); telemetry on ${session.server.url}.`);
       await session.engine.start();
       const reconciled = session.engine.reconciled;
-      if (reconciled !== null && reconciled.examined > 0) print(`Reconciled ${reconciled.examined} open intent(s) from the previous run before sending anything.`);
+      if (reconciled !== null && reconciled.examined > 0)
+        print(`Reconciled ${reconciled.examined} open intent(s) from the previous run before sending anything.`);
       let stopRequested: string | null = null;
       void options.stopSignal.then((reason) => {
         stopRequested = reason;
@@ -214,7 +222,9 @@ function addressBookFor(network: string, root: string, file: string | undefined)
     case "localhost":
       return readSandboxAddressBook(sandboxAddressBookPath("localhost", root));
     default:
-      throw new Error(`there is no address book for network "${network}"; pass --address-book <file> (keeper/config/address-book.ts describes the shape)`);
+      throw new Error(
+        `there is no address book for network "${network}"; pass --address-book <file> (keeper/config/address-book.ts describes the shape)`,
+      );
   }
 }
 
@@ -264,7 +274,8 @@ async function broadcasterFor(args: {
   }
   if (sendUrls.length > 0) return new RawTxBroadcaster({ chainId, endpoints: sendUrls, receipts: provider });
   const sender = provider as unknown as Parameters<typeof providerBroadcaster>[0];
-  if (typeof (sender as { send?: unknown }).send !== "function") throw new Error("rpc.send lists no endpoint and the read provider cannot send");
+  if (typeof (sender as { send?: unknown }).send !== "function")
+    throw new Error("rpc.send lists no endpoint and the read provider cannot send");
   return providerBroadcaster(sender, "read endpoint");
 }
 
@@ -287,5 +298,8 @@ function requiredSetting(setting: (name: string) => string | undefined, name: st
 
 /** The settings as the plain record the safeguard checks take. */
 function envRecord(setting: (name: string) => string | undefined): Record<string, string | undefined> {
-  return new Proxy({}, { get: (_target, name) => (typeof name === "string" ? setting(name) : undefined) }) as Record<string, string | undefined>;
+  return new Proxy({}, { get: (_target, name) => (typeof name === "string" ? setting(name) : undefined) }) as Record<
+    string,
+    string | undefined
+  >;
 }

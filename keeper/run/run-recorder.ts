@@ -53,7 +53,8 @@ export class RunRecorder {
 
   private recordDecision(record: DecisionRecord): void {
     const { decision, execution } = record;
-    if (decision.outcome === "skipped") this.skipReasons.set(decision.reason ?? "unknown", (this.skipReasons.get(decision.reason ?? "unknown") ?? 0) + 1);
+    if (decision.outcome === "skipped")
+      this.skipReasons.set(decision.reason ?? "unknown", (this.skipReasons.get(decision.reason ?? "unknown") ?? 0) + 1);
     if (execution?.status === "sent" || execution?.status === "dry-run") {
       this.timings.set(execution.planId, { planId: execution.planId, reactedAtBlock: record.block, decisionMs: execution.decisionMs });
     }

@@ -55,9 +55,19 @@ export interface RunReport {
     readonly gasCostUsd: number;
     readonly netProfitUsd: number;
     /** Price update seen → signed transaction, for every liquidation (later ones in a block queue behind earlier ones). */
-    readonly decisionMs: { readonly samples: number; readonly p50: number | null; readonly p99: number | null; readonly max: number | null };
+    readonly decisionMs: {
+      readonly samples: number;
+      readonly p50: number | null;
+      readonly p99: number | null;
+      readonly max: number | null;
+    };
     /** The same for the first liquidation sent in each block: the keeper's reaction time itself. */
-    readonly firstDecisionMs: { readonly samples: number; readonly p50: number | null; readonly p99: number | null; readonly max: number | null };
+    readonly firstDecisionMs: {
+      readonly samples: number;
+      readonly p50: number | null;
+      readonly p99: number | null;
+      readonly max: number | null;
+    };
   };
   readonly opportunities: readonly Record<string, unknown>[];
   readonly executions: readonly Record<string, unknown>[];
@@ -70,7 +80,8 @@ export function buildRunReport(input: RunReportInput): RunReport {
   const executions = journal.listExecutions({ fromMs: input.startedAtMs });
   const skipReasons: Record<string, number> = {};
   for (const opportunity of opportunities) {
-    if (opportunity.decision === "skipped") skipReasons[opportunity.skipReason ?? "unknown"] = (skipReasons[opportunity.skipReason ?? "unknown"] ?? 0) + 1;
+    if (opportunity.decision === "skipped")
+      skipReasons[opportunity.skipReason ?? "unknown"] = (skipReasons[opportunity.skipReason ?? "unknown"] ?? 0) + 1;
   }
   const states: Record<string, number> = {};
   for (const execution of executions) states[execution.state] = (states[execution.state] ?? 0) + 1;
@@ -143,7 +154,12 @@ function opportunityEntry(o: OpportunityRecord, tagOf: RunReportInput["tagOf"]):
   };
 }
 
-function executionEntry(e: ExecutionRecord, journal: Journal, recorder: RunRecorder, tagOf: RunReportInput["tagOf"]): Record<string, unknown> {
+function executionEntry(
+  e: ExecutionRecord,
+  journal: Journal,
+  recorder: RunRecorder,
+  tagOf: RunReportInput["tagOf"],
+): Record<string, unknown> {
   const timing = recorder.timings.get(e.planId);
   return {
     planId: e.planId,
@@ -169,14 +185,21 @@ function executionEntry(e: ExecutionRecord, journal: Journal, recorder: RunRecor
     blocksToInclusion: timing?.reactedAtBlock !== undefined && e.includedBlock !== null ? e.includedBlock - timing.reactedAtBlock : null,
     decisionMs: timing === undefined ? null : round2(timing.decisionMs),
     error: e.error,
-    transactions: journal.txAttempts(e.planId).map((a) => ({ attempt: a.attempt, kind: a.kind, txHash: a.txHash, nonce: a.nonce, status: a.status })),
+    transactions: journal
+      .txAttempts(e.planId)
+      .map((a) => ({ attempt: a.attempt, kind: a.kind, txHash: a.txHash, nonce: a.nonce, status: a.status })),
     lifeCycle: journal.executionTransitions(e.planId).map((t) => ({ to: t.toState, detail: t.detail })),
   };
 }
 
 function latencySummary(samples: readonly number[]): RunReport["summary"]["decisionMs"] {
   if (samples.length === 0) return { samples: 0, p50: null, p99: null, max: null };
-  return { samples: samples.length, p50: round2(quantile(samples, 0.5)), p99: round2(quantile(samples, 0.99)), max: round2(Math.max(...samples)) };
+  return {
+    samples: samples.length,
+    p50: round2(quantile(samples, 0.5)),
+    p99: round2(quantile(samples, 0.99)),
+    max: round2(Math.max(...samples)),
+  };
 }
 
 function formatWad(value: bigint): string {

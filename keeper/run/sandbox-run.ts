@@ -145,7 +145,9 @@ export async function runSandboxKeeper(options: SandboxRunOptions): Promise<Sand
   let reportPath = "";
   let verdicts: ExpectationVerdict[] = [];
   try {
-    print(`Keeper ${config.mode === "LIVE" ? "LIVE" : "DRY"} on the sandbox; telemetry on ${session.server.url} (/healthz /readyz /status /metrics).`);
+    print(
+      `Keeper ${config.mode === "LIVE" ? "LIVE" : "DRY"} on the sandbox; telemetry on ${session.server.url} (/healthz /readyz /status /metrics).`,
+    );
     if (session.portNote) print(session.portNote);
     await engine.start();
     const show = (note: string) =>

@@ -17,7 +17,10 @@ export function formatTable(rows: readonly (readonly string[])[]): string {
 const integer = new Intl.NumberFormat("en-US");
 const money = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
-export function formatRunSummary(report: RunReport, extra: { readonly tracked: number; readonly reportPath: string; readonly journalPath: string }): string {
+export function formatRunSummary(
+  report: RunReport,
+  extra: { readonly tracked: number; readonly reportPath: string; readonly journalPath: string },
+): string {
   const s = report.summary;
   const rows: string[][] = [
     ["keeper run", report.scenario ? `${report.network} · ${report.scenario.name}` : report.network],

@@ -24,7 +24,9 @@ export function sandboxExecutorAllowlist(sandbox: Sandbox): Address[] {
     "morphoBlue.morpho": book.morphoBlue?.morpho,
     "uniswapV3.swapRouter02": book.uniswapV3?.swapRouter02,
   };
-  const missing = Object.entries(required).filter(([, address]) => address === undefined).map(([field]) => field);
+  const missing = Object.entries(required)
+    .filter(([, address]) => address === undefined)
+    .map(([field]) => field);
   if (missing.length > 0) throw new Error(`the sandbox address book lacks ${missing.join(", ")}`);
   return [...(Object.values(required) as Address[]), ...(Object.values(book.flash.uniswapV3Pools ?? {}) as Address[])];
 }

@@ -122,7 +122,8 @@ export class SandboxMarketHandle implements MarketHandle {
       const current = (await UniswapV3Pool__factory.connect(pool.address, sandbox.deployer).slot0()).sqrtPriceX96;
       if (target === current || target <= MIN_SQRT_RATIO || target >= MAX_SQRT_RATIO) continue;
       // The price (token1 per token0) must rise: sell token1 into the pool; fall: sell token0.
-      const [tokenIn, tokenOut, symbolIn] = target > current ? [pool.token1, pool.token0, pool.symbol1] : [pool.token0, pool.token1, pool.symbol0];
+      const [tokenIn, tokenOut, symbolIn] =
+        target > current ? [pool.token1, pool.token0, pool.symbol1] : [pool.token0, pool.token1, pool.symbol0];
       const amountIn = await tokenBySymbol(sandbox.tokens, symbolIn).balanceOf(sandbox.deployer.address);
       swaps.push({ tokenIn, tokenOut, fee: pool.fee, amountIn, limit: target });
     }
@@ -154,7 +155,8 @@ export class SandboxMarketHandle implements MarketHandle {
 
   private feedOf(symbol: string) {
     const feed = this.sandbox.priceFeeds[symbol];
-    if (feed === undefined) throw new Error(`no sandbox price feed for "${symbol}"; expected one of ${Object.keys(this.sandbox.priceFeeds).join(", ")}`);
+    if (feed === undefined)
+      throw new Error(`no sandbox price feed for "${symbol}"; expected one of ${Object.keys(this.sandbox.priceFeeds).join(", ")}`);
     return feed;
   }
 

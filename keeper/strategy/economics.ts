@@ -63,8 +63,7 @@ export function computeEconomics(input: EconomicsInput): Economics {
 
   const bidBudgetWei = usdToWei(expectedProfitUsd * input.bidShareOfProfit, input.nativeUsd);
   const uncappedPriorityFee = bidBudgetWei / input.gasUnits;
-  const priorityFeePerGas =
-    uncappedPriorityFee > input.maxPriorityFeePerGasWei ? input.maxPriorityFeePerGasWei : uncappedPriorityFee;
+  const priorityFeePerGas = uncappedPriorityFee > input.maxPriorityFeePerGasWei ? input.maxPriorityFeePerGasWei : uncappedPriorityFee;
   const bidUsd = ratioToNumber(priorityFeePerGas * input.gasUnits, WEI_PER_ETH) * input.nativeUsd;
 
   return {

@@ -55,8 +55,7 @@ export function chooseFlashSource(request: FlashSourceRequest): FlashSourceDecis
   }
   const token = request.debtToken.toLowerCase();
   const usable = request.options.filter(
-    (option) =>
-      option.kind !== "none" && option.token.toLowerCase() === token && option.availableLiquidity >= request.amount,
+    (option) => option.kind !== "none" && option.token.toLowerCase() === token && option.availableLiquidity >= request.amount,
   );
   if (usable.length === 0) {
     const offered = request.options.filter((option) => option.token.toLowerCase() === token);

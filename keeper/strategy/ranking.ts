@@ -16,11 +16,7 @@ function compareIds(a: string, b: string): number {
 
 /** Best first: highest net profit, then plan id, then pair (for alternatives of one position). */
 export function comparePlans(a: LiquidationPlan, b: LiquidationPlan): number {
-  return (
-    b.netProfitUsd - a.netProfitUsd ||
-    compareIds(a.id, b.id) ||
-    compareIds(pairOf(a), pairOf(b))
-  );
+  return b.netProfitUsd - a.netProfitUsd || compareIds(a.id, b.id) || compareIds(pairOf(a), pairOf(b));
 }
 
 function pairOf(plan: LiquidationPlan): string {

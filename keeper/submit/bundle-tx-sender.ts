@@ -89,11 +89,19 @@ export class BundleTxSender extends PreparedTxSender {
     let target = sentAtBlock + 1;
     for (;;) {
       const head = await this.#waitForBlock(target);
-      const landed = await findInclusion(this.chain, attempts.map((attempt) => attempt.hash));
+      const landed = await findInclusion(
+        this.chain,
+        attempts.map((attempt) => attempt.hash),
+      );
       if (landed !== null) return landed;
       const blocksWaited = head - sentAtBlock;
       if (head < target) {
-        return { status: "not-included", blocksWaited, lastSeenBlock: head, note: `block ${target} not produced within ${this.#blockWaitTimeoutMs} ms` };
+        return {
+          status: "not-included",
+          blocksWaited,
+          lastSeenBlock: head,
+          note: `block ${target} not produced within ${this.#blockWaitTimeoutMs} ms`,
+        };
       }
       if (blocksWaited >= this.#targetBlocks) {
         await this.preparer.nonces.resync();

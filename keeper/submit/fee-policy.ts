@@ -50,7 +50,9 @@ export function validateFeePolicy(config: FeePolicyConfig): FeePolicyConfig {
   if (config.maxFeePerGasCap <= 0n) problems.push(`maxFeePerGasCap must be > 0 wei, got ${config.maxFeePerGasCap}`);
   if (config.maxPriorityFeePerGasCap < 0n) problems.push(`maxPriorityFeePerGasCap must be >= 0 wei, got ${config.maxPriorityFeePerGasCap}`);
   if (config.maxPriorityFeePerGasCap > config.maxFeePerGasCap) {
-    problems.push(`maxPriorityFeePerGasCap (${config.maxPriorityFeePerGasCap}) must not exceed maxFeePerGasCap (${config.maxFeePerGasCap})`);
+    problems.push(
+      `maxPriorityFeePerGasCap (${config.maxPriorityFeePerGasCap}) must not exceed maxFeePerGasCap (${config.maxFeePerGasCap})`,
+    );
   }
   if (!Number.isInteger(config.bumpBps) || config.bumpBps < MIN_BUMP_BPS) {
     problems.push(`bumpBps must be an integer >= ${MIN_BUMP_BPS} (10%, the smallest replacement nodes accept), got ${config.bumpBps}`);

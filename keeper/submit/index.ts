@@ -44,7 +44,14 @@ export {
   type SendEndpointConfig,
   type ReceiptLookup,
 } from "./raw-tx-broadcaster";
-export { InclusionTracker, findInclusion, type ChainReader, type ReceiptLike, type InclusionTrackerOptions, type InclusionWait } from "./inclusion-tracker";
+export {
+  InclusionTracker,
+  findInclusion,
+  type ChainReader,
+  type ReceiptLike,
+  type InclusionTrackerOptions,
+  type InclusionWait,
+} from "./inclusion-tracker";
 export {
   TransactionPreparer,
   FeesExhaustedError,

@@ -88,7 +88,14 @@ export abstract class PreparedTxSender implements TxSender {
       prepared = await this.prepareReplacement(stuck.prepared, stuck.hash);
     } catch (error) {
       if (!(error instanceof FeesExhaustedError)) throw error;
-      return { path: this.path, nonce: stuck.prepared.nonce, attempts, status: "rejected", reason: "fees-exhausted", detail: error.message };
+      return {
+        path: this.path,
+        nonce: stuck.prepared.nonce,
+        attempts,
+        status: "rejected",
+        reason: "fees-exhausted",
+        detail: error.message,
+      };
     }
     await hooks.onPrepared?.(prepared);
     return this.#signBroadcastTrack(prepared, attempts, hooks);

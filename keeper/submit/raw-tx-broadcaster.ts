@@ -61,7 +61,9 @@ export class RawTxBroadcaster {
       try {
         return new EndpointProvider({ url: config.url, chainId: options.chainId, timeoutMs, label: config.label });
       } catch (error) {
-        throw new Error(`RawTxBroadcaster: send endpoints[${index}] is not a usable http(s) URL (${(error as Error).message.split(":")[0]})`);
+        throw new Error(
+          `RawTxBroadcaster: send endpoints[${index}] is not a usable http(s) URL (${(error as Error).message.split(":")[0]})`,
+        );
       }
     });
     this.#receipts = options.receipts;

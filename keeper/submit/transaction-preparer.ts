@@ -26,7 +26,8 @@ export function latestBlockBaseFee(provider: { getBlock(tag: "latest"): Promise<
     currentBaseFee: async () => {
       const block = await provider.getBlock("latest");
       if (block === null) throw new Error("the latest block is unavailable; cannot price a transaction");
-      if (block.baseFeePerGas === null) throw new Error("the latest block has no baseFeePerGas; EIP-1559 pricing needs a London-or-later chain");
+      if (block.baseFeePerGas === null)
+        throw new Error("the latest block has no baseFeePerGas; EIP-1559 pricing needs a London-or-later chain");
       return block.baseFeePerGas;
     },
   };
@@ -114,7 +115,14 @@ export class TransactionPreparer {
     if (decision.kind === "exhausted") {
       throw new FeesExhaustedError(`cannot replace nonce ${stuck.nonce} of ${this.from}: ${decision.reason}`);
     }
-    const common = { meta: stuck.meta, chainId: this.chainId, from: this.from, nonce: stuck.nonce, fees: decision.fees, replaces: stuckHash };
+    const common = {
+      meta: stuck.meta,
+      chainId: this.chainId,
+      from: this.from,
+      nonce: stuck.nonce,
+      fees: decision.fees,
+      replaces: stuckHash,
+    };
     if (decision.kind === "replace") {
       return { ...common, kind: "replacement", to: stuck.to, data: stuck.data, value: stuck.value, gasLimit: stuck.gasLimit };
     }

@@ -104,9 +104,7 @@ export interface NotIncluded {
 }
 
 export type InclusionOutcome =
-  | ({ readonly status: "included" } & MinedReceipt)
-  | ({ readonly status: "reverted" } & MinedReceipt)
-  | NotIncluded;
+  ({ readonly status: "included" } & MinedReceipt) | ({ readonly status: "reverted" } & MinedReceipt) | NotIncluded;
 
 /** Why nothing is in flight after a submission attempt. */
 export type RejectionReason =

@@ -123,7 +123,10 @@ export async function startTelemetryServer(options: TelemetryServerOptions): Pro
         try {
           report = evaluateReadiness(await options.readiness());
         } catch (error) {
-          report = { ready: false, checks: [{ name: "readiness_callback", ok: false, detail: `readiness callback failed: ${messageOf(error)}` }] };
+          report = {
+            ready: false,
+            checks: [{ name: "readiness_callback", ok: false, detail: `readiness callback failed: ${messageOf(error)}` }],
+          };
         }
         const failing = report.checks.filter((c) => !c.ok).map((c) => c.name);
         sendJson(res, report.ready ? 200 : 503, { ready: report.ready, failing, checks: report.checks });

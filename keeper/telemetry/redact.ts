@@ -76,8 +76,7 @@ const SECRET_QUERY_PARAM = /(key|token|secret|auth|pass|sig|credential)/i;
 const HEX32 = /(?<![0-9a-fA-F])0x[0-9a-fA-F]{64}(?![0-9a-fA-F])/g;
 
 /** Right before a hex value: a field named …hash / …hashes (JSON, key=value, or inside a JSON array). */
-const PUBLIC_HASH_CONTEXT =
-  /[A-Za-z0-9_]*hash(?:es)?\\?["']?\s*[:=]\s*(?:\[(?:\s*\\?"0x[0-9a-fA-F]{64}\\?"\s*,)*\s*)?\\?["']?$/i;
+const PUBLIC_HASH_CONTEXT = /[A-Za-z0-9_]*hash(?:es)?\\?["']?\s*[:=]\s*(?:\[(?:\s*\\?"0x[0-9a-fA-F]{64}\\?"\s*,)*\s*)?\\?["']?$/i;
 
 /** Telegram bot tokens outside a URL: `<bot id>:<35 chars>`. */
 const TELEGRAM_TOKEN = /\b(bot)?\d{6,12}:[A-Za-z0-9_-]{30,}/g;

@@ -91,6 +91,7 @@ export function parseEthThreshold(flag: string, value: string): bigint {
 /** A block number argument (>= 0). */
 export function parseBlockNumber(flag: string, value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isSafeInteger(value) || value < 0) throw new TaskArgumentError(`${flag} ${value} is not a block number; expected an integer >= 0`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new TaskArgumentError(`${flag} ${value} is not a block number; expected an integer >= 0`);
   return value;
 }

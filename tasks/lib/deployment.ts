@@ -126,7 +126,12 @@ export async function resolveExecutor(
   const chainId = Number((await hre.ethers.provider.getNetwork()).chainId);
   if (options.executor !== undefined) {
     const address = parseAddress("--executor", options.executor);
-    await requireCode(hre, address, `--executor ${address}`, `check the address and --network (connected to "${networkName}", chain ${chainId})`);
+    await requireCode(
+      hre,
+      address,
+      `--executor ${address}`,
+      `check the address and --network (connected to "${networkName}", chain ${chainId})`,
+    );
     return { address };
   }
   const deploymentId = options.deploymentId ?? defaultDeploymentId(networkName, chainId);

@@ -123,7 +123,8 @@ export function describeSweepPlan(plan: SweepPlan): string {
 
 /** What someone holding the key does by hand, with the numbers at today's fees. */
 export function manualSweepInstruction(plan: SweepPlan): string {
-  if (plan.value === 0n) return `${plan.from} holds ${eth(plan.balance)}, less than a transfer's fee (${eth(plan.feeReserve)}): nothing worth sweeping.`;
+  if (plan.value === 0n)
+    return `${plan.from} holds ${eth(plan.balance)}, less than a transfer's fee (${eth(plan.feeReserve)}): nothing worth sweeping.`;
   return (
     `From a wallet holding the key of ${plan.from}, send ${plan.value} wei (${eth(plan.value)}) to the treasury ${plan.to} ` +
     `as a plain transfer: gas limit ${plan.gasLimit}, maxFeePerGas ${plan.maxFeePerGas} wei, maxPriorityFeePerGas ${plan.maxPriorityFeePerGas} wei, ` +

@@ -105,7 +105,12 @@ function signerText(signer: AvailableSigner | undefined): string {
  * otherwise. With --from, that account must hold the role; without it, the first configured account
  * that holds the role signs.
  */
-export async function chooseRoute(context: ExecutorContext, authority: Authority, from: string | undefined, taskName: string): Promise<ActionRoute> {
+export async function chooseRoute(
+  context: ExecutorContext,
+  authority: Authority,
+  from: string | undefined,
+  taskName: string,
+): Promise<ActionRoute> {
   const provider = context.hre.ethers.provider;
   const owner = await context.executor.owner();
   if (authority === "owner" || authority === "pendingOwner") {
@@ -151,7 +156,10 @@ export async function chooseRoute(context: ExecutorContext, authority: Authority
 
 function printCalls(context: ExecutorContext, calls: readonly EncodedCall[], from: string): void {
   const field = (name: string) => `${name}:`.padEnd(13);
-  const lines = [`${field("target")}${context.address} (ChimeraExecutor on ${context.networkName}, chain ${context.chainId})`, `${field("from")}${from}`];
+  const lines = [
+    `${field("target")}${context.address} (ChimeraExecutor on ${context.networkName}, chain ${context.chainId})`,
+    `${field("from")}${from}`,
+  ];
   calls.forEach((call, index) => {
     const label = calls.length === 1 ? "" : ` #${index + 1}`;
     lines.push(`${field(`call${label}`)}${call.decoded}${call.value ? ` value=${call.value}` : ""}`);
@@ -179,7 +187,9 @@ export async function performExecutorAction(context: ExecutorContext, request: A
     const safe = chosen.safe;
     printCalls(context, calls, `${safe.address} (the ${chosen.role}: ${describeAccountKind(safe)})`);
     if (request.dryRun) {
-      io.print(`Dry run: the ${chosen.role} is a contract, so this would write a Safe Transaction Builder batch to ${io.reportsDir}/safe/; nothing was written or sent.`);
+      io.print(
+        `Dry run: the ${chosen.role} is a contract, so this would write a Safe Transaction Builder batch to ${io.reportsDir}/safe/; nothing was written or sent.`,
+      );
       return { kind: "dry-run", route: chosen, calls };
     }
     const batch = buildSafeBatch({

@@ -73,7 +73,11 @@ export async function describeAccount(provider: Provider, address: string): Prom
   try {
     const [threshold, owners] = await Promise.all([safe.getThreshold(), safe.getOwners()]);
     const version = await safe.VERSION().catch(() => undefined);
-    return { address: checksummed, isContract: true, safe: { threshold: Number(threshold), owners: owners.map((o) => getAddress(o)), version } };
+    return {
+      address: checksummed,
+      isContract: true,
+      safe: { threshold: Number(threshold), owners: owners.map((o) => getAddress(o)), version },
+    };
   } catch {
     return { address: checksummed, isContract: true };
   }
@@ -117,7 +121,7 @@ async function getLogsInChunks(
 ): Promise<Array<{ topics: readonly string[]; data: string }>> {
   const logs: Array<{ topics: readonly string[]; data: string }> = [];
   let span = LOG_BLOCK_SPAN;
-  for (let start = fromBlock; start <= toBlock; ) {
+  for (let start = fromBlock; start <= toBlock;) {
     const end = Math.min(toBlock, start + span - 1);
     try {
       logs.push(...(await provider.getLogs({ ...filter, fromBlock: start, toBlock: end })));

@@ -19,7 +19,10 @@ function namedArguments(names: readonly string[], values: Result | readonly unkn
 export function decodeCall(iface: Interface, data: string): string {
   const parsed = iface.parseTransaction({ data });
   if (parsed === null) return `unknown call (selector ${data.slice(0, 10)})`;
-  return `${parsed.name}(${namedArguments(parsed.fragment.inputs.map((input) => input.name), parsed.args)})`;
+  return `${parsed.name}(${namedArguments(
+    parsed.fragment.inputs.map((input) => input.name),
+    parsed.args,
+  )})`;
 }
 
 /** `1.5 USDC` from base units. Trailing ".0" is dropped for whole amounts. */
@@ -30,14 +33,24 @@ export function formatAmount(amount: bigint, decimals: number, symbol: string): 
 
 /** The revert reason inside an ethers error, decoded with the executor's custom errors when possible. */
 export function revertReason(iface: Interface, error: unknown): string {
-  const candidate = error as { data?: unknown; error?: { data?: unknown }; info?: { error?: { data?: unknown } }; shortMessage?: string; message?: string };
+  const candidate = error as {
+    data?: unknown;
+    error?: { data?: unknown };
+    info?: { error?: { data?: unknown } };
+    shortMessage?: string;
+    message?: string;
+  };
   const data = [candidate.data, candidate.error?.data, candidate.info?.error?.data].find(
     (value): value is string => typeof value === "string" && value.startsWith("0x") && value.length >= 10,
   );
   if (data !== undefined) {
     try {
       const parsed = iface.parseError(data);
-      if (parsed !== null) return `${parsed.name}(${namedArguments(parsed.fragment.inputs.map((input) => input.name), parsed.args)})`;
+      if (parsed !== null)
+        return `${parsed.name}(${namedArguments(
+          parsed.fragment.inputs.map((input) => input.name),
+          parsed.args,
+        )})`;
     } catch {
       // Not one of the executor's errors: fall through to the node's message.
     }

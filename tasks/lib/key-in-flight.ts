@@ -57,7 +57,13 @@ export async function readKeyInFlight(provider: Provider, address: string, journ
     provider.getTransactionCount(key, "latest"),
     provider.getTransactionCount(key, "pending"),
   ]);
-  const intents = journal === undefined ? [] : journal.openIntents().filter((intent) => signedBy(intent, key)).map(keyIntent);
+  const intents =
+    journal === undefined
+      ? []
+      : journal
+          .openIntents()
+          .filter((intent) => signedBy(intent, key))
+          .map(keyIntent);
   // An intent without a nonce cannot be placed against the chain's count, so it is treated as in flight.
   const openIntents = intents.filter((intent) => intent.nonce === null || intent.nonce >= latestNonce);
   const settledOnChain = intents.filter((intent) => intent.nonce !== null && intent.nonce < latestNonce);
@@ -86,7 +92,9 @@ export function describeKeyInFlight(status: KeyInFlightStatus, journalNote: stri
       : `on chain: nothing pending from ${status.address} (pending nonce ${status.pendingNonce}, latest ${status.latestNonce})`,
   );
   if (status.openIntents.length > 0) {
-    lines.push(`journal: ${status.openIntents.length} open intent(s) that may still land: ${status.openIntents.map(intentText).join("; ")}`);
+    lines.push(
+      `journal: ${status.openIntents.length} open intent(s) that may still land: ${status.openIntents.map(intentText).join("; ")}`,
+    );
   } else {
     lines.push(`journal: ${journalNote}`);
   }

@@ -112,7 +112,9 @@ function inputValueText(value: unknown): string {
 
 /** A batch transaction for `call`, with the calldata encoded by `iface` and the method described from `abi`. */
 export function batchTransaction(iface: Interface, abi: readonly JsonFragment[], call: BatchCall): SafeBatchTransaction {
-  const fragment = abi.find((item) => item.type === "function" && item.name === call.method && (item.inputs?.length ?? 0) === call.args.length);
+  const fragment = abi.find(
+    (item) => item.type === "function" && item.name === call.method && (item.inputs?.length ?? 0) === call.args.length,
+  );
   if (fragment === undefined) throw new Error(`the contract ABI has no function ${call.method} taking ${call.args.length} argument(s)`);
   const inputs = (fragment.inputs ?? []).map(toInput);
   const values: Record<string, string> = {};

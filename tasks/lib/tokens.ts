@@ -33,8 +33,10 @@ export interface NetworkTokenBook {
 
 /** The address book's tokens for `networkName`; empty (with the reason) when the network has none. */
 export function networkTokenBook(networkName: string, reportsDir: string): NetworkTokenBook {
-  if (networkName === "base") return { tokens: Object.values(BASE_ADDRESS_BOOK.tokens), source: "the Base address book (keeper/config/networks.ts)" };
-  if (networkName === "mainnet") return { tokens: Object.values(MAINNET_ADDRESS_BOOK.tokens), source: "the mainnet address book (keeper/config/networks.ts)" };
+  if (networkName === "base")
+    return { tokens: Object.values(BASE_ADDRESS_BOOK.tokens), source: "the Base address book (keeper/config/networks.ts)" };
+  if (networkName === "mainnet")
+    return { tokens: Object.values(MAINNET_ADDRESS_BOOK.tokens), source: "the mainnet address book (keeper/config/networks.ts)" };
   const sandboxBook = path.join(reportsDir, `sandbox-${networkName}.json`);
   if (fs.existsSync(sandboxBook)) {
     return { tokens: Object.values(readSandboxAddressBook(sandboxBook).tokens), source: `the sandbox address book ${sandboxBook}` };
@@ -110,7 +112,8 @@ export async function tokensToScan(provider: Provider, book: NetworkTokenBook, e
     seen.add(token.address.toLowerCase());
     tokens.push(token);
   };
-  for (const token of book.tokens) add({ symbol: token.symbol, address: getAddress(token.address), decimals: token.decimals, native: false });
+  for (const token of book.tokens)
+    add({ symbol: token.symbol, address: getAddress(token.address), decimals: token.decimals, native: false });
   for (const spec of parseList(extra)) add(await resolveToken(provider, book, spec, "--tokens"));
   return tokens;
 }

@@ -86,7 +86,7 @@ describeFork(`Aave V3 on Base, forked at block ${BASE_FORK_BLOCK}`, function () 
         [...ROUTES_BY_VENUE.uniswapV3, ...ROUTES_BY_VENUE.aerodromeSlipstream],
         cbBTC.address,
         USDC.address,
-        10n ** 7n
+        10n ** 7n,
       );
       await runAaveLiquidationScenario(env, aave, {
         collateral: cbBTC.address,
@@ -112,7 +112,7 @@ describeFork(`Aave V3 on Base, forked at block ${BASE_FORK_BLOCK}`, function () 
         env,
         aave,
         { borrower, collateral: WETH.address, debt: USDC.address },
-        { flash: "BalancerV2", route }
+        { flash: "BalancerV2", route },
       );
       expect(candidate.sizingRule).to.match(/^aave-v3\.3-close-factor-100%/);
       expect(await variableDebtOf(aave, USDC.address, borrower), "no USDC debt left").to.equal(0n);
@@ -131,7 +131,7 @@ describeFork(`Aave V3 on Base, forked at block ${BASE_FORK_BLOCK}`, function () 
         env,
         aave,
         { borrower, collateral: WETH.address, debt: USDC.address },
-        { flash: "MorphoBlue", route }
+        { flash: "MorphoBlue", route },
       );
       expect(candidate.sizingRule).to.match(/^aave-v3\.3-close-factor-100%-small-position/);
       expect(await variableDebtOf(aave, USDC.address, borrower), "no USDC debt left").to.equal(0n);
@@ -148,7 +148,7 @@ describeFork(`Aave V3 on Base, forked at block ${BASE_FORK_BLOCK}`, function () 
       console.log(
         `      borrower ${borrower}: HF ${Number(target.healthFactor) / 1e18}, ${found.borrowers.length} discovered in ${
           found.fromBlock
-        }..${found.toBlock}`
+        }..${found.toBlock}`,
       );
 
       await makeAaveLiquidatable(env, aave, borrower, WETH.address, 0.97);
@@ -157,7 +157,7 @@ describeFork(`Aave V3 on Base, forked at block ${BASE_FORK_BLOCK}`, function () 
         env,
         aave,
         { borrower, collateral: WETH.address, debt: USDC.address },
-        { flash: "MorphoBlue", route }
+        { flash: "MorphoBlue", route },
       );
       expect(candidate.sizingRule).to.match(/^aave-v3\.3-/);
     });
@@ -176,7 +176,7 @@ describeFork(`Aave V3 on Base, forked at block ${BASE_FORK_BLOCK}`, function () 
         env,
         aave,
         { borrower, collateral: WETH.address, debt: USDC.address },
-        { flash: "AaveV3", route, debtToCover: debt / 4n }
+        { flash: "AaveV3", route, debtToCover: debt / 4n },
       );
     });
   });

@@ -35,7 +35,7 @@ describeFork(`Keeper (DRY) on Aave V3 Base, forked at block ${BASE_FORK_BLOCK}`,
     const { pool, revision, rules } = found.market.describe();
     console.log(
       `      ${found.borrowers.length} borrowers in blocks ${found.fromBlock}..${found.toBlock}, ` +
-        `${found.market.positions().length} with debt; pool ${pool} revision ${revision} (${rules} rules)`
+        `${found.market.positions().length} with debt; pool ${pool} revision ${revision} (${rules} rules)`,
     );
   });
 
@@ -43,7 +43,7 @@ describeFork(`Keeper (DRY) on Aave V3 Base, forked at block ${BASE_FORK_BLOCK}`,
     const { aave } = await loadFixture(forkWorldFixture);
     const tracked = found.market.positions().length;
     expect(tracked, `borrowers with debt discovered in blocks ${found.fromBlock}..${found.toBlock}`).to.be.greaterThanOrEqual(
-      MIN_TRACKED_BORROWERS
+      MIN_TRACKED_BORROWERS,
     );
     expect(found.market.describe().rules, "Aave on Base runs v3.3+ liquidation rules").to.equal("v3.3");
     expect(await expectKeeperAgreesWithPool(aave, found.market, found.readBlock), "positions compared").to.equal(tracked);

@@ -41,7 +41,7 @@ describeFork(`Moonwell on Base, forked at block ${BASE_FORK_BLOCK}`, function ()
 
       const result = await liquidateCompoundPosition(env, moonwell, borrower, { flash, route });
       console.log(
-        `      repaid ${result.liquidated.debtRepaid} USDC units, redeemed ${result.liquidated.collateralSeized} WETH wei, profit ${result.profit}, gas ${result.gasUsed}`
+        `      repaid ${result.liquidated.debtRepaid} USDC units, redeemed ${result.liquidated.collateralSeized} WETH wei, profit ${result.profit}, gas ${result.gasUsed}`,
       );
     });
   }

@@ -43,7 +43,7 @@ async function bookMarket(env: ScenarioEnvironment, label: string): Promise<Morp
     onChain.lltv !== params.lltv
   ) {
     throw new Error(
-      `Morpho's idToMarketParams(${morphoMarketId(params)}) at block ${BASE_FORK_BLOCK} is ${onChain.toString()}, not the book's ${label}`
+      `Morpho's idToMarketParams(${morphoMarketId(params)}) at block ${BASE_FORK_BLOCK} is ${onChain.toString()}, not the book's ${label}`,
     );
   }
   return { morpho: morpho.morpho, params: params as MorphoMarketParams };
@@ -69,7 +69,7 @@ describeFork(`Morpho Blue on Base, forked at block ${BASE_FORK_BLOCK}`, function
         ROUTES_BY_VENUE.uniswapV3,
         market.params.collateralToken,
         market.params.loanToken,
-        health.collateral / 2n
+        health.collateral / 2n,
       );
 
       const result = await liquidateMorphoPosition(env, market, borrower, { flash: "None", route, seizedAssets: health.collateral / 2n });
@@ -87,7 +87,7 @@ describeFork(`Morpho Blue on Base, forked at block ${BASE_FORK_BLOCK}`, function
         ROUTES_BY_VENUE.aerodrome,
         market.params.collateralToken,
         market.params.loanToken,
-        health.collateral / 3n
+        health.collateral / 3n,
       );
 
       await liquidateMorphoPosition(env, market, borrower, { flash: "BalancerV2", route, repaidShares: health.borrowShares / 3n });
@@ -105,7 +105,7 @@ describeFork(`Morpho Blue on Base, forked at block ${BASE_FORK_BLOCK}`, function
       [...ROUTES_BY_VENUE.uniswapV3, ...ROUTES_BY_VENUE.aerodromeSlipstream],
       market.params.collateralToken,
       market.params.loanToken,
-      health.collateral / 2n
+      health.collateral / 2n,
     );
     await liquidateMorphoPosition(env, market, borrower, { flash: "None", route, seizedAssets: health.collateral / 2n });
   });
@@ -117,7 +117,7 @@ describeFork(`Morpho Blue on Base, forked at block ${BASE_FORK_BLOCK}`, function
     const found = await discoverMorphoBorrowers(market, range, { minLoan: 5_000n * USDC_UNIT, maxLoan: 200_000n * USDC_UNIT });
     if (found.length === 0) {
       throw new Error(
-        `no Morpho WETH/USDC borrower owing $5,000-$200,000 found in blocks ${range.fromBlock}..${range.toBlock}: widen DISCOVERY_SPAN`
+        `no Morpho WETH/USDC borrower owing $5,000-$200,000 found in blocks ${range.fromBlock}..${range.toBlock}: widen DISCOVERY_SPAN`,
       );
     }
     const [target] = found;
@@ -130,7 +130,7 @@ describeFork(`Morpho Blue on Base, forked at block ${BASE_FORK_BLOCK}`, function
       ROUTES_BY_VENUE.uniswapV3,
       market.params.collateralToken,
       market.params.loanToken,
-      seizedAssets
+      seizedAssets,
     );
     await liquidateMorphoPosition(env, market, target.borrower, { flash: "None", route, seizedAssets });
   });

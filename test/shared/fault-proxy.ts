@@ -228,4 +228,3 @@ export class FaultProxy {
 function toHex(value: number): string {
   return `0x${value.toString(16)}`;
 }
-

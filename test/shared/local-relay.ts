@@ -180,7 +180,15 @@ export class LocalRelay {
         const call = { from: tx.from, to: tx.to, data: tx.data, value: `0x${tx.value.toString(16)}`, gas: `0x${tx.gasLimit.toString(16)}` };
         const reverted = await this.#upstreamError("eth_call", [call, "latest"]);
         if (reverted !== null) {
-          results.push({ ...common, gasUsed: 0, gasPrice: "0", gasFees: "0", coinbaseDiff: "0", error: "execution reverted", revert: reverted });
+          results.push({
+            ...common,
+            gasUsed: 0,
+            gasPrice: "0",
+            gasFees: "0",
+            coinbaseDiff: "0",
+            error: "execution reverted",
+            revert: reverted,
+          });
           continue;
         }
         const refused = await this.#upstreamError("eth_sendRawTransaction", [raw]);
@@ -189,13 +197,25 @@ export class LocalRelay {
           results.push({ ...common, gasUsed: 0, gasPrice: "0", gasFees: "0", coinbaseDiff: "0", error: refused, revert: "" });
           continue;
         }
-        const receipt = await this.#upstream<{ gasUsed: string; effectiveGasPrice: string; status: string }>("eth_getTransactionReceipt", [tx.hash]);
+        const receipt = await this.#upstream<{ gasUsed: string; effectiveGasPrice: string; status: string }>("eth_getTransactionReceipt", [
+          tx.hash,
+        ]);
         const gasUsed = BigInt(receipt.gasUsed);
         const price = BigInt(receipt.effectiveGasPrice);
         totalGasUsed += gasUsed;
         gasFees += gasUsed * price;
-        const entry = { ...common, gasUsed: Number(gasUsed), gasPrice: price.toString(), gasFees: (gasUsed * price).toString(), coinbaseDiff: "0" };
-        results.push(receipt.status === "0x1" ? { ...entry, value: "0x", ethSentToCoinbase: "0" } : { ...entry, error: "execution reverted", revert: "" });
+        const entry = {
+          ...common,
+          gasUsed: Number(gasUsed),
+          gasPrice: price.toString(),
+          gasFees: (gasUsed * price).toString(),
+          coinbaseDiff: "0",
+        };
+        results.push(
+          receipt.status === "0x1"
+            ? { ...entry, value: "0x", ethSentToCoinbase: "0" }
+            : { ...entry, error: "execution reverted", revert: "" },
+        );
       }
       const coinbaseAfter = BigInt(await this.#upstream<string>("eth_getBalance", [coinbase, "latest"]));
       const coinbaseDiff = coinbaseAfter - coinbaseBefore;

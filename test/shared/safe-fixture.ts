@@ -33,7 +33,11 @@ export interface SafeCall {
 }
 
 /** Deploys the singleton, the proxy factory and MultiSendCallOnly, then a Safe proxy with `owners` and `threshold`. */
-export async function deploySafe(deployer: HardhatEthersSigner, owners: readonly HardhatEthersSigner[], threshold: number): Promise<GenuineSafe> {
+export async function deploySafe(
+  deployer: HardhatEthersSigner,
+  owners: readonly HardhatEthersSigner[],
+  threshold: number,
+): Promise<GenuineSafe> {
   const singleton = await new Safe__factory(deployer).deploy();
   await singleton.waitForDeployment();
   const factory = await new SafeProxyFactory__factory(deployer).deploy();
@@ -81,7 +85,9 @@ export function safeCallForBatch(batch: SafeBatchFile, multiSendCallOnly: string
     return { to: tx.to, value: BigInt(tx.value), data: tx.data };
   });
   if (calls.length === 1) return { ...calls[0], operation: CALL };
-  const data = new Contract(multiSendCallOnly, MultiSendCallOnlyArtifact.abi).interface.encodeFunctionData("multiSend", [encodeMultiSend(calls)]);
+  const data = new Contract(multiSendCallOnly, MultiSendCallOnlyArtifact.abi).interface.encodeFunctionData("multiSend", [
+    encodeMultiSend(calls),
+  ]);
   return { to: multiSendCallOnly, value: 0n, data, operation: DELEGATE_CALL };
 }
 
@@ -122,9 +128,26 @@ export async function signSafeCall(genuine: GenuineSafe, signers: readonly Signe
     refundReceiver: ZeroAddress,
     nonce,
   };
-  const expected = await safe.getTransactionHash(call.to, call.value, call.data, call.operation, 0n, 0n, 0n, ZeroAddress, ZeroAddress, nonce);
-  if (TypedDataEncoder.hash(domain, SAFE_TX_TYPES, message) !== expected) throw new Error("EIP-712 digest differs from Safe.getTransactionHash");
-  const signed = await Promise.all(signers.map(async (signer) => ({ address: getAddress(await signer.getAddress()), signature: await signer.signTypedData(domain, SAFE_TX_TYPES, message) })));
+  const expected = await safe.getTransactionHash(
+    call.to,
+    call.value,
+    call.data,
+    call.operation,
+    0n,
+    0n,
+    0n,
+    ZeroAddress,
+    ZeroAddress,
+    nonce,
+  );
+  if (TypedDataEncoder.hash(domain, SAFE_TX_TYPES, message) !== expected)
+    throw new Error("EIP-712 digest differs from Safe.getTransactionHash");
+  const signed = await Promise.all(
+    signers.map(async (signer) => ({
+      address: getAddress(await signer.getAddress()),
+      signature: await signer.signTypedData(domain, SAFE_TX_TYPES, message),
+    })),
+  );
   signed.sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
   return `0x${signed.map((entry) => entry.signature.slice(2)).join("")}`;
 }

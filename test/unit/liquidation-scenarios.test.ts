@@ -105,7 +105,7 @@ describe("shared liquidation scenarios on the sandbox", function () {
         env,
         aave,
         { borrower, collateral: WETH.address, debt: USDC.address },
-        { flash: "MorphoBlue", route: { venue: "uniswapV3", fee: 500 } }
+        { flash: "MorphoBlue", route: { venue: "uniswapV3", fee: 500 } },
       );
       expect(candidate.sizingRule).to.match(/^aave-v3\.0-/);
       expect(await variableDebtOf(aave, USDC.address, borrower), "no USDC debt left").to.equal(0n);
@@ -123,7 +123,7 @@ describe("shared liquidation scenarios on the sandbox", function () {
         env,
         aave,
         { borrower, collateral: WETH.address, debt: USDC.address },
-        { flash: "AaveV3", route: { venue: "aerodrome", stable: false } }
+        { flash: "AaveV3", route: { venue: "aerodrome", stable: false } },
       );
       expect(candidate.sizingRule).to.match(/50%/);
       expect(Number(candidate.debtToCover) / Number(debtBefore)).to.be.closeTo(0.5, 1e-6);
@@ -215,7 +215,7 @@ describe("keeper (DRY) scenario on the sandbox's Aave V3: discovery, agreement w
     const { update, readBlock } = await pushBorrowerAndReact(env, aave, found.market, target.key.borrower, WETH.address, 0.97);
     await expectKeeperAgreesWithPool(aave, found.market, readBlock);
     expect(update.newlyLiquidatable.every((p) => p.collaterals.some((c) => c.token.toLowerCase() === WETH.address.toLowerCase()))).to.equal(
-      true
+      true,
     );
     expect(expectEverySizingDecided(found.market, update.newlyLiquidatable, /^aave-v3\.0-/), "liquidations sized").to.be.greaterThan(0);
   });
@@ -253,7 +253,7 @@ describe("fork-only glue, exercised on the sandbox", function () {
         targetHealthFactor: 0.97,
         flash: "BalancerV2",
         route: await bestRoute(env.book, UNISWAP_V3_FEE_ROUTES, WETH.address, USDC.address, 10n ** 19n),
-      }
+      },
     );
   });
 
@@ -266,7 +266,7 @@ describe("fork-only glue, exercised on the sandbox", function () {
     await (await sandbox.aave.configurator.connect(sandbox.deployer).setSupplyCap(WETH.address, suppliedWhole + 2n)).wait();
     // Aave v3.0's SUPPLY_CAP_EXCEEDED is the reason string '51'.
     await expect(openAavePosition(env, aave, { collateral: WETH.address, debt: USDC.address, debtUsd: 20_000 })).to.be.rejectedWith(
-      /supplying .* WETH to Aave failed .*reverted with reason string '51'/s
+      /supplying .* WETH to Aave failed .*reverted with reason string '51'/s,
     );
 
     await ensureAaveCapHeadroom(aave.config, sandbox.deployer, [{ asset: WETH.address, symbol: "WETH", supply: 100n }]);
@@ -280,7 +280,7 @@ describe("fork-only glue, exercised on the sandbox", function () {
     const route = await bestRoute(env.book, UNISWAP_V3_FEE_ROUTES, WETH.address, USDC.address, 100n * 10n ** 18n);
     expect(route).to.deep.equal({ venue: "uniswapV3", fee: 500 });
     await expect(bestRoute(env.book, [{ venue: "uniswapV3", fee: 100 }], WETH.address, USDC.address, 10n ** 18n)).to.be.rejectedWith(
-      /no route sells/
+      /no route sells/,
     );
   });
 
@@ -292,7 +292,7 @@ describe("fork-only glue, exercised on the sandbox", function () {
     const found = await discoverMorphoBorrowers(
       morpho,
       { fromBlock: head - 20, toBlock: head },
-      { minLoan: 10_000n * 10n ** 6n, maxLoan: 10n ** 12n }
+      { minLoan: 10_000n * 10n ** 6n, maxLoan: 10n ** 12n },
     );
     const addresses = found.map((b) => b.borrower.toLowerCase());
     expect(addresses).to.include(large.borrower.address.toLowerCase());

@@ -111,9 +111,7 @@ describe("sandbox", function () {
       const cbEth = sandbox.book.tokens.cbETH.address;
       for (const other of ["WETH", "USDC", "cbBTC"]) {
         for (const fee of [100, 500, 3000, 10000]) {
-          expect(await sandbox.uniswap.factory.getPool(cbEth, sandbox.book.tokens[other].address, fee)).to.equal(
-            hre.ethers.ZeroAddress,
-          );
+          expect(await sandbox.uniswap.factory.getPool(cbEth, sandbox.book.tokens[other].address, fee)).to.equal(hre.ethers.ZeroAddress);
         }
       }
     });
@@ -130,10 +128,11 @@ describe("sandbox", function () {
     it("prints one health line per Aave reserve, Uniswap pool, Morpho market, the vault and infrastructure", async function () {
       const sandbox = await loadFixture(sandboxFixture);
       const lines = await describeSandbox(sandbox);
-      const expected =
-        SANDBOX_RESERVES.length + Object.keys(sandbox.uniswap.pools).length + sandbox.morpho.markets.length + 2;
+      const expected = SANDBOX_RESERVES.length + Object.keys(sandbox.uniswap.pools).length + sandbox.morpho.markets.length + 2;
       expect(lines).to.have.length(expected);
-      expect(lines.at(-1)).to.match(/Multicall3 deployed/).and.match(/sequencer up/);
+      expect(lines.at(-1))
+        .to.match(/Multicall3 deployed/)
+        .and.match(/sequencer up/);
     });
   });
 
@@ -219,9 +218,7 @@ describe("sandbox", function () {
 
       await sandbox.tokens.USDC.connect(trader).approve(sandbox.book.uniswapV3!.swapRouter02, amountIn);
       const before = await sandbox.tokens.WETH.balanceOf(trader.address);
-      await sandbox.uniswap.router
-        .connect(trader)
-        .exactInputSingle({ ...params, recipient: trader.address, amountOutMinimum: quoted });
+      await sandbox.uniswap.router.connect(trader).exactInputSingle({ ...params, recipient: trader.address, amountOutMinimum: quoted });
       const delivered = (await sandbox.tokens.WETH.balanceOf(trader.address)) - before;
 
       expect(delivered).to.equal(quoted);
@@ -401,7 +398,13 @@ describe("sandbox", function () {
     it("names the valid market indexes when given a wrong one", async function () {
       const sandbox = await loadFixture(sandboxFixture);
       await expect(
-        openMorphoBorrowers(hre, sandbox, { market: 7, count: 1, seed: 1, healthFactor: { min: 1.1, max: 1.2 }, debtUsd: { min: 1, max: 2 } }),
+        openMorphoBorrowers(hre, sandbox, {
+          market: 7,
+          count: 1,
+          seed: 1,
+          healthFactor: { min: 1.1, max: 1.2 },
+          debtUsd: { min: 1, max: 2 },
+        }),
       ).to.be.rejectedWith(/index 0\.\.1 of sandbox\.morpho\.markets, got 7/);
     });
   });

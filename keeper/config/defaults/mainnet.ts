@@ -22,7 +22,13 @@ export function mainnetDefaults(): KeeperConfig {
       morphoBlue: { enabled: true, batchSize: 200 },
       moonwell: { enabled: false, batchSize: 200 }, // Moonwell is not on Ethereum mainnet
     },
-    strategy: { bidShareOfProfit: 0.3, maxPriorityFeeGwei: 50, minProfitHaircutBps: 500, dustUsd: 100, gasUnitsFallback: GAS_UNITS_FALLBACK },
+    strategy: {
+      bidShareOfProfit: 0.3,
+      maxPriorityFeeGwei: 50,
+      minProfitHaircutBps: 500,
+      dustUsd: 100,
+      gasUnitsFallback: GAS_UNITS_FALLBACK,
+    },
     limits: { tier: 1, maxPriorityFeeGwei: 50, maxFeePerGasGwei: 300, borrowerCooldown: { amount: 5, unit: "blocks" } },
     breaker: { ...BREAKER_DEFAULTS, staleHead: { maxSeconds: 60, severity: "THROTTLED" } },
     journal: { path: defaultJournalPathFor("mainnet") },

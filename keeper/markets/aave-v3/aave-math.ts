@@ -94,12 +94,7 @@ export function calculateLinearInterest(rate: bigint, lastUpdateTimestamp: bigin
 }
 
 /** MathUtils.calculateCompoundedInterest as of the given arithmetic (variable-debt index growth). */
-export function calculateCompoundedInterest(
-  profile: AaveMathProfile,
-  rate: bigint,
-  lastUpdateTimestamp: bigint,
-  now: bigint,
-): bigint {
+export function calculateCompoundedInterest(profile: AaveMathProfile, rate: bigint, lastUpdateTimestamp: bigint, now: bigint): bigint {
   const exp = now - lastUpdateTimestamp;
   if (exp === 0n) return RAY;
   if (profile === "v3.0" || profile === "v3.2") {

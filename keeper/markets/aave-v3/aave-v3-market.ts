@@ -29,7 +29,6 @@ import { sizeAaveV3Liquidation, type AaveLiquidationRules } from "../../strategy
 import type { SizingResult } from "../../strategy/sizing/sizing-result";
 import { BorrowerDiscovery } from "../borrower-discovery";
 import type {
-  BlockRange,
   BlockRef,
   DiscoveryResult,
   FeedAnswer,
@@ -39,7 +38,6 @@ import type {
   MarketStats,
   MarketUpdate,
   PriceReaction,
-  ProtocolEvent,
   ProtocolEventSubscription,
   RawLog,
   RefreshResult,
@@ -116,7 +114,6 @@ function eventName(iface: Interface, topic: string | undefined): string | undefi
     return undefined;
   }
 }
-
 
 function requireSuccess(result: MulticallResult, what: string): string {
   if (!result.success || result.returnData === "0x") throw new Error(`aave: ${what} reverted or returned nothing`);
@@ -203,7 +200,10 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
       throw new Error(`${this.id}: PoolAddressesProvider ${addressesProvider} has no pool (is it the right address on this chain?)`);
     }
     if (this.config.pool && lowerAddress(this.config.pool) !== this.pool) {
-      this.logger.warn({ market: this.id, bookPool: this.config.pool, providerPool: this.pool }, "address book pool differs from the provider's; using the provider's");
+      this.logger.warn(
+        { market: this.id, bookPool: this.config.pool, providerPool: this.pool },
+        "address book pool differs from the provider's; using the provider's",
+      );
     }
 
     const oracleIface = AaveOracle__factory.createInterface();
@@ -642,7 +642,11 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
     const collateral = data.exposures.find((e) => e.reserve.asset === lowerAddress(chosen.collateralToken) && e.countsAsCollateral);
     const debt = data.exposures.find((e) => e.reserve.asset === lowerAddress(chosen.debtToken) && e.isBorrowed);
     if (!collateral || !debt) {
-      return { ok: false, reason: "not-liquidatable", detail: `pair ${chosen.collateralToken}/${chosen.debtToken} is not held by the borrower` };
+      return {
+        ok: false,
+        reason: "not-liquidatable",
+        detail: `pair ${chosen.collateralToken}/${chosen.debtToken} is not held by the borrower`,
+      };
     }
     return sizeAaveV3Liquidation({
       rules: this.rules,
@@ -714,7 +718,9 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
           if (!known) return [];
           const parsed = poolIface.parseLog({ topics: [...log.topics], data: log.data });
           if (!parsed) return [];
-          return [{ ...base(log), type: "position-changed", borrower: lowerAddress(parsed.args[known.argument] as string), action: known.name }];
+          return [
+            { ...base(log), type: "position-changed", borrower: lowerAddress(parsed.args[known.argument] as string), action: known.name },
+          ];
         },
       },
       {
@@ -742,7 +748,7 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
           const name =
             lowerAddress(log.address) === this.oracle
               ? "AssetSourceUpdated"
-              : eventName(configuratorIface, log.topics[0]) ?? "PoolConfiguratorEvent";
+              : (eventName(configuratorIface, log.topics[0]) ?? "PoolConfiguratorEvent");
           return [{ ...base(log), type: "market-changed", action: name }];
         },
       },
@@ -764,5 +770,4 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
     this.assertInitialized();
     return { pool: this.pool, oracle: this.oracle, revision: this.revision, profile: this.profile, rules: this.rules };
   }
-
 }

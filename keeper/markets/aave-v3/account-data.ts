@@ -181,8 +181,7 @@ export function calculateUserAccountData(ctx: AaveEvaluationContext, user: AaveU
     const { params } = reserve;
     const unit = 10n ** BigInt(params.decimals);
     const inLegacyCategory = legacyEMode && user.eModeCategory !== 0 && params.eModeCategory === user.eModeCategory;
-    const inBitmapCategory =
-      !legacyEMode && category !== undefined && isReserveEnabledOnBitmap(category.collateralBitmap, id);
+    const inBitmapCategory = !legacyEMode && category !== undefined && isReserveEnabledOnBitmap(category.collateralBitmap, id);
     const price = inLegacyCategory && eModePrice !== 0n ? eModePrice : ctx.price(reserve.asset);
 
     const collateralFlag = isUsingAsCollateral(user.userConfig, id);
@@ -252,9 +251,7 @@ export function calculateUserAccountData(ctx: AaveEvaluationContext, user: AaveU
 
   // PoolLogic.executeGetUserAccountData → GenericLogic.calculateAvailableBorrows.
   const borrowCapacity =
-    profile === "v3.5" || profile === "v3.6"
-      ? (totalCollateralBase * avgLtv) / PERCENTAGE_FACTOR
-      : percentMul(totalCollateralBase, avgLtv);
+    profile === "v3.5" || profile === "v3.6" ? (totalCollateralBase * avgLtv) / PERCENTAGE_FACTOR : percentMul(totalCollateralBase, avgLtv);
   const availableBorrowsBase = borrowCapacity > totalDebtBase ? borrowCapacity - totalDebtBase : 0n;
 
   return {

@@ -100,7 +100,9 @@ export class AavePositionReader {
         const permanent = error instanceof StorageMismatchError || this.storageFailures >= MAX_STORAGE_FAILURES;
         this.logger.warn(
           { pool: this.pool, error: (error as Error).message, permanent },
-          permanent ? "aave storage reads disabled; using Multicall3 getters" : "aave storage read failed; this read uses Multicall3 getters",
+          permanent
+            ? "aave storage reads disabled; using Multicall3 getters"
+            : "aave storage read failed; this read uses Multicall3 getters",
         );
         if (permanent) this.layout = null;
       }
@@ -131,11 +133,16 @@ export class AavePositionReader {
     const r2 = await multicall.aggregate3(
       plan.map((entry) => ({
         target: entry.token,
-        callData: encodeAddressArgCall(entry.kind === "stable" ? this.selectors.principalBalanceOf : this.selectors.scaledBalanceOf, targets[entry.borrower]),
+        callData: encodeAddressArgCall(
+          entry.kind === "stable" ? this.selectors.principalBalanceOf : this.selectors.scaledBalanceOf,
+          targets[entry.borrower],
+        ),
       })),
       block,
     );
-    const values = plan.map((entry, i) => decodeUintWord(requireSuccess(r2[i], `${entry.kind} balance of ${targets[entry.borrower]} in reserve ${entry.reserve}`)));
+    const values = plan.map((entry, i) =>
+      decodeUintWord(requireSuccess(r2[i], `${entry.kind} balance of ${targets[entry.borrower]} in reserve ${entry.reserve}`)),
+    );
     return this.assemble(targets, configs, eModes, plan, values, block);
   }
 
@@ -148,12 +155,29 @@ export class AavePositionReader {
     return slot;
   }
 
-  private async readFromStorage(layout: AaveStorageLayout, targets: readonly Address[], block: number, ctx: ReadContext): Promise<BorrowerReads> {
+  private async readFromStorage(
+    layout: AaveStorageLayout,
+    targets: readonly Address[],
+    block: number,
+    ctx: ReadContext,
+  ): Promise<BorrowerReads> {
     const provider = this.raw!;
     const [configs, eModeWords] = await Promise.all([
-      readStorageSlots(provider, this.pool, targets.map((u) => this.slot(u, layout.userConfigIndex)), block, this.storageStats),
+      readStorageSlots(
+        provider,
+        this.pool,
+        targets.map((u) => this.slot(u, layout.userConfigIndex)),
+        block,
+        this.storageStats,
+      ),
       ctx.readEMode
-        ? readStorageSlots(provider, this.pool, targets.map((u) => this.slot(u, layout.userEModeIndex)), block, this.storageStats)
+        ? readStorageSlots(
+            provider,
+            this.pool,
+            targets.map((u) => this.slot(u, layout.userEModeIndex)),
+            block,
+            this.storageStats,
+          )
         : Promise.resolve(targets.map(() => 0n)),
     ]);
     const eModes = eModeWords.map((word) => Number(word & 0xffn));
@@ -186,10 +210,15 @@ export class AavePositionReader {
     const stableRead = (async () => {
       if (stableEntries.length === 0) return;
       const results = await this.deps.multicall.aggregate3(
-        stableEntries.map((i) => ({ target: plan[i].token, callData: encodeAddressArgCall(this.selectors.principalBalanceOf, targets[plan[i].borrower]) })),
+        stableEntries.map((i) => ({
+          target: plan[i].token,
+          callData: encodeAddressArgCall(this.selectors.principalBalanceOf, targets[plan[i].borrower]),
+        })),
         block,
       );
-      stableEntries.forEach((planIndex, k) => (values[planIndex] = decodeUintWord(requireSuccess(results[k], "StableDebtToken.principalBalanceOf"))));
+      stableEntries.forEach(
+        (planIndex, k) => (values[planIndex] = decodeUintWord(requireSuccess(results[k], "StableDebtToken.principalBalanceOf"))),
+      );
     })();
     const verifyBalances = this.spotCheck(targets, configs, eModes, ctx.readEMode, plan, block);
     await Promise.all([...tokenReads, stableRead]);
@@ -224,39 +253,50 @@ export class AavePositionReader {
     const calls: MulticallCall[] = [
       ...userIndexes.map((i) => ({ target: this.pool, callData: encodeAddressArgCall(this.selectors.getUserConfiguration, targets[i]) })),
       ...eModeIndexes.map((i) => ({ target: this.pool, callData: encodeAddressArgCall(this.selectors.getUserEMode, targets[i]) })),
-      ...balanceIndexes.map((i) => ({ target: plan[i].token, callData: encodeAddressArgCall(this.selectors.scaledBalanceOf, targets[plan[i].borrower]) })),
+      ...balanceIndexes.map((i) => ({
+        target: plan[i].token,
+        callData: encodeAddressArgCall(this.selectors.scaledBalanceOf, targets[plan[i].borrower]),
+      })),
     ];
     const results = await this.deps.multicall.aggregate3(calls, block);
     userIndexes.forEach((i, k) => {
       const value = decodeUintWord(requireSuccess(results[k], "Pool.getUserConfiguration"));
-      if (value !== configs[i]) throw new StorageMismatchError(`storage read of ${targets[i]}'s configuration disagrees with getUserConfiguration`);
+      if (value !== configs[i])
+        throw new StorageMismatchError(`storage read of ${targets[i]}'s configuration disagrees with getUserConfiguration`);
     });
     eModeIndexes.forEach((i, k) => {
       const value = Number(decodeUintWord(requireSuccess(results[userIndexes.length + k], "Pool.getUserEMode")));
-      if (value !== eModes[i]) throw new StorageMismatchError(`storage read of ${targets[i]}'s e-mode (${eModes[i]}) disagrees with getUserEMode (${value})`);
+      if (value !== eModes[i])
+        throw new StorageMismatchError(`storage read of ${targets[i]}'s e-mode (${eModes[i]}) disagrees with getUserEMode (${value})`);
     });
     const balanceBase = userIndexes.length + eModeIndexes.length;
     return (values) =>
       balanceIndexes.forEach((planIndex, k) => {
         const expected = decodeUintWord(requireSuccess(results[balanceBase + k], "scaledBalanceOf"));
         if (expected !== values[planIndex]) {
-          throw new StorageMismatchError(`storage read of a scaled balance disagrees with scaledBalanceOf (${expected} vs ${values[planIndex]})`);
+          throw new StorageMismatchError(
+            `storage read of a scaled balance disagrees with scaledBalanceOf (${expected} vs ${values[planIndex]})`,
+          );
         }
       });
   }
-
 
   private async calibrate(targets: readonly Address[], reads: BorrowerReads, block: number, ctx: ReadContext): Promise<void> {
     const configSamples = targets.map((user, i) => ({ user, config: reads.configs[i] })).filter((s) => s.config !== 0n);
     const balanceSamples: BalanceSample[] = [];
     targets.forEach((user, i) => {
-      for (const [id, scaled] of reads.collateral[i]) balanceSamples.push({ kind: "aToken", token: ctx.reserves[id]!.aToken, user, scaled });
-      for (const [id, scaled] of reads.variable[i]) balanceSamples.push({ kind: "variableDebt", token: ctx.reserves[id]!.variableDebtToken, user, scaled });
+      for (const [id, scaled] of reads.collateral[i])
+        balanceSamples.push({ kind: "aToken", token: ctx.reserves[id]!.aToken, user, scaled });
+      for (const [id, scaled] of reads.variable[i])
+        balanceSamples.push({ kind: "variableDebt", token: ctx.reserves[id]!.variableDebtToken, user, scaled });
     });
     const hasSample = (kind: BalanceSample["kind"]) => balanceSamples.some((s) => s.kind === kind && s.scaled !== 0n);
     if (configSamples.length === 0 || !hasSample("aToken") || !hasSample("variableDebt")) return; // try again with data
     this.layout = await calibrateAaveStorageLayout(this.raw!, this.pool, configSamples, balanceSamples, block, this.storageStats);
-    this.logger.info({ pool: this.pool, layout: this.layout }, this.layout ? "aave storage layout calibrated" : "aave storage layout not found; using Multicall3 getters");
+    this.logger.info(
+      { pool: this.pool, layout: this.layout },
+      this.layout ? "aave storage layout calibrated" : "aave storage layout not found; using Multicall3 getters",
+    );
   }
 
   /* ───────────────────────────── shared ───────────────────────────── */

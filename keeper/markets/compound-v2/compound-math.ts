@@ -51,7 +51,8 @@ export function accountLiquidity(
   for (const asset of assets) {
     const market = markets.get(asset.market.toLowerCase());
     if (!market) throw new Error(`compound: market ${asset.market} is not loaded`);
-    if (market.priceMantissa === 0n) throw new Error(`compound: oracle price of ${asset.market} is zero (the comptroller answers PRICE_ERROR)`);
+    if (market.priceMantissa === 0n)
+      throw new Error(`compound: oracle price of ${asset.market} is zero (the comptroller answers PRICE_ERROR)`);
     sumCollateral += (tokensToDenom(market) * asset.mTokenBalance) / EXP_SCALE;
     sumBorrow += (market.priceMantissa * asset.borrowBalance) / EXP_SCALE;
   }

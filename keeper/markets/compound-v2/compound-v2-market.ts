@@ -24,7 +24,6 @@ import type { SizingResult } from "../../strategy/sizing/sizing-result";
 import { BorrowerDiscovery } from "../borrower-discovery";
 import {
   SILENT_LOGGER,
-  type BlockRange,
   type BlockRef,
   type DiscoveryResult,
   type FeedAnswer,
@@ -86,7 +85,6 @@ interface FeedModel {
   readonly feed: Address;
   readonly scale: bigint;
 }
-
 
 function ok(result: MulticallResult | undefined): result is MulticallResult {
   return result !== undefined && result.success && result.returnData.length >= 66;
@@ -152,7 +150,10 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
     );
     this.oracle = lowerAddress(decodeAddressWord(oracleData));
     if (this.config.oracle && lowerAddress(this.config.oracle) !== this.oracle) {
-      this.logger.warn({ market: this.id, bookOracle: this.config.oracle, comptrollerOracle: this.oracle }, "address book oracle differs from the comptroller's; using the comptroller's");
+      this.logger.warn(
+        { market: this.id, bookOracle: this.config.oracle, comptrollerOracle: this.oracle },
+        "address book oracle differs from the comptroller's; using the comptroller's",
+      );
     }
     this.closeFactorMantissa = decodeUintWord(closeData);
     this.liquidationIncentiveMantissa = decodeUintWord(incentiveData);
@@ -186,15 +187,21 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
       { target: market, callData: m.encodeFunctionData("protocolSeizeShareMantissa") },
     ]);
     const results = await this.deps.multicall.aggregate3(calls, blockTag);
-    const underlyings = this.marketOrder.map((_, i) => (ok(results[2 * i]) ? lowerAddress(decodeAddressWord(results[2 * i].returnData)) : NATIVE_UNDERLYING));
+    const underlyings = this.marketOrder.map((_, i) =>
+      ok(results[2 * i]) ? lowerAddress(decodeAddressWord(results[2 * i].returnData)) : NATIVE_UNDERLYING,
+    );
     const decimalsResults = await this.deps.multicall.aggregate3(
-      underlyings.map((u) => ({ target: u === NATIVE_UNDERLYING ? this.comptroller : u, callData: ERC20_METADATA_ABI.encodeFunctionData("decimals") })),
+      underlyings.map((u) => ({
+        target: u === NATIVE_UNDERLYING ? this.comptroller : u,
+        callData: ERC20_METADATA_ABI.encodeFunctionData("decimals"),
+      })),
       blockTag,
     );
     const fresh = new Map<string, MarketInfo>();
     this.marketOrder.forEach((market, i) => {
       const underlying = underlyings[i];
-      const decimals = underlying === NATIVE_UNDERLYING ? 18 : Number(decodeUintWord(requireSuccess(decimalsResults[i], `decimals() of ${underlying}`)));
+      const decimals =
+        underlying === NATIVE_UNDERLYING ? 18 : Number(decodeUintWord(requireSuccess(decimalsResults[i], `decimals() of ${underlying}`)));
       fresh.set(market, {
         market,
         underlying,
@@ -216,7 +223,17 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
   /** Collateral factor, exchange rate, borrow index, price and accrual inputs of every market: one batch. */
   private marketStateCalls(): { calls: MulticallCall[]; apply: (results: MulticallResult[]) => Set<string> } {
     const m = MOONWELL_MTOKEN_ABI;
-    const perMarket = ["exchangeRateStored", "borrowIndex", "getCash", "totalBorrows", "totalReserves", "totalSupply", "reserveFactorMantissa", "borrowRatePerTimestamp", "accrualBlockTimestamp"] as const;
+    const perMarket = [
+      "exchangeRateStored",
+      "borrowIndex",
+      "getCash",
+      "totalBorrows",
+      "totalReserves",
+      "totalSupply",
+      "reserveFactorMantissa",
+      "borrowRatePerTimestamp",
+      "accrualBlockTimestamp",
+    ] as const;
     const stride = 2 + perMarket.length;
     const calls: MulticallCall[] = this.marketOrder.flatMap((market) => [
       { target: this.comptroller, callData: MOONWELL_COMPTROLLER_ABI.encodeFunctionData("markets", [market]) },
@@ -238,7 +255,15 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
         const exchangeRateMantissa = word("exchangeRateStored");
         if (exchangeRateMantissa === undefined) throw new Error(`compound: ${market}.exchangeRateStored() reverted`);
         const borrowIndex = word("borrowIndex") ?? 0n;
-        const inputs = [word("getCash"), word("totalBorrows"), word("totalReserves"), word("totalSupply"), word("reserveFactorMantissa"), word("borrowRatePerTimestamp"), word("accrualBlockTimestamp")];
+        const inputs = [
+          word("getCash"),
+          word("totalBorrows"),
+          word("totalReserves"),
+          word("totalSupply"),
+          word("reserveFactorMantissa"),
+          word("borrowRatePerTimestamp"),
+          word("accrualBlockTimestamp"),
+        ];
         // A market missing any accrual getter (a non-Moonwell fork) is sized on stored values instead.
         const accrual: CompoundAccrualState | undefined = inputs.every((v) => v !== undefined)
           ? {
@@ -294,7 +319,10 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
       const info = this.markets.get(market)!;
       return [
         { target: this.oracle, callData: MOONWELL_ORACLE_ABI.encodeFunctionData("getFeed", [symbol]) },
-        { target: this.oracle, callData: MOONWELL_ORACLE_ABI.encodeFunctionData("assetPrices", [info.underlying === NATIVE_UNDERLYING ? ZERO : info.underlying]) },
+        {
+          target: this.oracle,
+          callData: MOONWELL_ORACLE_ABI.encodeFunctionData("assetPrices", [info.underlying === NATIVE_UNDERLYING ? ZERO : info.underlying]),
+        },
       ];
     });
     const feeds = await multicall.aggregate3(feedCalls, blockTag);
@@ -319,7 +347,10 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
       const aggregator = ok(details[3 * i + 2]) ? lowerAddress(decodeAddressWord(details[3 * i + 2].returnData)) : undefined;
       feedDetails.set(feed, {
         decimals: ok(details[3 * i]) ? Number(decodeUintWord(details[3 * i].returnData)) : undefined,
-        answer: ok(details[3 * i + 1]) && details[3 * i + 1].returnData.length >= 130 ? decodeIntWord(details[3 * i + 1].returnData, 1) : undefined,
+        answer:
+          ok(details[3 * i + 1]) && details[3 * i + 1].returnData.length >= 130
+            ? decodeIntWord(details[3 * i + 1].returnData, 1)
+            : undefined,
         aggregator: aggregator && aggregator !== ZERO ? aggregator : undefined,
       });
     });
@@ -335,7 +366,10 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
       const detail = feedDetails.get(feed)!;
       const emitters = [feed, ...(detail.aggregator ? [detail.aggregator] : [])];
       // Moonwell's ChainlinkOracle: answer·10^(18−feedDecimals), then ·10^(18−underlyingDecimals) for ERC-20 markets.
-      const exponent = detail.decimals === undefined ? undefined : 36 - detail.decimals - (info.underlying === NATIVE_UNDERLYING ? 18 : info.underlyingDecimals);
+      const exponent =
+        detail.decimals === undefined
+          ? undefined
+          : 36 - detail.decimals - (info.underlying === NATIVE_UNDERLYING ? 18 : info.underlyingDecimals);
       const scale = exponent !== undefined && exponent >= 0 ? 10n ** BigInt(exponent) : undefined;
       const modelled = scale !== undefined && detail.answer !== undefined && detail.answer > 0n ? detail.answer * scale : undefined;
       for (const emitter of emitters) {
@@ -357,7 +391,9 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
     const { multicall, provider } = this.deps;
     const rpcBefore = multicall.stats.rpcCalls;
     let extraRpc = 0;
-    const targets = borrowers ? [...new Set(borrowers.map(lowerAddress))] : [...new Set([...this.discovery.borrowers(), ...this.book.borrowers()])];
+    const targets = borrowers
+      ? [...new Set(borrowers.map(lowerAddress))]
+      : [...new Set([...this.discovery.borrowers(), ...this.book.borrowers()])];
     let block = blockTag;
     if (block === undefined) {
       block = await provider.getBlockNumber();
@@ -371,9 +407,13 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
     const timestamp = Number(decodeUintWord(requireSuccess(r1[0], "Multicall3.getCurrentBlockTimestamp()")));
     const changedPrices = state.apply(r1.slice(1, 1 + state.calls.length));
     const base = 1 + state.calls.length;
-    const entered = targets.map(
-      (borrower, i) =>
-        (MOONWELL_COMPTROLLER_ABI.decodeFunctionResult("getAssetsIn", requireSuccess(r1[base + i], `getAssetsIn(${borrower})`))[0] as string[]).map(lowerAddress),
+    const entered = targets.map((borrower, i) =>
+      (
+        MOONWELL_COMPTROLLER_ABI.decodeFunctionResult(
+          "getAssetsIn",
+          requireSuccess(r1[base + i], `getAssetsIn(${borrower})`),
+        )[0] as string[]
+      ).map(lowerAddress),
     );
 
     const snapshot = MOONWELL_MTOKEN_ABI.getFunction("getAccountSnapshot")!.selector;
@@ -396,13 +436,22 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
         if (error !== 0n) throw new Error(`compound: ${market}.getAccountSnapshot(${borrower}) returned error code ${error}`);
         const info = this.markets.get(market);
         if (!info) throw new Error(`compound: borrower ${borrower} entered ${market}, which getAllMarkets does not list`);
-        assets.push({ market, mTokenBalance: decodeUintWord(data, 1), borrowBalance: decodeUintWord(data, 2), borrowIndexAtRead: info.borrowIndex });
+        assets.push({
+          market,
+          mTokenBalance: decodeUintWord(data, 1),
+          borrowBalance: decodeUintWord(data, 2),
+          borrowIndexAtRead: info.borrowIndex,
+        });
       }
       if (!assets.some((a) => a.borrowBalance > 0n)) {
         this.book.remove(borrower);
         return;
       }
-      this.book.setState(borrower, { assets }, assets.map((a) => a.market));
+      this.book.setState(
+        borrower,
+        { assets },
+        assets.map((a) => a.market),
+      );
       const position = this.recompute(borrower);
       if (position) newly.push(position);
     });
@@ -467,7 +516,11 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
         .filter((a) => a.borrowBalance > 0n)
         .map((a) => {
           const info = this.markets.get(a.market)!;
-          return { token: info.underlying, amount: a.borrowBalance, valueUsd: Number((a.borrowBalance * info.priceMantissa) / EXP_SCALE) / 1e18 };
+          return {
+            token: info.underlying,
+            amount: a.borrowBalance,
+            valueUsd: Number((a.borrowBalance * info.priceMantissa) / EXP_SCALE) / 1e18,
+          };
         }),
       healthFactor: liquidity.healthFactor,
       updatedAtBlock: this.evaluatedAt!.number,
@@ -501,7 +554,10 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
   async refreshPrices(blockTag?: number | string): Promise<MarketUpdate> {
     this.assertInitialized();
     const results = await this.deps.multicall.aggregate3(
-      this.marketOrder.map((market) => ({ target: this.oracle, callData: MOONWELL_ORACLE_ABI.encodeFunctionData("getUnderlyingPrice", [market]) })),
+      this.marketOrder.map((market) => ({
+        target: this.oracle,
+        callData: MOONWELL_ORACLE_ABI.encodeFunctionData("getUnderlyingPrice", [market]),
+      })),
       blockTag,
     );
     const changed: string[] = [];
@@ -612,11 +668,23 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
     this.assertInitialized();
     const out: FeedSubscription[] = [];
     for (const [emitter, models] of this.feedModels) {
-      out.push({ market: this.id, feed: emitter as Address, mode: "answer-is-price", affects: models.map((m) => m.market), description: `feed of ${models.map((m) => m.market).join(", ")}` });
+      out.push({
+        market: this.id,
+        feed: emitter as Address,
+        mode: "answer-is-price",
+        affects: models.map((m) => m.market),
+        description: `feed of ${models.map((m) => m.market).join(", ")}`,
+      });
     }
     for (const [emitter, markets] of this.rereadFeeds) {
       if (this.feedModels.has(emitter)) continue;
-      out.push({ market: this.id, feed: emitter as Address, mode: "reread", affects: markets, description: `feed (re-read) of ${markets.join(", ")}` });
+      out.push({
+        market: this.id,
+        feed: emitter as Address,
+        mode: "reread",
+        affects: markets,
+        description: `feed (re-read) of ${markets.join(", ")}`,
+      });
     }
     return out;
   }
@@ -642,7 +710,10 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
     };
     const comptrollerTopics = new Map(Object.entries(accountEvents).map(([name, read]) => [c.getEvent(name)!.topicHash, { name, read }]));
     const configTopics = new Map(
-      ["NewCollateralFactor", "NewCloseFactor", "NewLiquidationIncentive", "NewPriceOracle"].map((name) => [c.getEvent(name)!.topicHash, name]),
+      ["NewCollateralFactor", "NewCloseFactor", "NewLiquidationIncentive", "NewPriceOracle"].map((name) => [
+        c.getEvent(name)!.topicHash,
+        name,
+      ]),
     );
     const meta = (log: RawLog) => ({ market, blockNumber: log.blockNumber, logIndex: log.index, transactionHash: log.transactionHash });
     const positionEvents = (log: RawLog, name: string, accounts: Address[]): ProtocolEvent[] =>
@@ -682,5 +753,4 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
       evaluatedAt: this.evaluatedAt,
     };
   }
-
 }

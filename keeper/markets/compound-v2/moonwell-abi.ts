@@ -55,10 +55,7 @@ export const MOONWELL_ORACLE_ABI = new Interface([
   "function assetPrices(address asset) view returns (uint256)",
 ]);
 
-export const ERC20_METADATA_ABI = new Interface([
-  "function symbol() view returns (string)",
-  "function decimals() view returns (uint8)",
-]);
+export const ERC20_METADATA_ABI = new Interface(["function symbol() view returns (string)", "function decimals() view returns (uint8)"]);
 
 export const CHAINLINK_FEED_ABI = new Interface([
   "function decimals() view returns (uint8)",

@@ -22,7 +22,6 @@ import type { SizingResult } from "../../strategy/sizing/sizing-result";
 import { BorrowerDiscovery } from "../borrower-discovery";
 import {
   SILENT_LOGGER,
-  type BlockRange,
   type BlockRef,
   type DiscoveryResult,
   type FeedAnswer,
@@ -33,7 +32,6 @@ import {
   type MarketStats,
   type MarketUpdate,
   type PriceReaction,
-  type ProtocolEvent,
   type ProtocolEventSubscription,
   type RawLog,
   type RefreshResult,
@@ -63,7 +61,6 @@ export function morphoMarketIdOf(params: MorphoMarketParams): string {
     ),
   );
 }
-
 
 function requireSuccess(result: MulticallResult, what: string): string {
   if (!result.success || result.returnData === "0x") throw new Error(`morpho: ${what} reverted or returned nothing`);
@@ -135,7 +132,11 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
     const erc20 = IERC20Metadata__factory.createInterface();
     const [loanDecimals, collateralDecimals] = await multicall.aggregate3Strict(
       [
-        { target: this.params.loanToken, callData: erc20.encodeFunctionData("decimals"), label: `decimals() of loan token ${this.params.loanToken}` },
+        {
+          target: this.params.loanToken,
+          callData: erc20.encodeFunctionData("decimals"),
+          label: `decimals() of loan token ${this.params.loanToken}`,
+        },
         {
           target: this.params.collateralToken,
           callData: erc20.encodeFunctionData("decimals"),
@@ -151,7 +152,10 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
     this.oracleInputs = loaded.inputs;
     this.price = loaded.price;
     if (!this.oracleModel.exact) {
-      this.logger.warn({ market: this.id, oracle: this.params.oracle }, "oracle formula not recognised: its feeds trigger a re-read of price()");
+      this.logger.warn(
+        { market: this.id, oracle: this.params.oracle },
+        "oracle formula not recognised: its feeds trigger a re-read of price()",
+      );
     }
     this.emitters = await feedEmitters(multicall, [...this.oracleModel.baseFeeds, ...this.oracleModel.quoteFeeds], head);
     const read = await this.readMarketState(head);
@@ -236,7 +240,10 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
         fee: state.fee,
       },
     ]);
-    const [rate] = await this.deps.multicall.aggregate3Strict([{ target: this.params.irm, callData, label: `IRM ${this.params.irm}.borrowRateView` }], blockTag);
+    const [rate] = await this.deps.multicall.aggregate3Strict(
+      [{ target: this.params.irm, callData, label: `IRM ${this.params.irm}.borrowRateView` }],
+      blockTag,
+    );
     this.borrowRate = decodeUintWord(rate);
   }
 
@@ -250,7 +257,9 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
     const { multicall, provider } = this.deps;
     const rpcBefore = multicall.stats.rpcCalls;
     let extraRpc = 0;
-    const targets = borrowers ? [...new Set(borrowers.map(lowerAddress))] : [...new Set([...this.discovery.borrowers(), ...this.book.borrowers()])];
+    const targets = borrowers
+      ? [...new Set(borrowers.map(lowerAddress))]
+      : [...new Set([...this.discovery.borrowers(), ...this.book.borrowers()])];
     let block = blockTag;
     if (block === undefined) {
       block = await provider.getBlockNumber();
@@ -372,7 +381,10 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
     const block = typeof blockTag === "number" ? blockTag : await this.deps.provider.getBlockNumber();
     const before = this.price;
     this.oracleInputs = await readOracleInputs(this.deps.multicall, this.oracleModel, block);
-    const [priceData] = await this.deps.multicall.aggregate3Strict([{ ...this.priceCall(), label: `oracle ${this.params.oracle}.price()` }], block);
+    const [priceData] = await this.deps.multicall.aggregate3Strict(
+      [{ ...this.priceCall(), label: `oracle ${this.params.oracle}.price()` }],
+      block,
+    );
     this.price = decodeUintWord(priceData);
     return this.price === before ? { recomputed: 0, newlyLiquidatable: [] } : this.recomputeAll();
   }
@@ -408,8 +420,16 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
 
   sizeLiquidationWithReason(position: TrackedPosition, pair?: LiquidationPair): SizingResult {
     this.assertInitialized();
-    if (pair && (lowerAddress(pair.collateralToken) !== lowerAddress(this.params.collateralToken) || lowerAddress(pair.debtToken) !== lowerAddress(this.params.loanToken))) {
-      return { ok: false, reason: "not-liquidatable", detail: `${this.id} only has the pair ${this.params.collateralToken}/${this.params.loanToken}` };
+    if (
+      pair &&
+      (lowerAddress(pair.collateralToken) !== lowerAddress(this.params.collateralToken) ||
+        lowerAddress(pair.debtToken) !== lowerAddress(this.params.loanToken))
+    ) {
+      return {
+        ok: false,
+        reason: "not-liquidatable",
+        detail: `${this.id} only has the pair ${this.params.collateralToken}/${this.params.loanToken}`,
+      };
     }
     const state = this.book.state(lowerAddress(position.key.borrower));
     if (!state) return { ok: false, reason: "not-liquidatable", detail: `borrower ${position.key.borrower} is not tracked` };
@@ -421,7 +441,11 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
       healthFactor: health.healthFactor,
       detectedAtBlock: this.evaluatedAt!.number,
       loanToken: { address: lowerAddress(this.params.loanToken), decimals: this.loanDecimals, usdPrice: usd.loan ?? 0 },
-      collateralToken: { address: lowerAddress(this.params.collateralToken), decimals: this.collateralDecimals, usdPrice: usd.collateral ?? 0 },
+      collateralToken: {
+        address: lowerAddress(this.params.collateralToken),
+        decimals: this.collateralDecimals,
+        usdPrice: usd.collateral ?? 0,
+      },
       lltv: this.params.lltv,
       oraclePrice: this.price,
       borrowShares: state.borrowShares,
@@ -492,5 +516,4 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
       evaluatedAt: this.evaluatedAt,
     };
   }
-
 }

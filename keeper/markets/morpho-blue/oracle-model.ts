@@ -137,11 +137,7 @@ export async function loadOracleModel(
 }
 
 /** Reads the feeds' latest answers and the vaults' conversions the formula needs. */
-export async function readOracleInputs(
-  multicall: Multicall3Client,
-  model: OracleModel,
-  blockTag?: number,
-): Promise<OracleInputs> {
+export async function readOracleInputs(multicall: Multicall3Client, model: OracleModel, blockTag?: number): Promise<OracleInputs> {
   const aggregatorIface = MockV3Aggregator__factory.createInterface();
   const feeds = [...model.baseFeeds, ...model.quoteFeeds];
   const calls: MulticallCall[] = feeds.map((feed) => ({ target: feed, callData: aggregatorIface.encodeFunctionData("latestRoundData") }));
@@ -158,8 +154,8 @@ export async function readOracleInputs(
     if (results[i].success && results[i].returnData.length >= 130) answers.set(feed.toLowerCase(), decodeIntWord(results[i].returnData, 1));
   });
   let next = feeds.length;
-  const baseVaultAssets = model.baseVault ? uint(results[next++]) ?? 0n : 1n;
-  const quoteVaultAssets = model.quoteVault ? uint(results[next++]) ?? 0n : 1n;
+  const baseVaultAssets = model.baseVault ? (uint(results[next++]) ?? 0n) : 1n;
+  const quoteVaultAssets = model.quoteVault ? (uint(results[next++]) ?? 0n) : 1n;
   return { answers, baseVaultAssets, quoteVaultAssets };
 }
 

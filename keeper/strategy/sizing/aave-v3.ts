@@ -96,8 +96,7 @@ function maxLiquidatableDebt(input: AaveV3SizingInput): { amount: bigint; rule: 
   }
   const debtBase = baseValue(debt.userDebt, debt.priceBase, debt.decimals);
   const collateralBase = baseValue(collateral.userBalance, collateral.priceBase, collateral.decimals);
-  const smallPosition =
-    collateralBase < AAVE_MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD || debtBase < AAVE_MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD;
+  const smallPosition = collateralBase < AAVE_MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD || debtBase < AAVE_MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD;
   if (!hfAboveThreshold) return { amount: debt.userDebt, rule: "aave-v3.3-close-factor-100%-hf<=0.95" };
   if (smallPosition) return { amount: debt.userDebt, rule: "aave-v3.3-close-factor-100%-small-position" };
   const halfOfTotalDebtBase = percentMul(input.totalDebtBase, AAVE_DEFAULT_CLOSE_FACTOR_BPS);
@@ -127,10 +126,7 @@ export function aaveLiquidationOutcome(input: AaveV3SizingInput, debtToCover: bi
   const cappedByCollateral = maxCollateral > collateral.userBalance;
   if (cappedByCollateral) {
     collateralAmount = collateral.userBalance;
-    actualDebt = percentDiv(
-      (collateral.priceBase * collateralAmount * debtUnit) / (debt.priceBase * collateralUnit),
-      bonusBps,
-    );
+    actualDebt = percentDiv((collateral.priceBase * collateralAmount * debtUnit) / (debt.priceBase * collateralUnit), bonusBps);
   } else {
     collateralAmount = maxCollateral;
     actualDebt = requested;
@@ -143,17 +139,9 @@ export function aaveLiquidationOutcome(input: AaveV3SizingInput, debtToCover: bi
   const collateralToLiquidator = collateralAmount - protocolFee;
 
   let violatesDustRule = false;
-  if (
-    input.rules === "v3.3" &&
-    actualDebt < debt.userDebt &&
-    collateralToLiquidator + protocolFee < collateral.userBalance
-  ) {
+  if (input.rules === "v3.3" && actualDebt < debt.userDebt && collateralToLiquidator + protocolFee < collateral.userBalance) {
     const leftoverDebtBase = baseValue(debt.userDebt - actualDebt, debt.priceBase, debt.decimals);
-    const leftoverCollateralBase = baseValue(
-      collateral.userBalance - collateralToLiquidator,
-      collateral.priceBase,
-      collateral.decimals,
-    );
+    const leftoverCollateralBase = baseValue(collateral.userBalance - collateralToLiquidator, collateral.priceBase, collateral.decimals);
     violatesDustRule = leftoverDebtBase < AAVE_MIN_LEFTOVER_BASE || leftoverCollateralBase < AAVE_MIN_LEFTOVER_BASE;
   }
   return {
@@ -215,8 +203,7 @@ export function sizeAaveV3Liquidation(input: AaveV3SizingInput): SizingResult {
         return {
           ok: false,
           reason: "dust",
-          detail:
-            "Aave v3.3 MUST_NOT_LEAVE_DUST: every size allowed by the 50% close factor leaves less than $1,000 of debt or collateral",
+          detail: "Aave v3.3 MUST_NOT_LEAVE_DUST: every size allowed by the 50% close factor leaves less than $1,000 of debt or collateral",
         };
       }
       outcome = aaveLiquidationOutcome(input, argument);
@@ -227,10 +214,7 @@ export function sizeAaveV3Liquidation(input: AaveV3SizingInput): SizingResult {
     return { ok: false, reason: "dust", detail: "the liquidation rounds to zero debt or zero collateral" };
   }
 
-  const debtUsd = ratioToNumber(
-    outcome.actualDebtToLiquidate * debt.priceBase,
-    unitOf(debt.decimals) * input.baseCurrencyUnit,
-  );
+  const debtUsd = ratioToNumber(outcome.actualDebtToLiquidate * debt.priceBase, unitOf(debt.decimals) * input.baseCurrencyUnit);
   const collateralUsd = ratioToNumber(
     outcome.collateralToLiquidator * collateral.priceBase,
     unitOf(collateral.decimals) * input.baseCurrencyUnit,

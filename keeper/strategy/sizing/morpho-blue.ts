@@ -123,11 +123,7 @@ export function sizeMorphoBlueLiquidation(input: MorphoBlueSizingInput): SizingR
       debtToCover: repaidAssets,
       expectedCollateral: call.seizedAssets,
       debtToCoverUsd: tokenAmountToUsd(repaidAssets, input.loanToken.decimals, input.loanToken.usdPrice),
-      expectedCollateralUsd: tokenAmountToUsd(
-        call.seizedAssets,
-        input.collateralToken.decimals,
-        input.collateralToken.usdPrice,
-      ),
+      expectedCollateralUsd: tokenAmountToUsd(call.seizedAssets, input.collateralToken.decimals, input.collateralToken.usdPrice),
       sizingRule: `${sizingRule}-lif-${lif}`,
       healthFactor: input.healthFactor,
       detectedAtBlock: input.detectedAtBlock,

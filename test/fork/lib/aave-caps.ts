@@ -43,7 +43,7 @@ export async function ensureAaveCapHeadroom(config: AaveV3Market, poolAdmin: Sig
       if (supplied + need.supply >= supplyCap) {
         await (await configurator.setSupplyCap(need.asset, 0n)).wait();
         console.log(
-          `    note: Aave ${need.symbol} supply cap ${supplyCap} had less than ${need.supply} left (${supplied} supplied); the fork lifted it`
+          `    note: Aave ${need.symbol} supply cap ${supplyCap} had less than ${need.supply} left (${supplied} supplied); the fork lifted it`,
         );
       }
     }
@@ -52,7 +52,7 @@ export async function ensureAaveCapHeadroom(config: AaveV3Market, poolAdmin: Sig
       if (borrowed + need.borrow >= borrowCap) {
         await (await configurator.setBorrowCap(need.asset, 0n)).wait();
         console.log(
-          `    note: Aave ${need.symbol} borrow cap ${borrowCap} had less than ${need.borrow} left (${borrowed} borrowed); the fork lifted it`
+          `    note: Aave ${need.symbol} borrow cap ${borrowCap} had less than ${need.borrow} left (${borrowed} borrowed); the fork lifted it`,
         );
       }
     }

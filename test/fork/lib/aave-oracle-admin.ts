@@ -25,13 +25,13 @@ export interface AaveOracleAdmin {
 
 export async function resolveAaveOracleAdmin(
   config: AaveV3Market,
-  knownAdmins: readonly Address[] = [AAVE_BASE_GOVERNANCE_EXECUTOR]
+  knownAdmins: readonly Address[] = [AAVE_BASE_GOVERNANCE_EXECUTOR],
 ): Promise<AaveOracleAdmin> {
   const provider = PoolAddressesProvider__factory.connect(config.addressesProvider, hre.ethers.provider);
   const aclManagerAddress = await provider.getACLManager();
   const acl = ACLManager__factory.connect(aclManagerAddress, hre.ethers.provider);
   const candidates = [...new Set([(await provider.getACLAdmin()).toLowerCase(), ...knownAdmins.map((a) => a.toLowerCase())])].filter(
-    (a) => a !== hre.ethers.ZeroAddress
+    (a) => a !== hre.ethers.ZeroAddress,
   ) as Address[];
 
   for (const candidate of candidates) {
@@ -51,6 +51,6 @@ export async function resolveAaveOracleAdmin(
   throw new Error(
     `none of ${candidates.join(", ")} holds POOL_ADMIN, ASSET_LISTING_ADMIN or DEFAULT_ADMIN_ROLE in Aave's ACLManager ` +
       `${aclManagerAddress} at block ${await hre.ethers.provider.getBlockNumber()}: find the current admin (RoleGranted events) ` +
-      "and add it to the known admins"
+      "and add it to the known admins",
   );
 }

@@ -32,7 +32,7 @@ export function forkStatus(): ForkStatus {
     // Not a skip: a fork at another block would make every scenario's numbers meaningless.
     throw new Error(
       `the hardhat network forks block ${forking.blockNumber ?? "latest"}, but the fork suites are pinned to ${BASE_FORK_BLOCK} ` +
-        "(test/fork/pinned-block.ts); hardhat.config.ts must fork exactly that block"
+        "(test/fork/pinned-block.ts); hardhat.config.ts must fork exactly that block",
     );
   }
   return { active: true };

@@ -58,7 +58,7 @@ export interface MoonwellMarketChoice {
 export async function moonwellScenarioMarket(
   book: AddressBook,
   choice: MoonwellMarketChoice,
-  headroom: { readonly collateral: bigint; readonly debt: bigint }
+  headroom: { readonly collateral: bigint; readonly debt: bigint },
 ): Promise<CompoundScenarioMarket & { readonly oracleAdmin: Signer }> {
   const moonwell = book.moonwell;
   if (moonwell === undefined) throw new Error(`the "${book.network}" address book has no moonwell entry`);

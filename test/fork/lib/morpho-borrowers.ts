@@ -22,7 +22,7 @@ export interface MorphoBorrower extends MorphoHealth {
 export async function discoverMorphoBorrowers(
   market: MorphoScenarioMarket,
   range: { readonly fromBlock: number; readonly toBlock: number },
-  size: { readonly minLoan: bigint; readonly maxLoan: bigint }
+  size: { readonly minLoan: bigint; readonly maxLoan: bigint },
 ): Promise<MorphoBorrower[]> {
   // Morpho declares its events in EventsLib, whose ABI (not Morpho's, compiled with 0.8.19) carries them.
   const borrowEvent = EventsLib__factory.createInterface().getEvent("Borrow");

@@ -56,7 +56,7 @@ async function balanceKeyOf(token: Address, account: Address): Promise<string> {
   }
   throw new Error(
     `could not find the balance mapping of token ${token}: none of Solidity slots 0..${MAX_SOLIDITY_SLOT - 1}, Vyper order ` +
-      "or OpenZeppelin 5 namespaced storage is what balanceOf reads; fund this token from a holder instead"
+      "or OpenZeppelin 5 namespaced storage is what balanceOf reads; fund this token from a holder instead",
   );
 }
 

@@ -75,7 +75,7 @@ async function aaveCall(what: string, env: ScenarioEnvironment, send: () => Prom
     throw new Error(
       `${what} failed on "${env.label}" (Aave's string codes up to v3.3: 51 supply cap exceeded, 50 borrow cap exceeded, ` +
         `28 reserve frozen, 29 reserve paused, 36 collateral cannot cover the borrow; later pools revert with named errors): ` +
-        (error as Error).message
+        (error as Error).message,
     );
   }
 }
@@ -103,7 +103,7 @@ export interface AavePosition {
 export async function openAavePosition(
   env: ScenarioEnvironment,
   market: AaveScenarioMarket,
-  spec: OpenAavePositionSpec
+  spec: OpenAavePositionSpec,
 ): Promise<AavePosition> {
   const { pool, oracle } = await aaveContracts(market);
   const collateral = tokenInfo(env.book, spec.collateral);
@@ -130,13 +130,13 @@ export async function openAavePosition(
   const poolAddress = await pool.getAddress();
   await env.fund(spec.collateral, borrower.address as Address, collateralAmount);
   await aaveCall(`approving ${collateral.symbol} to the Aave pool`, env, () =>
-    IERC20__factory.connect(spec.collateral, borrower).approve(poolAddress, collateralAmount)
+    IERC20__factory.connect(spec.collateral, borrower).approve(poolAddress, collateralAmount),
   );
   await aaveCall(`supplying ${collateralAmount} raw ${collateral.symbol} to Aave`, env, () =>
-    pool.connect(borrower).supply(spec.collateral, collateralAmount, borrower.address, 0)
+    pool.connect(borrower).supply(spec.collateral, collateralAmount, borrower.address, 0),
   );
   await aaveCall(`borrowing ${debtAmount} raw ${debt.symbol} from Aave`, env, () =>
-    pool.connect(borrower).borrow(spec.debt, debtAmount, VARIABLE_RATE_MODE, 0, borrower.address)
+    pool.connect(borrower).borrow(spec.debt, debtAmount, VARIABLE_RATE_MODE, 0, borrower.address),
   );
   const opened = await healthFactorOf(market, borrower.address as Address);
   expect(hfToNumber(opened), `health factor right after opening (${collateral.symbol}/${debt.symbol})`).to.be.closeTo(healthFactor, 0.01);
@@ -161,7 +161,7 @@ export async function makeAaveLiquidatable(
   market: AaveScenarioMarket,
   borrower: Address,
   asset: Address,
-  targetHealthFactor: number
+  targetHealthFactor: number,
 ): Promise<PriceOverride> {
   if (!(targetHealthFactor > 0 && targetHealthFactor < 1)) {
     throw new Error(`makeAaveLiquidatable: the target health factor must be in (0, 1), got ${targetHealthFactor}`);
@@ -179,7 +179,7 @@ export async function makeAaveLiquidatable(
       aggregator = await new MockV3Aggregator__factory(market.oracleAdmin).deploy(8, price);
       await aggregator.waitForDeployment();
       await aaveCall(`AaveOracle.setAssetSources(${symbol})`, env, () =>
-        oracle.connect(market.oracleAdmin).setAssetSources([asset], [aggregator!.getAddress()])
+        oracle.connect(market.oracleAdmin).setAssetSources([asset], [aggregator!.getAddress()]),
       );
     } else {
       await (await aggregator.connect(market.oracleAdmin).updateAnswer(price)).wait();
@@ -191,7 +191,7 @@ export async function makeAaveLiquidatable(
   if (healthFactor >= WAD || Math.abs(hfToNumber(healthFactor) - targetHealthFactor) > HEALTH_FACTOR_TOLERANCE) {
     throw new Error(
       `moving ${symbol} from ${originalPrice} to ${price} left borrower ${borrower} at health factor ${hfToNumber(healthFactor)}, ` +
-        `not ${targetHealthFactor}: does the borrower also borrow ${symbol}?`
+        `not ${targetHealthFactor}: does the borrower also borrow ${symbol}?`,
     );
   }
   return { aggregator, originalPrice, price, healthFactor };
@@ -213,7 +213,7 @@ export async function liquidateAavePosition(
   env: ScenarioEnvironment,
   market: AaveScenarioMarket,
   position: { readonly borrower: Address; readonly collateral: Address; readonly debt: Address },
-  spec: AaveLiquidationSpec
+  spec: AaveLiquidationSpec,
 ): Promise<CheckedExecution> {
   const { pool } = await aaveContracts(market);
   const debtBefore = await variableDebtOf(market, position.debt, position.borrower);
@@ -223,14 +223,14 @@ export async function liquidateAavePosition(
     spec.route,
     position.collateral,
     position.debt,
-    10n ** BigInt(tokenInfo(env.book, position.collateral).decimals - 2)
+    10n ** BigInt(tokenInfo(env.book, position.collateral).decimals - 2),
   );
   const loan = await resolveFlashLoan(
     env,
     spec.flash,
     position.debt,
     debtToCover,
-    await uniswapPoolsOf(env.book, spec.route, position.collateral, position.debt)
+    await uniswapPoolsOf(env.book, spec.route, position.collateral, position.debt),
   );
   const plan: PlanStruct = {
     flash: loan.flash,
@@ -260,7 +260,7 @@ export async function liquidateAavePosition(
   // Interest of the few blocks between the two reads is far below a millionth of the debt.
   expect(debtAfter, "borrower's debt fell by what the executor repaid").to.be.closeTo(
     debtBefore - checked.liquidated.debtRepaid,
-    debtBefore / 1_000_000n + 1n
+    debtBefore / 1_000_000n + 1n,
   );
   return checked;
 }
@@ -279,7 +279,7 @@ export async function liquidateAaveWithKeeperSizing(
   env: ScenarioEnvironment,
   market: AaveScenarioMarket,
   position: { readonly borrower: Address; readonly collateral: Address; readonly debt: Address },
-  spec: { readonly flash: FlashSourceName; readonly route: SwapRouteSpec }
+  spec: { readonly flash: FlashSourceName; readonly route: SwapRouteSpec },
 ): Promise<KeeperSizedLiquidation> {
   const { pool } = await aaveContracts(market);
   const keeperMarket = new AaveV3Market(market.config, createMarketDependencies(hre.ethers.provider, env.book));
@@ -290,7 +290,7 @@ export async function liquidateAaveWithKeeperSizing(
     spec.route,
     position.collateral,
     position.debt,
-    10n ** BigInt(tokenInfo(env.book, position.collateral).decimals - 2)
+    10n ** BigInt(tokenInfo(env.book, position.collateral).decimals - 2),
   );
 
   /** The keeper's candidate for the block after the current head, mined `secondsAhead` later. */
@@ -306,7 +306,8 @@ export async function liquidateAaveWithKeeperSizing(
       .liquidationPairs(tracked)
       .find(
         (p) =>
-          p.collateralToken.toLowerCase() === position.collateral.toLowerCase() && p.debtToken.toLowerCase() === position.debt.toLowerCase()
+          p.collateralToken.toLowerCase() === position.collateral.toLowerCase() &&
+          p.debtToken.toLowerCase() === position.debt.toLowerCase(),
       );
     if (pair === undefined) throw new Error(`the keeper sees no ${position.collateral}/${position.debt} pair for ${position.borrower}`);
     const sizing = keeperMarket.sizeLiquidationWithReason(tracked, pair);
@@ -346,13 +347,13 @@ export async function liquidateAaveWithKeeperSizing(
   });
   expect(
     (await hre.ethers.provider.getBlock(execution.outcome.receipt.blockNumber))?.timestamp,
-    "executed at the sized timestamp"
+    "executed at the sized timestamp",
   ).to.equal(sized.timestamp);
   expect(execution.liquidated.debtRepaid, `debt repaid = the keeper's ${sized.candidate.sizingRule} size`).to.equal(
-    sized.candidate.debtToCover
+    sized.candidate.debtToCover,
   );
   expect(execution.liquidated.collateralSeized, "collateral received = the keeper's prediction").to.equal(
-    sized.candidate.expectedCollateral
+    sized.candidate.expectedCollateral,
   );
   return { candidate: sized.candidate, execution };
 }
@@ -368,7 +369,7 @@ export async function runAaveLiquidationScenario(
     readonly targetHealthFactor: number;
     readonly flash: FlashSourceName;
     readonly route: SwapRouteSpec;
-  }
+  },
 ): Promise<CheckedExecution & { position: AavePosition; override: PriceOverride }> {
   const position = await openAavePosition(env, market, {
     collateral: spec.collateral,
@@ -381,7 +382,7 @@ export async function runAaveLiquidationScenario(
     env,
     market,
     { borrower: position.borrower.address as Address, collateral: spec.collateral, debt: spec.debt },
-    { flash: spec.flash, route: spec.route }
+    { flash: spec.flash, route: spec.route },
   );
   return { ...execution, position, override };
 }

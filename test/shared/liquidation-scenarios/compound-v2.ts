@@ -79,7 +79,7 @@ export async function openCompoundPosition(
     readonly debtAmount: bigint;
     readonly healthFactor?: number;
     readonly account?: { readonly label: string; readonly index?: number };
-  }
+  },
 ): Promise<CompoundPosition> {
   const healthFactor = spec.healthFactor ?? 1.05;
   const [collateralToken, debtToken] = await Promise.all([underlyingOf(market.collateralMarket), underlyingOf(market.debtMarket)]);
@@ -93,7 +93,7 @@ export async function openCompoundPosition(
   // collateral x price x CF = HF x debt x debtPrice  (prices are per raw unit, scaled by 1e18).
   const collateralAmount = ceilDiv(
     spec.debtAmount * debtPrice * BigInt(Math.round(healthFactor * 1e9)) * MANTISSA,
-    1_000_000_000n * collateralPrice * collateralFactor
+    1_000_000_000n * collateralPrice * collateralFactor,
   );
   const account = spec.account ?? {
     label: `${market.label} ${tokenInfo(env.book, collateralToken).symbol}/${tokenInfo(env.book, debtToken).symbol}`,
@@ -105,14 +105,14 @@ export async function openCompoundPosition(
     `${market.label}: mint(${collateralAmount}) on ${market.collateralMarket}`,
     marketContract(market.collateralMarket, borrower),
     "mint",
-    [collateralAmount]
+    [collateralAmount],
   );
   await market.enterMarkets(borrower, [market.collateralMarket]);
   await compoundCall(
     `${market.label}: borrow(${spec.debtAmount}) on ${market.debtMarket}`,
     marketContract(market.debtMarket, borrower),
     "borrow",
-    [spec.debtAmount]
+    [spec.debtAmount],
   );
   const health = await compoundHealthOf(market, borrower.address as Address);
   expect(Number(health.healthFactor) / 1e18, `${market.label} health factor right after opening`).to.be.closeTo(healthFactor, 0.01);
@@ -123,7 +123,7 @@ export async function openCompoundPosition(
 export async function makeCompoundLiquidatable(
   market: CompoundScenarioMarket,
   borrower: Address,
-  targetHealthFactor: number
+  targetHealthFactor: number,
 ): Promise<CompoundHealth & { readonly originalPrice: bigint; readonly price: bigint }> {
   if (!(targetHealthFactor > 0 && targetHealthFactor < 1)) {
     throw new Error(`makeCompoundLiquidatable: the target health factor must be in (0, 1), got ${targetHealthFactor}`);
@@ -153,7 +153,7 @@ export async function liquidateCompoundPosition(
   env: ScenarioEnvironment,
   market: CompoundScenarioMarket,
   borrower: Address,
-  spec: CompoundLiquidationSpec
+  spec: CompoundLiquidationSpec,
 ): Promise<CheckedExecution> {
   const [collateralToken, debtToken] = await Promise.all([underlyingOf(market.collateralMarket), underlyingOf(market.debtMarket)]);
   const closeFactor = (await comptrollerOf(market).getFunction("closeFactorMantissa")()) as bigint;
@@ -165,14 +165,14 @@ export async function liquidateCompoundPosition(
     spec.route,
     collateralToken,
     debtToken,
-    10n ** BigInt(tokenInfo(env.book, collateralToken).decimals - 2)
+    10n ** BigInt(tokenInfo(env.book, collateralToken).decimals - 2),
   );
   const loan = await resolveFlashLoan(
     env,
     spec.flash,
     debtToken,
     repayAmount,
-    await uniswapPoolsOf(env.book, spec.route, collateralToken, debtToken)
+    await uniswapPoolsOf(env.book, spec.route, collateralToken, debtToken),
   );
   const plan: PlanStruct = {
     flash: loan.flash,
@@ -204,7 +204,7 @@ export async function liquidateCompoundPosition(
   // Interest accrued inside liquidateBorrow is far below a millionth of the debt over a few blocks.
   expect(after.borrowBalance, "borrow balance fell by the repayment").to.be.closeTo(
     before.borrowBalance - repayAmount,
-    before.borrowBalance / 1_000_000n + 1n
+    before.borrowBalance / 1_000_000n + 1n,
   );
   return checked;
 }

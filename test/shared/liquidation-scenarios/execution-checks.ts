@@ -35,7 +35,7 @@ export interface CheckedExecution {
 
 function addressesOf(plan: PlanStruct): Address[] {
   return [plan.flash.lender, plan.liquidation.market, plan.liquidation.collateralMarket, plan.liquidation.swap.router].map(
-    (a) => String(a) as Address
+    (a) => String(a) as Address,
   );
 }
 
@@ -63,7 +63,7 @@ export async function executeAndCheck(env: ScenarioEnvironment, plan: PlanStruct
     expected.collateralToken,
     expected.debtToken,
     liquidated.collateralSold,
-    outcome.receipt.blockNumber - 1
+    outcome.receipt.blockNumber - 1,
   );
   expect(liquidated.debtTokenBought, "debt token bought = the venue's quote for the seized collateral").to.equal(quoted);
 
@@ -73,7 +73,7 @@ export async function executeAndCheck(env: ScenarioEnvironment, plan: PlanStruct
     outcome.receipt,
     Number(plan.flash.source),
     String(plan.flash.lender) as Address,
-    String(plan.flash.token) as Address
+    String(plan.flash.token) as Address,
   );
   expect(outcome.plan.flashFee, "flash fee = the fee the lender logged").to.equal(reportedFee);
   // The formula from the lender's parameters; one wei of slack because Aave's premium rounding changed across versions.
@@ -87,7 +87,7 @@ export async function executeAndCheck(env: ScenarioEnvironment, plan: PlanStruct
   await expectExecutorHoldsNothing(await env.executor.getAddress(), {
     tokens: [...Object.values(env.book.tokens).map((t) => t.address), ...env.extraHoldings.tokens, ...(expected.extraTokens ?? [])],
     spenders: [...addressesOf(plan), ...env.extraHoldings.spenders, ...(expected.extraSpenders ?? [])].filter(
-      (a) => a !== "0x0000000000000000000000000000000000000000"
+      (a) => a !== "0x0000000000000000000000000000000000000000",
     ),
   });
   return { outcome, liquidated, profit, gasUsed: outcome.receipt.gasUsed };

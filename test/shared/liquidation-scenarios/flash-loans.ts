@@ -46,7 +46,7 @@ async function uniswapFlashPool(env: ScenarioEnvironment, token: Address, amount
     const symbol = tokenInfo(env.book, token).symbol;
     throw new Error(
       `no Uniswap V3 pool on "${env.label}" (outside the route's pools) holds ${amount} ${symbol} to flash-lend; ` +
-        `the deepest holds ${best?.balance ?? 0n}`
+        `the deepest holds ${best?.balance ?? 0n}`,
     );
   }
   return best.pool;
@@ -56,7 +56,7 @@ async function uniswapFlashPool(env: ScenarioEnvironment, token: Address, amount
 async function balancerFee(vault: Address, amount: bigint): Promise<bigint> {
   const collector = await Vault__factory.connect(vault, hre.ethers.provider).getProtocolFeesCollector();
   const percentage = (await new Contract(collector, BALANCER_FEES_COLLECTOR_ABI, hre.ethers.provider).getFunction(
-    "getFlashLoanFeePercentage"
+    "getFlashLoanFeePercentage",
   )()) as bigint;
   const product = amount * percentage;
   return product === 0n ? 0n : (product - 1n) / WAD + 1n;
@@ -72,7 +72,7 @@ export async function resolveFlashLoan(
   source: FlashSourceName,
   token: Address,
   amount: bigint,
-  avoidPools: readonly Address[] = []
+  avoidPools: readonly Address[] = [],
 ): Promise<ResolvedFlashLoan> {
   const { book } = env;
   let lender: Address;
@@ -127,15 +127,15 @@ export async function lenderReportedFee(
   receipt: ContractTransactionReceipt,
   source: number,
   lender: Address,
-  token: Address
+  token: Address,
 ): Promise<bigint> {
   if (source === FlashSource.None || source === FlashSource.MorphoBlue) return 0n;
   const iface =
     source === FlashSource.BalancerV2
       ? Vault__factory.createInterface()
       : source === FlashSource.AaveV3
-      ? Pool__factory.createInterface()
-      : UniswapV3Pool__factory.createInterface();
+        ? Pool__factory.createInterface()
+        : UniswapV3Pool__factory.createInterface();
   const eventName = source === FlashSource.UniswapV3 ? "Flash" : "FlashLoan";
   const events = receipt.logs
     .filter((log) => log.address.toLowerCase() === lender.toLowerCase())

@@ -30,7 +30,7 @@ export interface DiscoveredAaveMarket {
  */
 export async function discoverAaveWithKeeper(
   book: AddressBook,
-  range: { readonly fromBlock: number; readonly toBlock: number; readonly maxLogBlockSpan?: number }
+  range: { readonly fromBlock: number; readonly toBlock: number; readonly maxLogBlockSpan?: number },
 ): Promise<DiscoveredAaveMarket> {
   if (book.aaveV3 === undefined) throw new Error(`the "${book.network}" address book has no aaveV3 entry`);
   const market = new AaveV3Market(book.aaveV3, createMarketDependencies(hre.ethers.provider, book, { batchSize: 100 }), {
@@ -67,13 +67,13 @@ export function pickAaveBorrower(found: DiscoveredAaveMarket, criteria: Borrower
     .filter((p) => collateralValue(p) > criteria.minCollateralUsd)
     .filter((p) => !p.debts.some((d) => same(d.token, criteria.collateral)))
     .filter((p) =>
-      p.debts.some((d) => same(d.token, criteria.debt) && d.valueUsd >= criteria.minDebtUsd && d.valueUsd <= criteria.maxDebtUsd)
+      p.debts.some((d) => same(d.token, criteria.debt) && d.valueUsd >= criteria.minDebtUsd && d.valueUsd <= criteria.maxDebtUsd),
     )
     .sort((a, b) => collateralValue(b) - collateralValue(a));
   if (eligible.length === 0) {
     throw new Error(
       `no healthy Aave borrower with > $${criteria.minCollateralUsd.toLocaleString("en-US")} of ${criteria.label} found in blocks ` +
-        `${found.fromBlock}..${found.toBlock} (${found.borrowers.length} borrowers discovered): widen the discovery range`
+        `${found.fromBlock}..${found.toBlock} (${found.borrowers.length} borrowers discovered): widen the discovery range`,
     );
   }
   return eligible[0];
@@ -83,7 +83,7 @@ export function pickAaveBorrower(found: DiscoveredAaveMarket, criteria: Borrower
 function expectWithinOnePpb(mine: bigint, pool: bigint, what: string): void {
   const difference = mine > pool ? mine - pool : pool - mine;
   expect(difference * 1_000_000_000n <= (pool < 0n ? -pool : pool), `${what}: keeper ${mine} vs pool ${pool} (1e-9 relative)`).to.equal(
-    true
+    true,
   );
 }
 
@@ -132,7 +132,7 @@ export async function pushBorrowerAndReact(
   market: AaveV3Market,
   borrower: Address,
   collateral: Address,
-  targetHealthFactor: number
+  targetHealthFactor: number,
 ): Promise<{ readonly update: MarketUpdate; readonly readBlock: number }> {
   await makeAaveLiquidatable(env, aave, borrower, collateral, targetHealthFactor);
   const readBlock = await hre.ethers.provider.getBlockNumber();
@@ -142,7 +142,7 @@ export async function pushBorrowerAndReact(
   expect(update.recomputed, "positions holding the moved asset were recomputed").to.be.greaterThan(0);
   expect(
     update.newlyLiquidatable.map((p) => p.key.borrower.toLowerCase()),
-    "the pushed borrower became liquidatable in memory"
+    "the pushed borrower became liquidatable in memory",
   ).to.include(borrower.toLowerCase());
   await market.onBlock({ number: readBlock, timestamp: block.timestamp });
   return { update, readBlock };

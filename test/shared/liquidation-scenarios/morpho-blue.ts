@@ -78,7 +78,7 @@ export async function openMorphoPosition(
     readonly loanAmount: bigint;
     readonly healthFactor?: number;
     readonly account?: { readonly label: string; readonly index?: number };
-  }
+  },
 ): Promise<MorphoPosition> {
   const { params } = market;
   const morpho = morphoOf(market);
@@ -88,7 +88,7 @@ export async function openMorphoPosition(
   if (state.totalSupplyAssets - state.totalBorrowAssets < spec.loanAmount) {
     throw new Error(
       `Morpho market ${label} on "${env.label}" has ${state.totalSupplyAssets - state.totalBorrowAssets} raw loan tokens to lend, ` +
-        `the scenario borrows ${spec.loanAmount}`
+        `the scenario borrows ${spec.loanAmount}`,
     );
   }
   const healthFactor = spec.healthFactor ?? 1.05;
@@ -97,7 +97,7 @@ export async function openMorphoPosition(
   // Two wei of headroom on the loan cover borrow shares rounding up.
   const collateral = ceilDiv(
     (spec.loanAmount + 2n) * BigInt(Math.round(healthFactor * 1e9)) * ORACLE_PRICE_SCALE * WAD,
-    1_000_000_000n * price * params.lltv
+    1_000_000_000n * price * params.lltv,
   );
   const account = spec.account ?? { label: `morpho ${label}` };
   const borrower = await freshAccount(account.label, account.index ?? 0);
@@ -128,7 +128,7 @@ export async function overrideMorphoOraclePrice(market: MorphoScenarioMarket, pr
 export async function makeMorphoLiquidatable(
   market: MorphoScenarioMarket,
   borrower: Address,
-  targetHealthFactor: number
+  targetHealthFactor: number,
 ): Promise<MorphoHealth & { readonly originalPrice: bigint }> {
   if (!(targetHealthFactor > 0 && targetHealthFactor < 1)) {
     throw new Error(`makeMorphoLiquidatable: the target health factor must be in (0, 1), got ${targetHealthFactor}`);
@@ -162,7 +162,7 @@ export async function liquidateMorphoPosition(
   env: ScenarioEnvironment,
   market: MorphoScenarioMarket,
   borrower: Address,
-  spec: MorphoLiquidationSpec
+  spec: MorphoLiquidationSpec,
 ): Promise<CheckedExecution> {
   if ((spec.seizedAssets ?? 0n) > 0n === (spec.repaidShares ?? 0n) > 0n) {
     throw new Error("liquidateMorphoPosition: give exactly one of seizedAssets and repaidShares");
@@ -182,7 +182,7 @@ export async function liquidateMorphoPosition(
     spec.route,
     params.collateralToken,
     params.loanToken,
-    10n ** BigInt(tokenInfo(env.book, params.collateralToken).decimals - 2)
+    10n ** BigInt(tokenInfo(env.book, params.collateralToken).decimals - 2),
   );
 
   let flash = NO_FLASH_LOAN;
@@ -194,7 +194,7 @@ export async function liquidateMorphoPosition(
       spec.flash,
       params.loanToken,
       repaidEstimate + repaidEstimate / 100n + 1n,
-      await uniswapPoolsOf(env.book, spec.route, params.collateralToken, params.loanToken)
+      await uniswapPoolsOf(env.book, spec.route, params.collateralToken, params.loanToken),
     );
     flash = loan.flash;
     expectedFlashFee = loan.expectedFee;
@@ -233,7 +233,7 @@ export async function liquidateMorphoPosition(
   const seizedValue = (checked.liquidated.collateralSeized * before.price) / ORACLE_PRICE_SCALE;
   expect(seizedValue, "seized value = repaid x liquidation incentive factor").to.be.closeTo(
     (checked.liquidated.debtRepaid * lif) / WAD,
-    seizedValue / 100_000n + 2n
+    seizedValue / 100_000n + 2n,
   );
   return checked;
 }

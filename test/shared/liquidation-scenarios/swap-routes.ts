@@ -68,7 +68,7 @@ export async function quoteSwap(
   tokenIn: Address,
   tokenOut: Address,
   amountIn: bigint,
-  blockTag?: number
+  blockTag?: number,
 ): Promise<bigint> {
   const overrides = blockTag === undefined ? {} : { blockTag };
   switch (route.venue) {
@@ -81,7 +81,7 @@ export async function quoteSwap(
       const router = new Contract(
         requireBookEntry(book.aerodrome, "aerodrome", book).router,
         AERODROME_ROUTER_QUOTE_ABI,
-        hre.ethers.provider
+        hre.ethers.provider,
       );
       const routes = aerodromeRoutes(book, route.stable, tokenIn, tokenOut).map((r) => [r.from, r.to, r.stable, r.factory]);
       const amounts = (await router.getFunction("getAmountsOut").staticCall(amountIn, routes, overrides)) as bigint[];
@@ -118,7 +118,7 @@ export async function requireRouteLiquidity(
   route: SwapRouteSpec,
   tokenIn: Address,
   tokenOut: Address,
-  probeAmount: bigint
+  probeAmount: bigint,
 ): Promise<void> {
   const pair = `${tokenInfo(env.book, tokenIn).symbol} -> ${tokenInfo(env.book, tokenOut).symbol}`;
   let out: bigint;
@@ -141,7 +141,7 @@ export async function bestRoute(
   candidates: readonly SwapRouteSpec[],
   tokenIn: Address,
   tokenOut: Address,
-  amountIn: bigint
+  amountIn: bigint,
 ): Promise<SwapRouteSpec> {
   let best: { route: SwapRouteSpec; out: bigint } | undefined;
   const failures: string[] = [];
@@ -156,7 +156,7 @@ export async function bestRoute(
   if (best === undefined || best.out === 0n) {
     throw new Error(
       `no route sells ${amountIn} raw ${tokenInfo(book, tokenIn).symbol} for ${tokenInfo(book, tokenOut).symbol} on "${book.network}" ` +
-        `(${failures.join("; ") || "every quote was 0"})`
+        `(${failures.join("; ") || "every quote was 0"})`,
     );
   }
   return best.route;
@@ -179,7 +179,7 @@ export async function deepestUniswapV3Fee(book: AddressBook, tokenA: Address, to
     throw new Error(
       `no Uniswap V3 pool with in-range liquidity for ${tokenInfo(book, tokenA).symbol}/${tokenInfo(book, tokenB).symbol} on "${
         book.network
-      }"`
+      }"`,
     );
   }
   return best.fee;

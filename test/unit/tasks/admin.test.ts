@@ -7,7 +7,14 @@ import fs from "node:fs";
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { captureTaskIo, deployedExecutorFixture, rejection, scratchDir, type CapturedOutput, type DeployedExecutor } from "./helpers/deployed-executor";
+import {
+  captureTaskIo,
+  deployedExecutorFixture,
+  rejection,
+  scratchDir,
+  type CapturedOutput,
+  type DeployedExecutor,
+} from "./helpers/deployed-executor";
 import type { TaskOutcome } from "../../../tasks/lib/operator-task";
 
 describe("tasks: pause, unpause, set-operator, set-treasury, allow-target", () => {
@@ -63,7 +70,10 @@ describe("tasks: pause, unpause, set-operator, set-treasury, allow-target", () =
       expect(await f.executor.paused()).to.equal(false);
       expect(await nonces()).to.deep.equal(before);
       const selector = f.executor.interface.getFunction("pause").selector;
-      expect(output.text()).to.match(new RegExp(`target: +${f.address}`)).and.to.match(new RegExp(`calldata: +${selector}`)).and.to.include("Dry run: nothing was sent");
+      expect(output.text())
+        .to.match(new RegExp(`target: +${f.address}`))
+        .and.to.match(new RegExp(`calldata: +${selector}`))
+        .and.to.include("Dry run: nothing was sent");
     });
   });
 
@@ -132,7 +142,10 @@ describe("tasks: pause, unpause, set-operator, set-treasury, allow-target", () =
       const outcome = (await hre.run("set-treasury", { treasury: f.outsider.address })) as TaskOutcome;
       expect(outcome.kind).to.equal("no-op");
       await rejection(hre.run("set-treasury", { treasury: f.address }), /is the executor itself/);
-      await rejection(hre.run("set-treasury", { treasury: "0x0000000000000000000000000000000000000000" }), /--treasury is the zero address/);
+      await rejection(
+        hre.run("set-treasury", { treasury: "0x0000000000000000000000000000000000000000" }),
+        /--treasury is the zero address/,
+      );
       expect(await f.executor.treasury()).to.equal(f.outsider.address);
     });
   });

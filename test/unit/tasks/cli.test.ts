@@ -45,6 +45,13 @@ describe("tasks: command line", () => {
     // verify keeps hardhat-verify's own arguments next to ours.
     const verify = hre.tasks.verify;
     expect(verify.positionalParamDefinitions.map((p) => p.name)).to.deep.equal(["address", "constructorArgsParams"]);
-    expect(Object.keys(verify.paramDefinitions)).to.include.members(["contract", "libraries", "force", "listNetworks", "deploymentId", "dryRun"]);
+    expect(Object.keys(verify.paramDefinitions)).to.include.members([
+      "contract",
+      "libraries",
+      "force",
+      "listNetworks",
+      "deploymentId",
+      "dryRun",
+    ]);
   });
 });

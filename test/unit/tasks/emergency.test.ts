@@ -11,7 +11,14 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { fundAccount } from "../../../sandbox";
 import { Journal } from "../../../keeper/journal/journal";
 import type { EmergencyResult } from "../../../tasks/emergency";
-import { captureTaskIo, deployedExecutorFixture, rejection, scratchDir, type CapturedOutput, type DeployedExecutor } from "./helpers/deployed-executor";
+import {
+  captureTaskIo,
+  deployedExecutorFixture,
+  rejection,
+  scratchDir,
+  type CapturedOutput,
+  type DeployedExecutor,
+} from "./helpers/deployed-executor";
 
 describe("tasks: emergency (owner is an account)", () => {
   let f: DeployedExecutor;
@@ -38,7 +45,11 @@ describe("tasks: emergency (owner is an account)", () => {
 
   it("pauses with the operator key, queues a keeper halt, and prints the owner's withdraw --all command", async () => {
     await fundAccount(hre, f.sandbox, "USDC", f.address as `0x${string}`, 3_000_000n);
-    const result = (await hre.run("emergency", { from: f.operator.address, journal: journalPath, reason: "oracle incident" })) as EmergencyResult;
+    const result = (await hre.run("emergency", {
+      from: f.operator.address,
+      journal: journalPath,
+      reason: "oracle incident",
+    })) as EmergencyResult;
 
     expect(await f.executor.paused()).to.equal(true);
     expect(result.pause.kind).to.equal("sent");
@@ -76,7 +87,10 @@ describe("tasks: emergency (owner is an account)", () => {
   });
 
   it("when the signer may not pause, stops before doing anything and names who may", async () => {
-    const message = await rejection(hre.run("emergency", { from: f.outsider.address, journal: journalPath }), /emergency \(pause\) must be signed by the owner/);
+    const message = await rejection(
+      hre.run("emergency", { from: f.outsider.address, journal: journalPath }),
+      /emergency \(pause\) must be signed by the owner/,
+    );
     expect(message).to.include(f.operator.address);
     expect(await f.executor.paused()).to.equal(false);
     expect(pendingRequests()).to.have.length(0);

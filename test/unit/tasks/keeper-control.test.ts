@@ -71,14 +71,18 @@ describe("tasks: keeper:resume, keeper:mode, keeper:tier", () => {
 
     it("names the missing journal and the network instead of creating one", async () => {
       const absent = path.join(dir, "elsewhere.sqlite");
-      await expectRejection(runTask("keeper:resume", { journal: absent, reason: "x" }), /no journal at .*elsewhere\.sqlite; a keeper creates it on its first run on hardhat/);
+      await expectRejection(
+        runTask("keeper:resume", { journal: absent, reason: "x" }),
+        /no journal at .*elsewhere\.sqlite; a keeper creates it on its first run on hardhat/,
+      );
       expect(fs.existsSync(absent)).to.equal(false);
     });
 
     it("--wait prints the outcome the keeper journals", async () => {
       // Stands in for the keeper loop: applies whatever request is pending.
       const loop = setInterval(() => {
-        for (const request of keeper.pendingControlRequests()) keeper.completeControlRequest(request.id, "applied", "breaker HALTED → NORMAL");
+        for (const request of keeper.pendingControlRequests())
+          keeper.completeControlRequest(request.id, "applied", "breaker HALTED → NORMAL");
       }, 20);
       try {
         const { printed, result } = await runTask("keeper:resume", { journal: journalPath, reason: "fixed", wait: 30 });
@@ -105,12 +109,18 @@ describe("tasks: keeper:resume, keeper:mode, keeper:tier", () => {
       expect(request.payload).to.deep.equal({ mode: "LIVE", reason: "sandbox demo" });
       expect(printed).to.include("switch to LIVE");
       await runTask("keeper:mode", { journal: journalPath, mode: "dry" });
-      expect(keeper.pendingControlRequests().map((r) => r.payload)).to.deep.equal([{ mode: "LIVE", reason: "sandbox demo" }, { mode: "DRY" }]);
+      expect(keeper.pendingControlRequests().map((r) => r.payload)).to.deep.equal([
+        { mode: "LIVE", reason: "sandbox demo" },
+        { mode: "DRY" },
+      ]);
     });
 
     it("rejects a missing or unknown --mode, naming the flag and the choices", async () => {
       await expectRejection(runTask("keeper:mode", { journal: journalPath }), /--mode is required; expected dry or live/);
-      await expectRejection(runTask("keeper:mode", { journal: journalPath, mode: "fast" }), /--mode "fast" is not a mode; expected dry or live/);
+      await expectRejection(
+        runTask("keeper:mode", { journal: journalPath, mode: "fast" }),
+        /--mode "fast" is not a mode; expected dry or live/,
+      );
       expect(keeper.pendingControlRequests()).to.have.length(0);
     });
 
@@ -131,14 +141,20 @@ describe("tasks: keeper:resume, keeper:mode, keeper:tier", () => {
       });
 
       it("queues LIVE on base when the safeguards pass, and DRY without any", async () => {
-        await requestMode({ journal: journalPath, mode: "live" }, deps("base", { I_UNDERSTAND_LIVE_RISK: "true", KEEPER_PRIVATE_KEY: KEY_0 }));
+        await requestMode(
+          { journal: journalPath, mode: "live" },
+          deps("base", { I_UNDERSTAND_LIVE_RISK: "true", KEEPER_PRIVATE_KEY: KEY_0 }),
+        );
         await requestMode({ journal: journalPath, mode: "dry" }, deps("base", {}));
         expect(keeper.pendingControlRequests().map((r) => r.payload)).to.deep.equal([{ mode: "LIVE" }, { mode: "DRY" }]);
       });
 
       it("on a relay network, requires a relay auth key distinct from the signing key", async () => {
         const env = { I_UNDERSTAND_LIVE_RISK: "true", KEEPER_PRIVATE_KEY: KEY_0 };
-        await expectRejection(requestMode({ journal: journalPath, mode: "live" }, deps("mainnet", { ...env, FLASHBOTS_AUTH_KEY: KEY_0 })), /are the same key/);
+        await expectRejection(
+          requestMode({ journal: journalPath, mode: "live" }, deps("mainnet", { ...env, FLASHBOTS_AUTH_KEY: KEY_0 })),
+          /are the same key/,
+        );
         await requestMode({ journal: journalPath, mode: "live" }, deps("mainnet", { ...env, FLASHBOTS_AUTH_KEY: KEY_1 }));
         expect(keeper.pendingControlRequests()).to.have.length(1);
       });
@@ -156,7 +172,10 @@ describe("tasks: keeper:resume, keeper:mode, keeper:tier", () => {
 
     it("rejects anything but 1, 2 or 3", async () => {
       for (const tier of ["4", "0", "1.5", "two"]) {
-        await expectRejection(runTask("keeper:tier", { journal: journalPath, tier }), new RegExp(`--tier "${tier.replace(".", "\\.")}" is not a tier; expected 1, 2 or 3`));
+        await expectRejection(
+          runTask("keeper:tier", { journal: journalPath, tier }),
+          new RegExp(`--tier "${tier.replace(".", "\\.")}" is not a tier; expected 1, 2 or 3`),
+        );
       }
       await expectRejection(runTask("keeper:tier", { journal: journalPath }), /--tier is required/);
       expect(keeper.pendingControlRequests()).to.have.length(0);

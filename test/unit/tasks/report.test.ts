@@ -34,7 +34,13 @@ interface Seed {
 function seed(journalPath: string, s: Seed): void {
   const journal = Journal.open(journalPath, { clock: () => s.at });
   try {
-    const plan = makePlan({ id: s.id, market: s.market, expectedProfit: s.expectedProfit ?? 100n * 10n ** 6n, expectedProfitUsd: 100, flashFee: 5_000_000n });
+    const plan = makePlan({
+      id: s.id,
+      market: s.market,
+      expectedProfit: s.expectedProfit ?? 100n * 10n ** 6n,
+      expectedProfitUsd: 100,
+      flashFee: 5_000_000n,
+    });
     journal.planExecution(plan, { mode: s.outcome === "dry-run" ? "DRY" : "LIVE", flashFeeUsd: 5 });
     journal.markSimulated(s.id);
     if (s.outcome === "dry-run") {
@@ -42,10 +48,21 @@ function seed(journalPath: string, s: Seed): void {
       return;
     }
     const tx = attempt(s.hash!, s.hash!);
-    journal.recordIntent(s.id, { signer: OPERATOR, nonce: tx.nonce, maxFeePerGas: tx.maxFeePerGas, maxPriorityFeePerGas: tx.maxPriorityFeePerGas });
+    journal.recordIntent(s.id, {
+      signer: OPERATOR,
+      nonce: tx.nonce,
+      maxFeePerGas: tx.maxFeePerGas,
+      maxPriorityFeePerGas: tx.maxPriorityFeePerGas,
+    });
     journal.markSigned(s.id, tx);
     journal.markSent(s.id);
-    const receipt = { txHash: tx.txHash, blockNumber: 10, gasUsed: s.gasUsed ?? 1_000_000n, effectiveGasPrice: GWEI / 100n, gasCostUsd: s.gasCostUsd };
+    const receipt = {
+      txHash: tx.txHash,
+      blockNumber: 10,
+      gasUsed: s.gasUsed ?? 1_000_000n,
+      effectiveGasPrice: GWEI / 100n,
+      gasCostUsd: s.gasCostUsd,
+    };
     if (s.outcome === "included") {
       journal.markIncluded(s.id, { ...receipt, realisedProfit: s.realisedProfit!, realisedProfitUsd: s.realisedProfitUsd! });
     } else if (s.outcome === "failed-on-chain") {
@@ -77,13 +94,47 @@ describe("task: report", () => {
     dir = makeTempDir("report");
     journalPath = path.join(dir, "keeper-test.sqlite");
     // Day 1, market A: two included (one exact, one 10% short of its simulation), one reverted on chain.
-    seed(journalPath, { id: "a1", at: DAY1, market: "aave-base", outcome: "included", realisedProfit: 100n * 10n ** 6n, realisedProfitUsd: 100, gasCostUsd: 0.03, hash: 1 });
-    seed(journalPath, { id: "a2", at: DAY1 + 1, market: "aave-base", outcome: "included", realisedProfit: 90n * 10n ** 6n, realisedProfitUsd: 90, gasCostUsd: 0.03, hash: 2 });
-    seed(journalPath, { id: "a3", at: DAY1 + 2, market: "aave-base", outcome: "failed-on-chain", gasUsed: 400_000n, gasCostUsd: 0.01, hash: 3 });
+    seed(journalPath, {
+      id: "a1",
+      at: DAY1,
+      market: "aave-base",
+      outcome: "included",
+      realisedProfit: 100n * 10n ** 6n,
+      realisedProfitUsd: 100,
+      gasCostUsd: 0.03,
+      hash: 1,
+    });
+    seed(journalPath, {
+      id: "a2",
+      at: DAY1 + 1,
+      market: "aave-base",
+      outcome: "included",
+      realisedProfit: 90n * 10n ** 6n,
+      realisedProfitUsd: 90,
+      gasCostUsd: 0.03,
+      hash: 2,
+    });
+    seed(journalPath, {
+      id: "a3",
+      at: DAY1 + 2,
+      market: "aave-base",
+      outcome: "failed-on-chain",
+      gasUsed: 400_000n,
+      gasCostUsd: 0.01,
+      hash: 3,
+    });
     // Day 1, market B: a DRY-mode simulation that was never sent.
     seed(journalPath, { id: "b1", at: DAY1 + 3, market: "morpho-base", outcome: "dry-run" });
     // Day 2, market B: one included without a USD gas price, one still in flight.
-    seed(journalPath, { id: "b2", at: DAY2, market: "morpho-base", outcome: "included", realisedProfit: 50n * 10n ** 6n, realisedProfitUsd: 50, hash: 4 });
+    seed(journalPath, {
+      id: "b2",
+      at: DAY2,
+      market: "morpho-base",
+      outcome: "included",
+      realisedProfit: 50n * 10n ** 6n,
+      realisedProfitUsd: 50,
+      hash: 4,
+    });
     seed(journalPath, { id: "b3", at: DAY2 + 1, market: "morpho-base", outcome: "open", hash: 5 });
   });
 
@@ -102,7 +153,12 @@ describe("task: report", () => {
     expect(total.flashFeesUsd).to.equal(15);
     // Gas ETH: (1M + 1M + 0.4M + 1M) gas × 0.01 gwei.
     expect(total.gasEth).to.be.closeTo(Number(3_400_000n * (GWEI / 100n)) / 1e18, 1e-18);
-    expect(total.simulation).to.deep.equal({ samples: 3, meanRatio: (1 + 0.9 + 0.5) / 3, meanAbsErrorPct: (0 + 10 + 50) / 3, within10Pct: 2 });
+    expect(total.simulation).to.deep.equal({
+      samples: 3,
+      meanRatio: (1 + 0.9 + 0.5) / 3,
+      meanAbsErrorPct: (0 + 10 + 50) / 3,
+      within10Pct: 2,
+    });
 
     expect(byDay.map((l) => [l.day, l.executions, l.included, l.realisedProfitUsd])).to.deep.equal([
       ["2026-03-01", 4, 2, 190],
@@ -123,7 +179,11 @@ describe("task: report", () => {
     expect(result.report.total.executions).to.equal(2);
     expect(result.csvPath).to.equal(csv);
 
-    const rows = fs.readFileSync(csv, "utf8").trim().split("\n").map((r) => r.split(","));
+    const rows = fs
+      .readFileSync(csv, "utf8")
+      .trim()
+      .split("\n")
+      .map((r) => r.split(","));
     const header = rows[0];
     expect(header.slice(0, 3)).to.deep.equal(["day", "market", "executions"]);
     const cell = (row: string[], column: string) => row[header.indexOf(column)];
@@ -138,10 +198,16 @@ describe("task: report", () => {
   });
 
   it("names the flag and the expected format for a bad date, and a reversed range", async () => {
-    await expectRejection(runTask({ journal: journalPath, from: "2026-13-01" }), /--from "2026-13-01" is not a valid date; expected YYYY-MM-DD/);
+    await expectRejection(
+      runTask({ journal: journalPath, from: "2026-13-01" }),
+      /--from "2026-13-01" is not a valid date; expected YYYY-MM-DD/,
+    );
     await expectRejection(runTask({ journal: journalPath, to: "2026-02-30" }), /--to "2026-02-30" is not a valid date/);
     await expectRejection(runTask({ journal: journalPath, from: "03/01/2026" }), /--from "03\/01\/2026"/);
-    await expectRejection(runTask({ journal: journalPath, from: "2026-03-02", to: "2026-03-01" }), /--from 2026-03-02 is after --to 2026-03-01/);
+    await expectRejection(
+      runTask({ journal: journalPath, from: "2026-03-02", to: "2026-03-01" }),
+      /--from 2026-03-02 is after --to 2026-03-01/,
+    );
     expect(parseReportDay("--from", "2024-02-29")).to.equal(Date.UTC(2024, 1, 29));
   });
 
@@ -151,9 +217,21 @@ describe("task: report", () => {
 
   it("--reconcile names each included tx whose treasury receipt differs, with journal and chain figures", async () => {
     const receipts: Record<string, TreasuryReceipt> = {
-      [txHash(1)]: { txHash: txHash(1), status: "success", payments: [{ executor: OPERATOR, profitToken: USDC, treasury: OPERATOR, profit: 100n * 10n ** 6n }] },
-      [txHash(2)]: { txHash: txHash(2), status: "success", payments: [{ executor: OPERATOR, profitToken: USDC, treasury: OPERATOR, profit: 89n * 10n ** 6n }] },
-      [txHash(4)]: { txHash: txHash(4), status: "success", payments: [{ executor: OPERATOR, profitToken: WETH, treasury: OPERATOR, profit: 1n }] },
+      [txHash(1)]: {
+        txHash: txHash(1),
+        status: "success",
+        payments: [{ executor: OPERATOR, profitToken: USDC, treasury: OPERATOR, profit: 100n * 10n ** 6n }],
+      },
+      [txHash(2)]: {
+        txHash: txHash(2),
+        status: "success",
+        payments: [{ executor: OPERATOR, profitToken: USDC, treasury: OPERATOR, profit: 89n * 10n ** 6n }],
+      },
+      [txHash(4)]: {
+        txHash: txHash(4),
+        status: "success",
+        payments: [{ executor: OPERATOR, profitToken: WETH, treasury: OPERATOR, profit: 1n }],
+      },
     };
     const requested: string[][] = [];
     // Test double for the RPC side only; the comparison under test is the real one.
@@ -195,7 +273,14 @@ describe("task: report", () => {
         journal.recordIntent(id, { signer: OPERATOR, nonce: 1, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n });
         journal.markSigned(id, attempt(1, 1, { txHash: hash }));
         journal.markSent(id);
-        journal.markIncluded(id, { txHash: hash, blockNumber: mined.blockNumber, gasUsed: 21_000n, effectiveGasPrice: 1n, realisedProfit: 7n, realisedProfitUsd: 0 });
+        journal.markIncluded(id, {
+          txHash: hash,
+          blockNumber: mined.blockNumber,
+          gasUsed: 21_000n,
+          effectiveGasPrice: 1n,
+          realisedProfit: 7n,
+          realisedProfitUsd: 0,
+        });
       }
     } finally {
       journal.close();
@@ -243,7 +328,14 @@ describe("task: report", () => {
         journal.recordIntent(id, { signer: OPERATOR, nonce: tx.nonce, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n });
         journal.markSigned(id, attempt(1, tx.nonce, { txHash: mined.hash }));
         journal.markSent(id);
-        journal.markIncluded(id, { txHash: mined.hash, blockNumber: mined.blockNumber, gasUsed: mined.gasUsed, effectiveGasPrice: mined.gasPrice, realisedProfit, realisedProfitUsd: 1 });
+        journal.markIncluded(id, {
+          txHash: mined.hash,
+          blockNumber: mined.blockNumber,
+          gasUsed: mined.gasUsed,
+          effectiveGasPrice: mined.gasPrice,
+          realisedProfit,
+          realisedProfitUsd: 1,
+        });
       } finally {
         journal.close();
       }

@@ -20,7 +20,14 @@ import { overrideTaskIo } from "../../../tasks/lib/task-io";
 import type { RotateKeyResult } from "../../../tasks/rotate-key";
 import { deploySafe, executeBatch, type GenuineSafe } from "../../shared/safe-fixture";
 import { attempt, makePlan } from "../keeper/journal/journal-fixtures";
-import { captureTaskIo, deployedExecutorFixture, rejection, scratchDir, type CapturedOutput, type DeployedExecutor } from "./helpers/deployed-executor";
+import {
+  captureTaskIo,
+  deployedExecutorFixture,
+  rejection,
+  scratchDir,
+  type CapturedOutput,
+  type DeployedExecutor,
+} from "./helpers/deployed-executor";
 
 const TASK = "keeper:rotate-key";
 const CREATED_AT = 1_767_225_600_000; // pinned so Safe batch names are predictable
@@ -79,8 +86,19 @@ describe("tasks: keeper:rotate-key", () => {
     projectRoot = scratchDir("project");
     journalPath = path.join(projectRoot, "data", "keeper-hardhat.sqlite");
     reportsDir = scratchDir("reports");
-    output = { lines: [], text() { return this.lines.join("\n"); } };
-    restore = overrideTaskIo({ print: (text) => output.lines.push(text), ignitionDir: f.ignitionDir, reportsDir, projectRoot, now: () => CREATED_AT });
+    output = {
+      lines: [],
+      text() {
+        return this.lines.join("\n");
+      },
+    };
+    restore = overrideTaskIo({
+      print: (text) => output.lines.push(text),
+      ignitionDir: f.ignitionDir,
+      reportsDir,
+      projectRoot,
+      now: () => CREATED_AT,
+    });
   });
   afterEach(async () => {
     restore();
@@ -137,7 +155,8 @@ describe("tasks: keeper:rotate-key", () => {
       expect(await f.executor.isOperator(f.operator.address)).to.equal(false);
       await expectExactSweep(result, oldBalance, treasuryBefore);
 
-      if (result.add.kind !== "sent" || result.add.outcome.kind !== "sent" || result.remove.kind !== "sent") throw new Error("expected both role changes sent");
+      if (result.add.kind !== "sent" || result.add.outcome.kind !== "sent" || result.remove.kind !== "sent")
+        throw new Error("expected both role changes sent");
       const addTx = (await provider().getTransaction(result.add.outcome.txHashes[0]))!;
       const removeTx = (await provider().getTransaction(result.remove.txHashes[0]))!;
       expect(addTx.from).to.equal(f.owner.address);
@@ -156,7 +175,9 @@ describe("tasks: keeper:rotate-key", () => {
         addTxHashes: [addTx.hash],
         removeTxHashes: [removeTx.hash],
       });
-      expect((events[0].data as { sweep: { txHash: string } }).sweep.txHash).to.equal(result.sweep.kind === "swept" && result.sweep.receipt.txHash);
+      expect((events[0].data as { sweep: { txHash: string } }).sweep.txHash).to.equal(
+        result.sweep.kind === "swept" && result.sweep.receipt.txHash,
+      );
       expect(result.remaining.join("\n")).to.include(`Fund ${NEW_KEY.address}`).and.to.include("KEEPER_PRIVATE_KEY");
     });
 
@@ -167,7 +188,11 @@ describe("tasks: keeper:rotate-key", () => {
       try {
         const oldBalance = await provider().getBalance(DETACHED_KEY.address);
         const treasuryBefore = await provider().getBalance(f.treasury.address);
-        const result = (await hre.run(TASK, { newOperator: NEW_KEY.address, oldOperator: DETACHED_KEY.address, wait: 5 })) as RotateKeyResult;
+        const result = (await hre.run(TASK, {
+          newOperator: NEW_KEY.address,
+          oldOperator: DETACHED_KEY.address,
+          wait: 5,
+        })) as RotateKeyResult;
         expect(await f.executor.isOperator(DETACHED_KEY.address)).to.equal(false);
         await expectExactSweep(result, oldBalance, treasuryBefore);
         expect(output.text()).to.include(`${DETACHED_KEY.address} (KEEPER_PRIVATE_KEY)`);
@@ -263,7 +288,14 @@ describe("tasks: keeper:rotate-key", () => {
       expect(await f.executor.isOperator(f.operator.address)).to.equal(true);
       const keeperJournal = Journal.open(journalPath);
       try {
-        keeperJournal.markIncluded("plan-settling", { txHash, blockNumber: 1, gasUsed: 1n, effectiveGasPrice: 1n, realisedProfit: 0n, realisedProfitUsd: 0 });
+        keeperJournal.markIncluded("plan-settling", {
+          txHash,
+          blockNumber: 1,
+          gasUsed: 1n,
+          effectiveGasPrice: 1n,
+          realisedProfit: 0n,
+          realisedProfitUsd: 0,
+        });
       } finally {
         keeperJournal.close();
       }
@@ -347,7 +379,13 @@ describe("tasks: keeper:rotate-key", () => {
       genuine = owned.genuine;
       safeOwners = (await hre.ethers.getSigners()).slice(5, 8);
       restore();
-      restore = overrideTaskIo({ print: (text) => output.lines.push(text), ignitionDir: f.ignitionDir, reportsDir, projectRoot, now: () => CREATED_AT });
+      restore = overrideTaskIo({
+        print: (text) => output.lines.push(text),
+        ignitionDir: f.ignitionDir,
+        reportsDir,
+        projectRoot,
+        now: () => CREATED_AT,
+      });
     });
 
     it("writes ONE batch (add new, remove old) after the in-flight check, sweeps the old key, and the executed batch rotates the roles", async () => {
@@ -430,7 +468,10 @@ describe("tasks: keeper:rotate-key", () => {
     });
 
     it("an old operator that is not one, named in the error", async () => {
-      const message = await rejection(hre.run(TASK, { newOperator: NEW_KEY.address, oldOperator: f.outsider.address }), /is not an operator/);
+      const message = await rejection(
+        hre.run(TASK, { newOperator: NEW_KEY.address, oldOperator: f.outsider.address }),
+        /is not an operator/,
+      );
       expect(message).to.include(`--old-operator ${f.outsider.address}`).and.to.include(`operators now: ${f.operator.address}`);
     });
 
@@ -438,7 +479,10 @@ describe("tasks: keeper:rotate-key", () => {
       await rejection(hre.run(TASK, { newOperator: "0x123" }), /--new-operator "0x123" is not an address/);
       // One letter's case flipped: still mixed case, so it must carry a valid EIP-55 checksum, and no longer does.
       const letter = NEW_KEY.address.slice(2).search(/[a-fA-F]/) + 2;
-      const flipped = NEW_KEY.address[letter] === NEW_KEY.address[letter].toLowerCase() ? NEW_KEY.address[letter].toUpperCase() : NEW_KEY.address[letter].toLowerCase();
+      const flipped =
+        NEW_KEY.address[letter] === NEW_KEY.address[letter].toLowerCase()
+          ? NEW_KEY.address[letter].toUpperCase()
+          : NEW_KEY.address[letter].toLowerCase();
       const badChecksum = NEW_KEY.address.slice(0, letter) + flipped + NEW_KEY.address.slice(letter + 1);
       await rejection(hre.run(TASK, { newOperator: badChecksum }), /invalid EIP-55 checksum/);
       await rejection(hre.run(TASK, {}), /--new-operator is required/);
@@ -446,12 +490,20 @@ describe("tasks: keeper:rotate-key", () => {
 
     it("no executor deployment for the network", async () => {
       restore();
-      restore = overrideTaskIo({ print: (text) => output.lines.push(text), ignitionDir: scratchDir("empty-ignition"), reportsDir, projectRoot });
+      restore = overrideTaskIo({
+        print: (text) => output.lines.push(text),
+        ignitionDir: scratchDir("empty-ignition"),
+        reportsDir,
+        projectRoot,
+      });
       await rejection(hre.run(TASK, { newOperator: NEW_KEY.address }), /no executor deployment for network "hardhat"/);
     });
 
     it("a --journal that does not exist, a negative --wait, a contract as the new key", async () => {
-      await rejection(hre.run(TASK, { newOperator: NEW_KEY.address, journal: path.join(projectRoot, "typo.sqlite") }), /--journal .*typo\.sqlite does not exist/);
+      await rejection(
+        hre.run(TASK, { newOperator: NEW_KEY.address, journal: path.join(projectRoot, "typo.sqlite") }),
+        /--journal .*typo\.sqlite does not exist/,
+      );
       await rejection(hre.run(TASK, { newOperator: NEW_KEY.address, wait: -1 }), /--wait -1 is not a duration/);
       await rejection(hre.run(TASK, { newOperator: f.address }), /has contract code/);
     });

@@ -7,7 +7,14 @@ import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { Interface, getAddress, id } from "ethers";
-import { batchTransaction, buildSafeBatch, canonicalBatchSerialisation, txBuilderChecksum, writeSafeBatch, type SafeBatchFile } from "../../../tasks/lib/safe-batch";
+import {
+  batchTransaction,
+  buildSafeBatch,
+  canonicalBatchSerialisation,
+  txBuilderChecksum,
+  writeSafeBatch,
+  type SafeBatchFile,
+} from "../../../tasks/lib/safe-batch";
 import { scratchDir } from "./helpers/deployed-executor";
 
 /** The tx-builder's checksum test fixture, verbatim in content (a fact about their format, not code). */
@@ -35,7 +42,11 @@ const TX_BUILDER_VECTOR = {
       contractMethod: { inputs: [{ internalType: "bool", name: "paramBool", type: "bool" }], name: "testBool", payable: false },
       contractInputsValues: { paramAddress: "", paramBool: "false" },
     },
-    { to: "0x49d4450977E2c95362C13D3a31a09311E0Ea26A6", value: "2000000000000000000", data: "0x42f4579000000000000000000000000049d4450977e2c95362c13d3a31a09311e0ea26a6" },
+    {
+      to: "0x49d4450977E2c95362C13D3a31a09311E0Ea26A6",
+      value: "2000000000000000000",
+      data: "0x42f4579000000000000000000000000049d4450977e2c95362c13d3a31a09311e0ea26a6",
+    },
   ],
 };
 const TX_BUILDER_VECTOR_CHECKSUM = "0x832ecdb6653751ed00b79dede73864163e46e71815b72e11e506d6399bedffc9";
@@ -74,7 +85,11 @@ function sampleBatch(createdAt = 1_700_000_000_000): SafeBatchFile {
     description: "two calls",
     createdAt,
     transactions: [
-      batchTransaction(iface, ABI, { to: EXECUTOR, method: "rescueTokens", args: ["0x4200000000000000000000000000000000000006", 10n ** 30n] }),
+      batchTransaction(iface, ABI, {
+        to: EXECUTOR,
+        method: "rescueTokens",
+        args: ["0x4200000000000000000000000000000000000006", 10n ** 30n],
+      }),
       batchTransaction(iface, ABI, { to: EXECUTOR, method: "setAllowedTargets", args: [[EXECUTOR.toLowerCase()], true] }),
     ],
   });
@@ -106,9 +121,16 @@ describe("tasks/lib/safe-batch: Transaction Builder files", () => {
       expect(tx.value).to.equal("0");
       expect(Object.values(tx.contractInputsValues!).every((v) => typeof v === "string")).to.equal(true);
     }
-    expect(batch.transactions[0].contractInputsValues).to.deep.equal({ token: "0x4200000000000000000000000000000000000006", amount: (10n ** 30n).toString() });
+    expect(batch.transactions[0].contractInputsValues).to.deep.equal({
+      token: "0x4200000000000000000000000000000000000006",
+      amount: (10n ** 30n).toString(),
+    });
     expect(batch.transactions[1].contractInputsValues).to.deep.equal({ targets: JSON.stringify([EXECUTOR]), allowed: "true" });
-    expect(batch.transactions[1].contractMethod!.inputs[0]).to.deep.equal({ internalType: "address[]", name: "targets", type: "address[]" });
+    expect(batch.transactions[1].contractMethod!.inputs[0]).to.deep.equal({
+      internalType: "address[]",
+      name: "targets",
+      type: "address[]",
+    });
   });
 
   it("names files <task>-<chainId>-<createdAt>.json under reports/safe and never overwrites one", () => {

@@ -18,7 +18,14 @@ import type { TaskOutcome } from "../../../tasks/lib/operator-task";
 import { txBuilderChecksum, type SafeBatchFile } from "../../../tasks/lib/safe-batch";
 import { NATIVE_TOKEN_ADDRESS } from "../../../tasks/lib/tokens";
 import { deploySafe, executeBatch, execSafeCall, safeCallForBatch, type GenuineSafe } from "../../shared/safe-fixture";
-import { captureTaskIo, deployedExecutorFixture, rejection, scratchDir, type CapturedOutput, type DeployedExecutor } from "./helpers/deployed-executor";
+import {
+  captureTaskIo,
+  deployedExecutorFixture,
+  rejection,
+  scratchDir,
+  type CapturedOutput,
+  type DeployedExecutor,
+} from "./helpers/deployed-executor";
 
 const CREATED_AT = 1_767_225_600_000; // 2026-01-01T00:00:00Z, pinned so the file name and createdAt are predictable
 
@@ -158,7 +165,9 @@ describe("tasks: the owner is a genuine Safe (2 of 3)", () => {
     const { batch } = readBatch((await hre.run("withdraw", { all: true })) as TaskOutcome);
     expect(await nonces()).to.deep.equal(before);
     const rescued = batch.transactions.map((tx) => tx.contractInputsValues!.token).sort();
-    const expected = [NATIVE_TOKEN_ADDRESS, f.sandbox.book.tokens.WETH.address, f.sandbox.book.tokens.USDC.address].map((a) => getAddress(a)).sort();
+    const expected = [NATIVE_TOKEN_ADDRESS, f.sandbox.book.tokens.WETH.address, f.sandbox.book.tokens.USDC.address]
+      .map((a) => getAddress(a))
+      .sort();
     expect(rescued).to.deep.equal(expected);
 
     await executeBatch(f.genuine, batch, signersOfBatch, f.outsider);

@@ -12,7 +12,13 @@ import { fundAccount } from "../../../sandbox";
 import { Journal } from "../../../keeper/journal/journal";
 import type { ExecutorStatus } from "../../../tasks/status";
 import { attempt, makePlan } from "../keeper/journal/journal-fixtures";
-import { captureTaskIo, deployedExecutorFixture, scratchDir, type CapturedOutput, type DeployedExecutor } from "./helpers/deployed-executor";
+import {
+  captureTaskIo,
+  deployedExecutorFixture,
+  scratchDir,
+  type CapturedOutput,
+  type DeployedExecutor,
+} from "./helpers/deployed-executor";
 
 describe("tasks: status", () => {
   let f: DeployedExecutor;
@@ -67,12 +73,22 @@ describe("tasks: status", () => {
         journal.markSimulated(id);
         if (index === 2) {
           const tx = attempt(3);
-          journal.recordIntent(id, { signer: tx.signer, nonce: tx.nonce, maxFeePerGas: tx.maxFeePerGas, maxPriorityFeePerGas: tx.maxPriorityFeePerGas });
+          journal.recordIntent(id, {
+            signer: tx.signer,
+            nonce: tx.nonce,
+            maxFeePerGas: tx.maxFeePerGas,
+            maxPriorityFeePerGas: tx.maxPriorityFeePerGas,
+          });
           journal.markSigned(id, tx);
           journal.markSent(id);
         }
       }
-      journal.recordSystemEvent({ kind: "breaker_transition", actor: "breaker", detail: "NORMAL → HALTED: realised loss", data: { from: "NORMAL", to: "HALTED" } });
+      journal.recordSystemEvent({
+        kind: "breaker_transition",
+        actor: "breaker",
+        detail: "NORMAL → HALTED: realised loss",
+        data: { from: "NORMAL", to: "HALTED" },
+      });
       journal.enqueueControlRequest("halt", { reason: "drill" }, "alice");
     } finally {
       journal.close();
@@ -84,7 +100,10 @@ describe("tasks: status", () => {
     expect(status.keeper.pendingControlRequests.map((r) => r.kind)).to.deep.equal(["halt"]);
     expect(status.warnings.join("\n")).to.include("circuit breaker is HALTED");
 
-    const printed = JSON.parse(output.text()) as { keeper: { lastExecutions: Array<{ planId: string; flashAmount: string }> }; owner: { address: string } };
+    const printed = JSON.parse(output.text()) as {
+      keeper: { lastExecutions: Array<{ planId: string; flashAmount: string }> };
+      owner: { address: string };
+    };
     expect(printed.owner.address).to.equal(f.owner.address);
     expect(printed.keeper.lastExecutions[0].planId).to.equal("plan-c");
     expect(printed.keeper.lastExecutions[0].flashAmount).to.be.a("string"); // bigints as decimal strings

@@ -14,7 +14,14 @@ import hre from "hardhat";
 import { AbiCoder, getAddress } from "ethers";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { DeploymentVerification } from "../../../tasks/verify";
-import { captureTaskIo, deployedExecutorFixture, rejection, scratchDir, type CapturedOutput, type DeployedExecutor } from "./helpers/deployed-executor";
+import {
+  captureTaskIo,
+  deployedExecutorFixture,
+  rejection,
+  scratchDir,
+  type CapturedOutput,
+  type DeployedExecutor,
+} from "./helpers/deployed-executor";
 
 interface ExplorerRequest {
   readonly action: string;
@@ -37,7 +44,11 @@ async function startFakeExplorer(alreadyVerified: (address: string) => boolean) 
       };
       if (action === "getsourcecode") {
         const verified = alreadyVerified(params.get("address") ?? "");
-        reply(verified ? { status: "1", message: "OK", result: [{ SourceCode: "contract C {}" }] } : { status: "0", message: "NOTOK", result: "not verified" });
+        reply(
+          verified
+            ? { status: "1", message: "OK", result: [{ SourceCode: "contract C {}" }] }
+            : { status: "0", message: "NOTOK", result: "not verified" },
+        );
       } else if (action === "verifysourcecode") {
         reply({ status: "1", message: "OK", result: "guid-1" });
       } else if (action === "checkverifystatus") {

@@ -53,7 +53,7 @@ describe("tasks: withdraw", () => {
     expect(outcome.calls[0].args[0]).to.equal(NATIVE_TOKEN_ADDRESS);
     expect(await hre.ethers.provider.getBalance(f.address)).to.equal(ETHER / 20n);
     const fee = await feeOf(outcome.txHashes[0]);
-    expect((await hre.ethers.provider.getBalance(f.owner.address)) - ownerBefore).to.equal((ETHER / 4n) - fee);
+    expect((await hre.ethers.provider.getBalance(f.owner.address)) - ownerBefore).to.equal(ETHER / 4n - fee);
   });
 
   it("--all empties every non-zero balance (book tokens, ETH and a --tokens extra), one transaction per token", async () => {
@@ -106,7 +106,10 @@ describe("tasks: withdraw", () => {
 
   it("refuses a signer other than the owner, naming the owner", async () => {
     await fundAccount(hre, f.sandbox, "USDC", f.address as `0x${string}`, USDC(2n));
-    const message = await rejection(hre.run("withdraw", { token: "USDC", amount: "1", from: f.operator.address }), /must be signed by the owner/);
+    const message = await rejection(
+      hre.run("withdraw", { token: "USDC", amount: "1", from: f.operator.address }),
+      /must be signed by the owner/,
+    );
     expect(message).to.include(f.owner.address);
     expect(await usdc().balanceOf(f.address)).to.equal(USDC(2n));
   });

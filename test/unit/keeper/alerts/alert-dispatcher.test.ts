@@ -27,8 +27,21 @@ describe("alerts", () => {
     now = Date.UTC(2026, 0, 1);
     targets = [
       { kind: "slack", name: "slack", webhookUrl: `${server.url}${SLACK_PATH}`, minSeverity: "warning" },
-      { kind: "telegram", name: "telegram", botToken: BOT_TOKEN, chatId: "-1001234567890", apiBaseUrl: server.url, minSeverity: "critical" },
-      { kind: "json", name: "json", url: `${server.url}/collector`, minSeverity: "info", headers: { authorization: "Bearer collector-token-1" } },
+      {
+        kind: "telegram",
+        name: "telegram",
+        botToken: BOT_TOKEN,
+        chatId: "-1001234567890",
+        apiBaseUrl: server.url,
+        minSeverity: "critical",
+      },
+      {
+        kind: "json",
+        name: "json",
+        url: `${server.url}/collector`,
+        minSeverity: "info",
+        headers: { authorization: "Bearer collector-token-1" },
+      },
     ];
   });
 
@@ -41,7 +54,13 @@ describe("alerts", () => {
 
   it("delivers the body each kind of target expects", async () => {
     const at = new Date(Date.UTC(2026, 0, 1, 12));
-    const result = await dispatcher().dispatch({ key: "breaker-halted", severity: "critical", title: "Breaker HALTED", detail: "3 consecutive reverts", at });
+    const result = await dispatcher().dispatch({
+      key: "breaker-halted",
+      severity: "critical",
+      title: "Breaker HALTED",
+      detail: "3 consecutive reverts",
+      at,
+    });
     expect(outcomes(result.deliveries)).to.deep.equal({ slack: "delivered", telegram: "delivered", json: "delivered" });
 
     const byPath = Object.fromEntries(server.requests.map((r) => [r.path, r]));
@@ -80,7 +99,10 @@ describe("alerts", () => {
     });
     expect(outcomes((await d.dispatch(alert("other-key", "info"))).deliveries).json).to.equal("delivered");
     now += 60_000;
-    expect(outcomes((await d.dispatch(alert("low-balance", "warning"))).deliveries)).to.deep.include({ slack: "delivered", json: "delivered" });
+    expect(outcomes((await d.dispatch(alert("low-balance", "warning"))).deliveries)).to.deep.include({
+      slack: "delivered",
+      json: "delivered",
+    });
     expect(server.requests.filter((r) => r.path === "/collector")).to.have.length(3);
   });
 
@@ -98,7 +120,10 @@ describe("alerts", () => {
 
   it("reports failing targets without throwing, and logs them with secrets redacted", async () => {
     const lines: string[] = [];
-    const logger = createLogger({ format: "json", destination: new Writable({ write: (c: Buffer, _e, done) => (lines.push(c.toString()), done()) }) });
+    const logger = createLogger({
+      format: "json",
+      destination: new Writable({ write: (c: Buffer, _e, done) => (lines.push(c.toString()), done()) }),
+    });
     const closed = await startRecordingServer();
     const closedUrl = closed.url;
     await closed.close();
@@ -108,7 +133,9 @@ describe("alerts", () => {
       { kind: "json", name: "json-slow", url: `${server.url}/slow`, minSeverity: "info" },
     ];
     server.respondWith(500, `{"ok":false,"description":"echo of bot${BOT_TOKEN}"}`, 300);
-    const result = await new AlertDispatcher({ keeper: "k", targets: failing, logger, timeoutMs: 150, clock: () => now }).dispatch(alert("x", "critical"));
+    const result = await new AlertDispatcher({ keeper: "k", targets: failing, logger, timeoutMs: 150, clock: () => now }).dispatch(
+      alert("x", "critical"),
+    );
 
     expect(result.deliveries.map((d) => d.outcome)).to.deep.equal(["failed", "failed", "failed"]);
     const errors = result.deliveries.map((d) => (d as { error: string }).error);
@@ -143,7 +170,9 @@ describe("alerts", () => {
   });
 
   it("rejects two targets with the same name", () => {
-    expect(() => dispatcher({ targets: [targets[0], { ...targets[2], name: "slack" }] })).to.throw(/alert target name "slack" is used twice/);
+    expect(() => dispatcher({ targets: [targets[0], { ...targets[2], name: "slack" }] })).to.throw(
+      /alert target name "slack" is used twice/,
+    );
   });
 
   describe("#checkOperatorBalance", () => {
@@ -175,7 +204,12 @@ describe("alerts", () => {
     it("resolves each target's variables and names targets after them", () => {
       const built = alertTargetsFromConfig(
         configured,
-        lookup({ OPS_SLACK_URL: "https://hooks.slack.com/services/T/B/X", OPS_TG_TOKEN: BOT_TOKEN, OPS_TG_CHAT: "@chimera_ops", OPS_JSON_URL: "https://collector.example/a" }),
+        lookup({
+          OPS_SLACK_URL: "https://hooks.slack.com/services/T/B/X",
+          OPS_TG_TOKEN: BOT_TOKEN,
+          OPS_TG_CHAT: "@chimera_ops",
+          OPS_JSON_URL: "https://collector.example/a",
+        }),
       );
       expect(built.map((t) => [t.name, t.minSeverity])).to.deep.equal([
         ["slack:OPS_SLACK_URL", "warning"],
@@ -188,7 +222,9 @@ describe("alerts", () => {
       expect(() => alertTargetsFromConfig(configured.slice(1, 2), lookup({ OPS_TG_TOKEN: BOT_TOKEN }))).to.throw(
         /alert target telegram:OPS_TG_TOKEN: OPS_TG_CHAT is not set; it must hold the Telegram chat id/,
       );
-      expect(() => alertTargetsFromConfig(configured.slice(0, 1), lookup({}))).to.throw(/OPS_SLACK_URL is not set; it must hold the webhook URL/);
+      expect(() => alertTargetsFromConfig(configured.slice(0, 1), lookup({}))).to.throw(
+        /OPS_SLACK_URL is not set; it must hold the webhook URL/,
+      );
     });
   });
 
@@ -212,7 +248,9 @@ describe("alerts", () => {
       expect(alertTargetsFromSettings(lookup({}))).to.deep.equal([]);
     });
     it("names the setting that is wrong without echoing secrets", () => {
-      expect(() => alertTargetsFromSettings(lookup({ ALERT_TELEGRAM_BOT_TOKEN: BOT_TOKEN }))).to.throw(/only ALERT_TELEGRAM_BOT_TOKEN is set/);
+      expect(() => alertTargetsFromSettings(lookup({ ALERT_TELEGRAM_BOT_TOKEN: BOT_TOKEN }))).to.throw(
+        /only ALERT_TELEGRAM_BOT_TOKEN is set/,
+      );
       expect(() => alertTargetsFromSettings(lookup({ ALERT_SLACK_WEBHOOK_URL: "http://hooks.example.com/secretpath" }))).to.throw(
         /ALERT_SLACK_WEBHOOK_URL must use https/,
       );
@@ -221,9 +259,9 @@ describe("alerts", () => {
       } catch (error) {
         expect((error as Error).message).to.not.include("secretpath");
       }
-      expect(() => alertTargetsFromSettings(lookup({ ALERT_WEBHOOK_URL: "https://x.example", ALERT_WEBHOOK_MIN_SEVERITY: "loud" }))).to.throw(
-        /ALERT_WEBHOOK_MIN_SEVERITY="loud" is not a severity; expected info, warning or critical/,
-      );
+      expect(() =>
+        alertTargetsFromSettings(lookup({ ALERT_WEBHOOK_URL: "https://x.example", ALERT_WEBHOOK_MIN_SEVERITY: "loud" })),
+      ).to.throw(/ALERT_WEBHOOK_MIN_SEVERITY="loud" is not a severity; expected info, warning or critical/);
       expect(() => alertTargetsFromSettings(lookup({ ALERT_TELEGRAM_BOT_TOKEN: "nope", ALERT_TELEGRAM_CHAT_ID: "1" }))).to.throw(
         /ALERT_TELEGRAM_BOT_TOKEN is not a bot token/,
       );

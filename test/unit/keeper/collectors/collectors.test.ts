@@ -54,7 +54,12 @@ describe("keeper/collectors", function () {
         getBlock: async (n) => ({ number: n, timestamp: 1_000 + n * 2 }),
       };
       const collector = new BlockCollector(source, 97);
-      expect(await collector.poll()).to.deep.equal({ type: "block", number: 100, timestamp: 1_200, range: { fromBlock: 98, toBlock: 100 } });
+      expect(await collector.poll()).to.deep.equal({
+        type: "block",
+        number: 100,
+        timestamp: 1_200,
+        range: { fromBlock: 98, toBlock: 100 },
+      });
       expect(await collector.poll()).to.equal(null);
       head = 101;
       expect((await collector.poll())?.range).to.deep.equal({ fromBlock: 101, toBlock: 101 });
@@ -135,9 +140,18 @@ describe("keeper/collectors", function () {
         { ...base, address: FEED_A, topics: [TOPIC_Y], blockNumber: 6 },
         { ...base, address: FEED_B, topics: [TOPIC_Y], blockNumber: 7 },
       ]);
-      const decodeAs = (market: string): ProtocolEventSubscription["decode"] => (log) => [
-        { type: "market-changed", market, action: log.topics[0] === TOPIC_X ? "X" : "Y", blockNumber: log.blockNumber, logIndex: log.index, transactionHash: log.transactionHash },
-      ];
+      const decodeAs =
+        (market: string): ProtocolEventSubscription["decode"] =>
+        (log) => [
+          {
+            type: "market-changed",
+            market,
+            action: log.topics[0] === TOPIC_X ? "X" : "Y",
+            blockNumber: log.blockNumber,
+            logIndex: log.index,
+            transactionHash: log.transactionHash,
+          },
+        ];
       const onlyX: ProtocolEventSubscription = { market: "first", addresses: [FEED_A], topics: [TOPIC_X], decode: decodeAs("first") };
       const everything: ProtocolEventSubscription = { market: "second", addresses: [FEED_B], topics: [], decode: decodeAs("second") };
       const collector = new ProtocolEventCollector(provider, [onlyX, everything]);

@@ -12,7 +12,9 @@ const SAFE_ENV = { I_UNDERSTAND_LIVE_RISK: "true", KEEPER_PRIVATE_KEY: SIGNING_K
 describe("checkLiveSafeguards", function () {
   it("passes with the acknowledgement, a valid signing key and a distinct relay key", function () {
     expect(checkLiveSafeguards(SAFE_ENV, { usesRelay: true })).to.deep.equal([]);
-    expect(checkLiveSafeguards({ I_UNDERSTAND_LIVE_RISK: "true", KEEPER_PRIVATE_KEY: SIGNING_KEY }, { usesRelay: false })).to.deep.equal([]);
+    expect(checkLiveSafeguards({ I_UNDERSTAND_LIVE_RISK: "true", KEEPER_PRIVATE_KEY: SIGNING_KEY }, { usesRelay: false })).to.deep.equal(
+      [],
+    );
   });
 
   it("requires I_UNDERSTAND_LIVE_RISK to be exactly true", function () {
@@ -24,7 +26,9 @@ describe("checkLiveSafeguards", function () {
   });
 
   it("requires KEEPER_PRIVATE_KEY to be set and a valid key, without echoing it", function () {
-    expect(checkLiveSafeguards({ ...SAFE_ENV, KEEPER_PRIVATE_KEY: undefined }, { usesRelay: false })[0]).to.contain("KEEPER_PRIVATE_KEY is not set");
+    expect(checkLiveSafeguards({ ...SAFE_ENV, KEEPER_PRIVATE_KEY: undefined }, { usesRelay: false })[0]).to.contain(
+      "KEEPER_PRIVATE_KEY is not set",
+    );
     const bad = "0xdeadbeefdeadbeefdeadbeef";
     const violations = checkLiveSafeguards({ ...SAFE_ENV, KEEPER_PRIVATE_KEY: bad }, { usesRelay: false });
     expect(violations[0]).to.contain("KEEPER_PRIVATE_KEY is not a valid private key");
@@ -38,8 +42,12 @@ describe("checkLiveSafeguards", function () {
   });
 
   it("with a relay, requires FLASHBOTS_AUTH_KEY set and valid", function () {
-    expect(checkLiveSafeguards({ ...SAFE_ENV, FLASHBOTS_AUTH_KEY: undefined }, { usesRelay: true })[0]).to.contain("FLASHBOTS_AUTH_KEY is not set");
-    expect(checkLiveSafeguards({ ...SAFE_ENV, FLASHBOTS_AUTH_KEY: "nope" }, { usesRelay: true })[0]).to.contain("FLASHBOTS_AUTH_KEY is not a valid private key");
+    expect(checkLiveSafeguards({ ...SAFE_ENV, FLASHBOTS_AUTH_KEY: undefined }, { usesRelay: true })[0]).to.contain(
+      "FLASHBOTS_AUTH_KEY is not set",
+    );
+    expect(checkLiveSafeguards({ ...SAFE_ENV, FLASHBOTS_AUTH_KEY: "nope" }, { usesRelay: true })[0]).to.contain(
+      "FLASHBOTS_AUTH_KEY is not a valid private key",
+    );
   });
 
   it("compares derived addresses, not strings: the same key without 0x or in upper case is caught", function () {

@@ -61,7 +61,12 @@ describe("loadKeeperConfig", function () {
     it("merges the file over the defaults: objects field by field, lists replaced", function () {
       const file = configFile({
         network: "base",
-        rpc: { read: [{ name: "a", urlEnv: "BASE_RPC_URL" }, { name: "b", urlEnv: "BASE_RPC_URL_BACKUP" }] },
+        rpc: {
+          read: [
+            { name: "a", urlEnv: "BASE_RPC_URL" },
+            { name: "b", urlEnv: "BASE_RPC_URL_BACKUP" },
+          ],
+        },
         strategy: { dustUsd: 12 },
       });
       const config = loadKeeperConfig({ network: "base", file, env: { ...BASE_ENV, BASE_RPC_URL_BACKUP: "wss://backup.example.invalid" } });
@@ -135,11 +140,15 @@ describe("loadKeeperConfig", function () {
     });
 
     it("refuses a file written for another network, an unreadable file and invalid JSON", function () {
-      expect(configError(() => loadKeeperConfig({ network: "base", file: configFile({ network: "mainnet" }), env: BASE_ENV })).message).to.contain(
-        '"mainnet"',
+      expect(
+        configError(() => loadKeeperConfig({ network: "base", file: configFile({ network: "mainnet" }), env: BASE_ENV })).message,
+      ).to.contain('"mainnet"');
+      expect(
+        configError(() => loadKeeperConfig({ network: "base", file: path.join(scratch, "missing.json"), env: BASE_ENV })).message,
+      ).to.contain("cannot read");
+      expect(configError(() => loadKeeperConfig({ network: "base", file: configFile("{ not json"), env: BASE_ENV })).message).to.contain(
+        "not a JSON object",
       );
-      expect(configError(() => loadKeeperConfig({ network: "base", file: path.join(scratch, "missing.json"), env: BASE_ENV })).message).to.contain("cannot read");
-      expect(configError(() => loadKeeperConfig({ network: "base", file: configFile("{ not json"), env: BASE_ENV })).message).to.contain("not a JSON object");
     });
   });
 
@@ -148,7 +157,8 @@ describe("loadKeeperConfig", function () {
       const error = configError(() => loadKeeperConfig({ network: "base", env: {} }));
       expect(error.issues).to.deep.include({
         path: "rpc.read[0].urlEnv",
-        message: 'environment variable BASE_RPC_URL is not set; it must hold the URL of read endpoint "primary" (npx hardhat vars set BASE_RPC_URL, or see .env.example)',
+        message:
+          'environment variable BASE_RPC_URL is not set; it must hold the URL of read endpoint "primary" (npx hardhat vars set BASE_RPC_URL, or see .env.example)',
       });
     });
 
@@ -169,7 +179,9 @@ describe("loadKeeperConfig", function () {
     it("LIVE on a real network without the safeguards stops start-up with every violation", function () {
       const error = configError(() => loadKeeperConfig({ network: "base", env: { ...BASE_ENV, KEEPER_MODE: "live" } }));
       const modeIssues = error.issues.filter((issue) => issue.path === "mode");
-      expect(modeIssues.map((issue) => issue.message).join("\n")).to.contain("I_UNDERSTAND_LIVE_RISK").and.contain("KEEPER_PRIVATE_KEY");
+      expect(modeIssues.map((issue) => issue.message).join("\n"))
+        .to.contain("I_UNDERSTAND_LIVE_RISK")
+        .and.contain("KEEPER_PRIVATE_KEY");
     });
 
     it("LIVE on the sandbox needs no safeguards", function () {

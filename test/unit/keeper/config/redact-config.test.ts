@@ -15,7 +15,11 @@ describe("redactConfig", function () {
 
   it("replaces anything shaped like a URL or a private key, as defence in depth", function () {
     const config = loadKeeperConfig({ network: "base", env: {}, checkEnv: false });
-    const tampered = { ...config, journal: { path: `key-${"ab".repeat(32)}.sqlite` }, rpc: { ...config.rpc, read: [{ name: "https://user:pw@host", urlEnv: "X" }] } };
+    const tampered = {
+      ...config,
+      journal: { path: `key-${"ab".repeat(32)}.sqlite` },
+      rpc: { ...config.rpc, read: [{ name: "https://user:pw@host", urlEnv: "X" }] },
+    };
     const printed = JSON.stringify(redactConfig(tampered as KeeperConfig));
     expect(printed).to.not.contain("ab".repeat(32));
     expect(printed).to.not.contain("user:pw");

@@ -40,7 +40,9 @@ describe("runtime settings from config", function () {
 
   it("the breaker's daily-loss trip point follows the limits unless set", function () {
     expect(breakerThresholdsFromConfig(baseConfigWith({ limits: { tier: 2 } })).dailyLoss.maxUsd).to.equal(TIER_PRESETS[2].maxDailyLossUsd);
-    expect(breakerThresholdsFromConfig(baseConfigWith({ breaker: { dailyLoss: { maxUsd: 42, severity: "THROTTLED" } } })).dailyLoss).to.deep.equal({
+    expect(
+      breakerThresholdsFromConfig(baseConfigWith({ breaker: { dailyLoss: { maxUsd: 42, severity: "THROTTLED" } } })).dailyLoss,
+    ).to.deep.equal({
       maxUsd: 42,
       severity: "THROTTLED",
     });

@@ -80,8 +80,22 @@ describe("keeper e2e: restart safety and secrets (a separate keeper process)", f
       operator: operator.address as Address,
     });
     // A goes under with a 3% fall, B only with a 7% one: two separate liquidations, two crashes.
-    const [a] = await openAaveBorrowers(hre, sandbox, { count: 1, seed: 901, collateral: "WETH", debt: "USDC", healthFactor: { min: 1.02, max: 1.02 }, debtUsd: { min: 10_000, max: 10_000 } });
-    const [b] = await openAaveBorrowers(hre, sandbox, { count: 1, seed: 902, collateral: "WETH", debt: "USDC", healthFactor: { min: 1.06, max: 1.06 }, debtUsd: { min: 10_000, max: 10_000 } });
+    const [a] = await openAaveBorrowers(hre, sandbox, {
+      count: 1,
+      seed: 901,
+      collateral: "WETH",
+      debt: "USDC",
+      healthFactor: { min: 1.02, max: 1.02 },
+      debtUsd: { min: 10_000, max: 10_000 },
+    });
+    const [b] = await openAaveBorrowers(hre, sandbox, {
+      count: 1,
+      seed: 902,
+      collateral: "WETH",
+      debt: "USDC",
+      healthFactor: { min: 1.06, max: 1.06 },
+      debtUsd: { min: 10_000, max: 10_000 },
+    });
     borrowers = [a!, b!];
     handle = new SandboxMarketHandle(hre, sandbox);
     await handle.prepare();
@@ -98,7 +112,12 @@ describe("keeper e2e: restart safety and secrets (a separate keeper process)", f
       JSON.stringify({
         network: "localhost",
         mode: "LIVE",
-        rpc: { read: [{ name: "local-read", urlEnv: "CHIMERA_TEST_RPC_URL" }], send: [{ name: "local-send", urlEnv: "CHIMERA_TEST_RPC_URL" }], headLagBlocks: 2, requestTimeoutMs: 10_000 },
+        rpc: {
+          read: [{ name: "local-read", urlEnv: "CHIMERA_TEST_RPC_URL" }],
+          send: [{ name: "local-send", urlEnv: "CHIMERA_TEST_RPC_URL" }],
+          headLagBlocks: 2,
+          requestTimeoutMs: 10_000,
+        },
         executor,
         markets: { morphoBlue: { enabled: false, batchSize: 250 } },
       }),
@@ -115,14 +134,36 @@ describe("keeper e2e: restart safety and secrets (a separate keeper process)", f
   });
 
   /** Runs the keeper; `whileRunning` gets the /status reader and may mine blocks. */
-  async function runKeeper(args: string[], env: Record<string, string>, whileRunning?: (status: () => Promise<Record<string, unknown> | null>) => Promise<void>): Promise<ChildRun> {
+  async function runKeeper(
+    args: string[],
+    env: Record<string, string>,
+    whileRunning?: (status: () => Promise<Record<string, unknown> | null>) => Promise<void>,
+  ): Promise<ChildRun> {
     // Node runs Hardhat's CLI directly (not through npx), so the keeper's own SIGKILL is the exit we see.
     const child = spawn(
       process.execPath,
-      [require.resolve("hardhat/internal/cli/bootstrap"), "keeper", "--network", "localhost", "--keeper-config", configFile, "--address-book", bookFile, "--journal", journalFile, ...args],
+      [
+        require.resolve("hardhat/internal/cli/bootstrap"),
+        "keeper",
+        "--network",
+        "localhost",
+        "--keeper-config",
+        configFile,
+        "--address-book",
+        bookFile,
+        "--journal",
+        journalFile,
+        ...args,
+      ],
       {
         cwd: hre.config.paths.root,
-        env: { ...process.env, KEEPER_PRIVATE_KEY: operator.privateKey, CHIMERA_TEST_RPC_URL: rpcUrl, KEEPER_METRICS_PORT: String(metricsPort), ...env },
+        env: {
+          ...process.env,
+          KEEPER_PRIVATE_KEY: operator.privateKey,
+          CHIMERA_TEST_RPC_URL: rpcUrl,
+          KEEPER_METRICS_PORT: String(metricsPort),
+          ...env,
+        },
         stdio: ["ignore", "pipe", "pipe"],
       },
     );
@@ -130,7 +171,9 @@ describe("keeper e2e: restart safety and secrets (a separate keeper process)", f
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const statuses: string[] = [];
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on("exit", (code, signal) => resolve({ code, signal })),
+    );
     const status = async (): Promise<Record<string, unknown> | null> => {
       try {
         const body = await (await fetch(`http://127.0.0.1:${metricsPort}/status`)).text();
@@ -154,12 +197,17 @@ describe("keeper e2e: restart safety and secrets (a separate keeper process)", f
   }
 
   /** Polls /status until `ready` says so (the keeper is a separate process: it answers when it answers). */
-  async function waitFor(status: () => Promise<Record<string, unknown> | null>, ready: (s: Record<string, unknown>) => boolean, what: string): Promise<void> {
+  async function waitFor(
+    status: () => Promise<Record<string, unknown> | null>,
+    ready: (s: Record<string, unknown>) => boolean,
+    what: string,
+  ): Promise<void> {
     const deadline = Date.now() + 120_000;
     for (;;) {
       const current = await status();
       if (current !== null && ready(current)) return;
-      if (Date.now() > deadline) throw new Error(`the keeper did not reach "${what}" within 120 s; last status: ${JSON.stringify(current)}`);
+      if (Date.now() > deadline)
+        throw new Error(`the keeper did not reach "${what}" within 120 s; last status: ${JSON.stringify(current)}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
@@ -167,7 +215,12 @@ describe("keeper e2e: restart safety and secrets (a separate keeper process)", f
   const inFlight = (s: Record<string, unknown>) => (s.inFlight as unknown[]).length;
 
   async function liquidationsOf(borrower: string): Promise<number> {
-    const logs = await hre.ethers.provider.getLogs({ address: executor, topics: [executorInterface.getEvent("Liquidated").topicHash], fromBlock: 0, toBlock: "latest" });
+    const logs = await hre.ethers.provider.getLogs({
+      address: executor,
+      topics: [executorInterface.getEvent("Liquidated").topicHash],
+      fromBlock: 0,
+      toBlock: "latest",
+    });
     return logs.filter((log) => executorInterface.parseLog(log)!.args.borrower.toLowerCase() === borrower.toLowerCase()).length;
   }
 
@@ -227,7 +280,9 @@ describe("keeper e2e: restart safety and secrets (a separate keeper process)", f
 
     expect(await hre.ethers.provider.getTransactionCount(operator.address, "latest")).to.equal(2);
     expect(await liquidationsOf(borrowers[1]!.address), "B liquidated exactly once").to.equal(1);
-    expect(await hre.ethers.provider.getTransaction(unsentHash), "the signed-but-unsent transaction never reached the chain").to.equal(null);
+    expect(await hre.ethers.provider.getTransaction(unsentHash), "the signed-but-unsent transaction never reached the chain").to.equal(
+      null,
+    );
     const journal = Journal.open(journalFile, { readonly: true });
     try {
       expect(journal.openIntents()).to.have.length(0);

@@ -37,7 +37,14 @@ describe("keeper e2e: a broken RPC endpoint", function () {
   it("fails over every read and gets the liquidation in through the healthy send endpoint, in the next block", async () => {
     const sandbox = await buildSandbox(hre);
     const { operator, executor } = await deployKeeperExecutor(hre, sandbox);
-    const [borrower] = await openAaveBorrowers(hre, sandbox, { count: 1, seed: 71, collateral: "WETH", debt: "USDC", healthFactor: { min: 1.02, max: 1.02 }, debtUsd: { min: 10_000, max: 10_000 } });
+    const [borrower] = await openAaveBorrowers(hre, sandbox, {
+      count: 1,
+      seed: 71,
+      collateral: "WETH",
+      debt: "USDC",
+      healthFactor: { min: 1.02, max: 1.02 },
+      debtUsd: { min: 10_000, max: 10_000 },
+    });
     const handle = new SandboxMarketHandle(hre, sandbox);
     await handle.prepare();
 
@@ -60,12 +67,16 @@ describe("keeper e2e: a broken RPC endpoint", function () {
       ],
       receipts: pool.provider,
     });
-    const session = await openSandboxKeeperSession(hre, { sandbox, executor, operator, journalPath: scratch.journalPath }, {
-      chainId: node.chainId,
-      provider: pool.provider,
-      broadcaster,
-      headLag: () => pool.health().map((h) => ({ endpoint: h.label, lagBlocks: h.headLagBlocks ?? 0 })),
-    });
+    const session = await openSandboxKeeperSession(
+      hre,
+      { sandbox, executor, operator, journalPath: scratch.journalPath },
+      {
+        chainId: node.chainId,
+        provider: pool.provider,
+        broadcaster,
+        headLag: () => pool.health().map((h) => ({ endpoint: h.label, lagBlocks: h.headLagBlocks ?? 0 })),
+      },
+    );
     try {
       const { engine } = session;
       await engine.start();
@@ -75,7 +86,9 @@ describe("keeper e2e: a broken RPC endpoint", function () {
       await handle.mine();
       const settled = await engine.tick();
       expect(settled!.settlement.included.map((i) => i.blockNumber)).to.deep.equal([priceBlock + 1]);
-      expect(session.journal.getExecution(settled!.settlement.included[0]!.planId)!.borrower.toLowerCase()).to.equal(borrower!.address.toLowerCase());
+      expect(session.journal.getExecution(settled!.settlement.included[0]!.planId)!.borrower.toLowerCase()).to.equal(
+        borrower!.address.toLowerCase(),
+      );
 
       // The broken endpoint really was asked, and really failed; the send it swallowed changed nothing.
       expect(broken.requests.filter((r) => r.fault === "http-status").length).to.be.greaterThan(0);

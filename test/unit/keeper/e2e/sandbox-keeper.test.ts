@@ -24,7 +24,13 @@ import { Journal } from "../../../../keeper/journal/journal";
 import { createLogger } from "../../../../keeper/telemetry/logger";
 import { runSandboxKeeper } from "../../../../keeper/run/sandbox-run";
 import { SandboxMarketHandle } from "../../../../keeper/scenarios/sandbox-market-handle";
-import { deployKeeperExecutor, OPERATIONS_ISSUE_METRICS, openSandboxKeeperSession, openScratchRun, type ScratchRun } from "../../../shared/keeper-harness";
+import {
+  deployKeeperExecutor,
+  OPERATIONS_ISSUE_METRICS,
+  openSandboxKeeperSession,
+  openScratchRun,
+  type ScratchRun,
+} from "../../../shared/keeper-harness";
 import { requestMode, requestResume } from "../../../../tasks/keeper-control";
 import { smallFallingPrices } from "../../../shared/scenarios/falling-prices-small";
 
@@ -41,7 +47,12 @@ function metricValue(text: string, name: string, labels: readonly string[] = [])
 
 /** Borrowers the executor liquidated in `block`, from its own Liquidated events. */
 async function liquidatedIn(executor: string, block: number): Promise<Set<string>> {
-  const logs = await hre.ethers.provider.getLogs({ address: executor, topics: [executorInterface.getEvent("Liquidated").topicHash], fromBlock: block, toBlock: block });
+  const logs = await hre.ethers.provider.getLogs({
+    address: executor,
+    topics: [executorInterface.getEvent("Liquidated").topicHash],
+    fromBlock: block,
+    toBlock: block,
+  });
   return new Set(logs.map((log) => executorInterface.parseLog(log)!.args.borrower.toLowerCase()));
 }
 
@@ -94,7 +105,10 @@ describe("keeper e2e: the sandbox scenario", function () {
           const data = await result.sandbox.aave.pool.getUserAccountData(borrower.address, { blockTag: step.priceBlock });
           if (data.healthFactor >= WAD) continue;
           underwater += 1;
-          expect(liquidated.has(borrower.address.toLowerCase()), `${tag} ${borrower.address} (HF ${data.healthFactor}) at block ${step.priceBlock}`).to.equal(true);
+          expect(
+            liquidated.has(borrower.address.toLowerCase()),
+            `${tag} ${borrower.address} (HF ${data.healthFactor}) at block ${step.priceBlock}`,
+          ).to.equal(true);
         }
       }
     }
@@ -102,14 +116,19 @@ describe("keeper e2e: the sandbox scenario", function () {
     const morphoLiquidations = result.report.executions.filter((e) => e.group === "morpho-weth" && e.state === "included");
     expect(morphoLiquidations.length, "Morpho liquidations").to.be.greaterThan(0);
     for (const execution of morphoLiquidations) {
-      expect((await liquidatedIn(result.executor, execution.includedBlock as number)).has(String(execution.borrower).toLowerCase())).to.equal(true);
+      expect(
+        (await liquidatedIn(result.executor, execution.includedBlock as number)).has(String(execution.borrower).toLowerCase()),
+      ).to.equal(true);
       expect(execution.blocksToInclusion).to.equal(1);
     }
 
     // Dust and unroutable: skipped with their reasons in the journal and the run report, never sent.
     const journal = Journal.open(result.journalPath, { readonly: true });
     try {
-      for (const [tag, reason] of [["dust", "dust"], ["no-route", "no-route"]] as const) {
+      for (const [tag, reason] of [
+        ["dust", "dust"],
+        ["no-route", "no-route"],
+      ] as const) {
         const borrower = result.population.byTag.get(tag)![0]!.address.toLowerCase();
         const journaled = journal.listOpportunities().filter((o) => o.borrower.toLowerCase() === borrower);
         expect(journaled.length, `${tag} decisions in the journal`).to.be.greaterThan(0);
@@ -134,7 +153,9 @@ describe("keeper e2e: the sandbox scenario", function () {
       for (const name of OPERATIONS_ISSUE_METRICS) expect(sample.metrics, name).to.match(new RegExp(`^${name}(\\{|_bucket| )`, "m"));
     }
     expect(metricValue(scraped[0]!.metrics, "transactions_sent_total")).to.be.greaterThan(0);
-    expect(metricValue(scraped[1]!.metrics, "transactions_sent_total")).to.be.greaterThan(metricValue(scraped[0]!.metrics, "transactions_sent_total"));
+    expect(metricValue(scraped[1]!.metrics, "transactions_sent_total")).to.be.greaterThan(
+      metricValue(scraped[0]!.metrics, "transactions_sent_total"),
+    );
   });
 
   it("never sends a plan whose simulation fails: the pool moves against it between planning and simulation", async () => {
@@ -151,17 +172,21 @@ describe("keeper e2e: the sandbox scenario", function () {
     const handle = new SandboxMarketHandle(hre, sandbox);
     await handle.prepare();
     let dumped = false;
-    const session = await openSandboxKeeperSession(hre, { sandbox, executor, operator, journalPath: scratch.journalPath }, {
-      hooks: {
-        // Between the plan (quoted at the old pool price) and its simulation, someone dumps WETH into
-        // both WETH/USDC pools and it is mined: the liquidation can no longer repay its flash loan.
-        beforeSimulate: async () => {
-          if (dumped) return;
-          dumped = true;
-          await handle.movePoolsOnly([{ symbol: "WETH", usd: (await handle.priceOf("WETH")) * 0.6 }]);
+    const session = await openSandboxKeeperSession(
+      hre,
+      { sandbox, executor, operator, journalPath: scratch.journalPath },
+      {
+        hooks: {
+          // Between the plan (quoted at the old pool price) and its simulation, someone dumps WETH into
+          // both WETH/USDC pools and it is mined: the liquidation can no longer repay its flash loan.
+          beforeSimulate: async () => {
+            if (dumped) return;
+            dumped = true;
+            await handle.movePoolsOnly([{ symbol: "WETH", usd: (await handle.priceOf("WETH")) * 0.6 }]);
+          },
         },
       },
-    });
+    );
     try {
       await session.engine.start();
       const priceBlock = await handle.movePrices([{ symbol: "WETH", usd: (await handle.priceOf("WETH")) * 0.97 }]);
@@ -192,8 +217,22 @@ describe("keeper e2e: the sandbox scenario", function () {
   it("applies keeper:mode and keeper:resume from the journal while running: DRY sends nothing, a HALT holds until resumed", async () => {
     const sandbox = await buildSandbox(hre);
     const { signers, operator, executor } = await deployKeeperExecutor(hre, sandbox);
-    const [early] = await openAaveBorrowers(hre, sandbox, { count: 1, seed: 41, collateral: "WETH", debt: "USDC", healthFactor: { min: 1.02, max: 1.02 }, debtUsd: { min: 10_000, max: 10_000 } });
-    const [late] = await openAaveBorrowers(hre, sandbox, { count: 1, seed: 42, collateral: "WETH", debt: "USDC", healthFactor: { min: 1.06, max: 1.06 }, debtUsd: { min: 10_000, max: 10_000 } });
+    const [early] = await openAaveBorrowers(hre, sandbox, {
+      count: 1,
+      seed: 41,
+      collateral: "WETH",
+      debt: "USDC",
+      healthFactor: { min: 1.02, max: 1.02 },
+      debtUsd: { min: 10_000, max: 10_000 },
+    });
+    const [late] = await openAaveBorrowers(hre, sandbox, {
+      count: 1,
+      seed: 42,
+      collateral: "WETH",
+      debt: "USDC",
+      healthFactor: { min: 1.06, max: 1.06 },
+      debtUsd: { min: 10_000, max: 10_000 },
+    });
     const handle = new SandboxMarketHandle(hre, sandbox);
     await handle.prepare();
     const { journalPath } = scratch;
@@ -218,7 +257,14 @@ describe("keeper e2e: the sandbox scenario", function () {
       await requestMode({ mode: "live", journal: journalPath }, control);
       // Three reverted executions in a row: the breaker halts (HALTED latches until a resume).
       for (let i = 0; i < 3; i++) {
-        session.assembled.risk.record({ kind: "failed", planId: `revert-${i}`, borrower: signers[5]!.address as Address, failure: "reverted", lossUsd: 0.5, at: { timeMs: Date.now(), block: engine.head } });
+        session.assembled.risk.record({
+          kind: "failed",
+          planId: `revert-${i}`,
+          borrower: signers[5]!.address as Address,
+          failure: "reverted",
+          lossUsd: 0.5,
+          at: { timeMs: Date.now(), block: engine.head },
+        });
       }
       expect(session.assembled.risk.breaker.state).to.equal("HALTED");
       expect(await readyz()).to.equal(503);
@@ -233,7 +279,8 @@ describe("keeper e2e: the sandbox scenario", function () {
       for (let block = 0; block < 6 && liquidated.size < 2; block++) {
         await handle.mine();
         const tick = await engine.tick();
-        for (const included of tick?.settlement.included ?? []) liquidated.add(session.journal.getExecution(included.planId)!.borrower.toLowerCase());
+        for (const included of tick?.settlement.included ?? [])
+          liquidated.add(session.journal.getExecution(included.planId)!.borrower.toLowerCase());
       }
       expect(session.assembled.risk.breaker.state).to.equal("NORMAL");
       expect(await readyz()).to.equal(200);

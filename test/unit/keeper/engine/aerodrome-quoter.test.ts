@@ -75,7 +75,13 @@ async function deliveredBySwap(venue: AerodromeVenue, quote: SwapQuote): Promise
   const before = await out.balanceOf(sandbox.deployer.address);
   const deadline = (await hre.ethers.provider.getBlock("latest"))!.timestamp + 600;
   await (
-    await router.swapExactTokensForTokens(quote.amountIn, quote.amountOut, decodeAerodromeRoute(quote.route), sandbox.deployer.address, deadline)
+    await router.swapExactTokensForTokens(
+      quote.amountIn,
+      quote.amountOut,
+      decodeAerodromeRoute(quote.route),
+      sandbox.deployer.address,
+      deadline,
+    )
   ).wait();
   return (await out.balanceOf(sandbox.deployer.address)) - before;
 }
@@ -97,7 +103,9 @@ describe("engine: Aerodrome quotes (against AerodromeRouterDouble, a test double
     expect(quotes).to.have.length(1);
     const quote = quotes![0]!;
     expect(quote.venue).to.equal("aerodrome");
-    expect(decodeAerodromeRoute(quote.route)).to.deep.equal([{ from: venue.tokens.cbETH, to: venue.tokens.USDC, stable: false, factory: POOL_FACTORY }]);
+    expect(decodeAerodromeRoute(quote.route)).to.deep.equal([
+      { from: venue.tokens.cbETH, to: venue.tokens.USDC, stable: false, factory: POOL_FACTORY },
+    ]);
     expect(quote.gasEstimate).to.equal(AERODROME_FIRST_HOP_GAS);
     // Roughly 3 × $3,300 less the 0.3% fee and the curve: a sanity bound, the exact check is the swap below.
     expect(quote.amountOut > 9_500n * e6 && quote.amountOut < 9_900n * e6).to.equal(true);

@@ -28,7 +28,11 @@ describe("engine: control requests from the journal", () => {
     dir = makeTempDir("control");
     journal = Journal.open(path.join(dir, "journal.sqlite"));
     breaker = new CircuitBreaker();
-    riskGate = new RiskGate(limitsForTier(1, { maxPriorityFeePerGasWei: 10n, maxFeePerGasWei: 100n, borrowerCooldown: { amount: 2, unit: "blocks" } }), 1, at);
+    riskGate = new RiskGate(
+      limitsForTier(1, { maxPriorityFeePerGasWei: 10n, maxFeePerGasWei: 100n, borrowerCooldown: { amount: 2, unit: "blocks" } }),
+      1,
+      at,
+    );
     mode = "DRY";
     violations = [];
     halt = null;
@@ -55,16 +59,28 @@ describe("engine: control requests from the journal", () => {
 
   function haltBreaker(): void {
     for (let i = 0; i < 3; i++) {
-      breaker.recordOutcome({ kind: "failed", planId: `p${i}`, borrower: BORROWER, failure: "reverted", lossUsd: 1, at: { ...at, block: at.block + i } });
+      breaker.recordOutcome({
+        kind: "failed",
+        planId: `p${i}`,
+        borrower: BORROWER,
+        failure: "reverted",
+        lossUsd: 1,
+        at: { ...at, block: at.block + i },
+      });
     }
     expect(breaker.state).to.equal("HALTED");
   }
 
   it("switches to LIVE only when the keeper's own environment passes the safeguards", () => {
-    violations = ["I_UNDERSTAND_LIVE_RISK must be exactly \"true\""];
+    violations = ['I_UNDERSTAND_LIVE_RISK must be exactly "true"'];
     const refused = journal.enqueueControlRequest("mode", { mode: "LIVE" }, "alice");
     expect(applyPendingControlRequests(target, at)).to.deep.equal([
-      { id: refused.id, kind: "mode", outcome: "rejected", detail: "LIVE refused in the keeper's environment: I_UNDERSTAND_LIVE_RISK must be exactly \"true\"" },
+      {
+        id: refused.id,
+        kind: "mode",
+        outcome: "rejected",
+        detail: 'LIVE refused in the keeper\'s environment: I_UNDERSTAND_LIVE_RISK must be exactly "true"',
+      },
     ]);
     expect(mode).to.equal("DRY");
 
@@ -88,7 +104,10 @@ describe("engine: control requests from the journal", () => {
     const [resumed] = applyPendingControlRequests(target, { ...at, block: at.block + 10 });
     expect(resumed!.outcome, resumed!.detail).to.equal("applied");
     expect(breaker.state).to.equal("NORMAL");
-    expect(journal.listSystemEvents({ kinds: ["resume", "breaker_transition"] }).map((e) => e.kind)).to.deep.equal(["resume", "breaker_transition"]);
+    expect(journal.listSystemEvents({ kinds: ["resume", "breaker_transition"] }).map((e) => e.kind)).to.deep.equal([
+      "resume",
+      "breaker_transition",
+    ]);
   });
 
   it("applies a tier change to the risk gate's limits and journals it", () => {

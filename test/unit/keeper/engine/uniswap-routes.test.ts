@@ -21,7 +21,10 @@ describe("engine: Uniswap V3 routes between the book's tokens", () => {
 
   it("offers every direct pool first, then two hops through a hub where both legs exist", () => {
     const routes = directory.routes(CBBTC, USDC);
-    expect(routes.map((r) => r.pools)).to.deep.equal([[pool(3), pool(1)], [pool(3), pool(2)]]);
+    expect(routes.map((r) => r.pools)).to.deep.equal([
+      [pool(3), pool(1)],
+      [pool(3), pool(2)],
+    ]);
     expect(routes[0]!.tokens).to.deep.equal([CBBTC, WETH, USDC]);
     // token (20 bytes) + fee (3 bytes) + token + fee + token: the packed path SwapRouter02 and QuoterV2 read.
     expect(routes[0]!.path).to.equal(`0x${CBBTC.slice(2)}000bb8${WETH.slice(2)}0001f4${USDC.slice(2)}`.toLowerCase());
@@ -34,7 +37,12 @@ describe("engine: Uniswap V3 routes between the book's tokens", () => {
   });
 
   it("lists the pools holding a token as its Uniswap flash sources", () => {
-    expect(directory.holding(WETH).map((p) => p.pool).sort()).to.deep.equal([pool(1), pool(2), pool(3)]);
+    expect(
+      directory
+        .holding(WETH)
+        .map((p) => p.pool)
+        .sort(),
+    ).to.deep.equal([pool(1), pool(2), pool(3)]);
     expect(directory.holding(CBETH)).to.deep.equal([]);
   });
 });

@@ -37,8 +37,22 @@ describe("execution: the bundle-relay path", function () {
     const sandbox = await buildSandbox(hre);
     const { operator, executor } = await deployKeeperExecutor(hre, sandbox);
     const authKey = Wallet.createRandom();
-    const [first] = await openAaveBorrowers(hre, sandbox, { count: 1, seed: 61, collateral: "WETH", debt: "USDC", healthFactor: { min: 1.02, max: 1.02 }, debtUsd: { min: 10_000, max: 10_000 } });
-    const [second] = await openAaveBorrowers(hre, sandbox, { count: 1, seed: 62, collateral: "WETH", debt: "USDC", healthFactor: { min: 1.06, max: 1.06 }, debtUsd: { min: 10_000, max: 10_000 } });
+    const [first] = await openAaveBorrowers(hre, sandbox, {
+      count: 1,
+      seed: 61,
+      collateral: "WETH",
+      debt: "USDC",
+      healthFactor: { min: 1.02, max: 1.02 },
+      debtUsd: { min: 10_000, max: 10_000 },
+    });
+    const [second] = await openAaveBorrowers(hre, sandbox, {
+      count: 1,
+      seed: 62,
+      collateral: "WETH",
+      debt: "USDC",
+      healthFactor: { min: 1.06, max: 1.06 },
+      debtUsd: { min: 10_000, max: 10_000 },
+    });
     const handle = new SandboxMarketHandle(hre, sandbox);
     await handle.prepare();
     relay = await LocalRelay.start({ upstreamUrl: node.url, allowedSearchers: [authKey.address] });
@@ -50,17 +64,21 @@ describe("execution: the bundle-relay path", function () {
       chainId: node.chainId,
     });
     let spoil = false;
-    const session = await openSandboxKeeperSession(hre, { sandbox, executor, operator, journalPath: scratch.journalPath }, {
-      broadcaster: bundleBroadcaster({ submitter, chain: hre.ethers.provider, maxGasFeesWei: 10n ** 17n }),
-      knownSecrets: [operator.privateKey, authKey.privateKey],
-      hooks: {
-        // For the second liquidation only: after our own simulation passed and the transaction is
-        // signed, the pools move against it, so the relay's simulation of the bundle reverts.
-        afterSigned: async () => {
-          if (spoil) await handle.movePoolsOnly([{ symbol: "WETH", usd: (await handle.priceOf("WETH")) * 0.6 }]);
+    const session = await openSandboxKeeperSession(
+      hre,
+      { sandbox, executor, operator, journalPath: scratch.journalPath },
+      {
+        broadcaster: bundleBroadcaster({ submitter, chain: hre.ethers.provider, maxGasFeesWei: 10n ** 17n }),
+        knownSecrets: [operator.privateKey, authKey.privateKey],
+        hooks: {
+          // For the second liquidation only: after our own simulation passed and the transaction is
+          // signed, the pools move against it, so the relay's simulation of the bundle reverts.
+          afterSigned: async () => {
+            if (spoil) await handle.movePoolsOnly([{ symbol: "WETH", usd: (await handle.priceOf("WETH")) * 0.6 }]);
+          },
         },
       },
-    });
+    );
     // The relay double simulates a bundle by executing it with automine on (and lands it itself), so
     // the chain automines while the keeper ticks; the handle's price steps still come one block each.
     const automine = (on: boolean) => hre.network.provider.send("evm_setAutomine", [on]);
@@ -71,9 +89,18 @@ describe("execution: the bundle-relay path", function () {
       const priceBlock = await handle.movePrices([{ symbol: "WETH", usd: (await handle.priceOf("WETH")) * 0.97 }]);
       await automine(true);
       const sent = await engine.tick();
-      expect(sent!.decisions.map((d) => d.execution?.status), JSON.stringify(sent!.decisions.map((d) => d.execution), (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))).to.deep.equal(["sent"]);
+      expect(
+        sent!.decisions.map((d) => d.execution?.status),
+        JSON.stringify(
+          sent!.decisions.map((d) => d.execution),
+          (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v),
+        ),
+      ).to.deep.equal(["sent"]);
       expect(relay.requests.map((r) => r.method)).to.deep.equal(["eth_callBundle", "eth_sendBundle"]);
-      expect(relay.requests.every((r) => r.signer === authKey.address), "every relay request signed by the auth key").to.equal(true);
+      expect(
+        relay.requests.every((r) => r.signer === authKey.address),
+        "every relay request signed by the auth key",
+      ).to.equal(true);
       expect(relay.bundles.map((b) => [b.fate, b.targetBlock])).to.deep.equal([["landed", priceBlock + 1]]);
       // The relay built the block as the bundle arrived, so the same tick's bookkeeping already saw the receipt.
       const included = [...sent!.settlement.included, ...((await engine.tick())?.settlement.included ?? [])];

@@ -38,7 +38,12 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
   let simulation: SimulationOutcome;
   let refuseBroadcast: boolean;
 
-  const context = (block: number): ExecutionContext => ({ mode: "LIVE", headBlock: block, seenAtMs: performance.now(), at: { timeMs: Date.UTC(2026, 10, 21), block } });
+  const context = (block: number): ExecutionContext => ({
+    mode: "LIVE",
+    headBlock: block,
+    seenAtMs: performance.now(),
+    at: { timeMs: Date.UTC(2026, 10, 21), block },
+  });
   const at = (block: number) => ({ timeMs: Date.UTC(2026, 10, 21), block });
 
   beforeEach(async () => {
@@ -60,12 +65,22 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
       planStruct: {} as never,
       calldata: "0x12345678",
     };
-    nonces = await NonceManager.open({ address: signer.address, chainId: 8453, source: { getTransactionCount: async () => START_NONCE }, lockDirectory: dir });
+    nonces = await NonceManager.open({
+      address: signer.address,
+      chainId: 8453,
+      source: { getTransactionCount: async () => START_NONCE },
+      lockDirectory: dir,
+    });
     const preparer = await TransactionPreparer.create({
       signer,
       chainId: 8453,
       nonces,
-      fees: { ...DEFAULT_FEE_POLICY, maxFeePerGasCap: 100n * GWEI, maxPriorityFeePerGasCap: 10n * GWEI, cancelMaxFeePerGasCeiling: 200n * GWEI },
+      fees: {
+        ...DEFAULT_FEE_POLICY,
+        maxFeePerGasCap: 100n * GWEI,
+        maxPriorityFeePerGasCap: 10n * GWEI,
+        cancelMaxFeePerGasCeiling: 200n * GWEI,
+      },
       baseFee: { currentBaseFee: async () => GWEI },
     });
     stage = new ExecutionStage({
@@ -132,7 +147,10 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
     expect(txs.map((tx) => tx.nonce)).to.deep.equal([START_NONCE, START_NONCE, START_NONCE, START_NONCE]);
     for (let i = 1; i < txs.length; i++) {
       expect(txs[i]!.maxFeePerGas! * 10n >= txs[i - 1]!.maxFeePerGas! * 11n, `attempt ${i + 1} maxFeePerGas`).to.equal(true);
-      expect(txs[i]!.maxPriorityFeePerGas! * 10n >= txs[i - 1]!.maxPriorityFeePerGas! * 11n, `attempt ${i + 1} maxPriorityFeePerGas`).to.equal(true);
+      expect(
+        txs[i]!.maxPriorityFeePerGas! * 10n >= txs[i - 1]!.maxPriorityFeePerGas! * 11n,
+        `attempt ${i + 1} maxPriorityFeePerGas`,
+      ).to.equal(true);
     }
     expect(txs.slice(0, 3).every((tx) => tx.data === "0x12345678")).to.equal(true);
     // After two bumps the stage stops bidding for the opportunity: a zero-value self-transfer.
@@ -159,7 +177,12 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
   });
 
   it("never signs a plan whose simulation failed, and drops an execution no endpoint accepted", async () => {
-    simulation = { ok: false, stage: "profit-probe", failure: { kind: "revert", name: "Error", args: ["45"], summary: 'Error("45")', data: "0x" }, detail: 'profit probe (eth_call) reverted: Error("45")' };
+    simulation = {
+      ok: false,
+      stage: "profit-probe",
+      failure: { kind: "revert", name: "Error", args: ["45"], summary: 'Error("45")', data: "0x" },
+      detail: 'profit probe (eth_call) reverted: Error("45")',
+    };
     const failed = await stage.execute(makePlan({ id: "p4" }), context(100));
     expect(failed.status).to.equal("simulation-failed");
     expect(journal.getExecution("p4")!.state).to.equal("failed");

@@ -36,7 +36,14 @@ class ScriptedChain implements ReconciliationChain {
 
 function planExecutedReceipt(hash: string, profit: bigint): FullReceiptLike {
   const log = executorInterface.encodeEventLog("PlanExecuted", [OPERATOR, USDC, EXECUTOR, 1, EXECUTOR, 0n, 0n, profit, 1n]);
-  return { hash, blockNumber: 101, status: 1, gasUsed: 500_000n, gasPrice: 1_000_000_000n, logs: [{ address: EXECUTOR, topics: log.topics, data: log.data }] };
+  return {
+    hash,
+    blockNumber: 101,
+    status: 1,
+    gasUsed: 500_000n,
+    gasPrice: 1_000_000_000n,
+    logs: [{ address: EXECUTOR, topics: log.topics, data: log.data }],
+  };
 }
 
 describe("execution: restart reconciliation of open intents", () => {

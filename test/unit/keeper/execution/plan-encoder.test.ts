@@ -21,7 +21,14 @@ const targets: ExecutorTargets = {
   executor: EXECUTOR,
   markets: new Map([
     ["aave-v3:Sandbox", { protocol: "aaveV3" as const, pool: POOL }],
-    ["morpho-blue:WETH/USDC", { protocol: "morphoBlue" as const, morpho: MORPHO, params: { label: "WETH/USDC", loanToken: USDC, collateralToken: WETH, oracle: ORACLE, irm: IRM, lltv: LLTV } }],
+    [
+      "morpho-blue:WETH/USDC",
+      {
+        protocol: "morphoBlue" as const,
+        morpho: MORPHO,
+        params: { label: "WETH/USDC", loanToken: USDC, collateralToken: WETH, oracle: ORACLE, irm: IRM, lltv: LLTV },
+      },
+    ],
   ]),
   routers: { uniswapV3: ROUTER },
 };
@@ -43,7 +50,16 @@ function aavePlan(overrides: Partial<LiquidationPlan> = {}): LiquidationPlan {
       callArgs: { protocol: "aaveV3", debtToCoverArgument: 1_000_000_007n },
     },
     flash: { kind: "balancer", address: VAULT, amount: 1_000_000_000n, fee: 0n },
-    swap: { venue: "uniswapV3", tokenIn: WETH, tokenOut: USDC, amountIn: 350_000_000_000_000_000n, amountOut: 1_040_000_000n, route: "0xabcdef", gasEstimate: 90_000n, pools: [] },
+    swap: {
+      venue: "uniswapV3",
+      tokenIn: WETH,
+      tokenOut: USDC,
+      amountIn: 350_000_000_000_000_000n,
+      amountOut: 1_040_000_000n,
+      route: "0xabcdef",
+      gasEstimate: 90_000n,
+      pools: [],
+    },
     profitToken: USDC,
     expectedProfit: 40_000_000n,
     expectedProfitUsd: 40,
@@ -62,7 +78,13 @@ describe("execution: plan encoding", () => {
     expect(plan.liquidation.market).to.equal(POOL);
     // Not capped by collateral: exactly the sized repayment, which the pool's cap on the (grown) debt admits.
     expect(plan.liquidation.debtToCover).to.equal(1_000_000_000n);
-    expect(plan.liquidation.swap).to.deep.equal({ venue: 1, router: ROUTER, amountIn: 0n, minAmountOut: 1_000_000_000n, route: "0xabcdef" });
+    expect(plan.liquidation.swap).to.deep.equal({
+      venue: 1,
+      router: ROUTER,
+      amountIn: 0n,
+      minAmountOut: 1_000_000_000n,
+      route: "0xabcdef",
+    });
     expect(plan.minProfit).to.equal(38_000_000n);
     expect(plan.deadlineBlock).to.equal(102n);
   });
@@ -76,7 +98,10 @@ describe("execution: plan encoding", () => {
   });
 
   it("a swap must at least repay the flash principal plus its fee", () => {
-    const plan = encodePlanStruct(aavePlan({ flash: { kind: "aaveV3", address: POOL, amount: 1_000_000_000n, fee: 500_000n } }), targets, { minProfit: 1n, deadlineBlock: 1 });
+    const plan = encodePlanStruct(aavePlan({ flash: { kind: "aaveV3", address: POOL, amount: 1_000_000_000n, fee: 500_000n } }), targets, {
+      minProfit: 1n,
+      deadlineBlock: 1,
+    });
     expect(plan.flash.source).to.equal(3);
     expect(plan.liquidation.swap.minAmountOut).to.equal(1_000_500_000n);
   });
@@ -85,21 +110,44 @@ describe("execution: plan encoding", () => {
     const base = aavePlan();
     const morpho = aavePlan({
       id: "morphoBlue:morpho-blue:WETH/USDC:0x1111@100",
-      candidate: { ...base.candidate, key: { protocol: "morphoBlue", market: "morpho-blue:WETH/USDC", borrower: BORROWER }, callArgs: { protocol: "morphoBlue", seizedAssets: 350_000_000_000_000_000n, repaidShares: 0n } },
+      candidate: {
+        ...base.candidate,
+        key: { protocol: "morphoBlue", market: "morpho-blue:WETH/USDC", borrower: BORROWER },
+        callArgs: { protocol: "morphoBlue", seizedAssets: 350_000_000_000_000_000n, repaidShares: 0n },
+      },
       flash: { kind: "none", address: "0x0000000000000000000000000000000000000000", amount: 0n, fee: 0n },
     });
     const plan = encodePlanStruct(morpho, targets, { minProfit: 1n, deadlineBlock: 5 });
-    expect(plan.flash).to.deep.equal({ source: 0, lender: "0x0000000000000000000000000000000000000000", token: "0x0000000000000000000000000000000000000000", amount: 0n });
+    expect(plan.flash).to.deep.equal({
+      source: 0,
+      lender: "0x0000000000000000000000000000000000000000",
+      token: "0x0000000000000000000000000000000000000000",
+      amount: 0n,
+    });
     expect(plan.liquidation.market).to.equal(MORPHO);
-    expect(plan.liquidation.morpho).to.deep.equal({ oracle: ORACLE, irm: IRM, lltv: LLTV, seizedAssets: 350_000_000_000_000_000n, repaidShares: 0n });
+    expect(plan.liquidation.morpho).to.deep.equal({
+      oracle: ORACLE,
+      irm: IRM,
+      lltv: LLTV,
+      seizedAssets: 350_000_000_000_000_000n,
+      repaidShares: 0n,
+    });
 
-    const both = { ...morpho, candidate: { ...morpho.candidate, callArgs: { protocol: "morphoBlue" as const, seizedAssets: 1n, repaidShares: 1n } } };
+    const both = {
+      ...morpho,
+      candidate: { ...morpho.candidate, callArgs: { protocol: "morphoBlue" as const, seizedAssets: 1n, repaidShares: 1n } },
+    };
     expect(() => encodePlanStruct(both, targets, { minProfit: 1n, deadlineBlock: 5 })).to.throw(PlanEncodingError, "exactly one");
   });
 
   it("refuses a plan for a market it has no target for, naming the market", () => {
-    const stray = aavePlan({ candidate: { ...aavePlan().candidate, key: { protocol: "aaveV3", market: "aave-v3:Elsewhere", borrower: BORROWER } } });
-    expect(() => encodePlanStruct(stray, targets, { minProfit: 1n, deadlineBlock: 1 })).to.throw(UnknownMarketTargetError, "aave-v3:Elsewhere");
+    const stray = aavePlan({
+      candidate: { ...aavePlan().candidate, key: { protocol: "aaveV3", market: "aave-v3:Elsewhere", borrower: BORROWER } },
+    });
+    expect(() => encodePlanStruct(stray, targets, { minProfit: 1n, deadlineBlock: 1 })).to.throw(
+      UnknownMarketTargetError,
+      "aave-v3:Elsewhere",
+    );
   });
 
   it("produces liquidate(plan) calldata that decodes back to the same plan", () => {

@@ -35,14 +35,21 @@ function compileProbe(): { version: string; code: string } {
         settings: { ...PLAN_PROBE_COMPILER.settings, outputSelection: { "*": { "*": ["evm.deployedBytecode.object"] } } },
       }),
     ),
-  ) as { errors?: { severity: string; formattedMessage: string }[]; contracts: Record<string, Record<string, { evm: { deployedBytecode: { object: string } } }>> };
+  ) as {
+    errors?: { severity: string; formattedMessage: string }[];
+    contracts: Record<string, Record<string, { evm: { deployedBytecode: { object: string } } }>>;
+  };
   const errors = (output.errors ?? []).filter((e) => e.severity === "error");
   if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
   return { version: solc.version(), code: `0x${output.contracts["ChimeraPlanProbe.sol"]!.ChimeraPlanProbe!.evm.deployedBytecode.object}` };
 }
 
 function renderModule(version: string, code: string): string {
-  const lines = code.slice(2).match(/.{1,96}/g)!.map((line) => `  "${line}"`).join(" +\n");
+  const lines = code
+    .slice(2)
+    .match(/.{1,96}/g)!
+    .map((line) => `  "${line}"`)
+    .join(" +\n");
   return `/**
  * GENERATED from probe/ChimeraPlanProbe.sol by test/unit/keeper/execution/plan-probe.test.ts (run it with
  * UPDATE_PLAN_PROBE=1 after editing the source); that test recompiles the source and fails when this
@@ -82,16 +89,27 @@ describe("execution: the plan probe", function () {
     it("agrees with the revert probe on profit and failure, and its gas limit carries the real transaction", async () => {
       const sandbox = await buildSandbox(hre);
       const { operator, executor } = await deployKeeperExecutor(hre, sandbox);
-      await openAaveBorrowers(hre, sandbox, { count: 1, seed: 81, collateral: "WETH", debt: "USDC", healthFactor: { min: 1.02, max: 1.02 }, debtUsd: { min: 20_000, max: 20_000 } });
+      await openAaveBorrowers(hre, sandbox, {
+        count: 1,
+        seed: 81,
+        collateral: "WETH",
+        debt: "USDC",
+        healthFactor: { min: 1.02, max: 1.02 },
+        debtUsd: { min: 20_000, max: 20_000 },
+      });
       const handle = new SandboxMarketHandle(hre, sandbox);
       await handle.prepare();
       // A DRY keeper plans the liquidation; the test keeps the plan and simulates it both ways.
       let plan: LiquidationPlan | null = null;
-      const session = await openSandboxKeeperSession(hre, { sandbox, executor, operator, journalPath: scratch.journalPath }, {
-        config: { ...loadKeeperConfig({ network: "hardhat", env: {} }), mode: "DRY" },
-        knownSecrets: [],
-        hooks: { beforeSimulate: (planned) => void (plan = planned) },
-      });
+      const session = await openSandboxKeeperSession(
+        hre,
+        { sandbox, executor, operator, journalPath: scratch.journalPath },
+        {
+          config: { ...loadKeeperConfig({ network: "hardhat", env: {} }), mode: "DRY" },
+          knownSecrets: [],
+          hooks: { beforeSimulate: (planned) => void (plan = planned) },
+        },
+      );
       try {
         await session.engine.start();
         await handle.movePrices([{ symbol: "WETH", usd: (await handle.priceOf("WETH")) * 0.97 }]);
@@ -103,7 +121,10 @@ describe("execution: the plan probe", function () {
         const common = { provider, targets, operator: operator.address as Address, minProfitHaircutBps: 500 };
         const viaProbe = await new PlanSimulator({ ...common, method: "probe" }).simulate(plan!, head);
         const viaRevert = await new PlanSimulator({ ...common, method: "revert" }).simulate(plan!, head);
-        if (!viaProbe.ok || !viaRevert.ok) throw new Error(`simulation failed: ${JSON.stringify([viaProbe, viaRevert], (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v))}`);
+        if (!viaProbe.ok || !viaRevert.ok)
+          throw new Error(
+            `simulation failed: ${JSON.stringify([viaProbe, viaRevert], (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v))}`,
+          );
         expect(viaProbe.simulatedProfit).to.equal(viaRevert.simulatedProfit);
         expect(viaProbe.minProfit).to.equal(viaRevert.minProfit);
         expect(viaProbe.gasEstimate, "measured gas of a flash-loan liquidation with a swap").to.be.within(300_000n, 1_500_000n);

@@ -14,7 +14,12 @@ function runAndDie(journalPath: string, planId: string): void {
   const plan = makePlan({ id: planId });
   journal.planExecution(plan, { mode: "LIVE" });
   journal.markSimulated(planId);
-  journal.recordIntent(planId, { signer: attempt(1).signer, nonce: 7, maxFeePerGas: attempt(1).maxFeePerGas, maxPriorityFeePerGas: attempt(1).maxPriorityFeePerGas });
+  journal.recordIntent(planId, {
+    signer: attempt(1).signer,
+    nonce: 7,
+    maxFeePerGas: attempt(1).maxFeePerGas,
+    maxPriorityFeePerGas: attempt(1).maxPriorityFeePerGas,
+  });
   journal.markSigned(planId, attempt(1));
   // The keeper would broadcast here. Die without closing anything.
   process.kill(process.pid, "SIGKILL");

@@ -22,7 +22,9 @@ export function removeDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-export function makePlan(overrides: { id?: string; market?: string; expectedProfit?: bigint; expectedProfitUsd?: number; flashFee?: bigint } = {}): LiquidationPlan {
+export function makePlan(
+  overrides: { id?: string; market?: string; expectedProfit?: bigint; expectedProfitUsd?: number; flashFee?: bigint } = {},
+): LiquidationPlan {
   const id = overrides.id ?? "aaveV3:base:0x1111:100";
   const market = overrides.market ?? "aave-v3-base";
   return {

@@ -4,23 +4,11 @@ import { expect } from "chai";
 import Database from "better-sqlite3";
 import fc from "fast-check";
 import { EXECUTION_STATES, type ExecutionState } from "../../../../keeper/core/types";
-import {
-  ALLOWED_EXECUTION_TRANSITIONS,
-  InvalidExecutionTransitionError,
-} from "../../../../keeper/journal/execution-lifecycle";
+import { ALLOWED_EXECUTION_TRANSITIONS, InvalidExecutionTransitionError } from "../../../../keeper/journal/execution-lifecycle";
 import { Journal, JournalError, JournalSchemaTooNewError } from "../../../../keeper/journal/journal";
 import { JOURNAL_MIGRATIONS, LATEST_JOURNAL_VERSION, type JournalMigration } from "../../../../keeper/journal/migrations";
 import { defaultJournalPath } from "../../../../keeper/journal/journal-path";
-import {
-  OPERATOR,
-  attempt,
-  makePlan,
-  makeTempDir,
-  plannedDecision,
-  removeDir,
-  skippedDecision,
-  txHash,
-} from "./journal-fixtures";
+import { OPERATOR, attempt, makePlan, makeTempDir, plannedDecision, removeDir, skippedDecision, txHash } from "./journal-fixtures";
 
 const intentFor = (nonce = 7) => ({ signer: OPERATOR, nonce, maxFeePerGas: 10_000_000n, maxPriorityFeePerGas: 1_000_000n });
 
@@ -62,7 +50,17 @@ describe("Journal", () => {
       try {
         expect(raw.pragma("journal_mode", { simple: true })).to.equal("wal");
         const tables = (raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name);
-        for (const table of ["schema_version", "opportunities", "executions", "execution_transitions", "transactions", "system_events", "checkpoints", "control_requests", "risk_state"]) {
+        for (const table of [
+          "schema_version",
+          "opportunities",
+          "executions",
+          "execution_transitions",
+          "transactions",
+          "system_events",
+          "checkpoints",
+          "control_requests",
+          "risk_state",
+        ]) {
           expect(tables, table).to.include(table);
         }
       } finally {
@@ -134,7 +132,10 @@ describe("Journal", () => {
     });
 
     it("read-only open names a missing file and an unmigrated one", () => {
-      expect(() => Journal.open(path.join(dir, "absent.sqlite"), { readonly: true })).to.throw(JournalError, /no journal at .*absent\.sqlite/);
+      expect(() => Journal.open(path.join(dir, "absent.sqlite"), { readonly: true })).to.throw(
+        JournalError,
+        /no journal at .*absent\.sqlite/,
+      );
       open({ migrations: [] }).close(); // schema_version exists, version 0
       expect(() => Journal.open(journalPath, { readonly: true })).to.throw(JournalError, /schema version 0, older than/);
     });
@@ -197,17 +198,30 @@ describe("Journal", () => {
       expect(() => journal.markSimulated(plan.id)).to.throw(InvalidExecutionTransitionError, /"sent" to "simulated"/);
       expect(() => journal.planExecution(plan, { mode: "LIVE" })).to.throw(JournalError, /already journaled \(state "sent"\)/);
       journal.markFailed(plan.id, { error: "reverted: InsufficientProfit(1, 2)" });
-      expect(() => journal.markIncluded(plan.id, { txHash: txHash(1), blockNumber: 1, gasUsed: 1n, effectiveGasPrice: 1n, realisedProfit: 1n, realisedProfitUsd: 1 })).to.throw(
-        InvalidExecutionTransitionError,
-        /"failed" is terminal/,
-      );
+      expect(() =>
+        journal.markIncluded(plan.id, {
+          txHash: txHash(1),
+          blockNumber: 1,
+          gasUsed: 1n,
+          effectiveGasPrice: 1n,
+          realisedProfit: 1n,
+          realisedProfitUsd: 1,
+        }),
+      ).to.throw(InvalidExecutionTransitionError, /"failed" is terminal/);
       expect(journal.getExecution(plan.id)!.state).to.equal("failed");
     });
 
     it("accepts exactly the transitions the life-cycle table allows, for any sequence of operations", () => {
       // Each plan gets its own tx hash: hashes are unique across the whole journal.
       type Op = { name: string; to: ExecutionState; run: (j: Journal, id: string, hash: string) => void };
-      const receipt = (hash: string) => ({ txHash: hash, blockNumber: 2, gasUsed: 1n, effectiveGasPrice: 1n, realisedProfit: 1n, realisedProfitUsd: 1 });
+      const receipt = (hash: string) => ({
+        txHash: hash,
+        blockNumber: 2,
+        gasUsed: 1n,
+        effectiveGasPrice: 1n,
+        realisedProfit: 1n,
+        realisedProfitUsd: 1,
+      });
       const ops: Op[] = [
         { name: "simulate", to: "simulated", run: (j, id) => j.markSimulated(id) },
         { name: "intent", to: "intent_recorded", run: (j, id) => j.recordIntent(id, intentFor()) },
@@ -260,10 +274,24 @@ describe("Journal", () => {
       expect(second).to.include({ attempt: 2, kind: "replacement", status: "pending" });
       expect(journal.getExecution(plan.id)!.txHash).to.equal(txHash(2));
       expect(() =>
-        journal.markIncluded(plan.id, { txHash: txHash(99), blockNumber: 1, gasUsed: 1n, effectiveGasPrice: 1n, realisedProfit: 1n, realisedProfitUsd: 1 }),
+        journal.markIncluded(plan.id, {
+          txHash: txHash(99),
+          blockNumber: 1,
+          gasUsed: 1n,
+          effectiveGasPrice: 1n,
+          realisedProfit: 1n,
+          realisedProfitUsd: 1,
+        }),
       ).to.throw(JournalError, /not one of its attempts/);
 
-      journal.markIncluded(plan.id, { txHash: txHash(2), blockNumber: 110, gasUsed: 500_000n, effectiveGasPrice: 7n, realisedProfit: 1n, realisedProfitUsd: 1 });
+      journal.markIncluded(plan.id, {
+        txHash: txHash(2),
+        blockNumber: 110,
+        gasUsed: 500_000n,
+        effectiveGasPrice: 7n,
+        realisedProfit: 1n,
+        realisedProfitUsd: 1,
+      });
       expect(journal.txAttempts(plan.id).map((a) => [a.attempt, a.status])).to.deep.equal([
         [1, "replaced"],
         [2, "included"],
@@ -305,7 +333,14 @@ describe("Journal", () => {
           journal.recordIntent(id, { ...intentFor(), maxFeePerGas: fee, maxPriorityFeePerGas: expectedProfit });
           journal.markSigned(id, attempt(counter, 7, { maxFeePerGas: fee, maxPriorityFeePerGas: expectedProfit, txHash: txHash(counter) }));
           journal.markSent(id);
-          const back = journal.markIncluded(id, { txHash: txHash(counter), blockNumber: 1, gasUsed: fee, effectiveGasPrice: expectedProfit, realisedProfit: realised, realisedProfitUsd: 0 });
+          const back = journal.markIncluded(id, {
+            txHash: txHash(counter),
+            blockNumber: 1,
+            gasUsed: fee,
+            effectiveGasPrice: expectedProfit,
+            realisedProfit: realised,
+            realisedProfitUsd: 0,
+          });
           expect(back.expectedProfit).to.equal(expectedProfit);
           expect(back.flashFee).to.equal(fee);
           expect(back.realisedProfit).to.equal(realised);
@@ -330,7 +365,14 @@ describe("Journal", () => {
       }
       journal.markSent("p-sent");
       journal.markSent("p-included");
-      journal.markIncluded("p-included", { txHash: txHash(12), blockNumber: 3, gasUsed: 1n, effectiveGasPrice: 1n, realisedProfit: 1n, realisedProfitUsd: 1 });
+      journal.markIncluded("p-included", {
+        txHash: txHash(12),
+        blockNumber: 3,
+        gasUsed: 1n,
+        effectiveGasPrice: 1n,
+        realisedProfit: 1n,
+        realisedProfitUsd: 1,
+      });
       journal.markDropped("p-dropped", "dry-run");
 
       const open_ = journal.openIntents();
@@ -355,7 +397,14 @@ describe("Journal", () => {
       expect(intents).to.have.length(1);
       expect(intents[0].execution).to.include({ planId: "crash-plan", state: "signed", nonce: 7, txHash: txHash(1) });
       expect(intents[0].attempts.map((a) => a.txHash)).to.deep.equal([txHash(1)]);
-      journal.markIncluded("crash-plan", { txHash: txHash(1), blockNumber: 101, gasUsed: 1n, effectiveGasPrice: 1n, realisedProfit: 5n, realisedProfitUsd: 5 });
+      journal.markIncluded("crash-plan", {
+        txHash: txHash(1),
+        blockNumber: 101,
+        gasUsed: 1n,
+        effectiveGasPrice: 1n,
+        realisedProfit: 5n,
+        realisedProfitUsd: 5,
+      });
       expect(journal.openIntents()).to.have.length(0);
     });
 
@@ -369,7 +418,14 @@ describe("Journal", () => {
 
       const reopened = open();
       expect(reopened.openIntents().map((o) => o.execution.state)).to.deep.equal(["intent_recorded"]);
-      reopened.markIncluded(plan.id, { txHash: txHash(4), blockNumber: 9, gasUsed: 1n, effectiveGasPrice: 1n, realisedProfit: 1n, realisedProfitUsd: 1 });
+      reopened.markIncluded(plan.id, {
+        txHash: txHash(4),
+        blockNumber: 9,
+        gasUsed: 1n,
+        effectiveGasPrice: 1n,
+        realisedProfit: 1n,
+        realisedProfitUsd: 1,
+      });
       expect(reopened.txAttempts(plan.id)).to.have.length(1);
       expect(reopened.txAttempts(plan.id)[0]).to.include({ txHash: txHash(4), nonce: 4, status: "included" });
     });
@@ -424,7 +480,9 @@ describe("Journal", () => {
       const request = journal.enqueueControlRequest("mode", { mode: "LIVE", reason: "go" }, "task:keeper:mode by ops");
       expect(request).to.include({ kind: "mode", requestedBy: "task:keeper:mode by ops", appliedAt: null });
       expect(request.payload).to.deep.equal({ mode: "LIVE", reason: "go" });
-      expect(journal.listSystemEvents({ kinds: ["control_request"] }).map((e) => e.detail)).to.deep.equal([`mode requested (#${request.id})`]);
+      expect(journal.listSystemEvents({ kinds: ["control_request"] }).map((e) => e.detail)).to.deep.equal([
+        `mode requested (#${request.id})`,
+      ]);
 
       const done = journal.completeControlRequest(request.id, "rejected", "I_UNDERSTAND_LIVE_RISK is not true in the keeper's environment");
       expect(done.outcome).to.equal("rejected");
@@ -445,9 +503,17 @@ describe("Journal", () => {
       expect(journal.getCheckpoint("m:last")).to.equal("11");
       expect(journal.getCheckpoint("absent")).to.equal(undefined);
 
-      const event = journal.recordSystemEvent({ kind: "breaker_transition", actor: "breaker", detail: "NORMAL → THROTTLED", data: { from: "NORMAL", to: "THROTTLED" } });
+      const event = journal.recordSystemEvent({
+        kind: "breaker_transition",
+        actor: "breaker",
+        detail: "NORMAL → THROTTLED",
+        data: { from: "NORMAL", to: "THROTTLED" },
+      });
       expect(journal.listSystemEvents({ afterId: event.id - 1 })[0].data).to.deep.equal({ from: "NORMAL", to: "THROTTLED" });
-      expect(() => journal.recordSystemEvent({ kind: "bogus" as "pause", actor: "x", detail: "y" })).to.throw(JournalError, /unknown system event kind "bogus"/);
+      expect(() => journal.recordSystemEvent({ kind: "bogus" as "pause", actor: "x", detail: "y" })).to.throw(
+        JournalError,
+        /unknown system event kind "bogus"/,
+      );
 
       journal.saveRiskState("breaker", { state: "HALTED", failures: 3 });
       expect(journal.loadRiskState("breaker")!.value).to.deep.equal({ state: "HALTED", failures: 3 });

@@ -132,15 +132,34 @@ async function newMarket(sandbox: Sandbox): Promise<{ market: AaveV3Market; deps
 }
 
 /** Every field of getUserAccountData, for every borrower, at `blockTag`, equals the in-memory value. */
-async function expectAccountDataMatches(market: AaveV3Market, sandbox: Sandbox, borrowers: readonly Address[], blockTag: number): Promise<void> {
+async function expectAccountDataMatches(
+  market: AaveV3Market,
+  sandbox: Sandbox,
+  borrowers: readonly Address[],
+  blockTag: number,
+): Promise<void> {
   for (const borrower of borrowers) {
     const mine = market.accountData(borrower);
     expect(mine, `borrower ${borrower} tracked`).to.not.equal(undefined);
     const pool = await sandbox.aave.pool.getUserAccountData(borrower, { blockTag });
     expect(
-      [mine!.totalCollateralBase, mine!.totalDebtBase, mine!.availableBorrowsBase, mine!.currentLiquidationThreshold, mine!.ltv, mine!.healthFactor],
+      [
+        mine!.totalCollateralBase,
+        mine!.totalDebtBase,
+        mine!.availableBorrowsBase,
+        mine!.currentLiquidationThreshold,
+        mine!.ltv,
+        mine!.healthFactor,
+      ],
       `account data of ${borrower} at block ${blockTag}`,
-    ).to.deep.equal([pool.totalCollateralBase, pool.totalDebtBase, pool.availableBorrowsBase, pool.currentLiquidationThreshold, pool.ltv, pool.healthFactor]);
+    ).to.deep.equal([
+      pool.totalCollateralBase,
+      pool.totalDebtBase,
+      pool.availableBorrowsBase,
+      pool.currentLiquidationThreshold,
+      pool.ltv,
+      pool.healthFactor,
+    ]);
   }
 }
 
@@ -293,6 +312,11 @@ describe("keeper/markets AaveV3Market: in-memory health factors equal the pool's
     }
     expect(expected.length, "the crash makes some cbBTC borrowers liquidatable").to.be.greaterThan(0);
     expect(reaction.newlyLiquidatable.map((p) => p.key.borrower).sort()).to.deep.equal(expected.sort());
-    expect(market.liquidatable().map((p) => p.key.borrower).sort()).to.deep.equal(expected.sort());
+    expect(
+      market
+        .liquidatable()
+        .map((p) => p.key.borrower)
+        .sort(),
+    ).to.deep.equal(expected.sort());
   });
 });

@@ -47,7 +47,12 @@ async function openBatch(sandbox: Sandbox, seed: number, count: number): Promise
   return opened.map((b) => b.address.toLowerCase());
 }
 
-async function startMarket(sandbox: Sandbox, provider: ChainReader, checkpoints: CheckpointStore, maxLogBlockSpan: number): Promise<AaveV3Market> {
+async function startMarket(
+  sandbox: Sandbox,
+  provider: ChainReader,
+  checkpoints: CheckpointStore,
+  maxLogBlockSpan: number,
+): Promise<AaveV3Market> {
   const deps = createMarketDependencies(provider, sandbox.book, { checkpoints });
   const market = new AaveV3Market(sandbox.book.aaveV3!, deps, { maxLogBlockSpan });
   await market.init();

@@ -45,14 +45,20 @@ interface MoonwellWorld {
   liquidator: HardhatEthersSigner;
 }
 
-async function fundAndApprove(sandbox: Sandbox, who: HardhatEthersSigner | Wallet, symbol: Symbol, amount: bigint, spender: string): Promise<void> {
+async function fundAndApprove(
+  sandbox: Sandbox,
+  who: HardhatEthersSigner | Wallet,
+  symbol: Symbol,
+  amount: bigint,
+  spender: string,
+): Promise<void> {
   if (symbol === "WETH") await (await sandbox.tokens.WETH.connect(who).deposit({ value: amount })).wait();
   else await (await sandbox.tokens[symbol].connect(who)["mint(uint256)"](amount)).wait();
   await (await sandbox.tokens[symbol].connect(who).approve(spender, amount)).wait();
 }
 
 function units(symbol: Symbol, amount: number): bigint {
-  return BigInt(Math.round(amount * 1e6)) * 10n ** BigInt(DECIMALS[symbol]) / 1_000_000n;
+  return (BigInt(Math.round(amount * 1e6)) * 10n ** BigInt(DECIMALS[symbol])) / 1_000_000n;
 }
 
 async function moonwellWorldFixture(): Promise<MoonwellWorld> {
@@ -60,7 +66,11 @@ async function moonwellWorldFixture(): Promise<MoonwellWorld> {
   const [deployer] = await hre.ethers.getSigners();
   const oracle = await new MoonwellChainlinkOracleDouble__factory(deployer).deploy();
   for (const symbol of SYMBOLS) await (await oracle.setFeed(symbol, await sandbox.priceFeeds[symbol].getAddress())).wait();
-  const comptroller = await new MoonwellComptrollerDouble__factory(deployer).deploy(await oracle.getAddress(), 5n * 10n ** 17n, 108n * 10n ** 16n);
+  const comptroller = await new MoonwellComptrollerDouble__factory(deployer).deploy(
+    await oracle.getAddress(),
+    5n * 10n ** 17n,
+    108n * 10n ** 16n,
+  );
   const mTokens = {} as Record<Symbol, MoonwellMTokenDouble>;
   for (const symbol of SYMBOLS) {
     // Moonwell's initial exchange rate: 0.02 underlying per mToken, in 1e18 · 10^(underlying − 8) units.
@@ -112,7 +122,8 @@ async function moonwellWorldFixture(): Promise<MoonwellWorld> {
   }
 
   const liquidator = (await hre.ethers.getSigners())[13];
-  for (const symbol of SYMBOLS) await fundAndApprove(sandbox, liquidator, symbol, units(symbol, 5_000_000 / PRICES_USD[symbol]), await mTokens[symbol].getAddress());
+  for (const symbol of SYMBOLS)
+    await fundAndApprove(sandbox, liquidator, symbol, units(symbol, 5_000_000 / PRICES_USD[symbol]), await mTokens[symbol].getAddress());
   await time.increase(3 * 24 * 3600);
   await hre.network.provider.send("evm_mine");
 
@@ -192,7 +203,11 @@ describe("keeper/markets CompoundV2Market (against the Moonwell test double)", f
       const feed = world.sandbox.priceFeeds[symbol];
       const crashed = ((await feed.latestAnswer()) * 78n) / 100n;
       await (await feed.updateAnswer(crashed)).wait();
-      market.onPriceUpdate({ feed: (await feed.getAddress()) as Address, answer: crashed, blockNumber: await hre.ethers.provider.getBlockNumber() });
+      market.onPriceUpdate({
+        feed: (await feed.getAddress()) as Address,
+        answer: crashed,
+        blockNumber: await hre.ethers.provider.getBlockNumber(),
+      });
     }
     const liquidatable = new Set(market.liquidatable().map((p) => p.key.borrower));
     expect(liquidatable.size).to.be.greaterThan(0).and.lessThan(world.borrowers.length);
@@ -205,7 +220,9 @@ describe("keeper/markets CompoundV2Market (against the Moonwell test double)", f
       const collateralMarket = market.marketOf(pair.collateralToken)!;
       // The comptroller's verdict at the current state (the call accrues interest first, a few seconds' worth).
       const code = await debtMarket.connect(world.liquidator).liquidateBorrow.staticCall(wallet.address, 1n, collateralMarket);
-      expect(code === 0n, `liquidateBorrow allowed for ${wallet.address}`).to.equal(liquidatable.has(wallet.address.toLowerCase() as Address));
+      expect(code === 0n, `liquidateBorrow allowed for ${wallet.address}`).to.equal(
+        liquidatable.has(wallet.address.toLowerCase() as Address),
+      );
     }
 
     // Size for the block the liquidation lands in: the call accrues interest up to that timestamp first.
@@ -240,7 +257,9 @@ describe("keeper/markets CompoundV2Market (against the Moonwell test double)", f
     const to = await hre.ethers.provider.getBlockNumber();
 
     const events = await collector.collect({ fromBlock: from, toBlock: to });
-    const actions = events.filter((e) => e.type === "position-changed" && e.borrower === newcomer.address.toLowerCase()).map((e) => e.type === "position-changed" && e.action);
+    const actions = events
+      .filter((e) => e.type === "position-changed" && e.borrower === newcomer.address.toLowerCase())
+      .map((e) => e.type === "position-changed" && e.action);
     expect(actions).to.include.members(["Mint", "MarketEntered", "Borrow"]);
     const update = await market.onProtocolEvents(events, { fromBlock: from, toBlock: to });
     expect(update.recomputed).to.be.greaterThan(0);

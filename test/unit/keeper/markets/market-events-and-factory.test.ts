@@ -82,9 +82,15 @@ describe("keeper/markets live events and factory", function () {
     for (const market of markets) await market.init();
 
     const label = sandbox.book.morphoBlue!.markets[1].label;
-    expect(createMarkets(sandbox.book, { morphoBlue: { enabled: true, markets: [label] } }, deps).map((m) => m.label)).to.deep.equal([label]);
-    expect(() => createMarkets(sandbox.book, { morphoBlue: { enabled: true, markets: ["nope"] } }, deps)).to.throw(/names nope, which the "sandbox" address book does not list/);
-    expect(() => createMarkets(sandbox.book, { compoundV2: { enabled: true } }, deps)).to.throw(/markets.compoundV2 is enabled but the "sandbox" address book has no moonwell entry/);
+    expect(createMarkets(sandbox.book, { morphoBlue: { enabled: true, markets: [label] } }, deps).map((m) => m.label)).to.deep.equal([
+      label,
+    ]);
+    expect(() => createMarkets(sandbox.book, { morphoBlue: { enabled: true, markets: ["nope"] } }, deps)).to.throw(
+      /names nope, which the "sandbox" address book does not list/,
+    );
+    expect(() => createMarkets(sandbox.book, { compoundV2: { enabled: true } }, deps)).to.throw(
+      /markets.compoundV2 is enabled but the "sandbox" address book has no moonwell entry/,
+    );
     expect(createMarkets(sandbox.book, {}, deps)).to.deep.equal([]);
   });
 });

@@ -57,7 +57,13 @@ async function startMarket(sandbox: Sandbox): Promise<MorphoBlueMarket> {
 }
 
 /** The largest feed answer at which `borrower` is liquidatable at `timestamp`, found in memory. */
-function liquidationBoundary(market: MorphoBlueMarket, feed: Address, borrower: Address, block: { number: number; timestamp: number }, high: bigint): bigint {
+function liquidationBoundary(
+  market: MorphoBlueMarket,
+  feed: Address,
+  borrower: Address,
+  block: { number: number; timestamp: number },
+  high: bigint,
+): bigint {
   market.evaluateAt(block);
   const hfAt = (answer: bigint): bigint => {
     market.onPriceUpdate({ feed, answer, blockNumber: block.number });
@@ -91,7 +97,11 @@ describe("keeper/markets MorphoBlueMarket", function () {
     const wethFeed = sandbox.priceFeeds.WETH;
     const moved = ((await wethFeed.latestAnswer()) * 91n) / 100n;
     await (await wethFeed.updateAnswer(moved)).wait();
-    const reaction = market.onPriceUpdate({ feed: (await wethFeed.getAddress()) as Address, answer: moved, blockNumber: await hre.ethers.provider.getBlockNumber() });
+    const reaction = market.onPriceUpdate({
+      feed: (await wethFeed.getAddress()) as Address,
+      answer: moved,
+      blockNumber: await hre.ethers.provider.getBlockNumber(),
+    });
     expect(reaction.needsChainRead).to.equal(false);
     expect(reaction.recomputed).to.equal(borrowers.length);
     expect(market.collateralPrice()).to.equal(await oracle.price());
@@ -120,12 +130,20 @@ describe("keeper/markets MorphoBlueMarket", function () {
       expect(position.healthFactor < WAD).to.equal(liquidates);
 
       const params = sandbox.book.morphoBlue!.markets[WETH_USDC_MARKET];
-      const marketParams = { loanToken: params.loanToken, collateralToken: params.collateralToken, oracle: params.oracle, irm: params.irm, lltv: params.lltv };
+      const marketParams = {
+        loanToken: params.loanToken,
+        collateralToken: params.collateralToken,
+        oracle: params.oracle,
+        irm: params.irm,
+        lltv: params.lltv,
+      };
       const morpho = sandbox.morpho.morpho.connect(liquidator);
       await time.setNextBlockTimestamp(liquidationBlock.timestamp);
       if (!liquidates) {
         // An explicit gas limit skips estimation, so the refusal happens in the block at the chosen timestamp.
-        await expect(morpho.liquidate(marketParams, borrower, 1_000n, 0n, "0x", { gasLimit: 1_000_000 })).to.be.revertedWith("position is healthy");
+        await expect(morpho.liquidate(marketParams, borrower, 1_000n, 0n, "0x", { gasLimit: 1_000_000 })).to.be.revertedWith(
+          "position is healthy",
+        );
         return;
       }
       const candidate = market.sizeLiquidation(position);

@@ -41,10 +41,13 @@ describe("keeper/chain Multicall3Client", function () {
   describe("#codec", function () {
     it("encodes aggregate3 calldata exactly as the ABI coder does", function () {
       fc.assert(
-        fc.property(fc.array(fc.record({ target: address, callData: hexBytes(100), allowFailure: fc.boolean() }), { maxLength: 12 }), (calls) => {
-          const expected = MULTICALL3.encodeFunctionData("aggregate3", [calls.map((c) => [c.target, c.allowFailure, c.callData])]);
-          expect(encodeAggregate3(calls)).to.equal(expected);
-        }),
+        fc.property(
+          fc.array(fc.record({ target: address, callData: hexBytes(100), allowFailure: fc.boolean() }), { maxLength: 12 }),
+          (calls) => {
+            const expected = MULTICALL3.encodeFunctionData("aggregate3", [calls.map((c) => [c.target, c.allowFailure, c.callData])]);
+            expect(encodeAggregate3(calls)).to.equal(expected);
+          },
+        ),
       );
     });
 
@@ -59,7 +62,9 @@ describe("keeper/chain Multicall3Client", function () {
 
     it("refuses malformed input with a message naming the problem", function () {
       expect(() => encodeAggregate3([{ target: "0x1234" as Address, callData: "0x" }])).to.throw(/not a 20-byte address/);
-      expect(() => encodeAggregate3([{ target: ("0x" + "11".repeat(20)) as Address, callData: "0xabc" }])).to.throw(/odd number of hex digits/);
+      expect(() => encodeAggregate3([{ target: ("0x" + "11".repeat(20)) as Address, callData: "0xabc" }])).to.throw(
+        /odd number of hex digits/,
+      );
       expect(() => decodeAggregate3Result("0x" + "00".repeat(31) + "20")).to.throw(/truncated/);
     });
   });
@@ -77,7 +82,10 @@ describe("keeper/chain Multicall3Client", function () {
       }
       const selector = weth.interface.getFunction("balanceOf").selector;
       const accounts = Array.from({ length: 101 }, (_, i) => signers[i % 5].address);
-      const calls: MulticallCall[] = accounts.map((account) => ({ target: sandbox.book.weth, callData: encodeAddressArgCall(selector, account) }));
+      const calls: MulticallCall[] = accounts.map((account) => ({
+        target: sandbox.book.weth,
+        callData: encodeAddressArgCall(selector, account),
+      }));
 
       const results = await client.aggregate3(calls);
       expect(provider.calls).to.equal(Math.ceil(101 / 40));
@@ -105,7 +113,9 @@ describe("keeper/chain Multicall3Client", function () {
     it("says Multicall3 is missing when its address has no code", async function () {
       await loadFixture(sandboxFixture);
       const client = new Multicall3Client(hre.ethers.provider, ("0x" + "42".repeat(20)) as Address);
-      await expect(client.aggregate3([{ target: ("0x" + "42".repeat(20)) as Address, callData: "0x" }])).to.be.rejectedWith(/is Multicall3 deployed/);
+      await expect(client.aggregate3([{ target: ("0x" + "42".repeat(20)) as Address, callData: "0x" }])).to.be.rejectedWith(
+        /is Multicall3 deployed/,
+      );
     });
   });
 
@@ -122,7 +132,10 @@ describe("keeper/chain Multicall3Client", function () {
         },
       });
       const client = new Multicall3Client(picky, sandbox.book.multicall3, { batchSize: 10 });
-      const calls = Array.from({ length: 10 }, () => ({ target: sandbox.book.weth, callData: sandbox.tokens.WETH.interface.encodeFunctionData("decimals") }));
+      const calls = Array.from({ length: 10 }, () => ({
+        target: sandbox.book.weth,
+        callData: sandbox.tokens.WETH.interface.encodeFunctionData("decimals"),
+      }));
       const results = await client.aggregate3(calls);
       expect(results).to.have.length(10);
       expect(results.every((r) => BigInt(r.returnData) === 18n)).to.equal(true);
@@ -132,7 +145,9 @@ describe("keeper/chain Multicall3Client", function () {
 
     it("rejects nonsensical options by name", function () {
       const provider: CallProvider = { call: async () => "0x" };
-      expect(() => new Multicall3Client(provider, ("0x" + "11".repeat(20)) as Address, { batchSize: 0 })).to.throw(/batchSize must be a positive integer/);
+      expect(() => new Multicall3Client(provider, ("0x" + "11".repeat(20)) as Address, { batchSize: 0 })).to.throw(
+        /batchSize must be a positive integer/,
+      );
       expect(() => new Multicall3Client(provider, ("0x" + "11".repeat(20)) as Address, { maxConcurrentBatches: 1.5 })).to.throw(
         /maxConcurrentBatches must be a positive integer/,
       );

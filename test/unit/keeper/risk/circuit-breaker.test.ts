@@ -49,7 +49,9 @@ describe("CircuitBreaker", function () {
 
   describe("triggers", function () {
     it("failure rate over the sliding window throttles, and lifts when the window slides on", function () {
-      const breaker = new CircuitBreaker(thresholds({ failureRate: { windowSeconds: 600, minSamples: 4, maxRate: 0.5, severity: "THROTTLED" } }));
+      const breaker = new CircuitBreaker(
+        thresholds({ failureRate: { windowSeconds: 600, minSamples: 4, maxRate: 0.5, severity: "THROTTLED" } }),
+      );
       expect(breaker.recordOutcome(included(60, 60, t(0)))).to.deep.equal([]);
       expect(breaker.recordOutcome(failed(t(10), 1, "not-included"))).to.deep.equal([]);
       expect(breaker.recordOutcome(failed(t(20), 1, "reverted"))).to.deep.equal([]); // 2 of 3: below minSamples
@@ -130,7 +132,11 @@ describe("CircuitBreaker", function () {
     it("the executor paused on chain halts", function () {
       const breaker = new CircuitBreaker();
       expect(breaker.observe({ at: t(0), executorPaused: false })).to.deep.equal([]);
-      expect(only(breaker.observe({ at: t(2), executorPaused: true }))).to.include({ from: "NORMAL", to: "HALTED", trigger: "executor-paused" });
+      expect(only(breaker.observe({ at: t(2), executorPaused: true }))).to.include({
+        from: "NORMAL",
+        to: "HALTED",
+        trigger: "executor-paused",
+      });
     });
 
     it("each trigger's severity is configurable: a paused executor can be made to throttle", function () {
@@ -162,7 +168,13 @@ describe("CircuitBreaker", function () {
       const result = breaker.resume("alice", "unpaused after the oracle incident", t(30));
       expect(result).to.deep.equal({
         resumed: true,
-        transition: { from: "HALTED", to: "NORMAL", trigger: "operator-resume", detail: "alice: unpaused after the oracle incident", at: t(30) },
+        transition: {
+          from: "HALTED",
+          to: "NORMAL",
+          trigger: "operator-resume",
+          detail: "alice: unpaused after the oracle incident",
+          at: t(30),
+        },
       });
       expect(breaker.admit(t(31)).approved).to.equal(true);
     });

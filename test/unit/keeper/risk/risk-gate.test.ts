@@ -25,8 +25,21 @@ function plan(debtUsd: number, netUsd: number, extra: Partial<LiquidationPlan> =
   });
 }
 
-const submitted = (debtValueUsd: number, when: Instant, borrower = BORROWER_A): ExecutionOutcome => ({ kind: "submitted", planId: "x", borrower, debtValueUsd, at: when });
-const failed = (lossUsd: number, when: Instant, borrower = BORROWER_A): ExecutionOutcome => ({ kind: "failed", planId: "x", borrower, failure: "reverted", lossUsd, at: when });
+const submitted = (debtValueUsd: number, when: Instant, borrower = BORROWER_A): ExecutionOutcome => ({
+  kind: "submitted",
+  planId: "x",
+  borrower,
+  debtValueUsd,
+  at: when,
+});
+const failed = (lossUsd: number, when: Instant, borrower = BORROWER_A): ExecutionOutcome => ({
+  kind: "failed",
+  planId: "x",
+  borrower,
+  failure: "reverted",
+  lossUsd,
+  at: when,
+});
 
 describe("RiskGate", function () {
   describe("tier presets", function () {

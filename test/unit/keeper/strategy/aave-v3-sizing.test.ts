@@ -54,7 +54,13 @@ describe("Aave V3 sizing", function () {
       // 5,000 USDC of 10,000 buys 2.5 WETH; +5% bonus = 2.625 WETH; the protocol keeps 10% of the
       // 0.125 WETH bonus (0.0125), the liquidator gets 2.6125 WETH.
       const result = sized(
-        usdcDebtWethCollateral({ rules: "v3.0", healthFactor: hf(970), userDebt: 10_000n * E6, collateralBalance: 6n * E18, protocolFeeBps: 1_000 }),
+        usdcDebtWethCollateral({
+          rules: "v3.0",
+          healthFactor: hf(970),
+          userDebt: 10_000n * E6,
+          collateralBalance: 6n * E18,
+          protocolFeeBps: 1_000,
+        }),
       );
       expect(result.candidate.debtToCover).to.equal(5_000n * E6);
       expect(result.candidate.expectedCollateral).to.equal(2_612_500_000_000_000_000n);
@@ -76,7 +82,13 @@ describe("Aave V3 sizing", function () {
     it("caps by the collateral balance and reduces debtToCover to what that collateral pays for", function () {
       // 4 WETH = $8,000 covers 8,000 / 1.05 = 7,619.047619 USDC (percentDiv rounds half up).
       const result = sized(
-        usdcDebtWethCollateral({ rules: "v3.0", healthFactor: hf(900), userDebt: 10_000n * E6, collateralBalance: 4n * E18, protocolFeeBps: 1_000 }),
+        usdcDebtWethCollateral({
+          rules: "v3.0",
+          healthFactor: hf(900),
+          userDebt: 10_000n * E6,
+          collateralBalance: 4n * E18,
+          protocolFeeBps: 1_000,
+        }),
       );
       expect(result.cappedByCollateral).to.equal(true);
       expect(result.candidate.debtToCover).to.equal(7_619_047_619n);
@@ -93,7 +105,14 @@ describe("Aave V3 sizing", function () {
         healthFactor: hf(900),
         detectedAtBlock: 1,
         debt: { token: WETH, decimals: 18, priceBase: 2_000n * E8, userDebt: 1n * E18 },
-        collateral: { token: CBBTC, decimals: 8, priceBase: 60_000n * E8, userBalance: 10_000_000n, liquidationBonusBps: 500, liquidationProtocolFeeBps: 0 },
+        collateral: {
+          token: CBBTC,
+          decimals: 8,
+          priceBase: 60_000n * E8,
+          userBalance: 10_000_000n,
+          liquidationBonusBps: 500,
+          liquidationProtocolFeeBps: 0,
+        },
         totalDebtBase: 2_000n * E8,
         totalCollateralBase: 6_000n * E8,
         baseCurrencyUnit: E8,

@@ -2,15 +2,41 @@ import { expect } from "chai";
 import type { FlashSourceOption, SwapQuote } from "../../../../keeper/core/types";
 import { buildLiquidationPlan, type BuildPlanInput } from "../../../../keeper/strategy/build-plan";
 import { gweiToWei } from "../../../../keeper/strategy/economics";
-import { AAVE_POOL, BALANCER_VAULT, BORROWER_A, candidate, E6, positionKey, UNI_POOL_OTHER, UNI_POOL_WETH_USDC, USDC, WETH } from "./fixtures";
+import {
+  AAVE_POOL,
+  BALANCER_VAULT,
+  BORROWER_A,
+  candidate,
+  E6,
+  positionKey,
+  UNI_POOL_OTHER,
+  UNI_POOL_WETH_USDC,
+  USDC,
+  WETH,
+} from "./fixtures";
 
 const balancer: FlashSourceOption = { kind: "balancer", address: BALANCER_VAULT, token: USDC, feeBps: 0, availableLiquidity: 10n ** 15n };
 const aave: FlashSourceOption = { kind: "aaveV3", address: AAVE_POOL, token: USDC, feeBps: 5, availableLiquidity: 10n ** 15n };
-const uniswapFlash: FlashSourceOption = { kind: "uniswapV3", address: UNI_POOL_WETH_USDC, token: USDC, feeBps: 1, availableLiquidity: 10n ** 15n };
+const uniswapFlash: FlashSourceOption = {
+  kind: "uniswapV3",
+  address: UNI_POOL_WETH_USDC,
+  token: USDC,
+  feeBps: 1,
+  availableLiquidity: 10n ** 15n,
+};
 
 /** Selling the candidate's 0.525 WETH for 1,045 USDC through a given pool. */
 function wethToUsdc(amountOut: bigint, pool = UNI_POOL_OTHER): SwapQuote {
-  return { venue: "uniswapV3", tokenIn: WETH, tokenOut: USDC, amountIn: candidate().expectedCollateral, amountOut, route: `via-${pool}`, gasEstimate: 120_000n, pools: [pool] };
+  return {
+    venue: "uniswapV3",
+    tokenIn: WETH,
+    tokenOut: USDC,
+    amountIn: candidate().expectedCollateral,
+    amountOut,
+    route: `via-${pool}`,
+    gasEstimate: 120_000n,
+    pools: [pool],
+  };
 }
 
 function input(overrides: Partial<BuildPlanInput> = {}): BuildPlanInput {
@@ -70,14 +96,19 @@ describe("buildLiquidationPlan", function () {
 
   it("never routes through the Uniswap V3 pool it flash-borrows from", function () {
     const decision = buildLiquidationPlan(
-      input({ flashOptions: [uniswapFlash], quotes: [wethToUsdc(1_046n * E6, UNI_POOL_WETH_USDC), wethToUsdc(1_040n * E6, UNI_POOL_OTHER)] }),
+      input({
+        flashOptions: [uniswapFlash],
+        quotes: [wethToUsdc(1_046n * E6, UNI_POOL_WETH_USDC), wethToUsdc(1_040n * E6, UNI_POOL_OTHER)],
+      }),
     );
     expect(decision.plan?.flash.kind).to.equal("uniswapV3");
     expect(decision.plan?.swap?.pools).to.deep.equal([UNI_POOL_OTHER]);
   });
 
   it("plans a Morpho Blue liquidation without a flash loan", function () {
-    const decision = buildLiquidationPlan(input({ candidate: candidate({ key: positionKey(BORROWER_A, "morphoBlue") }), flashOptions: [] }));
+    const decision = buildLiquidationPlan(
+      input({ candidate: candidate({ key: positionKey(BORROWER_A, "morphoBlue") }), flashOptions: [] }),
+    );
     expect(decision.plan?.flash.kind).to.equal("none");
   });
 

@@ -13,12 +13,14 @@ const M_WETH: Address = "0x628ff693426583D9a7FB391E54366292F509D457";
  * USD * 1e(36 - decimals): USDC 1e30, WETH 2,000e18. mWETH has 8 decimals and an exchange rate of
  * 0.02 WETH per mToken, i.e. 0.02 * 1e(18 - 8 + 18) = 2e26.
  */
-function usdcBorrowWethCollateral(overrides: {
-  borrowBalance?: bigint;
-  marketTokenBalance?: bigint;
-  protocolSeizeShareMantissa?: bigint;
-  requestedRepayAmount?: bigint;
-} = {}): CompoundV2SizingInput {
+function usdcBorrowWethCollateral(
+  overrides: {
+    borrowBalance?: bigint;
+    marketTokenBalance?: bigint;
+    protocolSeizeShareMantissa?: bigint;
+    requestedRepayAmount?: bigint;
+  } = {},
+): CompoundV2SizingInput {
   return {
     key: positionKey(BORROWER_A, "compoundV2"),
     healthFactor: hf(980),

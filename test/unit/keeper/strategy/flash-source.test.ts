@@ -5,7 +5,13 @@ import { AAVE_POOL, BALANCER_VAULT, E6, MORPHO, UNI_POOL_WETH_USDC, USDC, WETH }
 
 const AMOUNT = 1_000_000n * E6; // one million USDC
 
-function option(kind: FlashSourceOption["kind"], address: FlashSourceOption["address"], feeBps: number, availableLiquidity: bigint, token = USDC): FlashSourceOption {
+function option(
+  kind: FlashSourceOption["kind"],
+  address: FlashSourceOption["address"],
+  feeBps: number,
+  availableLiquidity: bigint,
+  token = USDC,
+): FlashSourceOption {
   return { kind, address, token, feeBps, availableLiquidity };
 }
 
@@ -17,12 +23,22 @@ const deepUniswap1Bp = option("uniswapV3", UNI_POOL_WETH_USDC, 1, 3_000_000n * E
 
 describe("flash source choice", function () {
   it("prefers a zero-fee source that can lend the whole amount", function () {
-    const decision = chooseFlashSource({ protocol: "aaveV3", debtToken: USDC, amount: AMOUNT, options: [deepAave, deepMorpho, deepBalancer] });
+    const decision = chooseFlashSource({
+      protocol: "aaveV3",
+      debtToken: USDC,
+      amount: AMOUNT,
+      options: [deepAave, deepMorpho, deepBalancer],
+    });
     expect(decision).to.deep.equal({ ok: true, flash: { kind: "balancer", address: BALANCER_VAULT, amount: AMOUNT, fee: 0n } });
   });
 
   it("falls back to Morpho when Balancer lacks liquidity", function () {
-    const decision = chooseFlashSource({ protocol: "aaveV3", debtToken: USDC, amount: AMOUNT, options: [deepAave, shallowBalancer, deepMorpho] });
+    const decision = chooseFlashSource({
+      protocol: "aaveV3",
+      debtToken: USDC,
+      amount: AMOUNT,
+      options: [deepAave, shallowBalancer, deepMorpho],
+    });
     expect(decision.ok && decision.flash.kind).to.equal("morphoBlue");
   });
 

@@ -51,7 +51,13 @@ describe("pair choice", function () {
     const pairCandidate = candidate({ debtToCoverUsd, collateralToken: collateral });
     return { candidate: pairCandidate, outcome: "planned", plan: planWith("same-position@100", net, { candidate: pairCandidate }) };
   };
-  const skipped = (reason: PlanDecision["reason"]): PlanDecision => ({ candidate: candidate(), plan: null, outcome: "skipped", reason, detail: reason });
+  const skipped = (reason: PlanDecision["reason"]): PlanDecision => ({
+    candidate: candidate(),
+    plan: null,
+    outcome: "skipped",
+    reason,
+    detail: reason,
+  });
 
   it("picks the pair with the highest NET profit, not the largest", function () {
     const largestButThin = planned(12, 50_000);

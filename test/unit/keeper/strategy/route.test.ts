@@ -5,7 +5,13 @@ import { E18, E6, UNI_POOL_OTHER, UNI_POOL_WETH_USDC, USDC, WETH } from "./fixtu
 
 const AMOUNT_IN = 1n * E18;
 
-function quote(venue: SwapQuote["venue"], amountOut: bigint, gasEstimate: bigint, pools: SwapQuote["pools"] = undefined, amountIn = AMOUNT_IN): SwapQuote {
+function quote(
+  venue: SwapQuote["venue"],
+  amountOut: bigint,
+  gasEstimate: bigint,
+  pools: SwapQuote["pools"] = undefined,
+  amountIn = AMOUNT_IN,
+): SwapQuote {
   return { venue, tokenIn: WETH, tokenOut: USDC, amountIn, amountOut, route: `${venue}-${amountOut}`, gasEstimate, pools };
 }
 
@@ -31,9 +37,7 @@ describe("route choice", function () {
   });
 
   it("net of its own gas: $0.10 more output does not pay for $0.40 more gas", function () {
-    const decision = chooseSwapRoute(
-      request([quote("uniswapV3", 1_990_000_000n, 100_000n), quote("aerodrome", 1_990_100_000n, 300_000n)]),
-    );
+    const decision = chooseSwapRoute(request([quote("uniswapV3", 1_990_000_000n, 100_000n), quote("aerodrome", 1_990_100_000n, 300_000n)]));
     expect(decision.ok && decision.swap?.venue).to.equal("uniswapV3");
     // $1,990 - $0.20 of gas.
     expect(decision.ok && decision.netValueUsd).to.be.closeTo(1_989.8, 1e-9);
@@ -41,9 +45,12 @@ describe("route choice", function () {
 
   it("skips a route through the pool that lends the flash loan", function () {
     const decision = chooseSwapRoute(
-      request([quote("uniswapV3", 2_000n * E6, 100_000n, [UNI_POOL_WETH_USDC]), quote("uniswapV3", 1_980n * E6, 100_000n, [UNI_POOL_OTHER])], {
-        avoidPools: [UNI_POOL_WETH_USDC],
-      }),
+      request(
+        [quote("uniswapV3", 2_000n * E6, 100_000n, [UNI_POOL_WETH_USDC]), quote("uniswapV3", 1_980n * E6, 100_000n, [UNI_POOL_OTHER])],
+        {
+          avoidPools: [UNI_POOL_WETH_USDC],
+        },
+      ),
     );
     expect(decision.ok && decision.swap?.pools).to.deep.equal([UNI_POOL_OTHER]);
   });

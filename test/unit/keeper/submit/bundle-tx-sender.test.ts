@@ -35,8 +35,14 @@ const POLICY: FeePolicyConfig = {
 
 const TRANSFER: TxRequest = { to: RECIPIENT, data: "0x", value: 777n, gasLimit: 21_000n, priorityFeePerGas: 2n * GWEI };
 
-function expectStatus<S extends SubmissionResult["status"]>(result: SubmissionResult, status: S): asserts result is Extract<SubmissionResult, { status: S }> {
-  expect(result.status, JSON.stringify(result, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v))).to.equal(status);
+function expectStatus<S extends SubmissionResult["status"]>(
+  result: SubmissionResult,
+  status: S,
+): asserts result is Extract<SubmissionResult, { status: S }> {
+  expect(
+    result.status,
+    JSON.stringify(result, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
+  ).to.equal(status);
 }
 
 describe("BundleTxSender (bundle relay path)", function () {
@@ -60,7 +66,14 @@ describe("BundleTxSender (bundle relay path)", function () {
       provider: pool.provider,
       chainId: node.chainId,
     });
-    return new BundleTxSender({ preparer, submitter, chain: pool.provider, targetBlocks: 3, pollIntervalMs: 10, blockWaitTimeoutMs: 10_000 });
+    return new BundleTxSender({
+      preparer,
+      submitter,
+      chain: pool.provider,
+      targetBlocks: 3,
+      pollIntervalMs: 10,
+      blockWaitTimeoutMs: 10_000,
+    });
   }
 
   const chainNonce = () => hre.ethers.provider.getTransactionCount(signer.address, "latest");
@@ -82,7 +95,13 @@ describe("BundleTxSender (bundle relay path)", function () {
     pool = new ReadProviderPool({ chainId: node.chainId, endpoints: [{ url: node.url, label: "node" }], hedgeAfterMs: null });
     lockDirectory = fs.mkdtempSync(path.join(os.tmpdir(), "chimera-bundle-sender-"));
     nonces = await NonceManager.open({ address: signer.address, chainId: node.chainId, source: pool.provider, lockDirectory });
-    preparer = await TransactionPreparer.create({ signer, chainId: node.chainId, nonces, fees: POLICY, baseFee: latestBlockBaseFee(pool.provider) });
+    preparer = await TransactionPreparer.create({
+      signer,
+      chainId: node.chainId,
+      nonces,
+      fees: POLICY,
+      baseFee: latestBlockBaseFee(pool.provider),
+    });
     sender = await senderFor(relay.url);
   });
 
@@ -101,7 +120,10 @@ describe("BundleTxSender (bundle relay path)", function () {
     expectStatus(result, "included");
     expect(result.blockNumber).to.equal(head + 1);
     expect(relay.requests.map((request) => request.method)).to.deep.equal(["eth_callBundle", "eth_sendBundle"]);
-    expect(relay.requests.every((request) => request.signer === authKey.address), "every request signed by the auth key").to.equal(true);
+    expect(
+      relay.requests.every((request) => request.signer === authKey.address),
+      "every request signed by the auth key",
+    ).to.equal(true);
     expect(relay.bundles.map((bundle) => bundle.fate)).to.deep.equal(["landed"]);
     expect(relay.bundles[0].txHashes).to.deep.equal([result.txHash]);
     expect(await chainNonce()).to.equal(nonceBefore + 1);
@@ -139,7 +161,10 @@ describe("BundleTxSender (bundle relay path)", function () {
   it("never sends a bundle whose transaction reverts in simulation", async function () {
     const nonceBefore = await chainNonce();
 
-    const result = await sender.submit({ to: ALWAYS_REVERTS, data: "0x", gasLimit: 60_000n, priorityFeePerGas: 1n * GWEI }, { executionId: "bundle-4" });
+    const result = await sender.submit(
+      { to: ALWAYS_REVERTS, data: "0x", gasLimit: 60_000n, priorityFeePerGas: 1n * GWEI },
+      { executionId: "bundle-4" },
+    );
 
     expectStatus(result, "rejected");
     expect(result.reason).to.equal("bundle-simulation-reverted");

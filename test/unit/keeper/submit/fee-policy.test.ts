@@ -62,7 +62,12 @@ describe("fee policy", function () {
     });
 
     it("cancels when the bumped priority fee would cross its cap", function () {
-      const decision = replacementDecision({ maxFeePerGas: 50n * GWEI, maxPriorityFeePerGas: 95n * GWEI / 10n }, "original", 5n * GWEI, POLICY);
+      const decision = replacementDecision(
+        { maxFeePerGas: 50n * GWEI, maxPriorityFeePerGas: (95n * GWEI) / 10n },
+        "original",
+        5n * GWEI,
+        POLICY,
+      );
       expect(decision.kind).to.equal("cancel");
       if (decision.kind !== "cancel") return;
       expect(decision.fees.maxPriorityFeePerGas).to.equal(10_450_000_000n);

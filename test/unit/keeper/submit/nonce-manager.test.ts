@@ -29,7 +29,10 @@ function lockPathIn(directory: string): string {
 
 function writeLock(directory: string, pid: number, host = os.hostname()): void {
   fs.mkdirSync(directory, { recursive: true });
-  fs.writeFileSync(lockPathIn(directory), JSON.stringify({ pid, host, startedAt: "2026-01-01T00:00:00.000Z", address: ADDRESS, chainId: CHAIN_ID }));
+  fs.writeFileSync(
+    lockPathIn(directory),
+    JSON.stringify({ pid, host, startedAt: "2026-01-01T00:00:00.000Z", address: ADDRESS, chainId: CHAIN_ID }),
+  );
 }
 
 /** A process started and waited for: its pid is certainly dead (and not ours). */

@@ -53,7 +53,10 @@ async function mineUntilSettled<T>(work: Promise<T>): Promise<T> {
 }
 
 function expectIncluded(result: SubmissionResult): asserts result is Extract<SubmissionResult, { status: "included" }> {
-  expect(result.status, JSON.stringify(result, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v))).to.equal("included");
+  expect(
+    result.status,
+    JSON.stringify(result, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
+  ).to.equal("included");
 }
 
 describe("RawTxSender (Base raw-transaction path)", function () {
@@ -177,7 +180,10 @@ describe("RawTxSender (Base raw-transaction path)", function () {
 
   it("returns 'rejected' with each endpoint's reason, redacted, and re-reads the nonce when every endpoint refuses", async function () {
     for (const proxy of [sendA, sendB]) {
-      proxy.inject({ method: "eth_sendRawTransaction", fault: { kind: "rpc-error", message: "insufficient funds for gas * price + value" } });
+      proxy.inject({
+        method: "eth_sendRawTransaction",
+        fault: { kind: "rpc-error", message: "insufficient funds for gas * price + value" },
+      });
     }
     const nonceBefore = await chainNonce();
 
@@ -261,11 +267,15 @@ describe("RawTxSender (Base raw-transaction path)", function () {
 
   it("calls the journal hooks in order, and sends nothing when recording the intent fails", async function () {
     const seen: string[] = [];
-    const result = await sender.submit(TRANSFER, { executionId: "exec-7" }, {
-      onPrepared: (prepared) => void seen.push(`prepared:${prepared.nonce}`),
-      onSigned: (signed) => void seen.push(`signed:${signed.hash}`),
-      onBroadcast: (signed, report) => void seen.push(`broadcast:${report.path}`),
-    });
+    const result = await sender.submit(
+      TRANSFER,
+      { executionId: "exec-7" },
+      {
+        onPrepared: (prepared) => void seen.push(`prepared:${prepared.nonce}`),
+        onSigned: (signed) => void seen.push(`signed:${signed.hash}`),
+        onBroadcast: (signed, report) => void seen.push(`broadcast:${report.path}`),
+      },
+    );
     expectIncluded(result);
     expect(seen).to.deep.equal([`prepared:${result.nonce}`, `signed:${result.txHash}`, "broadcast:raw"]);
 

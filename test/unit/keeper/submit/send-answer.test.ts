@@ -33,7 +33,17 @@ describe("classifySendError", function () {
   });
 
   it("treats only accepted and already-known as the node having the transaction", function () {
-    const all: SendOutcome[] = ["accepted", "already-known", "nonce-too-low", "replacement-underpriced", "fee-too-low", "insufficient-funds", "nonce-too-high", "rejected", "unreachable"];
+    const all: SendOutcome[] = [
+      "accepted",
+      "already-known",
+      "nonce-too-low",
+      "replacement-underpriced",
+      "fee-too-low",
+      "insufficient-funds",
+      "nonce-too-high",
+      "rejected",
+      "unreachable",
+    ];
     expect(all.filter(isAccepted)).to.deep.equal(["accepted", "already-known"]);
   });
 });

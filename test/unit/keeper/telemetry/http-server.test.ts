@@ -98,11 +98,9 @@ describe("telemetry: metrics and HTTP server", () => {
 
   it("treats a THROTTLED breaker as ready and only HALTED as not", () => {
     const states: BreakerState[] = ["NORMAL", "THROTTLED", "HALTED"];
-    expect(states.map((breakerState) => evaluateReadiness({ rpcHeadFresh: true, journalWritable: true, breakerState }).ready)).to.deep.equal([
-      true,
-      true,
-      false,
-    ]);
+    expect(
+      states.map((breakerState) => evaluateReadiness({ rpcHeadFresh: true, journalWritable: true, breakerState }).ready),
+    ).to.deep.equal([true, true, false]);
   });
 
   it("answers 503 when the readiness callback throws", async () => {

@@ -12,7 +12,12 @@ function captureStream(): { stream: Writable; lines: string[] } {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString("utf8").split("\n").filter((l) => l !== ""));
+      lines.push(
+        ...chunk
+          .toString("utf8")
+          .split("\n")
+          .filter((l) => l !== ""),
+      );
       done();
     },
   });
@@ -26,13 +31,29 @@ describe("telemetry: secret redaction", () => {
       ["a private key without 0x when it is a known secret", `raw ${PRIVATE_KEY.slice(2)}`, PRIVATE_KEY.slice(2)],
       ["URL userinfo", "rpc https://alice:s3cretPass@rpc.example.org/base failed", "alice:s3cretPass"],
       ["an Alchemy-style /v2/<key> path", `https://base-mainnet.g.alchemy.com/v2/${ALCHEMY_KEY}`, ALCHEMY_KEY],
-      ["an Infura-style /v3/<hex key>", "wss://base-mainnet.infura.io/ws/v3/9aa3d95b3bc440fa88ea12eaa4456161", "9aa3d95b3bc440fa88ea12eaa4456161"],
+      [
+        "an Infura-style /v3/<hex key>",
+        "wss://base-mainnet.infura.io/ws/v3/9aa3d95b3bc440fa88ea12eaa4456161",
+        "9aa3d95b3bc440fa88ea12eaa4456161",
+      ],
       ["an ?apikey= query value", "https://api.basescan.org/api?module=proxy&apikey=ABCD1234", "ABCD1234"],
       ["a ?token= query value", "https://rpc.example.org/?network=base&token=short", "token=short"],
-      ["a Telegram bot token in a URL", "POST https://api.telegram.org/bot123456789:AAHk_secretTokenValue0123456789abcdef/sendMessage", "AAHk_secretTokenValue0123456789abcdef"],
-      ["an Authorization header in text", "headers: Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig", "eyJhbGciOiJIUzI1NiJ9.payload.sig"],
+      [
+        "a Telegram bot token in a URL",
+        "POST https://api.telegram.org/bot123456789:AAHk_secretTokenValue0123456789abcdef/sendMessage",
+        "AAHk_secretTokenValue0123456789abcdef",
+      ],
+      [
+        "an Authorization header in text",
+        "headers: Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig",
+        "eyJhbGciOiJIUzI1NiJ9.payload.sig",
+      ],
       ["an Authorization header in JSON", `{"headers":{"Authorization":"Basic dXNlcjpwYXNz"}}`, "dXNlcjpwYXNz"],
-      ["an X-Flashbots-Signature header", "X-Flashbots-Signature: 0x1234567890abcdef1234567890abcdef12345678:0xdeadbeefcafe", "0xdeadbeefcafe"],
+      [
+        "an X-Flashbots-Signature header",
+        "X-Flashbots-Signature: 0x1234567890abcdef1234567890abcdef12345678:0xdeadbeefcafe",
+        "0xdeadbeefcafe",
+      ],
       ["a secret-named JSON field", `{"bundleSignerPrivateKey":"not-hex-but-secret"}`, "not-hex-but-secret"],
       ["a password in key=value text", "connecting with password=hunter2hunter2 now", "hunter2hunter2"],
     ];
@@ -87,7 +108,13 @@ describe("telemetry: secret redaction", () => {
       const log = componentLogger(root, "executor");
       log.info({ privateKey: PRIVATE_KEY, rpcUrl }, "starting");
       log.warn(`fallback to https://bob:pw123456@rpc.example.org and ${PRIVATE_KEY.slice(2)}`);
-      log.error({ err: new Error(`send failed: 401 from ${rpcUrl}`), headers: { Authorization: "Bearer tok_abcdef123456", "X-Flashbots-Signature": "0xaa:0xbb" } }, "send failed");
+      log.error(
+        {
+          err: new Error(`send failed: 401 from ${rpcUrl}`),
+          headers: { Authorization: "Bearer tok_abcdef123456", "X-Flashbots-Signature": "0xaa:0xbb" },
+        },
+        "send failed",
+      );
       log.info({ txHash: TX_HASH }, "included");
 
       expect(lines).to.have.length(4);

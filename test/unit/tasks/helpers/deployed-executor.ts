@@ -96,7 +96,10 @@ export interface CapturedOutput {
  * Points the tasks at the fixture's folders and captures their output until the returned restore function runs.
  * `now` pins the clock Safe batches record.
  */
-export function captureTaskIo(fixture: Pick<DeployedExecutor, "ignitionDir" | "reportsDir">, options: { now?: () => number; reportsDir?: string } = {}) {
+export function captureTaskIo(
+  fixture: Pick<DeployedExecutor, "ignitionDir" | "reportsDir">,
+  options: { now?: () => number; reportsDir?: string } = {},
+) {
   const output: CapturedOutput = {
     lines: [],
     text() {

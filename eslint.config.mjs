@@ -1,0 +1,46 @@
+// ESLint for the TypeScript half of Chimera (keeper, tasks, sandbox, bench, tests). Formatting is
+// Prettier's job (eslint-config-prettier turns off the rules that would fight it); solhint lints contracts/.
+import js from "@eslint/js";
+import prettier from "eslint-config-prettier";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  {
+    ignores: [
+      "node_modules/",
+      "artifacts/",
+      "cache/",
+      "typechain-types/",
+      "coverage/",
+      ".coverage_*/",
+      "reports/",
+      "data/",
+      "ignition/deployments/",
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ["**/*.ts"],
+    rules: {
+      // Unused names are mistakes, except the deliberate `_`-prefixed ones (ignored arguments, rest siblings).
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none", ignoreRestSiblings: true },
+      ],
+      eqeqeq: ["error", "always"],
+      "no-console": "off",
+    },
+  },
+  {
+    // Chai's `expect(x).to.be.true` is an expression statement by design.
+    files: ["test/**/*.ts"],
+    rules: { "@typescript-eslint/no-unused-expressions": "off" },
+  },
+  {
+    // CommonJS configuration files read by tools (solidity-coverage).
+    files: ["**/*.js"],
+    languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } },
+  },
+  prettier,
+);
