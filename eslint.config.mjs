@@ -2,6 +2,7 @@
 // Prettier's job (eslint-config-prettier turns off the rules that would fight it); solhint lints contracts/.
 import js from "@eslint/js";
 import prettier from "eslint-config-prettier";
+import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
@@ -41,6 +42,11 @@ export default tseslint.config(
     // CommonJS configuration files read by tools (solidity-coverage).
     files: ["**/*.js"],
     languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } },
+  },
+  {
+    // The dashboard page's script runs in the browser (served by keeper/telemetry/http-server.ts).
+    files: ["keeper/telemetry/dashboard/**/*.js"],
+    languageOptions: { sourceType: "script", globals: globals.browser },
   },
   prettier,
 );

@@ -5,6 +5,8 @@
  *   ALERT_SLACK_WEBHOOK_URL                          [ALERT_SLACK_MIN_SEVERITY, default warning]
  *   ALERT_TELEGRAM_BOT_TOKEN + ALERT_TELEGRAM_CHAT_ID [ALERT_TELEGRAM_MIN_SEVERITY, default warning]
  *   ALERT_WEBHOOK_URL (generic JSON)                 [ALERT_WEBHOOK_MIN_SEVERITY, default info]
+ *   ALERT_PAGERDUTY_ROUTING_KEY (Events API v2)      [ALERT_PAGERDUTY_MIN_SEVERITY, default warning;
+ *                                                     ALERT_PAGERDUTY_EVENTS_URL for an EU service region]
  * None set means no targets (alerts are only logged). A half-configured or malformed target stops
  * start-up with an error naming the setting, never echoing a secret value.
  */
@@ -49,16 +51,32 @@ export function alertTargetsFromSettings(lookup: SettingLookup): AlertTarget[] {
       minSeverity: severitySetting(lookup, "ALERT_WEBHOOK_MIN_SEVERITY", "info"),
     });
   }
+  const routingKey = lookup("ALERT_PAGERDUTY_ROUTING_KEY");
+  if (routingKey !== undefined) {
+    const eventsUrl = lookup("ALERT_PAGERDUTY_EVENTS_URL");
+    targets.push({
+      kind: "pagerduty",
+      name: "pagerduty",
+      routingKey: requireRoutingKey("ALERT_PAGERDUTY_ROUTING_KEY", routingKey),
+      ...(eventsUrl === undefined ? {} : { eventsUrl: requireHttpUrl("ALERT_PAGERDUTY_EVENTS_URL", eventsUrl) }),
+      minSeverity: severitySetting(lookup, "ALERT_PAGERDUTY_MIN_SEVERITY", "warning"),
+    });
+  }
   return targets;
 }
 
 /** A config file's alert target: the kind, the variable names holding its secrets, a severity. */
 export interface ConfiguredAlertTarget {
-  readonly kind: "slack" | "telegram" | "json";
-  /** Slack/JSON: the variable holding the webhook URL. Telegram: the variable holding the bot token. */
+  readonly kind: "slack" | "telegram" | "json" | "pagerduty";
+  /**
+   * Slack/JSON: the variable holding the webhook URL. Telegram: the variable holding the bot token.
+   * PagerDuty: the variable holding the Events API v2 routing (integration) key.
+   */
   readonly urlEnv: string;
   /** Telegram only: the variable holding the chat id. */
   readonly chatIdEnv?: string;
+  /** PagerDuty only: the events endpoint when it is not the default (EU service regions). Not a secret. */
+  readonly eventsUrl?: string;
   readonly minSeverity: AlertSeverity;
 }
 
@@ -71,15 +89,21 @@ export function alertTargetsFromConfig(configured: readonly ConfiguredAlertTarge
     const name = `${target.kind}:${target.urlEnv}`;
     const secret = lookup(target.urlEnv);
     if (secret === undefined) {
-      throw new Error(
-        `alert target ${name}: ${target.urlEnv} is not set; it must hold the ${target.kind === "telegram" ? "bot token" : "webhook URL"}`,
-      );
+      throw new Error(`alert target ${name}: ${target.urlEnv} is not set; it must hold the ${SECRET_NAME[target.kind]}`);
     }
     switch (target.kind) {
       case "slack":
         return { kind: "slack", name, webhookUrl: requireHttpUrl(target.urlEnv, secret), minSeverity: target.minSeverity };
       case "json":
         return { kind: "json", name, url: requireHttpUrl(target.urlEnv, secret), minSeverity: target.minSeverity };
+      case "pagerduty":
+        return {
+          kind: "pagerduty",
+          name,
+          routingKey: requireRoutingKey(target.urlEnv, secret),
+          ...(target.eventsUrl === undefined ? {} : { eventsUrl: requireHttpUrl(`${name} eventsUrl`, target.eventsUrl) }),
+          minSeverity: target.minSeverity,
+        };
       case "telegram": {
         if (target.chatIdEnv === undefined)
           throw new Error(`alert target ${name}: a Telegram target needs chatIdEnv, the variable holding the chat id`);
@@ -96,6 +120,21 @@ export function alertTargetsFromConfig(configured: readonly ConfiguredAlertTarge
       }
     }
   });
+}
+
+const SECRET_NAME: Readonly<Record<ConfiguredAlertTarget["kind"], string>> = {
+  slack: "webhook URL",
+  json: "webhook URL",
+  telegram: "bot token",
+  pagerduty: "PagerDuty Events API v2 routing key",
+};
+
+/** PagerDuty shows integration keys as 32 letters and digits; the error never echoes the value. */
+function requireRoutingKey(name: string, value: string): string {
+  if (!/^[A-Za-z0-9]{32}$/.test(value.trim())) {
+    throw new Error(`${name} is not a PagerDuty routing key; expected the 32-character Integration Key of an Events API v2 integration`);
+  }
+  return value.trim();
 }
 
 function requireBotToken(name: string, value: string): string {

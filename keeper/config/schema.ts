@@ -159,11 +159,15 @@ const breakerSchema = z
 
 const alertTarget = z
   .object({
-    kind: z.enum(["slack", "telegram", "json"], { errorMap: () => ({ message: 'expected "slack", "telegram" or "json"' }) }),
-    /** Slack/JSON: the variable holding the webhook URL. Telegram: the variable holding the bot token. */
+    kind: z.enum(["slack", "telegram", "json", "pagerduty"], {
+      errorMap: () => ({ message: 'expected "slack", "telegram", "json" or "pagerduty"' }),
+    }),
+    /** Slack/JSON: the webhook URL's variable. Telegram: the bot token's. PagerDuty: the routing key's. */
     urlEnv: envVarName,
     /** Telegram only: the variable holding the chat id. */
     chatIdEnv: envVarName.optional(),
+    /** PagerDuty only: the events endpoint when not the default (EU regions: https://events.eu.pagerduty.com/v2/enqueue). */
+    eventsUrl: z.string().url("expected an https URL").optional(),
     minSeverity: z.enum(["info", "warning", "critical"], { errorMap: () => ({ message: 'expected "info", "warning" or "critical"' }) }),
   })
   .strict()

@@ -20,7 +20,7 @@ import { BlockCollector, type NewHead } from "../collectors/block-collector";
 import type { OracleUpdateCollector } from "../collectors/oracle-update-collector";
 import type { ProtocolEventCollector } from "../collectors/protocol-event-collector";
 import type { AlertDispatcher } from "../alerts/alert-dispatcher";
-import { checkOperatorBalance } from "../alerts/operator-balance";
+import { checkOperatorBalance, operatorBalanceAlertKey } from "../alerts/operator-balance";
 import type { Journal } from "../journal/journal";
 import type { LendingMarket, ProtocolEvent } from "../markets/market";
 import type { Instant } from "../risk/instant";
@@ -164,6 +164,11 @@ export class KeeperEngine {
 
   get head(): number {
     return this.headBlock;
+  }
+
+  /** The head block's own timestamp (epoch ms), once a head has been read. */
+  get headTimestampMs(): number | null {
+    return this.headBlock < 0 ? null : this.heads.timestamp * 1_000;
   }
 
   /** The head block's base fee, once a head has been read. */
@@ -466,8 +471,8 @@ export class KeeperEngine {
       try {
         const balance = await chain.getBalance(operator);
         metrics.setOperatorBalanceWei(operator, balance);
-        const alert = checkOperatorBalance(balance, this.deps.operatorBalanceFloorWei, operator);
-        if (alert !== null) void alerts?.dispatch(alert);
+        // Raised while under the floor, resolved (PagerDuty incident closed) once topped up.
+        void alerts?.track(operatorBalanceAlertKey(operator), checkOperatorBalance(balance, this.deps.operatorBalanceFloorWei, operator));
       } catch (error) {
         logger.warn({ error: messageOf(error) }, "could not read the operator balance");
       }

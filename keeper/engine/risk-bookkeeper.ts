@@ -89,7 +89,12 @@ export class RiskBookkeeper {
       const detail = `${transition.from} → ${transition.to} (${transition.trigger}): ${transition.detail}`;
       journal.recordSystemEvent({ kind: "breaker_transition", actor: "breaker", detail, data: transition });
       logger.warn({ transition }, `circuit breaker ${detail}`);
-      const severity: AlertSeverity = transition.to === "HALTED" ? "critical" : transition.to === "THROTTLED" ? "warning" : "info";
+      // One incident per breaker state: entering a state resolves the others (NORMAL closes both).
+      for (const state of ["THROTTLED", "HALTED"] as const) {
+        if (state !== transition.to) void alerts?.resolve(`breaker-${state.toLowerCase()}`, `breaker ${detail}`);
+      }
+      if (transition.to === "NORMAL") continue;
+      const severity: AlertSeverity = transition.to === "HALTED" ? "critical" : "warning";
       void alerts?.dispatch({
         key: `breaker-${transition.to.toLowerCase()}`,
         severity,

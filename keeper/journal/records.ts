@@ -115,6 +115,7 @@ export const SYSTEM_EVENT_KINDS = [
   "control_request",
   "control_applied",
   "reconciliation",
+  "alert",
 ] as const;
 export type SystemEventKind = (typeof SYSTEM_EVENT_KINDS)[number];
 

@@ -14,6 +14,8 @@ import type { OracleCollectionMode } from "../collectors/oracle-update-collector
 import { Journal } from "../journal/journal";
 import { KeeperMetrics } from "../telemetry/metrics";
 import { startTelemetryServer, type TelemetryServer } from "../telemetry/http-server";
+import { attachOperationsFeed } from "../telemetry/attach-operations-feed";
+import type { OperationsFeedOptions } from "../telemetry/operations-feed";
 import type { Logger } from "../telemetry/logger";
 import type { SignedTxBroadcaster } from "../execution/broadcast";
 import type { ExecutionHooks } from "../execution/execution-stage";
@@ -41,6 +43,8 @@ export interface KeeperSessionOptions {
   /** When the port is taken: fail (real networks: scrapers expect the port) or take a free one (sandbox). */
   readonly onPortBusy: "fail" | "ephemeral";
   readonly headLag?: () => readonly { readonly endpoint: string; readonly lagBlocks: number }[];
+  /** The read pool's endpoints (demoted or not), for the dashboard and the rpc_endpoint_demoted gauge. */
+  readonly endpointHealth?: OperationsFeedOptions["endpointHealth"];
   readonly hooks?: ExecutionHooks;
   readonly simulateAs?: Address;
 }
@@ -71,7 +75,10 @@ export async function openKeeperSession(options: KeeperSessionOptions): Promise<
       knownSecrets: options.knownSecrets,
       // The config's per-minute budget is the global cap; per-key cooldowns keep their default.
       rateLimits: { globalPerMinute: config.alerts.rateLimitPerMinute },
+      journal,
     });
+    // Incidents a previous run opened stay resolvable after a restart.
+    alerts.restoreOpenIncidents(journal.listSystemEvents({ kinds: ["alert"] }));
     assembled = await assembleKeeper({
       config,
       book: options.book,
@@ -84,7 +91,8 @@ export async function openKeeperSession(options: KeeperSessionOptions): Promise<
       lockDirectory: path.dirname(journal.path),
       logger,
       metrics,
-      alerts: targets.length === 0 ? null : alerts,
+      // Always given: with no target, alerts are still logged, journaled and shown on the dashboard.
+      alerts,
       oracleMode: options.oracleMode,
       liveViolations: options.liveViolations,
       headLag: options.headLag,
@@ -92,11 +100,22 @@ export async function openKeeperSession(options: KeeperSessionOptions): Promise<
       simulateAs: options.simulateAs,
     });
     const engine = assembled.engine;
+    const operations = attachOperationsFeed({
+      engine,
+      riskGate: assembled.risk.riskGate,
+      execution: assembled.execution,
+      markets: assembled.markets,
+      journal,
+      metrics,
+      alerts,
+      operatorBalanceFloorEth: config.operatorBalanceFloorEth,
+      endpointHealth: options.endpointHealth,
+    });
     const serverOptions = {
       host: config.metrics.host,
       metrics,
       readiness: () => engine.readiness(),
-      status: () => engine.status(),
+      status: () => operations.status(),
       logger: logger.child({ component: "telemetry" }),
       knownSecrets: options.knownSecrets,
     };

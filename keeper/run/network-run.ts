@@ -132,6 +132,7 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
       port: config.metrics.port,
       onPortBusy: "fail",
       headLag: pool === null ? undefined : () => pool!.health().map((h) => ({ endpoint: h.label, lagBlocks: h.headLagBlocks ?? 0 })),
+      endpointHealth: pool === null ? undefined : () => pool!.health(),
       hooks: options.hooks,
       simulateAs,
     });

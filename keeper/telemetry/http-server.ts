@@ -1,6 +1,7 @@
 /**
  * The keeper's operations endpoint, on 127.0.0.1 by default (metrics and status describe positions
  * and balances; exposing them beyond the host is a deliberate choice, logged as a warning):
+ *   GET /         the live dashboard page (with /dashboard.js and /dashboard.css); it polls /status
  *   GET /healthz  200 while the process serves requests (liveness)
  *   GET /readyz   200 when the RPC head is fresh, the journal writable and the breaker not HALTED;
  *                 503 with { ready: false, failing: [...], checks: [...] } otherwise
@@ -12,6 +13,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { BreakerState } from "../core/types";
+import { DASHBOARD_ROUTES, DASHBOARD_SECURITY_HEADERS, dashboardAsset } from "./dashboard-assets";
 import type { KeeperMetrics } from "./metrics";
 import { redactSecrets } from "./redact";
 
@@ -145,8 +147,15 @@ export async function startTelemetryServer(options: TelemetryServerOptions): Pro
         res.end(text);
         return;
       }
-      default:
-        sendJson(res, 404, { error: `no route ${route}`, routes: ["/healthz", "/readyz", "/status", "/metrics"] });
+      default: {
+        const asset = dashboardAsset(route);
+        if (asset !== undefined) {
+          res.writeHead(200, { "content-type": asset.contentType, "cache-control": "no-cache", ...DASHBOARD_SECURITY_HEADERS });
+          res.end(req.method === "HEAD" ? undefined : asset.body);
+          return;
+        }
+        sendJson(res, 404, { error: `no route ${route}`, routes: [...DASHBOARD_ROUTES, "/healthz", "/readyz", "/status", "/metrics"] });
+      }
     }
   };
 

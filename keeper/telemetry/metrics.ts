@@ -31,6 +31,12 @@ export type ExecutionOutcome = (typeof EXECUTION_OUTCOMES)[number];
 
 /** Base produces a block every 2 s: buckets resolve "next block" from "stuck for minutes". */
 export const INCLUSION_LATENCY_BUCKETS_SECONDS = [1, 2, 4, 6, 10, 20, 30, 60, 120, 300];
+/** From the event seen to the signed transaction: 1 ms (a prepared plan) up to 10 s (a stalled RPC). */
+export const DECISION_LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10];
+/** Blocks from detection (block N) to inclusion: N+1 is the goal, N+5 is a second at 200 ms blocks. */
+export const INCLUSION_BLOCKS_BUCKETS = [1, 2, 3, 4, 5, 10, 20, 50];
+export const RACE_RESULTS = ["won", "lost"] as const;
+export type RaceResult = (typeof RACE_RESULTS)[number];
 
 export class KeeperMetrics {
   readonly registry: Registry;
@@ -47,6 +53,18 @@ export class KeeperMetrics {
   readonly operatorBalanceEth: Gauge<"operator">;
   readonly executions: Counter<"outcome">;
   readonly keeperMode: Gauge;
+  /** The newest head the keeper processed, when it processed it, and how late that was after the block's time. */
+  readonly headBlock: Gauge;
+  readonly headSeenTimestamp: Gauge;
+  readonly headLag: Gauge;
+  readonly operatorBalanceFloorEth: Gauge;
+  readonly dailyLossUsd: Gauge;
+  readonly dailyLossLimitUsd: Gauge;
+  readonly decisionLatency: Histogram;
+  readonly inclusionBlocks: Histogram;
+  readonly races: Counter<"result">;
+  readonly endpointDemoted: Gauge<"endpoint">;
+  private readonly lastOperatorBalanceEth = new Map<string, number>();
 
   constructor(options: KeeperMetricsOptions = {}) {
     const prefix = options.prefix ?? "";
@@ -125,9 +143,65 @@ export class KeeperMetrics {
       registers,
     });
 
+    this.headBlock = new Gauge({
+      name: name("head_block_number"),
+      help: "Number of the newest block the keeper has processed",
+      registers,
+    });
+    this.headSeenTimestamp = new Gauge({
+      name: name("head_seen_timestamp_seconds"),
+      help: "Unix time at which the keeper processed its newest head (alert on time() minus this)",
+      registers,
+    });
+    this.headLag = new Gauge({
+      name: name("head_lag_seconds"),
+      help: "How long after its own timestamp the newest head reached the keeper, seconds",
+      registers,
+    });
+    this.operatorBalanceFloorEth = new Gauge({
+      name: name("operator_balance_floor_eth"),
+      help: "Configured ETH floor under which an operator key raises an alert (operatorBalanceFloorEth)",
+      registers,
+    });
+    this.dailyLossUsd = new Gauge({
+      name: name("daily_loss_usd"),
+      help: "Realised losses of the current UTC day as the risk gate counts them, USD",
+      registers,
+    });
+    this.dailyLossLimitUsd = new Gauge({
+      name: name("daily_loss_limit_usd"),
+      help: "The risk gate's maximum daily loss in force (tier or config), USD",
+      registers,
+    });
+    this.decisionLatency = new Histogram({
+      name: name("decision_latency_seconds"),
+      help: "From the event a plan reacts to (oracle answer, block) to its signed transaction (or DRY simulation), seconds",
+      buckets: DECISION_LATENCY_BUCKETS_SECONDS,
+      registers,
+    });
+    this.inclusionBlocks = new Histogram({
+      name: name("inclusion_blocks"),
+      help: "Blocks from the head an opportunity was detected at to the block its transaction landed in",
+      buckets: INCLUSION_BLOCKS_BUCKETS,
+      registers,
+    });
+    this.races = new Counter({
+      name: name("races_total"),
+      help: "Sent liquidations by race result: won (included and liquidated) or lost (reverted, replaced or dropped after sending)",
+      labelNames: ["result"],
+      registers,
+    });
+    this.endpointDemoted = new Gauge({
+      name: name("rpc_endpoint_demoted"),
+      help: "1 while a read endpoint is demoted by the failover pool (faults or head lag), else 0",
+      labelNames: ["endpoint"],
+      registers,
+    });
+
     // Series that exist from the start, so dashboards and alerts see 0 rather than "no data".
     for (const result of SIMULATION_RESULTS) this.simulations.labels(result).inc(0);
     for (const outcome of EXECUTION_OUTCOMES) this.executions.labels(outcome).inc(0);
+    for (const result of RACE_RESULTS) this.races.labels(result).inc(0);
     this.setBreakerState("NORMAL");
     this.setMode("DRY");
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix });
@@ -155,7 +229,21 @@ export class KeeperMetrics {
   }
 
   setOperatorBalanceWei(operator: string, wei: bigint): void {
-    this.operatorBalanceEth.labels(operator).set(weiToEth(wei));
+    const eth = weiToEth(wei);
+    this.operatorBalanceEth.labels(operator).set(eth);
+    this.lastOperatorBalanceEth.set(operator.toLowerCase(), eth);
+  }
+
+  /** The balance last set for `operator`, ETH; undefined before the first read. */
+  operatorBalanceEthOf(operator: string): number | undefined {
+    return this.lastOperatorBalanceEth.get(operator.toLowerCase());
+  }
+
+  /** A new head: its number, when the keeper saw it (epoch ms) and the block's own time (epoch ms, when known). */
+  recordHead(block: number, seenAtMs: number, blockTimestampMs: number | null): void {
+    this.headBlock.set(block);
+    this.headSeenTimestamp.set(seenAtMs / 1_000);
+    if (blockTimestampMs !== null) this.headLag.set(Math.max(0, seenAtMs - blockTimestampMs) / 1_000);
   }
 
   /** The Prometheus text exposition of every metric. */
