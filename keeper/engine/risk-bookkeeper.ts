@@ -72,6 +72,7 @@ export class RiskBookkeeper {
   /** Journals transitions that did not come through `record`/`observe` (an operator resume). */
   noteTransition(): void {
     this.options.metrics.setBreakerState(this.breaker.state);
+    this.resolveBreakerAlerts(`breaker ${this.breaker.state} after an operator request`);
     this.dirty = true;
   }
 
@@ -83,16 +84,20 @@ export class RiskBookkeeper {
     this.dirty = false;
   }
 
+  /** One incident per breaker state: being in a state resolves the others' (NORMAL closes both). */
+  private resolveBreakerAlerts(detail: string, state = this.breaker.state): void {
+    for (const other of ["THROTTLED", "HALTED"] as const) {
+      if (other !== state) void this.options.alerts?.resolve(`breaker-${other.toLowerCase()}`, detail);
+    }
+  }
+
   private handle(transitions: readonly BreakerTransition[]): void {
     const { journal, metrics, logger, alerts } = this.options;
     for (const transition of transitions) {
       const detail = `${transition.from} → ${transition.to} (${transition.trigger}): ${transition.detail}`;
       journal.recordSystemEvent({ kind: "breaker_transition", actor: "breaker", detail, data: transition });
       logger.warn({ transition }, `circuit breaker ${detail}`);
-      // One incident per breaker state: entering a state resolves the others (NORMAL closes both).
-      for (const state of ["THROTTLED", "HALTED"] as const) {
-        if (state !== transition.to) void alerts?.resolve(`breaker-${state.toLowerCase()}`, `breaker ${detail}`);
-      }
+      this.resolveBreakerAlerts(`breaker ${detail}`, transition.to);
       if (transition.to === "NORMAL") continue;
       const severity: AlertSeverity = transition.to === "HALTED" ? "critical" : "warning";
       void alerts?.dispatch({

@@ -62,6 +62,7 @@ export function attachOperationsFeed(sources: FeedSources): AttachedFeed {
         const execution = record.execution;
         return execution !== undefined && (execution.status === "sent" || execution.status === "dry-run") ? [execution.decisionMs] : [];
       }),
+      sentPlanIds: report.decisions.flatMap((record) => (record.execution?.status === "sent" ? [record.execution.planId] : [])),
     }),
   );
   return { feed, status: () => ({ ...sources.engine.status(), operations: feed.snapshot() }) };

@@ -58,6 +58,8 @@ export interface HeadObservation {
   readonly blockTimestampMs: number | null;
   /** Decision latency of every plan signed (or DRY-simulated) for this block, ms. */
   readonly decisionMs: readonly number[];
+  /** Plans sent while this head was the newest: blocks to inclusion count from here (N). */
+  readonly sentPlanIds?: readonly string[];
 }
 
 export type ExecutionOutcomeLabel = "won" | "lost" | "pending" | "dry-run" | "not-sent" | "preparing";
@@ -124,6 +126,8 @@ export class OperationsFeed {
   private readonly decisions = new SampleWindow(DECISION_SAMPLES);
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly inFlight = new Set<string>();
+  /** The head each plan was sent at (N), for blocks to inclusion; the journal's detectedBlock otherwise. */
+  private readonly reactedAt = new Map<string, number>();
   /** In-flight executions already counted as sent. */
   private readonly sentCounted = new Set<string>();
   private opportunityCursor = { fromMs: 0, lastId: 0 };
@@ -155,6 +159,7 @@ export class OperationsFeed {
     const { metrics } = this.options;
     this.head = { block: observation.block, seenAtMs: observation.seenAtMs, blockTimestampMs: observation.blockTimestampMs };
     metrics.recordHead(observation.block, observation.seenAtMs, observation.blockTimestampMs);
+    for (const planId of observation.sentPlanIds ?? []) this.reactedAt.set(planId, observation.block);
     for (const ms of observation.decisionMs) {
       this.decisions.add(ms);
       metrics.decisionLatency.observe(ms / 1_000);
@@ -177,7 +182,7 @@ export class OperationsFeed {
         block: head?.block ?? null,
         timestampMs: head?.blockTimestampMs ?? null,
         seenAtMs: head?.seenAtMs ?? null,
-        lagMs: head === null || head.blockTimestampMs === null ? null : Math.max(0, head.seenAtMs - head.blockTimestampMs),
+        lagMs: headLagMs(head),
         ageMs: head === null ? null : Math.max(0, now - head.seenAtMs),
       },
       operator: {
@@ -203,7 +208,7 @@ export class OperationsFeed {
       executions: [...this.executions.values()]
         .sort((a, b) => b.createdAt - a.createdAt || b.planId.localeCompare(a.planId))
         .slice(0, options.recentExecutions ?? 15)
-        .map(executionRow),
+        .map((execution) => executionRow(execution, this.blocksToInclusion(execution))),
       alerts: {
         open: options.alerts?.openIncidents() ?? [],
         recent: (options.alerts?.recent(options.recentAlerts ?? 15) ?? []).map(({ deliveries: _deliveries, ...entry }) => entry),
@@ -239,8 +244,8 @@ export class OperationsFeed {
     }
     for (const execution of changed) this.account(execution, live);
     if (this.executions.size > MAX_EXECUTIONS_KEPT) {
-      const oldest = [...this.executions.values()].sort((a, b) => a.createdAt - b.createdAt);
-      for (const execution of oldest.slice(0, this.executions.size - MAX_EXECUTIONS_KEPT)) this.executions.delete(execution.planId);
+      const oldest = [...this.executions.values()].filter((e) => !this.inFlight.has(e.planId)).sort((a, b) => a.createdAt - b.createdAt);
+      for (const execution of oldest.slice(0, this.executions.size - MAX_EXECUTIONS_KEPT)) this.forget(execution.planId);
     }
   }
 
@@ -259,9 +264,9 @@ export class OperationsFeed {
     this.inFlight.delete(execution.planId);
     this.sentCounted.delete(execution.planId);
     const settledAt = execution.settledAt ?? execution.updatedAt;
-    if (execution.includedBlock !== null) {
+    const blocks = this.blocksToInclusion(execution);
+    if (blocks !== null) {
       this.timeline.record("included", settledAt);
-      const blocks = execution.includedBlock - execution.detectedBlock;
       if (settledAt >= this.day) this.inclusion.add(blocks);
       if (live) metrics.inclusionBlocks.observe(blocks);
     }
@@ -278,8 +283,19 @@ export class OperationsFeed {
     this.day = day;
     this.inclusion.clear();
     for (const [planId, execution] of this.executions) {
-      if (!this.inFlight.has(planId) && (execution.settledAt ?? execution.updatedAt) < day) this.executions.delete(planId);
+      if (!this.inFlight.has(planId) && (execution.settledAt ?? execution.updatedAt) < day) this.forget(planId);
     }
+  }
+
+  private forget(planId: string): void {
+    this.executions.delete(planId);
+    this.reactedAt.delete(planId);
+  }
+
+  /** Included block minus N, the head the plan was sent at (the block its price update arrived in). */
+  private blocksToInclusion(execution: ExecutionRecord): number | null {
+    if (execution.includedBlock === null) return null;
+    return execution.includedBlock - (this.reactedAt.get(execution.planId) ?? execution.detectedBlock);
   }
 
   private updateGauges(): void {
@@ -303,7 +319,18 @@ export function outcomeOf(execution: ExecutionRecord): ExecutionOutcomeLabel {
   return execution.mode === "DRY" && execution.state === "dropped" ? "dry-run" : "not-sent";
 }
 
-function executionRow(execution: ExecutionRecord): ExecutionRow {
+/**
+ * How late after its own timestamp the head arrived. Null when unknown, or when the block claims a
+ * time more than a second ahead of this machine's clock (skew, or a sandbox that moved its time):
+ * a lag of 0 there would be a lie. Base's timestamps are whole seconds, so up to 1 s ahead is normal.
+ */
+function headLagMs(head: { seenAtMs: number; blockTimestampMs: number | null } | null): number | null {
+  if (head === null || head.blockTimestampMs === null) return null;
+  const lag = head.seenAtMs - head.blockTimestampMs;
+  return lag < -1_000 ? null : Math.max(0, lag);
+}
+
+function executionRow(execution: ExecutionRecord, blocksToInclusion: number | null): ExecutionRow {
   return {
     planId: execution.planId,
     at: execution.settledAt ?? execution.sentAt ?? execution.createdAt,
@@ -315,7 +342,7 @@ function executionRow(execution: ExecutionRecord): ExecutionRow {
     txHash: execution.txHash,
     detectedBlock: execution.detectedBlock,
     includedBlock: execution.includedBlock,
-    blocksToInclusion: execution.includedBlock === null ? null : execution.includedBlock - execution.detectedBlock,
+    blocksToInclusion,
     expectedProfitUsd: round2(execution.expectedProfitUsd),
     realisedProfitUsd: execution.realisedProfitUsd === null ? null : round2(execution.realisedProfitUsd),
     gasCostUsd: execution.gasCostUsd === null ? null : round2(execution.gasCostUsd),

@@ -28,7 +28,8 @@
     text: (v) => String(v),
     int: (v) => nf(0).format(v),
     usd: (v) => `${v < 0 ? "−" : ""}$${nf(2).format(Math.abs(v))}`,
-    eth: (v) => `${nf(6).format(v)} ETH`,
+    // Six decimals for gas-sized amounts, fewer as amounts grow (a balance of 9,999.98 ETH, not 9,999.975994).
+    eth: (v) => `${nf(Math.abs(v) >= 100 ? 2 : Math.abs(v) >= 1 ? 4 : 6).format(v)} ETH`,
     ms: (v) => (v >= 1000 ? `${nf(2).format(v / 1000)} s` : `${nf(v >= 100 ? 0 : 1).format(v)} ms`),
     hf: (v) => nf(4).format(v),
     block: (v) => `#${nf(0).format(v)}`,
@@ -73,9 +74,9 @@
 
   /* ───────────── charts ───────────── */
 
-  const W = 640;
-  const H = 220;
-  const PAD = { left: 52, right: 12, top: 14, bottom: 30 };
+  // Charts are drawn at the container's own pixel width (redrawn each poll), so text is never scaled.
+  const H = 210;
+  const PAD = { left: 52, right: 14, top: 16, bottom: 28 };
 
   function niceMax(value) {
     if (!(value > 0)) return 1;
@@ -90,7 +91,8 @@
   }
 
   function frame(container, low, high, unit) {
-    const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "plot" });
+    const W = Math.max(280, Math.floor(container.clientWidth || 600));
+    const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, class: "plot" });
     const y = (v) => PAD.top + (H - PAD.top - PAD.bottom) * (1 - (v - low) / (high - low || 1));
     for (let i = 0; i <= 4; i++) {
       const v = low + ((high - low) * i) / 4;
@@ -98,7 +100,7 @@
       root.appendChild(svg("text", { x: PAD.left - 8, y: y(v) + 4, class: "axis", "text-anchor": "end" }, axisLabel(v, unit)));
     }
     container.replaceChildren(root);
-    return { root, y };
+    return { root, y, W };
   }
 
   /** Lines over time: xs are epoch ms, each series a list of numbers as long as xs. */
@@ -106,7 +108,7 @@
     const values = series.flatMap((s) => s.values);
     const high = niceMax(Math.max(0, ...values));
     const low = Math.min(0, ...values) < 0 ? -niceMax(-Math.min(...values)) : 0;
-    const { root, y } = frame(container, low, high, options.unit);
+    const { root, y, W } = frame(container, low, high, options.unit);
     if (xs.length === 0) {
       root.appendChild(svg("text", { x: W / 2, y: H / 2, class: "empty", "text-anchor": "middle" }, "nothing yet today"));
       return;
@@ -134,9 +136,9 @@
   }
 
   /** Bars with their count above each: `bins` is [{label, count}] from /status at `path`. */
-  function barChart(container, bins, path, colorOf) {
+  function barChart(container, bins, path, colorOf, shortLabel) {
     const high = niceMax(Math.max(1, ...bins.map((b) => b.count)));
-    const { root, y } = frame(container, 0, high, "count");
+    const { root, y, W } = frame(container, 0, high, "count");
     const slot = (W - PAD.left - PAD.right) / Math.max(1, bins.length);
     bins.forEach((bin, i) => {
       const x = PAD.left + slot * i + slot * 0.14;
@@ -148,7 +150,13 @@
       const count = svg("text", { x: x + width / 2, y: top - 4, class: "count", "text-anchor": "middle" });
       show(count, bin.count, "int", `${path}.${i}.count`);
       root.appendChild(count);
-      root.appendChild(svg("text", { x: x + width / 2, y: H - 10, class: "axis", "text-anchor": "middle" }, bin.label));
+      const label = svg(
+        "text",
+        { x: x + width / 2, y: H - 10, class: "axis", "text-anchor": "middle" },
+        shortLabel ? shortLabel(bin.label) : bin.label,
+      );
+      label.appendChild(svg("title", {}, bin.label));
+      root.appendChild(label);
     });
   }
 
@@ -156,7 +164,10 @@
     list.replaceChildren(
       ...items.map((item) => {
         const li = el("li");
-        li.appendChild(el("span", { class: "swatch", style: `background:${item.color}` }));
+        const swatch = el("span", { class: "swatch" });
+        // Through the CSSOM, which the page's Content-Security-Policy allows (a style attribute it refuses).
+        swatch.style.backgroundColor = item.color;
+        li.appendChild(swatch);
         li.appendChild(el("span", { class: "muted" }, `${item.name} `));
         const value = el("b");
         show(value, item.value, item.format, item.path);
@@ -201,15 +212,16 @@
     const pnl = status.operations.pnl;
     const keys = ["realisedUsd", "gasUsd", "netUsd"];
     const names = { realisedUsd: "realised", gasUsd: "gas", netUsd: "net" };
-    const points =
-      pnl.series.length > 0 ? [{ atMs: Date.parse(`${pnl.day}T00:00:00Z`), realisedUsd: 0, gasUsd: 0, netUsd: 0 }, ...pnl.series] : [];
+    // From zero just before the first settlement of the day to now, flat after the last one.
     const now = Date.parse(status.operations.generatedAt);
-    if (points.length > 0) points.push({ ...points[points.length - 1], atMs: now });
+    const first = pnl.series[0];
+    const points = first === undefined ? [] : [{ atMs: first.atMs - 1, realisedUsd: 0, gasUsd: 0, netUsd: 0 }, ...pnl.series];
+    if (points.length > 0) points.push({ ...points[points.length - 1], atMs: Math.max(now, points[points.length - 1].atMs) });
     lineChart(
       document.getElementById("pnl-chart"),
       points.map((p) => p.atMs),
       keys.map((key) => ({ name: names[key], color: COLORS[key], values: points.map((p) => p[key]), area: key === "netUsd" })),
-      { unit: "usd", area: true, fromMs: points.length > 0 ? points[1].atMs - 1000 : undefined, toMs: now },
+      { unit: "usd", area: true, fromMs: points.length > 0 ? points[0].atMs - 1000 : undefined, toMs: now },
     );
     legend(
       document.getElementById("pnl-legend"),
@@ -219,17 +231,33 @@
 
   function renderHistograms(status) {
     const ops = status.operations;
-    barChart(document.getElementById("hf-chart"), ops.positions.histogram, "operations.positions.histogram", (_bin, i) =>
-      i < 2 ? "#f87171" : i < 4 ? "#fbbf24" : "#60a5fa",
+    // Bands read by their upper bound ("<1.05"), which fits under a narrow bar.
+    barChart(
+      document.getElementById("hf-chart"),
+      ops.positions.histogram,
+      "operations.positions.histogram",
+      (_bin, i) => (i < 2 ? "#f87171" : i < 4 ? "#fbbf24" : "#60a5fa"),
+      (label) =>
+        label
+          .replace(/^[\d.]+–/, "<")
+          .replace(/^< /, "<")
+          .replace(/^≥ /, "≥"),
     );
     barChart(document.getElementById("inclusion-chart"), ops.inclusionBlocks.histogram, "operations.inclusionBlocks.histogram", (bin) =>
       bin.label === "N+1" ? "#4ade80" : bin.label === "N+2" ? "#2dd4bf" : "#fbbf24",
     );
+    // Upper bounds in ms, "1000" as "1s".
     barChart(
       document.getElementById("latency-chart"),
       ops.decisionLatencyMs.histogram,
       "operations.decisionLatencyMs.histogram",
       (_bin, i) => (i < 3 ? "#4ade80" : i < 6 ? "#fbbf24" : "#f87171"),
+      (label) =>
+        label
+          .replace(/ ms$/, "")
+          .replace(/^≤ /, "")
+          .replace(/^> /, ">")
+          .replace(/(\d+)000$/, "$1s"),
     );
   }
 
@@ -237,7 +265,7 @@
     const tr = el("tr");
     for (const cell of cells) {
       const td = el("td", cell.className ? { class: cell.className } : {});
-      if (cell.path !== undefined) show(td, cell.value, cell.format, cell.path);
+      if (cell.path !== undefined || cell.value !== undefined) show(td, cell.value, cell.format, cell.path);
       else td.textContent = cell.text;
       tr.appendChild(td);
     }
@@ -261,13 +289,13 @@
           { value: p.borrower, format: "short", path: `${base}.borrower`, className: "mono" },
           { value: p.healthFactor, format: "hf", path: `${base}.healthFactor`, className: "num" },
           { value: p.debtUsd, format: "usd", path: `${base}.debtUsd`, className: "num" },
-          { value: p.collateralUsd, format: "usd", path: `${base}.collateralUsd`, className: "num" },
         ]);
+        tr.title = `collateral ${FORMATS.usd(p.collateralUsd)}`;
         if (p.healthFactor < 1) tr.classList.add("danger");
         return tr;
       }),
       "no position tracked",
-      5,
+      4,
     );
     fillTable(
       "executions-table",
@@ -309,7 +337,10 @@
       3,
     );
     const open = ops.alerts.open.length;
-    document.getElementById("open-incidents").textContent = open === 0 ? "no open incident" : `${open} open: ${ops.alerts.open.join(", ")}`;
+    const incidents = ops.alerts.open.map((key) => (key.length > 24 ? `${key.slice(0, 23)}…` : key));
+    const openText = open === 0 ? "no open incident" : `${open} open: ${incidents.join(", ")}`;
+    document.getElementById("open-incidents").textContent = openText;
+    document.getElementById("open-incidents").title = ops.alerts.open.join("\n");
   }
 
   function renderBadges(status) {

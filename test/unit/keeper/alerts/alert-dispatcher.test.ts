@@ -71,6 +71,7 @@ describe("alerts", () => {
     });
     const collector = byPath["/collector"];
     expect(JSON.parse(collector.body)).to.deep.equal({
+      action: "trigger",
       severity: "critical",
       title: "Breaker HALTED",
       detail: "3 consecutive reverts",
@@ -143,7 +144,9 @@ describe("alerts", () => {
     expect(errors[0]).to.match(/timed out|HTTP 500/);
     expect(errors[2]).to.match(/timed out/);
     const logged = lines.join("\n");
-    expect(lines).to.have.length(3);
+    // One line for the alert itself, one per failed delivery.
+    expect(lines).to.have.length(4);
+    expect(lines.filter((l) => l.includes("alert delivery failed"))).to.have.length(3);
     expect(logged).to.include("alert delivery failed");
     expect(logged + errors.join("\n")).to.not.include(BOT_TOKEN.split(":")[1]);
   });
