@@ -67,8 +67,10 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
   if (args.blocks !== undefined && (!Number.isInteger(args.blocks) || args.blocks < 1))
     fail(`--blocks must be a positive integer, got ${args.blocks}`);
   // A fresh clone has no artifacts or TypeChain bindings yet (`npm ci && npx hardhat keeper` is the
-  // quick start): compile first, as `test` and `run` do. Up to date, this is a cache check.
-  await hre.run(TASK_COMPILE, { quiet: true });
+  // quick start): compile first, as `test` and `run` do. Up to date, this is a cache check. A packaged
+  // install (Dockerfile, ops/systemd) compiled at build time and runs from a read-only tree:
+  // CHIMERA_PREBUILT=1 skips it (TypeChain would rewrite its bindings on every compile).
+  if (process.env.CHIMERA_PREBUILT !== "1") await hre.run(TASK_COMPILE, { quiet: true });
   const env = settings();
   const file = args.keeperConfig ?? envOrVar("KEEPER_CONFIG");
   let config;

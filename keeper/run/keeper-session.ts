@@ -7,7 +7,7 @@
 import path from "node:path";
 import type { Provider } from "ethers";
 import { AlertDispatcher } from "../alerts/alert-dispatcher";
-import { alertTargetsFromConfig } from "../alerts/targets-from-env";
+import { alertTargetsFromConfig, alertTargetsFromSettings } from "../alerts/targets-from-env";
 import type { Address, AddressBook } from "../config/address-book";
 import type { KeeperConfig } from "../config/schema";
 import type { OracleCollectionMode } from "../collectors/oracle-update-collector";
@@ -67,7 +67,11 @@ export async function openKeeperSession(options: KeeperSessionOptions): Promise<
   let assembled: AssembledKeeper | null = null;
   let server: TelemetryServer | null = null;
   try {
-    const targets = alertTargetsFromConfig(config.alerts.targets, options.setting);
+    // The config's targets; without any, the ALERT_* variables (targets-from-env.ts).
+    const targets =
+      config.alerts.targets.length > 0
+        ? alertTargetsFromConfig(config.alerts.targets, options.setting)
+        : alertTargetsFromSettings(options.setting);
     const alerts = new AlertDispatcher({
       keeper: `chimera-${config.network}`,
       targets,
