@@ -4,6 +4,7 @@
  */
 import "./offline-solc";
 import "./report";
+import "./daily";
 import "./keeper-control";
 import "./rotate-key";
 import "./sandbox";
