@@ -70,6 +70,10 @@ export interface DailyResult {
 
 const KEEPER_PROBE_TIMEOUT_MS = 2_000;
 
+function usd(value: number): string {
+  return `${value < 0 ? "-" : ""}$${Math.abs(value).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}
+
 function addressBookFor(hre: HardhatRuntimeEnvironment): AddressBook | null {
   switch (hre.network.name) {
     case "base":
@@ -151,9 +155,8 @@ export async function runMorning(args: DailyArgs, hre: HardhatRuntimeEnvironment
 
   lines.push("", "2. Balances vs floors");
   for (const operator of status.operators) {
-    lines.push(
-      `   operator ${operator.address} ${formatEther(operator.ethBalance)} ETH (floor ${floorEth} ETH) ${operator.warning === null ? "ok" : "LOW"}`,
-    );
+    const eth = Number(formatEther(operator.ethBalance)).toLocaleString("en-US", { maximumFractionDigits: 6 });
+    lines.push(`   operator ${operator.address} ${eth} ETH (floor ${floorEth} ETH) ${operator.warning === null ? "ok" : "LOW"}`);
   }
   const held = status.balances.filter((b) => b.balance > 0n);
   lines.push(
@@ -179,9 +182,7 @@ export async function runMorning(args: DailyArgs, hre: HardhatRuntimeEnvironment
   lines.push(
     `   ${summary.total} execution(s)${states === "" ? "" : `: ${states}`} · sent ${summary.sent} · won ${summary.won} / lost ${summary.lost}`,
   );
-  lines.push(
-    `   realised $${summary.realisedUsd.toFixed(2)} · gas $${summary.gasUsd.toFixed(2)} · net $${(summary.realisedUsd - summary.gasUsd).toFixed(2)}`,
-  );
+  lines.push(`   realised ${usd(summary.realisedUsd)} · gas ${usd(summary.gasUsd)} · net ${usd(summary.realisedUsd - summary.gasUsd)}`);
   for (const failure of summary.failures.slice(-5).reverse())
     lines.push(`   ! ${failure.txHash ?? failure.planId} ${failure.market}: ${failure.error}`);
   const failed = failedShareProblem(summary);
@@ -195,7 +196,10 @@ export async function runMorning(args: DailyArgs, hre: HardhatRuntimeEnvironment
   else {
     const lenders = await flashLiquidityByLender(book, hre.ethers.provider, block);
     if (lenders.length === 0) attention.push("no flash lender has liquidity in any address-book token: plans need their own capital");
-    lines.push(...columns(lenders.map((l) => [l.lender, l.token, l.available, `${l.feeBps} bps`, l.address])).map((l) => `   ${l}`));
+    const amount = (value: string) => Number(value).toLocaleString("en-US", { maximumFractionDigits: 2 });
+    lines.push(
+      ...columns(lenders.map((l) => [l.lender, l.token, amount(l.available), `${l.feeBps} bps`, l.address])).map((l) => `   ${l}`),
+    );
   }
 
   lines.push("", "5. Gas");

@@ -64,14 +64,15 @@ export class ActivityTimeline {
   series(nowMs: number): FunnelSeries {
     this.rollTo(nowMs);
     this.prune(nowMs);
-    // From the first event of the day (at least a minute back, so a fresh start still draws a frame).
-    const fromWanted = Math.min(this.firstEventMs ?? nowMs, nowMs - MINUTE);
+    // From the first event of the day (at least 30 s back, so a fresh start still draws a frame).
+    const fromWanted = Math.min(this.firstEventMs ?? nowMs, nowMs - 30 * SECOND);
     const span = Math.max(1, nowMs - Math.max(fromWanted, this.day));
-    const bucketMs = NICE_WIDTHS_MS.find((width) => span / width <= MAX_BUCKETS) ?? HOUR;
+    // One bucket is partly before the first event and one partly in the future: span / width + 1 fit.
+    const bucketMs = NICE_WIDTHS_MS.find((width) => span / width <= MAX_BUCKETS - 1) ?? HOUR;
     const source = bucketMs < MINUTE ? this.seconds : this.minutes;
     const step = bucketMs < MINUTE ? SECOND : MINUTE;
     const toMs = Math.floor(nowMs / bucketMs) * bucketMs + bucketMs;
-    const fromMs = Math.max(this.day, toMs - Math.ceil(span / bucketMs) * bucketMs);
+    const fromMs = Math.max(this.day, Math.floor(Math.max(fromWanted, this.day) / bucketMs) * bucketMs);
     const buckets: FunnelBucket[] = [];
     for (let start = fromMs; start < toMs; start += bucketMs) {
       const bucket = { startMs: start, ...emptyCounts() };
