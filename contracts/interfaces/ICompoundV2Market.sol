@@ -23,22 +23,3 @@ interface ICompoundV2Market {
 
     function underlying() external view returns (address);
 }
-
-/// @title ICompoundV2Comptroller
-/// @notice Read-only comptroller views the keeper and tests use to find and size Compound-v2-family liquidations.
-/// @dev Source: compound-finance/compound-protocol `ComptrollerInterface` / Moonwell `Comptroller.sol`.
-interface ICompoundV2Comptroller {
-    /// @return errorCode 0 on success
-    /// @return liquidity USD (18 decimals) the account may still borrow
-    /// @return shortfall USD (18 decimals) the account is under water; non-zero means liquidatable
-    function getAccountLiquidity(address account)
-        external
-        view
-        returns (uint256 errorCode, uint256 liquidity, uint256 shortfall);
-
-    function closeFactorMantissa() external view returns (uint256);
-
-    function liquidationIncentiveMantissa() external view returns (uint256);
-
-    function getAllMarkets() external view returns (address[] memory);
-}

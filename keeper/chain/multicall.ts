@@ -5,7 +5,7 @@
  * ABI coder (building a Result per sub-call) dominates. The codec here is written for the one fixed
  * shape `aggregate3((address target, bool allowFailure, bytes callData)[])` →
  * `(bool success, bytes returnData)[]` and works on hex strings directly; it is checked against
- * ethers' coder (with viem's Multicall3 ABI) in test/unit/keeper/markets/multicall.test.ts.
+ * ethers' coder (with the IMulticall3 TypeChain binding) in test/unit/keeper/markets/multicall.test.ts.
  *
  * Multicall3 lives at 0xcA11bde05977b3631167028862bE2a173976CA11 on Base and every major chain; the
  * sandbox places it there too (sandbox/canonical-contracts.ts).

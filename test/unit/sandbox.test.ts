@@ -10,10 +10,9 @@ import path from "node:path";
 import hre from "hardhat";
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { Interface } from "ethers";
-import { multicall3Abi } from "viem";
 import {
   FlashLoanRoundTripper__factory,
+  IMulticall3__factory,
   IOracle__factory,
   MockV3Aggregator__factory,
   UniswapV3Pool__factory,
@@ -139,7 +138,7 @@ describe("sandbox", function () {
   describe("Multicall3", function () {
     it("answers aggregate3 at its canonical address, including an allowed failure", async function () {
       const sandbox = await loadFixture(sandboxFixture);
-      const multicall = new hre.ethers.Contract(MULTICALL3_ADDRESS, new Interface(multicall3Abi), hre.ethers.provider);
+      const multicall = IMulticall3__factory.connect(MULTICALL3_ADDRESS, hre.ethers.provider);
       const poolInterface = sandbox.aave.pool.interface;
       const calls = [
         { target: BASE_WETH_ADDRESS, allowFailure: false, callData: sandbox.tokens.WETH.interface.encodeFunctionData("decimals") },

@@ -8,6 +8,13 @@
  * (balance · index_now / index_at_read), which is what `borrowBalanceStored` does up to one wei of
  * rounding (the protocol keeps principal and the account's index privately).
  */
+import {
+  IChainlinkFeedProxy__factory,
+  IERC20Metadata__factory,
+  IMoonwellComptroller__factory,
+  IMoonwellMToken__factory,
+  IMoonwellOracle__factory,
+} from "../../../typechain-types";
 import type { Address, CompoundV2Deployment } from "../../config/address-book";
 import type { LiquidationCandidate, PositionKey, TrackedPosition } from "../../core/types";
 import {
@@ -49,11 +56,17 @@ import {
   type CompoundAccrualState,
   type CompoundMarketState,
 } from "./compound-math";
-import { CHAINLINK_FEED_ABI, ERC20_METADATA_ABI, MOONWELL_COMPTROLLER_ABI, MOONWELL_MTOKEN_ABI, MOONWELL_ORACLE_ABI } from "./moonwell-abi";
 
 /** Stands for the native asset of a market without `underlying()` (Compound's cEther shape). */
 export const NATIVE_UNDERLYING: Address = "0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
 const ZERO = "0x0000000000000000000000000000000000000000";
+
+// Moonwell's ABI comes from contracts/interfaces/IMoonwell*.sol through TypeChain: one source of truth.
+const MOONWELL_COMPTROLLER_ABI = IMoonwellComptroller__factory.createInterface();
+const MOONWELL_MTOKEN_ABI = IMoonwellMToken__factory.createInterface();
+const MOONWELL_ORACLE_ABI = IMoonwellOracle__factory.createInterface();
+const ERC20_METADATA_ABI = IERC20Metadata__factory.createInterface();
+const CHAINLINK_FEED_ABI = IChainlinkFeedProxy__factory.createInterface();
 
 export interface CompoundV2MarketOptions extends CommonMarketOptions {
   /** Defaults to `compound-v2:<label>`. */
@@ -143,7 +156,7 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
     const [oracleData, closeData, incentiveData, marketsData] = await multicall.aggregate3Strict(
       (["oracle", "closeFactorMantissa", "liquidationIncentiveMantissa", "getAllMarkets"] as const).map((name) => ({
         target: this.comptroller,
-        callData: c.encodeFunctionData(name),
+        callData: c.encodeFunctionData(name as "oracle"),
         label: `Comptroller(${this.comptroller}).${name}()`,
       })),
       head,
@@ -238,7 +251,7 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
     const calls: MulticallCall[] = this.marketOrder.flatMap((market) => [
       { target: this.comptroller, callData: MOONWELL_COMPTROLLER_ABI.encodeFunctionData("markets", [market]) },
       { target: this.oracle, callData: MOONWELL_ORACLE_ABI.encodeFunctionData("getUnderlyingPrice", [market]) },
-      ...perMarket.map((name) => ({ target: market, callData: m.encodeFunctionData(name) })),
+      ...perMarket.map((name) => ({ target: market, callData: m.encodeFunctionData(name as "getCash") })),
     ]);
     const apply = (results: MulticallResult[]): Set<string> => {
       const changedPrices = new Set<string>();
@@ -703,15 +716,19 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
       LiquidateBorrow: (log) => [decodeAddressWord(log.data, 1)],
       Transfer: (log) => (log.topics.length >= 3 ? [decodeAddressWord(log.topics[1]), decodeAddressWord(log.topics[2])] : []),
     };
-    const marketTopics = new Map(Object.entries(marketEvents).map(([name, read]) => [m.getEvent(name)!.topicHash, { name, read }]));
+    const marketTopics = new Map(
+      Object.entries(marketEvents).map(([name, read]) => [m.getEvent(name as "Borrow").topicHash, { name, read }]),
+    );
     const accountEvents: Record<string, (log: RawLog) => Address[]> = {
       MarketEntered: (log) => [decodeAddressWord(log.data, 1)],
       MarketExited: (log) => [decodeAddressWord(log.data, 1)],
     };
-    const comptrollerTopics = new Map(Object.entries(accountEvents).map(([name, read]) => [c.getEvent(name)!.topicHash, { name, read }]));
+    const comptrollerTopics = new Map(
+      Object.entries(accountEvents).map(([name, read]) => [c.getEvent(name as "MarketEntered").topicHash, { name, read }]),
+    );
     const configTopics = new Map(
       ["NewCollateralFactor", "NewCloseFactor", "NewLiquidationIncentive", "NewPriceOracle"].map((name) => [
-        c.getEvent(name)!.topicHash,
+        c.getEvent(name as "NewCloseFactor").topicHash,
         name,
       ]),
     );

@@ -6,43 +6,19 @@
  * that x 1e(18 - decimals), so the handle divides before storing.
  */
 import hre from "hardhat";
-import { Contract, Interface, type Signer } from "ethers";
+import type { Signer } from "ethers";
+import {
+  IERC20Metadata__factory,
+  IMoonwellComptroller__factory,
+  IMoonwellComptrollerAdmin__factory,
+  IMoonwellMToken__factory,
+  IMoonwellOracle__factory,
+  IMoonwellOracleAdmin__factory,
+  type IMoonwellComptrollerAdmin,
+} from "../../../typechain-types";
 import type { Address, AddressBook } from "../../../keeper/config/address-book";
 import type { CompoundScenarioMarket } from "../../shared/liquidation-scenarios/environment";
 import { impersonate } from "./fork-accounts";
-
-/** Moonwell ChainlinkOracle (src/oracles/ChainlinkOracle.sol). */
-const MOONWELL_ORACLE_ABI = new Interface([
-  "function admin() view returns (address)",
-  "function getUnderlyingPrice(address mToken) view returns (uint256)",
-  "function setUnderlyingPrice(address mToken, uint256 underlyingPriceMantissa)",
-]);
-
-/** Moonwell Comptroller (src/Comptroller.sol, src/ComptrollerStorage.sol). */
-const MOONWELL_COMPTROLLER_ABI = new Interface([
-  "function admin() view returns (address)",
-  "function oracle() view returns (address)",
-  "function enterMarkets(address[] mTokens) returns (uint256[])",
-  "function supplyCaps(address mToken) view returns (uint256)",
-  "function borrowCaps(address mToken) view returns (uint256)",
-  "function mintGuardianPaused(address mToken) view returns (bool)",
-  "function borrowGuardianPaused(address mToken) view returns (bool)",
-  "function _setMarketSupplyCaps(address[] mTokens, uint256[] newSupplyCaps)",
-  "function _setMarketBorrowCaps(address[] mTokens, uint256[] newBorrowCaps)",
-]);
-
-/** Moonwell MErc20 (src/MToken.sol) reads for cap headroom and price units. */
-const MOONWELL_MTOKEN_ABI = new Interface([
-  "function underlying() view returns (address)",
-  "function getCash() view returns (uint256)",
-  "function totalBorrows() view returns (uint256)",
-  "function totalReserves() view returns (uint256)",
-]);
-const ERC20_DECIMALS_ABI = new Interface(["function decimals() view returns (uint8)"]);
-
-function call<T>(contract: Contract, method: string, ...args: unknown[]): Promise<T> {
-  return contract.getFunction(method).staticCall(...args) as Promise<T>;
-}
 
 export interface MoonwellMarketChoice {
   /** Symbols of the address book's moonwell.markets. */
@@ -67,25 +43,26 @@ export async function moonwellScenarioMarket(
   if (collateralMarket === undefined || debtMarket === undefined) {
     throw new Error(`moonwell.markets lacks ${choice.collateral} or ${choice.debt}; it lists ${Object.keys(moonwell.markets).join(", ")}`);
   }
-  const comptroller = new Contract(moonwell.comptroller, MOONWELL_COMPTROLLER_ABI, hre.ethers.provider);
-  const oracleAddress = (await call<string>(comptroller, "oracle")) as Address;
+  const provider = hre.ethers.provider;
+  const comptroller = IMoonwellComptrollerAdmin__factory.connect(moonwell.comptroller, provider);
+  const oracleAddress = (await IMoonwellComptroller__factory.connect(moonwell.comptroller, provider).oracle()) as Address;
   if (oracleAddress.toLowerCase() !== moonwell.oracle.toLowerCase()) {
     // Not fatal: the comptroller's oracle is the one liquidations use, so the handle follows it.
     console.warn(`    note: Moonwell's comptroller uses oracle ${oracleAddress}, the address book says ${moonwell.oracle}`);
   }
-  const oracle = new Contract(oracleAddress, MOONWELL_ORACLE_ABI, hre.ethers.provider);
-  const oracleAdmin = await impersonate((await call<string>(oracle, "admin")) as Address);
+  const oracle = IMoonwellOracle__factory.connect(oracleAddress, provider);
+  const oracleAdminActions = IMoonwellOracleAdmin__factory.connect(oracleAddress, provider);
+  const oracleAdmin = await impersonate((await oracleAdminActions.admin()) as Address);
 
-  if (await call<boolean>(comptroller, "mintGuardianPaused", collateralMarket))
+  if (await comptroller.mintGuardianPaused(collateralMarket))
     throw new Error(`Moonwell ${choice.collateral} minting is paused at this block`);
-  if (await call<boolean>(comptroller, "borrowGuardianPaused", debtMarket))
-    throw new Error(`Moonwell ${choice.debt} borrowing is paused at this block`);
+  if (await comptroller.borrowGuardianPaused(debtMarket)) throw new Error(`Moonwell ${choice.debt} borrowing is paused at this block`);
   await ensureCapHeadroom(comptroller, collateralMarket, "supply", headroom.collateral);
   await ensureCapHeadroom(comptroller, debtMarket, "borrow", headroom.debt);
 
   const decimalsOf = async (market: Address): Promise<bigint> => {
-    const underlying = await call<string>(new Contract(market, MOONWELL_MTOKEN_ABI, hre.ethers.provider), "underlying");
-    return call<bigint>(new Contract(underlying, ERC20_DECIMALS_ABI, hre.ethers.provider), "decimals");
+    const underlying = await IMoonwellMToken__factory.connect(market, provider).underlying();
+    return IERC20Metadata__factory.connect(underlying, provider).decimals();
   };
 
   return {
@@ -95,30 +72,34 @@ export async function moonwellScenarioMarket(
     collateralMarket,
     oracleAdmin,
     enterMarkets: async (borrower, markets) => {
-      const codes = await call<bigint[]>(comptroller.connect(borrower) as Contract, "enterMarkets", markets);
+      const codes = await comptroller.connect(borrower).enterMarkets.staticCall([...markets]);
       if (codes.some((code) => code !== 0n))
         throw new Error(`Moonwell enterMarkets(${markets.join(", ")}) returned error codes ${codes.join(", ")}`);
-      await (await (comptroller.connect(borrower) as Contract).getFunction("enterMarkets").send(markets)).wait();
+      await (await comptroller.connect(borrower).enterMarkets([...markets])).wait();
     },
-    underlyingPrice: (market) => call<bigint>(oracle, "getUnderlyingPrice", market),
+    underlyingPrice: (market) => oracle.getUnderlyingPrice(market),
     setUnderlyingPrice: async (market, price) => {
       const scale = 10n ** (18n - (await decimalsOf(market)));
-      await (await (oracle.connect(oracleAdmin) as Contract).getFunction("setUnderlyingPrice").send(market, price / scale)).wait();
+      await (await oracleAdminActions.connect(oracleAdmin).setUnderlyingPrice(market, price / scale)).wait();
     },
   };
 }
 
 /** Lifts `market`'s supply or borrow cap (comptroller admin) when less than `needed` is left under it. */
-async function ensureCapHeadroom(comptroller: Contract, market: Address, kind: "supply" | "borrow", needed: bigint): Promise<void> {
-  const cap = await call<bigint>(comptroller, kind === "supply" ? "supplyCaps" : "borrowCaps", market);
+async function ensureCapHeadroom(
+  comptroller: IMoonwellComptrollerAdmin,
+  market: Address,
+  kind: "supply" | "borrow",
+  needed: bigint,
+): Promise<void> {
+  const cap = kind === "supply" ? await comptroller.supplyCaps(market) : await comptroller.borrowCaps(market);
   if (cap === 0n) return; // 0 = unlimited
-  const mToken = new Contract(market, MOONWELL_MTOKEN_ABI, hre.ethers.provider);
-  const borrows = await call<bigint>(mToken, "totalBorrows");
-  const used =
-    kind === "borrow" ? borrows : (await call<bigint>(mToken, "getCash")) + borrows - (await call<bigint>(mToken, "totalReserves"));
+  const mToken = IMoonwellMToken__factory.connect(market, hre.ethers.provider);
+  const borrows = await mToken.totalBorrows();
+  const used = kind === "borrow" ? borrows : (await mToken.getCash()) + borrows - (await mToken.totalReserves());
   if (cap > used + needed) return;
-  const admin = await impersonate((await call<string>(comptroller, "admin")) as Address);
-  const setter = kind === "supply" ? "_setMarketSupplyCaps" : "_setMarketBorrowCaps";
-  await (await (comptroller.connect(admin) as Contract).getFunction(setter).send([market], [used + needed * 10n])).wait();
+  const admin = comptroller.connect(await impersonate((await comptroller.admin()) as Address));
+  const raised = [used + needed * 10n];
+  await (await (kind === "supply" ? admin._setMarketSupplyCaps([market], raised) : admin._setMarketBorrowCaps([market], raised))).wait();
   console.log(`    note: Moonwell ${market} ${kind} cap ${cap} was within ${needed} of its use ${used}; the fork raised it`);
 }

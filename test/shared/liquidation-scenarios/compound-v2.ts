@@ -12,41 +12,47 @@
  */
 import hre from "hardhat";
 import { expect } from "chai";
-import { Contract, type ContractRunner, type Wallet } from "ethers";
-import { IERC20__factory } from "../../../typechain-types";
+import type { ContractRunner, Wallet } from "ethers";
+import {
+  IERC20__factory,
+  IMoonwellBorrowerActions__factory,
+  IMoonwellComptroller__factory,
+  IMoonwellMToken__factory,
+  type IMoonwellBorrowerActions,
+  type IMoonwellComptroller,
+} from "../../../typechain-types";
 import type { Address } from "../../../keeper/config/address-book";
 import { ProtocolKind, compoundLiquidation, type PlanStruct } from "../../unit/contracts/helpers/plans";
 import { ceilDiv, freshAccount, tokenInfo, type CompoundScenarioMarket, type ScenarioEnvironment } from "./environment";
 import { executeAndCheck, type CheckedExecution } from "./execution-checks";
 import { resolveFlashLoan, type FlashSourceName } from "./flash-loans";
-import { COMPOUND_V2_BORROWER_ABI, COMPOUND_V2_COMPTROLLER_ABI } from "./protocol-abis";
 import { buildSwap, requireRouteLiquidity, uniswapPoolsOf, type SwapRouteSpec } from "./swap-routes";
 
 const MANTISSA = 10n ** 18n;
 const DEADLINE_BLOCKS = 20;
 
-function marketContract(address: Address, runner: ContractRunner = hre.ethers.provider): Contract {
-  return new Contract(address, COMPOUND_V2_BORROWER_ABI, runner);
+function borrowerActions(address: Address, runner: ContractRunner = hre.ethers.provider): IMoonwellBorrowerActions {
+  return IMoonwellBorrowerActions__factory.connect(address, runner);
 }
 
-function comptrollerOf(market: CompoundScenarioMarket): Contract {
-  return new Contract(market.comptroller, COMPOUND_V2_COMPTROLLER_ABI, hre.ethers.provider);
+function comptrollerOf(market: CompoundScenarioMarket): IMoonwellComptroller {
+  return IMoonwellComptroller__factory.connect(market.comptroller, hre.ethers.provider);
 }
 
 async function underlyingOf(market: Address): Promise<Address> {
-  return (await marketContract(market).getFunction("underlying")()) as Address;
+  return (await IMoonwellMToken__factory.connect(market, hre.ethers.provider).underlying()) as Address;
 }
 
 /** Sends a Compound call that reports failure as a non-zero return code: checks the code first, then sends it. */
-async function compoundCall(what: string, contract: Contract, method: string, args: unknown[]): Promise<void> {
+async function compoundCall(what: string, method: IMoonwellBorrowerActions["mint" | "borrow"], amount: bigint): Promise<void> {
   let code: bigint;
   try {
-    code = (await contract.getFunction(method).staticCall(...args)) as bigint;
+    code = await method.staticCall(amount);
   } catch (error) {
     throw new Error(`${what} reverted: ${(error as Error).message}`);
   }
   if (code !== 0n) throw new Error(`${what} returned Compound error code ${code} (see ErrorReporter.sol: 3 = comptroller rejection)`);
-  await (await contract.getFunction(method).send(...args)).wait();
+  await (await method.send(amount)).wait();
 }
 
 export interface CompoundHealth {
@@ -58,8 +64,8 @@ export interface CompoundHealth {
 
 /** The borrower's health from the comptroller: (debtValue + liquidity - shortfall) / debtValue. */
 export async function compoundHealthOf(market: CompoundScenarioMarket, borrower: Address): Promise<CompoundHealth> {
-  const [, liquidity, shortfall] = (await comptrollerOf(market).getFunction("getAccountLiquidity")(borrower)) as bigint[];
-  const borrowBalance = (await marketContract(market.debtMarket).getFunction("borrowBalanceStored")(borrower)) as bigint;
+  const [, liquidity, shortfall] = await comptrollerOf(market).getAccountLiquidity(borrower);
+  const borrowBalance = await borrowerActions(market.debtMarket).borrowBalanceStored(borrower);
   const debtValue = (borrowBalance * (await market.underlyingPrice(market.debtMarket))) / MANTISSA;
   if (debtValue === 0n) return { borrowBalance, healthFactor: (1n << 256n) - 1n, shortfall };
   return { borrowBalance, healthFactor: ((debtValue + liquidity - shortfall) * MANTISSA) / debtValue, shortfall };
@@ -83,7 +89,7 @@ export async function openCompoundPosition(
 ): Promise<CompoundPosition> {
   const healthFactor = spec.healthFactor ?? 1.05;
   const [collateralToken, debtToken] = await Promise.all([underlyingOf(market.collateralMarket), underlyingOf(market.debtMarket)]);
-  const [, collateralFactor] = (await comptrollerOf(market).getFunction("markets")(market.collateralMarket)) as [boolean, bigint];
+  const [, collateralFactor] = await comptrollerOf(market).markets(market.collateralMarket);
   if (collateralFactor === 0n)
     throw new Error(`${market.label}: market ${market.collateralMarket} has a zero collateral factor on "${env.label}"`);
   const [collateralPrice, debtPrice] = await Promise.all([
@@ -103,16 +109,14 @@ export async function openCompoundPosition(
   await (await IERC20__factory.connect(collateralToken, borrower).approve(market.collateralMarket, collateralAmount)).wait();
   await compoundCall(
     `${market.label}: mint(${collateralAmount}) on ${market.collateralMarket}`,
-    marketContract(market.collateralMarket, borrower),
-    "mint",
-    [collateralAmount],
+    borrowerActions(market.collateralMarket, borrower).mint,
+    collateralAmount,
   );
   await market.enterMarkets(borrower, [market.collateralMarket]);
   await compoundCall(
     `${market.label}: borrow(${spec.debtAmount}) on ${market.debtMarket}`,
-    marketContract(market.debtMarket, borrower),
-    "borrow",
-    [spec.debtAmount],
+    borrowerActions(market.debtMarket, borrower).borrow,
+    spec.debtAmount,
   );
   const health = await compoundHealthOf(market, borrower.address as Address);
   expect(Number(health.healthFactor) / 1e18, `${market.label} health factor right after opening`).to.be.closeTo(healthFactor, 0.01);
@@ -156,7 +160,7 @@ export async function liquidateCompoundPosition(
   spec: CompoundLiquidationSpec,
 ): Promise<CheckedExecution> {
   const [collateralToken, debtToken] = await Promise.all([underlyingOf(market.collateralMarket), underlyingOf(market.debtMarket)]);
-  const closeFactor = (await comptrollerOf(market).getFunction("closeFactorMantissa")()) as bigint;
+  const closeFactor = await comptrollerOf(market).closeFactorMantissa();
   const before = await compoundHealthOf(market, borrower);
   const repayAmount =
     (((before.borrowBalance * closeFactor) / MANTISSA) * BigInt(Math.round((spec.closeFactorShare ?? 0.9) * 1e6))) / 1_000_000n;

@@ -18,28 +18,3 @@ export const BALANCER_FEES_COLLECTOR_ABI = new Interface(["function getFlashLoan
 export const AERODROME_ROUTER_QUOTE_ABI = new Interface([
   "function getAmountsOut(uint256 amountIn, (address from, address to, bool stable, address factory)[] routes) view returns (uint256[] amounts)",
 ]);
-
-/**
- * Compound v2 CErc20 / Moonwell MErc20 (moonwell-contracts-v2 src/MErc20.sol, src/MToken.sol) functions a BORROWER
- * calls; Compound returns an error code (0 = success) instead of reverting for most refusals. The sandbox's
- * MoonwellMTokenDouble implements the same signatures.
- */
-export const COMPOUND_V2_BORROWER_ABI = new Interface([
-  "function mint(uint256 mintAmount) returns (uint256)",
-  "function borrow(uint256 borrowAmount) returns (uint256)",
-  "function borrowBalanceStored(address account) view returns (uint256)",
-  "function exchangeRateStored() view returns (uint256)",
-  "function balanceOf(address owner) view returns (uint256)",
-  "function underlying() view returns (address)",
-]);
-
-/**
- * Compound v2 / Moonwell Comptroller (moonwell-contracts-v2 src/Comptroller.sol, src/ComptrollerStorage.sol) reads
- * the scenario makes. `markets` returns (isListed, collateralFactorMantissa) on Moonwell and on the sandbox's
- * MoonwellComptrollerDouble alike.
- */
-export const COMPOUND_V2_COMPTROLLER_ABI = new Interface([
-  "function markets(address mToken) view returns (bool isListed, uint256 collateralFactorMantissa)",
-  "function getAccountLiquidity(address account) view returns (uint256 errorCode, uint256 liquidity, uint256 shortfall)",
-  "function closeFactorMantissa() view returns (uint256)",
-]);

@@ -1,26 +1,27 @@
 /**
- * Multicall3 batching: the hand-rolled aggregate3 codec must agree with ethers' ABI coder (using
- * viem's Multicall3 ABI, a genuine dependency) for arbitrary calls, and the client must send exactly
+ * Multicall3 batching: the hand-rolled aggregate3 codec must agree with ethers' ABI coder (using the
+ * TypeChain binding of contracts/interfaces/IMulticall3.sol) for arbitrary calls, and the client must send exactly
  * ceil(calls / batchSize) eth_calls, keep results in order, and split a batch the node refuses.
  */
 import { expect } from "chai";
 import fc from "fast-check";
 import hre from "hardhat";
-import { Interface } from "ethers";
-import { multicall3Abi } from "viem";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { sandboxFixture } from "../../../shared/sandbox-fixture";
+import { IMulticall3__factory } from "../../../../typechain-types";
 import {
+  AGGREGATE3_SELECTOR,
   decodeAggregate3Result,
   encodeAddressArgCall,
   encodeAggregate3,
+  GET_CURRENT_BLOCK_TIMESTAMP_SELECTOR,
   Multicall3Client,
   type CallProvider,
   type MulticallCall,
 } from "../../../../keeper/chain/multicall";
 import type { Address } from "../../../../keeper/config/address-book";
 
-const MULTICALL3 = new Interface(multicall3Abi as unknown as string[]);
+const MULTICALL3 = IMulticall3__factory.createInterface();
 
 const hexBytes = (max: number) => fc.uint8Array({ maxLength: max }).map((bytes) => "0x" + Buffer.from(bytes).toString("hex"));
 const address = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((bytes) => ("0x" + Buffer.from(bytes).toString("hex")) as Address);
@@ -44,7 +45,9 @@ describe("keeper/chain Multicall3Client", function () {
         fc.property(
           fc.array(fc.record({ target: address, callData: hexBytes(100), allowFailure: fc.boolean() }), { maxLength: 12 }),
           (calls) => {
-            const expected = MULTICALL3.encodeFunctionData("aggregate3", [calls.map((c) => [c.target, c.allowFailure, c.callData])]);
+            const expected = MULTICALL3.encodeFunctionData("aggregate3", [
+              calls.map((c) => ({ target: c.target, allowFailure: c.allowFailure, callData: c.callData })),
+            ]);
             expect(encodeAggregate3(calls)).to.equal(expected);
           },
         ),
@@ -58,6 +61,11 @@ describe("keeper/chain Multicall3Client", function () {
           expect(decodeAggregate3Result(encoded)).to.deep.equal(results);
         }),
       );
+    });
+
+    it("uses the selectors of Multicall3's own ABI", function () {
+      expect(AGGREGATE3_SELECTOR).to.equal(MULTICALL3.getFunction("aggregate3").selector);
+      expect(GET_CURRENT_BLOCK_TIMESTAMP_SELECTOR).to.equal(MULTICALL3.getFunction("getCurrentBlockTimestamp").selector);
     });
 
     it("refuses malformed input with a message naming the problem", function () {
