@@ -46,7 +46,7 @@ export interface MorphoBlueDeployment {
 }
 
 /** A Compound-v2-family market (Moonwell): markets are listed at runtime from the comptroller. */
-export interface CompoundV2Deployment {
+export interface MoonwellDeployment {
   readonly label: string;
   readonly comptroller: Address;
   readonly oracle: Address;
@@ -92,7 +92,7 @@ export interface AddressBook {
   readonly tokens: Readonly<Record<string, TokenInfo>>;
   readonly aaveV3?: AaveV3Market;
   readonly morphoBlue?: MorphoBlueDeployment;
-  readonly moonwell?: CompoundV2Deployment;
+  readonly moonwell?: MoonwellDeployment;
   readonly uniswapV3?: UniswapV3Deployment;
   readonly aerodrome?: AerodromeDeployment;
   readonly flash: FlashSources;

@@ -13,7 +13,7 @@ export type { Address };
 export const WAD = 10n ** 18n;
 
 /** The lending protocol families the executor can liquidate. */
-export type ProtocolKind = "aaveV3" | "morphoBlue" | "compoundV2";
+export type ProtocolKind = "aaveV3" | "morphoBlue" | "moonwell";
 
 /** Where the debt asset is borrowed from for the duration of one transaction. */
 export type FlashSourceKind = "none" | "balancer" | "morphoBlue" | "aaveV3" | "uniswapV3";
@@ -100,7 +100,7 @@ export type LiquidationCallArgs =
       readonly repaidShares: bigint;
     }
   | {
-      readonly protocol: "compoundV2";
+      readonly protocol: "moonwell";
       /** The market (cToken/mToken) whose borrow is repaid and the one whose tokens are seized. */
       readonly borrowedMarket: Address;
       readonly collateralMarket: Address;

@@ -227,7 +227,7 @@ function marketsConfig(config: KeeperConfig): MarketsConfig {
   return {
     aaveV3: { enabled: config.markets.aaveV3.enabled },
     morphoBlue: { enabled: config.markets.morphoBlue.enabled },
-    compoundV2: { enabled: config.markets.moonwell.enabled },
+    moonwell: { enabled: config.markets.moonwell.enabled },
   };
 }
 
@@ -268,7 +268,7 @@ function discoveryStart(book: AddressBook, market: LendingMarket): number {
       return book.aaveV3?.deployBlock ?? 0;
     case "morphoBlue":
       return book.morphoBlue?.deployBlock ?? 0;
-    case "compoundV2":
+    case "moonwell":
       return book.moonwell?.deployBlock ?? 0;
   }
 }

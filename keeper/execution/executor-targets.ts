@@ -15,7 +15,7 @@ export type MarketTarget =
   | { readonly protocol: "aaveV3"; readonly pool: Address }
   | { readonly protocol: "morphoBlue"; readonly morpho: Address; readonly params: MorphoMarketParams }
   /** Compound-v2 plans carry both market addresses in their call arguments. */
-  | { readonly protocol: "compoundV2" };
+  | { readonly protocol: "moonwell" };
 
 export interface ExecutorTargets {
   readonly executor: Address;
@@ -54,6 +54,6 @@ function targetOf(market: LendingMarket, book: AddressBook): MarketTarget {
     return { protocol: "morphoBlue", morpho: morpho.morpho, params };
   }
   const protocol: ProtocolKind = market.protocol;
-  if (protocol === "compoundV2") return { protocol };
+  if (protocol === "moonwell") return { protocol };
   throw new UnknownMarketTargetError(`market ${market.id}: the executor has no target for protocol "${protocol}"`);
 }

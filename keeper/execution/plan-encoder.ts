@@ -22,7 +22,7 @@ export const FLASH_SOURCE_ENUM: Readonly<Record<FlashSourceKind, number>> = {
 };
 
 /** IChimeraExecutor.ProtocolKind */
-export const PROTOCOL_ENUM: Readonly<Record<ProtocolKind, number>> = { aaveV3: 0, morphoBlue: 1, compoundV2: 2 };
+export const PROTOCOL_ENUM: Readonly<Record<ProtocolKind, number>> = { aaveV3: 0, morphoBlue: 1, moonwell: 2 };
 
 /** IChimeraExecutor.SwapVenue (AerodromeSlipstream = 3 is not quoted by the keeper yet). */
 export const SWAP_VENUE_ENUM: Readonly<Record<SwapVenue, number>> = { none: 0, uniswapV3: 1, aerodrome: 2 };
@@ -131,8 +131,8 @@ function protocolFields(
         },
       };
     }
-    case "compoundV2":
-      if (args?.protocol !== "compoundV2") {
+    case "moonwell":
+      if (args?.protocol !== "moonwell") {
         throw new PlanEncodingError(`plan ${plan.id}: a Compound-v2 liquidation needs callArgs naming both markets`);
       }
       return {

@@ -8,7 +8,7 @@ import { Multicall3Client } from "../chain/multicall";
 import { AaveV3Market } from "./aave-v3/aave-v3-market";
 import type { CheckpointStore } from "./checkpoint-store";
 import { InMemoryCheckpointStore } from "./checkpoint-store";
-import { CompoundV2Market } from "./compound-v2/compound-v2-market";
+import { MoonwellMarket } from "./moonwell/moonwell-market";
 import type { LendingMarket, MarketLogger } from "./market";
 import type { ChainReader, CommonMarketOptions, MarketDependencies } from "./market-dependencies";
 import { MorphoBlueMarket } from "./morpho-blue/morpho-blue-market";
@@ -27,7 +27,7 @@ export interface MorphoBlueKindConfig extends MarketKindConfig {
 export interface MarketsConfig {
   readonly aaveV3?: MarketKindConfig;
   readonly morphoBlue?: MorphoBlueKindConfig;
-  readonly compoundV2?: MarketKindConfig;
+  readonly moonwell?: MarketKindConfig;
 }
 
 type MarketFactory = (book: AddressBook, config: MarketKindConfig, deps: MarketDependencies) => LendingMarket[];
@@ -52,9 +52,9 @@ export const MARKET_FACTORIES: Readonly<Record<ProtocolKind, MarketFactory>> = {
       .filter((params) => !wanted || wanted.includes(params.label))
       .map((params) => new MorphoBlueMarket(morpho.morpho, params, deps, morpho.deployBlock, config));
   },
-  compoundV2: (book, config, deps) => {
-    if (!book.moonwell) throw new Error(`markets.compoundV2 is enabled but the "${book.network}" address book has no moonwell entry`);
-    return [new CompoundV2Market(book.moonwell, deps, config)];
+  moonwell: (book, config, deps) => {
+    if (!book.moonwell) throw new Error(`markets.moonwell is enabled but the "${book.network}" address book has no moonwell entry`);
+    return [new MoonwellMarket(book.moonwell, deps, config)];
   },
 };
 

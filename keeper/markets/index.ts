@@ -36,4 +36,4 @@ export {
 } from "./factory";
 export { AaveV3Market, type AaveV3MarketOptions } from "./aave-v3/aave-v3-market";
 export { MorphoBlueMarket, morphoMarketIdOf, type MorphoBlueMarketOptions } from "./morpho-blue/morpho-blue-market";
-export { CompoundV2Market, NATIVE_UNDERLYING, type CompoundV2MarketOptions } from "./compound-v2/compound-v2-market";
+export { MoonwellMarket, NATIVE_UNDERLYING, type MoonwellMarketOptions } from "./moonwell/moonwell-market";

@@ -4,7 +4,7 @@
  */
 export * from "./sizing/aave-v3";
 export * from "./sizing/morpho-blue";
-export * from "./sizing/compound-v2";
+export * from "./sizing/moonwell";
 export type { SizingResult, SizedLiquidation, SizingRefusal } from "./sizing/sizing-result";
 export { chooseFlashSource, flashFee, ZERO_ADDRESS } from "./flash-source";
 export type { FlashChoice, FlashSourceDecision, FlashSourceRequest } from "./flash-source";

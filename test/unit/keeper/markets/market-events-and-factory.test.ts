@@ -88,8 +88,8 @@ describe("keeper/markets live events and factory", function () {
     expect(() => createMarkets(sandbox.book, { morphoBlue: { enabled: true, markets: ["nope"] } }, deps)).to.throw(
       /names nope, which the "sandbox" address book does not list/,
     );
-    expect(() => createMarkets(sandbox.book, { compoundV2: { enabled: true } }, deps)).to.throw(
-      /markets.compoundV2 is enabled but the "sandbox" address book has no moonwell entry/,
+    expect(() => createMarkets(sandbox.book, { moonwell: { enabled: true } }, deps)).to.throw(
+      /markets.moonwell is enabled but the "sandbox" address book has no moonwell entry/,
     );
     expect(createMarkets(sandbox.book, {}, deps)).to.deep.equal([]);
   });

@@ -43,7 +43,7 @@ describe("flash source choice", function () {
   });
 
   it("falls back to the cheapest paid source when no free one can lend: Aave's 5 bps premium", function () {
-    const decision = chooseFlashSource({ protocol: "compoundV2", debtToken: USDC, amount: AMOUNT, options: [shallowBalancer, deepAave] });
+    const decision = chooseFlashSource({ protocol: "moonwell", debtToken: USDC, amount: AMOUNT, options: [shallowBalancer, deepAave] });
     // 1,000,000 USDC * 5 bps = 500 USDC.
     expect(decision).to.deep.equal({ ok: true, flash: { kind: "aaveV3", address: AAVE_POOL, amount: AMOUNT, fee: 500n * E6 } });
   });

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import type { Address } from "../../../../keeper/core/types";
-import { compoundSeizeTokens, sizeCompoundV2Liquidation, type CompoundV2SizingInput } from "../../../../keeper/strategy/sizing/compound-v2";
+import { moonwellSeizeTokens, sizeMoonwellLiquidation, type MoonwellSizingInput } from "../../../../keeper/strategy/sizing/moonwell";
 import type { SizedLiquidation } from "../../../../keeper/strategy/sizing/sizing-result";
 import { BORROWER_A, E18, E6, hf, positionKey, USDC, WETH } from "./fixtures";
 
@@ -20,9 +20,9 @@ function usdcBorrowWethCollateral(
     protocolSeizeShareMantissa?: bigint;
     requestedRepayAmount?: bigint;
   } = {},
-): CompoundV2SizingInput {
+): MoonwellSizingInput {
   return {
-    key: positionKey(BORROWER_A, "compoundV2"),
+    key: positionKey(BORROWER_A, "moonwell"),
     healthFactor: hf(980),
     detectedAtBlock: 3,
     closeFactorMantissa: E18 / 2n,
@@ -40,8 +40,8 @@ function usdcBorrowWethCollateral(
   };
 }
 
-function sized(input: CompoundV2SizingInput): SizedLiquidation {
-  const result = sizeCompoundV2Liquidation(input);
+function sized(input: MoonwellSizingInput): SizedLiquidation {
+  const result = sizeMoonwellLiquidation(input);
   if (!result.ok) throw new Error(`expected a sized liquidation, got ${result.reason}: ${result.detail}`);
   return result;
 }
@@ -49,7 +49,7 @@ function sized(input: CompoundV2SizingInput): SizedLiquidation {
 describe("Compound v2 / Moonwell sizing", function () {
   it("seizeTokens = repay * incentive * priceBorrowed / (priceCollateral * exchangeRate)", function () {
     // 1,000 USDC * 1.1 = $1,100 of WETH = 0.55 WETH = 27.5 mWETH = 2,750,000,000 (8 decimals).
-    expect(compoundSeizeTokens(usdcBorrowWethCollateral(), 1_000n * E6)).to.equal(2_750_000_000n);
+    expect(moonwellSeizeTokens(usdcBorrowWethCollateral(), 1_000n * E6)).to.equal(2_750_000_000n);
   });
 
   it("repays up to the close factor and keeps the protocol seize share out of the liquidator's cut", function () {
@@ -58,7 +58,7 @@ describe("Compound v2 / Moonwell sizing", function () {
     // 3% of 2,750,000,000 = 82,500,000 to reserves; the liquidator redeems 2,667,500,000 mWETH
     // at 0.02 = 0.5335 WETH.
     expect(result.candidate.callArgs).to.deep.equal({
-      protocol: "compoundV2",
+      protocol: "moonwell",
       borrowedMarket: M_USDC,
       collateralMarket: M_WETH,
       repayAmount: 1_000n * E6,
@@ -80,14 +80,14 @@ describe("Compound v2 / Moonwell sizing", function () {
     const result = sized(usdcBorrowWethCollateral({ marketTokenBalance: 2_000_000_000n }));
     expect(result.cappedByCollateral).to.equal(true);
     expect(result.candidate.debtToCover).to.equal(727_272_727n);
-    const seize = compoundSeizeTokens(usdcBorrowWethCollateral(), 727_272_727n);
+    const seize = moonwellSeizeTokens(usdcBorrowWethCollateral(), 727_272_727n);
     expect(seize <= 2_000_000_000n).to.equal(true);
-    expect(compoundSeizeTokens(usdcBorrowWethCollateral(), 727_272_728n) > 2_000_000_000n).to.equal(true);
+    expect(moonwellSeizeTokens(usdcBorrowWethCollateral(), 727_272_728n) > 2_000_000_000n).to.equal(true);
   });
 
   it("refuses a position without shortfall", function () {
     const input = { ...usdcBorrowWethCollateral(), healthFactor: E18 };
-    expect(sizeCompoundV2Liquidation(input)).to.include({ ok: false, reason: "not-liquidatable" });
+    expect(sizeMoonwellLiquidation(input)).to.include({ ok: false, reason: "not-liquidatable" });
   });
 
   it("property: the seizure never exceeds the balance and the repay never exceeds the close factor", function () {
@@ -104,9 +104,9 @@ describe("Compound v2 / Moonwell sizing", function () {
             marketTokenBalance: args.marketTokenBalance,
             requestedRepayAmount: args.requested,
           });
-          const result = sizeCompoundV2Liquidation(input);
+          const result = sizeMoonwellLiquidation(input);
           if (!result.ok) return true;
-          expect(compoundSeizeTokens(input, result.candidate.debtToCover) <= args.marketTokenBalance).to.equal(true);
+          expect(moonwellSeizeTokens(input, result.candidate.debtToCover) <= args.marketTokenBalance).to.equal(true);
           expect(result.candidate.debtToCover <= args.borrowBalance / 2n).to.equal(true);
           return true;
         },

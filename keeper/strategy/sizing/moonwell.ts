@@ -17,7 +17,7 @@ import type { SizingResult } from "./sizing-result";
 
 const PRICE_SCALE = 10n ** 36n;
 
-export interface CompoundV2SizingInput {
+export interface MoonwellSizingInput {
   readonly key: PositionKey;
   readonly healthFactor: bigint;
   readonly detectedAtBlock: number;
@@ -44,19 +44,19 @@ export interface CompoundV2SizingInput {
 }
 
 /** Exp-math ratio (incentive * priceBorrowed) / (priceCollateral * exchangeRate), 1e18-scaled. */
-function seizeRatio(input: CompoundV2SizingInput): bigint {
+function seizeRatio(input: MoonwellSizingInput): bigint {
   const numerator = (input.liquidationIncentiveMantissa * input.borrowed.priceMantissa) / WAD;
   const denominator = (input.collateral.priceMantissa * input.collateral.exchangeRateMantissa) / WAD;
   return (numerator * WAD) / denominator;
 }
 
 /** `liquidateCalculateSeizeTokens` for a given repay amount. */
-export function compoundSeizeTokens(input: CompoundV2SizingInput, repayAmount: bigint): bigint {
+export function moonwellSeizeTokens(input: MoonwellSizingInput, repayAmount: bigint): bigint {
   return (seizeRatio(input) * repayAmount) / WAD;
 }
 
 /** Sizes a Compound-v2-style `liquidateBorrow` for one borrowed/collateral market pair. */
-export function sizeCompoundV2Liquidation(input: CompoundV2SizingInput): SizingResult {
+export function sizeMoonwellLiquidation(input: MoonwellSizingInput): SizingResult {
   const { borrowed, collateral } = input;
   if (input.healthFactor >= WAD) {
     return { ok: false, reason: "not-liquidatable", detail: `health factor ${input.healthFactor} is not below 1e18 (no shortfall)` };
@@ -72,12 +72,12 @@ export function sizeCompoundV2Liquidation(input: CompoundV2SizingInput): SizingR
 
   const maxClose = (input.closeFactorMantissa * borrowed.borrowBalance) / WAD;
   let repayAmount = minBigint(input.requestedRepayAmount ?? maxClose, maxClose);
-  let seizeTokens = compoundSeizeTokens(input, repayAmount);
+  let seizeTokens = moonwellSeizeTokens(input, repayAmount);
   const cappedByCollateral = seizeTokens > collateral.marketTokenBalance;
   if (cappedByCollateral) {
     // Largest repay whose truncated seizure still fits: floor((balance + 1) * 1e18 - 1) / ratio).
     repayAmount = ((collateral.marketTokenBalance + 1n) * WAD - 1n) / ratio;
-    seizeTokens = compoundSeizeTokens(input, repayAmount);
+    seizeTokens = moonwellSeizeTokens(input, repayAmount);
   }
   const protocolSeizeTokens = (seizeTokens * input.protocolSeizeShareMantissa) / WAD;
   const liquidatorSeizeTokens = seizeTokens - protocolSeizeTokens;
@@ -98,12 +98,12 @@ export function sizeCompoundV2Liquidation(input: CompoundV2SizingInput): SizingR
       debtToCoverUsd: ratioToNumber(repayAmount * borrowed.priceMantissa, PRICE_SCALE),
       expectedCollateralUsd: ratioToNumber(underlyingReceived * collateral.priceMantissa, PRICE_SCALE),
       sizingRule: cappedByCollateral
-        ? "compound-v2-close-factor+capped-by-collateral"
-        : `compound-v2-close-factor-${ratioToNumber(input.closeFactorMantissa * 100n, WAD)}%`,
+        ? "moonwell-close-factor+capped-by-collateral"
+        : `moonwell-close-factor-${ratioToNumber(input.closeFactorMantissa * 100n, WAD)}%`,
       healthFactor: input.healthFactor,
       detectedAtBlock: input.detectedAtBlock,
       callArgs: {
-        protocol: "compoundV2",
+        protocol: "moonwell",
         borrowedMarket: borrowed.market,
         collateralMarket: collateral.market,
         repayAmount,

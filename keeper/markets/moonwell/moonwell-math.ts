@@ -15,7 +15,7 @@
 export const EXP_SCALE = 10n ** 18n;
 export const MAX_UINT256 = (1n << 256n) - 1n;
 
-export interface CompoundMarketState {
+export interface MoonwellMarketState {
   readonly market: string;
   readonly collateralFactorMantissa: bigint;
   readonly exchangeRateMantissa: bigint;
@@ -23,13 +23,13 @@ export interface CompoundMarketState {
   readonly priceMantissa: bigint;
 }
 
-export interface CompoundAccountAsset {
+export interface MoonwellAccountAsset {
   readonly market: string;
   readonly mTokenBalance: bigint;
   readonly borrowBalance: bigint;
 }
 
-export interface CompoundLiquidity {
+export interface MoonwellLiquidity {
   readonly sumCollateral: bigint;
   readonly sumBorrow: bigint;
   readonly liquidity: bigint;
@@ -37,22 +37,22 @@ export interface CompoundLiquidity {
   readonly healthFactor: bigint;
 }
 
-export function tokensToDenom(market: CompoundMarketState): bigint {
+export function tokensToDenom(market: MoonwellMarketState): bigint {
   return (((market.collateralFactorMantissa * market.exchangeRateMantissa) / EXP_SCALE) * market.priceMantissa) / EXP_SCALE;
 }
 
 /** The account's liquidity and shortfall over the markets it has entered, in the comptroller's order. */
 export function accountLiquidity(
-  assets: readonly CompoundAccountAsset[],
-  markets: ReadonlyMap<string, CompoundMarketState>,
-): CompoundLiquidity {
+  assets: readonly MoonwellAccountAsset[],
+  markets: ReadonlyMap<string, MoonwellMarketState>,
+): MoonwellLiquidity {
   let sumCollateral = 0n;
   let sumBorrow = 0n;
   for (const asset of assets) {
     const market = markets.get(asset.market.toLowerCase());
-    if (!market) throw new Error(`compound: market ${asset.market} is not loaded`);
+    if (!market) throw new Error(`moonwell: market ${asset.market} is not loaded`);
     if (market.priceMantissa === 0n)
-      throw new Error(`compound: oracle price of ${asset.market} is zero (the comptroller answers PRICE_ERROR)`);
+      throw new Error(`moonwell: oracle price of ${asset.market} is zero (the comptroller answers PRICE_ERROR)`);
     sumCollateral += (tokensToDenom(market) * asset.mTokenBalance) / EXP_SCALE;
     sumBorrow += (market.priceMantissa * asset.borrowBalance) / EXP_SCALE;
   }
@@ -66,7 +66,7 @@ export function accountLiquidity(
 }
 
 /** The market fields `accrueInterest` reads (MToken.sol), for projecting it to a later timestamp. */
-export interface CompoundAccrualState {
+export interface MoonwellAccrualState {
   readonly cash: bigint;
   readonly totalBorrows: bigint;
   readonly totalReserves: bigint;
@@ -85,7 +85,7 @@ export interface CompoundAccrualState {
  * `rate·Δt` on total borrows and on the borrow index, the reserve factor's share to reserves, and the
  * exchange rate (cash + borrows − reserves) / supply, each product truncated as MToken.sol does.
  */
-export function projectAccrual(state: CompoundAccrualState, now: bigint): { borrowIndex: bigint; exchangeRateMantissa: bigint } {
+export function projectAccrual(state: MoonwellAccrualState, now: bigint): { borrowIndex: bigint; exchangeRateMantissa: bigint } {
   const delta = now > state.accrualTimestamp ? now - state.accrualTimestamp : 0n;
   const simpleInterestFactor = state.borrowRateMantissa * delta;
   const interestAccumulated = (simpleInterestFactor * state.totalBorrows) / EXP_SCALE;

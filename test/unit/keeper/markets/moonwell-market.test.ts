@@ -14,9 +14,9 @@ import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { sandboxFixture } from "../../../shared/sandbox-fixture";
 import { seededRandom, type Sandbox } from "../../../../sandbox";
-import type { Address, CompoundV2Deployment } from "../../../../keeper/config/address-book";
+import type { Address, MoonwellDeployment } from "../../../../keeper/config/address-book";
 import { WAD } from "../../../../keeper/core/types";
-import { CompoundV2Market } from "../../../../keeper/markets/compound-v2/compound-v2-market";
+import { MoonwellMarket } from "../../../../keeper/markets/moonwell/moonwell-market";
 import { createMarketDependencies } from "../../../../keeper/markets/factory";
 import type { MarketDependencies } from "../../../../keeper/markets/market-dependencies";
 import { ProtocolEventCollector } from "../../../../keeper/collectors/protocol-event-collector";
@@ -40,7 +40,7 @@ interface MoonwellWorld {
   sandbox: Sandbox;
   comptroller: MoonwellComptrollerDouble;
   mTokens: Record<Symbol, MoonwellMTokenDouble>;
-  deployment: CompoundV2Deployment;
+  deployment: MoonwellDeployment;
   borrowers: Wallet[];
   liquidator: HardhatEthersSigner;
 }
@@ -127,7 +127,7 @@ async function moonwellWorldFixture(): Promise<MoonwellWorld> {
   await time.increase(3 * 24 * 3600);
   await hre.network.provider.send("evm_mine");
 
-  const deployment: CompoundV2Deployment = {
+  const deployment: MoonwellDeployment = {
     label: "moonwell-double",
     comptroller: (await comptroller.getAddress()) as Address,
     oracle: (await oracle.getAddress()) as Address,
@@ -137,9 +137,9 @@ async function moonwellWorldFixture(): Promise<MoonwellWorld> {
   return { sandbox, comptroller, mTokens, deployment, borrowers, liquidator };
 }
 
-async function startMarket(world: MoonwellWorld): Promise<{ market: CompoundV2Market; deps: MarketDependencies }> {
+async function startMarket(world: MoonwellWorld): Promise<{ market: MoonwellMarket; deps: MarketDependencies }> {
   const deps = createMarketDependencies(hre.ethers.provider, world.sandbox.book);
-  const market = new CompoundV2Market(world.deployment, deps);
+  const market = new MoonwellMarket(world.deployment, deps);
   await market.init();
   const head = await hre.ethers.provider.getBlockNumber();
   await market.discoverBorrowers(0, head);
@@ -147,7 +147,7 @@ async function startMarket(world: MoonwellWorld): Promise<{ market: CompoundV2Ma
   return { market, deps };
 }
 
-async function expectLiquidityMatches(world: MoonwellWorld, market: CompoundV2Market, blockTag: number): Promise<void> {
+async function expectLiquidityMatches(world: MoonwellWorld, market: MoonwellMarket, blockTag: number): Promise<void> {
   for (const wallet of world.borrowers) {
     const mine = market.liquidityOf(wallet.address as Address)!;
     const [error, liquidity, shortfall] = await world.comptroller.getAccountLiquidity(wallet.address, { blockTag });
@@ -157,7 +157,7 @@ async function expectLiquidityMatches(world: MoonwellWorld, market: CompoundV2Ma
   }
 }
 
-describe("keeper/markets CompoundV2Market (against the Moonwell test double)", function () {
+describe("keeper/markets MoonwellMarket (against the Moonwell test double)", function () {
   it("discovers every borrower from Borrow events and matches getAccountLiquidity exactly", async function () {
     const world = await loadFixture(moonwellWorldFixture);
     const { market } = await startMarket(world);
@@ -233,7 +233,7 @@ describe("keeper/markets CompoundV2Market (against the Moonwell test double)", f
     const victim = market.liquidatable()[0];
     const candidate = market.sizeLiquidation(victim);
     const args = candidate?.callArgs;
-    if (args?.protocol !== "compoundV2") throw new Error("Compound sizing must carry Compound call arguments");
+    if (args?.protocol !== "moonwell") throw new Error("Compound sizing must carry Compound call arguments");
     const borrowed = MoonwellMTokenDouble__factory.connect(args.borrowedMarket, world.liquidator);
     const collateral = MoonwellMTokenDouble__factory.connect(args.collateralMarket, world.liquidator);
     const before = await collateral.balanceOf(world.liquidator.address);

@@ -15,7 +15,7 @@ import {
   IMoonwellMToken__factory,
   IMoonwellOracle__factory,
 } from "../../../typechain-types";
-import type { Address, CompoundV2Deployment } from "../../config/address-book";
+import type { Address, MoonwellDeployment } from "../../config/address-book";
 import type { LiquidationCandidate, PositionKey, TrackedPosition } from "../../core/types";
 import {
   decodeAddressWord,
@@ -26,7 +26,7 @@ import {
   type MulticallCall,
   type MulticallResult,
 } from "../../chain/multicall";
-import { sizeCompoundV2Liquidation } from "../../strategy/sizing/compound-v2";
+import { sizeMoonwellLiquidation } from "../../strategy/sizing/moonwell";
 import type { SizingResult } from "../../strategy/sizing/sizing-result";
 import { BorrowerDiscovery } from "../borrower-discovery";
 import {
@@ -52,10 +52,10 @@ import {
   accountLiquidity,
   EXP_SCALE,
   projectAccrual,
-  type CompoundAccountAsset,
-  type CompoundAccrualState,
-  type CompoundMarketState,
-} from "./compound-math";
+  type MoonwellAccountAsset,
+  type MoonwellAccrualState,
+  type MoonwellMarketState,
+} from "./moonwell-math";
 
 /** Stands for the native asset of a market without `underlying()` (Compound's cEther shape). */
 export const NATIVE_UNDERLYING: Address = "0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
@@ -68,22 +68,22 @@ const MOONWELL_ORACLE_ABI = IMoonwellOracle__factory.createInterface();
 const ERC20_METADATA_ABI = IERC20Metadata__factory.createInterface();
 const CHAINLINK_FEED_ABI = IChainlinkFeedProxy__factory.createInterface();
 
-export interface CompoundV2MarketOptions extends CommonMarketOptions {
-  /** Defaults to `compound-v2:<label>`. */
+export interface MoonwellMarketOptions extends CommonMarketOptions {
+  /** Defaults to `moonwell:<label>`. */
   readonly id?: string;
 }
 
-interface MarketInfo extends CompoundMarketState {
+interface MarketInfo extends MoonwellMarketState {
   readonly underlying: Address;
   readonly underlyingDecimals: number;
   readonly borrowIndex: bigint;
   readonly protocolSeizeShareMantissa: bigint;
   readonly isListed: boolean;
   /** What accrueInterest reads, to project the exchange rate a liquidation will see. */
-  readonly accrual: CompoundAccrualState | undefined;
+  readonly accrual: MoonwellAccrualState | undefined;
 }
 
-interface HeldAsset extends CompoundAccountAsset {
+interface HeldAsset extends MoonwellAccountAsset {
   /** The market's borrow index when `borrowBalance` was read. */
   readonly borrowIndexAtRead: bigint;
 }
@@ -104,13 +104,13 @@ function ok(result: MulticallResult | undefined): result is MulticallResult {
 }
 
 function requireSuccess(result: MulticallResult, what: string): string {
-  if (!ok(result)) throw new Error(`compound: ${what} reverted or returned nothing`);
+  if (!ok(result)) throw new Error(`moonwell: ${what} reverted or returned nothing`);
   return result.returnData;
 }
 
-export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implements LendingMarket {
+export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implements LendingMarket {
   readonly id: string;
-  readonly protocol = "compoundV2" as const;
+  readonly protocol = "moonwell" as const;
   readonly label: string;
 
   private readonly logger: MarketLogger;
@@ -129,13 +129,13 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
   private rereadFeeds = new Map<string, Address[]>();
 
   constructor(
-    private readonly config: CompoundV2Deployment,
+    private readonly config: MoonwellDeployment,
     private readonly deps: MarketDependencies,
-    options: CompoundV2MarketOptions = {},
+    options: MoonwellMarketOptions = {},
   ) {
     super();
     this.comptroller = lowerAddress(config.comptroller);
-    this.id = options.id ?? `compound-v2:${config.label}`;
+    this.id = options.id ?? `moonwell:${config.label}`;
     this.label = config.label;
     this.logger = deps.logger ?? SILENT_LOGGER;
     this.maxLogBlockSpan = options.maxLogBlockSpan;
@@ -180,7 +180,7 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
       provider,
       this.deps.checkpoints,
       {
-        checkpointKey: `compoundV2:${this.comptroller}:Borrow`,
+        checkpointKey: `moonwell:${this.comptroller}:Borrow`,
         filter: { address: this.marketOrder, topics: [borrowTopic] },
         // Borrow(address borrower, uint borrowAmount, uint accountBorrows, uint totalBorrows): nothing indexed.
         borrowersOf: (log: RawLog) => (log.data.length >= 66 ? [decodeAddressWord(log.data, 0)] : []),
@@ -266,7 +266,7 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
           return ok(result) ? decodeUintWord(result.returnData) : undefined;
         };
         const exchangeRateMantissa = word("exchangeRateStored");
-        if (exchangeRateMantissa === undefined) throw new Error(`compound: ${market}.exchangeRateStored() reverted`);
+        if (exchangeRateMantissa === undefined) throw new Error(`moonwell: ${market}.exchangeRateStored() reverted`);
         const borrowIndex = word("borrowIndex") ?? 0n;
         const inputs = [
           word("getCash"),
@@ -278,7 +278,7 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
           word("accrualBlockTimestamp"),
         ];
         // A market missing any accrual getter (a non-Moonwell fork) is sized on stored values instead.
-        const accrual: CompoundAccrualState | undefined = inputs.every((v) => v !== undefined)
+        const accrual: MoonwellAccrualState | undefined = inputs.every((v) => v !== undefined)
           ? {
               cash: inputs[0]!,
               totalBorrows: inputs[1]!,
@@ -446,9 +446,9 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
       for (const market of entered[i]) {
         const data = requireSuccess(r2[cursor++], `${market}.getAccountSnapshot(${borrower})`);
         const error = decodeUintWord(data, 0);
-        if (error !== 0n) throw new Error(`compound: ${market}.getAccountSnapshot(${borrower}) returned error code ${error}`);
+        if (error !== 0n) throw new Error(`moonwell: ${market}.getAccountSnapshot(${borrower}) returned error code ${error}`);
         const info = this.markets.get(market);
-        if (!info) throw new Error(`compound: borrower ${borrower} entered ${market}, which getAllMarkets does not list`);
+        if (!info) throw new Error(`moonwell: borrower ${borrower} entered ${market}, which getAllMarkets does not list`);
         assets.push({
           market,
           mTokenBalance: decodeUintWord(data, 1),
@@ -482,7 +482,7 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
   /* ───────────────────────────── in-memory evaluation ───────────────────────────── */
 
   /** The borrower's assets with borrow balances carried to the markets' current borrow index. */
-  private currentAssets(state: BorrowerState): CompoundAccountAsset[] {
+  private currentAssets(state: BorrowerState): MoonwellAccountAsset[] {
     return state.assets.map((asset) => {
       const index = this.markets.get(asset.market)?.borrowIndex ?? 0n;
       const borrowBalance =
@@ -508,7 +508,7 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
   private positionOf(borrower: Address, state: BorrowerState): TrackedPosition {
     const assets = this.currentAssets(state);
     const liquidity = accountLiquidity(assets, this.markets);
-    const key: PositionKey = { protocol: "compoundV2", market: this.id, borrower };
+    const key: PositionKey = { protocol: "moonwell", market: this.id, borrower };
     const bonusBps = Number(((this.liquidationIncentiveMantissa - EXP_SCALE) * 10_000n) / EXP_SCALE);
     return {
       key,
@@ -649,7 +649,7 @@ export class CompoundV2Market extends TrackedLendingMarket<BorrowerState> implem
     const exchangeRateMantissa = collateralInfo.accrual
       ? projectAccrual(collateralInfo.accrual, now).exchangeRateMantissa
       : collateralInfo.exchangeRateMantissa;
-    return sizeCompoundV2Liquidation({
+    return sizeMoonwellLiquidation({
       key: position.key,
       healthFactor: accountLiquidity(assets, this.markets).healthFactor,
       detectedAtBlock: this.evaluatedAt!.number,
