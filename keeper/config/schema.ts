@@ -7,6 +7,18 @@
  */
 import { getAddress } from "ethers";
 import { z } from "zod";
+import { MARKET_PLUGINS } from "../markets/registry";
+import { marketsSchema } from "../markets/market-plugin";
+import {
+  basisPoints,
+  nonEmptyString,
+  nonNegativeInteger,
+  nonNegativeNumber,
+  numberExpected,
+  positiveInteger,
+  positiveNumber,
+  shareOfOne,
+} from "./schema-fields";
 
 export const KEEPER_NETWORKS = ["hardhat", "localhost", "base", "baseSepolia", "mainnet"] as const;
 export type KeeperNetwork = (typeof KEEPER_NETWORKS)[number];
@@ -18,27 +30,6 @@ export function isRealNetwork(network: string): boolean {
   return !(SANDBOX_NETWORKS as readonly string[]).includes(network);
 }
 
-/**
- * A number whose every failure (missing, not a number, out of range) reports the one `expected`
- * message, so a config error always says what the field takes; `constrain` adds the range rules.
- */
-function numberExpected(expected: string, constrain: (value: z.ZodNumber, message: string) => z.ZodNumber): z.ZodNumber {
-  return constrain(z.number({ invalid_type_error: expected, required_error: expected }), expected);
-}
-
-const positiveNumber = numberExpected("expected a positive number", (n, message) => n.finite(message).positive(message));
-const nonNegativeNumber = numberExpected("expected a number >= 0", (n, message) => n.finite(message).min(0, message));
-const positiveInteger = numberExpected("expected a positive integer", (n, message) => n.int(message).positive(message));
-const nonNegativeInteger = numberExpected("expected an integer >= 0", (n, message) => n.int(message).min(0, message));
-const shareOfOne = numberExpected("expected a number between 0 and 1", (n, message) => n.min(0, message).max(1, message));
-const basisPoints = numberExpected("expected an integer number of basis points (0-10000)", (n, message) =>
-  n.int(message).min(0, message).max(10_000, message),
-);
-const bool = z.boolean({ invalid_type_error: "expected true or false", required_error: "expected true or false" });
-const nonEmptyString = z
-  .string({ invalid_type_error: "expected a non-empty string", required_error: "expected a non-empty string" })
-  .trim()
-  .min(1, "expected a non-empty string");
 const severity = z.enum(["THROTTLED", "HALTED"], { errorMap: () => ({ message: 'expected "THROTTLED" or "HALTED"' }) });
 
 /** The NAME of an environment variable. A URL or key here is refused: files must not hold secrets. */
@@ -72,29 +63,6 @@ const rpcSchema = z
     /** An endpoint whose head lags the best by more than this many blocks is demoted. */
     headLagBlocks: nonNegativeInteger,
     requestTimeoutMs: positiveInteger,
-  })
-  .strict();
-
-const marketsSchema = z
-  .object({
-    aaveV3: z
-      .object({
-        enabled: bool,
-        /** Positions per Multicall3 batch. */
-        batchSize: positiveInteger,
-        /** Overrides the address book's rule set (v3.0.x or v3.3+) for this pool. */
-        liquidationRules: z.enum(["v3.0", "v3.3"], { errorMap: () => ({ message: 'expected "v3.0" or "v3.3"' }) }).optional(),
-      })
-      .strict(),
-    morphoBlue: z
-      .object({
-        enabled: bool,
-        batchSize: positiveInteger,
-        /** Restrict to these market ids (bytes32); absent = every market discovered from events. */
-        marketIds: z.array(z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected a market id (0x + 64 hex digits)")).optional(),
-      })
-      .strict(),
-    moonwell: z.object({ enabled: bool, batchSize: positiveInteger }).strict(),
   })
   .strict();
 
@@ -191,7 +159,8 @@ export const keeperConfigSchema = z
       .object({ urlEnv: envVarName, kind: z.literal("flashbots", { errorMap: () => ({ message: 'expected "flashbots"' }) }) })
       .strict()
       .optional(),
-    markets: marketsSchema,
+    /** One section per registered market plug-in (keeper/markets/registry.ts), each plug-in's own schema. */
+    markets: marketsSchema(MARKET_PLUGINS),
     strategy: strategySchema,
     limits: limitsSchema,
     breaker: breakerSchema,

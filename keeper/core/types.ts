@@ -7,23 +7,32 @@
  * factors are WAD bigints (1e18 = 1.0).
  */
 import type { Address } from "../config/address-book";
+import type { ExecutorFlashSource, ExecutorProtocolKind, ExecutorSwapVenue } from "./executor-enums";
 
 export type { Address };
 
-export const WAD = 10n ** 18n;
+/**
+ * The lending protocol a position belongs to: the `name` of its market plug-in in MARKET_PLUGINS
+ * (keeper/markets/registry.ts), e.g. "aaveV3", "morphoBlue", "moonwell". The executor's own
+ * ProtocolKind enum names something else, the shape of the call (LiquidationCall.shape).
+ */
+export type MarketProtocol = string;
 
-/** The lending protocol families the executor can liquidate. */
-export type ProtocolKind = "aaveV3" | "morphoBlue" | "moonwell";
+/**
+ * Where the debt asset is borrowed for the duration of one transaction: the `name` of a flash-lender
+ * plug-in in FLASH_LENDERS (keeper/flash/registry.ts), or "none" when the liquidation funds itself.
+ */
+export type FlashSourceKind = string;
 
-/** Where the debt asset is borrowed from for the duration of one transaction. */
-export type FlashSourceKind = "none" | "balancer" | "morphoBlue" | "aaveV3" | "uniswapV3";
-
-/** Where seized collateral is sold for the debt asset ("none" when they are the same token). */
-export type SwapVenue = "none" | "uniswapV3" | "aerodrome";
+/**
+ * Where seized collateral is sold for the debt asset: the `name` of a venue plug-in in SWAP_VENUES
+ * (keeper/venues/registry.ts), or "none" when collateral and debt are the same token.
+ */
+export type SwapVenue = string;
 
 /** Identifies one borrower's position in one market. `market` is the market plug-in's id. */
 export interface PositionKey {
-  readonly protocol: ProtocolKind;
+  readonly protocol: MarketProtocol;
   readonly market: string;
   readonly borrower: Address;
 }
@@ -70,48 +79,55 @@ export interface LiquidationCandidate {
   readonly expectedCollateral: bigint;
   readonly debtToCoverUsd: number;
   readonly expectedCollateralUsd: number;
-  /** Which rule sized it, for the journal: e.g. "aave-v3.0-close-factor-50%". */
+  /** Which rule sized it, for the journal and logs only (nothing decides on it): "aave-v3.0-close-factor-50%". */
   readonly sizingRule: string;
   readonly healthFactor: bigint;
   readonly detectedAtBlock: number;
-  /**
-   * The exact arguments of the protocol call when they are more than `debtToCover` (Morpho takes
-   * either seized assets or repaid shares; Compound-v2 needs both markets; Aave's argument can differ
-   * from the debt actually repaid).
-   */
-  readonly callArgs?: LiquidationCallArgs;
+  /** The protocol call the executor makes, built by the market plug-in; absent on a refusal (never encoded). */
+  readonly call?: LiquidationCall;
 }
 
-/** Protocol call arguments the sizing rules computed, for the protocols that need more than an amount. */
-export type LiquidationCallArgs =
-  | {
-      readonly protocol: "aaveV3";
-      /**
-       * The `debtToCover` argument to pass to liquidationCall. It exceeds `candidate.debtToCover` when
-       * the collateral balance caps the liquidation: the pool must recompute that cap itself, because
-       * passing the computed debt back leaves a wei of collateral and v3.3 reverts (MUST_NOT_LEAVE_DUST).
-       */
-      readonly debtToCoverArgument: bigint;
-    }
-  | {
-      readonly protocol: "morphoBlue";
-      /** Exactly one of the two is non-zero, as Morpho's `liquidate` requires. */
-      readonly seizedAssets: bigint;
-      readonly repaidShares: bigint;
-    }
-  | {
-      readonly protocol: "moonwell";
-      /** The market (cToken/mToken) whose borrow is repaid and the one whose tokens are seized. */
-      readonly borrowedMarket: Address;
-      readonly collateralMarket: Address;
-      readonly repayAmount: bigint;
-      /** Market tokens the liquidator receives after the protocol's seize share. */
-      readonly liquidatorSeizeTokens: bigint;
-    };
+/**
+ * The protocol part of IChimeraExecutor.Liquidation for one candidate, as its market plug-in builds
+ * it: the plan encoder copies these fields and knows no protocol. Fields a shape does not use are
+ * left out (the encoder writes zero).
+ */
+export interface LiquidationCall {
+  /** The call the executor makes (IChimeraExecutor.ProtocolKind): a Moonwell candidate is "CompoundV2". */
+  readonly shape: ExecutorProtocolKind;
+  /** Liquidation.market: the contract the executor calls (Aave pool, Morpho Blue, the debt's mToken). */
+  readonly market: Address;
+  /** Liquidation.debtToCover: the amount argument of the call (Aave debtToCover, Compound repayAmount). */
+  readonly debtToCover: bigint;
+  /** Liquidation.collateralMarket: the collateral's mToken (Compound-v2 shape). */
+  readonly collateralMarket?: Address;
+  /** Liquidation.morpho (Morpho Blue shape): exactly one of seizedAssets and repaidShares is non-zero. */
+  readonly morpho?: {
+    readonly oracle: Address;
+    readonly irm: Address;
+    readonly lltv: bigint;
+    readonly seizedAssets: bigint;
+    readonly repaidShares: bigint;
+  };
+  /**
+   * The protocol sizes the liquidation itself from `debtToCover` on its state at execution (Aave when
+   * the collateral caps it, or when its rules allow closing the whole debt), so the debt repaid may
+   * exceed the candidate's by the interest accrued since sizing: the flash loan carries a buffer.
+   */
+  readonly poolDecidesSize: boolean;
+  /**
+   * The protocol hands over the collateral before it pulls the repayment (Morpho Blue's
+   * onMorphoLiquidate), so the sale pays for the repayment and no flash loan is needed.
+   */
+  readonly selfFunded: boolean;
+}
 
 /** A quote for selling `amountIn` of collateral for the debt token on one venue. */
 export interface SwapQuote {
   readonly venue: SwapVenue;
+  /** The venue's router family on chain (IChimeraExecutor.SwapVenue) and the router the executor calls. */
+  readonly executorVenue: ExecutorSwapVenue;
+  readonly router: Address;
   readonly tokenIn: Address;
   readonly tokenOut: Address;
   readonly amountIn: bigint;
@@ -129,10 +145,16 @@ export interface SwapQuote {
 /** One flash-liquidity option for a token, as the strategy sees it. */
 export interface FlashSourceOption {
   readonly kind: FlashSourceKind;
+  /** The lender's callback family on chain (IChimeraExecutor.FlashSource). */
+  readonly executorSource: ExecutorFlashSource;
   readonly address: Address;
   readonly token: Address;
   /** Fee in basis points of the borrowed amount (Aave V3 on Base: 5; Balancer, Morpho: 0). */
   readonly feeBps: number;
+  /** How the lender rounds `amount · feeBps / 10,000`: Aave's percentMul half up, the others up. */
+  readonly feeRounding: "half-up" | "up";
+  /** Among options of equal fee, the lower wins: the simplest, cheapest callback first. */
+  readonly preference: number;
   /** What the source can lend right now. */
   readonly availableLiquidity: bigint;
 }
@@ -144,6 +166,7 @@ export interface LiquidationPlan {
   readonly candidate: LiquidationCandidate;
   readonly flash: {
     readonly kind: FlashSourceKind;
+    readonly executorSource: ExecutorFlashSource;
     readonly address: Address;
     readonly amount: bigint;
     readonly fee: bigint;

@@ -13,10 +13,10 @@ import { OracleUpdateCollector, type OracleCollectionMode } from "../collectors/
 import { ProtocolEventCollector } from "../collectors/protocol-event-collector";
 import type { AlertDispatcher } from "../alerts/alert-dispatcher";
 import type { Journal } from "../journal/journal";
-import { createMarkets, type MarketsConfig } from "../markets/factory";
+import { createPluginContext } from "../core/plugin-context";
+import { createMarkets } from "../markets/factory";
 import type { LendingMarket } from "../markets/market";
 import type { ChainReader } from "../markets/market-dependencies";
-import { morphoMarketIdOf } from "../markets/morpho-blue/morpho-blue-market";
 import { UsdPriceBook } from "../markets/usd-prices";
 import { DEFAULT_FEE_POLICY } from "../submit/fee-policy";
 import { NonceManager } from "../submit/nonce-manager";
@@ -25,7 +25,6 @@ import type { KeeperMetrics } from "../telemetry/metrics";
 import { componentLogger, type Logger } from "../telemetry/logger";
 import type { SignedTxBroadcaster } from "../execution/broadcast";
 import { ExecutionStage, type ExecutionHooks, type ExecutionPrices } from "../execution/execution-stage";
-import { buildExecutorTargets } from "../execution/executor-targets";
 import { PlanSimulator, type SimulationProvider } from "../execution/plan-simulator";
 import { ExternalConditionsReader } from "./external-conditions";
 import { FlashLiquidity } from "./flash-liquidity";
@@ -34,9 +33,7 @@ import { KeeperEngine, type EngineChain } from "./keeper-engine";
 import { OpportunityPlanner } from "./opportunity-planner";
 import { OwnSalesLedger } from "./own-sales";
 import { RiskBookkeeper } from "./risk-bookkeeper";
-import { AerodromeQuoter } from "./aerodrome-quoter";
-import { CompositeQuoter, NO_QUOTES, UniswapV3Quoter, type SwapQuoter, type VenueQuoter } from "./swap-quoter";
-import { UniswapPoolDirectory } from "./uniswap-routes";
+import { createSwapQuoter } from "./swap-quoter";
 
 /** The signing capability: an ethers Wallet. */
 export interface KeeperSigner {
@@ -83,27 +80,27 @@ export interface AssembledKeeper {
 
 export async function assembleKeeper(options: AssembleKeeperOptions): Promise<AssembledKeeper> {
   const { config, provider, journal, logger, metrics } = options;
-  const book = effectiveBook(options.book, config);
+  const book = options.book;
   const clock = options.clock ?? Date.now;
   const reader = provider as unknown as ChainReader;
   const usdPrices = new UsdPriceBook();
   // The keeper's own reads (quotes, lender balances, feeds, breaker conditions): small batches.
   const multicall = new Multicall3Client(reader, book.multicall3);
-  const markets = createMarkets(book, marketsConfig(config), {
+  // Each plug-in's markets read with the batch size of its own config section.
+  const markets = createMarkets(book, config.markets, {
     provider: reader,
-    multicall: new Multicall3Client(reader, book.multicall3, { batchSize: config.markets.aaveV3.batchSize }),
     checkpoints: new JournalCheckpointStore(journal),
     usdPrices,
     logger: componentLogger(logger, "markets"),
   });
 
-  const directory = await UniswapPoolDirectory.load(book, multicall);
-  const quoter = swapQuoter(book, directory, multicall);
+  const plugins = createPluginContext(book, multicall);
+  const quoter = await createSwapQuoter(plugins);
   const prices = priceLookup(book, usdPrices);
   const strategySettings = strategySettingsFromConfig(config);
   const planner = new OpportunityPlanner({
     quoter,
-    flash: new FlashLiquidity(book, directory, multicall),
+    flash: await FlashLiquidity.create(plugins),
     prices,
     settings: () => strategySettings,
   });
@@ -151,7 +148,7 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
 
   const simulator = new PlanSimulator({
     provider: provider as unknown as SimulationProvider,
-    targets: () => buildExecutorTargets(options.executor, book, markets),
+    executor: options.executor,
     // Plans must come from an operator. Without a key (DRY), simulations run as the configured operator
     // address (KEEPER_OPERATOR_ADDRESS); with neither, they fail CallerNotOperator, which the journal shows.
     operator: operator ?? options.simulateAs ?? ("0x0000000000000000000000000000000000000000" as Address),
@@ -179,7 +176,7 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
     network: config.network,
     chain: provider as unknown as EngineChain,
     markets,
-    discoveryStartBlock: (market) => discoveryStart(book, market),
+    discoveryStartBlock: (market) => market.discoveryStartBlock,
     oracleCollector: new OracleUpdateCollector(reader, [], { mode: options.oracleMode, multicall }),
     protocolCollector: new ProtocolEventCollector(reader, []),
     planner,
@@ -209,44 +206,6 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
   };
 }
 
-/** The address book as this config sees it: Aave's rule set overridden, Morpho markets filtered by id. */
-function effectiveBook(book: AddressBook, config: KeeperConfig): AddressBook {
-  const rules = config.markets.aaveV3.liquidationRules;
-  const ids = config.markets.morphoBlue.marketIds?.map((id) => id.toLowerCase());
-  return {
-    ...book,
-    aaveV3: book.aaveV3 && rules !== undefined ? { ...book.aaveV3, liquidationRules: rules } : book.aaveV3,
-    morphoBlue:
-      book.morphoBlue && ids !== undefined
-        ? { ...book.morphoBlue, markets: book.morphoBlue.markets.filter((params) => ids.includes(morphoMarketIdOf(params).toLowerCase())) }
-        : book.morphoBlue,
-  };
-}
-
-function marketsConfig(config: KeeperConfig): MarketsConfig {
-  return {
-    aaveV3: { enabled: config.markets.aaveV3.enabled },
-    morphoBlue: { enabled: config.markets.morphoBlue.enabled },
-    moonwell: { enabled: config.markets.moonwell.enabled },
-  };
-}
-
-/**
- * Every DEX venue the book names, asked together (one multicall per block): Uniswap V3 where the book has
- * it, Aerodrome v2 pools where it has `aerodrome` (two hops through WETH and USDC). None: every sale is "no-route".
- */
-function swapQuoter(book: AddressBook, directory: UniswapPoolDirectory, multicall: Multicall3Client): SwapQuoter {
-  const venues: VenueQuoter[] = [];
-  if (book.uniswapV3) venues.push(new UniswapV3Quoter(book.uniswapV3.quoterV2, directory, multicall));
-  if (book.aerodrome) {
-    const connectors = [book.weth, book.tokens.USDC?.address].filter((token): token is Address => token !== undefined);
-    venues.push(new AerodromeQuoter(book.aerodrome, multicall, { connectors }));
-  }
-  if (venues.length === 0) return NO_QUOTES;
-  // A single venue keeps its own object (same calls, no composite in between).
-  return venues.length === 1 ? venues[0]! : new CompositeQuoter(venues, multicall);
-}
-
 /** USD prices come from the markets' oracles (shared price book); decimals from the address book. */
 function priceLookup(book: AddressBook, usdPrices: UsdPriceBook): ExecutionPrices {
   const decimals = new Map(Object.values(book.tokens).map((token) => [token.address.toLowerCase(), token.decimals]));
@@ -259,16 +218,4 @@ function priceLookup(book: AddressBook, usdPrices: UsdPriceBook): ExecutionPrice
     },
     nativeUsd: () => usdPrices.get(book.weth),
   };
-}
-
-/** A market's first discovery scan starts at its protocol's deployment block. */
-function discoveryStart(book: AddressBook, market: LendingMarket): number {
-  switch (market.protocol) {
-    case "aaveV3":
-      return book.aaveV3?.deployBlock ?? 0;
-    case "morphoBlue":
-      return book.morphoBlue?.deployBlock ?? 0;
-    case "moonwell":
-      return book.moonwell?.deployBlock ?? 0;
-  }
 }

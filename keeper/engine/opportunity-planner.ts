@@ -11,7 +11,7 @@ import type { LendingMarket, LiquidationPair } from "../markets/market";
 import { buildLiquidationPlan, type StrategySettings } from "../strategy/build-plan";
 import { chooseBestPair } from "../strategy/pair-choice";
 import type { FlashLiquidity } from "./flash-liquidity";
-import type { SwapQuoter } from "./swap-quoter";
+import type { SwapQuoter } from "../venues/venue-plugin";
 
 export interface PlanningPrices {
   usdPerToken(token: Address): number | undefined;

@@ -8,7 +8,7 @@
  * absorbs those.)
  */
 import type { LiquidationPlan } from "../core/types";
-import type { SwapQuoter } from "./swap-quoter";
+import type { SwapQuoter } from "../venues/venue-plugin";
 
 export class OwnSalesLedger {
   private sold = new Map<string, bigint>();

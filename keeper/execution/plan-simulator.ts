@@ -21,7 +21,6 @@ import { Interface, MaxUint256 } from "ethers";
 import { ChimeraExecutor__factory } from "../../typechain-types";
 import type { Address, LiquidationPlan } from "../core/types";
 import { minProfitWithHaircut } from "../strategy/economics";
-import type { ExecutorTargets } from "./executor-targets";
 import { encodeLiquidateCall, encodePlanStruct, withMinProfit, type PlanStruct } from "./plan-encoder";
 import { PLAN_PROBE_RUNTIME_CODE } from "./probe/plan-probe-code";
 import { decodeRevertData, decodeSimulationError, type DecodedFailure } from "./revert-decoder";
@@ -45,11 +44,8 @@ export type SimulationMethod = "probe" | "revert";
 
 export interface PlanSimulatorOptions {
   readonly provider: SimulationProvider;
-  /**
-   * Where plans go. A function is resolved at the first simulation: the targets are only known once
-   * the markets are initialised (Aave's pool is read from its PoolAddressesProvider), after start-up.
-   */
-  readonly targets: ExecutorTargets | (() => ExecutorTargets);
+  /** The ChimeraExecutor plans are sent to. */
+  readonly executor: Address;
   /** The operator key's address: the executor only accepts plans from operators. */
   readonly operator: Address;
   /** minProfit = simulated profit × (1 - haircut). */
@@ -112,7 +108,7 @@ const probeInterface = new Interface([
 
 export class PlanSimulator {
   readonly #provider: SimulationProvider;
-  #targets: ExecutorTargets | (() => ExecutorTargets);
+  #executor: Address;
   readonly #operator: Address;
   readonly #haircutBps: number;
   #method: SimulationMethod;
@@ -136,7 +132,7 @@ export class PlanSimulator {
     // Validates the haircut once, up front, with the strategy's own rule.
     minProfitWithHaircut(1n, options.minProfitHaircutBps);
     this.#provider = options.provider;
-    this.#targets = options.targets;
+    this.#executor = options.executor;
     this.#operator = options.operator;
     this.#haircutBps = options.minProfitHaircutBps;
     this.#method = options.method ?? "probe";
@@ -162,13 +158,11 @@ export class PlanSimulator {
     adjustments: { readonly profitShortfall?: bigint } = {},
   ): Promise<SimulationOutcome> {
     const deadlineBlock = headBlock + this.#deadlineBlocks;
-    if (typeof this.#targets === "function") this.#targets = this.#targets();
-    const targets = this.#targets;
-    const base = encodePlanStruct(plan, targets, { minProfit: 0n, deadlineBlock });
+    const base = encodePlanStruct(plan, { minProfit: 0n, deadlineBlock });
 
     let measured: Measured | Extract<SimulationOutcome, { ok: false }>;
     if (this.#method === "probe") {
-      measured = await this.#probe(plan, base, targets, headBlock);
+      measured = await this.#probe(plan, base, headBlock);
       if (
         "ok" in measured &&
         measured.failure.kind === "transport" &&
@@ -176,10 +170,10 @@ export class PlanSimulator {
       ) {
         this.#method = "revert";
         this.#onMethodFallback(measured.failure.summary);
-        measured = await this.#revertProbe(plan, base, targets);
+        measured = await this.#revertProbe(plan, base);
       }
     } else {
-      measured = await this.#revertProbe(plan, base, targets);
+      measured = await this.#revertProbe(plan, base);
     }
     if ("ok" in measured) return measured;
 
@@ -219,18 +213,13 @@ export class PlanSimulator {
   }
 
   /** The state-override probe: one call, no revert path. */
-  async #probe(
-    plan: LiquidationPlan,
-    base: PlanStruct,
-    targets: ExecutorTargets,
-    headBlock: number,
-  ): Promise<Measured | Extract<SimulationOutcome, { ok: false }>> {
+  async #probe(plan: LiquidationPlan, base: PlanStruct, headBlock: number): Promise<Measured | Extract<SimulationOutcome, { ok: false }>> {
     const planCall = encodeLiquidateCall(withMinProfit(base, 0n));
     let raw: unknown;
     try {
-      const treasury = await this.#treasuryAt(targets.executor, headBlock);
+      const treasury = await this.#treasuryAt(this.#executor, headBlock);
       raw = await this.#provider.send("eth_call", [
-        { to: this.#operator, data: probeInterface.encodeFunctionData("probe", [targets.executor, plan.profitToken, treasury, planCall]) },
+        { to: this.#operator, data: probeInterface.encodeFunctionData("probe", [this.#executor, plan.profitToken, treasury, planCall]) },
         this.#blockTag,
         { [this.#operator]: { code: PLAN_PROBE_RUNTIME_CODE } },
       ]);
@@ -267,12 +256,8 @@ export class PlanSimulator {
   }
 
   /** The revert probe (nodes without state overrides): profit from InsufficientProfit, gas from the policy. */
-  async #revertProbe(
-    plan: LiquidationPlan,
-    base: PlanStruct,
-    targets: ExecutorTargets,
-  ): Promise<Measured | Extract<SimulationOutcome, { ok: false }>> {
-    const to = targets.executor;
+  async #revertProbe(plan: LiquidationPlan, base: PlanStruct): Promise<Measured | Extract<SimulationOutcome, { ok: false }>> {
+    const to = this.#executor;
     const check = encodeLiquidateCall(withMinProfit(base, 1n));
     const gas = this.#gas;
     const [probe, fits] = await Promise.allSettled([

@@ -2,11 +2,11 @@
  * What the journal stores and returns, as the rest of the keeper sees it: bigints as bigint,
  * timestamps as epoch milliseconds, JSON columns parsed. The SQL row shapes stay inside journal.ts.
  */
-import type { Address, ExecutionState, FlashSourceKind, KeeperMode, ProtocolKind, SkipReason } from "../core/types";
+import type { Address, ExecutionState, FlashSourceKind, KeeperMode, MarketProtocol, SkipReason } from "../core/types";
 
 export interface OpportunityRecord {
   readonly id: number;
-  readonly protocol: ProtocolKind;
+  readonly protocol: MarketProtocol;
   readonly market: string;
   readonly borrower: Address;
   readonly collateralToken: Address;
@@ -29,7 +29,7 @@ export interface ExecutionRecord {
   readonly planId: string;
   readonly mode: KeeperMode;
   readonly state: ExecutionState;
-  readonly protocol: ProtocolKind;
+  readonly protocol: MarketProtocol;
   readonly market: string;
   readonly borrower: Address;
   readonly collateralToken: Address;

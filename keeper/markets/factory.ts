@@ -1,78 +1,16 @@
 /**
- * Builds the enabled market plug-ins from the address book: one factory per protocol kind, all behind
- * `createMarkets`. Adding a market family means adding its factory here (keeper/markets/README.md).
+ * Builds the markets of every enabled plug-in (registry.ts), each with its own Multicall3 client sized
+ * by its section's `batchSize`, and makes sure their ids are distinct.
  */
 import type { AddressBook } from "../config/address-book";
-import type { ProtocolKind } from "../core/types";
 import { Multicall3Client } from "../chain/multicall";
-import { AaveV3Market } from "./aave-v3/aave-v3-market";
 import type { CheckpointStore } from "./checkpoint-store";
 import { InMemoryCheckpointStore } from "./checkpoint-store";
-import { MoonwellMarket } from "./moonwell/moonwell-market";
 import type { LendingMarket, MarketLogger } from "./market";
-import type { ChainReader, CommonMarketOptions, MarketDependencies } from "./market-dependencies";
-import { MorphoBlueMarket } from "./morpho-blue/morpho-blue-market";
+import type { ChainReader, MarketDependencies } from "./market-dependencies";
+import type { MarketPlugin, MarketSections } from "./market-plugin";
+import { MARKET_PLUGINS } from "./registry";
 import { UsdPriceBook } from "./usd-prices";
-
-export interface MarketKindConfig extends CommonMarketOptions {
-  readonly enabled: boolean;
-}
-
-export interface MorphoBlueKindConfig extends MarketKindConfig {
-  /** Labels of the address book's Morpho markets to track; all of them when omitted. */
-  readonly markets?: readonly string[];
-}
-
-/** Which market families run, with per-family options. A family absent here is disabled. */
-export interface MarketsConfig {
-  readonly aaveV3?: MarketKindConfig;
-  readonly morphoBlue?: MorphoBlueKindConfig;
-  readonly moonwell?: MarketKindConfig;
-}
-
-type MarketFactory = (book: AddressBook, config: MarketKindConfig, deps: MarketDependencies) => LendingMarket[];
-
-export const MARKET_FACTORIES: Readonly<Record<ProtocolKind, MarketFactory>> = {
-  aaveV3: (book, config, deps) => {
-    if (!book.aaveV3) throw new Error(`markets.aaveV3 is enabled but the "${book.network}" address book has no aaveV3 entry`);
-    return [new AaveV3Market(book.aaveV3, deps, config)];
-  },
-  morphoBlue: (book, config, deps) => {
-    const morpho = book.morphoBlue;
-    if (!morpho) throw new Error(`markets.morphoBlue is enabled but the "${book.network}" address book has no morphoBlue entry`);
-    const wanted = (config as MorphoBlueKindConfig).markets;
-    const unknown = wanted?.filter((label) => !morpho.markets.some((m) => m.label === label)) ?? [];
-    if (unknown.length > 0) {
-      throw new Error(
-        `markets.morphoBlue.markets names ${unknown.join(", ")}, which the "${book.network}" address book does not list ` +
-          `(known: ${morpho.markets.map((m) => m.label).join(", ") || "none"})`,
-      );
-    }
-    return morpho.markets
-      .filter((params) => !wanted || wanted.includes(params.label))
-      .map((params) => new MorphoBlueMarket(morpho.morpho, params, deps, morpho.deployBlock, config));
-  },
-  moonwell: (book, config, deps) => {
-    if (!book.moonwell) throw new Error(`markets.moonwell is enabled but the "${book.network}" address book has no moonwell entry`);
-    return [new MoonwellMarket(book.moonwell, deps, config)];
-  },
-};
-
-/** Constructs (does not initialise) every enabled market; call `init()` on each before use. */
-export function createMarkets(book: AddressBook, config: MarketsConfig, deps: MarketDependencies): LendingMarket[] {
-  const markets: LendingMarket[] = [];
-  for (const kind of Object.keys(MARKET_FACTORIES) as ProtocolKind[]) {
-    const kindConfig = config[kind];
-    if (!kindConfig?.enabled) continue;
-    markets.push(...MARKET_FACTORIES[kind](book, kindConfig, deps));
-  }
-  const ids = new Set<string>();
-  for (const market of markets) {
-    if (ids.has(market.id)) throw new Error(`two markets share the id "${market.id}": give them distinct labels in the address book`);
-    ids.add(market.id);
-  }
-  return markets;
-}
 
 export interface MarketDependencyOptions {
   readonly checkpoints?: CheckpointStore;
@@ -83,7 +21,7 @@ export interface MarketDependencyOptions {
   readonly usdPrices?: UsdPriceBook;
 }
 
-/** The shared dependencies markets take: a Multicall3 client on the book's Multicall3, a checkpoint store, USD prices. */
+/** The dependencies of one plug-in's markets: a Multicall3 client on the book's Multicall3, checkpoints, USD prices. */
 export function createMarketDependencies(
   provider: ChainReader,
   book: AddressBook,
@@ -99,4 +37,43 @@ export function createMarketDependencies(
     usdPrices: options.usdPrices ?? new UsdPriceBook(),
     logger: options.logger,
   };
+}
+
+/** What every plug-in's markets share: the chain, the checkpoint store, the USD price book, the logger. */
+export interface SharedMarketDependencies {
+  readonly provider: ChainReader;
+  readonly checkpoints: CheckpointStore;
+  readonly usdPrices: UsdPriceBook;
+  readonly logger?: MarketLogger;
+}
+
+/**
+ * Constructs (does not initialise) the markets of every enabled section; call `init()` on each before
+ * use. `sections` is the config's `markets`: a section no plug-in in `plugins` claims is an error, a
+ * plug-in without a section is off.
+ */
+export function createMarkets(
+  book: AddressBook,
+  sections: MarketSections,
+  shared: SharedMarketDependencies,
+  plugins: readonly MarketPlugin[] = MARKET_PLUGINS,
+): LendingMarket[] {
+  const names = plugins.map((plugin) => plugin.name);
+  const unclaimed = Object.keys(sections).filter((name) => !names.includes(name));
+  if (unclaimed.length > 0) {
+    throw new Error(`markets.${unclaimed.join(", markets.")}: no market plug-in of that name (registered: ${names.join(", ")})`);
+  }
+  const markets: LendingMarket[] = [];
+  for (const plugin of plugins) {
+    const section = sections[plugin.name];
+    if (!section?.enabled) continue;
+    const deps = createMarketDependencies(shared.provider, book, { ...shared, batchSize: section.batchSize });
+    markets.push(...plugin.create(book, section, deps));
+  }
+  const ids = new Set<string>();
+  for (const market of markets) {
+    if (ids.has(market.id)) throw new Error(`two markets share the id "${market.id}": give them distinct labels in the address book`);
+    ids.add(market.id);
+  }
+  return markets;
 }

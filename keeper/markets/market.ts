@@ -1,6 +1,6 @@
 /**
- * The lending-market plug-in interface. Each protocol family (Aave V3 and its forks, Morpho Blue,
- * Compound v2 / Moonwell) implements `LendingMarket`; the engine talks to markets only through it.
+ * The lending-market interface. Each protocol's plug-in (Aave V3 and its forks, Morpho Blue, Moonwell;
+ * registered in registry.ts) builds `LendingMarket`s; the engine talks to markets only through it.
  *
  * Life cycle, as the engine drives it:
  *   1. `init()` reads the market's configuration from chain (reserves, parameters, oracle sources).
@@ -16,8 +16,8 @@
  */
 import type { BlockTag } from "ethers";
 import type { Address } from "../config/address-book";
-import type { LiquidationCandidate, ProtocolKind, TrackedPosition } from "../core/types";
-import type { SizingResult } from "../strategy/sizing/sizing-result";
+import type { LiquidationCandidate, MarketProtocol, TrackedPosition } from "../core/types";
+import type { SizingResult } from "./sizing-result";
 
 export type { Address };
 
@@ -161,8 +161,11 @@ export interface MarketStats {
 export interface LendingMarket {
   /** Unique among the engine's markets; the `market` of every PositionKey this market emits. */
   readonly id: string;
-  readonly protocol: ProtocolKind;
+  /** The market plug-in's name (registry.ts): the `protocol` of every PositionKey this market emits. */
+  readonly protocol: MarketProtocol;
   readonly label: string;
+  /** The first block worth scanning for borrowers (the protocol's deployment); discovery never starts earlier. */
+  readonly discoveryStartBlock: number;
 
   init(): Promise<void>;
 
@@ -204,7 +207,10 @@ export interface LendingMarket {
 
   /** The collateral/debt pairs a liquidation of this position could choose, largest first. */
   liquidationPairs(position: TrackedPosition): LiquidationPair[];
-  /** Sizes a liquidation by the protocol's own rules (largest pair by default); null when refused. */
+  /**
+   * Sizes a liquidation by the protocol's own rules (largest pair by default); null when refused. The
+   * candidate carries the executor call (`LiquidationCall`) this market's protocol needs.
+   */
   sizeLiquidation(position: TrackedPosition, pair?: LiquidationPair): LiquidationCandidate | null;
   /** As `sizeLiquidation`, with the refusal reason when there is one. */
   sizeLiquidationWithReason(position: TrackedPosition, pair?: LiquidationPair): SizingResult;

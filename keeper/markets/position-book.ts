@@ -4,7 +4,8 @@
  * price update touches only the positions it can change.
  */
 import type { Address } from "../config/address-book";
-import { WAD, type TrackedPosition } from "../core/types";
+import { WAD } from "../core/fixed-point";
+import type { TrackedPosition } from "../core/types";
 import type { MarketUpdate } from "./market";
 
 interface Entry<State> {

@@ -1,39 +1,173 @@
 /**
- * What every lending-market plug-in does the same way: keep positions in a PositionBook, discover
- * borrowers through a BorrowerDiscovery, route protocol events to re-reads, and answer the engine's
- * queries. A plug-in extends this and supplies only its protocol's parts: reading positions, the
- * health-factor math (`reevaluateAll`) and what a market-parameter change means (`reloadMarketParameters`).
+ * What every lending-market plug-in does the same way: its identity (`<protocol>:<label>` ids), the
+ * options every market takes, keeping positions in a PositionBook, discovering borrowers through a
+ * BorrowerDiscovery that starts at the protocol's deployment block, the frame of a position refresh
+ * (which borrowers, at which block, how many eth_calls), routing protocol events to re-reads, the
+ * default collateral/debt pairs, and answering the engine's queries. A plug-in extends this and
+ * supplies only its protocol's parts: reading positions (`readPositions`), the health-factor math
+ * (`reevaluateAll`), what a market-parameter change means (`reloadMarketParameters`) and sizing.
  */
 import type { Address } from "../config/address-book";
-import type { TrackedPosition } from "../core/types";
-import type { BorrowerDiscovery } from "./borrower-discovery";
-import type { BlockRange, BlockRef, MarketUpdate, ProtocolEvent, RefreshResult } from "./market";
+import type { LiquidationCandidate, MarketProtocol, TrackedPosition } from "../core/types";
+import { decodeUintWord, GET_CURRENT_BLOCK_TIMESTAMP_SELECTOR, type MulticallCall, type MulticallResult } from "../chain/multicall";
+import { BorrowerDiscovery, type BorrowerEventStream } from "./borrower-discovery";
+import {
+  SILENT_LOGGER,
+  type BlockRange,
+  type BlockRef,
+  type DiscoveryResult,
+  type LiquidationPair,
+  type MarketLogger,
+  type MarketStats,
+  type MarketUpdate,
+  type ProtocolEvent,
+  type RefreshResult,
+} from "./market";
+import type { CommonMarketOptions, MarketDependencies } from "./market-dependencies";
+import { returnDataOf } from "./multicall-results";
 import { PositionBook } from "./position-book";
 import { routeProtocolEvents } from "./protocol-event-routing";
+import type { SizingResult } from "./sizing-result";
 
 const NOTHING_CHANGED: MarketUpdate = { recomputed: 0, newlyLiquidatable: [] };
 
-export abstract class TrackedLendingMarket<State> {
-  abstract readonly id: string;
+/** One borrower as a refresh read it: its protocol state and the price keys it is exposed to, or null without debt. */
+export interface BorrowerRead<State> {
+  readonly borrower: Address;
+  readonly read: { readonly state: State; readonly priceKeys: readonly string[] } | null;
+}
 
+/** Who a market is: its plug-in's name, the deployment's label, and the first block worth scanning. */
+export interface MarketIdentity {
+  readonly protocol: MarketProtocol;
+  readonly label: string;
+  readonly discoveryStartBlock: number;
+}
+
+export abstract class TrackedLendingMarket<State> {
+  /** `<protocol>:<label>` unless the options name another: the `market` of every PositionKey emitted. */
+  readonly id: string;
+  readonly protocol: MarketProtocol;
+  readonly label: string;
+  /** Discovery never scans before this block (the protocol's deployment). */
+  readonly discoveryStartBlock: number;
+
+  protected readonly logger: MarketLogger;
+  protected readonly maxLogBlockSpan: number | undefined;
+  /** Seconds past the latest block at which health is evaluated (0 = the pool's view at that block). */
+  protected readonly lookaheadSeconds: number;
   protected readonly book = new PositionBook<State>();
-  /** Set by the plug-in's init(). */
+  /** Set by `startDiscovery` in the plug-in's init(). */
   protected discovery!: BorrowerDiscovery;
   /** The block positions were last evaluated at; null until the first read. */
   protected evaluatedAt: BlockRef | null = null;
   protected initialized = false;
 
-  /** Re-reads positions from the chain (all tracked borrowers when `borrowers` is omitted). */
-  abstract refreshPositions(borrowers?: readonly Address[], blockTag?: number): Promise<RefreshResult>;
+  protected constructor(
+    identity: MarketIdentity,
+    protected readonly deps: MarketDependencies,
+    options: CommonMarketOptions & { readonly id?: string },
+  ) {
+    this.protocol = identity.protocol;
+    this.label = identity.label;
+    this.id = options.id ?? `${identity.protocol}:${identity.label}`;
+    this.discoveryStartBlock = identity.discoveryStartBlock;
+    this.logger = deps.logger ?? SILENT_LOGGER;
+    this.maxLogBlockSpan = options.maxLogBlockSpan;
+    this.lookaheadSeconds = options.lookaheadSeconds ?? 0;
+    if (!Number.isInteger(this.lookaheadSeconds) || this.lookaheadSeconds < 0) {
+      throw new Error(`${this.id}: lookaheadSeconds must be a non-negative integer, got ${options.lookaheadSeconds}`);
+    }
+  }
 
-  /** Re-evaluates every tracked position in memory at `evaluatedAt` (no RPC). */
-  protected abstract reevaluateAll(): MarketUpdate;
+  /** Reads `borrowers` (lower-case, deduplicated) at `block` into the book and re-evaluates positions. */
+  protected abstract readPositions(borrowers: readonly Address[], block: number): Promise<void>;
+
+  /** Re-evaluates `borrowers` from their stored state at `evaluatedAt` with the protocol's own math (no RPC). */
+  protected abstract reevaluate(borrowers: Iterable<Address>): MarketUpdate;
 
   /**
    * Re-reads the market's own parameters after an event that changes them; returns false where the
    * protocol's parameters cannot change (then only the touched borrowers are re-read).
    */
   protected abstract reloadMarketParameters(blockTag: number): Promise<boolean>;
+
+  abstract sizeLiquidationWithReason(position: TrackedPosition, pair?: LiquidationPair): SizingResult;
+
+  /** Builds the borrow-event discovery (resuming from its stored checkpoint). Call from init(). */
+  protected async startDiscovery(stream: BorrowerEventStream): Promise<void> {
+    this.discovery = new BorrowerDiscovery(this.deps.provider, this.deps.checkpoints, stream, { maxBlockSpan: this.maxLogBlockSpan });
+    await this.discovery.load();
+  }
+
+  async discoverBorrowers(fromBlock: number, toBlock: number): Promise<DiscoveryResult> {
+    this.assertInitialized();
+    return this.discovery.discover(Math.max(fromBlock, this.discoveryStartBlock), toBlock);
+  }
+
+  /** Re-reads positions (all known borrowers when `borrowers` is omitted) at one block. */
+  async refreshPositions(borrowers?: readonly Address[], blockTag?: number): Promise<RefreshResult> {
+    this.assertInitialized();
+    const rpcBefore = this.rpcCallsSoFar();
+    let headLookups = 0;
+    const targets = borrowers
+      ? [...new Set(borrowers.map(lowerAddress))]
+      : [...new Set([...this.discovery.borrowers(), ...this.book.borrowers()])];
+    let block = blockTag;
+    if (block === undefined) {
+      block = await this.deps.provider.getBlockNumber();
+      headLookups += 1;
+    }
+    await this.readPositions(targets, block);
+    return {
+      borrowers: targets.length,
+      tracked: this.book.size,
+      liquidatable: this.book.liquidatableCount,
+      blockNumber: block,
+      rpcCalls: this.rpcCallsSoFar() - rpcBefore + headLookups,
+    };
+  }
+
+  /**
+   * Stores what a refresh read at `at`: re-read borrowers get their new state (one without debt leaves
+   * the book) and are re-evaluated, and so is every other position the new time or `changedPriceKeys`
+   * can move (all of them when the timestamp moved, else the holders of a changed price).
+   */
+  protected storeRead(reads: readonly BorrowerRead<State>[], at: BlockRef, changedPriceKeys: Iterable<string>): void {
+    const timeMoved = this.evaluatedAt === null || this.evaluatedAt.timestamp !== at.timestamp;
+    this.evaluatedAt = { number: at.number, timestamp: at.timestamp };
+    const reread = new Set<Address>();
+    for (const { borrower, read } of reads) {
+      if (read === null) {
+        this.book.remove(borrower);
+        continue;
+      }
+      this.book.setState(borrower, read.state, read.priceKeys);
+      reread.add(borrower);
+    }
+    const others = timeMoved ? this.book.borrowers() : this.book.holdersOf(changedPriceKeys);
+    for (const borrower of others) reread.add(borrower);
+    this.reevaluate(reread);
+  }
+
+  /** Re-evaluates every tracked position in memory at `evaluatedAt` (no RPC). */
+  protected reevaluateAll(): MarketUpdate {
+    return this.reevaluate(this.book.borrowers());
+  }
+
+  /** eth_calls this market has sent so far (a plug-in with another read path adds its own). */
+  protected rpcCallsSoFar(): number {
+    return this.deps.multicall.stats.rpcCalls;
+  }
+
+  /** A Multicall3 sub-call reporting the timestamp of the block a batch is read at. */
+  protected blockTimestampCall(): MulticallCall {
+    return { target: this.deps.multicall.address, callData: GET_CURRENT_BLOCK_TIMESTAMP_SELECTOR };
+  }
+
+  protected blockTimestampOf(result: MulticallResult): number {
+    return Number(decodeUintWord(returnDataOf(result, "Multicall3.getCurrentBlockTimestamp()")));
+  }
 
   evaluateAt(block: BlockRef): MarketUpdate {
     this.assertInitialized();
@@ -55,6 +189,26 @@ export abstract class TrackedLendingMarket<State> {
     return this.book.measureUpdate(() => this.refreshPositions(reloaded ? undefined : [...touched], range.toBlock));
   }
 
+  /**
+   * Every collateral the protocol would seize (a liquidation threshold above 0) against every debt,
+   * largest first by min(collateral, debt) in USD.
+   */
+  liquidationPairs(position: TrackedPosition): LiquidationPair[] {
+    const pairs: LiquidationPair[] = [];
+    for (const collateral of position.collaterals) {
+      if (collateral.liquidationThresholdBps === 0) continue;
+      for (const debt of position.debts) {
+        pairs.push({ collateralToken: collateral.token, debtToken: debt.token, sizeUsd: Math.min(collateral.valueUsd, debt.valueUsd) });
+      }
+    }
+    return pairs.sort((a, b) => b.sizeUsd - a.sizeUsd);
+  }
+
+  sizeLiquidation(position: TrackedPosition, pair?: LiquidationPair): LiquidationCandidate | null {
+    const result = this.sizeLiquidationWithReason(position, pair);
+    return result.ok ? result.candidate : null;
+  }
+
   liquidatable(): TrackedPosition[] {
     return this.book.liquidatable();
   }
@@ -69,6 +223,16 @@ export abstract class TrackedLendingMarket<State> {
 
   borrowers(): readonly Address[] {
     return this.discovery ? this.discovery.borrowers() : [];
+  }
+
+  stats(): MarketStats {
+    return {
+      borrowers: this.discovery ? this.discovery.borrowers().length : 0,
+      tracked: this.book.size,
+      liquidatable: this.book.liquidatableCount,
+      recomputations: this.book.recomputations,
+      evaluatedAt: this.evaluatedAt,
+    };
   }
 
   protected assertInitialized(): void {

@@ -55,7 +55,7 @@ export function buildLiquidationPlan(input: BuildPlanInput): PlanDecision {
   }
 
   const flashDecision = chooseFlashSource({
-    protocol: candidate.key.protocol,
+    selfFunded: candidate.call?.selfFunded ?? false,
     debtToken: candidate.debtToken,
     amount: candidate.debtToCover,
     options: input.flashOptions,

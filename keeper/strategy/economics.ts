@@ -5,7 +5,7 @@
  * inside each 200 ms Flashblock (../shared/BASE.md), so the keeper bids a share of the expected profit
  * as priority fee, capped so a mispriced opportunity cannot spend the operator's balance.
  */
-import { BPS, ratioToNumber, tokenAmountToUsd } from "./sizing/fixed-point";
+import { BPS, ratioToNumber, tokenAmountToUsd } from "../core/fixed-point";
 
 const WEI_PER_ETH = 10n ** 18n;
 

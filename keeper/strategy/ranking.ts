@@ -22,8 +22,3 @@ export function comparePlans(a: LiquidationPlan, b: LiquidationPlan): number {
 function pairOf(plan: LiquidationPlan): string {
   return `${plan.candidate.collateralToken.toLowerCase()}/${plan.candidate.debtToken.toLowerCase()}`;
 }
-
-/** Returns a new array; the input is left as it was. */
-export function rankPlans(plans: readonly LiquidationPlan[]): LiquidationPlan[] {
-  return [...plans].sort(comparePlans);
-}

@@ -4,7 +4,7 @@
  * multi-hop path that returns a few cents more but burns more gas loses.
  */
 import type { Address, SwapQuote } from "../core/types";
-import { tokenAmountToUsd } from "./sizing/fixed-point";
+import { tokenAmountToUsd } from "../core/fixed-point";
 
 export type RouteDecision =
   | { readonly ok: true; readonly swap: SwapQuote | null; readonly netValueUsd: number }

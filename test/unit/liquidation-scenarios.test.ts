@@ -13,7 +13,7 @@ import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { Address } from "../../keeper/config/address-book";
 import { BASE_ADDRESS_BOOK } from "../../keeper/config/networks";
-import { WAD } from "../../keeper/core/types";
+import { WAD } from "../../keeper/core/fixed-point";
 import { morphoMarketId } from "../../sandbox/morpho-blue";
 import {
   FLASH_SOURCES,

@@ -3,6 +3,8 @@
  * and passes the safeguards. Tier 1 limits. Base has no bundle relay: transactions go raw to the
  * send endpoints and win on priority fee (../shared/BASE.md), so the bid share and its cap matter.
  */
+import { marketDefaults } from "../../markets/market-plugin";
+import { MARKET_PLUGINS } from "../../markets/registry";
 import type { KeeperConfig } from "../schema";
 import { BREAKER_DEFAULTS, defaultJournalPathFor, GAS_UNITS_FALLBACK, METRICS_DEFAULTS } from "./shared";
 
@@ -18,11 +20,7 @@ export function baseDefaults(network: "base" | "baseSepolia"): KeeperConfig {
       headLagBlocks: 3,
       requestTimeoutMs: 2_000,
     },
-    markets: {
-      aaveV3: { enabled: true, batchSize: 200 },
-      morphoBlue: { enabled: true, batchSize: 200 },
-      moonwell: { enabled: true, batchSize: 200 },
-    },
+    markets: marketDefaults(MARKET_PLUGINS, network),
     strategy: {
       bidShareOfProfit: 0.2,
       // 5 gwei over ~1M gas is ~0.005 ETH: the most one liquidation may spend on its bid.

@@ -3,6 +3,8 @@
  * eth_sendBundle) instead of raw transactions. DRY and tier 1, as on every real network. Gas is
  * dearer, so the dust floor and the fee caps are higher, and a head is stale after five 12 s slots.
  */
+import { marketDefaults } from "../../markets/market-plugin";
+import { MARKET_PLUGINS } from "../../markets/registry";
 import type { KeeperConfig } from "../schema";
 import { BREAKER_DEFAULTS, defaultJournalPathFor, GAS_UNITS_FALLBACK, METRICS_DEFAULTS } from "./shared";
 
@@ -17,11 +19,7 @@ export function mainnetDefaults(): KeeperConfig {
       requestTimeoutMs: 5_000,
     },
     relay: { urlEnv: "FLASHBOTS_RELAY_URL", kind: "flashbots" },
-    markets: {
-      aaveV3: { enabled: true, batchSize: 200 },
-      morphoBlue: { enabled: true, batchSize: 200 },
-      moonwell: { enabled: false, batchSize: 200 }, // Moonwell is not on Ethereum mainnet
-    },
+    markets: marketDefaults(MARKET_PLUGINS, "mainnet"),
     strategy: {
       bidShareOfProfit: 0.3,
       maxPriorityFeeGwei: 50,

@@ -5,6 +5,8 @@
  * sandbox scenario's "too small" borrower is skipped by the dust floor and the profit check, not by a
  * tier. Empty RPC lists mean "use the Hardhat network's own provider".
  */
+import { marketDefaults } from "../../markets/market-plugin";
+import { MARKET_PLUGINS } from "../../markets/registry";
 import type { KeeperConfig } from "../schema";
 import { BREAKER_DEFAULTS, defaultJournalPathFor, GAS_UNITS_FALLBACK, METRICS_DEFAULTS } from "./shared";
 
@@ -13,12 +15,7 @@ export function sandboxDefaults(network: "hardhat" | "localhost"): KeeperConfig 
     network,
     mode: "LIVE",
     rpc: { read: [], send: [], headLagBlocks: 2, requestTimeoutMs: 10_000 },
-    markets: {
-      // The sandbox runs @aave/core-v3 1.19.3 bytecode: v3.0.x liquidation rules.
-      aaveV3: { enabled: true, batchSize: 250, liquidationRules: "v3.0" },
-      morphoBlue: { enabled: true, batchSize: 250 },
-      moonwell: { enabled: false, batchSize: 250 },
-    },
+    markets: marketDefaults(MARKET_PLUGINS, network),
     strategy: { bidShareOfProfit: 0.1, maxPriorityFeeGwei: 2, minProfitHaircutBps: 500, dustUsd: 1, gasUnitsFallback: GAS_UNITS_FALLBACK },
     limits: {
       minProfitUsd: 1,

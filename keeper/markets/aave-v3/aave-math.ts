@@ -13,14 +13,14 @@
  *   (`rayMulFloor`) and debt balances up (`rayMulCeil`) — TokenMath.getATokenBalance/getVTokenBalance.
  */
 
-export const WAD = 10n ** 18n;
+import { WAD } from "../../core/fixed-point";
+
 export const HALF_WAD = WAD / 2n;
 export const RAY = 10n ** 27n;
 export const HALF_RAY = RAY / 2n;
 export const PERCENTAGE_FACTOR = 10_000n;
 export const HALF_PERCENTAGE_FACTOR = 5_000n;
 export const SECONDS_PER_YEAR = 365n * 24n * 3600n;
-export const MAX_UINT256 = (1n << 256n) - 1n;
 
 /** Which arithmetic a pool revision uses (see `mathProfileForRevision`). */
 export type AaveMathProfile = "v3.0" | "v3.2" | "v3.4" | "v3.5" | "v3.6";

@@ -6,45 +6,25 @@
  * scaled balances. Health factors are recomputed from those with the pool's own integer math
  * (account-data.ts), so after a price update they are known without a single RPC call.
  */
-import { Interface } from "ethers";
-import {
-  AaveOracle__factory,
-  AToken__factory,
-  Pool__factory,
-  PoolAddressesProvider__factory,
-  PoolConfigurator__factory,
-  StableDebtToken__factory,
-} from "../../../typechain-types";
+import { AaveOracle__factory, Pool__factory, PoolAddressesProvider__factory } from "../../../typechain-types";
 import type { AaveV3Market as AaveV3MarketConfig, Address } from "../../config/address-book";
-import type { LiquidationCandidate, PositionKey, TrackedPosition } from "../../core/types";
-import {
-  decodeAddressWord,
-  decodeUintWord,
-  encodeAddressArgCall,
-  GET_CURRENT_BLOCK_TIMESTAMP_SELECTOR,
-  type MulticallCall,
-  type MulticallResult,
-} from "../../chain/multicall";
-import { sizeAaveV3Liquidation, type AaveLiquidationRules } from "../../strategy/sizing/aave-v3";
-import type { SizingResult } from "../../strategy/sizing/sizing-result";
-import { BorrowerDiscovery } from "../borrower-discovery";
+import type { PositionKey, TrackedPosition } from "../../core/types";
+import { decodeAddressWord, decodeUintWord, encodeAddressArgCall, type MulticallCall, type MulticallResult } from "../../chain/multicall";
 import type {
   BlockRef,
-  DiscoveryResult,
   FeedAnswer,
   FeedSubscription,
   LendingMarket,
   LiquidationPair,
-  MarketStats,
   MarketUpdate,
   PriceReaction,
   ProtocolEventSubscription,
   RawLog,
-  RefreshResult,
 } from "../market";
-import { SILENT_LOGGER, type MarketLogger } from "../market";
 import type { CommonMarketOptions, MarketDependencies } from "../market-dependencies";
-import { lowerAddress, TrackedLendingMarket } from "../tracked-lending-market";
+import { returnDataOf } from "../multicall-results";
+import type { SizingResult } from "../sizing-result";
+import { lowerAddress, TrackedLendingMarket, type BorrowerRead } from "../tracked-lending-market";
 import {
   AaveEvaluationContext,
   calculateUserAccountData,
@@ -54,23 +34,21 @@ import {
   type AaveUserState,
 } from "./account-data";
 import { mathProfileForRevision, type AaveMathProfile } from "./aave-math";
+import { sizeAaveV3Liquidation, type AaveLiquidationRules } from "./liquidation-sizing";
 import { resolveAaveOracleFeeds, type FeedBinding } from "./oracle-sources";
+import { aaveEventSubscriptions } from "./protocol-events";
+import { decodeReserveData, readEModeCategories } from "./reserve-data";
 import { AavePositionReader } from "./position-reader";
-import { activeReserveIds, decodeReserveConfiguration } from "./reserve-configuration";
-
-/**
- * E-mode getters added in Aave v3.2 (aave-dao/aave-v3-origin src/contracts/interfaces/IPool.sol); the
- * npm v3.0.2 artifacts the TypeChain bindings come from predate them.
- */
-const POOL_V32_EMODE_ABI = new Interface([
-  "function getEModeCategoryCollateralBitmap(uint8 id) view returns (uint128)",
-  "function getEModeCategoryLtvzeroBitmap(uint8 id) view returns (uint128)",
-]);
+import { activeReserveIds } from "./reserve-configuration";
+import { AAVE_SELECTORS } from "./selectors";
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
+/** The Aave V3 plug-in's name: its config key, its positions' protocol and its market ids' prefix. */
+export const AAVE_V3 = "aaveV3";
+
 export interface AaveV3MarketOptions extends CommonMarketOptions {
-  /** Defaults to `aave-v3:<label>`. */
+  /** Defaults to `aaveV3:<label>`. */
   readonly id?: string;
   /**
    * Read positions straight from storage slots through eth_call state overrides once calibrated
@@ -79,57 +57,9 @@ export interface AaveV3MarketOptions extends CommonMarketOptions {
   readonly storageReads?: boolean;
 }
 
-/** Pool events that change one borrower's position, and which argument names the borrower. */
-const POSITION_EVENTS: Readonly<Record<string, string>> = {
-  Supply: "onBehalfOf",
-  Withdraw: "user",
-  Borrow: "onBehalfOf",
-  Repay: "user",
-  LiquidationCall: "user",
-  ReserveUsedAsCollateralEnabled: "user",
-  ReserveUsedAsCollateralDisabled: "user",
-  UserEModeSet: "user",
-  SwapBorrowRateMode: "user",
-  RebalanceStableBorrowRate: "user",
-};
-
-interface Selectors {
-  readonly getUserConfiguration: string;
-  readonly getUserEMode: string;
-  readonly getReserveData: string;
-  readonly getAssetPrice: string;
-  readonly scaledBalanceOf: string;
-  readonly principalBalanceOf: string;
-  readonly getUserStableRate: string;
-  readonly getUserLastUpdated: string;
-  readonly totalSupply: string;
-}
-
-/** The event a topic hash names in `iface`, if any. */
-function eventName(iface: Interface, topic: string | undefined): string | undefined {
-  if (!topic) return undefined;
-  try {
-    return iface.getEvent(topic)?.name;
-  } catch {
-    return undefined;
-  }
-}
-
-function requireSuccess(result: MulticallResult, what: string): string {
-  if (!result.success || result.returnData === "0x") throw new Error(`aave: ${what} reverted or returned nothing`);
-  return result.returnData;
-}
-
 export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements LendingMarket {
-  readonly id: string;
-  readonly protocol = "aaveV3" as const;
-  readonly label: string;
-
-  private readonly logger: MarketLogger;
   private readonly poolIface = Pool__factory.createInterface();
-  private readonly selectors: Selectors;
-  private readonly lookaheadSeconds: number;
-  private readonly maxLogBlockSpan: number | undefined;
+  private readonly selectors = AAVE_SELECTORS;
 
   private pool!: Address;
   private oracle!: Address;
@@ -150,32 +80,11 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
 
   constructor(
     private readonly config: AaveV3MarketConfig,
-    private readonly deps: MarketDependencies,
+    deps: MarketDependencies,
     options: AaveV3MarketOptions = {},
   ) {
-    super();
-    this.id = options.id ?? `aave-v3:${config.label}`;
-    this.label = config.label;
-    this.logger = deps.logger ?? SILENT_LOGGER;
-    this.lookaheadSeconds = options.lookaheadSeconds ?? 0;
-    if (!Number.isInteger(this.lookaheadSeconds) || this.lookaheadSeconds < 0) {
-      throw new Error(`${this.id}: lookaheadSeconds must be a non-negative integer, got ${options.lookaheadSeconds}`);
-    }
-    this.maxLogBlockSpan = options.maxLogBlockSpan;
+    super({ protocol: AAVE_V3, label: config.label, discoveryStartBlock: config.deployBlock }, deps, options);
     this.storageReads = options.storageReads ?? true;
-    const oracleIface = AaveOracle__factory.createInterface();
-    const stableIface = StableDebtToken__factory.createInterface();
-    this.selectors = {
-      getUserConfiguration: this.poolIface.getFunction("getUserConfiguration").selector,
-      getUserEMode: this.poolIface.getFunction("getUserEMode").selector,
-      getReserveData: this.poolIface.getFunction("getReserveData").selector,
-      getAssetPrice: oracleIface.getFunction("getAssetPrice").selector,
-      scaledBalanceOf: AToken__factory.createInterface().getFunction("scaledBalanceOf").selector,
-      principalBalanceOf: stableIface.getFunction("principalBalanceOf").selector,
-      getUserStableRate: stableIface.getFunction("getUserStableRate").selector,
-      getUserLastUpdated: stableIface.getFunction("getUserLastUpdated").selector,
-      totalSupply: stableIface.getFunction("totalSupply").selector,
-    };
   }
 
   /* ───────────────────────────── configuration ───────────────────────────── */
@@ -233,18 +142,12 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
     await this.readPrices(head);
     await this.resolveFeeds(head);
 
-    this.discovery = new BorrowerDiscovery(
-      this.deps.provider,
-      this.deps.checkpoints,
-      {
-        checkpointKey: `aaveV3:${this.pool}:Borrow`,
-        filter: { address: this.pool, topics: [this.poolIface.getEvent("Borrow").topicHash] },
-        // Borrow(reserve indexed, user, onBehalfOf indexed, ...): the debt belongs to onBehalfOf (topic 2).
-        borrowersOf: (log: RawLog) => (log.topics.length > 2 ? [decodeAddressWord(log.topics[2])] : []),
-      },
-      { maxBlockSpan: this.maxLogBlockSpan },
-    );
-    await this.discovery.load();
+    await this.startDiscovery({
+      checkpointKey: `${AAVE_V3}:${this.pool}:Borrow`,
+      filter: { address: this.pool, topics: [this.poolIface.getEvent("Borrow").topicHash] },
+      // Borrow(reserve indexed, user, onBehalfOf indexed, ...): the debt belongs to onBehalfOf (topic 2).
+      borrowersOf: (log: RawLog) => (log.topics.length > 2 ? [decodeAddressWord(log.topics[2])] : []),
+    });
     this.reader = new AavePositionReader(this.deps, this.pool, this.selectors, this.logger, this.storageReads);
     this.initialized = true;
     this.logger.info(
@@ -266,7 +169,7 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
     const reserves: (AaveReserve | undefined)[] = [];
     this.reserveByAsset.clear();
     assets.forEach((asset, i) => {
-      const reserve = this.decodeReserve(asset, results[i]);
+      const reserve = decodeReserveData(asset, results[i]);
       reserves[reserve.id] = reserve;
       this.reserveByAsset.set(asset, reserve);
     });
@@ -286,26 +189,6 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
     }
   }
 
-  /** getReserveData's struct is all static words: configuration, indexes, rates, timestamp, id, token addresses. */
-  private decodeReserve(asset: Address, data: string): AaveReserve {
-    const configuration = decodeUintWord(data, 0);
-    return {
-      asset,
-      id: Number(decodeUintWord(data, 7)),
-      params: decodeReserveConfiguration(configuration),
-      index: {
-        liquidityIndex: decodeUintWord(data, 1),
-        currentLiquidityRate: decodeUintWord(data, 2),
-        variableBorrowIndex: decodeUintWord(data, 3),
-        currentVariableBorrowRate: decodeUintWord(data, 4),
-        lastUpdateTimestamp: decodeUintWord(data, 6),
-      },
-      aToken: lowerAddress(decodeAddressWord(data, 8)),
-      stableDebtToken: lowerAddress(decodeAddressWord(data, 9)),
-      variableDebtToken: lowerAddress(decodeAddressWord(data, 10)),
-    };
-  }
-
   private reserveEModeIds(): number[] {
     const ids = new Set<number>();
     for (const reserve of this.reserveByAsset.values()) if (reserve.params.eModeCategory !== 0) ids.add(reserve.params.eModeCategory);
@@ -316,39 +199,8 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
   private async loadEModes(ids: readonly number[], blockTag: number, reload = false): Promise<void> {
     const wanted = ids.filter((id) => id !== 0 && (reload || !this.eModes.has(id)));
     if (wanted.length === 0) return;
-    const legacy = this.profile === "v3.0";
-    const calls: MulticallCall[] = [];
-    for (const id of wanted) {
-      calls.push({ target: this.pool, callData: this.poolIface.encodeFunctionData("getEModeCategoryData", [id]) });
-      if (!legacy) {
-        calls.push({ target: this.pool, callData: POOL_V32_EMODE_ABI.encodeFunctionData("getEModeCategoryCollateralBitmap", [id]) });
-        calls.push({ target: this.pool, callData: POOL_V32_EMODE_ABI.encodeFunctionData("getEModeCategoryLtvzeroBitmap", [id]) });
-      }
-    }
-    const results = await this.deps.multicall.aggregate3(calls, blockTag);
-    const stride = legacy ? 1 : 3;
-    wanted.forEach((id, i) => {
-      const data = requireSuccess(results[i * stride], `Pool.getEModeCategoryData(${id})`);
-      const category = this.poolIface.decodeFunctionResult("getEModeCategoryData", data)[0];
-      const priceSource = lowerAddress(category.priceSource as string);
-      let collateralBitmap = 0n;
-      let ltvzeroBitmap = 0n;
-      if (!legacy) {
-        collateralBitmap = decodeUintWord(requireSuccess(results[i * stride + 1], `Pool.getEModeCategoryCollateralBitmap(${id})`));
-        // Only v3.6+ pools have the LTV-zero bitmap; older ones revert, which means "none".
-        const ltvzero = results[i * stride + 2];
-        ltvzeroBitmap = ltvzero.success && ltvzero.returnData.length >= 66 ? decodeUintWord(ltvzero.returnData) : 0n;
-      }
-      this.eModes.set(id, {
-        id,
-        ltv: Number(category.ltv),
-        liquidationThreshold: Number(category.liquidationThreshold),
-        liquidationBonus: Number(category.liquidationBonus),
-        priceSource: legacy && priceSource !== ZERO_ADDRESS ? priceSource : null,
-        collateralBitmap,
-        ltvzeroBitmap,
-      });
-    });
+    const categories = await readEModeCategories(this.deps.multicall, this.pool, wanted, this.profile === "v3.0", blockTag);
+    for (const category of categories) this.eModes.set(category.id, category);
   }
 
   /** Assets whose oracle price the health factors use: every reserve plus v3.0 e-mode price sources. */
@@ -375,12 +227,12 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
     const apply = (results: MulticallResult[]): Set<string> => {
       const changedPrices = new Set<string>();
       reserves.forEach((reserve, i) => {
-        const updated = this.decodeReserve(reserve.asset, requireSuccess(results[i], `Pool.getReserveData(${reserve.asset})`));
+        const updated = decodeReserveData(reserve.asset, returnDataOf(results[i], `Pool.getReserveData(${reserve.asset})`));
         this.reserves[updated.id] = updated;
         this.reserveByAsset.set(reserve.asset, updated);
       });
       assets.forEach((asset, i) => {
-        const price = decodeUintWord(requireSuccess(results[reserves.length + i], `AaveOracle.getAssetPrice(${asset})`));
+        const price = decodeUintWord(returnDataOf(results[reserves.length + i], `AaveOracle.getAssetPrice(${asset})`));
         if (this.prices.get(asset) !== price) changedPrices.add(asset);
         this.setPrice(asset, price);
       });
@@ -402,36 +254,19 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
     );
     const changed = new Set<string>();
     assets.forEach((asset, i) => {
-      const price = decodeUintWord(requireSuccess(results[i], `AaveOracle.getAssetPrice(${asset})`));
+      const price = decodeUintWord(returnDataOf(results[i], `AaveOracle.getAssetPrice(${asset})`));
       if (this.prices.get(asset) !== price) changed.add(asset);
       this.setPrice(asset, price);
     });
     return changed;
   }
 
-  async discoverBorrowers(fromBlock: number, toBlock: number): Promise<DiscoveryResult> {
-    this.assertInitialized();
-    return this.discovery.discover(fromBlock, toBlock);
-  }
-
-  async refreshPositions(borrowers?: readonly Address[], blockTag?: number): Promise<RefreshResult> {
-    this.assertInitialized();
-    const { multicall, provider } = this.deps;
-    const rpcBefore = multicall.stats.rpcCalls + this.reader.storageStats.rpcCalls;
-    let extraRpc = 0;
-    const targets = borrowers
-      ? [...new Set(borrowers.map(lowerAddress))]
-      : [...new Set([...this.discovery.borrowers(), ...this.book.borrowers()])];
-    let block = blockTag;
-    if (block === undefined) {
-      block = await provider.getBlockNumber();
-      extraRpc += 1;
-    }
-
+  protected async readPositions(targets: readonly Address[], block: number): Promise<void> {
+    const { multicall } = this.deps;
     // The block's timestamp and the market state (one batch), alongside the borrowers' positions.
     const state = this.marketStateCalls();
     const [stateResults, reads] = await Promise.all([
-      multicall.aggregate3([{ target: multicall.address, callData: GET_CURRENT_BLOCK_TIMESTAMP_SELECTOR }, ...state.calls], block),
+      multicall.aggregate3([this.blockTimestampCall(), ...state.calls], block),
       this.reader.read(targets, block, {
         reserves: this.reserves,
         stableReserveIds: this.stableReserveIds,
@@ -439,48 +274,28 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
         hasAnyBorrow: (config) => this.hasAnyBorrow(config),
       }),
     ]);
-    const timestamp = Number(decodeUintWord(requireSuccess(stateResults[0], "Multicall3.getCurrentBlockTimestamp()")));
+    const timestamp = this.blockTimestampOf(stateResults[0]);
     const changedPrices = state.apply(stateResults.slice(1));
     await this.loadEModes([...new Set(reads.eModes)], block);
 
-    const timeMoved = this.evaluatedAt === null || this.evaluatedAt.timestamp !== timestamp;
-    this.evaluatedAt = { number: block, timestamp };
-    const ctx = this.evaluationContext();
-    const newly: TrackedPosition[] = [];
-    const refreshed = new Set<Address>();
-    targets.forEach((borrower, b) => {
-      refreshed.add(borrower);
+    const borrowerReads = targets.map((borrower, b): BorrowerRead<AaveUserState> => {
       const config = reads.configs[b];
-      if (!this.hasAnyBorrow(config)) {
-        this.book.remove(borrower);
-        return;
-      }
-      const userState: AaveUserState = {
+      if (!this.hasAnyBorrow(config)) return { borrower, read: null };
+      const state: AaveUserState = {
         userConfig: config,
         eModeCategory: reads.eModes[b],
         scaledCollateral: reads.collateral[b],
         scaledVariableDebt: reads.variable[b],
         stableDebt: reads.stable[b],
       };
-      this.book.setState(borrower, userState, this.priceKeys(userState));
-      const position = this.recompute(borrower, ctx);
-      if (position) newly.push(position);
+      return { borrower, read: { state, priceKeys: this.priceKeys(state) } };
     });
-    // Positions not re-read still need the new prices/time applied.
-    const others = timeMoved ? this.book.borrowers() : [...this.book.holdersOf(changedPrices)];
-    for (const borrower of others) {
-      if (refreshed.has(borrower)) continue;
-      const position = this.recompute(borrower, ctx);
-      if (position) newly.push(position);
-    }
+    this.storeRead(borrowerReads, { number: block, timestamp }, changedPrices);
+  }
 
-    return {
-      borrowers: targets.length,
-      tracked: this.book.size,
-      liquidatable: this.book.liquidatableCount,
-      blockNumber: block,
-      rpcCalls: multicall.stats.rpcCalls + this.reader.storageStats.rpcCalls - rpcBefore + extraRpc,
-    };
+  /** Storage-slot reads are eth_calls of their own, next to the Multicall3 batches. */
+  protected override rpcCallsSoFar(): number {
+    return super.rpcCallsSoFar() + (this.reader?.storageStats.rpcCalls ?? 0);
   }
 
   /** How positions are read now: "storage" once the slot layout is calibrated, else "multicall". */
@@ -534,17 +349,9 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
     return calculateUserAccountData(this.evaluationContext(), state);
   }
 
-  /** Recomputes one borrower; returns the position when it just became liquidatable. */
-  private recompute(borrower: Address, ctx: AaveEvaluationContext): TrackedPosition | undefined {
-    const state = this.book.state(borrower)!;
-    const data = calculateUserAccountData(ctx, state);
-    const position = this.toTrackedPosition(borrower, data);
-    return this.book.setPosition(borrower, position) ? position : undefined;
-  }
-
   private toTrackedPosition(borrower: Address, data: AaveAccountData): TrackedPosition {
     const unit = Number(this.baseCurrencyUnit);
-    const key: PositionKey = { protocol: "aaveV3", market: this.id, borrower };
+    const key: PositionKey = { protocol: this.protocol, market: this.id, borrower };
     return {
       key,
       collaterals: data.exposures
@@ -564,7 +371,7 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
     };
   }
 
-  private recomputeMany(borrowers: Iterable<Address>): MarketUpdate {
+  protected reevaluate(borrowers: Iterable<Address>): MarketUpdate {
     const ctx = this.evaluationContext();
     return this.book.reevaluate(borrowers, (borrower, state) => this.toTrackedPosition(borrower, calculateUserAccountData(ctx, state)));
   }
@@ -586,14 +393,14 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
       changed.push(asset);
     }
     if (changed.length === 0 || !this.evaluatedAt) return { recomputed: 0, newlyLiquidatable: [], needsChainRead: false };
-    return { ...this.recomputeMany(this.book.holdersOf(changed)), needsChainRead: false };
+    return { ...this.reevaluate(this.book.holdersOf(changed)), needsChainRead: false };
   }
 
   async refreshPrices(blockTag?: number | string): Promise<MarketUpdate> {
     this.assertInitialized();
     const changed = await this.readPrices(blockTag);
     if (changed.size === 0 || !this.evaluatedAt) return { recomputed: 0, newlyLiquidatable: [] };
-    return this.recomputeMany(this.book.holdersOf(changed));
+    return this.reevaluate(this.book.holdersOf(changed));
   }
 
   async onBlock(block: BlockRef): Promise<MarketUpdate> {
@@ -603,11 +410,7 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
     state.apply(results);
     this.evaluatedAt = { number: block.number, timestamp: block.timestamp };
     // Every index moves with time, so every position is re-evaluated; it is arithmetic only.
-    return this.recomputeMany(this.book.borrowers());
-  }
-
-  protected reevaluateAll(): MarketUpdate {
-    return this.recomputeMany(this.book.borrowers());
+    return this.reevaluateAll();
   }
 
   /** A reserve, e-mode or oracle-source change: re-read them all, then every position. */
@@ -620,18 +423,6 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
   }
 
   /* ───────────────────────────── queries ───────────────────────────── */
-
-  liquidationPairs(position: TrackedPosition): LiquidationPair[] {
-    const pairs: LiquidationPair[] = [];
-    for (const collateral of position.collaterals) {
-      // A reserve with LT 0 cannot be seized (ValidationLogic.validateLiquidationCall).
-      if (collateral.liquidationThresholdBps === 0) continue;
-      for (const debt of position.debts) {
-        pairs.push({ collateralToken: collateral.token, debtToken: debt.token, sizeUsd: Math.min(collateral.valueUsd, debt.valueUsd) });
-      }
-    }
-    return pairs.sort((a, b) => b.sizeUsd - a.sizeUsd);
-  }
 
   sizeLiquidationWithReason(position: TrackedPosition, pair?: LiquidationPair): SizingResult {
     this.assertInitialized();
@@ -651,6 +442,7 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
     return sizeAaveV3Liquidation({
       rules: this.rules,
       key: position.key,
+      pool: this.pool,
       healthFactor: data.healthFactor,
       detectedAtBlock: this.evaluatedAt!.number,
       debt: {
@@ -673,11 +465,6 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
     });
   }
 
-  sizeLiquidation(position: TrackedPosition, pair?: LiquidationPair): LiquidationCandidate | null {
-    const result = this.sizeLiquidationWithReason(position, pair);
-    return result.ok ? result.candidate : null;
-  }
-
   priceFeeds(): FeedSubscription[] {
     return [...this.feeds.values()].map((binding) => ({
       market: this.id,
@@ -690,79 +477,8 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
 
   protocolEventSubscriptions(): ProtocolEventSubscription[] {
     this.assertInitialized();
-    const poolIface = this.poolIface;
-    const positionTopics = new Map<string, { name: string; argument: string }>();
-    for (const [name, argument] of Object.entries(POSITION_EVENTS)) {
-      const event = (poolIface as Interface).getEvent(name);
-      if (event) positionTopics.set(event.topicHash, { name, argument });
-    }
-    const aTokenIface = AToken__factory.createInterface();
-    const balanceTransfer = aTokenIface.getEvent("BalanceTransfer");
-    const oracleIface = AaveOracle__factory.createInterface();
-    const sourceUpdated = oracleIface.getEvent("AssetSourceUpdated");
-    const configuratorIface = PoolConfigurator__factory.createInterface();
-    const market = this.id;
-    const base = (log: RawLog) => ({
-      market,
-      blockNumber: log.blockNumber,
-      logIndex: log.index,
-      transactionHash: log.transactionHash,
-    });
-    return [
-      {
-        market,
-        addresses: [this.pool],
-        topics: [...positionTopics.keys()],
-        decode: (log) => {
-          const known = positionTopics.get(log.topics[0]);
-          if (!known) return [];
-          const parsed = poolIface.parseLog({ topics: [...log.topics], data: log.data });
-          if (!parsed) return [];
-          return [
-            { ...base(log), type: "position-changed", borrower: lowerAddress(parsed.args[known.argument] as string), action: known.name },
-          ];
-        },
-      },
-      {
-        // aToken transfers move collateral between two users without a pool event.
-        market,
-        addresses: [...this.reserveByAsset.values()].map((r) => r.aToken),
-        topics: [balanceTransfer.topicHash],
-        decode: (log) => {
-          if (log.topics[0] !== balanceTransfer.topicHash || log.topics.length < 3) return [];
-          return [decodeAddressWord(log.topics[1]), decodeAddressWord(log.topics[2])].map((borrower) => ({
-            ...base(log),
-            type: "position-changed" as const,
-            borrower: lowerAddress(borrower),
-            action: "BalanceTransfer",
-          }));
-        },
-      },
-      {
-        // Oracle source changes and any configurator action (thresholds, e-mode) change every position's inputs.
-        market,
-        addresses: [this.oracle, this.configurator],
-        topics: [],
-        decode: (log) => {
-          if (lowerAddress(log.address) === this.oracle && log.topics[0] !== sourceUpdated.topicHash) return [];
-          const name =
-            lowerAddress(log.address) === this.oracle
-              ? "AssetSourceUpdated"
-              : (eventName(configuratorIface, log.topics[0]) ?? "PoolConfiguratorEvent");
-          return [{ ...base(log), type: "market-changed", action: name }];
-        },
-      },
-    ];
-  }
-
-  stats(): MarketStats {
-    return {
-      borrowers: this.discovery ? this.discovery.borrowers().length : 0,
-      tracked: this.book.size,
-      liquidatable: this.book.liquidatableCount,
-      recomputations: this.book.recomputations,
-      evaluatedAt: this.evaluatedAt,
-    };
+    const aTokens = [...this.reserveByAsset.values()].map((r) => r.aToken);
+    return aaveEventSubscriptions(this.id, { pool: this.pool, oracle: this.oracle, configurator: this.configurator, aTokens });
   }
 
   /** The pool's arithmetic profile and revision, for logs and tests. */

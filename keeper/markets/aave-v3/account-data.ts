@@ -6,10 +6,10 @@
  * EModeLogic.sol; aave-dao/aave-v3-origin tags v3.2.0…v3.7 GenericLogic.sol, ValidationLogic.sol.
  */
 import type { Address } from "../../config/address-book";
+import { MAX_UINT256 } from "../../core/fixed-point";
 import {
   aTokenBalance,
   calculateCompoundedInterest,
-  MAX_UINT256,
   mulDivCeil,
   normalizedDebt,
   normalizedIncome,

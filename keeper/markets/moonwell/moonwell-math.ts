@@ -12,8 +12,12 @@
  * The health factor reported is ⌊sumCollateral·1e18 / sumBorrow⌋, below 1e18 exactly when there is a shortfall.
  */
 
-export const EXP_SCALE = 10n ** 18n;
-export const MAX_UINT256 = (1n << 256n) - 1n;
+import { MAX_UINT256, WAD } from "../../core/fixed-point";
+
+/** Compound's Exp mantissa (ExponentialNoError.expScale): the WAD scale under Compound's name. */
+export const EXP_SCALE = WAD;
+/** getUnderlyingPrice is USD per whole token scaled by 1e36 / 10^decimals: price · amount / PRICE_SCALE is USD. */
+export const PRICE_SCALE = 10n ** 36n;
 
 export interface MoonwellMarketState {
   readonly market: string;

@@ -8,42 +8,33 @@
 import { AbiCoder, keccak256 } from "ethers";
 import { EventsLib__factory, IERC20Metadata__factory, IIrm__factory, IOracle__factory, Morpho__factory } from "../../../typechain-types";
 import type { Address, MorphoMarketParams } from "../../config/address-book";
-import type { LiquidationCandidate, PositionKey, TrackedPosition } from "../../core/types";
-import {
-  decodeAddressWord,
-  decodeUintWord,
-  encodeStaticArgsCall,
-  GET_CURRENT_BLOCK_TIMESTAMP_SELECTOR,
-  type MulticallCall,
-  type MulticallResult,
-} from "../../chain/multicall";
-import { morphoLiquidationIncentiveFactor, sizeMorphoBlueLiquidation } from "../../strategy/sizing/morpho-blue";
-import type { SizingResult } from "../../strategy/sizing/sizing-result";
-import { BorrowerDiscovery } from "../borrower-discovery";
-import {
-  SILENT_LOGGER,
-  type BlockRef,
-  type DiscoveryResult,
-  type FeedAnswer,
-  type FeedSubscription,
-  type LendingMarket,
-  type LiquidationPair,
-  type MarketLogger,
-  type MarketStats,
-  type MarketUpdate,
-  type PriceReaction,
-  type ProtocolEventSubscription,
-  type RawLog,
-  type RefreshResult,
+import { tokenAmountToUsd, WAD } from "../../core/fixed-point";
+import type { PositionKey, TrackedPosition } from "../../core/types";
+import { decodeAddressWord, decodeUintWord, encodeStaticArgsCall, type MulticallCall, type MulticallResult } from "../../chain/multicall";
+import type {
+  BlockRef,
+  FeedAnswer,
+  FeedSubscription,
+  LendingMarket,
+  LiquidationPair,
+  MarketUpdate,
+  PriceReaction,
+  ProtocolEventSubscription,
+  RawLog,
 } from "../market";
 import type { CommonMarketOptions, MarketDependencies } from "../market-dependencies";
-import { lowerAddress, TrackedLendingMarket } from "../tracked-lending-market";
-import { amountToUsd } from "../usd-prices";
-import { accruedTotalBorrowAssets, morphoHealth, WAD, type MorphoMarketState } from "./morpho-math";
+import { returnDataOf } from "../multicall-results";
+import type { SizingResult } from "../sizing-result";
+import { lowerAddress, TrackedLendingMarket, type BorrowerRead } from "../tracked-lending-market";
+import { sizeMorphoBlueLiquidation } from "./liquidation-sizing";
+import { accruedTotalBorrowAssets, liquidationIncentiveFactor, morphoHealth, type MorphoMarketState } from "./morpho-math";
 import { feedEmitters, loadOracleModel, modelPrice, readOracleInputs, type OracleInputs, type OracleModel } from "./oracle-model";
 
+/** The Morpho Blue plug-in's name: its config key, its positions' protocol and its market ids' prefix. */
+export const MORPHO_BLUE = "morphoBlue";
+
 export interface MorphoBlueMarketOptions extends CommonMarketOptions {
-  /** Defaults to `morpho-blue:<label>`. */
+  /** Defaults to `morphoBlue:<label>`. */
   readonly id?: string;
 }
 
@@ -62,11 +53,6 @@ export function morphoMarketIdOf(params: MorphoMarketParams): string {
   );
 }
 
-function requireSuccess(result: MulticallResult, what: string): string {
-  if (!result.success || result.returnData === "0x") throw new Error(`morpho: ${what} reverted or returned nothing`);
-  return result.returnData;
-}
-
 /** Position-changing events and the argument naming the borrower (EventsLib.sol). */
 const POSITION_EVENTS: Readonly<Record<string, string>> = {
   Borrow: "onBehalf",
@@ -77,19 +63,13 @@ const POSITION_EVENTS: Readonly<Record<string, string>> = {
 };
 
 export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> implements LendingMarket {
-  readonly id: string;
-  readonly protocol = "morphoBlue" as const;
-  readonly label: string;
   /** keccak256 of the MarketParams. */
   readonly marketId: string;
 
-  private readonly logger: MarketLogger;
   private readonly morphoIface = Morpho__factory.createInterface();
   private readonly eventsIface = EventsLib__factory.createInterface();
   private readonly irmIface = IIrm__factory.createInterface();
   private readonly oracleIface = IOracle__factory.createInterface();
-  private readonly lookaheadSeconds: number;
-  private readonly maxLogBlockSpan: number | undefined;
   private readonly morpho: Address;
   private readonly params: MorphoMarketParams;
 
@@ -106,19 +86,14 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
   constructor(
     morpho: Address,
     params: MorphoMarketParams,
-    private readonly deps: MarketDependencies,
-    private readonly deployBlock: number,
+    deps: MarketDependencies,
+    deployBlock: number,
     options: MorphoBlueMarketOptions = {},
   ) {
-    super();
+    super({ protocol: MORPHO_BLUE, label: params.label, discoveryStartBlock: deployBlock }, deps, options);
     this.morpho = lowerAddress(morpho);
     this.params = params;
     this.marketId = morphoMarketIdOf(params);
-    this.id = options.id ?? `morpho-blue:${params.label}`;
-    this.label = params.label;
-    this.logger = deps.logger ?? SILENT_LOGGER;
-    this.lookaheadSeconds = options.lookaheadSeconds ?? 0;
-    this.maxLogBlockSpan = options.maxLogBlockSpan;
     if (params.lltv <= 0n || params.lltv >= WAD) {
       throw new Error(`${this.id}: lltv must be in (0, 1e18), got ${params.lltv}`);
     }
@@ -163,19 +138,12 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
       throw new Error(`${this.id}: Morpho ${this.morpho} has no market ${this.marketId} (MarketParams in the address book are wrong?)`);
     }
 
-    const borrowTopic = this.eventsIface.getEvent("Borrow").topicHash;
-    this.discovery = new BorrowerDiscovery(
-      provider,
-      this.deps.checkpoints,
-      {
-        checkpointKey: `morphoBlue:${this.morpho}:${this.marketId}:Borrow`,
-        filter: { address: this.morpho, topics: [borrowTopic, this.marketId] },
-        // Borrow(id indexed, caller, onBehalf indexed, receiver indexed, ...): the debt is onBehalf's (topic 2).
-        borrowersOf: (log: RawLog) => (log.topics.length > 2 ? [decodeAddressWord(log.topics[2])] : []),
-      },
-      { maxBlockSpan: this.maxLogBlockSpan },
-    );
-    await this.discovery.load();
+    await this.startDiscovery({
+      checkpointKey: `${MORPHO_BLUE}:${this.morpho}:${this.marketId}:Borrow`,
+      filter: { address: this.morpho, topics: [this.eventsIface.getEvent("Borrow").topicHash, this.marketId] },
+      // Borrow(id indexed, caller, onBehalf indexed, receiver indexed, ...): the debt is onBehalf's (topic 2).
+      borrowersOf: (log: RawLog) => (log.topics.length > 2 ? [decodeAddressWord(log.topics[2])] : []),
+    });
     this.initialized = true;
     this.evaluatedAt = null;
     this.logger.info({ market: this.id, marketId: this.marketId, exactOracle: this.oracleModel.exact }, "morpho market initialised");
@@ -203,8 +171,8 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
   /** Reads market totals and oracle price; re-reads the IRM rate only when the totals moved. */
   private async readMarketState(blockTag: number, extra: MulticallCall[] = []): Promise<MorphoMarketState & { extra: MulticallResult[] }> {
     const results = await this.deps.multicall.aggregate3([this.marketCall(), this.priceCall(), ...extra], blockTag);
-    const state = this.decodeMarket(requireSuccess(results[0], `Morpho.market(${this.marketId})`));
-    this.price = decodeUintWord(requireSuccess(results[1], `oracle ${this.params.oracle}.price()`));
+    const state = this.decodeMarket(returnDataOf(results[0], `Morpho.market(${this.marketId})`));
+    this.price = decodeUintWord(returnDataOf(results[1], `oracle ${this.params.oracle}.price()`));
     await this.applyMarketState(state, blockTag);
     return { ...state, extra: results.slice(2) };
   }
@@ -247,50 +215,21 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
     this.borrowRate = decodeUintWord(rate);
   }
 
-  async discoverBorrowers(fromBlock: number, toBlock: number): Promise<DiscoveryResult> {
-    this.assertInitialized();
-    return this.discovery.discover(Math.max(fromBlock, this.deployBlock), toBlock);
-  }
-
-  async refreshPositions(borrowers?: readonly Address[], blockTag?: number): Promise<RefreshResult> {
-    this.assertInitialized();
-    const { multicall, provider } = this.deps;
-    const rpcBefore = multicall.stats.rpcCalls;
-    let extraRpc = 0;
-    const targets = borrowers
-      ? [...new Set(borrowers.map(lowerAddress))]
-      : [...new Set([...this.discovery.borrowers(), ...this.book.borrowers()])];
-    let block = blockTag;
-    if (block === undefined) {
-      block = await provider.getBlockNumber();
-      extraRpc += 1;
-    }
+  protected async readPositions(targets: readonly Address[], block: number): Promise<void> {
     const positionSelector = this.morphoIface.getFunction("position").selector;
-    const calls: MulticallCall[] = [{ target: multicall.address, callData: GET_CURRENT_BLOCK_TIMESTAMP_SELECTOR }];
+    const calls: MulticallCall[] = [this.blockTimestampCall()];
     for (const borrower of targets) {
       calls.push({ target: this.morpho, callData: encodeStaticArgsCall(positionSelector, [this.marketId, borrower]) });
     }
     const read = await this.readMarketState(block, calls);
-    const timestamp = Number(decodeUintWord(requireSuccess(read.extra[0], "Multicall3.getCurrentBlockTimestamp()")));
-    this.evaluatedAt = { number: block, timestamp };
-    const refreshed = new Set<Address>();
-    targets.forEach((borrower, i) => {
-      refreshed.add(borrower);
-      const data = requireSuccess(read.extra[1 + i], `Morpho.position(${this.marketId}, ${borrower})`);
+    const reads = targets.map((borrower, i): BorrowerRead<MorphoBorrowerState> => {
+      const data = returnDataOf(read.extra[1 + i], `Morpho.position(${this.marketId}, ${borrower})`);
       // position → (supplyShares, borrowShares, collateral)
       const state: MorphoBorrowerState = { borrowShares: decodeUintWord(data, 1), collateral: decodeUintWord(data, 2) };
-      if (state.borrowShares === 0n) this.book.remove(borrower);
-      else this.book.setState(borrower, state, [this.marketId]);
+      return { borrower, read: state.borrowShares === 0n ? null : { state, priceKeys: [this.marketId] } };
     });
-    // One market, one price: every tracked position is re-evaluated at the new state.
-    this.recomputeAll();
-    return {
-      borrowers: targets.length,
-      tracked: this.book.size,
-      liquidatable: this.book.liquidatableCount,
-      blockNumber: block,
-      rpcCalls: multicall.stats.rpcCalls - rpcBefore + extraRpc,
-    };
+    // One market, one price key: the totals and price just read move every tracked position.
+    this.storeRead(reads, { number: block, timestamp: this.blockTimestampOf(read.extra[0]) }, [this.marketId]);
   }
 
   /* ───────────────────────────── in-memory evaluation ───────────────────────────── */
@@ -311,10 +250,11 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
     return this.price;
   }
 
-  private recomputeAll(): MarketUpdate {
+  /** One market, one price: a move of either reaches every position. */
+  protected reevaluate(borrowers: Iterable<Address>): MarketUpdate {
     if (!this.evaluatedAt) return { recomputed: 0, newlyLiquidatable: [] };
     const totals = this.accruedTotals();
-    return this.book.reevaluate(this.book.borrowers(), (borrower, state) => this.toTrackedPosition(borrower, state, totals));
+    return this.book.reevaluate(borrowers, (borrower, state) => this.toTrackedPosition(borrower, state, totals));
   }
 
   private usdPrices(): { loan: number | undefined; collateral: number | undefined } {
@@ -335,15 +275,15 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
   ): TrackedPosition {
     const health = morphoHealth(state, totals.totalBorrowAssets, totals.totalBorrowShares, this.price, this.params.lltv);
     const usd = this.usdPrices();
-    const key: PositionKey = { protocol: "morphoBlue", market: this.id, borrower };
-    const lif = morphoLiquidationIncentiveFactor(this.params.lltv);
+    const key: PositionKey = { protocol: this.protocol, market: this.id, borrower };
+    const lif = liquidationIncentiveFactor(this.params.lltv);
     return {
       key,
       collaterals: [
         {
           token: lowerAddress(this.params.collateralToken),
           amount: state.collateral,
-          valueUsd: amountToUsd(state.collateral, this.collateralDecimals, usd.collateral),
+          valueUsd: tokenAmountToUsd(state.collateral, this.collateralDecimals, usd.collateral),
           liquidationThresholdBps: Number(this.params.lltv / 10n ** 14n),
           liquidationBonusBps: Number(((lif - WAD) * 10_000n) / WAD),
         },
@@ -352,7 +292,7 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
         {
           token: lowerAddress(this.params.loanToken),
           amount: health.borrowed,
-          valueUsd: amountToUsd(health.borrowed, this.loanDecimals, usd.loan),
+          valueUsd: tokenAmountToUsd(health.borrowed, this.loanDecimals, usd.loan),
         },
       ],
       healthFactor: health.healthFactor,
@@ -373,7 +313,7 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
     if (price === undefined) return { recomputed: 0, newlyLiquidatable: [], needsChainRead: true };
     if (price === this.price) return { recomputed: 0, newlyLiquidatable: [], needsChainRead: false };
     this.price = price;
-    return { ...this.recomputeAll(), needsChainRead: false };
+    return { ...this.reevaluateAll(), needsChainRead: false };
   }
 
   async refreshPrices(blockTag?: number | string): Promise<MarketUpdate> {
@@ -386,7 +326,7 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
       block,
     );
     this.price = decodeUintWord(priceData);
-    return this.price === before ? { recomputed: 0, newlyLiquidatable: [] } : this.recomputeAll();
+    return this.price === before ? { recomputed: 0, newlyLiquidatable: [] } : this.reevaluateAll();
   }
 
   async onBlock(block: BlockRef): Promise<MarketUpdate> {
@@ -397,11 +337,7 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
       this.oracleInputs = await readOracleInputs(this.deps.multicall, this.oracleModel, block.number);
     }
     this.evaluatedAt = { number: block.number, timestamp: block.timestamp };
-    return this.recomputeAll();
-  }
-
-  protected reevaluateAll(): MarketUpdate {
-    return this.recomputeAll();
+    return this.reevaluateAll();
   }
 
   /** A Morpho market's parameters are immutable: nothing to re-read. */
@@ -410,13 +346,6 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
   }
 
   /* ───────────────────────────── queries ───────────────────────────── */
-
-  liquidationPairs(position: TrackedPosition): LiquidationPair[] {
-    const collateral = position.collaterals[0];
-    const debt = position.debts[0];
-    if (!collateral || !debt) return [];
-    return [{ collateralToken: collateral.token, debtToken: debt.token, sizeUsd: Math.min(collateral.valueUsd, debt.valueUsd) }];
-  }
 
   sizeLiquidationWithReason(position: TrackedPosition, pair?: LiquidationPair): SizingResult {
     this.assertInitialized();
@@ -438,6 +367,9 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
     const usd = this.usdPrices();
     return sizeMorphoBlueLiquidation({
       key: position.key,
+      morpho: this.morpho,
+      oracle: lowerAddress(this.params.oracle),
+      irm: lowerAddress(this.params.irm),
       healthFactor: health.healthFactor,
       detectedAtBlock: this.evaluatedAt!.number,
       loanToken: { address: lowerAddress(this.params.loanToken), decimals: this.loanDecimals, usdPrice: usd.loan ?? 0 },
@@ -453,11 +385,6 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
       totalBorrowAssets: totals.totalBorrowAssets,
       totalBorrowShares: totals.totalBorrowShares,
     });
-  }
-
-  sizeLiquidation(position: TrackedPosition, pair?: LiquidationPair): LiquidationCandidate | null {
-    const result = this.sizeLiquidationWithReason(position, pair);
-    return result.ok ? result.candidate : null;
   }
 
   priceFeeds(): FeedSubscription[] {
@@ -505,15 +432,5 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
         },
       },
     ];
-  }
-
-  stats(): MarketStats {
-    return {
-      borrowers: this.discovery ? this.discovery.borrowers().length : 0,
-      tracked: this.book.size,
-      liquidatable: this.book.liquidatableCount,
-      recomputations: this.book.recomputations,
-      evaluatedAt: this.evaluatedAt,
-    };
   }
 }

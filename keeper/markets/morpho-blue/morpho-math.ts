@@ -10,17 +10,24 @@
  * would accept a liquidation.
  */
 
-export const WAD = 10n ** 18n;
+import { MAX_UINT256, minBigint, WAD } from "../../core/fixed-point";
+
 export const ORACLE_PRICE_SCALE = 10n ** 36n;
 export const VIRTUAL_SHARES = 10n ** 6n;
 export const VIRTUAL_ASSETS = 1n;
-export const MAX_UINT256 = (1n << 256n) - 1n;
+/** ConstantsLib.LIQUIDATION_CURSOR and MAX_LIQUIDATION_INCENTIVE_FACTOR. */
+export const LIQUIDATION_CURSOR = (3n * WAD) / 10n;
+export const MAX_LIQUIDATION_INCENTIVE_FACTOR = (115n * WAD) / 100n;
 
+/** MathLib.mulDivDown. */
 export function mulDivDown(x: bigint, y: bigint, d: bigint): bigint {
+  if (d === 0n) throw new RangeError("mulDivDown by zero");
   return (x * y) / d;
 }
 
+/** MathLib.mulDivUp. */
 export function mulDivUp(x: bigint, y: bigint, d: bigint): bigint {
+  if (d === 0n) throw new RangeError("mulDivUp by zero");
   return (x * y + (d - 1n)) / d;
 }
 
@@ -34,6 +41,20 @@ export function toAssetsUp(shares: bigint, totalAssets: bigint, totalShares: big
 
 export function toAssetsDown(shares: bigint, totalAssets: bigint, totalShares: bigint): bigint {
   return mulDivDown(shares, totalAssets + VIRTUAL_ASSETS, totalShares + VIRTUAL_SHARES);
+}
+
+export function toSharesUp(assets: bigint, totalAssets: bigint, totalShares: bigint): bigint {
+  return mulDivUp(assets, totalShares + VIRTUAL_SHARES, totalAssets + VIRTUAL_ASSETS);
+}
+
+/**
+ * The liquidation incentive factor for a market's LLTV (both WAD, Morpho.liquidate):
+ * min(MAX_LIQUIDATION_INCENTIVE_FACTOR, WAD / (WAD − LIQUIDATION_CURSOR · (WAD − lltv))).
+ */
+export function liquidationIncentiveFactor(lltv: bigint): bigint {
+  if (lltv < 0n || lltv >= WAD) throw new RangeError(`lltv must be in [0, 1e18), got ${lltv}`);
+  const uncapped = mulDivDown(WAD, WAD, WAD - mulDivDown(LIQUIDATION_CURSOR, WAD - lltv, WAD));
+  return minBigint(MAX_LIQUIDATION_INCENTIVE_FACTOR, uncapped);
 }
 
 /** MathLib.wTaylorCompounded: e^(x·n) − 1 to the third order. */

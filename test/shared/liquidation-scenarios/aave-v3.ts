@@ -312,9 +312,9 @@ export async function liquidateAaveWithKeeperSizing(
     if (pair === undefined) throw new Error(`the keeper sees no ${position.collateral}/${position.debt} pair for ${position.borrower}`);
     const sizing = keeperMarket.sizeLiquidationWithReason(tracked, pair);
     if (!sizing.ok) throw new Error(`the keeper refuses to liquidate ${position.borrower}: ${sizing.reason} (${sizing.detail})`);
-    const args = sizing.candidate.callArgs;
-    if (args?.protocol !== "aaveV3") throw new Error("the keeper's Aave candidate carries no Aave call arguments");
-    return { candidate: sizing.candidate, argument: args.debtToCoverArgument, timestamp: next.timestamp };
+    const call = sizing.candidate.call;
+    if (call?.shape !== "AaveV3") throw new Error("the keeper's Aave candidate carries no Aave liquidationCall");
+    return { candidate: sizing.candidate, argument: call.debtToCover, timestamp: next.timestamp };
   };
 
   // A first sizing picks the lender (a Uniswap lender may need allowlisting, which mines a block); the second is exact.

@@ -16,8 +16,7 @@ import { expect } from "chai";
 import type { Wallet } from "ethers";
 import { IERC20__factory, IOracle__factory, Morpho__factory, OracleMock__factory, type Morpho } from "../../../typechain-types";
 import type { Address, MorphoMarketParams } from "../../../keeper/config/address-book";
-import { toAssetsUp } from "../../../keeper/markets/morpho-blue/morpho-math";
-import { morphoLiquidationIncentiveFactor } from "../../../keeper/strategy/sizing/morpho-blue";
+import { liquidationIncentiveFactor, toAssetsUp } from "../../../keeper/markets/morpho-blue/morpho-math";
 import { morphoMarketId } from "../../../sandbox/morpho-blue";
 import { NO_FLASH_LOAN, ProtocolKind, morphoLiquidation, type PlanStruct } from "../../unit/contracts/helpers/plans";
 import { ceilDiv, freshAccount, tokenInfo, type MorphoScenarioMarket, type ScenarioEnvironment } from "./environment";
@@ -171,7 +170,7 @@ export async function liquidateMorphoPosition(
   const morpho = morphoOf(market);
   const before = await morphoHealthOf(market, borrower);
   const state = await morpho.market(morphoMarketId(params));
-  const lif = morphoLiquidationIncentiveFactor(params.lltv);
+  const lif = liquidationIncentiveFactor(params.lltv);
   // What Morpho will ask back, give or take the interest accrued inside the call.
   const repaidEstimate =
     spec.seizedAssets !== undefined

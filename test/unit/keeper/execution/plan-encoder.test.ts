@@ -1,43 +1,32 @@
 import { expect } from "chai";
 import { ChimeraExecutor__factory } from "../../../../typechain-types";
-import type { Address, LiquidationPlan } from "../../../../keeper/core/types";
-import type { ExecutorTargets } from "../../../../keeper/execution/executor-targets";
-import { UnknownMarketTargetError } from "../../../../keeper/execution/executor-targets";
+import type { Address, LiquidationCall, LiquidationPlan } from "../../../../keeper/core/types";
 import { encodeLiquidateCall, encodePlanStruct, PlanEncodingError } from "../../../../keeper/execution/plan-encoder";
 
-const EXECUTOR: Address = "0x00000000000000000000000000000000000000e1";
 const POOL: Address = "0x00000000000000000000000000000000000000a1";
 const MORPHO: Address = "0x00000000000000000000000000000000000000b1";
 const ROUTER: Address = "0x00000000000000000000000000000000000000c1";
 const VAULT: Address = "0x00000000000000000000000000000000000000d1";
+const M_USDC: Address = "0x00000000000000000000000000000000000000e1";
+const M_WETH: Address = "0x00000000000000000000000000000000000000e2";
 const WETH: Address = "0x4200000000000000000000000000000000000006";
 const USDC: Address = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913";
 const BORROWER: Address = "0x1111111111111111111111111111111111111111";
 const ORACLE: Address = "0x00000000000000000000000000000000000000f1";
 const IRM: Address = "0x00000000000000000000000000000000000000f2";
+const ZERO: Address = "0x0000000000000000000000000000000000000000";
 const LLTV = 860_000_000_000_000_000n;
 
-const targets: ExecutorTargets = {
-  executor: EXECUTOR,
-  markets: new Map([
-    ["aave-v3:Sandbox", { protocol: "aaveV3" as const, pool: POOL }],
-    [
-      "morpho-blue:WETH/USDC",
-      {
-        protocol: "morphoBlue" as const,
-        morpho: MORPHO,
-        params: { label: "WETH/USDC", loanToken: USDC, collateralToken: WETH, oracle: ORACLE, irm: IRM, lltv: LLTV },
-      },
-    ],
-  ]),
-  routers: { uniswapV3: ROUTER },
-};
+/** The Aave plan with another protocol call on its candidate. */
+function withCall(plan: LiquidationPlan, call: LiquidationCall | undefined): LiquidationPlan {
+  return { ...plan, candidate: { ...plan.candidate, call } };
+}
 
 function aavePlan(overrides: Partial<LiquidationPlan> = {}): LiquidationPlan {
   return {
-    id: "aaveV3:aave-v3:Sandbox:0x1111@100",
+    id: "aaveV3:aaveV3:Sandbox:0x1111@100",
     candidate: {
-      key: { protocol: "aaveV3", market: "aave-v3:Sandbox", borrower: BORROWER },
+      key: { protocol: "aaveV3", market: "aaveV3:Sandbox", borrower: BORROWER },
       collateralToken: WETH,
       debtToken: USDC,
       debtToCover: 1_000_000_000n,
@@ -47,11 +36,13 @@ function aavePlan(overrides: Partial<LiquidationPlan> = {}): LiquidationPlan {
       sizingRule: "aave-v3.0-close-factor-50%",
       healthFactor: 990_000_000_000_000_000n,
       detectedAtBlock: 100,
-      callArgs: { protocol: "aaveV3", debtToCoverArgument: 1_000_000_007n },
+      call: { shape: "AaveV3", market: POOL, debtToCover: 1_000_000_000n, poolDecidesSize: false, selfFunded: false },
     },
-    flash: { kind: "balancer", address: VAULT, amount: 1_000_000_000n, fee: 0n },
+    flash: { kind: "balancer", executorSource: "BalancerV2", address: VAULT, amount: 1_000_000_000n, fee: 0n },
     swap: {
       venue: "uniswapV3",
+      executorVenue: "UniswapV3",
+      router: ROUTER,
       tokenIn: WETH,
       tokenOut: USDC,
       amountIn: 350_000_000_000_000_000n,
@@ -71,13 +62,18 @@ function aavePlan(overrides: Partial<LiquidationPlan> = {}): LiquidationPlan {
 }
 
 describe("execution: plan encoding", () => {
-  it("maps an Aave plan onto IChimeraExecutor.Plan: the pool from the targets, the liquidationCall argument, a sell-all swap", () => {
-    const plan = encodePlanStruct(aavePlan(), targets, { minProfit: 38_000_000n, deadlineBlock: 102 });
+  it("maps an Aave plan onto IChimeraExecutor.Plan: the market's call, the lender's source, the venue's router, a sell-all swap", () => {
+    const plan = encodePlanStruct(aavePlan(), { minProfit: 38_000_000n, deadlineBlock: 102 });
     expect(plan.flash).to.deep.equal({ source: 1, lender: VAULT, token: USDC, amount: 1_000_000_000n });
     expect(plan.liquidation.protocol).to.equal(0);
     expect(plan.liquidation.market).to.equal(POOL);
     // Not capped by collateral: exactly the sized repayment, which the pool's cap on the (grown) debt admits.
     expect(plan.liquidation.debtToCover).to.equal(1_000_000_000n);
+    expect([plan.liquidation.collateralMarket, plan.liquidation.morpho.oracle, plan.liquidation.morpho.lltv]).to.deep.equal([
+      ZERO,
+      ZERO,
+      0n,
+    ]);
     expect(plan.liquidation.swap).to.deep.equal({
       venue: 1,
       router: ROUTER,
@@ -89,69 +85,88 @@ describe("execution: plan encoding", () => {
     expect(plan.deadlineBlock).to.equal(102n);
   });
 
-  it("lets the pool size a collateral-capped liquidation and borrows a buffer for the interest accrued since sizing", () => {
-    const base = aavePlan();
-    const capped = aavePlan({ candidate: { ...base.candidate, sizingRule: "aave-v3.0-close-factor-100%+capped-by-collateral" } });
-    const plan = encodePlanStruct(capped, targets, { minProfit: 1n, deadlineBlock: 1 });
+  it("when the pool decides the size, passes the market's argument and borrows a buffer for the interest accrued since sizing", () => {
+    const capped = withCall(aavePlan(), {
+      shape: "AaveV3",
+      market: POOL,
+      debtToCover: 1_000_000_007n,
+      poolDecidesSize: true,
+      selfFunded: false,
+    });
+    const plan = encodePlanStruct(capped, { minProfit: 1n, deadlineBlock: 1 });
     expect(plan.liquidation.debtToCover).to.equal(1_000_000_007n);
     expect(plan.flash.amount).to.equal(1_000_000_000n + 1_000_000n + 1n);
+    // The sizing rule's text decides nothing: the same rule string without the flag borrows no buffer.
+    const flagOff = withCall(aavePlan(), { ...capped.candidate.call!, poolDecidesSize: false });
+    const unbuffered = encodePlanStruct(
+      { ...flagOff, candidate: { ...flagOff.candidate, sizingRule: "aave-v3.0+capped-by-collateral" } },
+      {
+        minProfit: 1n,
+        deadlineBlock: 1,
+      },
+    );
+    expect(unbuffered.flash.amount).to.equal(1_000_000_000n);
   });
 
   it("a swap must at least repay the flash principal plus its fee", () => {
-    const plan = encodePlanStruct(aavePlan({ flash: { kind: "aaveV3", address: POOL, amount: 1_000_000_000n, fee: 500_000n } }), targets, {
-      minProfit: 1n,
-      deadlineBlock: 1,
-    });
+    const plan = encodePlanStruct(
+      aavePlan({ flash: { kind: "aaveV3", executorSource: "AaveV3", address: POOL, amount: 1_000_000_000n, fee: 500_000n } }),
+      { minProfit: 1n, deadlineBlock: 1 },
+    );
     expect(plan.flash.source).to.equal(3);
     expect(plan.liquidation.swap.minAmountOut).to.equal(1_000_500_000n);
   });
 
   it("encodes a self-funded Morpho liquidation with the market's params and exactly one of seized assets / repaid shares", () => {
-    const base = aavePlan();
-    const morpho = aavePlan({
-      id: "morphoBlue:morpho-blue:WETH/USDC:0x1111@100",
-      candidate: {
-        ...base.candidate,
-        key: { protocol: "morphoBlue", market: "morpho-blue:WETH/USDC", borrower: BORROWER },
-        callArgs: { protocol: "morphoBlue", seizedAssets: 350_000_000_000_000_000n, repaidShares: 0n },
-      },
-      flash: { kind: "none", address: "0x0000000000000000000000000000000000000000", amount: 0n, fee: 0n },
-    });
-    const plan = encodePlanStruct(morpho, targets, { minProfit: 1n, deadlineBlock: 5 });
-    expect(plan.flash).to.deep.equal({
-      source: 0,
-      lender: "0x0000000000000000000000000000000000000000",
-      token: "0x0000000000000000000000000000000000000000",
-      amount: 0n,
-    });
-    expect(plan.liquidation.market).to.equal(MORPHO);
-    expect(plan.liquidation.morpho).to.deep.equal({
-      oracle: ORACLE,
-      irm: IRM,
-      lltv: LLTV,
-      seizedAssets: 350_000_000_000_000_000n,
-      repaidShares: 0n,
-    });
-
-    const both = {
-      ...morpho,
-      candidate: { ...morpho.candidate, callArgs: { protocol: "morphoBlue" as const, seizedAssets: 1n, repaidShares: 1n } },
+    const morphoCall: LiquidationCall = {
+      shape: "MorphoBlue",
+      market: MORPHO,
+      debtToCover: 0n,
+      morpho: { oracle: ORACLE, irm: IRM, lltv: LLTV, seizedAssets: 350_000_000_000_000_000n, repaidShares: 0n },
+      poolDecidesSize: false,
+      selfFunded: true,
     };
-    expect(() => encodePlanStruct(both, targets, { minProfit: 1n, deadlineBlock: 5 })).to.throw(PlanEncodingError, "exactly one");
+    const morpho = {
+      ...withCall(aavePlan(), morphoCall),
+      flash: { kind: "none", executorSource: "None" as const, address: ZERO, amount: 0n, fee: 0n },
+    };
+    const plan = encodePlanStruct(morpho, { minProfit: 1n, deadlineBlock: 5 });
+    expect(plan.flash).to.deep.equal({ source: 0, lender: ZERO, token: ZERO, amount: 0n });
+    expect(plan.liquidation.protocol).to.equal(1);
+    expect(plan.liquidation.market).to.equal(MORPHO);
+    expect(plan.liquidation.morpho).to.deep.equal(morphoCall.morpho);
+
+    const both = withCall(morpho, { ...morphoCall, morpho: { ...morphoCall.morpho!, repaidShares: 1n } });
+    expect(() => encodePlanStruct(both, { minProfit: 1n, deadlineBlock: 5 })).to.throw(PlanEncodingError, "exactly one");
   });
 
-  it("refuses a plan for a market it has no target for, naming the market", () => {
-    const stray = aavePlan({
-      candidate: { ...aavePlan().candidate, key: { protocol: "aaveV3", market: "aave-v3:Elsewhere", borrower: BORROWER } },
+  it("encodes the Compound-v2 call shape with both markets: liquidateBorrow on the debt's, redeem on the collateral's", () => {
+    const moonwell = withCall(aavePlan(), {
+      shape: "CompoundV2",
+      market: M_USDC,
+      debtToCover: 999_000_000n,
+      collateralMarket: M_WETH,
+      poolDecidesSize: false,
+      selfFunded: false,
     });
-    expect(() => encodePlanStruct(stray, targets, { minProfit: 1n, deadlineBlock: 1 })).to.throw(
-      UnknownMarketTargetError,
-      "aave-v3:Elsewhere",
+    const plan = encodePlanStruct(moonwell, { minProfit: 1n, deadlineBlock: 5 });
+    expect(plan.liquidation.protocol).to.equal(2);
+    expect([plan.liquidation.market, plan.liquidation.collateralMarket, plan.liquidation.debtToCover]).to.deep.equal([
+      M_USDC,
+      M_WETH,
+      999_000_000n,
+    ]);
+  });
+
+  it("refuses a candidate its market sized no executor call for, naming the market", () => {
+    expect(() => encodePlanStruct(withCall(aavePlan(), undefined), { minProfit: 1n, deadlineBlock: 1 })).to.throw(
+      PlanEncodingError,
+      "aaveV3:Sandbox",
     );
   });
 
   it("produces liquidate(plan) calldata that decodes back to the same plan", () => {
-    const plan = encodePlanStruct(aavePlan(), targets, { minProfit: 7n, deadlineBlock: 9 });
+    const plan = encodePlanStruct(aavePlan(), { minProfit: 7n, deadlineBlock: 9 });
     const [decoded] = ChimeraExecutor__factory.createInterface().decodeFunctionData("liquidate", encodeLiquidateCall(plan));
     expect(decoded.liquidation.borrower).to.equal(BORROWER);
     expect(decoded.minProfit).to.equal(7n);

@@ -15,7 +15,6 @@ import { openAaveBorrowers } from "../../../../sandbox/borrowers";
 import type { Address } from "../../../../keeper/config/address-book";
 import type { LiquidationPlan } from "../../../../keeper/core/types";
 import { loadKeeperConfig } from "../../../../keeper/config/load";
-import { buildExecutorTargets } from "../../../../keeper/execution/executor-targets";
 import { PlanSimulator, type SimulationProvider } from "../../../../keeper/execution/plan-simulator";
 import { PLAN_PROBE_COMPILER, PLAN_PROBE_RUNTIME_CODE } from "../../../../keeper/execution/probe/plan-probe-code";
 import { SandboxMarketHandle } from "../../../../keeper/scenarios/sandbox-market-handle";
@@ -117,8 +116,7 @@ describe("execution: the plan probe", function () {
         expect(plan, "the keeper planned the liquidation").to.not.equal(null);
         const head = await hre.ethers.provider.getBlockNumber();
         const provider = hre.ethers.provider as unknown as SimulationProvider;
-        const targets = buildExecutorTargets(executor, sandbox.book, session.assembled.markets);
-        const common = { provider, targets, operator: operator.address as Address, minProfitHaircutBps: 500 };
+        const common = { provider, executor, operator: operator.address as Address, minProfitHaircutBps: 500 };
         const viaProbe = await new PlanSimulator({ ...common, method: "probe" }).simulate(plan!, head);
         const viaRevert = await new PlanSimulator({ ...common, method: "revert" }).simulate(plan!, head);
         if (!viaProbe.ok || !viaRevert.ok)

@@ -13,7 +13,7 @@ import { sandboxFixture } from "../../../shared/sandbox-fixture";
 import { openAaveBorrowers } from "../../../../sandbox/borrowers";
 import type { Sandbox } from "../../../../sandbox";
 import type { Address } from "../../../../keeper/config/address-book";
-import { WAD } from "../../../../keeper/core/types";
+import { WAD } from "../../../../keeper/core/fixed-point";
 import { AaveV3Market } from "../../../../keeper/markets/aave-v3/aave-v3-market";
 import { createMarketDependencies } from "../../../../keeper/markets/factory";
 import type { MarketDependencies } from "../../../../keeper/markets/market-dependencies";

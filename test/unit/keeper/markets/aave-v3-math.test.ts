@@ -15,9 +15,9 @@ import {
   RAY,
   SECONDS_PER_YEAR,
   variableDebtBalance,
-  WAD,
   type AaveMathProfile,
 } from "../../../../keeper/markets/aave-v3/aave-math";
+import { WAD } from "../../../../keeper/core/fixed-point";
 import { AaveEvaluationContext, calculateUserAccountData, type AaveReserve } from "../../../../keeper/markets/aave-v3/account-data";
 import { decodeReserveConfiguration } from "../../../../keeper/markets/aave-v3/reserve-configuration";
 

@@ -72,7 +72,11 @@ describe("keeper/markets borrower discovery", function () {
     expect(new Set(result.borrowers)).to.deep.equal(new Set(first));
     expect(result.checkpoint).to.equal(head);
     expect(provider.ranges.every(([from, to]) => to - from + 1 <= 7)).to.equal(true);
-    expect(result.logRequests).to.equal(Math.ceil((head + 1) / 7));
+    // Nothing before the pool's deployment block is scanned, whatever the caller asks for.
+    const start = market.discoveryStartBlock;
+    expect(start).to.equal(sandbox.book.aaveV3!.deployBlock);
+    expect(Math.min(...provider.ranges.map(([from]) => from))).to.equal(start);
+    expect(result.logRequests).to.equal(Math.ceil((head - start + 1) / 7));
     const saved = await store.load(`aaveV3:${market.describe().pool}:Borrow`);
     expect(saved?.lastScannedBlock).to.equal(head);
     expect(new Set(saved?.borrowers)).to.deep.equal(new Set(first));
@@ -114,7 +118,8 @@ describe("keeper/markets borrower discovery", function () {
     const market = await startMarket(sandbox, broken, store, 10);
     await expect(market.discoverBorrowers(0, head)).to.be.rejectedWith(new RegExp(`eth_getLogs failed for block ${failAt}`));
     const saved = await store.load(`aaveV3:${market.describe().pool}:Borrow`);
-    const lastGoodChunkEnd = Math.floor(failAt / 10) * 10 - 1;
+    const start = market.discoveryStartBlock;
+    const lastGoodChunkEnd = start + Math.floor((failAt - start) / 10) * 10 - 1;
     expect(saved?.lastScannedBlock).to.equal(lastGoodChunkEnd);
 
     const healthy = recordingProvider();

@@ -1,8 +1,9 @@
 /**
  * Live upkeep and construction: Aave Pool events collected for a block range re-read exactly the
  * borrowers they touch (a new borrower is tracked at once, a repaid one dropped) and extend the
- * discovery checkpoint; the factory builds one plug-in per enabled market family and refuses a
- * config that names what the address book lacks.
+ * discovery checkpoint; the factory builds the markets of every enabled plug-in, each reading in
+ * batches of its own section's batchSize, and refuses a config that names what the address book or
+ * the plug-in table lacks.
  */
 import { expect } from "chai";
 import hre from "hardhat";
@@ -14,6 +15,8 @@ import { ProtocolEventCollector } from "../../../../keeper/collectors/protocol-e
 import { AaveV3Market } from "../../../../keeper/markets/aave-v3/aave-v3-market";
 import { InMemoryCheckpointStore } from "../../../../keeper/markets/checkpoint-store";
 import { createMarketDependencies, createMarkets } from "../../../../keeper/markets/factory";
+import { morphoMarketIdOf } from "../../../../keeper/markets/morpho-blue/morpho-blue-market";
+import { UsdPriceBook } from "../../../../keeper/markets/usd-prices";
 
 describe("keeper/markets live events and factory", function () {
   it("re-reads only the Aave borrowers an event range touches, adds new ones and advances the checkpoint", async function () {
@@ -73,24 +76,49 @@ describe("keeper/markets live events and factory", function () {
     expect(market.position(newcomer.address as Address)).to.equal(undefined);
   });
 
-  it("builds one plug-in per enabled family (one per Morpho market) and refuses what the book lacks", async function () {
+  it("builds every enabled plug-in's markets (one per Morpho market) and refuses what the book or the table lacks", async function () {
     const sandbox = await loadFixture(sandboxFixture);
-    const deps = createMarketDependencies(hre.ethers.provider, sandbox.book);
-    const markets = createMarkets(sandbox.book, { aaveV3: { enabled: true }, morphoBlue: { enabled: true } }, deps);
+    const shared = { provider: hre.ethers.provider, checkpoints: new InMemoryCheckpointStore(), usdPrices: new UsdPriceBook() };
+    const on = { enabled: true, batchSize: 250 };
+    const markets = createMarkets(sandbox.book, { aaveV3: on, morphoBlue: on, moonwell: { ...on, enabled: false } }, shared);
     expect(markets.map((m) => m.protocol)).to.deep.equal(["aaveV3", ...sandbox.book.morphoBlue!.markets.map(() => "morphoBlue")]);
-    expect(new Set(markets.map((m) => m.id)).size).to.equal(markets.length);
+    expect(markets.map((m) => m.id)).to.deep.equal([
+      `aaveV3:${sandbox.book.aaveV3!.label}`,
+      ...sandbox.book.morphoBlue!.markets.map((params) => `morphoBlue:${params.label}`),
+    ]);
     for (const market of markets) await market.init();
 
-    const label = sandbox.book.morphoBlue!.markets[1].label;
-    expect(createMarkets(sandbox.book, { morphoBlue: { enabled: true, markets: [label] } }, deps).map((m) => m.label)).to.deep.equal([
-      label,
-    ]);
-    expect(() => createMarkets(sandbox.book, { morphoBlue: { enabled: true, markets: ["nope"] } }, deps)).to.throw(
-      /names nope, which the "sandbox" address book does not list/,
+    const second = sandbox.book.morphoBlue!.markets[1];
+    const narrowed = createMarkets(sandbox.book, { morphoBlue: { ...on, marketIds: [morphoMarketIdOf(second)] } }, shared);
+    expect(narrowed.map((m) => m.label)).to.deep.equal([second.label]);
+    const unknownId = `0x${"ab".repeat(32)}`;
+    expect(() => createMarkets(sandbox.book, { morphoBlue: { ...on, marketIds: [unknownId] } }, shared)).to.throw(
+      new RegExp(`markets.morphoBlue.marketIds names ${unknownId}, which the "sandbox" address book does not list`),
     );
-    expect(() => createMarkets(sandbox.book, { moonwell: { enabled: true } }, deps)).to.throw(
+    expect(() => createMarkets(sandbox.book, { moonwell: on }, shared)).to.throw(
       /markets.moonwell is enabled but the "sandbox" address book has no moonwell entry/,
     );
-    expect(createMarkets(sandbox.book, {}, deps)).to.deep.equal([]);
+    expect(() => createMarkets(sandbox.book, { compoundV2: on }, shared)).to.throw(/markets.compoundV2: no market plug-in of that name/);
+    expect(createMarkets(sandbox.book, {}, shared)).to.deep.equal([]);
+  });
+
+  it("reads each plug-in's positions in batches of its own section's batchSize", async function () {
+    const sandbox = await loadFixture(sandboxFixture);
+    const head = await hre.ethers.provider.getBlockNumber();
+    /** eth_calls of one Morpho refresh when Aave's section says `aave` and Morpho's says `morpho`. */
+    const morphoRefresh = async (aave: number, morpho: number) => {
+      const shared = { provider: hre.ethers.provider, checkpoints: new InMemoryCheckpointStore(), usdPrices: new UsdPriceBook() };
+      const sections = { aaveV3: { enabled: true, batchSize: aave }, morphoBlue: { enabled: true, batchSize: morpho } };
+      const market = createMarkets(sandbox.book, sections, shared).find((m) => m.protocol === "morphoBlue")!;
+      await market.init();
+      await market.discoverBorrowers(0, head);
+      return market.refreshPositions(undefined, head);
+    };
+    // Morpho reads the block's timestamp, its market, its oracle and every borrower's position in one
+    // aggregate3, split into eth_calls of at most its own batchSize sub-calls, whatever Aave's says.
+    const small = await morphoRefresh(250, 2);
+    expect(small.rpcCalls).to.equal(Math.ceil((3 + small.borrowers) / 2));
+    expect(small.rpcCalls).to.be.greaterThan(1);
+    expect((await morphoRefresh(2, 250)).rpcCalls).to.equal(1);
   });
 });

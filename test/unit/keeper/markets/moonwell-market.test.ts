@@ -15,7 +15,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { sandboxFixture } from "../../../shared/sandbox-fixture";
 import { seededRandom, type Sandbox } from "../../../../sandbox";
 import type { Address, MoonwellDeployment } from "../../../../keeper/config/address-book";
-import { WAD } from "../../../../keeper/core/types";
+import { WAD } from "../../../../keeper/core/fixed-point";
 import { MoonwellMarket } from "../../../../keeper/markets/moonwell/moonwell-market";
 import { createMarketDependencies } from "../../../../keeper/markets/factory";
 import type { MarketDependencies } from "../../../../keeper/markets/market-dependencies";
@@ -231,14 +231,16 @@ describe("keeper/markets MoonwellMarket (against the Moonwell test double)", fun
     market.evaluateAt(landing);
     await time.setNextBlockTimestamp(landing.timestamp);
     const victim = market.liquidatable()[0];
-    const candidate = market.sizeLiquidation(victim);
-    const args = candidate?.callArgs;
-    if (args?.protocol !== "moonwell") throw new Error("Compound sizing must carry Compound call arguments");
-    const borrowed = MoonwellMTokenDouble__factory.connect(args.borrowedMarket, world.liquidator);
-    const collateral = MoonwellMTokenDouble__factory.connect(args.collateralMarket, world.liquidator);
+    const sized = market.sizeLiquidationWithReason(victim);
+    if (!sized.ok) throw new Error(`the market refuses to size ${victim.key.borrower}: ${sized.detail}`);
+    // The executor's Compound-v2 call, exactly as the plan encoder would pass it.
+    const call = sized.candidate.call!;
+    expect(call.shape).to.equal("CompoundV2");
+    const borrowed = MoonwellMTokenDouble__factory.connect(call.market, world.liquidator);
+    const collateral = MoonwellMTokenDouble__factory.connect(call.collateralMarket!, world.liquidator);
     const before = await collateral.balanceOf(world.liquidator.address);
-    await (await borrowed.liquidateBorrow(victim.key.borrower, args.repayAmount, args.collateralMarket)).wait();
-    expect((await collateral.balanceOf(world.liquidator.address)) - before).to.equal(args.liquidatorSeizeTokens);
+    await (await borrowed.liquidateBorrow(victim.key.borrower, call.debtToCover, call.collateralMarket!)).wait();
+    expect((await collateral.balanceOf(world.liquidator.address)) - before).to.equal(sized.liquidatorSeizeTokens);
   });
 
   it("adds a new borrower seen by the protocol-event collector and tracks its position", async function () {

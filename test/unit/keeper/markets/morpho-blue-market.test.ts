@@ -13,7 +13,7 @@ import { sandboxFixture } from "../../../shared/sandbox-fixture";
 import { openMorphoBorrowers } from "../../../../sandbox/borrowers";
 import type { Sandbox } from "../../../../sandbox";
 import type { Address } from "../../../../keeper/config/address-book";
-import { WAD } from "../../../../keeper/core/types";
+import { WAD } from "../../../../keeper/core/fixed-point";
 import { createMarketDependencies } from "../../../../keeper/markets/factory";
 import { MorphoBlueMarket } from "../../../../keeper/markets/morpho-blue/morpho-blue-market";
 import { MorphoChainlinkOracleDouble__factory } from "../../../../typechain-types";
@@ -148,8 +148,7 @@ describe("keeper/markets MorphoBlueMarket", function () {
       }
       const candidate = market.sizeLiquidation(position);
       expect(candidate, "a liquidatable position is sized").to.not.equal(null);
-      const args = candidate!.callArgs;
-      if (args?.protocol !== "morphoBlue") throw new Error("Morpho sizing must carry Morpho call arguments");
+      const args = candidate!.call!.morpho!;
       const weth = sandbox.tokens.WETH;
       const before = await weth.balanceOf(liquidator.address);
       await (await morpho.liquidate(marketParams, borrower, args.seizedAssets, args.repaidShares, "0x", { gasLimit: 1_000_000 })).wait();

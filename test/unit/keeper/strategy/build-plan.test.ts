@@ -1,5 +1,8 @@
 import { expect } from "chai";
-import type { FlashSourceOption, SwapQuote } from "../../../../keeper/core/types";
+import type { SwapQuote } from "../../../../keeper/core/types";
+import { aaveV3Lender } from "../../../../keeper/flash/aave-v3/plugin";
+import { balancerV2Lender } from "../../../../keeper/flash/balancer-v2/plugin";
+import { uniswapV3Lender } from "../../../../keeper/flash/uniswap-v3/plugin";
 import { buildLiquidationPlan, type BuildPlanInput } from "../../../../keeper/strategy/build-plan";
 import { gweiToWei } from "../../../../keeper/strategy/economics";
 import {
@@ -8,6 +11,8 @@ import {
   BORROWER_A,
   candidate,
   E6,
+  flashOption,
+  MORPHO,
   positionKey,
   UNI_POOL_OTHER,
   UNI_POOL_WETH_USDC,
@@ -15,20 +20,18 @@ import {
   WETH,
 } from "./fixtures";
 
-const balancer: FlashSourceOption = { kind: "balancer", address: BALANCER_VAULT, token: USDC, feeBps: 0, availableLiquidity: 10n ** 15n };
-const aave: FlashSourceOption = { kind: "aaveV3", address: AAVE_POOL, token: USDC, feeBps: 5, availableLiquidity: 10n ** 15n };
-const uniswapFlash: FlashSourceOption = {
-  kind: "uniswapV3",
-  address: UNI_POOL_WETH_USDC,
-  token: USDC,
-  feeBps: 1,
-  availableLiquidity: 10n ** 15n,
-};
+const balancer = flashOption(balancerV2Lender, BALANCER_VAULT, 0, 10n ** 15n);
+const aave = flashOption(aaveV3Lender, AAVE_POOL, 5, 10n ** 15n);
+const uniswapFlash = flashOption(uniswapV3Lender, UNI_POOL_WETH_USDC, 1, 10n ** 15n);
+
+const UNI_ROUTER = "0x2626664c2603336E57B271c5C0b26F421741e481";
 
 /** Selling the candidate's 0.525 WETH for 1,045 USDC through a given pool. */
 function wethToUsdc(amountOut: bigint, pool = UNI_POOL_OTHER): SwapQuote {
   return {
     venue: "uniswapV3",
+    executorVenue: "UniswapV3",
+    router: UNI_ROUTER,
     tokenIn: WETH,
     tokenOut: USDC,
     amountIn: candidate().expectedCollateral,
@@ -56,7 +59,13 @@ describe("buildLiquidationPlan", function () {
     expect(decision.outcome).to.equal("planned");
     const plan = decision.plan!;
     expect(plan.id).to.equal(`aaveV3:test-market:${BORROWER_A}@100`);
-    expect(plan.flash).to.deep.equal({ kind: "balancer", address: BALANCER_VAULT, amount: 1_000n * E6, fee: 0n });
+    expect(plan.flash).to.deep.equal({
+      kind: "balancer",
+      executorSource: "BalancerV2",
+      address: BALANCER_VAULT,
+      amount: 1_000n * E6,
+      fee: 0n,
+    });
     expect(plan.swap?.amountOut).to.equal(1_045n * E6);
     expect(plan.expectedProfit).to.equal(45n * E6);
     // Gas: (600,000 fallback + 120,000 swap) * 0.01 gwei = 7.2e12 wei = $0.0144. Bid: 10% of $45.
@@ -105,11 +114,13 @@ describe("buildLiquidationPlan", function () {
     expect(decision.plan?.swap?.pools).to.deep.equal([UNI_POOL_OTHER]);
   });
 
-  it("plans a Morpho Blue liquidation without a flash loan", function () {
-    const decision = buildLiquidationPlan(
-      input({ candidate: candidate({ key: positionKey(BORROWER_A, "morphoBlue") }), flashOptions: [] }),
-    );
-    expect(decision.plan?.flash.kind).to.equal("none");
+  it("plans a self-funded liquidation (Morpho Blue's callback) without a flash loan", function () {
+    const selfFunded = candidate({
+      key: positionKey(BORROWER_A, "morphoBlue"),
+      call: { shape: "MorphoBlue", market: MORPHO, debtToCover: 0n, poolDecidesSize: false, selfFunded: true },
+    });
+    const decision = buildLiquidationPlan(input({ candidate: selfFunded, flashOptions: [balancer] }));
+    expect(decision.plan?.flash).to.include({ kind: "none", executorSource: "None", amount: 0n, fee: 0n });
   });
 
   it("plans a same-token liquidation without a swap (venue none)", function () {

@@ -1,5 +1,6 @@
 /** Plain-number building blocks shared by the strategy tests. */
-import type { Address, LiquidationCandidate, LiquidationPlan, PositionKey } from "../../../../keeper/core/types";
+import type { Address, FlashSourceOption, LiquidationCandidate, LiquidationPlan, PositionKey } from "../../../../keeper/core/types";
+import type { FlashLenderPlugin } from "../../../../keeper/flash/flash-lender";
 
 export const USDC: Address = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913";
 export const WETH: Address = "0x4200000000000000000000000000000000000006";
@@ -37,7 +38,28 @@ export function candidate(overrides: Partial<LiquidationCandidate> = {}): Liquid
     sizingRule: "test",
     healthFactor: hf(970),
     detectedAtBlock: 100,
+    call: { shape: "AaveV3", market: AAVE_POOL, debtToCover: 1_000n * E6, poolDecidesSize: false, selfFunded: false },
     ...overrides,
+  };
+}
+
+/** What a flash-lender plug-in offers for `token`: its own name, callback family, fee rounding and preference. */
+export function flashOption(
+  lender: FlashLenderPlugin,
+  address: Address,
+  feeBps: number,
+  availableLiquidity: bigint,
+  token: Address = USDC,
+): FlashSourceOption {
+  return {
+    kind: lender.name,
+    executorSource: lender.executorSource,
+    feeRounding: lender.feeRounding,
+    preference: lender.preference,
+    address,
+    token,
+    feeBps,
+    availableLiquidity,
   };
 }
 
@@ -46,7 +68,7 @@ export function planWith(id: string, netProfitUsd: number, overrides: Partial<Li
   return {
     id,
     candidate: candidate(),
-    flash: { kind: "balancer", address: BALANCER_VAULT, amount: 1_000n * E6, fee: 0n },
+    flash: { kind: "balancer", executorSource: "BalancerV2", address: BALANCER_VAULT, amount: 1_000n * E6, fee: 0n },
     swap: null,
     profitToken: USDC,
     expectedProfit: 1n,

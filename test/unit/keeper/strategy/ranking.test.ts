@@ -2,8 +2,12 @@ import { expect } from "chai";
 import fc from "fast-check";
 import type { PlanDecision } from "../../../../keeper/core/types";
 import { chooseBestPair } from "../../../../keeper/strategy/pair-choice";
-import { planId, rankPlans } from "../../../../keeper/strategy/ranking";
+import type { LiquidationPlan } from "../../../../keeper/core/types";
+import { comparePlans, planId } from "../../../../keeper/strategy/ranking";
 import { BORROWER_A, CBBTC, candidate, planWith, positionKey } from "./fixtures";
+
+/** The engine's order: `comparePlans` sorts a copy of a block's plans (keeper-engine.ts). */
+const rankPlans = (plans: readonly LiquidationPlan[]): LiquidationPlan[] => [...plans].sort(comparePlans);
 
 describe("ranking", function () {
   it("plan id is deterministic from the position key and the block", function () {

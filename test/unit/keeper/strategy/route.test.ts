@@ -12,7 +12,9 @@ function quote(
   pools: SwapQuote["pools"] = undefined,
   amountIn = AMOUNT_IN,
 ): SwapQuote {
-  return { venue, tokenIn: WETH, tokenOut: USDC, amountIn, amountOut, route: `${venue}-${amountOut}`, gasEstimate, pools };
+  // The route choice never looks at the executor's venue member or router: any will do here.
+  const onChain = { executorVenue: "UniswapV3", router: "0x2626664c2603336E57B271c5C0b26F421741e481" } as const;
+  return { venue, ...onChain, tokenIn: WETH, tokenOut: USDC, amountIn, amountOut, route: `${venue}-${amountOut}`, gasEstimate, pools };
 }
 
 /** Gas at 1 gwei and ETH at $2,000: 100,000 gas costs $0.20. */

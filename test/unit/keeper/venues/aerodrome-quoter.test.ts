@@ -17,9 +17,10 @@ import {
   AERODROME_FIRST_HOP_GAS,
   AerodromeQuoter,
   decodeAerodromeRoute,
-} from "../../../../keeper/engine/aerodrome-quoter";
-import { CompositeQuoter, UniswapV3Quoter } from "../../../../keeper/engine/swap-quoter";
-import { UniswapPoolDirectory } from "../../../../keeper/engine/uniswap-routes";
+} from "../../../../keeper/venues/aerodrome/quoter";
+import { CompositeQuoter } from "../../../../keeper/engine/swap-quoter";
+import { UniswapPoolDirectory } from "../../../../keeper/venues/uniswap-v3/pool-directory";
+import { UniswapV3Quoter } from "../../../../keeper/venues/uniswap-v3/quoter";
 import { chooseSwapRoute } from "../../../../keeper/strategy/route";
 import { ensureDeployerHolds, type Sandbox } from "../../../../sandbox";
 import { sandboxFixture } from "../../../shared/sandbox-fixture";
@@ -103,6 +104,8 @@ describe("engine: Aerodrome quotes (against AerodromeRouterDouble, a test double
     expect(quotes).to.have.length(1);
     const quote = quotes![0]!;
     expect(quote.venue).to.equal("aerodrome");
+    // What the plan encoder copies: the executor's venue member and the router the sale goes through.
+    expect([quote.executorVenue, quote.router]).to.deep.equal(["Aerodrome", venue.router.target]);
     expect(decodeAerodromeRoute(quote.route)).to.deep.equal([
       { from: venue.tokens.cbETH, to: venue.tokens.USDC, stable: false, factory: POOL_FACTORY },
     ]);
@@ -151,7 +154,7 @@ describe("engine: Aerodrome quotes (against AerodromeRouterDouble, a test double
     const { sandbox, tokens } = venue;
     const multicall = new Multicall3Client(hre.ethers.provider, sandbox.book.multicall3);
     const directory = await UniswapPoolDirectory.load(sandbox.book, multicall);
-    const uniswap = new UniswapV3Quoter(sandbox.book.uniswapV3!.quoterV2, directory, multicall);
+    const uniswap = new UniswapV3Quoter(sandbox.book.uniswapV3!.quoterV2, sandbox.book.uniswapV3!.swapRouter02, directory, multicall);
     const aerodrome = aerodromeQuoter(venue, multicall);
     const composite = new CompositeQuoter([uniswap, aerodrome], multicall);
 
@@ -172,6 +175,8 @@ describe("engine: Aerodrome quotes (against AerodromeRouterDouble, a test double
     expect(venuesOf(quotes[1]!)).to.deep.equal(["aerodrome", "uniswapV3"]);
     expect(venuesOf(quotes[2]!)).to.deep.equal(["aerodrome"]);
     expect(venuesOf(quotes[3]!)).to.deep.equal(["uniswapV3"]);
+    const uniswapQuote = quotes[3]![0]!;
+    expect([uniswapQuote.executorVenue, uniswapQuote.router]).to.deep.equal(["UniswapV3", sandbox.book.uniswapV3!.swapRouter02]);
 
     // The composite returns exactly what each venue returns alone, in venue order.
     const alone = [await uniswap.quote(requests), await aerodrome.quote(requests)];

@@ -1,9 +1,13 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import type { Address } from "../../../../keeper/core/types";
-import { moonwellSeizeTokens, sizeMoonwellLiquidation, type MoonwellSizingInput } from "../../../../keeper/strategy/sizing/moonwell";
-import type { SizedLiquidation } from "../../../../keeper/strategy/sizing/sizing-result";
-import { BORROWER_A, E18, E6, hf, positionKey, USDC, WETH } from "./fixtures";
+import {
+  moonwellSeizeTokens,
+  sizeMoonwellLiquidation,
+  type MoonwellSizingInput,
+  type MoonwellSizingResult,
+} from "../../../../keeper/markets/moonwell/liquidation-sizing";
+import { BORROWER_A, E18, E6, hf, positionKey, USDC, WETH } from "../strategy/fixtures";
 
 const M_USDC: Address = "0xEdc817A28E8B93B03976FBd4a3dDBc9f7D176c22";
 const M_WETH: Address = "0x628ff693426583D9a7FB391E54366292F509D457";
@@ -40,7 +44,7 @@ function usdcBorrowWethCollateral(
   };
 }
 
-function sized(input: MoonwellSizingInput): SizedLiquidation {
+function sized(input: MoonwellSizingInput): Extract<MoonwellSizingResult, { ok: true }> {
   const result = sizeMoonwellLiquidation(input);
   if (!result.ok) throw new Error(`expected a sized liquidation, got ${result.reason}: ${result.detail}`);
   return result;
@@ -57,13 +61,16 @@ describe("Compound v2 / Moonwell sizing", function () {
     expect(result.candidate.debtToCover).to.equal(1_000n * E6); // 50% of 2,000
     // 3% of 2,750,000,000 = 82,500,000 to reserves; the liquidator redeems 2,667,500,000 mWETH
     // at 0.02 = 0.5335 WETH.
-    expect(result.candidate.callArgs).to.deep.equal({
-      protocol: "moonwell",
-      borrowedMarket: M_USDC,
+    // Moonwell is a Compound-v2 market: liquidateBorrow on the debt's mToken, redeem on the collateral's.
+    expect(result.candidate.call).to.deep.equal({
+      shape: "CompoundV2",
+      market: M_USDC,
+      debtToCover: 1_000n * E6,
       collateralMarket: M_WETH,
-      repayAmount: 1_000n * E6,
-      liquidatorSeizeTokens: 2_667_500_000n,
+      poolDecidesSize: false,
+      selfFunded: false,
     });
+    expect(result.liquidatorSeizeTokens).to.equal(2_667_500_000n);
     expect(result.candidate.expectedCollateral).to.equal(533_500_000_000_000_000n);
     expect(result.protocolFeeCollateral).to.equal(16_500_000_000_000_000n);
     expect(result.candidate.debtToCoverUsd).to.be.closeTo(1_000, 1e-9);

@@ -11,11 +11,13 @@
  *   liquidator receives the rest and redeems it at the exchange rate.
  * Prices are the comptroller oracle's getUnderlyingPrice: USD * 1e(36 - underlying decimals).
  */
+import { minBigint, ratioToNumber } from "../../core/fixed-point";
 import type { Address, PositionKey } from "../../core/types";
-import { minBigint, ratioToNumber, WAD } from "./fixed-point";
-import type { SizingResult } from "./sizing-result";
+import type { SizedLiquidation, SizingRefusal } from "../sizing-result";
+import { EXP_SCALE, PRICE_SCALE } from "./moonwell-math";
 
-const PRICE_SCALE = 10n ** 36n;
+/** A Moonwell sizing also says how many mTokens the liquidator receives (what the executor redeems). */
+export type MoonwellSizingResult = (SizedLiquidation & { readonly liquidatorSeizeTokens: bigint }) | SizingRefusal;
 
 export interface MoonwellSizingInput {
   readonly key: PositionKey;
@@ -45,20 +47,20 @@ export interface MoonwellSizingInput {
 
 /** Exp-math ratio (incentive * priceBorrowed) / (priceCollateral * exchangeRate), 1e18-scaled. */
 function seizeRatio(input: MoonwellSizingInput): bigint {
-  const numerator = (input.liquidationIncentiveMantissa * input.borrowed.priceMantissa) / WAD;
-  const denominator = (input.collateral.priceMantissa * input.collateral.exchangeRateMantissa) / WAD;
-  return (numerator * WAD) / denominator;
+  const numerator = (input.liquidationIncentiveMantissa * input.borrowed.priceMantissa) / EXP_SCALE;
+  const denominator = (input.collateral.priceMantissa * input.collateral.exchangeRateMantissa) / EXP_SCALE;
+  return (numerator * EXP_SCALE) / denominator;
 }
 
 /** `liquidateCalculateSeizeTokens` for a given repay amount. */
 export function moonwellSeizeTokens(input: MoonwellSizingInput, repayAmount: bigint): bigint {
-  return (seizeRatio(input) * repayAmount) / WAD;
+  return (seizeRatio(input) * repayAmount) / EXP_SCALE;
 }
 
 /** Sizes a Compound-v2-style `liquidateBorrow` for one borrowed/collateral market pair. */
-export function sizeMoonwellLiquidation(input: MoonwellSizingInput): SizingResult {
+export function sizeMoonwellLiquidation(input: MoonwellSizingInput): MoonwellSizingResult {
   const { borrowed, collateral } = input;
-  if (input.healthFactor >= WAD) {
+  if (input.healthFactor >= EXP_SCALE) {
     return { ok: false, reason: "not-liquidatable", detail: `health factor ${input.healthFactor} is not below 1e18 (no shortfall)` };
   }
   if (borrowed.priceMantissa <= 0n || collateral.priceMantissa <= 0n || collateral.exchangeRateMantissa <= 0n) {
@@ -70,19 +72,19 @@ export function sizeMoonwellLiquidation(input: MoonwellSizingInput): SizingResul
   const ratio = seizeRatio(input);
   if (ratio === 0n) return { ok: false, reason: "dust", detail: "the seize ratio truncates to zero" };
 
-  const maxClose = (input.closeFactorMantissa * borrowed.borrowBalance) / WAD;
+  const maxClose = (input.closeFactorMantissa * borrowed.borrowBalance) / EXP_SCALE;
   let repayAmount = minBigint(input.requestedRepayAmount ?? maxClose, maxClose);
   let seizeTokens = moonwellSeizeTokens(input, repayAmount);
   const cappedByCollateral = seizeTokens > collateral.marketTokenBalance;
   if (cappedByCollateral) {
     // Largest repay whose truncated seizure still fits: floor((balance + 1) * 1e18 - 1) / ratio).
-    repayAmount = ((collateral.marketTokenBalance + 1n) * WAD - 1n) / ratio;
+    repayAmount = ((collateral.marketTokenBalance + 1n) * EXP_SCALE - 1n) / ratio;
     seizeTokens = moonwellSeizeTokens(input, repayAmount);
   }
-  const protocolSeizeTokens = (seizeTokens * input.protocolSeizeShareMantissa) / WAD;
+  const protocolSeizeTokens = (seizeTokens * input.protocolSeizeShareMantissa) / EXP_SCALE;
   const liquidatorSeizeTokens = seizeTokens - protocolSeizeTokens;
   // The executor redeems its market tokens; redeem pays tokens * exchangeRate / 1e18, truncated.
-  const underlyingReceived = (liquidatorSeizeTokens * collateral.exchangeRateMantissa) / WAD;
+  const underlyingReceived = (liquidatorSeizeTokens * collateral.exchangeRateMantissa) / EXP_SCALE;
   if (repayAmount === 0n || underlyingReceived === 0n) {
     return { ok: false, reason: "dust", detail: "the liquidation rounds to zero repay or zero collateral" };
   }
@@ -99,18 +101,22 @@ export function sizeMoonwellLiquidation(input: MoonwellSizingInput): SizingResul
       expectedCollateralUsd: ratioToNumber(underlyingReceived * collateral.priceMantissa, PRICE_SCALE),
       sizingRule: cappedByCollateral
         ? "moonwell-close-factor+capped-by-collateral"
-        : `moonwell-close-factor-${ratioToNumber(input.closeFactorMantissa * 100n, WAD)}%`,
+        : `moonwell-close-factor-${ratioToNumber(input.closeFactorMantissa * 100n, EXP_SCALE)}%`,
       healthFactor: input.healthFactor,
       detectedAtBlock: input.detectedAtBlock,
-      callArgs: {
-        protocol: "moonwell",
-        borrowedMarket: borrowed.market,
+      // Moonwell is a Compound-v2 market: the executor calls liquidateBorrow on the debt's mToken and
+      // redeems the collateral's. This is the one place the Moonwell plug-in names that call shape.
+      call: {
+        shape: "CompoundV2",
+        market: borrowed.market,
+        debtToCover: repayAmount,
         collateralMarket: collateral.market,
-        repayAmount,
-        liquidatorSeizeTokens,
+        poolDecidesSize: false,
+        selfFunded: false,
       },
     },
-    protocolFeeCollateral: (protocolSeizeTokens * collateral.exchangeRateMantissa) / WAD,
+    liquidatorSeizeTokens,
+    protocolFeeCollateral: (protocolSeizeTokens * collateral.exchangeRateMantissa) / EXP_SCALE,
     cappedByCollateral,
     // Compound v2 has no bad-debt write-off: whatever the collateral cannot cover stays on the books.
     badDebt: 0n,

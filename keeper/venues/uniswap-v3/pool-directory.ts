@@ -5,9 +5,9 @@
  * sandbox's cbETH) simply has no route, which the strategy reports as "no-route".
  */
 import { solidityPacked } from "ethers";
-import { UniswapV3Factory__factory } from "../../typechain-types";
-import type { Address, AddressBook } from "../config/address-book";
-import { decodeAddressWord, type Multicall3Client } from "../chain/multicall";
+import { UniswapV3Factory__factory } from "../../../typechain-types";
+import type { Address, AddressBook } from "../../config/address-book";
+import { decodeAddressWord, type Multicall3Client } from "../../chain/multicall";
 
 /** Every fee tier Uniswap V3 enables by default. */
 export const UNISWAP_FEE_TIERS = [100, 500, 3000, 10000] as const;

@@ -5,9 +5,9 @@ import {
   AAVE_MIN_LEFTOVER_BASE,
   sizeAaveV3Liquidation,
   type AaveV3SizingInput,
-} from "../../../../keeper/strategy/sizing/aave-v3";
-import type { SizedLiquidation } from "../../../../keeper/strategy/sizing/sizing-result";
-import { BORROWER_A, CBBTC, E18, E6, E8, hf, positionKey, USDC, WETH } from "./fixtures";
+} from "../../../../keeper/markets/aave-v3/liquidation-sizing";
+import type { SizedLiquidation } from "../../../../keeper/markets/sizing-result";
+import { AAVE_POOL, BORROWER_A, CBBTC, E18, E6, E8, hf, positionKey, USDC, WETH } from "../strategy/fixtures";
 
 /** USDC debt ($1) against WETH collateral ($2,000), 5% bonus, no protocol fee unless a test sets one. */
 function usdcDebtWethCollateral(overrides: {
@@ -23,6 +23,7 @@ function usdcDebtWethCollateral(overrides: {
   return {
     rules: overrides.rules,
     key: positionKey(BORROWER_A),
+    pool: AAVE_POOL,
     healthFactor: overrides.healthFactor,
     detectedAtBlock: 100,
     debt: { token: USDC, decimals: 6, priceBase: 1n * E8, userDebt: overrides.userDebt },
@@ -68,6 +69,14 @@ describe("Aave V3 sizing", function () {
       expect(result.candidate.debtToCoverUsd).to.be.closeTo(5_000, 1e-9);
       expect(result.candidate.expectedCollateralUsd).to.be.closeTo(5_225, 1e-9);
       expect(result.candidate.sizingRule).to.equal("aave-v3.0-close-factor-50%");
+      // The pool's cap on the (grown) debt admits exactly the sized amount: the executor passes it.
+      expect(result.candidate.call).to.deep.equal({
+        shape: "AaveV3",
+        market: AAVE_POOL,
+        debtToCover: 5_000n * E6,
+        poolDecidesSize: false,
+        selfFunded: false,
+      });
     });
 
     it("allows 100% at HF <= 0.95 (the threshold is inclusive)", function () {
@@ -95,6 +104,8 @@ describe("Aave V3 sizing", function () {
       expect(result.protocolFeeCollateral).to.equal(19_047_619_047_619_048n);
       expect(result.candidate.expectedCollateral + result.protocolFeeCollateral).to.equal(4n * E18);
       expect(result.candidate.sizingRule).to.match(/capped-by-collateral$/);
+      // The collateral binds: the pool sizes it from the full request on its own state.
+      expect([result.candidate.call?.debtToCover, result.candidate.call?.poolDecidesSize]).to.deep.equal([10_000n * E6, true]);
     });
 
     it("handles an 8-decimal collateral against an 18-decimal debt", function () {
@@ -102,6 +113,7 @@ describe("Aave V3 sizing", function () {
       const result = sized({
         rules: "v3.0",
         key: positionKey(BORROWER_A),
+        pool: AAVE_POOL,
         healthFactor: hf(900),
         detectedAtBlock: 1,
         debt: { token: WETH, decimals: 18, priceBase: 2_000n * E8, userDebt: 1n * E18 },
@@ -243,7 +255,13 @@ describe("Aave V3 sizing", function () {
       const result = sized(input);
       expect(result.cappedByCollateral).to.equal(true);
       expect(result.candidate.debtToCover).to.equal(1_146_144n);
-      expect(result.candidate.callArgs).to.deep.equal({ protocol: "aaveV3", debtToCoverArgument: 1_146_145n });
+      expect(result.candidate.call).to.deep.equal({
+        shape: "AaveV3",
+        market: AAVE_POOL,
+        debtToCover: 1_146_145n,
+        poolDecidesSize: true,
+        selfFunded: false,
+      });
       expect(aaveLiquidationOutcome(input, result.candidate.debtToCover).violatesDustRule).to.equal(true);
     });
 
@@ -293,9 +311,11 @@ describe("Aave V3 sizing", function () {
           const { candidate } = result;
           expect(candidate.expectedCollateral + result.protocolFeeCollateral <= args.collateralBalance).to.equal(true);
           expect(candidate.debtToCover <= args.userDebt).to.equal(true);
-          // Replaying the call argument through the pool model gives exactly the candidate, dust-free.
-          if (candidate.callArgs?.protocol !== "aaveV3") throw new Error("Aave candidates carry their call argument");
-          const outcome = aaveLiquidationOutcome(input, candidate.callArgs.debtToCoverArgument);
+          // Replaying the executor's argument through the pool model gives exactly the candidate, dust-free,
+          // and the argument exceeds the debt repaid exactly when the pool is left to size it.
+          const call = candidate.call!;
+          expect(call.debtToCover > candidate.debtToCover).to.equal(call.poolDecidesSize);
+          const outcome = aaveLiquidationOutcome(input, call.debtToCover);
           expect(outcome.actualDebtToLiquidate).to.equal(candidate.debtToCover);
           expect(outcome.collateralToLiquidator).to.equal(candidate.expectedCollateral);
           expect(outcome.violatesDustRule).to.equal(false);

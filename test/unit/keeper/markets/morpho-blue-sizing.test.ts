@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import {
-  morphoLiquidationIncentiveFactor,
-  sizeMorphoBlueLiquidation,
-  type MorphoBlueSizingInput,
-} from "../../../../keeper/strategy/sizing/morpho-blue";
-import type { SizedLiquidation } from "../../../../keeper/strategy/sizing/sizing-result";
-import { BORROWER_A, E18, E6, hf, positionKey, USDC, WETH } from "./fixtures";
+import { sizeMorphoBlueLiquidation, type MorphoBlueSizingInput } from "../../../../keeper/markets/morpho-blue/liquidation-sizing";
+import { liquidationIncentiveFactor } from "../../../../keeper/markets/morpho-blue/morpho-math";
+import type { SizedLiquidation } from "../../../../keeper/markets/sizing-result";
+import { BORROWER_A, E18, E6, hf, MORPHO, positionKey, USDC, WETH } from "../strategy/fixtures";
+
+const ORACLE = "0x00000000000000000000000000000000000000f1";
+const IRM = "0x00000000000000000000000000000000000000f2";
 
 /** Thousandths to WAD: wad(860) = 0.86e18. */
 const wad = (thousandths: number): bigint => (BigInt(thousandths) * E18) / 1000n;
@@ -19,6 +19,9 @@ const wad = (thousandths: number): bigint => (BigInt(thousandths) * E18) / 1000n
 function wethUsdcMarket(overrides: Partial<MorphoBlueSizingInput> = {}): MorphoBlueSizingInput {
   return {
     key: positionKey(BORROWER_A, "morphoBlue"),
+    morpho: MORPHO,
+    oracle: ORACLE,
+    irm: IRM,
     healthFactor: hf(990),
     detectedAtBlock: 7,
     loanToken: { address: USDC, decimals: 6, usdPrice: 1 },
@@ -52,18 +55,18 @@ describe("Morpho Blue sizing", function () {
     ];
     for (const [lltvThousandths, expected] of cases) {
       it(`LLTV ${lltvThousandths / 10}% → ${expected}`, function () {
-        expect(morphoLiquidationIncentiveFactor(wad(lltvThousandths))).to.equal(expected);
+        expect(liquidationIncentiveFactor(wad(lltvThousandths))).to.equal(expected);
       });
     }
 
     it("is capped at 1.15 for low LLTVs (50%, 38.5%, 0%)", function () {
       for (const lltv of [500, 385, 0]) {
-        expect(morphoLiquidationIncentiveFactor(wad(lltv))).to.equal(1_150_000_000_000_000_000n);
+        expect(liquidationIncentiveFactor(wad(lltv))).to.equal(1_150_000_000_000_000_000n);
       }
     });
 
     it("rejects an LLTV of 100% or more", function () {
-      expect(() => morphoLiquidationIncentiveFactor(E18)).to.throw(RangeError);
+      expect(() => liquidationIncentiveFactor(E18)).to.throw(RangeError);
     });
   });
 
@@ -72,7 +75,15 @@ describe("Morpho Blue sizing", function () {
     const result = sized(wethUsdcMarket());
     expect(result.candidate.debtToCover).to.equal(100n * E6);
     expect(result.candidate.expectedCollateral).to.equal(52_192_066_500_000_000n);
-    expect(result.candidate.callArgs).to.deep.equal({ protocol: "morphoBlue", seizedAssets: 0n, repaidShares: 100n * 10n ** 12n });
+    // Morpho's liquidate with the market's params; it funds itself through onMorphoLiquidate.
+    expect(result.candidate.call).to.deep.equal({
+      shape: "MorphoBlue",
+      market: MORPHO,
+      debtToCover: 0n,
+      morpho: { oracle: ORACLE, irm: IRM, lltv: wad(860), seizedAssets: 0n, repaidShares: 100n * 10n ** 12n },
+      poolDecidesSize: false,
+      selfFunded: true,
+    });
     expect(result.badDebt).to.equal(0n);
     expect(result.cappedByCollateral).to.equal(false);
     expect(result.candidate.sizingRule).to.match(/^morpho-blue-repay-all-shares/);
@@ -82,7 +93,7 @@ describe("Morpho Blue sizing", function () {
     // 0.05 WETH = 100 USDC of collateral buys 100 / 1.0438 = 95.800001 USDC of debt (rounded up);
     // the remaining ~4.2 USDC is realised as bad debt.
     const result = sized(wethUsdcMarket({ collateral: 5n * 10n ** 16n }));
-    expect(result.candidate.callArgs).to.deep.equal({ protocol: "morphoBlue", seizedAssets: 5n * 10n ** 16n, repaidShares: 0n });
+    expect(result.candidate.call?.morpho).to.include({ seizedAssets: 5n * 10n ** 16n, repaidShares: 0n });
     expect(result.candidate.expectedCollateral).to.equal(5n * 10n ** 16n);
     expect(result.candidate.debtToCover).to.equal(95_800_001n);
     expect(result.badDebt).to.equal(4_199_999n);
@@ -119,8 +130,7 @@ describe("Morpho Blue sizing", function () {
             }),
           );
           if (!result.ok) return true;
-          const callArgs = result.candidate.callArgs;
-          if (callArgs?.protocol !== "morphoBlue") throw new Error("Morpho candidates carry their call arguments");
+          const callArgs = result.candidate.call!.morpho!;
           expect(result.candidate.expectedCollateral <= args.collateral).to.equal(true);
           expect(callArgs.repaidShares <= args.borrowShares).to.equal(true);
           expect((callArgs.seizedAssets === 0n) !== (callArgs.repaidShares === 0n)).to.equal(true);

@@ -13,32 +13,17 @@
  * shares when the collateral covers it (the most profitable size, since the incentive is linear), and
  * otherwise seizes all the collateral.
  */
+import { minBigint, tokenAmountToUsd, WAD } from "../../core/fixed-point";
 import type { Address, PositionKey } from "../../core/types";
-import { minBigint, mulDivDown, mulDivUp, tokenAmountToUsd, WAD } from "./fixed-point";
-import type { SizingResult } from "./sizing-result";
-
-export const MORPHO_ORACLE_PRICE_SCALE = 10n ** 36n;
-export const MORPHO_LIQUIDATION_CURSOR = (3n * WAD) / 10n;
-export const MORPHO_MAX_LIQUIDATION_INCENTIVE_FACTOR = (115n * WAD) / 100n;
-const VIRTUAL_SHARES = 10n ** 6n;
-const VIRTUAL_ASSETS = 1n;
-
-/** LIF for a market's LLTV (both WAD). */
-export function morphoLiquidationIncentiveFactor(lltv: bigint): bigint {
-  if (lltv < 0n || lltv >= WAD) throw new RangeError(`lltv must be in [0, 1e18), got ${lltv}`);
-  const uncapped = mulDivDown(WAD, WAD, WAD - mulDivDown(MORPHO_LIQUIDATION_CURSOR, WAD - lltv, WAD));
-  return minBigint(MORPHO_MAX_LIQUIDATION_INCENTIVE_FACTOR, uncapped);
-}
-
-const toAssetsDown = (shares: bigint, totalAssets: bigint, totalShares: bigint): bigint =>
-  mulDivDown(shares, totalAssets + VIRTUAL_ASSETS, totalShares + VIRTUAL_SHARES);
-const toAssetsUp = (shares: bigint, totalAssets: bigint, totalShares: bigint): bigint =>
-  mulDivUp(shares, totalAssets + VIRTUAL_ASSETS, totalShares + VIRTUAL_SHARES);
-const toSharesUp = (assets: bigint, totalAssets: bigint, totalShares: bigint): bigint =>
-  mulDivUp(assets, totalShares + VIRTUAL_SHARES, totalAssets + VIRTUAL_ASSETS);
+import type { SizingResult } from "../sizing-result";
+import { liquidationIncentiveFactor, mulDivDown, mulDivUp, ORACLE_PRICE_SCALE, toAssetsDown, toAssetsUp, toSharesUp } from "./morpho-math";
 
 export interface MorphoBlueSizingInput {
   readonly key: PositionKey;
+  /** Morpho Blue, and the market's oracle and IRM: with the tokens and LLTV, the MarketParams liquidate takes. */
+  readonly morpho: Address;
+  readonly oracle: Address;
+  readonly irm: Address;
   readonly healthFactor: bigint;
   readonly detectedAtBlock: number;
   readonly loanToken: { readonly address: Address; readonly decimals: number; readonly usdPrice: number };
@@ -58,7 +43,7 @@ export interface MorphoBlueSizingInput {
 function byRepaidShares(input: MorphoBlueSizingInput, lif: bigint, repaidShares: bigint) {
   const seizedAssets = mulDivDown(
     mulDivDown(toAssetsDown(repaidShares, input.totalBorrowAssets, input.totalBorrowShares), lif, WAD),
-    MORPHO_ORACLE_PRICE_SCALE,
+    ORACLE_PRICE_SCALE,
     input.oraclePrice,
   );
   return { seizedAssets, repaidShares };
@@ -66,7 +51,7 @@ function byRepaidShares(input: MorphoBlueSizingInput, lif: bigint, repaidShares:
 
 /** What `liquidate` does when given `seizedAssets`. */
 function bySeizedAssets(input: MorphoBlueSizingInput, lif: bigint, seizedAssets: bigint) {
-  const seizedAssetsQuoted = mulDivUp(seizedAssets, input.oraclePrice, MORPHO_ORACLE_PRICE_SCALE);
+  const seizedAssetsQuoted = mulDivUp(seizedAssets, input.oraclePrice, ORACLE_PRICE_SCALE);
   const repaidShares = toSharesUp(mulDivUp(seizedAssetsQuoted, WAD, lif), input.totalBorrowAssets, input.totalBorrowShares);
   return { seizedAssets, repaidShares };
 }
@@ -82,7 +67,7 @@ export function sizeMorphoBlueLiquidation(input: MorphoBlueSizingInput): SizingR
   if (input.borrowShares <= 0n || input.collateral <= 0n) {
     return { ok: false, reason: "dust", detail: "the position has no borrow shares or no collateral" };
   }
-  const lif = morphoLiquidationIncentiveFactor(input.lltv);
+  const lif = liquidationIncentiveFactor(input.lltv);
 
   const repayAll = byRepaidShares(input, lif, input.borrowShares);
   const seizesCollateral = repayAll.seizedAssets > input.collateral;
@@ -127,10 +112,22 @@ export function sizeMorphoBlueLiquidation(input: MorphoBlueSizingInput): SizingR
       sizingRule: `${sizingRule}-lif-${lif}`,
       healthFactor: input.healthFactor,
       detectedAtBlock: input.detectedAtBlock,
-      // Exactly one argument is non-zero, as liquidate() requires.
-      callArgs: seizesCollateral
-        ? { protocol: "morphoBlue", seizedAssets: call.seizedAssets, repaidShares: 0n }
-        : { protocol: "morphoBlue", seizedAssets: 0n, repaidShares: call.repaidShares },
+      call: {
+        shape: "MorphoBlue",
+        market: input.morpho,
+        debtToCover: 0n,
+        morpho: {
+          oracle: input.oracle,
+          irm: input.irm,
+          lltv: input.lltv,
+          // Exactly one argument is non-zero, as liquidate() requires.
+          seizedAssets: seizesCollateral ? call.seizedAssets : 0n,
+          repaidShares: seizesCollateral ? 0n : call.repaidShares,
+        },
+        poolDecidesSize: false,
+        // Morpho sends the collateral, calls onMorphoLiquidate, then pulls the repayment: the sale pays for it.
+        selfFunded: true,
+      },
     },
     protocolFeeCollateral: 0n,
     cappedByCollateral: seizesCollateral,

@@ -19,9 +19,10 @@
  * Prices are the Aave oracle's, in the market's base currency (USD with 8 decimals on Base and
  * Ethereum). The v3.3 thresholds are compared in raw base units exactly as the contract does.
  */
+import { BPS, minBigint, ratioToNumber, unitOf, WAD } from "../../core/fixed-point";
 import type { Address, PositionKey } from "../../core/types";
-import { BPS, minBigint, percentDiv, percentMul, ratioToNumber, unitOf, WAD } from "./fixed-point";
-import type { SizingResult } from "./sizing-result";
+import type { SizingResult } from "../sizing-result";
+import { percentDiv, percentMul } from "./aave-math";
 
 export type AaveLiquidationRules = "v3.0" | "v3.3";
 
@@ -41,6 +42,8 @@ export interface AaveReserveQuote {
 export interface AaveV3SizingInput {
   readonly rules: AaveLiquidationRules;
   readonly key: PositionKey;
+  /** The pool liquidationCall goes to. */
+  readonly pool: Address;
   /** WAD; the pool refuses to liquidate at or above 1.0. */
   readonly healthFactor: bigint;
   readonly detectedAtBlock: number;
@@ -186,16 +189,18 @@ export function sizeAaveV3Liquidation(input: AaveV3SizingInput): SizingResult {
   }
 
   // `argument` is what the executor passes to liquidationCall; the pool applies the close factor and
-  // the collateral cap to it, so it may exceed the debt actually repaid (see LiquidationCallArgs).
+  // the collateral cap to it, so it may exceed the debt actually repaid (see LiquidationCall).
   let argument = input.requestedDebtToCover ?? debt.userDebt;
   let outcome = aaveLiquidationOutcome(input, argument);
   let sizingRule = outcome.closeFactorRule;
+  let fullForDustRule = false;
   if (outcome.violatesDustRule) {
     if (outcome.maxLiquidatableDebt >= debt.userDebt) {
       // The rules allow a full liquidation, which can never leave dust: take it.
       argument = debt.userDebt;
       outcome = aaveLiquidationOutcome(input, argument);
       sizingRule = `${outcome.closeFactorRule}+dust-rule-full`;
+      fullForDustRule = true;
     } else {
       // Violating at the cap means the cap is not collateral-bound, so neither is anything below it.
       argument = largestDustFreeDebt(input, minBigint(argument, outcome.maxLiquidatableDebt));
@@ -219,6 +224,9 @@ export function sizeAaveV3Liquidation(input: AaveV3SizingInput): SizingResult {
     outcome.collateralToLiquidator * collateral.priceBase,
     unitOf(collateral.decimals) * input.baseCurrencyUnit,
   );
+  // The pool recomputes the cap itself when the collateral binds or the whole debt may go: passing the stale
+  // computed debt back would leave a wei behind, and v3.3 reverts MUST_NOT_LEAVE_DUST (LiquidationCall).
+  const poolDecidesSize = argument > outcome.actualDebtToLiquidate && (outcome.cappedByCollateral || fullForDustRule);
   return {
     ok: true,
     candidate: {
@@ -232,7 +240,13 @@ export function sizeAaveV3Liquidation(input: AaveV3SizingInput): SizingResult {
       sizingRule: outcome.cappedByCollateral ? `${sizingRule}+capped-by-collateral` : sizingRule,
       healthFactor,
       detectedAtBlock: input.detectedAtBlock,
-      callArgs: { protocol: "aaveV3", debtToCoverArgument: argument },
+      call: {
+        shape: "AaveV3",
+        market: input.pool,
+        debtToCover: poolDecidesSize ? argument : outcome.actualDebtToLiquidate,
+        poolDecidesSize,
+        selfFunded: false,
+      },
     },
     protocolFeeCollateral: outcome.protocolFee,
     cappedByCollateral: outcome.cappedByCollateral,

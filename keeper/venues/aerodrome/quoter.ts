@@ -12,11 +12,14 @@
  * SwapVenue.Aerodrome (contracts/interfaces/IAerodromeRouter.sol).
  */
 import { AbiCoder } from "ethers";
-import { IAerodromeRouter__factory } from "../../typechain-types";
-import type { Address, AerodromeDeployment } from "../config/address-book";
-import type { SwapQuote, SwapVenue } from "../core/types";
-import { decodeUintWord, type MulticallResult, type Multicall3Client } from "../chain/multicall";
-import { runPrepared, type PreparedCalls, type QuoteRequest, type VenueQuoter } from "./swap-quoter";
+import { IAerodromeRouter__factory } from "../../../typechain-types";
+import type { Address, AerodromeDeployment } from "../../config/address-book";
+import type { SwapQuote } from "../../core/types";
+import { decodeUintWord, type MulticallResult, type Multicall3Client } from "../../chain/multicall";
+import { BatchedVenueQuoter, type PreparedCalls, type QuoteRequest } from "../venue-plugin";
+
+/** The Aerodrome venue plug-in's name. */
+export const AERODROME = "aerodrome";
 
 /** One hop: the pool of (`from`, `to`, `stable`) deployed by `factory`. Field order is the Solidity struct's. */
 export interface AerodromeRouteHop {
@@ -70,15 +73,17 @@ export interface AerodromeQuoterOptions {
   readonly connectors: readonly Address[];
 }
 
-export class AerodromeQuoter implements VenueQuoter {
-  readonly venue = "aerodrome" as const;
+export class AerodromeQuoter extends BatchedVenueQuoter {
+  readonly venue = AERODROME;
   private readonly connectors: readonly Address[];
 
+  /** The Router both quotes (getAmountsOut) and sells (swapExactTokensForTokens) for the executor. */
   constructor(
     private readonly deployment: Pick<AerodromeDeployment, "router" | "poolFactory">,
-    private readonly multicall: Multicall3Client,
+    multicall: Multicall3Client,
     options: AerodromeQuoterOptions,
   ) {
+    super(multicall);
     this.connectors = dedupe(options.connectors);
   }
 
@@ -99,15 +104,6 @@ export class AerodromeQuoter implements VenueQuoter {
     return routes;
   }
 
-  quote(requests: readonly QuoteRequest[], blockTag?: number | string): Promise<SwapQuote[][]> {
-    return runPrepared(this.multicall, this.prepareQuotes(requests), blockTag);
-  }
-
-  quoteRoute(venue: SwapVenue, route: string, amounts: readonly bigint[], blockTag?: number | string): Promise<bigint[]> {
-    if (venue !== this.venue) return Promise.resolve(amounts.map(() => 0n));
-    return runPrepared(this.multicall, this.prepareRouteQuotes(route, amounts), blockTag);
-  }
-
   prepareQuotes(requests: readonly QuoteRequest[]): PreparedCalls<SwapQuote[][]> {
     const jobs: { request: number; hops: AerodromeRouteHop[] }[] = [];
     requests.forEach((request, index) => {
@@ -124,7 +120,9 @@ export class AerodromeQuoter implements VenueQuoter {
           if (amountOut === 0n) return;
           const request = requests[job.request];
           out[job.request].push({
-            venue: "aerodrome",
+            venue: this.venue,
+            executorVenue: "Aerodrome",
+            router: this.deployment.router,
             tokenIn: request.tokenIn,
             tokenOut: request.tokenOut,
             amountIn: request.amountIn,

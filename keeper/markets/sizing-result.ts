@@ -1,4 +1,4 @@
-import type { LiquidationCandidate, SkipReason } from "../../core/types";
+import type { LiquidationCandidate, SkipReason } from "../core/types";
 
 /** What a protocol's sizing rule returns: a candidate the executor can run, or why there is none. */
 export type SizingResult = SizedLiquidation | SizingRefusal;

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { getAddress } from "ethers";
 import type { Address } from "../../../../keeper/config/address-book";
-import { UniswapPoolDirectory } from "../../../../keeper/engine/uniswap-routes";
+import { UniswapPoolDirectory } from "../../../../keeper/venues/uniswap-v3/pool-directory";
 
 const WETH = "0x4200000000000000000000000000000000000006" as Address;
 const USDC = "0x833589fcd6edb6e08f4c7c32d4f71b54bda02913" as Address;

@@ -1,0 +1,30 @@
+/**
+ * The Aave V3 market plug-in: one market per address-book deployment (found from its
+ * PoolAddressesProvider), config section `markets.aaveV3`.
+ */
+import { z } from "zod";
+import { DEFAULT_BATCH_SIZE, marketSectionSchema, type MarketPlugin } from "../market-plugin";
+import { AAVE_V3, AaveV3Market } from "./aave-v3-market";
+
+const section = marketSectionSchema({
+  /** Overrides the address book's rule set (v3.0.x or v3.3+) for this pool. */
+  liquidationRules: z.enum(["v3.0", "v3.3"], { errorMap: () => ({ message: 'expected "v3.0" or "v3.3"' }) }).optional(),
+});
+
+export const aaveV3Plugin: MarketPlugin<z.infer<typeof section>> = {
+  name: AAVE_V3,
+  config: {
+    schema: section,
+    defaults: (network) => ({
+      enabled: true,
+      batchSize: DEFAULT_BATCH_SIZE[network],
+      // The sandbox runs @aave/core-v3 1.19.3 bytecode: v3.0.x liquidation rules.
+      ...(network === "hardhat" || network === "localhost" ? { liquidationRules: "v3.0" as const } : {}),
+    }),
+  },
+  create(book, config, deps) {
+    if (!book.aaveV3) throw new Error(`markets.${AAVE_V3} is enabled but the "${book.network}" address book has no aaveV3 entry`);
+    const rules = config.liquidationRules;
+    return [new AaveV3Market(rules === undefined ? book.aaveV3 : { ...book.aaveV3, liquidationRules: rules }, deps)];
+  },
+};

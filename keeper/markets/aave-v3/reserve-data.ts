@@ -1,0 +1,90 @@
+/**
+ * Decoding what the Aave V3 Pool returns about its reserves and e-mode categories. Read for the rules:
+ * @aave/core-v3 1.19.3 (v3.0.2) and aave-dao/aave-v3-origin (v3.2+) IPool.sol / DataTypes.sol.
+ */
+import { Interface } from "ethers";
+import { Pool__factory } from "../../../typechain-types";
+import type { Address } from "../../config/address-book";
+import { decodeAddressWord, decodeUintWord, type MulticallCall, type Multicall3Client } from "../../chain/multicall";
+import { returnDataOf } from "../multicall-results";
+import { lowerAddress } from "../tracked-lending-market";
+import type { AaveEModeCategory, AaveReserve } from "./account-data";
+import { decodeReserveConfiguration } from "./reserve-configuration";
+
+/**
+ * E-mode getters added in Aave v3.2 (aave-dao/aave-v3-origin src/contracts/interfaces/IPool.sol); the
+ * npm v3.0.2 artifacts the TypeChain bindings come from predate them.
+ */
+const POOL_V32_EMODE_ABI = new Interface([
+  "function getEModeCategoryCollateralBitmap(uint8 id) view returns (uint128)",
+  "function getEModeCategoryLtvzeroBitmap(uint8 id) view returns (uint128)",
+]);
+
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
+const poolIface = Pool__factory.createInterface();
+
+/** getReserveData's struct is all static words: configuration, indexes, rates, timestamp, id, token addresses. */
+export function decodeReserveData(asset: Address, data: string): AaveReserve {
+  const configuration = decodeUintWord(data, 0);
+  return {
+    asset,
+    id: Number(decodeUintWord(data, 7)),
+    params: decodeReserveConfiguration(configuration),
+    index: {
+      liquidityIndex: decodeUintWord(data, 1),
+      currentLiquidityRate: decodeUintWord(data, 2),
+      variableBorrowIndex: decodeUintWord(data, 3),
+      currentVariableBorrowRate: decodeUintWord(data, 4),
+      lastUpdateTimestamp: decodeUintWord(data, 6),
+    },
+    aToken: lowerAddress(decodeAddressWord(data, 8)),
+    stableDebtToken: lowerAddress(decodeAddressWord(data, 9)),
+    variableDebtToken: lowerAddress(decodeAddressWord(data, 10)),
+  };
+}
+
+/**
+ * The e-mode categories `ids` in one Multicall3 batch. `legacy` (v3.0/v3.1): a category has an optional
+ * price source and applies by per-reserve assignment; from v3.2 it applies by collateral bitmap (and,
+ * from v3.6, an LTV-zero bitmap).
+ */
+export async function readEModeCategories(
+  multicall: Multicall3Client,
+  pool: Address,
+  ids: readonly number[],
+  legacy: boolean,
+  blockTag: number,
+): Promise<AaveEModeCategory[]> {
+  const calls: MulticallCall[] = [];
+  for (const id of ids) {
+    calls.push({ target: pool, callData: poolIface.encodeFunctionData("getEModeCategoryData", [id]) });
+    if (!legacy) {
+      calls.push({ target: pool, callData: POOL_V32_EMODE_ABI.encodeFunctionData("getEModeCategoryCollateralBitmap", [id]) });
+      calls.push({ target: pool, callData: POOL_V32_EMODE_ABI.encodeFunctionData("getEModeCategoryLtvzeroBitmap", [id]) });
+    }
+  }
+  const results = await multicall.aggregate3(calls, blockTag);
+  const stride = legacy ? 1 : 3;
+  return ids.map((id, i) => {
+    const data = returnDataOf(results[i * stride], `Pool.getEModeCategoryData(${id})`);
+    const category = poolIface.decodeFunctionResult("getEModeCategoryData", data)[0];
+    const priceSource = lowerAddress(category.priceSource as string);
+    let collateralBitmap = 0n;
+    let ltvzeroBitmap = 0n;
+    if (!legacy) {
+      collateralBitmap = decodeUintWord(returnDataOf(results[i * stride + 1], `Pool.getEModeCategoryCollateralBitmap(${id})`));
+      // Only v3.6+ pools have the LTV-zero bitmap; older ones revert, which means "none".
+      const ltvzero = results[i * stride + 2];
+      ltvzeroBitmap = ltvzero.success && ltvzero.returnData.length >= 66 ? decodeUintWord(ltvzero.returnData) : 0n;
+    }
+    return {
+      id,
+      ltv: Number(category.ltv),
+      liquidationThreshold: Number(category.liquidationThreshold),
+      liquidationBonus: Number(category.liquidationBonus),
+      priceSource: legacy && priceSource !== ZERO_ADDRESS ? priceSource : null,
+      collateralBitmap,
+      ltvzeroBitmap,
+    };
+  });
+}

@@ -1,0 +1,23 @@
+/**
+ * The Moonwell market plug-in: one market per comptroller in the address book (its mTokens are listed
+ * at runtime), config section `markets.moonwell`. Moonwell is a Compound v2 design, so its liquidations
+ * use the executor's CompoundV2 call (liquidation-sizing.ts says so, once).
+ */
+import type { z } from "zod";
+import { DEFAULT_BATCH_SIZE, marketSectionSchema, type MarketPlugin } from "../market-plugin";
+import { MOONWELL, MoonwellMarket } from "./moonwell-market";
+
+const section = marketSectionSchema({});
+
+export const moonwellPlugin: MarketPlugin<z.infer<typeof section>> = {
+  name: MOONWELL,
+  config: {
+    schema: section,
+    // Moonwell runs on Base (and Base Sepolia), not on Ethereum mainnet; the sandbox has no Moonwell bytecode.
+    defaults: (network) => ({ enabled: network === "base" || network === "baseSepolia", batchSize: DEFAULT_BATCH_SIZE[network] }),
+  },
+  create(book, _config, deps) {
+    if (!book.moonwell) throw new Error(`markets.${MOONWELL} is enabled but the "${book.network}" address book has no moonwell entry`);
+    return [new MoonwellMarket(book.moonwell, deps)];
+  },
+};
