@@ -24,7 +24,11 @@ async function compiledExecutorEnums(): Promise<Map<string, string[]>> {
   const ast = (buildInfo.output.sources[source] as { ast: AstNode }).ast;
   const enums = new Map<string, string[]>();
   const visit = (node: AstNode): void => {
-    if (node.nodeType === "EnumDefinition") enums.set(node.name!, (node.members ?? []).map((member) => member.name!));
+    if (node.nodeType === "EnumDefinition")
+      enums.set(
+        node.name!,
+        (node.members ?? []).map((member) => member.name!),
+      );
     for (const child of node.nodes ?? []) visit(child);
   };
   visit(ast);
