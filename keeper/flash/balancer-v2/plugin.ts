@@ -1,7 +1,8 @@
 /**
- * Balancer V2's Vault: lends every token it holds, at the Vault's flash-loan fee, which is zero on
- * Base and Ethereum (ProtocolFeesCollector.getFlashLoanFeePercentage; a non-zero fee would make the
- * plan's repayment fall short and revert, never lose funds). Callback: receiveFlashLoan.
+ * Balancer V2's Vault: lends every token it holds. Its fee (ProtocolFeesCollector.getFlashLoanFeePercentage)
+ * is taken as 0 when choosing a lender. The Vault states the real fee in receiveFlashLoan and the
+ * executor repays it from the proceeds, so a non-zero fee shows up in the simulated profit (and its
+ * minProfit), never as an unpaid loan.
  */
 import { lenderOfOwnBalance, type FlashLenderPlugin } from "../flash-lender";
 
