@@ -27,7 +27,6 @@ export const KEEPER_MODE_VALUE: Readonly<Record<KeeperMode, number>> = { DRY: 0,
 export const SIMULATION_RESULTS = ["success", "revert", "error"] as const;
 export type SimulationResult = (typeof SIMULATION_RESULTS)[number];
 export const EXECUTION_OUTCOMES = ["included", "failed", "replaced", "dropped"] as const;
-export type ExecutionOutcome = (typeof EXECUTION_OUTCOMES)[number];
 
 /** Base produces a block every 2 s: buckets resolve "next block" from "stuck for minutes". */
 export const INCLUSION_LATENCY_BUCKETS_SECONDS = [1, 2, 4, 6, 10, 20, 30, 60, 120, 300];

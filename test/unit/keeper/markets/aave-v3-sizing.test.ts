@@ -6,8 +6,7 @@ import {
   sizeAaveV3Liquidation,
   type AaveV3SizingInput,
 } from "../../../../keeper/markets/aave-v3/liquidation-sizing";
-import type { SizedLiquidation } from "../../../../keeper/markets/sizing-result";
-import { AAVE_POOL, BORROWER_A, CBBTC, E18, E6, E8, hf, positionKey, USDC, WETH } from "../strategy/fixtures";
+import { AAVE_POOL, BORROWER_A, CBBTC, E18, E6, E8, hf, positionKey, USDC, WETH, sizedOrThrow } from "../strategy/fixtures";
 
 /** USDC debt ($1) against WETH collateral ($2,000), 5% bonus, no protocol fee unless a test sets one. */
 function usdcDebtWethCollateral(overrides: {
@@ -43,11 +42,7 @@ function usdcDebtWethCollateral(overrides: {
   };
 }
 
-function sized(input: AaveV3SizingInput): SizedLiquidation {
-  const result = sizeAaveV3Liquidation(input);
-  if (!result.ok) throw new Error(`expected a sized liquidation, got ${result.reason}: ${result.detail}`);
-  return result;
-}
+const sized = (input: AaveV3SizingInput) => sizedOrThrow(sizeAaveV3Liquidation(input));
 
 describe("Aave V3 sizing", function () {
   describe("v3.0.x rules (@aave/core-v3 1.19.3)", function () {

@@ -5,9 +5,8 @@ import {
   moonwellSeizeTokens,
   sizeMoonwellLiquidation,
   type MoonwellSizingInput,
-  type MoonwellSizingResult,
 } from "../../../../keeper/markets/moonwell/liquidation-sizing";
-import { BORROWER_A, E18, E6, hf, positionKey, USDC, WETH } from "../strategy/fixtures";
+import { BORROWER_A, E18, E6, hf, positionKey, USDC, WETH, sizedOrThrow } from "../strategy/fixtures";
 
 const M_USDC: Address = "0xEdc817A28E8B93B03976FBd4a3dDBc9f7D176c22";
 const M_WETH: Address = "0x628ff693426583D9a7FB391E54366292F509D457";
@@ -44,11 +43,7 @@ function usdcBorrowWethCollateral(
   };
 }
 
-function sized(input: MoonwellSizingInput): Extract<MoonwellSizingResult, { ok: true }> {
-  const result = sizeMoonwellLiquidation(input);
-  if (!result.ok) throw new Error(`expected a sized liquidation, got ${result.reason}: ${result.detail}`);
-  return result;
-}
+const sized = (input: MoonwellSizingInput) => sizedOrThrow(sizeMoonwellLiquidation(input));
 
 describe("Compound v2 / Moonwell sizing", function () {
   it("seizeTokens = repay * incentive * priceBorrowed / (priceCollateral * exchangeRate)", function () {

@@ -2,8 +2,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { sizeMorphoBlueLiquidation, type MorphoBlueSizingInput } from "../../../../keeper/markets/morpho-blue/liquidation-sizing";
 import { liquidationIncentiveFactor } from "../../../../keeper/markets/morpho-blue/morpho-math";
-import type { SizedLiquidation } from "../../../../keeper/markets/sizing-result";
-import { BORROWER_A, E18, E6, hf, MORPHO, positionKey, USDC, WETH } from "../strategy/fixtures";
+import { BORROWER_A, E18, E6, hf, MORPHO, positionKey, USDC, WETH, sizedOrThrow } from "../strategy/fixtures";
 
 const ORACLE = "0x00000000000000000000000000000000000000f1";
 const IRM = "0x00000000000000000000000000000000000000f2";
@@ -36,11 +35,7 @@ function wethUsdcMarket(overrides: Partial<MorphoBlueSizingInput> = {}): MorphoB
   };
 }
 
-function sized(input: MorphoBlueSizingInput): SizedLiquidation {
-  const result = sizeMorphoBlueLiquidation(input);
-  if (!result.ok) throw new Error(`expected a sized liquidation, got ${result.reason}: ${result.detail}`);
-  return result;
-}
+const sized = (input: MorphoBlueSizingInput) => sizedOrThrow(sizeMorphoBlueLiquidation(input));
 
 describe("Morpho Blue sizing", function () {
   describe("liquidation incentive factor", function () {

@@ -1,6 +1,7 @@
 /** Plain-number building blocks shared by the strategy tests. */
 import type { Address, FlashSourceOption, LiquidationCandidate, LiquidationPlan, PositionKey } from "../../../../keeper/core/types";
 import type { FlashLenderPlugin } from "../../../../keeper/flash/flash-lender";
+import type { SizingRefusal } from "../../../../keeper/markets/sizing-result";
 
 export const USDC: Address = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913";
 export const WETH: Address = "0x4200000000000000000000000000000000000006";
@@ -78,4 +79,13 @@ export function planWith(id: string, netProfitUsd: number, overrides: Partial<Li
     netProfitUsd,
     ...overrides,
   };
+}
+
+/** A sizing rule's result that must be a liquidation: the refusal's reason fails the test otherwise. */
+export function sizedOrThrow<Result extends { readonly ok: boolean }>(result: Result | SizingRefusal): Extract<Result, { ok: true }> {
+  if (!result.ok) {
+    const refusal = result as SizingRefusal;
+    throw new Error(`expected a sized liquidation, got ${refusal.reason}: ${refusal.detail}`);
+  }
+  return result as Extract<Result, { ok: true }>;
 }
