@@ -43,10 +43,10 @@ export function positionKeyId(key: PositionKey): string {
 
 export interface CollateralHolding {
   readonly token: Address;
-  /** Underlying amount (for Compound-v2 markets: cTokens converted at the exchange rate). */
+  /** Underlying amount (for Moonwell: mTokens converted at the exchange rate). */
   readonly amount: bigint;
   readonly valueUsd: number;
-  /** Liquidation threshold (Aave) / LLTV (Morpho) / collateral factor (Compound), in basis points. */
+  /** Liquidation threshold (Aave) / LLTV (Morpho) / collateral factor (Moonwell), in basis points. */
   readonly liquidationThresholdBps: number;
   /** Bonus the liquidator receives on this collateral, in basis points over 10,000 (e.g. 500 = 5%). */
   readonly liquidationBonusBps: number;

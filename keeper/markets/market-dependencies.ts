@@ -1,6 +1,7 @@
 /**
- * What every market plug-in receives in its constructor (Morpho liquidation bot style: dependencies
- * in, nothing global). The engine builds one set and passes it to `createMarkets`.
+ * What every market receives in its constructor (Morpho liquidation bot style: dependencies in,
+ * nothing global). `createMarkets` (factory.ts) builds one set per plug-in from what the engine shares,
+ * with a Multicall3 client batching that plug-in's own `batchSize`.
  */
 import type { CallProvider, Multicall3Client } from "../chain/multicall";
 import type { LogProvider } from "../collectors/log-range-fetcher";

@@ -61,7 +61,7 @@ export interface FeedSubscription {
   /** The address whose `AnswerUpdated` logs signal a new price. */
   readonly feed: Address;
   readonly mode: FeedUpdateMode;
-  /** Assets (Aave/Compound underlying tokens) or Morpho market ids whose price this feed drives. */
+  /** Assets (Aave underlying tokens), Moonwell mTokens or Morpho market ids whose price this feed drives. */
   readonly affects: readonly string[];
   /** Human-readable: "WETH source 0xabc… (MockV3Aggregator)". */
   readonly description: string;
