@@ -72,7 +72,9 @@ export function buildLiquidationPlan(input: BuildPlanInput): PlanDecision {
     tokenOutDecimals: market.debtTokenDecimals,
     gasPriceWei: market.baseFeePerGasWei,
     nativeUsd: market.nativeUsd,
-    avoidPools: flash.kind === "uniswapV3" ? [flash.address] : [],
+    // Never sell through the contract lending the loan: a Uniswap V3 pool stays locked for the whole
+    // flash callback (a vault or a lending pool is never one of a route's pools, so this costs nothing).
+    avoidPools: flash.executorSource === "None" ? [] : [flash.address],
   });
   if (!routeDecision.ok) return skip(candidate, routeDecision.reason, routeDecision.detail);
   const swap = routeDecision.swap;

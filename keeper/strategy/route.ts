@@ -21,7 +21,7 @@ export interface RouteRequest {
   /** Wei per gas the transaction is expected to pay (base fee; the bid is priced separately). */
   readonly gasPriceWei: bigint;
   readonly nativeUsd: number;
-  /** Pools the route must not touch (the Uniswap V3 pool lending the flash loan is locked). */
+  /** Pools the route must not touch (the flash lender: a Uniswap V3 pool lending the loan is locked). */
   readonly avoidPools?: readonly Address[];
 }
 
