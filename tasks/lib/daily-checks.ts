@@ -7,8 +7,8 @@ import type { Provider } from "ethers";
 import { formatUnits } from "ethers";
 import { Multicall3Client } from "../../keeper/chain/multicall";
 import type { Address, AddressBook } from "../../keeper/config/address-book";
+import { createPluginContext } from "../../keeper/core/plugin-context";
 import { FlashLiquidity } from "../../keeper/engine/flash-liquidity";
-import { UniswapPoolDirectory } from "../../keeper/engine/uniswap-routes";
 import type { ChainReader } from "../../keeper/markets/market-dependencies";
 import type { ExecutionRecord, SystemEventRecord } from "../../keeper/journal/records";
 
@@ -101,7 +101,7 @@ export interface LenderLiquidity {
 export async function flashLiquidityByLender(book: AddressBook, provider: Provider, block: number): Promise<LenderLiquidity[]> {
   const reader = provider as unknown as ChainReader;
   const multicall = new Multicall3Client(reader, book.multicall3);
-  const liquidity = new FlashLiquidity(book, await UniswapPoolDirectory.load(book, multicall), multicall);
+  const liquidity = await FlashLiquidity.create(createPluginContext(book, multicall));
   const symbols = Object.entries(book.tokens);
   const options = await liquidity.optionsFor(
     symbols.map(([, token]) => token.address),
