@@ -4,6 +4,7 @@
  * with a bounded "nearest" list, so a market of 100,000 positions costs a few milliseconds, not a
  * sort of everything.
  */
+import { WAD } from "../core/fixed-point";
 import type { TrackedPosition } from "../core/types";
 
 export interface PositionSource {
@@ -42,7 +43,6 @@ export const HEALTH_FACTOR_BANDS: readonly { readonly label: string; readonly be
   { label: "≥ 2", below: Infinity },
 ];
 
-const WAD = 10n ** 18n;
 /** Above this a position's "health factor" is the protocol's no-debt sentinel (e.g. uint256 max), not a ratio. */
 const NO_DEBT_HEALTH_FACTOR = 10n ** 12n * WAD;
 
