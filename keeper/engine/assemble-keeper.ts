@@ -87,7 +87,7 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
   // The keeper's own reads (quotes, lender balances, feeds, breaker conditions): small batches.
   const multicall = new Multicall3Client(reader, book.multicall3);
   // Each plug-in's markets read with the batch size of its own config section.
-  const markets = createMarkets(book, config.markets, {
+  const markets = await createMarkets(book, config.markets, {
     provider: reader,
     checkpoints: new JournalCheckpointStore(journal),
     usdPrices,

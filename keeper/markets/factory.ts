@@ -52,12 +52,12 @@ export interface SharedMarketDependencies {
  * use. `sections` is the config's `markets`: a section no plug-in in `plugins` claims is an error, a
  * plug-in without a section is off.
  */
-export function createMarkets(
+export async function createMarkets(
   book: AddressBook,
   sections: MarketSections,
   shared: SharedMarketDependencies,
   plugins: readonly MarketPlugin[] = MARKET_PLUGINS,
-): LendingMarket[] {
+): Promise<LendingMarket[]> {
   const names = plugins.map((plugin) => plugin.name);
   const unclaimed = Object.keys(sections).filter((name) => !names.includes(name));
   if (unclaimed.length > 0) {
@@ -68,7 +68,7 @@ export function createMarkets(
     const section = sections[plugin.name];
     if (!section?.enabled) continue;
     const deps = createMarketDependencies(shared.provider, book, { ...shared, batchSize: section.batchSize });
-    markets.push(...plugin.create(book, section, deps));
+    markets.push(...(await plugin.create(book, section, deps)));
   }
   const ids = new Set<string>();
   for (const market of markets) {

@@ -35,9 +35,10 @@ export interface MarketPlugin<Section extends MarketSection = MarketSection> {
   };
   /**
    * Constructs (does not initialise) the markets of an enabled section, or throws naming what the
-   * address book lacks. `deps.multicall` batches `section.batchSize` sub-calls per eth_call.
+   * address book lacks. `deps.multicall` batches `section.batchSize` sub-calls per eth_call. Async so a
+   * plug-in loads its market code (and the TypeChain bindings it needs) only when markets are built.
    */
-  create(book: AddressBook, section: Section, deps: MarketDependencies): LendingMarket[];
+  create(book: AddressBook, section: Section, deps: MarketDependencies): Promise<LendingMarket[]>;
 }
 
 /** A plug-in's section: `enabled` and `batchSize` plus its own fields, strict (a misspelt field is an error). */

@@ -8,7 +8,6 @@ import { formatUnits } from "ethers";
 import { Multicall3Client } from "../../keeper/chain/multicall";
 import type { Address, AddressBook } from "../../keeper/config/address-book";
 import { createPluginContext } from "../../keeper/core/plugin-context";
-import { FlashLiquidity } from "../../keeper/engine/flash-liquidity";
 import type { ChainReader } from "../../keeper/markets/market-dependencies";
 import type { ExecutionRecord, SystemEventRecord } from "../../keeper/journal/records";
 
@@ -101,6 +100,9 @@ export interface LenderLiquidity {
 export async function flashLiquidityByLender(book: AddressBook, provider: Provider, block: number): Promise<LenderLiquidity[]> {
   const reader = provider as unknown as ChainReader;
   const multicall = new Multicall3Client(reader, book.multicall3);
+  // Loaded on use: the lenders' code needs the TypeChain bindings, which a fresh clone has only after
+  // the first compile, and hardhat loads this file (through the task table) before any compile.
+  const { FlashLiquidity } = await import("../../keeper/engine/flash-liquidity");
   const liquidity = await FlashLiquidity.create(createPluginContext(book, multicall));
   const symbols = Object.entries(book.tokens);
   const options = await liquidity.optionsFor(

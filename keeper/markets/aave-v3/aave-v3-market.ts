@@ -41,11 +41,11 @@ import { decodeReserveData, readEModeCategories } from "./reserve-data";
 import { AavePositionReader } from "./position-reader";
 import { activeReserveIds } from "./reserve-configuration";
 import { AAVE_SELECTORS } from "./selectors";
+import { AAVE_V3 } from "./plugin";
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
 /** The Aave V3 plug-in's name: its config key, its positions' protocol and its market ids' prefix. */
-export const AAVE_V3 = "aaveV3";
 
 export interface AaveV3MarketOptions extends CommonMarketOptions {
   /** Defaults to `aaveV3:<label>`. */

@@ -4,7 +4,9 @@
  */
 import { z } from "zod";
 import { DEFAULT_BATCH_SIZE, marketSectionSchema, type MarketPlugin } from "../market-plugin";
-import { AAVE_V3, AaveV3Market } from "./aave-v3-market";
+
+/** The config key, the `protocol` of its positions and the prefix of its market ids. */
+export const AAVE_V3 = "aaveV3";
 
 const section = marketSectionSchema({
   /** Overrides the address book's rule set (v3.0.x or v3.3+) for this pool. */
@@ -22,8 +24,11 @@ export const aaveV3Plugin: MarketPlugin<z.infer<typeof section>> = {
       ...(network === "hardhat" || network === "localhost" ? { liquidationRules: "v3.0" as const } : {}),
     }),
   },
-  create(book, config, deps) {
+  async create(book, config, deps) {
     if (!book.aaveV3) throw new Error(`markets.${AAVE_V3} is enabled but the "${book.network}" address book has no aaveV3 entry`);
+    // Loaded here, not at the top: the config (and so every task) reads this table before the first
+    // compile has generated the TypeChain bindings the market code imports.
+    const { AaveV3Market } = await import("./aave-v3-market");
     const rules = config.liquidationRules;
     return [new AaveV3Market(rules === undefined ? book.aaveV3 : { ...book.aaveV3, liquidationRules: rules }, deps)];
   },

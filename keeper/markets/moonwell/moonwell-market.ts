@@ -40,9 +40,9 @@ import {
 import { MTokenMarkets } from "./mtoken-markets";
 import { moonwellFeedSubscriptions, resolveMoonwellFeeds, type MoonwellFeeds } from "./oracle-feeds";
 import { moonwellEventSubscriptions } from "./protocol-events";
+import { MOONWELL } from "./plugin";
 
 /** The Moonwell plug-in's name: its config key, its positions' protocol and its market ids' prefix. */
-export const MOONWELL = "moonwell";
 
 export interface MoonwellMarketOptions extends CommonMarketOptions {
   /** Defaults to `moonwell:<label>`. */

@@ -5,7 +5,9 @@
  */
 import type { z } from "zod";
 import { DEFAULT_BATCH_SIZE, marketSectionSchema, type MarketPlugin } from "../market-plugin";
-import { MOONWELL, MoonwellMarket } from "./moonwell-market";
+
+/** The config key, the `protocol` of its positions and the prefix of its market ids. */
+export const MOONWELL = "moonwell";
 
 const section = marketSectionSchema({});
 
@@ -16,8 +18,11 @@ export const moonwellPlugin: MarketPlugin<z.infer<typeof section>> = {
     // Moonwell runs on Base (and Base Sepolia), not on Ethereum mainnet; the sandbox has no Moonwell bytecode.
     defaults: (network) => ({ enabled: network === "base" || network === "baseSepolia", batchSize: DEFAULT_BATCH_SIZE[network] }),
   },
-  create(book, _config, deps) {
+  async create(book, _config, deps) {
     if (!book.moonwell) throw new Error(`markets.${MOONWELL} is enabled but the "${book.network}" address book has no moonwell entry`);
+    // Loaded here, not at the top: the config (and so every task) reads this table before the first
+    // compile has generated the TypeChain bindings the market code imports.
+    const { MoonwellMarket } = await import("./moonwell-market");
     return [new MoonwellMarket(book.moonwell, deps)];
   },
 };

@@ -29,9 +29,9 @@ import { lowerAddress, TrackedLendingMarket, type BorrowerRead } from "../tracke
 import { sizeMorphoBlueLiquidation } from "./liquidation-sizing";
 import { accruedTotalBorrowAssets, liquidationIncentiveFactor, morphoHealth, type MorphoMarketState } from "./morpho-math";
 import { feedEmitters, loadOracleModel, modelPrice, readOracleInputs, type OracleInputs, type OracleModel } from "./oracle-model";
+import { MORPHO_BLUE } from "./plugin";
 
 /** The Morpho Blue plug-in's name: its config key, its positions' protocol and its market ids' prefix. */
-export const MORPHO_BLUE = "morphoBlue";
 
 export interface MorphoBlueMarketOptions extends CommonMarketOptions {
   /** Defaults to `morphoBlue:<label>`. */

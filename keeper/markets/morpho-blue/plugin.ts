@@ -4,7 +4,9 @@
  */
 import { z } from "zod";
 import { DEFAULT_BATCH_SIZE, marketSectionSchema, type MarketPlugin } from "../market-plugin";
-import { MORPHO_BLUE, MorphoBlueMarket, morphoMarketIdOf } from "./morpho-blue-market";
+
+/** The config key, the `protocol` of its positions and the prefix of its market ids. */
+export const MORPHO_BLUE = "morphoBlue";
 
 const section = marketSectionSchema({
   /** Restrict to these market ids (bytes32); absent = every market the address book lists. */
@@ -17,9 +19,12 @@ export const morphoBluePlugin: MarketPlugin<z.infer<typeof section>> = {
     schema: section,
     defaults: (network) => ({ enabled: true, batchSize: DEFAULT_BATCH_SIZE[network] }),
   },
-  create(book, config, deps) {
+  async create(book, config, deps) {
     const morpho = book.morphoBlue;
     if (!morpho) throw new Error(`markets.${MORPHO_BLUE} is enabled but the "${book.network}" address book has no morphoBlue entry`);
+    // Loaded here, not at the top: the config (and so every task) reads this table before the first
+    // compile has generated the TypeChain bindings the market code imports.
+    const { MorphoBlueMarket, morphoMarketIdOf } = await import("./morpho-blue-market");
     const listed = new Map(morpho.markets.map((params) => [morphoMarketIdOf(params).toLowerCase(), params]));
     const wanted = config.marketIds?.map((id) => id.toLowerCase()) ?? [...listed.keys()];
     const unknown = wanted.filter((id) => !listed.has(id));

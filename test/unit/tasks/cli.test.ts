@@ -23,16 +23,30 @@ const OPERATOR_TASKS = [
   "emergency",
 ];
 
-async function hardhat(...args: string[]): Promise<string> {
+async function hardhat(args: string[], preload: string[] = []): Promise<string> {
   const cli = path.join(hre.config.paths.root, "node_modules", "hardhat", "internal", "cli", "bootstrap.js");
-  const { stdout } = await run(process.execPath, [cli, ...args], { cwd: hre.config.paths.root, timeout: 120_000 });
+  const nodeOptions = preload.map((file) => `-r ${file}`).join(" ");
+  const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} ${nodeOptions}`.trim() };
+  const { stdout } = await run(process.execPath, [cli, ...args], { cwd: hre.config.paths.root, timeout: 120_000, env });
   return stdout;
 }
 
 describe("tasks: command line", () => {
   it("`npx hardhat --help` lists every operator task with its description", async () => {
-    const help = await hardhat("--help");
+    const help = await hardhat(["--help"]);
     for (const name of OPERATOR_TASKS) expect(help).to.match(new RegExp(`^\\s+${name}\\s+\\S`, "m"), `task ${name} missing from --help`);
+  });
+
+  it("loads on a fresh clone: no task, config or plug-in table needs typechain-types/ before the first compile", async () => {
+    // `npm run typecheck` (hardhat typechain) and `npx hardhat keeper` load the config, and so every task
+    // file, before anything has generated the bindings; a top-level import of them breaks both.
+    const hook = path.join(__dirname, "helpers", "without-typechain.cjs");
+    const help = await hardhat(["--help"], [hook]).catch((error: { stderr?: string }) => {
+      throw new Error(
+        `hardhat did not load without typechain-types/: ${error.stderr?.split("\n").find((l) => l.includes("typechain-types"))}`,
+      );
+    });
+    for (const name of [...OPERATOR_TASKS, "keeper", "daily", "typechain"]) expect(help).to.match(new RegExp(`^\\s+${name}\\s+\\S`, "m"));
   });
 
   it("every sending task has --from, --dry-run, --executor and --deployment-id; withdraw explains human amounts", () => {

@@ -80,7 +80,7 @@ describe("keeper/markets live events and factory", function () {
     const sandbox = await loadFixture(sandboxFixture);
     const shared = { provider: hre.ethers.provider, checkpoints: new InMemoryCheckpointStore(), usdPrices: new UsdPriceBook() };
     const on = { enabled: true, batchSize: 250 };
-    const markets = createMarkets(sandbox.book, { aaveV3: on, morphoBlue: on, moonwell: { ...on, enabled: false } }, shared);
+    const markets = await createMarkets(sandbox.book, { aaveV3: on, morphoBlue: on, moonwell: { ...on, enabled: false } }, shared);
     expect(markets.map((m) => m.protocol)).to.deep.equal(["aaveV3", ...sandbox.book.morphoBlue!.markets.map(() => "morphoBlue")]);
     expect(markets.map((m) => m.id)).to.deep.equal([
       `aaveV3:${sandbox.book.aaveV3!.label}`,
@@ -89,17 +89,19 @@ describe("keeper/markets live events and factory", function () {
     for (const market of markets) await market.init();
 
     const second = sandbox.book.morphoBlue!.markets[1];
-    const narrowed = createMarkets(sandbox.book, { morphoBlue: { ...on, marketIds: [morphoMarketIdOf(second)] } }, shared);
+    const narrowed = await createMarkets(sandbox.book, { morphoBlue: { ...on, marketIds: [morphoMarketIdOf(second)] } }, shared);
     expect(narrowed.map((m) => m.label)).to.deep.equal([second.label]);
     const unknownId = `0x${"ab".repeat(32)}`;
-    expect(() => createMarkets(sandbox.book, { morphoBlue: { ...on, marketIds: [unknownId] } }, shared)).to.throw(
+    await expect(createMarkets(sandbox.book, { morphoBlue: { ...on, marketIds: [unknownId] } }, shared)).to.be.rejectedWith(
       new RegExp(`markets.morphoBlue.marketIds names ${unknownId}, which the "sandbox" address book does not list`),
     );
-    expect(() => createMarkets(sandbox.book, { moonwell: on }, shared)).to.throw(
+    await expect(createMarkets(sandbox.book, { moonwell: on }, shared)).to.be.rejectedWith(
       /markets.moonwell is enabled but the "sandbox" address book has no moonwell entry/,
     );
-    expect(() => createMarkets(sandbox.book, { compoundV2: on }, shared)).to.throw(/markets.compoundV2: no market plug-in of that name/);
-    expect(createMarkets(sandbox.book, {}, shared)).to.deep.equal([]);
+    await expect(createMarkets(sandbox.book, { compoundV2: on }, shared)).to.be.rejectedWith(
+      /markets.compoundV2: no market plug-in of that name/,
+    );
+    expect(await createMarkets(sandbox.book, {}, shared)).to.deep.equal([]);
   });
 
   it("reads each plug-in's positions in batches of its own section's batchSize", async function () {
@@ -109,7 +111,7 @@ describe("keeper/markets live events and factory", function () {
     const morphoRefresh = async (aave: number, morpho: number) => {
       const shared = { provider: hre.ethers.provider, checkpoints: new InMemoryCheckpointStore(), usdPrices: new UsdPriceBook() };
       const sections = { aaveV3: { enabled: true, batchSize: aave }, morphoBlue: { enabled: true, batchSize: morpho } };
-      const market = createMarkets(sandbox.book, sections, shared).find((m) => m.protocol === "morphoBlue")!;
+      const market = (await createMarkets(sandbox.book, sections, shared)).find((m) => m.protocol === "morphoBlue")!;
       await market.init();
       await market.discoverBorrowers(0, head);
       return market.refreshPositions(undefined, head);

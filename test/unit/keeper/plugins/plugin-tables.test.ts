@@ -74,7 +74,7 @@ describe("plug-in tables: a fourth market, a fifth lender and a third venue", fu
       exampleLend: { enabled: true, batchSize: 7, pool: EXAMPLE_POOL, deployBlock: 5 },
     };
     const shared = { provider, checkpoints: new InMemoryCheckpointStore(), usdPrices: new UsdPriceBook() };
-    const [market, ...others] = createMarkets(book, sections, shared, MARKETS);
+    const [market, ...others] = await createMarkets(book, sections, shared, MARKETS);
     expect(others).to.deep.equal([]);
     expect([market!.id, market!.protocol, market!.discoveryStartBlock]).to.deep.equal(["exampleLend:Example", "exampleLend", 5]);
     const example = market as ExampleLendingMarket;

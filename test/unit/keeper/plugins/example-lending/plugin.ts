@@ -16,7 +16,7 @@ export const exampleLendingPlugin: MarketPlugin<z.infer<typeof section>> = {
     schema: section,
     defaults: () => ({ enabled: false, batchSize: 100, pool: "0x0000000000000000000000000000000000000000", deployBlock: 0 }),
   },
-  create(book, config, deps) {
+  async create(book, config, deps) {
     const usdc = book.tokens.USDC;
     if (usdc === undefined) throw new Error(`markets.${EXAMPLE_LENDING} needs USDC in the "${book.network}" address book`);
     const tokens = { weth: book.weth.toLowerCase() as Address, usdc: usdc.address.toLowerCase() as Address };
