@@ -44,6 +44,12 @@ export default tseslint.config(
     languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } },
   },
   {
+    // CommonJS modules Node loads itself (`node -r` preloads, worker scripts): require() is their import.
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: globals.node },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
     // The dashboard page's script runs in the browser (served by keeper/telemetry/http-server.ts).
     files: ["keeper/telemetry/dashboard/**/*.js"],
     languageOptions: { sourceType: "script", globals: globals.browser },
