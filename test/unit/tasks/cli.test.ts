@@ -3,6 +3,8 @@
  * operator runs it) lists every operator task, and each task declares the options the runbook relies on.
  */
 import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
@@ -23,6 +25,35 @@ const OPERATOR_TASKS = [
   "emergency",
 ];
 
+/**
+ * Preloaded (node -r) into a child Hardhat to play a fresh clone: every require of typechain-types/ fails
+ * as it does before the first compile, naming the chain of modules that asked for it. Written to a temp
+ * file by the test: Hardhat would load any script under test/ as a test file.
+ */
+const WITHOUT_TYPECHAIN = `
+const Module = require("node:module");
+const resolve = Module._resolveFilename;
+const load = Module._load;
+const loading = [];
+Module._load = function (request, ...rest) {
+  loading.push(request);
+  try {
+    return load.call(this, request, ...rest);
+  } finally {
+    loading.pop();
+  }
+};
+Module._resolveFilename = function (request, ...rest) {
+  if (/(^|\\/)typechain-types(\\/|$)/.test(request)) {
+    const chain = loading.filter((name) => name.startsWith(".")).join(" > ");
+    const error = new Error("typechain-types/ does not exist yet (fresh clone); required through " + chain);
+    error.code = "MODULE_NOT_FOUND";
+    throw error;
+  }
+  return resolve.call(this, request, ...rest);
+};
+`;
+
 async function hardhat(args: string[], preload: string[] = []): Promise<string> {
   const cli = path.join(hre.config.paths.root, "node_modules", "hardhat", "internal", "cli", "bootstrap.js");
   const nodeOptions = preload.map((file) => `-r ${file}`).join(" ");
@@ -40,7 +71,8 @@ describe("tasks: command line", () => {
   it("loads on a fresh clone: no task, config or plug-in table needs typechain-types/ before the first compile", async () => {
     // `npm run typecheck` (hardhat typechain) and `npx hardhat keeper` load the config, and so every task
     // file, before anything has generated the bindings; a top-level import of them breaks both.
-    const hook = path.join(__dirname, "helpers", "without-typechain.cjs");
+    const hook = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "chimera-fresh-clone-")), "without-typechain.cjs");
+    fs.writeFileSync(hook, WITHOUT_TYPECHAIN);
     const help = await hardhat(["--help"], [hook]).catch((error: { stderr?: string }) => {
       throw new Error(
         `hardhat did not load without typechain-types/: ${error.stderr?.split("\n").find((l) => l.includes("typechain-types"))}`,
