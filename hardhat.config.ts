@@ -9,6 +9,7 @@ import "@nomicfoundation/hardhat-ignition-ethers";
 import "./tasks";
 import { envOrVar } from "./tasks/lib/config-vars";
 import { BASE_FORK_BLOCK } from "./test/fork/pinned-block";
+import { AAVE_ORIGIN_IMPORTS_FILE } from "./tasks/aave-origin-compile";
 
 const AAVE = "node_modules/@aave/core-v3/artifacts/contracts";
 const GENUINE_PROTOCOL_ARTIFACTS = [
@@ -74,6 +75,14 @@ const config: HardhatUserConfig = {
         settings: { optimizer: { enabled: true, runs: 999_999 }, evmVersion: "paris" },
       },
     ],
+    overrides: {
+      // Aave v3.6 (npm @aave-dao/aave-v3-origin 3.6.0), compiled as upstream's foundry.toml does (bytecode_hash none too), for the sandbox only.
+      // tasks/aave-origin-compile.ts applies this to every file the imports file pulls in and remaps its imports.
+      [AAVE_ORIGIN_IMPORTS_FILE]: {
+        version: "0.8.27",
+        settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "shanghai", metadata: { bytecodeHash: "none" } },
+      },
+    },
   },
   networks: {
     hardhat: {

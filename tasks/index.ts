@@ -3,6 +3,7 @@
  * registers its own tasks and does no work at import time.
  */
 import "./offline-solc";
+import "./aave-origin-compile";
 import "./report";
 import "./daily";
 import "./keeper-control";

@@ -11,6 +11,7 @@ import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task
 export const OFFLINE_SOLC_PACKAGES: Readonly<Record<string, string>> = {
   "0.8.28": "solc",
   "0.8.19": "solc-0.8.19",
+  "0.8.27": "solc-0.8.27",
 };
 
 subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(async (args: { solcVersion: string }, _hre, runSuper) => {
