@@ -1,78 +1,48 @@
 /**
  * Stands up Aave V3 (v3.0.2, genuine @aave/core-v3 bytecode) the way TOOLCHAIN.md's verified recipe does: logic
  * libraries, provider + ACL, Pool and PoolConfigurator behind the provider's proxies, Chainlink-fed AaveOracle, then
- * the reserves with Base-like risk parameters and flash loans on at 5 bps.
+ * the reserves with Base-like risk parameters, the e-mode category, and flash loans on at 5 bps. The sandbox's second
+ * Aave market (aave-market.ts), for version-specific tests.
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { ContractTransactionResponse } from "ethers";
 import {
   ACLManager__factory,
   AToken__factory,
   AaveOracle__factory,
   AaveProtocolDataProvider__factory,
+  DefaultReserveInterestRateStrategy__factory,
+  PoolAddressesProvider__factory,
+  PoolConfigurator__factory,
+  Pool__factory,
+  StableDebtToken__factory,
+  VariableDebtToken__factory,
+} from "../typechain-types";
+// Imported by path: the root-level names of the logic libraries are Aave v3.6's (tasks/aave-origin-compile.ts).
+import {
   BorrowLogic__factory,
   BridgeLogic__factory,
   ConfiguratorLogic__factory,
-  DefaultReserveInterestRateStrategy__factory,
   EModeLogic__factory,
   FlashLoanLogic__factory,
   LiquidationLogic__factory,
-  PoolAddressesProvider__factory,
-  PoolConfigurator__factory,
   PoolLogic__factory,
-  Pool__factory,
-  StableDebtToken__factory,
   SupplyLogic__factory,
-  VariableDebtToken__factory,
-  type AaveOracle,
-  type AaveProtocolDataProvider,
-  type Pool,
-  type PoolAddressesProvider,
-  type PoolConfigurator,
-} from "../typechain-types";
-import type { Address } from "../keeper/config/address-book";
-import { AAVE_FLASH_PREMIUM_BPS, percentToBps, type SandboxReserveSpec } from "./market-spec";
-
-export interface AaveMarket {
-  readonly addressesProvider: PoolAddressesProvider;
-  readonly pool: Pool;
-  readonly oracle: AaveOracle;
-  readonly dataProvider: AaveProtocolDataProvider;
-  readonly configurator: PoolConfigurator;
-  /** Block of the Pool proxy's creation: where event scans start. */
-  readonly deployBlock: number;
-}
-
-/** A reserve to list: its spec, its token and the Chainlink source Aave's oracle reads. */
-export interface AaveReserveListing {
-  readonly spec: SandboxReserveSpec;
-  readonly asset: Address;
-  readonly priceSource: Address;
-}
+} from "../typechain-types/factories/node_modules/@aave/core-v3/artifacts/contracts/protocol/libraries/logic";
+import { deployedAddress, listedAsset, mined, type AaveMarketListing, type DeployedAaveMarket } from "./aave-listing";
+import { AAVE_FLASH_PREMIUM_BPS, percentToBps } from "./market-spec";
 
 const LOGIC = "contracts/protocol/libraries/logic";
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 const RAY_PER_PERCENT = 10n ** 25n;
-
-async function mined(tx: Promise<ContractTransactionResponse>): Promise<void> {
-  await (await tx).wait();
-}
-
-async function deployedAddress(
-  contract: Promise<{ waitForDeployment(): Promise<unknown>; getAddress(): Promise<string> }>,
-): Promise<Address> {
-  const deployed = await contract;
-  await deployed.waitForDeployment();
-  return (await deployed.getAddress()) as Address;
-}
 
 function rayFromPercent(percent: number): bigint {
   // Percent with up to 2 decimals (2.7%) -> ray, exactly.
   return (BigInt(Math.round(percent * 100)) * RAY_PER_PERCENT) / 100n;
 }
 
-/** Deploys the whole Aave V3 market and lists `reserves` with the admin rights held by `deployer`. */
-export async function deployAaveMarket(deployer: HardhatEthersSigner, reserves: readonly AaveReserveListing[]): Promise<AaveMarket> {
+/** Deploys the whole Aave v3.0.2 market and lists the reserves with the admin rights held by `deployer`. */
+export async function deployAaveV302Market(deployer: HardhatEthersSigner, listing: AaveMarketListing): Promise<DeployedAaveMarket> {
+  const { reserves } = listing;
   // 1. Logic libraries; FlashLoanLogic calls into BorrowLogic, so it is linked to it.
   const borrowLogic = await deployedAddress(new BorrowLogic__factory(deployer).deploy());
   const libraries = {
@@ -189,12 +159,33 @@ export async function deployAaveMarket(deployer: HardhatEthersSigner, reserves: 
   }
   await mined(configurator.updateFlashloanPremiumTotal(AAVE_FLASH_PREMIUM_BPS));
 
+  // 7. E-mode: v3.0 assigns each asset to one category; the category may name a price source (none here, as on Base).
+  for (const eMode of listing.eModes) {
+    await mined(
+      configurator.setEModeCategory(
+        eMode.id,
+        percentToBps(eMode.ltvPercent),
+        percentToBps(eMode.liquidationThresholdPercent),
+        10_000n + percentToBps(eMode.liquidationBonusPercent),
+        ZERO_ADDRESS,
+        eMode.label,
+      ),
+    );
+    for (const symbol of new Set([...eMode.collateral, ...eMode.borrowable])) {
+      await mined(configurator.setAssetEModeCategory(listedAsset(listing, symbol), eMode.id));
+    }
+  }
+
   return {
-    addressesProvider,
-    pool,
-    oracle: AaveOracle__factory.connect(oracleAddress, deployer),
-    dataProvider: AaveProtocolDataProvider__factory.connect(dataProviderAddress, deployer),
-    configurator,
+    aave: {
+      version: "v3.0.2",
+      revision: Number(await pool.POOL_REVISION()),
+      addressesProvider,
+      pool,
+      oracle: AaveOracle__factory.connect(oracleAddress, deployer),
+      dataProvider: AaveProtocolDataProvider__factory.connect(dataProviderAddress, deployer),
+      configurator,
+    },
     deployBlock,
   };
 }

@@ -13,10 +13,17 @@ import {
   type MockV3Aggregator,
 } from "../typechain-types";
 import type { Address, AddressBook, TokenInfo } from "../keeper/config/address-book";
-import { deployAaveMarket } from "./aave-market";
+import { deployAaveMarket, parseAaveVersion } from "./aave-market";
 import { deployBalancerVault, fundBalancerVault } from "./balancer-vault";
 import { placeMulticall3, placeWeth9 } from "./canonical-contracts";
-import { SANDBOX_MORPHO_MARKETS, SANDBOX_POOLS, SANDBOX_RESERVES, usdToFeedAnswer, type SandboxReserveSpec } from "./market-spec";
+import {
+  SANDBOX_EMODES,
+  SANDBOX_MORPHO_MARKETS,
+  SANDBOX_POOLS,
+  SANDBOX_RESERVES,
+  usdToFeedAnswer,
+  type SandboxReserveSpec,
+} from "./market-spec";
 import { deployMorphoBlue } from "./morpho-blue";
 import type { Sandbox, SandboxOptions, SandboxTokens } from "./sandbox-types";
 import { DEPLOYER_ETH, ensureDeployerHolds, ensureEth } from "./token-supply";
@@ -36,6 +43,7 @@ function wholeTokens(amount: number, decimals: number): bigint {
 export async function buildSandbox(hre: HardhatRuntimeEnvironment, options: SandboxOptions = {}): Promise<Sandbox> {
   const seed = options.seed ?? 1;
   if (!Number.isInteger(seed)) throw new Error(`SandboxOptions.seed must be an integer, got ${seed}`);
+  const aaveVersion = parseAaveVersion(options.aaveVersion ?? "v3.6");
   const chainId = Number((await hre.ethers.provider.getNetwork()).chainId);
   if (chainId !== SANDBOX_CHAIN_ID) {
     throw new Error(
@@ -76,16 +84,16 @@ export async function buildSandbox(hre: HardhatRuntimeEnvironment, options: Sand
   await (await sequencerUptimeFeed.updateRoundData(1, 0, now, now - SEQUENCER_UP_FOR_SECONDS)).wait();
 
   const addressOf = async (symbol: string) => (await sandboxTokens[symbol].getAddress()) as Address;
-  const aave = await deployAaveMarket(
-    deployer,
-    await Promise.all(
+  const { aave, deployBlock: aaveDeployBlock } = await deployAaveMarket(aaveVersion, deployer, {
+    reserves: await Promise.all(
       SANDBOX_RESERVES.map(async (spec) => ({
         spec,
         asset: await addressOf(spec.symbol),
         priceSource: (await priceFeeds[spec.symbol].getAddress()) as Address,
       })),
     ),
-  );
+    eModes: SANDBOX_EMODES,
+  });
   await supplyInitialAaveLiquidity(hre, { tokens: sandboxTokens, deployer }, aave.pool, SANDBOX_RESERVES);
 
   const uniswapCore = await deployUniswapV3(deployer, (await weth.getAddress()) as Address);
@@ -123,8 +131,9 @@ export async function buildSandbox(hre: HardhatRuntimeEnvironment, options: Sand
       pool: poolAddress,
       oracle: (await aave.oracle.getAddress()) as Address,
       dataProvider: (await aave.dataProvider.getAddress()) as Address,
-      liquidationRules: "v3.0",
-      deployBlock: aave.deployBlock,
+      // The rule family the revision implies; the keeper re-derives it from POOL_REVISION and warns on a mismatch.
+      liquidationRules: aave.version === "v3.6" ? "v3.3" : "v3.0",
+      deployBlock: aaveDeployBlock,
     },
     morphoBlue: { morpho: morphoAddress, markets: morpho.markets, deployBlock: morpho.deployBlock },
     uniswapV3: {
@@ -151,13 +160,7 @@ export async function buildSandbox(hre: HardhatRuntimeEnvironment, options: Sand
     tokens: sandboxTokens,
     priceFeeds,
     sequencerUptimeFeed,
-    aave: {
-      addressesProvider: aave.addressesProvider,
-      pool: aave.pool,
-      oracle: aave.oracle,
-      dataProvider: aave.dataProvider,
-      configurator: aave.configurator,
-    },
+    aave,
     uniswap: { ...uniswapCore, pools },
     balancer: { vault },
     morpho: { morpho: morpho.morpho, irm: morpho.irm, markets: morpho.markets },

@@ -4,9 +4,22 @@
  * See sandbox/README.md for what is deployed and how to use it.
  */
 export { buildSandbox, SANDBOX_CHAIN_ID } from "./build-sandbox";
-export type { Sandbox, SandboxOptions, SandboxToken, SandboxTokens, SandboxAave, SandboxUniswap, SandboxMorpho } from "./sandbox-types";
-export { SANDBOX_RESERVES, SANDBOX_POOLS, SANDBOX_MORPHO_MARKETS, AAVE_FLASH_PREMIUM_BPS } from "./market-spec";
-export type { SandboxReserveSpec, SandboxPoolSpec, SandboxMorphoMarketSpec } from "./market-spec";
+export type {
+  Sandbox,
+  SandboxOptions,
+  SandboxToken,
+  SandboxTokens,
+  SandboxAave,
+  SandboxAaveV36,
+  SandboxAaveV302,
+  SandboxAaveVersion,
+  SandboxUniswap,
+  SandboxMorpho,
+} from "./sandbox-types";
+export { SANDBOX_AAVE_VERSIONS, parseAaveVersion } from "./aave-market";
+export { setAaveFlashPremium, listAaveReserve, type ExtraAaveReserve } from "./aave-admin";
+export { SANDBOX_RESERVES, SANDBOX_POOLS, SANDBOX_MORPHO_MARKETS, SANDBOX_EMODES, AAVE_FLASH_PREMIUM_BPS } from "./market-spec";
+export type { SandboxReserveSpec, SandboxPoolSpec, SandboxMorphoMarketSpec, SandboxEModeSpec } from "./market-spec";
 export { MULTICALL3_ADDRESS, BASE_WETH_ADDRESS } from "./canonical-contracts";
 export { uniswapPoolKey, findUniswapPool } from "./uniswap-venue";
 export { morphoMarketId } from "./morpho-blue";

@@ -101,6 +101,36 @@ export const SANDBOX_RESERVES: readonly SandboxReserveSpec[] = [
   },
 ];
 
+/**
+ * An Aave e-mode category. Base lists one ("ETH correlated", AaveV3BaseEModes.ETH_CORRELATED = 1): correlated
+ * collateral borrows correlated debt at higher LTV, threshold and a smaller bonus. v3.2+ pools keep per-category
+ * collateral and borrowable bitmaps; v3.0.2 pools assign each listed asset to the category instead.
+ */
+export interface SandboxEModeSpec {
+  readonly id: number;
+  readonly label: string;
+  readonly ltvPercent: number;
+  readonly liquidationThresholdPercent: number;
+  readonly liquidationBonusPercent: number;
+  /** Symbols whose supply counts with the category's LTV/threshold/bonus. */
+  readonly collateral: readonly string[];
+  /** Symbols a user in the category may borrow. */
+  readonly borrowable: readonly string[];
+}
+
+/** Base's ETH-correlated category, rounded (90% LTV, 93% threshold, 1% bonus). */
+export const SANDBOX_EMODES: readonly SandboxEModeSpec[] = [
+  {
+    id: 1,
+    label: "ETH correlated",
+    ltvPercent: 90,
+    liquidationThresholdPercent: 93,
+    liquidationBonusPercent: 1,
+    collateral: ["WETH", "cbETH"],
+    borrowable: ["WETH"],
+  },
+];
+
 /** Aave's flash-loan premium on Base: 5 bps. */
 export const AAVE_FLASH_PREMIUM_BPS = 5;
 

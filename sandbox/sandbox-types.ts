@@ -8,6 +8,7 @@ import type {
   AaveOracle,
   AaveProtocolDataProvider,
   IrmMock,
+  L2PoolInstance,
   MintableERC20,
   MockV3Aggregator,
   Morpho,
@@ -15,6 +16,7 @@ import type {
   Pool,
   PoolAddressesProvider,
   PoolConfigurator,
+  PoolConfiguratorInstance,
   QuoterV2,
   SandboxBorrowerFactory,
   SwapRouter02,
@@ -24,12 +26,17 @@ import type {
 } from "../typechain-types";
 import type { Address, AddressBook, MorphoMarketParams } from "../keeper/config/address-book";
 
+/** The Aave versions the sandbox can stand up (sandbox/aave-market.ts). */
+export type SandboxAaveVersion = "v3.6" | "v3.0.2";
+
 export interface SandboxOptions {
   /**
    * Recorded on the sandbox as the default seed for scenarios. The build itself draws no randomness: the same chain
    * state always comes out.
    */
   readonly seed?: number;
+  /** Which Aave market to deploy: "v3.6" (the default, as Base runs it) or "v3.0.2" (for version-specific tests). */
+  readonly aaveVersion?: SandboxAaveVersion;
 }
 
 /** Any sandbox token: all of them speak ERC-20; WETH9 is typed as itself, the others are Aave's MintableERC20. */
@@ -44,13 +51,36 @@ export interface SandboxTokens {
   readonly [symbol: string]: SandboxToken;
 }
 
-export interface SandboxAave {
+/**
+ * The handles both versions share. They use the v3.0.2 TypeChain bindings: every function the two versions have in
+ * common has the same ABI in both (test/unit/sandbox-aave-versions.test.ts), so `pool.liquidationCall`,
+ * `dataProvider.getUserReserveData` & co. work unchanged on either. Custom errors and v3.1+ functions (grace periods,
+ * deficits) need the v3.6 bindings: `l2Pool`.
+ */
+interface SandboxAaveCommon {
+  readonly version: SandboxAaveVersion;
+  /** `POOL_REVISION()` as read from the deployed pool (10 for v3.6, 1 for v3.0.2). */
+  readonly revision: number;
   readonly addressesProvider: PoolAddressesProvider;
   readonly pool: Pool;
   readonly oracle: AaveOracle;
   readonly dataProvider: AaveProtocolDataProvider;
+}
+
+export interface SandboxAaveV36 extends SandboxAaveCommon {
+  readonly version: "v3.6";
+  readonly configurator: PoolConfiguratorInstance;
+  /** The same pool with v3.6's own ABI (custom errors, grace periods, deficits, e-mode bitmaps). */
+  readonly l2Pool: L2PoolInstance;
+}
+
+export interface SandboxAaveV302 extends SandboxAaveCommon {
+  readonly version: "v3.0.2";
   readonly configurator: PoolConfigurator;
 }
+
+/** Narrow on `version` for what only one version has (the configurators differ most). */
+export type SandboxAave = SandboxAaveV36 | SandboxAaveV302;
 
 export interface SandboxUniswap {
   readonly factory: UniswapV3Factory;
@@ -73,7 +103,7 @@ export interface SandboxMorpho {
 }
 
 export interface Sandbox {
-  /** network "sandbox", chainId 8453, aaveV3.liquidationRules "v3.0". */
+  /** network "sandbox", chainId 8453; aaveV3.liquidationRules "v3.3" on the v3.6 market, "v3.0" on v3.0.2. */
   readonly book: AddressBook;
   /** Owns and administers everything in the sandbox, and is the liquidity provider of every venue. */
   readonly deployer: HardhatEthersSigner;

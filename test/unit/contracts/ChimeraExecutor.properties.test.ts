@@ -10,6 +10,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { loadFixture, takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
 import { executorFixture, type ExecutorFixture } from "../../shared/executor-fixture";
+import { setAaveFlashPremium } from "../../../sandbox";
 import { expectExecutorHoldsNothing } from "./helpers/invariants";
 import { outcomeOf, sandboxScope } from "./helpers/outcomes";
 import { unhealthyAavePositions, unhealthyMorphoPositions } from "./helpers/positions";
@@ -92,7 +93,7 @@ describe("ChimeraExecutor: properties", function () {
         async (draw) => {
           const f = await loadFixture(executorFixture);
           const { book } = f.sandbox;
-          await (await f.sandbox.aave.configurator.connect(f.sandbox.deployer).updateFlashloanPremiumTotal(draw.aavePremiumBps)).wait();
+          await setAaveFlashPremium(f.sandbox, draw.aavePremiumBps);
           const positions = await unhealthyAavePositions(f.sandbox, {
             count: draw.batchSize,
             seed: 1_000 + run++,

@@ -8,22 +8,11 @@
  * Listing a reserve or a market uses the sandbox deployer's genuine admin rights; nothing is mocked but the token.
  */
 import hre from "hardhat";
-import {
-  AToken__factory,
-  DefaultReserveInterestRateStrategy__factory,
-  OracleMock__factory,
-  ReentrantHookToken__factory,
-  StableDebtToken__factory,
-  VariableDebtToken__factory,
-  type OracleMock,
-  type ReentrantHookToken,
-} from "../../../../typechain-types";
-import type { Sandbox } from "../../../../sandbox";
-import type { MorphoMarketParams } from "../../../../keeper/config/address-book";
+import { OracleMock__factory, ReentrantHookToken__factory, type OracleMock, type ReentrantHookToken } from "../../../../typechain-types";
+import { listAaveReserve, type Sandbox } from "../../../../sandbox";
+import type { Address, MorphoMarketParams } from "../../../../keeper/config/address-book";
 
 const WAD = 10n ** 18n;
-const RAY_PERCENT = 10n ** 25n;
-const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
 export async function deployHookToken(sandbox: Sandbox): Promise<ReentrantHookToken> {
   const token = await new ReentrantHookToken__factory(sandbox.deployer).deploy();
@@ -86,46 +75,9 @@ export async function hookCollateralMarket(sandbox: Sandbox, token: ReentrantHoo
 export async function listHookTokenOnAave(sandbox: Sandbox, token: ReentrantHookToken, liquidity: bigint): Promise<void> {
   const { deployer, aave } = sandbox;
   const poolAddress = await aave.pool.getAddress();
-  const strategy = await new DefaultReserveInterestRateStrategy__factory(deployer).deploy(
-    // PoolAddressesProvider has its own getAddress(bytes32), which shadows ethers' getAddress().
-    aave.addressesProvider.target as string,
-    80n * RAY_PERCENT,
-    0n,
-    4n * RAY_PERCENT,
-    60n * RAY_PERCENT,
-    0n,
-    0n,
-    0n,
-    0n,
-    20n * RAY_PERCENT,
-  );
-  const aTokenImpl = await new AToken__factory(deployer).deploy(poolAddress);
-  const stableDebtImpl = await new StableDebtToken__factory(deployer).deploy(poolAddress);
-  const variableDebtImpl = await new VariableDebtToken__factory(deployer).deploy(poolAddress);
-  await Promise.all([strategy, aTokenImpl, stableDebtImpl, variableDebtImpl].map((c) => c.waitForDeployment()));
-  const tokenAddress = await token.getAddress();
-  await (
-    await aave.configurator.connect(deployer).initReserves([
-      {
-        aTokenImpl: await aTokenImpl.getAddress(),
-        stableDebtTokenImpl: await stableDebtImpl.getAddress(),
-        variableDebtTokenImpl: await variableDebtImpl.getAddress(),
-        underlyingAssetDecimals: 18,
-        interestRateStrategyAddress: await strategy.getAddress(),
-        underlyingAsset: tokenAddress,
-        treasury: deployer.address,
-        incentivesController: ZERO_ADDRESS,
-        aTokenName: "Aave Sandbox HOOK",
-        aTokenSymbol: "aSbxHOOK",
-        variableDebtTokenName: "Aave Sandbox Variable Debt HOOK",
-        variableDebtTokenSymbol: "variableDebtSbxHOOK",
-        stableDebtTokenName: "Aave Sandbox Stable Debt HOOK",
-        stableDebtTokenSymbol: "stableDebtSbxHOOK",
-        params: "0x",
-      },
-    ])
-  ).wait();
-  await (await aave.configurator.connect(deployer).setReserveFlashLoaning(tokenAddress, true)).wait();
+  const tokenAddress = (await token.getAddress()) as Address;
+  // Either Aave version: the sandbox lists it with token implementations of the market's own version.
+  await listAaveReserve(sandbox, { asset: tokenAddress, symbol: "HOOK", flashLoaning: true });
   await (await token.mint(deployer.address, liquidity)).wait();
   await (await token.connect(deployer).approve(poolAddress, liquidity)).wait();
   await (await aave.pool.connect(deployer).supply(tokenAddress, liquidity, deployer.address, 0)).wait();
