@@ -73,6 +73,13 @@ export function rayDiv(a: bigint, b: bigint): bigint {
   return (a * RAY + b / 2n) / b;
 }
 
+/** WadRayMath.rayDivCeil (v3.5+): scaled amounts of aToken burns and transfers round up. */
+export function rayDivCeil(a: bigint, b: bigint): bigint {
+  if (b === 0n) throw new RangeError("rayDivCeil by zero");
+  const numerator = a * RAY;
+  return numerator / b + (numerator % b === 0n ? 0n : 1n);
+}
+
 export function percentMul(value: bigint, percentage: bigint): bigint {
   return (value * percentage + HALF_PERCENTAGE_FACTOR) / PERCENTAGE_FACTOR;
 }
@@ -80,6 +87,13 @@ export function percentMul(value: bigint, percentage: bigint): bigint {
 export function percentDiv(value: bigint, percentage: bigint): bigint {
   if (percentage === 0n) throw new RangeError("percentDiv by zero");
   return (value * PERCENTAGE_FACTOR + percentage / 2n) / percentage;
+}
+
+/** PercentageMath.percentDivCeil (v3.5+): the debt a whole collateral balance pays for rounds up. */
+export function percentDivCeil(value: bigint, percentage: bigint): bigint {
+  if (percentage === 0n) throw new RangeError("percentDivCeil by zero");
+  const numerator = value * PERCENTAGE_FACTOR;
+  return numerator / percentage + (numerator % percentage === 0n ? 0n : 1n);
 }
 
 export function mulDivCeil(a: bigint, b: bigint, c: bigint): bigint {

@@ -2,8 +2,11 @@ import { expect } from "chai";
 import fc from "fast-check";
 import {
   aaveLiquidationOutcome,
+  aaveLiquidationRulesFamily,
+  aaveLiquidationRulesForRevision,
   AAVE_MIN_LEFTOVER_BASE,
   sizeAaveV3Liquidation,
+  type AaveReserveGate,
   type AaveV3SizingInput,
 } from "../../../../keeper/markets/aave-v3/liquidation-sizing";
 import { AAVE_POOL, BORROWER_A, CBBTC, E18, E6, E8, hf, positionKey, USDC, WETH, sizedOrThrow } from "../strategy/fixtures";
@@ -157,7 +160,7 @@ describe("Aave V3 sizing", function () {
         }),
       );
       expect(result.candidate.debtToCover).to.equal(3_000n * E6);
-      expect(result.candidate.sizingRule).to.equal("aave-v3.3-close-factor-50%-reserve-within-cap");
+      expect(result.candidate.sizingRule).to.equal("aave-v3.3-close-factor-50%-reserve-within-cap+full-close");
     });
 
     it("allows 100% at HF <= 0.95", function () {
@@ -165,7 +168,23 @@ describe("Aave V3 sizing", function () {
         usdcDebtWethCollateral({ rules: "v3.3", healthFactor: hf(950), userDebt: 10_000n * E6, collateralBalance: 6n * E18 }),
       );
       expect(result.candidate.debtToCover).to.equal(10_000n * E6);
-      expect(result.candidate.sizingRule).to.equal("aave-v3.3-close-factor-100%-hf<=0.95");
+      expect(result.candidate.sizingRule).to.equal("aave-v3.3-close-factor-100%-hf<=0.95+full-close");
+    });
+
+    it("a full close names more than the debt it saw, so interest accrued by execution cannot leave dust", function () {
+      // Shown on genuine v3.6 bytecode (aave-v3-sizing-rules-genuine.test.ts): once interest has added a
+      // few units, passing the debt as read repays all but those units, which v3.3+ refuses
+      // (MUST_NOT_LEAVE_DUST).
+      const result = sized(
+        usdcDebtWethCollateral({ rules: "v3.5", healthFactor: hf(900), userDebt: 10_000n * E6, collateralBalance: 6n * E18 }),
+      );
+      expect(result.candidate.debtToCover).to.equal(10_000n * E6);
+      expect(result.candidate.callArgs).to.deep.equal({ protocol: "aaveV3", debtToCoverArgument: 10_010n * E6 + 1n });
+      // v3.0 has no dust rule: the exact amount is passed.
+      const v30 = sized(
+        usdcDebtWethCollateral({ rules: "v3.0", healthFactor: hf(900), userDebt: 10_000n * E6, collateralBalance: 6n * E18 }),
+      );
+      expect(v30.candidate.callArgs).to.deep.equal({ protocol: "aaveV3", debtToCoverArgument: 10_000n * E6 });
     });
 
     it("allows 100% for a small position: the pair's debt under $2,000 even with HF > 0.95", function () {
@@ -174,7 +193,7 @@ describe("Aave V3 sizing", function () {
       );
       expect(result.candidate.debtToCover).to.equal(1_500n * E6);
       expect(result.candidate.expectedCollateral).to.equal(787_500_000_000_000_000n);
-      expect(result.candidate.sizingRule).to.equal("aave-v3.3-close-factor-100%-small-position");
+      expect(result.candidate.sizingRule).to.equal("aave-v3.3-close-factor-100%-small-position+full-close");
     });
 
     it("allows 100% for a small position: the pair's collateral under $2,000", function () {
@@ -225,7 +244,7 @@ describe("Aave V3 sizing", function () {
         }),
       );
       expect(result.candidate.debtToCover).to.equal(1_500n * E6);
-      expect(result.candidate.sizingRule).to.equal("aave-v3.3-close-factor-100%-small-position+dust-rule-full");
+      expect(result.candidate.sizingRule).to.equal("aave-v3.3-close-factor-100%-small-position+dust-rule-full+full-close");
     });
 
     it("v3.0 has no dust rule: the same position keeps its 50% size", function () {
@@ -278,9 +297,117 @@ describe("Aave V3 sizing", function () {
     });
   });
 
+  describe("v3.5+ rounding, the protocol fee and reserve gates (found on genuine v3.6 bytecode)", function () {
+    it("maps pool revisions to rule sets, and rule sets to the address book's families", function () {
+      const byRevision = [1, 3, 4, 6, 7, 8, 9, 10, 11].map((revision) => aaveLiquidationRulesForRevision(revision));
+      expect(byRevision).to.deep.equal(["v3.0", "v3.0", "v3.0", "v3.0", "v3.3", "v3.3", "v3.5", "v3.5", "v3.5"]);
+      expect(["v3.0", "v3.3", "v3.5"].map((r) => aaveLiquidationRulesFamily(r as "v3.0"))).to.deep.equal(["v3.0", "v3.3", "v3.3"]);
+      expect(() => aaveLiquidationRulesForRevision(0)).to.throw(/POOL_REVISION must be a positive integer, got 0/);
+    });
+
+    it("the $1,000 leftover counts the protocol fee as taken: 50% would leave $997.50 with the borrower", function () {
+      // 2,100 USDC against 1.05 WETH ($2,100) at HF 0.99, 10% fee: 1,050 USDC seizes 0.55125 WETH, of which
+      // 0.002625 goes to the treasury. The borrower keeps 0.49875 WETH = $997.50 (counting only the liquidator's
+      // share as taken said $1,002.75, and the keeper planned an amount the pool refuses).
+      const input = usdcDebtWethCollateral({
+        rules: "v3.5",
+        healthFactor: hf(990),
+        userDebt: 2_100n * E6,
+        collateralBalance: 1_050_000_000_000_000_000n,
+        protocolFeeBps: 1_000,
+      });
+      const half = aaveLiquidationOutcome(input, 1_050n * E6);
+      expect([half.collateralToLiquidator, half.protocolFee]).to.deep.equal([548_625_000_000_000_000n, 2_625_000_000_000_000n]);
+      expect(half.violatesDustRule).to.equal(true);
+      expect(sized(input).candidate.debtToCover).to.equal(1_047_619_047n);
+    });
+
+    it("v3.5+ rounds the debt all the collateral pays for up (percentDivCeil); v3.3 rounded half up", function () {
+      const common = { healthFactor: hf(500), userDebt: 1_300_000n, collateralBalance: 601_825_600_000_001n };
+      expect(sized(usdcDebtWethCollateral({ rules: "v3.3", ...common })).candidate.debtToCover).to.equal(1_146_334n);
+      expect(sized(usdcDebtWethCollateral({ rules: "v3.5", ...common })).candidate.debtToCover).to.equal(1_146_335n);
+    });
+
+    it("v3.5+ values the pair's debt rounding up: $1,999.99999999 of WETH is not a small position", function () {
+      // 0.666666666666666666 WETH at $3,000 is 1,999.9999999999999998 USD: 199999999999 base units rounded down,
+      // 200000000000 (= $2,000) rounded up. With $2,500 of collateral at HF 0.975 that decides 100% vs 50%.
+      const input = (rules: AaveV3SizingInput["rules"]): AaveV3SizingInput => ({
+        rules,
+        key: positionKey(BORROWER_A),
+        healthFactor: hf(975),
+        detectedAtBlock: 1,
+        debt: { token: WETH, decimals: 18, priceBase: 3_000n * E8, userDebt: 666_666_666_666_666_666n },
+        collateral: {
+          token: USDC,
+          decimals: 6,
+          priceBase: E8,
+          userBalance: 2_500n * E6,
+          liquidationBonusBps: 500,
+          liquidationProtocolFeeBps: 0,
+        },
+        totalDebtBase: 200_000_000_000n,
+        totalCollateralBase: 2_500n * E8,
+        baseCurrencyUnit: E8,
+      });
+      expect(sized(input("v3.3")).candidate.sizingRule).to.match(/^aave-v3.3-close-factor-100%-small-position/);
+      expect(sized(input("v3.5")).candidate.sizingRule).to.equal("aave-v3.3-close-factor-50%");
+    });
+
+    it("the protocol fee is what the borrower's scaled balance still covers after the liquidator's burn", function () {
+      // All of 275,213,823 units seized at liquidity index 1.00122067…: the liquidator's 273,903,281 burn
+      // ceil(…/index) scaled units, leaving 1,308,944 where the 1,310,542 fee needs 1,308,945; the treasury gets
+      // floor(1,308,944 × index) = 1,310,541.
+      const input: AaveV3SizingInput = {
+        rules: "v3.5",
+        key: positionKey(BORROWER_A),
+        healthFactor: hf(500),
+        detectedAtBlock: 1,
+        debt: { token: USDC, decimals: 6, priceBase: E8, userDebt: 10_000n * E6 },
+        collateral: {
+          token: CBBTC,
+          decimals: 6,
+          priceBase: E8,
+          userBalance: 275_213_823n,
+          liquidationBonusBps: 500,
+          liquidationProtocolFeeBps: 1_000,
+          scaled: { balance: 274_878_287n, liquidityIndex: 1_001_220_672_038_000_446_658_395_697n },
+        },
+        totalDebtBase: 10_000n * E8,
+        totalCollateralBase: 275_213_823n * 100n,
+        baseCurrencyUnit: E8,
+      };
+      const result = sized(input);
+      expect(result.cappedByCollateral).to.equal(true);
+      expect([result.candidate.expectedCollateral, result.protocolFeeCollateral]).to.deep.equal([273_903_281n, 1_310_541n]);
+      const unscaled = aaveLiquidationOutcome({ ...input, collateral: { ...input.collateral, scaled: undefined } }, 10_000n * E6);
+      expect(unscaled.protocolFee).to.equal(1_310_542n);
+    });
+
+    describe("reserve gates (validateLiquidationCall)", function () {
+      const open: AaveReserveGate = { active: true, paused: false, liquidationGracePeriodUntil: 0n };
+      const gated = (collateral: AaveReserveGate, debt: AaveReserveGate, now = 1_000n) =>
+        sizeAaveV3Liquidation({
+          ...usdcDebtWethCollateral({ rules: "v3.5", healthFactor: hf(900), userDebt: 10_000n * E6, collateralBalance: 6n * E18 }),
+          gates: { collateral, debt, now },
+        });
+
+      it("refuses a paused or inactive reserve on either side", function () {
+        expect(gated({ ...open, paused: true }, open)).to.deep.include({ ok: false, reason: "not-liquidatable" });
+        const inactive = gated(open, { ...open, active: false });
+        expect(inactive.ok ? "" : inactive.detail).to.match(/debt reserve is not active/);
+        expect(gated(open, open).ok).to.equal(true);
+      });
+
+      it("refuses until the grace period has passed: the pool needs until < block.timestamp", function () {
+        expect(gated(open, { ...open, liquidationGracePeriodUntil: 1_000n }).ok).to.equal(false);
+        expect(gated({ ...open, liquidationGracePeriodUntil: 999n }, open).ok).to.equal(true);
+      });
+    });
+  });
+
   describe("properties", function () {
     const arbitraryInput = fc.record({
-      rules: fc.constantFrom<"v3.0" | "v3.3">("v3.0", "v3.3"),
+      rules: fc.constantFrom<"v3.0" | "v3.3" | "v3.5">("v3.0", "v3.3", "v3.5"),
       hfThousandths: fc.integer({ min: 500, max: 999 }),
       userDebt: fc.bigInt({ min: 1n, max: 10n ** 12n }), // up to 1M USDC
       collateralBalance: fc.bigInt({ min: 1n, max: 10n ** 21n }), // up to 1,000 WETH
