@@ -23,7 +23,7 @@ import type {
 } from "../market";
 import type { CommonMarketOptions, MarketDependencies } from "../market-dependencies";
 import { returnDataOf } from "../multicall-results";
-import type { SizingResult } from "../sizing-result";
+import type { SizingRefusal, SizingResult } from "../sizing-result";
 import { lowerAddress, TrackedLendingMarket, type BorrowerRead } from "../tracked-lending-market";
 import {
   AaveEvaluationContext,
@@ -34,13 +34,20 @@ import {
   type AaveUserState,
 } from "./account-data";
 import { mathProfileForRevision, type AaveMathProfile } from "./aave-math";
-import { sizeAaveV3Liquidation, type AaveLiquidationRules } from "./liquidation-sizing";
+import {
+  aaveLiquidationRulesFamily,
+  aaveLiquidationRulesForRevision,
+  sizeAaveV3Liquidation,
+  type AaveLiquidationRules,
+  type AaveV3SizingInput,
+} from "./liquidation-sizing";
 import { resolveAaveOracleFeeds, type FeedBinding } from "./oracle-sources";
 import { aaveEventSubscriptions } from "./protocol-events";
-import { decodeReserveData, readEModeCategories } from "./reserve-data";
+import { decodeReserveData, readEModeCategories, readLiquidationGracePeriods } from "./reserve-data";
 import { AavePositionReader } from "./position-reader";
 import { activeReserveIds } from "./reserve-configuration";
 import { AAVE_SELECTORS } from "./selectors";
+import { aaveSizingInput } from "./sizing-input";
 import { AAVE_V3 } from "./plugin";
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
@@ -72,6 +79,8 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
   /** Reserve ids whose stable debt must be read per user (v3.0/v3.1 reserves with stable debt). */
   private stableReserveIds = new Set<number>();
   private readonly eModes = new Map<number, AaveEModeCategory>();
+  /** Unix time until which each reserve (lower-case asset) refuses liquidations; absent = none. */
+  private gracePeriods = new Map<string, bigint>();
   private readonly prices = new Map<string, bigint>();
   private baseCurrencyUnit = 10n ** 8n;
   private feeds = new Map<string, FeedBinding>();
@@ -126,9 +135,9 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
     );
     this.revision = Number(decodeUintWord(revisionData));
     this.profile = mathProfileForRevision(this.revision);
-    // Close-factor/dust rules changed in v3.3 (POOL_REVISION 7).
-    this.rules = this.revision >= 7 ? "v3.3" : "v3.0";
-    if (this.config.liquidationRules !== this.rules) {
+    // Close-factor/dust rules changed in v3.3 (POOL_REVISION 7), their rounding in v3.5 (9).
+    this.rules = aaveLiquidationRulesForRevision(this.revision);
+    if (this.config.liquidationRules !== aaveLiquidationRulesFamily(this.rules)) {
       this.logger.warn(
         { market: this.id, declared: this.config.liquidationRules, revision: this.revision, using: this.rules },
         "address book liquidationRules disagree with the pool's revision; sizing follows the revision",
@@ -174,6 +183,7 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
       this.reserveByAsset.set(asset, reserve);
     });
     this.reserves = reserves;
+    this.gracePeriods = await readLiquidationGracePeriods(this.deps.multicall, this.pool, assets, this.revision, blockTag);
 
     this.stableReserveIds = new Set();
     if (this.profile === "v3.0") {
@@ -425,42 +435,29 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
   /* ───────────────────────────── queries ───────────────────────────── */
 
   sizeLiquidationWithReason(position: TrackedPosition, pair?: LiquidationPair): SizingResult {
+    const input = this.sizingInput(position, pair);
+    return "ok" in input ? input : sizeAaveV3Liquidation(input);
+  }
+
+  /** What the sizing of `pair` (default: the largest) starts from, as of the current evaluation time. */
+  sizingInput(position: TrackedPosition, pair?: LiquidationPair): AaveV3SizingInput | SizingRefusal {
     this.assertInitialized();
     const chosen = pair ?? this.liquidationPairs(position)[0];
     if (!chosen) return { ok: false, reason: "not-liquidatable", detail: "no collateral/debt pair to liquidate" };
-    const data = this.accountData(position.key.borrower);
-    if (!data) return { ok: false, reason: "not-liquidatable", detail: `borrower ${position.key.borrower} is not tracked` };
-    const collateral = data.exposures.find((e) => e.reserve.asset === lowerAddress(chosen.collateralToken) && e.countsAsCollateral);
-    const debt = data.exposures.find((e) => e.reserve.asset === lowerAddress(chosen.debtToken) && e.isBorrowed);
-    if (!collateral || !debt) {
-      return {
-        ok: false,
-        reason: "not-liquidatable",
-        detail: `pair ${chosen.collateralToken}/${chosen.debtToken} is not held by the borrower`,
-      };
-    }
-    return sizeAaveV3Liquidation({
-      rules: this.rules,
+    const borrower = lowerAddress(position.key.borrower);
+    const state = this.book.state(borrower);
+    if (!state) return { ok: false, reason: "not-liquidatable", detail: `borrower ${position.key.borrower} is not tracked` };
+    const ctx = this.evaluationContext();
+    return aaveSizingInput({
       key: position.key,
       pool: this.pool,
-      healthFactor: data.healthFactor,
+      pair: chosen,
+      rules: this.rules,
+      data: calculateUserAccountData(ctx, state),
+      state,
+      ctx,
+      gracePeriods: this.gracePeriods,
       detectedAtBlock: this.evaluatedAt!.number,
-      debt: {
-        token: debt.reserve.asset,
-        decimals: debt.reserve.params.decimals,
-        priceBase: debt.price,
-        userDebt: debt.debtBalance,
-      },
-      collateral: {
-        token: collateral.reserve.asset,
-        decimals: collateral.reserve.params.decimals,
-        priceBase: collateral.price,
-        userBalance: collateral.collateralBalance,
-        liquidationBonusBps: Math.max(0, collateral.liquidationBonus - 10_000),
-        liquidationProtocolFeeBps: collateral.reserve.params.liquidationProtocolFee,
-      },
-      totalDebtBase: data.totalDebtBase,
-      totalCollateralBase: data.totalCollateralBase,
       baseCurrencyUnit: this.baseCurrencyUnit,
     });
   }

@@ -88,3 +88,36 @@ export async function readEModeCategories(
     };
   });
 }
+
+/** Liquidation grace periods (v3.1+, POOL_REVISION 4): the pool refuses liquidations of a reserve until then. */
+const POOL_V31_GRACE_ABI = new Interface(["function getLiquidationGracePeriod(address asset) view returns (uint40)"]);
+const FIRST_REVISION_WITH_GRACE_PERIODS = 4;
+
+/**
+ * Unix time until which each reserve (lower-case asset) refuses liquidations; absent = none. Grace
+ * periods change only through the configurator (setReservePause with a grace period, whose events
+ * reload the market) and expire with time, so they are read with the reserves.
+ */
+export async function readLiquidationGracePeriods(
+  multicall: Multicall3Client,
+  pool: Address,
+  assets: readonly Address[],
+  revision: number,
+  blockTag: number,
+): Promise<Map<string, bigint>> {
+  const periods = new Map<string, bigint>();
+  if (revision < FIRST_REVISION_WITH_GRACE_PERIODS) return periods;
+  const results = await multicall.aggregate3Strict(
+    assets.map((asset) => ({
+      target: pool,
+      callData: POOL_V31_GRACE_ABI.encodeFunctionData("getLiquidationGracePeriod", [asset]),
+      label: `Pool.getLiquidationGracePeriod(${asset})`,
+    })),
+    blockTag,
+  );
+  assets.forEach((asset, i) => {
+    const until = decodeUintWord(results[i]);
+    if (until !== 0n) periods.set(asset, until);
+  });
+  return periods;
+}
