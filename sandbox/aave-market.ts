@@ -12,17 +12,7 @@ import { deployAaveV302Market } from "./aave-v302-market";
 import { deployAaveV36Market } from "./aave-v36-market";
 import type { SandboxAaveVersion } from "./sandbox-types";
 
-/** Names accepted by `buildSandbox({ aaveVersion })` and the sandbox task. */
-export const SANDBOX_AAVE_VERSIONS: readonly SandboxAaveVersion[] = ["v3.6", "v3.0.2"];
-
-/** Validates a version name coming from a caller (task argument, environment). */
-export function parseAaveVersion(value: string): SandboxAaveVersion {
-  const version = SANDBOX_AAVE_VERSIONS.find((v) => v === value);
-  if (version === undefined) {
-    throw new Error(`unknown Aave version "${value}": expected one of ${SANDBOX_AAVE_VERSIONS.map((v) => `"${v}"`).join(", ")}`);
-  }
-  return version;
-}
+export { SANDBOX_AAVE_VERSIONS, parseAaveVersion } from "./aave-versions";
 
 /** Deploys the whole Aave V3 market in `version` and lists the reserves with the admin rights held by `deployer`. */
 export async function deployAaveMarket(

@@ -13,7 +13,8 @@ import {
   type MockV3Aggregator,
 } from "../typechain-types";
 import type { Address, AddressBook, TokenInfo } from "../keeper/config/address-book";
-import { deployAaveMarket, parseAaveVersion } from "./aave-market";
+import { deployAaveMarket } from "./aave-market";
+import { parseAaveVersion } from "./aave-versions";
 import { deployBalancerVault, fundBalancerVault } from "./balancer-vault";
 import { placeMulticall3, placeWeth9 } from "./canonical-contracts";
 import {

@@ -1,6 +1,8 @@
 /**
  * A one-line health summary per market of a sandbox, read from the chain (not from the build's intentions), so the
- * `sandbox` task and scenario logs show what the keeper will actually see.
+ * `sandbox` task and scenario logs show what the keeper will actually see. The first lines name each protocol's
+ * version: Aave's pool revision is read from the pool (POOL_REVISION), the others have none on chain and name the
+ * npm package their genuine code comes from.
  */
 import { formatUnits } from "ethers";
 import { IOracle__factory, UniswapV3Pool__factory } from "../typechain-types";
@@ -22,8 +24,30 @@ function percent(numerator: bigint, denominator: bigint): string {
   return `${(Number((numerator * 100_000n) / denominator) / 1000).toFixed(1)}%`;
 }
 
+/** `name@version` of an installed package (its package.json), for the version lines. */
+function packageVersion(name: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return `${name} ${(require(`${name}/package.json`) as { version: string }).version}`;
+}
+
+/** One line per protocol: its version and, for Aave, the pool revision the deployed pool reports. */
+export async function describeProtocolVersions(sandbox: Sandbox): Promise<string[]> {
+  const { aave } = sandbox;
+  const revision = await aave.pool.POOL_REVISION();
+  const aaveLine =
+    aave.version === "v3.6"
+      ? `Aave V3 v3.6 (L2Pool, ${packageVersion("@aave-dao/aave-v3-origin")}): POOL_REVISION ${revision}`
+      : `Aave V3 v3.0.2 (${packageVersion("@aave/core-v3")}): POOL_REVISION ${revision}`;
+  return [
+    `${aaveLine} at ${await aave.pool.getAddress()}`,
+    `Morpho Blue 1.0 (${packageVersion("@morpho-org/morpho-blue")}, no on-chain revision) at ${sandbox.book.morphoBlue?.morpho}`,
+    `Uniswap V3 (${packageVersion("@uniswap/v3-core")}, ${packageVersion("@uniswap/v3-periphery")}), factory ${sandbox.book.uniswapV3?.factory}`,
+    `Balancer V2 Vault (${packageVersion("@balancer-labs/v2-deployments")}) at ${sandbox.book.flash.balancerVault}`,
+  ];
+}
+
 export async function describeSandbox(sandbox: Sandbox): Promise<string[]> {
-  const lines: string[] = [];
+  const lines: string[] = [...(await describeProtocolVersions(sandbox))];
   const { book } = sandbox;
   const provider = sandbox.deployer.provider;
 

@@ -16,7 +16,7 @@ export type {
   SandboxUniswap,
   SandboxMorpho,
 } from "./sandbox-types";
-export { SANDBOX_AAVE_VERSIONS, parseAaveVersion } from "./aave-market";
+export { SANDBOX_AAVE_VERSIONS, parseAaveVersion } from "./aave-versions";
 export { setAaveFlashPremium, listAaveReserve, type ExtraAaveReserve } from "./aave-admin";
 export { SANDBOX_RESERVES, SANDBOX_POOLS, SANDBOX_MORPHO_MARKETS, SANDBOX_EMODES, AAVE_FLASH_PREMIUM_BPS } from "./market-spec";
 export type { SandboxReserveSpec, SandboxPoolSpec, SandboxMorphoMarketSpec, SandboxEModeSpec } from "./market-spec";
@@ -27,7 +27,7 @@ export { seededRandom, type SeededRandom } from "./random";
 export { openAaveBorrowers, openMorphoBorrowers } from "./borrowers";
 export type { OpenedBorrower, AaveBorrowerSpec, MorphoBorrowerSpec, NumberRange } from "./borrowers";
 export { setPrice, alignPoolWithFeeds, fundAccount, mineBlocks, advanceTime, type SetPriceOptions } from "./market-moves";
-export { describeSandbox } from "./describe-sandbox";
+export { describeSandbox, describeProtocolVersions } from "./describe-sandbox";
 export { writeSandboxAddressBook, readSandboxAddressBook, sandboxAddressBookPath } from "./address-book-file";
 export { mintTo, ensureDeployerHolds, ensureEth, tokenBySymbol } from "./token-supply";
 export { usdToFeedAnswer, percentToBps } from "./market-spec";

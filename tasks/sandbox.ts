@@ -9,8 +9,11 @@
 import { task, types } from "hardhat/config";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { parseAaveVersion } from "../sandbox/aave-versions";
 
 export interface SandboxTaskArgs {
+  /** "v3.6" (default, as Base runs it) or "v3.0.2". */
+  readonly aaveVersion?: string;
   readonly aaveBorrowers: number;
   readonly morphoBorrowers: number;
   readonly seed: number;
@@ -63,13 +66,19 @@ export async function runSandboxTask(args: SandboxTaskArgs, hre: HardhatRuntimeE
   ] as const) {
     if (!Number.isInteger(value) || value < 0) fail(`${flag} must be a non-negative integer, got ${value}`);
   }
+  let aaveVersion;
+  try {
+    aaveVersion = parseAaveVersion(args.aaveVersion ?? "v3.6");
+  } catch (error) {
+    fail(`--aave-version: ${(error as Error).message}`);
+  }
   await checkNode(hre);
   await hre.run("compile", { quiet: true });
 
   // Loaded here, not at the top: the sandbox imports TypeChain bindings that exist only after compiling.
   const sandboxModule = await import("../sandbox");
   const started = Date.now();
-  const sandbox = await sandboxModule.buildSandbox(hre, { seed: args.seed });
+  const sandbox = await sandboxModule.buildSandbox(hre, { seed: args.seed, aaveVersion });
   console.log(`Sandbox built on "${hre.network.name}" in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 
   if (args.aaveBorrowers > 0) {
@@ -96,7 +105,8 @@ export async function runSandboxTask(args: SandboxTaskArgs, hre: HardhatRuntimeE
 
   console.log("\nAddress book:");
   console.log(JSON.stringify(sandbox.book, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value), 2));
-  console.log("\nMarkets:");
+  // Each protocol's version (Aave's pool revision read from the pool) first, then one health line per market.
+  console.log("\nProtocols and markets:");
   for (const line of await sandboxModule.describeSandbox(sandbox)) console.log(`  ${line}`);
 
   if (hre.network.name === "hardhat") {
@@ -110,7 +120,11 @@ export async function runSandboxTask(args: SandboxTaskArgs, hre: HardhatRuntimeE
   console.log(`\nAddress book written to ${file} (load it with readSandboxAddressBook from sandbox/).`);
 }
 
-task("sandbox", "Builds the Base-like sandbox (Aave V3, Uniswap V3, Balancer V2, Morpho Blue) and prints its address book")
+task(
+  "sandbox",
+  "Builds the Base-like sandbox (Aave V3, Uniswap V3, Balancer V2, Morpho Blue), prints each protocol's version and its address book",
+)
+  .addOptionalParam("aaveVersion", 'Aave market to deploy: "v3.6" (as Base runs it) or "v3.0.2"', "v3.6", types.string)
   .addOptionalParam("aaveBorrowers", "Aave WETH/USDC borrowers to open after building", 0, types.int)
   .addOptionalParam("morphoBorrowers", "Morpho WETH/USDC borrowers to open after building", 0, types.int)
   .addOptionalParam("seed", "Seed for the borrowers' amounts and addresses", 1, types.int)

@@ -21,7 +21,10 @@ import {
 import {
   BASE_WETH_ADDRESS,
   MULTICALL3_ADDRESS,
+  buildSandbox,
+  SANDBOX_EMODES,
   SANDBOX_RESERVES,
+  describeProtocolVersions,
   describeSandbox,
   fundAccount,
   morphoMarketId,
@@ -31,9 +34,11 @@ import {
   setPrice,
   writeSandboxAddressBook,
   type Sandbox,
+  type SandboxOptions,
 } from "../../sandbox";
 import { humanPriceFromSqrtX96 } from "../../sandbox/uniswap-math";
-import { sandboxFixture } from "../shared/sandbox-fixture";
+import { sandboxFixture, sandboxV302Fixture } from "../shared/sandbox-fixture";
+import { runSandboxTask } from "../../tasks/sandbox";
 import type { Address } from "../../keeper/config/address-book";
 
 const WAD = 10n ** 18n;
@@ -43,6 +48,16 @@ const WAD = 10n ** 18n;
  * sizing mistake.
  */
 const HF_TOLERANCE = 1e-6;
+
+/** The error message a build with `options` fails with (options are validated before anything is deployed). */
+async function buildFails(options: SandboxOptions): Promise<string> {
+  try {
+    await buildSandbox(hre, options);
+    return "built";
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
 
 function relativeDifference(actual: number, expected: number): number {
   return Math.abs(actual - expected) / expected;
@@ -75,7 +90,7 @@ describe("sandbox", function () {
       const { book } = sandbox;
       expect(book.network).to.equal("sandbox");
       expect(book.chainId).to.equal(8453);
-      expect(book.aaveV3?.liquidationRules).to.equal("v3.0");
+      expect(book.aaveV3?.liquidationRules).to.equal("v3.3");
       expect(book.weth).to.equal(BASE_WETH_ADDRESS);
       expect(book.multicall3).to.equal(MULTICALL3_ADDRESS);
       expect(Object.keys(book.tokens).sort()).to.deep.equal(["USDC", "WETH", "cbBTC", "cbETH"]);
@@ -83,6 +98,98 @@ describe("sandbox", function () {
       expect(book.tokens.cbBTC.decimals).to.equal(8);
       expect(book.chainlink.ethUsd).to.equal(await sandbox.priceFeeds.WETH.getAddress());
       expect(book.flash.uniswapV3Pools).to.deep.equal(sandbox.uniswap.pools);
+    });
+
+    it("stands up Aave v3.6 as Base runs it by default: an L2Pool reporting POOL_REVISION 10", async function () {
+      const sandbox = await loadFixture(sandboxFixture);
+      const { aave } = sandbox;
+      if (aave.version !== "v3.6") throw new Error(`the default Aave market is ${aave.version}, expected v3.6`);
+      expect(aave.revision).to.equal(10);
+      expect(await aave.pool.POOL_REVISION()).to.equal(10n);
+      // L2Pool's packed-calldata entry point (asset id 0 = WETH, useAsCollateral = false) answers: an L2Pool.
+      const args = hre.ethers.zeroPadValue("0x00", 32);
+      await expect(aave.l2Pool.connect(sandbox.deployer)["setUserUseReserveAsCollateral(bytes32)"](args))
+        .to.emit(aave.l2Pool, "ReserveUsedAsCollateralDisabled")
+        .withArgs(BASE_WETH_ADDRESS, sandbox.deployer.address);
+      // Base's e-mode category: WETH and cbETH as collateral, WETH borrowable, 90/93/1%.
+      const [spec] = SANDBOX_EMODES;
+      const category = await aave.pool.getEModeCategoryData(spec.id);
+      expect([category.ltv, category.liquidationThreshold, category.liquidationBonus, category.label]).to.deep.equal([
+        9_000n,
+        9_300n,
+        10_100n,
+        spec.label,
+      ]);
+      const ids = await Promise.all(
+        ["WETH", "cbETH"].map(async (symbol) => (await aave.pool.getReserveData(sandbox.book.tokens[symbol].address)).id),
+      );
+      expect(await aave.l2Pool.getEModeCategoryCollateralBitmap(spec.id)).to.equal(ids.reduce((bits, id) => bits | (1n << id), 0n));
+      expect(await aave.l2Pool.getEModeCategoryBorrowableBitmap(spec.id)).to.equal(1n << ids[0]);
+    });
+
+    it("stands up Aave v3.0.2 by name, with the same reserves, e-mode and premium (POOL_REVISION 1)", async function () {
+      const sandbox = await loadFixture(sandboxV302Fixture);
+      expect(sandbox.aave.version).to.equal("v3.0.2");
+      expect(sandbox.aave.revision).to.equal(1);
+      expect(sandbox.book.aaveV3?.liquidationRules).to.equal("v3.0");
+      expect(await sandbox.aave.pool.FLASHLOAN_PREMIUM_TOTAL()).to.equal(5n);
+      expect(await sandbox.aave.pool.getReservesList()).to.have.length(SANDBOX_RESERVES.length);
+      for (const symbol of ["WETH", "cbETH"]) {
+        expect(await sandbox.aave.dataProvider.getReserveEModeCategory(sandbox.book.tokens[symbol].address), symbol).to.equal(1n);
+      }
+      expect(await buildFails({ aaveVersion: "v3.1" as "v3.6" })).to.match(/unknown Aave version "v3.1": expected one of "v3.6", "v3.0.2"/);
+    });
+
+    it("types the handles both versions share with v3.0.2 bindings: every such function has the same ABI in v3.6", async function () {
+      // The v3.0.2-only functions (stable rate, bridging/unbacked, the old e-mode and premium setters) are listed; any
+      // other difference would make a shared handle call something v3.6 does not have.
+      const pairs = [
+        ["protocol/pool/Pool.sol/Pool.json", "@aave-dao/aave-v3-origin/src/contracts/instances/L2PoolInstance.sol:L2PoolInstance"],
+        [
+          "misc/AaveProtocolDataProvider.sol/AaveProtocolDataProvider.json",
+          "contracts/test/AaveV36Imports.sol:AaveV36ProtocolDataProvider",
+        ],
+        ["misc/AaveOracle.sol/AaveOracle.json", "contracts/test/AaveV36Imports.sol:AaveV36Oracle"],
+        [
+          "protocol/configuration/PoolAddressesProvider.sol/PoolAddressesProvider.json",
+          "contracts/test/AaveV36Imports.sol:AaveV36PoolAddressesProvider",
+        ],
+      ];
+      const v302Only = new Set([
+        "BRIDGE_PROTOCOL_FEE()",
+        "MAX_STABLE_RATE_BORROW_SIZE_PERCENT()",
+        "backUnbacked(address,uint256,uint256)",
+        "configureEModeCategory(uint8,(uint16,uint16,uint16,address,string))",
+        "finalizeTransfer(address,address,address,uint256,uint256,uint256)",
+        "initReserve(address,address,address,address,address)",
+        "mintUnbacked(address,uint256,address,uint16)",
+        "rebalanceStableBorrowRate(address,address)",
+        "setReserveInterestRateStrategyAddress(address,address)",
+        "swapBorrowRateMode(address,uint256)",
+        "updateBridgeProtocolFee(uint256)",
+        "updateFlashloanPremiums(uint128,uint128)",
+        "getReserveEModeCategory(address)",
+        "getUnbackedMintCap(address)",
+        "BackUnbacked(address,address,uint256,uint256)",
+        "MintUnbacked(address,address,address,uint256,uint16)",
+        "RebalanceStableBorrowRate(address,address)",
+        "SwapBorrowRateMode(address,address,uint8)",
+      ]);
+      const signatures = (abi: ConstructorParameters<typeof Interface>[0]) =>
+        new Map(
+          new Interface(abi).fragments
+            .filter((f) => f.type === "function" || f.type === "event")
+            .map((f) => [f.format("sighash"), f.format("minimal")] as const),
+        );
+      const differences: string[] = [];
+      for (const [v302, v36] of pairs) {
+        const old = signatures(JSON.parse(fs.readFileSync(path.join("node_modules/@aave/core-v3/artifacts/contracts", v302), "utf8")).abi);
+        const current = signatures((await hre.artifacts.readArtifact(v36)).abi);
+        for (const [sighash, full] of old) {
+          if (!v302Only.has(sighash) && current.get(sighash) !== full) differences.push(`${v36} lacks ${full}`);
+        }
+      }
+      expect(differences).to.deep.equal([]);
     });
 
     it("lists the canonical WETH9 (with its metadata) as Aave's WETH reserve", async function () {
@@ -124,10 +231,18 @@ describe("sandbox", function () {
       expect(now - round.startedAt).to.be.greaterThan(24n * 3600n);
     });
 
-    it("prints one health line per Aave reserve, Uniswap pool, Morpho market, the vault and infrastructure", async function () {
+    it("prints each protocol's version (Aave's pool revision read from the pool), then one health line per market", async function () {
       const sandbox = await loadFixture(sandboxFixture);
-      const lines = await describeSandbox(sandbox);
-      const expected = SANDBOX_RESERVES.length + Object.keys(sandbox.uniswap.pools).length + sandbox.morpho.markets.length + 2;
+      const versions = await describeProtocolVersions(sandbox);
+      expect(versions[0]).to.match(/^Aave V3 v3\.6 \(L2Pool, @aave-dao\/aave-v3-origin 3\.6\.0\): POOL_REVISION 10 at 0x/);
+      expect(versions[1]).to.match(/^Morpho Blue 1\.0 \(@morpho-org\/morpho-blue 1\.0\.0/);
+      const older = await describeProtocolVersions(await loadFixture(sandboxV302Fixture));
+      expect(older[0]).to.match(/^Aave V3 v3\.0\.2 \(@aave\/core-v3 1\.19\.3\): POOL_REVISION 1 at 0x/);
+
+      const lines = await describeSandbox(await loadFixture(sandboxFixture));
+      expect(lines.slice(0, versions.length)).to.deep.equal(versions);
+      const expected =
+        versions.length + SANDBOX_RESERVES.length + Object.keys(sandbox.uniswap.pools).length + sandbox.morpho.markets.length + 2;
       expect(lines).to.have.length(expected);
       expect(lines.at(-1))
         .to.match(/Multicall3 deployed/)
@@ -176,7 +291,8 @@ describe("sandbox", function () {
       expect(before.healthFactor).to.be.lessThan(WAD);
 
       const keeper = await liquidator();
-      const debtToCover = borrower.debtAmount / 2n; // v3.0.2: close factor 50% above HF 0.95
+      // HF ~0.953 and both sides over $2,000: the close factor is 50% (v3.0 and v3.3+ alike).
+      const debtToCover = borrower.debtAmount / 2n;
       await fundAccount(hre, sandbox, "USDC", keeper.address as Address, debtToCover);
       await sandbox.tokens.USDC.connect(keeper).approve(sandbox.book.aaveV3!.pool, debtToCover);
       const wethBefore = await sandbox.tokens.WETH.balanceOf(keeper.address);
@@ -185,7 +301,7 @@ describe("sandbox", function () {
         .liquidationCall(BASE_WETH_ADDRESS, sandbox.book.tokens.USDC.address, borrower.address, debtToCover, false);
       const received = (await sandbox.tokens.WETH.balanceOf(keeper.address)) - wethBefore;
 
-      // Aave 3.0.2: collateral = debt value / collateral price * bonus; Aave keeps protocolFee% of the bonus part.
+      // collateral = debt value / collateral price * bonus; Aave keeps protocolFee% of the bonus part.
       const usdcPrice = await sandbox.aave.oracle.getAssetPrice(sandbox.book.tokens.USDC.address);
       const wethPrice = await sandbox.aave.oracle.getAssetPrice(BASE_WETH_ADDRESS);
       const base = (debtToCover * usdcPrice * 10n ** 18n) / (wethPrice * 10n ** 6n);
@@ -421,6 +537,39 @@ describe("sandbox", function () {
       fs.writeFileSync(file, JSON.stringify(broken));
       expect(() => readSandboxAddressBook(file)).to.throw(/aaveV3\.pool: expected a 0x-prefixed 20-byte hex address/);
       expect(() => readSandboxAddressBook(path.join(dir, "missing.json"))).to.throw(/npx hardhat sandbox --network localhost/);
+    });
+  });
+
+  describe("the sandbox task", function () {
+    /** Runs the task in-process and returns what it printed. `hardhat test` has compiled already: skip its compile. */
+    async function printed(args: { aaveVersion?: string }): Promise<string> {
+      const lines: string[] = [];
+      const log = console.log;
+      const compiled = Object.create(hre, {
+        run: { value: async (name: string, taskArgs?: unknown) => (name === "compile" ? undefined : hre.run(name, taskArgs as never)) },
+      }) as typeof hre;
+      console.log = (...parts: unknown[]) => void lines.push(parts.join(" "));
+      try {
+        await runSandboxTask({ aaveBorrowers: 0, morphoBorrowers: 0, seed: 1, ...args }, compiled);
+      } finally {
+        console.log = log;
+      }
+      return lines.join("\n");
+    }
+
+    it("prints each protocol's version and Aave's pool revision (v3.6 by default, v3.0.2 by name)", async function () {
+      expect(await printed({})).to.match(
+        /Protocols and markets:\n {2}Aave V3 v3\.6 \(L2Pool, @aave-dao\/aave-v3-origin 3\.6\.0\): POOL_REVISION 10 at 0x[0-9a-fA-F]{40}\n {2}Morpho Blue 1\.0/,
+      );
+      expect(await printed({ aaveVersion: "v3.0.2" })).to.match(
+        /\n {2}Aave V3 v3\.0\.2 \(@aave\/core-v3 1\.19\.3\): POOL_REVISION 1 at 0x/,
+      );
+    });
+
+    it("names the accepted versions when --aave-version is unknown, before building anything", async function () {
+      await expect(printed({ aaveVersion: "3.6" })).to.be.rejectedWith(
+        /--aave-version: unknown Aave version "3\.6": expected one of "v3\.6", "v3\.0\.2"/,
+      );
     });
   });
 });
