@@ -17,12 +17,10 @@ export const aaveV3Plugin: MarketPlugin<z.infer<typeof section>> = {
   name: AAVE_V3,
   config: {
     schema: section,
-    defaults: (network) => ({
-      enabled: true,
-      batchSize: DEFAULT_BATCH_SIZE[network],
-      // The sandbox runs @aave/core-v3 1.19.3 bytecode: v3.0.x liquidation rules.
-      ...(network === "hardhat" || network === "localhost" ? { liquidationRules: "v3.0" as const } : {}),
-    }),
+    // No liquidationRules by default on any network: the address book declares the pool's (the sandbox's
+    // declares those of the Aave version it built, v3.6 by default, v3.0.2 by name), and the market sizes
+    // by the pool's POOL_REVISION either way.
+    defaults: (network) => ({ enabled: true, batchSize: DEFAULT_BATCH_SIZE[network] }),
   },
   async create(book, config, deps) {
     if (!book.aaveV3) throw new Error(`markets.${AAVE_V3} is enabled but the "${book.network}" address book has no aaveV3 entry`);

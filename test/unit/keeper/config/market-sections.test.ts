@@ -30,7 +30,7 @@ function issuesOf(load: () => unknown): { path: string; message: string }[] {
 }
 
 describe("config: one markets section per market plug-in", function () {
-  it("defaults each network to what its plug-ins say: Moonwell only on Base, Aave's v3.0 rules and wider batches on the sandbox", function () {
+  it("defaults each network to what its plug-ins say: Moonwell only on Base, wider batches on the sandbox, Aave's rules from the address book", function () {
     const base = loadKeeperConfig({ network: "base", env: {}, checkEnv: false }).markets;
     expect(Object.keys(base)).to.deep.equal(MARKET_PLUGINS.map((plugin) => plugin.name));
     expect(base).to.deep.equal({
@@ -43,7 +43,7 @@ describe("config: one markets section per market plug-in", function () {
       batchSize: 200,
     });
     expect(loadKeeperConfig({ network: "hardhat", env: {} }).markets).to.deep.equal({
-      aaveV3: { enabled: true, batchSize: 250, liquidationRules: "v3.0" },
+      aaveV3: { enabled: true, batchSize: 250 },
       morphoBlue: { enabled: true, batchSize: 250 },
       moonwell: { enabled: false, batchSize: 250 },
     });
