@@ -1,9 +1,10 @@
 /**
- * Aave V3 on Base (v3.3+ bytecode) at the pinned block, liquidated through the executor deployed by the Ignition
+ * Aave V3 on Base at the pinned block (POOL_REVISION BASE_AAVE_POOL_REVISION: v3.5; the suite skips, saying so, on any
+ * other revision), liquidated through the executor deployed by the Ignition
  * module with ignition/parameters/base.json. Positions are made liquidatable by pointing the AaveOracle's source for
  * the collateral at a test aggregator, as Aave's pool or asset-listing admin (impersonated). The scenario code is the
  * same the sandbox suite runs offline (test/unit/liquidation-scenarios.test.ts); here it meets the real pools, the real
- * Aerodrome router and Aave's v3.3 liquidation rules.
+ * Aerodrome router and Aave's v3.3+ liquidation rules.
  */
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
@@ -19,10 +20,11 @@ import {
   type FlashSourceName,
 } from "../shared/liquidation-scenarios";
 import { discoverAaveBorrowers, pickAaveBorrower } from "./lib/aave-borrowers";
+import { skipUnlessAaveRevision } from "./lib/aave-revision-gate";
 import { describeFork } from "./lib/fork-gate";
 import { forkWorldFixture } from "./lib/fork-environment";
 import { ROUTES_BY_VENUE, VENUE_NAMES, type VenueKind } from "./lib/routes";
-import { BASE_FORK_BLOCK } from "./pinned-block";
+import { BASE_AAVE_POOL_REVISION, BASE_FORK_BLOCK } from "./pinned-block";
 
 const WHOLE_WETH = 10n ** 18n;
 /**
@@ -36,9 +38,10 @@ const REAL_BORROWER = {
   label: "WETH collateral and $5k-$100k of USDC debt",
 };
 
-describeFork(`Aave V3 on Base, forked at block ${BASE_FORK_BLOCK}`, function () {
+describeFork(`Aave V3 on Base, forked at block ${BASE_FORK_BLOCK}, pool revision ${BASE_AAVE_POOL_REVISION}`, function () {
   before(async function () {
     const world = await loadFixture(forkWorldFixture);
+    await skipUnlessAaveRevision(this, world.aave, BASE_AAVE_POOL_REVISION);
     console.log(`    Aave oracle admin: ${world.aaveAdminHow}`);
   });
 
@@ -99,7 +102,7 @@ describeFork(`Aave V3 on Base, forked at block ${BASE_FORK_BLOCK}`, function () 
     });
   });
 
-  describe("v3.3 rules, sized by the keeper's market plug-in and checked to the wei", function () {
+  describe("v3.3+ rules, sized by the keeper's market plug-in and checked to the wei", function () {
     it("below HF 0.95 the whole debt goes in one liquidation (v3.0 would allow half)", async function () {
       const { env, aave } = await loadFixture(forkWorldFixture);
       const { WETH, USDC } = env.book.tokens;

@@ -1,9 +1,10 @@
 /**
- * The keeper's Aave V3 market plug-in in DRY mode on Base (v3.3+ bytecode): it discovers borrowers from the pool's
+ * The keeper's Aave V3 market plug-in in DRY mode on Base (POOL_REVISION BASE_AAVE_POOL_REVISION; the suite skips,
+ * saying so, on any other revision): it discovers borrowers from the pool's
  * Borrow events over a bounded block range, keeps their positions in memory, reacts to a price move, and sizes
  * liquidations, all without sending a transaction. Its in-memory health factors (and the collateral and debt behind
  * them) must agree with the pool's own getUserAccountData to 1e-9 relative, before and after the move. The same
- * scenario (test/shared/liquidation-scenarios/keeper-dry-run.ts) runs offline against the sandbox's v3.0.2 pool.
+ * scenario (test/shared/liquidation-scenarios/keeper-dry-run.ts) runs offline against the sandbox's v3.6 pool.
  */
 import hre from "hardhat";
 import { expect } from "chai";
@@ -16,19 +17,22 @@ import {
   type DiscoveredAaveMarket,
 } from "../shared/liquidation-scenarios/keeper-dry-run";
 import { discoverAaveBorrowers } from "./lib/aave-borrowers";
+import { aaveLiquidationRulesForRevision } from "../../keeper/strategy/sizing/aave-v3";
+import { skipUnlessAaveRevision } from "./lib/aave-revision-gate";
 import { describeFork } from "./lib/fork-gate";
 import { forkWorldFixture } from "./lib/fork-environment";
-import { BASE_FORK_BLOCK } from "./pinned-block";
+import { BASE_AAVE_POOL_REVISION, BASE_FORK_BLOCK } from "./pinned-block";
 
 /** Fewer than this many tracked borrowers would make the agreement check too thin to mean anything. */
 const MIN_TRACKED_BORROWERS = 10;
 
-describeFork(`Keeper (DRY) on Aave V3 Base, forked at block ${BASE_FORK_BLOCK}`, function () {
+describeFork(`Keeper (DRY) on Aave V3 Base, forked at block ${BASE_FORK_BLOCK}, pool revision ${BASE_AAVE_POOL_REVISION}`, function () {
   let found: DiscoveredAaveMarket;
   let blocksMinedByDiscovery: number;
 
   before(async function () {
-    const { env } = await loadFixture(forkWorldFixture);
+    const { env, aave } = await loadFixture(forkWorldFixture);
+    await skipUnlessAaveRevision(this, aave, BASE_AAVE_POOL_REVISION);
     const headBefore = await hre.ethers.provider.getBlockNumber();
     found = await discoverAaveBorrowers(env.book);
     blocksMinedByDiscovery = (await hre.ethers.provider.getBlockNumber()) - headBefore;
@@ -45,7 +49,10 @@ describeFork(`Keeper (DRY) on Aave V3 Base, forked at block ${BASE_FORK_BLOCK}`,
     expect(tracked, `borrowers with debt discovered in blocks ${found.fromBlock}..${found.toBlock}`).to.be.greaterThanOrEqual(
       MIN_TRACKED_BORROWERS,
     );
-    expect(found.market.describe().rules, "Aave on Base runs v3.3+ liquidation rules").to.equal("v3.3");
+    expect(found.market.describe()).to.include({
+      revision: BASE_AAVE_POOL_REVISION,
+      rules: aaveLiquidationRulesForRevision(BASE_AAVE_POOL_REVISION),
+    });
     expect(await expectKeeperAgreesWithPool(aave, found.market, found.readBlock), "positions compared").to.equal(tracked);
 
     // DRY: whatever is liquidatable is sized (or refused with a reason), and no transaction leaves the keeper.
@@ -54,7 +61,7 @@ describeFork(`Keeper (DRY) on Aave V3 Base, forked at block ${BASE_FORK_BLOCK}`,
     expect(blocksMinedByDiscovery + (await hre.ethers.provider.getBlockNumber()) - headBefore, "blocks the DRY pipeline mined").to.equal(0);
   });
 
-  it("after the WETH oracle source moves, flags the pushed borrower, still agrees to 1e-9 and sizes by v3.3 rules", async function () {
+  it("after the WETH oracle source moves, flags the pushed borrower, still agrees to 1e-9 and sizes by v3.3+ rules", async function () {
     const { env, aave } = await loadFixture(forkWorldFixture);
     const { WETH, USDC } = env.book.tokens;
     const { market } = found;

@@ -1,6 +1,6 @@
 /**
  * Every shared liquidation scenario (test/shared/liquidation-scenarios/) on the sandbox, offline: the same code the
- * Base fork suites run (test/fork/), here against genuine Aave V3 (v3.0.2 rules), Morpho Blue, Uniswap V3 and
+ * Base fork suites run (test/fork/), here against genuine Aave V3 (v3.6, as Base runs it), Morpho Blue, Uniswap V3 and
  * Balancer V2 bytecode. Aerodrome and Moonwell have no bytecode on npm, so their scenarios run against the TEST
  * DOUBLES of contracts/test/ (AerodromeRouterDouble, CompoundV2 doubles) wired in sandbox-environment.ts; the fork
  * runs them against the real Aerodrome router and Moonwell markets.
@@ -94,8 +94,8 @@ describe("shared liquidation scenarios on the sandbox", function () {
   });
 
   describe("Aave V3: the keeper's market plug-in sizes the liquidation, the pool must agree to the wei", function () {
-    it("below HF 0.95 the v3.0 pool lets the whole debt go: repaid and seized equal the keeper's prediction", async function () {
-      const { env, aave } = await loadFixture(sandboxScenarioFixture);
+    it("below HF 0.95 the pool lets the whole debt go: repaid and seized equal the keeper's prediction", async function () {
+      const { env, aave, sandbox } = await loadFixture(sandboxScenarioFixture);
       const { WETH, USDC } = env.book.tokens;
       const position = await openAavePosition(env, aave, { collateral: WETH.address, debt: USDC.address, debtUsd: 30_000 });
       const borrower = position.borrower.address as Address;
@@ -107,11 +107,13 @@ describe("shared liquidation scenarios on the sandbox", function () {
         { borrower, collateral: WETH.address, debt: USDC.address },
         { flash: "MorphoBlue", route: { venue: "uniswapV3", fee: 500 } },
       );
-      expect(candidate.sizingRule).to.match(/^aave-v3\.0-/);
+      expect(candidate.sizingRule).to.match(
+        sandbox.aave.version === "v3.6" ? /^aave-v3\.3-close-factor-100%/ : /^aave-v3\.0-close-factor-100%/,
+      );
       expect(await variableDebtOf(aave, USDC.address, borrower), "no USDC debt left").to.equal(0n);
     });
 
-    it("above HF 0.95 the v3.0 pool caps the liquidation at half the debt, as the keeper predicts", async function () {
+    it("above HF 0.95 the pool caps the liquidation at half the debt, as the keeper predicts", async function () {
       const { env, aave } = await loadFixture(sandboxScenarioFixture);
       const { WETH, USDC } = env.book.tokens;
       const position = await openAavePosition(env, aave, { collateral: WETH.address, debt: USDC.address, debtUsd: 30_000 });
@@ -217,7 +219,8 @@ describe("keeper (DRY) scenario on the sandbox's Aave V3: discovery, agreement w
     expect(update.newlyLiquidatable.every((p) => p.collaterals.some((c) => c.token.toLowerCase() === WETH.address.toLowerCase()))).to.equal(
       true,
     );
-    expect(expectEverySizingDecided(found.market, update.newlyLiquidatable, /^aave-v3\.0-/), "liquidations sized").to.be.greaterThan(0);
+    const rules = sandbox.aave.version === "v3.6" ? /^aave-v3\.3-/ : /^aave-v3\.0-/;
+    expect(expectEverySizingDecided(found.market, update.newlyLiquidatable, rules), "liquidations sized").to.be.greaterThan(0);
   });
 });
 
@@ -264,9 +267,9 @@ describe("fork-only glue, exercised on the sandbox", function () {
     const supplied = (await sandbox.aave.pool.getReserveData(WETH.address)).aTokenAddress;
     const suppliedWhole = (await balanceOf(WETH.address, supplied as Address)) / 10n ** 18n;
     await (await sandbox.aave.configurator.connect(sandbox.deployer).setSupplyCap(WETH.address, suppliedWhole + 2n)).wait();
-    // Aave v3.0's SUPPLY_CAP_EXCEEDED is the reason string '51'.
+    // SUPPLY_CAP_EXCEEDED: the custom error SupplyCapExceeded() on v3.2+, the reason string '51' on v3.0.
     await expect(openAavePosition(env, aave, { collateral: WETH.address, debt: USDC.address, debtUsd: 20_000 })).to.be.rejectedWith(
-      /supplying .* WETH to Aave failed .*reverted with reason string '51'/s,
+      /supplying .* WETH to Aave failed .*reverted with (custom error 'SupplyCapExceeded\(\)'|reason string '51')/s,
     );
 
     await ensureAaveCapHeadroom(aave.config, sandbox.deployer, [{ asset: WETH.address, symbol: "WETH", supply: 100n }]);

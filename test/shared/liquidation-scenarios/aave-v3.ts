@@ -1,11 +1,13 @@
 /**
- * Aave V3 liquidation scenarios, identical on the sandbox (v3.0.2 bytecode) and on Base (v3.3+):
+ * Aave V3 liquidation scenarios, identical on the sandbox (v3.6 bytecode by default, v3.0.2 by name) and on Base (the
+ * revision test/fork/pinned-block.ts names; `readAavePoolRevision` tells which one a run meets):
  * 1. `openAavePosition`: a fresh borrower supplies collateral and borrows at a chosen health factor;
  * 2. `makeAaveLiquidatable`: the AaveOracle's source for the collateral is pointed at a test aggregator (Chainlink's
  *    MockV3Aggregator) priced so the borrower's health factor lands on a target below 1. On Base that takes the pool
  *    or asset-listing admin, which the fork impersonates; on the sandbox it is the deployer;
  * 3. `liquidateAavePosition` (a fixed debtToCover) or `liquidateAaveWithKeeperSizing` (the keeper's own market
- *    plug-in and v3.0 / v3.3 sizing decide the amounts, and the pool must hand over exactly what they predicted).
+ *    plug-in and the revision's own sizing rules decide the amounts, and the pool must hand over exactly what they
+ *    predicted).
  * Every liquidation runs through the executor with the chosen flash source and route, and execution-checks.ts checks
  * profit, fees and that the executor ends empty. All Aave contracts are found through the PoolAddressesProvider.
  */
@@ -50,6 +52,13 @@ export async function aaveContracts(market: AaveScenarioMarket): Promise<AaveCon
   const provider = PoolAddressesProvider__factory.connect(market.config.addressesProvider, hre.ethers.provider);
   const [pool, oracle] = await Promise.all([provider.getPool(), provider.getPriceOracle()]);
   return { pool: Pool__factory.connect(pool, hre.ethers.provider), oracle: AaveOracle__factory.connect(oracle, hre.ethers.provider) };
+}
+
+/** The pool's POOL_REVISION (through the PoolAddressesProvider), with the block it was read at. */
+export async function readAavePoolRevision(market: AaveScenarioMarket): Promise<{ actual: number; block: number; pool: string }> {
+  const { pool } = await aaveContracts(market);
+  const block = await hre.ethers.provider.getBlockNumber();
+  return { actual: Number(await pool.POOL_REVISION({ blockTag: block })), block, pool: await pool.getAddress() };
 }
 
 export async function healthFactorOf(market: AaveScenarioMarket, borrower: Address): Promise<bigint> {
@@ -271,8 +280,8 @@ export interface KeeperSizedLiquidation {
 }
 
 /**
- * Sizes the liquidation with the keeper's Aave V3 market plug-in (rules from the pool's revision: v3.0 on the
- * sandbox, v3.3+ on Base) at the exact timestamp of the block that will execute it, then executes it and requires
+ * Sizes the liquidation with the keeper's Aave V3 market plug-in (rules from the pool's revision: v3.5 for the sandbox's
+ * v3.6 and Base, v3.0 for the sandbox's v3.0.2) at the exact timestamp of the block that will execute it, then executes it and requires
  * the pool to repay and hand over EXACTLY what the keeper predicted.
  */
 export async function liquidateAaveWithKeeperSizing(
