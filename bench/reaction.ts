@@ -25,6 +25,8 @@ import { deployKeeperExecutor, makeScratchDirectory, openSandboxKeeperSession } 
 import { mergeBenchSection } from "./lib/bench-report";
 
 export interface ReactionBenchmarkResult {
+  /** The sandbox's Aave market the figures were measured on (v3.6 by default, as Base runs it). */
+  readonly aave: { readonly version: string; readonly revision: number };
   readonly trials: number;
   readonly blocksToInclusion: { readonly p50: number; readonly max: number };
   readonly decisionMs: { readonly p50: number; readonly p99: number };
@@ -119,6 +121,7 @@ export async function runReactionBenchmark(
     directory.remove();
   }
   return {
+    aave: { version: sandbox.aave.version, revision: sandbox.aave.revision },
     trials,
     blocksToInclusion: { p50: quantile(blocks, 0.5), max: Math.max(...blocks) },
     decisionMs: { p50: round1(quantile(decisionMs, 0.5)), p99: round1(quantile(decisionMs, 0.99)) },

@@ -1,7 +1,7 @@
 /**
  * Benchmark: a full rescan of 10,000 sandbox Aave borrowers — every position re-read in Multicall3
  * batches and every health factor recomputed — timed after a warm-up rescan. Writes the `scan`
- * section of reports/bench.json: { borrowers, batchSize, rpcCalls, ms, positionsPerSecond }.
+ * section of reports/bench.json: { aave: { version, revision }, borrowers, batchSize, rpcCalls, ms, positionsPerSecond }.
  * Target (issue 5): ≤ 2,000 ms.
  *
  * Run alone with `npx hardhat run bench/scan.ts`; bench/index.ts calls `runScanBenchmark` as one section.
@@ -14,6 +14,8 @@ import { createMarketDependencies } from "../keeper/markets/factory";
 import { mergeBenchSection } from "./lib/bench-report";
 
 export interface ScanBenchmarkResult {
+  /** The sandbox's Aave market the figures were measured on (v3.6 by default, as Base runs it). */
+  readonly aave: { readonly version: string; readonly revision: number };
   readonly borrowers: number;
   readonly batchSize: number;
   readonly rpcCalls: number;
@@ -79,6 +81,7 @@ export async function runScanBenchmark(hre: HardhatRuntimeEnvironment, options: 
   if (result.tracked !== count) throw new Error(`scan benchmark: tracked ${result.tracked} of ${count} borrowers`);
   log(`scan: positions read through ${market.readMode === "storage" ? "storage slots (state overrides)" : "Multicall3 getters"}`);
   return {
+    aave: { version: sandbox.aave.version, revision: sandbox.aave.revision },
     borrowers: count,
     batchSize,
     rpcCalls: result.rpcCalls,
