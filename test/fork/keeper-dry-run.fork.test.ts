@@ -17,7 +17,7 @@ import {
   type DiscoveredAaveMarket,
 } from "../shared/liquidation-scenarios/keeper-dry-run";
 import { discoverAaveBorrowers } from "./lib/aave-borrowers";
-import { aaveLiquidationRulesForRevision } from "../../keeper/strategy/sizing/aave-v3";
+import { aaveLiquidationRulesForRevision } from "../../keeper/markets/aave-v3/liquidation-sizing";
 import { skipUnlessAaveRevision } from "./lib/aave-revision-gate";
 import { describeFork } from "./lib/fork-gate";
 import { forkWorldFixture } from "./lib/fork-environment";

@@ -10,6 +10,7 @@ import path from "node:path";
 import hre from "hardhat";
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { Interface } from "ethers";
 import {
   FlashLoanRoundTripper__factory,
   IMulticall3__factory,

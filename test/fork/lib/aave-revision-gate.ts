@@ -4,7 +4,7 @@
  * reads POOL_REVISION from the forked pool and skips the whole suite, with one line naming both revisions, when the
  * fork reports another. The decision itself is a pure function, tested offline (test/unit/fork-revision-gate.test.ts).
  */
-import { aaveLiquidationRulesForRevision } from "../../../keeper/strategy/sizing/aave-v3";
+import { aaveLiquidationRulesForRevision } from "../../../keeper/markets/aave-v3/liquidation-sizing";
 import { readAavePoolRevision } from "../../shared/liquidation-scenarios/aave-v3";
 import type { AaveScenarioMarket } from "../../shared/liquidation-scenarios/environment";
 

@@ -179,12 +179,12 @@ describe("Aave V3 sizing", function () {
         usdcDebtWethCollateral({ rules: "v3.5", healthFactor: hf(900), userDebt: 10_000n * E6, collateralBalance: 6n * E18 }),
       );
       expect(result.candidate.debtToCover).to.equal(10_000n * E6);
-      expect(result.candidate.callArgs).to.deep.equal({ protocol: "aaveV3", debtToCoverArgument: 10_010n * E6 + 1n });
+      expect([result.candidate.call?.debtToCover, result.candidate.call?.poolDecidesSize]).to.deep.equal([10_010n * E6 + 1n, true]);
       // v3.0 has no dust rule: the exact amount is passed.
       const v30 = sized(
         usdcDebtWethCollateral({ rules: "v3.0", healthFactor: hf(900), userDebt: 10_000n * E6, collateralBalance: 6n * E18 }),
       );
-      expect(v30.candidate.callArgs).to.deep.equal({ protocol: "aaveV3", debtToCoverArgument: 10_000n * E6 });
+      expect([v30.candidate.call?.debtToCover, v30.candidate.call?.poolDecidesSize]).to.deep.equal([10_000n * E6, false]);
     });
 
     it("allows 100% for a small position: the pair's debt under $2,000 even with HF > 0.95", function () {
@@ -334,6 +334,7 @@ describe("Aave V3 sizing", function () {
       const input = (rules: AaveV3SizingInput["rules"]): AaveV3SizingInput => ({
         rules,
         key: positionKey(BORROWER_A),
+        pool: AAVE_POOL,
         healthFactor: hf(975),
         detectedAtBlock: 1,
         debt: { token: WETH, decimals: 18, priceBase: 3_000n * E8, userDebt: 666_666_666_666_666_666n },
@@ -360,6 +361,7 @@ describe("Aave V3 sizing", function () {
       const input: AaveV3SizingInput = {
         rules: "v3.5",
         key: positionKey(BORROWER_A),
+        pool: AAVE_POOL,
         healthFactor: hf(500),
         detectedAtBlock: 1,
         debt: { token: USDC, decimals: 6, priceBase: E8, userDebt: 10_000n * E6 },

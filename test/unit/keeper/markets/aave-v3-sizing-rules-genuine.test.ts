@@ -9,15 +9,14 @@ import { loadFixture, takeSnapshot, time } from "@nomicfoundation/hardhat-networ
 import type { Wallet } from "ethers";
 import { buildSandbox, SANDBOX_AAVE_VERSIONS, type Sandbox, type SandboxAaveVersion } from "../../../../sandbox";
 import type { Address } from "../../../../keeper/config/address-book";
-import { aavePoolDecidesSize } from "../../../../keeper/execution/plan-encoder";
 import {
   AAVE_CLOSE_FACTOR_HF_THRESHOLD,
   AAVE_MIN_LEFTOVER_BASE,
   aaveLiquidationOutcome,
   sizeAaveV3Liquidation,
   type AaveV3SizingInput,
-} from "../../../../keeper/strategy/sizing/aave-v3";
-import type { SizedLiquidation, SizingResult } from "../../../../keeper/strategy/sizing/sizing-result";
+} from "../../../../keeper/markets/aave-v3/liquidation-sizing";
+import type { SizedLiquidation, SizingResult } from "../../../../keeper/markets/sizing-result";
 import {
   borrowAs,
   feedAnswer,
@@ -103,9 +102,9 @@ function planned(result: SizingResult): SizedLiquidation {
 }
 
 function callAmount(plan: SizedLiquidation): bigint {
-  const args = plan.candidate.callArgs;
-  if (args?.protocol !== "aaveV3") throw new Error("an Aave candidate carries its call argument");
-  return aavePoolDecidesSize(plan.candidate) ? args.debtToCoverArgument : plan.candidate.debtToCover;
+  const call = plan.candidate.call;
+  if (call?.shape !== "AaveV3") throw new Error("an Aave candidate carries its liquidationCall");
+  return call.debtToCover;
 }
 
 function expectPoolDid(pool: PoolOutcome, plan: SizedLiquidation): void {

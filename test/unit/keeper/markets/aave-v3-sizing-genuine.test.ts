@@ -15,9 +15,12 @@ import type { Wallet } from "ethers";
 import { buildSandbox, SANDBOX_AAVE_VERSIONS, type Sandbox, type SandboxAaveVersion } from "../../../../sandbox";
 import type { Address } from "../../../../keeper/config/address-book";
 import type { LiquidationCandidate } from "../../../../keeper/core/types";
-import { aavePoolDecidesSize } from "../../../../keeper/execution/plan-encoder";
-import { aaveLiquidationOutcome, sizeAaveV3Liquidation, type AaveV3SizingInput } from "../../../../keeper/strategy/sizing/aave-v3";
-import type { SizedLiquidation } from "../../../../keeper/strategy/sizing/sizing-result";
+import {
+  aaveLiquidationOutcome,
+  sizeAaveV3Liquidation,
+  type AaveV3SizingInput,
+} from "../../../../keeper/markets/aave-v3/liquidation-sizing";
+import type { SizedLiquidation } from "../../../../keeper/markets/sizing-result";
 import {
   amountForUsd,
   borrowAs,
@@ -115,10 +118,10 @@ async function openPosition(world: GenuineWorld, spec: PositionSpec): Promise<Op
   return { borrower, collateral: await addressOf(sandbox, spec.collateral), debt: await addressOf(sandbox, spec.debt) };
 }
 
-/** The amount the executor passes to liquidationCall for this candidate (plan-encoder's rule). */
+/** The amount the executor passes to liquidationCall for this candidate (the plan encoder passes the call's). */
 function executorArgument(candidate: LiquidationCandidate): bigint {
-  if (candidate.callArgs?.protocol !== "aaveV3") throw new Error("an Aave candidate carries its call argument");
-  return aavePoolDecidesSize(candidate) ? candidate.callArgs.debtToCoverArgument : candidate.debtToCover;
+  if (candidate.call?.shape !== "AaveV3") throw new Error("an Aave candidate carries its liquidationCall");
+  return candidate.call.debtToCover;
 }
 
 /** The bonus the pool applies to this borrower's collateral, read from the chain (bps over 100%). */

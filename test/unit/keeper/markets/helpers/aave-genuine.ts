@@ -15,8 +15,8 @@ import { fundAccount, type Sandbox } from "../../../../../sandbox";
 import type { Address } from "../../../../../keeper/config/address-book";
 import { AaveV3Market } from "../../../../../keeper/markets/aave-v3/aave-v3-market";
 import { createMarketDependencies } from "../../../../../keeper/markets/factory";
-import type { AaveV3SizingInput } from "../../../../../keeper/strategy/sizing/aave-v3";
-import type { SizingRefusal } from "../../../../../keeper/strategy/sizing/sizing-result";
+import type { AaveV3SizingInput } from "../../../../../keeper/markets/aave-v3/liquidation-sizing";
+import type { SizingRefusal } from "../../../../../keeper/markets/sizing-result";
 
 export const MAX_UINT256 = (1n << 256n) - 1n;
 
