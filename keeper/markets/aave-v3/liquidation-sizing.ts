@@ -3,7 +3,7 @@
  * version so the keeper asks for exactly what the pool will give.
  *
  * Sources (read for the rules; no code copied):
- * - v3.0.x: @aave/core-v3 1.19.3 (the bytecode the sandbox runs),
+ * - v3.0.x: @aave/core-v3 1.19.3 (the sandbox's v3.0.2 market),
  *   contracts/protocol/libraries/logic/LiquidationLogic.sol — `_calculateDebt` and
  *   `_calculateAvailableCollateralToLiquidate`. Close factor 50% of the reserve's debt while
  *   HF > CLOSE_FACTOR_HF_THRESHOLD (0.95), 100% at or below it. No dust rule.

@@ -1,7 +1,7 @@
 /**
  * The keeper's Aave V3 market plug-in driven the way a DRY keeper drives it (discover, read, react to prices, size;
  * never send), with its in-memory view checked against the pool's own getUserAccountData. Run on the sandbox
- * (v3.0.2) by the unit suite and on Base (v3.3+) by test/fork/keeper-dry-run.fork.test.ts.
+ * (v3.6 by default) by the unit suite and on Base (v3.3+) by test/fork/keeper-dry-run.fork.test.ts.
  */
 import hre from "hardhat";
 import { expect } from "chai";

@@ -1,5 +1,5 @@
 /**
- * The sandbox as a ScenarioEnvironment: genuine Aave V3 (v3.0.2), Uniswap V3, Balancer V2 and Morpho Blue bytecode,
+ * The sandbox as a ScenarioEnvironment: genuine Aave V3 (v3.6 by default), Uniswap V3, Balancer V2 and Morpho Blue bytecode,
  * the executor deployed through the Ignition module, plus the venues npm has no bytecode for, taken from the executor
  * tests' venueFixture (test/unit/contracts/helpers/venues.ts):
  * - Aerodrome: the AerodromeRouterDouble of contracts/test/ (a TEST DOUBLE with Aerodrome's Router ABI, holding a

@@ -1,6 +1,6 @@
 /**
- * Aave arithmetic profiles the sandbox cannot exercise (it runs v3.0.2; Base runs v3.3+, checked by
- * the fork tests): which revision gets which arithmetic, and that each profile switch changes exactly
+ * Aave arithmetic profiles the sandbox does not run (it builds v3.0.2 and v3.6; the profiles in between
+ * are pinned here by worked examples): which revision gets which arithmetic, and that each profile switch changes exactly
  * the step the newer pool changed — interest formula (v3.4), floor/ceil balances and the direct HF
  * division (v3.5), LT-0 collateral counted in the total (v3.6). Expected values are worked out in the
  * comments from the formulas in aave-math.ts / account-data.ts.
