@@ -10,7 +10,7 @@
  *   - blocksToInclusion: the block of the liquidation minus the block of the price update.
  * One warm-up trial runs first and is not counted (a running keeper is warm). Writes the `reaction`
  * section of reports/bench.json:
- *   { trials, blocksToInclusion: { p50, max }, decisionMs: { p50, p99 } }
+ *   { aave: { version, revision }, trials, blocksToInclusion: { p50, max }, decisionMs: { p50, p99 } }
  * Targets (issue 5): decisionMs p99 ≤ 50 ms, blocksToInclusion p50 = 1.
  *
  * Run alone with `npx hardhat run bench/reaction.ts`; bench/index.ts calls `runReactionBenchmark`.
