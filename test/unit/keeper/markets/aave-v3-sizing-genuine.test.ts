@@ -9,10 +9,9 @@
  */
 import { expect } from "chai";
 import fc from "fast-check";
-import hre from "hardhat";
 import { loadFixture, takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
 import type { Wallet } from "ethers";
-import { buildSandbox, SANDBOX_AAVE_VERSIONS, type Sandbox, type SandboxAaveVersion } from "../../../../sandbox";
+import { SANDBOX_AAVE_VERSIONS, type Sandbox } from "../../../../sandbox";
 import type { Address } from "../../../../keeper/config/address-book";
 import type { LiquidationCandidate } from "../../../../keeper/core/types";
 import {
@@ -29,17 +28,12 @@ import {
   keeperView,
   liquidateAt,
   newBorrower,
-  prepareWorld,
+  GENUINE_WORLD_FIXTURES,
   setFeedAnswer,
   supplyAs,
   type GenuineWorld,
   type PoolOutcome,
 } from "./helpers/aave-genuine";
-
-const WORLD_FIXTURES: Record<SandboxAaveVersion, () => Promise<GenuineWorld>> = {
-  "v3.6": async () => prepareWorld(await buildSandbox(hre)),
-  "v3.0.2": async () => prepareWorld(await buildSandbox(hre, { aaveVersion: "v3.0.2" })),
-};
 
 /**
  * Random positions per version: each costs a dozen transactions, so `npm test` runs 25 (about 15 s of CPU per version);
@@ -181,7 +175,7 @@ interface Coverage {
 }
 
 for (const version of SANDBOX_AAVE_VERSIONS) {
-  const worldFixture = WORLD_FIXTURES[version];
+  const worldFixture = GENUINE_WORLD_FIXTURES[version];
   const v33Rules = version === "v3.6";
 
   describe(`Aave sizing on genuine ${version} bytecode`, function () {

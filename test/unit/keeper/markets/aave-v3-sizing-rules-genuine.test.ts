@@ -7,7 +7,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, takeSnapshot, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Wallet } from "ethers";
-import { buildSandbox, SANDBOX_AAVE_VERSIONS, type Sandbox, type SandboxAaveVersion } from "../../../../sandbox";
+import { SANDBOX_AAVE_VERSIONS, type Sandbox } from "../../../../sandbox";
 import type { Address } from "../../../../keeper/config/address-book";
 import {
   AAVE_CLOSE_FACTOR_HF_THRESHOLD,
@@ -24,7 +24,7 @@ import {
   keeperView,
   liquidateAt,
   newBorrower,
-  prepareWorld,
+  GENUINE_WORLD_FIXTURES,
   setFeedAnswer,
   supplyAs,
   type GenuineWorld,
@@ -32,10 +32,6 @@ import {
   type PoolOutcome,
 } from "./helpers/aave-genuine";
 
-const WORLD_FIXTURES: Record<SandboxAaveVersion, () => Promise<GenuineWorld>> = {
-  "v3.6": async () => prepareWorld(await buildSandbox(hre)),
-  "v3.0.2": async () => prepareWorld(await buildSandbox(hre, { aaveVersion: "v3.0.2" })),
-};
 const E6 = 10n ** 6n;
 const E18 = 10n ** 18n;
 const WAD = 10n ** 18n;
@@ -151,7 +147,7 @@ async function planAndLiquidate(
 }
 
 for (const version of SANDBOX_AAVE_VERSIONS) {
-  const worldFixture = WORLD_FIXTURES[version];
+  const worldFixture = GENUINE_WORLD_FIXTURES[version];
   const v36 = version === "v3.6";
   const rulesPrefix = v36 ? "aave-v3.3" : "aave-v3.0";
 

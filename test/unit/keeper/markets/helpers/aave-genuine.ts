@@ -7,11 +7,12 @@
  * revert and its decoded reason.
  */
 import hre from "hardhat";
-import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { Interface, Wallet, id, type ContractTransactionReceipt, type Log } from "ethers";
 import { AToken__factory, L2PoolInstance__factory, LiquidationLogic__factory, Pool__factory } from "../../../../../typechain-types";
-import { fundAccount, type Sandbox } from "../../../../../sandbox";
+import { fundAccount, type Sandbox, type SandboxAaveVersion } from "../../../../../sandbox";
+import { sandboxFixtureFor } from "../../../../shared/sandbox-fixture";
 import type { Address } from "../../../../../keeper/config/address-book";
 import { AaveV3Market } from "../../../../../keeper/markets/aave-v3/aave-v3-market";
 import { createMarketDependencies } from "../../../../../keeper/markets/factory";
@@ -67,6 +68,23 @@ export async function prepareWorld(sandbox: Sandbox): Promise<GenuineWorld> {
   }
   return { sandbox, liquidator };
 }
+
+async function genuineWorldV36(): Promise<GenuineWorld> {
+  return prepareWorld(await loadFixture(sandboxFixtureFor("v3.6")));
+}
+async function genuineWorldV302(): Promise<GenuineWorld> {
+  return prepareWorld(await loadFixture(sandboxFixtureFor("v3.0.2")));
+}
+
+/**
+ * The genuine world as a `loadFixture` fixture, one stable function per version, shared by every genuine sizing file.
+ * It starts from the shared sandbox fixture's snapshot, so the sandbox is built once per version for the whole run
+ * (nested loadFixture is safe: restoring the sandbox's snapshot drops this one, which is then rebuilt from there).
+ */
+export const GENUINE_WORLD_FIXTURES: Readonly<Record<SandboxAaveVersion, () => Promise<GenuineWorld>>> = {
+  "v3.6": genuineWorldV36,
+  "v3.0.2": genuineWorldV302,
+};
 
 /** Feed answer (8 decimals) of `symbol` now. */
 export async function feedAnswer(sandbox: Sandbox, symbol: string): Promise<bigint> {
