@@ -9,7 +9,10 @@ import { DEFAULT_BATCH_SIZE, marketSectionSchema, type MarketPlugin } from "../m
 export const AAVE_V3 = "aaveV3";
 
 const section = marketSectionSchema({
-  /** Overrides the address book's rule set (v3.0.x or v3.3+) for this pool. */
+  /**
+   * The rule set (v3.0.x or v3.3+) the operator expects, in place of the address book's. The market sizes by
+   * the rules of the pool's own POOL_REVISION either way and logs a warning when they disagree.
+   */
   liquidationRules: z.enum(["v3.0", "v3.3"], { errorMap: () => ({ message: 'expected "v3.0" or "v3.3"' }) }).optional(),
 });
 

@@ -202,8 +202,8 @@ async function latestBlock(): Promise<{ number: number; timestamp: number }> {
 }
 
 const EXPECTED = {
-  "v3.6": { revision: 10, profile: "v3.6" },
-  "v3.0.2": { revision: 1, profile: "v3.0" },
+  "v3.6": { revision: 10, profile: "v3.6", rules: "v3.5" },
+  "v3.0.2": { revision: 1, profile: "v3.0", rules: "v3.0" },
 } as const;
 
 for (const version of SANDBOX_AAVE_VERSIONS) {
@@ -220,6 +220,26 @@ for (const version of SANDBOX_AAVE_VERSIONS) {
       const refresh = await market.refreshPositions(undefined, head);
       expect(refresh.tracked).to.equal(borrowers.length);
       await expectAccountDataMatches(market, sandbox, borrowers, head);
+    });
+
+    it("sizes by the rules of the pool's POOL_REVISION: an address book declaring the other rule set only earns a warning", async function () {
+      const { sandbox } = await loadFixture(aaveWorldFixture);
+      const warnings: string[] = [];
+      const logger = {
+        debug: () => undefined,
+        info: () => undefined,
+        warn: (_details: object, message?: string) => warnings.push(message ?? ""),
+      };
+      const deps = createMarketDependencies(hre.ethers.provider, sandbox.book, { batchSize: 200, logger });
+      const book = sandbox.book.aaveV3!;
+      const declaredAsBuilt = new AaveV3Market(book, deps);
+      await declaredAsBuilt.init();
+      expect([declaredAsBuilt.describe().rules, warnings]).to.deep.equal([EXPECTED[version].rules, []]);
+
+      const misdeclared = new AaveV3Market({ ...book, liquidationRules: book.liquidationRules === "v3.3" ? "v3.0" : "v3.3" }, deps);
+      await misdeclared.init();
+      expect(misdeclared.describe().rules).to.equal(EXPECTED[version].rules);
+      expect(warnings).to.deep.equal(["address book liquidationRules disagree with the pool's revision; sizing follows the revision"]);
     });
 
     it("after calibrating, rescans from storage slots in a few eth_calls and gets identical numbers", async function () {
