@@ -22,7 +22,10 @@ export interface AaveV3Market {
   readonly pool: Address;
   readonly oracle: Address;
   readonly dataProvider: Address;
-  /** Which rule set sizes liquidations: v3.0.x (50% close factor) or v3.3+ (full close below 0.95 HF, dust rule). */
+  /**
+   * The rule set the pool is expected to follow: v3.0.x (50% close factor) or v3.3+ (full close below 0.95 HF, dust
+   * rule). Sizing follows the pool's own POOL_REVISION; a disagreement with this is logged as a warning.
+   */
   readonly liquidationRules: "v3.0" | "v3.3";
   /** First block worth scanning for borrower events (the pool's deployment block). */
   readonly deployBlock: number;
