@@ -528,11 +528,11 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         );
     }
 
-    /// @dev A protocol that pulled exactly the finite amount approved left a zero allowance (ERC-20's transferFrom
-    ///      spends it); otherwise (it pulled less, or the approval was infinite, which WETH9 never decrements) the
-    ///      allowance is read back and cleared.
+    /// @dev A protocol that pulled exactly the amount approved left a zero allowance (ERC-20's transferFrom spends
+    ///      it). Otherwise it pulled less, which is also the case of an infinite approval (nobody holds 2^256 - 1
+    ///      tokens, and WETH9 never decrements one): the allowance is read back and cleared.
     function _clearUnlessSpent(IERC20 token, address spender, uint256 approved, uint256 pulled) private {
-        if (pulled != approved || approved == type(uint256).max) token.clear(spender);
+        if (pulled != approved) token.clear(spender);
     }
 
     function _morphoMarketParams(Liquidation calldata liquidation) private pure returns (MarketParams memory) {
@@ -563,6 +563,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         if (venue == VENUE_NONE) return (0, 0);
         address router = swap.router;
         amountIn = swap.amountIn == 0 ? received : swap.amountIn;
+        if (amountIn == 0) revert NothingToSell(tokenIn);
         IERC20(tokenIn).approveExact(router, amountIn);
         if (venue == VENUE_UNISWAP_V3) {
             _requirePackedRouteEnds(swap.route, tokenIn, tokenOut);

@@ -186,6 +186,10 @@ interface IChimeraExecutor {
     ///         apart by balances.
     error CollateralIsDebtToken(address token);
 
+    /// @notice A swap would sell nothing: `amountIn` 0 ("sell all") and the plan has received none of `token` above
+    ///         its entry-point snapshot (an earlier sale in the plan already spent that much).
+    error NothingToSell(address token);
+
     /// @notice A callback arrived while no plan is executing (e.g. a third party's flash loan naming the executor).
     error CallbackOutsideExecution(address caller);
 

@@ -200,6 +200,33 @@ describe("ChimeraExecutor: a stolen operator key", function () {
       await rescue(f, position.collateralToken, dust);
     });
 
+    it("have a later 'sell all' count back a stray balance an earlier sale in the batch spent: NothingToSell", async function () {
+      const f = await useExecutor();
+      const [first, second] = await unhealthyAavePositions(f.sandbox, { count: 2, seed: 107, debtUsd: 5_000 });
+      const { book } = f.sandbox;
+      const snapshot = await takeSnapshot();
+      const honest = await outcomeOf(f.executor, f.executor.liquidate(aavePlan(f, first, await deadline())));
+      await snapshot.restore();
+      const stray = 10n ** 19n;
+      await giveExecutorWeth(f, stray);
+      // The first liquidation sells its seizure and the stray WETH; the second (a few WETH, less than the stray) then
+      // has nothing above the snapshot to sell.
+      const router = book.uniswapV3!.swapRouter02;
+      const path = packedPath([first.collateralToken, first.debtToken], [500]);
+      const plan: BatchPlanStruct = {
+        flash: flashLoan(FlashSource.BalancerV2, book.flash.balancerVault!, first.debtToken, first.debtToCover + second.debtToCover),
+        liquidations: [
+          aavePlan(f, first, 0, { swap: uniswapSwap(router, path, 0n, honest.liquidations[0].collateralSeized + stray) }).liquidation,
+          aavePlan(f, second, 0).liquidation,
+        ],
+        profitToken: first.debtToken,
+        minProfit: 0n,
+        deadlineBlock: await deadline(),
+      };
+      await expect(f.executor.liquidateBatch(plan)).to.be.revertedWithCustomError(f.executor, "NothingToSell").withArgs(first.collateralToken);
+      await rescue(f, first.collateralToken, stray);
+    });
+
     it("move a token the plan does not name: a stray balance of a route's intermediate token stays where it was", async function () {
       const f = await useExecutor();
       const [position] = await unhealthyAavePositions(f.sandbox, { seed: 83 });
