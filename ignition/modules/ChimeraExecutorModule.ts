@@ -22,18 +22,16 @@
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
-/** One entry of the `markets` parameter (IChimeraExecutor.HostedMarket). */
-export interface HostedMarketParameter {
-  readonly host: string;
-  readonly marketId: string;
-}
+/** One entry of the `markets` parameter (IChimeraExecutor.HostedMarket). A type, not an interface: Ignition's parameter
+ *  type is an index signature, which only object type aliases satisfy. */
+export type HostedMarketParameter = { readonly host: string; readonly marketId: string };
 
 const ChimeraExecutorModule = buildModule("ChimeraExecutorModule", (m) => {
   const owner = m.getParameter<string>("owner");
   const treasury = m.getParameter<string>("treasury");
   const operators = m.getParameter<string[]>("operators", []);
   const allowlist = m.getParameter<string[]>("allowlist", []);
-  const markets = m.getParameter<{ host: string; marketId: string }[]>("markets", []);
+  const markets = m.getParameter<HostedMarketParameter[]>("markets", []);
 
   const executor = m.contract("ChimeraExecutor", [owner, treasury, operators, allowlist, markets]);
 

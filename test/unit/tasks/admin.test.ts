@@ -228,7 +228,7 @@ describe("tasks: pause, unpause, set-operator, set-treasury, allow-target, allow
       await hre.run("allow-market", { host: morphoOf(), market: first, remove: true, dryRun: true });
       expect(await f.executor.isAllowedMarket(morphoOf(), first)).to.equal(true);
       expect(await nonces()).to.deep.equal(before);
-      const calldata = f.executor.interface.encodeFunctionData("setAllowedMarkets", [[[morphoOf(), first]], false]);
+      const calldata = f.executor.interface.encodeFunctionData("setAllowedMarkets", [[{ host: morphoOf(), marketId: first }], false]);
       expect(output.text()).to.include(calldata).and.to.include("setAllowedMarkets(");
     });
   });
