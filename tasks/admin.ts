@@ -17,7 +17,7 @@ import { formatUnits, getAddress, isHexString, ZeroHash } from "ethers";
 import { types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { TaskArgumentError, parseAddress, parseAddressList, parseList } from "./lib/args";
-import { IMorpho__factory } from "../typechain-types";
+import { loadBindings } from "./lib/bindings";
 import { openExecutor, type ExecutorContext } from "./lib/executor-context";
 import { performExecutorAction } from "./lib/executor-action";
 import { asTaskError, sendingTask, type SendingTaskArgs, type TaskOutcome } from "./lib/operator-task";
@@ -191,6 +191,7 @@ export async function runAllowMarket(args: AllowMarketArgs, hre: HardhatRuntimeE
     if ((await hre.ethers.provider.getCode(host)) === "0x") {
       throw new TaskArgumentError(`--host ${host} has no contract code on ${context.networkName}; expected the Morpho Blue instance`);
     }
+    const { IMorpho__factory } = await loadBindings();
     const morpho = IMorpho__factory.connect(host, hre.ethers.provider);
     for (const id of ids) {
       const params = await morpho.idToMarketParams(id);
