@@ -12,6 +12,7 @@ import {IAaveV3Pool} from "./interfaces/IAaveV3Pool.sol";
 import {IBalancerVault} from "./interfaces/IBalancerVault.sol";
 import {IMorphoBlue, MarketParams} from "./interfaces/IMorphoBlue.sol";
 import {ICompoundV2Market} from "./interfaces/ICompoundV2Market.sol";
+import {IMoonwellOevWrapper} from "./interfaces/IMoonwellOevWrapper.sol";
 import {IUniswapV3Pool} from "./interfaces/IUniswapV3Pool.sol";
 import {ISwapRouter02} from "./interfaces/ISwapRouter02.sol";
 import {ISlipstreamSwapRouter} from "./interfaces/ISlipstreamSwapRouter.sol";
@@ -24,8 +25,9 @@ import {SwapRoutes} from "./libraries/SwapRoutes.sol";
 
 /// @title ChimeraExecutor
 /// @notice Flash-loan-funded liquidations on Aave V3 (and forks), Morpho Blue and Compound-v2-family markets
-///         (Moonwell), selling seized collateral on Uniswap V3 or Aerodrome, with every gain paid to the treasury in the
-///         same transaction and no balance it held before a plan ever spent by one.
+///         (Moonwell, directly or through the OEV wrapper of its collateral's price feed), selling seized collateral on
+///         Uniswap V3 or Aerodrome, with every gain paid to the treasury in the same transaction and no balance it held
+///         before a plan ever spent by one.
 /// @dev Safety rules (each has a unit test that tries to break it):
 ///      0. A stolen operator key can pause and waste gas, and give away the surplus of the liquidations it submits
 ///         (by selling badly); nothing it submits can take what the executor holds (rule 2) or call anything the owner
@@ -36,8 +38,8 @@ import {SwapRoutes} from "./libraries/SwapRoutes.sol";
 ///         collateral, collateral market, profit). At its end each must be at least at its snapshot; profit is the
 ///         profit token's growth over its snapshot and reverts below `minProfit`; every growth goes to the treasury;
 ///         "sell all" sells only what the plan received. What the executor held before stays where it is.
-///      3. Only owner-allowlisted lenders, markets and routers are ever called or approved, and Morpho Blue markets are
-///         allowlisted by id; all of it is checked before the plan's first external call.
+///      3. Only owner-allowlisted lenders, markets, OEV wrappers and routers are ever called or approved, and Morpho
+///         Blue markets are allowlisted by id; all of it is checked before the plan's first external call.
 ///      4. Approvals are exact and end at zero.
 ///      5. `paused` stops every plan; `rescueTokens` pays only the owner.
 contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTransient {
@@ -58,6 +60,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     uint8 private constant PROTOCOL_AAVE_V3 = uint8(ProtocolKind.AaveV3);
     uint8 private constant PROTOCOL_MORPHO_BLUE = uint8(ProtocolKind.MorphoBlue);
     uint8 private constant PROTOCOL_COMPOUND_V2 = uint8(ProtocolKind.CompoundV2);
+    uint8 private constant PROTOCOL_MOONWELL_OEV = uint8(ProtocolKind.MoonwellOev);
     uint8 private constant VENUE_NONE = uint8(SwapVenue.None);
     uint8 private constant VENUE_UNISWAP_V3 = uint8(SwapVenue.UniswapV3);
     uint8 private constant VENUE_AERODROME = uint8(SwapVenue.Aerodrome);
@@ -322,11 +325,18 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         address collateralToken = liquidation.collateralToken;
         address debtToken = liquidation.debtToken;
         if (collateralToken == debtToken) revert CollateralIsDebtToken(debtToken);
-        if (liquidation.protocol == PROTOCOL_MORPHO_BLUE) {
+        uint8 protocol = liquidation.protocol;
+        if (protocol == PROTOCOL_MORPHO_BLUE) {
             bytes32 marketId = keccak256(abi.encode(_morphoMarketParams(liquidation)));
             if (!isAllowedMarket[liquidation.market][marketId]) revert MarketNotAllowed(liquidation.market, marketId);
         } else {
             _requireAllowed(liquidation.market);
+        }
+        if (protocol == PROTOCOL_MOONWELL_OEV) {
+            // The wrapper is what an OEV liquidation calls and approves, and the collateral market is what it redeems:
+            // both are required (zero is never allowed).
+            _requireAllowed(liquidation.oevWrapper);
+            _requireAllowed(liquidation.collateralMarket);
         }
         address collateralMarket = liquidation.collateralMarket;
         if (collateralMarket != address(0)) {
@@ -434,6 +444,8 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
             outcome = _liquidateMorphoBlue(liquidation);
         } else if (protocol == PROTOCOL_COMPOUND_V2) {
             outcome = _liquidateCompoundV2(liquidation);
+        } else if (protocol == PROTOCOL_MOONWELL_OEV) {
+            outcome = _liquidateMoonwellOev(liquidation);
         } else {
             revert UnknownProtocolKind(protocol);
         }
@@ -496,35 +508,73 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     /// @dev `liquidateBorrow` on the debt market, `redeem` of the collateral market shares this plan received, then the
     ///      swap. Both calls report failure as a return code, which is turned into a revert.
     function _liquidateCompoundV2(Liquidation calldata liquidation) private returns (Outcome memory outcome) {
-        ICompoundV2Market collateralMarket = ICompoundV2Market(liquidation.collateralMarket);
-        IERC20 collateral = IERC20(liquidation.collateralToken);
         IERC20 debt = IERC20(liquidation.debtToken);
         address debtMarket = liquidation.market;
         uint256 repayAmount = liquidation.debtToCover;
         uint256 debtBefore = debt.balanceOf(address(this));
-        uint256 collateralBefore = collateral.balanceOf(address(this));
+        uint256 collateralBefore = IERC20(liquidation.collateralToken).balanceOf(address(this));
 
         debt.approveExact(debtMarket, repayAmount);
         uint256 errorCode = ICompoundV2Market(debtMarket).liquidateBorrow(
             liquidation.borrower,
             repayAmount,
-            address(collateralMarket)
+            liquidation.collateralMarket
         );
         if (errorCode != 0) revert CompoundV2CallFailed(debtMarket, errorCode);
         outcome.debtRepaid = debtBefore - debt.balanceOf(address(this));
         _clearUnlessSpent(debt, debtMarket, repayAmount, outcome.debtRepaid);
+        _redeemAndSell(liquidation, collateralBefore, outcome);
+    }
 
+    /// @dev `updatePriceEarlyAndLiquidate` on the OEV wrapper of the collateral's feed (IMoonwellOevWrapper): it pulls
+    ///      `debtToCover` of the debt token (approved exactly, cleared if it took less), unlocks the fresh price,
+    ///      liquidates on the debt market and pays this executor the liquidator's share of the seized collateral.
+    ///      Deployed wrappers pay that share as the underlying; any collateral-market shares a wrapper pays instead are
+    ///      redeemed. What it took and paid is measured from balances only, so a wrapper paying less than its documented
+    ///      share yields a smaller `collateralSeized`, and the sale's `minAmountOut`, the balance guard and `minProfit`
+    ///      decide whether the plan stands.
+    function _liquidateMoonwellOev(Liquidation calldata liquidation) private returns (Outcome memory outcome) {
+        IERC20 debt = IERC20(liquidation.debtToken);
+        address wrapper = liquidation.oevWrapper;
+        uint256 repayAmount = liquidation.debtToCover;
+        uint256 debtBefore = debt.balanceOf(address(this));
+        uint256 collateralBefore = IERC20(liquidation.collateralToken).balanceOf(address(this));
+
+        debt.approveExact(wrapper, repayAmount);
+        IMoonwellOevWrapper(wrapper).updatePriceEarlyAndLiquidate(
+            liquidation.borrower,
+            repayAmount,
+            liquidation.collateralMarket,
+            liquidation.market
+        );
+        uint256 debtAfter = debt.balanceOf(address(this));
+        // A wrapper that hands debt tokens back reports as having repaid nothing rather than reverting the event.
+        outcome.debtRepaid = debtBefore > debtAfter ? debtBefore - debtAfter : 0;
+        _clearUnlessSpent(debt, wrapper, repayAmount, outcome.debtRepaid);
+        _redeemAndSell(liquidation, collateralBefore, outcome);
+    }
+
+    /// @dev Redeems the collateral-market shares this plan has received (if any), then sells the collateral it has
+    ///      received; `collateralSeized` is the collateral balance's growth over `collateralBefore`.
+    function _redeemAndSell(
+        Liquidation calldata liquidation,
+        uint256 collateralBefore,
+        Outcome memory outcome
+    ) private {
+        ICompoundV2Market collateralMarket = ICompoundV2Market(liquidation.collateralMarket);
+        address collateral = liquidation.collateralToken;
         uint256 shares = BalanceLedger.receivedSince(address(collateralMarket), collateralMarket.balanceOf(address(this)));
-        errorCode = collateralMarket.redeem(shares);
-        if (errorCode != 0) revert CompoundV2CallFailed(address(collateralMarket), errorCode);
-
-        uint256 collateralAfter = collateral.balanceOf(address(this));
+        if (shares != 0) {
+            uint256 errorCode = collateralMarket.redeem(shares);
+            if (errorCode != 0) revert CompoundV2CallFailed(address(collateralMarket), errorCode);
+        }
+        uint256 collateralAfter = IERC20(collateral).balanceOf(address(this));
         outcome.collateralSeized = collateralAfter - collateralBefore;
         (outcome.collateralSold, outcome.debtTokenBought) = _swap(
             liquidation.swap,
-            address(collateral),
-            address(debt),
-            BalanceLedger.receivedSince(address(collateral), collateralAfter)
+            collateral,
+            liquidation.debtToken,
+            BalanceLedger.receivedSince(collateral, collateralAfter)
         );
     }
 

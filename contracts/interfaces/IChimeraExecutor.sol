@@ -5,9 +5,10 @@ pragma solidity 0.8.28;
 /// @notice The external surface of Chimera's liquidation executor: the typed plans operators submit, the callbacks
 ///         flash lenders and Morpho Blue make, the owner's administration, and every custom error and event.
 /// @dev Trust model. The OWNER (meant to be a Safe) is trusted: it chooses the operators, the treasury, the contracts
-///      plans may call or approve (`isAllowedTarget`: lenders, pools, mToken markets, routers) and the Morpho Blue
-///      markets plans may liquidate in (`isAllowedMarket`, by Morpho instance and market id: anyone can create a Morpho
-///      market with any oracle, so allowlisting Morpho itself would let a plan name a market its author controls).
+///      plans may call or approve (`isAllowedTarget`: lenders, pools, mToken markets, Moonwell OEV wrappers, routers) and
+///      the Morpho Blue markets plans may liquidate in (`isAllowedMarket`, by Morpho instance and market id: anyone can
+///      create a Morpho market with any oracle, so allowlisting Morpho itself would let a plan name a market its author
+///      controls).
 ///      OPERATORS are hot keys. A stolen operator key CAN:
 ///      - pause (only the owner unpauses), and spend the key's own ETH on gas and priority fees;
 ///      - choose among allowlisted lenders, markets, routers and routes, and set `minProfit` and `minAmountOut`: it can
@@ -35,10 +36,13 @@ interface IChimeraExecutor {
     }
 
     /// @notice The lending protocol family of one liquidation (`Liquidation.protocol`).
+    /// @dev `MoonwellOev`: a Compound-v2-family liquidation made through the collateral feed's Moonwell OEV wrapper
+    ///      (`updatePriceEarlyAndLiquidate`), which unlocks the fresh price in the same call.
     enum ProtocolKind {
         AaveV3,
         MorphoBlue,
-        CompoundV2
+        CompoundV2,
+        MoonwellOev
     }
 
     /// @notice Where seized collateral is sold for the debt asset (`Swap.venue`).
@@ -96,14 +100,17 @@ interface IChimeraExecutor {
 
     /// @notice One liquidation and the sale of its collateral.
     /// @param protocol A `ProtocolKind`.
-    /// @param market Aave V3: the pool. Compound v2: the market (cToken/mToken) of the DEBT. Both must be allowed
-    ///        targets. Morpho Blue: the Morpho instance, on which the market id must be allowed (`isAllowedMarket`).
+    /// @param market Aave V3: the pool. Compound v2 and Moonwell OEV: the market (cToken/mToken) of the DEBT. All must be
+    ///        allowed targets. Morpho Blue: the Morpho instance, on which the market id must be allowed
+    ///        (`isAllowedMarket`).
     /// @param borrower The position to liquidate.
     /// @param collateralToken The underlying token of the seized collateral; must differ from `debtToken`.
     /// @param debtToken The underlying token repaid (Morpho: the loan token).
     /// @param debtToCover Aave V3: `debtToCover`. Compound v2: `repayAmount`. Morpho Blue: unused (see `morpho`).
-    /// @param collateralMarket Compound v2: the market (cToken/mToken) of the collateral, an allowed target whose
-    ///        shares count as a token the plan touches. Zero for other protocols.
+    /// @param collateralMarket Compound v2 and Moonwell OEV: the market (cToken/mToken) of the collateral, an allowed
+    ///        target whose shares count as a token the plan touches. Zero for other protocols.
+    /// @param oevWrapper Moonwell OEV: the OEV wrapper of the collateral's price feed, the contract the executor calls
+    ///        and approves (an allowed target). Ignored by other protocols (zero).
     /// @param morpho Morpho Blue terms; zero for other protocols.
     /// @param swap The collateral sale.
     struct Liquidation {
@@ -114,6 +121,7 @@ interface IChimeraExecutor {
         address debtToken;
         uint256 debtToCover;
         address collateralMarket;
+        address oevWrapper;
         MorphoTerms morpho;
         Swap swap;
     }
