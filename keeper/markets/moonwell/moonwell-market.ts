@@ -45,6 +45,7 @@ import {
 } from "./moonwell-math";
 import { MTokenMarkets } from "./mtoken-markets";
 import { moonwellFeedSubscriptions, resolveMoonwellFeeds, type HiddenRound, type MoonwellFeeds } from "./oracle-feeds";
+import type { OevWrapper } from "./oev-wrappers";
 import { moonwellEventSubscriptions } from "./protocol-events";
 import { MOONWELL } from "./plugin";
 
@@ -301,6 +302,12 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
       else if (this.markets.setPrice(market, round.priceMantissa)) changed.push(round.market);
     }
     return changed;
+  }
+
+  /** Market (mToken) → the OEV wrapper its oracle feed is, as read at init. */
+  oevWrappers(): ReadonlyMap<string, OevWrapper> {
+    this.assertInitialized();
+    return this.feeds.oev;
   }
 
   /** The round `market`'s wrapper hides at the evaluation time, if its feed is a wrapper and one is hidden. */
