@@ -143,7 +143,7 @@ describe("ChimeraExecutor: Moonwell OEV wrapper liquidations", function () {
       expect(await f.wrapper.liquidatorFeeBps()).to.equal(LIQUIDATOR_FEE_BPS);
     });
 
-    it("refuses a repayment the wrapper cannot fund by name: the flash loan is repaid only from what the sale returns", async function () {
+    it("a sale that must return more than the liquidator's share can buy reverts in the router, and nothing moves", async function () {
       const f = await useOev();
       const repayAmount = f.oevDebt / 2n;
       // The sale must return more than the liquidator's share can buy: the router reverts, nothing moves.
