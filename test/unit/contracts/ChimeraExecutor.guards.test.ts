@@ -18,6 +18,7 @@ import {
   FlashSource,
   NO_FLASH_LOAN,
   NO_SWAP,
+  ProtocolKind,
   aaveLiquidation,
   aerodromeSwap,
   compoundLiquidation,
@@ -239,9 +240,10 @@ describe("ChimeraExecutor: plan guards", function () {
     it("reverts UnknownProtocolKind for a protocol past the last ProtocolKind", async function () {
       const { f, position } = await useExecutor();
       const plan = await aavePlan(f, position);
-      await expect(f.executor.liquidate({ ...plan, liquidation: { ...plan.liquidation, protocol: 3 } }))
+      const pastLast = Object.keys(ProtocolKind).length;
+      await expect(f.executor.liquidate({ ...plan, liquidation: { ...plan.liquidation, protocol: pastLast } }))
         .to.be.revertedWithCustomError(f.executor, "UnknownProtocolKind")
-        .withArgs(3);
+        .withArgs(pastLast);
     });
 
     it("reverts UnknownSwapVenue for a venue past the last SwapVenue", async function () {
