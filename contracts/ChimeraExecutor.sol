@@ -12,34 +12,64 @@ import {IAaveV3Pool} from "./interfaces/IAaveV3Pool.sol";
 import {IBalancerVault} from "./interfaces/IBalancerVault.sol";
 import {IMorphoBlue, MarketParams} from "./interfaces/IMorphoBlue.sol";
 import {ICompoundV2Market} from "./interfaces/ICompoundV2Market.sol";
+import {IMoonwellOevWrapper} from "./interfaces/IMoonwellOevWrapper.sol";
 import {IUniswapV3Pool} from "./interfaces/IUniswapV3Pool.sol";
 import {ISwapRouter02} from "./interfaces/ISwapRouter02.sol";
 import {ISlipstreamSwapRouter} from "./interfaces/ISlipstreamSwapRouter.sol";
 import {IAerodromeRouter, AerodromeRoute} from "./interfaces/IAerodromeRouter.sol";
+import {BalanceLedger} from "./libraries/BalanceLedger.sol";
 import {ExecutionContext} from "./libraries/ExecutionContext.sol";
 import {ExactApprovals} from "./libraries/ExactApprovals.sol";
+import {PlanCalldata} from "./libraries/PlanCalldata.sol";
 import {SwapRoutes} from "./libraries/SwapRoutes.sol";
 
 /// @title ChimeraExecutor
 /// @notice Flash-loan-funded liquidations on Aave V3 (and forks), Morpho Blue and Compound-v2-family markets
-///         (Moonwell), selling seized collateral on Uniswap V3 or Aerodrome, with the profit enforced on chain and
-///         paid to the treasury in the same transaction.
+///         (Moonwell, directly or through the OEV wrapper of its collateral's price feed), selling seized collateral on
+///         Uniswap V3 or Aerodrome, with every gain paid to the treasury in the same transaction and no balance it held
+///         before a plan ever spent by one.
 /// @dev Safety rules (each has a unit test that tries to break it):
-///      1. Callbacks are accepted only from the contract the in-flight plan called, while it waits for that
-///         callback (transient ExecutionContext); Aave's callback also requires `initiator == address(this)`.
-///      2. Profit is the profit token balance growth after the loan is repaid; below `minProfit` everything reverts.
-///      3. Only owner-allowlisted lenders, markets and routers are ever called or approved.
-///      4. Approvals are exact and end at zero; every token the plan touched ends the transaction at zero balance
-///         (profit and residues are paid to the treasury).
+///      0. A stolen operator key can pause and waste gas, and give away the surplus of the liquidations it submits
+///         (by selling badly); nothing it submits can take what the executor holds (rule 2) or call anything the owner
+///         has not allowlisted (rule 3). IChimeraExecutor's trust model lists both sides exactly.
+///      1. Callbacks are accepted only from the contract the in-flight plan called, while it waits for that callback
+///         (transient ExecutionContext); Aave's callback also requires `initiator == address(this)`.
+///      2. At its entry point a plan snapshots the executor's balance of every token it names (flash, debt,
+///         collateral, collateral market, profit). At its end each must be at least at its snapshot; profit is the
+///         profit token's growth over its snapshot and reverts below `minProfit`; every growth goes to the treasury;
+///         "sell all" sells only what the plan received. What the executor held before stays where it is.
+///      3. Only owner-allowlisted lenders, markets, OEV wrappers and routers are ever called or approved, and Morpho
+///         Blue markets are allowlisted by id; all of it is checked before the plan's first external call.
+///      4. Approvals are exact and end at zero.
 ///      5. `paused` stops every plan; `rescueTokens` pays only the owner.
 contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using ExactApprovals for IERC20;
+    using BalanceLedger for BalanceLedger.Ledger;
 
     /* CONSTANTS */
 
     /// @notice The pseudo-address `rescueTokens` takes for native ETH.
     address public constant NATIVE_TOKEN = 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE;
+
+    uint8 private constant FLASH_NONE = uint8(FlashSource.None);
+    uint8 private constant FLASH_BALANCER_V2 = uint8(FlashSource.BalancerV2);
+    uint8 private constant FLASH_MORPHO_BLUE = uint8(FlashSource.MorphoBlue);
+    uint8 private constant FLASH_AAVE_V3 = uint8(FlashSource.AaveV3);
+    uint8 private constant FLASH_UNISWAP_V3 = uint8(FlashSource.UniswapV3);
+    uint8 private constant PROTOCOL_AAVE_V3 = uint8(ProtocolKind.AaveV3);
+    uint8 private constant PROTOCOL_MORPHO_BLUE = uint8(ProtocolKind.MorphoBlue);
+    uint8 private constant PROTOCOL_COMPOUND_V2 = uint8(ProtocolKind.CompoundV2);
+    uint8 private constant PROTOCOL_MOONWELL_OEV = uint8(ProtocolKind.MoonwellOev);
+    uint8 private constant VENUE_NONE = uint8(SwapVenue.None);
+    uint8 private constant VENUE_UNISWAP_V3 = uint8(SwapVenue.UniswapV3);
+    uint8 private constant VENUE_AERODROME = uint8(SwapVenue.Aerodrome);
+    uint8 private constant VENUE_AERODROME_SLIPSTREAM = uint8(SwapVenue.AerodromeSlipstream);
+
+    /// @dev Tokens a plan can name: the flash token and the profit token, plus per liquidation its debt token,
+    ///      collateral token and collateral market.
+    uint256 private constant TOKENS_PER_PLAN = 2;
+    uint256 private constant TOKENS_PER_LIQUIDATION = 3;
 
     /* STORAGE */
 
@@ -47,7 +77,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     address public treasury;
 
     /// @inheritdoc IChimeraExecutor
-    /// @dev Packed in the same slot as `treasury`: the hot path reads both for one cold storage access.
+    /// @dev Packed in the same slot as `treasury`: a plan reads both for one cold storage access.
     bool public paused;
 
     /// @inheritdoc IChimeraExecutor
@@ -55,6 +85,9 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
 
     /// @inheritdoc IChimeraExecutor
     mapping(address target => bool) public isAllowedTarget;
+
+    /// @inheritdoc IChimeraExecutor
+    mapping(address host => mapping(bytes32 marketId => bool)) public isAllowedMarket;
 
     /* MODIFIERS */
 
@@ -79,13 +112,15 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     /// @param initialOwner The owner (a Safe in production); receives rescued tokens.
     /// @param initialTreasury Where profit goes.
     /// @param initialOperators Keeper hot keys allowed to submit plans and pause.
-    /// @param initialAllowedTargets Lenders, markets and routers plans may call.
+    /// @param initialAllowedTargets Lenders, pools, markets and routers plans may call.
+    /// @param initialAllowedMarkets Morpho Blue markets plans may liquidate in.
     /// @dev Everything is set here so that a Safe owner needs no follow-up transaction after deployment.
     constructor(
         address initialOwner,
         address initialTreasury,
         address[] memory initialOperators,
-        address[] memory initialAllowedTargets
+        address[] memory initialAllowedTargets,
+        HostedMarket[] memory initialAllowedMarkets
     ) Ownable(_requireOwner(initialOwner)) {
         _setTreasury(initialTreasury);
         for (uint256 i; i < initialOperators.length; ++i) {
@@ -93,6 +128,9 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         }
         for (uint256 i; i < initialAllowedTargets.length; ++i) {
             _setAllowedTarget(initialAllowedTargets[i], true);
+        }
+        for (uint256 i; i < initialAllowedMarkets.length; ++i) {
+            _setAllowedMarket(initialAllowedMarkets[i], true);
         }
     }
 
@@ -106,9 +144,9 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         whenNotPaused
         nonReentrant
     {
-        Liquidation[] memory liquidations = new Liquidation[](1);
-        liquidations[0] = plan.liquidation;
-        _execute(plan.flash, liquidations, plan.profitToken, plan.minProfit);
+        BalanceLedger.Ledger memory ledger = _openLedger(plan.flash, plan.profitToken, 1);
+        _admit(plan.liquidation, ledger);
+        _execute(plan.flash, ledger, plan.profitToken, plan.minProfit, 1);
     }
 
     /// @inheritdoc IChimeraExecutor
@@ -119,8 +157,13 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         whenNotPaused
         nonReentrant
     {
-        if (plan.liquidations.length == 0) revert EmptyBatch();
-        _execute(plan.flash, plan.liquidations, plan.profitToken, plan.minProfit);
+        uint256 count = plan.liquidations.length;
+        if (count == 0) revert EmptyBatch();
+        BalanceLedger.Ledger memory ledger = _openLedger(plan.flash, plan.profitToken, count);
+        for (uint256 i; i < count; ++i) {
+            _admit(plan.liquidations[i], ledger);
+        }
+        _execute(plan.flash, ledger, plan.profitToken, plan.minProfit, count);
     }
 
     /// @inheritdoc IChimeraExecutor
@@ -158,6 +201,13 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     }
 
     /// @inheritdoc IChimeraExecutor
+    function setAllowedMarkets(HostedMarket[] calldata markets, bool allowed) external onlyOwner {
+        for (uint256 i; i < markets.length; ++i) {
+            _setAllowedMarket(markets[i], allowed);
+        }
+    }
+
+    /// @inheritdoc IChimeraExecutor
     function setTreasury(address newTreasury) external onlyOwner {
         _setTreasury(newTreasury);
     }
@@ -179,6 +229,8 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     }
 
     /* FLASH LOAN CALLBACKS */
+    // Each lender hands back, as `userData` / `data` / `params`, the entry point's own calldata that `_borrow` gave it
+    // (PlanCalldata reads the plan from it in place).
 
     /// @inheritdoc IChimeraExecutor
     function receiveFlashLoan(
@@ -189,7 +241,8 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     ) external {
         ExecutionContext.acceptCallback(ExecutionContext.Phase.AwaitingFlashCallback);
         uint256 fee = feeAmounts[0];
-        _liquidateWithFlashFunds(userData, fee);
+        ExecutionContext.recordFlashFee(fee);
+        _liquidateAll(userData);
         // The Vault checks its balance after the callback: repayment is a transfer, not an approval.
         IERC20(tokens[0]).safeTransfer(msg.sender, amounts[0] + fee);
     }
@@ -197,9 +250,9 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     /// @inheritdoc IChimeraExecutor
     function onMorphoFlashLoan(uint256 assets, bytes calldata data) external {
         ExecutionContext.acceptCallback(ExecutionContext.Phase.AwaitingFlashCallback);
-        (address token, ) = _liquidateWithFlashFunds(data, 0);
+        _liquidateAll(data);
         // Morpho pulls exactly `assets` right after this returns.
-        IERC20(token).approveExact(msg.sender, assets);
+        IERC20(PlanCalldata.flash(data).token).approveExact(msg.sender, assets);
     }
 
     /// @inheritdoc IChimeraExecutor
@@ -212,7 +265,8 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     ) external returns (bool) {
         ExecutionContext.acceptCallback(ExecutionContext.Phase.AwaitingFlashCallback);
         if (initiator != address(this)) revert UntrustedFlashInitiator(initiator);
-        _liquidateWithFlashFunds(params, premium);
+        ExecutionContext.recordFlashFee(premium);
+        _liquidateAll(params);
         // The pool pulls exactly `amount + premium` right after this returns.
         IERC20(asset).approveExact(msg.sender, amount + premium);
         return true;
@@ -223,9 +277,11 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         ExecutionContext.acceptCallback(ExecutionContext.Phase.AwaitingFlashCallback);
         // Only one side was borrowed, so the other side's fee is zero.
         uint256 fee = fee0 + fee1;
-        (address token, uint256 amount) = _liquidateWithFlashFunds(data, fee);
+        ExecutionContext.recordFlashFee(fee);
+        _liquidateAll(data);
         // The pool checks its balances after the callback: repayment is a transfer.
-        IERC20(token).safeTransfer(msg.sender, amount + fee);
+        FlashLoan calldata flash = PlanCalldata.flash(data);
+        IERC20(flash.token).safeTransfer(msg.sender, flash.amount + fee);
     }
 
     /* PROTOCOL CALLBACKS */
@@ -233,96 +289,141 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     /// @inheritdoc IChimeraExecutor
     function onMorphoLiquidate(uint256 repaidAssets, bytes calldata data) external {
         ExecutionContext.acceptCallback(ExecutionContext.Phase.AwaitingMorphoLiquidateCallback);
-        (Swap memory swap, address collateralToken, address loanToken) = abi.decode(data, (Swap, address, address));
+        Liquidation calldata liquidation = PlanCalldata.liquidation(data);
+        address collateralToken = liquidation.collateralToken;
+        address loanToken = liquidation.debtToken;
         // Morpho has just sent the seized collateral; selling it here is what lets a Morpho liquidation run with no
         // flash loan at all.
-        uint256 available = IERC20(collateralToken).balanceOf(address(this));
-        (uint256 sold, uint256 bought) = _swap(swap, collateralToken, loanToken, available);
+        uint256 received = BalanceLedger.receivedSince(collateralToken, IERC20(collateralToken).balanceOf(address(this)));
+        (uint256 sold, uint256 bought) = _swap(liquidation.swap, collateralToken, loanToken, received);
         ExecutionContext.recordSwap(sold, bought);
         // Morpho pulls exactly `repaidAssets` right after this returns.
         IERC20(loanToken).approveExact(msg.sender, repaidAssets);
     }
 
+    /* PLAN ADMISSION */
+    // Everything a plan names is checked against the allowlists, and every token it names is snapshotted, before its
+    // first external call. Admission does not depend on the protocol kind beyond Morpho's market id, so an unknown kind
+    // is refused by name when it is dispatched (`UnknownProtocolKind`), never treated as a known one.
+
+    /// @dev A ledger sized for `liquidationCount` liquidations, tracking the flash token (if any) and the profit token.
+    function _openLedger(
+        FlashLoan calldata flash,
+        address profitToken,
+        uint256 liquidationCount
+    ) private view returns (BalanceLedger.Ledger memory ledger) {
+        ledger = BalanceLedger.open(TOKENS_PER_PLAN + TOKENS_PER_LIQUIDATION * liquidationCount);
+        if (flash.source != FLASH_NONE) {
+            _requireAllowed(flash.lender);
+            ledger.track(flash.token);
+        }
+        ledger.track(profitToken);
+    }
+
+    /// @dev Checks every contract and market one liquidation names, and tracks every token it names.
+    function _admit(Liquidation calldata liquidation, BalanceLedger.Ledger memory ledger) private view {
+        address collateralToken = liquidation.collateralToken;
+        address debtToken = liquidation.debtToken;
+        if (collateralToken == debtToken) revert CollateralIsDebtToken(debtToken);
+        uint8 protocol = liquidation.protocol;
+        if (protocol == PROTOCOL_MORPHO_BLUE) {
+            bytes32 marketId = keccak256(abi.encode(_morphoMarketParams(liquidation)));
+            if (!isAllowedMarket[liquidation.market][marketId]) revert MarketNotAllowed(liquidation.market, marketId);
+        } else {
+            _requireAllowed(liquidation.market);
+        }
+        if (protocol == PROTOCOL_MOONWELL_OEV) {
+            // The wrapper is what an OEV liquidation calls and approves, and the collateral market is what it redeems:
+            // both are required (zero is never allowed).
+            _requireAllowed(liquidation.oevWrapper);
+            _requireAllowed(liquidation.collateralMarket);
+        }
+        address collateralMarket = liquidation.collateralMarket;
+        if (collateralMarket != address(0)) {
+            _requireAllowed(collateralMarket);
+            ledger.track(collateralMarket);
+        }
+        if (liquidation.swap.venue != VENUE_NONE) _requireAllowed(liquidation.swap.router);
+        ledger.track(debtToken);
+        ledger.track(collateralToken);
+    }
+
     /* PLAN EXECUTION */
 
-    /// @dev Borrows, runs the liquidations (inside the lender's callback), then settles. The loan is repaid inside
-    ///      the callback, so by the time `_settle` measures the profit token balance the loan is already paid back.
+    /// @dev Snapshots, borrows, runs the liquidations (inside the lender's callback), then settles. The loan is repaid
+    ///      inside the callback, so by the time `_settle` reads the balances the loan is already paid back.
     function _execute(
         FlashLoan calldata flash,
-        Liquidation[] memory liquidations,
+        BalanceLedger.Ledger memory ledger,
         address profitToken,
-        uint256 minProfit
+        uint256 minProfit,
+        uint256 liquidationCount
     ) private {
-        uint256 balanceBefore = IERC20(profitToken).balanceOf(address(this));
+        ledger.snapshot();
         uint256 flashFee = 0;
-        if (flash.source == FlashSource.None) {
+        uint8 source = flash.source;
+        if (source == FLASH_NONE) {
             ExecutionContext.enter(ExecutionContext.Phase.Liquidating, address(0));
-            _liquidateAll(liquidations);
+            _liquidateAll(msg.data);
         } else {
-            _requireAllowed(flash.lender);
             ExecutionContext.enter(ExecutionContext.Phase.AwaitingFlashCallback, flash.lender);
-            _borrow(flash, abi.encode(flash.token, flash.amount, liquidations));
+            _borrow(flash, source);
             flashFee = ExecutionContext.flashFee();
         }
         ExecutionContext.clear();
 
         address payee = treasury;
-        uint256 profit = _settle(profitToken, balanceBefore, minProfit, payee);
-        _sweepResidues(flash, liquidations, profitToken, payee);
+        uint256 profit = _settle(ledger, profitToken, minProfit, payee);
         emit PlanExecuted(
             msg.sender,
             profitToken,
             payee,
-            flash.source,
+            FlashSource(source),
             flash.lender,
             flash.amount,
             flashFee,
             profit,
-            liquidations.length
+            liquidationCount
         );
     }
 
-    /// @dev Starts the flash loan; the lender calls back into one of the FLASH LOAN CALLBACKS with `data`.
-    function _borrow(FlashLoan calldata flash, bytes memory data) private {
-        if (flash.source == FlashSource.BalancerV2) {
+    /// @dev Starts the flash loan with this entry point's calldata as payload; the lender calls back into one of the
+    ///      FLASH LOAN CALLBACKS with it.
+    function _borrow(FlashLoan calldata flash, uint8 source) private {
+        if (source == FLASH_BALANCER_V2) {
             address[] memory tokens = new address[](1);
             uint256[] memory amounts = new uint256[](1);
             tokens[0] = flash.token;
             amounts[0] = flash.amount;
-            IBalancerVault(flash.lender).flashLoan(address(this), tokens, amounts, data);
-        } else if (flash.source == FlashSource.MorphoBlue) {
-            IMorphoBlue(flash.lender).flashLoan(flash.token, flash.amount, data);
+            IBalancerVault(flash.lender).flashLoan(address(this), tokens, amounts, msg.data);
+        } else if (source == FLASH_MORPHO_BLUE) {
+            IMorphoBlue(flash.lender).flashLoan(flash.token, flash.amount, msg.data);
             // No clear: Morpho pulled exactly the `assets` it lent, which is exactly what the callback approved.
-        } else if (flash.source == FlashSource.AaveV3) {
-            IAaveV3Pool(flash.lender).flashLoanSimple(address(this), flash.token, flash.amount, data, 0);
-        } else {
+        } else if (source == FLASH_AAVE_V3) {
+            IAaveV3Pool(flash.lender).flashLoanSimple(address(this), flash.token, flash.amount, msg.data, 0);
+        } else if (source == FLASH_UNISWAP_V3) {
             IUniswapV3Pool pool = IUniswapV3Pool(flash.lender);
             if (flash.token == pool.token0()) {
-                pool.flash(address(this), flash.amount, 0, data);
+                pool.flash(address(this), flash.amount, 0, msg.data);
             } else if (flash.token == pool.token1()) {
-                pool.flash(address(this), 0, flash.amount, data);
+                pool.flash(address(this), 0, flash.amount, msg.data);
             } else {
                 revert FlashTokenNotInPool(flash.lender, flash.token);
             }
+        } else {
+            revert UnknownFlashSource(source);
         }
     }
 
-    /// @dev Shared body of the flash callbacks: records the fee and runs the plan's liquidations.
-    /// @return token The borrowed token, for the repayment.
-    /// @return amount The borrowed amount, for lenders whose callback does not repeat it (Uniswap V3).
-    function _liquidateWithFlashFunds(
-        bytes calldata data,
-        uint256 fee
-    ) private returns (address token, uint256 amount) {
-        ExecutionContext.recordFlashFee(fee);
-        Liquidation[] memory liquidations;
-        (token, amount, liquidations) = abi.decode(data, (address, uint256, Liquidation[]));
-        _liquidateAll(liquidations);
-    }
-
-    function _liquidateAll(Liquidation[] memory liquidations) private {
-        for (uint256 i; i < liquidations.length; ++i) {
-            _liquidate(liquidations[i]);
+    /// @dev Runs the liquidations of the plan whose entry-point calldata is `entryCall`.
+    function _liquidateAll(bytes calldata entryCall) private {
+        if (PlanCalldata.isBatch(entryCall)) {
+            Liquidation[] calldata liquidations = PlanCalldata.batchPlan(entryCall).liquidations;
+            for (uint256 i; i < liquidations.length; ++i) {
+                _liquidate(liquidations[i]);
+            }
+        } else {
+            _liquidate(PlanCalldata.plan(entryCall).liquidation);
         }
     }
 
@@ -334,21 +435,25 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         uint256 debtTokenBought;
     }
 
-    function _liquidate(Liquidation memory liquidation) private {
-        _requireAllowed(liquidation.market);
+    function _liquidate(Liquidation calldata liquidation) private {
+        uint8 protocol = liquidation.protocol;
         Outcome memory outcome;
-        if (liquidation.protocol == ProtocolKind.AaveV3) {
+        if (protocol == PROTOCOL_AAVE_V3) {
             outcome = _liquidateAaveV3(liquidation);
-        } else if (liquidation.protocol == ProtocolKind.MorphoBlue) {
+        } else if (protocol == PROTOCOL_MORPHO_BLUE) {
             outcome = _liquidateMorphoBlue(liquidation);
-        } else {
+        } else if (protocol == PROTOCOL_COMPOUND_V2) {
             outcome = _liquidateCompoundV2(liquidation);
+        } else if (protocol == PROTOCOL_MOONWELL_OEV) {
+            outcome = _liquidateMoonwellOev(liquidation);
+        } else {
+            revert UnknownProtocolKind(protocol);
         }
         emit Liquidated(
             liquidation.borrower,
             liquidation.collateralToken,
             liquidation.debtToken,
-            liquidation.protocol,
+            ProtocolKind(protocol),
             liquidation.market,
             outcome.debtRepaid,
             outcome.collateralSeized,
@@ -357,145 +462,202 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         );
     }
 
-    /// @dev `liquidationCall` with `receiveAToken = false`, then the swap. The pool may repay less than
-    ///      `debtToCover` (close factor), so the unused approval is read back and cleared.
-    function _liquidateAaveV3(Liquidation memory liquidation) private returns (Outcome memory outcome) {
+    /// @dev `liquidationCall` with `receiveAToken = false`, then the swap. The pool may repay less than `debtToCover`
+    ///      (close factor), so the unused approval is cleared; what it took is measured from the balance.
+    function _liquidateAaveV3(Liquidation calldata liquidation) private returns (Outcome memory outcome) {
         IERC20 collateral = IERC20(liquidation.collateralToken);
         IERC20 debt = IERC20(liquidation.debtToken);
+        address pool = liquidation.market;
+        uint256 debtToCover = liquidation.debtToCover;
+        uint256 debtBefore = debt.balanceOf(address(this));
         uint256 collateralBefore = collateral.balanceOf(address(this));
 
-        debt.approveExact(liquidation.market, liquidation.debtToCover);
-        IAaveV3Pool(liquidation.market).liquidationCall(
-            liquidation.collateralToken,
-            liquidation.debtToken,
-            liquidation.borrower,
-            liquidation.debtToCover,
-            false
-        );
-        outcome.debtRepaid = liquidation.debtToCover - debt.clear(liquidation.market);
+        debt.approveExact(pool, debtToCover);
+        IAaveV3Pool(pool).liquidationCall(address(collateral), address(debt), liquidation.borrower, debtToCover, false);
+        outcome.debtRepaid = debtBefore - debt.balanceOf(address(this));
+        _clearUnlessSpent(debt, pool, debtToCover, outcome.debtRepaid);
 
         uint256 collateralAfter = collateral.balanceOf(address(this));
         outcome.collateralSeized = collateralAfter - collateralBefore;
-        (outcome.collateralSold, outcome.debtTokenBought) =
-            _swap(liquidation.swap, liquidation.collateralToken, liquidation.debtToken, collateralAfter);
+        (outcome.collateralSold, outcome.debtTokenBought) = _swap(
+            liquidation.swap,
+            address(collateral),
+            address(debt),
+            BalanceLedger.receivedSince(address(collateral), collateralAfter)
+        );
     }
 
     /// @dev `liquidate` with a non-empty callback payload: Morpho sends the collateral, calls `onMorphoLiquidate`
     ///      (which sells it and approves the repayment), then pulls the repayment.
-    function _liquidateMorphoBlue(Liquidation memory liquidation) private returns (Outcome memory outcome) {
-        MarketParams memory marketParams = MarketParams({
-            loanToken: liquidation.debtToken,
-            collateralToken: liquidation.collateralToken,
-            oracle: liquidation.morpho.oracle,
-            irm: liquidation.morpho.irm,
-            lltv: liquidation.morpho.lltv
-        });
+    function _liquidateMorphoBlue(Liquidation calldata liquidation) private returns (Outcome memory outcome) {
         // Zero the swap record first so a result can only come from this liquidation's own callback.
         ExecutionContext.recordSwap(0, 0);
         ExecutionContext.enter(ExecutionContext.Phase.AwaitingMorphoLiquidateCallback, liquidation.market);
         (outcome.collateralSeized, outcome.debtRepaid) = IMorphoBlue(liquidation.market).liquidate(
-            marketParams,
+            _morphoMarketParams(liquidation),
             liquidation.borrower,
             liquidation.morpho.seizedAssets,
             liquidation.morpho.repaidShares,
-            abi.encode(liquidation.swap, liquidation.collateralToken, liquidation.debtToken)
+            abi.encode(liquidation)
         );
         // The callback already moved the phase on; set it again so nothing depends on Morpho having called back.
         ExecutionContext.enter(ExecutionContext.Phase.Liquidating, address(0));
         (outcome.collateralSold, outcome.debtTokenBought) = ExecutionContext.recordedSwap();
     }
 
-    /// @dev `liquidateBorrow` on the debt market, `redeem` of every seized share on the collateral market, then the
+    /// @dev `liquidateBorrow` on the debt market, `redeem` of the collateral market shares this plan received, then the
     ///      swap. Both calls report failure as a return code, which is turned into a revert.
-    function _liquidateCompoundV2(Liquidation memory liquidation) private returns (Outcome memory outcome) {
-        ICompoundV2Market collateralMarket = ICompoundV2Market(liquidation.collateralMarket);
-        _requireAllowed(address(collateralMarket));
-        IERC20 collateral = IERC20(liquidation.collateralToken);
+    function _liquidateCompoundV2(Liquidation calldata liquidation) private returns (Outcome memory outcome) {
         IERC20 debt = IERC20(liquidation.debtToken);
-        uint256 collateralBefore = collateral.balanceOf(address(this));
+        address debtMarket = liquidation.market;
+        uint256 repayAmount = liquidation.debtToCover;
+        uint256 debtBefore = debt.balanceOf(address(this));
+        uint256 collateralBefore = IERC20(liquidation.collateralToken).balanceOf(address(this));
 
-        debt.approveExact(liquidation.market, liquidation.debtToCover);
-        uint256 errorCode = ICompoundV2Market(liquidation.market).liquidateBorrow(
+        debt.approveExact(debtMarket, repayAmount);
+        uint256 errorCode = ICompoundV2Market(debtMarket).liquidateBorrow(
             liquidation.borrower,
-            liquidation.debtToCover,
-            address(collateralMarket)
+            repayAmount,
+            liquidation.collateralMarket
         );
-        if (errorCode != 0) revert CompoundV2CallFailed(liquidation.market, errorCode);
-        outcome.debtRepaid = liquidation.debtToCover - debt.clear(liquidation.market);
+        if (errorCode != 0) revert CompoundV2CallFailed(debtMarket, errorCode);
+        outcome.debtRepaid = debtBefore - debt.balanceOf(address(this));
+        _clearUnlessSpent(debt, debtMarket, repayAmount, outcome.debtRepaid);
+        _redeemAndSell(liquidation, collateralBefore, outcome);
+    }
 
-        errorCode = collateralMarket.redeem(collateralMarket.balanceOf(address(this)));
-        if (errorCode != 0) revert CompoundV2CallFailed(address(collateralMarket), errorCode);
+    /// @dev `updatePriceEarlyAndLiquidate` on the OEV wrapper of the collateral's feed (IMoonwellOevWrapper): it pulls
+    ///      `debtToCover` of the debt token (approved exactly, cleared if it took less), unlocks the fresh price,
+    ///      liquidates on the debt market and pays this executor the liquidator's share of the seized collateral.
+    ///      Deployed wrappers pay that share as the underlying; any collateral-market shares a wrapper pays instead are
+    ///      redeemed. What it took and paid is measured from balances only, so a wrapper paying less than its documented
+    ///      share yields a smaller `collateralSeized`, and the sale's `minAmountOut`, the balance guard and `minProfit`
+    ///      decide whether the plan stands.
+    function _liquidateMoonwellOev(Liquidation calldata liquidation) private returns (Outcome memory outcome) {
+        IERC20 debt = IERC20(liquidation.debtToken);
+        address wrapper = liquidation.oevWrapper;
+        uint256 repayAmount = liquidation.debtToCover;
+        uint256 debtBefore = debt.balanceOf(address(this));
+        uint256 collateralBefore = IERC20(liquidation.collateralToken).balanceOf(address(this));
 
-        uint256 collateralAfter = collateral.balanceOf(address(this));
+        debt.approveExact(wrapper, repayAmount);
+        IMoonwellOevWrapper(wrapper).updatePriceEarlyAndLiquidate(
+            liquidation.borrower,
+            repayAmount,
+            liquidation.collateralMarket,
+            liquidation.market
+        );
+        uint256 debtAfter = debt.balanceOf(address(this));
+        // A wrapper that hands debt tokens back reports as having repaid nothing rather than reverting the event.
+        outcome.debtRepaid = debtBefore > debtAfter ? debtBefore - debtAfter : 0;
+        _clearUnlessSpent(debt, wrapper, repayAmount, outcome.debtRepaid);
+        _redeemAndSell(liquidation, collateralBefore, outcome);
+    }
+
+    /// @dev Redeems the collateral-market shares this plan has received (if any), then sells the collateral it has
+    ///      received; `collateralSeized` is the collateral balance's growth over `collateralBefore`.
+    function _redeemAndSell(
+        Liquidation calldata liquidation,
+        uint256 collateralBefore,
+        Outcome memory outcome
+    ) private {
+        ICompoundV2Market collateralMarket = ICompoundV2Market(liquidation.collateralMarket);
+        address collateral = liquidation.collateralToken;
+        uint256 shares = BalanceLedger.receivedSince(address(collateralMarket), collateralMarket.balanceOf(address(this)));
+        if (shares != 0) {
+            uint256 errorCode = collateralMarket.redeem(shares);
+            if (errorCode != 0) revert CompoundV2CallFailed(address(collateralMarket), errorCode);
+        }
+        uint256 collateralAfter = IERC20(collateral).balanceOf(address(this));
         outcome.collateralSeized = collateralAfter - collateralBefore;
-        (outcome.collateralSold, outcome.debtTokenBought) =
-            _swap(liquidation.swap, liquidation.collateralToken, liquidation.debtToken, collateralAfter);
+        (outcome.collateralSold, outcome.debtTokenBought) = _swap(
+            liquidation.swap,
+            collateral,
+            liquidation.debtToken,
+            BalanceLedger.receivedSince(collateral, collateralAfter)
+        );
+    }
+
+    /// @dev A protocol that pulled exactly the amount approved left a zero allowance (ERC-20's transferFrom spends
+    ///      it). Otherwise it pulled less, which is also the case of an infinite approval (nobody holds 2^256 - 1
+    ///      tokens, and WETH9 never decrements one): the allowance is read back and cleared.
+    function _clearUnlessSpent(IERC20 token, address spender, uint256 approved, uint256 pulled) private {
+        if (pulled != approved) token.clear(spender);
+    }
+
+    function _morphoMarketParams(Liquidation calldata liquidation) private pure returns (MarketParams memory) {
+        return
+            MarketParams({
+                loanToken: liquidation.debtToken,
+                collateralToken: liquidation.collateralToken,
+                oracle: liquidation.morpho.oracle,
+                irm: liquidation.morpho.irm,
+                lltv: liquidation.morpho.lltv
+            });
     }
 
     /* SWAPS */
 
-    /// @dev Sells `swap.amountIn` (0: all of `available`) of `tokenIn` for `tokenOut` on an allowlisted router, with
-    ///      the route checked to start at `tokenIn` and end at `tokenOut`, and the router's approval cleared after.
+    /// @dev Sells `swap.amountIn` (0: all of `received`, what this plan received of `tokenIn`) of `tokenIn` for
+    ///      `tokenOut` on an allowlisted router, with the route checked to start at `tokenIn` and end at `tokenOut`,
+    ///      and the router's approval cleared after.
     /// @return amountIn What was sold.
     /// @return amountOut What the router returned.
     function _swap(
-        Swap memory swap,
+        Swap calldata swap,
         address tokenIn,
         address tokenOut,
-        uint256 available
+        uint256 received
     ) private returns (uint256 amountIn, uint256 amountOut) {
-        if (swap.venue == SwapVenue.None) return (0, 0);
-        _requireAllowed(swap.router);
-        amountIn = swap.amountIn == 0 ? available : swap.amountIn;
-        IERC20(tokenIn).approveExact(swap.router, amountIn);
-
-        if (swap.venue == SwapVenue.Aerodrome) {
-            amountOut = _swapAerodrome(swap, tokenIn, tokenOut, amountIn);
-        } else {
-            (address routeIn, address routeOut) = SwapRoutes.packedPathEnds(swap.route);
+        uint8 venue = swap.venue;
+        if (venue == VENUE_NONE) return (0, 0);
+        address router = swap.router;
+        amountIn = swap.amountIn == 0 ? received : swap.amountIn;
+        if (amountIn == 0) revert NothingToSell(tokenIn);
+        IERC20(tokenIn).approveExact(router, amountIn);
+        if (venue == VENUE_UNISWAP_V3) {
+            _requirePackedRouteEnds(swap.route, tokenIn, tokenOut);
+            amountOut = ISwapRouter02(router).exactInput(
+                ISwapRouter02.ExactInputParams({
+                    path: swap.route,
+                    recipient: address(this),
+                    amountIn: amountIn,
+                    amountOutMinimum: swap.minAmountOut
+                })
+            );
+        } else if (venue == VENUE_AERODROME) {
+            AerodromeRoute[] memory routes = abi.decode(swap.route, (AerodromeRoute[]));
+            (address routeIn, address routeOut) = SwapRoutes.aerodromeRouteEnds(routes);
             _requireRouteEnds(tokenIn, tokenOut, routeIn, routeOut);
-            if (swap.venue == SwapVenue.UniswapV3) {
-                amountOut = ISwapRouter02(swap.router).exactInput(
-                    ISwapRouter02.ExactInputParams({
-                        path: swap.route,
-                        recipient: address(this),
-                        amountIn: amountIn,
-                        amountOutMinimum: swap.minAmountOut
-                    })
-                );
-            } else {
-                // Slipstream wants a timestamp deadline; the plan's block deadline has already been enforced.
-                amountOut = ISlipstreamSwapRouter(swap.router).exactInput(
-                    ISlipstreamSwapRouter.ExactInputParams({
-                        path: swap.route,
-                        recipient: address(this),
-                        deadline: block.timestamp,
-                        amountIn: amountIn,
-                        amountOutMinimum: swap.minAmountOut
-                    })
-                );
-            }
+            uint256[] memory amounts = IAerodromeRouter(router).swapExactTokensForTokens(
+                amountIn,
+                swap.minAmountOut,
+                routes,
+                address(this),
+                block.timestamp
+            );
+            amountOut = amounts[amounts.length - 1];
+        } else if (venue == VENUE_AERODROME_SLIPSTREAM) {
+            _requirePackedRouteEnds(swap.route, tokenIn, tokenOut);
+            // Slipstream wants a timestamp deadline; the plan's block deadline has already been enforced.
+            amountOut = ISlipstreamSwapRouter(router).exactInput(
+                ISlipstreamSwapRouter.ExactInputParams({
+                    path: swap.route,
+                    recipient: address(this),
+                    deadline: block.timestamp,
+                    amountIn: amountIn,
+                    amountOutMinimum: swap.minAmountOut
+                })
+            );
+        } else {
+            revert UnknownSwapVenue(venue);
         }
-        IERC20(tokenIn).clear(swap.router);
+        IERC20(tokenIn).clear(router);
     }
 
-    function _swapAerodrome(
-        Swap memory swap,
-        address tokenIn,
-        address tokenOut,
-        uint256 amountIn
-    ) private returns (uint256 amountOut) {
-        AerodromeRoute[] memory routes = abi.decode(swap.route, (AerodromeRoute[]));
-        (address routeIn, address routeOut) = SwapRoutes.aerodromeRouteEnds(routes);
+    function _requirePackedRouteEnds(bytes calldata route, address tokenIn, address tokenOut) private pure {
+        (address routeIn, address routeOut) = SwapRoutes.packedPathEnds(route);
         _requireRouteEnds(tokenIn, tokenOut, routeIn, routeOut);
-        uint256[] memory amounts = IAerodromeRouter(swap.router).swapExactTokensForTokens(
-            amountIn,
-            swap.minAmountOut,
-            routes,
-            address(this),
-            block.timestamp
-        );
-        amountOut = amounts[amounts.length - 1];
     }
 
     function _requireRouteEnds(address tokenIn, address tokenOut, address routeIn, address routeOut) private pure {
@@ -504,44 +666,32 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
 
     /* SETTLEMENT */
 
-    /// @dev Enforces `minProfit` on the profit token's balance growth and pays the executor's whole balance of it
-    ///      (the growth plus anything stray it held) to `payee`.
+    /// @dev Reads every tracked token's balance once. Reverts `BalanceBelowSnapshot` if any ended below its entry-point
+    ///      snapshot, then `InsufficientProfit` if the profit token grew by less than `minProfit`; then pays every
+    ///      token's growth (and only its growth) to `payee`.
     function _settle(
+        BalanceLedger.Ledger memory ledger,
         address profitToken,
-        uint256 balanceBefore,
         uint256 minProfit,
         address payee
     ) private returns (uint256 profit) {
-        uint256 balanceAfter = IERC20(profitToken).balanceOf(address(this));
-        profit = balanceAfter > balanceBefore ? balanceAfter - balanceBefore : 0;
-        if (balanceAfter < balanceBefore || profit < minProfit) revert InsufficientProfit(profit, minProfit);
-        if (balanceAfter > 0) IERC20(profitToken).safeTransfer(payee, balanceAfter);
-    }
-
-    /// @dev Pays any other token the plan may have left behind to `payee`. Skips tokens that cannot hold a residue
-    ///      (the profit token, already paid; collateral a swap sold in full), so the common plan makes no extra call.
-    function _sweepResidues(
-        FlashLoan calldata flash,
-        Liquidation[] memory liquidations,
-        address profitToken,
-        address payee
-    ) private {
-        if (flash.source != FlashSource.None) _sweep(flash.token, profitToken, payee);
-        for (uint256 i; i < liquidations.length; ++i) {
-            Liquidation memory liquidation = liquidations[i];
-            _sweep(liquidation.debtToken, profitToken, payee);
-            if (liquidation.swap.venue == SwapVenue.None || liquidation.swap.amountIn != 0) {
-                _sweep(liquidation.collateralToken, profitToken, payee);
-            }
+        uint256 length = ledger.length;
+        address[] memory tokens = ledger.tokens;
+        uint256[] memory growth = ledger.balances;
+        for (uint256 i; i < length; ++i) {
+            uint256 balance = IERC20(tokens[i]).balanceOf(address(this));
+            uint256 snapshot = growth[i];
+            if (balance < snapshot) revert BalanceBelowSnapshot(tokens[i], snapshot, balance);
+            growth[i] = balance - snapshot;
+            if (tokens[i] == profitToken) profit = growth[i];
         }
-    }
-
-    function _sweep(address token, address profitToken, address payee) private {
-        if (token == profitToken) return;
-        uint256 residue = IERC20(token).balanceOf(address(this));
-        if (residue > 0) {
-            IERC20(token).safeTransfer(payee, residue);
-            emit ResidualSwept(token, payee, residue);
+        if (profit < minProfit) revert InsufficientProfit(profit, minProfit);
+        for (uint256 i; i < length; ++i) {
+            uint256 amount = growth[i];
+            if (amount == 0) continue;
+            address token = tokens[i];
+            IERC20(token).safeTransfer(payee, amount);
+            if (token != profitToken) emit ResidualSwept(token, payee, amount);
         }
     }
 
@@ -567,6 +717,13 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         if (target == address(0) || target == address(this)) revert InvalidAddress("target", target);
         isAllowedTarget[target] = allowed;
         emit AllowedTargetSet(target, allowed);
+    }
+
+    function _setAllowedMarket(HostedMarket memory market, bool allowed) private {
+        if (market.host == address(0) || market.host == address(this)) revert InvalidAddress("host", market.host);
+        if (market.marketId == bytes32(0)) revert InvalidMarketId(market.host, market.marketId);
+        isAllowedMarket[market.host][market.marketId] = allowed;
+        emit AllowedMarketSet(market.host, market.marketId, allowed);
     }
 
     function _setTreasury(address newTreasury) private {

@@ -6,15 +6,18 @@
  *   npx hardhat set-operator  --operator <address> [--remove]  grant or revoke the operator role
  *   npx hardhat set-treasury  --treasury <address>             where profit is paid
  *   npx hardhat allow-target  --target <a[,b…]> [--remove]     contracts plans may call or approve
+ *   npx hardhat allow-market  --host <morpho> --market <id[,id…]> [--remove]
+ *                                                              Morpho Blue markets plans may liquidate in
  *
  * Common options: --executor, --deployment-id, --from, --dry-run. Owner-only calls are sent by the owner's
  * key when the owner is an account, and written as a Safe Transaction Builder batch when it is a contract.
  * A call that would change nothing (pause when paused, an operator already set…) is reported, not sent.
  */
-import { getAddress } from "ethers";
+import { formatUnits, getAddress, isHexString, ZeroHash } from "ethers";
 import { types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { TaskArgumentError, parseAddress, parseAddressList } from "./lib/args";
+import { TaskArgumentError, parseAddress, parseAddressList, parseList } from "./lib/args";
+import { loadBindings } from "./lib/bindings";
 import { openExecutor, type ExecutorContext } from "./lib/executor-context";
 import { performExecutorAction } from "./lib/executor-action";
 import { asTaskError, sendingTask, type SendingTaskArgs, type TaskOutcome } from "./lib/operator-task";
@@ -148,6 +151,79 @@ export async function runAllowTarget(args: AllowTargetArgs, hre: HardhatRuntimeE
   });
 }
 
+export interface AllowMarketArgs extends SendingTaskArgs {
+  readonly host?: string;
+  readonly market?: string;
+  readonly remove?: boolean;
+}
+
+/** A comma-separated list of Morpho market ids (bytes32, 0x + 64 hex digits, not zero), duplicates removed. */
+export function parseMarketIds(flag: string, value: string | undefined): string[] {
+  const ids = parseList(value).map((item) => {
+    if (!isHexString(item, 32)) {
+      throw new TaskArgumentError(`${flag} "${item}" is not a market id: expected 0x followed by 64 hex digits (Morpho's market id)`);
+    }
+    if (item === ZeroHash) throw new TaskArgumentError(`${flag} ${item} is zero; no Morpho market has that id`);
+    return item.toLowerCase();
+  });
+  if (ids.length === 0) throw new TaskArgumentError(`${flag} is required: one Morpho market id, or several separated by commas`);
+  return [...new Set(ids)];
+}
+
+/**
+ * Morpho Blue markets are allowlisted by (Morpho instance, market id): anyone can create a Morpho market with any oracle,
+ * so allowing Morpho as a target (for its flash loans) never lets a plan liquidate in a market the owner did not list.
+ * Allowing reads each market's parameters from the host and prints them, so the signer sees what they approve; an id
+ * the host does not know is refused.
+ */
+export async function runAllowMarket(args: AllowMarketArgs, hre: HardhatRuntimeEnvironment): Promise<TaskOutcome> {
+  const host = parseAddress("--host", args.host);
+  const ids = parseMarketIds("--market", args.market);
+  const allowed = !(args.remove ?? false);
+  const context = await openExecutor(hre, args);
+  if (host === context.address) {
+    throw new TaskArgumentError(
+      `--host ${host} is the executor itself; the host is the Morpho Blue instance (the contract refuses it too)`,
+    );
+  }
+  const described = new Map<string, string>();
+  if (allowed) {
+    if ((await hre.ethers.provider.getCode(host)) === "0x") {
+      throw new TaskArgumentError(`--host ${host} has no contract code on ${context.networkName}; expected the Morpho Blue instance`);
+    }
+    const { IMorpho__factory } = await loadBindings();
+    const morpho = IMorpho__factory.connect(host, hre.ethers.provider);
+    for (const id of ids) {
+      const params = await morpho.idToMarketParams(id);
+      if (params.loanToken === "0x0000000000000000000000000000000000000000") {
+        throw new TaskArgumentError(
+          `--market ${id} is not a market of Morpho ${host} on ${context.networkName} (idToMarketParams is empty). Check the id and --network`,
+        );
+      }
+      described.set(
+        id,
+        `${id} (loan ${params.loanToken}, collateral ${params.collateralToken}, oracle ${params.oracle}, irm ${params.irm}, lltv ${Number(formatUnits(params.lltv, 16))}%)`,
+      );
+    }
+  }
+  const states = await Promise.all(ids.map((id) => context.executor.isAllowedMarket(host, id)));
+  const toChange = ids.filter((_, index) => states[index] !== allowed);
+  const unchanged = ids.filter((id) => !toChange.includes(id));
+  if (toChange.length === 0) {
+    return noOp(context, `${ids.join(", ")} on ${host} ${allowed ? "already allowed" : "already not allowed"} on ${context.address}.`);
+  }
+  if (unchanged.length > 0) context.io.print(`Already ${allowed ? "allowed" : "not allowed"}, skipped: ${unchanged.join(", ")}`);
+  for (const id of toChange) if (described.has(id)) context.io.print(`market ${described.get(id)}`);
+  return performExecutorAction(context, {
+    task: "allow-market",
+    summary: `${allowed ? "Allow" : "Disallow"} plans to liquidate in Morpho ${host} market(s): ${toChange.map((id) => described.get(id) ?? id).join("; ")}.`,
+    authority: "owner",
+    calls: [{ method: "setAllowedMarkets", args: [toChange.map((id) => [host, id]), allowed] }],
+    dryRun: args.dryRun ?? false,
+    from: args.from,
+  });
+}
+
 /* ───────────────────────────── registration ───────────────────────────── */
 
 sendingTask("pause", "Pause the executor: every plan reverts until the owner unpauses (owner or an operator key)").setAction(
@@ -167,7 +243,16 @@ sendingTask("set-treasury", "Change where the executor pays profit (owner only)"
   .addOptionalParam("treasury", "The new treasury address (required)", undefined, types.string)
   .setAction(async (args: SetTreasuryArgs, hre) => asTaskError(() => runSetTreasury(args, hre)));
 
-sendingTask("allow-target", "Allow (or with --remove disallow) flash lenders, markets and routers plans may call (owner only)")
+sendingTask(
+  "allow-target",
+  "Allow (or with --remove disallow) flash lenders, pools, Aave pools, mToken markets and routers plans may call (owner only); Morpho markets: allow-market",
+)
   .addOptionalParam("target", "Target contract address, or several separated by commas (required)", undefined, types.string)
   .addFlag("remove", "Remove the target(s) from the allowlist instead of adding them")
   .setAction(async (args: AllowTargetArgs, hre) => asTaskError(() => runAllowTarget(args, hre)));
+
+sendingTask("allow-market", "Allow (or with --remove disallow) Morpho Blue markets, by id, plans may liquidate in (owner only)")
+  .addOptionalParam("host", "The Morpho Blue instance hosting the market(s) (required)", undefined, types.string)
+  .addOptionalParam("market", "Morpho market id (bytes32), or several separated by commas (required)", undefined, types.string)
+  .addFlag("remove", "Remove the market(s) from the allowlist instead of adding them")
+  .setAction(async (args: AllowMarketArgs, hre) => asTaskError(() => runAllowMarket(args, hre)));

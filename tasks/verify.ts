@@ -38,10 +38,13 @@ function etherscanKeyFor(hre: HardhatRuntimeEnvironment, networkName: string): s
   return key === undefined || key.trim() === "" ? undefined : key;
 }
 
-/** Checksums addresses inside constructor arguments (Ignition records them lower-case). */
+/** Checksums addresses inside constructor arguments (Ignition records them lower-case), in arrays and structs alike. */
 function normaliseArgument(value: unknown): unknown {
   if (typeof value === "string" && /^0x[0-9a-fA-F]{40}$/.test(value)) return getAddress(value);
   if (Array.isArray(value)) return value.map(normaliseArgument);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, normaliseArgument(field)]));
+  }
   return value;
 }
 
@@ -81,7 +84,7 @@ export async function runVerifyDeployment(
   const verification = await deploymentVerification(hre, args.deploymentId);
   io.print(
     `Executor ${verification.address} from Ignition deployment "${verification.deploymentId}", contract ${verification.contract}, ` +
-      `constructor arguments (owner, treasury, operators, allowlist):\n${toJson(verification.constructorArguments)}`,
+      `constructor arguments (owner, treasury, operators, allowlist, markets):\n${toJson(verification.constructorArguments)}`,
   );
   if (args.dryRun) {
     io.print("Dry run: verify:verify was not called.");

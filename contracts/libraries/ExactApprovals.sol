@@ -18,10 +18,9 @@ library ExactApprovals {
 
     /// @notice Resets whatever `spender` did not pull back to zero.
     /// @dev Reads the allowance first: a spender that pulled everything (the common case) costs a warm view call
-    ///      instead of an approval write and its event.
-    /// @return leftover The allowance `spender` left unused (so `approved - leftover` is what it pulled).
-    function clear(IERC20 token, address spender) internal returns (uint256 leftover) {
-        leftover = token.allowance(address(this), spender);
-        if (leftover > 0) token.forceApprove(spender, 0);
+    ///      instead of an approval write and its event. The allowance is never used to tell what was pulled: a token
+    ///      may leave an infinite allowance undecremented (WETH9 does), so amounts are measured from balances.
+    function clear(IERC20 token, address spender) internal {
+        if (token.allowance(address(this), spender) > 0) token.forceApprove(spender, 0);
     }
 }

@@ -15,13 +15,13 @@ library SwapRoutes {
     /// @notice First and last token of a packed Uniswap V3 / Slipstream path.
     /// @dev Returns zero addresses for a path too short to hold one hop, or whose length is not 20 + 23k, so the
     ///      caller's equality check fails with both ends reported.
-    function packedPathEnds(bytes memory path) internal pure returns (address tokenIn, address tokenOut) {
+    function packedPathEnds(bytes calldata path) internal pure returns (address tokenIn, address tokenOut) {
         uint256 length = path.length;
         if (length < SINGLE_HOP_PATH_LENGTH || (length - ADDRESS_LENGTH) % HOP_LENGTH != 0) return (address(0), address(0));
-        // Both reads are inside `path`: the first 20 bytes after the length word, and the last 20 bytes.
+        // Both reads are inside `path`: its first 20 bytes, and its last 20 bytes.
         assembly ("memory-safe") {
-            tokenIn := shr(96, mload(add(path, 32)))
-            tokenOut := shr(96, mload(add(add(path, 32), sub(length, ADDRESS_LENGTH))))
+            tokenIn := shr(96, calldataload(path.offset))
+            tokenOut := shr(96, calldataload(add(path.offset, sub(length, ADDRESS_LENGTH))))
         }
     }
 

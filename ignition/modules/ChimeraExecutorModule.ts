@@ -1,5 +1,6 @@
 /**
- * Deploys ChimeraExecutor with its owner, treasury, operators and allowlist, all as constructor arguments.
+ * Deploys ChimeraExecutor with its owner, treasury, operators, target allowlist and Morpho market allowlist, all as
+ * constructor arguments.
  *
  * Why constructor arguments and not follow-up calls: the owner is meant to be a Safe. Owner-only calls
  * (setOperator, setAllowedTarget...) sent after deployment would have to be signed by the Safe, not by the
@@ -14,17 +15,25 @@
  *   owner      address    required; the Safe (or, on test chains, an EOA)
  *   treasury   address    required; receives every profit
  *   operators  address[]  keeper hot keys (may execute and pause); default none
- *   allowlist  address[]  flash lenders, markets and routers plans may call; default none
+ *   allowlist  address[]  flash lenders, pools, markets and routers plans may call; default none
+ *   markets    { host, marketId }[]  Morpho Blue markets plans may liquidate in: host is the Morpho instance,
+ *              marketId Morpho's id (keccak256 of the MarketParams); default none. Anyone can create a Morpho
+ *              market, so Morpho on `allowlist` lets plans borrow from it, never liquidate in a market not listed here.
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+
+/** One entry of the `markets` parameter (IChimeraExecutor.HostedMarket). A type, not an interface: Ignition's parameter
+ *  type is an index signature, which only object type aliases satisfy. */
+export type HostedMarketParameter = { readonly host: string; readonly marketId: string };
 
 const ChimeraExecutorModule = buildModule("ChimeraExecutorModule", (m) => {
   const owner = m.getParameter<string>("owner");
   const treasury = m.getParameter<string>("treasury");
   const operators = m.getParameter<string[]>("operators", []);
   const allowlist = m.getParameter<string[]>("allowlist", []);
+  const markets = m.getParameter<HostedMarketParameter[]>("markets", []);
 
-  const executor = m.contract("ChimeraExecutor", [owner, treasury, operators, allowlist]);
+  const executor = m.contract("ChimeraExecutor", [owner, treasury, operators, allowlist, markets]);
 
   return { executor };
 });

@@ -95,12 +95,14 @@ export interface LiquidationCandidate {
 export interface LiquidationCall {
   /** The call the executor makes (IChimeraExecutor.ProtocolKind): a Moonwell candidate is "CompoundV2". */
   readonly shape: ExecutorProtocolKind;
-  /** Liquidation.market: the contract the executor calls (Aave pool, Morpho Blue, the debt's mToken). */
+  /** Liquidation.market: the contract the executor calls (Aave pool, Morpho Blue, the debt's mToken; MoonwellOev: the debt's mToken, called by the wrapper). */
   readonly market: Address;
   /** Liquidation.debtToCover: the amount argument of the call (Aave debtToCover, Compound repayAmount). */
   readonly debtToCover: bigint;
-  /** Liquidation.collateralMarket: the collateral's mToken (Compound-v2 shape). */
+  /** Liquidation.collateralMarket: the collateral's mToken (Compound-v2 and MoonwellOev shapes). */
   readonly collateralMarket?: Address;
+  /** Liquidation.oevWrapper (MoonwellOev shape): the OEV wrapper of the collateral's feed, which the executor calls. */
+  readonly oevWrapper?: Address;
   /** Liquidation.morpho (Morpho Blue shape): exactly one of seizedAssets and repaidShares is non-zero. */
   readonly morpho?: {
     readonly oracle: Address;

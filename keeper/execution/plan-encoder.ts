@@ -72,6 +72,7 @@ export function encodePlanStruct(plan: LiquidationPlan, terms: PlanTerms): PlanS
       debtToken: candidate.debtToken,
       debtToCover: call.debtToCover,
       collateralMarket: call.collateralMarket ?? ZERO,
+      oevWrapper: call.oevWrapper ?? ZERO,
       morpho: call.morpho ?? NO_MORPHO_TERMS,
       swap: swapStruct(plan),
     },

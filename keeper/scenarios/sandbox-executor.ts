@@ -1,13 +1,14 @@
 /**
  * Deploys ChimeraExecutor into the sandbox through the Ignition module that ships
  * (ignition/modules/ChimeraExecutorModule.ts), with the sandbox's roles: an owner standing in for the
- * Safe, a treasury, the keeper's signer as the one operator, and every sandbox contract a plan may call
- * on the allowlist (Aave pool, Balancer Vault, Morpho Blue, SwapRouter02, the Uniswap pools).
+ * Safe, a treasury, the keeper's signer as the one operator, every sandbox contract a plan may call on the
+ * target allowlist (Aave pool, Balancer Vault, Morpho Blue, SwapRouter02, the Uniswap pools) and every sandbox
+ * Morpho Blue market on the market allowlist.
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import ChimeraExecutorModule from "../../ignition/modules/ChimeraExecutorModule";
+import ChimeraExecutorModule, { type HostedMarketParameter } from "../../ignition/modules/ChimeraExecutorModule";
 import type { Address } from "../config/address-book";
-import type { Sandbox } from "../../sandbox";
+import { morphoMarketId, type Sandbox } from "../../sandbox";
 
 export interface SandboxRoles {
   readonly owner: Address;
@@ -31,6 +32,13 @@ export function sandboxExecutorAllowlist(sandbox: Sandbox): Address[] {
   return [...(Object.values(required) as Address[]), ...(Object.values(book.flash.uniswapV3Pools ?? {}) as Address[])];
 }
 
+/** Every sandbox Morpho Blue market, by id on the sandbox's Morpho: the markets the keeper tracks there. */
+export function sandboxExecutorMarkets(sandbox: Sandbox): HostedMarketParameter[] {
+  const morpho = sandbox.book.morphoBlue;
+  if (morpho === undefined) throw new Error("the sandbox address book lacks morphoBlue");
+  return morpho.markets.map((params) => ({ host: morpho.morpho, marketId: morphoMarketId(params) }));
+}
+
 export async function deploySandboxExecutor(hre: HardhatRuntimeEnvironment, sandbox: Sandbox, roles: SandboxRoles): Promise<Address> {
   const { executor } = await hre.ignition.deploy(ChimeraExecutorModule, {
     parameters: {
@@ -39,6 +47,7 @@ export async function deploySandboxExecutor(hre: HardhatRuntimeEnvironment, sand
         treasury: roles.treasury,
         operators: [roles.operator],
         allowlist: sandboxExecutorAllowlist(sandbox),
+        markets: sandboxExecutorMarkets(sandbox),
       },
     },
   });

@@ -1,7 +1,8 @@
 /**
  * The executor as the tests (and the bench, tasks and keeper tests) get it: the sandbox, plus ChimeraExecutor deployed
  * through the Ignition module that ships (ignition/modules/ChimeraExecutorModule.ts) with the sandbox's genuine
- * lenders, markets and router on its allowlist. Use it with loadFixture: `const f = await loadFixture(executorFixture)`.
+ * lenders, markets and router on its target allowlist and every sandbox Morpho market on its market allowlist (the same
+ * parameters the keeper's sandbox deployment uses, keeper/scenarios/sandbox-executor.ts). Use it with loadFixture: `const f = await loadFixture(executorFixture)`.
  *
  * Roles are Hardhat accounts 1-4 (account 0 is the sandbox deployer, which owns and funds every protocol):
  * owner (account 1), operator (2), treasury (3), outsider (4, holds no role).
@@ -9,7 +10,8 @@
 import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import ChimeraExecutorModule from "../../ignition/modules/ChimeraExecutorModule";
+import ChimeraExecutorModule, { type HostedMarketParameter } from "../../ignition/modules/ChimeraExecutorModule";
+import { sandboxExecutorAllowlist, sandboxExecutorMarkets } from "../../keeper/scenarios/sandbox-executor";
 import { ChimeraExecutor__factory, type ChimeraExecutor } from "../../typechain-types";
 import type { Sandbox } from "../../sandbox";
 import { sandboxFixture } from "./sandbox-fixture";
@@ -25,32 +27,25 @@ export interface ExecutorFixture {
 }
 
 /** Everything in the sandbox a plan may call: Aave pool, Balancer Vault, Morpho Blue, SwapRouter02, every Uniswap pool. */
-export function sandboxAllowlist(sandbox: Sandbox): string[] {
-  const { book } = sandbox;
-  const required = {
-    "aaveV3.pool": book.aaveV3?.pool,
-    "flash.balancerVault": book.flash.balancerVault,
-    "morphoBlue.morpho": book.morphoBlue?.morpho,
-    "uniswapV3.swapRouter02": book.uniswapV3?.swapRouter02,
-  };
-  const missing = Object.entries(required).filter(([, address]) => address === undefined);
-  if (missing.length > 0) {
-    throw new Error(`the sandbox address book lacks ${missing.map(([field]) => field).join(", ")}`);
-  }
-  return [...(Object.values(required) as string[]), ...Object.values(book.flash.uniswapV3Pools ?? {})];
-}
+export const sandboxAllowlist = sandboxExecutorAllowlist;
+
+/** Every sandbox Morpho Blue market, by id on the sandbox's Morpho. */
+export const sandboxMarkets = sandboxExecutorMarkets;
 
 /** The ChimeraExecutorModule parameters for a sandbox deployment (what ignition/parameters/localhost.json holds). */
 export function sandboxModuleParameters(
   sandbox: Sandbox,
   roles: { owner: string; treasury: string; operators: readonly string[] },
-): { ChimeraExecutorModule: { owner: string; treasury: string; operators: string[]; allowlist: string[] } } {
+): {
+  ChimeraExecutorModule: { owner: string; treasury: string; operators: string[]; allowlist: string[]; markets: HostedMarketParameter[] };
+} {
   return {
     ChimeraExecutorModule: {
       owner: roles.owner,
       treasury: roles.treasury,
       operators: [...roles.operators],
       allowlist: sandboxAllowlist(sandbox),
+      markets: sandboxMarkets(sandbox),
     },
   };
 }

@@ -302,14 +302,25 @@ describe("fork-only glue, exercised on the sandbox", function () {
     expect(addresses).to.not.include(small.borrower.address.toLowerCase());
   });
 
-  it("reads base.json's allowlist for the fork deployment and rejects a malformed one", async function () {
+  it("reads base.json's allowlist and markets for the fork deployment and rejects a malformed one", async function () {
     const parameters = readBaseModuleParameters();
     expect(parameters.allowlist.length).to.be.greaterThan(0);
     expect(parameters.allowlist.map((a) => a.toLowerCase())).to.include(BASE_ADDRESS_BOOK.flash.balancerVault!.toLowerCase());
+    // The executor may liquidate in exactly the Morpho markets the keeper tracks on Base.
+    const morpho = BASE_ADDRESS_BOOK.morphoBlue!;
+    expect(parameters.markets.map((m) => [m.host.toLowerCase(), m.marketId.toLowerCase()])).to.have.deep.members(
+      morpho.markets.map((params) => [morpho.morpho.toLowerCase(), morphoMarketId(params).toLowerCase()]),
+    );
     const malformed = path.join(os.tmpdir(), `chimera-base-params-${process.pid}.json`);
-    fs.writeFileSync(malformed, JSON.stringify({ ChimeraExecutorModule: { allowlist: ["0x1234"] } }));
     try {
+      fs.writeFileSync(malformed, JSON.stringify({ ChimeraExecutorModule: { allowlist: ["0x1234"] } }));
       expect(() => readBaseModuleParameters(malformed)).to.throw(/ChimeraExecutorModule\.allowlist must be an array of addresses/);
+      const vault = BASE_ADDRESS_BOOK.flash.balancerVault!;
+      fs.writeFileSync(
+        malformed,
+        JSON.stringify({ ChimeraExecutorModule: { allowlist: [vault], markets: [{ host: vault, marketId: "0x12" }] } }),
+      );
+      expect(() => readBaseModuleParameters(malformed)).to.throw(/ChimeraExecutorModule\.markets must be an array of \{ host, marketId \}/);
     } finally {
       fs.rmSync(malformed, { force: true });
     }

@@ -15,6 +15,7 @@ import { minBigint, ratioToNumber } from "../../core/fixed-point";
 import type { Address, PositionKey } from "../../core/types";
 import type { SizedLiquidation, SizingRefusal } from "../sizing-result";
 import { EXP_SCALE, PRICE_SCALE } from "./moonwell-math";
+import { oevLiquidatorShare, type OevWrapper } from "./oev-wrappers";
 
 /** A Moonwell sizing also says how many mTokens the liquidator receives (what the executor redeems). */
 export type MoonwellSizingResult = (SizedLiquidation & { readonly liquidatorSeizeTokens: bigint }) | SizingRefusal;
@@ -120,5 +121,43 @@ export function sizeMoonwellLiquidation(input: MoonwellSizingInput): MoonwellSiz
     cappedByCollateral,
     // Compound v2 has no bad-debt write-off: whatever the collateral cannot cover stays on the books.
     badDebt: 0n,
+  };
+}
+
+/**
+ * The same liquidation made through the collateral feed's OEV wrapper (`updatePriceEarlyAndLiquidate`):
+ * the wrapper receives the seized mTokens, redeems them and pays the liquidator only its share
+ * (oev-wrappers.ts), so the candidate's expected collateral is that share and the rest counts as the
+ * protocol's fee. The wrapper charges nothing else (no ETH): its cut of the bonus is the whole price.
+ */
+export function throughOevWrapper(
+  plain: Extract<MoonwellSizingResult, { ok: true }>,
+  oev: { readonly wrapper: OevWrapper; readonly borrowedPriceMantissa: bigint; readonly collateralPriceMantissa: bigint },
+): MoonwellSizingResult {
+  const { candidate } = plain;
+  const share = oevLiquidatorShare({
+    repayAmount: candidate.debtToCover,
+    borrowedPriceMantissa: oev.borrowedPriceMantissa,
+    received: candidate.expectedCollateral,
+    collateralPriceMantissa: oev.collateralPriceMantissa,
+    liquidatorFeeBps: oev.wrapper.liquidatorFeeBps,
+  });
+  if (share === null || share.liquidatorFee === 0n) {
+    return {
+      ok: false,
+      reason: "unprofitable",
+      detail: `the seizure through OEV wrapper ${oev.wrapper.wrapper} is worth less than the repayment`,
+    };
+  }
+  return {
+    ...plain,
+    candidate: {
+      ...candidate,
+      expectedCollateral: share.liquidatorFee,
+      expectedCollateralUsd: ratioToNumber(share.liquidatorFee * oev.collateralPriceMantissa, PRICE_SCALE),
+      sizingRule: `moonwell-oev(liquidator ${Number(oev.wrapper.liquidatorFeeBps) / 100}% of bonus)+${candidate.sizingRule}`,
+      call: { ...candidate.call!, shape: "MoonwellOev", oevWrapper: oev.wrapper.wrapper },
+    },
+    protocolFeeCollateral: plain.protocolFeeCollateral + share.protocolFee,
   };
 }

@@ -8,6 +8,12 @@
  * Between full reads, a borrow balance follows its market's stored borrow index
  * (balance · index_now / index_at_read), which is what `borrowBalanceStored` does up to one wei of
  * rounding (the protocol keeps principal and the account's index privately).
+ *
+ * OEV: where the oracle's feed is a Moonwell OEV wrapper, a new round of the feed it delays is the price
+ * the wrapper will unlock. The market evaluates at that price at once (the protocol still shows the
+ * previous one for `maxRoundDelay` seconds) and, while the round is hidden, sizes a liquidation whose
+ * collateral's feed is the wrapper as a "MoonwellOev" call through it, counting only the liquidator's
+ * share; once the round is public it sizes the plain call again (docs/oev.md).
  */
 import type { Address, MoonwellDeployment } from "../../config/address-book";
 import { ratioToNumber } from "../../core/fixed-point";
@@ -27,7 +33,7 @@ import type {
 import type { CommonMarketOptions, MarketDependencies } from "../market-dependencies";
 import { returnDataOf, returnedWord } from "../multicall-results";
 import { lowerAddress, TrackedLendingMarket, type BorrowerRead } from "../tracked-lending-market";
-import { sizeMoonwellLiquidation, type MoonwellSizingResult } from "./liquidation-sizing";
+import { sizeMoonwellLiquidation, throughOevWrapper, type MoonwellSizingResult } from "./liquidation-sizing";
 import { COMPTROLLER, MTOKEN, ORACLE } from "./moonwell-abi";
 import {
   accountLiquidity,
@@ -38,7 +44,8 @@ import {
   type MoonwellLiquidity,
 } from "./moonwell-math";
 import { MTokenMarkets } from "./mtoken-markets";
-import { moonwellFeedSubscriptions, resolveMoonwellFeeds, type MoonwellFeeds } from "./oracle-feeds";
+import { moonwellFeedSubscriptions, resolveMoonwellFeeds, type HiddenRound, type MoonwellFeeds } from "./oracle-feeds";
+import type { OevWrapper } from "./oev-wrappers";
 import { moonwellEventSubscriptions } from "./protocol-events";
 import { MOONWELL } from "./plugin";
 
@@ -58,7 +65,7 @@ interface BorrowerState {
   readonly assets: readonly HeldAsset[];
 }
 
-const NO_FEEDS: MoonwellFeeds = { models: new Map(), reread: new Map() };
+const NO_FEEDS: MoonwellFeeds = { models: new Map(), reread: new Map(), oev: new Map(), oevEmitters: new Map(), hidden: [] };
 
 export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implements LendingMarket {
   private readonly comptroller: Address;
@@ -67,6 +74,8 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
   private closeFactorMantissa = 0n;
   private liquidationIncentiveMantissa = 0n;
   private feeds = NO_FEEDS;
+  /** Market → the fresh price an OEV wrapper still hides from the protocol, until it becomes public. */
+  private readonly hiddenRounds = new Map<Address, HiddenRound>();
 
   /**
    * Health follows getAccountLiquidity's stored balances (time alone does not move them); the
@@ -108,6 +117,14 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     if (listed.length === 0) throw new Error(`${this.id}: comptroller ${this.comptroller} lists no markets`);
     await this.markets.load(listed, this.oracle, head);
     this.feeds = await resolveMoonwellFeeds(multicall, this.oracle, this.markets, head);
+    this.hiddenRounds.clear();
+    for (const round of this.feeds.hidden) this.hiddenRounds.set(round.market, round);
+    if (this.feeds.oev.size > 0) {
+      this.logger.info(
+        { market: this.id, oevWrapped: [...this.feeds.oev.keys()], hidden: this.feeds.hidden.length },
+        "moonwell OEV wrappers found",
+      );
+    }
 
     await this.startDiscovery({
       checkpointKey: `${MOONWELL}:${this.comptroller}:Borrow`,
@@ -131,6 +148,7 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     const r1 = await multicall.aggregate3(round1, block);
     const timestamp = this.blockTimestampOf(r1[0]);
     const changedPrices = state.apply(r1.slice(1, 1 + state.calls.length));
+    for (const market of this.applyHiddenRounds(timestamp)) changedPrices.add(market);
     const base = 1 + state.calls.length;
     const entered = targets.map((borrower, i) =>
       (COMPTROLLER.decodeFunctionResult("getAssetsIn", returnDataOf(r1[base + i], `getAssetsIn(${borrower})`))[0] as string[]).map(
@@ -235,7 +253,16 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     const needsChainRead = this.feeds.reread.has(key) || (models.length > 0 && update.answer <= 0n);
     if (models.length === 0 || update.answer <= 0n) return { recomputed: 0, newlyLiquidatable: [], needsChainRead };
     const changed: Address[] = [];
-    for (const model of models) if (this.markets.setPrice(model.market, update.answer * model.scale)) changed.push(model.market);
+    const wrapper = this.feeds.oevEmitters.get(key);
+    for (const model of models) {
+      const priceMantissa = update.answer * model.scale;
+      if (wrapper) {
+        // The wrapper shows this round only `maxRoundDelay` seconds after it was written, unless unlocked.
+        const writtenAt = update.updatedAt ?? this.evaluatedAt?.timestamp ?? 0;
+        this.hiddenRounds.set(model.market, { market: model.market, priceMantissa, publicAt: writtenAt + wrapper.maxRoundDelay });
+      }
+      if (this.markets.setPrice(model.market, priceMantissa)) changed.push(model.market);
+    }
     if (changed.length === 0 || !this.evaluatedAt) return { recomputed: 0, newlyLiquidatable: [], needsChainRead };
     return { ...this.reevaluate(this.book.holdersOf(changed)), needsChainRead };
   }
@@ -250,6 +277,7 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     this.markets.order.forEach((market, i) => {
       if (this.markets.setPrice(market, returnedWord(results[i]) ? decodeUintWord(results[i].returnData) : 0n)) changed.push(market);
     });
+    if (this.evaluatedAt) changed.push(...this.applyHiddenRounds(this.evaluatedAt.timestamp));
     if (changed.length === 0 || !this.evaluatedAt) return { recomputed: 0, newlyLiquidatable: [] };
     return this.reevaluate(this.book.holdersOf(changed));
   }
@@ -258,8 +286,34 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     this.assertInitialized();
     const state = this.markets.stateCalls(this.oracle);
     state.apply(await this.deps.multicall.aggregate3(state.calls, block.number));
+    this.applyHiddenRounds(block.timestamp);
     this.evaluatedAt = { number: block.number, timestamp: block.timestamp };
     return this.reevaluateAll();
+  }
+
+  /**
+   * Puts back the fresh prices the wrappers still hide (an oracle read returns the delayed ones) and
+   * forgets rounds that are public by `nowSeconds`; returns the markets whose price it set.
+   */
+  private applyHiddenRounds(nowSeconds: number): Address[] {
+    const changed: Address[] = [];
+    for (const [market, round] of this.hiddenRounds) {
+      if (nowSeconds >= round.publicAt) this.hiddenRounds.delete(market);
+      else if (this.markets.setPrice(market, round.priceMantissa)) changed.push(round.market);
+    }
+    return changed;
+  }
+
+  /** Market (mToken) → the OEV wrapper its oracle feed is, as read at init. */
+  oevWrappers(): ReadonlyMap<string, OevWrapper> {
+    this.assertInitialized();
+    return this.feeds.oev;
+  }
+
+  /** The round `market`'s wrapper hides at the evaluation time, if its feed is a wrapper and one is hidden. */
+  hiddenRound(market: Address): HiddenRound | undefined {
+    const round = this.hiddenRounds.get(lowerAddress(market));
+    return round && this.evaluatedAt && this.evaluatedAt.timestamp < round.publicAt ? round : undefined;
   }
 
   /** A listing, collateral factor or incentive change: read the comptroller's markets afresh. */
@@ -301,7 +355,7 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     const exchangeRateMantissa = collateralInfo.accrual
       ? projectAccrual(collateralInfo.accrual, now).exchangeRateMantissa
       : collateralInfo.exchangeRateMantissa;
-    return sizeMoonwellLiquidation({
+    const plain = sizeMoonwellLiquidation({
       key: position.key,
       healthFactor: accountLiquidity(assets, this.markets.states).healthFactor,
       detectedAtBlock: this.evaluatedAt!.number,
@@ -321,6 +375,14 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
         exchangeRateMantissa,
         marketTokenBalance: collateralAsset.mTokenBalance,
       },
+    });
+    // While the collateral's wrapper hides the price this was sized at, only the wrapper can liquidate at it.
+    const wrapper = this.feeds.oev.get(collateralMarket);
+    if (!plain.ok || !wrapper || !this.hiddenRound(collateralMarket)) return plain;
+    return throughOevWrapper(plain, {
+      wrapper,
+      borrowedPriceMantissa: borrowedInfo.priceMantissa,
+      collateralPriceMantissa: collateralInfo.priceMantissa,
     });
   }
 

@@ -5,6 +5,10 @@
  * then moves only by admin action. A feed whose answer reproduces the oracle's price exactly at load
  * time is modelled (a new answer is the new price, no RPC); any other is re-read from the oracle.
  * Both the proxy and the aggregator behind it are watched: the aggregator emits AnswerUpdated.
+ *
+ * A feed that is a Moonwell OEV wrapper (oev-wrappers.ts) is modelled through the Chainlink feed it
+ * delays: that feed's new rounds are the prices the wrapper will unlock, and a round it is still hiding
+ * at load time is reported (`hidden`) so the market evaluates at it from the start.
  */
 import type { Address } from "../../config/address-book";
 import { decodeAddressWord, decodeIntWord, decodeUintWord, type MulticallCall, type Multicall3Client } from "../../chain/multicall";
@@ -13,6 +17,7 @@ import { returnedWord } from "../multicall-results";
 import { lowerAddress } from "../tracked-lending-market";
 import { CHAINLINK_FEED, ERC20_METADATA, ORACLE } from "./moonwell-abi";
 import { NATIVE_UNDERLYING, type MTokenMarkets } from "./mtoken-markets";
+import { readOevWrappers, type OevWrapper } from "./oev-wrappers";
 
 const ZERO = "0x0000000000000000000000000000000000000000";
 
@@ -28,11 +33,26 @@ export interface MoonwellFeeds {
   readonly models: ReadonlyMap<string, readonly FeedModel[]>;
   /** Lower-case emitter → markets whose price must be re-read from the oracle when it updates. */
   readonly reread: ReadonlyMap<string, readonly Address[]>;
+  /** Market → the OEV wrapper its oracle feed is. */
+  readonly oev: ReadonlyMap<string, OevWrapper>;
+  /** Lower-case emitter → the OEV wrapper whose delayed feed it is. */
+  readonly oevEmitters: ReadonlyMap<string, OevWrapper>;
+  /** Rounds the wrappers were hiding when the feeds were read. */
+  readonly hidden: readonly HiddenRound[];
+}
+
+/** A price a wrapper hides from the protocol until `publicAt` (unix seconds) unless someone unlocks it. */
+export interface HiddenRound {
+  readonly market: Address;
+  readonly priceMantissa: bigint;
+  readonly publicAt: number;
 }
 
 interface FeedDetails {
   readonly decimals?: number;
+  readonly roundId?: bigint;
   readonly answer?: bigint;
+  readonly updatedAt?: number;
   readonly aggregator?: Address;
 }
 
@@ -43,9 +63,15 @@ export async function resolveMoonwellFeeds(
   blockTag: number,
 ): Promise<MoonwellFeeds> {
   const feedOf = await feedsOfMarkets(multicall, oracle, markets, blockTag);
-  const details = await readFeedDetails(multicall, [...new Set(feedOf.values())], blockTag);
+  const feeds = [...new Set(feedOf.values())];
+  const wrappers = await readOevWrappers(multicall, feeds, blockTag);
+  const sources = [...wrappers.values()].map((w) => w.priceFeed);
+  const details = await readFeedDetails(multicall, [...new Set([...feeds, ...sources])], blockTag);
   const models = new Map<string, FeedModel[]>();
   const reread = new Map<string, Address[]>();
+  const oev = new Map<string, OevWrapper>();
+  const oevEmitters = new Map<string, OevWrapper>();
+  const hidden: HiddenRound[] = [];
   const add = <T>(map: Map<string, T[]>, key: string, value: T): void => {
     const list = map.get(key.toLowerCase()) ?? [];
     list.push(value);
@@ -53,8 +79,11 @@ export async function resolveMoonwellFeeds(
   };
   for (const [market, feed] of feedOf) {
     const info = markets.get(market)!;
+    // What the oracle reads (a plain feed, or a wrapper's delayed view) and where new rounds appear.
     const detail = details.get(feed)!;
-    const emitters = [feed, ...(detail.aggregator ? [detail.aggregator] : [])];
+    const wrapper = wrappers.get(feed);
+    const source = wrapper ? details.get(wrapper.priceFeed)! : detail;
+    const emitters = [wrapper?.priceFeed ?? feed, ...(source.aggregator ? [source.aggregator] : [])];
     // Moonwell's ChainlinkOracle: answer·10^(18−feedDecimals), then ·10^(18−underlyingDecimals) for ERC-20 markets.
     const exponent =
       detail.decimals === undefined
@@ -65,9 +94,16 @@ export async function resolveMoonwellFeeds(
     for (const emitter of emitters) {
       if (modelled !== undefined && modelled === info.priceMantissa) add(models, emitter, { market, feed, scale: scale! });
       else add(reread, emitter, market);
+      if (wrapper) oevEmitters.set(emitter.toLowerCase(), wrapper);
+    }
+    if (!wrapper) continue;
+    oev.set(market, wrapper);
+    const hiding = source.roundId !== undefined && source.roundId !== detail.roundId && source.answer !== undefined && source.answer > 0n;
+    if (hiding && scale !== undefined && source.updatedAt !== undefined) {
+      hidden.push({ market, priceMantissa: source.answer! * scale, publicAt: source.updatedAt + wrapper.maxRoundDelay });
     }
   }
-  return { models, reread };
+  return { models, reread, oev, oevEmitters, hidden };
 }
 
 /** The feed subscriptions the oracle-update collector needs for `marketId`. */
@@ -150,6 +186,9 @@ async function readFeedDetails(
     const aggregator = returnedWord(aggregatorResult) ? lowerAddress(decodeAddressWord(aggregatorResult.returnData)) : undefined;
     details.set(feed, {
       decimals: returnedWord(decimals) ? Number(decodeUintWord(decimals.returnData)) : undefined,
+      ...(returnedWord(round) && round.returnData.length >= 322
+        ? { roundId: decodeUintWord(round.returnData, 0), updatedAt: Number(decodeUintWord(round.returnData, 3)) }
+        : {}),
       answer: returnedWord(round) && round.returnData.length >= 130 ? decodeIntWord(round.returnData, 1) : undefined,
       aggregator: aggregator && aggregator !== ZERO ? aggregator : undefined,
     });

@@ -11,8 +11,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import hre from "hardhat";
-import { isAddress } from "ethers";
-import ChimeraExecutorModule from "../../../ignition/modules/ChimeraExecutorModule";
+import { isAddress, isHexString } from "ethers";
+import ChimeraExecutorModule, { type HostedMarketParameter } from "../../../ignition/modules/ChimeraExecutorModule";
 import { ChimeraExecutor__factory } from "../../../typechain-types";
 import type { Address } from "../../../keeper/config/address-book";
 import { BASE_ADDRESS_BOOK } from "../../../keeper/config/networks";
@@ -28,9 +28,10 @@ const BASE_PARAMETERS_FILE = path.join(__dirname, "..", "..", "..", "ignition", 
 export interface BaseModuleParameters {
   readonly operators: readonly Address[];
   readonly allowlist: readonly Address[];
+  readonly markets: readonly HostedMarketParameter[];
 }
 
-/** ignition/parameters/base.json's operators and allowlist, validated (owner and treasury are replaced by the fork). */
+/** ignition/parameters/base.json's operators, allowlist and markets, validated (owner and treasury are replaced by the fork). */
 export function readBaseModuleParameters(file = BASE_PARAMETERS_FILE): BaseModuleParameters {
   const parsed = JSON.parse(fs.readFileSync(file, "utf8")) as { ChimeraExecutorModule?: Record<string, unknown> };
   const module = parsed.ChimeraExecutorModule;
@@ -44,7 +45,16 @@ export function readBaseModuleParameters(file = BASE_PARAMETERS_FILE): BaseModul
   };
   const allowlist = addresses("allowlist");
   if (allowlist.length === 0) throw new Error(`${file}: ChimeraExecutorModule.allowlist is empty; the executor could call nothing`);
-  return { operators: addresses("operators"), allowlist };
+  const markets = module.markets ?? [];
+  const isMarket = (m: unknown): m is HostedMarketParameter =>
+    typeof m === "object" &&
+    m !== null &&
+    isAddress((m as HostedMarketParameter).host) &&
+    isHexString((m as HostedMarketParameter).marketId, 32);
+  if (!Array.isArray(markets) || !markets.every(isMarket)) {
+    throw new Error(`${file}: ChimeraExecutorModule.markets must be an array of { host, marketId }, got ${JSON.stringify(markets)}`);
+  }
+  return { operators: addresses("operators"), allowlist, markets };
 }
 
 export interface ForkWorld {
@@ -72,6 +82,7 @@ export async function forkWorldFixture(): Promise<ForkWorld> {
         treasury: treasury.address,
         operators: [...base.operators, operator.address],
         allowlist: [...base.allowlist],
+        markets: [...base.markets],
       },
     },
   });

@@ -1,7 +1,7 @@
 /**
- * Roles and administration: the Ignition module's deployment, the owner's setters and their events, pause (owner or
- * operator) and unpause (owner only), rescue to the owner only (safety rule 5), two-step ownership, and the refusal
- * of unusable addresses with an error naming the field.
+ * Roles and administration: the Ignition module's deployment (and the parameter files that ship with it), the owner's
+ * setters and their events, pause (owner or operator) and unpause (owner only), rescue to the owner only (safety
+ * rule 5), two-step ownership, and the refusal of unusable addresses and market ids with an error naming the field.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -10,7 +10,7 @@ import { expect } from "chai";
 import { loadFixture, setBalance } from "@nomicfoundation/hardhat-network-helpers";
 import ChimeraExecutorModule from "../../../ignition/modules/ChimeraExecutorModule";
 import { ChimeraExecutor__factory } from "../../../typechain-types";
-import { executorFixture, sandboxAllowlist, type ExecutorFixture } from "../../shared/executor-fixture";
+import { executorFixture, sandboxAllowlist, sandboxMarkets, type ExecutorFixture } from "../../shared/executor-fixture";
 import { checkExecutorHoldsNothingAfterEach } from "./helpers/invariants";
 import { ZERO_ADDRESS } from "./helpers/plans";
 
@@ -24,7 +24,7 @@ describe("ChimeraExecutor: administration", function () {
   }
 
   describe("deployment through ChimeraExecutorModule", function () {
-    it("sets owner, treasury, operators and the allowlist from the module's parameters", async function () {
+    it("sets owner, treasury, operators, the target allowlist and the market allowlist from the module's parameters", async function () {
       const f = await useExecutor();
       expect(await f.executor.owner()).to.equal(f.owner.address);
       expect(await f.executor.treasury()).to.equal(f.treasury.address);
@@ -34,11 +34,17 @@ describe("ChimeraExecutor: administration", function () {
         expect(await f.executor.isAllowedTarget(target), target).to.equal(true);
       }
       expect(await f.executor.isAllowedTarget(f.outsider.address)).to.equal(false);
+      const markets = sandboxMarkets(f.sandbox);
+      expect(markets).to.have.length.greaterThan(0);
+      for (const { host, marketId } of markets) {
+        expect(await f.executor.isAllowedMarket(host, marketId), marketId).to.equal(true);
+      }
+      expect(await f.executor.isAllowedMarket(markets[0].host, hre.ethers.id("another market"))).to.equal(false);
       expect(await f.executor.paused()).to.equal(false);
       expect(await f.executor.NATIVE_TOKEN()).to.equal(NATIVE_TOKEN);
     });
 
-    it("emits an event for every role the constructor grants", async function () {
+    it("emits an event for every role, target and market the constructor grants", async function () {
       const f = await useExecutor();
       const [treasurySet] = await f.executor.queryFilter(f.executor.filters.TreasurySet());
       const receipt = await hre.ethers.provider.getTransactionReceipt(treasurySet.transactionHash);
@@ -47,6 +53,7 @@ describe("ChimeraExecutor: administration", function () {
       expect(names.filter((n) => n === "TreasurySet")).to.have.length(1);
       expect(names.filter((n) => n === "OperatorSet")).to.have.length(1);
       expect(names.filter((n) => n === "AllowedTargetSet")).to.have.length(sandboxAllowlist(f.sandbox).length);
+      expect(names.filter((n) => n === "AllowedMarketSet")).to.have.length(sandboxMarkets(f.sandbox).length);
       expect(names).to.include("OwnershipTransferred");
     });
 
@@ -55,48 +62,60 @@ describe("ChimeraExecutor: administration", function () {
         const f = await useExecutor();
         const factory = new ChimeraExecutor__factory(f.owner);
         const args = { owner: f.owner.address, treasury: f.treasury.address, [field]: ZERO_ADDRESS };
-        await expect(factory.deploy(args.owner, args.treasury, [], []))
+        await expect(factory.deploy(args.owner, args.treasury, [], [], []))
           .to.be.revertedWithCustomError(factory, "InvalidAddress")
           .withArgs(field, ZERO_ADDRESS);
       });
     }
 
-    for (const network of ["base", "baseSepolia", "mainnet"]) {
-      it(`the module refuses ignition/parameters/${network}.json until its owner placeholder is replaced`, async function () {
-        await useExecutor();
+    // The shipped files are checked for what they must hold whatever an operator fills in (the README's deployment step
+    // replaces the owner and treasury placeholders and commits the file): well-formed addresses and market ids that the
+    // contract accepts, and a zero owner or treasury refused. Their current owner is not pinned either way.
+    for (const network of ["base", "baseSepolia", "localhost", "mainnet"]) {
+      it(`ignition/parameters/${network}.json deploys once owner and treasury are real, and is refused with either zero`, async function () {
+        const f = await useExecutor();
         const file = path.join(hre.config.paths.root, "ignition", "parameters", `${network}.json`);
-        const parameters = JSON.parse(fs.readFileSync(file, "utf8"));
-        expect(parameters.ChimeraExecutorModule.owner).to.equal(ZERO_ADDRESS);
-        const failure = await hre.ignition.deploy(ChimeraExecutorModule, { parameters }).then(
-          () => undefined,
-          (error: Error) => error,
-        );
-        expect(failure?.message).to.match(/InvalidAddress\("owner", "0x0000000000000000000000000000000000000000"\)/);
+        const shipped = JSON.parse(fs.readFileSync(file, "utf8")).ChimeraExecutorModule;
+        for (const field of ["owner", "treasury"]) {
+          expect(hre.ethers.isAddress(shipped[field]), `${network}.json ${field}`).to.equal(true);
+        }
+        const deployWith = (overrides: Record<string, string>) =>
+          hre.ignition.deploy(ChimeraExecutorModule, { parameters: { ChimeraExecutorModule: { ...shipped, ...overrides } } }).then(
+            (deployed) => deployed.executor,
+            (error: Error) => error,
+          );
+        const roles = { owner: f.owner.address, treasury: f.treasury.address };
+        for (const field of ["owner", "treasury"] as const) {
+          const failure = await deployWith({ ...roles, [field]: ZERO_ADDRESS });
+          expect(failure).to.be.instanceOf(Error);
+          expect((failure as Error).message).to.match(new RegExp(`InvalidAddress\\("${field}", "${ZERO_ADDRESS}"\\)`));
+        }
+        const deployed = await deployWith(roles);
+        expect(deployed, `${network}.json with real roles`).to.not.be.instanceOf(Error);
+        const executor = ChimeraExecutor__factory.connect(await (deployed as { getAddress(): Promise<string> }).getAddress(), hre.ethers.provider);
+        for (const target of shipped.allowlist as string[]) expect(await executor.isAllowedTarget(target), target).to.equal(true);
+        for (const { host, marketId } of (shipped.markets ?? []) as { host: string; marketId: string }[]) {
+          expect(await executor.isAllowedMarket(host, marketId), marketId).to.equal(true);
+        }
       });
     }
 
-    it("the module refuses a zero treasury even with a real owner", async function () {
-      const f = await useExecutor();
-      const failure = await hre.ignition
-        .deploy(ChimeraExecutorModule, {
-          parameters: { ChimeraExecutorModule: { owner: f.owner.address, treasury: ZERO_ADDRESS, operators: [], allowlist: [] } },
-        })
-        .then(
-          () => undefined,
-          (error: Error) => error,
-        );
-      expect(failure?.message).to.match(/InvalidAddress\("treasury", "0x0000000000000000000000000000000000000000"\)/);
-    });
-
-    it("refuses a zero operator or allowlist entry at construction", async function () {
+    it("refuses a zero operator, allowlist entry, market host or market id at construction", async function () {
       const f = await useExecutor();
       const factory = new ChimeraExecutor__factory(f.owner);
-      await expect(factory.deploy(f.owner.address, f.treasury.address, [ZERO_ADDRESS], []))
+      const morpho = f.sandbox.book.morphoBlue!.morpho;
+      await expect(factory.deploy(f.owner.address, f.treasury.address, [ZERO_ADDRESS], [], []))
         .to.be.revertedWithCustomError(factory, "InvalidAddress")
         .withArgs("operator", ZERO_ADDRESS);
-      await expect(factory.deploy(f.owner.address, f.treasury.address, [], [ZERO_ADDRESS]))
+      await expect(factory.deploy(f.owner.address, f.treasury.address, [], [ZERO_ADDRESS], []))
         .to.be.revertedWithCustomError(factory, "InvalidAddress")
         .withArgs("target", ZERO_ADDRESS);
+      await expect(factory.deploy(f.owner.address, f.treasury.address, [], [], [{ host: ZERO_ADDRESS, marketId: hre.ethers.id("m") }]))
+        .to.be.revertedWithCustomError(factory, "InvalidAddress")
+        .withArgs("host", ZERO_ADDRESS);
+      await expect(factory.deploy(f.owner.address, f.treasury.address, [], [], [{ host: morpho, marketId: hre.ethers.ZeroHash }]))
+        .to.be.revertedWithCustomError(factory, "InvalidMarketId")
+        .withArgs(morpho, hre.ethers.ZeroHash);
     });
   });
 
@@ -123,6 +142,38 @@ describe("ChimeraExecutor: administration", function () {
         .withArgs(b, false);
       expect(await f.executor.isAllowedTarget(a)).to.equal(false);
       expect(await f.executor.isAllowedTarget(b)).to.equal(false);
+    });
+
+    it("#setAllowedMarkets adds and removes Morpho markets by host and id, emitting AllowedMarketSet per market", async function () {
+      const f = await useExecutor();
+      const admin = f.executor.connect(f.owner);
+      const morpho = f.sandbox.book.morphoBlue!.morpho;
+      const [a, b] = [hre.ethers.id("market a"), hre.ethers.id("market b")];
+      await expect(admin.setAllowedMarkets([{ host: morpho, marketId: a }, { host: morpho, marketId: b }], true))
+        .to.emit(f.executor, "AllowedMarketSet")
+        .withArgs(morpho, a, true)
+        .and.to.emit(f.executor, "AllowedMarketSet")
+        .withArgs(morpho, b, true);
+      expect(await f.executor.isAllowedMarket(morpho, a)).to.equal(true);
+      await expect(admin.setAllowedMarkets([{ host: morpho, marketId: a }], false)).to.emit(f.executor, "AllowedMarketSet").withArgs(morpho, a, false);
+      expect(await f.executor.isAllowedMarket(morpho, a)).to.equal(false);
+      expect(await f.executor.isAllowedMarket(morpho, b)).to.equal(true);
+    });
+
+    it("refuses a zero host, the executor as host, or a zero market id", async function () {
+      const f = await useExecutor();
+      const admin = f.executor.connect(f.owner);
+      const self = await f.executor.getAddress();
+      const morpho = f.sandbox.book.morphoBlue!.morpho;
+      await expect(admin.setAllowedMarkets([{ host: ZERO_ADDRESS, marketId: hre.ethers.id("m") }], true))
+        .to.be.revertedWithCustomError(f.executor, "InvalidAddress")
+        .withArgs("host", ZERO_ADDRESS);
+      await expect(admin.setAllowedMarkets([{ host: self, marketId: hre.ethers.id("m") }], true))
+        .to.be.revertedWithCustomError(f.executor, "InvalidAddress")
+        .withArgs("host", self);
+      await expect(admin.setAllowedMarkets([{ host: morpho, marketId: hre.ethers.ZeroHash }], true))
+        .to.be.revertedWithCustomError(f.executor, "InvalidMarketId")
+        .withArgs(morpho, hre.ethers.ZeroHash);
     });
 
     it("refuses the zero address or the executor itself as an allowlisted target", async function () {
@@ -154,6 +205,7 @@ describe("ChimeraExecutor: administration", function () {
           () => as.setOperator(caller.address, true),
           () => as.setAllowedTarget(caller.address, true),
           () => as.setAllowedTargets([caller.address], true),
+          () => as.setAllowedMarkets([{ host: caller.address, marketId: hre.ethers.id("m") }], true),
           () => as.setTreasury(caller.address),
           () => as.unpause(),
           () => as.rescueTokens(f.sandbox.book.tokens.USDC.address, 1n),

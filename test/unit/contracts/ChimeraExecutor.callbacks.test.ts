@@ -12,6 +12,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { AbiCoder } from "ethers";
 import { AerodromeRouterDouble__factory, type ChimeraExecutor, type ReentrantHookToken } from "../../../typechain-types";
 import { AERODROME_POOL_FACTORY } from "./helpers/venues";
+import { morphoMarketId } from "../../../sandbox";
 import { executorFixture, type ExecutorFixture } from "../../shared/executor-fixture";
 import { checkExecutorHoldsNothingAfterEach } from "./helpers/invariants";
 import { outcomeOf } from "./helpers/outcomes";
@@ -214,6 +215,10 @@ describe("ChimeraExecutor: callback authentication and reentrancy", function () 
       const hook = await useHookToken(f);
       const victim = await hookCollateralMarket(f.sandbox, hook);
       const { book } = f.sandbox;
+      // The owner allowlists the market: what is under test is the callback check, not the market allowlist.
+      await (
+        await f.executor.connect(f.owner).setAllowedMarkets([{ host: book.morphoBlue!.morpho, marketId: morphoMarketId(victim.market) }], true)
+      ).wait();
       const hookAddress = await hook.getAddress();
       // The seized HOOK is sold on a router double holding HOOK/USDC at the oracle's price (0.9 USDC per HOOK).
       const router = await new AerodromeRouterDouble__factory(f.sandbox.deployer).deploy(AERODROME_POOL_FACTORY);

@@ -11,13 +11,19 @@ import { executorFixture, type ExecutorFixture } from "../../shared/executor-fix
 import { venueFixture, AERODROME_POOL_FACTORY, type VenueFixture } from "./helpers/venues";
 import { checkExecutorHoldsNothingAfterEach } from "./helpers/invariants";
 import { outcomeOf } from "./helpers/outcomes";
-import { unhealthyAavePositions, type UnhealthyAavePosition } from "./helpers/positions";
+import { unhealthyAavePositions, unhealthyMorphoPositions, type UnhealthyAavePosition } from "./helpers/positions";
+import { traceCall } from "./helpers/attacks";
+import { morphoMarketId } from "../../../sandbox";
 import {
   FlashSource,
+  NO_FLASH_LOAN,
+  NO_SWAP,
+  ProtocolKind,
   aaveLiquidation,
   aerodromeSwap,
   compoundLiquidation,
   flashLoan,
+  morphoLiquidation,
   packedPath,
   uniswapSwap,
   type PlanStruct,
@@ -130,9 +136,12 @@ describe("ChimeraExecutor: plan guards", function () {
       const { f, position } = await useExecutor();
       const router = f.sandbox.book.uniswapV3!.swapRouter02;
       await (await f.executor.connect(f.owner).setAllowedTarget(router, false)).wait();
-      await expect(f.executor.liquidate(await aavePlan(f, position)))
-        .to.be.revertedWithCustomError(f.executor, "TargetNotAllowed")
-        .withArgs(router);
+      const plan = await aavePlan(f, position);
+      await expect(f.executor.liquidate(plan)).to.be.revertedWithCustomError(f.executor, "TargetNotAllowed").withArgs(router);
+      // Refused before the plan borrows, liquidates or even reads a balance.
+      const traced = await traceCall(f.operator.address, await f.executor.getAddress(), f.executor.interface.encodeFunctionData("liquidate", [plan]));
+      expect(f.executor.interface.parseError(traced.returnValue)?.name).to.equal("TargetNotAllowed");
+      expect(traced.externalCalls, "calls made before the revert").to.deep.equal([]);
     });
 
     it("refuses an attacker's router (a contract that would keep the approved collateral)", async function () {
@@ -169,6 +178,95 @@ describe("ChimeraExecutor: plan guards", function () {
     });
   });
 
+  describe("Morpho Blue markets, by id", function () {
+    async function morphoPlan(f: ExecutorFixture): Promise<{ plan: PlanStruct; marketId: string }> {
+      const [position] = await unhealthyMorphoPositions(f.sandbox, { seed: 67 });
+      const { book } = f.sandbox;
+      const plan: PlanStruct = {
+        flash: NO_FLASH_LOAN,
+        liquidation: morphoLiquidation({
+          morpho: book.morphoBlue!.morpho,
+          market: position.market,
+          borrower: position.borrower,
+          seizedAssets: position.collateral / 4n,
+          swap: uniswapSwap(book.uniswapV3!.swapRouter02, packedPath([book.tokens.WETH.address, book.tokens.USDC.address], [500]), 0n),
+        }),
+        profitToken: book.tokens.USDC.address,
+        minProfit: 1n,
+        deadlineBlock: (await currentBlock()) + 10,
+      };
+      return { plan, marketId: morphoMarketId(position.market) };
+    }
+
+    it("refuses a market the owner removed, though Morpho itself stays allowed, before the plan's first external call", async function () {
+      const { f } = await useExecutor();
+      const { plan, marketId } = await morphoPlan(f);
+      const morpho = f.sandbox.book.morphoBlue!.morpho;
+      expect(await f.executor.isAllowedTarget(morpho)).to.equal(true);
+      await expect(f.executor.connect(f.owner).setAllowedMarkets([{ host: morpho, marketId }], false))
+        .to.emit(f.executor, "AllowedMarketSet")
+        .withArgs(morpho, marketId, false);
+      await expect(f.executor.liquidate(plan)).to.be.revertedWithCustomError(f.executor, "MarketNotAllowed").withArgs(morpho, marketId);
+      const traced = await traceCall(f.operator.address, await f.executor.getAddress(), f.executor.interface.encodeFunctionData("liquidate", [plan]));
+      expect(traced.failed).to.equal(true);
+      expect(f.executor.interface.parseError(traced.returnValue)?.name).to.equal("MarketNotAllowed");
+      expect(traced.externalCalls, "calls made before the revert").to.deep.equal([]);
+      // Allowed again, the same plan executes.
+      await (await f.executor.connect(f.owner).setAllowedMarkets([{ host: morpho, marketId }], true)).wait();
+      await expect(f.executor.liquidate(plan)).to.emit(f.executor, "PlanExecuted");
+    });
+
+    it("keys a market by its host: the same id allowed on another contract does not allow it on Morpho", async function () {
+      const { f } = await useExecutor();
+      const { plan, marketId } = await morphoPlan(f);
+      const morpho = f.sandbox.book.morphoBlue!.morpho;
+      const otherHost = f.sandbox.book.flash.balancerVault!;
+      await (await f.executor.connect(f.owner).setAllowedMarkets([{ host: otherHost, marketId }], true)).wait();
+      await (await f.executor.connect(f.owner).setAllowedMarkets([{ host: morpho, marketId }], false)).wait();
+      expect(await f.executor.isAllowedMarket(otherHost, marketId)).to.equal(true);
+      await expect(f.executor.liquidate(plan)).to.be.revertedWithCustomError(f.executor, "MarketNotAllowed").withArgs(morpho, marketId);
+    });
+  });
+
+  describe("malformed plans, refused by name", function () {
+    it("reverts UnknownFlashSource for a source past the last FlashSource", async function () {
+      const { f, position } = await useExecutor();
+      const plan = await aavePlan(f, position);
+      await expect(f.executor.liquidate({ ...plan, flash: { ...plan.flash, source: 5 } }))
+        .to.be.revertedWithCustomError(f.executor, "UnknownFlashSource")
+        .withArgs(5);
+    });
+
+    it("reverts UnknownProtocolKind for a protocol past the last ProtocolKind", async function () {
+      const { f, position } = await useExecutor();
+      const plan = await aavePlan(f, position);
+      const pastLast = Object.keys(ProtocolKind).length;
+      await expect(f.executor.liquidate({ ...plan, liquidation: { ...plan.liquidation, protocol: pastLast } }))
+        .to.be.revertedWithCustomError(f.executor, "UnknownProtocolKind")
+        .withArgs(pastLast);
+    });
+
+    it("reverts UnknownSwapVenue for a venue past the last SwapVenue", async function () {
+      const { f, position } = await useExecutor();
+      const plan = await aavePlan(f, position);
+      const swap = { ...plan.liquidation.swap, venue: 4 };
+      await expect(f.executor.liquidate({ ...plan, liquidation: { ...plan.liquidation, swap } }))
+        .to.be.revertedWithCustomError(f.executor, "UnknownSwapVenue")
+        .withArgs(4);
+    });
+
+    it("reverts CollateralIsDebtToken when a liquidation names one token as both, before any call", async function () {
+      const { f, position } = await useExecutor();
+      const plan = await aavePlan(f, position);
+      const liquidation = { ...plan.liquidation, collateralToken: position.debtToken, swap: NO_SWAP };
+      await expect(f.executor.liquidate({ ...plan, liquidation }))
+        .to.be.revertedWithCustomError(f.executor, "CollateralIsDebtToken")
+        .withArgs(position.debtToken);
+      const data = f.executor.interface.encodeFunctionData("liquidate", [{ ...plan, liquidation }]);
+      expect((await traceCall(f.operator.address, await f.executor.getAddress(), data)).externalCalls).to.deep.equal([]);
+    });
+  });
+
   describe("profit floor", function () {
     it("reverts InsufficientProfit(profit, minProfit) one wei above the profit the same plan makes", async function () {
       const { f, position } = await useExecutor();
@@ -188,28 +286,30 @@ describe("ChimeraExecutor: plan guards", function () {
         .withArgs(f.operator.address, position.debtToken, f.treasury.address, FlashSource.BalancerV2, f.sandbox.book.flash.balancerVault!, position.debtToCover, 0n, profit, 1n);
     });
 
-    it("counts only balance growth: tokens already held are not profit, yet still go to the treasury", async function () {
+    it("counts only balance growth: a balance the executor already held is neither profit nor paid out", async function () {
       const { f, position } = await useExecutor();
       const snapshot = await takeSnapshot();
       const measured = await outcomeOf(f.executor, f.executor.liquidate(await aavePlan(f, position)));
       await snapshot.restore();
-      // Someone sends the executor 1,000 USDC before the plan: the plan's profit is unchanged, and the whole balance
-      // (stray tokens included) goes to the treasury, so the executor still ends empty.
+      // Someone sends the executor 1,000 USDC before the plan: the plan's profit is unchanged, only that profit goes to
+      // the treasury, and the 1,000 USDC stay where they were until the owner rescues them.
       const stray = 1_000n * 10n ** 6n;
       await (await f.sandbox.tokens.USDC.connect(f.sandbox.deployer)["mint(address,uint256)"](f.executor, stray)).wait();
       const treasuryBefore = await f.sandbox.tokens.USDC.balanceOf(f.treasury.address);
       const outcome = await outcomeOf(f.executor, f.executor.liquidate(await aavePlan(f, position, { minProfit: measured.plan.profit })));
       expect(outcome.plan.profit).to.equal(measured.plan.profit);
-      expect((await f.sandbox.tokens.USDC.balanceOf(f.treasury.address)) - treasuryBefore).to.equal(measured.plan.profit + stray);
+      expect((await f.sandbox.tokens.USDC.balanceOf(f.treasury.address)) - treasuryBefore).to.equal(measured.plan.profit);
+      expect(await f.sandbox.tokens.USDC.balanceOf(f.executor)).to.equal(stray);
+      await (await f.executor.connect(f.owner).rescueTokens(position.debtToken, stray)).wait();
     });
 
-    it("reports profit 0 when a plan spends part of a balance the executor already held", async function () {
+    it("reverts BalanceBelowSnapshot(token, snapshot, balance) when a plan would spend part of a balance the executor held", async function () {
       const { f, position } = await useExecutor();
       const { book } = f.sandbox;
       const stray = 1_000n * 10n ** 6n;
       await (await f.sandbox.tokens.USDC.connect(f.sandbox.deployer)["mint(address,uint256)"](f.executor, stray)).wait();
       // Borrow `stray` less than the repayment (the stray USDC fills the gap), then sell only enough collateral to
-      // repay the loan plus half the stray amount: the USDC balance ends below where it started.
+      // repay the loan plus half the stray amount: the USDC balance would end about `stray / 2` below where it started.
       const loan = position.debtToCover - stray;
       const quoter = QuoterV2__factory.connect(book.uniswapV3!.quoterV2, hre.ethers.provider);
       const [wethToSell] = await quoter.quoteExactOutputSingle.staticCall({
@@ -222,9 +322,10 @@ describe("ChimeraExecutor: plan guards", function () {
       const plan = await aavePlan(f, position, {
         swap: uniswapSwap(book.uniswapV3!.swapRouter02, packedPath([position.collateralToken, position.debtToken], [500]), 0n, wethToSell),
       });
-      await expect(f.executor.liquidate({ ...plan, flash: { ...plan.flash, amount: loan } }))
-        .to.be.revertedWithCustomError(f.executor, "InsufficientProfit")
-        .withArgs(0n, 0n);
+      const attempt = f.executor.liquidate({ ...plan, flash: { ...plan.flash, amount: loan } });
+      await expect(attempt)
+        .to.be.revertedWithCustomError(f.executor, "BalanceBelowSnapshot")
+        .withArgs(position.debtToken, stray, (balance: bigint) => balance >= stray / 2n && balance < stray);
       await (await f.executor.connect(f.owner).rescueTokens(position.debtToken, stray)).wait();
     });
   });

@@ -1,5 +1,5 @@
 /**
- * pause, unpause, set-operator, set-treasury and allow-target run through `hre.run` against the executor Ignition
+ * pause, unpause, set-operator, set-treasury, allow-target and allow-market run through `hre.run` against the executor Ignition
  * deployed into the sandbox, found through its deployment folder. Each test checks the chain afterwards: the state
  * changed as asked, or (wrong signer, no-op, bad argument, dry run) nothing was sent at all.
  */
@@ -16,8 +16,9 @@ import {
   type DeployedExecutor,
 } from "./helpers/deployed-executor";
 import type { TaskOutcome } from "../../../tasks/lib/operator-task";
+import { morphoMarketId } from "../../../sandbox";
 
-describe("tasks: pause, unpause, set-operator, set-treasury, allow-target", () => {
+describe("tasks: pause, unpause, set-operator, set-treasury, allow-target, allow-market", () => {
   let f: DeployedExecutor;
   let output: CapturedOutput;
   let restore: () => void = () => undefined;
@@ -170,6 +171,65 @@ describe("tasks: pause, unpause, set-operator, set-treasury, allow-target", () =
       await rejection(hre.run("allow-target", { target: f.outsider.address }), /has no contract code/);
       expect(await f.executor.isAllowedTarget(f.outsider.address)).to.equal(false);
       expect(await nonces()).to.deep.equal(before);
+    });
+  });
+
+  describe("allow-market", () => {
+    const morphoOf = () => f.sandbox.book.morphoBlue!.morpho;
+    const idsOf = () => f.sandbox.book.morphoBlue!.markets.map((params) => morphoMarketId(params));
+
+    it("removes and re-allows Morpho markets by id in one setAllowedMarkets call, printing what each market is", async () => {
+      const [first, second] = idsOf();
+      await hre.run("allow-market", { host: morphoOf(), market: first, remove: true });
+      expect(await f.executor.isAllowedMarket(morphoOf(), first)).to.equal(false);
+      const outcome = (await hre.run("allow-market", { host: morphoOf(), market: `${first},${second}` })) as TaskOutcome;
+      expect(outcome.kind === "sent" && outcome.calls.map((c) => c.method)).to.deep.equal(["setAllowedMarkets"]);
+      expect(output.text()).to.include(`skipped: ${second}`);
+      const params = f.sandbox.book.morphoBlue!.markets[0];
+      expect(output.text())
+        .to.include(`loan ${params.loanToken}`)
+        .and.to.include(`collateral ${params.collateralToken}`)
+        .and.to.include("lltv 86%");
+      expect(await f.executor.isAllowedMarket(morphoOf(), first)).to.equal(true);
+      expect(await f.executor.isAllowedMarket(morphoOf(), second)).to.equal(true);
+    });
+
+    it("an allowed market is a no-op and sends nothing", async () => {
+      const before = await nonces();
+      const outcome = (await hre.run("allow-market", { host: morphoOf(), market: idsOf()[0] })) as TaskOutcome;
+      expect(outcome.kind).to.equal("no-op");
+      expect(output.text()).to.include("already allowed");
+      expect(await nonces()).to.deep.equal(before);
+    });
+
+    it("refuses an id the host has no market for, and a host without code; sends nothing", async () => {
+      const before = await nonces();
+      const unknown = hre.ethers.id("no such market");
+      await rejection(
+        hre.run("allow-market", { host: morphoOf(), market: unknown }),
+        /is not a market of Morpho .*idToMarketParams is empty/,
+      );
+      await rejection(hre.run("allow-market", { host: f.outsider.address, market: idsOf()[0] }), /--host .* has no contract code/);
+      await rejection(hre.run("allow-market", { host: f.address, market: idsOf()[0] }), /--host .* is the executor itself/);
+      expect(await f.executor.isAllowedMarket(morphoOf(), unknown)).to.equal(false);
+      expect(await nonces()).to.deep.equal(before);
+    });
+
+    it("rejects a malformed, zero or missing market id, naming the flag", async () => {
+      await rejection(hre.run("allow-market", { host: morphoOf(), market: "0x1234" }), /--market "0x1234" is not a market id/);
+      await rejection(hre.run("allow-market", { host: morphoOf(), market: hre.ethers.ZeroHash }), /--market 0x0+ is zero/);
+      await rejection(hre.run("allow-market", { host: morphoOf() }), /--market is required/);
+      await rejection(hre.run("allow-market", { market: idsOf()[0] }), /--host is required/);
+    });
+
+    it("--dry-run prints the decoded call and sends nothing", async () => {
+      const [first] = idsOf();
+      const before = await nonces();
+      await hre.run("allow-market", { host: morphoOf(), market: first, remove: true, dryRun: true });
+      expect(await f.executor.isAllowedMarket(morphoOf(), first)).to.equal(true);
+      expect(await nonces()).to.deep.equal(before);
+      const calldata = f.executor.interface.encodeFunctionData("setAllowedMarkets", [[{ host: morphoOf(), marketId: first }], false]);
+      expect(output.text()).to.include(calldata).and.to.include("setAllowedMarkets(");
     });
   });
 

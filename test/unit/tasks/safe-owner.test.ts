@@ -15,7 +15,8 @@ import { fundAccount } from "../../../sandbox";
 import { Journal } from "../../../keeper/journal/journal";
 import type { EmergencyResult } from "../../../tasks/emergency";
 import type { TaskOutcome } from "../../../tasks/lib/operator-task";
-import { txBuilderChecksum, type SafeBatchFile } from "../../../tasks/lib/safe-batch";
+import { txBuilderChecksum, type SafeBatchFile, type SafeBatchInput } from "../../../tasks/lib/safe-batch";
+import { morphoMarketId } from "../../../sandbox";
 import { NATIVE_TOKEN_ADDRESS } from "../../../tasks/lib/tokens";
 import { deploySafe, executeBatch, execSafeCall, safeCallForBatch, type GenuineSafe } from "../../shared/safe-fixture";
 import {
@@ -38,17 +39,24 @@ function readBatch(outcome: TaskOutcome): { file: string; batch: SafeBatchFile }
   return { file: outcome.batchPath, batch: JSON.parse(fs.readFileSync(outcome.batchPath, "utf8")) as SafeBatchFile };
 }
 
+/** An input's canonical ABI type: tuples spelled out from their components, as the tx-builder does. */
+function abiType(input: SafeBatchInput): string {
+  if (!input.type.startsWith("tuple")) return input.type;
+  return `tuple(${(input.components ?? []).map(abiType).join(",")})${input.type.slice("tuple".length)}`;
+}
+
 /** Re-encodes a batch transaction from its contractMethod and contractInputsValues, as the tx-builder would. */
 function encodeFromMethod(tx: SafeBatchFile["transactions"][number]): string {
   const method = tx.contractMethod!;
-  const types = method.inputs.map((input) => input.type);
+  const types = method.inputs.map(abiType);
   const values = method.inputs.map((input) => {
     const text = tx.contractInputsValues![input.name];
     if (input.type === "bool") return text === "true";
     if (input.type.endsWith("[]")) return JSON.parse(text) as unknown[];
     return text;
   });
-  const selector = hre.ethers.id(`${method.name}(${types.join(",")})`).slice(0, 10);
+  const signature = `${method.name}(${types.join(",").replace(/tuple\(/g, "(")})`;
+  const selector = hre.ethers.id(signature).slice(0, 10);
   return selector + AbiCoder.defaultAbiCoder().encode(types, values).slice(2);
 }
 
@@ -131,13 +139,17 @@ describe("tasks: the owner is a genuine Safe (2 of 3)", () => {
     expect(await f.executor.paused()).to.equal(true);
   });
 
-  it("set-operator, set-treasury and allow-target batches carry readable methods whose values encode to the same calldata", async () => {
+  it("set-operator, set-treasury, allow-target and allow-market batches carry readable methods whose values encode to the same calldata", async () => {
     const weth = f.sandbox.book.tokens.WETH.address;
     const usdc = f.sandbox.book.tokens.USDC.address;
+    const morpho = f.sandbox.book.morphoBlue!.morpho;
+    const marketId = morphoMarketId(f.sandbox.book.morphoBlue!.markets[0]);
     const batches = [
       readBatch((await hre.run("set-operator", { operator: f.outsider.address })) as TaskOutcome).batch,
       readBatch((await hre.run("set-treasury", { treasury: f.outsider.address })) as TaskOutcome).batch,
       readBatch((await hre.run("allow-target", { target: `${weth},${usdc}` })) as TaskOutcome).batch,
+      // A tuple[] argument: the market (host, id) pairs.
+      readBatch((await hre.run("allow-market", { host: morpho, market: marketId, remove: true })) as TaskOutcome).batch,
     ];
     for (const batch of batches) {
       for (const tx of batch.transactions) {
@@ -150,6 +162,7 @@ describe("tasks: the owner is a genuine Safe (2 of 3)", () => {
     expect(await f.executor.treasury()).to.equal(f.outsider.address);
     expect(await f.executor.isAllowedTarget(weth)).to.equal(true);
     expect(await f.executor.isAllowedTarget(usdc)).to.equal(true);
+    expect(await f.executor.isAllowedMarket(morpho, marketId)).to.equal(false);
   });
 
   it("withdraw --all is ONE batch of rescueTokens calls; through MultiSendCallOnly it pays every balance to the Safe", async () => {

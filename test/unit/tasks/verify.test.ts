@@ -86,7 +86,13 @@ describe("tasks: verify", () => {
 
   function expectedConstructorArgs(): unknown[] {
     const p = f.parameters.ChimeraExecutorModule;
-    return [getAddress(p.owner), getAddress(p.treasury), p.operators.map((a) => getAddress(a)), p.allowlist.map((a) => getAddress(a))];
+    return [
+      getAddress(p.owner),
+      getAddress(p.treasury),
+      p.operators.map((a) => getAddress(a)),
+      p.allowlist.map((a) => getAddress(a)),
+      p.markets.map((m) => ({ host: getAddress(m.host), marketId: m.marketId })),
+    ];
   }
 
   /** Points hardhat-verify at the fake explorer for chain 8453 (per-network key: hardhat-verify's v1 path keeps our URL). */
@@ -112,7 +118,10 @@ describe("tasks: verify", () => {
       expect(submission, "a verifysourcecode request").to.not.equal(undefined);
       expect(getAddress(submission!.params.get("contractaddress")!)).to.equal(f.address);
       expect(submission!.params.get("contractname")).to.equal("contracts/ChimeraExecutor.sol:ChimeraExecutor");
-      const encoded = AbiCoder.defaultAbiCoder().encode(["address", "address", "address[]", "address[]"], expectedConstructorArgs());
+      const encoded = AbiCoder.defaultAbiCoder().encode(
+        ["address", "address", "address[]", "address[]", "tuple(address host, bytes32 marketId)[]"],
+        expectedConstructorArgs(),
+      );
       expect(submission!.params.get("constructorArguements")).to.equal(encoded.slice(2));
       expect(explorer.requests.map((r) => r.action)).to.include("checkverifystatus");
     } finally {

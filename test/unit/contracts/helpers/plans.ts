@@ -16,7 +16,7 @@ export type FlashLoanStruct = IChimeraExecutor.FlashLoanStruct;
 export const FlashSource = { None: 0, BalancerV2: 1, MorphoBlue: 2, AaveV3: 3, UniswapV3: 4 } as const;
 export type FlashSourceName = Exclude<keyof typeof FlashSource, "None">;
 /** IChimeraExecutor.ProtocolKind */
-export const ProtocolKind = { AaveV3: 0, MorphoBlue: 1, CompoundV2: 2 } as const;
+export const ProtocolKind = { AaveV3: 0, MorphoBlue: 1, CompoundV2: 2, MoonwellOev: 3 } as const;
 /** IChimeraExecutor.SwapVenue */
 export const SwapVenue = { None: 0, UniswapV3: 1, Aerodrome: 2, AerodromeSlipstream: 3 } as const;
 
@@ -106,6 +106,7 @@ export function aaveLiquidation(args: {
     debtToken: args.debtToken,
     debtToCover: args.debtToCover,
     collateralMarket: ZERO_ADDRESS,
+    oevWrapper: ZERO_ADDRESS,
     morpho: NO_MORPHO_TERMS,
     swap: args.swap ?? NO_SWAP,
   };
@@ -128,6 +129,7 @@ export function morphoLiquidation(args: {
     debtToken: args.market.loanToken,
     debtToCover: 0n,
     collateralMarket: ZERO_ADDRESS,
+    oevWrapper: ZERO_ADDRESS,
     morpho: {
       oracle: args.market.oracle,
       irm: args.market.irm,
@@ -156,9 +158,24 @@ export function compoundLiquidation(args: {
     debtToken: args.debtToken,
     debtToCover: args.repayAmount,
     collateralMarket: args.collateralMarket,
+    oevWrapper: ZERO_ADDRESS,
     morpho: NO_MORPHO_TERMS,
     swap: args.swap ?? NO_SWAP,
   };
+}
+
+/** A Moonwell liquidation through the OEV wrapper of the collateral's feed (`updatePriceEarlyAndLiquidate`). */
+export function moonwellOevLiquidation(args: {
+  wrapper: string;
+  debtMarket: string;
+  collateralMarket: string;
+  borrower: string;
+  collateralToken: string;
+  debtToken: string;
+  repayAmount: bigint;
+  swap?: SwapStruct;
+}): LiquidationStruct {
+  return { ...compoundLiquidation(args), protocol: ProtocolKind.MoonwellOev, oevWrapper: args.wrapper };
 }
 
 export function flashLoan(source: number, lender: string, token: string, amount: bigint): FlashLoanStruct {

@@ -1,0 +1,159 @@
+/**
+ * The Moonwell plug-in's OEV path, from the keeper's market model to the chain. The market is the Moonwell test double
+ * with the WETH feed behind MoonwellOevWrapperDouble (a TEST DOUBLE of Moonwell's OEV wrapper written from its
+ * documentation; Moonwell ships no bytecode on npm: test/unit/contracts/helpers/oev.ts), holding back a 5% WETH drop that
+ * makes one borrower liquidatable. What is proven: the plug-in finds the wrapper and reads its parameters on chain,
+ * evaluates at the round the wrapper hides (the comptroller still reports no shortfall), sizes the liquidation as a
+ * MoonwellOev call through the wrapper counting only the liquidator's share, the executor's OEV kind then receives
+ * exactly that share, a new round seen by the collector is treated the same way, and once the round is public the
+ * plain call is sized again.
+ */
+import hre from "hardhat";
+import { expect } from "chai";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { Address, MoonwellDeployment } from "../../../../keeper/config/address-book";
+import { WAD } from "../../../../keeper/core/fixed-point";
+import { createMarketDependencies } from "../../../../keeper/markets/factory";
+import { MoonwellMarket } from "../../../../keeper/markets/moonwell/moonwell-market";
+import { encodePlanStruct } from "../../../../keeper/execution/plan-encoder";
+import type { LiquidationPlan } from "../../../../keeper/core/types";
+import { LIQUIDATOR_FEE_BPS, TEST_ROUND_DELAY, oevFixture, type OevFixture } from "../../contracts/helpers/oev";
+import { outcomeOf } from "../../contracts/helpers/outcomes";
+import { FlashSource, ProtocolKind, flashLoan, moonwellOevLiquidation, packedPath, uniswapSwap } from "../../contracts/helpers/plans";
+
+async function startMarket(f: OevFixture): Promise<MoonwellMarket> {
+  const deployment: MoonwellDeployment = {
+    label: "moonwell-oev-double",
+    comptroller: (await f.comptroller.getAddress()) as Address,
+    oracle: (await f.oracle.getAddress()) as Address,
+    markets: { USDC: (await f.mUSDC.getAddress()) as Address, WETH: (await f.mWETH.getAddress()) as Address },
+    deployBlock: 0,
+  };
+  const market = new MoonwellMarket(deployment, createMarketDependencies(hre.ethers.provider, f.sandbox.book));
+  await market.init();
+  const head = await hre.ethers.provider.getBlockNumber();
+  await market.discoverBorrowers(0, head);
+  await market.refreshPositions(undefined, head);
+  return market;
+}
+
+describe("keeper/markets MoonwellMarket: OEV wrappers", function () {
+  it("evaluates at the round the wrapper hides and sizes the liquidation through the wrapper, at the liquidator's share", async function () {
+    const f = await loadFixture(oevFixture);
+    const market = await startMarket(f);
+    const mWETH = (await f.mWETH.getAddress()).toLowerCase() as Address;
+    const hidden = market.hiddenRound(mWETH);
+    expect(hidden, "the hidden WETH round").to.not.equal(undefined);
+    const newest = await f.sandbox.priceFeeds.WETH.latestRoundData();
+    expect(hidden!.publicAt).to.equal(Number(newest.updatedAt + TEST_ROUND_DELAY));
+
+    const [, , shortfall] = await f.comptroller.getAccountLiquidity(f.oevBorrower.address);
+    expect(shortfall, "the protocol sees no shortfall yet").to.equal(0n);
+    const position = market.position(f.oevBorrower.address.toLowerCase() as Address)!;
+    expect(position.healthFactor).to.be.lessThan(WAD);
+
+    const sized = market.sizeLiquidationWithReason(position);
+    if (!sized.ok) throw new Error(`refused: ${sized.detail}`);
+    const { candidate } = sized;
+    expect(candidate.call!.shape).to.equal("MoonwellOev");
+    expect(candidate.call!.oevWrapper).to.equal((await f.wrapper.getAddress()).toLowerCase());
+    expect(candidate.call!.market).to.equal((await f.mUSDC.getAddress()).toLowerCase());
+    expect(candidate.call!.collateralMarket).to.equal(mWETH);
+    expect(candidate.sizingRule).to.match(/^moonwell-oev\(liquidator 40% of bonus\)\+/);
+    expect(sized.protocolFeeCollateral).to.be.greaterThan(0n);
+
+    // The plan encoder carries the shape and the wrapper to the executor's struct.
+    const plan: LiquidationPlan = {
+      id: "oev-test",
+      candidate,
+      flash: {
+        kind: "balancerV2",
+        executorSource: "BalancerV2",
+        address: f.sandbox.book.flash.balancerVault!,
+        amount: candidate.debtToCover,
+        fee: 0n,
+      },
+      swap: null,
+      profitToken: candidate.debtToken,
+      expectedProfit: 0n,
+      expectedProfitUsd: 0,
+      gasUnits: 0n,
+      gasCostUsd: 0,
+      netProfitUsd: 0,
+    };
+    const struct = encodePlanStruct(plan, { minProfit: 0n, deadlineBlock: 1 });
+    expect(struct.liquidation.protocol).to.equal(ProtocolKind.MoonwellOev);
+    expect(struct.liquidation.oevWrapper).to.equal(candidate.call!.oevWrapper);
+
+    // The executor, through the wrapper, receives exactly the share the keeper predicted.
+    const { book } = f.sandbox;
+    const outcome = await outcomeOf(
+      f.executor,
+      f.executor.liquidate({
+        flash: flashLoan(FlashSource.BalancerV2, book.flash.balancerVault!, candidate.debtToken, candidate.debtToCover),
+        liquidation: moonwellOevLiquidation({
+          wrapper: candidate.call!.oevWrapper!,
+          debtMarket: candidate.call!.market,
+          collateralMarket: candidate.call!.collateralMarket!,
+          borrower: candidate.key.borrower,
+          collateralToken: candidate.collateralToken,
+          debtToken: candidate.debtToken,
+          repayAmount: candidate.debtToCover,
+          swap: uniswapSwap(
+            book.uniswapV3!.swapRouter02,
+            packedPath([book.tokens.WETH.address, book.tokens.USDC.address], [500]),
+            candidate.debtToCover,
+          ),
+        }),
+        profitToken: candidate.debtToken,
+        minProfit: 0n,
+        deadlineBlock: (await hre.ethers.provider.getBlockNumber()) + 10,
+      }),
+    );
+    expect(outcome.liquidations[0].protocol).to.equal(BigInt(ProtocolKind.MoonwellOev));
+    expect(outcome.liquidations[0].collateralSeized).to.equal(candidate.expectedCollateral);
+    expect(await f.wrapper.liquidatorFeeBps()).to.equal(LIQUIDATOR_FEE_BPS);
+  });
+
+  it("treats a new round of the delayed feed as hidden for maxRoundDelay, then sizes the plain call", async function () {
+    const f = await loadFixture(oevFixture);
+    // Everything public first: the market starts with no hidden round.
+    const newest = await f.sandbox.priceFeeds.WETH.latestRoundData();
+    await time.increaseTo(newest.updatedAt + TEST_ROUND_DELAY);
+    await hre.network.provider.send("evm_mine");
+    const market = await startMarket(f);
+    const mWETH = (await f.mWETH.getAddress()).toLowerCase() as Address;
+    expect(market.hiddenRound(mWETH)).to.equal(undefined);
+    const position = market.position(f.oevBorrower.address.toLowerCase() as Address)!;
+    const plain = market.sizeLiquidationWithReason(position);
+    if (!plain.ok) throw new Error(`refused: ${plain.detail}`);
+    expect(plain.candidate.call!.shape).to.equal("CompoundV2");
+
+    // A new round (3% lower) arrives through the collector: the wrapper will hide it; the keeper evaluates at it.
+    const answer = (newest.answer * 97n) / 100n;
+    await (await f.sandbox.priceFeeds.WETH.updateAnswer(answer)).wait();
+    const round = await f.sandbox.priceFeeds.WETH.latestRoundData();
+    const block = (await hre.ethers.provider.getBlock("latest"))!;
+    const feed = (await f.sandbox.priceFeeds.WETH.getAddress()) as Address;
+    market.onPriceUpdate({ feed, answer, roundId: round.roundId, updatedAt: Number(round.updatedAt), blockNumber: block.number });
+    expect(market.hiddenRound(mWETH)!.publicAt).to.equal(Number(round.updatedAt + TEST_ROUND_DELAY));
+    const throughWrapper = market.sizeLiquidationWithReason(market.position(f.oevBorrower.address.toLowerCase() as Address)!);
+    if (!throughWrapper.ok) throw new Error(`refused: ${throughWrapper.detail}`);
+    expect(throughWrapper.candidate.call!.shape).to.equal("MoonwellOev");
+    // The oracle still answers the delayed price; a block read keeps the fresh one while it is hidden.
+    await market.onBlock({ number: block.number, timestamp: block.timestamp });
+    expect(market.hiddenRound(mWETH)).to.not.equal(undefined);
+    const afterBlock = market.sizeLiquidationWithReason(market.position(f.oevBorrower.address.toLowerCase() as Address)!);
+    expect(afterBlock.ok && afterBlock.candidate.call!.shape).to.equal("MoonwellOev");
+
+    // After the delay the round is public: plain liquidateBorrow again.
+    await time.increaseTo(round.updatedAt + TEST_ROUND_DELAY);
+    await hre.network.provider.send("evm_mine");
+    const later = (await hre.ethers.provider.getBlock("latest"))!;
+    await market.onBlock({ number: later.number, timestamp: later.timestamp });
+    expect(market.hiddenRound(mWETH)).to.equal(undefined);
+    const afterDelay = market.sizeLiquidationWithReason(market.position(f.oevBorrower.address.toLowerCase() as Address)!);
+    if (!afterDelay.ok) throw new Error(`refused: ${afterDelay.detail}`);
+    expect(afterDelay.candidate.call!.shape).to.equal("CompoundV2");
+  });
+});
