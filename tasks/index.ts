@@ -14,4 +14,5 @@ import "./withdraw";
 import "./status";
 import "./emergency";
 import "./verify";
+import "./ignition-deploy";
 import "./keeper";
