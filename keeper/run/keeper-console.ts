@@ -25,8 +25,8 @@ export interface KeeperConsole {
 
 export interface KeeperConsoleOptions {
   readonly knownSecrets: readonly string[];
-  /** 32-byte hex values that are public (Morpho market ids): logged as they are. */
-  readonly publicValues?: readonly string[];
+  /** 32-byte hex values that are public (Morpho market ids, the keeper's own tx hashes): logged as they are. */
+  readonly publicValues?: () => readonly string[];
   readonly base?: Readonly<Record<string, unknown>>;
   readonly level?: "debug" | "info" | "warn" | "error";
 }
@@ -52,13 +52,13 @@ export function keeperConsole(output: ProgressOutput, options: KeeperConsoleOpti
     base: options.base,
     level: options.level ?? "info",
   });
-  const redaction = { knownSecrets: options.knownSecrets, publicValues: options.publicValues ?? [] };
+  const redaction = () => ({ knownSecrets: options.knownSecrets, publicValues: options.publicValues?.() ?? [] });
   let lastProgress = "";
   return {
     isTTY,
     logger,
     print(line) {
-      if (isTTY) progressLine.interrupt(() => output.write(`${redactSecrets(line, redaction)}\n`));
+      if (isTTY) progressLine.interrupt(() => output.write(`${redactSecrets(line, redaction())}\n`));
       else logger.info({ console: true }, line);
     },
     progress(fields) {
@@ -78,7 +78,7 @@ export function keeperConsole(output: ProgressOutput, options: KeeperConsoleOpti
     summary(table, figures) {
       if (isTTY) {
         progressLine.finish();
-        output.write(`${redactSecrets(table, redaction)}\n`);
+        output.write(`${redactSecrets(table, redaction())}\n`);
       } else {
         logger.info({ summary: figures }, "run summary");
       }

@@ -88,7 +88,10 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
     ...sendUrls.map((e) => e.url),
     ...knownSecretValues(setting, configuredVariables(config)),
   ];
-  const out = keeperConsole(options.output, { knownSecrets: secrets, publicValues: publicIdsOf(book), base: { network } });
+  // Public 32-byte values the logs may name in free text: market ids, and (once the journal is open) the
+  // hashes of the transactions a previous run left for this one to reconcile.
+  const publicValues = new Set(publicIdsOf(book));
+  const out = keeperConsole(options.output, { knownSecrets: secrets, publicValues: () => [...publicValues], base: { network } });
   const logger = options.logger ?? out.logger;
   const print = (line: string) => out.print(line);
 
@@ -169,6 +172,7 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
       },
     });
     roleProblems = () => session.roleWatch?.problems ?? [];
+    for (const intent of session.journal.openIntents()) for (const attempt of intent.attempts) publicValues.add(attempt.txHash);
     const startedAtMs = Date.now();
     const recorder = new RunRecorder().attach(session.engine);
     let stopReason = "";

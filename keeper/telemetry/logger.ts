@@ -22,8 +22,9 @@ export interface LoggerOptions {
   readonly base?: Readonly<Record<string, unknown>>;
   /** Exact secret values to scrub wherever they appear (keys, RPC URLs, alert tokens). */
   readonly knownSecrets?: readonly string[];
-  /** 32-byte hex values known to be public (market ids, the keeper's transaction hashes): left visible. */
-  readonly publicValues?: readonly string[];
+  /** 32-byte hex values known to be public (market ids, the keeper's transaction hashes): left visible.
+   *  A function is asked at every line, for values learnt while running. */
+  readonly publicValues?: readonly string[] | (() => readonly string[]);
   /** Pretty output into `destination` (a terminal the caller owns): colours and one line per record. */
   readonly prettyTerminal?: boolean;
   /** Overrides the environment checks behind format "auto" (tests). */
@@ -42,7 +43,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   };
   const format = options.format ?? "auto";
   const pretty = format === "pretty" || (format === "auto" && prefersPrettyLogs(environment));
-  const redaction: RedactionOptions = { knownSecrets: options.knownSecrets ?? [], publicValues: options.publicValues ?? [] };
+  const knownSecrets = options.knownSecrets ?? [];
+  const publicValues = options.publicValues ?? [];
+  const redaction = (): RedactionOptions => ({
+    knownSecrets,
+    publicValues: typeof publicValues === "function" ? publicValues() : publicValues,
+  });
   const destination =
     options.destination ??
     (pretty
@@ -56,7 +62,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level: options.level ?? "info",
       base: { ...(options.base ?? {}) },
       timestamp: pino.stdTimeFunctions.isoTime,
-      hooks: { streamWrite: (line: string) => redactSecrets(line, redaction) },
+      hooks: { streamWrite: (line: string) => redactSecrets(line, redaction()) },
     },
     stream,
   );

@@ -199,6 +199,7 @@ describe("keeper network run: console, waiting, DRY progress, adopted transactio
       const run = await start({ mode: "LIVE", tty: false, maxBlocks: 2, journal });
       await until(() => run.text().includes("Watching from block"), "the restarted keeper to reconcile");
       expect(run.text()).to.contain("they count as adopted");
+      expect(run.text()).to.contain("reconciled an open intent");
       await handle.mine();
       type Status = {
         run: { included: number; adoptedFromEarlierRun: number; realisedProfitUsd: number; netProfitUsd: number };
@@ -217,6 +218,8 @@ describe("keeper network run: console, waiting, DRY progress, adopted transactio
       expect(JSON.stringify(live.reconciliation)).to.not.contain("[REDACTED]");
       await handle.mine();
       const result = await run.done;
+      // Nothing in this run is secret (the key never reaches the console), so nothing public was taken for a key.
+      expect(run.text()).to.not.contain("[REDACTED]");
 
       const report = JSON.parse(fs.readFileSync(result.reportPath, "utf8")) as RunReport;
       expect(report.summary.included).to.equal(live.run.included);
