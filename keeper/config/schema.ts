@@ -11,6 +11,7 @@ import { MARKET_PLUGINS } from "../markets/registry";
 import { marketsSchema } from "../markets/market-plugin";
 import {
   basisPoints,
+  bool,
   nonEmptyString,
   nonNegativeInteger,
   nonNegativeNumber,
