@@ -93,7 +93,16 @@ export class ExecutorRoleWatch {
         const names = logs.map((log) => this.options.executorInterface.getEvent(log.topics[0]!)?.name ?? "role event");
         await this.check(`${[...new Set(names)].join(", ")} at block ${logs[logs.length - 1]!.blockNumber}`);
       } catch (error) {
-        this.options.logger.warn({ error: (error as Error).message }, "could not re-check the executor roles after a block");
+        // The range's events are unknown: a role change in it must not go unseen, so read the roles themselves.
+        this.options.logger.warn(
+          { error: (error as Error).message, fromBlock: range.fromBlock, toBlock: range.toBlock },
+          "could not read the executor's role events; re-reading its roles instead",
+        );
+        try {
+          await this.check(`blocks ${range.fromBlock}-${range.toBlock} (role events unreadable)`);
+        } catch (again) {
+          this.options.logger.warn({ error: (again as Error).message }, "could not re-check the executor roles after a block");
+        }
       }
     });
     return this.queue;

@@ -16,6 +16,8 @@ import type { KeeperMode } from "../../../../keeper/core/types";
 import { hardhatAccountWallet } from "../../../../keeper/run/hardhat-accounts";
 import { ExecutorRoleError, type KeeperSession } from "../../../../keeper/run/keeper-session";
 import { executorRoleProblems, NotAChimeraExecutorError, readExecutorRoles } from "../../../../keeper/run/executor-roles";
+import { ExecutorRoleWatch, ROLE_CHANGE_EVENTS, type RoleEventReader } from "../../../../keeper/run/executor-role-watch";
+import { createLogger } from "../../../../keeper/telemetry/logger";
 import { ChimeraExecutor__factory } from "../../../../typechain-types";
 import {
   deployKeeperExecutor,
@@ -151,6 +153,61 @@ describe("executor roles: the keeper's key checked against the executor", functi
       expect(rolesCheck((await readyz(session)).body).ok).to.equal(true);
     } finally {
       await session.close("test finished");
+    }
+  });
+
+  it("a new treasury set to the running key is caught at the next block by its TreasurySet event; every watched event is one the executor emits", async () => {
+    // A name the executor's ABI lacks would silently drop out of the log filter: each must resolve.
+    for (const name of ROLE_CHANGE_EVENTS) expect(executorInterface.getEvent(name), name).to.not.equal(null);
+    const owner = roles.signers[1]!;
+    const executor = ChimeraExecutor__factory.connect(roles.executor, owner);
+    const treasury = await executor.treasury();
+    const session = await open(roles.operator, "LIVE");
+    try {
+      await session.engine.start();
+      const before = alerts.requests.length;
+      await (await executor.setTreasury(roles.operator.address)).wait();
+      await session.engine.tick();
+      await session.roleWatch!.settled();
+      const moved = await readyz(session);
+      expect(moved.status).to.equal(503);
+      expect(rolesCheck(moved.body).detail).to.contain("treasury is the signing key");
+      expect(alertsSince(before)[0]!.detail).to.contain("TreasurySet at block");
+      await (await executor.setTreasury(treasury)).wait();
+      await session.engine.tick();
+      await session.roleWatch!.settled();
+      expect((await readyz(session)).status).to.equal(200);
+    } finally {
+      await session.close("test finished");
+    }
+  });
+
+  it("when a block range's role events cannot be read, the roles themselves are read again: a removal is not missed", async () => {
+    const owner = roles.signers[1]!;
+    const executor = ChimeraExecutor__factory.connect(roles.executor, owner);
+    const provider = hre.ethers.provider;
+    // An endpoint that refuses eth_getLogs (a range limit, an outage of the logs index) but answers eth_call.
+    const reader: RoleEventReader = {
+      call: (tx) => provider.call(tx),
+      getLogs: () => Promise.reject(new Error("eth_getLogs: block range too large")),
+    };
+    const watch = new ExecutorRoleWatch({
+      reader,
+      executorInterface,
+      executor: roles.executor,
+      signer: roles.operator.address,
+      logger: createLogger({ level: "silent" }),
+      alerts: null,
+    });
+    expect(await watch.check("start-up")).to.deep.equal([]);
+    await (await executor.setOperator(roles.operator.address, false)).wait();
+    try {
+      const head = await provider.getBlockNumber();
+      await watch.onBlocks({ fromBlock: head, toBlock: head });
+      expect(watch.readiness().ok).to.equal(false);
+      expect(watch.readiness().detail).to.contain(`${roles.operator.address} is not an operator`);
+    } finally {
+      await (await executor.setOperator(roles.operator.address, true)).wait();
     }
   });
 
