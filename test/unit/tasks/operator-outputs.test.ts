@@ -197,6 +197,8 @@ describe("operator outputs: real tasks and keeper as separate processes", functi
       { task: "emergency", args: { reason: "test", journal } },
       { task: "keeper:rotate-key", args: { newOperator: someone, journal } },
       { task: "verify", args: {} },
+      { task: "daily", args: { journal } },
+      { task: "daily", args: { journal, evening: true, dryRun: true } },
       { task: "deploy", scope: "ignition", args: { modulePath: "ignition/modules/ChimeraExecutorModule.ts" } },
     ];
     // Last, with BASE_RPC_URL pointing at this test's node: it answers chain id 8453 like Base, and is not Base.
