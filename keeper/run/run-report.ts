@@ -59,8 +59,11 @@ export interface RunReport {
     readonly skipReasons: Readonly<Record<string, number>>;
     /** Distinct positions (market + borrower) skipped per reason. */
     readonly skippedPositions: Readonly<Record<string, number>>;
-    /** LIVE executions per state. */
+    /** LIVE executions per journal state. */
     readonly executions: Readonly<Record<string, number>>;
+    /** Of the failed executions, those that failed their simulation before signing: no transaction, no gas.
+     *  They are also the decisions skipped as "simulation-failed". The rest reverted on chain. */
+    readonly failedBeforeSending: number;
     /** DRY: plans simulated and journaled, never sent. */
     readonly simulatedNotSent: number;
     /** Transactions this run signed and sent (originals, replacements, cancels). */
@@ -175,6 +178,8 @@ export function buildRunReport(input: RunReportInput): RunReport {
       skipReasons,
       skippedPositions: Object.fromEntries([...skippedPositionSets].map(([reason, positions]) => [reason, positions.size])),
       executions: states,
+      failedBeforeSending: executions.filter((e) => e.mode !== "DRY" && e.state === "failed" && journal.txAttempts(e.planId).length === 0)
+        .length,
       simulatedNotSent: executions.filter((e) => e.mode === "DRY").length,
       transactionsSent: sentThisRun.length,
       included: settlement.included,

@@ -52,7 +52,7 @@ export function formatRunSummary(
     ["  in the next block", integer.format(s.includedInNextBlock)],
     ...Object.entries(s.executions)
       .filter(([state]) => state !== "included")
-      .map(([state, count]) => [`  executions ${state}`, integer.format(count)]),
+      .map(([state, count]) => [`  executions ${state}`, executionCount(state, count, s.failedBeforeSending)]),
     ["profit to treasury, this run", `$${money.format(s.realisedProfitUsd)}`],
     ["gas paid", `$${s.gasCostUsd.toFixed(4)}`],
     ["net profit, this run", `$${money.format(s.netProfitUsd)}`],
@@ -63,6 +63,13 @@ export function formatRunSummary(
     ["decision latency, every plan in rank order p50 / p99", latency(s.decisionMs)],
   ];
   return [formatTable(rows), `run report: ${extra.reportPath}`, `journal:    ${extra.journalPath}`].join("\n");
+}
+
+/** "failed" mixes plans whose simulation failed (nothing sent) with transactions that reverted: say which. */
+function executionCount(state: string, count: number, failedBeforeSending: number): string {
+  if (state !== "failed" || failedBeforeSending === 0) return integer.format(count);
+  const reverted = count - failedBeforeSending;
+  return `${integer.format(count)}: ${integer.format(failedBeforeSending)} before sending (simulation failed, no gas), ${integer.format(reverted)} reverted on chain`;
 }
 
 function latency(summary: RunReport["summary"]["decisionMs"]): string {
