@@ -15,4 +15,5 @@ import "./withdraw";
 import "./status";
 import "./emergency";
 import "./verify";
+import "./ignition-deploy";
 import "./keeper";

@@ -5,7 +5,8 @@
  * Ignition, opens a few hundred borrowers, plays the default scenario (prices fall in steps; one dust
  * and one unroutable position) against a real keeper, prints a summary, writes reports/run-*.json and
  * exits 0 when every scenario expectation held.
- * With --network base (or mainnet, localhost): runs the keeper against that chain until Ctrl-C.
+ * With --network base (or mainnet, localhost): runs the keeper against that chain until Ctrl-C. A terminal
+ * gets human lines, a pipe or a file JSON lines only (keeper/run/keeper-console.ts).
  *
  * Why `--keeper-config` and not `--config`: Hardhat owns `--config` (the Hardhat config file) and
  * takes it wherever it appears on the command line. KEEPER_CONFIG=<file> works too.
@@ -20,6 +21,7 @@ import type { ExecutionHooks } from "../keeper/execution/execution-stage";
 // keeper/run/* load the TypeChain bindings, which exist only after the first compile: import them inside
 // the action so that loading this file (every hardhat command does) never needs them.
 import { envOrVar } from "./lib/config-vars";
+import { secretFreeTaskError } from "./lib/task-errors";
 
 export interface KeeperTaskArgs {
   readonly blocks?: number;
@@ -64,6 +66,16 @@ function crashHooks(network: string): ExecutionHooks | undefined {
 }
 
 export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
+  try {
+    await runKeeper(args, hre);
+  } catch (error) {
+    // Start-up problems (no executor, wrong chain, an endpoint down, a malformed key) are the operator's
+    // to fix: say what, without a stack trace (--show-stack-traces still shows it) and without a secret.
+    throw secretFreeTaskError("chimera-keeper", error);
+  }
+}
+
+async function runKeeper(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
   if (args.blocks !== undefined && (!Number.isInteger(args.blocks) || args.blocks < 1))
     fail(`--blocks must be a positive integer, got ${args.blocks}`);
   // A fresh clone has no artifacts or TypeChain bindings yet (`npm ci && npx hardhat keeper` is the
@@ -82,11 +94,13 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
   }
   if (args.dryRun) config = { ...config, mode: "DRY" as const };
   const output = { isTTY: process.stdout.isTTY === true, write: (text: string) => process.stdout.write(text) };
-  const print = (line: string) => console.log(line);
   const hooks = crashHooks(hre.network.name);
 
   if (hre.network.name === "hardhat") {
-    if (args.addressBook !== undefined) fail("--address-book is for --network localhost; the in-process run builds its own sandbox");
+    // The sandbox run: human lines on the console (progress, summary), its JSON log in a file.
+    const print = (line: string) => console.log(line);
+    if (args.addressBook !== undefined)
+      fail("--address-book is for a run on --network localhost (or another network); the in-process run builds its own sandbox");
     const { runSandboxKeeper } = await import("../keeper/run/sandbox-run");
     const result = await runSandboxKeeper({
       hre,
@@ -104,14 +118,13 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
     return;
   }
 
+  // A network run writes only through its console (keeper/run/keeper-console.ts), which also says when a
+  // signal arrived: one format per console, human on a terminal, JSON otherwise.
   let resolveStop: (reason: string) => void = () => undefined;
   const stopSignal = new Promise<string>((resolve) => {
     resolveStop = resolve;
   });
-  const onSignal = (signal: NodeJS.Signals) => {
-    print(`\n${signal}: stopping after the current iteration ...`);
-    resolveStop(signal);
-  };
+  const onSignal = (signal: NodeJS.Signals) => resolveStop(signal);
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
@@ -125,15 +138,9 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
       maxBlocks: args.blocks,
       journalPath: args.journal,
       output,
-      print,
       hooks,
       stopSignal,
     });
-  } catch (error) {
-    // Start-up problems (no executor, wrong chain, an endpoint down) are the operator's to fix: say
-    // what, without a stack trace (--show-stack-traces still shows it).
-    if (error instanceof HardhatPluginError) throw error;
-    throw new HardhatPluginError("chimera-keeper", (error as Error).message, error as Error);
   } finally {
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
@@ -145,7 +152,12 @@ task("keeper", "Runs the liquidation keeper (no --network: the sandbox scenario,
   .addFlag("once", "One iteration (sandbox: the first scenario step), then exit")
   .addFlag("dryRun", "Simulate and journal, send nothing (DRY mode)")
   .addOptionalParam("keeperConfig", "Keeper config JSON merged over the network defaults (or KEEPER_CONFIG)", undefined, types.string)
-  .addOptionalParam("addressBook", "localhost: the sandbox address book (default reports/sandbox-localhost.json)", undefined, types.string)
+  .addOptionalParam(
+    "addressBook",
+    "An address book JSON instead of the network's built-in one (--network localhost: default reports/sandbox-localhost.json, written by `npx hardhat sandbox --network localhost`)",
+    undefined,
+    types.string,
+  )
   .addOptionalParam(
     "journal",
     "Journal file (default: the config's journal.path; the sandbox run uses a fresh file)",

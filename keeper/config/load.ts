@@ -1,7 +1,8 @@
 /**
  * Loads a network's keeper configuration: the network's defaults, a JSON file merged over them
- * (`--config <file>`), a few environment overrides (KEEPER_MODE, KEEPER_METRICS_PORT), then one
- * validation that reports EVERY bad field at once, by path, with what was expected and what was found:
+ * (`--keeper-config <file>`), a few environment overrides (KEEPER_MODE, KEEPER_METRICS_PORT), then one
+ * validation that reports EVERY bad field at once, by path, with what was expected and what was found,
+ * then the rules that tie fields together (cross-field-checks.ts), in the units the file uses:
  *
  *   limits.maxDailyLossUsd: expected a positive number, got "abc"
  *
@@ -13,6 +14,7 @@ import { readFileSync } from "node:fs";
 import type { ZodIssue } from "zod";
 import { defaultsFor } from "./defaults";
 import { USD_LIMIT_FIELDS } from "./runtime-settings";
+import { crossFieldIssues } from "./cross-field-checks";
 import { checkLiveSafeguards } from "./live-safeguards";
 import { isRealNetwork, KEEPER_NETWORKS, keeperConfigSchema, type KeeperConfig, type KeeperNetwork } from "./schema";
 
@@ -78,6 +80,8 @@ export function loadKeeperConfig(options: LoadKeeperConfigOptions): KeeperConfig
   if (!parsed.success || issues.length > 0) throw new ConfigError(source, issues);
 
   const config = parsed.data;
+  const crossIssues = crossFieldIssues(config);
+  if (crossIssues.length > 0) throw new ConfigError(source, crossIssues);
   if (options.checkEnv ?? true) {
     const envIssues = checkEnvironment(config, options.env);
     if (envIssues.length > 0) throw new ConfigError(source, envIssues);

@@ -11,6 +11,7 @@ import { MARKET_PLUGINS } from "../markets/registry";
 import { marketsSchema } from "../markets/market-plugin";
 import {
   basisPoints,
+  bool,
   nonEmptyString,
   nonNegativeInteger,
   nonNegativeNumber,
@@ -169,6 +170,8 @@ export const keeperConfigSchema = z
       .object({
         port: numberExpected("expected a TCP port (1-65535)", (n, message) => n.int(message).min(1, message).max(65_535, message)),
         host: nonEmptyString,
+        /** Must be true for a host beyond loopback (cross-field-checks.ts): an explicit opt-in to expose /status and /metrics. */
+        exposeBeyondLoopback: bool.optional(),
       })
       .strict(),
     alerts: z.object({ targets: z.array(alertTarget), rateLimitPerMinute: positiveInteger }).strict(),

@@ -21,6 +21,8 @@ export class RunRecorder {
   lastTick: TickReport | null = null;
   /** Decision latency of the first liquidation sent in each block (the others queue behind it). */
   readonly firstOfBlockMs: number[] = [];
+  /** DRY: plans simulated and not sent, and the profit their plans expected (USD). */
+  readonly dry = { simulated: 0, expectedProfitUsd: 0 };
 
   /** Subscribes to the engine. */
   attach(engine: KeeperEngine): this {
@@ -55,6 +57,10 @@ export class RunRecorder {
     const { decision, execution } = record;
     if (decision.outcome === "skipped")
       this.skipReasons.set(decision.reason ?? "unknown", (this.skipReasons.get(decision.reason ?? "unknown") ?? 0) + 1);
+    if (execution?.status === "dry-run") {
+      this.dry.simulated += 1;
+      this.dry.expectedProfitUsd += decision.plan?.expectedProfitUsd ?? 0;
+    }
     if (execution?.status === "sent" || execution?.status === "dry-run") {
       this.timings.set(execution.planId, { planId: execution.planId, reactedAtBlock: record.block, decisionMs: execution.decisionMs });
     }

@@ -28,10 +28,12 @@ export interface ReadinessInputs {
   readonly journalWritable: boolean;
   readonly journalDetail?: string;
   readonly breakerState: BreakerState;
+  /** Further checks the run adds (e.g. "executor_roles"); each one failing makes /readyz not ready. */
+  readonly extraChecks?: readonly ReadinessCheck[];
 }
 
 export interface ReadinessCheck {
-  readonly name: "rpc_head" | "journal" | "breaker" | "readiness_callback";
+  readonly name: "rpc_head" | "journal" | "breaker" | "readiness_callback" | (string & {});
   readonly ok: boolean;
   readonly detail: string;
 }
@@ -58,6 +60,7 @@ export function evaluateReadiness(inputs: ReadinessInputs): ReadinessReport {
       ok: inputs.breakerState !== "HALTED",
       detail: `breaker is ${inputs.breakerState}${inputs.breakerState === "HALTED" ? " (npx hardhat keeper:resume)" : ""}`,
     },
+    ...(inputs.extraChecks ?? []),
   ];
   return { ready: checks.every((c) => c.ok), checks };
 }
@@ -73,6 +76,8 @@ export interface TelemetryServerOptions {
   readonly logger?: Logger;
   /** Exact secrets to scrub from /status and /readyz bodies, as the logger does. */
   readonly knownSecrets?: readonly string[];
+  /** 32-byte hex values that are public (the keeper's own transaction hashes) and stay visible in /status. */
+  readonly publicValues?: () => readonly string[];
 }
 
 export interface TelemetryServer {
@@ -102,8 +107,8 @@ export async function startTelemetryServer(options: TelemetryServerOptions): Pro
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new Error(`telemetry port ${port} is not a TCP port; expected an integer from 0 to 65535`);
   }
-  const redaction = { knownSecrets: options.knownSecrets ?? [] };
   const sendJson = (res: http.ServerResponse, status: number, body: unknown): void => {
+    const redaction = { knownSecrets: options.knownSecrets ?? [], publicValues: options.publicValues?.() ?? [] };
     const text = redactSecrets(JSON.stringify(body, bigintAsString), redaction);
     res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
     res.end(text);

@@ -188,7 +188,8 @@ describe("keeper e2e: restart safety and secrets (a separate keeper process)", f
       const { code, signal } = await exited;
       const run = { code, signal, output, statuses };
       runs.push(run);
-      const reportLine = /run report: (\S+)/.exec(output);
+      // Not a terminal: the summary is a JSON record naming the report (keeper/run/keeper-console.ts).
+      const reportLine = /"reportPath":"([^"]+)"/.exec(output);
       if (reportLine) reports.push(reportLine[1]!);
       return run;
     } finally {
