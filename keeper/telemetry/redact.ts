@@ -108,6 +108,8 @@ function redactHex32(text: string, publicValues: readonly string[]): string {
   const publicSet = new Set(publicValues.map((v) => v.toLowerCase()));
   return text.replace(HEX32, (match: string, offset: number) => {
     if (publicSet.has(match.toLowerCase())) return match;
+    // Zero is not a private key (secp256k1 keys are 1..n-1): the zero id an error names stays readable.
+    if (/^(0x)?0+$/i.test(match)) return match;
     const before = text.slice(Math.max(0, offset - 600), offset);
     return PUBLIC_HASH_CONTEXT.test(before) ? match : REDACTED;
   });
