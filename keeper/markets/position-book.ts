@@ -6,6 +6,7 @@
 import type { Address } from "../config/address-book";
 import { WAD } from "../core/fixed-point";
 import type { TrackedPosition } from "../core/types";
+import { CrossingIndex, crossingsOf, type CrossingModel } from "./crossing-index";
 import type { MarketUpdate } from "./market";
 
 interface Entry<State> {
@@ -20,6 +21,34 @@ export class PositionBook<State> {
   private readonly liquidatableSet = new Set<Address>();
   /** Health-factor computations done through `setPosition`, for stats and tests. */
   recomputations = 0;
+  /** Set by `indexCrossings`: each stored position's crossing prices, per price key. */
+  private crossing: { readonly index: CrossingIndex; readonly model: CrossingModel } | undefined;
+
+  /**
+   * From now on, every position stored is also placed in a CrossingIndex under `model` (the market's
+   * token → price key mapping and current prices), so `crossingCandidates` can answer a price move.
+   */
+  indexCrossings(model: CrossingModel, index = new CrossingIndex()): void {
+    this.crossing = { index, model };
+    for (const [borrower, entry] of this.entries) if (entry.position) this.indexPosition(borrower, entry);
+  }
+
+  get indexesCrossings(): boolean {
+    return this.crossing !== undefined;
+  }
+
+  /**
+   * The borrowers a move of `key`'s price from `from` to `to` (with every other price as it was when
+   * each position was last stored) can carry across HF 1 in either direction, plus every liquidatable
+   * holder of the key (so what the engine sizes from carries the new price too). Without an index:
+   * every holder of the key.
+   */
+  crossingCandidates(key: string, from: number, to: number): Set<Address> {
+    if (!this.crossing) return this.holdersOf([key]);
+    const out = this.crossing.index.search(key, from, to);
+    for (const borrower of this.liquidatableSet) if (this.entries.get(borrower)?.priceKeys.includes(key)) out.add(borrower);
+    return out;
+  }
 
   get size(): number {
     return this.entries.size;
@@ -54,6 +83,7 @@ export class PositionBook<State> {
     if (!entry) throw new Error(`position book: no state for borrower ${borrower}`);
     this.recomputations += 1;
     entry.position = position;
+    if (this.crossing) this.indexPosition(borrower, entry);
     const liquidatable = position.healthFactor < WAD;
     const was = this.liquidatableSet.has(borrower);
     if (liquidatable) this.liquidatableSet.add(borrower);
@@ -75,6 +105,7 @@ export class PositionBook<State> {
       const position = evaluate(borrower, entry.state);
       if (this.setPosition(borrower, position)) newlyLiquidatable.push(position);
     }
+    this.crossing?.index.compact();
     return { recomputed, newlyLiquidatable };
   }
 
@@ -84,6 +115,7 @@ export class PositionBook<State> {
     this.unindex(borrower, entry.priceKeys);
     this.entries.delete(borrower);
     this.liquidatableSet.delete(borrower);
+    this.crossing?.index.remove(borrower);
   }
 
   /** Borrowers exposed to any of the keys, each once. */
@@ -135,6 +167,11 @@ export class PositionBook<State> {
 
   get liquidatableCount(): number {
     return this.liquidatableSet.size;
+  }
+
+  private indexPosition(borrower: Address, entry: Entry<State>): void {
+    const { index, model } = this.crossing!;
+    index.set(borrower, crossingsOf(entry.position!, entry.priceKeys, model), entry.priceKeys);
   }
 
   private unindex(borrower: Address, keys: readonly string[]): void {
