@@ -13,6 +13,8 @@ interface Entry<State> {
   state: State;
   position: TrackedPosition | undefined;
   priceKeys: readonly string[];
+  /** `indexedMoves` when the position was last computed: a later move of one of its keys makes it stale. */
+  computedAtMove: number;
 }
 
 export class PositionBook<State> {
@@ -23,6 +25,9 @@ export class PositionBook<State> {
   recomputations = 0;
   /** Set by `indexCrossings`: each stored position's crossing prices, per price key. */
   private crossing: { readonly index: CrossingIndex; readonly model: CrossingModel } | undefined;
+  /** Price moves answered through the index so far, and the latest such move of each key. */
+  private indexedMoves = 0;
+  private readonly keyMovedAt = new Map<string, number>();
 
   /**
    * From now on, every position stored is also placed in a CrossingIndex under `model` (the market's
@@ -66,7 +71,7 @@ export class PositionBook<State> {
   setState(borrower: Address, state: State, priceKeys: readonly string[]): void {
     const previous = this.entries.get(borrower);
     if (previous) this.unindex(borrower, previous.priceKeys);
-    this.entries.set(borrower, { state, position: previous?.position, priceKeys });
+    this.entries.set(borrower, { state, position: previous?.position, priceKeys, computedAtMove: previous?.computedAtMove ?? 0 });
     for (const key of priceKeys) {
       let holders = this.holdersByKey.get(key);
       if (!holders) this.holdersByKey.set(key, (holders = new Set()));
@@ -83,6 +88,7 @@ export class PositionBook<State> {
     if (!entry) throw new Error(`position book: no state for borrower ${borrower}`);
     this.recomputations += 1;
     entry.position = position;
+    entry.computedAtMove = this.indexedMoves;
     if (this.crossing) this.indexPosition(borrower, entry);
     const liquidatable = position.healthFactor < WAD;
     const was = this.liquidatableSet.has(borrower);
@@ -167,6 +173,36 @@ export class PositionBook<State> {
 
   get liquidatableCount(): number {
     return this.liquidatableSet.size;
+  }
+
+  /**
+   * Records that `key` moved and only its crossing candidates are being re-evaluated: every other
+   * holder's stored position is stale (still on the right side of HF 1) until it is computed again.
+   */
+  noteIndexedMove(key: string): void {
+    this.indexedMoves += 1;
+    this.keyMovedAt.set(key, this.indexedMoves);
+  }
+
+  /** A stored position computed before a later indexed move of one of its keys. */
+  isStale(borrower: Address): boolean {
+    const entry = this.entries.get(borrower);
+    return entry?.position !== undefined && this.staleEntry(entry);
+  }
+
+  /** Every stale position's borrower (a scan, only while some indexed move is outstanding). */
+  staleBorrowers(): Address[] {
+    if (this.keyMovedAt.size === 0) return [];
+    const out: Address[] = [];
+    for (const [borrower, entry] of this.entries) if (entry.position && this.staleEntry(entry)) out.push(borrower);
+    if (out.length === 0) this.keyMovedAt.clear();
+    return out;
+  }
+
+  private staleEntry(entry: Entry<State>): boolean {
+    if (this.keyMovedAt.size === 0) return false;
+    for (const key of entry.priceKeys) if ((this.keyMovedAt.get(key) ?? 0) > entry.computedAtMove) return true;
+    return false;
   }
 
   private indexPosition(borrower: Address, entry: Entry<State>): void {

@@ -188,8 +188,9 @@ export abstract class TrackedLendingMarket<State> {
    * Re-evaluates what price moves (already applied to the market's prices) can change. With a
    * crossing index (`book.indexCrossings`) and one key moving, only the positions whose crossing
    * price lies between the old and new price, and the liquidatable holders, are re-evaluated: the
-   * others stay on their side of HF 1, and their stored health factor catches up at the next full
-   * evaluation (`onBlock`, `evaluateAt`). Otherwise every holder of a moved key is re-evaluated.
+   * others stay on their side of HF 1, and their stored position is computed again when it is read
+   * (`position`, `positions`) or at the next full evaluation (`onBlock`, `evaluateAt`). Otherwise
+   * every holder of a moved key is re-evaluated.
    */
   protected reevaluateAfterPriceMoves(moves: readonly PriceMove[]): MarketUpdate {
     const single = moves.length === 1 ? moves[0] : undefined;
@@ -201,6 +202,7 @@ export abstract class TrackedLendingMarket<State> {
       [...this.keysMovedThroughIndex].every((key) => key === single.key);
     if (!indexAnswers) return this.reevaluate(this.book.holdersOf(moves.map((move) => move.key)));
     this.keysMovedThroughIndex.add(single.key);
+    this.book.noteIndexedMove(single.key);
     return this.reevaluate(this.book.crossingCandidates(single.key, single.from, single.to));
   }
 
@@ -262,11 +264,16 @@ export abstract class TrackedLendingMarket<State> {
     return this.book.liquidatable();
   }
 
+  /** A position left stale by an indexed price move is computed again before it is handed out. */
   position(borrower: Address): TrackedPosition | undefined {
-    return this.book.position(lowerAddress(borrower));
+    const key = lowerAddress(borrower);
+    if (this.book.isStale(key)) this.reevaluate([key]);
+    return this.book.position(key);
   }
 
   positions(): TrackedPosition[] {
+    const stale = this.book.staleBorrowers();
+    if (stale.length > 0) this.reevaluate(stale);
     return this.book.positions();
   }
 
