@@ -55,7 +55,7 @@ export interface ScaleBenchmarkResult {
 export interface ScaleBenchmarkOptions {
   /** Total positions, split 50/30/20 over three markets. Default 100,000. */
   readonly positions?: number;
-  /** Oracle updates in the stream. Default 150 (30 s at 200 ms). */
+  /** Oracle updates in the stream. Default 50 (10 s at 200 ms, longer when the keeper falls behind). */
   readonly updates?: number;
   readonly intervalMs?: number;
   readonly log?: (message: string) => void;
@@ -155,7 +155,7 @@ const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 export async function runScaleBenchmark(options: ScaleBenchmarkOptions = {}): Promise<ScaleBenchmarkResult> {
   const total = options.positions ?? 100_000;
-  const updates = options.updates ?? 150;
+  const updates = options.updates ?? 50;
   const intervalMs = options.intervalMs ?? 200;
   const log = options.log ?? (() => undefined);
   const loadBefore = os.loadavg();

@@ -63,36 +63,46 @@ export interface CrossingModel {
  * the health factor (as much collateral weight as debt) gets no crossing.
  */
 export function crossingsOf(position: PositionExposure, priceKeys: readonly string[], model: CrossingModel): Crossing[] | null {
-  const weighted = new Map<string, { collateral: number; debt: number }>();
+  // Positions hold a handful of keys: parallel arrays searched linearly allocate less than a Map,
+  // and this runs for every position at every full evaluation.
+  const keys: string[] = [];
+  const collateralOf: number[] = [];
+  const debtOf: number[] = [];
   let totalCollateral = 0;
   let totalDebt = 0;
-  const exposure = (token: string) => {
+  const slotOf = (token: string) => {
     const key = model.keyOfToken(token);
-    let entry = weighted.get(key);
-    if (!entry) weighted.set(key, (entry = { collateral: 0, debt: 0 }));
-    return entry;
+    let at = keys.indexOf(key);
+    if (at === -1) {
+      at = keys.push(key) - 1;
+      collateralOf.push(0);
+      debtOf.push(0);
+    }
+    return at;
   };
   for (const c of position.collaterals) {
     const value = (c.valueUsd * c.liquidationThresholdBps) / 10_000;
-    exposure(c.token).collateral += value;
+    collateralOf[slotOf(c.token)] += value;
     totalCollateral += value;
   }
   for (const d of position.debts) {
-    exposure(d.token).debt += d.valueUsd;
+    debtOf[slotOf(d.token)] += d.valueUsd;
     totalDebt += d.valueUsd;
   }
   if (!Number.isFinite(totalCollateral) || !Number.isFinite(totalDebt) || totalDebt < MODEL_MIN_DEBT_USD) return null;
   // A key the position's price depends on that none of its holdings explains (an e-mode price source): not modelled.
-  for (const key of priceKeys) if (!weighted.has(key)) return null;
+  for (const key of priceKeys) if (!keys.includes(key)) return null;
   const crossings: Crossing[] = [];
-  for (const [key, { collateral: a, debt: b }] of weighted) {
-    const known = model.priceOfKey(key);
-    const price = known === undefined ? undefined : Number(known);
-    if (price === undefined || !(price > 0) || !Number.isFinite(price)) return null;
+  for (let i = 0; i < keys.length; i++) {
+    const known = model.priceOfKey(keys[i]);
+    const price = known === undefined ? NaN : Number(known);
+    if (!(price > 0) || !Number.isFinite(price)) return null;
+    const a = collateralOf[i];
+    const b = debtOf[i];
     const slope = a - b;
     if (Math.abs(slope) <= 1e-12 * (totalCollateral + totalDebt)) continue;
     const ratio = (totalDebt - b - (totalCollateral - a)) / slope;
-    crossings.push({ key, price: ratio * price, side: slope > 0 ? "below" : "above" });
+    crossings.push({ key: keys[i], price: ratio * price, side: slope > 0 ? "below" : "above" });
   }
   return crossings;
 }
