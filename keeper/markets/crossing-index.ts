@@ -14,13 +14,15 @@
  * with the protocol's own integer math, and the search range is widened by `SEARCH_MARGIN` so the
  * floating-point model (and the drift `REINDEX_TOLERANCE` allows) can never hide a crossing.
  *
- * Storage. Per key and side, a sorted Float64Array of crossing prices with the owners' slots; changes
- * since the last rebuild sit in a small overlay searched linearly, and the sorted arrays are rebuilt
- * when the overlay outgrows `overlayLimit`. A full re-evaluation that moves no crossing by more than
- * `REINDEX_TOLERANCE` leaves the arrays as they are, so re-evaluating every position each block costs
- * a comparison per crossing, not a rebuild.
+ * Storage. One CrossingLane per key and side (crossing-lane.ts): typed arrays updated in place, a
+ * sorted view, and the entries changed since it was sorted, searched linearly until there are more
+ * than `overlayLimit` of them; then only that lane is sorted again. Each position's crossings are
+ * remembered as (lane, entry) pairs in typed arrays, so placing a position again computes its
+ * crossings into scratch buffers and compares them with what its entries hold: a full re-evaluation
+ * that moves no crossing by more than `REINDEX_TOLERANCE` allocates nothing and sorts nothing.
  */
 import type { Address } from "../config/address-book";
+import { CrossingLane } from "./crossing-lane";
 
 /** Relative drift of a crossing price tolerated before it is re-indexed (interest moves it slowly). */
 export const REINDEX_TOLERANCE = 1e-6;
@@ -56,6 +58,94 @@ export interface CrossingModel {
   priceOfKey(key: string): number | bigint | undefined;
 }
 
+/** Where `computeCrossings` writes: the i-th crossing's key, price and side (0 below, 1 above). */
+interface CrossingScratch {
+  keys: string[];
+  prices: Float64Array;
+  sides: Uint8Array;
+  /** Filled by `CrossingIndex.store`: the lane id of each crossing. */
+  lanes: Int32Array;
+  collateral: Float64Array;
+  debt: Float64Array;
+}
+
+function newScratch(capacity: number): CrossingScratch {
+  return {
+    keys: new Array<string>(capacity).fill(""),
+    prices: new Float64Array(capacity),
+    sides: new Uint8Array(capacity),
+    lanes: new Int32Array(capacity),
+    collateral: new Float64Array(capacity),
+    debt: new Float64Array(capacity),
+  };
+}
+
+/** Shared by every index: computing crossings allocates nothing (JavaScript runs one call at a time). */
+let scratch = newScratch(16);
+
+function slotOfKey(key: string, count: number): number {
+  for (let i = 0; i < count; i++) if (scratch.keys[i] === key) return i;
+  if (count === scratch.keys.length) {
+    const bigger = newScratch(count * 2);
+    for (let i = 0; i < count; i++) bigger.keys[i] = scratch.keys[i];
+    bigger.collateral.set(scratch.collateral);
+    bigger.debt.set(scratch.debt);
+    scratch = bigger;
+  }
+  scratch.keys[count] = key;
+  scratch.collateral[count] = 0;
+  scratch.debt[count] = 0;
+  return count;
+}
+
+/**
+ * Writes the position's crossings into `scratch` and returns how many, or -1 when the model cannot
+ * place it (see `crossingsOf`).
+ */
+function computeCrossings(position: PositionExposure, priceKeys: readonly string[], model: CrossingModel): number {
+  let keyCount = 0;
+  let totalCollateral = 0;
+  let totalDebt = 0;
+  for (const c of position.collaterals) {
+    const at = slotOfKey(model.keyOfToken(c.token), keyCount);
+    if (at === keyCount) keyCount += 1;
+    const value = (c.valueUsd * c.liquidationThresholdBps) / 10_000;
+    scratch.collateral[at] += value;
+    totalCollateral += value;
+  }
+  for (const d of position.debts) {
+    const at = slotOfKey(model.keyOfToken(d.token), keyCount);
+    if (at === keyCount) keyCount += 1;
+    scratch.debt[at] += d.valueUsd;
+    totalDebt += d.valueUsd;
+  }
+  if (!Number.isFinite(totalCollateral) || !Number.isFinite(totalDebt) || totalDebt < MODEL_MIN_DEBT_USD) return -1;
+  // A key the position's price depends on that none of its holdings explains (an e-mode price source): not modelled.
+  for (const key of priceKeys) {
+    let held = false;
+    for (let i = 0; i < keyCount && !held; i++) held = scratch.keys[i] === key;
+    if (!held) return -1;
+  }
+  let count = 0;
+  for (let i = 0; i < keyCount; i++) {
+    const known = model.priceOfKey(scratch.keys[i]);
+    const price = known === undefined ? NaN : Number(known);
+    if (!(price > 0) || !Number.isFinite(price)) return -1;
+    const a = scratch.collateral[i];
+    const b = scratch.debt[i];
+    const slope = a - b;
+    if (Math.abs(slope) <= 1e-12 * (totalCollateral + totalDebt)) continue;
+    const crossing = ((totalDebt - b - (totalCollateral - a)) / slope) * price;
+    if (!Number.isFinite(crossing)) return -1;
+    // Written over key slot i or an earlier one: slot `count` <= i has been read already.
+    scratch.keys[count] = scratch.keys[i];
+    scratch.prices[count] = crossing;
+    scratch.sides[count] = slope > 0 ? 0 : 1;
+    count += 1;
+  }
+  return count;
+}
+
 /**
  * The crossing price of each key the position is exposed to, or null when the model cannot place
  * the position (a price key no holding explains, an unknown or non-positive price, dust, non-finite
@@ -63,119 +153,77 @@ export interface CrossingModel {
  * the health factor (as much collateral weight as debt) gets no crossing.
  */
 export function crossingsOf(position: PositionExposure, priceKeys: readonly string[], model: CrossingModel): Crossing[] | null {
-  // Positions hold a handful of keys: parallel arrays searched linearly allocate less than a Map,
-  // and this runs for every position at every full evaluation.
-  const keys: string[] = [];
-  const collateralOf: number[] = [];
-  const debtOf: number[] = [];
-  let totalCollateral = 0;
-  let totalDebt = 0;
-  const slotOf = (token: string) => {
-    const key = model.keyOfToken(token);
-    let at = keys.indexOf(key);
-    if (at === -1) {
-      at = keys.push(key) - 1;
-      collateralOf.push(0);
-      debtOf.push(0);
-    }
-    return at;
-  };
-  for (const c of position.collaterals) {
-    const value = (c.valueUsd * c.liquidationThresholdBps) / 10_000;
-    collateralOf[slotOf(c.token)] += value;
-    totalCollateral += value;
-  }
-  for (const d of position.debts) {
-    debtOf[slotOf(d.token)] += d.valueUsd;
-    totalDebt += d.valueUsd;
-  }
-  if (!Number.isFinite(totalCollateral) || !Number.isFinite(totalDebt) || totalDebt < MODEL_MIN_DEBT_USD) return null;
-  // A key the position's price depends on that none of its holdings explains (an e-mode price source): not modelled.
-  for (const key of priceKeys) if (!keys.includes(key)) return null;
+  const count = computeCrossings(position, priceKeys, model);
+  if (count < 0) return null;
   const crossings: Crossing[] = [];
-  for (let i = 0; i < keys.length; i++) {
-    const known = model.priceOfKey(keys[i]);
-    const price = known === undefined ? NaN : Number(known);
-    if (!(price > 0) || !Number.isFinite(price)) return null;
-    const a = collateralOf[i];
-    const b = debtOf[i];
-    const slope = a - b;
-    if (Math.abs(slope) <= 1e-12 * (totalCollateral + totalDebt)) continue;
-    const ratio = (totalDebt - b - (totalCollateral - a)) / slope;
-    crossings.push({ key: keys[i], price: ratio * price, side: slope > 0 ? "below" : "above" });
+  for (let i = 0; i < count; i++) {
+    crossings.push({ key: scratch.keys[i], price: scratch.prices[i], side: scratch.sides[i] === 0 ? "below" : "above" });
   }
   return crossings;
 }
 
-/** One key's side, sorted by crossing price; `slots[i]` owns `prices[i]`. */
-interface SortedSide {
-  prices: Float64Array;
-  slots: Uint32Array;
-}
-
-const EMPTY_SIDE: SortedSide = { prices: new Float64Array(0), slots: new Uint32Array(0) };
-
-/** Index of the first element ≥ value. */
-function lowerBound(prices: Float64Array, value: number): number {
-  let lo = 0;
-  let hi = prices.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (prices[mid] < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+/** Crossings a slot holds before its storage widens (positions hold a handful of keys). */
+const INITIAL_STRIDE = 4;
 
 export class CrossingIndex {
   private readonly slotOf = new Map<Address, number>();
   private readonly borrowerOfSlot: Address[] = [];
   private readonly freeSlots: number[] = [];
-  /** Current truth per slot: its crossings, or the keys it is always searched on (not modelled). */
-  private readonly crossingsBySlot: (readonly Crossing[] | undefined)[] = [];
+  /** Lanes by id; a key's "below" lane is `laneIdOf(key)`, its "above" lane the next id. */
+  private readonly lanes: CrossingLane[] = [];
+  private readonly laneIds = new Map<string, number>();
+  /** Per slot, `crossingCount[slot]` (lane, entry) pairs at `slot * stride`. */
+  private stride = INITIAL_STRIDE;
+  private crossingCount = new Uint16Array(1024);
+  private slotLanes = new Int32Array(1024 * INITIAL_STRIDE);
+  private slotEntries = new Int32Array(1024 * INITIAL_STRIDE);
+  /** The keys each not-modelled slot is searched on. */
   private readonly alwaysBySlot: (readonly string[] | undefined)[] = [];
-  /** What the sorted arrays were built from (a slot's crossings at the last rebuild). */
-  private readonly indexedBySlot: (readonly Crossing[] | undefined)[] = [];
   private readonly alwaysByKey = new Map<string, Set<number>>();
-  private sorted = new Map<string, { below: SortedSide; above: SortedSide }>();
-  /** Slots whose crossings changed since the last rebuild: the sorted arrays are wrong about them. */
-  private readonly overlay = new Set<number>();
-  /** Rebuilds done, for tests and stats. */
+  /** Times the index re-sorted lanes (`rebuild`, or `compact`/`search` past `overlayLimit`), for tests and stats. */
   rebuilds = 0;
 
+  /** `overlayLimit(lane size)`: changed entries a lane tolerates (searched linearly) before it is sorted again. */
   constructor(private readonly overlayLimit: (size: number) => number = (size) => Math.max(1024, size >>> 5)) {}
 
   get size(): number {
     return this.slotOf.size;
   }
 
+  /**
+   * Computes the position's crossings under `model` and records them (the hot path: a full
+   * re-evaluation calls it for every position; nothing is allocated when no crossing moved).
+   */
+  place(borrower: Address, position: PositionExposure, priceKeys: readonly string[], model: CrossingModel): void {
+    const slot = this.slotFor(borrower);
+    const count = computeCrossings(position, priceKeys, model);
+    this.setAlways(slot, count < 0 ? priceKeys : undefined);
+    this.store(slot, count < 0 ? 0 : count);
+  }
+
   /** Records a position's crossings (null: not modelled, searched on every one of `keys`). */
   set(borrower: Address, crossings: readonly Crossing[] | null, keys: readonly string[]): void {
-    let slot = this.slotOf.get(borrower);
-    if (slot === undefined) {
-      slot = this.freeSlots.pop() ?? this.borrowerOfSlot.length;
-      this.slotOf.set(borrower, slot);
-      this.borrowerOfSlot[slot] = borrower;
-    }
+    const slot = this.slotFor(borrower);
     this.setAlways(slot, crossings === null ? keys : undefined);
-    if (crossings !== null && sameWithin(this.indexedBySlot[slot], crossings)) {
-      // Close enough to what the arrays hold: keep them (and drop a stale overlay entry).
-      this.crossingsBySlot[slot] = this.indexedBySlot[slot];
-      this.overlay.delete(slot);
-      return;
+    const count = crossings?.length ?? 0;
+    if (count > scratch.keys.length) scratch = newScratch(count);
+    for (let i = 0; i < count; i++) {
+      const { key, price, side } = crossings![i];
+      scratch.keys[i] = key;
+      scratch.prices[i] = price;
+      scratch.sides[i] = side === "below" ? 0 : 1;
     }
-    this.crossingsBySlot[slot] = crossings ?? [];
-    this.overlay.add(slot);
+    this.store(slot, count);
   }
 
   remove(borrower: Address): void {
     const slot = this.slotOf.get(borrower);
     if (slot === undefined) return;
     this.setAlways(slot, undefined);
+    this.store(slot, 0);
     this.slotOf.delete(borrower);
-    this.crossingsBySlot[slot] = undefined;
-    // The slot is reused only after a rebuild, so the sorted arrays never point a stale entry at a new owner.
-    this.overlay.add(slot);
+    // Lane entries are killed, not reused before their lane is sorted: the slot is free at once.
+    this.freeSlots.push(slot);
   }
 
   /**
@@ -184,59 +232,114 @@ export class CrossingIndex {
    * from `from` to `to` can carry across HF 1, in either direction.
    */
   search(key: string, from: number, to: number): Set<Address> {
-    if (this.overlay.size > this.overlayLimit(this.slotOf.size)) this.rebuild();
     const lo = Math.min(from, to) * (1 - SEARCH_MARGIN);
     const hi = Math.max(from, to) * (1 + SEARCH_MARGIN);
     const out = new Set<Address>();
-    const sides = this.sorted.get(key);
-    if (sides) {
-      for (const side of [sides.below, sides.above]) {
-        for (let i = lowerBound(side.prices, lo); i < side.prices.length && side.prices[i] <= hi; i++) {
-          const slot = side.slots[i];
-          if (!this.overlay.has(slot)) out.add(this.borrowerOfSlot[slot]);
+    const found = (slot: number) => out.add(this.borrowerOfSlot[slot]);
+    const below = this.laneIds.get(key);
+    if (below !== undefined) {
+      let sorted = false;
+      for (const lane of [this.lanes[below], this.lanes[below + 1]]) {
+        if (lane.pending > this.overlayLimit(lane.live)) {
+          lane.sort();
+          sorted = true;
         }
+        lane.search(lo, hi, found);
       }
+      if (sorted) this.rebuilds += 1;
     }
-    for (const slot of this.overlay) {
-      for (const crossing of this.crossingsBySlot[slot] ?? []) {
-        if (crossing.key === key && crossing.price >= lo && crossing.price <= hi) out.add(this.borrowerOfSlot[slot]);
-      }
-    }
-    for (const slot of this.alwaysByKey.get(key) ?? []) out.add(this.borrowerOfSlot[slot]);
+    for (const slot of this.alwaysByKey.get(key) ?? []) found(slot);
     return out;
   }
 
-  /** Re-sorts every key's arrays from the current crossings and empties the overlay. */
+  /** Sorts every lane with changes again (their overlays empty). */
   rebuild(): void {
-    const lists = new Map<string, { below: [number, number][]; above: [number, number][] }>();
-    for (const slot of this.slotOf.values()) {
-      const crossings = this.crossingsBySlot[slot] ?? [];
-      this.indexedBySlot[slot] = crossings;
-      for (const { key, price, side } of crossings) {
-        let list = lists.get(key);
-        if (!list) lists.set(key, (list = { below: [], above: [] }));
-        list[side].push([price, slot]);
-      }
-    }
-    for (const slot of this.overlay) {
-      if (this.crossingsBySlot[slot] === undefined && this.slotOf.get(this.borrowerOfSlot[slot]) !== slot) {
-        this.indexedBySlot[slot] = undefined;
-        this.freeSlots.push(slot);
-      }
-    }
-    this.overlay.clear();
-    this.sorted = new Map();
-    for (const [key, list] of lists) this.sorted.set(key, { below: toSortedSide(list.below), above: toSortedSide(list.above) });
+    for (const lane of this.lanes) lane.sort();
     this.rebuilds += 1;
   }
 
-  /** Rebuilds when the overlay has outgrown its limit (after a bulk re-evaluation, say). */
+  /** Sorts again the lanes whose changes outgrew `overlayLimit` (after a bulk re-evaluation, say). */
   compact(): void {
-    if (this.overlay.size > this.overlayLimit(this.slotOf.size)) this.rebuild();
+    let sorted = false;
+    for (const lane of this.lanes) {
+      if (lane.pending > this.overlayLimit(lane.live)) {
+        lane.sort();
+        sorted = true;
+      }
+    }
+    if (sorted) this.rebuilds += 1;
+  }
+
+  private slotFor(borrower: Address): number {
+    let slot = this.slotOf.get(borrower);
+    if (slot === undefined) {
+      slot = this.freeSlots.pop() ?? this.borrowerOfSlot.length;
+      this.slotOf.set(borrower, slot);
+      this.borrowerOfSlot[slot] = borrower;
+      if (slot >= this.crossingCount.length) this.resize(this.crossingCount.length * 2, this.stride);
+      this.crossingCount[slot] = 0;
+    }
+    return slot;
+  }
+
+  /** Makes the slot hold the `count` crossings in `scratch`: in place when its lanes are the same. */
+  private store(slot: number, count: number): void {
+    const base = slot * this.stride;
+    const held = this.crossingCount[slot];
+    let sameLanes = held === count;
+    for (let i = 0; i < count; i++) {
+      const lane = this.laneIdOf(scratch.keys[i]) + scratch.sides[i];
+      if (sameLanes && this.slotLanes[base + i] !== lane) sameLanes = false;
+      scratch.lanes[i] = lane;
+    }
+    if (sameLanes) {
+      for (let i = 0; i < count; i++)
+        this.lanes[this.slotLanes[base + i]].update(this.slotEntries[base + i], scratch.prices[i], REINDEX_TOLERANCE);
+      return;
+    }
+    for (let i = 0; i < held; i++) this.lanes[this.slotLanes[base + i]].kill(this.slotEntries[base + i]);
+    this.crossingCount[slot] = 0;
+    if (count > this.stride) this.resize(this.crossingCount.length, Math.max(count, this.stride * 2));
+    const at = slot * this.stride;
+    for (let i = 0; i < count; i++) {
+      const lane = scratch.lanes[i];
+      this.slotLanes[at + i] = lane;
+      this.slotEntries[at + i] = this.lanes[lane].add(slot, scratch.prices[i]);
+    }
+    this.crossingCount[slot] = count;
+  }
+
+  private laneIdOf(key: string): number {
+    let id = this.laneIds.get(key);
+    if (id === undefined) {
+      id = this.lanes.length;
+      this.laneIds.set(key, id);
+      this.lanes.push(new CrossingLane(), new CrossingLane());
+    }
+    return id;
+  }
+
+  private resize(slots: number, stride: number): void {
+    const count = new Uint16Array(slots);
+    const lanes = new Int32Array(slots * stride);
+    const entries = new Int32Array(slots * stride);
+    count.set(this.crossingCount);
+    for (let slot = 0; slot < this.crossingCount.length; slot++) {
+      for (let i = 0; i < this.crossingCount[slot]; i++) {
+        lanes[slot * stride + i] = this.slotLanes[slot * this.stride + i];
+        entries[slot * stride + i] = this.slotEntries[slot * this.stride + i];
+      }
+    }
+    this.crossingCount = count;
+    this.slotLanes = lanes;
+    this.slotEntries = entries;
+    this.stride = stride;
   }
 
   private setAlways(slot: number, keys: readonly string[] | undefined): void {
-    for (const key of this.alwaysBySlot[slot] ?? []) {
+    const was = this.alwaysBySlot[slot];
+    if (was === undefined && keys === undefined) return;
+    for (const key of was ?? []) {
       const set = this.alwaysByKey.get(key);
       set?.delete(slot);
       if (set?.size === 0) this.alwaysByKey.delete(key);
@@ -248,28 +351,4 @@ export class CrossingIndex {
       set.add(slot);
     }
   }
-}
-
-function toSortedSide(entries: [number, number][]): SortedSide {
-  if (entries.length === 0) return EMPTY_SIDE;
-  entries.sort((x, y) => x[0] - y[0]);
-  const prices = new Float64Array(entries.length);
-  const slots = new Uint32Array(entries.length);
-  entries.forEach(([price, slot], i) => {
-    prices[i] = price;
-    slots[i] = slot;
-  });
-  return { prices, slots };
-}
-
-/** Same keys and sides, each price within REINDEX_TOLERANCE of the indexed one. */
-function sameWithin(indexed: readonly Crossing[] | undefined, current: readonly Crossing[]): boolean {
-  if (!indexed || indexed.length !== current.length) return false;
-  for (let i = 0; i < current.length; i++) {
-    const was = indexed[i];
-    const now = current[i];
-    if (was.key !== now.key || was.side !== now.side) return false;
-    if (Math.abs(now.price - was.price) > REINDEX_TOLERANCE * Math.abs(was.price)) return false;
-  }
-  return true;
 }

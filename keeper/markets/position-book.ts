@@ -6,7 +6,7 @@
 import type { Address } from "../config/address-book";
 import { WAD } from "../core/fixed-point";
 import type { TrackedPosition } from "../core/types";
-import { CrossingIndex, crossingsOf, type CrossingModel } from "./crossing-index";
+import { CrossingIndex, type CrossingModel } from "./crossing-index";
 import type { MarketUpdate } from "./market";
 
 interface Entry<State> {
@@ -207,7 +207,7 @@ export class PositionBook<State> {
 
   private indexPosition(borrower: Address, entry: Entry<State>): void {
     const { index, model } = this.crossing!;
-    index.set(borrower, crossingsOf(entry.position!, entry.priceKeys, model), entry.priceKeys);
+    index.place(borrower, entry.position!, entry.priceKeys, model);
   }
 
   private unindex(borrower: Address, keys: readonly string[]): void {

@@ -138,7 +138,7 @@ describe("crossing index", () => {
 
     it("keeps the sorted arrays when a re-evaluation moves a crossing by less than the tolerance", () => {
       const index = build(() => 0);
-      index.search("weth", 1, 1); // rebuilds
+      index.rebuild();
       const rebuilds = index.rebuilds;
       const h: Holdings = { collateral: { weth: 1 }, debt: { usdc: 1000 * (1 + 1e-9) }, thresholdBps: 8000 };
       index.set(borrower(0), crossingsOf(exposureAt(h, prices), ["weth", "usdc"], modelAt(prices)), ["weth", "usdc"]);
