@@ -180,18 +180,17 @@ export async function runScaleBenchmark(options: ScaleBenchmarkOptions = {}): Pr
     const book = books[market];
     book.reevaluate(book.borrowers(), (borrower, state) => evaluate(market, borrower, state, prices));
   };
-  const fullEvaluationMs: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const started = nowMs();
-    reevaluateAll(0);
-    fullEvaluationMs.push(nowMs() - started);
-  }
-  // The same pass over a book without an index: what indexing adds to every block's evaluation.
+  // The same pass over a book without an index (what indexing adds to every block's evaluation),
+  // alternated with the indexed one so neither gets the warmer JIT or the quieter machine.
   const plain = new PositionBook<PlainState>();
   openPositions(plain, 0, books[0].size, seededRandom(18), prices);
+  const fullEvaluationMs: number[] = [];
   const plainEvaluationMs: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const started = nowMs();
+  for (let i = 0; i < 5; i++) {
+    let started = nowMs();
+    reevaluateAll(0);
+    fullEvaluationMs.push(nowMs() - started);
+    started = nowMs();
     plain.reevaluate(plain.borrowers(), (borrower, state) => evaluate(0, borrower, state, prices));
     plainEvaluationMs.push(nowMs() - started);
   }

@@ -167,7 +167,8 @@ const INITIAL_STRIDE = 4;
 
 export class CrossingIndex {
   private readonly slotOf = new Map<Address, number>();
-  private readonly borrowerOfSlot: Address[] = [];
+  /** Owner per slot; undefined once removed (so a stale slot hint is recognised). */
+  private readonly borrowerOfSlot: (Address | undefined)[] = [];
   private readonly freeSlots: number[] = [];
   /** Lanes by id; a key's "below" lane is `laneIdOf(key)`, its "above" lane the next id. */
   private readonly lanes: CrossingLane[] = [];
@@ -193,12 +194,14 @@ export class CrossingIndex {
   /**
    * Computes the position's crossings under `model` and records them (the hot path: a full
    * re-evaluation calls it for every position; nothing is allocated when no crossing moved).
+   * Returns the borrower's slot: passing it back as `slotHint` next time skips a map lookup.
    */
-  place(borrower: Address, position: PositionExposure, priceKeys: readonly string[], model: CrossingModel): void {
-    const slot = this.slotFor(borrower);
+  place(borrower: Address, position: PositionExposure, priceKeys: readonly string[], model: CrossingModel, slotHint = -1): number {
+    const slot = slotHint >= 0 && this.borrowerOfSlot[slotHint] === borrower ? slotHint : this.slotFor(borrower);
     const count = computeCrossings(position, priceKeys, model);
     this.setAlways(slot, count < 0 ? priceKeys : undefined);
     this.store(slot, count < 0 ? 0 : count);
+    return slot;
   }
 
   /** Records a position's crossings (null: not modelled, searched on every one of `keys`). */
@@ -222,6 +225,7 @@ export class CrossingIndex {
     this.setAlways(slot, undefined);
     this.store(slot, 0);
     this.slotOf.delete(borrower);
+    this.borrowerOfSlot[slot] = undefined;
     // Lane entries are killed, not reused before their lane is sorted: the slot is free at once.
     this.freeSlots.push(slot);
   }
@@ -235,7 +239,7 @@ export class CrossingIndex {
     const lo = Math.min(from, to) * (1 - SEARCH_MARGIN);
     const hi = Math.max(from, to) * (1 + SEARCH_MARGIN);
     const out = new Set<Address>();
-    const found = (slot: number) => out.add(this.borrowerOfSlot[slot]);
+    const found = (slot: number) => out.add(this.borrowerOfSlot[slot]!);
     const below = this.laneIds.get(key);
     if (below !== undefined) {
       let sorted = false;
@@ -288,8 +292,10 @@ export class CrossingIndex {
     const held = this.crossingCount[slot];
     let sameLanes = held === count;
     for (let i = 0; i < count; i++) {
-      const lane = this.laneIdOf(scratch.keys[i]) + scratch.sides[i];
-      if (sameLanes && this.slotLanes[base + i] !== lane) sameLanes = false;
+      // The slot's own lane, when its key is the same string, spares a map lookup per crossing.
+      const mine = sameLanes ? this.slotLanes[base + i] : -1;
+      const lane = mine >= 0 && this.lanes[mine].key === scratch.keys[i] ? mine - (mine & 1) + scratch.sides[i] : this.laneIdOf(scratch.keys[i]) + scratch.sides[i];
+      if (lane !== mine) sameLanes = false;
       scratch.lanes[i] = lane;
     }
     if (sameLanes) {
@@ -314,7 +320,7 @@ export class CrossingIndex {
     if (id === undefined) {
       id = this.lanes.length;
       this.laneIds.set(key, id);
-      this.lanes.push(new CrossingLane(), new CrossingLane());
+      this.lanes.push(new CrossingLane(key), new CrossingLane(key));
     }
     return id;
   }

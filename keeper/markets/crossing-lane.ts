@@ -31,6 +31,8 @@ export class CrossingLane {
   /** Live entries. */
   live = 0;
 
+  constructor(readonly key: string) {}
+
   /** Entries changed, added or removed since the last sort. */
   get pending(): number {
     return this.changedList.length;

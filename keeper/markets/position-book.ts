@@ -15,6 +15,8 @@ interface Entry<State> {
   priceKeys: readonly string[];
   /** `indexedMoves` when the position was last computed: a later move of one of its keys makes it stale. */
   computedAtMove: number;
+  /** The borrower's slot in the crossing index (-1: none yet), handed back so placing skips a lookup. */
+  crossingSlot: number;
 }
 
 export class PositionBook<State> {
@@ -71,7 +73,9 @@ export class PositionBook<State> {
   setState(borrower: Address, state: State, priceKeys: readonly string[]): void {
     const previous = this.entries.get(borrower);
     if (previous) this.unindex(borrower, previous.priceKeys);
-    this.entries.set(borrower, { state, position: previous?.position, priceKeys, computedAtMove: previous?.computedAtMove ?? 0 });
+    this.entries.set(borrower, { state, position: previous?.position, priceKeys, computedAtMove: previous?.computedAtMove ?? 0,
+      crossingSlot: previous?.crossingSlot ?? -1,
+    });
     for (const key of priceKeys) {
       let holders = this.holdersByKey.get(key);
       if (!holders) this.holdersByKey.set(key, (holders = new Set()));
@@ -207,7 +211,7 @@ export class PositionBook<State> {
 
   private indexPosition(borrower: Address, entry: Entry<State>): void {
     const { index, model } = this.crossing!;
-    index.place(borrower, entry.position!, entry.priceKeys, model);
+    entry.crossingSlot = index.place(borrower, entry.position!, entry.priceKeys, model, entry.crossingSlot);
   }
 
   private unindex(borrower: Address, keys: readonly string[]): void {
