@@ -83,18 +83,12 @@ function newScratch(capacity: number): CrossingScratch {
 /** Shared by every index: computing crossings allocates nothing (JavaScript runs one call at a time). */
 let scratch = newScratch(16);
 
-function slotOfKey(key: string, count: number): number {
-  for (let i = 0; i < count; i++) if (scratch.keys[i] === key) return i;
-  if (count === scratch.keys.length) {
-    const bigger = newScratch(count * 2);
-    for (let i = 0; i < count; i++) bigger.keys[i] = scratch.keys[i];
-    bigger.collateral.set(scratch.collateral);
-    bigger.debt.set(scratch.debt);
-    scratch = bigger;
-  }
-  scratch.keys[count] = key;
-  scratch.collateral[count] = 0;
-  scratch.debt[count] = 0;
+/** The index of `key` among the first `count` keys, or `count` after appending it. */
+function keySlot(keys: string[], key: string, count: number, collateral: Float64Array, debt: Float64Array): number {
+  for (let i = 0; i < count; i++) if (keys[i] === key) return i;
+  keys[count] = key;
+  collateral[count] = 0;
+  debt[count] = 0;
   return count;
 }
 
@@ -103,44 +97,48 @@ function slotOfKey(key: string, count: number): number {
  * place it (see `crossingsOf`).
  */
 function computeCrossings(position: PositionExposure, priceKeys: readonly string[], model: CrossingModel): number {
+  const holdings = position.collaterals.length + position.debts.length;
+  if (holdings > scratch.keys.length) scratch = newScratch(holdings);
+  // Locals, not the module binding: this runs for every position at every full evaluation.
+  const { keys, collateral, debt, prices, sides } = scratch;
   let keyCount = 0;
   let totalCollateral = 0;
   let totalDebt = 0;
   for (const c of position.collaterals) {
-    const at = slotOfKey(model.keyOfToken(c.token), keyCount);
+    const at = keySlot(keys, model.keyOfToken(c.token), keyCount, collateral, debt);
     if (at === keyCount) keyCount += 1;
     const value = (c.valueUsd * c.liquidationThresholdBps) / 10_000;
-    scratch.collateral[at] += value;
+    collateral[at] += value;
     totalCollateral += value;
   }
   for (const d of position.debts) {
-    const at = slotOfKey(model.keyOfToken(d.token), keyCount);
+    const at = keySlot(keys, model.keyOfToken(d.token), keyCount, collateral, debt);
     if (at === keyCount) keyCount += 1;
-    scratch.debt[at] += d.valueUsd;
+    debt[at] += d.valueUsd;
     totalDebt += d.valueUsd;
   }
   if (!Number.isFinite(totalCollateral) || !Number.isFinite(totalDebt) || totalDebt < MODEL_MIN_DEBT_USD) return -1;
   // A key the position's price depends on that none of its holdings explains (an e-mode price source): not modelled.
   for (const key of priceKeys) {
     let held = false;
-    for (let i = 0; i < keyCount && !held; i++) held = scratch.keys[i] === key;
+    for (let i = 0; i < keyCount && !held; i++) held = keys[i] === key;
     if (!held) return -1;
   }
   let count = 0;
   for (let i = 0; i < keyCount; i++) {
-    const known = model.priceOfKey(scratch.keys[i]);
-    const price = known === undefined ? NaN : Number(known);
+    const known = model.priceOfKey(keys[i]);
+    const price = typeof known === "number" ? known : known === undefined ? NaN : Number(known);
     if (!(price > 0) || !Number.isFinite(price)) return -1;
-    const a = scratch.collateral[i];
-    const b = scratch.debt[i];
+    const a = collateral[i];
+    const b = debt[i];
     const slope = a - b;
     if (Math.abs(slope) <= 1e-12 * (totalCollateral + totalDebt)) continue;
     const crossing = ((totalDebt - b - (totalCollateral - a)) / slope) * price;
     if (!Number.isFinite(crossing)) return -1;
     // Written over key slot i or an earlier one: slot `count` <= i has been read already.
-    scratch.keys[count] = scratch.keys[i];
-    scratch.prices[count] = crossing;
-    scratch.sides[count] = slope > 0 ? 0 : 1;
+    keys[count] = keys[i];
+    prices[count] = crossing;
+    sides[count] = slope > 0 ? 0 : 1;
     count += 1;
   }
   return count;
@@ -294,7 +292,10 @@ export class CrossingIndex {
     for (let i = 0; i < count; i++) {
       // The slot's own lane, when its key is the same string, spares a map lookup per crossing.
       const mine = sameLanes ? this.slotLanes[base + i] : -1;
-      const lane = mine >= 0 && this.lanes[mine].key === scratch.keys[i] ? mine - (mine & 1) + scratch.sides[i] : this.laneIdOf(scratch.keys[i]) + scratch.sides[i];
+      const lane =
+        mine >= 0 && this.lanes[mine].key === scratch.keys[i]
+          ? mine - (mine & 1) + scratch.sides[i]
+          : this.laneIdOf(scratch.keys[i]) + scratch.sides[i];
       if (lane !== mine) sameLanes = false;
       scratch.lanes[i] = lane;
     }

@@ -73,7 +73,11 @@ export class PositionBook<State> {
   setState(borrower: Address, state: State, priceKeys: readonly string[]): void {
     const previous = this.entries.get(borrower);
     if (previous) this.unindex(borrower, previous.priceKeys);
-    this.entries.set(borrower, { state, position: previous?.position, priceKeys, computedAtMove: previous?.computedAtMove ?? 0,
+    this.entries.set(borrower, {
+      state,
+      position: previous?.position,
+      priceKeys,
+      computedAtMove: previous?.computedAtMove ?? 0,
       crossingSlot: previous?.crossingSlot ?? -1,
     });
     for (const key of priceKeys) {

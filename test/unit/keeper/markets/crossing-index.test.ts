@@ -136,6 +136,34 @@ describe("crossing index", () => {
       expect(index.size).to.equal(3);
     });
 
+    for (const [label, overlayLimit] of [
+      ["unsorted", () => 1_000],
+      ["sorted", () => 0],
+    ] as const) {
+      it(`keeps a position with more keys than a slot first holds, and a removed one's slot for the next (${label})`, () => {
+        const index = new CrossingIndex(overlayLimit);
+        const wide = Array.from(
+          { length: 7 },
+          (_, i) => ({ key: `k${i}`, price: 100 + i, side: i % 2 === 0 ? "below" : "above" }) as const,
+        );
+        index.set(borrower(1), [{ key: "k0", price: 50, side: "below" }], ["k0"]);
+        index.set(
+          borrower(0),
+          wide,
+          wide.map((c) => c.key),
+        );
+        index.set(borrower(2), [{ key: "k6", price: 40, side: "above" }], ["k6"]);
+        wide.forEach(({ key, price }) => expect([...index.search(key, price - 1, price + 1)], key).to.deep.equal([borrower(0)]));
+        expect([...index.search("k0", 49, 51)]).to.deep.equal([borrower(1)]);
+        index.remove(borrower(0));
+        index.set(borrower(3), [{ key: "k0", price: 101, side: "below" }], ["k0"]);
+        expect([...index.search("k0", 99, 102)]).to.deep.equal([borrower(3)]);
+        expect([...index.search("k6", 105, 107)]).to.deep.equal([]);
+        expect([...index.search("k6", 39, 41)]).to.deep.equal([borrower(2)]);
+        expect(index.size).to.equal(3);
+      });
+    }
+
     it("keeps the sorted arrays when a re-evaluation moves a crossing by less than the tolerance", () => {
       const index = build(() => 0);
       index.rebuild();
