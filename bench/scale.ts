@@ -168,7 +168,7 @@ export async function runScaleBenchmark(options: ScaleBenchmarkOptions = {}): Pr
     const book = new PositionBook<PlainState>();
     book.indexCrossings({ keyOfToken: (token) => token, priceOfKey: (key) => prices[key] });
     openPositions(book, market, Math.round(total * share), random, prices);
-    book.crossingCandidates("USDC", 1, 1); // builds the sorted arrays, as the first search would
+    book.crossingCandidates("USDC", 1, 1); // sorts USDC's lanes as a first search would (the first full pass sorts the rest)
     return book;
   });
   collectGarbage();
