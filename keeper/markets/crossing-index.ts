@@ -202,11 +202,13 @@ export class CrossingIndex {
     return slot;
   }
 
-  /** Records a position's crossings (null: not modelled, searched on every one of `keys`). */
+  /** Records a position's crossings (null, or a non-finite price: not modelled, searched on every one of `keys`). */
   set(borrower: Address, crossings: readonly Crossing[] | null, keys: readonly string[]): void {
     const slot = this.slotFor(borrower);
-    this.setAlways(slot, crossings === null ? keys : undefined);
-    const count = crossings?.length ?? 0;
+    // A price that cannot be ordered would corrupt its lane's sort: such a position is not modelled.
+    const modelled = crossings !== null && crossings.every((c) => Number.isFinite(c.price));
+    this.setAlways(slot, modelled ? undefined : keys);
+    const count = modelled ? crossings.length : 0;
     if (count > scratch.keys.length) scratch = newScratch(count);
     for (let i = 0; i < count; i++) {
       const { key, price, side } = crossings![i];

@@ -164,6 +164,14 @@ describe("crossing index", () => {
       });
     }
 
+    it("treats a crossing at a price that cannot be ordered as not modelled: returned by every search of its keys", () => {
+      const index = build(() => 0);
+      index.set(borrower(7), [{ key: "weth", price: NaN, side: "below" }], ["weth", "usdc"]);
+      expect([...index.search("weth", 2000, 2001)]).to.deep.equal([borrower(7)]);
+      expect([...index.search("usdc", 1, 1.0001)]).to.deep.equal([borrower(7)]);
+      expect([...index.search("weth", 2000, 1900)].sort()).to.deep.equal([borrower(2), borrower(7)]);
+    });
+
     it("keeps the sorted arrays when a re-evaluation moves a crossing by less than the tolerance", () => {
       const index = build(() => 0);
       index.rebuild();
