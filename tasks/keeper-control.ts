@@ -15,7 +15,6 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { task, types } from "hardhat/config";
-import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { defaultsFor } from "../keeper/config/defaults";
 import {
@@ -31,6 +30,7 @@ import { defaultJournalPath } from "../keeper/journal/journal-path";
 import type { ControlRequestPayloads, ControlRequestRecord } from "../keeper/journal/records";
 import { TIER_PRESETS, type RiskTier } from "../keeper/risk/limits";
 import { envOrVar } from "./lib/config-vars";
+import { asTaskError } from "./lib/operator-task";
 
 export interface ControlCommonArgs {
   readonly journal?: string;
@@ -210,19 +210,6 @@ function depsFor(hre: HardhatRuntimeEnvironment): ControlDeps {
     env: safeguardSettings(),
     print: (text) => console.log(text),
   };
-}
-
-/**
- * Bad arguments and operator-facing failures print as "Error in plugin chimera: <message>" rather
- * than as a crash with a stack trace (still available with --show-stack-traces).
- */
-async function asTaskError<T>(action: () => Promise<T>): Promise<T> {
-  try {
-    return await action();
-  } catch (error) {
-    if (error instanceof Error) throw new HardhatPluginError("chimera", error.message, error);
-    throw error;
-  }
 }
 
 /** A control task with the options every control command shares. */

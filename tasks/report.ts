@@ -14,13 +14,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { task, types } from "hardhat/config";
-import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { defaultJournalPath } from "../keeper/journal/journal-path";
 import { Journal } from "../keeper/journal/journal";
 import { buildPnlReport, pnlReportToCsv, type PnlLine, type PnlReport } from "../keeper/journal/pnl-report";
 import { reconcileTreasury, type FetchTreasuryReceipts, type ReconciliationResult } from "../keeper/journal/treasury-reconciliation";
 import { redactSecrets } from "../keeper/telemetry/redact";
+import { asTaskError } from "./lib/operator-task";
 
 export interface ReportArgs {
   readonly since?: string;
@@ -223,19 +223,6 @@ export function formatReconciliation(result: ReconciliationResult): string {
 }
 
 /* ───────────────────────────── task ───────────────────────────── */
-
-/**
- * Bad arguments and operator-facing failures print as "Error in plugin chimera: <message>" rather
- * than as a crash with a stack trace (still available with --show-stack-traces).
- */
-async function asTaskError<T>(action: () => Promise<T>): Promise<T> {
-  try {
-    return await action();
-  } catch (error) {
-    if (error instanceof Error) throw new HardhatPluginError("chimera", error.message, error);
-    throw error;
-  }
-}
 
 async function chainTreasuryReceipts(hre: HardhatRuntimeEnvironment, executor: string | undefined): Promise<FetchTreasuryReceipts> {
   const { treasuryReceiptsFromChain } = await import("../keeper/journal/treasury-receipts-from-chain");

@@ -35,6 +35,7 @@ import type { ExternalConditionsReader } from "./external-conditions";
 import type { OpportunityPlanner, PositionToPlan } from "./opportunity-planner";
 import type { OwnSalesLedger } from "./own-sales";
 import type { RiskBookkeeper } from "./risk-bookkeeper";
+import { errorMessage } from "../core/error-message";
 
 /** Chain reads the engine makes itself; an ethers Provider satisfies them. */
 export interface EngineChain extends ReconciliationChain {
@@ -428,7 +429,7 @@ export class KeeperEngine {
     try {
       await this.deps.planner.warm({ number: head, baseFeePerGas: this.heads.baseFeePerGas }, [...debtTokens]);
     } catch (error) {
-      this.deps.logger.warn({ error: messageOf(error) }, "could not refresh flash liquidity; the next reaction reads it itself");
+      this.deps.logger.warn({ error: errorMessage(error) }, "could not refresh flash liquidity; the next reaction reads it itself");
     }
   }
 
@@ -463,7 +464,7 @@ export class KeeperEngine {
     try {
       external = conditions === null ? {} : await conditions.read(head);
     } catch (error) {
-      logger.warn({ error: messageOf(error) }, "could not read the sequencer feed / executor pause state");
+      logger.warn({ error: errorMessage(error) }, "could not read the sequencer feed / executor pause state");
     }
     risk.observe({ at: this.instant(), lastHeadAtMs: this.lastHeadAtMs ?? undefined, ...external });
     const operator = execution.operator;
@@ -474,7 +475,7 @@ export class KeeperEngine {
         // Raised while under the floor, resolved (PagerDuty incident closed) once topped up.
         void alerts?.track(operatorBalanceAlertKey(operator), checkOperatorBalance(balance, this.deps.operatorBalanceFloorWei, operator));
       } catch (error) {
-        logger.warn({ error: messageOf(error) }, "could not read the operator balance");
+        logger.warn({ error: errorMessage(error) }, "could not read the operator balance");
       }
     }
     for (const { endpoint, lagBlocks } of this.deps.headLag?.() ?? [{ endpoint: "default", lagBlocks: 0 }]) {
@@ -596,8 +597,4 @@ function touchedBorrowers(events: readonly ProtocolEvent[]): Address[] {
 
 function stringifyBigints(value: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, typeof v === "bigint" ? v.toString() : v]));
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
