@@ -16,7 +16,10 @@ const intentFor = (nonce = 7) => ({ signer: OPERATOR, nonce, maxFeePerGas: 10_00
 const TEST_MIGRATION_V2: JournalMigration = {
   version: LATEST_JOURNAL_VERSION + 1,
   description: "test-only: adds a notes table",
-  sql: "CREATE TABLE test_notes (id INTEGER PRIMARY KEY, note TEXT NOT NULL);",
+  sql: {
+    sqlite: "CREATE TABLE test_notes (id INTEGER PRIMARY KEY, note TEXT NOT NULL);",
+    postgres: "CREATE TABLE test_notes (id BIGINT PRIMARY KEY, note TEXT NOT NULL);",
+  },
 };
 
 describe("Journal", () => {
@@ -108,7 +111,10 @@ describe("Journal", () => {
       const broken: JournalMigration = {
         version: LATEST_JOURNAL_VERSION + 1,
         description: "test-only: first statement succeeds, second fails",
-        sql: "CREATE TABLE half_done (id INTEGER); INSERT INTO no_such_table VALUES (1);",
+        sql: {
+          sqlite: "CREATE TABLE half_done (id INTEGER); INSERT INTO no_such_table VALUES (1);",
+          postgres: "CREATE TABLE half_done (id BIGINT); INSERT INTO no_such_table VALUES (1);",
+        },
       };
       expect(() => Journal.open(journalPath, { migrations: [...JOURNAL_MIGRATIONS, broken] })).to.throw(/no_such_table/);
 
