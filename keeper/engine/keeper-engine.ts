@@ -20,7 +20,6 @@ import { BlockCollector, type NewHead } from "../collectors/block-collector";
 import type { OracleUpdateCollector } from "../collectors/oracle-update-collector";
 import type { ProtocolEventCollector } from "../collectors/protocol-event-collector";
 import type { AlertDispatcher } from "../alerts/alert-dispatcher";
-import { checkOperatorBalance, operatorBalanceAlertKey } from "../alerts/operator-balance";
 import type { Journal } from "../journal/journal";
 import type { LendingMarket, ProtocolEvent } from "../markets/market";
 import type { Instant } from "../risk/instant";
@@ -35,6 +34,10 @@ import type { ExternalConditionsReader } from "./external-conditions";
 import type { OpportunityPlanner, PositionToPlan } from "./opportunity-planner";
 import type { OwnSalesLedger } from "./own-sales";
 import type { RiskBookkeeper } from "./risk-bookkeeper";
+import { RetryScheduler } from "./retry-scheduler";
+import { HeadReader } from "./head-reader";
+import { OperationsWatch } from "./operations-watch";
+import { engineReadiness, engineStatus, type EngineSnapshot, type EngineTotals } from "./engine-status";
 import { errorMessage } from "../core/error-message";
 
 /** Chain reads the engine makes itself; an ethers Provider satisfies them. */
@@ -93,44 +96,18 @@ export interface TickReport {
   readonly liquidatable: number;
 }
 
-export interface EngineTotals {
-  detected: number;
-  planned: number;
-  skipped: number;
-  sent: number;
-  included: number;
-  failed: number;
-  realisedProfitUsd: number;
-}
+export type { EngineTotals } from "./engine-status";
 
 export type TickListener = (report: TickReport) => void;
-
-/** The block source the BlockCollector polls, remembering the head's base fee for pricing. */
-class HeadReader {
-  baseFeePerGas = 0n;
-  timestamp = 0;
-  constructor(private readonly chain: EngineChain) {}
-  getBlockNumber(): Promise<number> {
-    return this.chain.getBlockNumber();
-  }
-  async getBlock(tag: number): Promise<{ number: number; timestamp: number } | null> {
-    const block = await this.chain.getBlock(tag);
-    if (block !== null) {
-      this.baseFeePerGas = block.baseFeePerGas ?? 0n;
-      this.timestamp = block.timestamp;
-    }
-    return block;
-  }
-}
 
 export class KeeperEngine {
   private readonly deps: KeeperEngineDeps;
   private readonly clock: () => number;
   private readonly latencyClock: () => number;
   private readonly heads: HeadReader;
+  private readonly watch: OperationsWatch;
   private blocks: BlockCollector | null = null;
   private mode: KeeperMode;
-  private operatorHaltReason: string | null = null;
   private headBlock = -1;
   private lastHeadAtMs: number | null = null;
   private readonly listeners: TickListener[] = [];
@@ -138,22 +115,15 @@ export class KeeperEngine {
   private readonly startedAtMs: number;
   readonly totals: EngineTotals = { detected: 0, planned: 0, skipped: 0, sent: 0, included: 0, failed: 0, realisedProfitUsd: 0 };
   private reconciliation: ReconciliationReport | null = null;
-  /**
-   * Liquidatable positions whose last attempt ended for a reason that may pass (a failed simulation,
-   * a refused send, a reverted or replaced transaction, a throttle or cooldown): tried again from
-   * `dueBlock`, backing off while they keep failing. Reasoned strategy skips (dust, no route,
-   * unprofitable) are not retried until a price or the position changes.
-   */
-  private readonly retry = new Map<
-    string,
-    { market: LendingMarket; borrower: Address; reason: string; dueBlock: number; failures: number }
-  >();
+  /** Positions whose last attempt ended for a reason that may pass, tried again with backoff. */
+  private readonly retries = new RetryScheduler();
 
   constructor(deps: KeeperEngineDeps) {
     this.deps = deps;
     this.clock = deps.clock ?? Date.now;
     this.latencyClock = deps.latencyClock ?? (() => performance.now());
     this.heads = new HeadReader(deps.chain);
+    this.watch = new OperationsWatch(deps);
     this.mode = deps.initialMode;
     this.startedAtMs = this.clock();
     deps.metrics.setMode(this.mode);
@@ -307,20 +277,13 @@ export class KeeperEngine {
       for (const position of accrual.newlyLiquidatable) followUp.set(positionKeyId(position.key), { market, position });
     }
     for (const failed of settlement.failed) this.scheduleRetry(failed.planId, `transaction ${failed.detail}`);
-    for (const [id, entry] of this.retry) {
-      if (entry.dueBlock > newHead.number || followUp.has(id)) continue;
-      const position = entry.market.position(entry.borrower);
-      if (position === undefined || position.healthFactor >= 10n ** 18n) {
-        this.retry.delete(id);
-        continue;
-      }
-      if (entry.reason === "breaker-halted" && (this.deps.risk.breaker.state === "HALTED" || this.operatorHaltReason !== null)) continue;
-      followUp.set(id, { market: entry.market, position });
-    }
+    const halted = this.deps.risk.breaker.state === "HALTED";
+    for (const [id, item] of this.retries.due(newHead.number, { halted, except: new Set(followUp.keys()) })) followUp.set(id, item);
     await this.react([...followUp.values()], this.latencyClock(), decisions);
 
     await this.warmCaches(newHead.number);
-    await this.observeOperations(newHead.number);
+    await this.watch.observeConditions(newHead.number, this.instant(), this.lastHeadAtMs);
+    await this.watch.observeBalanceAndLag(this.deps.execution.operator);
     this.deps.risk.persist();
     const stats = markets.map((market) => market.stats());
     return {
@@ -373,10 +336,7 @@ export class KeeperEngine {
     for (const decision of planned) {
       const plan = decision.plan!;
       const at = this.instant();
-      const verdict =
-        this.operatorHaltReason !== null
-          ? ({ approved: false, reason: "breaker-halted", detail: `operator halt: ${this.operatorHaltReason}` } as const)
-          : risk.riskGate.evaluate(plan, { now: at, breaker: risk.breaker });
+      const verdict = risk.riskGate.evaluate(plan, { now: at, breaker: risk.breaker });
       if (!verdict.approved) {
         records.push({ decision: { ...decision, outcome: "skipped", reason: verdict.reason, detail: verdict.detail }, block: head });
         continue;
@@ -401,18 +361,12 @@ export class KeeperEngine {
       if (record.decision.outcome === "planned") this.totals.planned += 1;
       else this.totals.skipped += 1;
       const id = positionKeyId(record.decision.candidate.key);
-      const item = unique.get(id);
-      const status = record.execution?.status;
-      if (status === "sent" || status === "dry-run") {
-        this.retry.delete(id);
-      } else if (
-        item !== undefined &&
-        (status === "simulation-failed" || status === "not-sent" || RETRYABLE_REFUSALS.has(record.decision.reason ?? ""))
-      ) {
-        this.noteRetry(id, item, record.decision.reason ?? status ?? "unknown");
-      } else if (record.decision.outcome === "skipped") {
-        this.retry.delete(id);
-      }
+      this.retries.recordDecision(
+        id,
+        unique.get(id),
+        { outcome: record.decision.outcome, reason: record.decision.reason, executionStatus: record.execution?.status },
+        head,
+      );
     }
     journal.recordDecisions(
       records.map((record) => record.decision),
@@ -433,14 +387,6 @@ export class KeeperEngine {
     }
   }
 
-  private noteRetry(id: string, item: PositionToPlan, reason: string): void {
-    const previous = this.retry.get(id);
-    const failures = (previous?.failures ?? 0) + 1;
-    // 1, 2, 4 … 32 blocks: a plan that keeps failing costs a simulation a minute, not one a block.
-    const wait = Math.min(32, 2 ** (failures - 1));
-    this.retry.set(id, { market: item.market, borrower: item.position.key.borrower, reason, dueBlock: this.headBlock + wait, failures });
-  }
-
   /** A sent transaction that did not land (reverted, replaced): its position is worth another attempt. */
   private scheduleRetry(planId: string, reason: string): void {
     const execution = this.deps.journal.getExecution(planId);
@@ -448,39 +394,13 @@ export class KeeperEngine {
     const market = this.deps.markets.find((candidate) => candidate.id === execution.market);
     const position = market?.position(execution.borrower);
     if (market === undefined || position === undefined) return;
-    this.noteRetry(positionKeyId(position.key), { market, position }, reason);
+    this.retries.noteFailure(positionKeyId(position.key), { market, position }, reason, this.headBlock);
   }
 
   private countSettlement(settlement: SettlementReport): void {
     this.totals.included += settlement.included.length;
     this.totals.failed += settlement.failed.length;
     for (const included of settlement.included) this.totals.realisedProfitUsd += included.realisedProfitUsd;
-  }
-
-  /** The breaker's external triggers, the operator's balance, head lag. */
-  private async observeOperations(head: number): Promise<void> {
-    const { conditions, risk, metrics, chain, execution, alerts, logger } = this.deps;
-    let external = {};
-    try {
-      external = conditions === null ? {} : await conditions.read(head);
-    } catch (error) {
-      logger.warn({ error: errorMessage(error) }, "could not read the sequencer feed / executor pause state");
-    }
-    risk.observe({ at: this.instant(), lastHeadAtMs: this.lastHeadAtMs ?? undefined, ...external });
-    const operator = execution.operator;
-    if (operator !== null) {
-      try {
-        const balance = await chain.getBalance(operator);
-        metrics.setOperatorBalanceWei(operator, balance);
-        // Raised while under the floor, resolved (PagerDuty incident closed) once topped up.
-        void alerts?.track(operatorBalanceAlertKey(operator), checkOperatorBalance(balance, this.deps.operatorBalanceFloorWei, operator));
-      } catch (error) {
-        logger.warn({ error: errorMessage(error) }, "could not read the operator balance");
-      }
-    }
-    for (const { endpoint, lagBlocks } of this.deps.headLag?.() ?? [{ endpoint: "default", lagBlocks: 0 }]) {
-      metrics.rpcHeadLag.labels(endpoint).set(lagBlocks);
-    }
   }
 
   private applyControls(): AppliedControl[] {
@@ -497,10 +417,6 @@ export class KeeperEngine {
           metrics.setMode(mode);
         },
         liveViolations: () => this.deps.liveViolations(),
-        setOperatorHalt: (reason) => {
-          this.operatorHaltReason = reason;
-        },
-        operatorHalt: () => this.operatorHaltReason,
       },
       this.instant(),
     );
@@ -514,45 +430,26 @@ export class KeeperEngine {
 
   /** /readyz inputs: head fresh, journal writable, breaker not HALTED. */
   readiness(): ReadinessInputs {
-    const ageSeconds = this.lastHeadAtMs === null ? Infinity : (this.clock() - this.lastHeadAtMs) / 1_000;
-    const writable = this.deps.journal.checkWritable();
-    const breakerState = this.operatorHaltReason !== null ? "HALTED" : this.deps.risk.breaker.state;
-    return {
-      rpcHeadFresh: this.started && ageSeconds <= this.deps.staleHeadSeconds,
-      rpcHeadDetail: this.started
-        ? `head ${this.headBlock} seen ${ageSeconds.toFixed(1)} s ago (limit ${this.deps.staleHeadSeconds} s)`
-        : "the keeper is still starting (markets loading, intents reconciling)",
-      journalWritable: writable.ok,
-      journalDetail: writable.ok ? `journal ${this.deps.journal.path} is writable` : `journal not writable: ${writable.error}`,
-      breakerState,
-    };
+    return engineReadiness(this.snapshot(), this.deps);
   }
 
   /** /status: what the keeper is doing, with no secret in it (addresses and hashes are public). */
   status(): Record<string, unknown> {
-    const { markets, risk, execution } = this.deps;
+    return engineStatus(this.snapshot(), this.deps);
+  }
+
+  private snapshot(): EngineSnapshot {
     return {
       network: this.deps.network,
       mode: this.mode,
       started: this.started,
-      uptimeSeconds: Math.round((this.clock() - this.startedAtMs) / 1_000),
+      startedAtMs: this.startedAtMs,
+      nowMs: this.clock(),
       head: this.headBlock,
-      lastHeadAt: this.lastHeadAtMs === null ? null : new Date(this.lastHeadAtMs).toISOString(),
-      operator: execution.operator,
-      operatorHalt: this.operatorHaltReason,
-      breaker: risk.breaker.describe(),
-      limits: { label: risk.riskGate.limitsLabel, ...stringifyBigints(risk.riskGate.limits) },
-      today: risk.riskGate.totalsAt(this.instant()),
-      markets: markets.map((market) => ({ id: market.id, label: market.label, ...market.stats() })),
-      inFlight: execution.inFlight().map((tracked) => ({
-        planId: tracked.planId,
-        txHashes: tracked.attempts.map((attempt) => attempt.hash),
-        nonce: tracked.attempts[0]?.prepared.nonce,
-        sentAtBlock: tracked.sentAtBlock,
-      })),
-      totals: { ...this.totals },
-      reconciliation:
-        this.reconciliation === null ? null : { examined: this.reconciliation.examined, outcomes: this.reconciliation.outcomes },
+      lastHeadAtMs: this.lastHeadAtMs,
+      staleHeadSeconds: this.deps.staleHeadSeconds,
+      totals: this.totals,
+      reconciliation: this.reconciliation,
     };
   }
 
@@ -579,22 +476,8 @@ function largestDebtUsd(item: PositionToPlan): number {
   return item.position.debts.reduce((max, debt) => Math.max(max, debt.valueUsd), 0);
 }
 
-/** Risk refusals that pass with time (the next block, a resume): the position is tried again. */
-const RETRYABLE_REFUSALS: ReadonlySet<string> = new Set([
-  "borrower-cooldown",
-  "breaker-throttled",
-  "breaker-halted",
-  "daily-volume-exceeded",
-  "priority-fee-cap",
-  "simulation-failed",
-]);
-
 function touchedBorrowers(events: readonly ProtocolEvent[]): Address[] {
   const out = new Set<Address>();
   for (const event of events) if (event.type === "position-changed") out.add(event.borrower.toLowerCase() as Address);
   return [...out];
-}
-
-function stringifyBigints(value: object): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, typeof v === "bigint" ? v.toString() : v]));
 }
