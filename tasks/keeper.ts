@@ -1,5 +1,5 @@
 /**
- * `npx hardhat keeper [--blocks N] [--once] [--dry-run] [--keeper-config <file>] [--address-book <file>] [--journal <file>]`
+ * `npx hardhat keeper [--blocks N] [--once] [--dry-run] [--keeper-config <file>] [--address-book <file>] [--journal <file>] [--fresh-journal]`
  *
  * With no --network (the in-process `hardhat` chain): builds the sandbox, deploys the executor through
  * Ignition, opens a few hundred borrowers, plays the default scenario (prices fall in steps; one dust
@@ -20,6 +20,11 @@ import { isRealNetwork } from "../keeper/config/schema";
 import type { ExecutionHooks } from "../keeper/execution/execution-stage";
 // keeper/run/* load the TypeChain bindings, which exist only after the first compile: import them inside
 // the action so that loading this file (every hardhat command does) never needs them.
+import path from "node:path";
+import { errorMessage } from "../keeper/core/error-message";
+import { Journal } from "../keeper/journal/journal";
+import { moveJournalAside } from "../keeper/journal/journal-path";
+import type { KeeperConfig } from "../keeper/config/schema";
 import { envOrVar } from "./lib/config-vars";
 import { secretFreeTaskError } from "./lib/task-errors";
 
@@ -30,6 +35,7 @@ export interface KeeperTaskArgs {
   readonly keeperConfig?: string;
   readonly addressBook?: string;
   readonly journal?: string;
+  readonly freshJournal?: boolean;
 }
 
 /** Test seam for the crash-safety tests: kill the process at a point of the send path (sandbox chains only). */
@@ -65,6 +71,30 @@ function crashHooks(network: string): ExecutionHooks | undefined {
   }
 }
 
+/**
+ * The journal this run will write, opened once and closed again before anything slow starts (the
+ * sandbox build, RPC connections), so a path that is a directory, an unwritable folder, another
+ * application's database or a file that is no database fails at once, naming the path. With
+ * --fresh-journal an existing journal is first moved aside (never deleted). The in-process sandbox run
+ * without --journal writes a fresh file of its own: undefined.
+ */
+function prepareJournal(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment, config: KeeperConfig, print: (line: string) => void) {
+  const root = hre.config.paths.root;
+  const chosen = args.journal ?? (hre.network.name === "hardhat" ? undefined : config.journal.path);
+  if (chosen === undefined) return undefined;
+  const location = path.resolve(root, chosen);
+  try {
+    if (args.freshJournal) {
+      const moved = moveJournalAside(location, new Date().toISOString().replace(/[:.]/g, "-"));
+      if (moved !== null) print(`--fresh-journal: the old journal is now ${moved}; starting a new journal at ${location}.`);
+    }
+    Journal.open(location).close();
+  } catch (error) {
+    fail(errorMessage(error));
+  }
+  return location;
+}
+
 export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
   try {
     await runKeeper(args, hre);
@@ -95,6 +125,7 @@ async function runKeeper(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): 
   if (args.dryRun) config = { ...config, mode: "DRY" as const };
   const output = { isTTY: process.stdout.isTTY === true, write: (text: string) => process.stdout.write(text) };
   const hooks = crashHooks(hre.network.name);
+  const journalPath = prepareJournal(args, hre, config, print);
 
   if (hre.network.name === "hardhat") {
     // The sandbox run: human lines on the console (progress, summary), its JSON log in a file.
@@ -107,7 +138,7 @@ async function runKeeper(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): 
       config,
       once: args.once,
       maxBlocks: args.blocks,
-      journalPath: args.journal,
+      journalPath,
       output,
       print,
       hooks,
@@ -136,7 +167,7 @@ async function runKeeper(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): 
       addressBookFile: args.addressBook,
       once: args.once,
       maxBlocks: args.blocks,
-      journalPath: args.journal,
+      journalPath,
       output,
       hooks,
       stopSignal,
@@ -163,5 +194,9 @@ task("keeper", "Runs the liquidation keeper (no --network: the sandbox scenario,
     "Journal file (default: the config's journal.path; the sandbox run uses a fresh file)",
     undefined,
     types.string,
+  )
+  .addFlag(
+    "freshJournal",
+    "Start a new journal: the existing one (e.g. a restarted local node's, whose chain is gone) is moved aside to <name>.replaced-<time>.sqlite, never deleted",
   )
   .setAction(async (args: KeeperTaskArgs, hre) => runKeeperTask(args, hre));

@@ -35,6 +35,7 @@ import type { OpportunityPlanner, PositionToPlan } from "./opportunity-planner";
 import type { OwnSalesLedger } from "./own-sales";
 import type { RiskBookkeeper } from "./risk-bookkeeper";
 import { RetryScheduler } from "./retry-scheduler";
+import { ChainAnchor } from "../journal/chain-binding";
 import { HeadReader } from "./head-reader";
 import { OperationsWatch } from "./operations-watch";
 import { engineReadiness, engineStatus, type EngineSnapshot, type EngineTotals } from "./engine-status";
@@ -43,7 +44,7 @@ import { errorMessage } from "../core/error-message";
 /** Chain reads the engine makes itself; an ethers Provider satisfies them. */
 export interface EngineChain extends ReconciliationChain {
   getBlockNumber(): Promise<number>;
-  getBlock(blockTag: number): Promise<{ number: number; timestamp: number; baseFeePerGas: bigint | null } | null>;
+  getBlock(blockTag: number): Promise<{ number: number; timestamp: number; baseFeePerGas: bigint | null; hash: string | null } | null>;
   getBalance(address: string): Promise<bigint>;
 }
 
@@ -106,6 +107,7 @@ export class KeeperEngine {
   private readonly latencyClock: () => number;
   private readonly heads: HeadReader;
   private readonly watch: OperationsWatch;
+  private readonly anchor: ChainAnchor;
   private blocks: BlockCollector | null = null;
   private mode: KeeperMode;
   private headBlock = -1;
@@ -124,6 +126,7 @@ export class KeeperEngine {
     this.latencyClock = deps.latencyClock ?? (() => performance.now());
     this.heads = new HeadReader(deps.chain);
     this.watch = new OperationsWatch(deps);
+    this.anchor = new ChainAnchor(deps.journal, deps.chain, this.clock);
     this.mode = deps.initialMode;
     this.startedAtMs = this.clock();
     deps.metrics.setMode(this.mode);
@@ -157,7 +160,8 @@ export class KeeperEngine {
 
   /**
    * Start-up, in the order that keeps it safe: markets read their configuration, discover borrowers
-   * (resuming from checkpoints) and read every position; then every open intent of a previous run is
+   * (resuming from checkpoints) and read every position; the breaker's external triggers are re-read
+   * and the control requests queued meanwhile applied; then every open intent of a previous run is
    * reconciled against the chain — all before the first tick can send anything.
    */
   async start(): Promise<void> {
@@ -185,6 +189,11 @@ export class KeeperEngine {
     this.headBlock = head;
     this.lastHeadAtMs = this.clock();
     this.blocks = new BlockCollector(this.heads, head);
+    // A restored breaker may hold triggers that are no longer true (a head that went stale before the
+    // restart, a pause lifted since): re-read them first, so requests queued while the keeper was down
+    // are judged against the chain as it is now, not as it was when the keeper stopped.
+    await this.watch.observeConditions(head, this.instant(), this.lastHeadAtMs);
+    this.applyControls();
 
     this.reconciliation = await reconcileOpenIntents({
       journal,
@@ -209,6 +218,7 @@ export class KeeperEngine {
       data: { network: this.deps.network, mode: this.mode, head, operator: this.deps.execution.operator },
     });
     this.started = true;
+    await this.followAnchor(head, true);
     // Positions already liquidatable at start are opportunities too.
     await this.react(
       markets.flatMap((market) => market.liquidatable().map((position) => ({ market, position }))),
@@ -285,6 +295,7 @@ export class KeeperEngine {
     await this.watch.observeConditions(newHead.number, this.instant(), this.lastHeadAtMs);
     await this.watch.observeBalanceAndLag(this.deps.execution.operator);
     this.deps.risk.persist();
+    await this.followAnchor(newHead.number);
     const stats = markets.map((market) => market.stats());
     return {
       head: newHead.number,
@@ -462,6 +473,15 @@ export class KeeperEngine {
       detail: reason,
       data: { head: this.headBlock, totals: this.totals },
     });
+  }
+
+  /** The journal's chain anchor (keeper/journal/chain-binding.ts); a failed read only delays it. */
+  private async followAnchor(head: number, force = false): Promise<void> {
+    try {
+      await this.anchor.follow(head, force);
+    } catch (error) {
+      this.deps.logger.warn({ error: errorMessage(error) }, "could not read the block for the journal's chain anchor; trying again later");
+    }
   }
 
   private instant(): Instant {

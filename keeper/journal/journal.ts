@@ -9,13 +9,17 @@
  *   system-event-log.ts      system_events
  *   control-request-queue.ts control_requests      operators' commands for the running keeper
  *   state-store.ts           checkpoints, risk_state
+ *   chain-binding.ts         chain_binding         which chain and executor the journal belongs to
+ *   keeper-lease.ts          keeper_lease          which keeper instance runs it, until when
  *   row-mapping.ts           rows → records; validation.ts: what is refused before it reaches a row
  *   schema-version.ts        migrations.ts applied in order, per dialect
  *
  * Methods are synchronous: when one returns, its transaction is committed.
  */
 import type { ExecutionState, KeeperMode, LiquidationPlan, PlanDecision } from "../core/types";
+import { ChainBindingStore, type ChainBindingRecord, type ChainIdentity } from "./chain-binding";
 import { ControlRequestQueue } from "./control-request-queue";
+import { LEADER_LEASE, LeaseStore, type LeaseRecord, type LeaseView } from "./keeper-lease";
 import { JournalError } from "./errors";
 import { ExecutionStore, type SettleIncludedInput } from "./execution-store";
 import { JOURNAL_MIGRATIONS, type JournalMigration } from "./migrations";
@@ -69,6 +73,8 @@ export class Journal {
   readonly #events: SystemEventLog;
   readonly #controls: ControlRequestQueue;
   readonly #state: StateStore;
+  readonly #binding: ChainBindingStore;
+  readonly #leases: LeaseStore;
 
   private constructor(
     connection: SqlConnection,
@@ -81,6 +87,8 @@ export class Journal {
     this.#events = new SystemEventLog(connection, clock);
     this.#controls = new ControlRequestQueue(connection, this.#events, clock);
     this.#state = new StateStore(connection, clock);
+    this.#binding = new ChainBindingStore(connection, clock);
+    this.#leases = new LeaseStore(connection);
   }
 
   /** Opens (creating and migrating when writable) the journal at `journalPath`. */
@@ -266,6 +274,35 @@ export class Journal {
 
   loadRiskState<T = unknown>(key: string): RiskStateRecord<T> | undefined {
     return this.#state.loadRiskState<T>(key);
+  }
+
+  /* ── chain binding (chain-binding.ts) ── */
+
+  chainBinding(): ChainBindingRecord | undefined {
+    return this.#binding.get();
+  }
+
+  recordChainBinding(identity: ChainIdentity): void {
+    this.#binding.record(identity);
+  }
+
+  anchorChain(block: number, hash: string): void {
+    this.#binding.anchor(block, hash);
+  }
+
+  /* ── the leader lease (keeper-lease.ts) ── */
+
+  /** Takes or renews the leader lease for `durationMs` of the database's clock; undefined while another holder's is live. */
+  acquireLease(holder: string, holderInfo: string, durationMs: number): LeaseRecord | undefined {
+    return this.#leases.acquire(LEADER_LEASE, holder, holderInfo, durationMs);
+  }
+
+  leaseView(): LeaseView {
+    return this.#leases.view(LEADER_LEASE);
+  }
+
+  releaseLease(holder: string): boolean {
+    return this.#leases.release(LEADER_LEASE, holder);
   }
 
   /* ── control requests ── */

@@ -291,6 +291,57 @@ export const JOURNAL_MIGRATIONS: readonly JournalMigration[] = [
     `,
     },
   },
+  {
+    version: 2,
+    description: "chain binding (chain id, executor, an anchor block hash) and the keeper lease (who runs this journal, until when)",
+    sql: {
+      sqlite: `
+      -- Which chain and executor this journal belongs to; one row, written at the first start.
+      CREATE TABLE chain_binding (
+        id           INTEGER PRIMARY KEY CHECK (id = 1),
+        chain_id     INTEGER NOT NULL,
+        executor     TEXT NOT NULL,
+        anchor_block INTEGER,
+        anchor_hash  TEXT,
+        recorded_at  INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL
+      );
+
+      -- The lease a keeper holds while it runs on this journal: only the holder signs and sends.
+      -- Times are the database's clock, in ms since the Unix epoch; epoch grows with every new holder.
+      CREATE TABLE keeper_lease (
+        name        TEXT PRIMARY KEY,
+        holder      TEXT NOT NULL,
+        holder_info TEXT NOT NULL,
+        epoch       INTEGER NOT NULL,
+        acquired_at INTEGER NOT NULL,
+        renewed_at  INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL
+      );
+    `,
+      postgres: `
+      CREATE TABLE chain_binding (
+        id           INTEGER PRIMARY KEY CHECK (id = 1),
+        chain_id     BIGINT NOT NULL,
+        executor     TEXT NOT NULL,
+        anchor_block BIGINT,
+        anchor_hash  TEXT,
+        recorded_at  BIGINT NOT NULL,
+        updated_at   BIGINT NOT NULL
+      );
+
+      CREATE TABLE keeper_lease (
+        name        TEXT PRIMARY KEY,
+        holder      TEXT NOT NULL,
+        holder_info TEXT NOT NULL,
+        epoch       BIGINT NOT NULL,
+        acquired_at BIGINT NOT NULL,
+        renewed_at  BIGINT NOT NULL,
+        expires_at  BIGINT NOT NULL
+      );
+    `,
+    },
+  },
 ];
 
 /** The schema version this build of the keeper writes. */

@@ -19,6 +19,12 @@ export interface SqlConnection {
   readonly location: string;
   readonly readonly: boolean;
   readonly isOpen: boolean;
+  /**
+   * An SQL expression for the database's clock in integer ms since the Unix epoch. Leases are judged by
+   * it, so every keeper sharing a journal uses one clock (Postgres: the server's; SQLite: this machine's,
+   * the only one its file is shared on).
+   */
+  readonly nowMsSql: string;
   /** One statement; returns the number of rows it changed. */
   run(sql: string, params?: readonly SqlValue[]): number;
   get<Row>(sql: string, params?: readonly SqlValue[]): Row | undefined;

@@ -10,6 +10,11 @@
  * Concurrency: WAL lets tasks (`report`, `keeper:resume`, …) read and enqueue control requests while
  * the keeper writes; `busy_timeout` makes a briefly locked writer wait instead of failing; every write
  * transaction is BEGIN IMMEDIATE, so it holds the file's write lock from its first read.
+ *
+ * Identity: a Chimera journal carries SQLite's `application_id` CHIMERA_APPLICATION_ID in its header.
+ * Before anything is written (even the switch to WAL), `open` reads it: another application's file is
+ * refused untouched; an unmarked file is marked only when it is empty (a new journal) or is a Chimera
+ * journal from before the mark (it has the journal's tables). Every failure names the file.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -27,12 +32,18 @@ export interface SqliteOpenOptions {
   readonly busyTimeoutMs?: number;
 }
 
+/** SQLite `PRAGMA application_id` of a Chimera journal: "CHMR" as a big-endian 32-bit integer. */
+export const CHIMERA_APPLICATION_ID = 0x43484d52;
+/** Tables only a Chimera journal has together: an unmarked file with all of them is one from before the mark. */
+const CHIMERA_JOURNAL_TABLES = ["schema_version", "executions", "control_requests"] as const;
+
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 /** /readyz must not block the event loop for long: probing write access waits at most this. */
 const WRITABLE_PROBE_TIMEOUT_MS = 250;
 
 export class SqliteConnection implements SqlConnection {
   readonly dialect = "sqlite" as const;
+  readonly nowMsSql = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
   #closed = false;
@@ -52,11 +63,28 @@ export class SqliteConnection implements SqlConnection {
     if (readonly && !fs.existsSync(resolved)) {
       throw new JournalError(`no journal at ${resolved}; a keeper creates it on its first run on this network, or pass --journal <path>`);
     }
-    if (!readonly) fs.mkdirSync(path.dirname(resolved), { recursive: true });
+    if (fs.existsSync(resolved) && fs.statSync(resolved).isDirectory()) {
+      throw new JournalError(
+        `journal ${resolved} is a directory; --journal names the journal FILE (e.g. ${path.join(resolved, "keeper.sqlite")})`,
+      );
+    }
+    if (!readonly) {
+      try {
+        fs.mkdirSync(path.dirname(resolved), { recursive: true });
+      } catch (error) {
+        throw new JournalError(`cannot create the journal's folder ${path.dirname(resolved)}: ${errorMessage(error)}`);
+      }
+    }
     const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
-    const db = new Database(resolved, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs });
+    let db: Database.Database;
+    try {
+      db = new Database(resolved, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs });
+    } catch (error) {
+      throw new JournalError(`cannot open journal ${resolved}: ${errorMessage(error)} (is the folder writable, and is it a file?)`);
+    }
     try {
       db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+      SqliteConnection.#claim(db, resolved, readonly);
       db.pragma("foreign_keys = ON");
       if (!readonly) {
         const mode = db.pragma("journal_mode = WAL", { simple: true });
@@ -66,8 +94,43 @@ export class SqliteConnection implements SqlConnection {
       return new SqliteConnection(resolved, db, readonly);
     } catch (error) {
       db.close();
-      throw error;
+      if (error instanceof JournalError) throw error;
+      throw new JournalError(`cannot use journal ${resolved}: ${errorMessage(error)}`);
     }
+  }
+
+  /**
+   * Refuses a file that is not a Chimera journal before anything is written to it, and marks a new
+   * journal (or one from before the mark) with CHIMERA_APPLICATION_ID.
+   */
+  static #claim(db: Database.Database, file: string, readonly: boolean): void {
+    let applicationId: number;
+    let tables: string[];
+    try {
+      applicationId = db.pragma("application_id", { simple: true }) as number;
+      tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((row) => row.name);
+    } catch (error) {
+      throw new JournalError(
+        `${file} is not a SQLite database (${errorMessage(error)}); point --journal at a Chimera journal or a new file`,
+      );
+    }
+    if (applicationId === CHIMERA_APPLICATION_ID) return;
+    if (applicationId !== 0) {
+      throw new JournalError(
+        `${file} belongs to another application (SQLite application_id 0x${(applicationId >>> 0).toString(16)}, a Chimera journal has ` +
+          `0x${CHIMERA_APPLICATION_ID.toString(16)}); refusing to write into it. Point --journal at a Chimera journal or a new file.`,
+      );
+    }
+    const userTables = tables.filter((name) => !name.startsWith("sqlite_"));
+    const isUnmarkedJournal = CHIMERA_JOURNAL_TABLES.every((name) => userTables.includes(name));
+    if (userTables.length > 0 && !isUnmarkedJournal) {
+      throw new JournalError(
+        `${file} is a SQLite database of another application (tables: ${userTables.slice(0, 6).join(", ")}${userTables.length > 6 ? ", …" : ""}), ` +
+          `not a Chimera journal; refusing to write into it. Point --journal at a Chimera journal or a new file.`,
+      );
+    }
+    // A new file, or a Chimera journal written before journals were marked: mark it now.
+    if (!readonly) db.pragma(`application_id = ${CHIMERA_APPLICATION_ID}`);
   }
 
   get isOpen(): boolean {

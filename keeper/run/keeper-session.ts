@@ -12,6 +12,8 @@ import type { Address, AddressBook } from "../config/address-book";
 import type { KeeperConfig } from "../config/schema";
 import type { OracleCollectionMode } from "../collectors/oracle-update-collector";
 import { Journal } from "../journal/journal";
+import { bindJournalToChain } from "../journal/chain-binding";
+import { Leadership } from "../engine/leadership";
 import { KeeperMetrics } from "../telemetry/metrics";
 import { startTelemetryServer, type TelemetryServer } from "../telemetry/http-server";
 import { attachOperationsFeed } from "../telemetry/attach-operations-feed";
@@ -23,6 +25,34 @@ import { assembleKeeper, type AssembledKeeper, type KeeperSigner } from "../engi
 import type { KeeperEngine } from "../engine/keeper-engine";
 import { ExecutorRoleWatch, type RoleEventReader } from "./executor-role-watch";
 import { runSettlement } from "./run-report";
+
+/** How long the journal's lease lasts after each renewal, and how often it is renewed. */
+const LEASE_MS = 10_000;
+const LEASE_REFRESH_MS = 2_000;
+
+/** Takes the journal's lease, waiting (and saying for whom) while another live keeper holds it. */
+async function waitForLease(leadership: Leadership, logger: Logger, journalPath: string): Promise<void> {
+  let told = false;
+  while (!leadership.tryAcquire()) {
+    if (!told) {
+      const holder = leadership.lease;
+      logger.warn(
+        {
+          journal: journalPath,
+          holder: holder?.holderInfo,
+          expiresAt: holder === undefined ? null : new Date(holder.expiresAt).toISOString(),
+        },
+        "another keeper holds this journal's lease; waiting until it stops renewing it",
+      );
+      told = true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, LEASE_REFRESH_MS));
+  }
+}
+
+/** What a keeper whose journal belongs to another chain or executor should do. */
+export const FRESH_JOURNAL_REMEDY =
+  "Start over with `npx hardhat keeper --fresh-journal` (the old journal is moved aside, never deleted), or point --journal at this chain's journal.";
 
 export interface KeeperSessionOptions {
   readonly config: KeeperConfig;
@@ -86,6 +116,23 @@ export interface KeeperSession {
 export async function openKeeperSession(options: KeeperSessionOptions): Promise<KeeperSession> {
   const { config, logger } = options;
   const journal = Journal.open(options.journalPath);
+  const leadership = new Leadership({
+    journal,
+    leaseMs: LEASE_MS,
+    refreshMs: LEASE_REFRESH_MS,
+    logger: logger.child({ component: "lease" }),
+  });
+  try {
+    // Before anything is read from the journal: is it this chain's, and this executor's?
+    await bindJournalToChain(journal, { chainId: options.chainId, executor: options.executor }, options.provider, FRESH_JOURNAL_REMEDY);
+    // One keeper per journal: the lease says who runs it (and tells keeper:* tasks a keeper is running).
+    await waitForLease(leadership, logger, journal.path);
+    leadership.start();
+  } catch (error) {
+    leadership.stop();
+    journal.close();
+    throw error;
+  }
   const metrics = new KeeperMetrics({ defaultLabels: { network: config.network } });
   let assembled: AssembledKeeper | null = null;
   let server: TelemetryServer | null = null;
@@ -181,6 +228,7 @@ export async function openKeeperSession(options: KeeperSessionOptions): Promise<
         } finally {
           await runningServer.close();
           runningAssembly.close();
+          leadership.stop();
           journal.close();
         }
       },
@@ -188,6 +236,7 @@ export async function openKeeperSession(options: KeeperSessionOptions): Promise<
   } catch (error) {
     await server?.close();
     assembled?.close();
+    leadership.stop();
     journal.close();
     throw error;
   }
