@@ -6,29 +6,39 @@
  * queue, so the resume is applied instead of being rejected against the stale trigger and used up.
  * Real keeper sessions on the sandbox, executor deployed through Ignition.
  */
+import path from "node:path";
 import hre from "hardhat";
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { ChimeraExecutor__factory } from "../../../../typechain-types";
 import { requestResume } from "../../../../tasks/keeper-control";
-import { deployKeeperExecutor, openSandboxKeeperSession, openScratchRun, type ScratchRun } from "../../../shared/keeper-harness";
+import {
+  deployKeeperExecutor,
+  makeScratchDirectory,
+  openSandboxKeeperSession,
+  type ScratchDirectory,
+} from "../../../shared/keeper-harness";
 import { sandboxFixture } from "../../../shared/sandbox-fixture";
 
 describe("engine: requests queued while the keeper was down", function () {
   this.timeout(300_000);
-  let scratch: ScratchRun;
+  // No chain snapshot of our own: the sandbox comes from loadFixture, which reverts to its own snapshot
+  // for the next test that asks (reverting to an earlier one here would invalidate that snapshot).
+  let scratch: ScratchDirectory;
+  let journalPath: string;
 
-  beforeEach(async () => {
-    scratch = await openScratchRun(hre, "chimera-queued-");
+  beforeEach(() => {
+    scratch = makeScratchDirectory("chimera-queued-");
+    journalPath = path.join(scratch.path, "journal.sqlite");
   });
 
-  afterEach(() => scratch.close());
+  afterEach(() => scratch.remove());
 
   it("re-reads the breaker's triggers at start before applying a queued resume, which then applies", async () => {
     const sandbox = await loadFixture(sandboxFixture);
     const { operator, executor, signers } = await deployKeeperExecutor(hre, sandbox);
     const owner = ChimeraExecutor__factory.connect(executor, signers[1]!);
-    const inputs = { sandbox, executor, operator, journalPath: scratch.journalPath };
+    const inputs = { sandbox, executor, operator, journalPath: journalPath };
 
     const first = await openSandboxKeeperSession(hre, inputs);
     try {
@@ -44,7 +54,7 @@ describe("engine: requests queued while the keeper was down", function () {
     await owner.unpause();
     const printed: string[] = [];
     const queued = await requestResume(
-      { journal: scratch.journalPath, reason: "unpaused by the owner", operator: "alice" },
+      { journal: journalPath, reason: "unpaused by the owner", operator: "alice" },
       { network: "hardhat", projectRoot: hre.config.paths.root, env: {}, print: (line) => void printed.push(line) },
     );
     expect(queued.keeperRunning).to.equal(false);
