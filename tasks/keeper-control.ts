@@ -16,9 +16,7 @@
  * returns at once) and prints the outcome; when none does, it says the request stays queued for the
  * next start and what that start will check first.
  */
-import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import { task, types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { defaultsFor } from "../keeper/config/defaults";
@@ -32,11 +30,11 @@ import { KEEPER_NETWORKS, isRealNetwork, type KeeperNetwork } from "../keeper/co
 import type { KeeperMode } from "../keeper/core/types";
 import { Journal } from "../keeper/journal/journal";
 import { leaseIsLive } from "../keeper/journal/keeper-lease";
-import { defaultJournalPath } from "../keeper/journal/journal-path";
 import type { ControlRequestPayloads, ControlRequestRecord } from "../keeper/journal/records";
 import { TIER_PRESETS, type RiskTier } from "../keeper/risk/limits";
 import { envOrVar } from "./lib/config-vars";
 import { asTaskError } from "./lib/operator-task";
+import { journalExists, taskJournalLocation } from "./journal-location";
 
 export interface ControlCommonArgs {
   readonly journal?: string;
@@ -138,8 +136,8 @@ async function enqueue<K extends "resume" | "mode" | "tier">(
 ): Promise<ControlResult> {
   const waitSeconds = parseWait(args.wait);
   const operator = args.operator?.trim() || currentUser();
-  const journalPath = path.resolve(args.journal ?? defaultJournalPath(deps.network, deps.projectRoot));
-  if (!fs.existsSync(journalPath)) {
+  const journalPath = taskJournalLocation(args.journal, deps.network, deps.projectRoot);
+  if (!journalExists(journalPath)) {
     throw new Error(
       `no journal at ${journalPath}; a keeper creates it on its first run on ${deps.network}. Is the keeper running on this network? Pass --journal <path> otherwise.`,
     );

@@ -20,10 +20,9 @@ import { isRealNetwork } from "../keeper/config/schema";
 import type { ExecutionHooks } from "../keeper/execution/execution-stage";
 // keeper/run/* load the TypeChain bindings, which exist only after the first compile: import them inside
 // the action so that loading this file (every hardhat command does) never needs them.
-import path from "node:path";
 import { errorMessage } from "../keeper/core/error-message";
 import { Journal } from "../keeper/journal/journal";
-import { moveJournalAside } from "../keeper/journal/journal-path";
+import { journalLocation, moveJournalAside } from "../keeper/journal/journal-path";
 import type { KeeperConfig } from "../keeper/config/schema";
 import { envOrVar } from "./lib/config-vars";
 import { secretFreeTaskError } from "./lib/task-errors";
@@ -72,17 +71,23 @@ function crashHooks(network: string): ExecutionHooks | undefined {
 }
 
 /**
- * The journal this run will write, opened once and closed again before anything slow starts (the
- * sandbox build, RPC connections), so a path that is a directory, an unwritable folder, another
- * application's database or a file that is no database fails at once, naming the path. With
- * --fresh-journal an existing journal is first moved aside (never deleted). The in-process sandbox run
- * without --journal writes a fresh file of its own: undefined.
+ * The journal this run will write — --journal, else KEEPER_DATABASE_URL (real networks and localhost),
+ * else the config's file — opened once and closed again before anything slow starts (the sandbox
+ * build, RPC connections), so a path that is a directory, an unwritable folder, another application's
+ * database, a file that is no database or an unreachable database fails at once, naming it. With
+ * --fresh-journal an existing journal file is first moved aside (never deleted). The in-process sandbox
+ * run without --journal writes a fresh file of its own: undefined.
  */
 function prepareJournal(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment, config: KeeperConfig, print: (line: string) => void) {
-  const root = hre.config.paths.root;
-  const chosen = args.journal ?? (hre.network.name === "hardhat" ? undefined : config.journal.path);
-  if (chosen === undefined) return undefined;
-  const location = path.resolve(root, chosen);
+  const sandbox = hre.network.name === "hardhat";
+  // The in-process sandbox never writes into a configured database: it is a fresh chain every run.
+  if (sandbox && args.journal === undefined) return undefined;
+  const location = journalLocation({
+    flag: args.journal,
+    databaseUrl: sandbox ? undefined : envOrVar(config.journal.databaseUrlEnv),
+    defaultFile: config.journal.path,
+    root: hre.config.paths.root,
+  });
   try {
     if (args.freshJournal) {
       const moved = moveJournalAside(location, new Date().toISOString().replace(/[:.]/g, "-"));

@@ -7,13 +7,12 @@
  * control request it has not applied yet. Reads only; `--json` prints the same facts for scripts.
  */
 import fs from "node:fs";
-import path from "node:path";
 import { ZeroAddress, formatEther } from "ethers";
 import { types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { checkOperatorBalance } from "../keeper/alerts/operator-balance";
 import { Journal } from "../keeper/journal/journal";
-import { defaultJournalPath } from "../keeper/journal/journal-path";
+import { taskJournalLocation } from "./journal-location";
 import type { ControlRequestRecord, ExecutionRecord, SystemEventRecord } from "../keeper/journal/records";
 import { parseBlockNumber, parseEthThreshold } from "./lib/args";
 import { describeAccount, describeAccountKind, openExecutor, readRoleLists, readRoles, type AccountFacts } from "./lib/executor-context";
@@ -132,7 +131,7 @@ export async function collectStatus(args: StatusArgs, hre: HardhatRuntimeEnviron
       return { address, ethBalance, warning: alert === null ? null : alert.detail };
     }),
   );
-  const journalPath = path.resolve(args.journal ?? defaultJournalPath(context.networkName, context.io.projectRoot));
+  const journalPath = taskJournalLocation(args.journal, context.networkName, context.io.projectRoot);
   const keeper = readKeeperStatus(journalPath, executionsShown);
 
   const warnings: string[] = [];

@@ -16,6 +16,9 @@ import type { CircuitBreaker } from "../risk/circuit-breaker";
 import type { Instant } from "../risk/instant";
 import { limitsForTier } from "../risk/limits";
 import type { RiskGate } from "../risk/risk-gate";
+import type { KeeperMetrics } from "../telemetry/metrics";
+import type { Logger } from "../telemetry/logger";
+import type { RiskBookkeeper } from "./risk-bookkeeper";
 
 export interface ControlTarget {
   readonly journal: Journal;
@@ -97,4 +100,44 @@ function applyOne(target: ControlTarget, request: ControlRequestRecord, at: Inst
       return { outcome: "applied", detail };
     }
   }
+}
+
+/** What the engine hands over to apply the queue: its journal, risk bookkeeping, logs, and its mode. */
+export interface EngineControls {
+  readonly journal: Journal;
+  readonly risk: RiskBookkeeper;
+  readonly metrics: KeeperMetrics;
+  readonly logger: Logger;
+  liveViolations(): readonly string[];
+  getMode(): KeeperMode;
+  setMode(mode: KeeperMode): void;
+}
+
+/**
+ * The engine's side: applies the queue, logs each outcome, and books what changed the breaker or the
+ * limits with the risk bookkeeper (metric, saved snapshot), so a halt is on disk before the next block.
+ */
+export function applyControlsToEngine(engine: EngineControls, at: Instant): AppliedControl[] {
+  const { journal, risk, logger } = engine;
+  const stateBefore = risk.breaker.state;
+  const applied = applyPendingControlRequests(
+    {
+      journal,
+      breaker: risk.breaker,
+      riskGate: risk.riskGate,
+      getMode: () => engine.getMode(),
+      setMode: (mode) => {
+        engine.setMode(mode);
+        engine.metrics.setMode(mode);
+      },
+      liveViolations: () => engine.liveViolations(),
+    },
+    at,
+  );
+  if (applied.length > 0) {
+    for (const control of applied) logger.info({ control }, `control request #${control.id} (${control.kind}) ${control.outcome}`);
+    if (risk.breaker.state !== stateBefore || applied.some((c) => c.kind === "tier" && c.outcome === "applied")) risk.noteTransition();
+    risk.persist(true);
+  }
+  return applied;
 }

@@ -11,6 +11,7 @@ import type { LendingMarket } from "../markets/market";
 import type { ReadinessInputs } from "../telemetry/http-server";
 import type { ExecutionStage } from "../execution/execution-stage";
 import type { ReconciliationReport } from "../execution/intent-reconciler";
+import type { Leadership } from "./leadership";
 import type { RiskBookkeeper } from "./risk-bookkeeper";
 
 export interface EngineTotals {
@@ -35,6 +36,9 @@ export interface EngineSnapshot {
   readonly staleHeadSeconds: number;
   readonly totals: EngineTotals;
   readonly reconciliation: ReconciliationReport | null;
+  /** Whether this instance acts as the leader (the only one that sends). */
+  readonly leading: boolean;
+  readonly leadership: Leadership | undefined;
 }
 
 export interface EngineParts {
@@ -70,6 +74,7 @@ export function engineStatus(snapshot: EngineSnapshot, parts: EngineParts): Reco
     head: snapshot.head,
     lastHeadAt: snapshot.lastHeadAtMs === null ? null : new Date(snapshot.lastHeadAtMs).toISOString(),
     operator: execution.operator,
+    leadership: leadershipStatus(snapshot),
     breaker: risk.breaker.describe(),
     limits: { label: risk.riskGate.limitsLabel, ...stringifyBigints(risk.riskGate.limits) },
     today: risk.riskGate.totalsAt({ timeMs: snapshot.nowMs, block: Math.max(0, snapshot.head) }),
@@ -83,6 +88,21 @@ export function engineStatus(snapshot: EngineSnapshot, parts: EngineParts): Reco
     totals: { ...snapshot.totals },
     reconciliation:
       snapshot.reconciliation === null ? null : { examined: snapshot.reconciliation.examined, outcomes: snapshot.reconciliation.outcomes },
+  };
+}
+
+/** Who leads the journal and since when (database clock), as this instance last saw the lease. */
+function leadershipStatus(snapshot: EngineSnapshot): Record<string, unknown> {
+  const { leadership } = snapshot;
+  if (leadership === undefined) return { role: "leader", shared: false };
+  const lease = leadership.lease;
+  return {
+    role: snapshot.leading ? "leader" : "standby",
+    instance: leadership.holderInfo,
+    leader: lease === undefined ? null : lease.holderInfo,
+    leaderSince: lease === undefined ? null : new Date(lease.acquiredAt).toISOString(),
+    epoch: lease?.epoch ?? null,
+    leaseExpiresAt: lease === undefined ? null : new Date(lease.expiresAt).toISOString(),
   };
 }
 

@@ -14,26 +14,24 @@
  *   B. bookkeeping: receipts of in-flight transactions, protocol events (re-read touched borrowers),
  *      the block's interest accrual, and a second reaction for what those made liquidatable; then the
  *      breaker's external observations, control requests, balances and metrics.
+ *
+ * Only the holder of the journal's leader lease reacts, sends, settles, applies control requests and
+ * saves risk state (deps.leadership). A standby runs every tick's reads — prices, protocol events,
+ * accrual, lenders' balances — so its health factors stay current, and on getting the lease it `lead`s:
+ * the last leader's risk state, the chain's nonce, the breaker's causes re-read, the queue applied, open
+ * intents reconciled, then a reaction to everything liquidatable.
  */
-import { positionKeyId, type Address, type KeeperMode, type PlanDecision } from "../core/types";
+import { positionKeyId, type Address, type KeeperMode } from "../core/types";
 import { BlockCollector, type NewHead } from "../collectors/block-collector";
-import type { OracleUpdateCollector } from "../collectors/oracle-update-collector";
-import type { ProtocolEventCollector } from "../collectors/protocol-event-collector";
-import type { AlertDispatcher } from "../alerts/alert-dispatcher";
-import type { Journal } from "../journal/journal";
 import type { LendingMarket, ProtocolEvent } from "../markets/market";
 import type { Instant } from "../risk/instant";
 import { comparePlans } from "../strategy/ranking";
-import type { KeeperMetrics } from "../telemetry/metrics";
-import type { Logger } from "../telemetry/logger";
 import type { ReadinessInputs } from "../telemetry/http-server";
-import type { ExecutionReport, ExecutionStage, SettlementReport } from "../execution/execution-stage";
-import { reconcileOpenIntents, type ReconciliationChain, type ReconciliationReport } from "../execution/intent-reconciler";
-import { applyPendingControlRequests, type AppliedControl } from "./control-requests";
-import type { ExternalConditionsReader } from "./external-conditions";
-import type { OpportunityPlanner, PositionToPlan } from "./opportunity-planner";
-import type { OwnSalesLedger } from "./own-sales";
-import type { RiskBookkeeper } from "./risk-bookkeeper";
+import type { SettlementReport } from "../execution/execution-stage";
+import { reconcileOpenIntents, type ReconciliationReport } from "../execution/intent-reconciler";
+import { applyControlsToEngine, type AppliedControl } from "./control-requests";
+import type { DecisionRecord, KeeperEngineDeps, TickListener, TickReport } from "./engine-deps";
+import type { PositionToPlan } from "./opportunity-planner";
 import { RetryScheduler } from "./retry-scheduler";
 import { ChainAnchor } from "../journal/chain-binding";
 import { HeadReader } from "./head-reader";
@@ -41,65 +39,11 @@ import { OperationsWatch } from "./operations-watch";
 import { engineReadiness, engineStatus, type EngineSnapshot, type EngineTotals } from "./engine-status";
 import { errorMessage } from "../core/error-message";
 
-/** Chain reads the engine makes itself; an ethers Provider satisfies them. */
-export interface EngineChain extends ReconciliationChain {
-  getBlockNumber(): Promise<number>;
-  getBlock(blockTag: number): Promise<{ number: number; timestamp: number; baseFeePerGas: bigint | null; hash: string | null } | null>;
-  getBalance(address: string): Promise<bigint>;
-}
-
-export interface KeeperEngineDeps {
-  readonly network: string;
-  readonly chain: EngineChain;
-  readonly markets: readonly LendingMarket[];
-  /** Where each market's borrower discovery starts the first time (its deployment block). */
-  readonly discoveryStartBlock: (market: LendingMarket) => number;
-  readonly oracleCollector: OracleUpdateCollector;
-  readonly protocolCollector: ProtocolEventCollector;
-  readonly planner: OpportunityPlanner;
-  /** What this keeper already sold into each route this block, so later plans' floors account for it. */
-  readonly ownSales: OwnSalesLedger;
-  readonly risk: RiskBookkeeper;
-  readonly execution: ExecutionStage;
-  readonly journal: Journal;
-  readonly metrics: KeeperMetrics;
-  readonly logger: Logger;
-  readonly conditions: ExternalConditionsReader | null;
-  readonly alerts: AlertDispatcher | null;
-  readonly initialMode: KeeperMode;
-  /** Why LIVE is not allowed right now (safeguards, no key); empty = allowed. */
-  readonly liveViolations: () => readonly string[];
-  readonly operatorBalanceFloorWei: bigint;
-  /** Per-endpoint head lag, when reads go through a failover pool. */
-  readonly headLag?: () => readonly { readonly endpoint: string; readonly lagBlocks: number }[];
-  /** A head older than this is not "fresh" for /readyz. */
-  readonly staleHeadSeconds: number;
-  readonly clock?: () => number;
-  /** Monotonic clock for decision latency (must match the execution stage's). Default performance.now. */
-  readonly latencyClock?: () => number;
-}
-
-export interface DecisionRecord {
-  readonly decision: PlanDecision;
-  readonly block: number;
-  readonly execution?: ExecutionReport;
-}
-
-export interface TickReport {
-  readonly head: number;
-  readonly range: { readonly fromBlock: number; readonly toBlock: number };
-  readonly priceUpdates: number;
-  readonly protocolEvents: number;
-  readonly decisions: readonly DecisionRecord[];
-  readonly settlement: SettlementReport;
-  readonly controls: readonly AppliedControl[];
-  readonly tracked: number;
-  readonly liquidatable: number;
-}
-
 export type { EngineTotals } from "./engine-status";
+export type { DecisionRecord, EngineChain, KeeperEngineDeps, TickListener, TickReport } from "./engine-deps";
 
-export type TickListener = (report: TickReport) => void;
+/** What a standby's block settles: nothing (only the leader tracks transactions). */
+const NO_SETTLEMENT: SettlementReport = { included: [], failed: [], replaced: [] };
 
 export class KeeperEngine {
   private readonly deps: KeeperEngineDeps;
@@ -114,6 +58,8 @@ export class KeeperEngine {
   private lastHeadAtMs: number | null = null;
   private readonly listeners: TickListener[] = [];
   private started = false;
+  /** Whether this instance acts as the leader (it took the lease and has not lost it since). */
+  private leading = false;
   private readonly startedAtMs: number;
   readonly totals: EngineTotals = { detected: 0, planned: 0, skipped: 0, sent: 0, included: 0, failed: 0, realisedProfitUsd: 0 };
   private reconciliation: ReconciliationReport | null = null;
@@ -159,10 +105,9 @@ export class KeeperEngine {
   }
 
   /**
-   * Start-up, in the order that keeps it safe: markets read their configuration, discover borrowers
-   * (resuming from checkpoints) and read every position; the breaker's external triggers are re-read
-   * and the control requests queued meanwhile applied; then every open intent of a previous run is
-   * reconciled against the chain — all before the first tick can send anything.
+   * Start-up: markets read their configuration, discover borrowers (resuming from checkpoints) and read
+   * every position; then, if this instance holds the journal's lease, it leads (`lead`: breaker causes
+   * re-read, queued requests applied, open intents reconciled) before the first tick can send anything.
    */
   async start(): Promise<void> {
     if (this.started) throw new Error("the keeper engine is already started");
@@ -189,17 +134,43 @@ export class KeeperEngine {
     this.headBlock = head;
     this.lastHeadAtMs = this.clock();
     this.blocks = new BlockCollector(this.heads, head);
-    // A restored breaker may hold triggers that are no longer true (a head that went stale before the
-    // restart, a pause lifted since): re-read them first, so requests queued while the keeper was down
-    // are judged against the chain as it is now, not as it was when the keeper stopped.
-    await this.watch.observeConditions(head, this.instant(), this.lastHeadAtMs);
-    this.applyControls();
+    journal.recordSystemEvent({
+      kind: "startup",
+      actor: "keeper",
+      detail: `keeper started on ${this.deps.network} in ${this.mode} at block ${head}${this.mayLead ? "" : " as a standby"}`,
+      data: { network: this.deps.network, mode: this.mode, head, operator: this.deps.execution.operator },
+    });
+    this.started = true;
+    if (this.mayLead) await this.lead("start");
+    else logger.info({ lease: this.deps.leadership?.lease }, "standing by: another keeper holds the journal's leader lease");
+  }
 
+  /** Whether this instance may send now: it holds the journal's leader lease (always, without one). */
+  private get mayLead(): boolean {
+    return this.deps.leadership?.isLeader ?? true;
+  }
+
+  /**
+   * Becomes the instance that sends, at start or taking over from a leader that stopped, in the order
+   * that keeps it safe: the risk state the last leader saved and the key's nonce read again (takeover);
+   * the breaker's external triggers re-read BEFORE queued control requests are applied (a request queued
+   * while no keeper ran is judged against the chain as it is now); every open intent reconciled against
+   * the chain; only then a reaction to whatever is liquidatable.
+   */
+  private async lead(occasion: "start" | "takeover"): Promise<void> {
+    const { journal, chain, execution, logger, risk, leadership } = this.deps;
+    this.leading = true;
+    if (occasion === "takeover") {
+      risk.reload(this.instant());
+      await execution.resyncNonces();
+    }
+    await this.watch.observeConditions(this.headBlock, this.instant(), this.lastHeadAtMs);
+    this.applyControls();
     this.reconciliation = await reconcileOpenIntents({
       journal,
       chain,
-      stage: this.deps.execution,
-      headBlock: head,
+      stage: execution,
+      headBlock: this.headBlock,
       at: this.instant(),
       logger,
     });
@@ -211,15 +182,20 @@ export class KeeperEngine {
         data: this.reconciliation.outcomes,
       });
     }
-    journal.recordSystemEvent({
-      kind: "startup",
-      actor: "keeper",
-      detail: `keeper started on ${this.deps.network} in ${this.mode} at block ${head}`,
-      data: { network: this.deps.network, mode: this.mode, head, operator: this.deps.execution.operator },
-    });
-    this.started = true;
-    await this.followAnchor(head, true);
-    // Positions already liquidatable at start are opportunities too.
+    if (leadership !== undefined) {
+      const lease = leadership.lease;
+      const detail = `${leadership.holderInfo} leads from block ${this.headBlock} (lease epoch ${lease?.epoch ?? "?"}${occasion === "takeover" ? ", taken over" : ""})`;
+      journal.recordSystemEvent({
+        kind: "leadership",
+        actor: "keeper",
+        detail,
+        data: { instance: leadership.instanceId, epoch: lease?.epoch, occasion },
+      });
+      logger.info({ epoch: lease?.epoch, occasion }, detail);
+    }
+    await this.followAnchor(this.headBlock, true);
+    // Positions already liquidatable are opportunities too.
+    const markets = this.deps.markets;
     await this.react(
       markets.flatMap((market) => market.liquidatable().map((position) => ({ market, position }))),
       this.latencyClock(),
@@ -227,12 +203,25 @@ export class KeeperEngine {
     );
   }
 
+  /** Lost the lease: stops sending and tracking at once; the new leader reconciles what was in flight. */
+  private standDown(): void {
+    this.leading = false;
+    const inFlight = this.deps.execution.forgetInFlight();
+    this.deps.logger.warn(
+      { inFlight, lease: this.deps.leadership?.lease },
+      "lost the journal's leader lease: sending stopped, standing by (the new leader reconciles what was in flight)",
+    );
+  }
+
   /** Processes every block new since the last tick; null when the chain has not moved. */
   async tick(): Promise<TickReport | null> {
     if (!this.started || this.blocks === null) throw new Error("call start() before tick()");
+    const leader = this.mayLead;
+    if (leader && !this.leading) await this.lead("takeover");
+    else if (!leader && this.leading) this.standDown();
     const newHead = await this.blocks.poll();
     if (newHead === null) {
-      this.applyControls();
+      if (this.leading) this.applyControls();
       return null;
     }
     const report = await this.process(newHead);
@@ -246,7 +235,7 @@ export class KeeperEngine {
     this.lastHeadAtMs = this.clock();
     this.deps.ownSales.reset();
     // Operator commands first, so a resume or a mode change governs this block's reactions.
-    const controls = this.applyControls();
+    const controls = this.leading ? this.applyControls() : [];
     const decisions: DecisionRecord[] = [];
 
     // A. Reaction to price updates: in memory, then plan and send.
@@ -269,7 +258,7 @@ export class KeeperEngine {
     await this.react(repriced, seenAtMs, decisions);
 
     // B. Bookkeeping: receipts, protocol events, interest, then what those made liquidatable.
-    const settlement = await execution.settle(newHead.number, this.instant());
+    const settlement = this.leading ? await execution.settle(newHead.number, this.instant()) : NO_SETTLEMENT;
     this.countSettlement(settlement);
     const events = await protocolCollector.collect(newHead.range);
     const followUp = new Map<string, PositionToPlan>();
@@ -287,15 +276,19 @@ export class KeeperEngine {
       for (const position of accrual.newlyLiquidatable) followUp.set(positionKeyId(position.key), { market, position });
     }
     for (const failed of settlement.failed) this.scheduleRetry(failed.planId, `transaction ${failed.detail}`);
-    const halted = this.deps.risk.breaker.state === "HALTED";
-    for (const [id, item] of this.retries.due(newHead.number, { halted, except: new Set(followUp.keys()) })) followUp.set(id, item);
+    if (this.leading) {
+      const halted = this.deps.risk.breaker.state === "HALTED";
+      for (const [id, item] of this.retries.due(newHead.number, { halted, except: new Set(followUp.keys()) })) followUp.set(id, item);
+    }
     await this.react([...followUp.values()], this.latencyClock(), decisions);
 
     await this.warmCaches(newHead.number);
-    await this.watch.observeConditions(newHead.number, this.instant(), this.lastHeadAtMs);
+    if (this.leading) await this.watch.observeConditions(newHead.number, this.instant(), this.lastHeadAtMs);
     await this.watch.observeBalanceAndLag(this.deps.execution.operator);
-    this.deps.risk.persist();
-    await this.followAnchor(newHead.number);
+    if (this.leading) {
+      this.deps.risk.persist();
+      await this.followAnchor(newHead.number);
+    }
     const stats = markets.map((market) => market.stats());
     return {
       head: newHead.number,
@@ -315,6 +308,8 @@ export class KeeperEngine {
    * and executes the approved ones in rank order, then journals every decision in one write.
    */
   private async react(items: readonly PositionToPlan[], seenAtMs: number, out: DecisionRecord[]): Promise<void> {
+    // A standby only watches; a leader whose lease ran out mid-tick stops here (the send fence catches the rest).
+    if (!this.leading || !this.mayLead) return;
     const inFlight = this.deps.execution.inFlightPositions();
     const unique = new Map<string, PositionToPlan>();
     for (const item of items) {
@@ -416,27 +411,16 @@ export class KeeperEngine {
 
   private applyControls(): AppliedControl[] {
     const { journal, risk, metrics, logger } = this.deps;
-    const stateBefore = risk.breaker.state;
-    const applied = applyPendingControlRequests(
-      {
-        journal,
-        breaker: risk.breaker,
-        riskGate: risk.riskGate,
-        getMode: () => this.mode,
-        setMode: (mode) => {
-          this.mode = mode;
-          metrics.setMode(mode);
-        },
-        liveViolations: () => this.deps.liveViolations(),
-      },
-      this.instant(),
-    );
-    if (applied.length > 0) {
-      for (const control of applied) logger.info({ control }, `control request #${control.id} (${control.kind}) ${control.outcome}`);
-      if (risk.breaker.state !== stateBefore || applied.some((c) => c.kind === "tier" && c.outcome === "applied")) risk.noteTransition();
-      risk.persist(true);
-    }
-    return applied;
+    const engine = {
+      journal,
+      risk,
+      metrics,
+      logger,
+      liveViolations: () => this.deps.liveViolations(),
+      getMode: () => this.mode,
+      setMode: (mode: KeeperMode) => void (this.mode = mode),
+    };
+    return applyControlsToEngine(engine, this.instant());
   }
 
   /** /readyz inputs: head fresh, journal writable, breaker not HALTED. */
@@ -461,12 +445,14 @@ export class KeeperEngine {
       staleHeadSeconds: this.deps.staleHeadSeconds,
       totals: this.totals,
       reconciliation: this.reconciliation,
+      leading: this.leading,
+      leadership: this.deps.leadership,
     };
   }
 
   /** Journals the shutdown and saves risk state; the caller closes the journal, server and lock. */
   stop(reason: string): void {
-    this.deps.risk.persist(true);
+    if (this.leading) this.deps.risk.persist(true);
     this.deps.journal.recordSystemEvent({
       kind: "shutdown",
       actor: "keeper",

@@ -12,6 +12,8 @@ import { errorMessage } from "../core/error-message";
 import type { Journal } from "../journal/journal";
 import { leaseIsLive, type LeaseRecord, type LeaseView } from "../journal/keeper-lease";
 import type { Logger } from "../telemetry/logger";
+import { Counter, Gauge } from "prom-client";
+import type { KeeperMetrics } from "../telemetry/metrics";
 
 export interface LeadershipOptions {
   readonly journal: Journal;
@@ -20,6 +22,10 @@ export interface LeadershipOptions {
   /** How often it is renewed (and, while another instance holds it, tried): at most half the lease. */
   readonly refreshMs: number;
   readonly logger: Logger;
+  /** How often a standby tries to take the lease (it is free as soon as it expires). Default 250 ms. */
+  readonly standbyPollMs?: number;
+  /** Where keeper_is_leader, keeper_lease_renewals_total and keeper_failovers_total are exported. */
+  readonly metrics?: KeeperMetrics;
   /** Monotonic clock, ms. Default performance.now. */
   readonly monotonic?: () => number;
   /** Told whenever this instance gains or loses the lease. */
@@ -39,8 +45,10 @@ export class Leadership {
   #lease: LeaseRecord | undefined;
   #leaderSince: number | null = null;
   #timer: NodeJS.Timeout | null = null;
+  #running = false;
   #renewals = 0;
   #acquisitions = 0;
+  readonly #gauges: { isLeader: Gauge; renewals: Counter; failovers: Counter } | null;
 
   constructor(options: LeadershipOptions) {
     if (!(options.leaseMs > 0) || !(options.refreshMs > 0)) throw new LeaseSettingsError("lease and refresh must be positive durations");
@@ -51,6 +59,28 @@ export class Leadership {
     }
     this.#options = options;
     this.#monotonic = options.monotonic ?? (() => performance.now());
+    const registers = options.metrics === undefined ? null : [options.metrics.registry];
+    this.#gauges =
+      registers === null
+        ? null
+        : {
+            isLeader: new Gauge({
+              name: "keeper_is_leader",
+              help: "1 while this instance holds the journal's leader lease (it alone sends)",
+              registers,
+            }),
+            renewals: new Counter({
+              name: "keeper_lease_renewals_total",
+              help: "Renewals of the leader lease this instance already held",
+              registers,
+            }),
+            failovers: new Counter({
+              name: "keeper_failovers_total",
+              help: "Times this instance took the leader lease over from another instance (lease epoch > 1)",
+              registers,
+            }),
+          };
+    this.#gauges?.isLeader.set(0);
   }
 
   /** Whether this instance holds the lease right now, by its own conservative estimate. */
@@ -102,8 +132,10 @@ export class Leadership {
     if (this.#lease?.holder !== this.instanceId || this.#lease.epoch !== lease.epoch) {
       this.#acquisitions += 1;
       this.#leaderSince = lease.acquiredAt;
+      if (lease.epoch > 1) this.#gauges?.failovers.inc();
     } else {
       this.#renewals += 1;
+      this.#gauges?.renewals.inc();
     }
     this.#lease = lease;
     this.#heldUntil = started + this.#options.leaseMs;
@@ -131,16 +163,27 @@ export class Leadership {
     }
   }
 
-  /** Renews (or tries to take) the lease every `refreshMs` until `stop`. */
+  /** Renews the lease every `refreshMs` while it holds it, and tries to take it every `standbyPollMs` while it does not, until `stop`. */
   start(): void {
-    if (this.#timer !== null) return;
-    this.#timer = setInterval(() => this.tryAcquire(), this.#options.refreshMs);
+    if (this.#running) return;
+    this.#running = true;
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (!this.#running) return;
+    const delay = this.isLeader ? this.#options.refreshMs : Math.min(this.#options.refreshMs, this.#options.standbyPollMs ?? 250);
+    this.#timer = setTimeout(() => {
+      this.tryAcquire();
+      this.#schedule();
+    }, delay);
     this.#timer.unref();
   }
 
   /** Stops renewing and gives the lease back, so the next instance need not wait for it to expire. */
   stop(): void {
-    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#running = false;
+    if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     const wasLeader = this.isLeader;
     this.#heldUntil = -Infinity;
@@ -158,6 +201,7 @@ export class Leadership {
 
   #changed(wasLeader: boolean): void {
     const leader = this.isLeader;
+    this.#gauges?.isLeader.set(leader ? 1 : 0);
     if (leader !== wasLeader) this.#options.onChange?.(leader, this.#lease);
   }
 }

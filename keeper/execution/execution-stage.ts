@@ -164,6 +164,21 @@ export class ExecutionStage {
     return [...this.#inFlight.values()];
   }
 
+  /**
+   * Stops tracking every transaction in flight (this keeper lost the journal's leader lease: the new
+   * leader reconciles them from the journal). Returns how many there were.
+   */
+  forgetInFlight(): number {
+    const count = this.#inFlight.size;
+    this.#inFlight.clear();
+    return count;
+  }
+
+  /** Re-reads the key's next nonce from the chain (taking over from another keeper that used the key). */
+  async resyncNonces(): Promise<void> {
+    await this.#options.preparer?.nonces.resync();
+  }
+
   /** Takes over a transaction found in flight by restart reconciliation. */
   adopt(tracked: TrackedExecution): void {
     this.#inFlight.set(tracked.planId, tracked);

@@ -207,6 +207,24 @@ export class ExecutionStore {
     return this.connection.all<AttemptRow>("SELECT * FROM transactions WHERE plan_id = ? ORDER BY attempt", [planId]).map(attemptFromRow);
   }
 
+  /** The execution a signed transaction belongs to, by its hash (any of its attempts). */
+  planOfTransaction(txHash: string): string | undefined {
+    return this.connection.get<{ plan_id: string }>("SELECT plan_id FROM transactions WHERE lower(tx_hash) = lower(?)", [txHash])?.plan_id;
+  }
+
+  /**
+   * Executions that hold `signer`'s `nonce`: open ones (a transaction may be on the wire) and included
+   * ones (it landed). Dropped, failed and replaced executions no longer hold theirs.
+   */
+  nonceClaims(signer: string, nonce: number): { readonly planId: string; readonly state: ExecutionState }[] {
+    return this.connection
+      .all<{ plan_id: string; state: string }>(
+        `SELECT plan_id, state FROM executions WHERE lower(signer) = lower(?) AND nonce = ? AND state IN (?, ?, ?, ?) ORDER BY id`,
+        [signer, nonce, ...OPEN_INTENT_STATES, "included"],
+      )
+      .map((row) => ({ planId: row.plan_id, state: row.state as ExecutionState }));
+  }
+
   /** Executions that may have a transaction on the wire, oldest nonce first, each with its attempts. */
   openIntents(): OpenIntent[] {
     const placeholders = OPEN_INTENT_STATES.map(() => "?").join(", ");

