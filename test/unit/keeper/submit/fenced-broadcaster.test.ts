@@ -8,6 +8,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { Transaction, type Wallet } from "ethers";
+import type { Address } from "../../../../keeper/core/types";
 import { Journal } from "../../../../keeper/journal/journal";
 import { Leadership } from "../../../../keeper/engine/leadership";
 import { providerBroadcaster } from "../../../../keeper/execution/broadcast";
@@ -26,12 +27,14 @@ for (const backend of JOURNAL_BACKENDS)
     let dir: string;
     let journal: Journal;
     let wallet: Wallet;
+    let signer: Address;
     let planCounter = 0;
 
     beforeEach(async () => {
       dir = makeTempDir("fence");
       journal = Journal.open(await backend.newLocation(dir));
       wallet = hardhatAccountWallet(hre, 9).connect(hre.ethers.provider);
+      signer = wallet.address as Address;
     });
 
     afterEach(() => {
@@ -58,10 +61,10 @@ for (const backend of JOURNAL_BACKENDS)
       if (options.journaled !== false) {
         journal.planExecution(makePlan({ id: planId }), { mode: "LIVE" });
         journal.markSimulated(planId);
-        journal.recordIntent(planId, { signer: wallet.address, nonce, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 10n ** 9n });
+        journal.recordIntent(planId, { signer, nonce, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 10n ** 9n });
         journal.markSigned(planId, {
           txHash: hash,
-          signer: wallet.address,
+          signer,
           nonce,
           maxFeePerGas: 10n ** 10n,
           maxPriorityFeePerGas: 10n ** 9n,
