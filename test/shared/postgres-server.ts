@@ -95,11 +95,19 @@ async function launch(): Promise<{ server: PostgresServer; shutdown: () => Promi
   };
 }
 
-// Mocha runs this root-level hook once, after every test file: no server outlives the run.
-after(async function () {
-  this.timeout(60_000);
+/** Stops the run's server, if one was started, and removes its data. */
+export async function stopPostgresServer(): Promise<void> {
   if (running === null) return;
   const { shutdown } = await running;
-  await shutdown();
   running = null;
-});
+  await shutdown();
+}
+
+// Under mocha this root-level hook runs once, after every test file: no server outlives the run. (The
+// benchmark imports this file outside mocha and calls stopPostgresServer itself.)
+if (typeof after === "function") {
+  after(async function () {
+    this.timeout(60_000);
+    await stopPostgresServer();
+  });
+}

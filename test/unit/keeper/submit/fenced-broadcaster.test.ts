@@ -16,6 +16,7 @@ import { hardhatAccountWallet } from "../../../../keeper/run/hardhat-accounts";
 import { fencedBroadcaster, SendFencedError } from "../../../../keeper/submit/fenced-broadcaster";
 import { createLogger } from "../../../../keeper/telemetry/logger";
 import { JOURNAL_BACKENDS } from "../../../shared/journal-backends";
+import { postgresServer } from "../../../shared/postgres-server";
 import { makePlan, makeTempDir, removeDir } from "../journal/journal-fixtures";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -123,6 +124,30 @@ for (const backend of JOURNAL_BACKENDS)
       );
       expect(await onChain(second.hash)).to.equal(false);
     });
+
+    // A SQLite file does not go away from under its keeper: PostgreSQL only.
+    (backend.name === "PostgreSQL" ? it : () => undefined)(
+      "while the database is away the leader stops counting itself leader and sends nothing; once it is back it leads and sends",
+      async () => {
+        const server = await postgresServer();
+        const leader = new Leadership({ journal, leaseMs: 600, refreshMs: 200, logger });
+        expect(leader.tryAcquire()).to.equal(true);
+        const tx = await signedAt();
+        await server.stop();
+        try {
+          expect(leader.tryAcquire(), "cannot renew").to.equal(false);
+          await sleep(650);
+          expect(leader.isLeader, "its own estimate ran out with the lease").to.equal(false);
+          await expect(fenced(leader).broadcast(tx)).to.be.rejectedWith(SendFencedError, /did not answer|lease/);
+          expect(await onChain(tx.hash)).to.equal(false);
+        } finally {
+          await server.start();
+        }
+        expect(leader.tryAcquire(), "leads again once the database is back").to.equal(true);
+        await fenced(leader).broadcast(tx);
+        expect(await onChain(tx.hash)).to.equal(true);
+      },
+    );
 
     it("refuses a nonce the chain has already used", async () => {
       const leader = new Leadership({ journal, leaseMs: 60_000, refreshMs: 1_000, logger });
