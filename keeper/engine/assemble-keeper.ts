@@ -179,7 +179,6 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
     network: config.network,
     chain: provider as unknown as EngineChain,
     markets,
-    discoveryStartBlock: (market) => market.discoveryStartBlock,
     oracleCollector: new OracleUpdateCollector(reader, [], { mode: options.oracleMode, multicall }),
     protocolCollector: new ProtocolEventCollector(reader, []),
     planner,

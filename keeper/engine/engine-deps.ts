@@ -30,8 +30,6 @@ export interface KeeperEngineDeps {
   readonly network: string;
   readonly chain: EngineChain;
   readonly markets: readonly LendingMarket[];
-  /** Where each market's borrower discovery starts the first time (its deployment block). */
-  readonly discoveryStartBlock: (market: LendingMarket) => number;
   readonly oracleCollector: OracleUpdateCollector;
   readonly protocolCollector: ProtocolEventCollector;
   readonly planner: OpportunityPlanner;

@@ -116,7 +116,7 @@ export class KeeperEngine {
     await this.heads.getBlock(head);
     for (const market of markets) {
       await market.init();
-      const discovery = await market.discoverBorrowers(this.deps.discoveryStartBlock(market), head);
+      const discovery = await market.discoverBorrowers(market.discoveryStartBlock, head);
       const refresh = await market.refreshPositions(undefined, head);
       logger.info(
         {
