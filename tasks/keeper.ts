@@ -130,7 +130,8 @@ async function runKeeper(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): 
   if (args.dryRun) config = { ...config, mode: "DRY" as const };
   const output = { isTTY: process.stdout.isTTY === true, write: (text: string) => process.stdout.write(text) };
   const hooks = crashHooks(hre.network.name);
-  const journalPath = prepareJournal(args, hre, config, print);
+  // Before the run's console exists: --fresh-journal's one line goes to stderr, apart from the run's own output.
+  const journalPath = prepareJournal(args, hre, config, (line) => console.error(line));
 
   if (hre.network.name === "hardhat") {
     // The sandbox run: human lines on the console (progress, summary), its JSON log in a file.
