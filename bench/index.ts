@@ -13,6 +13,7 @@ import { runScanBenchmark } from "./scan";
 import { runReactionBenchmark } from "./reaction";
 import { runScaleBenchmark } from "./scale";
 import { runDiscoveryBenchmark } from "./discovery";
+import { runFailoverBenchmark } from "./failover";
 
 interface BenchSection {
   readonly name: string;
@@ -27,6 +28,7 @@ const SECTIONS: readonly BenchSection[] = [
     name: "scale",
     run: async (env, log) => ({ ...(await runScaleBenchmark({ log })), discovery: await runDiscoveryBenchmark(env, { log }) }),
   },
+  { name: "failover", run: (env, log) => runFailoverBenchmark(env, { log }) },
 ];
 
 /** The sections BENCH_ONLY names (all when unset); an unknown name is an error listing the known ones. */

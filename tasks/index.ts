@@ -5,6 +5,7 @@
 import "./offline-solc";
 import "./aave-origin-compile";
 import "./report";
+import "./journal-migrate";
 import "./daily";
 import "./keeper-control";
 import "./rotate-key";

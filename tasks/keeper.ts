@@ -1,5 +1,5 @@
 /**
- * `npx hardhat keeper [--blocks N] [--once] [--dry-run] [--keeper-config <file>] [--address-book <file>] [--journal <file>]`
+ * `npx hardhat keeper [--blocks N] [--once] [--dry-run] [--keeper-config <file>] [--address-book <file>] [--journal <file>] [--fresh-journal]`
  *
  * With no --network (the in-process `hardhat` chain): builds the sandbox, deploys the executor through
  * Ignition, opens a few hundred borrowers, plays the default scenario (prices fall in steps; one dust
@@ -20,6 +20,10 @@ import { isRealNetwork } from "../keeper/config/schema";
 import type { ExecutionHooks } from "../keeper/execution/execution-stage";
 // keeper/run/* load the TypeChain bindings, which exist only after the first compile: import them inside
 // the action so that loading this file (every hardhat command does) never needs them.
+import { errorMessage } from "../keeper/core/error-message";
+import { Journal } from "../keeper/journal/journal";
+import { journalLocation, moveJournalAside } from "../keeper/journal/journal-path";
+import type { KeeperConfig } from "../keeper/config/schema";
 import { envOrVar } from "./lib/config-vars";
 import { secretFreeTaskError } from "./lib/task-errors";
 
@@ -30,6 +34,7 @@ export interface KeeperTaskArgs {
   readonly keeperConfig?: string;
   readonly addressBook?: string;
   readonly journal?: string;
+  readonly freshJournal?: boolean;
 }
 
 /** Test seam for the crash-safety tests: kill the process at a point of the send path (sandbox chains only). */
@@ -65,6 +70,36 @@ function crashHooks(network: string): ExecutionHooks | undefined {
   }
 }
 
+/**
+ * The journal this run will write — --journal, else KEEPER_DATABASE_URL (real networks and localhost),
+ * else the config's file — opened once and closed again before anything slow starts (the sandbox
+ * build, RPC connections), so a path that is a directory, an unwritable folder, another application's
+ * database, a file that is no database or an unreachable database fails at once, naming it. With
+ * --fresh-journal an existing journal file is first moved aside (never deleted). The in-process sandbox
+ * run without --journal writes a fresh file of its own: undefined.
+ */
+function prepareJournal(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment, config: KeeperConfig, print: (line: string) => void) {
+  const sandbox = hre.network.name === "hardhat";
+  // The in-process sandbox never writes into a configured database: it is a fresh chain every run.
+  if (sandbox && args.journal === undefined) return undefined;
+  const location = journalLocation({
+    flag: args.journal,
+    databaseUrl: sandbox ? undefined : envOrVar(config.journal.databaseUrlEnv),
+    defaultFile: config.journal.path,
+    root: hre.config.paths.root,
+  });
+  try {
+    if (args.freshJournal) {
+      const moved = moveJournalAside(location, new Date().toISOString().replace(/[:.]/g, "-"));
+      if (moved !== null) print(`--fresh-journal: the old journal is now ${moved}; starting a new journal at ${location}.`);
+    }
+    Journal.open(location).close();
+  } catch (error) {
+    fail(errorMessage(error));
+  }
+  return location;
+}
+
 export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
   try {
     await runKeeper(args, hre);
@@ -95,6 +130,8 @@ async function runKeeper(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): 
   if (args.dryRun) config = { ...config, mode: "DRY" as const };
   const output = { isTTY: process.stdout.isTTY === true, write: (text: string) => process.stdout.write(text) };
   const hooks = crashHooks(hre.network.name);
+  // Before the run's console exists: --fresh-journal's one line goes to stderr, apart from the run's own output.
+  const journalPath = prepareJournal(args, hre, config, (line) => console.error(line));
 
   if (hre.network.name === "hardhat") {
     // The sandbox run: human lines on the console (progress, summary), its JSON log in a file.
@@ -107,7 +144,7 @@ async function runKeeper(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): 
       config,
       once: args.once,
       maxBlocks: args.blocks,
-      journalPath: args.journal,
+      journalPath,
       output,
       print,
       hooks,
@@ -136,7 +173,7 @@ async function runKeeper(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): 
       addressBookFile: args.addressBook,
       once: args.once,
       maxBlocks: args.blocks,
-      journalPath: args.journal,
+      journalPath,
       output,
       hooks,
       stopSignal,
@@ -163,5 +200,9 @@ task("keeper", "Runs the liquidation keeper (no --network: the sandbox scenario,
     "Journal file (default: the config's journal.path; the sandbox run uses a fresh file)",
     undefined,
     types.string,
+  )
+  .addFlag(
+    "freshJournal",
+    "Start a new journal: the existing one (e.g. a restarted local node's, whose chain is gone) is moved aside to <name>.replaced-<time>.sqlite, never deleted",
   )
   .setAction(async (args: KeeperTaskArgs, hre) => runKeeperTask(args, hre));

@@ -14,13 +14,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { task, types } from "hardhat/config";
-import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { defaultJournalPath } from "../keeper/journal/journal-path";
 import { Journal } from "../keeper/journal/journal";
 import { buildPnlReport, pnlReportToCsv, type PnlLine, type PnlReport } from "../keeper/journal/pnl-report";
 import { reconcileTreasury, type FetchTreasuryReceipts, type ReconciliationResult } from "../keeper/journal/treasury-reconciliation";
 import { redactSecrets } from "../keeper/telemetry/redact";
+import { asTaskError } from "./lib/operator-task";
+import { taskJournalLocation } from "./journal-location";
 
 export interface ReportArgs {
   readonly since?: string;
@@ -82,7 +82,7 @@ export async function runReport(args: ReportArgs, deps: ReportDeps): Promise<Rep
   if (args.executor !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(args.executor)) {
     throw new Error(`--executor "${args.executor}" is not an address; expected 0x followed by 40 hex digits`);
   }
-  const journalPath = path.resolve(args.journal ?? defaultJournalPath(deps.network, deps.projectRoot));
+  const journalPath = taskJournalLocation(args.journal, deps.network, deps.projectRoot);
   const journal = Journal.open(journalPath, { readonly: true });
   let executions;
   try {
@@ -223,19 +223,6 @@ export function formatReconciliation(result: ReconciliationResult): string {
 }
 
 /* ───────────────────────────── task ───────────────────────────── */
-
-/**
- * Bad arguments and operator-facing failures print as "Error in plugin chimera: <message>" rather
- * than as a crash with a stack trace (still available with --show-stack-traces).
- */
-async function asTaskError<T>(action: () => Promise<T>): Promise<T> {
-  try {
-    return await action();
-  } catch (error) {
-    if (error instanceof Error) throw new HardhatPluginError("chimera", error.message, error);
-    throw error;
-  }
-}
 
 async function chainTreasuryReceipts(hre: HardhatRuntimeEnvironment, executor: string | undefined): Promise<FetchTreasuryReceipts> {
   const { treasuryReceiptsFromChain } = await import("../keeper/journal/treasury-receipts-from-chain");

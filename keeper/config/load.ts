@@ -11,7 +11,7 @@
  * Values that may be secrets are never echoed.
  */
 import { readFileSync } from "node:fs";
-import type { ZodIssue } from "zod";
+import { ZodArray, ZodDefault, ZodEffects, ZodNullable, ZodObject, ZodOptional, ZodRecord, type ZodIssue, type ZodTypeAny } from "zod";
 import { defaultsFor } from "./defaults";
 import { USD_LIMIT_FIELDS } from "./runtime-settings";
 import { crossFieldIssues } from "./cross-field-checks";
@@ -189,10 +189,36 @@ function describeIssue(issue: ZodIssue, input: unknown): ConfigIssue[] {
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((key) => ({
       path: formatPath([...issue.path, key]),
-      message: "unknown field (check its spelling; see keeper/config/schema.ts for the fields this object takes)",
+      message: unknownFieldMessage(fieldsAt(keeperConfigSchema, issue.path)),
     }));
   }
   return [{ path: formatPath(issue.path), message: `${issue.message}, got ${describeValue(valueAt(input, issue.path))}` }];
+}
+
+function unknownFieldMessage(fields: readonly string[] | undefined): string {
+  return fields === undefined
+    ? "unknown field (check its spelling)"
+    : `unknown field (check its spelling); expected one of: ${fields.join(", ")}`;
+}
+
+/** The fields the object at `path` of `schema` takes (through defaults, optionals, refinements, arrays, records); undefined if none is found. */
+function fieldsAt(schema: ZodTypeAny, path: readonly (string | number)[]): string[] | undefined {
+  let current: ZodTypeAny | undefined = schema;
+  for (let index = 0; ; index++) {
+    for (;;) {
+      if (current instanceof ZodEffects) current = current.innerType();
+      else if (current instanceof ZodDefault) current = current._def.innerType;
+      else if (current instanceof ZodOptional || current instanceof ZodNullable) current = current.unwrap();
+      else break;
+    }
+    if (index === path.length) return current instanceof ZodObject ? Object.keys(current.shape) : undefined;
+    const segment = path[index]!;
+    if (current instanceof ZodObject) current = current.shape[String(segment)];
+    else if (current instanceof ZodArray) current = current.element;
+    else if (current instanceof ZodRecord) current = current.valueSchema;
+    else return undefined;
+    if (current === undefined) return undefined;
+  }
 }
 
 const URL_PATTERN = /^(https?|wss?):\/\/[^\s]+$/i;

@@ -14,145 +14,65 @@
  *   B. bookkeeping: receipts of in-flight transactions, protocol events (re-read touched borrowers),
  *      the block's interest accrual, and a second reaction for what those made liquidatable; then the
  *      breaker's external observations, control requests, balances and metrics.
+ *
+ * Only the holder of the journal's leader lease reacts, sends, settles, applies control requests and
+ * saves risk state (deps.leadership). A standby runs every tick's reads — prices, protocol events,
+ * accrual, lenders' balances — so its health factors stay current, and on getting the lease it `lead`s:
+ * the last leader's risk state, the chain's nonce, the breaker's causes re-read, the queue applied, open
+ * intents reconciled, then a reaction to everything liquidatable.
  */
-import { positionKeyId, type Address, type KeeperMode, type PlanDecision } from "../core/types";
+import { positionKeyId, type Address, type KeeperMode } from "../core/types";
 import { BlockCollector, type NewHead } from "../collectors/block-collector";
-import type { OracleUpdateCollector } from "../collectors/oracle-update-collector";
-import type { ProtocolEventCollector } from "../collectors/protocol-event-collector";
-import type { AlertDispatcher } from "../alerts/alert-dispatcher";
-import { checkOperatorBalance, operatorBalanceAlertKey } from "../alerts/operator-balance";
-import type { Journal } from "../journal/journal";
 import type { LendingMarket, ProtocolEvent } from "../markets/market";
 import type { Instant } from "../risk/instant";
 import { comparePlans } from "../strategy/ranking";
-import type { KeeperMetrics } from "../telemetry/metrics";
-import type { Logger } from "../telemetry/logger";
 import type { ReadinessInputs } from "../telemetry/http-server";
-import type { ExecutionReport, ExecutionStage, SettlementReport } from "../execution/execution-stage";
-import { reconcileOpenIntents, type ReconciliationChain, type ReconciliationReport } from "../execution/intent-reconciler";
-import { applyPendingControlRequests, type AppliedControl } from "./control-requests";
-import type { ExternalConditionsReader } from "./external-conditions";
-import type { OpportunityPlanner, PositionToPlan } from "./opportunity-planner";
-import type { OwnSalesLedger } from "./own-sales";
-import type { RiskBookkeeper } from "./risk-bookkeeper";
+import type { SettlementReport } from "../execution/execution-stage";
+import { reconcileOpenIntents, type ReconciliationReport } from "../execution/intent-reconciler";
+import { applyControlsToEngine, type AppliedControl } from "./control-requests";
+import type { DecisionRecord, KeeperEngineDeps, TickListener, TickReport } from "./engine-deps";
+import type { PositionToPlan } from "./opportunity-planner";
+import { RetryScheduler } from "./retry-scheduler";
+import { ChainAnchor } from "../journal/chain-binding";
+import { HeadReader } from "./head-reader";
+import { OperationsWatch } from "./operations-watch";
+import { engineReadiness, engineStatus, type EngineSnapshot, type EngineTotals } from "./engine-status";
+import { errorMessage } from "../core/error-message";
 
-/** Chain reads the engine makes itself; an ethers Provider satisfies them. */
-export interface EngineChain extends ReconciliationChain {
-  getBlockNumber(): Promise<number>;
-  getBlock(blockTag: number): Promise<{ number: number; timestamp: number; baseFeePerGas: bigint | null } | null>;
-  getBalance(address: string): Promise<bigint>;
-}
+export type { EngineTotals } from "./engine-status";
+export type { DecisionRecord, EngineChain, KeeperEngineDeps, TickListener, TickReport } from "./engine-deps";
 
-export interface KeeperEngineDeps {
-  readonly network: string;
-  readonly chain: EngineChain;
-  readonly markets: readonly LendingMarket[];
-  /** Where each market's borrower discovery starts the first time (its deployment block). */
-  readonly discoveryStartBlock: (market: LendingMarket) => number;
-  readonly oracleCollector: OracleUpdateCollector;
-  readonly protocolCollector: ProtocolEventCollector;
-  readonly planner: OpportunityPlanner;
-  /** What this keeper already sold into each route this block, so later plans' floors account for it. */
-  readonly ownSales: OwnSalesLedger;
-  readonly risk: RiskBookkeeper;
-  readonly execution: ExecutionStage;
-  readonly journal: Journal;
-  readonly metrics: KeeperMetrics;
-  readonly logger: Logger;
-  readonly conditions: ExternalConditionsReader | null;
-  readonly alerts: AlertDispatcher | null;
-  readonly initialMode: KeeperMode;
-  /** Why LIVE is not allowed right now (safeguards, no key); empty = allowed. */
-  readonly liveViolations: () => readonly string[];
-  readonly operatorBalanceFloorWei: bigint;
-  /** Per-endpoint head lag, when reads go through a failover pool. */
-  readonly headLag?: () => readonly { readonly endpoint: string; readonly lagBlocks: number }[];
-  /** A head older than this is not "fresh" for /readyz. */
-  readonly staleHeadSeconds: number;
-  readonly clock?: () => number;
-  /** Monotonic clock for decision latency (must match the execution stage's). Default performance.now. */
-  readonly latencyClock?: () => number;
-}
-
-export interface DecisionRecord {
-  readonly decision: PlanDecision;
-  readonly block: number;
-  readonly execution?: ExecutionReport;
-}
-
-export interface TickReport {
-  readonly head: number;
-  readonly range: { readonly fromBlock: number; readonly toBlock: number };
-  readonly priceUpdates: number;
-  readonly protocolEvents: number;
-  readonly decisions: readonly DecisionRecord[];
-  readonly settlement: SettlementReport;
-  readonly controls: readonly AppliedControl[];
-  readonly tracked: number;
-  readonly liquidatable: number;
-}
-
-export interface EngineTotals {
-  detected: number;
-  planned: number;
-  skipped: number;
-  sent: number;
-  included: number;
-  failed: number;
-  realisedProfitUsd: number;
-}
-
-export type TickListener = (report: TickReport) => void;
-
-/** The block source the BlockCollector polls, remembering the head's base fee for pricing. */
-class HeadReader {
-  baseFeePerGas = 0n;
-  timestamp = 0;
-  constructor(private readonly chain: EngineChain) {}
-  getBlockNumber(): Promise<number> {
-    return this.chain.getBlockNumber();
-  }
-  async getBlock(tag: number): Promise<{ number: number; timestamp: number } | null> {
-    const block = await this.chain.getBlock(tag);
-    if (block !== null) {
-      this.baseFeePerGas = block.baseFeePerGas ?? 0n;
-      this.timestamp = block.timestamp;
-    }
-    return block;
-  }
-}
+/** What a standby's block settles: nothing (only the leader tracks transactions). */
+const NO_SETTLEMENT: SettlementReport = { included: [], failed: [], replaced: [] };
 
 export class KeeperEngine {
   private readonly deps: KeeperEngineDeps;
   private readonly clock: () => number;
   private readonly latencyClock: () => number;
   private readonly heads: HeadReader;
+  private readonly watch: OperationsWatch;
+  private readonly anchor: ChainAnchor;
   private blocks: BlockCollector | null = null;
   private mode: KeeperMode;
-  private operatorHaltReason: string | null = null;
   private headBlock = -1;
   private lastHeadAtMs: number | null = null;
   private readonly listeners: TickListener[] = [];
   private started = false;
+  /** Whether this instance acts as the leader (it took the lease and has not lost it since). */
+  private leading = false;
   private readonly startedAtMs: number;
   readonly totals: EngineTotals = { detected: 0, planned: 0, skipped: 0, sent: 0, included: 0, failed: 0, realisedProfitUsd: 0 };
   private reconciliation: ReconciliationReport | null = null;
-  /**
-   * Liquidatable positions whose last attempt ended for a reason that may pass (a failed simulation,
-   * a refused send, a reverted or replaced transaction, a throttle or cooldown): tried again from
-   * `dueBlock`, backing off while they keep failing. Reasoned strategy skips (dust, no route,
-   * unprofitable) are not retried until a price or the position changes.
-   */
-  private readonly retry = new Map<
-    string,
-    { market: LendingMarket; borrower: Address; reason: string; dueBlock: number; failures: number }
-  >();
+  /** Positions whose last attempt ended for a reason that may pass, tried again with backoff. */
+  private readonly retries = new RetryScheduler();
 
   constructor(deps: KeeperEngineDeps) {
     this.deps = deps;
     this.clock = deps.clock ?? Date.now;
     this.latencyClock = deps.latencyClock ?? (() => performance.now());
     this.heads = new HeadReader(deps.chain);
+    this.watch = new OperationsWatch(deps);
+    this.anchor = new ChainAnchor(deps.journal, deps.chain, this.clock);
     this.mode = deps.initialMode;
     this.startedAtMs = this.clock();
     deps.metrics.setMode(this.mode);
@@ -185,9 +105,9 @@ export class KeeperEngine {
   }
 
   /**
-   * Start-up, in the order that keeps it safe: markets read their configuration, discover borrowers
-   * (resuming from checkpoints) and read every position; then every open intent of a previous run is
-   * reconciled against the chain — all before the first tick can send anything.
+   * Start-up: markets read their configuration, discover borrowers (resuming from checkpoints) and read
+   * every position; then, if this instance holds the journal's lease, it leads (`lead`: breaker causes
+   * re-read, queued requests applied, open intents reconciled) before the first tick can send anything.
    */
   async start(): Promise<void> {
     if (this.started) throw new Error("the keeper engine is already started");
@@ -196,7 +116,7 @@ export class KeeperEngine {
     await this.heads.getBlock(head);
     for (const market of markets) {
       await market.init();
-      const discovery = await market.discoverBorrowers(this.deps.discoveryStartBlock(market), head);
+      const discovery = await market.discoverBorrowers(market.discoveryStartBlock, head);
       const refresh = await market.refreshPositions(undefined, head);
       logger.info(
         {
@@ -214,12 +134,43 @@ export class KeeperEngine {
     this.headBlock = head;
     this.lastHeadAtMs = this.clock();
     this.blocks = new BlockCollector(this.heads, head);
+    journal.recordSystemEvent({
+      kind: "startup",
+      actor: "keeper",
+      detail: `keeper started on ${this.deps.network} in ${this.mode} at block ${head}${this.mayLead ? "" : " as a standby"}`,
+      data: { network: this.deps.network, mode: this.mode, head, operator: this.deps.execution.operator },
+    });
+    this.started = true;
+    if (this.mayLead) await this.lead("start");
+    else logger.info({ lease: this.deps.leadership?.lease }, "standing by: another keeper holds the journal's leader lease");
+  }
 
+  /** Whether this instance may send now: it holds the journal's leader lease (always, without one). */
+  private get mayLead(): boolean {
+    return this.deps.leadership?.isLeader ?? true;
+  }
+
+  /**
+   * Becomes the instance that sends, at start or taking over from a leader that stopped, in the order
+   * that keeps it safe: the risk state the last leader saved and the key's nonce read again (takeover);
+   * the breaker's external triggers re-read BEFORE queued control requests are applied (a request queued
+   * while no keeper ran is judged against the chain as it is now); every open intent reconciled against
+   * the chain; only then a reaction to whatever is liquidatable.
+   */
+  private async lead(occasion: "start" | "takeover"): Promise<void> {
+    const { journal, chain, execution, logger, risk, leadership } = this.deps;
+    this.leading = true;
+    if (occasion === "takeover") {
+      risk.reload(this.instant());
+      await execution.resyncNonces();
+    }
+    await this.watch.observeConditions(this.headBlock, this.instant(), this.lastHeadAtMs);
+    this.applyControls();
     this.reconciliation = await reconcileOpenIntents({
       journal,
       chain,
-      stage: this.deps.execution,
-      headBlock: head,
+      stage: execution,
+      headBlock: this.headBlock,
       at: this.instant(),
       logger,
     });
@@ -231,14 +182,20 @@ export class KeeperEngine {
         data: this.reconciliation.outcomes,
       });
     }
-    journal.recordSystemEvent({
-      kind: "startup",
-      actor: "keeper",
-      detail: `keeper started on ${this.deps.network} in ${this.mode} at block ${head}`,
-      data: { network: this.deps.network, mode: this.mode, head, operator: this.deps.execution.operator },
-    });
-    this.started = true;
-    // Positions already liquidatable at start are opportunities too.
+    if (leadership !== undefined) {
+      const lease = leadership.lease;
+      const detail = `${leadership.holderInfo} leads from block ${this.headBlock} (lease epoch ${lease?.epoch ?? "?"}${occasion === "takeover" ? ", taken over" : ""})`;
+      journal.recordSystemEvent({
+        kind: "leadership",
+        actor: "keeper",
+        detail,
+        data: { instance: leadership.instanceId, epoch: lease?.epoch, occasion },
+      });
+      logger.info({ epoch: lease?.epoch, occasion }, detail);
+    }
+    await this.followAnchor(this.headBlock, true);
+    // Positions already liquidatable are opportunities too.
+    const markets = this.deps.markets;
     await this.react(
       markets.flatMap((market) => market.liquidatable().map((position) => ({ market, position }))),
       this.latencyClock(),
@@ -246,12 +203,25 @@ export class KeeperEngine {
     );
   }
 
+  /** Lost the lease: stops sending and tracking at once; the new leader reconciles what was in flight. */
+  private standDown(): void {
+    this.leading = false;
+    const inFlight = this.deps.execution.forgetInFlight();
+    this.deps.logger.warn(
+      { inFlight, lease: this.deps.leadership?.lease },
+      "lost the journal's leader lease: sending stopped, standing by (the new leader reconciles what was in flight)",
+    );
+  }
+
   /** Processes every block new since the last tick; null when the chain has not moved. */
   async tick(): Promise<TickReport | null> {
     if (!this.started || this.blocks === null) throw new Error("call start() before tick()");
+    const leader = this.mayLead;
+    if (leader && !this.leading) await this.lead("takeover");
+    else if (!leader && this.leading) this.standDown();
     const newHead = await this.blocks.poll();
     if (newHead === null) {
-      this.applyControls();
+      if (this.leading) this.applyControls();
       return null;
     }
     const report = await this.process(newHead);
@@ -265,7 +235,7 @@ export class KeeperEngine {
     this.lastHeadAtMs = this.clock();
     this.deps.ownSales.reset();
     // Operator commands first, so a resume or a mode change governs this block's reactions.
-    const controls = this.applyControls();
+    const controls = this.leading ? this.applyControls() : [];
     const decisions: DecisionRecord[] = [];
 
     // A. Reaction to price updates: in memory, then plan and send.
@@ -288,7 +258,7 @@ export class KeeperEngine {
     await this.react(repriced, seenAtMs, decisions);
 
     // B. Bookkeeping: receipts, protocol events, interest, then what those made liquidatable.
-    const settlement = await execution.settle(newHead.number, this.instant());
+    const settlement = this.leading ? await execution.settle(newHead.number, this.instant()) : NO_SETTLEMENT;
     this.countSettlement(settlement);
     const events = await protocolCollector.collect(newHead.range);
     const followUp = new Map<string, PositionToPlan>();
@@ -306,21 +276,19 @@ export class KeeperEngine {
       for (const position of accrual.newlyLiquidatable) followUp.set(positionKeyId(position.key), { market, position });
     }
     for (const failed of settlement.failed) this.scheduleRetry(failed.planId, `transaction ${failed.detail}`);
-    for (const [id, entry] of this.retry) {
-      if (entry.dueBlock > newHead.number || followUp.has(id)) continue;
-      const position = entry.market.position(entry.borrower);
-      if (position === undefined || position.healthFactor >= 10n ** 18n) {
-        this.retry.delete(id);
-        continue;
-      }
-      if (entry.reason === "breaker-halted" && (this.deps.risk.breaker.state === "HALTED" || this.operatorHaltReason !== null)) continue;
-      followUp.set(id, { market: entry.market, position });
+    if (this.leading) {
+      const halted = this.deps.risk.breaker.state === "HALTED";
+      for (const [id, item] of this.retries.due(newHead.number, { halted, except: new Set(followUp.keys()) })) followUp.set(id, item);
     }
     await this.react([...followUp.values()], this.latencyClock(), decisions);
 
     await this.warmCaches(newHead.number);
-    await this.observeOperations(newHead.number);
-    this.deps.risk.persist();
+    if (this.leading) await this.watch.observeConditions(newHead.number, this.instant(), this.lastHeadAtMs);
+    await this.watch.observeBalanceAndLag(this.deps.execution.operator);
+    if (this.leading) {
+      this.deps.risk.persist();
+      await this.followAnchor(newHead.number);
+    }
     const stats = markets.map((market) => market.stats());
     return {
       head: newHead.number,
@@ -340,6 +308,8 @@ export class KeeperEngine {
    * and executes the approved ones in rank order, then journals every decision in one write.
    */
   private async react(items: readonly PositionToPlan[], seenAtMs: number, out: DecisionRecord[]): Promise<void> {
+    // A standby only watches; a leader whose lease ran out mid-tick stops here (the send fence catches the rest).
+    if (!this.leading || !this.mayLead) return;
     const inFlight = this.deps.execution.inFlightPositions();
     const unique = new Map<string, PositionToPlan>();
     for (const item of items) {
@@ -372,10 +342,7 @@ export class KeeperEngine {
     for (const decision of planned) {
       const plan = decision.plan!;
       const at = this.instant();
-      const verdict =
-        this.operatorHaltReason !== null
-          ? ({ approved: false, reason: "breaker-halted", detail: `operator halt: ${this.operatorHaltReason}` } as const)
-          : risk.riskGate.evaluate(plan, { now: at, breaker: risk.breaker });
+      const verdict = risk.riskGate.evaluate(plan, { now: at, breaker: risk.breaker });
       if (!verdict.approved) {
         records.push({ decision: { ...decision, outcome: "skipped", reason: verdict.reason, detail: verdict.detail }, block: head });
         continue;
@@ -400,18 +367,12 @@ export class KeeperEngine {
       if (record.decision.outcome === "planned") this.totals.planned += 1;
       else this.totals.skipped += 1;
       const id = positionKeyId(record.decision.candidate.key);
-      const item = unique.get(id);
-      const status = record.execution?.status;
-      if (status === "sent" || status === "dry-run") {
-        this.retry.delete(id);
-      } else if (
-        item !== undefined &&
-        (status === "simulation-failed" || status === "not-sent" || RETRYABLE_REFUSALS.has(record.decision.reason ?? ""))
-      ) {
-        this.noteRetry(id, item, record.decision.reason ?? status ?? "unknown");
-      } else if (record.decision.outcome === "skipped") {
-        this.retry.delete(id);
-      }
+      this.retries.recordDecision(
+        id,
+        unique.get(id),
+        { outcome: record.decision.outcome, reason: record.decision.reason, executionStatus: record.execution?.status },
+        head,
+      );
     }
     journal.recordDecisions(
       records.map((record) => record.decision),
@@ -428,16 +389,8 @@ export class KeeperEngine {
     try {
       await this.deps.planner.warm({ number: head, baseFeePerGas: this.heads.baseFeePerGas }, [...debtTokens]);
     } catch (error) {
-      this.deps.logger.warn({ error: messageOf(error) }, "could not refresh flash liquidity; the next reaction reads it itself");
+      this.deps.logger.warn({ error: errorMessage(error) }, "could not refresh flash liquidity; the next reaction reads it itself");
     }
-  }
-
-  private noteRetry(id: string, item: PositionToPlan, reason: string): void {
-    const previous = this.retry.get(id);
-    const failures = (previous?.failures ?? 0) + 1;
-    // 1, 2, 4 … 32 blocks: a plan that keeps failing costs a simulation a minute, not one a block.
-    const wait = Math.min(32, 2 ** (failures - 1));
-    this.retry.set(id, { market: item.market, borrower: item.position.key.borrower, reason, dueBlock: this.headBlock + wait, failures });
   }
 
   /** A sent transaction that did not land (reverted, replaced): its position is worth another attempt. */
@@ -447,7 +400,7 @@ export class KeeperEngine {
     const market = this.deps.markets.find((candidate) => candidate.id === execution.market);
     const position = market?.position(execution.borrower);
     if (market === undefined || position === undefined) return;
-    this.noteRetry(positionKeyId(position.key), { market, position }, reason);
+    this.retries.noteFailure(positionKeyId(position.key), { market, position }, reason, this.headBlock);
   }
 
   private countSettlement(settlement: SettlementReport): void {
@@ -456,114 +409,65 @@ export class KeeperEngine {
     for (const included of settlement.included) this.totals.realisedProfitUsd += included.realisedProfitUsd;
   }
 
-  /** The breaker's external triggers, the operator's balance, head lag. */
-  private async observeOperations(head: number): Promise<void> {
-    const { conditions, risk, metrics, chain, execution, alerts, logger } = this.deps;
-    let external = {};
-    try {
-      external = conditions === null ? {} : await conditions.read(head);
-    } catch (error) {
-      logger.warn({ error: messageOf(error) }, "could not read the sequencer feed / executor pause state");
-    }
-    risk.observe({ at: this.instant(), lastHeadAtMs: this.lastHeadAtMs ?? undefined, ...external });
-    const operator = execution.operator;
-    if (operator !== null) {
-      try {
-        const balance = await chain.getBalance(operator);
-        metrics.setOperatorBalanceWei(operator, balance);
-        // Raised while under the floor, resolved (PagerDuty incident closed) once topped up.
-        void alerts?.track(operatorBalanceAlertKey(operator), checkOperatorBalance(balance, this.deps.operatorBalanceFloorWei, operator));
-      } catch (error) {
-        logger.warn({ error: messageOf(error) }, "could not read the operator balance");
-      }
-    }
-    for (const { endpoint, lagBlocks } of this.deps.headLag?.() ?? [{ endpoint: "default", lagBlocks: 0 }]) {
-      metrics.rpcHeadLag.labels(endpoint).set(lagBlocks);
-    }
-  }
-
   private applyControls(): AppliedControl[] {
     const { journal, risk, metrics, logger } = this.deps;
-    const stateBefore = risk.breaker.state;
-    const applied = applyPendingControlRequests(
-      {
-        journal,
-        breaker: risk.breaker,
-        riskGate: risk.riskGate,
-        getMode: () => this.mode,
-        setMode: (mode) => {
-          this.mode = mode;
-          metrics.setMode(mode);
-        },
-        liveViolations: () => this.deps.liveViolations(),
-        setOperatorHalt: (reason) => {
-          this.operatorHaltReason = reason;
-        },
-        operatorHalt: () => this.operatorHaltReason,
-      },
-      this.instant(),
-    );
-    if (applied.length > 0) {
-      for (const control of applied) logger.info({ control }, `control request #${control.id} (${control.kind}) ${control.outcome}`);
-      if (risk.breaker.state !== stateBefore || applied.some((c) => c.kind === "tier" && c.outcome === "applied")) risk.noteTransition();
-      risk.persist(true);
-    }
-    return applied;
+    const engine = {
+      journal,
+      risk,
+      metrics,
+      logger,
+      liveViolations: () => this.deps.liveViolations(),
+      getMode: () => this.mode,
+      setMode: (mode: KeeperMode) => void (this.mode = mode),
+    };
+    return applyControlsToEngine(engine, this.instant());
   }
 
   /** /readyz inputs: head fresh, journal writable, breaker not HALTED. */
   readiness(): ReadinessInputs {
-    const ageSeconds = this.lastHeadAtMs === null ? Infinity : (this.clock() - this.lastHeadAtMs) / 1_000;
-    const writable = this.deps.journal.checkWritable();
-    const breakerState = this.operatorHaltReason !== null ? "HALTED" : this.deps.risk.breaker.state;
-    return {
-      rpcHeadFresh: this.started && ageSeconds <= this.deps.staleHeadSeconds,
-      rpcHeadDetail: this.started
-        ? `head ${this.headBlock} seen ${ageSeconds.toFixed(1)} s ago (limit ${this.deps.staleHeadSeconds} s)`
-        : "the keeper is still starting (markets loading, intents reconciling)",
-      journalWritable: writable.ok,
-      journalDetail: writable.ok ? `journal ${this.deps.journal.path} is writable` : `journal not writable: ${writable.error}`,
-      breakerState,
-    };
+    return engineReadiness(this.snapshot(), this.deps);
   }
 
   /** /status: what the keeper is doing, with no secret in it (addresses and hashes are public). */
   status(): Record<string, unknown> {
-    const { markets, risk, execution } = this.deps;
+    return engineStatus(this.snapshot(), this.deps);
+  }
+
+  private snapshot(): EngineSnapshot {
     return {
       network: this.deps.network,
       mode: this.mode,
       started: this.started,
-      uptimeSeconds: Math.round((this.clock() - this.startedAtMs) / 1_000),
+      startedAtMs: this.startedAtMs,
+      nowMs: this.clock(),
       head: this.headBlock,
-      lastHeadAt: this.lastHeadAtMs === null ? null : new Date(this.lastHeadAtMs).toISOString(),
-      operator: execution.operator,
-      operatorHalt: this.operatorHaltReason,
-      breaker: risk.breaker.describe(),
-      limits: { label: risk.riskGate.limitsLabel, ...stringifyBigints(risk.riskGate.limits) },
-      today: risk.riskGate.totalsAt(this.instant()),
-      markets: markets.map((market) => ({ id: market.id, label: market.label, ...market.stats() })),
-      inFlight: execution.inFlight().map((tracked) => ({
-        planId: tracked.planId,
-        txHashes: tracked.attempts.map((attempt) => attempt.hash),
-        nonce: tracked.attempts[0]?.prepared.nonce,
-        sentAtBlock: tracked.sentAtBlock,
-      })),
-      totals: { ...this.totals },
-      reconciliation:
-        this.reconciliation === null ? null : { examined: this.reconciliation.examined, outcomes: this.reconciliation.outcomes },
+      lastHeadAtMs: this.lastHeadAtMs,
+      staleHeadSeconds: this.deps.staleHeadSeconds,
+      totals: this.totals,
+      reconciliation: this.reconciliation,
+      leading: this.leading,
+      leadership: this.deps.leadership,
     };
   }
 
   /** Journals the shutdown and saves risk state; the caller closes the journal, server and lock. */
   stop(reason: string): void {
-    this.deps.risk.persist(true);
+    if (this.leading) this.deps.risk.persist(true);
     this.deps.journal.recordSystemEvent({
       kind: "shutdown",
       actor: "keeper",
       detail: reason,
       data: { head: this.headBlock, totals: this.totals },
     });
+  }
+
+  /** The journal's chain anchor (keeper/journal/chain-binding.ts); a failed read only delays it. */
+  private async followAnchor(head: number, force = false): Promise<void> {
+    try {
+      await this.anchor.follow(head, force);
+    } catch (error) {
+      this.deps.logger.warn({ error: errorMessage(error) }, "could not read the block for the journal's chain anchor; trying again later");
+    }
   }
 
   private instant(): Instant {
@@ -578,26 +482,8 @@ function largestDebtUsd(item: PositionToPlan): number {
   return item.position.debts.reduce((max, debt) => Math.max(max, debt.valueUsd), 0);
 }
 
-/** Risk refusals that pass with time (the next block, a resume): the position is tried again. */
-const RETRYABLE_REFUSALS: ReadonlySet<string> = new Set([
-  "borrower-cooldown",
-  "breaker-throttled",
-  "breaker-halted",
-  "daily-volume-exceeded",
-  "priority-fee-cap",
-  "simulation-failed",
-]);
-
 function touchedBorrowers(events: readonly ProtocolEvent[]): Address[] {
   const out = new Set<Address>();
   for (const event of events) if (event.type === "position-changed") out.add(event.borrower.toLowerCase() as Address);
   return [...out];
-}
-
-function stringifyBigints(value: object): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, typeof v === "bigint" ? v.toString() : v]));
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -23,6 +23,7 @@ import type { PreparedTx, SignedTx } from "../submit/types";
 import type { SignedTxBroadcaster } from "./broadcast";
 import type { PlanSimulator, SimulationOutcome } from "./plan-simulator";
 import { planExecutedIn, receiptFeeWei, type FullReceiptLike } from "./receipt-facts";
+import { errorMessage } from "../core/error-message";
 
 /** Chain reads for tracking; an ethers Provider satisfies them. */
 export interface ExecutionChain {
@@ -163,6 +164,21 @@ export class ExecutionStage {
     return [...this.#inFlight.values()];
   }
 
+  /**
+   * Stops tracking every transaction in flight (this keeper lost the journal's leader lease: the new
+   * leader reconciles them from the journal). Returns how many there were.
+   */
+  forgetInFlight(): number {
+    const count = this.#inFlight.size;
+    this.#inFlight.clear();
+    return count;
+  }
+
+  /** Re-reads the key's next nonce from the chain (taking over from another keeper that used the key). */
+  async resyncNonces(): Promise<void> {
+    await this.#options.preparer?.nonces.resync();
+  }
+
   /** Takes over a transaction found in flight by restart reconciliation. */
   adopt(tracked: TrackedExecution): void {
     this.#inFlight.set(tracked.planId, tracked);
@@ -191,8 +207,8 @@ export class ExecutionStage {
       simulation = {
         ok: false,
         stage: "profit-probe",
-        failure: { kind: "transport", summary: messageOf(error) },
-        detail: `simulation could not run: ${messageOf(error)}`,
+        failure: { kind: "transport", summary: errorMessage(error) },
+        detail: `simulation could not run: ${errorMessage(error)}`,
       };
     }
     // The journal rows of a plan are written after its simulation, in one commit with what follows,
@@ -260,8 +276,8 @@ export class ExecutionStage {
         { executionId: plan.id },
       );
     } catch (error) {
-      notSent(`not sent: ${messageOf(error)}`);
-      return { status: "not-sent", planId: plan.id, detail: messageOf(error) };
+      notSent(`not sent: ${errorMessage(error)}`);
+      return { status: "not-sent", planId: plan.id, detail: errorMessage(error) };
     }
     try {
       // Committed (and, with synchronous=FULL, fsynced) before anything is signed.
@@ -299,11 +315,11 @@ export class ExecutionStage {
     } catch (error) {
       // The local nonce count is no longer trustworthy after a failed send: read the chain again.
       await preparer.nonces.resync().catch(() => undefined);
-      const detail = `broadcast refused: ${messageOf(error)}`;
+      const detail = `broadcast refused: ${errorMessage(error)}`;
       // Nobody accepted the transaction: it is not on the wire. (A lost acceptance would still show
       // up as a receipt: restart reconciliation looks the hash up before the nonce is reused.)
       journal.markDropped(plan.id, detail);
-      log.warn({ txHash: signed.hash, error: messageOf(error) }, "broadcast refused");
+      log.warn({ txHash: signed.hash, error: errorMessage(error) }, "broadcast refused");
       return { status: "not-sent", planId: plan.id, detail };
     }
     metrics.transactionsSent.inc();
@@ -501,7 +517,7 @@ export class ExecutionStage {
     } catch (error) {
       // A refused replacement usually means the earlier attempt just landed: the next settle sees it.
       await preparer.nonces.resync().catch(() => undefined);
-      logger.warn({ planId: tracked.planId, txHash: signed.hash, error: messageOf(error) }, "replacement refused");
+      logger.warn({ planId: tracked.planId, txHash: signed.hash, error: errorMessage(error) }, "replacement refused");
     }
     logger.info(
       { planId: tracked.planId, txHash: signed.hash, kind },
@@ -517,8 +533,4 @@ export class ExecutionStage {
     const scale = 10n ** BigInt(decimals);
     return (Number(amount / scale) + Number(amount % scale) / Number(scale)) * usd;
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

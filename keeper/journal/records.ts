@@ -116,6 +116,7 @@ export const SYSTEM_EVENT_KINDS = [
   "control_applied",
   "reconciliation",
   "alert",
+  "leadership",
 ] as const;
 export type SystemEventKind = (typeof SYSTEM_EVENT_KINDS)[number];
 

@@ -12,6 +12,9 @@ import type { Address, AddressBook } from "../config/address-book";
 import type { KeeperConfig } from "../config/schema";
 import type { OracleCollectionMode } from "../collectors/oracle-update-collector";
 import { Journal } from "../journal/journal";
+import { bindJournalToChain } from "../journal/chain-binding";
+import { Leadership } from "../engine/leadership";
+import { fencedBroadcaster } from "../submit/fenced-broadcaster";
 import { KeeperMetrics } from "../telemetry/metrics";
 import { startTelemetryServer, type TelemetryServer } from "../telemetry/http-server";
 import { attachOperationsFeed } from "../telemetry/attach-operations-feed";
@@ -23,6 +26,35 @@ import { assembleKeeper, type AssembledKeeper, type KeeperSigner } from "../engi
 import type { KeeperEngine } from "../engine/keeper-engine";
 import { ExecutorRoleWatch, type RoleEventReader } from "./executor-role-watch";
 import { runSettlement } from "./run-report";
+
+/**
+ * A SQLite journal's keepers share one machine: a second one waits here for the lease (a cold standby)
+ * before it assembles anything, since the key's file lock would stop it anyway.
+ */
+async function waitForLease(leadership: Leadership, logger: Logger, journalPath: string, pollMs: number): Promise<void> {
+  let told = false;
+  while (!leadership.tryAcquire()) {
+    if (!told) {
+      const holder = leadership.lease;
+      logger.warn(
+        {
+          journal: journalPath,
+          holder: holder?.holderInfo,
+          expiresAt: holder === undefined ? null : new Date(holder.expiresAt).toISOString(),
+        },
+        "another keeper holds this journal's lease; waiting until it stops renewing it",
+      );
+      told = true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+/** What a keeper whose journal belongs to another chain or executor should do. */
+export const FRESH_JOURNAL_REMEDY =
+  "Start over with `npx hardhat keeper --fresh-journal` (the old journal is moved aside, never deleted), or point --journal at this chain's journal.";
+const FRESH_DATABASE_REMEDY =
+  "Point KEEPER_DATABASE_URL (or --journal) at this chain's journal database, or at a new, empty database to start over.";
 
 export interface KeeperSessionOptions {
   readonly config: KeeperConfig;
@@ -86,7 +118,34 @@ export interface KeeperSession {
 export async function openKeeperSession(options: KeeperSessionOptions): Promise<KeeperSession> {
   const { config, logger } = options;
   const journal = Journal.open(options.journalPath);
+  // A journal in a shared database may have several keepers: one leads (signs, sends), the others stand by warm.
+  const shared = journal.backend === "postgres";
   const metrics = new KeeperMetrics({ defaultLabels: { network: config.network } });
+  const lease = config.journal.lease;
+  const leadership = new Leadership({
+    journal,
+    leaseMs: lease.seconds * 1_000,
+    refreshMs: lease.refreshSeconds * 1_000,
+    logger: logger.child({ component: "lease" }),
+    metrics,
+  });
+  try {
+    // Before anything is read from the journal: is it this chain's, and this executor's?
+    const remedy = shared ? FRESH_DATABASE_REMEDY : FRESH_JOURNAL_REMEDY;
+    await bindJournalToChain(journal, { chainId: options.chainId, executor: options.executor }, options.provider, remedy);
+    if (shared) leadership.tryAcquire();
+    else await waitForLease(leadership, logger, journal.path, lease.refreshSeconds * 1_000);
+    leadership.start();
+  } catch (error) {
+    leadership.stop();
+    journal.close();
+    throw error;
+  }
+  // Where instances share the journal, every send is fenced: lease held, journal and chain nonce agree.
+  const broadcaster =
+    shared && options.broadcaster !== null
+      ? fencedBroadcaster(options.broadcaster, { lease: leadership, journal, chain: options.provider })
+      : options.broadcaster;
   let assembled: AssembledKeeper | null = null;
   let server: TelemetryServer | null = null;
   try {
@@ -114,9 +173,10 @@ export async function openKeeperSession(options: KeeperSessionOptions): Promise<
       executor: options.executor,
       provider: options.provider,
       signer: options.signer,
-      broadcaster: options.broadcaster,
+      broadcaster,
       journal,
-      lockDirectory: path.dirname(journal.path),
+      lockDirectory: shared ? null : path.dirname(journal.path),
+      leadership,
       logger,
       metrics,
       // Always given: with no target, alerts are still logged, journaled and shown on the dashboard.
@@ -181,6 +241,7 @@ export async function openKeeperSession(options: KeeperSessionOptions): Promise<
         } finally {
           await runningServer.close();
           runningAssembly.close();
+          leadership.stop();
           journal.close();
         }
       },
@@ -188,6 +249,7 @@ export async function openKeeperSession(options: KeeperSessionOptions): Promise<
   } catch (error) {
     await server?.close();
     assembled?.close();
+    leadership.stop();
     journal.close();
     throw error;
   }

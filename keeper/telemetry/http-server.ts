@@ -16,6 +16,7 @@ import type { BreakerState } from "../core/types";
 import { DASHBOARD_ROUTES, DASHBOARD_SECURITY_HEADERS, dashboardAsset } from "./dashboard-assets";
 import type { KeeperMetrics } from "./metrics";
 import { redactSecrets } from "./redact";
+import { errorMessage } from "../core/error-message";
 
 export const DEFAULT_METRICS_PORT = 9464;
 export const DEFAULT_METRICS_HOST = "127.0.0.1";
@@ -132,7 +133,7 @@ export async function startTelemetryServer(options: TelemetryServerOptions): Pro
         } catch (error) {
           report = {
             ready: false,
-            checks: [{ name: "readiness_callback", ok: false, detail: `readiness callback failed: ${messageOf(error)}` }],
+            checks: [{ name: "readiness_callback", ok: false, detail: `readiness callback failed: ${errorMessage(error)}` }],
           };
         }
         const failing = report.checks.filter((c) => !c.ok).map((c) => c.name);
@@ -143,7 +144,7 @@ export async function startTelemetryServer(options: TelemetryServerOptions): Pro
         try {
           sendJson(res, 200, await options.status());
         } catch (error) {
-          sendJson(res, 500, { error: `status callback failed: ${messageOf(error)}` });
+          sendJson(res, 500, { error: `status callback failed: ${errorMessage(error)}` });
         }
         return;
       case "/metrics": {
@@ -218,8 +219,4 @@ function isLoopback(host: string): boolean {
 
 function bigintAsString(_key: string, value: unknown): unknown {
   return typeof value === "bigint" ? value.toString() : value;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

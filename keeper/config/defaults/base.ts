@@ -6,7 +6,7 @@
 import { marketDefaults } from "../../markets/market-plugin";
 import { MARKET_PLUGINS } from "../../markets/registry";
 import type { KeeperConfig } from "../schema";
-import { BREAKER_DEFAULTS, defaultJournalPathFor, GAS_UNITS_FALLBACK, METRICS_DEFAULTS } from "./shared";
+import { BREAKER_DEFAULTS, journalDefaultsFor, GAS_UNITS_FALLBACK, METRICS_DEFAULTS } from "./shared";
 
 export function baseDefaults(network: "base" | "baseSepolia"): KeeperConfig {
   const urlEnv = network === "base" ? "BASE_RPC_URL" : "BASE_SEPOLIA_RPC_URL";
@@ -41,7 +41,7 @@ export function baseDefaults(network: "base" | "baseSepolia"): KeeperConfig {
       // 5 blocks without a head on a 2 s chain.
       staleHead: { maxSeconds: 10, severity: "THROTTLED" },
     },
-    journal: { path: defaultJournalPathFor(network) },
+    journal: journalDefaultsFor(network),
     metrics: { ...METRICS_DEFAULTS },
     alerts: { targets: [], rateLimitPerMinute: 6 },
     operatorBalanceFloorEth: 0.01,

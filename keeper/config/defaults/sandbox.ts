@@ -8,7 +8,7 @@
 import { marketDefaults } from "../../markets/market-plugin";
 import { MARKET_PLUGINS } from "../../markets/registry";
 import type { KeeperConfig } from "../schema";
-import { BREAKER_DEFAULTS, defaultJournalPathFor, GAS_UNITS_FALLBACK, METRICS_DEFAULTS } from "./shared";
+import { BREAKER_DEFAULTS, journalDefaultsFor, GAS_UNITS_FALLBACK, METRICS_DEFAULTS } from "./shared";
 
 export function sandboxDefaults(network: "hardhat" | "localhost"): KeeperConfig {
   return {
@@ -31,7 +31,7 @@ export function sandboxDefaults(network: "hardhat" | "localhost"): KeeperConfig 
       // The in-process chain mines only when a transaction arrives: a quiet head is normal there.
       staleHead: { maxSeconds: 86_400, severity: "THROTTLED" },
     },
-    journal: { path: defaultJournalPathFor(network) },
+    journal: journalDefaultsFor(network),
     metrics: { ...METRICS_DEFAULTS },
     alerts: { targets: [], rateLimitPerMinute: 6 },
     operatorBalanceFloorEth: 0,
