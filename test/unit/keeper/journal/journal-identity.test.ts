@@ -199,7 +199,10 @@ describe("journal identity: what a journal is, and which chain it belongs to", f
     it("refuses a bad --journal before building the sandbox, and --fresh-journal moves the old journal aside", async () => {
       const printed: string[] = [];
       const log = console.log;
+      const logError = console.error;
       console.log = (...parts: unknown[]) => void printed.push(parts.join(" "));
+      // --fresh-journal's notice is written before the run's console exists, to stderr.
+      console.error = (...parts: unknown[]) => void printed.push(parts.join(" "));
       try {
         const notADatabase = path.join(dir, "notes.txt");
         fs.writeFileSync(notADatabase, "not a database\n".repeat(300));
@@ -230,7 +233,7 @@ describe("journal identity: what a journal is, and which chain it belongs to", f
           { once: true, dryRun: true, journal: journalPath, freshJournal: true, addressBook: "x.json" },
           hre,
         ).catch((e: unknown) => e);
-        expect((moved as Error).message).to.match(/--address-book is for --network localhost/);
+        expect((moved as Error).message).to.match(/--address-book is for (a run on )?--network localhost/);
         const note = printed.find((line) => line.startsWith("--fresh-journal:"));
         expect(note, printed.join("\n")).to.match(/the old journal is now .*keeper\.replaced-.*\.sqlite; starting a new journal at /);
         const aside = fs.readdirSync(dir).find((name) => name.startsWith("keeper.replaced-"))!;
@@ -242,6 +245,7 @@ describe("journal identity: what a journal is, and which chain it belongs to", f
         fresh.close();
       } finally {
         console.log = log;
+        console.error = logError;
       }
     });
   });
