@@ -20,6 +20,7 @@ import { buildPnlReport, pnlReportToCsv, type PnlLine, type PnlReport } from "..
 import { reconcileTreasury, type FetchTreasuryReceipts, type ReconciliationResult } from "../keeper/journal/treasury-reconciliation";
 import { redactSecrets } from "../keeper/telemetry/redact";
 import { asTaskError } from "./lib/operator-task";
+import { TaskOutcomeError } from "./lib/task-errors";
 import { taskJournalLocation } from "./journal-location";
 
 export interface ReportArgs {
@@ -116,7 +117,7 @@ export async function runReport(args: ReportArgs, deps: ReportDeps): Promise<Rep
 }
 
 /** `--reconcile` found differences (or no chain to compare with): the task exits non-zero; the result rides along. */
-export class ReconcileFailedError extends Error {
+export class ReconcileFailedError extends TaskOutcomeError {
   override readonly name = "ReconcileFailedError";
   constructor(readonly result: ReportResult) {
     super(`--reconcile failed: ${result.failure}`);

@@ -15,11 +15,23 @@ export function scrubSecrets(text: string, extraSecrets: readonly string[] = [])
   return redactSecrets(text, { knownSecrets: [...knownSecretValues(envOrVar), ...extraSecrets] });
 }
 
+/**
+ * An error a task builds itself to fail with a result attached (report --reconcile's differences, say):
+ * its data comes from the journal and the chain, never from a setting, so it stays the cause as it is
+ * (callers can still `instanceof` it and read its fields); only its message and stack are scrubbed.
+ */
+export class TaskOutcomeError extends Error {}
+
 /** `error` as a HardhatPluginError of `plugin`, with no secret in its message, its cause or their stacks. */
 export function secretFreeTaskError(plugin: string, error: unknown, extraSecrets: readonly string[] = []): HardhatPluginError | unknown {
   if (!(error instanceof Error)) return error;
   const scrub = (text: string) => scrubSecrets(text, extraSecrets);
   const scrubbedCopy = (original: Error): Error => {
+    if (original instanceof TaskOutcomeError) {
+      original.message = scrub(original.message);
+      if (original.stack !== undefined) original.stack = scrub(original.stack);
+      return original;
+    }
     const copy = new Error(scrub(original.message));
     copy.name = original.name;
     copy.stack = original.stack === undefined ? undefined : scrub(original.stack);
