@@ -113,6 +113,11 @@ describe("keeper/markets MoonwellMarket: OEV wrappers", function () {
     expect(outcome.liquidations[0].protocol).to.equal(BigInt(ProtocolKind.MoonwellOev));
     expect(outcome.liquidations[0].collateralSeized).to.equal(candidate.expectedCollateral);
     expect(await f.wrapper.liquidatorFeeBps()).to.equal(LIQUIDATOR_FEE_BPS);
+
+    // The unlock made the round public for everyone: the market sees the oracle answer it and stops hiding it.
+    const after = (await hre.ethers.provider.getBlock("latest"))!;
+    await market.onBlock({ number: after.number, timestamp: after.timestamp });
+    expect(market.hiddenRound(mWETH), "an unlocked round is public").to.equal(undefined);
   });
 
   it("treats a new round of the delayed feed as hidden for maxRoundDelay, then sizes the plain call", async function () {
