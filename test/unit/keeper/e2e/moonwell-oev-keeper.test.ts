@@ -31,6 +31,9 @@ import path from "node:path";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
 const ROUND_DELAY = 3_600n;
+/** An account no other suite uses, made an operator of the fixture's executor. */
+const KEEPER_OPERATOR_INDEX = 16;
+const KEEPER_OPERATOR_ADDRESS = () => hardhatAccountWallet(hre, KEEPER_OPERATOR_INDEX).address;
 const executorInterface = ChimeraExecutor__factory.createInterface();
 
 interface OevRunFixture extends VenueFixture {
@@ -44,17 +47,19 @@ async function oevRunFixture(): Promise<OevRunFixture> {
   const { sandbox, executor, owner, oracle, comptroller, mUSDC, mWETH } = base;
   const { deployer, tokens } = sandbox;
   const signers = await hre.ethers.getSigners();
-  const borrower = signers[10];
+  const borrower = signers[17];
   const wrapper = await new MoonwellOevWrapperDouble__factory(deployer).deploy(
     sandbox.priceFeeds.WETH,
     oracle,
-    signers[11].address,
+    signers[18].address,
     4_000n,
     ROUND_DELAY,
     5n,
   );
   await (await oracle.setFeed("WETH", wrapper)).wait();
   await (await executor.connect(owner).setAllowedTargets([await wrapper.getAddress()], true)).wait();
+  // The keeper signs with its own operator key: the sandbox e2e suites after this one count account 2's nonce from 0.
+  await (await executor.connect(owner).setOperator(KEEPER_OPERATOR_ADDRESS(), true)).wait();
   const debt = 20_000n * 10n ** 6n;
   const collateral = hre.ethers.parseEther(((20_000 * 1.03) / 0.8 / (await currentUsdPrice(sandbox, "WETH"))).toFixed(18));
   await (await tokens.WETH.connect(borrower).deposit({ value: collateral })).wait();
@@ -71,7 +76,7 @@ describe("keeper e2e: a Moonwell liquidation through the OEV wrapper", function 
   it("liquidates through the wrapper at the tick after the price step, inside the hidden window, receiving the predicted share", async function () {
     const f = await loadFixture(oevRunFixture);
     const scratch = makeScratchDirectory("chimera-oev-e2e-");
-    const operator = hardhatAccountWallet(hre, 2);
+    const operator = hardhatAccountWallet(hre, KEEPER_OPERATOR_INDEX);
     const executor = (await f.executor.getAddress()) as Address;
     const book: AddressBook = {
       ...f.sandbox.book,

@@ -87,7 +87,7 @@ describe("run report: failed executions say whether anything was sent", function
     expect(formatRunSummary(built, { tracked: 1, reportPath: "r.json", journalPath: "j.sqlite" })).to.match(/executions failed\s+│\s+1 │/);
   });
 
-  it("says which path each liquidation took (oev through a wrapper, open otherwise) and sums each path", function () {
+  it("says which path each liquidation took (oev through a wrapper, svr on an auction-priced reserve, open otherwise) and sums each path", function () {
     const land = (id: string, sizingRule: string, realisedProfitUsd: number, n: number): void => {
       const base = makePlan({ id });
       const plan = { ...base, candidate: { ...base.candidate, sizingRule } };
@@ -118,6 +118,7 @@ describe("run report: failed executions say whether anything was sent", function
     const built = report();
     expect(built.summary.byPath).to.deep.equal({
       oev: { planned: 1, executions: 1, included: 1, realisedProfitUsd: 40 },
+      svr: { planned: 0, executions: 0, included: 0, realisedProfitUsd: 0 },
       open: { planned: 1, executions: 2, included: 1, realisedProfitUsd: 7 },
     });
     const pathOf = Object.fromEntries(built.executions.map((e) => [e.planId, e.path]));
