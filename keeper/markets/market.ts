@@ -156,6 +156,13 @@ export interface MarketStats {
   /** Health-factor computations since start (price, block and refresh recomputes). */
   readonly recomputations: number;
   readonly evaluatedAt: BlockRef | null;
+  /** Reserves priced through an oracle auction (Chainlink SVR), where a plain race is for what the winner left. */
+  readonly auctionedPrices?: readonly {
+    readonly asset: string;
+    readonly aggregator: string;
+    readonly evidence: string;
+    readonly detail: string;
+  }[];
 }
 
 export interface LendingMarket {

@@ -14,6 +14,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Journal } from "../journal/journal";
 import type { ExecutionRecord, OpportunityRecord } from "../journal/records";
+import { LIQUIDATION_PATHS, liquidationPathOfRule, type LiquidationPath } from "../oracles/liquidation-path";
 import { redactSecrets } from "../telemetry/redact";
 import { quantile, type RunRecorder } from "./run-recorder";
 
@@ -80,6 +81,14 @@ export interface RunReport {
     readonly today: { readonly day: string; readonly realisedProfitUsd: number; readonly executions: number } | null;
     readonly gasCostUsd: number;
     readonly netProfitUsd: number;
+    /** Per liquidation path (oev: through an OEV wrapper; open: the protocol's own call): plans, LIVE executions
+     *  settled, included, and the profit they realised. */
+    readonly byPath: Readonly<
+      Record<
+        LiquidationPath,
+        { readonly planned: number; readonly executions: number; readonly included: number; readonly realisedProfitUsd: number }
+      >
+    >;
     /** Price update seen → signed transaction, for every liquidation (later ones in a block queue behind earlier ones). */
     readonly decisionMs: {
       readonly samples: number;
@@ -160,6 +169,8 @@ export function buildRunReport(input: RunReportInput): RunReport {
   for (const execution of executions) if (execution.mode !== "DRY") states[execution.state] = (states[execution.state] ?? 0) + 1;
   const decision = recorder.decisionSamples();
   const nextBlock = recorder.inclusionSamples().filter((blocks) => blocks === 1).length;
+  const pathOf = new Map(opportunities.filter((o) => o.planId !== null).map((o) => [o.planId!, liquidationPathOfRule(o.sizingRule)]));
+  const executionPath = (e: ExecutionRecord): LiquidationPath => pathOf.get(e.planId) ?? "open";
   const sentThisRun = executions.flatMap((e) => journal.txAttempts(e.planId)).filter((attempt) => attempt.createdAt >= input.startedAtMs);
   return {
     kind: "chimera-keeper-run",
@@ -193,11 +204,16 @@ export function buildRunReport(input: RunReportInput): RunReport {
       gasCostUsd: round6(settlement.gasCostUsd),
       netProfitUsd: round2(settlement.netProfitUsd),
       today: input.today === undefined ? null : { ...input.today, realisedProfitUsd: round2(input.today.realisedProfitUsd) },
+      byPath: pathSummary(opportunities, executions, executionPath),
       decisionMs: latencySummary(decision),
       firstDecisionMs: latencySummary(recorder.firstOfBlockMs),
     },
     opportunities: opportunities.map((o) => opportunityEntry(o, input.tagOf)),
-    executions: executions.map((e) => ({ ...executionEntry(e, journal, recorder, input.tagOf), adopted: adoptedIds.has(e.planId) })),
+    executions: executions.map((e) => ({
+      ...executionEntry(e, journal, recorder, input.tagOf),
+      path: executionPath(e),
+      adopted: adoptedIds.has(e.planId),
+    })),
     extra: input.extra ?? {},
   };
 }
@@ -236,6 +252,7 @@ function opportunityEntry(o: OpportunityRecord, tagOf: RunReportInput["tagOf"]):
     debtToCover: o.debtToCover,
     debtToCoverUsd: round2(o.debtToCoverUsd),
     sizingRule: o.sizingRule,
+    path: liquidationPathOfRule(o.sizingRule),
     decision: o.decision,
     skipReason: o.skipReason,
     detail: o.detail,
@@ -281,6 +298,24 @@ function executionEntry(
       .map((a) => ({ attempt: a.attempt, kind: a.kind, txHash: a.txHash, nonce: a.nonce, status: a.status })),
     lifeCycle: journal.executionTransitions(e.planId).map((t) => ({ to: t.toState, detail: t.detail })),
   };
+}
+
+function pathSummary(
+  opportunities: readonly OpportunityRecord[],
+  executions: readonly ExecutionRecord[],
+  pathOf: (e: ExecutionRecord) => LiquidationPath,
+): RunReport["summary"]["byPath"] {
+  const entry = (path: LiquidationPath) => {
+    const live = executions.filter((e) => e.mode !== "DRY" && pathOf(e) === path);
+    const included = live.filter((e) => e.state === "included");
+    return {
+      planned: opportunities.filter((o) => o.decision === "planned" && liquidationPathOfRule(o.sizingRule) === path).length,
+      executions: live.length,
+      included: included.length,
+      realisedProfitUsd: round2(sum(included.map((e) => e.realisedProfitUsd ?? 0))),
+    };
+  };
+  return Object.fromEntries(LIQUIDATION_PATHS.map((path) => [path, entry(path)])) as RunReport["summary"]["byPath"];
 }
 
 function latencySummary(samples: readonly number[]): RunReport["summary"]["decisionMs"] {

@@ -4,6 +4,7 @@
  * the same decision (and the journal can replay it).
  */
 import type { FlashSourceOption, LiquidationCandidate, PlanDecision, SwapQuote } from "../core/types";
+import { liquidationPathOf } from "../oracles/liquidation-path";
 import { computeEconomics } from "./economics";
 import { chooseFlashSource } from "./flash-source";
 import { planId } from "./ranking";
@@ -92,6 +93,7 @@ export function buildLiquidationPlan(input: BuildPlanInput): PlanDecision {
     nativeUsd: market.nativeUsd,
     bidShareOfProfit: settings.bidShareOfProfit,
     maxPriorityFeePerGasWei: settings.maxPriorityFeePerGasWei,
+    path: liquidationPathOf(candidate),
   });
   if (economics.expectedProfit <= 0n || economics.netProfitUsd <= 0) {
     return skip(

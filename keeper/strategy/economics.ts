@@ -4,8 +4,15 @@
  * On Base there is no public mempool and no bundle relay: transactions are ordered by priority fee
  * inside each 200 ms Flashblock (../shared/BASE.md), so the keeper bids a share of the expected profit
  * as priority fee, capped so a mispriced opportunity cannot spend the operator's balance.
+ *
+ * A liquidation through a Moonwell OEV wrapper (path "oev") is bid differently: its proceeds are only the
+ * liquidator's share of the bonus after the wrapper's cut, and every OEV liquidator races for the same
+ * unlock in the next block, so the bid is a share of that profit NET of gas. Bid plus gas then never
+ * exceeds the share: the keeper cannot bid away more than the wrapper leaves it. The open path is
+ * unchanged (a share of the gross profit).
  */
 import { BPS, ratioToNumber, tokenAmountToUsd } from "../core/fixed-point";
+import type { LiquidationPath } from "../oracles/liquidation-path";
 
 const WEI_PER_ETH = 10n ** 18n;
 
@@ -30,6 +37,8 @@ export interface EconomicsInput {
   readonly bidShareOfProfit: number;
   /** Cap on the priority fee per gas, wei. */
   readonly maxPriorityFeePerGasWei: bigint;
+  /** "oev": proceeds are the OEV liquidator's share; the bid is a share of profit net of gas. Default "open". */
+  readonly path?: LiquidationPath;
 }
 
 export interface Economics {
@@ -61,7 +70,8 @@ export function computeEconomics(input: EconomicsInput): Economics {
   const gasWei = input.gasUnits * input.baseFeePerGasWei + (input.l1DataFeeWei ?? 0n);
   const gasCostUsd = ratioToNumber(gasWei, WEI_PER_ETH) * input.nativeUsd;
 
-  const bidBudgetWei = usdToWei(expectedProfitUsd * input.bidShareOfProfit, input.nativeUsd);
+  const biddable = input.path === "oev" ? Math.max(0, expectedProfitUsd - gasCostUsd) : expectedProfitUsd;
+  const bidBudgetWei = usdToWei(biddable * input.bidShareOfProfit, input.nativeUsd);
   const uncappedPriorityFee = bidBudgetWei / input.gasUnits;
   const priorityFeePerGas = uncappedPriorityFee > input.maxPriorityFeePerGasWei ? input.maxPriorityFeePerGasWei : uncappedPriorityFee;
   const bidUsd = ratioToNumber(priorityFeePerGas * input.gasUnits, WEI_PER_ETH) * input.nativeUsd;

@@ -9,6 +9,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { BreakerState, KeeperMode } from "../core/types";
+import { LIQUIDATION_PATHS, type LiquidationPath } from "../oracles/liquidation-path";
 
 export interface KeeperMetricsOptions {
   /** Prepended to every metric name. Default "" (the exact names from the issue). */
@@ -63,6 +64,10 @@ export class KeeperMetrics {
   readonly inclusionBlocks: Histogram;
   readonly races: Counter<"result">;
   readonly endpointDemoted: Gauge<"endpoint">;
+  /** Sent liquidations by path (oev: through an OEV wrapper; open: the plain call) and race result. */
+  readonly liquidations: Counter<"path" | "result">;
+  /** Realised profit of included liquidations by path, USD (losses count negative in neither: see loss_realized_usd_total). */
+  readonly liquidationProfitUsd: Counter<"path">;
   private readonly lastOperatorBalanceEth = new Map<string, number>();
 
   constructor(options: KeeperMetricsOptions = {}) {
@@ -197,10 +202,27 @@ export class KeeperMetrics {
       registers,
     });
 
+    this.liquidations = new Counter({
+      name: name("liquidations_total"),
+      help: "Sent liquidations by path (oev: through a Moonwell OEV wrapper, open: the protocol's own call) and result (won, lost)",
+      labelNames: ["path", "result"],
+      registers,
+    });
+    this.liquidationProfitUsd = new Counter({
+      name: name("liquidation_profit_usd_total"),
+      help: "Realised profit of included liquidations by path (oev, open), USD",
+      labelNames: ["path"],
+      registers,
+    });
+
     // Series that exist from the start, so dashboards and alerts see 0 rather than "no data".
     for (const result of SIMULATION_RESULTS) this.simulations.labels(result).inc(0);
     for (const outcome of EXECUTION_OUTCOMES) this.executions.labels(outcome).inc(0);
     for (const result of RACE_RESULTS) this.races.labels(result).inc(0);
+    for (const path of LIQUIDATION_PATHS) {
+      for (const result of RACE_RESULTS) this.liquidations.labels(path, result).inc(0);
+      this.liquidationProfitUsd.labels(path).inc(0);
+    }
     this.setBreakerState("NORMAL");
     this.setMode("DRY");
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix });
@@ -225,6 +247,14 @@ export class KeeperMetrics {
   recordGasSpentWei(wei: bigint): void {
     if (wei < 0n) throw new Error(`gas spent cannot be negative, got ${wei} wei`);
     this.gasSpentEth.inc(weiToEth(wei));
+  }
+
+  /** A sent liquidation settled: its path, whether it won, and (won) the profit it realised, USD. */
+  recordLiquidation(path: LiquidationPath, result: RaceResult, realisedProfitUsd: number | null): void {
+    this.liquidations.labels(path, result).inc();
+    if (result === "won" && realisedProfitUsd !== null && Number.isFinite(realisedProfitUsd) && realisedProfitUsd > 0) {
+      this.liquidationProfitUsd.labels(path).inc(realisedProfitUsd);
+    }
   }
 
   setOperatorBalanceWei(operator: string, wei: bigint): void {

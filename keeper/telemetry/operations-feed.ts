@@ -16,10 +16,14 @@ import type { ExecutionRecord, OpportunityRecord } from "../journal/records";
 import { isTerminalExecutionState } from "../journal/execution-lifecycle";
 import type { AlertHistoryEntry } from "../alerts/alert-dispatcher";
 import type { KeeperMetrics } from "./metrics";
+import { liquidationPathOfRule, type LiquidationPath } from "../oracles/liquidation-path";
 import { ActivityTimeline, utcDayStart, type FunnelSeries } from "./activity-timeline";
 import { DayLedger, type DayLedgerSnapshot } from "./day-ledger";
 import { IntegerCounts, SampleWindow, type HistogramBin, type Summary } from "./distribution";
 import { summarisePositions, type PositionSource, type PositionSummary } from "./position-summary";
+
+/** Plan ids whose liquidation path is remembered until their execution settles (a day of busy planning). */
+const MAX_PLAN_PATHS_KEPT = 50_000;
 
 /** The journal reads the feed makes (the keeper's Journal satisfies it). */
 export interface OperationsJournal {
@@ -130,6 +134,8 @@ export class OperationsFeed {
   private readonly reactedAt = new Map<string, number>();
   /** In-flight executions already counted as sent. */
   private readonly sentCounted = new Set<string>();
+  /** Plan id → the path its opportunity was sized for (oev / open), from the journaled sizing rule. */
+  private readonly pathOf = new Map<string, LiquidationPath>();
   private opportunityCursor = { fromMs: 0, lastId: 0 };
   private executionCursor = { fromMs: 0, seen: new Set<string>() };
   private day: number;
@@ -228,6 +234,11 @@ export class OperationsFeed {
       if (opportunity.id <= this.opportunityCursor.lastId) continue;
       this.timeline.record("opportunities", opportunity.createdAt);
       if (opportunity.decision === "planned") this.timeline.record("planned", opportunity.createdAt);
+      if (opportunity.planId !== null && opportunity.sizingRule !== undefined) {
+        this.pathOf.set(opportunity.planId, liquidationPathOfRule(opportunity.sizingRule));
+        // Planned decisions that never became executions (risk refusals) are forgotten oldest first.
+        if (this.pathOf.size > MAX_PLAN_PATHS_KEPT) this.pathOf.delete(this.pathOf.keys().next().value!);
+      }
       this.opportunityCursor = { fromMs: opportunity.createdAt, lastId: opportunity.id };
     }
     const changed: ExecutionRecord[] = [];
@@ -274,6 +285,7 @@ export class OperationsFeed {
       const result = execution.state === "included" ? "won" : "lost";
       this.timeline.record(result, settledAt);
       if (live) metrics.races.labels(result).inc();
+      if (live) metrics.recordLiquidation(this.pathOf.get(execution.planId) ?? "open", result, execution.realisedProfitUsd);
     }
     this.ledger.add(execution);
   }
@@ -290,6 +302,7 @@ export class OperationsFeed {
   private forget(planId: string): void {
     this.executions.delete(planId);
     this.reactedAt.delete(planId);
+    this.pathOf.delete(planId);
   }
 
   /** Included block minus N, the head the plan was sent at (the block its price update arrived in). */

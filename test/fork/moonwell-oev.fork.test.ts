@@ -2,8 +2,7 @@
  * Moonwell's OEV wrappers on Base at the pinned block, read by the keeper's Moonwell plug-in: which of the oracle's
  * feeds are wrappers, and their live `liquidatorFeeBps` and `maxRoundDelay` (never hard-coded; docs/oev.md). Skips
  * without BASE_RPC_URL, and skips with the reason when the pinned block (2025-09-25) predates the wrappers that have
- * `updatePriceEarlyAndLiquidate`. Not covered yet: an OEV liquidation through a deployed wrapper (it needs a new
- * Chainlink round on the fork, i.e. a later pinned block with a round in flight, or the aggregator's transmitters).
+ * `updatePriceEarlyAndLiquidate`. The full liquidation through a deployed wrapper is moonwell-oev-liquidation.fork.test.ts.
  */
 import hre from "hardhat";
 import { expect } from "chai";

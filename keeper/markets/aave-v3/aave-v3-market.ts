@@ -16,6 +16,7 @@ import type {
   FeedSubscription,
   LendingMarket,
   LiquidationPair,
+  MarketStats,
   MarketUpdate,
   PriceReaction,
   ProtocolEventSubscription,
@@ -42,6 +43,7 @@ import {
   type AaveV3SizingInput,
 } from "./liquidation-sizing";
 import { resolveAaveOracleFeeds, type FeedBinding } from "./oracle-sources";
+import { findAuctionedPrices, labelAuctionedPrices, type AuctionedPrice } from "./oracle-auctions";
 import { aaveEventSubscriptions } from "./protocol-events";
 import { decodeReserveData, readEModeCategories, readLiquidationGracePeriods } from "./reserve-data";
 import { AavePositionReader } from "./position-reader";
@@ -84,6 +86,7 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
   private readonly prices = new Map<string, bigint>();
   private baseCurrencyUnit = 10n ** 8n;
   private feeds = new Map<string, FeedBinding>();
+  private auctioned = new Map<string, AuctionedPrice>();
   private reader!: AavePositionReader;
   private readonly storageReads: boolean;
 
@@ -225,6 +228,9 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
   private async resolveFeeds(blockTag: number): Promise<void> {
     const resolved = await resolveAaveOracleFeeds(this.deps.multicall, this.oracle, this.pricedAssets(), blockTag);
     this.feeds = new Map(resolved.feeds);
+    this.auctioned = await findAuctionedPrices(this.deps.multicall, resolved, blockTag, (found) =>
+      this.logger.warn(found, "SVR-priced reserves"),
+    );
   }
 
   /* ───────────────────────────── reads ───────────────────────────── */
@@ -439,7 +445,11 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
 
   sizeLiquidationWithReason(position: TrackedPosition, pair?: LiquidationPair): SizingResult {
     const input = this.sizingInput(position, pair);
-    return "ok" in input ? input : sizeAaveV3Liquidation(input);
+    return labelAuctionedPrices("ok" in input ? input : sizeAaveV3Liquidation(input), this.auctioned);
+  }
+
+  override stats(): MarketStats {
+    return { ...super.stats(), auctionedPrices: [...this.auctioned.values()] };
   }
 
   /** What the sizing of `pair` (default: the largest) starts from, as of the current evaluation time. */

@@ -49,6 +49,9 @@ export interface ResolvedOracleSources {
   readonly sourceOf: ReadonlyMap<string, Address>;
   /** Lower-case feed address → binding. */
   readonly feeds: ReadonlyMap<string, FeedBinding>;
+  /** Lower-case asset → every contract its price is read through: the source, a proxy's aggregator, an
+   *  adapter's inner feeds and their aggregators (oracle-auctions.ts looks for auctioned ones among them). */
+  readonly chainOf: ReadonlyMap<string, readonly Address[]>;
 }
 
 const ZERO = "0x0000000000000000000000000000000000000000";
@@ -151,8 +154,18 @@ export async function resolveAaveOracleFeeds(
     feeds.set(key, { feed: key as Address, mode, assets: [asset], description });
   };
 
+  const chainOf = new Map<string, Address[]>();
   for (const [asset, source] of sourceOf) {
     if (isZero(source)) continue; // priced by the fallback oracle: nothing on chain to watch
+    const behindSource = innerOf.get(source.toLowerCase());
+    chainOf.set(asset, [
+      source,
+      ...(behindSource?.proxied ? [behindSource.proxied] : []),
+      ...(behindSource?.adapterFeeds ?? []).flatMap((feed) => {
+        const aggregator = nested.get(feed.toLowerCase())?.proxied;
+        return aggregator ? [feed, aggregator] : [feed];
+      }),
+    ]);
     const price = priceOf.get(asset)!;
     const sourceKey = source.toLowerCase();
     const answer = answerOf.get(sourceKey);
@@ -170,5 +183,5 @@ export async function resolveAaveOracleFeeds(
       if (behind) bind(behind, "reread", asset, `aggregator behind adapter input ${adapterFeed} of ${asset}`);
     }
   }
-  return { sourceOf, feeds };
+  return { sourceOf, feeds, chainOf };
 }

@@ -15,6 +15,7 @@ import { minBigint, ratioToNumber } from "../../core/fixed-point";
 import type { Address, PositionKey } from "../../core/types";
 import type { SizedLiquidation, SizingRefusal } from "../sizing-result";
 import { EXP_SCALE, PRICE_SCALE } from "./moonwell-math";
+import { OEV_SIZING_RULE_PREFIX } from "../../oracles/liquidation-path";
 import { oevLiquidatorShare, type OevWrapper } from "./oev-wrappers";
 
 /** A Moonwell sizing also says how many mTokens the liquidator receives (what the executor redeems). */
@@ -155,7 +156,7 @@ export function throughOevWrapper(
       ...candidate,
       expectedCollateral: share.liquidatorFee,
       expectedCollateralUsd: ratioToNumber(share.liquidatorFee * oev.collateralPriceMantissa, PRICE_SCALE),
-      sizingRule: `moonwell-oev(liquidator ${Number(oev.wrapper.liquidatorFeeBps) / 100}% of bonus)+${candidate.sizingRule}`,
+      sizingRule: `${OEV_SIZING_RULE_PREFIX}(liquidator ${Number(oev.wrapper.liquidatorFeeBps) / 100}% of bonus)+${candidate.sizingRule}`,
       call: { ...candidate.call!, shape: "MoonwellOev", oevWrapper: oev.wrapper.wrapper },
     },
     protocolFeeCollateral: plain.protocolFeeCollateral + share.protocolFee,

@@ -13,7 +13,10 @@
  * the wrapper will unlock. The market evaluates at that price at once (the protocol still shows the
  * previous one for `maxRoundDelay` seconds) and, while the round is hidden, sizes a liquidation whose
  * collateral's feed is the wrapper as a "MoonwellOev" call through it, counting only the liquidator's
- * share; once the round is public it sizes the plain call again (docs/oev.md).
+ * share; once the round is public it sizes the plain call again (docs/oev.md). A wrapper unlocks only
+ * its own feed, and only for a liquidation of the collateral it prices, so each call is judged at the
+ * prices the comptroller will see when it runs (hidden-rounds.ts): a position liquidatable only at a
+ * hidden debt price is refused until that round is public, then handed back to the engine at once.
  */
 import type { Address, MoonwellDeployment } from "../../config/address-book";
 import { ratioToNumber } from "../../core/fixed-point";
@@ -44,6 +47,7 @@ import {
   type MoonwellLiquidity,
 } from "./moonwell-math";
 import { MTokenMarkets } from "./mtoken-markets";
+import { HiddenRounds } from "./hidden-rounds";
 import { moonwellFeedSubscriptions, resolveMoonwellFeeds, type HiddenRound, type MoonwellFeeds } from "./oracle-feeds";
 import type { OevWrapper } from "./oev-wrappers";
 import { moonwellEventSubscriptions } from "./protocol-events";
@@ -74,8 +78,8 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
   private closeFactorMantissa = 0n;
   private liquidationIncentiveMantissa = 0n;
   private feeds = NO_FEEDS;
-  /** Market → the fresh price an OEV wrapper still hides from the protocol, until it becomes public. */
-  private readonly hiddenRounds = new Map<Address, HiddenRound>();
+  /** The fresh prices OEV wrappers still hide from the protocol, and what it shows meanwhile. */
+  private readonly hiddenRounds = new HiddenRounds();
 
   /**
    * Health follows getAccountLiquidity's stored balances (time alone does not move them); the
@@ -117,8 +121,7 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     if (listed.length === 0) throw new Error(`${this.id}: comptroller ${this.comptroller} lists no markets`);
     await this.markets.load(listed, this.oracle, head);
     this.feeds = await resolveMoonwellFeeds(multicall, this.oracle, this.markets, head);
-    this.hiddenRounds.clear();
-    for (const round of this.feeds.hidden) this.hiddenRounds.set(round.market, round);
+    this.hiddenRounds.reset(this.feeds.hidden);
     if (this.feeds.oev.size > 0) {
       this.logger.info(
         { market: this.id, oevWrapped: [...this.feeds.oev.keys()], hidden: this.feeds.hidden.length },
@@ -148,7 +151,7 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     const r1 = await multicall.aggregate3(round1, block);
     const timestamp = this.blockTimestampOf(r1[0]);
     const changedPrices = state.apply(r1.slice(1, 1 + state.calls.length));
-    for (const market of this.applyHiddenRounds(timestamp)) changedPrices.add(market);
+    for (const market of this.hiddenRounds.apply(this.markets, timestamp).changed) changedPrices.add(market);
     const base = 1 + state.calls.length;
     const entered = targets.map((borrower, i) =>
       (COMPTROLLER.decodeFunctionResult("getAssetsIn", returnDataOf(r1[base + i], `getAssetsIn(${borrower})`))[0] as string[]).map(
@@ -259,7 +262,8 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
       if (wrapper) {
         // The wrapper shows this round only `maxRoundDelay` seconds after it was written, unless unlocked.
         const writtenAt = update.updatedAt ?? this.evaluatedAt?.timestamp ?? 0;
-        this.hiddenRounds.set(model.market, { market: model.market, priceMantissa, publicAt: writtenAt + wrapper.maxRoundDelay });
+        const shown = this.markets.get(model.market)!.priceMantissa; // the wrapper shows the round before this one
+        this.hiddenRounds.onNewRound({ market: model.market, priceMantissa, publicAt: writtenAt + wrapper.maxRoundDelay }, shown);
       }
       if (this.markets.setPrice(model.market, priceMantissa)) changed.push(model.market);
     }
@@ -277,7 +281,7 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     this.markets.order.forEach((market, i) => {
       if (this.markets.setPrice(market, returnedWord(results[i]) ? decodeUintWord(results[i].returnData) : 0n)) changed.push(market);
     });
-    if (this.evaluatedAt) changed.push(...this.applyHiddenRounds(this.evaluatedAt.timestamp));
+    if (this.evaluatedAt) changed.push(...this.hiddenRounds.apply(this.markets, this.evaluatedAt.timestamp).changed);
     if (changed.length === 0 || !this.evaluatedAt) return { recomputed: 0, newlyLiquidatable: [] };
     return this.reevaluate(this.book.holdersOf(changed));
   }
@@ -286,22 +290,18 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     this.assertInitialized();
     const state = this.markets.stateCalls(this.oracle);
     state.apply(await this.deps.multicall.aggregate3(state.calls, block.number));
-    this.applyHiddenRounds(block.timestamp);
+    const { released } = this.hiddenRounds.apply(this.markets, block.timestamp);
     this.evaluatedAt = { number: block.number, timestamp: block.timestamp };
-    return this.reevaluateAll();
-  }
-
-  /**
-   * Puts back the fresh prices the wrappers still hide (an oracle read returns the delayed ones) and
-   * forgets rounds that are public by `nowSeconds`; returns the markets whose price it set.
-   */
-  private applyHiddenRounds(nowSeconds: number): Address[] {
-    const changed: Address[] = [];
-    for (const [market, round] of this.hiddenRounds) {
-      if (nowSeconds >= round.publicAt) this.hiddenRounds.delete(market);
-      else if (this.markets.setPrice(market, round.priceMantissa)) changed.push(round.market);
+    const update = this.reevaluateAll();
+    if (released.length === 0) return update;
+    // A round just became public (or was unlocked): positions already liquidatable at it, which the plain
+    // call could not reach until now, are handed to the engine again.
+    const newly = new Map(update.newlyLiquidatable.map((p) => [p.key.borrower, p]));
+    for (const borrower of this.book.holdersOf(released)) {
+      const position = this.position(borrower);
+      if (position && position.healthFactor < EXP_SCALE && !newly.has(position.key.borrower)) newly.set(position.key.borrower, position);
     }
-    return changed;
+    return { ...update, newlyLiquidatable: [...newly.values()] };
   }
 
   /** Market (mToken) → the OEV wrapper its oracle feed is, as read at init. */
@@ -312,8 +312,7 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
 
   /** The round `market`'s wrapper hides at the evaluation time, if its feed is a wrapper and one is hidden. */
   hiddenRound(market: Address): HiddenRound | undefined {
-    const round = this.hiddenRounds.get(lowerAddress(market));
-    return round && this.evaluatedAt && this.evaluatedAt.timestamp < round.publicAt ? round : undefined;
+    return this.evaluatedAt ? this.hiddenRounds.hiddenAt(lowerAddress(market), this.evaluatedAt.timestamp) : undefined;
   }
 
   /** A listing, collateral factor or incentive change: read the comptroller's markets afresh. */
@@ -346,8 +345,31 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     if (!borrowedAsset || !collateralAsset) {
       return { ok: false, reason: "not-liquidatable", detail: `borrower has not entered ${borrowedMarket} and ${collateralMarket}` };
     }
-    const borrowedInfo = this.markets.get(borrowedMarket)!;
-    const collateralInfo = this.markets.get(collateralMarket)!;
+    // The prices the comptroller will judge the call at: the collateral's fresh price if its wrapper hides
+    // one (the call unlocks it), every other hidden price as the oracle still shows it.
+    const wrapper = this.feeds.oev.get(collateralMarket);
+    const throughWrapper = wrapper !== undefined && this.hiddenRound(collateralMarket) !== undefined;
+    const seen = this.hiddenRounds.statesAfterUnlocking(
+      this.markets.states,
+      throughWrapper ? collateralMarket : null,
+      this.evaluatedAt!.timestamp,
+    );
+    const healthFactor = accountLiquidity(assets, seen).healthFactor;
+    if (healthFactor >= EXP_SCALE && position.healthFactor < EXP_SCALE) {
+      const waiting = this.hiddenRounds
+        .hiddenMarkets(this.evaluatedAt!.timestamp)
+        .filter((m) => m !== (throughWrapper ? collateralMarket : null));
+      const publicAt = Math.min(...waiting.map((m) => this.hiddenRound(m)!.publicAt));
+      return {
+        ok: false,
+        reason: "not-liquidatable",
+        detail:
+          `liquidatable only at the price(s) OEV wrappers still hide for ${waiting.join(", ")}, which no wrapper call on ` +
+          `collateral ${collateralMarket} can unlock; public at ${publicAt} (unix s)`,
+      };
+    }
+    const borrowedInfo = seen.get(borrowedMarket)!;
+    const collateralInfo = seen.get(collateralMarket)!;
     // liquidateBorrow accrues the collateral market first: seize tokens follow the exchange rate after
     // accrual at the evaluation time. The repay is sized on the stored borrow balance (lower than the
     // accrued one), so it always fits the close factor.
@@ -357,7 +379,7 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
       : collateralInfo.exchangeRateMantissa;
     const plain = sizeMoonwellLiquidation({
       key: position.key,
-      healthFactor: accountLiquidity(assets, this.markets.states).healthFactor,
+      healthFactor,
       detectedAtBlock: this.evaluatedAt!.number,
       closeFactorMantissa: this.closeFactorMantissa,
       liquidationIncentiveMantissa: this.liquidationIncentiveMantissa,
@@ -377,8 +399,7 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
       },
     });
     // While the collateral's wrapper hides the price this was sized at, only the wrapper can liquidate at it.
-    const wrapper = this.feeds.oev.get(collateralMarket);
-    if (!plain.ok || !wrapper || !this.hiddenRound(collateralMarket)) return plain;
+    if (!plain.ok || !throughWrapper) return plain;
     return throughOevWrapper(plain, {
       wrapper,
       borrowedPriceMantissa: borrowedInfo.priceMantissa,

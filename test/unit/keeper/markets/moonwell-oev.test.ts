@@ -113,6 +113,11 @@ describe("keeper/markets MoonwellMarket: OEV wrappers", function () {
     expect(outcome.liquidations[0].protocol).to.equal(BigInt(ProtocolKind.MoonwellOev));
     expect(outcome.liquidations[0].collateralSeized).to.equal(candidate.expectedCollateral);
     expect(await f.wrapper.liquidatorFeeBps()).to.equal(LIQUIDATOR_FEE_BPS);
+
+    // The unlock made the round public for everyone: the market sees the oracle answer it and stops hiding it.
+    const after = (await hre.ethers.provider.getBlock("latest"))!;
+    await market.onBlock({ number: after.number, timestamp: after.timestamp });
+    expect(market.hiddenRound(mWETH), "an unlocked round is public").to.equal(undefined);
   });
 
   it("treats a new round of the delayed feed as hidden for maxRoundDelay, then sizes the plain call", async function () {
@@ -155,5 +160,83 @@ describe("keeper/markets MoonwellMarket: OEV wrappers", function () {
     const afterDelay = market.sizeLiquidationWithReason(market.position(f.oevBorrower.address.toLowerCase() as Address)!);
     if (!afterDelay.ok) throw new Error(`refused: ${afterDelay.detail}`);
     expect(afterDelay.candidate.call!.shape).to.equal("CompoundV2");
+  });
+
+  it("finds a position made liquidatable by a hidden DEBT price, refuses to plan it while no wrapper can unlock that price, and plans the plain call the block it is public", async function () {
+    const f = await loadFixture(oevFixture);
+    const { tokens, priceFeeds, deployer } = f.sandbox;
+    // Everything public first, then a borrower with USDC collateral and WETH debt at health factor 1.03.
+    const start = await priceFeeds.WETH.latestRoundData();
+    await time.increaseTo(start.updatedAt + TEST_ROUND_DELAY);
+    await hre.network.provider.send("evm_mine");
+    const wethCash = hre.ethers.parseEther("100");
+    await (await tokens.WETH.connect(deployer).deposit({ value: wethCash })).wait();
+    await (await tokens.WETH.connect(deployer).approve(f.mWETH, wethCash)).wait();
+    await (await f.mWETH.connect(deployer).mint(wethCash)).wait();
+    const borrower = (await hre.ethers.getSigners())[8];
+    const wethUsd = Number(start.answer) / 1e8;
+    const debt = hre.ethers.parseEther("5");
+    const collateral = BigInt(Math.ceil(((5 * wethUsd * 1.03) / 0.8) * 1e6));
+    await (await tokens.USDC.connect(deployer)["mint(address,uint256)"](borrower.address, collateral)).wait();
+    await (await tokens.USDC.connect(borrower).approve(f.mUSDC, collateral)).wait();
+    await (await f.mUSDC.connect(borrower).mint(collateral)).wait();
+    await (await f.comptroller.connect(borrower).enterMarkets([await f.mUSDC.getAddress()])).wait();
+    await (await f.mWETH.connect(borrower).borrow(debt)).wait();
+
+    const market = await startMarket(f);
+    const mWETH = (await f.mWETH.getAddress()).toLowerCase() as Address;
+    const key = borrower.address.toLowerCase() as Address;
+    expect(market.position(key)!.healthFactor).to.be.greaterThan(WAD);
+
+    // WETH (the debt) rises 5% on its feed: the WETH wrapper hides the round; the keeper evaluates at it.
+    const answer = (start.answer * 105n) / 100n;
+    await (await priceFeeds.WETH.updateAnswer(answer)).wait();
+    const round = await priceFeeds.WETH.latestRoundData();
+    const block = (await hre.ethers.provider.getBlock("latest"))!;
+    const reaction = market.onPriceUpdate({
+      feed: (await priceFeeds.WETH.getAddress()) as Address,
+      answer,
+      roundId: round.roundId,
+      updatedAt: Number(round.updatedAt),
+      blockNumber: block.number,
+    });
+    expect(reaction.newlyLiquidatable.map((p) => p.key.borrower)).to.include(key);
+    await market.onBlock({ number: block.number, timestamp: block.timestamp });
+    const position = market.position(key)!;
+    expect(position.healthFactor, "found at the hidden debt price").to.be.lessThan(WAD);
+    const [, , shortfall] = await f.comptroller.getAccountLiquidity(borrower.address);
+    expect(shortfall, "the comptroller still shows the old WETH price").to.equal(0n);
+
+    // Not through the collateral's (USDC's) feed, which no wrapper hides, nor through WETH's wrapper (it
+    // only unlocks for WETH collateral): refused, naming the hidden market and when it is public.
+    const refused = market.sizeLiquidationWithReason(position);
+    expect(refused.ok).to.equal(false);
+    if (refused.ok) return;
+    expect(refused.reason).to.equal("not-liquidatable");
+    expect(refused.detail)
+      .to.include(mWETH)
+      .and.include(`public at ${Number(round.updatedAt + TEST_ROUND_DELAY)}`);
+    // The wrapper itself refuses the unlock for a USDC-collateral liquidation, as the refusal says.
+    await expect(
+      f.wrapper.updatePriceEarlyAndLiquidate.staticCall(borrower.address, 1n, await f.mUSDC.getAddress(), await f.mWETH.getAddress()),
+    ).to.be.revertedWith("ChainlinkOEVWrapper: chainlink oracle feed does not match");
+
+    // The block the round is public: handed back as newly liquidatable, sized as the plain call, and it works.
+    await time.increaseTo(round.updatedAt + TEST_ROUND_DELAY);
+    await hre.network.provider.send("evm_mine");
+    const publicBlock = (await hre.ethers.provider.getBlock("latest"))!;
+    const update = await market.onBlock({ number: publicBlock.number, timestamp: publicBlock.timestamp });
+    expect(update.newlyLiquidatable.map((p) => p.key.borrower)).to.include(key);
+    const sized = market.sizeLiquidationWithReason(market.position(key)!);
+    if (!sized.ok) throw new Error(`refused: ${sized.detail}`);
+    expect(sized.candidate.call!.shape).to.equal("CompoundV2");
+    expect(sized.candidate.call!.market).to.equal(mWETH);
+    const liquidator = (await hre.ethers.getSigners())[9];
+    await (await tokens.WETH.connect(liquidator).deposit({ value: sized.candidate.debtToCover })).wait();
+    await (await tokens.WETH.connect(liquidator).approve(f.mWETH, sized.candidate.debtToCover)).wait();
+    const code = await f.mWETH
+      .connect(liquidator)
+      .liquidateBorrow.staticCall(borrower.address, sized.candidate.debtToCover, await f.mUSDC.getAddress());
+    expect(code).to.equal(0n);
   });
 });

@@ -86,4 +86,43 @@ describe("run report: failed executions say whether anything was sent", function
     expect(built.summary.failedBeforeSending).to.equal(0);
     expect(formatRunSummary(built, { tracked: 1, reportPath: "r.json", journalPath: "j.sqlite" })).to.match(/executions failed\s+│\s+1 │/);
   });
+
+  it("says which path each liquidation took (oev through a wrapper, svr on an auction-priced reserve, open otherwise) and sums each path", function () {
+    const land = (id: string, sizingRule: string, realisedProfitUsd: number, n: number): void => {
+      const base = makePlan({ id });
+      const plan = { ...base, candidate: { ...base.candidate, sizingRule } };
+      journal.recordDecision({ candidate: plan.candidate, outcome: "planned", plan });
+      journal.planExecution(plan, { mode: "LIVE" });
+      journal.markSimulated(id);
+      const tx = attempt(n, n);
+      journal.recordIntent(id, {
+        signer: OPERATOR,
+        nonce: tx.nonce,
+        maxFeePerGas: tx.maxFeePerGas,
+        maxPriorityFeePerGas: tx.maxPriorityFeePerGas,
+      });
+      journal.markSigned(id, tx);
+      journal.markSent(id);
+      journal.markIncluded(id, {
+        txHash: tx.txHash,
+        blockNumber: 130 + n,
+        gasUsed: 400_000n,
+        effectiveGasPrice: GWEI / 100n,
+        realisedProfit: 1n,
+        realisedProfitUsd,
+      });
+    };
+    land("oev-1", "moonwell-oev(liquidator 40% of bonus)+moonwell-close-factor-50%", 40, 1);
+    land("open-1", "moonwell-close-factor-50%", 7, 2);
+    failSimulation("open-2");
+    const built = report();
+    expect(built.summary.byPath).to.deep.equal({
+      oev: { planned: 1, executions: 1, included: 1, realisedProfitUsd: 40 },
+      svr: { planned: 0, executions: 0, included: 0, realisedProfitUsd: 0 },
+      open: { planned: 1, executions: 2, included: 1, realisedProfitUsd: 7 },
+    });
+    const pathOf = Object.fromEntries(built.executions.map((e) => [e.planId, e.path]));
+    expect(pathOf).to.deep.equal({ "oev-1": "oev", "open-1": "open", "open-2": "open" });
+    expect(built.opportunities.map((o) => o.path)).to.deep.equal(["oev", "open"]);
+  });
 });

@@ -76,6 +76,24 @@ describe("buildLiquidationPlan", function () {
     expect(plan.profitToken).to.equal(USDC);
   });
 
+  it("bids an OEV-wrapper liquidation on its share's profit net of gas; the same figures on the open path bid on the gross", function () {
+    const oevCall = {
+      shape: "MoonwellOev" as const,
+      market: "0x00000000000000000000000000000000000000e1" as const,
+      collateralMarket: "0x00000000000000000000000000000000000000e2" as const,
+      oevWrapper: "0x00000000000000000000000000000000000000e3" as const,
+      debtToCover: 1_000n * E6,
+      poolDecidesSize: false,
+      selfFunded: false,
+    };
+    const oev = buildLiquidationPlan(input({ candidate: candidate({ call: oevCall }) })).plan!;
+    const open = buildLiquidationPlan(input()).plan!;
+    expect(oev.expectedProfit).to.equal(open.expectedProfit);
+    expect(open.bidUsd).to.be.closeTo(4.5, 1e-6);
+    expect(oev.bidUsd).to.be.closeTo((45 - 0.0144) * 0.1, 1e-6);
+    expect(oev.bidUsd! + oev.gasCostUsd).to.be.at.most(oev.expectedProfitUsd);
+  });
+
   it("skips dust below the configured USD floor before looking for liquidity", function () {
     const decision = buildLiquidationPlan(input({ candidate: candidate({ debtToCoverUsd: 9.99 }), flashOptions: [] }));
     expect(decision).to.include({ outcome: "skipped", reason: "dust" });

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import fc from "fast-check";
 import { computeEconomics, gweiToWei, minProfitWithHaircut, type EconomicsInput } from "../../../../keeper/strategy/economics";
 import { E6 } from "./fixtures";
 
@@ -72,6 +73,59 @@ describe("economics", function () {
     it("refuses a non-positive profit and an out-of-range haircut", function () {
       expect(() => minProfitWithHaircut(0n, 500)).to.throw(RangeError, /positive/);
       expect(() => minProfitWithHaircut(1_000n, 10_001)).to.throw(RangeError, /haircutBps/);
+    });
+  });
+
+  describe("the OEV path's bid (proceeds are the liquidator's share after the wrapper's cut)", function () {
+    it("bids a share of the profit net of gas: $99.50 - $0.02 gas, 20% = $19.896, not $19.90", function () {
+      const result = computeEconomics(input({ maxPriorityFeePerGasWei: gweiToWei(100), path: "oev" }));
+      expect(result.bidUsd).to.be.closeTo((99.5 - 0.02) * 0.2, 1e-6);
+      expect(result.netProfitUsd).to.be.closeTo((99.5 - 0.02) * 0.8, 1e-6);
+    });
+
+    it("bids nothing when gas alone eats the share, where the open path would still bid on the gross profit", function () {
+      // A $0.50 profit against $1 of gas (1M gas at 0.5 gwei = 0.0005 ETH at $2,000).
+      const thin = { proceeds: 1_000_500_000n, flashFee: 0n, baseFeePerGasWei: 500_000_000n, maxPriorityFeePerGasWei: gweiToWei(100) };
+      expect(computeEconomics(input({ ...thin, path: "oev" })).priorityFeePerGas).to.equal(0n);
+      expect(computeEconomics(input({ ...thin, path: "open" })).priorityFeePerGas > 0n).to.equal(true);
+    });
+
+    it("open path unchanged: no path and path open give the same figures", function () {
+      expect(computeEconomics(input({ path: "open" }))).to.deep.equal(computeEconomics(input()));
+    });
+
+    it("property: bid + gas never exceeds the share's profit; the open bid stays share x gross profit", function () {
+      fc.assert(
+        fc.property(
+          fc.bigInt({ min: 1n, max: 10n ** 12n }), // debt repaid, 6-decimal units
+          fc.bigInt({ min: 0n, max: 10n ** 11n }), // the share's surplus over the repayment
+          fc.bigInt({ min: 21_000n, max: 16_777_216n }), // gas units
+          fc.bigInt({ min: 0n, max: 10n ** 11n }), // base fee, wei
+          fc.integer({ min: 0, max: 10_000 }), // bid share, bps
+          fc.bigInt({ min: 0n, max: 10n ** 12n }), // priority cap, wei
+          (debt, surplus, gasUnits, baseFee, shareBps, cap) => {
+            const common = input({
+              proceeds: debt + surplus,
+              debtRepaid: debt,
+              flashFee: 0n,
+              gasUnits,
+              baseFeePerGasWei: baseFee,
+              bidShareOfProfit: shareBps / 10_000,
+              maxPriorityFeePerGasWei: cap,
+            });
+            const oev = computeEconomics({ ...common, path: "oev" });
+            const tolerance = 1e-9 * Math.max(1, oev.expectedProfitUsd);
+            expect(oev.bidUsd).to.be.at.most(Math.max(0, oev.expectedProfitUsd - oev.gasCostUsd) + tolerance);
+            if (oev.expectedProfitUsd > oev.gasCostUsd) expect(oev.netProfitUsd).to.be.at.least(-tolerance);
+            const open = computeEconomics({ ...common, path: "open" });
+            const budgetWei = BigInt(Math.floor(((open.expectedProfitUsd * (shareBps / 10_000)) / 2_000) * 1e18));
+            const uncapped = open.expectedProfit > 0n ? budgetWei / gasUnits : 0n;
+            expect(open.priorityFeePerGas).to.equal(uncapped > cap ? cap : uncapped);
+            expect(oev.priorityFeePerGas <= open.priorityFeePerGas).to.equal(true);
+          },
+        ),
+        { numRuns: 300 },
+      );
     });
   });
 });

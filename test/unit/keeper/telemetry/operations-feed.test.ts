@@ -215,6 +215,56 @@ describe("telemetry: the operations feed behind the dashboard", () => {
     expect(outcomeOf(execution({ planId: "x", state: "signed", sentAt: null }))).to.equal("preparing");
   });
 
+  it("labels settled liquidations by path: an OEV-sized plan counts under path=oev with its profit, a plain one under open", async () => {
+    let now = NOON;
+    const rows = new Map<string, ExecutionRecord>();
+    const opportunities: OpportunityRecord[] = [];
+    const journal: OperationsJournal = {
+      listOpportunities: ({ fromMs = 0 }) => opportunities.filter((o) => o.createdAt >= fromMs),
+      listExecutions: ({ fromMs = 0 }) => [...rows.values()].filter((e) => e.createdAt >= fromMs),
+      getExecution: (planId) => rows.get(planId),
+    };
+    const metrics = new KeeperMetrics({ processMetrics: false });
+    const feed = new OperationsFeed({
+      journal,
+      markets: [],
+      metrics,
+      alerts: null,
+      operator: () => null,
+      operatorBalanceFloorEth: 0,
+      dailyLoss: () => ({ lossUsd: 0, limitUsd: 0 }),
+      clock: () => now,
+    });
+    feed.start();
+    const before = await metrics.metricsText();
+    expect(before).to.include('liquidations_total{path="oev",result="won"} 0');
+    expect(before).to.include('liquidation_profit_usd_total{path="open"} 0');
+    const planned = (id: number, planId: string, sizingRule: string) =>
+      ({ id, decision: "planned", planId, sizingRule, createdAt: NOON }) as OpportunityRecord;
+    opportunities.push(
+      planned(1, "oev-won", "moonwell-oev(liquidator 40% of bonus)+moonwell-close-factor-50%"),
+      planned(2, "oev-lost", "moonwell-oev(liquidator 40% of bonus)+moonwell-close-factor-50%"),
+      planned(3, "open-won", "moonwell-close-factor-50%"),
+    );
+    for (const planId of ["oev-won", "oev-lost", "open-won"]) rows.set(planId, execution({ planId, createdAt: NOON }));
+    feed.observeHead({ block: 100, seenAtMs: now, blockTimestampMs: now, decisionMs: [] });
+    now += 1_000;
+    const settle = (planId: string, state: "included" | "failed", realisedProfitUsd: number | null) =>
+      rows.set(planId, execution({ planId, state, includedBlock: 101, settledAt: now, createdAt: NOON, realisedProfitUsd }));
+    settle("oev-won", "included", 40);
+    settle("oev-lost", "failed", null);
+    settle("open-won", "included", 7);
+    feed.observeHead({ block: 101, seenAtMs: now, blockTimestampMs: now, decisionMs: [] });
+
+    const text = await metrics.metricsText();
+    expect(text).to.include('liquidations_total{path="oev",result="won"} 1');
+    expect(text).to.include('liquidations_total{path="oev",result="lost"} 1');
+    expect(text).to.include('liquidations_total{path="open",result="won"} 1');
+    expect(text).to.include('liquidations_total{path="open",result="lost"} 0');
+    expect(text).to.include('liquidation_profit_usd_total{path="oev"} 40');
+    expect(text).to.include('liquidation_profit_usd_total{path="open"} 7');
+  });
+
   it("serves the page and its two files at /, with a Content-Security-Policy that allows nothing from elsewhere", async () => {
     const server = await startTelemetryServer({
       port: 0,

@@ -1,0 +1,90 @@
+/**
+ * The fresh prices Moonwell's OEV wrappers still hide, and what the protocol shows meanwhile.
+ *
+ * A wrapper's `latestRoundData()` answers the round before the feed's newest one for `maxRoundDelay`
+ * seconds, unless someone calls its `updatePriceEarlyAndLiquidate`, which unlocks ONLY that wrapper's own
+ * feed, and only when the liquidation's collateral is priced by it (the wrapper checks
+ * `getFeed(collateral.symbol()) == address(this)`; docs/oev.md). So three price sets matter:
+ * - the fresh one (every hidden round applied): what the market evaluates health at, so a position is
+ *   found as soon as the feed moves;
+ * - the shown one (the oracle's answers): what a plain `liquidateBorrow` is judged at;
+ * - the one after unlocking the collateral's wrapper: fresh collateral price, every other price as shown.
+ *   A liquidation through the wrapper is judged (and its seizure and split priced) at this one.
+ * A position liquidatable only because of a hidden DEBT price cannot be liquidated by anyone before that
+ * round is public; the market says so instead of planning a call that would revert, and hands the
+ * position back to the engine in the block the round becomes public.
+ */
+import type { Address } from "../../config/address-book";
+import type { MTokenMarket, MTokenMarkets } from "./mtoken-markets";
+import type { HiddenRound } from "./oracle-feeds";
+
+export class HiddenRounds {
+  private readonly rounds = new Map<Address, HiddenRound>();
+  /** Market → the price the oracle shows while its round is hidden. */
+  private readonly shown = new Map<Address, bigint>();
+
+  /** Starts again from the rounds hidden when the feeds were read. */
+  reset(rounds: readonly HiddenRound[]): void {
+    this.rounds.clear();
+    this.shown.clear();
+    for (const round of rounds) this.rounds.set(round.market, round);
+  }
+
+  /** A new round of a wrapped feed: hidden until `publicAt`; meanwhile the wrapper shows `shownPrice` (the round before). */
+  onNewRound(round: HiddenRound, shownPrice: bigint): void {
+    this.rounds.set(round.market, round);
+    this.shown.set(round.market, shownPrice);
+  }
+
+  /**
+   * Right after the markets' prices were read from the oracle (the shown prices): remembers them, puts the
+   * fresh prices back, and forgets rounds that are public by `nowSeconds` or that the oracle already
+   * answers (someone unlocked them). Returns the markets whose price it set and those it released.
+   */
+  apply(markets: MTokenMarkets, nowSeconds: number): { changed: Address[]; released: Address[] } {
+    const changed: Address[] = [];
+    const released: Address[] = [];
+    for (const [market, round] of this.rounds) {
+      const shown = markets.get(market)?.priceMantissa;
+      if (shown === undefined || nowSeconds >= round.publicAt || shown === round.priceMantissa) {
+        this.rounds.delete(market);
+        this.shown.delete(market);
+        released.push(market);
+        continue;
+      }
+      this.shown.set(market, shown);
+      if (markets.setPrice(market, round.priceMantissa)) changed.push(market);
+    }
+    return { changed, released };
+  }
+
+  /** The round `market`'s wrapper hides at `nowSeconds`, if any. */
+  hiddenAt(market: Address, nowSeconds: number): HiddenRound | undefined {
+    const round = this.rounds.get(market);
+    return round && nowSeconds < round.publicAt ? round : undefined;
+  }
+
+  /** Markets with a round hidden at `nowSeconds`. */
+  hiddenMarkets(nowSeconds: number): Address[] {
+    return [...this.rounds.values()].filter((round) => nowSeconds < round.publicAt).map((round) => round.market);
+  }
+
+  /**
+   * The market states as the comptroller will see them once `unlocked`'s wrapper has unlocked its round
+   * (null: nothing unlocked, the plain call): every other hidden market at the price the oracle shows.
+   */
+  statesAfterUnlocking(
+    states: ReadonlyMap<string, MTokenMarket>,
+    unlocked: Address | null,
+    nowSeconds: number,
+  ): ReadonlyMap<string, MTokenMarket> {
+    const stillHidden = this.hiddenMarkets(nowSeconds).filter((market) => market !== unlocked && this.shown.has(market));
+    if (stillHidden.length === 0) return states;
+    const seen = new Map(states);
+    for (const market of stillHidden) {
+      const state = seen.get(market);
+      if (state) seen.set(market, { ...state, priceMantissa: this.shown.get(market)! });
+    }
+    return seen;
+  }
+}
