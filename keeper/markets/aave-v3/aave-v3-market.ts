@@ -45,14 +45,13 @@ import { resolveAaveOracleFeeds, type FeedBinding } from "./oracle-sources";
 import { aaveEventSubscriptions } from "./protocol-events";
 import { decodeReserveData, readEModeCategories, readLiquidationGracePeriods } from "./reserve-data";
 import { AavePositionReader } from "./position-reader";
-import { activeReserveIds } from "./reserve-configuration";
+import { activeReserveIds, hasAnyBorrow } from "./reserve-configuration";
 import { AAVE_SELECTORS } from "./selectors";
 import { aaveSizingInput } from "./sizing-input";
 import { AAVE_V3 } from "./plugin";
+import { growthAtYearlyRate, RateSinceEvaluation } from "../evaluation-schedule";
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
-
-/** The Aave V3 plug-in's name: its config key, its positions' protocol and its market ids' prefix. */
 
 export interface AaveV3MarketOptions extends CommonMarketOptions {
   /** Defaults to `aaveV3:<label>`. */
@@ -86,6 +85,10 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
   private feeds = new Map<string, FeedBinding>();
   private reader!: AavePositionReader;
   private readonly storageReads: boolean;
+  /** Highest borrow rate in force since the last block evaluation: what bounds interest drift. */
+  private readonly rates = new RateSinceEvaluation();
+  /** Highest v3.0 stable rate (ray) of any borrower read: a user's stable rate is fixed when it borrows. */
+  private maxStableRate = 0n;
 
   constructor(
     private readonly config: AaveV3MarketConfig,
@@ -238,6 +241,7 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
     ];
     const apply = (results: MulticallResult[]): Set<string> => {
       const changedPrices = new Set<string>();
+      this.rates.note(this.maxBorrowRate());
       reserves.forEach((reserve, i) => {
         const updated = decodeReserveData(reserve.asset, returnDataOf(results[i], `Pool.getReserveData(${reserve.asset})`));
         this.reserves[updated.id] = updated;
@@ -283,16 +287,18 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
         reserves: this.reserves,
         stableReserveIds: this.stableReserveIds,
         readEMode: this.eModeCanMatter(),
-        hasAnyBorrow: (config) => this.hasAnyBorrow(config),
+        hasAnyBorrow,
       }),
     ]);
     const timestamp = this.blockTimestampOf(stateResults[0]);
     const changedPrices = state.apply(stateResults.slice(1));
     await this.loadEModes([...new Set(reads.eModes)], block);
 
+    for (const stable of reads.stable)
+      for (const position of stable.values()) if (position.rate > this.maxStableRate) this.maxStableRate = position.rate;
     const borrowerReads = targets.map((borrower, b): BorrowerRead<AaveUserState> => {
       const config = reads.configs[b];
-      if (!this.hasAnyBorrow(config)) return { borrower, read: null };
+      if (!hasAnyBorrow(config)) return { borrower, read: null };
       const state: AaveUserState = {
         userConfig: config,
         eModeCategory: reads.eModes[b],
@@ -322,12 +328,6 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
    */
   private eModeCanMatter(): boolean {
     return this.profile !== "v3.0" || this.reserveEModeIds().length > 0;
-  }
-
-  private hasAnyBorrow(config: bigint): boolean {
-    // Borrow flags sit on even bits.
-    const BORROW_BITS = 0x5555555555555555555555555555555555555555555555555555555555555555n;
-    return (config & BORROW_BITS) !== 0n;
   }
 
   private priceKeys(user: AaveUserState): string[] {
@@ -416,14 +416,25 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
     return this.reevaluate(this.book.holdersOf(changed));
   }
 
+  /** Near positions, a rolling slice and holders of a re-read price are re-evaluated (evaluation-schedule.ts). */
   async onBlock(block: BlockRef): Promise<MarketUpdate> {
     this.assertInitialized();
     const state = this.marketStateCalls();
     const results = await this.deps.multicall.aggregate3(state.calls, block.number);
-    state.apply(results);
-    this.evaluatedAt = { number: block.number, timestamp: block.timestamp };
-    // Every index moves with time, so every position is re-evaluated; it is arithmetic only.
-    return this.reevaluateAll();
+    const changedPrices = state.apply(results);
+    return this.evaluateBlock(block, this.book.holdersOf(changedPrices));
+  }
+
+  /** Debt grows at most at the highest variable (or v3.0 stable) rate in force; collateral only grows. */
+  protected accrualGrowth(from: BlockRef, to: BlockRef): number {
+    return growthAtYearlyRate(this.rates.take(this.maxBorrowRate()), to.timestamp - from.timestamp);
+  }
+
+  /** Per year, as a number (rates are rays). */
+  private maxBorrowRate(): number {
+    let max = this.maxStableRate;
+    for (const { index } of this.reserveByAsset.values()) if (index.currentVariableBorrowRate > max) max = index.currentVariableBorrowRate;
+    return Number(max) / 1e27;
   }
 
   /** A reserve, e-mode or oracle-source change: re-read them all, then every position. */

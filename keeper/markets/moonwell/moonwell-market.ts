@@ -76,6 +76,8 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
   private feeds = NO_FEEDS;
   /** Market → the fresh price an OEV wrapper still hides from the protocol, until it becomes public. */
   private readonly hiddenRounds = new Map<Address, HiddenRound>();
+  /** How far the borrow indexes rose (and exchange rates fell) since the last block evaluation. */
+  private indexGrowth = 1;
 
   /**
    * Health follows getAccountLiquidity's stored balances (time alone does not move them); the
@@ -147,7 +149,7 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     for (const borrower of targets) round1.push({ target: this.comptroller, callData: encodeAddressArgCall(getAssetsIn, borrower) });
     const r1 = await multicall.aggregate3(round1, block);
     const timestamp = this.blockTimestampOf(r1[0]);
-    const changedPrices = state.apply(r1.slice(1, 1 + state.calls.length));
+    const changedPrices = this.applyMarketState(() => state.apply(r1.slice(1, 1 + state.calls.length)));
     for (const market of this.applyHiddenRounds(timestamp)) changedPrices.add(market);
     const base = 1 + state.calls.length;
     const entered = targets.map((borrower, i) =>
@@ -282,13 +284,42 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     return this.reevaluate(this.book.holdersOf(changed));
   }
 
+  /** The near positions, a rolling slice and the holders of a price the block moved (evaluation-schedule.ts). */
   async onBlock(block: BlockRef): Promise<MarketUpdate> {
     this.assertInitialized();
     const state = this.markets.stateCalls(this.oracle);
-    state.apply(await this.deps.multicall.aggregate3(state.calls, block.number));
-    this.applyHiddenRounds(block.timestamp);
-    this.evaluatedAt = { number: block.number, timestamp: block.timestamp };
-    return this.reevaluateAll();
+    const results = await this.deps.multicall.aggregate3(state.calls, block.number);
+    const changed = this.applyMarketState(() => state.apply(results));
+    for (const market of this.applyHiddenRounds(block.timestamp)) changed.add(market);
+    return this.evaluateBlock(block, this.book.holdersOf(changed));
+  }
+
+  /**
+   * Balances are evaluated at the stored borrow indexes and exchange rates (what getAccountLiquidity
+   * reads), so time moves a health factor only when a market accrues on chain: by at most the
+   * largest borrow-index rise times the largest exchange-rate fall the reads saw.
+   */
+  protected accrualGrowth(): number {
+    const growth = this.indexGrowth;
+    this.indexGrowth = 1;
+    return growth;
+  }
+
+  /** Runs `apply` (a market-state read) and records the index moves it made. */
+  private applyMarketState(apply: () => Set<string>): Set<string> {
+    const before = this.markets.order.map((market) => this.markets.get(market)!);
+    const changed = apply();
+    let debtGrowth = 1;
+    let collateralFall = 1;
+    this.markets.order.forEach((market, i) => {
+      const { borrowIndex, exchangeRateMantissa } = this.markets.get(market)!;
+      const was = before[i];
+      if (was.borrowIndex > 0n) debtGrowth = Math.max(debtGrowth, Number(borrowIndex) / Number(was.borrowIndex));
+      if (exchangeRateMantissa > 0n)
+        collateralFall = Math.max(collateralFall, Number(was.exchangeRateMantissa) / Number(exchangeRateMantissa));
+    });
+    this.indexGrowth *= debtGrowth * collateralFall;
+    return changed;
   }
 
   /**

@@ -30,6 +30,9 @@ import { sizeMorphoBlueLiquidation } from "./liquidation-sizing";
 import { accruedTotalBorrowAssets, liquidationIncentiveFactor, morphoHealth, type MorphoMarketState } from "./morpho-math";
 import { feedEmitters, loadOracleModel, modelPrice, readOracleInputs, type OracleInputs, type OracleModel } from "./oracle-model";
 import { MORPHO_BLUE } from "./plugin";
+import { growthAtYearlyRate, RateSinceEvaluation } from "../evaluation-schedule";
+
+const SECONDS_PER_YEAR = 365 * 24 * 3600;
 
 /** The Morpho Blue plug-in's name: its config key, its positions' protocol and its market ids' prefix. */
 
@@ -77,6 +80,8 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
   private collateralDecimals = 18;
   private state!: MorphoMarketState;
   private borrowRate = 0n;
+  /** Highest borrow rate in force since the last block evaluation: what bounds interest drift. */
+  private readonly rates = new RateSinceEvaluation();
   private price = 0n;
   private oracleModel!: OracleModel;
   private oracleInputs!: OracleInputs;
@@ -180,6 +185,7 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
   private async applyMarketState(state: MorphoMarketState, blockTag: number): Promise<void> {
     const previous = this.state;
     this.state = state;
+    this.rates.note(this.yearlyBorrowRate());
     const changed =
       !previous ||
       previous.totalBorrowAssets !== state.totalBorrowAssets ||
@@ -329,15 +335,25 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
     return this.price === before ? { recomputed: 0, newlyLiquidatable: [] } : this.reevaluateAll();
   }
 
+  /** The near positions and a rolling slice (evaluation-schedule.ts); every position when the price read moved. */
   async onBlock(block: BlockRef): Promise<MarketUpdate> {
     this.assertInitialized();
+    const priceBefore = this.price;
     await this.readMarketState(block.number);
     if (this.oracleModel.baseVault || this.oracleModel.quoteVault) {
       // Vault conversion rates drift every block; keep the model's inputs current.
       this.oracleInputs = await readOracleInputs(this.deps.multicall, this.oracleModel, block.number);
     }
-    this.evaluatedAt = { number: block.number, timestamp: block.timestamp };
-    return this.reevaluateAll();
+    return this.evaluateBlock(block, this.price === priceBefore ? [] : this.book.borrowers());
+  }
+
+  /** Debt grows at the IRM's rate (Taylor-compounded: below exp); collateral does not accrue. */
+  protected accrualGrowth(from: BlockRef, to: BlockRef): number {
+    return growthAtYearlyRate(this.rates.take(this.yearlyBorrowRate()), to.timestamp - from.timestamp);
+  }
+
+  private yearlyBorrowRate(): number {
+    return (Number(this.borrowRate) / 1e18) * SECONDS_PER_YEAR;
   }
 
   /** A Morpho market's parameters are immutable: nothing to re-read. */
