@@ -23,10 +23,13 @@
  * APR for 60 s is a growth of 2e-5, against a band of 1e-3.
  */
 import type { Address } from "../config/address-book";
+import { WAD } from "../core/fixed-point";
 import type { BlockRef } from "./market";
 
 /** Health factors below 1 + NEAR_BAND are re-evaluated every block. */
 export const NEAR_BAND = 1e-3;
+/** 1 + NEAR_BAND as a WAD: the PositionBook's `nearLevel` in every market. */
+export const NEAR_LEVEL = WAD + BigInt(Math.round(NEAR_BAND * 1e18));
 /** Default time within which the rolling pass evaluates every position again. */
 export const DEFAULT_FULL_EVALUATION_SECONDS = 10;
 /** Base's block time since Denim (shared/BASE.md); used until the chain's own rate is observed. */

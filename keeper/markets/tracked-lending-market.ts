@@ -11,8 +11,7 @@ import type { Address } from "../config/address-book";
 import type { LiquidationCandidate, MarketProtocol, TrackedPosition } from "../core/types";
 import { decodeUintWord, GET_CURRENT_BLOCK_TIMESTAMP_SELECTOR, type MulticallCall, type MulticallResult } from "../chain/multicall";
 import type { CrossingModel } from "./crossing-index";
-import { WAD } from "../core/fixed-point";
-import { DEFAULT_FULL_EVALUATION_SECONDS, EvaluationSchedule, NEAR_BAND } from "./evaluation-schedule";
+import { DEFAULT_FULL_EVALUATION_SECONDS, EvaluationSchedule, NEAR_LEVEL } from "./evaluation-schedule";
 import { BorrowerDiscovery, type BorrowerEventStream } from "./borrower-discovery";
 import {
   SILENT_LOGGER,
@@ -68,7 +67,7 @@ export abstract class TrackedLendingMarket<State> {
   protected readonly lookaheadSeconds: number;
   private readonly crossingIndexWanted: boolean;
   /** Positions below 1 + NEAR_BAND are re-evaluated every block (evaluation-schedule.ts). */
-  protected readonly book = new PositionBook<State>(WAD + BigInt(Math.round(NEAR_BAND * 1e18)));
+  protected readonly book = new PositionBook<State>(NEAR_LEVEL);
   /** Which positions each block re-evaluates: the near ones, a rolling slice, or all. */
   protected readonly schedule: EvaluationSchedule;
   /** Set by `startDiscovery` in the plug-in's init(). */
