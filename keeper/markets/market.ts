@@ -186,7 +186,11 @@ export interface LendingMarket {
   /** Re-reads the oracle prices (and `reread` feeds) and recomputes affected positions. */
   refreshPrices(blockTag?: BlockTag): Promise<MarketUpdate>;
 
-  /** New block: refresh reserve indexes / market totals cheaply (one batch) and recompute in memory. */
+  /**
+   * New block: refresh reserve indexes / market totals cheaply (one batch) and recompute in memory
+   * the positions time can have moved: those near HF 1, a slice of the rolling full pass, every
+   * position when interest outgrew the near band (evaluation-schedule.ts).
+   */
   onBlock(block: BlockRef): Promise<MarketUpdate>;
 
   /**
