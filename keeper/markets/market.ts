@@ -172,8 +172,9 @@ export interface LendingMarket {
   /**
    * Scans the market's borrow events for borrowers. Resumes after the stored checkpoint when there
    * is one (`fromBlock` only applies to a market that has never been scanned), scans in chunks no
-   * wider than the configured span, halves a chunk the node refuses, and saves the checkpoint after
-   * every chunk so a restart never rescans a covered range.
+   * wider than the configured span that shrink when the node refuses one and grow back as it accepts
+   * (adaptive-log-scan.ts), and saves the checkpoint after every chunk so a restart never rescans a
+   * covered range.
    */
   discoverBorrowers(fromBlock: number, toBlock: number): Promise<DiscoveryResult>;
 
