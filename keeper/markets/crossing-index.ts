@@ -22,6 +22,7 @@
  * that moves no crossing by more than `REINDEX_TOLERANCE` allocates nothing and sorts nothing.
  */
 import type { Address } from "../config/address-book";
+import type { TrackedPosition } from "../core/types";
 import { CrossingLane } from "./crossing-lane";
 
 /** Relative drift of a crossing price tolerated before it is re-indexed (interest moves it slowly). */
@@ -56,6 +57,11 @@ export interface CrossingModel {
   keyOfToken(token: string): string;
   /** The key's current price (any unit: the one price moves are reported in); undefined when unknown. */
   priceOfKey(key: string): number | bigint | undefined;
+  /**
+   * The values the model reads, when the position's USD values are not them (Morpho Blue: values in
+   * loan-token units, known even where no USD price is); default: the position itself.
+   */
+  exposureOf?(position: TrackedPosition): PositionExposure;
 }
 
 /** Where `computeCrossings` writes: the i-th crossing's key, price and side (0 below, 1 above). */

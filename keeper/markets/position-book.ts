@@ -285,7 +285,8 @@ export class PositionBook<State> {
 
   private indexPosition(borrower: Address, entry: Entry<State>): void {
     const { index, model } = this.crossing!;
-    entry.crossingSlot = index.place(borrower, entry.position!, entry.priceKeys, model, entry.crossingSlot);
+    const exposure = model.exposureOf ? model.exposureOf(entry.position!) : entry.position!;
+    entry.crossingSlot = index.place(borrower, exposure, entry.priceKeys, model, entry.crossingSlot);
   }
 
   /** Adds the borrower to the group of positions with exactly these keys (a new group is fresh). */
