@@ -12,6 +12,7 @@ import type { LiquidationCandidate, MarketProtocol, TrackedPosition } from "../c
 import { decodeUintWord, GET_CURRENT_BLOCK_TIMESTAMP_SELECTOR, type MulticallCall, type MulticallResult } from "../chain/multicall";
 import type { CrossingModel } from "./crossing-index";
 import { DEFAULT_FULL_EVALUATION_SECONDS, EvaluationSchedule, NEAR_LEVEL } from "./evaluation-schedule";
+import { WAD } from "../core/fixed-point";
 import { BorrowerDiscovery, type BorrowerEventStream } from "./borrower-discovery";
 import {
   SILENT_LOGGER,
@@ -208,19 +209,37 @@ export abstract class TrackedLendingMarket<State> {
 
   /**
    * Re-evaluates what price moves (already applied to the market's prices) can change. With a
-   * crossing index (`book.indexCrossings`) and one key moving, only the positions whose crossing
-   * of the near level lies between the old and new price, the near holders, and the holders left
-   * stale by an earlier move of another of their keys are re-evaluated (`book.crossingCandidates`):
-   * the others stay on their side of the near level, and their stored position is computed again
-   * when it is read (`position`, `positions`) or by the rolling pass. Otherwise every holder of a
-   * moved key is re-evaluated.
+   * crossing index (`book.indexCrossings`), each key's move in turn re-evaluates only the positions
+   * whose crossing of the near level lies between its old and new price, the near holders, and the
+   * holders left stale by a move of another of their keys (`book.crossingCandidates`; the ones a
+   * later key of the same update leaves stale are found by that key's turn): the others stay on
+   * their side of the near level, and their stored position is computed again when it is read
+   * (`position`, `positions`) or by the rolling pass. Without the index, or with a price the model
+   * cannot place (an unknown old price), every holder of a moved key is re-evaluated.
    */
   protected reevaluateAfterPriceMoves(moves: readonly PriceMove[]): MarketUpdate {
-    const single = moves.length === 1 ? moves[0] : undefined;
-    const indexAnswers = this.book.indexesCrossings && single !== undefined && Number.isFinite(single.from) && single.from > 0;
+    const indexAnswers = this.book.indexesCrossings && moves.every((move) => Number.isFinite(move.from) && move.from > 0);
     if (!indexAnswers) return this.reevaluate(this.book.holdersOf(moves.map((move) => move.key)));
-    this.book.noteIndexedMove(single.key);
-    return this.reevaluate(this.book.crossingCandidates(single.key, single.from, single.to));
+    if (moves.length === 1) {
+      this.book.noteIndexedMove(moves[0].key);
+      return this.reevaluate(this.book.crossingCandidates(moves[0].key, moves[0].from, moves[0].to));
+    }
+    const liquidatableBefore = new Set(this.book.liquidatable().map((position) => position.key.borrower));
+    let recomputed = 0;
+    const newly = new Set<Address>();
+    for (const move of moves) {
+      this.book.noteIndexedMove(move.key);
+      const update = this.reevaluate(this.book.crossingCandidates(move.key, move.from, move.to));
+      recomputed += update.recomputed;
+      for (const position of update.newlyLiquidatable) newly.add(position.key.borrower);
+    }
+    // Newly liquidatable over the whole update: not before it, still after every key's turn.
+    const newlyLiquidatable: TrackedPosition[] = [];
+    for (const borrower of newly) {
+      const position = this.book.position(borrower);
+      if (position !== undefined && position.healthFactor < WAD && !liquidatableBefore.has(borrower)) newlyLiquidatable.push(position);
+    }
+    return { recomputed, newlyLiquidatable };
   }
 
   /** eth_calls this market has sent so far (a plug-in with another read path adds its own). */

@@ -111,9 +111,14 @@ class InterestMarket extends TrackedLendingMarket<Holding> {
 
   /** A price answer for one key, in memory (the index answers it). */
   movePrice(key: string, price: bigint): MarketUpdate {
-    const from = Number(this.prices[key]);
-    this.prices[key] = price;
-    return this.reevaluateAfterPriceMoves([{ key, from, to: Number(price) }]);
+    return this.movePrices({ [key]: price });
+  }
+
+  /** One answer moving several keys at once (one feed pricing several assets). */
+  movePrices(prices: Readonly<Record<string, bigint>>): MarketUpdate {
+    const moves = Object.entries(prices).map(([key, price]) => ({ key, from: Number(this.prices[key]), to: Number(price) }));
+    for (const [key, price] of Object.entries(prices)) this.prices[key] = price;
+    return this.reevaluateAfterPriceMoves(moves);
   }
 
   protected accrualGrowth(from: BlockRef, to: BlockRef): number {
@@ -161,7 +166,10 @@ class InterestMarket extends TrackedLendingMarket<Holding> {
   }
 }
 
-type Step = { kind: "block"; seconds: number; rateBps: number | null } | { kind: "price"; key: 0 | 1; moveBps: number };
+type Step =
+  | { kind: "block"; seconds: number; rateBps: number | null }
+  | { kind: "price"; key: 0 | 1; moveBps: number }
+  | { kind: "both"; moveBps: number; otherBps: number };
 
 const borrowerAddress = (i: number) => `0x${(i + 1).toString(16).padStart(40, "0")}` as Address;
 
@@ -232,10 +240,19 @@ describe("keeper/markets near-band evaluation: blocks re-evaluate the positions 
               block = { number: block.number + 1, timestamp: block.timestamp + s.seconds };
               if (s.rateBps !== null) chain.setRate((BigInt(s.rateBps) * RAY) / 10_000n, block.timestamp);
               await market.onBlock(block);
-            } else {
+            } else if (s.kind === "price") {
               const key = KEYS[s.key];
               chain.prices[key] = (chain.prices[key] * BigInt(10_000 + s.moveBps)) / 10_000n;
               market.movePrice(key, chain.prices[key]);
+            } else {
+              chain.prices.A = (chain.prices.A * BigInt(10_000 + s.moveBps)) / 10_000n;
+              chain.prices.B = (chain.prices.B * BigInt(10_000 + s.otherBps)) / 10_000n;
+              const before = new Set(liquidatableOf(market));
+              const update = market.movePrices({ A: chain.prices.A, B: chain.prices.B });
+              const after = bruteForceLiquidatable(chain, block.timestamp);
+              expect(update.newlyLiquidatable.map((p) => p.key.borrower as string).sort()).to.deep.equal(
+                after.filter((b) => !before.has(b)),
+              );
             }
             expect(liquidatableOf(market), JSON.stringify(s)).to.deep.equal(bruteForceLiquidatable(chain, block.timestamp));
           }
@@ -307,6 +324,21 @@ describe("keeper/markets near-band evaluation: blocks re-evaluate the positions 
     expect(update.recomputed, "no full pass").to.be.lessThan(10);
     expect(bruteForceLiquidatable(chain, block.timestamp)).to.deep.equal([target]);
     expect(liquidatableOf(market)).to.deep.equal([target]);
+  });
+
+  it("one answer moving A and B re-evaluates fewer than every holder and misses no crossing", async function () {
+    const chain = new Chain();
+    const healthFactors = Array.from({ length: 300 }, (_, i) => 1.01 + (i % 100) * 0.01);
+    openPositions(chain, healthFactors, [1, 0.5, 0]);
+    const market = new InterestMarket(chain, 3600);
+    await market.init();
+    await market.refreshPositions([...chain.ledger.keys()], 1);
+    chain.prices.A = (chain.prices.A * 95n) / 100n;
+    chain.prices.B = (chain.prices.B * 96n) / 100n;
+    const update = market.movePrices({ A: chain.prices.A, B: chain.prices.B });
+    expect(liquidatableOf(market)).to.deep.equal(bruteForceLiquidatable(chain, 10));
+    expect(update.newlyLiquidatable.length).to.be.greaterThan(0);
+    expect(update.recomputed).to.be.lessThan(chain.ledger.size / 2);
   });
 
   it("a move of B after a move of A re-evaluates the holders of both whose crossing on B predates A's move", async function () {
