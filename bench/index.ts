@@ -13,6 +13,7 @@ import { runScanBenchmark } from "./scan";
 import { runReactionBenchmark } from "./reaction";
 import { runScaleBenchmark } from "./scale";
 import { runDiscoveryBenchmark } from "./discovery";
+import { runRescanBenchmark } from "./rescan";
 import { runFailoverBenchmark } from "./failover";
 
 interface BenchSection {
@@ -26,7 +27,12 @@ const SECTIONS: readonly BenchSection[] = [
   { name: "reaction", run: (env, log) => runReactionBenchmark(env, { log }) },
   {
     name: "scale",
-    run: async (env, log) => ({ ...(await runScaleBenchmark({ log })), discovery: await runDiscoveryBenchmark(env, { log }) }),
+    run: async (env, log) => {
+      const inMemory = await runScaleBenchmark({ log });
+      const discovery = await runDiscoveryBenchmark(env, { log });
+      await env.network.provider.send("hardhat_reset", []);
+      return { ...inMemory, discovery, rescan: await runRescanBenchmark(env, { log }) };
+    },
   },
   { name: "failover", run: (env, log) => runFailoverBenchmark(env, { log }) },
 ];

@@ -7,11 +7,14 @@
  * measured is the book and the index, not a protocol's arithmetic nor the chain. Each update moves
  * one key's price (a random walk, with occasional 3% shocks); the keeper side answers it as the
  * engine's tick does: the index is searched and only its candidates are re-evaluated (phase A), then
- * every position is evaluated again (phase B, onBlock: interest). Measured:
+ * the block's evaluation runs as the markets' onBlock does (phase B, evaluation-schedule.ts: the
+ * positions near HF 1 plus a slice of the rolling full pass over `fullEvaluationSeconds`; blocks
+ * are 200 ms, five to a timestamp second, interest at 20% a year). Measured:
  *   - crossingSearchMs {p50, p99, positions}: the search alone (book.crossingCandidates);
  *   - stream: per update, from its arrival to the candidates being re-evaluated (queueing included,
  *     so a keeper that falls behind shows it), how many answers came more than one interval after
- *     their update (`lateAnswers`), and the whole tick including phase B (`tickMs`);
+ *     their update (`lateAnswers`), the whole tick including phase B (`tickMs`), and how many
+ *     positions phase B re-evaluated per block (`blockEvaluations`);
  *   - fullEvaluationMs: one pass over every position of the largest market (the per-block cost),
  *     with the index and without it (what keeping the index costs each block);
  *   - heapBytesPerPosition: heap growth (after GC) for states, positions, holder sets and the index.
@@ -28,6 +31,7 @@ import type { Address } from "../keeper/config/address-book";
 import { WAD } from "../keeper/core/fixed-point";
 import type { TrackedPosition } from "../keeper/core/types";
 import { PositionBook } from "../keeper/markets/position-book";
+import { EvaluationSchedule, growthAtYearlyRate, NEAR_LEVEL } from "../keeper/markets/evaluation-schedule";
 import { quantile } from "../keeper/run/run-recorder";
 import { seededRandom, type SeededRandom } from "../sandbox/random";
 import { mergeBenchSection, readBenchReport } from "./lib/bench-report";
@@ -45,6 +49,9 @@ export interface ScaleBenchmarkResult {
     readonly tickMs: { readonly p50: number; readonly p99: number };
     readonly candidatesPerUpdate: { readonly p50: number; readonly max: number };
     readonly holdersPerUpdate: { readonly p50: number; readonly max: number };
+    /** Positions phase B re-evaluated per block, over every market (near ones plus the rolling slice). */
+    readonly blockEvaluations: { readonly p50: number; readonly max: number };
+    readonly fullEvaluationSeconds: number;
   };
   readonly fullEvaluationMs: { readonly p50: number; readonly withoutIndexP50: number; readonly positions: number };
   readonly heapBytesPerPosition: number;
@@ -55,8 +62,10 @@ export interface ScaleBenchmarkResult {
 export interface ScaleBenchmarkOptions {
   /** Total positions, split 50/30/20 over three markets. Default 100,000. */
   readonly positions?: number;
-  /** Oracle updates in the stream. Default 50 (10 s at 200 ms, longer when the keeper falls behind). */
+  /** Oracle updates in the stream, one per block. Default 100 (20 s at 200 ms: two rolling passes). */
   readonly updates?: number;
+  /** The markets' rolling full pass. Default 10 s (the markets' default). */
+  readonly fullEvaluationSeconds?: number;
   readonly intervalMs?: number;
   readonly log?: (message: string) => void;
 }
@@ -155,7 +164,8 @@ const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 export async function runScaleBenchmark(options: ScaleBenchmarkOptions = {}): Promise<ScaleBenchmarkResult> {
   const total = options.positions ?? 100_000;
-  const updates = options.updates ?? 50;
+  const updates = options.updates ?? 100;
+  const fullEvaluationSeconds = options.fullEvaluationSeconds ?? 10;
   const intervalMs = options.intervalMs ?? 200;
   const log = options.log ?? (() => undefined);
   const loadBefore = os.loadavg();
@@ -165,7 +175,7 @@ export async function runScaleBenchmark(options: ScaleBenchmarkOptions = {}): Pr
   collectGarbage();
   const heapBefore = process.memoryUsage().heapUsed;
   const books = MARKET_SHARES.map((share, market) => {
-    const book = new PositionBook<PlainState>();
+    const book = new PositionBook<PlainState>(NEAR_LEVEL);
     book.indexCrossings({ keyOfToken: (token) => token, priceOfKey: (key) => prices[key] });
     openPositions(book, market, Math.round(total * share), random, prices);
     book.crossingCandidates("USDC", 1, 1); // sorts USDC's lanes as a first search would (the first full pass sorts the rest)
@@ -206,6 +216,11 @@ export async function runScaleBenchmark(options: ScaleBenchmarkOptions = {}): Pr
   const holderCounts: number[] = [];
   let lateAnswers = 0;
   const tickMs: number[] = [];
+  const blockEvaluations: number[] = [];
+  const schedules = books.map(() => new EvaluationSchedule(fullEvaluationSeconds));
+  // Block 0 (timestamp 0) was a full pass; blocks follow at 200 ms, five to a timestamp second.
+  books.forEach((_, market) => schedules[market].fullPassDone({ number: 0, timestamp: 0 }));
+  const blockGrowth = (seconds: number) => growthAtYearlyRate(0.2, seconds);
   let answered = 0;
   {
     while (answered < updates) {
@@ -221,6 +236,7 @@ export async function runScaleBenchmark(options: ScaleBenchmarkOptions = {}): Pr
       let holders = 0;
       for (const [market, book] of books.entries()) {
         const started = nowMs();
+        book.noteIndexedMove(update.key);
         const found = book.crossingCandidates(update.key, from, update.price);
         searchMs.push(nowMs() - started);
         candidates += found.size;
@@ -230,8 +246,23 @@ export async function runScaleBenchmark(options: ScaleBenchmarkOptions = {}): Pr
       const answeredAt = nowMs();
       answerMs.push(answeredAt - update.arrivedAt);
       if (answeredAt - update.arrivedAt > intervalMs) lateAnswers += 1;
-      // Phase B, as onBlock: every position evaluated again (interest), which also resets the index's rule.
-      books.forEach((_, market) => reevaluateAll(market));
+      // Phase B, as onBlock: the near positions and a slice of the rolling pass (or all, when due).
+      const block = { number: answered + 1, timestamp: Math.floor((answered + 1) / 5) };
+      const previousTimestamp = Math.floor(answered / 5);
+      let evaluated = 0;
+      books.forEach((book, market) => {
+        const targets = schedules[market].targets(book, block, blockGrowth(block.timestamp - previousTimestamp), []);
+        if (targets === "all") {
+          reevaluateAll(market);
+          book.restartSweep();
+          schedules[market].fullPassDone(block);
+          evaluated += book.size;
+        } else {
+          book.reevaluate(targets, (borrower, state) => evaluate(market, borrower, state, prices));
+          evaluated += targets.size;
+        }
+      });
+      blockEvaluations.push(evaluated);
       tickMs.push(nowMs() - update.arrivedAt);
       candidateCounts.push(candidates);
       holderCounts.push(holders);
@@ -250,6 +281,8 @@ export async function runScaleBenchmark(options: ScaleBenchmarkOptions = {}): Pr
       tickMs: { p50: round(quantile(tickMs, 0.5)), p99: round(quantile(tickMs, 0.99)) },
       candidatesPerUpdate: { p50: quantile(candidateCounts, 0.5), max: Math.max(...candidateCounts) },
       holdersPerUpdate: { p50: quantile(holderCounts, 0.5), max: Math.max(...holderCounts) },
+      blockEvaluations: { p50: quantile(blockEvaluations, 0.5), max: Math.max(...blockEvaluations) },
+      fullEvaluationSeconds,
     },
     fullEvaluationMs: {
       p50: round(quantile(fullEvaluationMs, 0.5)),

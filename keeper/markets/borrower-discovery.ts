@@ -2,10 +2,12 @@
  * Borrower discovery shared by every market: scan one event stream (the protocol's borrow events),
  * pull borrower addresses out of each log, and checkpoint after every chunk so a restart resumes
  * where the last run stopped. The market supplies the filter and the decoder; this file owns the
- * resume/chunk/checkpoint rules so they are the same everywhere.
+ * resume/chunk/checkpoint rules so they are the same everywhere. Chunks adapt to the endpoint's
+ * limits (adaptive-log-scan.ts), and what a discovery learnt of them is kept for the next one.
  */
 import type { Address } from "../config/address-book";
-import { fetchLogsInChunks, type LogFilter, type LogProvider } from "../collectors/log-range-fetcher";
+import { DEFAULT_MAX_LOG_BLOCK_SPAN, type LogFilter, type LogProvider } from "../collectors/log-range-fetcher";
+import { AdaptiveLogSpan, scanLogsAdaptively } from "./adaptive-log-scan";
 import type { CheckpointStore } from "./checkpoint-store";
 import type { DiscoveryResult, RawLog } from "./market";
 
@@ -18,21 +20,36 @@ export interface BorrowerEventStream {
 }
 
 export interface BorrowerDiscoveryOptions {
+  /**
+   * Widest eth_getLogs request, in blocks; also the first span tried. Unset: start at
+   * DEFAULT_MAX_LOG_BLOCK_SPAN and grow, while the endpoint accepts, up to DISCOVERY_MAX_BLOCK_SPAN.
+   */
   readonly maxBlockSpan?: number;
 }
+
+/** How wide an unconfigured discovery may grow its requests (a few hours of 200 ms blocks). */
+export const DISCOVERY_MAX_BLOCK_SPAN = 100_000;
 
 /** Borrower set plus checkpoint for one stream; `discover` extends both, `recordLive` adds live finds. */
 export class BorrowerDiscovery {
   private readonly known = new Set<Address>();
   private loaded = false;
   private checkpoint: number | undefined;
+  /** The span in force, kept across scans: an endpoint's limits outlive one call. */
+  readonly span: AdaptiveLogSpan;
 
   constructor(
     private readonly provider: LogProvider,
     private readonly store: CheckpointStore,
     private readonly stream: BorrowerEventStream,
-    private readonly options: BorrowerDiscoveryOptions = {},
-  ) {}
+    options: BorrowerDiscoveryOptions = {},
+  ) {
+    const configured = options.maxBlockSpan;
+    if (configured !== undefined && (!Number.isInteger(configured) || configured < 1)) {
+      throw new Error(`discovery: maxBlockSpan must be a positive integer, got ${configured}`);
+    }
+    this.span = new AdaptiveLogSpan(configured ?? DEFAULT_MAX_LOG_BLOCK_SPAN, configured ?? DISCOVERY_MAX_BLOCK_SPAN);
+  }
 
   /** Loads the stored checkpoint once (idempotent). */
   async load(): Promise<void> {
@@ -67,9 +84,8 @@ export class BorrowerDiscovery {
     const found: Address[] = [];
     let logRequests = 0;
     if (start <= toBlock) {
-      for await (const chunk of fetchLogsInChunks(this.provider, this.stream.filter, start, toBlock, {
-        maxBlockSpan: this.options.maxBlockSpan,
-      })) {
+      const scan = scanLogsAdaptively(this.provider, this.stream.filter, start, toBlock, this.spanLimits(), this.span);
+      for await (const chunk of scan) {
         logRequests += chunk.requests;
         const newInChunk: Address[] = [];
         for (const log of chunk.logs) {
@@ -92,6 +108,10 @@ export class BorrowerDiscovery {
       checkpoint: this.checkpoint ?? start - 1,
       logRequests,
     };
+  }
+
+  private spanLimits(): { initialBlockSpan: number; maxBlockSpan: number } {
+    return { initialBlockSpan: this.span.current, maxBlockSpan: this.span.ceiling };
   }
 
   /**

@@ -22,6 +22,7 @@
  * that moves no crossing by more than `REINDEX_TOLERANCE` allocates nothing and sorts nothing.
  */
 import type { Address } from "../config/address-book";
+import type { TrackedPosition } from "../core/types";
 import { CrossingLane } from "./crossing-lane";
 
 /** Relative drift of a crossing price tolerated before it is re-indexed (interest moves it slowly). */
@@ -56,6 +57,11 @@ export interface CrossingModel {
   keyOfToken(token: string): string;
   /** The key's current price (any unit: the one price moves are reported in); undefined when unknown. */
   priceOfKey(key: string): number | bigint | undefined;
+  /**
+   * The values the model reads, when the position's USD values are not them (Morpho Blue: values in
+   * loan-token units, known even where no USD price is); default: the position itself.
+   */
+  exposureOf?(position: TrackedPosition): PositionExposure;
 }
 
 /** Where `computeCrossings` writes: the i-th crossing's key, price and side (0 below, 1 above). */
@@ -96,7 +102,7 @@ function keySlot(keys: string[], key: string, count: number, collateral: Float64
  * Writes the position's crossings into `scratch` and returns how many, or -1 when the model cannot
  * place it (see `crossingsOf`).
  */
-function computeCrossings(position: PositionExposure, priceKeys: readonly string[], model: CrossingModel): number {
+function computeCrossings(position: PositionExposure, priceKeys: readonly string[], model: CrossingModel, level = 1): number {
   const holdings = position.collaterals.length + position.debts.length;
   if (holdings > scratch.keys.length) scratch = newScratch(holdings);
   // Locals, not the module binding: this runs for every position at every full evaluation.
@@ -114,10 +120,11 @@ function computeCrossings(position: PositionExposure, priceKeys: readonly string
   for (const d of position.debts) {
     const at = keySlot(keys, model.keyOfToken(d.token), keyCount, collateral, debt);
     if (at === keyCount) keyCount += 1;
-    debt[at] += d.valueUsd;
-    totalDebt += d.valueUsd;
+    // Crossing HF = level is crossing HF = 1 with every debt scaled by level.
+    debt[at] += d.valueUsd * level;
+    totalDebt += d.valueUsd * level;
   }
-  if (!Number.isFinite(totalCollateral) || !Number.isFinite(totalDebt) || totalDebt < MODEL_MIN_DEBT_USD) return -1;
+  if (!Number.isFinite(totalCollateral) || !Number.isFinite(totalDebt) || totalDebt < MODEL_MIN_DEBT_USD * level) return -1;
   // A key the position's price depends on that none of its holdings explains (an e-mode price source): not modelled.
   for (const key of priceKeys) {
     let held = false;
@@ -150,8 +157,8 @@ function computeCrossings(position: PositionExposure, priceKeys: readonly string
  * values): such a position is returned by every search on its keys. A key whose price cannot move
  * the health factor (as much collateral weight as debt) gets no crossing.
  */
-export function crossingsOf(position: PositionExposure, priceKeys: readonly string[], model: CrossingModel): Crossing[] | null {
-  const count = computeCrossings(position, priceKeys, model);
+export function crossingsOf(position: PositionExposure, priceKeys: readonly string[], model: CrossingModel, level = 1): Crossing[] | null {
+  const count = computeCrossings(position, priceKeys, model, level);
   if (count < 0) return null;
   const crossings: Crossing[] = [];
   for (let i = 0; i < count; i++) {
@@ -182,8 +189,17 @@ export class CrossingIndex {
   /** Times the index re-sorted lanes (`rebuild`, or `compact`/`search` past `overlayLimit`), for tests and stats. */
   rebuilds = 0;
 
-  /** `overlayLimit(lane size)`: changed entries a lane tolerates (searched linearly) before it is sorted again. */
-  constructor(private readonly overlayLimit: (size: number) => number = (size) => Math.max(1024, size >>> 5)) {}
+  /**
+   * `overlayLimit(lane size)`: changed entries a lane tolerates (searched linearly) before it is
+   * sorted again. `level`: the health factor whose crossing is indexed (1 by default; a book that
+   * evaluates only positions near 1 each block indexes the top of that band, see position-book.ts).
+   */
+  constructor(
+    private readonly overlayLimit: (size: number) => number = (size) => Math.max(1024, size >>> 5),
+    readonly level = 1,
+  ) {
+    if (!(level >= 1) || !Number.isFinite(level)) throw new Error(`crossing index: level must be a finite number >= 1, got ${level}`);
+  }
 
   get size(): number {
     return this.slotOf.size;
@@ -196,7 +212,7 @@ export class CrossingIndex {
    */
   place(borrower: Address, position: PositionExposure, priceKeys: readonly string[], model: CrossingModel, slotHint = -1): number {
     const slot = slotHint >= 0 && this.borrowerOfSlot[slotHint] === borrower ? slotHint : this.slotFor(borrower);
-    const count = computeCrossings(position, priceKeys, model);
+    const count = computeCrossings(position, priceKeys, model, this.level);
     this.setAlways(slot, count < 0 ? priceKeys : undefined);
     this.store(slot, count < 0 ? 0 : count);
     return slot;

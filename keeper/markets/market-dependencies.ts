@@ -37,4 +37,10 @@ export interface CommonMarketOptions {
    * prices (default true); false re-evaluates every holder of the moved key, as a reference.
    */
   readonly crossingIndex?: boolean;
+  /**
+   * Seconds of chain time within which every position is evaluated again by the rolling pass; each
+   * block evaluates only the positions near HF 1 plus a slice of that pass (evaluation-schedule.ts).
+   * Default 10.
+   */
+  readonly fullEvaluationSeconds?: number;
 }

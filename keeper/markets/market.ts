@@ -179,8 +179,9 @@ export interface LendingMarket {
   /**
    * Scans the market's borrow events for borrowers. Resumes after the stored checkpoint when there
    * is one (`fromBlock` only applies to a market that has never been scanned), scans in chunks no
-   * wider than the configured span, halves a chunk the node refuses, and saves the checkpoint after
-   * every chunk so a restart never rescans a covered range.
+   * wider than the configured span that shrink when the node refuses one and grow back as it accepts
+   * (adaptive-log-scan.ts), and saves the checkpoint after every chunk so a restart never rescans a
+   * covered range.
    */
   discoverBorrowers(fromBlock: number, toBlock: number): Promise<DiscoveryResult>;
 
@@ -193,7 +194,11 @@ export interface LendingMarket {
   /** Re-reads the oracle prices (and `reread` feeds) and recomputes affected positions. */
   refreshPrices(blockTag?: BlockTag): Promise<MarketUpdate>;
 
-  /** New block: refresh reserve indexes / market totals cheaply (one batch) and recompute in memory. */
+  /**
+   * New block: refresh reserve indexes / market totals cheaply (one batch) and recompute in memory
+   * the positions time can have moved: those near HF 1, a slice of the rolling full pass, every
+   * position when interest outgrew the near band (evaluation-schedule.ts).
+   */
   onBlock(block: BlockRef): Promise<MarketUpdate>;
 
   /**

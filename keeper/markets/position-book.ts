@@ -1,7 +1,9 @@
 /**
  * The in-memory side of a market: each borrower's protocol-specific state, the TrackedPosition last
  * computed from it, and an index from asset (or any price key) to the borrowers exposed to it, so a
- * price update touches only the positions it can change.
+ * price update touches only the positions it can change. It also keeps what a block's evaluation
+ * needs (evaluation-schedule.ts): the positions near 1 (health factor below `nearLevel`) and a
+ * rolling order over every position.
  */
 import type { Address } from "../config/address-book";
 import { WAD } from "../core/fixed-point";
@@ -9,8 +11,17 @@ import type { TrackedPosition } from "../core/types";
 import { CrossingIndex, type CrossingModel } from "./crossing-index";
 import type { MarketUpdate } from "./market";
 
+/** Positions exposed to exactly the same price keys: what a move of one key leaves stale, per group. */
+interface ExposureGroup {
+  readonly keys: readonly string[];
+  readonly members: Set<Address>;
+  /** Every member was computed after this indexed move (`indexedMoves` count) of any of `keys`. */
+  freshAt: number;
+}
+
 interface Entry<State> {
   state: State;
+  group: ExposureGroup;
   position: TrackedPosition | undefined;
   priceKeys: readonly string[];
   /** `indexedMoves` when the position was last computed: a later move of one of its keys makes it stale. */
@@ -23,6 +34,12 @@ export class PositionBook<State> {
   private readonly entries = new Map<Address, Entry<State>>();
   private readonly holdersByKey = new Map<string, Set<Address>>();
   private readonly liquidatableSet = new Set<Address>();
+  /** Borrowers whose stored health factor is below `nearLevel` (so every liquidatable one). */
+  private readonly nearSet = new Set<Address>();
+  private readonly groups = new Map<string, ExposureGroup>();
+  private readonly groupsByKey = new Map<string, ExposureGroup[]>();
+  /** Where the rolling pass stands: a live iterator over `entries` (it sees additions, skips removals). */
+  private sweepCursor: IterableIterator<Address> | undefined;
   /** Health-factor computations done through `setPosition`, for stats and tests. */
   recomputations = 0;
   /** Set by `indexCrossings`: each stored position's crossing prices, per price key. */
@@ -32,10 +49,21 @@ export class PositionBook<State> {
   private readonly keyMovedAt = new Map<string, number>();
 
   /**
+   * `nearLevel` (WAD): positions whose health factor is below it are `nearBorrowers` (WAD: just the
+   * liquidatable ones), and the crossing index places each position's crossing of that level.
+   */
+  constructor(readonly nearLevel: bigint = WAD) {
+    if (nearLevel < WAD) throw new Error(`position book: nearLevel must be at least WAD (1e18), got ${nearLevel}`);
+  }
+
+  /**
    * From now on, every position stored is also placed in a CrossingIndex under `model` (the market's
    * token → price key mapping and current prices), so `crossingCandidates` can answer a price move.
    */
-  indexCrossings(model: CrossingModel, index = new CrossingIndex()): void {
+  indexCrossings(model: CrossingModel, index = new CrossingIndex(undefined, Number(this.nearLevel) / Number(WAD))): void {
+    if (index.level !== Number(this.nearLevel) / Number(WAD)) {
+      throw new Error(`position book: the crossing index must place the book's near level ${this.nearLevel}, not ${index.level}`);
+    }
     this.crossing = { index, model };
     for (const [borrower, entry] of this.entries) if (entry.position) this.indexPosition(borrower, entry);
   }
@@ -45,16 +73,54 @@ export class PositionBook<State> {
   }
 
   /**
-   * The borrowers a move of `key`'s price from `from` to `to` (with every other price as it was when
-   * each position was last stored) can carry across HF 1 in either direction, plus every liquidatable
-   * holder of the key (so what the engine sizes from carries the new price too). Without an index:
-   * every holder of the key.
+   * The borrowers a move of `key`'s price from `from` to `to` can carry across `nearLevel` in either
+   * direction, plus every near holder of the key (the liquidatable ones among them, so what the
+   * engine sizes from carries the new price too). Call `noteIndexedMove(key)` first and re-evaluate
+   * every borrower returned. A holder whose stored position predates an indexed move of another of
+   * its keys has crossings computed at that key's old price: such holders are returned too (found
+   * per exposure group, so only groups holding two moved keys are scanned). Without an index: every
+   * holder of the key.
    */
   crossingCandidates(key: string, from: number, to: number): Set<Address> {
     if (!this.crossing) return this.holdersOf([key]);
     const out = this.crossing.index.search(key, from, to);
-    for (const borrower of this.liquidatableSet) if (this.entries.get(borrower)?.priceKeys.includes(key)) out.add(borrower);
+    for (const borrower of this.nearSet) if (this.entries.get(borrower)?.priceKeys.includes(key)) out.add(borrower);
+    for (const group of this.groupsByKey.get(key) ?? []) {
+      let staleSince = 0;
+      for (const other of group.keys) if (other !== key) staleSince = Math.max(staleSince, this.keyMovedAt.get(other) ?? 0);
+      if (staleSince <= group.freshAt) continue;
+      for (const borrower of group.members) if (this.entries.get(borrower)!.computedAtMove < staleSince) out.add(borrower);
+      group.freshAt = staleSince;
+    }
     return out;
+  }
+
+  /** Borrowers whose stored health factor is below `nearLevel` (a copy). */
+  nearBorrowers(): Address[] {
+    return [...this.nearSet];
+  }
+
+  /**
+   * The next `count` borrowers of the rolling order (every borrower once per cycle, new ones
+   * included); `cycleDone` when this call reached the end of the order (the next call starts over).
+   */
+  sweep(count: number): { borrowers: Address[]; cycleDone: boolean } {
+    const borrowers: Address[] = [];
+    this.sweepCursor ??= this.entries.keys();
+    while (borrowers.length < count) {
+      const next = this.sweepCursor.next();
+      if (next.done) {
+        this.sweepCursor = undefined;
+        return { borrowers, cycleDone: true };
+      }
+      borrowers.push(next.value);
+    }
+    return { borrowers, cycleDone: false };
+  }
+
+  /** The rolling order starts from its beginning again (after a full pass). */
+  restartSweep(): void {
+    this.sweepCursor = undefined;
   }
 
   get size(): number {
@@ -72,9 +138,10 @@ export class PositionBook<State> {
   /** Replaces a borrower's state and the price keys it is exposed to (re-indexing them). */
   setState(borrower: Address, state: State, priceKeys: readonly string[]): void {
     const previous = this.entries.get(borrower);
-    if (previous) this.unindex(borrower, previous.priceKeys);
+    if (previous) this.unindex(borrower, previous);
     this.entries.set(borrower, {
       state,
+      group: this.joinGroup(borrower, priceKeys),
       position: previous?.position,
       priceKeys,
       computedAtMove: previous?.computedAtMove ?? 0,
@@ -102,6 +169,8 @@ export class PositionBook<State> {
     const was = this.liquidatableSet.has(borrower);
     if (liquidatable) this.liquidatableSet.add(borrower);
     else this.liquidatableSet.delete(borrower);
+    if (position.healthFactor < this.nearLevel) this.nearSet.add(borrower);
+    else this.nearSet.delete(borrower);
     return liquidatable && !was;
   }
 
@@ -126,9 +195,10 @@ export class PositionBook<State> {
   remove(borrower: Address): void {
     const entry = this.entries.get(borrower);
     if (!entry) return;
-    this.unindex(borrower, entry.priceKeys);
+    this.unindex(borrower, entry);
     this.entries.delete(borrower);
     this.liquidatableSet.delete(borrower);
+    this.nearSet.delete(borrower);
     this.crossing?.index.remove(borrower);
   }
 
@@ -215,11 +285,40 @@ export class PositionBook<State> {
 
   private indexPosition(borrower: Address, entry: Entry<State>): void {
     const { index, model } = this.crossing!;
-    entry.crossingSlot = index.place(borrower, entry.position!, entry.priceKeys, model, entry.crossingSlot);
+    const exposure = model.exposureOf ? model.exposureOf(entry.position!) : entry.position!;
+    entry.crossingSlot = index.place(borrower, exposure, entry.priceKeys, model, entry.crossingSlot);
   }
 
-  private unindex(borrower: Address, keys: readonly string[]): void {
-    for (const key of keys) {
+  /** Adds the borrower to the group of positions with exactly these keys (a new group is fresh). */
+  private joinGroup(borrower: Address, priceKeys: readonly string[]): ExposureGroup {
+    const keys = [...new Set(priceKeys)].sort();
+    const signature = keys.join(",");
+    let group = this.groups.get(signature);
+    if (!group) {
+      group = { keys, members: new Set(), freshAt: this.indexedMoves };
+      this.groups.set(signature, group);
+      for (const key of keys) {
+        let list = this.groupsByKey.get(key);
+        if (!list) this.groupsByKey.set(key, (list = []));
+        list.push(group);
+      }
+    }
+    group.members.add(borrower);
+    return group;
+  }
+
+  private unindex(borrower: Address, entry: Entry<State>): void {
+    const group = entry.group;
+    group.members.delete(borrower);
+    if (group.members.size === 0) {
+      this.groups.delete(group.keys.join(","));
+      for (const key of group.keys) {
+        const list = this.groupsByKey.get(key)!.filter((g) => g !== group);
+        if (list.length === 0) this.groupsByKey.delete(key);
+        else this.groupsByKey.set(key, list);
+      }
+    }
+    for (const key of entry.priceKeys) {
       const holders = this.holdersByKey.get(key);
       if (!holders) continue;
       holders.delete(borrower);

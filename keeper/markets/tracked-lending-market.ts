@@ -11,6 +11,8 @@ import type { Address } from "../config/address-book";
 import type { LiquidationCandidate, MarketProtocol, TrackedPosition } from "../core/types";
 import { decodeUintWord, GET_CURRENT_BLOCK_TIMESTAMP_SELECTOR, type MulticallCall, type MulticallResult } from "../chain/multicall";
 import type { CrossingModel } from "./crossing-index";
+import { DEFAULT_FULL_EVALUATION_SECONDS, EvaluationSchedule, NEAR_LEVEL } from "./evaluation-schedule";
+import { WAD } from "../core/fixed-point";
 import { BorrowerDiscovery, type BorrowerEventStream } from "./borrower-discovery";
 import {
   SILENT_LOGGER,
@@ -65,19 +67,15 @@ export abstract class TrackedLendingMarket<State> {
   /** Seconds past the latest block at which health is evaluated (0 = the pool's view at that block). */
   protected readonly lookaheadSeconds: number;
   private readonly crossingIndexWanted: boolean;
-  protected readonly book = new PositionBook<State>();
+  /** Positions below 1 + NEAR_BAND are re-evaluated every block (evaluation-schedule.ts). */
+  protected readonly book = new PositionBook<State>(NEAR_LEVEL);
+  /** Which positions each block re-evaluates: the near ones, a rolling slice, or all. */
+  protected readonly schedule: EvaluationSchedule;
   /** Set by `startDiscovery` in the plug-in's init(). */
   protected discovery!: BorrowerDiscovery;
   /** The block positions were last evaluated at; null until the first read. */
   protected evaluatedAt: BlockRef | null = null;
   protected initialized = false;
-  /**
-   * Keys whose moves were answered through the crossing index since every position was last
-   * evaluated. Such an answer leaves the positions it did not return with crossings on OTHER keys
-   * computed at the key's old price, so the index answers a move only while every such move was of
-   * the same key; anything else re-evaluates every holder, and a full evaluation starts afresh.
-   */
-  private readonly keysMovedThroughIndex = new Set<string>();
 
   protected constructor(
     identity: MarketIdentity,
@@ -92,6 +90,7 @@ export abstract class TrackedLendingMarket<State> {
     this.maxLogBlockSpan = options.maxLogBlockSpan;
     this.lookaheadSeconds = options.lookaheadSeconds ?? 0;
     this.crossingIndexWanted = options.crossingIndex ?? true;
+    this.schedule = new EvaluationSchedule(options.fullEvaluationSeconds ?? DEFAULT_FULL_EVALUATION_SECONDS);
     if (!Number.isInteger(this.lookaheadSeconds) || this.lookaheadSeconds < 0) {
       throw new Error(`${this.id}: lookaheadSeconds must be a non-negative integer, got ${options.lookaheadSeconds}`);
     }
@@ -102,6 +101,14 @@ export abstract class TrackedLendingMarket<State> {
 
   /** Re-evaluates `borrowers` from their stored state at `evaluatedAt` with the protocol's own math (no RPC). */
   protected abstract reevaluate(borrowers: Iterable<Address>): MarketUpdate;
+
+  /**
+   * The largest factor by which time alone (interest accruing between `from` and `to`, at every rate
+   * in force since `from`) can have grown any tracked debt relative to its collateral: what bounds
+   * how far a position outside the near band can have drifted (evaluation-schedule.ts). Called once
+   * per block evaluation, with the market state of `to` already read.
+   */
+  protected abstract accrualGrowth(from: BlockRef, to: BlockRef): number;
 
   /**
    * Re-reads the market's own parameters after an event that changes them; returns false where the
@@ -147,12 +154,10 @@ export abstract class TrackedLendingMarket<State> {
 
   /**
    * Stores what a refresh read at `at`: re-read borrowers get their new state (one without debt leaves
-   * the book) and are re-evaluated, and so is every other position the new time or `changedPriceKeys`
-   * can move (all of them when the timestamp moved, else the holders of a changed price).
+   * the book) and are re-evaluated with the holders of a changed price, as a block's evaluation
+   * (`evaluateBlock`: plus the near positions and the rolling pass; everything on the first read).
    */
   protected storeRead(reads: readonly BorrowerRead<State>[], at: BlockRef, changedPriceKeys: Iterable<string>): void {
-    const timeMoved = this.evaluatedAt === null || this.evaluatedAt.timestamp !== at.timestamp;
-    this.evaluatedAt = { number: at.number, timestamp: at.timestamp };
     const reread = new Set<Address>();
     for (const { borrower, read } of reads) {
       if (read === null) {
@@ -162,16 +167,34 @@ export abstract class TrackedLendingMarket<State> {
       this.book.setState(borrower, read.state, read.priceKeys);
       reread.add(borrower);
     }
-    const others = timeMoved ? this.book.borrowers() : this.book.holdersOf(changedPriceKeys);
-    for (const borrower of others) reread.add(borrower);
-    this.reevaluate(reread);
-    if (timeMoved) this.keysMovedThroughIndex.clear();
+    for (const borrower of this.book.holdersOf(changedPriceKeys)) reread.add(borrower);
+    this.evaluateBlock(at, reread);
   }
 
-  /** Re-evaluates every tracked position in memory at `evaluatedAt` (no RPC). */
+  /**
+   * Evaluates the market at `at` (its state already read): `required` plus what the schedule says
+   * time can have moved (the near positions and a slice of the rolling pass), or every position
+   * when a full pass is due (the first evaluation, or interest outgrowing the near band).
+   */
+  protected evaluateBlock(at: BlockRef, required: Iterable<Address>): MarketUpdate {
+    const previous = this.evaluatedAt;
+    const growth = previous === null ? Infinity : this.accrualGrowth(previous, at);
+    this.evaluatedAt = { number: at.number, timestamp: at.timestamp };
+    const targets = this.schedule.targets(this.book, at, growth, required);
+    if (targets === "all") {
+      if (previous !== null && this.schedule.forcedFullPasses > 0) {
+        this.logger.debug({ market: this.id, growth, block: at.number }, "interest outgrew the near band: full evaluation");
+      }
+      return this.reevaluateAll();
+    }
+    return this.reevaluate(targets);
+  }
+
+  /** Re-evaluates every tracked position in memory at `evaluatedAt` (no RPC); the rolling pass starts over. */
   protected reevaluateAll(): MarketUpdate {
     const update = this.reevaluate(this.book.borrowers());
-    this.keysMovedThroughIndex.clear();
+    this.book.restartSweep();
+    if (this.evaluatedAt) this.schedule.fullPassDone(this.evaluatedAt);
     return update;
   }
 
@@ -186,24 +209,37 @@ export abstract class TrackedLendingMarket<State> {
 
   /**
    * Re-evaluates what price moves (already applied to the market's prices) can change. With a
-   * crossing index (`book.indexCrossings`) and one key moving, only the positions whose crossing
-   * price lies between the old and new price, and the liquidatable holders, are re-evaluated: the
-   * others stay on their side of HF 1, and their stored position is computed again when it is read
-   * (`position`, `positions`) or at the next full evaluation (`onBlock`, `evaluateAt`). Otherwise
-   * every holder of a moved key is re-evaluated.
+   * crossing index (`book.indexCrossings`), each key's move in turn re-evaluates only the positions
+   * whose crossing of the near level lies between its old and new price, the near holders, and the
+   * holders left stale by a move of another of their keys (`book.crossingCandidates`; the ones a
+   * later key of the same update leaves stale are found by that key's turn): the others stay on
+   * their side of the near level, and their stored position is computed again when it is read
+   * (`position`, `positions`) or by the rolling pass. Without the index, or with a price the model
+   * cannot place (an unknown old price), every holder of a moved key is re-evaluated.
    */
   protected reevaluateAfterPriceMoves(moves: readonly PriceMove[]): MarketUpdate {
-    const single = moves.length === 1 ? moves[0] : undefined;
-    const indexAnswers =
-      this.book.indexesCrossings &&
-      single !== undefined &&
-      Number.isFinite(single.from) &&
-      single.from > 0 &&
-      [...this.keysMovedThroughIndex].every((key) => key === single.key);
+    const indexAnswers = this.book.indexesCrossings && moves.every((move) => Number.isFinite(move.from) && move.from > 0);
     if (!indexAnswers) return this.reevaluate(this.book.holdersOf(moves.map((move) => move.key)));
-    this.keysMovedThroughIndex.add(single.key);
-    this.book.noteIndexedMove(single.key);
-    return this.reevaluate(this.book.crossingCandidates(single.key, single.from, single.to));
+    if (moves.length === 1) {
+      this.book.noteIndexedMove(moves[0].key);
+      return this.reevaluate(this.book.crossingCandidates(moves[0].key, moves[0].from, moves[0].to));
+    }
+    const liquidatableBefore = new Set(this.book.liquidatable().map((position) => position.key.borrower));
+    let recomputed = 0;
+    const newly = new Set<Address>();
+    for (const move of moves) {
+      this.book.noteIndexedMove(move.key);
+      const update = this.reevaluate(this.book.crossingCandidates(move.key, move.from, move.to));
+      recomputed += update.recomputed;
+      for (const position of update.newlyLiquidatable) newly.add(position.key.borrower);
+    }
+    // Newly liquidatable over the whole update: not before it, still after every key's turn.
+    const newlyLiquidatable: TrackedPosition[] = [];
+    for (const borrower of newly) {
+      const position = this.book.position(borrower);
+      if (position !== undefined && position.healthFactor < WAD && !liquidatableBefore.has(borrower)) newlyLiquidatable.push(position);
+    }
+    return { recomputed, newlyLiquidatable };
   }
 
   /** eth_calls this market has sent so far (a plug-in with another read path adds its own). */

@@ -33,6 +33,7 @@ import {
   type AaveEModeCategory,
   type AaveReserve,
   type AaveUserState,
+  highestBorrowRate,
 } from "./account-data";
 import { mathProfileForRevision, type AaveMathProfile } from "./aave-math";
 import {
@@ -42,19 +43,18 @@ import {
   type AaveLiquidationRules,
   type AaveV3SizingInput,
 } from "./liquidation-sizing";
-import { resolveAaveOracleFeeds, type FeedBinding } from "./oracle-sources";
+import { aaveFeedSubscriptions, resolveAaveOracleFeeds, type FeedBinding } from "./oracle-sources";
 import { findAuctionedPrices, labelAuctionedPrices, type AuctionedPrice } from "./oracle-auctions";
 import { aaveEventSubscriptions } from "./protocol-events";
 import { decodeReserveData, readEModeCategories, readLiquidationGracePeriods } from "./reserve-data";
 import { AavePositionReader } from "./position-reader";
-import { activeReserveIds } from "./reserve-configuration";
+import { activeReserveIds, hasAnyBorrow } from "./reserve-configuration";
 import { AAVE_SELECTORS } from "./selectors";
 import { aaveSizingInput } from "./sizing-input";
 import { AAVE_V3 } from "./plugin";
+import { growthAtYearlyRate, RateSinceEvaluation } from "../evaluation-schedule";
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
-
-/** The Aave V3 plug-in's name: its config key, its positions' protocol and its market ids' prefix. */
 
 export interface AaveV3MarketOptions extends CommonMarketOptions {
   /** Defaults to `aaveV3:<label>`. */
@@ -89,6 +89,10 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
   private auctioned = new Map<string, AuctionedPrice>();
   private reader!: AavePositionReader;
   private readonly storageReads: boolean;
+  /** Highest borrow rate in force since the last block evaluation: what bounds interest drift. */
+  private readonly rates = new RateSinceEvaluation();
+  /** Highest v3.0 stable rate (ray) of any borrower read: a user's stable rate is fixed when it borrows. */
+  private maxStableRate = 0n;
 
   constructor(
     private readonly config: AaveV3MarketConfig,
@@ -244,6 +248,7 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
     ];
     const apply = (results: MulticallResult[]): Set<string> => {
       const changedPrices = new Set<string>();
+      this.rates.note(highestBorrowRate(this.reserveByAsset.values(), this.maxStableRate));
       reserves.forEach((reserve, i) => {
         const updated = decodeReserveData(reserve.asset, returnDataOf(results[i], `Pool.getReserveData(${reserve.asset})`));
         this.reserves[updated.id] = updated;
@@ -289,16 +294,18 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
         reserves: this.reserves,
         stableReserveIds: this.stableReserveIds,
         readEMode: this.eModeCanMatter(),
-        hasAnyBorrow: (config) => this.hasAnyBorrow(config),
+        hasAnyBorrow,
       }),
     ]);
     const timestamp = this.blockTimestampOf(stateResults[0]);
     const changedPrices = state.apply(stateResults.slice(1));
     await this.loadEModes([...new Set(reads.eModes)], block);
 
+    for (const stable of reads.stable)
+      for (const position of stable.values()) if (position.rate > this.maxStableRate) this.maxStableRate = position.rate;
     const borrowerReads = targets.map((borrower, b): BorrowerRead<AaveUserState> => {
       const config = reads.configs[b];
-      if (!this.hasAnyBorrow(config)) return { borrower, read: null };
+      if (!hasAnyBorrow(config)) return { borrower, read: null };
       const state: AaveUserState = {
         userConfig: config,
         eModeCategory: reads.eModes[b],
@@ -328,12 +335,6 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
    */
   private eModeCanMatter(): boolean {
     return this.profile !== "v3.0" || this.reserveEModeIds().length > 0;
-  }
-
-  private hasAnyBorrow(config: bigint): boolean {
-    // Borrow flags sit on even bits.
-    const BORROW_BITS = 0x5555555555555555555555555555555555555555555555555555555555555555n;
-    return (config & BORROW_BITS) !== 0n;
   }
 
   private priceKeys(user: AaveUserState): string[] {
@@ -422,14 +423,19 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
     return this.reevaluate(this.book.holdersOf(changed));
   }
 
+  /** Near positions, a rolling slice and holders of a re-read price are re-evaluated (evaluation-schedule.ts). */
   async onBlock(block: BlockRef): Promise<MarketUpdate> {
     this.assertInitialized();
     const state = this.marketStateCalls();
     const results = await this.deps.multicall.aggregate3(state.calls, block.number);
-    state.apply(results);
-    this.evaluatedAt = { number: block.number, timestamp: block.timestamp };
-    // Every index moves with time, so every position is re-evaluated; it is arithmetic only.
-    return this.reevaluateAll();
+    const changedPrices = state.apply(results);
+    return this.evaluateBlock(block, this.book.holdersOf(changedPrices));
+  }
+
+  /** Debt grows at most at the highest variable (or v3.0 stable) rate in force; collateral only grows. */
+  protected accrualGrowth(from: BlockRef, to: BlockRef): number {
+    const highest = highestBorrowRate(this.reserveByAsset.values(), this.maxStableRate);
+    return growthAtYearlyRate(this.rates.take(highest), to.timestamp - from.timestamp);
   }
 
   /** A reserve, e-mode or oracle-source change: re-read them all, then every position. */
@@ -476,13 +482,7 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
   }
 
   priceFeeds(): FeedSubscription[] {
-    return [...this.feeds.values()].map((binding) => ({
-      market: this.id,
-      feed: binding.feed,
-      mode: binding.mode,
-      affects: [...binding.assets],
-      description: binding.description,
-    }));
+    return aaveFeedSubscriptions(this.id, this.feeds);
   }
 
   protocolEventSubscriptions(): ProtocolEventSubscription[] {

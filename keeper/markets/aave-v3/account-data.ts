@@ -264,3 +264,10 @@ export function calculateUserAccountData(ctx: AaveEvaluationContext, user: AaveU
     exposures,
   };
 }
+
+/** The highest borrow rate in force, per year as a number (rates are rays): every reserve's variable rate and `stableRate`, the highest v3.0 stable rate any tracked borrower pays. */
+export function highestBorrowRate(reserves: Iterable<AaveReserve>, stableRate: bigint): number {
+  let max = stableRate;
+  for (const { index } of reserves) if (index.currentVariableBorrowRate > max) max = index.currentVariableBorrowRate;
+  return Number(max) / 1e27;
+}

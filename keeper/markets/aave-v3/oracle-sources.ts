@@ -22,7 +22,7 @@ import {
   type Multicall3Client,
   type MulticallCall,
 } from "../../chain/multicall";
-import type { FeedUpdateMode } from "../market";
+import type { FeedSubscription, FeedUpdateMode } from "../market";
 
 /**
  * Getters of contracts that ship no ABI in this repository's dependencies: Chainlink's
@@ -184,4 +184,15 @@ export async function resolveAaveOracleFeeds(
     }
   }
   return { sourceOf, feeds, chainOf };
+}
+
+/** The feeds a market subscribes to, one subscription per feed with every asset it prices. */
+export function aaveFeedSubscriptions(market: string, feeds: ReadonlyMap<string, FeedBinding>): FeedSubscription[] {
+  return [...feeds.values()].map((binding) => ({
+    market,
+    feed: binding.feed,
+    mode: binding.mode,
+    affects: [...binding.assets],
+    description: binding.description,
+  }));
 }

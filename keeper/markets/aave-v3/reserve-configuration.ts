@@ -53,6 +53,11 @@ export function isUsingAsCollateral(userConfig: bigint, reserveId: number): bool
 }
 
 /** Reserve ids with either flag set, ascending (the order the pool iterates them). */
+/** Whether the user configuration flags any reserve as borrowed (borrow flags sit on even bits). */
+export function hasAnyBorrow(userConfig: bigint): boolean {
+  return (userConfig & 0x5555555555555555555555555555555555555555555555555555555555555555n) !== 0n;
+}
+
 export function activeReserveIds(userConfig: bigint): number[] {
   const ids: number[] = [];
   let rest = userConfig;

@@ -80,6 +80,8 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
   private feeds = NO_FEEDS;
   /** The fresh prices OEV wrappers still hide from the protocol, and what it shows meanwhile. */
   private readonly hiddenRounds = new HiddenRounds();
+  /** How far the borrow indexes rose (and exchange rates fell) since the last block evaluation. */
+  private indexGrowth = 1;
 
   /**
    * Health follows getAccountLiquidity's stored balances (time alone does not move them); the
@@ -150,7 +152,7 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     for (const borrower of targets) round1.push({ target: this.comptroller, callData: encodeAddressArgCall(getAssetsIn, borrower) });
     const r1 = await multicall.aggregate3(round1, block);
     const timestamp = this.blockTimestampOf(r1[0]);
-    const changedPrices = state.apply(r1.slice(1, 1 + state.calls.length));
+    const changedPrices = this.applyMarketState(() => state.apply(r1.slice(1, 1 + state.calls.length)));
     for (const market of this.hiddenRounds.apply(this.markets, timestamp).changed) changedPrices.add(market);
     const base = 1 + state.calls.length;
     const entered = targets.map((borrower, i) =>
@@ -286,22 +288,52 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     return this.reevaluate(this.book.holdersOf(changed));
   }
 
+  /** The near positions, a rolling slice and the holders of a price the block moved (evaluation-schedule.ts). */
   async onBlock(block: BlockRef): Promise<MarketUpdate> {
     this.assertInitialized();
     const state = this.markets.stateCalls(this.oracle);
-    state.apply(await this.deps.multicall.aggregate3(state.calls, block.number));
-    const { released } = this.hiddenRounds.apply(this.markets, block.timestamp);
-    this.evaluatedAt = { number: block.number, timestamp: block.timestamp };
-    const update = this.reevaluateAll();
-    if (released.length === 0) return update;
+    const results = await this.deps.multicall.aggregate3(state.calls, block.number);
+    const changed = this.applyMarketState(() => state.apply(results));
+    const hidden = this.hiddenRounds.apply(this.markets, block.timestamp);
+    for (const market of hidden.changed) changed.add(market);
+    const update = this.evaluateBlock(block, this.book.holdersOf([...changed, ...hidden.released]));
+    if (hidden.released.length === 0) return update;
     // A round just became public (or was unlocked): positions already liquidatable at it, which the plain
     // call could not reach until now, are handed to the engine again.
     const newly = new Map(update.newlyLiquidatable.map((p) => [p.key.borrower, p]));
-    for (const borrower of this.book.holdersOf(released)) {
+    for (const borrower of this.book.holdersOf(hidden.released)) {
       const position = this.position(borrower);
       if (position && position.healthFactor < EXP_SCALE && !newly.has(position.key.borrower)) newly.set(position.key.borrower, position);
     }
     return { ...update, newlyLiquidatable: [...newly.values()] };
+  }
+
+  /**
+   * Balances are evaluated at the stored borrow indexes and exchange rates (what getAccountLiquidity
+   * reads), so time moves a health factor only when a market accrues on chain: by at most the
+   * largest borrow-index rise times the largest exchange-rate fall the reads saw.
+   */
+  protected accrualGrowth(): number {
+    const growth = this.indexGrowth;
+    this.indexGrowth = 1;
+    return growth;
+  }
+
+  /** Runs `apply` (a market-state read) and records the index moves it made. */
+  private applyMarketState(apply: () => Set<string>): Set<string> {
+    const before = this.markets.order.map((market) => this.markets.get(market)!);
+    const changed = apply();
+    let debtGrowth = 1;
+    let collateralFall = 1;
+    this.markets.order.forEach((market, i) => {
+      const { borrowIndex, exchangeRateMantissa } = this.markets.get(market)!;
+      const was = before[i];
+      if (was.borrowIndex > 0n) debtGrowth = Math.max(debtGrowth, Number(borrowIndex) / Number(was.borrowIndex));
+      if (exchangeRateMantissa > 0n)
+        collateralFall = Math.max(collateralFall, Number(was.exchangeRateMantissa) / Number(exchangeRateMantissa));
+    });
+    this.indexGrowth *= debtGrowth * collateralFall;
+    return changed;
   }
 
   /** Market (mToken) → the OEV wrapper its oracle feed is, as read at init. */

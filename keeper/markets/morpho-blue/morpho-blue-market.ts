@@ -30,6 +30,10 @@ import { sizeMorphoBlueLiquidation } from "./liquidation-sizing";
 import { accruedTotalBorrowAssets, liquidationIncentiveFactor, morphoHealth, type MorphoMarketState } from "./morpho-math";
 import { feedEmitters, loadOracleModel, modelPrice, readOracleInputs, type OracleInputs, type OracleModel } from "./oracle-model";
 import { MORPHO_BLUE } from "./plugin";
+import { growthAtYearlyRate, RateSinceEvaluation } from "../evaluation-schedule";
+import { morphoCrossingModel } from "./crossing-model";
+
+const SECONDS_PER_YEAR = 365 * 24 * 3600;
 
 /** The Morpho Blue plug-in's name: its config key, its positions' protocol and its market ids' prefix. */
 
@@ -77,6 +81,8 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
   private collateralDecimals = 18;
   private state!: MorphoMarketState;
   private borrowRate = 0n;
+  /** Highest borrow rate in force since the last block evaluation: what bounds interest drift. */
+  private readonly rates = new RateSinceEvaluation();
   private price = 0n;
   private oracleModel!: OracleModel;
   private oracleInputs!: OracleInputs;
@@ -97,6 +103,7 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
     if (params.lltv <= 0n || params.lltv >= WAD) {
       throw new Error(`${this.id}: lltv must be in (0, 1e18), got ${params.lltv}`);
     }
+    this.indexCrossings(morphoCrossingModel(this.marketId, params, () => ({ price: this.price, loanDecimals: this.loanDecimals })));
   }
 
   /* ───────────────────────────── configuration and reads ───────────────────────────── */
@@ -180,6 +187,7 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
   private async applyMarketState(state: MorphoMarketState, blockTag: number): Promise<void> {
     const previous = this.state;
     this.state = state;
+    this.rates.note(this.yearlyBorrowRate());
     const changed =
       !previous ||
       previous.totalBorrowAssets !== state.totalBorrowAssets ||
@@ -312,8 +320,7 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
     // A negative or missing answer makes the real oracle revert: nothing is liquidatable until the chain says so.
     if (price === undefined) return { recomputed: 0, newlyLiquidatable: [], needsChainRead: true };
     if (price === this.price) return { recomputed: 0, newlyLiquidatable: [], needsChainRead: false };
-    this.price = price;
-    return { ...this.reevaluateAll(), needsChainRead: false };
+    return { ...this.movePrice(price), needsChainRead: false };
   }
 
   async refreshPrices(blockTag?: number | string): Promise<MarketUpdate> {
@@ -325,19 +332,48 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
       [{ ...this.priceCall(), label: `oracle ${this.params.oracle}.price()` }],
       block,
     );
-    this.price = decodeUintWord(priceData);
-    return this.price === before ? { recomputed: 0, newlyLiquidatable: [] } : this.reevaluateAll();
+    const price = decodeUintWord(priceData);
+    if (price === before) return { recomputed: 0, newlyLiquidatable: [] };
+    this.price = before;
+    return this.movePrice(price);
   }
 
+  /** The near positions and a rolling slice (evaluation-schedule.ts); every position when the price read moved. */
   async onBlock(block: BlockRef): Promise<MarketUpdate> {
     this.assertInitialized();
+    const priceBefore = this.price;
     await this.readMarketState(block.number);
     if (this.oracleModel.baseVault || this.oracleModel.quoteVault) {
       // Vault conversion rates drift every block; keep the model's inputs current.
       this.oracleInputs = await readOracleInputs(this.deps.multicall, this.oracleModel, block.number);
     }
-    this.evaluatedAt = { number: block.number, timestamp: block.timestamp };
-    return this.reevaluateAll();
+    if (this.price === priceBefore) return this.evaluateBlock(block, []);
+    // The block's price read is a price move: the crossing index answers it after the block's evaluation.
+    const moved = this.price;
+    this.price = priceBefore;
+    const update = this.evaluateBlock(block, []);
+    const reaction = this.movePrice(moved);
+    return {
+      recomputed: update.recomputed + reaction.recomputed,
+      newlyLiquidatable: [...update.newlyLiquidatable, ...reaction.newlyLiquidatable],
+    };
+  }
+
+  /** Sets the oracle price and re-evaluates what the move can change (the crossing index's candidates). */
+  private movePrice(price: bigint): MarketUpdate {
+    const from = Number(this.price);
+    this.price = price;
+    if (!this.evaluatedAt) return { recomputed: 0, newlyLiquidatable: [] };
+    return this.reevaluateAfterPriceMoves([{ key: this.marketId, from, to: Number(price) }]);
+  }
+
+  /** Debt grows at the IRM's rate (Taylor-compounded: below exp); collateral does not accrue. */
+  protected accrualGrowth(from: BlockRef, to: BlockRef): number {
+    return growthAtYearlyRate(this.rates.take(this.yearlyBorrowRate()), to.timestamp - from.timestamp);
+  }
+
+  private yearlyBorrowRate(): number {
+    return (Number(this.borrowRate) / 1e18) * SECONDS_PER_YEAR;
   }
 
   /** A Morpho market's parameters are immutable: nothing to re-read. */

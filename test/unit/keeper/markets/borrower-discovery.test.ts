@@ -117,15 +117,14 @@ describe("keeper/markets borrower discovery", function () {
     const broken = recordingProvider((filter) => filter.fromBlock <= failAt && failAt <= filter.toBlock);
     const market = await startMarket(sandbox, broken, store, 10);
     await expect(market.discoverBorrowers(0, head)).to.be.rejectedWith(new RegExp(`eth_getLogs failed for block ${failAt}`));
+    // The refused chunk shrank until only the bad block was left: every block before it is kept.
     const saved = await store.load(`aaveV3:${market.describe().pool}:Borrow`);
-    const start = market.discoveryStartBlock;
-    const lastGoodChunkEnd = start + Math.floor((failAt - start) / 10) * 10 - 1;
-    expect(saved?.lastScannedBlock).to.equal(lastGoodChunkEnd);
+    expect(saved?.lastScannedBlock).to.equal(failAt - 1);
 
     const healthy = recordingProvider();
     const resumed = await startMarket(sandbox, healthy, store, 10);
     await resumed.discoverBorrowers(0, head);
-    expect(healthy.ranges[0][0]).to.equal(lastGoodChunkEnd + 1);
+    expect(healthy.ranges[0][0]).to.equal(failAt);
   });
 
   it("halves a refused chunk until the node accepts it and still returns every log once", async function () {

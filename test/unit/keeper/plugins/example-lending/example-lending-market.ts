@@ -136,8 +136,12 @@ export class ExampleLendingMarket extends TrackedLendingMarket<ExampleHolding> i
   }
 
   async onBlock(block: BlockRef): Promise<MarketUpdate> {
-    this.evaluatedAt = block;
-    return this.reevaluateAll();
+    return this.evaluateBlock(block, []);
+  }
+
+  /** This protocol charges no interest: time alone moves no health factor. */
+  protected accrualGrowth(): number {
+    return 1;
   }
 
   priceFeeds(): FeedSubscription[] {
