@@ -71,7 +71,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     uint256 private constant TOKENS_PER_PLAN = 2;
     uint256 private constant TOKENS_PER_LIQUIDATION = 3;
 
-    /// @dev How many of the constructor's operators and allowlisted targets are pinned in code (see `_pinnedTarget0`).
+    /// @dev How many of the constructor's operators and allowlisted targets are pinned in code (see `PINNED_TARGET_0`).
     uint256 private constant PINNED_OPERATOR_CAPACITY = 4;
     uint256 private constant PINNED_TARGET_CAPACITY = 8;
 
@@ -81,25 +81,25 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     ///      flash lenders, the Aave pool and the routers first), kept in code so that admitting a plan compares its
     ///      lender, market and router with constants instead of reading one cold storage slot (2,100 gas) each.
     ///      Whether each is allowed is still the owner's to change at any time: bit i of `_pinnedTargetsAllowed` (in the
-    ///      `treasury` slot, which every plan reads anyway) says whether `_pinnedTarget<i>` is allowed. Unused ones are
+    ///      `treasury` slot, which every plan reads anyway) says whether `PINNED_TARGET_<i>` is allowed. Unused ones are
     ///      the zero address with their bit clear, and the zero address can never be allowed (`InvalidAddress`), so
     ///      they never allow anything. A pinned target is never written to `_allowedTargets`.
-    address private immutable _pinnedTarget0;
-    address private immutable _pinnedTarget1;
-    address private immutable _pinnedTarget2;
-    address private immutable _pinnedTarget3;
-    address private immutable _pinnedTarget4;
-    address private immutable _pinnedTarget5;
-    address private immutable _pinnedTarget6;
-    address private immutable _pinnedTarget7;
+    address private immutable PINNED_TARGET_0;
+    address private immutable PINNED_TARGET_1;
+    address private immutable PINNED_TARGET_2;
+    address private immutable PINNED_TARGET_3;
+    address private immutable PINNED_TARGET_4;
+    address private immutable PINNED_TARGET_5;
+    address private immutable PINNED_TARGET_6;
+    address private immutable PINNED_TARGET_7;
 
     /// @dev The first `PINNED_OPERATOR_CAPACITY` operators of the constructor, pinned the same way (bit i of
     ///      `_pinnedOperatorsAllowed`): a plan's role check then reads no slot but the `treasury` one. An operator the owner
     ///      grants later (a rotated key) is stored in `_operators` and costs its plans one cold read (2,100 gas) more.
-    address private immutable _pinnedOperator0;
-    address private immutable _pinnedOperator1;
-    address private immutable _pinnedOperator2;
-    address private immutable _pinnedOperator3;
+    address private immutable PINNED_OPERATOR_0;
+    address private immutable PINNED_OPERATOR_1;
+    address private immutable PINNED_OPERATOR_2;
+    address private immutable PINNED_OPERATOR_3;
 
     /* STORAGE */
 
@@ -110,10 +110,10 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     /// @dev Packed in the same slot as `treasury`: a plan reads both for one cold storage access.
     bool public paused;
 
-    /// @dev Bit i: whether `_pinnedTarget<i>` is allowed. Packed with `treasury` and `paused`.
+    /// @dev Bit i: whether `PINNED_TARGET_<i>` is allowed. Packed with `treasury` and `paused`.
     uint8 private _pinnedTargetsAllowed;
 
-    /// @dev Bit i: whether `_pinnedOperator<i>` holds the operator role. Packed with `treasury` and `paused`.
+    /// @dev Bit i: whether `PINNED_OPERATOR_<i>` holds the operator role. Packed with `treasury` and `paused`.
     uint8 private _pinnedOperatorsAllowed;
 
     /// @dev Operators other than the pinned ones.
@@ -167,10 +167,10 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
             pinnedOperators[i] = _requireOperatorAddress(initialOperators[i]);
             emit OperatorSet(pinnedOperators[i], true);
         }
-        _pinnedOperator0 = pinnedOperators[0];
-        _pinnedOperator1 = pinnedOperators[1];
-        _pinnedOperator2 = pinnedOperators[2];
-        _pinnedOperator3 = pinnedOperators[3];
+        PINNED_OPERATOR_0 = pinnedOperators[0];
+        PINNED_OPERATOR_1 = pinnedOperators[1];
+        PINNED_OPERATOR_2 = pinnedOperators[2];
+        PINNED_OPERATOR_3 = pinnedOperators[3];
         _pinnedOperatorsAllowed = uint8((1 << pinnedOperatorCount) - 1);
         for (uint256 i = pinnedOperatorCount; i < initialOperators.length; ++i) {
             _setOperator(initialOperators[i], true);
@@ -183,14 +183,14 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
             pinned[i] = _requireTargetAddress(initialAllowedTargets[i]);
             emit AllowedTargetSet(pinned[i], true);
         }
-        _pinnedTarget0 = pinned[0];
-        _pinnedTarget1 = pinned[1];
-        _pinnedTarget2 = pinned[2];
-        _pinnedTarget3 = pinned[3];
-        _pinnedTarget4 = pinned[4];
-        _pinnedTarget5 = pinned[5];
-        _pinnedTarget6 = pinned[6];
-        _pinnedTarget7 = pinned[7];
+        PINNED_TARGET_0 = pinned[0];
+        PINNED_TARGET_1 = pinned[1];
+        PINNED_TARGET_2 = pinned[2];
+        PINNED_TARGET_3 = pinned[3];
+        PINNED_TARGET_4 = pinned[4];
+        PINNED_TARGET_5 = pinned[5];
+        PINNED_TARGET_6 = pinned[6];
+        PINNED_TARGET_7 = pinned[7];
         _pinnedTargetsAllowed = uint8((1 << pinnedCount) - 1);
         for (uint256 i = pinnedCount; i < initialAllowedTargets.length; ++i) {
             _setAllowedTarget(initialAllowedTargets[i], true);
@@ -783,28 +783,28 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         return _operators[account];
     }
 
-    /// @dev Bit i set for every `_pinnedOperator<i>` equal to `account`.
+    /// @dev Bit i set for every `PINNED_OPERATOR_<i>` equal to `account`.
     function _pinnedOperatorMask(address account) private view returns (uint256 mask) {
-        if (account == _pinnedOperator0) mask |= 1;
-        if (account == _pinnedOperator1) mask |= 1 << 1;
-        if (account == _pinnedOperator2) mask |= 1 << 2;
-        if (account == _pinnedOperator3) mask |= 1 << 3;
+        if (account == PINNED_OPERATOR_0) mask |= 1;
+        if (account == PINNED_OPERATOR_1) mask |= 1 << 1;
+        if (account == PINNED_OPERATOR_2) mask |= 1 << 2;
+        if (account == PINNED_OPERATOR_3) mask |= 1 << 3;
     }
 
     function _requireAllowed(address target) private view {
         if (!isAllowedTarget(target)) revert TargetNotAllowed(target);
     }
 
-    /// @dev Bit i set for every `_pinnedTarget<i>` equal to `target` (a target listed twice is pinned twice).
+    /// @dev Bit i set for every `PINNED_TARGET_<i>` equal to `target` (a target listed twice is pinned twice).
     function _pinnedTargetMask(address target) private view returns (uint256 mask) {
-        if (target == _pinnedTarget0) mask |= 1;
-        if (target == _pinnedTarget1) mask |= 1 << 1;
-        if (target == _pinnedTarget2) mask |= 1 << 2;
-        if (target == _pinnedTarget3) mask |= 1 << 3;
-        if (target == _pinnedTarget4) mask |= 1 << 4;
-        if (target == _pinnedTarget5) mask |= 1 << 5;
-        if (target == _pinnedTarget6) mask |= 1 << 6;
-        if (target == _pinnedTarget7) mask |= 1 << 7;
+        if (target == PINNED_TARGET_0) mask |= 1;
+        if (target == PINNED_TARGET_1) mask |= 1 << 1;
+        if (target == PINNED_TARGET_2) mask |= 1 << 2;
+        if (target == PINNED_TARGET_3) mask |= 1 << 3;
+        if (target == PINNED_TARGET_4) mask |= 1 << 4;
+        if (target == PINNED_TARGET_5) mask |= 1 << 5;
+        if (target == PINNED_TARGET_6) mask |= 1 << 6;
+        if (target == PINNED_TARGET_7) mask |= 1 << 7;
     }
 
     function _setOperator(address operator, bool allowed) private {

@@ -123,6 +123,12 @@ describe("ChimeraExecutor: administration", function () {
   // the treasury's storage slot, so that a plan reads no allowlist slot of its own; the rest live in mappings. Either way
   // the owner grants and revokes each one, and isAllowedTarget / isOperator answer the same.
   describe("targets and operators pinned in code at construction", function () {
+    // Deployed from Hardhat's artifact (the instrumented build under coverage), not TypeChain's embedded bytecode.
+    const deploy = async (f: ExecutorFixture, operators: readonly string[], targets: readonly string[]) => {
+      const factory = await hre.ethers.getContractFactory("ChimeraExecutor", f.owner);
+      const deployed = await factory.deploy(f.owner.address, f.treasury.address, operators, targets, []);
+      return ChimeraExecutor__factory.connect(await deployed.getAddress(), f.owner);
+    };
     const addresses = (count: number, seed: string) =>
       Array.from({ length: count }, (_, i) => hre.ethers.getAddress(hre.ethers.id(`${seed} ${i}`).slice(0, 42)));
 
@@ -131,7 +137,7 @@ describe("ChimeraExecutor: administration", function () {
       const targets = addresses(10, "target");
       // targets[1] again at index 8: past the pinned eight, so the constructor's second listing goes through the setter.
       const listed = [...targets.slice(0, 8), targets[1], targets[9]];
-      const executor = await new ChimeraExecutor__factory(f.owner).deploy(f.owner.address, f.treasury.address, [], listed, []);
+      const executor = await deploy(f, [], listed);
       for (const target of listed) expect(await executor.isAllowedTarget(target), target).to.equal(true);
       expect(await executor.isAllowedTarget(targets[8]), "never listed").to.equal(false);
       expect(await executor.isAllowedTarget(ZERO_ADDRESS)).to.equal(false);
@@ -151,7 +157,7 @@ describe("ChimeraExecutor: administration", function () {
     it("with fewer than eight targets and four operators, the unused pinned entries allow nothing, not even the zero address", async function () {
       const f = await useExecutor();
       const [target] = addresses(1, "lone target");
-      const executor = await new ChimeraExecutor__factory(f.owner).deploy(f.owner.address, f.treasury.address, [f.operator.address], [target], []);
+      const executor = await deploy(f, [f.operator.address], [target]);
       expect(await executor.isAllowedTarget(target)).to.equal(true);
       expect(await executor.isAllowedTarget(ZERO_ADDRESS)).to.equal(false);
       expect(await executor.isAllowedTarget(f.outsider.address)).to.equal(false);
@@ -168,11 +174,9 @@ describe("ChimeraExecutor: administration", function () {
       const f = await useExecutor();
       const signers = await hre.ethers.getSigners();
       const operators = signers.slice(5, 10);
-      const executor = await new ChimeraExecutor__factory(f.owner).deploy(
-        f.owner.address,
-        f.treasury.address,
+      const executor = await deploy(
+        f,
         operators.map((o) => o.address),
-        [],
         [],
       );
       for (const operator of operators) expect(await executor.isOperator(operator.address), operator.address).to.equal(true);
