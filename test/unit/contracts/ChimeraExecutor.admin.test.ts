@@ -126,7 +126,7 @@ describe("ChimeraExecutor: administration", function () {
     // Deployed from Hardhat's artifact (the instrumented build under coverage), not TypeChain's embedded bytecode.
     const deploy = async (f: ExecutorFixture, operators: readonly string[], targets: readonly string[]) => {
       const factory = await hre.ethers.getContractFactory("ChimeraExecutor", f.owner);
-      const deployed = await factory.deploy(f.owner.address, f.treasury.address, operators, targets, []);
+      const deployed = await factory.deploy(f.owner.address, f.treasury.address, [...operators], [...targets], []);
       return ChimeraExecutor__factory.connect(await deployed.getAddress(), f.owner);
     };
     const addresses = (count: number, seed: string) =>
