@@ -71,6 +71,36 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     uint256 private constant TOKENS_PER_PLAN = 2;
     uint256 private constant TOKENS_PER_LIQUIDATION = 3;
 
+    /// @dev How many of the constructor's operators and allowlisted targets are pinned in code (see `PINNED_TARGET_0`).
+    uint256 private constant PINNED_OPERATOR_CAPACITY = 4;
+    uint256 private constant PINNED_TARGET_CAPACITY = 8;
+
+    /* IMMUTABLES */
+
+    /// @dev The first `PINNED_TARGET_CAPACITY` targets of the constructor's allowlist (the Ignition parameters list the
+    ///      flash lenders, the Aave pool and the routers first), kept in code so that admitting a plan compares its
+    ///      lender, market and router with constants instead of reading one cold storage slot (2,100 gas) each.
+    ///      Whether each is allowed is still the owner's to change at any time: bit i of `_pinnedTargetsAllowed` (in the
+    ///      `treasury` slot, which every plan reads anyway) says whether `PINNED_TARGET_<i>` is allowed. Unused ones are
+    ///      the zero address with their bit clear, and the zero address can never be allowed (`InvalidAddress`), so
+    ///      they never allow anything. A pinned target is never written to `_allowedTargets`.
+    address private immutable PINNED_TARGET_0;
+    address private immutable PINNED_TARGET_1;
+    address private immutable PINNED_TARGET_2;
+    address private immutable PINNED_TARGET_3;
+    address private immutable PINNED_TARGET_4;
+    address private immutable PINNED_TARGET_5;
+    address private immutable PINNED_TARGET_6;
+    address private immutable PINNED_TARGET_7;
+
+    /// @dev The first `PINNED_OPERATOR_CAPACITY` operators of the constructor, pinned the same way (bit i of
+    ///      `_pinnedOperatorsAllowed`): a plan's role check then reads no slot but the `treasury` one. An operator the owner
+    ///      grants later (a rotated key) is stored in `_operators` and costs its plans one cold read (2,100 gas) more.
+    address private immutable PINNED_OPERATOR_0;
+    address private immutable PINNED_OPERATOR_1;
+    address private immutable PINNED_OPERATOR_2;
+    address private immutable PINNED_OPERATOR_3;
+
     /* STORAGE */
 
     /// @inheritdoc IChimeraExecutor
@@ -80,11 +110,17 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     /// @dev Packed in the same slot as `treasury`: a plan reads both for one cold storage access.
     bool public paused;
 
-    /// @inheritdoc IChimeraExecutor
-    mapping(address account => bool) public isOperator;
+    /// @dev Bit i: whether `PINNED_TARGET_<i>` is allowed. Packed with `treasury` and `paused`.
+    uint8 private _pinnedTargetsAllowed;
 
-    /// @inheritdoc IChimeraExecutor
-    mapping(address target => bool) public isAllowedTarget;
+    /// @dev Bit i: whether `PINNED_OPERATOR_<i>` holds the operator role. Packed with `treasury` and `paused`.
+    uint8 private _pinnedOperatorsAllowed;
+
+    /// @dev Operators other than the pinned ones.
+    mapping(address account => bool) private _operators;
+
+    /// @dev Allowed targets other than the pinned ones.
+    mapping(address target => bool) private _allowedTargets;
 
     /// @inheritdoc IChimeraExecutor
     mapping(address host => mapping(bytes32 marketId => bool)) public isAllowedMarket;
@@ -98,7 +134,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     }
 
     modifier onlyOperator() {
-        if (!isOperator[msg.sender]) revert CallerNotOperator(msg.sender);
+        if (!isOperator(msg.sender)) revert CallerNotOperator(msg.sender);
         _;
     }
 
@@ -123,10 +159,40 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         HostedMarket[] memory initialAllowedMarkets
     ) Ownable(_requireOwner(initialOwner)) {
         _setTreasury(initialTreasury);
-        for (uint256 i; i < initialOperators.length; ++i) {
+        uint256 pinnedOperatorCount = initialOperators.length < PINNED_OPERATOR_CAPACITY
+            ? initialOperators.length
+            : PINNED_OPERATOR_CAPACITY;
+        address[PINNED_OPERATOR_CAPACITY] memory pinnedOperators;
+        for (uint256 i; i < pinnedOperatorCount; ++i) {
+            pinnedOperators[i] = _requireOperatorAddress(initialOperators[i]);
+            emit OperatorSet(pinnedOperators[i], true);
+        }
+        PINNED_OPERATOR_0 = pinnedOperators[0];
+        PINNED_OPERATOR_1 = pinnedOperators[1];
+        PINNED_OPERATOR_2 = pinnedOperators[2];
+        PINNED_OPERATOR_3 = pinnedOperators[3];
+        _pinnedOperatorsAllowed = uint8((1 << pinnedOperatorCount) - 1);
+        for (uint256 i = pinnedOperatorCount; i < initialOperators.length; ++i) {
             _setOperator(initialOperators[i], true);
         }
-        for (uint256 i; i < initialAllowedTargets.length; ++i) {
+        uint256 pinnedCount = initialAllowedTargets.length < PINNED_TARGET_CAPACITY
+            ? initialAllowedTargets.length
+            : PINNED_TARGET_CAPACITY;
+        address[PINNED_TARGET_CAPACITY] memory pinned;
+        for (uint256 i; i < pinnedCount; ++i) {
+            pinned[i] = _requireTargetAddress(initialAllowedTargets[i]);
+            emit AllowedTargetSet(pinned[i], true);
+        }
+        PINNED_TARGET_0 = pinned[0];
+        PINNED_TARGET_1 = pinned[1];
+        PINNED_TARGET_2 = pinned[2];
+        PINNED_TARGET_3 = pinned[3];
+        PINNED_TARGET_4 = pinned[4];
+        PINNED_TARGET_5 = pinned[5];
+        PINNED_TARGET_6 = pinned[6];
+        PINNED_TARGET_7 = pinned[7];
+        _pinnedTargetsAllowed = uint8((1 << pinnedCount) - 1);
+        for (uint256 i = pinnedCount; i < initialAllowedTargets.length; ++i) {
             _setAllowedTarget(initialAllowedTargets[i], true);
         }
         for (uint256 i; i < initialAllowedMarkets.length; ++i) {
@@ -168,7 +234,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
 
     /// @inheritdoc IChimeraExecutor
     function pause() external {
-        if (!isOperator[msg.sender] && msg.sender != owner()) revert CallerNotOwnerOrOperator(msg.sender);
+        if (!isOperator(msg.sender) && msg.sender != owner()) revert CallerNotOwnerOrOperator(msg.sender);
         if (paused) revert EnforcedPause();
         paused = true;
         emit Paused(msg.sender);
@@ -703,20 +769,76 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         return initialOwner;
     }
 
+    /// @inheritdoc IChimeraExecutor
+    function isAllowedTarget(address target) public view returns (bool) {
+        uint256 pinnedMask = _pinnedTargetMask(target);
+        if (pinnedMask != 0) return _pinnedTargetsAllowed & pinnedMask != 0;
+        return _allowedTargets[target];
+    }
+
+    /// @inheritdoc IChimeraExecutor
+    function isOperator(address account) public view returns (bool) {
+        uint256 pinnedMask = _pinnedOperatorMask(account);
+        if (pinnedMask != 0) return _pinnedOperatorsAllowed & pinnedMask != 0;
+        return _operators[account];
+    }
+
+    /// @dev Bit i set for every `PINNED_OPERATOR_<i>` equal to `account`.
+    function _pinnedOperatorMask(address account) private view returns (uint256 mask) {
+        if (account == PINNED_OPERATOR_0) mask |= 1;
+        if (account == PINNED_OPERATOR_1) mask |= 1 << 1;
+        if (account == PINNED_OPERATOR_2) mask |= 1 << 2;
+        if (account == PINNED_OPERATOR_3) mask |= 1 << 3;
+    }
+
     function _requireAllowed(address target) private view {
-        if (!isAllowedTarget[target]) revert TargetNotAllowed(target);
+        if (!isAllowedTarget(target)) revert TargetNotAllowed(target);
+    }
+
+    /// @dev Bit i set for every `PINNED_TARGET_<i>` equal to `target` (a target listed twice is pinned twice).
+    function _pinnedTargetMask(address target) private view returns (uint256 mask) {
+        if (target == PINNED_TARGET_0) mask |= 1;
+        if (target == PINNED_TARGET_1) mask |= 1 << 1;
+        if (target == PINNED_TARGET_2) mask |= 1 << 2;
+        if (target == PINNED_TARGET_3) mask |= 1 << 3;
+        if (target == PINNED_TARGET_4) mask |= 1 << 4;
+        if (target == PINNED_TARGET_5) mask |= 1 << 5;
+        if (target == PINNED_TARGET_6) mask |= 1 << 6;
+        if (target == PINNED_TARGET_7) mask |= 1 << 7;
     }
 
     function _setOperator(address operator, bool allowed) private {
-        if (operator == address(0)) revert InvalidAddress("operator", operator);
-        isOperator[operator] = allowed;
+        _requireOperatorAddress(operator);
+        uint256 pinnedMask = _pinnedOperatorMask(operator);
+        if (pinnedMask != 0) {
+            uint256 pinnedAllowed = _pinnedOperatorsAllowed;
+            _pinnedOperatorsAllowed = uint8(allowed ? pinnedAllowed | pinnedMask : pinnedAllowed & ~pinnedMask);
+        } else {
+            _operators[operator] = allowed;
+        }
         emit OperatorSet(operator, allowed);
     }
 
+    function _requireOperatorAddress(address operator) private pure returns (address) {
+        if (operator == address(0)) revert InvalidAddress("operator", operator);
+        return operator;
+    }
+
     function _setAllowedTarget(address target, bool allowed) private {
-        if (target == address(0) || target == address(this)) revert InvalidAddress("target", target);
-        isAllowedTarget[target] = allowed;
+        _requireTargetAddress(target);
+        uint256 pinnedMask = _pinnedTargetMask(target);
+        if (pinnedMask != 0) {
+            uint256 pinnedAllowed = _pinnedTargetsAllowed;
+            _pinnedTargetsAllowed = uint8(allowed ? pinnedAllowed | pinnedMask : pinnedAllowed & ~pinnedMask);
+        } else {
+            _allowedTargets[target] = allowed;
+        }
         emit AllowedTargetSet(target, allowed);
+    }
+
+    function _requireTargetAddress(address target) private view returns (address) {
+        if (target == address(0) || target == address(this)) revert InvalidAddress("target", target);
+        return target;
     }
 
     function _setAllowedMarket(HostedMarket memory market, bool allowed) private {

@@ -14,8 +14,10 @@
  * Parameters (ignition/parameters/<network>.json, key "ChimeraExecutorModule"):
  *   owner      address    required; the Safe (or, on test chains, an EOA)
  *   treasury   address    required; receives every profit
- *   operators  address[]  keeper hot keys (may execute and pause); default none
- *   allowlist  address[]  flash lenders, pools, markets and routers plans may call; default none
+ *   operators  address[]  keeper hot keys (may execute and pause); default none. The first four are pinned in the
+ *              contract's code (revocable like any other; a plan's role check then reads no slot of its own)
+ *   allowlist  address[]  flash lenders, pools, markets and routers plans may call; default none. The first eight are
+ *              pinned in code the same way, so list the ones every plan names first: lenders, the Aave pool, routers
  *   markets    { host, marketId }[]  Morpho Blue markets plans may liquidate in: host is the Morpho instance,
  *              marketId Morpho's id (keccak256 of the MarketParams); default none. Anyone can create a Morpho
  *              market, so Morpho on `allowlist` lets plans borrow from it, never liquidate in a market not listed here.

@@ -23,3 +23,8 @@ export function executorEnumValue<Member extends string>(members: readonly Membe
   if (index < 0) throw new RangeError(`"${member}" is not one of ${members.join(", ")}`);
   return index;
 }
+
+/** Every member's on-chain value by name, e.g. `executorEnumValues(EXECUTOR_FLASH_SOURCES).BalancerV2 === 1`. */
+export function executorEnumValues<Member extends string>(members: readonly Member[]): Readonly<Record<Member, number>> {
+  return Object.freeze(Object.fromEntries(members.map((member, index) => [member, index])) as Record<Member, number>);
+}

@@ -119,6 +119,82 @@ describe("ChimeraExecutor: administration", function () {
     });
   });
 
+  // The first 8 constructor targets and first 4 operators are kept in code (immutables) with one "allowed" bit each in
+  // the treasury's storage slot, so that a plan reads no allowlist slot of its own; the rest live in mappings. Either way
+  // the owner grants and revokes each one, and isAllowedTarget / isOperator answer the same.
+  describe("targets and operators pinned in code at construction", function () {
+    // Deployed from Hardhat's artifact (the instrumented build under coverage), not TypeChain's embedded bytecode.
+    const deploy = async (f: ExecutorFixture, operators: readonly string[], targets: readonly string[]) => {
+      const factory = await hre.ethers.getContractFactory("ChimeraExecutor", f.owner);
+      const deployed = await factory.deploy(f.owner.address, f.treasury.address, [...operators], [...targets], []);
+      return ChimeraExecutor__factory.connect(await deployed.getAddress(), f.owner);
+    };
+    const addresses = (count: number, seed: string) =>
+      Array.from({ length: count }, (_, i) => hre.ethers.getAddress(hre.ethers.id(`${seed} ${i}`).slice(0, 42)));
+
+    it("the owner revokes and re-grants a pinned target and one stored after the first eight; a listed-twice target is revoked everywhere", async function () {
+      const f = await useExecutor();
+      const targets = addresses(10, "target");
+      // targets[1] again at index 8: past the pinned eight, so the constructor's second listing goes through the setter.
+      const listed = [...targets.slice(0, 8), targets[1], targets[9]];
+      const executor = await deploy(f, [], listed);
+      for (const target of listed) expect(await executor.isAllowedTarget(target), target).to.equal(true);
+      expect(await executor.isAllowedTarget(targets[8]), "never listed").to.equal(false);
+      expect(await executor.isAllowedTarget(ZERO_ADDRESS)).to.equal(false);
+
+      for (const target of [targets[0], targets[7], targets[9]]) {
+        await expect(executor.setAllowedTarget(target, false)).to.emit(executor, "AllowedTargetSet").withArgs(target, false);
+        expect(await executor.isAllowedTarget(target), target).to.equal(false);
+        await (await executor.setAllowedTarget(target, true)).wait();
+        expect(await executor.isAllowedTarget(target), target).to.equal(true);
+      }
+      await (await executor.setAllowedTarget(targets[1], false)).wait();
+      expect(await executor.isAllowedTarget(targets[1])).to.equal(false);
+      // Revoking one pinned target leaves the others as they were.
+      for (const target of [targets[0], targets[2], targets[7], targets[9]]) expect(await executor.isAllowedTarget(target)).to.equal(true);
+    });
+
+    it("with fewer than eight targets and four operators, the unused pinned entries allow nothing, not even the zero address", async function () {
+      const f = await useExecutor();
+      const [target] = addresses(1, "lone target");
+      const executor = await deploy(f, [f.operator.address], [target]);
+      expect(await executor.isAllowedTarget(target)).to.equal(true);
+      expect(await executor.isAllowedTarget(ZERO_ADDRESS)).to.equal(false);
+      expect(await executor.isAllowedTarget(f.outsider.address)).to.equal(false);
+      expect(await executor.isOperator(f.operator.address)).to.equal(true);
+      expect(await executor.isOperator(ZERO_ADDRESS)).to.equal(false);
+      expect(await executor.isOperator(f.outsider.address)).to.equal(false);
+      // A target granted later is stored, and revoked like any other.
+      await (await executor.setAllowedTarget(f.outsider.address, true)).wait();
+      expect(await executor.isAllowedTarget(f.outsider.address)).to.equal(true);
+      expect(await executor.isAllowedTarget(ZERO_ADDRESS)).to.equal(false);
+    });
+
+    it("the owner revokes and re-grants each of four pinned operators and a fifth stored one; a revoked pinned operator cannot pause", async function () {
+      const f = await useExecutor();
+      const signers = await hre.ethers.getSigners();
+      const operators = signers.slice(5, 10);
+      const executor = await deploy(
+        f,
+        operators.map((o) => o.address),
+        [],
+      );
+      for (const operator of operators) expect(await executor.isOperator(operator.address), operator.address).to.equal(true);
+      for (const operator of operators) {
+        await expect(executor.setOperator(operator.address, false)).to.emit(executor, "OperatorSet").withArgs(operator.address, false);
+        expect(await executor.isOperator(operator.address), operator.address).to.equal(false);
+      }
+      await expect(executor.connect(operators[3]).pause())
+        .to.be.revertedWithCustomError(executor, "CallerNotOwnerOrOperator")
+        .withArgs(operators[3].address);
+      for (const operator of operators) {
+        await (await executor.setOperator(operator.address, true)).wait();
+        expect(await executor.isOperator(operator.address), operator.address).to.equal(true);
+      }
+      await expect(executor.connect(operators[3]).pause()).to.emit(executor, "Paused").withArgs(operators[3].address);
+    });
+  });
+
   describe("owner-only setters", function () {
     it("#setOperator grants and revokes, emitting OperatorSet; refuses the zero address", async function () {
       const f = await useExecutor();

@@ -19,6 +19,7 @@ import {
   NO_FLASH_LOAN,
   NO_SWAP,
   ProtocolKind,
+  SwapVenue,
   aaveLiquidation,
   aerodromeSwap,
   compoundLiquidation,
@@ -232,9 +233,10 @@ describe("ChimeraExecutor: plan guards", function () {
     it("reverts UnknownFlashSource for a source past the last FlashSource", async function () {
       const { f, position } = await useExecutor();
       const plan = await aavePlan(f, position);
-      await expect(f.executor.liquidate({ ...plan, flash: { ...plan.flash, source: 5 } }))
+      const pastLast = Object.keys(FlashSource).length;
+      await expect(f.executor.liquidate({ ...plan, flash: { ...plan.flash, source: pastLast } }))
         .to.be.revertedWithCustomError(f.executor, "UnknownFlashSource")
-        .withArgs(5);
+        .withArgs(pastLast);
     });
 
     it("reverts UnknownProtocolKind for a protocol past the last ProtocolKind", async function () {
@@ -249,10 +251,11 @@ describe("ChimeraExecutor: plan guards", function () {
     it("reverts UnknownSwapVenue for a venue past the last SwapVenue", async function () {
       const { f, position } = await useExecutor();
       const plan = await aavePlan(f, position);
-      const swap = { ...plan.liquidation.swap, venue: 4 };
+      const pastLast = Object.keys(SwapVenue).length;
+      const swap = { ...plan.liquidation.swap, venue: pastLast };
       await expect(f.executor.liquidate({ ...plan, liquidation: { ...plan.liquidation, swap } }))
         .to.be.revertedWithCustomError(f.executor, "UnknownSwapVenue")
-        .withArgs(4);
+        .withArgs(pastLast);
     });
 
     it("reverts CollateralIsDebtToken when a liquidation names one token as both, before any call", async function () {

@@ -1,10 +1,17 @@
 /**
  * Builders for ChimeraExecutor plans in the exact shape its ABI takes (TypeChain's *Struct types), so a test states
- * what it liquidates and how it is funded, not how the struct is laid out. Enum values mirror IChimeraExecutor.sol.
+ * what it liquidates and how it is funded, not how the struct is laid out.
  */
 import { AbiCoder, solidityPacked } from "ethers";
 import type { IChimeraExecutor } from "../../../../typechain-types";
 import type { MorphoMarketParams } from "../../../../keeper/config/address-book";
+import {
+  EXECUTOR_FLASH_SOURCES,
+  EXECUTOR_PROTOCOL_KINDS,
+  EXECUTOR_SWAP_VENUES,
+  executorEnumValues,
+  type ExecutorFlashSource,
+} from "../../../../keeper/core/executor-enums";
 
 export type PlanStruct = IChimeraExecutor.PlanStruct;
 export type BatchPlanStruct = IChimeraExecutor.BatchPlanStruct;
@@ -12,13 +19,15 @@ export type LiquidationStruct = IChimeraExecutor.LiquidationStruct;
 export type SwapStruct = IChimeraExecutor.SwapStruct;
 export type FlashLoanStruct = IChimeraExecutor.FlashLoanStruct;
 
+// The executor's enums by name, from the keeper's lists (keeper/core/executor-enums.ts), which
+// test/unit/keeper/execution/executor-enums.test.ts checks against the compiled contract: one list per enum.
 /** IChimeraExecutor.FlashSource */
-export const FlashSource = { None: 0, BalancerV2: 1, MorphoBlue: 2, AaveV3: 3, UniswapV3: 4 } as const;
-export type FlashSourceName = Exclude<keyof typeof FlashSource, "None">;
+export const FlashSource = executorEnumValues(EXECUTOR_FLASH_SOURCES);
+export type FlashSourceName = Exclude<ExecutorFlashSource, "None">;
 /** IChimeraExecutor.ProtocolKind */
-export const ProtocolKind = { AaveV3: 0, MorphoBlue: 1, CompoundV2: 2, MoonwellOev: 3 } as const;
+export const ProtocolKind = executorEnumValues(EXECUTOR_PROTOCOL_KINDS);
 /** IChimeraExecutor.SwapVenue */
-export const SwapVenue = { None: 0, UniswapV3: 1, Aerodrome: 2, AerodromeSlipstream: 3 } as const;
+export const SwapVenue = executorEnumValues(EXECUTOR_SWAP_VENUES);
 
 export const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 /** Swap.amountIn = 0 sells the executor's whole balance of the collateral. */
