@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+// The getter names are the deployed contracts' own (upper-case immutables): renaming them would change the selectors.
+// solhint-disable func-name-mixedcase
+
 /// @title IAavePriceCapAdapter
 /// @notice The inner feeds of the price-cap adapters Aave's oracle uses as sources on Base (BGD Labs' CAPO): the
 ///         adapter's price is derived from them (an exchange ratio times a base price, capped), so when one of them
