@@ -170,6 +170,14 @@ export async function runFailoverBenchmark(hre: HardhatRuntimeEnvironment, optio
       await leader.exited;
       if (includedMs === null || takeoverMs === null) {
         anomalies.push(`trial ${trial + 1}: not liquidated within 120 s (takeover ${takeoverMs ?? "never"})`);
+        // Why, in the new leader's words: its breaker and its warnings.
+        const status = await standby.status();
+        log(`trial ${trial + 1}: new leader's breaker ${JSON.stringify(status?.breaker)}`);
+        for (const line of standby.output
+          .split("\n")
+          .filter((l) => /"level":(40|50)/.test(l))
+          .slice(-15))
+          log(`  ${line.slice(0, 600)}`);
       } else {
         takeovers.push(takeoverMs);
         inclusions.push(includedMs);
