@@ -28,7 +28,9 @@ import {
   PoolLogic__factory,
   SupplyLogic__factory,
 } from "../typechain-types/factories/node_modules/@aave/core-v3/artifacts/contracts/protocol/libraries/logic";
+import type { Address } from "../keeper/config/address-book";
 import { deployedAddress, listedAsset, mined, type AaveMarketListing, type DeployedAaveMarket } from "./aave-listing";
+import { aaveOracleArguments, configureReserveRisk, reserveTokenNames } from "./aave-reserve-setup";
 import { AAVE_FLASH_PREMIUM_BPS, percentToBps } from "./market-spec";
 
 const LOGIC = "contracts/protocol/libraries/logic";
@@ -61,7 +63,7 @@ export async function deployAaveV302Market(deployer: HardhatEthersSigner, listin
   // 2. Provider and access control: the deployer is ACL admin and pool admin.
   const addressesProvider = await new PoolAddressesProvider__factory(deployer).deploy("Chimera Sandbox", deployer.address);
   await addressesProvider.waitForDeployment();
-  const providerAddress = addressesProvider.target as string;
+  const providerAddress = addressesProvider.target as Address;
   await mined(addressesProvider.setACLAdmin(deployer.address));
   const aclManager = await deployedAddress(new ACLManager__factory(deployer).deploy(providerAddress));
   await mined(addressesProvider.setACLManager(aclManager));
@@ -88,16 +90,7 @@ export async function deployAaveV302Market(deployer: HardhatEthersSigner, listin
   await mined(addressesProvider.setPoolDataProvider(dataProviderAddress));
 
   // 4. Oracle: USD base currency (address 0, unit 1e8), one Chainlink source per asset, no fallback.
-  const oracleAddress = await deployedAddress(
-    new AaveOracle__factory(deployer).deploy(
-      providerAddress,
-      reserves.map((r) => r.asset),
-      reserves.map((r) => r.priceSource),
-      ZERO_ADDRESS,
-      ZERO_ADDRESS,
-      100_000_000n,
-    ),
-  );
+  const oracleAddress = await deployedAddress(new AaveOracle__factory(deployer).deploy(...aaveOracleArguments(providerAddress, reserves)));
   await mined(addressesProvider.setPriceOracle(oracleAddress));
 
   // 5. Reserves: shared token implementations, one rate strategy per reserve, listed in one transaction.
@@ -131,10 +124,7 @@ export async function deployAaveV302Market(deployer: HardhatEthersSigner, listin
       underlyingAsset: asset,
       treasury: deployer.address,
       incentivesController: ZERO_ADDRESS,
-      aTokenName: `Aave Sandbox ${spec.symbol}`,
-      aTokenSymbol: `aSbx${spec.symbol}`,
-      variableDebtTokenName: `Aave Sandbox Variable Debt ${spec.symbol}`,
-      variableDebtTokenSymbol: `variableDebtSbx${spec.symbol}`,
+      ...reserveTokenNames(spec),
       stableDebtTokenName: `Aave Sandbox Stable Debt ${spec.symbol}`,
       stableDebtTokenSymbol: `stableDebtSbx${spec.symbol}`,
       params: "0x",
@@ -143,20 +133,7 @@ export async function deployAaveV302Market(deployer: HardhatEthersSigner, listin
   await mined(configurator.initReserves(inputs));
 
   // 6. Risk parameters and flash loans (off until enabled; premium 0 until set).
-  for (const { spec, asset } of reserves) {
-    await mined(
-      configurator.configureReserveAsCollateral(
-        asset,
-        percentToBps(spec.ltvPercent),
-        percentToBps(spec.liquidationThresholdPercent),
-        10_000n + percentToBps(spec.liquidationBonusPercent),
-      ),
-    );
-    await mined(configurator.setReserveBorrowing(asset, spec.borrowingEnabled));
-    await mined(configurator.setReserveFlashLoaning(asset, true));
-    await mined(configurator.setReserveFactor(asset, percentToBps(spec.reserveFactorPercent)));
-    await mined(configurator.setLiquidationProtocolFee(asset, percentToBps(spec.liquidationProtocolFeePercent)));
-  }
+  await configureReserveRisk(configurator, reserves);
   await mined(configurator.updateFlashloanPremiumTotal(AAVE_FLASH_PREMIUM_BPS));
 
   // 7. E-mode: v3.0 assigns each asset to one category; the category may name a price source (none here, as on Base).

@@ -38,6 +38,7 @@ import {
 } from "../typechain-types/factories/artifacts/@aave-dao/aave-v3-origin/src/contracts/protocol/libraries/logic";
 import type { Address } from "../keeper/config/address-book";
 import { deployedAddress, listedAsset, mined, type AaveMarketListing, type DeployedAaveMarket } from "./aave-listing";
+import { aaveOracleArguments, configureReserveRisk, reserveTokenNames } from "./aave-reserve-setup";
 import { AAVE_FLASH_PREMIUM_BPS, percentToBps, type SandboxReserveSpec } from "./market-spec";
 
 const LOGIC = "@aave-dao/aave-v3-origin/src/contracts/protocol/libraries/logic";
@@ -103,16 +104,7 @@ export async function deployAaveV36Market(deployer: HardhatEthersSigner, listing
   await mined(addressesProvider.setPoolDataProvider(dataProvider));
 
   // 4. Oracle: USD base currency (address 0, unit 1e8), one Chainlink source per asset, no fallback.
-  const oracle = await deployedAddress(
-    new AaveV36Oracle__factory(deployer).deploy(
-      provider,
-      reserves.map((r) => r.asset),
-      reserves.map((r) => r.priceSource),
-      ZERO_ADDRESS,
-      ZERO_ADDRESS,
-      100_000_000n,
-    ),
-  );
+  const oracle = await deployedAddress(new AaveV36Oracle__factory(deployer).deploy(...aaveOracleArguments(provider, reserves)));
   await mined(addressesProvider.setPriceOracle(oracle));
 
   // 5. Reserves: shared token implementations (no incentives controller), each reserve's rate curve as data.
@@ -124,10 +116,7 @@ export async function deployAaveV36Market(deployer: HardhatEthersSigner, listing
         aTokenImpl,
         variableDebtTokenImpl: variableDebtImpl,
         underlyingAsset: asset,
-        aTokenName: `Aave Sandbox ${spec.symbol}`,
-        aTokenSymbol: `aSbx${spec.symbol}`,
-        variableDebtTokenName: `Aave Sandbox Variable Debt ${spec.symbol}`,
-        variableDebtTokenSymbol: `variableDebtSbx${spec.symbol}`,
+        ...reserveTokenNames(spec),
         params: "0x",
         interestRateData: interestRateData(spec),
       })),
@@ -135,20 +124,7 @@ export async function deployAaveV36Market(deployer: HardhatEthersSigner, listing
   );
 
   // 6. Risk parameters and flash loans (off until enabled; premium 0 until set).
-  for (const { spec, asset } of reserves) {
-    await mined(
-      configurator.configureReserveAsCollateral(
-        asset,
-        percentToBps(spec.ltvPercent),
-        percentToBps(spec.liquidationThresholdPercent),
-        10_000n + percentToBps(spec.liquidationBonusPercent),
-      ),
-    );
-    await mined(configurator.setReserveBorrowing(asset, spec.borrowingEnabled));
-    await mined(configurator.setReserveFlashLoaning(asset, true));
-    await mined(configurator.setReserveFactor(asset, percentToBps(spec.reserveFactorPercent)));
-    await mined(configurator.setLiquidationProtocolFee(asset, percentToBps(spec.liquidationProtocolFeePercent)));
-  }
+  await configureReserveRisk(configurator, reserves);
   await mined(configurator.updateFlashloanPremium(AAVE_FLASH_PREMIUM_BPS));
 
   // 7. E-mode: v3.2+ categories hold a collateral bitmap and a borrowable bitmap; no price source any more.

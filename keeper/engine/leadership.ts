@@ -5,6 +5,11 @@
  * local, conservative estimate (the monotonic time the last successful renewal STARTED, plus the lease),
  * so an instance that cannot reach its database, or was frozen, stops counting itself leader by itself,
  * without asking anyone; `fence()` asks the database, for the last check before a send.
+ *
+ * A database that stops answering is one incident, not one per renewal: the first failed renewal is
+ * logged as an error and raised as the critical alert `journal-database-unreachable` (once alerts are
+ * wired in, `reportOutagesTo`); the retries that follow are debug lines; the first renewal that works
+ * again says so and resolves the alert.
  */
 import crypto from "node:crypto";
 import os from "node:os";
@@ -12,6 +17,7 @@ import { errorMessage } from "../core/error-message";
 import type { Journal } from "../journal/journal";
 import { leaseIsLive, type LeaseRecord, type LeaseView } from "../journal/keeper-lease";
 import type { Logger } from "../telemetry/logger";
+import type { Alert } from "../alerts/alert";
 import { Counter, Gauge } from "prom-client";
 import type { KeeperMetrics } from "../telemetry/metrics";
 
@@ -32,6 +38,15 @@ export interface LeadershipOptions {
   readonly onChange?: (leader: boolean, lease: LeaseRecord | undefined) => void;
 }
 
+/** The alert key of "the journal's database does not answer" (raised once per outage, resolved when it answers). */
+export const JOURNAL_DATABASE_ALERT_KEY = "journal-database-unreachable";
+
+/** Where an outage of the journal's database is raised and resolved; the keeper's AlertDispatcher satisfies it. */
+export interface OutageAlerts {
+  dispatch(alert: Alert): Promise<unknown>;
+  resolve(key: string): Promise<unknown>;
+}
+
 export class LeaseSettingsError extends Error {
   override readonly name = "LeaseSettingsError";
 }
@@ -48,6 +63,9 @@ export class Leadership {
   #running = false;
   #renewals = 0;
   #acquisitions = 0;
+  /** Monotonic time the current database outage was first seen, null while the database answers. */
+  #outageSince: number | null = null;
+  #alerts: OutageAlerts | null = null;
   readonly #gauges: { isLeader: Gauge; renewals: Counter; failovers: Counter } | null;
 
   constructor(options: LeadershipOptions) {
@@ -119,10 +137,11 @@ export class Leadership {
     try {
       lease = this.#options.journal.acquireLease(this.instanceId, this.holderInfo, this.#options.leaseMs);
     } catch (error) {
-      this.#options.logger.warn({ error: errorMessage(error) }, "could not renew the leader lease");
+      this.#databaseFailed(error, wasLeader);
       this.#changed(wasLeader);
       return false;
     }
+    this.#databaseAnswered();
     if (lease === undefined) {
       this.#heldUntil = -Infinity;
       this.#lease = this.#view().lease;
@@ -141,6 +160,39 @@ export class Leadership {
     this.#heldUntil = started + this.#options.leaseMs;
     this.#changed(wasLeader);
     return true;
+  }
+
+  /** Raises and resolves database outages through `alerts` from now on (they are assembled after the lease is first taken). */
+  reportOutagesTo(alerts: OutageAlerts): void {
+    this.#alerts = alerts;
+  }
+
+  #databaseFailed(error: unknown, wasLeader: boolean): void {
+    const { logger, leaseMs } = this.#options;
+    if (this.#outageSince !== null) {
+      logger.debug({ error: errorMessage(error) }, "the journal's database still does not answer");
+      return;
+    }
+    this.#outageSince = this.#monotonic();
+    const consequence = wasLeader
+      ? `this keeper led: it sends nothing from now on (every send is fenced by the database) and its lease runs out within ${leaseMs} ms`
+      : "this keeper stood by: it cannot take the lease over until the database answers";
+    const detail = `the journal's database is unreachable (${errorMessage(error)}); ${consequence}. Nothing already journalled is lost; the keeper retries on its own.`;
+    logger.error({ error: errorMessage(error), wasLeader }, detail);
+    void this.#alerts?.dispatch({
+      key: JOURNAL_DATABASE_ALERT_KEY,
+      severity: "critical",
+      title: "Journal database unreachable: this keeper cannot send",
+      detail: `${this.holderInfo}: ${detail}`,
+    });
+  }
+
+  #databaseAnswered(): void {
+    if (this.#outageSince === null) return;
+    const seconds = ((this.#monotonic() - this.#outageSince) / 1_000).toFixed(1);
+    this.#outageSince = null;
+    this.#options.logger.info({ outageSeconds: Number(seconds) }, `the journal's database answers again after ${seconds} s`);
+    void this.#alerts?.resolve(JOURNAL_DATABASE_ALERT_KEY);
   }
 
   /** The database's answer, for the last check before a send: this instance holds a lease that has not expired. */

@@ -22,7 +22,7 @@ import { ChimeraExecutor__factory } from "../../typechain-types";
 import type { Address, LiquidationPlan } from "../core/types";
 import { minProfitWithHaircut } from "../strategy/economics";
 import { encodeLiquidateCall, encodePlanStruct, withMinProfit, type PlanStruct } from "./plan-encoder";
-import { PLAN_PROBE_RUNTIME_CODE } from "./probe/plan-probe-code";
+import { PLAN_PROBE_ABI, PLAN_PROBE_RUNTIME_CODE } from "./probe/plan-probe-code";
 import { decodeRevertData, decodeSimulationError, type DecodedFailure } from "./revert-decoder";
 
 /** The reads a simulation needs; ethers' JSON-RPC providers (and Hardhat's) satisfy them. */
@@ -102,9 +102,7 @@ const DEFAULT_GAS_POLICY: GasLimitPolicy = { mode: "fixed", limit: 3_000_000n };
 const TRANSACTION_GAS_CAP = 16_777_216n;
 const TREASURY_REFRESH_BLOCKS = 256;
 const executorInterface = ChimeraExecutor__factory.createInterface();
-const probeInterface = new Interface([
-  "function probe(address executor, address profitToken, address treasury, bytes planCall) returns (bool success, uint256 profit, uint256 gasUsed, bytes revertData)",
-]);
+const probeInterface = new Interface(PLAN_PROBE_ABI);
 
 export class PlanSimulator {
   readonly #provider: SimulationProvider;

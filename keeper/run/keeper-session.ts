@@ -163,6 +163,7 @@ export async function openKeeperSession(options: KeeperSessionOptions): Promise<
       rateLimits: { globalPerMinute: config.alerts.rateLimitPerMinute },
       journal,
     });
+    leadership.reportOutagesTo(alerts);
     // Incidents a previous run opened stay resolvable after a restart.
     alerts.restoreOpenIncidents(journal.listSystemEvents({ kinds: ["alert"] }));
     const roleWatch = await checkRolesAtStartup(options, alerts);

@@ -8,6 +8,8 @@ import type { KeeperConsole } from "./keeper-console";
 import { adoptedPlanIds, type KeeperSession } from "./keeper-session";
 import { runSettlement } from "./run-report";
 import type { RunRecorder } from "./run-recorder";
+import type { Logger } from "../telemetry/logger";
+import { errorMessage } from "../core/error-message";
 
 export interface RunLoopOptions {
   readonly session: KeeperSession;
@@ -63,6 +65,7 @@ export async function runKeeperLoop(options: RunLoopOptions): Promise<RunLoopRes
   };
 
   let blocks = 0;
+  const failures = new FailureStreak();
   let lastBlockAtMs = clock();
   let idleNoticeGiven = false;
   const markets = session.assembled.markets;
@@ -76,16 +79,21 @@ export async function runKeeperLoop(options: RunLoopOptions): Promise<RunLoopRes
     let report;
     try {
       report = await session.engine.tick();
+      // The progress line reads the journal too: inside the try, so a journal outage cannot end the loop.
+      if (report !== null) {
+        showProgress(report.head, report.tracked, report.liquidatable);
+        // Only a processed block shows recovery: an idle iteration (no new block) may not have touched what failed.
+        failures.succeeded(out.logger);
+      }
     } catch (error) {
-      // One bad iteration (an RPC outage beyond failover) must not kill the keeper: log, wait, retry.
-      out.logger.error({ err: error }, "keeper iteration failed; retrying");
+      // One bad iteration (an RPC or database outage) must not kill the keeper: log, wait, retry.
+      failures.failed(out.logger, error);
       report = null;
     }
     if (report !== null) {
       blocks += report.range.toBlock - report.range.fromBlock + 1;
       lastBlockAtMs = clock();
       idleNoticeGiven = false;
-      showProgress(report.head, report.tracked, report.liquidatable);
     } else if (!idleNoticeGiven && clock() - lastBlockAtMs >= idleNoticeMs) {
       idleNoticeGiven = true;
       const budget = options.maxBlocks === undefined ? "" : ` (${blocks} of the ${options.maxBlocks} blocks --blocks waits for so far)`;
@@ -96,5 +104,29 @@ export async function runKeeperLoop(options: RunLoopOptions): Promise<RunLoopRes
     if (options.once) return { blocks, stopReason: "--once" };
     if (options.maxBlocks !== undefined && blocks >= options.maxBlocks) return { blocks, stopReason: `--blocks ${options.maxBlocks}` };
     await Promise.race([new Promise((resolve) => setTimeout(resolve, interval)), options.stopSignal]);
+  }
+}
+
+/**
+ * Failed iterations in a row are one incident: the first is an error line, the repeats every poll interval
+ * (whatever their message: a database going away fails one way, then another) are debug lines, and the first
+ * iteration that works again says how many failed and what the last failure was.
+ */
+class FailureStreak {
+  #count = 0;
+  #lastMessage = "";
+
+  failed(logger: Logger, error: unknown): void {
+    this.#count += 1;
+    this.#lastMessage = errorMessage(error);
+    if (this.#count === 1)
+      logger.error({ err: error }, "keeper iteration failed; retrying (repeats are logged at debug level until one works)");
+    else logger.debug({ err: error, failures: this.#count }, "keeper iteration failed again; retrying");
+  }
+
+  succeeded(logger: Logger): void {
+    if (this.#count === 0) return;
+    logger.info({ failures: this.#count, lastError: this.#lastMessage }, `keeper iterations work again after ${this.#count} failed`);
+    this.#count = 0;
   }
 }

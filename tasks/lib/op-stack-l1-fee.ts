@@ -8,28 +8,26 @@
  * covers 99.99% of transactions, which is what a reserve needs), `getL1Fee(unsignedTx)` before it. A chain
  * without the predeploy (Ethereum, the in-process sandbox) charges no L1 data fee.
  *
- * No npm package ships this predeploy's artifact, so the two view functions are declared here by signature.
+ * No npm package ships this predeploy's artifact: its two views are declared in
+ * contracts/interfaces/IOpStackGasPriceOracle.sol, and TypeChain binds them.
  */
-import { Contract, dataLength, type Provider } from "ethers";
+import { dataLength, type Provider } from "ethers";
 
 export const GAS_PRICE_ORACLE_ADDRESS = "0x420000000000000000000000000000000000000F";
-
-const GAS_PRICE_ORACLE_VIEWS = [
-  "function getL1FeeUpperBound(uint256 unsignedTxSize) view returns (uint256)",
-  "function getL1Fee(bytes unsignedTx) view returns (uint256)",
-];
 
 /** The most the L1 data fee of `unsignedSerialisedTx` may be, in wei; 0 on a chain without the oracle. */
 export async function l1DataFeeReserve(provider: Provider, unsignedSerialisedTx: string): Promise<bigint> {
   if ((await provider.getCode(GAS_PRICE_ORACLE_ADDRESS)) === "0x") return 0n;
-  const oracle = new Contract(GAS_PRICE_ORACLE_ADDRESS, GAS_PRICE_ORACLE_VIEWS, provider);
+  // Loaded on use: rotate-key, which imports this module, loads with the config before the first compile.
+  const { IOpStackGasPriceOracle__factory } = await import("../../typechain-types");
+  const oracle = IOpStackGasPriceOracle__factory.connect(GAS_PRICE_ORACLE_ADDRESS, provider);
   try {
-    return (await oracle.getL1FeeUpperBound(dataLength(unsignedSerialisedTx))) as bigint;
+    return await oracle.getL1FeeUpperBound(dataLength(unsignedSerialisedTx));
   } catch {
     // Before Fjord the oracle has no upper-bound function; the exact fee of these bytes is the next best.
   }
   try {
-    return (await oracle.getL1Fee(unsignedSerialisedTx)) as bigint;
+    return await oracle.getL1Fee(unsignedSerialisedTx);
   } catch (error) {
     throw new Error(
       `the GasPriceOracle at ${GAS_PRICE_ORACLE_ADDRESS} answered neither getL1FeeUpperBound nor getL1Fee ` +

@@ -69,6 +69,16 @@ export class KeeperProcess {
     }
   }
 
+  /** Any telemetry route (/readyz, /metrics), raw; null while the server does not answer. */
+  async get(route: string): Promise<{ readonly status: number; readonly body: string } | null> {
+    try {
+      const response = await fetch(`http://127.0.0.1:${this.#port}${route}`);
+      return { status: response.status, body: await response.text() };
+    } catch {
+      return null;
+    }
+  }
+
   /**
    * Polls /status until `ready` holds; fails naming `what`, the last status and the output if the keeper
    * exits or the time runs out (generous by default: a keeper process boots Hardhat and loads its markets

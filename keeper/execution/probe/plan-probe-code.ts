@@ -2,7 +2,8 @@
  * GENERATED from probe/ChimeraPlanProbe.sol by test/unit/keeper/execution/plan-probe.test.ts (run it with
  * UPDATE_PLAN_PROBE=1 after editing the source); that test recompiles the source and fails when this
  * copy differs. The runtime code is embedded so the keeper needs no compiler and no deployment: it is
- * only ever placed at the operator's address by an eth_call state override (plan-simulator.ts).
+ * only ever placed at the operator's address by an eth_call state override (plan-simulator.ts), which
+ * encodes its call with the ABI the compiler gave for it (PLAN_PROBE_ABI).
  */
 export const PLAN_PROBE_COMPILER = {
   version: "0.8.28+commit.7893614a.Emscripten.clang",
@@ -30,3 +31,23 @@ export const PLAN_PROBE_RUNTIME_CODE =
   "1684010191505095945050505050565b818382375f9101908152919050565b8181038181111561033d57634e487b7160" +
   "e01b5f52601160045260245ffd5b92915050565b5f82518060208501845e5f920191825250919050565b5f6020828403" +
   "1215610369575f5ffd5b505191905056fea164736f6c634300081c000a";
+
+export const PLAN_PROBE_ABI = [
+  {
+    inputs: [
+      { internalType: "address", name: "executor", type: "address" },
+      { internalType: "address", name: "profitToken", type: "address" },
+      { internalType: "address", name: "treasury", type: "address" },
+      { internalType: "bytes", name: "planCall", type: "bytes" },
+    ],
+    name: "probe",
+    outputs: [
+      { internalType: "bool", name: "success", type: "bool" },
+      { internalType: "uint256", name: "profit", type: "uint256" },
+      { internalType: "uint256", name: "gasUsed", type: "uint256" },
+      { internalType: "bytes", name: "revertData", type: "bytes" },
+    ],
+    stateMutability: "nonpayable",
+    type: "function",
+  },
+] as const;

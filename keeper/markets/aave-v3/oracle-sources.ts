@@ -11,8 +11,12 @@
  * A feed is "answer-is-price" only when its latest answer equals the oracle's price right now;
  * everything else found behind a source is "reread".
  */
-import { Interface } from "ethers";
-import { AaveOracle__factory, MockV3Aggregator__factory } from "../../../typechain-types";
+import {
+  AaveOracle__factory,
+  IAavePriceCapAdapter__factory,
+  IChainlinkFeedProxy__factory,
+  MockV3Aggregator__factory,
+} from "../../../typechain-types";
 import type { Address } from "../../config/address-book";
 import {
   decodeAddressWord,
@@ -23,18 +27,6 @@ import {
   type MulticallCall,
 } from "../../chain/multicall";
 import type { FeedSubscription, FeedUpdateMode } from "../market";
-
-/**
- * Getters of contracts that ship no ABI in this repository's dependencies: Chainlink's
- * EACAggregatorProxy (`aggregator()`, chainlink contracts src/v0.8/shared/.../AggregatorProxy.sol) and
- * BGD Labs' price-cap adapters (aave-capo PriceCapAdapterBase / PriceCapAdapterStable). Read-only
- * probes; a contract without the getter simply fails that sub-call.
- */
-const SOURCE_PROBE_ABI = new Interface([
-  "function aggregator() view returns (address)",
-  "function ASSET_TO_USD_AGGREGATOR() view returns (address)",
-  "function BASE_TO_USD_AGGREGATOR() view returns (address)",
-]);
 
 export interface FeedBinding {
   readonly feed: Address;
@@ -72,9 +64,14 @@ export async function resolveAaveOracleFeeds(
   const sourceOfAssetSelector = oracleIface.getFunction("getSourceOfAsset").selector;
   const assetPriceSelector = oracleIface.getFunction("getAssetPrice").selector;
   const latestAnswerCall = aggregatorIface.encodeFunctionData("latestAnswer");
-  const probeCalls = ["aggregator", "ASSET_TO_USD_AGGREGATOR", "BASE_TO_USD_AGGREGATOR"].map((name) =>
-    SOURCE_PROBE_ABI.encodeFunctionData(name),
-  );
+  // Read-only probes of what may stand behind a source: a Chainlink proxy's aggregator, a price-cap adapter's inner
+  // feeds (contracts/interfaces); a contract without the getter simply fails that sub-call.
+  const adapterIface = IAavePriceCapAdapter__factory.createInterface();
+  const probeCalls = [
+    IChainlinkFeedProxy__factory.createInterface().encodeFunctionData("aggregator"),
+    adapterIface.encodeFunctionData("ASSET_TO_USD_AGGREGATOR"),
+    adapterIface.encodeFunctionData("BASE_TO_USD_AGGREGATOR"),
+  ];
 
   // Round 1: each asset's source and current price.
   const round1: MulticallCall[] = [];

@@ -2,8 +2,7 @@
  * Decoding what the Aave V3 Pool returns about its reserves and e-mode categories. Read for the rules:
  * @aave/core-v3 1.19.3 (v3.0.2) and aave-dao/aave-v3-origin (v3.2+) IPool.sol / DataTypes.sol.
  */
-import { Interface } from "ethers";
-import { Pool__factory } from "../../../typechain-types";
+import { L2PoolInstance__factory, Pool__factory } from "../../../typechain-types";
 import type { Address } from "../../config/address-book";
 import { decodeAddressWord, decodeUintWord, type MulticallCall, type Multicall3Client } from "../../chain/multicall";
 import { returnDataOf } from "../multicall-results";
@@ -12,13 +11,11 @@ import type { AaveEModeCategory, AaveReserve } from "./account-data";
 import { decodeReserveConfiguration } from "./reserve-configuration";
 
 /**
- * E-mode getters added in Aave v3.2 (aave-dao/aave-v3-origin src/contracts/interfaces/IPool.sol); the
- * npm v3.0.2 artifacts the TypeChain bindings come from predate them.
+ * Getters added in Aave v3.1/v3.2 (liquidation grace periods, the e-mode bitmaps), from the genuine v3.6 pool
+ * (npm @aave-dao/aave-v3-origin, compiled by contracts/test/AaveV36Imports.sol); the npm v3.0.2 artifacts behind
+ * Pool__factory predate them.
  */
-const POOL_V32_EMODE_ABI = new Interface([
-  "function getEModeCategoryCollateralBitmap(uint8 id) view returns (uint128)",
-  "function getEModeCategoryLtvzeroBitmap(uint8 id) view returns (uint128)",
-]);
+const poolV36Iface = L2PoolInstance__factory.createInterface();
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 const poolIface = Pool__factory.createInterface();
@@ -59,8 +56,8 @@ export async function readEModeCategories(
   for (const id of ids) {
     calls.push({ target: pool, callData: poolIface.encodeFunctionData("getEModeCategoryData", [id]) });
     if (!legacy) {
-      calls.push({ target: pool, callData: POOL_V32_EMODE_ABI.encodeFunctionData("getEModeCategoryCollateralBitmap", [id]) });
-      calls.push({ target: pool, callData: POOL_V32_EMODE_ABI.encodeFunctionData("getEModeCategoryLtvzeroBitmap", [id]) });
+      calls.push({ target: pool, callData: poolV36Iface.encodeFunctionData("getEModeCategoryCollateralBitmap", [id]) });
+      calls.push({ target: pool, callData: poolV36Iface.encodeFunctionData("getEModeCategoryLtvzeroBitmap", [id]) });
     }
   }
   const results = await multicall.aggregate3(calls, blockTag);
@@ -90,7 +87,6 @@ export async function readEModeCategories(
 }
 
 /** Liquidation grace periods (v3.1+, POOL_REVISION 4): the pool refuses liquidations of a reserve until then. */
-const POOL_V31_GRACE_ABI = new Interface(["function getLiquidationGracePeriod(address asset) view returns (uint40)"]);
 const FIRST_REVISION_WITH_GRACE_PERIODS = 4;
 
 /**
@@ -110,7 +106,7 @@ export async function readLiquidationGracePeriods(
   const results = await multicall.aggregate3Strict(
     assets.map((asset) => ({
       target: pool,
-      callData: POOL_V31_GRACE_ABI.encodeFunctionData("getLiquidationGracePeriod", [asset]),
+      callData: poolV36Iface.encodeFunctionData("getLiquidationGracePeriod", [asset]),
       label: `Pool.getLiquidationGracePeriod(${asset})`,
     })),
     blockTag,

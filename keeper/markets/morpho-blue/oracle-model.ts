@@ -9,31 +9,25 @@
  * the one-base-feed, one-quote-feed case. The model is trusted only after it reproduces `price()`
  * exactly; any other oracle is "opaque" and re-read from chain when one of its feeds moves.
  */
-import { Interface } from "ethers";
-import { IOracle__factory, MockV3Aggregator__factory } from "../../../typechain-types";
+import {
+  IChainlinkFeedProxy__factory,
+  IERC4626__factory,
+  IMorphoChainlinkOracleV2__factory,
+  IMorphoSingleFeedOracle__factory,
+  IOracle__factory,
+  MockV3Aggregator__factory,
+} from "../../../typechain-types";
 import type { Address } from "../../config/address-book";
 import { decodeAddressWord, decodeIntWord, decodeUintWord, type Multicall3Client, type MulticallCall } from "../../chain/multicall";
 
 /**
- * Getters of the two oracle shapes the model understands. ChainlinkOracleV2 ships no artifact in
- * this repository's dependencies; the double's getters (BASE_FEED, QUOTE_FEED, SCALE_FACTOR) have a
- * TypeChain binding but are listed here too so one probe covers both.
+ * The getters of the two oracle shapes the model understands (contracts/interfaces/IMorphoChainlinkOracleV2.sol):
+ * ChainlinkOracleV2's and the sandbox double's single-feed one; the feeds' proxies (`aggregator()`) and the
+ * vaults (ERC-4626 `convertToAssets`). Read-only probes: a getter the oracle lacks just fails its sub-call.
  */
-const ORACLE_PROBE_ABI = new Interface([
-  "function SCALE_FACTOR() view returns (uint256)",
-  "function BASE_FEED() view returns (address)",
-  "function QUOTE_FEED() view returns (address)",
-  "function BASE_FEED_1() view returns (address)",
-  "function BASE_FEED_2() view returns (address)",
-  "function QUOTE_FEED_1() view returns (address)",
-  "function QUOTE_FEED_2() view returns (address)",
-  "function BASE_VAULT() view returns (address)",
-  "function QUOTE_VAULT() view returns (address)",
-  "function BASE_VAULT_CONVERSION_SAMPLE() view returns (uint256)",
-  "function QUOTE_VAULT_CONVERSION_SAMPLE() view returns (uint256)",
-  "function aggregator() view returns (address)",
-  "function convertToAssets(uint256 shares) view returns (uint256)",
-]);
+const oracleV2Iface = IMorphoChainlinkOracleV2__factory.createInterface();
+const singleFeedIface = IMorphoSingleFeedOracle__factory.createInterface();
+const vaultIface = IERC4626__factory.createInterface();
 
 const ZERO = "0x0000000000000000000000000000000000000000";
 
@@ -85,19 +79,21 @@ function uint(result: { success: boolean; returnData: string } | undefined): big
   return decodeUintWord(result.returnData);
 }
 
-const PROBES = [
-  "SCALE_FACTOR",
-  "BASE_FEED",
-  "QUOTE_FEED",
-  "BASE_FEED_1",
-  "BASE_FEED_2",
-  "QUOTE_FEED_1",
-  "QUOTE_FEED_2",
-  "BASE_VAULT",
-  "QUOTE_VAULT",
-  "BASE_VAULT_CONVERSION_SAMPLE",
-  "QUOTE_VAULT_CONVERSION_SAMPLE",
-] as const;
+/** Each getter's calldata, from the shape that declares it. */
+const PROBE_CALLS = {
+  SCALE_FACTOR: oracleV2Iface.encodeFunctionData("SCALE_FACTOR"),
+  BASE_FEED: singleFeedIface.encodeFunctionData("BASE_FEED"),
+  QUOTE_FEED: singleFeedIface.encodeFunctionData("QUOTE_FEED"),
+  BASE_FEED_1: oracleV2Iface.encodeFunctionData("BASE_FEED_1"),
+  BASE_FEED_2: oracleV2Iface.encodeFunctionData("BASE_FEED_2"),
+  QUOTE_FEED_1: oracleV2Iface.encodeFunctionData("QUOTE_FEED_1"),
+  QUOTE_FEED_2: oracleV2Iface.encodeFunctionData("QUOTE_FEED_2"),
+  BASE_VAULT: oracleV2Iface.encodeFunctionData("BASE_VAULT"),
+  QUOTE_VAULT: oracleV2Iface.encodeFunctionData("QUOTE_VAULT"),
+  BASE_VAULT_CONVERSION_SAMPLE: oracleV2Iface.encodeFunctionData("BASE_VAULT_CONVERSION_SAMPLE"),
+  QUOTE_VAULT_CONVERSION_SAMPLE: oracleV2Iface.encodeFunctionData("QUOTE_VAULT_CONVERSION_SAMPLE"),
+} as const;
+const PROBES = Object.keys(PROBE_CALLS) as (keyof typeof PROBE_CALLS)[];
 
 /** Reads the oracle's shape; the model is `exact` only when its formula equals `price()` right now. */
 export async function loadOracleModel(
@@ -107,7 +103,7 @@ export async function loadOracleModel(
 ): Promise<{ model: OracleModel; inputs: OracleInputs; price: bigint }> {
   const calls: MulticallCall[] = [
     { target: oracle, callData: IOracle__factory.createInterface().encodeFunctionData("price") },
-    ...PROBES.map((name) => ({ target: oracle, callData: ORACLE_PROBE_ABI.encodeFunctionData(name) })),
+    ...PROBES.map((name) => ({ target: oracle, callData: PROBE_CALLS[name] })),
   ];
   const results = await multicall.aggregate3(calls, blockTag);
   const price = uint(results[0]);
@@ -142,10 +138,10 @@ export async function readOracleInputs(multicall: Multicall3Client, model: Oracl
   const feeds = [...model.baseFeeds, ...model.quoteFeeds];
   const calls: MulticallCall[] = feeds.map((feed) => ({ target: feed, callData: aggregatorIface.encodeFunctionData("latestRoundData") }));
   if (model.baseVault) {
-    calls.push({ target: model.baseVault, callData: ORACLE_PROBE_ABI.encodeFunctionData("convertToAssets", [model.baseVaultSample]) });
+    calls.push({ target: model.baseVault, callData: vaultIface.encodeFunctionData("convertToAssets", [model.baseVaultSample]) });
   }
   if (model.quoteVault) {
-    calls.push({ target: model.quoteVault, callData: ORACLE_PROBE_ABI.encodeFunctionData("convertToAssets", [model.quoteVaultSample]) });
+    calls.push({ target: model.quoteVault, callData: vaultIface.encodeFunctionData("convertToAssets", [model.quoteVaultSample]) });
   }
   const results = await multicall.aggregate3(calls, blockTag);
   const answers = new Map<string, bigint>();
@@ -165,7 +161,7 @@ export async function feedEmitters(
   feeds: readonly Address[],
   blockTag?: number,
 ): Promise<Map<string, Address>> {
-  const aggregatorCall = ORACLE_PROBE_ABI.encodeFunctionData("aggregator");
+  const aggregatorCall = IChainlinkFeedProxy__factory.createInterface().encodeFunctionData("aggregator");
   const results = await multicall.aggregate3(
     feeds.map((feed) => ({ target: feed, callData: aggregatorCall })),
     blockTag,

@@ -7,7 +7,11 @@
  *   - kill -9 of the leader right after a price step: the standby takes the lease over and the
  *     liquidation lands exactly once, no nonce is used twice, the journal settles;
  *   - a leader frozen with SIGSTOP past its lease, then resumed: the standby has taken over and
- *     liquidated; the resumed one stands down and sends nothing.
+ *     liquidated; the resumed one stands down and sends nothing;
+ *   - the database server stopped right after a price step: no keeper sends (every send is fenced by
+ *     the database), the leader says so once (log line and alert) and /readyz turns not ready; the
+ *     server back: exactly one keeper leads, the liquidation lands once, nothing journalled before the
+ *     outage is lost, no nonce is used twice.
  *
  * The chain mines only when the test says so (handle.mine), so "sent twice" would show as two
  * transactions from the key, never hidden by a quick inclusion.
@@ -61,11 +65,13 @@ describe("keeper e2e: failover between two keeper processes sharing a PostgreSQL
       treasury: signers[3]!.address as Address,
       operator: operator.address as Address,
     });
-    // A goes under with a 3% fall (the kill -9 test), B with a 7% one (the SIGSTOP test).
+    // A goes under with a 3% fall (the kill -9 test), B with a 7% one (the SIGSTOP test), C with a 12% one
+    // (the database-loss test).
     borrowers = [];
     for (const [seed, hf] of [
       [951, 1.02],
       [952, 1.06],
+      [953, 1.12],
     ] as const) {
       const [borrower] = await openAaveBorrowers(hre, sandbox, {
         count: 1,
@@ -213,4 +219,109 @@ describe("keeper e2e: failover between two keeper processes sharing a PostgreSQL
     expect(await liquidationsOf(borrowers[1]!.address)).to.equal(1);
     await expectSettledOnce();
   });
+
+  it("the database server stopped mid-run: nobody sends, the leader says so once and is not ready; back: one leader, C liquidated once", async () => {
+    // The leader and the standby the SIGSTOP test left running (started here when this test runs alone).
+    const running = keepers.filter((k) => k.running);
+    while (running.length < 2) {
+      const keeper = await startKeeper();
+      await keeper.waitFor((s) => s.started === true, "a keeper started");
+      running.push(keeper);
+    }
+    const leader = (await Promise.all(running.map(async (k) => ((await k.status()) === null ? null : k)))).find(
+      (k) => k !== null && k.statuses.length > 0 && roleOf(JSON.parse(k.statuses.at(-1)!) as KeeperStatus) === "leader",
+    )!;
+    expect(leader, "one of them leads").not.to.equal(undefined);
+    const before = journalFacts();
+    const sentBefore = await hre.ethers.provider.getTransactionCount(operator.address, "pending");
+    const outputBefore = new Map(running.map((k) => [k, k.output.length]));
+
+    const server = await postgresServer();
+    await server.stop();
+    try {
+      // The price step lands while the leader's own estimate of its lease still runs: whatever it
+      // tries is refused by the journal or the fence, never sent.
+      await handle.movePrices([{ symbol: "WETH", usd: initialWethUsd * 0.85 }]);
+      for (let i = 0; i < 3; i++) {
+        await handle.mine();
+        await sleep(1_000);
+      }
+      for (const keeper of running) {
+        expect(await isLeaderMetric(keeper), "no keeper counts itself leader without its database").to.equal(0);
+        const readiness = await keeper.get("/readyz");
+        expect(readiness?.status, `not ready without the journal: ${readiness?.body}`).to.equal(503);
+        expect(readiness?.body).to.match(/journal/);
+      }
+      expect(
+        await hre.ethers.provider.getTransactionCount(operator.address, "pending"),
+        "nothing sent while the database is away",
+      ).to.equal(sentBefore);
+      expect(await liquidationsOf(borrowers[2]!.address)).to.equal(0);
+      const outage = leader.output.slice(outputBefore.get(leader)!);
+      expect(count(outage, '"msg":"the journal\'s database is unreachable'), `said once:\n${outage.slice(-3_000)}`).to.equal(1);
+      const errors = outage.split("\n").filter((line) => line.startsWith('{"level":50'));
+      const messages = errors.map((line) => (JSON.parse(line) as { msg: string }).msg);
+      // The lease's "unreachable" and the loop's first failed iteration; the repeats are debug lines.
+      expect(messages.length, `one error line per incident, not one per poll: ${JSON.stringify(messages)}`).to.be.at.most(2);
+      expect(count(outage, '"alertKey":"journal-database-unreachable","severity":"critical","action":"trigger"'), "alerted once").to.equal(
+        1,
+      );
+    } finally {
+      await server.start();
+    }
+
+    const leaders = await waitForOneLeader(running);
+    await mineUntilLiquidated(leaders, borrowers[2]!.address);
+    expect(await liquidationsOf(borrowers[2]!.address), "C liquidated exactly once").to.equal(1);
+    for (const keeper of running) expect(keeper.running, "no keeper died of the outage").to.equal(true);
+    await expectSettledOnce();
+    const after = journalFacts();
+    for (const execution of before.executions) {
+      const now = after.executions.get(execution[0]);
+      expect(now, `execution ${execution[0]} kept`).not.to.equal(undefined);
+      expect(now!.txHash, `execution ${execution[0]} keeps its transaction`).to.equal(execution[1].txHash);
+    }
+    const lostEvents = [...before.systemEvents].filter((id) => !after.systemEvents.has(id));
+    expect(lostEvents, "every system event journalled before the outage kept").to.deep.equal([]);
+    expect(leader.output.slice(outputBefore.get(leader)!), "the return is said").to.contain("the journal's database answers again");
+  });
+
+  function count(text: string, needle: string): number {
+    return text.split(needle).length - 1;
+  }
+
+  async function isLeaderMetric(keeper: KeeperProcess): Promise<number> {
+    const metrics = await keeper.get("/metrics");
+    const line = metrics?.body.split("\n").find((l) => l.startsWith("keeper_is_leader"));
+    return line === undefined ? NaN : Number(line.split(" ").at(-1));
+  }
+
+  /** Waits until exactly one of `candidates` leads and the others stand by; the leader. */
+  async function waitForOneLeader(candidates: readonly KeeperProcess[]): Promise<KeeperProcess> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const roles = await Promise.all(candidates.map(async (k) => (await isLeaderMetric(k)) === 1));
+      const ready = await Promise.all(candidates.map(async (k) => (await k.get("/readyz"))?.status === 200));
+      if (roles.filter(Boolean).length === 1 && ready.every(Boolean)) {
+        await sleep(1_500); // past a refresh or two: still exactly one
+        const again = await Promise.all(candidates.map(async (k) => (await isLeaderMetric(k)) === 1));
+        expect(again, "still exactly one leader").to.deep.equal(roles);
+        return candidates[roles.indexOf(true)]!;
+      }
+      if (Date.now() > deadline) throw new Error(`no single leader after the database came back: ${JSON.stringify({ roles, ready })}`);
+      await sleep(250);
+    }
+  }
+
+  function journalFacts(): { executions: Map<string, { txHash: string | null }>; systemEvents: Set<number> } {
+    const journal = Journal.open(journalUrl, { readonly: true });
+    try {
+      return {
+        executions: new Map(journal.listExecutions().map((e) => [e.planId, { txHash: e.txHash }])),
+        systemEvents: new Set(journal.listSystemEvents().map((e) => e.id)),
+      };
+    } finally {
+      journal.close();
+    }
+  }
 });

@@ -16,14 +16,14 @@ import type { Address } from "../../../../keeper/config/address-book";
 import type { LiquidationPlan } from "../../../../keeper/core/types";
 import { loadKeeperConfig } from "../../../../keeper/config/load";
 import { PlanSimulator, type SimulationProvider } from "../../../../keeper/execution/plan-simulator";
-import { PLAN_PROBE_COMPILER, PLAN_PROBE_RUNTIME_CODE } from "../../../../keeper/execution/probe/plan-probe-code";
+import { PLAN_PROBE_ABI, PLAN_PROBE_COMPILER, PLAN_PROBE_RUNTIME_CODE } from "../../../../keeper/execution/probe/plan-probe-code";
 import { SandboxMarketHandle } from "../../../../keeper/scenarios/sandbox-market-handle";
 import { deployKeeperExecutor, openSandboxKeeperSession, openScratchRun, type ScratchRun } from "../../../shared/keeper-harness";
 
 const PROBE_SOURCE = path.join(hre.config.paths.root, "keeper", "execution", "probe", "ChimeraPlanProbe.sol");
 const PROBE_MODULE = path.join(hre.config.paths.root, "keeper", "execution", "probe", "plan-probe-code.ts");
 
-function compileProbe(): { version: string; code: string } {
+function compileProbe(): { version: string; code: string; abi: unknown[] } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const solc = require("solc") as { version(): string; compile(input: string): string };
   const output = JSON.parse(
@@ -31,19 +31,20 @@ function compileProbe(): { version: string; code: string } {
       JSON.stringify({
         language: "Solidity",
         sources: { "ChimeraPlanProbe.sol": { content: fs.readFileSync(PROBE_SOURCE, "utf8") } },
-        settings: { ...PLAN_PROBE_COMPILER.settings, outputSelection: { "*": { "*": ["evm.deployedBytecode.object"] } } },
+        settings: { ...PLAN_PROBE_COMPILER.settings, outputSelection: { "*": { "*": ["abi", "evm.deployedBytecode.object"] } } },
       }),
     ),
   ) as {
     errors?: { severity: string; formattedMessage: string }[];
-    contracts: Record<string, Record<string, { evm: { deployedBytecode: { object: string } } }>>;
+    contracts: Record<string, Record<string, { abi: unknown[]; evm: { deployedBytecode: { object: string } } }>>;
   };
   const errors = (output.errors ?? []).filter((e) => e.severity === "error");
   if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
-  return { version: solc.version(), code: `0x${output.contracts["ChimeraPlanProbe.sol"]!.ChimeraPlanProbe!.evm.deployedBytecode.object}` };
+  const probe = output.contracts["ChimeraPlanProbe.sol"]!.ChimeraPlanProbe!;
+  return { version: solc.version(), code: `0x${probe.evm.deployedBytecode.object}`, abi: probe.abi };
 }
 
-function renderModule(version: string, code: string): string {
+function renderModule(version: string, code: string, abi: unknown[]): string {
   const lines = code
     .slice(2)
     .match(/.{1,96}/g)!
@@ -53,7 +54,8 @@ function renderModule(version: string, code: string): string {
  * GENERATED from probe/ChimeraPlanProbe.sol by test/unit/keeper/execution/plan-probe.test.ts (run it with
  * UPDATE_PLAN_PROBE=1 after editing the source); that test recompiles the source and fails when this
  * copy differs. The runtime code is embedded so the keeper needs no compiler and no deployment: it is
- * only ever placed at the operator's address by an eth_call state override (plan-simulator.ts).
+ * only ever placed at the operator's address by an eth_call state override (plan-simulator.ts), which
+ * encodes its call with the ABI the compiler gave for it (PLAN_PROBE_ABI).
  */
 export const PLAN_PROBE_COMPILER = {
   version: "${version}",
@@ -63,17 +65,26 @@ export const PLAN_PROBE_COMPILER = {
 export const PLAN_PROBE_RUNTIME_CODE =
   "0x" +
 ${lines};
+
+export const PLAN_PROBE_ABI = ${JSON.stringify(abi)} as const;
 `;
 }
 
 describe("execution: the plan probe", function () {
   this.timeout(300_000);
 
-  it("embeds exactly the runtime code its source compiles to", () => {
+  it("embeds exactly the runtime code and ABI its source compiles to", async () => {
     const compiled = compileProbe();
-    if (process.env.UPDATE_PLAN_PROBE === "1") fs.writeFileSync(PROBE_MODULE, renderModule(compiled.version, compiled.code));
+    if (process.env.UPDATE_PLAN_PROBE === "1") {
+      // Written as `npm run lint` wants it (the ABI is compared by value below, not by text).
+      const prettier = await import("prettier");
+      const source = renderModule(compiled.version, compiled.code, compiled.abi);
+      const options = (await prettier.resolveConfig(PROBE_MODULE)) ?? {};
+      fs.writeFileSync(PROBE_MODULE, await prettier.format(source, { ...options, filepath: PROBE_MODULE }));
+    }
     expect(PLAN_PROBE_COMPILER.version).to.equal(compiled.version);
     expect(PLAN_PROBE_RUNTIME_CODE, "stale: rerun with UPDATE_PLAN_PROBE=1").to.equal(compiled.code);
+    expect(PLAN_PROBE_ABI, "stale ABI: rerun with UPDATE_PLAN_PROBE=1").to.deep.equal(compiled.abi);
   });
 
   describe("on the sandbox", () => {

@@ -5,10 +5,12 @@
  * the lease. Real journal; short real leases (hundreds of ms) rather than a fake clock, because the
  * lease is judged by the database's own clock.
  */
+import { Writable } from "node:stream";
 import { expect } from "chai";
 import { Journal } from "../../../../keeper/journal/journal";
 import { leaseIsLive } from "../../../../keeper/journal/keeper-lease";
-import { Leadership, LeaseSettingsError } from "../../../../keeper/engine/leadership";
+import { JOURNAL_DATABASE_ALERT_KEY, Leadership, LeaseSettingsError } from "../../../../keeper/engine/leadership";
+import { AlertDispatcher } from "../../../../keeper/alerts/alert-dispatcher";
 import { createLogger } from "../../../../keeper/telemetry/logger";
 import { KeeperMetrics } from "../../../../keeper/telemetry/metrics";
 import { JOURNAL_BACKENDS } from "../../../shared/journal-backends";
@@ -115,6 +117,63 @@ for (const backend of JOURNAL_BACKENDS)
         a.tryAcquire();
         expect(await value(metricsA, "keeper_is_leader"), "the old leader sees it lost").to.equal(0);
         expect(await value(metricsA, "keeper_failovers_total"), "its first lease (epoch 1) was no failover").to.equal(0);
+      });
+
+      it("takes a database outage as one incident: one error line and one critical alert, resolved when it answers again", async () => {
+        // The outage is played by a journal whose lease calls throw as node-postgres does when the server is
+        // gone (the keeper-process test in e2e/failover.test.ts stops a real server).
+        let down = false;
+        const gone = () => {
+          if (down) throw new Error("journal postgresql://127.0.0.1/x: connect ECONNREFUSED 127.0.0.1:5432");
+        };
+        const flaky = {
+          acquireLease: (...args: Parameters<Journal["acquireLease"]>) => (gone(), journal.acquireLease(...args)),
+          leaseView: () => (gone(), journal.leaseView()),
+          releaseLease: (holder: string) => (gone(), journal.releaseLease(holder)),
+        } as unknown as Journal;
+        const lines: { level: number; msg: string }[] = [];
+        const destination = new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            for (const line of chunk.toString().split("\n").filter(Boolean)) lines.push(JSON.parse(line) as { level: number; msg: string });
+            done();
+          },
+        });
+        const captured = createLogger({ level: "debug", format: "json", destination });
+        const alerts = new AlertDispatcher({ keeper: "chimera-test", targets: [] });
+        const leader = new Leadership({ journal: flaky, leaseMs: 300, refreshMs: 100, logger: captured });
+        leader.reportOutagesTo(alerts);
+        expect(leader.tryAcquire()).to.equal(true);
+
+        down = true;
+        for (let i = 0; i < 5; i++) expect(leader.tryAcquire(), "no lease without the database").to.equal(false);
+        expect(leader.fence().held, "the fence refuses without the database").to.equal(false);
+        await sleep(350);
+        expect(leader.isLeader, "the lease ran out by itself").to.equal(false);
+        await sleep(10);
+        const errors = lines.filter((l) => l.level >= 50);
+        expect(errors.map((l) => l.msg)).to.have.length(1);
+        expect(errors[0]!.msg).to.match(/the journal's database is unreachable .*ECONNREFUSED.*this keeper led: it sends nothing/);
+        expect(
+          lines.filter((l) => l.level === 20 && /still does not answer/.test(l.msg)),
+          "the retries at debug level",
+        ).to.have.length(4);
+        const raised = alerts.recent().filter((a) => a.key === JOURNAL_DATABASE_ALERT_KEY);
+        expect(raised.map((a) => [a.action, a.severity])).to.deep.equal([["trigger", "critical"]]);
+
+        down = false;
+        expect(leader.tryAcquire(), "leads again once the database answers").to.equal(true);
+        await sleep(10);
+        expect(lines.filter((l) => /answers again/.test(l.msg))).to.have.length(1);
+        expect(
+          alerts
+            .recent()
+            .filter((a) => a.key === JOURNAL_DATABASE_ALERT_KEY)
+            .map((a) => a.action),
+          "newest first",
+        ).to.deep.equal(["resolve", "trigger"]);
+        expect(leader.tryAcquire(), "a renewal after the outage says nothing more").to.equal(true);
+        expect(lines.filter((l) => /answers again|unreachable/.test(l.msg))).to.have.length(2);
+        leader.stop();
       });
     });
   });
