@@ -98,6 +98,8 @@ const config: HardhatUserConfig = {
       // The sandbox deploys full Aave/Uniswap/Balancer/Morpho stacks; keep blocks roomy like Base.
       blockGasLimit: 60_000_000,
       initialBaseFeePerGas: 5_000_000, // 0.005 gwei, Base's order of minimum base fee
+      // Base since Denim: five 200 ms blocks share one whole-second timestamp (sandbox/clock/ mines them).
+      allowBlocksWithSameTimestamp: true,
       ...(forkRequested && baseRpcUrl ? { forking: { url: baseRpcUrl, blockNumber: BASE_FORK_BLOCK } } : {}),
     },
     localhost: { url: "http://127.0.0.1:8545", chainId: 8453 },
