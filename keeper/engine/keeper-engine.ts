@@ -16,7 +16,8 @@
  *      breaker's external observations, control requests, balances and metrics.
  */
 import { positionKeyId, type Address, type KeeperMode, type PlanDecision } from "../core/types";
-import { BlockCollector, type NewHead } from "../collectors/block-collector";
+import { BlockCollector, type BlockSource, type NewHead } from "../collectors/block-collector";
+import type { HeadStream } from "../collectors/head-stream";
 import type { OracleUpdateCollector } from "../collectors/oracle-update-collector";
 import type { ProtocolEventCollector } from "../collectors/protocol-event-collector";
 import type { AlertDispatcher } from "../alerts/alert-dispatcher";
@@ -28,7 +29,8 @@ import { comparePlans } from "../strategy/ranking";
 import type { KeeperMetrics } from "../telemetry/metrics";
 import type { Logger } from "../telemetry/logger";
 import type { ReadinessInputs } from "../telemetry/http-server";
-import type { ExecutionReport, ExecutionStage, SettlementReport } from "../execution/execution-stage";
+import type { ExecutionReport, ExecutionStage, PriceTrigger, SettlementReport } from "../execution/execution-stage";
+import { LOST_RACE_PREFIX, type LostRace, type RaceLedger } from "../execution/race-ledger";
 import { reconcileOpenIntents, type ReconciliationChain, type ReconciliationReport } from "../execution/intent-reconciler";
 import { applyPendingControlRequests, type AppliedControl } from "./control-requests";
 import type { ExternalConditionsReader } from "./external-conditions";
@@ -50,6 +52,10 @@ export interface KeeperEngineDeps {
   /** Where each market's borrower discovery starts the first time (its deployment block). */
   readonly discoveryStartBlock: (market: LendingMarket) => number;
   readonly oracleCollector: OracleUpdateCollector;
+  /** Heads pushed by subscription (with polling as its fallback); absent: the chain is polled for its head. */
+  readonly heads?: HeadStream | null;
+  /** Other liquidators' liquidations, fed from the protocol events (the execution stage judges lost races by it). */
+  readonly races?: RaceLedger | null;
   readonly protocolCollector: ProtocolEventCollector;
   readonly planner: OpportunityPlanner;
   /** What this keeper already sold into each route this block, so later plans' floors account for it. */
@@ -69,6 +75,8 @@ export interface KeeperEngineDeps {
   readonly headLag?: () => readonly { readonly endpoint: string; readonly lagBlocks: number }[];
   /** A head older than this is not "fresh" for /readyz. */
   readonly staleHeadSeconds: number;
+  /** Retry back-off in blocks (execution.retryBackoff at the chain's block time). Default 1 doubling to 32. */
+  readonly retryBackoffBlocks?: { readonly initial: number; readonly max: number };
   readonly clock?: () => number;
   /** Monotonic clock for decision latency (must match the execution stage's). Default performance.now. */
   readonly latencyClock?: () => number;
@@ -99,21 +107,34 @@ export interface EngineTotals {
   sent: number;
   included: number;
   failed: number;
+  /** Attempts that found the position liquidated by someone else first (counted in `failed` too). */
+  lostRaces: number;
   realisedProfitUsd: number;
 }
 
 export type TickListener = (report: TickReport) => void;
 
-/** The block source the BlockCollector polls, remembering the head's base fee for pricing. */
+/** The block source the BlockCollector polls (a HeadStream's heads when there is one), remembering the head's base fee. */
 class HeadReader {
   baseFeePerGas = 0n;
   timestamp = 0;
-  constructor(private readonly chain: EngineChain) {}
-  getBlockNumber(): Promise<number> {
-    return this.chain.getBlockNumber();
+  private readonly source: BlockSource | null;
+  constructor(
+    private readonly chain: EngineChain,
+    stream: HeadStream | null,
+  ) {
+    this.source = stream?.asBlockSource({ getBlockNumber: () => chain.getBlockNumber(), getBlock: (n) => chain.getBlock(n) }) ?? null;
   }
-  async getBlock(tag: number): Promise<{ number: number; timestamp: number } | null> {
-    const block = await this.chain.getBlock(tag);
+  getBlockNumber(): Promise<number> {
+    return this.source?.getBlockNumber() ?? this.chain.getBlockNumber();
+  }
+  async getBlock(tag: number): Promise<{ number: number; timestamp: number; timestampMs?: number } | null> {
+    const block = (await (this.source?.getBlock(tag) ?? this.chain.getBlock(tag))) as {
+      number: number;
+      timestamp: number;
+      timestampMs?: number;
+      baseFeePerGas?: bigint | null;
+    } | null;
     if (block !== null) {
       this.baseFeePerGas = block.baseFeePerGas ?? 0n;
       this.timestamp = block.timestamp;
@@ -135,8 +156,19 @@ export class KeeperEngine {
   private readonly listeners: TickListener[] = [];
   private started = false;
   private readonly startedAtMs: number;
-  readonly totals: EngineTotals = { detected: 0, planned: 0, skipped: 0, sent: 0, included: 0, failed: 0, realisedProfitUsd: 0 };
+  readonly totals: EngineTotals = {
+    detected: 0,
+    planned: 0,
+    skipped: 0,
+    sent: 0,
+    included: 0,
+    failed: 0,
+    lostRaces: 0,
+    realisedProfitUsd: 0,
+  };
   private reconciliation: ReconciliationReport | null = null;
+  /** Recent oracle-update-to-inclusion samples (blocks, chain ms), for /status. */
+  private readonly inclusions: { readonly blocks: number; readonly ms?: number }[] = [];
   /**
    * Liquidatable positions whose last attempt ended for a reason that may pass (a failed simulation,
    * a refused send, a reverted or replaced transaction, a throttle or cooldown): tried again from
@@ -152,7 +184,7 @@ export class KeeperEngine {
     this.deps = deps;
     this.clock = deps.clock ?? Date.now;
     this.latencyClock = deps.latencyClock ?? (() => performance.now());
-    this.heads = new HeadReader(deps.chain);
+    this.heads = new HeadReader(deps.chain, deps.heads ?? null);
     this.mode = deps.initialMode;
     this.startedAtMs = this.clock();
     deps.metrics.setMode(this.mode);
@@ -271,6 +303,8 @@ export class KeeperEngine {
     // A. Reaction to price updates: in memory, then plan and send.
     const answers = await oracleCollector.collect(newHead.range);
     const seenAtMs = this.latencyClock();
+    this.noteHeadLag(newHead.number);
+    const trigger = this.triggerOf(answers, newHead);
     const touched = new Set<LendingMarket>();
     const rereads = new Set<LendingMarket>();
     for (const answer of answers) {
@@ -285,12 +319,16 @@ export class KeeperEngine {
       touched.add(market);
     }
     const repriced: PositionToPlan[] = [...touched].flatMap((market) => market.liquidatable().map((position) => ({ market, position })));
-    await this.react(repriced, seenAtMs, decisions);
+    await this.react(repriced, seenAtMs, decisions, trigger);
 
-    // B. Bookkeeping: receipts, protocol events, interest, then what those made liquidatable.
+    // B. Bookkeeping: protocol events (first, so a receipt is judged against the liquidations that beat it),
+    // receipts, interest, then what those made liquidatable.
+    const events = await protocolCollector.collect(newHead.range);
+    this.deps.races?.observe(events);
+    this.deps.races?.prune(newHead.number);
+    for (const lost of this.deps.races?.settleUnsent(newHead.number) ?? []) this.recordUnsentLoss(lost);
     const settlement = await execution.settle(newHead.number, this.instant());
     this.countSettlement(settlement);
-    const events = await protocolCollector.collect(newHead.range);
     const followUp = new Map<string, PositionToPlan>();
     for (const market of markets) {
       const mine = events.filter((event) => event.market === market.id);
@@ -339,7 +377,7 @@ export class KeeperEngine {
    * Plans the given positions (minus those with a transaction in flight), ranks the plans, gates each
    * and executes the approved ones in rank order, then journals every decision in one write.
    */
-  private async react(items: readonly PositionToPlan[], seenAtMs: number, out: DecisionRecord[]): Promise<void> {
+  private async react(items: readonly PositionToPlan[], seenAtMs: number, out: DecisionRecord[], trigger?: PriceTrigger): Promise<void> {
     const inFlight = this.deps.execution.inFlightPositions();
     const unique = new Map<string, PositionToPlan>();
     for (const item of items) {
@@ -351,7 +389,7 @@ export class KeeperEngine {
     // planning a handful of positions, not all of them (quotes cost an eth_call per batch).
     const ordered = [...unique.values()].sort((a, b) => largestDebtUsd(b) - largestDebtUsd(a));
     for (let start = 0; start < ordered.length; start += REACTION_CHUNK) {
-      await this.reactTo(ordered.slice(start, start + REACTION_CHUNK), unique, seenAtMs, out);
+      await this.reactTo(ordered.slice(start, start + REACTION_CHUNK), unique, seenAtMs, out, trigger);
     }
   }
 
@@ -360,6 +398,7 @@ export class KeeperEngine {
     unique: ReadonlyMap<string, PositionToPlan>,
     seenAtMs: number,
     out: DecisionRecord[],
+    trigger?: PriceTrigger,
   ): Promise<void> {
     const { planner, risk, execution, metrics, journal } = this.deps;
     const head = this.headBlock;
@@ -381,9 +420,16 @@ export class KeeperEngine {
         continue;
       }
       const profitShortfall = await this.deps.ownSales.shortfall(plan, head);
-      const report = await execution.execute(plan, { mode: this.mode, headBlock: head, seenAtMs, at, profitShortfall });
+      const report = await execution.execute(plan, { mode: this.mode, headBlock: head, seenAtMs, at, profitShortfall, trigger });
       if (report.status === "sent") this.deps.ownSales.record(plan);
       if (report.status === "simulation-failed") {
+        // Maybe a rival took the position first: the race ledger decides once the next blocks' events are in.
+        this.deps.races?.watchUnsent({
+          planId: report.planId,
+          market: plan.candidate.key.market,
+          borrower: plan.candidate.key.borrower,
+          fromBlock: trigger?.blockNumber ?? head,
+        });
         records.push({
           decision: { ...decision, outcome: "skipped", reason: "simulation-failed", detail: report.detail },
           block: head,
@@ -435,8 +481,10 @@ export class KeeperEngine {
   private noteRetry(id: string, item: PositionToPlan, reason: string): void {
     const previous = this.retry.get(id);
     const failures = (previous?.failures ?? 0) + 1;
-    // 1, 2, 4 … 32 blocks: a plan that keeps failing costs a simulation a minute, not one a block.
-    const wait = Math.min(32, 2 ** (failures - 1));
+    // initial, doubling up to max (config execution.retryBackoff, in blocks): a plan that keeps failing costs a
+    // simulation every max blocks, not one a block.
+    const backoff = this.deps.retryBackoffBlocks ?? { initial: 1, max: 32 };
+    const wait = Math.min(backoff.max, backoff.initial * 2 ** (failures - 1));
     this.retry.set(id, { market: item.market, borrower: item.position.key.borrower, reason, dueBlock: this.headBlock + wait, failures });
   }
 
@@ -450,9 +498,35 @@ export class KeeperEngine {
     this.noteRetry(positionKeyId(position.key), { market, position }, reason);
   }
 
+  /** A plan never sent because a rival had already liquidated the position: a lost race, not a failure. */
+  private recordUnsentLoss(lost: LostRace): void {
+    const detail = `${LOST_RACE_PREFIX}: ${lost.borrower} was liquidated by ${lost.rival.txHash} in block ${lost.rival.blockNumber} before plan ${lost.planId} could be sent (its simulation failed)`;
+    this.deps.journal.recordSystemEvent({
+      kind: "race_lost",
+      actor: "keeper",
+      detail,
+      data: {
+        planId: lost.planId,
+        borrower: lost.borrower,
+        rivalTx: lost.rival.txHash,
+        rivalBlock: lost.rival.blockNumber,
+        ours: lost.ours,
+      },
+    });
+    this.deps.metrics.races.labels("lost").inc();
+    this.totals.lostRaces += 1;
+    this.deps.logger.info({ planId: lost.planId, rivalTx: lost.rival.txHash }, detail);
+  }
+
   private countSettlement(settlement: SettlementReport): void {
     this.totals.included += settlement.included.length;
     this.totals.failed += settlement.failed.length;
+    this.totals.lostRaces += settlement.lost.length;
+    for (const included of settlement.included) {
+      if (included.priceToInclusion === undefined) continue;
+      this.inclusions.push(included.priceToInclusion);
+      if (this.inclusions.length > 500) this.inclusions.shift();
+    }
     for (const included of settlement.included) this.totals.realisedProfitUsd += included.realisedProfitUsd;
   }
 
@@ -537,6 +611,9 @@ export class KeeperEngine {
       uptimeSeconds: Math.round((this.clock() - this.startedAtMs) / 1_000),
       head: this.headBlock,
       lastHeadAt: this.lastHeadAtMs === null ? null : new Date(this.lastHeadAtMs).toISOString(),
+      headTime: this.headTime(),
+      races: { won: this.totals.included, lost: this.totals.lostRaces },
+      priceToInclusion: summarizeInclusions(this.inclusions),
       operator: execution.operator,
       operatorHalt: this.operatorHaltReason,
       breaker: risk.breaker.describe(),
@@ -566,9 +643,52 @@ export class KeeperEngine {
     });
   }
 
+  /** The oracle update a reaction answers: the newest answer's block and its millisecond time (Denim's timestampMs). */
+  private triggerOf(answers: readonly { blockNumber: number; blockTimestampMs?: number }[], head: NewHead): PriceTrigger | undefined {
+    if (answers.length === 0) return undefined;
+    const newest = answers.reduce((a, b) => (b.blockNumber > a.blockNumber ? b : a));
+    const timestampMs =
+      newest.blockTimestampMs ??
+      this.deps.heads?.headAt(newest.blockNumber)?.timestampMs ??
+      (newest.blockNumber === head.number ? head.timestampMs : undefined);
+    return { blockNumber: newest.blockNumber, timestampMs };
+  }
+
+  /** The head's own millisecond time and how late this keeper learned of it (null without a head stream). */
+  private headTime(): { timestampMs: number; receivedAt: string; lagMs: number; via: string } | null {
+    const head = this.deps.heads?.headAt(this.headBlock);
+    if (head === undefined) return null;
+    return {
+      timestampMs: head.timestampMs,
+      receivedAt: new Date(head.receivedAtMs).toISOString(),
+      lagMs: Math.max(0, head.receivedAtMs - head.timestampMs),
+      via: head.via,
+    };
+  }
+
+  /** Head lag in ms: when this keeper learned of the head, against the head's own millisecond time. */
+  private noteHeadLag(number: number): void {
+    const head = this.deps.heads?.headAt(number);
+    if (head !== undefined) this.deps.metrics.headLagMs.set(Math.max(0, head.receivedAtMs - head.timestampMs));
+  }
+
   private instant(): Instant {
     return { timeMs: this.clock(), block: Math.max(0, this.headBlock) };
   }
+}
+
+/** Oracle update → inclusion, for /status: in blocks (1 = N+1) and in chain milliseconds. */
+function summarizeInclusions(samples: readonly { readonly blocks: number; readonly ms?: number }[]): Record<string, unknown> {
+  const blocks = samples.map((sample) => sample.blocks).sort((a, b) => a - b);
+  const ms = samples.flatMap((sample) => (sample.ms === undefined ? [] : [sample.ms])).sort((a, b) => a - b);
+  const at = (sorted: readonly number[], q: number) =>
+    sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+  return {
+    samples: samples.length,
+    nextBlockShare: samples.length === 0 ? null : blocks.filter((b) => b <= 1).length / samples.length,
+    blocks: { p50: at(blocks, 0.5), p90: at(blocks, 0.9), max: blocks.at(-1) ?? null },
+    ms: { p50: at(ms, 0.5), p90: at(ms, 0.9), max: ms.at(-1) ?? null },
+  };
 }
 
 /** Positions planned per batch within one reaction. */

@@ -23,6 +23,7 @@ import type { PreparedTx, SignedTx } from "../submit/types";
 import type { SignedTxBroadcaster } from "./broadcast";
 import type { PlanSimulator, SimulationOutcome } from "./plan-simulator";
 import { planExecutedIn, receiptFeeWei, type FullReceiptLike } from "./receipt-facts";
+import { LOST_RACE_PREFIX, marketOfPositionId, type RaceLedger, type RivalLiquidation } from "./race-ledger";
 
 /** Chain reads for tracking; an ethers Provider satisfies them. */
 export interface ExecutionChain {
@@ -69,6 +70,16 @@ export interface ExecutionStageOptions {
   /** Fee bumps before the stage gives up the opportunity and cancels. Default 2. */
   readonly maxBumps?: number;
   readonly hooks?: ExecutionHooks;
+  /** Other liquidators' liquidations: an attempt that loses to one is a lost race, not a failure. */
+  readonly races?: RaceLedger | null;
+  /** A block's millisecond time (Denim's timestampMs) when known, for oracle-update-to-inclusion latency. */
+  readonly blockTimestampMs?: (blockNumber: number) => number | undefined;
+}
+
+/** The oracle update a plan reacts to: block N of the race, and its millisecond time when known. */
+export interface PriceTrigger {
+  readonly blockNumber: number;
+  readonly timestampMs?: number;
 }
 
 export interface ExecutionContext {
@@ -82,6 +93,8 @@ export interface ExecutionContext {
   readonly at: Instant;
   /** Profit the plan will not see because of this keeper's own earlier sales in the block (see OwnSalesLedger). */
   readonly profitShortfall?: bigint;
+  /** The oracle update this plan reacts to, when it reacts to one. */
+  readonly trigger?: PriceTrigger;
 }
 
 export type ExecutionReport =
@@ -112,14 +125,24 @@ export interface TrackedExecution {
   readonly attempts: SignedTx[];
   readonly sentAtBlock: number;
   readonly sentAtMs: number;
+  /** The oracle update it reacts to, for latency from price to inclusion. */
+  readonly trigger?: PriceTrigger;
   lastAttemptBlock: number;
   bumps: number;
 }
 
 /** What settling one block found. */
 export interface SettlementReport {
-  readonly included: readonly { planId: string; blockNumber: number; realisedProfitUsd: number }[];
+  readonly included: readonly {
+    planId: string;
+    blockNumber: number;
+    realisedProfitUsd: number;
+    /** From the oracle update to this block, when the plan reacted to one: blocks (1 = N+1) and chain ms. */
+    priceToInclusion?: { blocks: number; ms?: number };
+  }[];
   readonly failed: readonly { planId: string; detail: string }[];
+  /** Attempts that found the position liquidated by someone else first (also in `failed`). */
+  readonly lost: readonly { planId: string; rival: RivalLiquidation }[];
   readonly replaced: readonly { planId: string; txHash: string; kind: "replacement" | "cancel" }[];
 }
 
@@ -307,6 +330,7 @@ export class ExecutionStage {
       return { status: "not-sent", planId: plan.id, detail };
     }
     metrics.transactionsSent.inc();
+    this.#options.races?.noteOwnTransaction(signed.hash);
     const tracked: TrackedExecution = {
       planId: plan.id,
       borrower: plan.candidate.key.borrower,
@@ -317,6 +341,7 @@ export class ExecutionStage {
       attempts: [signed],
       sentAtBlock: context.headBlock,
       sentAtMs: this.#clock(),
+      trigger: context.trigger,
       lastAttemptBlock: context.headBlock,
       bumps: 0,
     };
@@ -355,23 +380,50 @@ export class ExecutionStage {
 
   /** Looks for receipts of every tracked transaction; bumps or cancels the ones past their budget. */
   async settle(headBlock: number, at: Instant): Promise<SettlementReport> {
-    const included: { planId: string; blockNumber: number; realisedProfitUsd: number }[] = [];
+    const included: SettlementReport["included"][number][] = [];
     const failed: { planId: string; detail: string }[] = [];
+    const lost: { planId: string; rival: RivalLiquidation }[] = [];
     const replaced: { planId: string; txHash: string; kind: "replacement" | "cancel" }[] = [];
     for (const tracked of [...this.#inFlight.values()]) {
       const receipt = await this.#findReceipt(tracked);
       if (receipt !== null) {
         const result = this.#settleReceipt(tracked, receipt, at);
         if (result.kind === "included")
-          included.push({ planId: tracked.planId, blockNumber: receipt.blockNumber, realisedProfitUsd: result.realisedProfitUsd });
-        else failed.push({ planId: tracked.planId, detail: result.detail });
+          included.push({
+            planId: tracked.planId,
+            blockNumber: receipt.blockNumber,
+            realisedProfitUsd: result.realisedProfitUsd,
+            priceToInclusion: result.priceToInclusion,
+          });
+        else {
+          failed.push({ planId: tracked.planId, detail: result.detail });
+          if (result.rival !== undefined) lost.push({ planId: tracked.planId, rival: result.rival });
+        }
         continue;
       }
       if (headBlock - tracked.lastAttemptBlock < this.#budget) continue;
       const replacement = await this.#replace(tracked, headBlock, at);
       if (replacement !== null) replaced.push(replacement);
     }
-    return { included, failed, replaced };
+    return { included, failed, lost, replaced };
+  }
+
+  /** Someone else's liquidation of this position between our send and `untilBlock`, if there was one. */
+  #rivalOf(tracked: TrackedExecution, untilBlock: number): RivalLiquidation | null {
+    return (
+      this.#options.races?.firstRival(marketOfPositionId(tracked.positionId), tracked.borrower, tracked.sentAtBlock, untilBlock) ?? null
+    );
+  }
+
+  #priceToInclusion(tracked: TrackedExecution, blockNumber: number): { blocks: number; ms?: number } | undefined {
+    const trigger = tracked.trigger;
+    if (trigger === undefined) return undefined;
+    const blocks = blockNumber - trigger.blockNumber;
+    const landedMs = this.#options.blockTimestampMs?.(blockNumber);
+    const ms = landedMs === undefined || trigger.timestampMs === undefined ? undefined : landedMs - trigger.timestampMs;
+    this.#options.metrics.priceToInclusionBlocks.observe(blocks);
+    if (ms !== undefined) this.#options.metrics.priceToInclusionMs.observe(ms);
+    return { blocks, ms };
   }
 
   async #findReceipt(tracked: TrackedExecution): Promise<FullReceiptLike | null> {
@@ -386,7 +438,9 @@ export class ExecutionStage {
     tracked: TrackedExecution,
     receipt: FullReceiptLike,
     at: Instant,
-  ): { kind: "included"; realisedProfitUsd: number } | { kind: "failed"; detail: string } {
+  ):
+    | { kind: "included"; realisedProfitUsd: number; priceToInclusion?: { blocks: number; ms?: number } }
+    | { kind: "failed"; detail: string; rival?: RivalLiquidation } {
     const { journal, metrics } = this.#options;
     this.#inFlight.delete(tracked.planId);
     const feeWei = receiptFeeWei(receipt);
@@ -414,6 +468,8 @@ export class ExecutionStage {
       const simulatedUsd = this.#tokenUsd(tracked.profitToken, tracked.simulatedProfit) ?? profitUsd;
       const expectedGasUsd = nativeUsd === undefined ? 0 : weiToEth(tracked.gasEstimate * receipt.gasPrice) * nativeUsd;
       const realisedNetUsd = profitUsd - (gasCostUsd ?? 0);
+      metrics.races.labels("won").inc();
+      const priceToInclusion = this.#priceToInclusion(tracked, receipt.blockNumber);
       this.#options.onOutcome({
         kind: "included",
         planId: tracked.planId,
@@ -422,9 +478,34 @@ export class ExecutionStage {
         realisedProfitUsd: realisedNetUsd,
         at,
       });
-      return { kind: "included", realisedProfitUsd: profitUsd };
+      return { kind: "included", realisedProfitUsd: profitUsd, priceToInclusion };
     }
     const lossUsd = gasCostUsd ?? 0;
+    const rival = this.#rivalOf(tracked, receipt.blockNumber);
+    if (rival !== null) {
+      const detail = `${LOST_RACE_PREFIX}: ${borrower} was liquidated by ${rival.txHash} in block ${rival.blockNumber} first; ours ${
+        receipt.status === 1 ? "was cancelled" : "reverted"
+      } in block ${receipt.blockNumber}`;
+      journal.atomically(() => {
+        journal.markFailed(tracked.planId, { error: detail, receipt: facts });
+        journal.recordSystemEvent({
+          kind: "race_lost",
+          actor: "keeper",
+          detail,
+          data: {
+            planId: tracked.planId,
+            borrower,
+            rivalTx: rival.txHash,
+            rivalBlock: rival.blockNumber,
+            ours: receipt.status === 1 ? "cancelled" : "reverted",
+          },
+        });
+      });
+      metrics.executions.labels("failed").inc();
+      metrics.races.labels("lost").inc();
+      this.#options.onOutcome({ kind: "failed", planId: tracked.planId, borrower, failure: "lost-race", lossUsd, at });
+      return { kind: "failed", detail, rival };
+    }
     if (receipt.status === 1) {
       journal.markReplaced(tracked.planId, { detail: "cancelled: the zero-value self-transfer took the nonce", receipt: facts });
       metrics.executions.labels("replaced").inc();
@@ -498,6 +579,7 @@ export class ExecutionStage {
     try {
       await broadcaster.broadcast(signed);
       metrics.transactionsSent.inc();
+      this.#options.races?.noteOwnTransaction(signed.hash);
     } catch (error) {
       // A refused replacement usually means the earlier attempt just landed: the next settle sees it.
       await preparer.nonces.resync().catch(() => undefined);

@@ -58,7 +58,7 @@ export interface PlanSimulatorOptions {
   readonly gasMarginBps?: number;
   /** Blocks after the simulated block the plan stays valid (deadlineBlock). Default 2. */
   readonly deadlineBlocks?: number;
-  /** Block tag to simulate against. Default "latest" (Flashblocks nodes can serve a stale `pending`, BASE.md). */
+  /** Block tag to simulate against. Default "latest" (never `pending`: since Denim it has no equivalent on Base, BASE.md). */
   readonly blockTag?: string;
   /** Told once if the node refuses state overrides and the simulator switches to "revert". */
   readonly onMethodFallback?: (reason: string) => void;

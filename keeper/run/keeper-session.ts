@@ -11,9 +11,10 @@ import { alertTargetsFromConfig, alertTargetsFromSettings } from "../alerts/targ
 import type { Address, AddressBook } from "../config/address-book";
 import type { KeeperConfig } from "../config/schema";
 import type { OracleCollectionMode } from "../collectors/oracle-update-collector";
+import type { AssembleKeeperOptions } from "../engine/assemble-keeper";
 import { Journal } from "../journal/journal";
 import { KeeperMetrics } from "../telemetry/metrics";
-import { startTelemetryServer, type TelemetryServer } from "../telemetry/http-server";
+import { startTelemetryServer, type ReadinessInputs, type TelemetryServer } from "../telemetry/http-server";
 import { attachOperationsFeed } from "../telemetry/attach-operations-feed";
 import type { OperationsFeedOptions } from "../telemetry/operations-feed";
 import type { Logger } from "../telemetry/logger";
@@ -37,6 +38,9 @@ export interface KeeperSessionOptions {
   /** Settings lookup for alert targets (environment or Hardhat vars). */
   readonly setting: (name: string) => string | undefined;
   readonly oracleMode: OracleCollectionMode;
+  readonly streams?: AssembleKeeperOptions["streams"];
+  /** Readiness the engine does not know about (the RPC endpoints' health), merged into /readyz. */
+  readonly readiness?: () => Partial<ReadinessInputs>;
   readonly liveViolations: () => readonly string[];
   /** Port for the telemetry server (0 = any free port). */
   readonly port: number;
@@ -98,6 +102,7 @@ export async function openKeeperSession(options: KeeperSessionOptions): Promise<
       // Always given: with no target, alerts are still logged, journaled and shown on the dashboard.
       alerts,
       oracleMode: options.oracleMode,
+      streams: options.streams,
       liveViolations: options.liveViolations,
       headLag: options.headLag,
       hooks: options.hooks,
@@ -118,7 +123,7 @@ export async function openKeeperSession(options: KeeperSessionOptions): Promise<
     const serverOptions = {
       host: config.metrics.host,
       metrics,
-      readiness: () => engine.readiness(),
+      readiness: () => ({ ...engine.readiness(), ...options.readiness?.() }),
       status: () => operations.status(),
       logger: logger.child({ component: "telemetry" }),
       knownSecrets: options.knownSecrets,

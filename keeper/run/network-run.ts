@@ -1,8 +1,11 @@
 /**
  * `npx hardhat keeper --network <name>` on a real chain (or a local node running the sandbox): load
  * and validate the config (DRY unless told otherwise), check the LIVE safeguards, connect the read
- * failover pool and the send endpoints, take the key lock, reconcile open intents, then loop until
- * Ctrl-C (SIGINT/SIGTERM), `--once` or `--blocks N`. Shutdown is clean: the engine journals it, the
+ * failover pool, the subscription endpoint and the send endpoints, take the key lock, reconcile open
+ * intents, then loop until Ctrl-C (SIGINT/SIGTERM), `--once` or `--blocks N`: each new head (pushed by
+ * eth_subscribe, polled as the fallback) is one iteration. An iteration that fails is retried with
+ * jittered back-off and told once ("keeper iterations down: cause" / "recovered after N s"), as every
+ * endpoint outage is (keeper/rpc/outage-monitor.ts). Shutdown is clean: the engine journals it, the
  * telemetry server closes, the key lock is released, the journal is closed.
  */
 import fs from "node:fs";
@@ -12,9 +15,16 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { readSandboxAddressBook, sandboxAddressBookPath } from "../../sandbox/address-book-file";
 import type { Address, AddressBook } from "../config/address-book";
 import { checkLiveSafeguards, SIGNING_KEY_VARIABLE, RELAY_AUTH_KEY_VARIABLE } from "../config/live-safeguards";
+import { blocksIn, nominalBlockTimeMs } from "../config/block-time";
 import { BASE_ADDRESS_BOOK, MAINNET_ADDRESS_BOOK } from "../config/networks";
 import { isRealNetwork, type KeeperConfig } from "../config/schema";
+import { HeadStream, type RawRpc } from "../collectors/head-stream";
+import { OracleLogStream } from "../collectors/oracle-log-stream";
+import { backoffDelayMs } from "../rpc/backoff";
+import { OutageLog } from "../rpc/outage-log";
+import { RpcOutageMonitor } from "../rpc/outage-monitor";
 import { ReadProviderPool } from "../rpc/read-provider-pool";
+import { WsSubscriptionClient } from "../rpc/ws-subscription-client";
 import { RawTxBroadcaster } from "../submit/raw-tx-broadcaster";
 import { BundleSubmitter } from "../submit/bundle-submitter";
 import { createLogger, type Logger } from "../telemetry/logger";
@@ -40,8 +50,11 @@ export interface NetworkRunOptions {
   readonly once?: boolean;
   readonly maxBlocks?: number;
   readonly journalPath?: string;
-  /** Head polling interval. Default 250 ms (Base: 2 s blocks, 200 ms Flashblocks). */
-  readonly pollIntervalMs?: number;
+  /**
+   * Longest wait for a new head before an iteration runs anyway (operator requests, the breaker's checks).
+   * Default 1,000 ms. Heads themselves arrive by subscription, or by polling every half block time.
+   */
+  readonly idleIterationMs?: number;
   readonly output: ProgressOutput;
   readonly print: (line: string) => void;
   readonly logger?: Logger;
@@ -65,11 +78,14 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
   const secrets: string[] = [];
   const readUrls = config.rpc.read.map((endpoint) => ({ label: endpoint.name, url: requiredSetting(setting, endpoint.urlEnv) }));
   const sendUrls = config.rpc.send.map((endpoint) => ({ label: endpoint.name, url: requiredSetting(setting, endpoint.urlEnv) }));
-  secrets.push(...readUrls.map((e) => e.url), ...sendUrls.map((e) => e.url));
+  const subscribeUrls = config.rpc.subscribe.map((endpoint) => ({ label: endpoint.name, url: requiredSetting(setting, endpoint.urlEnv) }));
+  secrets.push(...readUrls.map((e) => e.url), ...sendUrls.map((e) => e.url), ...subscribeUrls.map((e) => e.url));
   const keyText = setting(SIGNING_KEY_VARIABLE);
   if (keyText !== undefined) secrets.push(keyText, keyText.replace(/^0x/i, ""));
   const logger = options.logger ?? createLogger({ knownSecrets: secrets, base: { network } });
 
+  const outages = new RpcOutageMonitor({ readEndpoints: readUrls.map((e) => e.label), logger: logger.child({ component: "rpc" }) });
+  const blockTimeMs = nominalBlockTimeMs(network, config.blockTimeMs);
   let pool: ReadProviderPool | null = null;
   let provider: Provider;
   if (readUrls.length > 0) {
@@ -77,8 +93,9 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
       chainId: book.chainId,
       endpoints: readUrls,
       callTimeoutMs: config.rpc.requestTimeoutMs,
-      maxHeadLagBlocks: config.rpc.headLagBlocks,
-      onHealthEvent: (event) => logger.warn({ event }, `read endpoint ${event.endpoint} ${event.type}`),
+      // The pool judges lag before any head is read: at the network's nominal block time.
+      maxHeadLagBlocks: blocksIn(config.rpc.maxHeadLagMs, blockTimeMs, "rpc.maxHeadLagMs", 0),
+      onHealthEvent: (event) => outages.onHealthEvent(event),
     });
     pool.startHeadPolling(2_000);
     provider = pool.provider;
@@ -88,6 +105,8 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
     throw new Error(`rpc.read lists no endpoint for ${network}; add one to the keeper config (see keeper/config/networks/)`);
   }
 
+  let subscriber: WsSubscriptionClient | null = null;
+  let heads: HeadStream | null = null;
   try {
     // Asked of the endpoint itself: the pool's provider has a static network and would just echo the config.
     const chainId = Number(
@@ -115,6 +134,32 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
         `no ${SIGNING_KEY_VARIABLE} and no KEEPER_OPERATOR_ADDRESS: DRY simulations cannot run as an operator and will fail CallerNotOperator`,
       );
     }
+    // Heads and oracle logs: pushed by eth_subscribe where a WebSocket endpoint is configured, polled otherwise.
+    const oracleMode = config.oracleUpdates ?? (isRealNetwork(network) ? "logs" : "poll");
+    const rpc = provider as unknown as RawRpc;
+    const subscription = subscribeUrls[0];
+    subscriber =
+      subscription === undefined
+        ? null
+        : new WsSubscriptionClient({
+            url: subscription.url,
+            label: subscription.label,
+            requestTimeoutMs: config.rpc.requestTimeoutMs,
+            onStateChange: (event) => outages.onSubscriptionEvent(event),
+          });
+    heads = new HeadStream({
+      rpc,
+      subscriber,
+      pollIntervalMs: Math.max(50, Math.floor(blockTimeMs / 2)),
+      // Ten blocks without a pushed head: the subscription is stale even if its socket is open.
+      staleAfterMs: Math.max(1_000, blockTimeMs * 10),
+      onError: () => undefined, // the read pool's outage monitor reports endpoint failures
+    });
+    const oracleLogs = subscriber !== null && oracleMode === "logs" ? new OracleLogStream({ subscriber, rpc }) : null;
+    if (subscriber !== null && !(await subscriber.start())) {
+      logger.warn({ endpoint: subscriber.label }, `subscription endpoint ${subscriber.label} is not reachable yet; polling until it is`);
+    }
+    await heads.start();
     const session = await openKeeperSession({
       config,
       book,
@@ -127,7 +172,9 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
       logger,
       knownSecrets: secrets,
       setting,
-      oracleMode: network === "localhost" ? "poll" : "logs",
+      oracleMode,
+      streams: { heads, oracleLogs },
+      readiness: () => outages.readiness(),
       liveViolations: () => (isRealNetwork(network) ? checkLiveSafeguards(envRecord(setting), { usesRelay }) : []),
       port: config.metrics.port,
       onPortBusy: "fail",
@@ -152,7 +199,11 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
       void options.stopSignal.then((reason) => {
         stopRequested = reason;
       });
-      const interval = options.pollIntervalMs ?? 250;
+      const idleMs = options.idleIterationMs ?? 1_000;
+      // One bad iteration (an RPC outage beyond failover) must not kill the keeper, nor flood its log: the first
+      // failure is told with its cause, the rest counted, the recovery told with how long it took.
+      const iterations = new OutageLog("keeper iterations", logger);
+      let failures = 0;
       for (;;) {
         if (stopRequested !== null) {
           stopReason = stopRequested;
@@ -161,9 +212,11 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
         let report;
         try {
           report = await session.engine.tick();
+          failures = 0;
+          iterations.recover();
         } catch (error) {
-          // One bad iteration (an RPC outage beyond failover) must not kill the keeper: log, wait, retry.
-          logger.error({ err: error }, "keeper iteration failed; retrying");
+          failures += 1;
+          iterations.fail(error instanceof Error ? error.message : String(error));
           report = null;
         }
         if (report !== null) {
@@ -187,7 +240,11 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
           stopReason = `--blocks ${options.maxBlocks}`;
           break;
         }
-        await Promise.race([new Promise((resolve) => setTimeout(resolve, interval)), options.stopSignal]);
+        const wait =
+          failures > 0
+            ? new Promise((resolve) => setTimeout(resolve, backoffDelayMs(failures, { initialMs: 250, maxMs: 30_000 })))
+            : heads.waitForHeadAfter(session.engine.head, idleMs);
+        await Promise.race([wait, options.stopSignal]);
       }
       progress.finish();
       const report = buildRunReport({
@@ -209,6 +266,8 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
     }
     return { reportPath, journalPath, blocks, stopReason };
   } finally {
+    heads?.stop();
+    subscriber?.close();
     pool?.destroy();
   }
 }

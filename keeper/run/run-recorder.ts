@@ -12,6 +12,8 @@ export interface PlanTiming {
   readonly reactedAtBlock: number;
   readonly decisionMs: number;
   includedBlock?: number;
+  /** From the oracle update to inclusion: blocks (1 = N+1) and chain milliseconds, when it reacted to one. */
+  priceToInclusion?: { readonly blocks: number; readonly ms?: number };
 }
 
 export class RunRecorder {
@@ -21,6 +23,10 @@ export class RunRecorder {
   lastTick: TickReport | null = null;
   /** Decision latency of the first liquidation sent in each block (the others queue behind it). */
   readonly firstOfBlockMs: number[] = [];
+  /** Decision latency of the last liquidation sent in each block that sent one: how long a busy step takes. */
+  readonly lastOfBlockMs: number[] = [];
+  /** Attempts that lost their race to someone else's liquidation. */
+  lostRaces = 0;
 
   /** Subscribes to the engine. */
   attach(engine: KeeperEngine): this {
@@ -38,10 +44,18 @@ export class RunRecorder {
     for (const record of report.decisions) this.recordDecision(record);
     const first = report.decisions.find((record) => record.execution?.status === "sent" || record.execution?.status === "dry-run");
     if (first?.execution !== undefined && "decisionMs" in first.execution) this.firstOfBlockMs.push(first.execution.decisionMs);
+    const last = [...report.decisions]
+      .reverse()
+      .find((record) => record.execution?.status === "sent" || record.execution?.status === "dry-run");
+    if (last?.execution !== undefined && "decisionMs" in last.execution) this.lastOfBlockMs.push(last.execution.decisionMs);
     for (const included of report.settlement.included) {
       const timing = this.timings.get(included.planId);
-      if (timing !== undefined) timing.includedBlock = included.blockNumber;
+      if (timing !== undefined) {
+        timing.includedBlock = included.blockNumber;
+        timing.priceToInclusion = included.priceToInclusion;
+      }
     }
+    this.lostRaces += report.settlement.lost.length;
     this.ticks.push({
       head: report.head,
       priceUpdates: report.priceUpdates,
@@ -63,6 +77,11 @@ export class RunRecorder {
   /** Decision latencies (price update seen → signed transaction) of every sent plan, ms. */
   decisionSamples(): number[] {
     return [...this.timings.values()].map((timing) => timing.decisionMs);
+  }
+
+  /** Oracle update to inclusion, for every plan that reacted to one and landed. */
+  priceToInclusionSamples(): { readonly blocks: number; readonly ms?: number }[] {
+    return [...this.timings.values()].flatMap((timing) => (timing.priceToInclusion === undefined ? [] : [timing.priceToInclusion]));
   }
 
   /** Blocks from the reaction to inclusion, for every plan that landed. */

@@ -62,16 +62,34 @@ export interface RunReport {
       readonly max: number | null;
     };
     /** The same for the first liquidation sent in each block: the keeper's reaction time itself. */
-    readonly firstDecisionMs: {
+    readonly firstDecisionMs: LatencySummary;
+    /** The same for the last liquidation sent in each block: how long a busy step's whole reaction took. */
+    readonly lastDecisionMs: LatencySummary;
+    /**
+     * Races: won = our liquidation landed; lost = someone else's liquidation of the position landed first (ours
+     * reverted or was cancelled). A lost race is competition, not a fault.
+     */
+    readonly races: { readonly won: number; readonly lost: number };
+    /** From the oracle update's block N to the liquidation's block, for liquidations that reacted to one. */
+    readonly priceToInclusion: {
       readonly samples: number;
-      readonly p50: number | null;
-      readonly p99: number | null;
-      readonly max: number | null;
+      readonly nextBlock: number;
+      readonly secondBlock: number;
+      readonly later: number;
+      /** Chain milliseconds (Denim's timestampMs) from the update's block to the liquidation's. */
+      readonly ms: { readonly p50: number | null; readonly p99: number | null };
     };
   };
   readonly opportunities: readonly Record<string, unknown>[];
   readonly executions: readonly Record<string, unknown>[];
   readonly extra: Readonly<Record<string, unknown>>;
+}
+
+interface LatencySummary {
+  readonly samples: number;
+  readonly p50: number | null;
+  readonly p99: number | null;
+  readonly max: number | null;
 }
 
 export function buildRunReport(input: RunReportInput): RunReport {
@@ -90,6 +108,13 @@ export function buildRunReport(input: RunReportInput): RunReport {
   const gasCostUsd = sum(executions.map((e) => e.gasCostUsd ?? 0));
   const decision = recorder.decisionSamples();
   const nextBlock = recorder.inclusionSamples().filter((blocks) => blocks === 1).length;
+  const fromPrice = recorder.priceToInclusionSamples();
+  const priceMs = fromPrice.flatMap((sample) => (sample.ms === undefined ? [] : [sample.ms]));
+  const lostRaces = journal
+    .listSystemEvents({ kinds: ["race_lost"] })
+    .filter((event) => event.createdAt >= input.startedAtMs)
+    .map((event) => event.data as { planId?: string; borrower?: string });
+  const lostPlans = new Set(lostRaces.map((race) => race.planId));
   return {
     kind: "chimera-keeper-run",
     network: input.network,
@@ -114,9 +139,21 @@ export function buildRunReport(input: RunReportInput): RunReport {
       netProfitUsd: round2(realisedProfitUsd - gasCostUsd),
       decisionMs: latencySummary(decision),
       firstDecisionMs: latencySummary(recorder.firstOfBlockMs),
+      lastDecisionMs: latencySummary(recorder.lastOfBlockMs),
+      races: { won: included.length, lost: lostRaces.length },
+      priceToInclusion: {
+        samples: fromPrice.length,
+        nextBlock: fromPrice.filter((sample) => sample.blocks <= 1).length,
+        secondBlock: fromPrice.filter((sample) => sample.blocks === 2).length,
+        later: fromPrice.filter((sample) => sample.blocks > 2).length,
+        ms: {
+          p50: priceMs.length === 0 ? null : round2(quantile(priceMs, 0.5)),
+          p99: priceMs.length === 0 ? null : round2(quantile(priceMs, 0.99)),
+        },
+      },
     },
     opportunities: opportunities.map((o) => opportunityEntry(o, input.tagOf)),
-    executions: executions.map((e) => executionEntry(e, journal, recorder, input.tagOf)),
+    executions: executions.map((e) => ({ ...executionEntry(e, journal, recorder, input.tagOf), lostRace: lostPlans.has(e.planId) })),
     extra: input.extra ?? {},
   };
 }
@@ -183,6 +220,7 @@ function executionEntry(
     reactedAtBlock: timing?.reactedAtBlock ?? null,
     includedBlock: e.includedBlock,
     blocksToInclusion: timing?.reactedAtBlock !== undefined && e.includedBlock !== null ? e.includedBlock - timing.reactedAtBlock : null,
+    priceToInclusion: timing?.priceToInclusion ?? null,
     decisionMs: timing === undefined ? null : round2(timing.decisionMs),
     error: e.error,
     transactions: journal
@@ -192,7 +230,7 @@ function executionEntry(
   };
 }
 
-function latencySummary(samples: readonly number[]): RunReport["summary"]["decisionMs"] {
+function latencySummary(samples: readonly number[]): LatencySummary {
   if (samples.length === 0) return { samples: 0, p50: null, p99: null, max: null };
   return {
     samples: samples.length,

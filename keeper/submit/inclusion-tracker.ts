@@ -2,8 +2,8 @@
  * Waits for one of a nonce's transactions (the original and any replacements) to be mined, within
  * a block budget. Reports the receipt (included or reverted, with gas used and effective gas price)
  * or "not-included" once the budget has passed, leaving bump/cancel/drop to the caller, which
- * knows the opportunity. Polls: on Base (2 s blocks) a 250 ms poll sees a receipt within one
- * Flashblock or so, and polling survives RPC failover where subscriptions do not.
+ * knows the opportunity. Polls: on Base (200 ms blocks since Denim) a poll per block sees a receipt
+ * within a block of its inclusion, and polling survives RPC failover where subscriptions do not.
  */
 import type { InclusionOutcome } from "./types";
 

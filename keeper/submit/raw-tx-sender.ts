@@ -1,6 +1,6 @@
 /**
  * `TxSender` for chains without a bundle relay (Base): sign once, broadcast the raw transaction to
- * every private send endpoint, track inclusion. Bids are the priority fee (Flashblocks order by it).
+ * every private send endpoint, track inclusion. Bids are the priority fee (Base orders each block by it).
  */
 import type { ChainReader, InclusionTracker } from "./inclusion-tracker";
 import { PreparedTxSender, type FailedBroadcast } from "./prepared-tx-sender";

@@ -28,10 +28,13 @@ export interface ReadinessInputs {
   readonly journalWritable: boolean;
   readonly journalDetail?: string;
   readonly breakerState: BreakerState;
+  /** False while no read endpoint is healthy (keeper/rpc/outage-monitor.ts); absent where there is no pool. */
+  readonly rpcEndpointsHealthy?: boolean;
+  readonly rpcEndpointsDetail?: string;
 }
 
 export interface ReadinessCheck {
-  readonly name: "rpc_head" | "journal" | "breaker" | "readiness_callback";
+  readonly name: "rpc_head" | "rpc_endpoints" | "journal" | "breaker" | "readiness_callback";
   readonly ok: boolean;
   readonly detail: string;
 }
@@ -59,6 +62,13 @@ export function evaluateReadiness(inputs: ReadinessInputs): ReadinessReport {
       detail: `breaker is ${inputs.breakerState}${inputs.breakerState === "HALTED" ? " (npx hardhat keeper:resume)" : ""}`,
     },
   ];
+  if (inputs.rpcEndpointsHealthy !== undefined) {
+    checks.push({
+      name: "rpc_endpoints",
+      ok: inputs.rpcEndpointsHealthy,
+      detail: inputs.rpcEndpointsDetail ?? (inputs.rpcEndpointsHealthy ? "a read endpoint is healthy" : "no read endpoint is healthy"),
+    });
+  }
   return { ready: checks.every((c) => c.ok), checks };
 }
 

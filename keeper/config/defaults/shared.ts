@@ -12,7 +12,7 @@ export function defaultJournalPathFor(network: string): string {
   return `data/keeper-${network}.sqlite`;
 }
 
-/** dailyLoss.maxUsd is left out so it follows the limits' maxDailyLossUsd. */
+/** dailyLoss.maxUsd is left out so it follows the limits' maxDailyLossUsd. The throttle is a time, per network. */
 export const BREAKER_DEFAULTS: KeeperConfig["breaker"] = {
   failureRate: { ...DEFAULT_BREAKER_THRESHOLDS.failureRate },
   dailyLoss: { severity: DEFAULT_BREAKER_THRESHOLDS.dailyLoss.severity },
@@ -21,7 +21,7 @@ export const BREAKER_DEFAULTS: KeeperConfig["breaker"] = {
   staleHead: { ...DEFAULT_BREAKER_THRESHOLDS.staleHead },
   sequencer: { ...DEFAULT_BREAKER_THRESHOLDS.sequencer },
   executorPaused: { ...DEFAULT_BREAKER_THRESHOLDS.executorPaused },
-  throttle: { ...DEFAULT_BREAKER_THRESHOLDS.throttle },
+  throttle: { minMsBetweenExecutions: 10_000 },
 };
 
 /** Flash loan + liquidation + (Compound) redeem, swap excluded: a measured upper bound rounded up. */
