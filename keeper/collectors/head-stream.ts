@@ -49,6 +49,7 @@ export class HeadStream {
   readonly #recent = new Map<number, Head>();
   #latest: Head | null = null;
   #lastPushAtMs: number | null = null;
+  #lastPushedNumber = -1;
   #timer: NodeJS.Timeout | null = null;
   #polling = false;
   #stopped = true;
@@ -144,12 +145,22 @@ export class HeadStream {
   async #watch(): Promise<void> {
     const { subscriber, staleAfterMs } = this.#options;
     if (this.#pushHealthy()) return;
-    // Connected but silent: the socket is alive, the feed is not. Drop it; polling covers until it is back.
-    if (subscriber?.connected && this.#lastPushAtMs !== null && this.#clock() - this.#lastPushAtMs > staleAfterMs) {
-      subscriber.reconnect(`no newHeads for ${this.#clock() - this.#lastPushAtMs} ms`);
+    const pushedBefore = this.#lastPushedNumber;
+    await this.#poll();
+    // Connected but silent while the chain moved on: the socket is alive, the feed is not. Drop it; polling covers
+    // until it is back. (A chain that itself stopped is not the subscription's fault.)
+    if (
+      subscriber?.connected &&
+      this.#lastPushAtMs !== null &&
+      this.#clock() - this.#lastPushAtMs > staleAfterMs &&
+      this.#latest !== null &&
+      this.#latest.number > pushedBefore
+    ) {
+      subscriber.reconnect(
+        `no newHeads for ${this.#clock() - this.#lastPushAtMs} ms while the chain moved to block ${this.#latest.number}`,
+      );
       this.#lastPushAtMs = null;
     }
-    await this.#poll();
   }
 
   async #poll(): Promise<void> {
@@ -170,6 +181,7 @@ export class HeadStream {
     if (head === null) return;
     if (via === "subscription") {
       this.#lastPushAtMs = head.receivedAtMs;
+      this.#lastPushedNumber = Math.max(this.#lastPushedNumber, head.number);
       this.counts.subscription += 1;
     } else {
       this.counts.poll += 1;

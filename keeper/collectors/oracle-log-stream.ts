@@ -33,6 +33,7 @@ export function answerKey(answer: Pick<FeedAnswer, "blockNumber" | "logIndex" | 
 
 export class OracleLogStream {
   readonly #options: OracleLogStreamOptions;
+  readonly #arrivalListeners: ((answer: FeedAnswer) => void)[] = [];
   readonly #buffer = new Map<string, FeedAnswer>();
   readonly #delivered = new Map<string, number>();
   #feeds: string[] = [];
@@ -85,6 +86,11 @@ export class OracleLogStream {
     this.#subscription = null;
   }
 
+  /** Told about each answer as its log arrives (still buffered: `take` hands it out). */
+  onArrival(listener: (answer: FeedAnswer) => void): void {
+    this.#arrivalListeners.push(listener);
+  }
+
   /** Buffered answers of blocks up to `toBlock` not handed out yet, in chain order; each is handed out once. */
   take(toBlock: number): FeedAnswer[] {
     const out: FeedAnswer[] = [];
@@ -127,6 +133,7 @@ export class OracleLogStream {
     if (this.#delivered.has(key)) return;
     this.#buffer.set(key, answer);
     this.#options.onAnswer?.(answer);
+    for (const listener of this.#arrivalListeners) listener(answer);
   }
 
   #markDelivered(key: string, block: number): boolean {

@@ -59,6 +59,29 @@ export class OracleUpdateCollector {
   /** How many ranges were served from the subscription alone (no eth_getLogs), for status and tests. */
   streamedRanges = 0;
 
+  /**
+   * The reaction's fast path: answers pushed by the subscription are handed to `listener` the moment their logs
+   * arrive (those of one block together), instead of waiting for the head and the loop's bookkeeping. An answer
+   * handed out here is never collected again. Without a stream, nothing is pushed.
+   */
+  onPushed(listener: (answers: FeedAnswer[], arrivedAtMs: number) => void): void {
+    const stream = this.options.stream;
+    if (stream === undefined || stream === null) return;
+    let scheduled = false;
+    let arrivedAtMs = 0;
+    stream.onArrival((answer) => {
+      if (scheduled) return;
+      scheduled = true;
+      arrivedAtMs = performance.now();
+      // The logs of one block arrive back to back: take them together on the next turn of the event loop.
+      setImmediate(() => {
+        scheduled = false;
+        const answers = stream.take(answer.blockNumber);
+        if (answers.length > 0) listener(answers, arrivedAtMs);
+      });
+    });
+  }
+
   get watchedFeeds(): readonly Address[] {
     return this.feeds;
   }

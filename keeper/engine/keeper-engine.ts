@@ -23,13 +23,13 @@ import type { ProtocolEventCollector } from "../collectors/protocol-event-collec
 import type { AlertDispatcher } from "../alerts/alert-dispatcher";
 import { checkOperatorBalance, operatorBalanceAlertKey } from "../alerts/operator-balance";
 import type { Journal } from "../journal/journal";
-import type { LendingMarket, ProtocolEvent } from "../markets/market";
+import type { FeedAnswer, LendingMarket, ProtocolEvent } from "../markets/market";
 import type { Instant } from "../risk/instant";
 import { comparePlans } from "../strategy/ranking";
 import type { KeeperMetrics } from "../telemetry/metrics";
 import type { Logger } from "../telemetry/logger";
 import type { ReadinessInputs } from "../telemetry/http-server";
-import type { ExecutionReport, ExecutionStage, PriceTrigger, SettlementReport } from "../execution/execution-stage";
+import type { ExecutionContext, ExecutionReport, ExecutionStage, PriceTrigger, SettlementReport } from "../execution/execution-stage";
 import { LOST_RACE_PREFIX, type LostRace, type RaceLedger } from "../execution/race-ledger";
 import { reconcileOpenIntents, type ReconciliationChain, type ReconciliationReport } from "../execution/intent-reconciler";
 import { applyPendingControlRequests, type AppliedControl } from "./control-requests";
@@ -167,6 +167,10 @@ export class KeeperEngine {
     realisedProfitUsd: 0,
   };
   private reconciliation: ReconciliationReport | null = null;
+  /** Reactions run one at a time (the fast path on a pushed log, a tick's phase A, follow-ups). */
+  private reactionQueue: Promise<unknown> = Promise.resolve();
+  /** Decisions made on the fast path since the last tick report, which carries them. */
+  private pushedDecisions: DecisionRecord[] = [];
   /** Recent oracle-update-to-inclusion samples (blocks, chain ms), for /status. */
   private readonly inclusions: { readonly blocks: number; readonly ms?: number }[] = [];
   /**
@@ -198,9 +202,13 @@ export class KeeperEngine {
     return this.headBlock;
   }
 
-  /** The head block's own timestamp (epoch ms), once a head has been read. */
+  /**
+   * The head block's own time (epoch ms), once a head has been read: Denim's millisecond timestampMs when the head
+   * stream has it (five blocks share one seconds timestamp on Base), else the seconds timestamp.
+   */
   get headTimestampMs(): number | null {
-    return this.headBlock < 0 ? null : this.heads.timestamp * 1_000;
+    if (this.headBlock < 0) return null;
+    return this.deps.heads?.headAt(this.headBlock)?.timestampMs ?? this.heads.timestamp * 1_000;
   }
 
   /** The head block's base fee, once a head has been read. */
@@ -270,6 +278,16 @@ export class KeeperEngine {
       data: { network: this.deps.network, mode: this.mode, head, operator: this.deps.execution.operator },
     });
     this.started = true;
+    // The fast path: an oracle log pushed by the subscription is reacted to as it arrives, not at the next tick.
+    this.deps.oracleCollector.onPushed((answers, arrivedAtMs) => {
+      const made: DecisionRecord[] = [];
+      void this.exclusively(async () => {
+        await this.reactToAnswers(answers, arrivedAtMs, made);
+        this.pushedDecisions.push(...made);
+      }).catch((error: unknown) =>
+        this.deps.logger.warn({ error: messageOf(error) }, "reaction to a pushed oracle update failed; the next tick retries it"),
+      );
+    });
     // Positions already liquidatable at start are opportunities too.
     await this.react(
       markets.flatMap((market) => market.liquidatable().map((position) => ({ market, position }))),
@@ -300,26 +318,12 @@ export class KeeperEngine {
     const controls = this.applyControls();
     const decisions: DecisionRecord[] = [];
 
-    // A. Reaction to price updates: in memory, then plan and send.
+    // A. Reaction to price updates not already reacted to on the fast path: in memory, then plan and send.
     const answers = await oracleCollector.collect(newHead.range);
-    const seenAtMs = this.latencyClock();
-    this.noteHeadLag(newHead.number);
-    const trigger = this.triggerOf(answers, newHead);
-    const touched = new Set<LendingMarket>();
-    const rereads = new Set<LendingMarket>();
-    for (const answer of answers) {
-      for (const market of markets) {
-        const reaction = market.onPriceUpdate(answer);
-        if (reaction.needsChainRead) rereads.add(market);
-        if (reaction.recomputed > 0) touched.add(market);
-      }
-    }
-    for (const market of rereads) {
-      await market.refreshPrices(newHead.number);
-      touched.add(market);
-    }
-    const repriced: PositionToPlan[] = [...touched].flatMap((market) => market.liquidatable().map((position) => ({ market, position })));
-    await this.react(repriced, seenAtMs, decisions, trigger);
+    const pushed = this.pushedDecisions;
+    this.pushedDecisions = [];
+    decisions.push(...pushed);
+    if (answers.length > 0) await this.exclusively(() => this.reactToAnswers(answers, this.latencyClock(), decisions, newHead));
 
     // B. Bookkeeping: protocol events (first, so a receipt is judged against the liquidations that beat it),
     // receipts, interest, then what those made liquidatable.
@@ -354,7 +358,7 @@ export class KeeperEngine {
       if (entry.reason === "breaker-halted" && (this.deps.risk.breaker.state === "HALTED" || this.operatorHaltReason !== null)) continue;
       followUp.set(id, { market: entry.market, position });
     }
-    await this.react([...followUp.values()], this.latencyClock(), decisions);
+    await this.exclusively(() => this.react([...followUp.values()], this.latencyClock(), decisions));
 
     await this.warmCaches(newHead.number);
     await this.observeOperations(newHead.number);
@@ -377,6 +381,13 @@ export class KeeperEngine {
    * Plans the given positions (minus those with a transaction in flight), ranks the plans, gates each
    * and executes the approved ones in rank order, then journals every decision in one write.
    */
+  /**
+   * Plans, gates and executes the given positions (minus those with a transaction in flight), as a pipeline:
+   * rank them (largest debt first), plan the first ONE alone so its transaction leaves before the rest are even
+   * sized, then chunks of REACTION_CHUNK — each chunk planned while the previous one is simulated (one batched call
+   * for the whole chunk), signed and sent, and a chunk's plans that share a flash loan going as one liquidateBatch
+   * when that beats sending them one by one. Every decision is journaled, chunk by chunk.
+   */
   private async react(items: readonly PositionToPlan[], seenAtMs: number, out: DecisionRecord[], trigger?: PriceTrigger): Promise<void> {
     const inFlight = this.deps.execution.inFlightPositions();
     const unique = new Map<string, PositionToPlan>();
@@ -385,29 +396,42 @@ export class KeeperEngine {
       if (!inFlight.has(id)) unique.set(id, item);
     }
     if (unique.size === 0) return;
-    // Largest debts first, a few at a time: the first liquidation of a busy block is sent after
-    // planning a handful of positions, not all of them (quotes cost an eth_call per batch).
     const ordered = [...unique.values()].sort((a, b) => largestDebtUsd(b) - largestDebtUsd(a));
-    for (let start = 0; start < ordered.length; start += REACTION_CHUNK) {
-      await this.reactTo(ordered.slice(start, start + REACTION_CHUNK), unique, seenAtMs, out, trigger);
+    const chunks: PositionToPlan[][] = [ordered.slice(0, 1)];
+    for (let start = 1; start < ordered.length; start += REACTION_CHUNK) chunks.push(ordered.slice(start, start + REACTION_CHUNK));
+    const plan = (chunk: readonly PositionToPlan[]) => {
+      const head = this.currentHead();
+      return this.deps.planner
+        .plan(chunk, { number: head, baseFeePerGas: this.heads.baseFeePerGas })
+        .then((decisions) => ({ decisions, head }));
+    };
+    let next = plan(chunks[0]!);
+    for (let index = 0; index < chunks.length; index++) {
+      const planned = await next;
+      // The next chunk is sized (quotes, flash liquidity) while this one is simulated, signed and sent.
+      if (index + 1 < chunks.length) next = plan(chunks[index + 1]!);
+      await this.executeChunk(planned.decisions, unique, seenAtMs, out, trigger, index > 0);
     }
   }
 
-  private async reactTo(
-    chunk: readonly PositionToPlan[],
+  private async executeChunk(
+    decisions: readonly PlanDecision[],
     unique: ReadonlyMap<string, PositionToPlan>,
     seenAtMs: number,
     out: DecisionRecord[],
-    trigger?: PriceTrigger,
+    trigger: PriceTrigger | undefined,
+    allowBatch: boolean,
   ): Promise<void> {
-    const { planner, risk, execution, metrics, journal } = this.deps;
-    const head = this.headBlock;
-    const decisions = await planner.plan(chunk, { number: head, baseFeePerGas: this.heads.baseFeePerGas });
+    const { risk, execution, metrics, journal } = this.deps;
+    // The newest head known, not the one this tick started with: a plan's deadline counts from the block it is
+    // simulated on, and a reaction that took a while must not sign a plan already expired.
+    const head = this.currentHead();
     metrics.opportunitiesDetected.inc(decisions.length);
     this.totals.detected += decisions.length;
 
     const planned = decisions.filter((decision) => decision.plan !== null).sort((a, b) => comparePlans(a.plan!, b.plan!));
     const records: DecisionRecord[] = decisions.filter((decision) => decision.plan === null).map((decision) => ({ decision, block: head }));
+    const approved: { decision: PlanDecision; context: ExecutionContext }[] = [];
     for (const decision of planned) {
       const plan = decision.plan!;
       const at = this.instant();
@@ -419,8 +443,18 @@ export class KeeperEngine {
         records.push({ decision: { ...decision, outcome: "skipped", reason: verdict.reason, detail: verdict.detail }, block: head });
         continue;
       }
+      // What this keeper's own sales of EARLIER chunks will take off this plan; within the chunk, the batched
+      // simulation already runs each plan after the ones before it.
       const profitShortfall = await this.deps.ownSales.shortfall(plan, head);
-      const report = await execution.execute(plan, { mode: this.mode, headBlock: head, seenAtMs, at, profitShortfall, trigger });
+      approved.push({ decision, context: { mode: this.mode, headBlock: head, seenAtMs, at, profitShortfall, trigger } });
+    }
+    const reports = await execution.executeMany(
+      approved.map((item) => ({ plan: item.decision.plan!, context: item.context })),
+      { batch: allowBatch },
+    );
+    approved.forEach(({ decision }, index) => {
+      const plan = decision.plan!;
+      const report = reports[index]!;
       if (report.status === "sent") this.deps.ownSales.record(plan);
       if (report.status === "simulation-failed") {
         // Maybe a rival took the position first: the race ledger decides once the next blocks' events are in.
@@ -440,8 +474,8 @@ export class KeeperEngine {
       } else {
         records.push({ decision, block: head, execution: report });
       }
-      if (report.status === "sent") this.totals.sent += 1;
-    }
+      if (report.status === "sent" && report.batchOf === undefined) this.totals.sent += 1;
+    });
     for (const record of records) {
       if (record.decision.outcome === "planned") this.totals.planned += 1;
       else this.totals.skipped += 1;
@@ -464,6 +498,43 @@ export class KeeperEngine {
       head,
     );
     out.push(...records);
+  }
+
+  /** Runs `work` after every reaction already queued (reactions never interleave their sends). */
+  private exclusively<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.reactionQueue.then(work, work);
+    this.reactionQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Oracle answers → in-memory recompute (a re-read where a market needs one) → plan and send what went under. */
+  private async reactToAnswers(answers: readonly FeedAnswer[], seenAtMs: number, out: DecisionRecord[], head?: NewHead): Promise<void> {
+    const { markets } = this.deps;
+    const newest = Math.max(...answers.map((answer) => answer.blockNumber));
+    const trigger = this.triggerOf(
+      answers,
+      head ?? { number: newest, timestamp: 0, timestampMs: 0, type: "block", range: { fromBlock: newest, toBlock: newest } },
+    );
+    const touched = new Set<LendingMarket>();
+    const rereads = new Set<LendingMarket>();
+    for (const answer of answers) {
+      for (const market of markets) {
+        const reaction = market.onPriceUpdate(answer);
+        if (reaction.needsChainRead) rereads.add(market);
+        if (reaction.recomputed > 0) touched.add(market);
+      }
+    }
+    for (const market of rereads) {
+      await market.refreshPrices(Math.max(newest, this.headBlock));
+      touched.add(market);
+    }
+    const repriced: PositionToPlan[] = [...touched].flatMap((market) => market.liquidatable().map((position) => ({ market, position })));
+    await this.react(repriced, seenAtMs, out, trigger);
+  }
+
+  /** The newest head known: the engine's own, or a newer one the head stream has already seen. */
+  private currentHead(): number {
+    return Math.max(this.headBlock, this.deps.heads?.latest?.number ?? -1);
   }
 
   /** Lenders' balances for every debt token the markets hold, read now so the next reaction reads none. */
@@ -519,7 +590,8 @@ export class KeeperEngine {
   }
 
   private countSettlement(settlement: SettlementReport): void {
-    this.totals.included += settlement.included.length;
+    // Positions, not transactions: a liquidateBatch lands several at once.
+    this.totals.included += settlement.included.reduce((sum, included) => sum + included.positions, 0);
     this.totals.failed += settlement.failed.length;
     this.totals.lostRaces += settlement.lost.length;
     for (const included of settlement.included) {
@@ -664,12 +736,6 @@ export class KeeperEngine {
       lagMs: Math.max(0, head.receivedAtMs - head.timestampMs),
       via: head.via,
     };
-  }
-
-  /** Head lag in ms: when this keeper learned of the head, against the head's own millisecond time. */
-  private noteHeadLag(number: number): void {
-    const head = this.deps.heads?.headAt(number);
-    if (head !== undefined) this.deps.metrics.headLagMs.set(Math.max(0, head.receivedAtMs - head.timestampMs));
   }
 
   private instant(): Instant {

@@ -21,7 +21,15 @@ import { Interface, MaxUint256 } from "ethers";
 import { ChimeraExecutor__factory } from "../../typechain-types";
 import type { Address, LiquidationPlan } from "../core/types";
 import { minProfitWithHaircut } from "../strategy/economics";
-import { encodeLiquidateCall, encodePlanStruct, withMinProfit, type PlanStruct } from "./plan-encoder";
+import {
+  encodeBatchPlanStruct,
+  encodeLiquidateBatchCall,
+  encodeLiquidateCall,
+  encodePlanStruct,
+  withMinProfit,
+  type BatchPlanStruct,
+  type PlanStruct,
+} from "./plan-encoder";
 import { PLAN_PROBE_RUNTIME_CODE } from "./probe/plan-probe-code";
 import { decodeRevertData, decodeSimulationError, type DecodedFailure } from "./revert-decoder";
 
@@ -62,6 +70,18 @@ export interface PlanSimulatorOptions {
   readonly blockTag?: string;
   /** Told once if the node refuses state overrides and the simulator switches to "revert". */
   readonly onMethodFallback?: (reason: string) => void;
+  /**
+   * Multicall3's address: with it, `simulateMany` runs a whole chunk of plans in ONE eth_call (each plan's probe in
+   * turn, every plan seeing the ones before it, as in the block they will share). Without it, one call per plan.
+   */
+  readonly multicall3?: Address;
+}
+
+/** One plan of a `simulateMany` batch. */
+export interface SimulationRequest {
+  readonly plan: LiquidationPlan;
+  readonly headBlock: number;
+  readonly profitShortfall?: bigint;
 }
 
 export type SimulationStage = "profit-probe" | "gas-check";
@@ -102,6 +122,9 @@ const DEFAULT_GAS_POLICY: GasLimitPolicy = { mode: "fixed", limit: 3_000_000n };
 const TRANSACTION_GAS_CAP = 16_777_216n;
 const TREASURY_REFRESH_BLOCKS = 256;
 const executorInterface = ChimeraExecutor__factory.createInterface();
+const multicallInterface = new Interface([
+  "function aggregate3((address target, bool allowFailure, bytes callData)[] calls) payable returns ((bool success, bytes returnData)[] returnData)",
+]);
 const probeInterface = new Interface([
   "function probe(address executor, address profitToken, address treasury, bytes planCall) returns (bool success, uint256 profit, uint256 gasUsed, bytes revertData)",
 ]);
@@ -117,6 +140,7 @@ export class PlanSimulator {
   readonly #deadlineBlocks: number;
   readonly #blockTag: string;
   readonly #onMethodFallback: (reason: string) => void;
+  readonly #multicall3: Address | null;
   #treasury: { address: Address; readAt: number } | null = null;
 
   constructor(options: PlanSimulatorOptions) {
@@ -141,6 +165,129 @@ export class PlanSimulator {
     this.#deadlineBlocks = deadline;
     this.#blockTag = options.blockTag ?? "latest";
     this.#onMethodFallback = options.onMethodFallback ?? (() => undefined);
+    this.#multicall3 = options.multicall3 ?? null;
+  }
+
+  /**
+   * Simulates plans in rank order in ONE eth_call: Multicall3 calls each plan's probe in turn under the operator's
+   * state override, so a later plan sees the earlier ones' sales and liquidations exactly as it will in the block
+   * they share (a plan that fails leaves no trace for the next). Falls back to one simulation per plan without
+   * Multicall3 or with the revert method. Outcomes come back in the order given.
+   */
+  async simulateMany(requests: readonly SimulationRequest[]): Promise<SimulationOutcome[]> {
+    if (requests.length === 0) return [];
+    if (requests.length === 1 || this.#multicall3 === null || this.#method !== "probe") {
+      return Promise.all(requests.map((r) => this.simulate(r.plan, r.headBlock, { profitShortfall: r.profitShortfall })));
+    }
+    const bases: (PlanStruct | Extract<SimulationOutcome, { ok: false }>)[] = requests.map((r) => {
+      try {
+        return encodePlanStruct(r.plan, { minProfit: 0n, deadlineBlock: r.headBlock + this.#deadlineBlocks });
+      } catch (error) {
+        return fail("profit-probe", { kind: "transport", summary: `simulation could not run: ${(error as Error).message}` });
+      }
+    });
+    let raw: unknown;
+    try {
+      const treasury = await this.#treasuryAt(this.#executor, Math.max(...requests.map((r) => r.headBlock)));
+      const calls = requests.flatMap((r, i) => {
+        const base = bases[i]!;
+        if ("ok" in base) return [];
+        return [
+          {
+            target: this.#operator,
+            allowFailure: true,
+            callData: this.#probeCallData(r.plan.profitToken, treasury, encodeLiquidateCall(base)),
+          },
+        ];
+      });
+      raw = await this.#provider.send("eth_call", [
+        { to: this.#multicall3, data: multicallInterface.encodeFunctionData("aggregate3", [calls]) },
+        this.#blockTag,
+        { [this.#operator]: { code: PLAN_PROBE_RUNTIME_CODE } },
+      ]);
+    } catch (error) {
+      const failure = decodeSimulationError(error);
+      // A node that refuses the override (or Multicall3) gets the one-plan path, which knows how to fall back.
+      if (failure.kind === "transport") {
+        return Promise.all(requests.map((r) => this.simulate(r.plan, r.headBlock, { profitShortfall: r.profitShortfall })));
+      }
+      return requests.map(() => fail("profit-probe", failure));
+    }
+    let results: { success: boolean; returnData: string }[];
+    try {
+      [results] = multicallInterface.decodeFunctionResult("aggregate3", String(raw)) as unknown as [
+        { success: boolean; returnData: string }[],
+      ];
+    } catch (error) {
+      return requests.map(() =>
+        fail("profit-probe", {
+          kind: "transport",
+          summary: `the batched probe's answer does not decode: ${(error as Error).message.split("\n")[0]}`,
+        }),
+      );
+    }
+    let next = 0;
+    return requests.map((r, i) => {
+      const base = bases[i]!;
+      if ("ok" in base) return base;
+      const result = results[next++];
+      if (result === undefined || !result.success) {
+        return fail("profit-probe", { kind: "transport", summary: "the batched probe call itself failed" });
+      }
+      const measured = this.#decodeProbe(result.returnData, base);
+      return "ok" in measured ? measured : this.#outcome(base, measured, r.headBlock + this.#deadlineBlocks, r.profitShortfall ?? 0n);
+    });
+  }
+
+  /**
+   * Simulates ONE `liquidateBatch` transaction of already simulated plans (same flash lender and token, same profit
+   * token): one flash loan of their summed amounts, their liquidations in order. Its outcome has the batch's
+   * calldata, profit and gas, so the caller can compare it with sending the plans one by one.
+   */
+  async simulateBatchPlan(plans: readonly LiquidationPlan[], headBlock: number): Promise<SimulationOutcome> {
+    if (plans.length < 2) throw new Error("a batch needs at least two plans");
+    const deadlineBlock = headBlock + this.#deadlineBlocks;
+    let batch: BatchPlanStruct;
+    try {
+      batch = encodeBatchPlanStruct(plans, { minProfit: 0n, deadlineBlock });
+    } catch (error) {
+      return fail("profit-probe", { kind: "transport", summary: `the batch cannot be encoded: ${(error as Error).message}` });
+    }
+    let raw: unknown;
+    try {
+      const treasury = await this.#treasuryAt(this.#executor, headBlock);
+      raw = await this.#provider.send("eth_call", [
+        { to: this.#operator, data: this.#probeCallData(batch.profitToken as Address, treasury, encodeLiquidateBatchCall(batch)) },
+        this.#blockTag,
+        { [this.#operator]: { code: PLAN_PROBE_RUNTIME_CODE } },
+      ]);
+    } catch (error) {
+      return fail("profit-probe", decodeSimulationError(error));
+    }
+    const measured = this.#decodeProbe(String(raw), encodeLiquidateBatchCall(batch));
+    if ("ok" in measured) return measured;
+    if (measured.profit <= 0n) {
+      return fail("profit-probe", {
+        kind: "revert",
+        name: "InsufficientProfit",
+        args: [measured.profit],
+        summary: "the batch earns nothing",
+        data: "0x",
+      });
+    }
+    const minProfit = minProfitWithHaircut(measured.profit, this.#haircutBps);
+    const signed = { ...batch, minProfit };
+    return {
+      ok: true,
+      simulatedProfit: measured.profit,
+      expectedProfit: measured.profit,
+      minProfit,
+      gasEstimate: measured.gasEstimate,
+      gasLimit: measured.gasLimit,
+      deadlineBlock,
+      planStruct: { ...encodePlanStruct(plans[0]!, { minProfit, deadlineBlock }) },
+      calldata: encodeLiquidateBatchCall(signed),
+    };
   }
 
   get method(): SimulationMethod {
@@ -176,7 +323,11 @@ export class PlanSimulator {
       measured = await this.#revertProbe(plan, base);
     }
     if ("ok" in measured) return measured;
+    return this.#outcome(base, measured, deadlineBlock, adjustments.profitShortfall ?? 0n);
+  }
 
+  /** From a measured profit to the outcome: the floor set from it (less what is known to be lost), the calldata. */
+  #outcome(base: PlanStruct, measured: Measured, deadlineBlock: number, shortfall: bigint): SimulationOutcome {
     const { profit: simulatedProfit } = measured;
     if (simulatedProfit <= 0n) {
       return fail("profit-probe", {
@@ -187,7 +338,6 @@ export class PlanSimulator {
         data: "0x",
       });
     }
-    const shortfall = adjustments.profitShortfall ?? 0n;
     if (simulatedProfit <= shortfall) {
       return fail("profit-probe", {
         kind: "revert",
@@ -219,16 +369,25 @@ export class PlanSimulator {
     try {
       const treasury = await this.#treasuryAt(this.#executor, headBlock);
       raw = await this.#provider.send("eth_call", [
-        { to: this.#operator, data: probeInterface.encodeFunctionData("probe", [this.#executor, plan.profitToken, treasury, planCall]) },
+        { to: this.#operator, data: this.#probeCallData(plan.profitToken, treasury, planCall) },
         this.#blockTag,
         { [this.#operator]: { code: PLAN_PROBE_RUNTIME_CODE } },
       ]);
     } catch (error) {
       return fail("profit-probe", decodeSimulationError(error));
     }
+    return this.#decodeProbe(String(raw), encodeLiquidateCall(base));
+  }
+
+  #probeCallData(profitToken: Address, treasury: Address, planCall: string): string {
+    return probeInterface.encodeFunctionData("probe", [this.#executor, profitToken, treasury, planCall]);
+  }
+
+  /** The probe's answer as a measurement, or the failure it reports. `signedCall` sizes the intrinsic gas. */
+  #decodeProbe(raw: string, signedCall: PlanStruct | string): Measured | Extract<SimulationOutcome, { ok: false }> {
     let result: { success: boolean; profit: bigint; gasUsed: bigint; revertData: string };
     try {
-      const [success, profit, gasUsed, revertData] = probeInterface.decodeFunctionResult("probe", String(raw));
+      const [success, profit, gasUsed, revertData] = probeInterface.decodeFunctionResult("probe", raw);
       result = { success, profit, gasUsed, revertData };
     } catch (error) {
       return fail("profit-probe", {
@@ -251,7 +410,8 @@ export class PlanSimulator {
     }
     // The transaction pays intrinsic and calldata gas on top of the call, and the executor's callers
     // keep 1/64 of the gas at each call depth: measured × 64/63, then the margin, within the cap.
-    const wanted = ((intrinsicGas(encodeLiquidateCall(base)) + (result.gasUsed * 64n) / 63n) * (BPS + this.#gasMarginBps)) / BPS;
+    const calldata = typeof signedCall === "string" ? signedCall : encodeLiquidateCall(signedCall);
+    const wanted = ((intrinsicGas(calldata) + (result.gasUsed * 64n) / 63n) * (BPS + this.#gasMarginBps)) / BPS;
     return { profit: result.profit, gasEstimate: result.gasUsed, gasLimit: wanted < TRANSACTION_GAS_CAP ? wanted : TRANSACTION_GAS_CAP };
   }
 

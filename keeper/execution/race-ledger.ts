@@ -2,7 +2,7 @@
  * Who got to a position first. On Base every liquidatable position is a race: whoever's liquidation lands first (an
  * earlier block, or earlier in the same block by priority fee) takes it, and the slower transaction reverts or is not
  * worth sending again. Losing a race is the normal price of competing, not a fault of the chain or of the keeper:
- * it is recorded as "lost" (journal, run report, `keeper_races_total{outcome="lost"}`), and the circuit breaker does
+ * it is recorded as "lost" (journal, run report, `races_total{result="lost"}`), and the circuit breaker does
  * not count it as a failed execution (its gas still counts as a loss).
  *
  * The ledger remembers the liquidation events the keeper already collects (Aave `LiquidationCall`, Morpho

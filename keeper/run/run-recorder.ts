@@ -12,6 +12,10 @@ export interface PlanTiming {
   readonly reactedAtBlock: number;
   readonly decisionMs: number;
   includedBlock?: number;
+  /** Where the decision's time went, ms (plan, simulate, queue, journal, sign, send). */
+  readonly stages?: Readonly<Record<string, number>>;
+  /** A liquidateBatch's other borrowers. */
+  readonly members?: readonly string[];
   /** From the oracle update to inclusion: blocks (1 = N+1) and chain milliseconds, when it reacted to one. */
   priceToInclusion?: { readonly blocks: number; readonly ms?: number };
 }
@@ -69,8 +73,15 @@ export class RunRecorder {
     const { decision, execution } = record;
     if (decision.outcome === "skipped")
       this.skipReasons.set(decision.reason ?? "unknown", (this.skipReasons.get(decision.reason ?? "unknown") ?? 0) + 1);
-    if (execution?.status === "sent" || execution?.status === "dry-run") {
-      this.timings.set(execution.planId, { planId: execution.planId, reactedAtBlock: record.block, decisionMs: execution.decisionMs });
+    // A batch member's report repeats its batch's transaction; the batch's own entry carries the timing.
+    if ((execution?.status === "sent" || execution?.status === "dry-run") && execution.batchOf === undefined) {
+      this.timings.set(execution.planId, {
+        planId: execution.planId,
+        reactedAtBlock: record.block,
+        decisionMs: execution.decisionMs,
+        stages: execution.status === "sent" ? execution.stages : undefined,
+        members: execution.members,
+      });
     }
   }
 

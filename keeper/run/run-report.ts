@@ -110,6 +110,8 @@ export function buildRunReport(input: RunReportInput): RunReport {
   const nextBlock = recorder.inclusionSamples().filter((blocks) => blocks === 1).length;
   const fromPrice = recorder.priceToInclusionSamples();
   const priceMs = fromPrice.flatMap((sample) => (sample.ms === undefined ? [] : [sample.ms]));
+  // Positions liquidated: a liquidateBatch execution counts each position it carried.
+  const includedPositions = included.reduce((sum, e) => sum + 1 + (recorder.timings.get(e.planId)?.members?.length ?? 0), 0);
   const lostRaces = journal
     .listSystemEvents({ kinds: ["race_lost"] })
     .filter((event) => event.createdAt >= input.startedAtMs)
@@ -132,7 +134,7 @@ export function buildRunReport(input: RunReportInput): RunReport {
       skipReasons,
       executions: states,
       transactionsSent: sum(executions.map((e) => journal.txAttempts(e.planId).length)),
-      included: included.length,
+      included: includedPositions,
       includedInNextBlock: nextBlock,
       realisedProfitUsd: round2(realisedProfitUsd),
       gasCostUsd: round6(gasCostUsd),
@@ -140,7 +142,7 @@ export function buildRunReport(input: RunReportInput): RunReport {
       decisionMs: latencySummary(decision),
       firstDecisionMs: latencySummary(recorder.firstOfBlockMs),
       lastDecisionMs: latencySummary(recorder.lastOfBlockMs),
-      races: { won: included.length, lost: lostRaces.length },
+      races: { won: includedPositions, lost: lostRaces.length },
       priceToInclusion: {
         samples: fromPrice.length,
         nextBlock: fromPrice.filter((sample) => sample.blocks <= 1).length,
@@ -222,6 +224,8 @@ function executionEntry(
     blocksToInclusion: timing?.reactedAtBlock !== undefined && e.includedBlock !== null ? e.includedBlock - timing.reactedAtBlock : null,
     priceToInclusion: timing?.priceToInclusion ?? null,
     decisionMs: timing === undefined ? null : round2(timing.decisionMs),
+    decisionStages: timing?.stages ?? null,
+    batchMembers: timing?.members ?? [],
     error: e.error,
     transactions: journal
       .txAttempts(e.planId)

@@ -8,7 +8,7 @@
  *  - with its WebSocket cut and refused while a price update lands, it reconnects, fills the gap over HTTP and
  *    still liquidates that update's position;
  *  - against an instant rival bidding more, the rival's liquidation goes first in the same block, the keeper's
- *    reverts, and the keeper records a LOST race — journal, run report, keeper_races_total — not a failure: the
+ *    reverts, and the keeper records a LOST race — journal, run report, races_total — not a failure: the
  *    circuit breaker stays NORMAL.
  * No timing target is asserted: 500 ms blocks leave the keeper ample time, and the race outcomes follow from the
  * rival's delay and bid, not from the machine's speed.
@@ -158,9 +158,9 @@ describe("keeper e2e: racing on a chain with its own clock (a separate keeper pr
     let lost: number | undefined;
     for (let waited = 0; waited < 20 && !(lost! >= 1); waited++) {
       await track.handle.mine();
-      lost = metricValue((await track.keeper.metrics()) ?? "", "keeper_races_total", 'outcome="lost"');
+      lost = metricValue((await track.keeper.metrics()) ?? "", "races_total", 'result="lost"');
     }
-    expect(lost, `keeper_races_total{outcome=lost}; the keeper said:\n${lines.slice(-25).join("\n")}`).to.equal(1);
+    expect(lost, `races_total{result=lost}; the keeper said:\n${lines.slice(-25).join("\n")}`).to.equal(1);
     const status = (await track.keeper.status())!;
     expect((status.breaker as { state: string }).state).to.equal("NORMAL");
     const liquidatedAfter = (await track.liquidations(step.block.number)).filter((l) => l.borrower === c.address.toLowerCase());
