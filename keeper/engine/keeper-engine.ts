@@ -448,8 +448,13 @@ export class KeeperEngine {
       const profitShortfall = await this.deps.ownSales.shortfall(plan, head);
       approved.push({ decision, context: { mode: this.mode, headBlock: head, seenAtMs, at, profitShortfall, trigger } });
     }
+    // Gating and own-sales quotes took time on a chain that did not wait: the deadline counts from the newest head.
+    const simulatedOn = this.currentHead();
     const reports = await execution.executeMany(
-      approved.map((item) => ({ plan: item.decision.plan!, context: item.context })),
+      approved.map((item) => ({
+        plan: item.decision.plan!,
+        context: { ...item.context, headBlock: Math.max(item.context.headBlock, simulatedOn) },
+      })),
       { batch: allowBatch },
     );
     approved.forEach(({ decision }, index) => {

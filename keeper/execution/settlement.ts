@@ -113,14 +113,12 @@ export class InFlightSettler {
 
   /** Someone else's liquidation of this position between our send and `untilBlock`, if there was one. */
   #rivalOf(tracked: TrackedExecution, untilBlock: number): RivalLiquidation | null {
+    // The race starts at the oracle update the plan reacted to (else the head it was planned at): a rival that landed
+    // while this keeper was still planning took the position as surely as one that landed just before our receipt.
+    const fromBlock = Math.min(tracked.trigger?.blockNumber ?? tracked.sentAtBlock, tracked.sentAtBlock);
     // A batch lives or dies together: a rival on any of its positions explains its revert.
     for (const position of [{ positionId: tracked.positionId, borrower: tracked.borrower }, ...tracked.members]) {
-      const rival = this.#options.races?.firstRival(
-        marketOfPositionId(position.positionId),
-        position.borrower,
-        tracked.sentAtBlock,
-        untilBlock,
-      );
+      const rival = this.#options.races?.firstRival(marketOfPositionId(position.positionId), position.borrower, fromBlock, untilBlock);
       if (rival) return rival;
     }
     return null;
