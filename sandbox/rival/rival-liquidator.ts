@@ -50,6 +50,11 @@ export interface RivalLiquidatorOptions {
   readonly inventory?: Readonly<Record<string, bigint>>;
 }
 
+/**
+ * Positions read per Multicall3 eth_call: one getUserAccountData costs tens of thousands of gas, so batches keep each
+ * call well under the node's gas cap however many positions the rival watches (the benchmark watches ~600).
+ */
+const RIVAL_READ_BATCH = 100;
 const ANSWER_UPDATED_TOPIC = new Interface([
   "event AnswerUpdated(int256 indexed current, uint256 indexed roundId, uint256 updatedAt)",
 ]).getEvent("AnswerUpdated")!.topicHash;
@@ -175,28 +180,36 @@ export class RivalLiquidator {
     }
   }
 
-  /** Watched positions under HF 1 at `tag`, one Multicall3 call. */
+  /** Watched positions under HF 1 at `tag`, one Multicall3 call per RIVAL_READ_BATCH (an eth_call has a gas cap). */
   async #liquidatable(tag: string): Promise<OpenedBorrower[]> {
     const { sandbox } = this.#options;
     const pool = await sandbox.aave.pool.getAddress();
-    const calls = this.#watched.map((borrower) => ({
-      target: pool,
-      allowFailure: true,
-      callData: poolInterface.encodeFunctionData("getUserAccountData", [borrower.address]),
-    }));
-    const answer = (await this.#provider.request({
-      method: "eth_call",
-      params: [{ to: sandbox.book.multicall3, data: multicallInterface.encodeFunctionData("aggregate3", [calls]) }, tag],
-    })) as string;
-    const [results] = multicallInterface.decodeFunctionResult("aggregate3", answer) as unknown as [
-      { success: boolean; returnData: string }[],
-    ];
-    return this.#watched.filter((_, i) => {
-      const result = results[i]!;
-      if (!result.success) return false;
-      const data = poolInterface.decodeFunctionResult("getUserAccountData", result.returnData);
-      return (data[1] as bigint) > 0n && (data[5] as bigint) < WAD;
-    });
+    const batches: OpenedBorrower[][] = [];
+    for (let start = 0; start < this.#watched.length; start += RIVAL_READ_BATCH)
+      batches.push(this.#watched.slice(start, start + RIVAL_READ_BATCH));
+    const found = await Promise.all(
+      batches.map(async (batch) => {
+        const calls = batch.map((borrower) => ({
+          target: pool,
+          allowFailure: true,
+          callData: poolInterface.encodeFunctionData("getUserAccountData", [borrower.address]),
+        }));
+        const answer = (await this.#provider.request({
+          method: "eth_call",
+          params: [{ to: sandbox.book.multicall3, data: multicallInterface.encodeFunctionData("aggregate3", [calls]) }, tag],
+        })) as string;
+        const [results] = multicallInterface.decodeFunctionResult("aggregate3", answer) as unknown as [
+          { success: boolean; returnData: string }[],
+        ];
+        return batch.filter((_, i) => {
+          const result = results[i]!;
+          if (!result.success) return false;
+          const data = poolInterface.decodeFunctionResult("getUserAccountData", result.returnData);
+          return (data[1] as bigint) > 0n && (data[5] as bigint) < WAD;
+        });
+      }),
+    );
+    return found.flat();
   }
 
   async #mined(hash: string): Promise<boolean> {
