@@ -4,7 +4,11 @@
  * With no --network (the in-process `hardhat` chain): builds the sandbox, deploys the executor through
  * Ignition, opens a few hundred borrowers, plays the default scenario (prices fall in steps; one dust
  * and one unroutable position) against a real keeper, prints a summary, writes reports/run-*.json and
- * exits 0 when every scenario expectation held.
+ * exits 0 when every scenario expectation held. The chain waits for the keeper there (step-locked: it
+ * claims no speed). `--race` plays the same scenario as a race instead: the chain mines every 200 ms on
+ * its own clock, a rival liquidator competes, and the keeper runs as its own process over HTTP and
+ * WebSocket (keeper/run/sandbox-race.ts); its summary shows races won and lost, N+1 / N+2 / later and
+ * the first and last plan's decision latency.
  * With --network base (or mainnet, localhost): runs the keeper against that chain until Ctrl-C.
  *
  * Why `--keeper-config` and not `--config`: Hardhat owns `--config` (the Hardhat config file) and
@@ -28,6 +32,7 @@ export interface KeeperTaskArgs {
   readonly keeperConfig?: string;
   readonly addressBook?: string;
   readonly journal?: string;
+  readonly race?: boolean;
 }
 
 /** Test seam for the crash-safety tests: kill the process at a point of the send path (sandbox chains only). */
@@ -84,6 +89,17 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
   const output = { isTTY: process.stdout.isTTY === true, write: (text: string) => process.stdout.write(text) };
   const print = (line: string) => console.log(line);
   const hooks = crashHooks(hre.network.name);
+
+  if (hre.network.name === "hardhat" && args.race === true) {
+    if (args.addressBook !== undefined) fail("--address-book is for --network localhost; the in-process run builds its own sandbox");
+    const { runSandboxRace } = await import("../keeper/run/sandbox-race");
+    const result = await runSandboxRace({ hre, config, once: args.once, maxBlocks: args.blocks, journalPath: args.journal, print });
+    print(`Done in ${(result.timings.totalMs / 1000).toFixed(1)} s (setup ${(result.timings.setupMs / 1000).toFixed(1)} s).`);
+    if (!result.ok)
+      fail(`the sandbox scenario did not go as expected (see the ✘ lines above and ${result.reportPath ?? "the keeper log"})`);
+    return;
+  }
+  if (args.race === true && hre.network.name !== "hardhat") fail("--race is for the in-process sandbox (no --network)");
 
   if (hre.network.name === "hardhat") {
     if (args.addressBook !== undefined) fail("--address-book is for --network localhost; the in-process run builds its own sandbox");
@@ -144,6 +160,10 @@ task("keeper", "Runs the liquidation keeper (no --network: the sandbox scenario,
   .addOptionalParam("blocks", "Stop after this many blocks", undefined, types.int)
   .addFlag("once", "One iteration (sandbox: the first scenario step), then exit")
   .addFlag("dryRun", "Simulate and journal, send nothing (DRY mode)")
+  .addFlag(
+    "race",
+    "Sandbox only: the 200 ms race (the chain on its own clock, a rival, the keeper as its own process) instead of the step-locked driver",
+  )
   .addOptionalParam("keeperConfig", "Keeper config JSON merged over the network defaults (or KEEPER_CONFIG)", undefined, types.string)
   .addOptionalParam("addressBook", "localhost: the sandbox address book (default reports/sandbox-localhost.json)", undefined, types.string)
   .addOptionalParam(

@@ -28,8 +28,10 @@ import { formatTable } from "./summary-table";
 
 /** The quick start's rival: 100 ms after the block, bidding the sandbox keeper's own cap (ties go by arrival). */
 export const QUICK_START_RIVAL: RivalReaction = { delayMs: 100, priorityFeeGwei: 2 };
-/** Blocks a step is given to settle (5 s) before the next one; it moves on sooner once nothing is in flight. */
-const STEP_SETTLE_BLOCKS = 25;
+/** Blocks a step is given at most to settle (60 s) before the next one; it moves on once the keeper is quiet. */
+const STEP_SETTLE_MAX_BLOCKS = 300;
+/** The keeper is done with a step when nothing is in flight and its counts have not moved for this many blocks (1 s). */
+const STEP_QUIET_BLOCKS = 5;
 
 export interface SandboxRaceOptions {
   readonly hre: HardhatRuntimeEnvironment;
@@ -114,12 +116,20 @@ export async function runSandboxRace(options: SandboxRaceOptions): Promise<Sandb
       const moved = await track.handle.movePricesReport(step.moves);
       steps.push({ label: step.label, priceBlock: moved.block.number });
       print(`step ${index + 1}/${scenario.steps.length}: ${step.label} in block ${moved.block.number}`);
-      // Let the step's races settle: at least a few blocks, then until the keeper has nothing in flight.
-      for (let waited = 0; waited < STEP_SETTLE_BLOCKS && budgetLeft(); waited++) {
+      // Let the step's races settle: at least a few blocks, then until the keeper has nothing in flight and has done
+      // nothing new for STEP_QUIET_BLOCKS (a slow machine takes longer to work through a busy step: it gets the time).
+      let quiet = 0;
+      let last = "";
+      for (let waited = 0; waited < STEP_SETTLE_MAX_BLOCKS && budgetLeft(); waited++) {
         await track.handle.mine();
         if (waited < 5) continue;
         const status = await track.keeper.status();
-        if (status !== null && Array.isArray(status.inFlight) && status.inFlight.length === 0) break;
+        const idle = status !== null && Array.isArray(status.inFlight) && status.inFlight.length === 0;
+        const markets = Array.isArray(status?.markets) ? (status.markets as { tracked?: number; liquidatable?: number }[]) : [];
+        const progress = JSON.stringify([status?.totals, markets.map((market) => [market.tracked, market.liquidatable])]);
+        quiet = idle && progress === last ? quiet + 1 : 0;
+        last = progress;
+        if (quiet >= STEP_QUIET_BLOCKS) break;
       }
     }
   } finally {
@@ -143,7 +153,7 @@ export async function runSandboxRace(options: SandboxRaceOptions): Promise<Sandb
     verdicts.push(...checkExpectations(withGroups(report, population), config.mode === "DRY" ? skipped : skipped));
     if (config.mode === "LIVE") {
       const groups = new Set(scenario.expectations.filter((e) => e.expect === "liquidated").map((e) => e.tag));
-      verdicts.push(...liquidatedBySomeone(withGroups(report, population), groups, firstBy));
+      verdicts.push(...liquidatedBySomeone(withGroups(report, population), population, groups, firstBy));
     }
   } else {
     verdicts.push({ tag: "keeper", expectation: "writes its run report", ok: false, detail: "no run report" });
@@ -173,31 +183,37 @@ function withGroups(report: RunReport, population: OpenedPopulation | null): Run
 }
 
 /**
- * A "liquidated" group on a chain with a rival: every position of the group the keeper planned was liquidated by
- * someone (the keeper or the rival), and every execution of the keeper's that did not land lost its race.
+ * A "liquidated" group on a chain with a rival: every position of the group that went under (the keeper planned it,
+ * or someone liquidated it on chain) was liquidated by someone (the keeper or the rival), and every transaction the
+ * keeper SENT for the group that did not land lost its race. (A plan whose simulation failed sent nothing: on a chain
+ * that does not wait, it is retried or found taken, and the chain says who got the position.)
  */
 function liquidatedBySomeone(
   report: RunReport,
+  population: OpenedPopulation | null,
   groups: ReadonlySet<string>,
   firstBy: ReadonlyMap<string, { by: string }>,
 ): ExpectationVerdict[] {
   return [...groups].map((tag) => {
-    const planned = new Set(
-      report.opportunities.filter((o) => o.group === tag && o.decision === "planned").map((o) => String(o.borrower).toLowerCase()),
+    const members = new Set((population?.byTag.get(tag) ?? []).map((borrower) => borrower.address.toLowerCase()));
+    const wentUnder = new Set([
+      ...report.opportunities.filter((o) => o.group === tag && o.decision === "planned").map((o) => String(o.borrower).toLowerCase()),
+      ...[...firstBy.keys()].filter((borrower) => members.has(borrower)),
+    ]);
+    const missed = [...wentUnder].filter((borrower) => !firstBy.has(borrower));
+    const failed = report.executions.filter(
+      (e) => e.group === tag && e.state === "failed" && e.lostRace !== true && Array.isArray(e.transactions) && e.transactions.length > 0,
     );
-    const missed = [...planned].filter((borrower) => !firstBy.has(borrower));
-    const executions = report.executions.filter((e) => e.group === tag);
-    const failed = executions.filter((e) => e.state === "failed" && e.lostRace !== true);
-    const won = [...planned].filter((borrower) => firstBy.get(borrower)?.by === "keeper").length;
-    const rival = [...planned].filter((borrower) => firstBy.get(borrower)?.by === "rival").length;
+    const won = [...wentUnder].filter((borrower) => firstBy.get(borrower)?.by === "keeper").length;
+    const rival = [...wentUnder].filter((borrower) => firstBy.get(borrower)?.by === "rival").length;
     return {
       tag,
       expectation: "liquidated (by the keeper, or by the rival that beat it)",
-      ok: planned.size > 0 && missed.length === 0 && failed.length === 0,
+      ok: wentUnder.size > 0 && missed.length === 0 && failed.length === 0,
       detail:
-        `${planned.size} position(s) went under: keeper first on ${won}, rival first on ${rival}` +
+        `${wentUnder.size} position(s) went under: keeper first on ${won}, rival first on ${rival}` +
         (missed.length > 0 ? `, ${missed.length} never liquidated` : "") +
-        (failed.length > 0 ? `, ${failed.length} keeper execution(s) failed other than by losing a race` : ""),
+        (failed.length > 0 ? `, ${failed.length} keeper transaction(s) failed other than by losing a race` : ""),
     };
   });
 }
