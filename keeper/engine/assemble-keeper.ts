@@ -172,8 +172,6 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
     operator: operator ?? options.simulateAs ?? ("0x0000000000000000000000000000000000000000" as Address),
     minProfitHaircutBps: config.strategy.minProfitHaircutBps,
     deadlineBlocks: timing.planDeadlineBlocks,
-    // A chunk of plans is simulated in ONE eth_call through Multicall3.
-    multicall3: book.multicall3,
     onMethodFallback: (reason) =>
       logger.warn({ reason }, "the read endpoint refused an eth_call state override; simulating with the revert probe from now on"),
   });

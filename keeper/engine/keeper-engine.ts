@@ -384,8 +384,8 @@ export class KeeperEngine {
   /**
    * Plans, gates and executes the given positions (minus those with a transaction in flight), as a pipeline:
    * rank them (largest debt first), plan the first ONE alone so its transaction leaves before the rest are even
-   * sized, then chunks of REACTION_CHUNK — each chunk planned while the previous one is simulated (one batched call
-   * for the whole chunk), signed and sent, and a chunk's plans that share a flash loan going as one liquidateBatch
+   * sized, then chunks of REACTION_CHUNK — each chunk planned while the previous one is simulated (its plans' calls all
+   * in flight at once), signed and sent, and a chunk's plans that share a flash loan going as one liquidateBatch
    * when that beats sending them one by one. Every decision is journaled, chunk by chunk.
    */
   private async react(items: readonly PositionToPlan[], seenAtMs: number, out: DecisionRecord[], trigger?: PriceTrigger): Promise<void> {

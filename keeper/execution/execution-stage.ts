@@ -194,8 +194,8 @@ export class ExecutionStage {
   }
 
   /**
-   * Executes plans in rank order: ONE simulation call for all of them (each sees the ones before it, as in the block
-   * they will share), then, in order, journal → sign → send for each. With `batch`, plans that share a flash loan
+   * Executes plans in rank order: their simulations all at once (simulateMany), then, in order, journal → sign → send
+   * for each. With `batch`, plans that share a flash loan
    * and a profit token go as one `liquidateBatch` when its simulated net profit beats theirs one by one (it saves
    * a transaction's overhead per plan; a batch lives or dies together). Reports come back in the order given; a
    * batch member's report names the batch's execution.

@@ -70,11 +70,6 @@ export interface PlanSimulatorOptions {
   readonly blockTag?: string;
   /** Told once if the node refuses state overrides and the simulator switches to "revert". */
   readonly onMethodFallback?: (reason: string) => void;
-  /**
-   * Multicall3's address: with it, `simulateMany` runs a whole chunk of plans in ONE eth_call (each plan's probe in
-   * turn, every plan seeing the ones before it, as in the block they will share). Without it, one call per plan.
-   */
-  readonly multicall3?: Address;
 }
 
 /** One plan of a `simulateMany` batch. */
@@ -122,9 +117,6 @@ const DEFAULT_GAS_POLICY: GasLimitPolicy = { mode: "fixed", limit: 3_000_000n };
 const TRANSACTION_GAS_CAP = 16_777_216n;
 const TREASURY_REFRESH_BLOCKS = 256;
 const executorInterface = ChimeraExecutor__factory.createInterface();
-const multicallInterface = new Interface([
-  "function aggregate3((address target, bool allowFailure, bytes callData)[] calls) payable returns ((bool success, bytes returnData)[] returnData)",
-]);
 const probeInterface = new Interface([
   "function probe(address executor, address profitToken, address treasury, bytes planCall) returns (bool success, uint256 profit, uint256 gasUsed, bytes revertData)",
 ]);
@@ -140,7 +132,6 @@ export class PlanSimulator {
   readonly #deadlineBlocks: number;
   readonly #blockTag: string;
   readonly #onMethodFallback: (reason: string) => void;
-  readonly #multicall3: Address | null;
   #treasury: { address: Address; readAt: number } | null = null;
 
   constructor(options: PlanSimulatorOptions) {
@@ -165,78 +156,15 @@ export class PlanSimulator {
     this.#deadlineBlocks = deadline;
     this.#blockTag = options.blockTag ?? "latest";
     this.#onMethodFallback = options.onMethodFallback ?? (() => undefined);
-    this.#multicall3 = options.multicall3 ?? null;
   }
 
   /**
-   * Simulates plans in rank order in ONE eth_call: Multicall3 calls each plan's probe in turn under the operator's
-   * state override, so a later plan sees the earlier ones' sales and liquidations exactly as it will in the block
-   * they share (a plan that fails leaves no trace for the next). Falls back to one simulation per plan without
-   * Multicall3 or with the revert method. Outcomes come back in the order given.
+   * Simulates a chunk of plans at once: one eth_call per plan, all in flight together, each on the same state and
+   * with cold storage as its own transaction will have. (One Multicall3 call for the chunk ran later plans with the
+   * slots earlier ones had warmed, EIP-2929: their gas came out too low and Morpho liquidations reverted on chain.)
    */
   async simulateMany(requests: readonly SimulationRequest[]): Promise<SimulationOutcome[]> {
-    if (requests.length === 0) return [];
-    if (requests.length === 1 || this.#multicall3 === null || this.#method !== "probe") {
-      return Promise.all(requests.map((r) => this.simulate(r.plan, r.headBlock, { profitShortfall: r.profitShortfall })));
-    }
-    const bases: (PlanStruct | Extract<SimulationOutcome, { ok: false }>)[] = requests.map((r) => {
-      try {
-        return encodePlanStruct(r.plan, { minProfit: 0n, deadlineBlock: r.headBlock + this.#deadlineBlocks });
-      } catch (error) {
-        return fail("profit-probe", { kind: "transport", summary: `simulation could not run: ${(error as Error).message}` });
-      }
-    });
-    let raw: unknown;
-    try {
-      const treasury = await this.#treasuryAt(this.#executor, Math.max(...requests.map((r) => r.headBlock)));
-      const calls = requests.flatMap((r, i) => {
-        const base = bases[i]!;
-        if ("ok" in base) return [];
-        return [
-          {
-            target: this.#operator,
-            allowFailure: true,
-            callData: this.#probeCallData(r.plan.profitToken, treasury, encodeLiquidateCall(base)),
-          },
-        ];
-      });
-      raw = await this.#provider.send("eth_call", [
-        { to: this.#multicall3, data: multicallInterface.encodeFunctionData("aggregate3", [calls]) },
-        this.#blockTag,
-        { [this.#operator]: { code: PLAN_PROBE_RUNTIME_CODE } },
-      ]);
-    } catch (error) {
-      const failure = decodeSimulationError(error);
-      // A node that refuses the override (or Multicall3) gets the one-plan path, which knows how to fall back.
-      if (failure.kind === "transport") {
-        return Promise.all(requests.map((r) => this.simulate(r.plan, r.headBlock, { profitShortfall: r.profitShortfall })));
-      }
-      return requests.map(() => fail("profit-probe", failure));
-    }
-    let results: { success: boolean; returnData: string }[];
-    try {
-      [results] = multicallInterface.decodeFunctionResult("aggregate3", String(raw)) as unknown as [
-        { success: boolean; returnData: string }[],
-      ];
-    } catch (error) {
-      return requests.map(() =>
-        fail("profit-probe", {
-          kind: "transport",
-          summary: `the batched probe's answer does not decode: ${(error as Error).message.split("\n")[0]}`,
-        }),
-      );
-    }
-    let next = 0;
-    return requests.map((r, i) => {
-      const base = bases[i]!;
-      if ("ok" in base) return base;
-      const result = results[next++];
-      if (result === undefined || !result.success) {
-        return fail("profit-probe", { kind: "transport", summary: "the batched probe call itself failed" });
-      }
-      const measured = this.#decodeProbe(result.returnData, base);
-      return "ok" in measured ? measured : this.#outcome(base, measured, r.headBlock + this.#deadlineBlocks, r.profitShortfall ?? 0n);
-    });
+    return Promise.all(requests.map((r) => this.simulate(r.plan, r.headBlock, { profitShortfall: r.profitShortfall })));
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * A busy step on the sandbox (genuine Aave V3 and Uniswap V3 bytecode; the step-locked driver, so the outcome is
  * deterministic): one price update pushes a cluster of positions below HF 1 at once. The keeper ranks them, sends
- * the first one ALONE (it leaves before the rest are sized), simulates each later chunk in one batched call, and
+ * the first one ALONE (it leaves before the rest are sized), simulates each later chunk's plans together (all calls in flight at once), and
  * sends plans sharing a flash loan as ONE liquidateBatch when that beats sending them one by one — checked on chain:
  * every position is liquidated, the first by `liquidate`, the rest by `liquidateBatch` transactions carrying several
  * positions each, whose gas is below what the same liquidations cost one by one.
