@@ -39,9 +39,11 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-unused-expressions": "off" },
   },
   {
-    // CommonJS configuration files read by tools (solidity-coverage).
-    files: ["**/*.js"],
+    // CommonJS: configuration files read by tools (solidity-coverage), and the journal's PostgreSQL worker
+    // thread (keeper/journal/postgres-worker.cjs), which loads without the main thread's TypeScript loader.
+    files: ["**/*.js", "**/*.cjs"],
     languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
     // CommonJS modules Node loads itself (`node -r` preloads, worker scripts): require() is their import.

@@ -6,8 +6,10 @@
 import type { HardhatUserConfig, NetworkUserConfig } from "hardhat/types";
 import "@nomicfoundation/hardhat-toolbox";
 import "@nomicfoundation/hardhat-ignition-ethers";
+import { extendEnvironment } from "hardhat/config";
 import "./tasks";
 import { envOrVar } from "./tasks/lib/config-vars";
+import { deployerAccounts, guardNetworkSettings, networkUrl } from "./tasks/lib/network-settings";
 import { BASE_FORK_BLOCK } from "./test/fork/pinned-block";
 import { AAVE_ORIGIN_IMPORTS_FILE } from "./tasks/aave-origin-compile";
 
@@ -53,14 +55,16 @@ const forkRequested = process.env.CHIMERA_FORK === "1";
 const baseRpcUrl = envOrVar("BASE_RPC_URL");
 
 /**
- * A remote network whose URL and deployer key are configuration variables. An unset URL yields a
- * placeholder that fails only when something actually connects, naming the variable to set.
+ * A remote network whose URL and deployer key are configuration variables. An unset or malformed value
+ * never reaches Hardhat's config (which would refuse every command and quote the value): the network
+ * gets a placeholder URL and no account, and the first request a command sends to it fails naming the
+ * variable to set (tasks/lib/network-settings.ts, installed for every command just below).
  */
-function remoteNetwork(chainId: number, urlVariable: string): NetworkUserConfig {
-  const url = envOrVar(urlVariable) ?? `http://unset.invalid/set-${urlVariable}-with-npx-hardhat-vars-set`;
-  const deployerKey = envOrVar("DEPLOYER_PRIVATE_KEY");
-  return { chainId, url, accounts: deployerKey ? [deployerKey] : [] };
+function remoteNetwork(chainId: number, network: string): NetworkUserConfig {
+  return { chainId, url: networkUrl(network), accounts: deployerAccounts() };
 }
+
+extendEnvironment((hre) => guardNetworkSettings(hre));
 
 const config: HardhatUserConfig = {
   solidity: {
@@ -102,10 +106,11 @@ const config: HardhatUserConfig = {
       allowBlocksWithSameTimestamp: true,
       ...(forkRequested && baseRpcUrl ? { forking: { url: baseRpcUrl, blockNumber: BASE_FORK_BLOCK } } : {}),
     },
-    localhost: { url: "http://127.0.0.1:8545", chainId: 8453 },
-    base: remoteNetwork(8453, "BASE_RPC_URL"),
-    baseSepolia: remoteNetwork(84532, "BASE_SEPOLIA_RPC_URL"),
-    mainnet: remoteNetwork(1, "MAINNET_RPC_URL"),
+    // LOCALHOST_RPC_URL points --network localhost at a node on another port (`npx hardhat node --port 8577`).
+    localhost: { url: networkUrl("localhost"), chainId: 8453 },
+    base: remoteNetwork(8453, "base"),
+    baseSepolia: remoteNetwork(84532, "baseSepolia"),
+    mainnet: remoteNetwork(1, "mainnet"),
   },
   etherscan: {
     // Etherscan's v2 API takes one key for every chain it serves, BaseScan included.

@@ -11,6 +11,9 @@ import { mergeBenchSection } from "./lib/bench-report";
 import { runGasBenchmark } from "./gas";
 import { runScanBenchmark } from "./scan";
 import { runReactionBenchmark } from "./reaction";
+import { runScaleBenchmark } from "./scale";
+import { runDiscoveryBenchmark } from "./discovery";
+import { runFailoverBenchmark } from "./failover";
 
 interface BenchSection {
   readonly name: string;
@@ -21,6 +24,11 @@ const SECTIONS: readonly BenchSection[] = [
   { name: "gas", run: (env, log) => runGasBenchmark(env, { log }) },
   { name: "scan", run: (env, log) => runScanBenchmark(env, { log }) },
   { name: "reaction", run: (env, log) => runReactionBenchmark(env, { log }) },
+  {
+    name: "scale",
+    run: async (env, log) => ({ ...(await runScaleBenchmark({ log })), discovery: await runDiscoveryBenchmark(env, { log }) }),
+  },
+  { name: "failover", run: (env, log) => runFailoverBenchmark(env, { log }) },
 ];
 
 /** The sections BENCH_ONLY names (all when unset); an unknown name is an error listing the known ones. */

@@ -11,13 +11,11 @@
  *    contract, otherwise the exact `withdraw --all` command for the owner's key.
  * It ends by printing what it did and what the owner must do next.
  */
-import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import { types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { Journal } from "../keeper/journal/journal";
-import { defaultJournalPath } from "../keeper/journal/journal-path";
+import { journalExists, taskJournalLocation } from "./journal-location";
 import { describeAccount, openExecutor, type ExecutorContext } from "./lib/executor-context";
 import { chooseRoute, performExecutorAction, type ActionOutcome, type PlannedCall } from "./lib/executor-action";
 import { asTaskError, sendingTask, type SendingTaskArgs } from "./lib/operator-task";
@@ -93,8 +91,8 @@ async function pauseStep(context: ExecutorContext, args: EmergencyArgs, ownerIsC
 
 function haltStep(context: ExecutorContext, args: EmergencyArgs, reason: string): HaltStep {
   const { io } = context;
-  const journalPath = path.resolve(args.journal ?? defaultJournalPath(context.networkName, io.projectRoot));
-  if (!fs.existsSync(journalPath)) {
+  const journalPath = taskJournalLocation(args.journal, context.networkName, io.projectRoot);
+  if (!journalExists(journalPath)) {
     io.print(`2. Keeper: no keeper journal at ${journalPath}; nothing to halt.`);
     return { kind: "no-journal", journalPath };
   }

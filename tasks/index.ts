@@ -5,6 +5,7 @@
 import "./offline-solc";
 import "./aave-origin-compile";
 import "./report";
+import "./journal-migrate";
 import "./daily";
 import "./keeper-control";
 import "./rotate-key";
@@ -16,4 +17,5 @@ import "./withdraw";
 import "./status";
 import "./emergency";
 import "./verify";
+import "./ignition-deploy";
 import "./keeper";

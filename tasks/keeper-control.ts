@@ -9,13 +9,15 @@
  *   npx hardhat keeper:tier --tier 1|2|3                    switch risk-limit preset
  *
  * Common options: --journal <path> (default data/keeper-<network>.sqlite), --operator <name> (who is
- * asking; default the OS user), --wait <seconds> (default 0: do not wait).
+ * asking; default the OS user), --wait <seconds>.
+ *
+ * Every command says what became of its request: when a keeper holds the journal's lease (it is
+ * running), the task waits for it to apply the request (15 s unless --wait says otherwise; --wait 0
+ * returns at once) and prints the outcome; when none does, it says the request stays queued for the
+ * next start and what that start will check first.
  */
-import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import { task, types } from "hardhat/config";
-import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { defaultsFor } from "../keeper/config/defaults";
 import {
@@ -27,10 +29,12 @@ import {
 import { KEEPER_NETWORKS, isRealNetwork, type KeeperNetwork } from "../keeper/config/schema";
 import type { KeeperMode } from "../keeper/core/types";
 import { Journal } from "../keeper/journal/journal";
-import { defaultJournalPath } from "../keeper/journal/journal-path";
+import { leaseIsLive } from "../keeper/journal/keeper-lease";
 import type { ControlRequestPayloads, ControlRequestRecord } from "../keeper/journal/records";
 import { TIER_PRESETS, type RiskTier } from "../keeper/risk/limits";
 import { envOrVar } from "./lib/config-vars";
+import { asTaskError } from "./lib/operator-task";
+import { journalExists, taskJournalLocation } from "./journal-location";
 
 export interface ControlCommonArgs {
   readonly journal?: string;
@@ -52,7 +56,24 @@ export interface ControlDeps {
 export interface ControlResult {
   readonly journalPath: string;
   readonly request: ControlRequestRecord;
+  /** Whether a keeper held the journal's lease when the request was queued. */
+  readonly keeperRunning: boolean;
 }
+
+/** How long a control task waits for a running keeper when --wait is not given. */
+export const DEFAULT_WAIT_SECONDS = 15;
+
+/** What a keeper that starts later does before it applies queued requests, per kind. */
+const AT_NEXT_START: Readonly<Record<"resume" | "mode" | "tier", string>> = {
+  resume:
+    "At its next start the keeper first re-reads the executor's pause state, the L2 sequencer feed and the chain head, then applies queued " +
+    "requests oldest first: this resume is applied if the breaker is still HALTED and none of those causes is true any more, and rejected " +
+    "with the reason otherwise (the keeper's log and `npx hardhat status` show which).",
+  mode:
+    "At its next start the keeper applies queued requests oldest first; a switch to LIVE is checked against the LIVE safeguards in the " +
+    "keeper's own environment and rejected with the reason if they fail.",
+  tier: "At its next start the keeper applies queued requests oldest first, this tier change among them.",
+};
 
 const WHEN = "at its next loop iteration (the keeper polls control requests once per iteration, about once per block)";
 
@@ -115,28 +136,45 @@ async function enqueue<K extends "resume" | "mode" | "tier">(
 ): Promise<ControlResult> {
   const waitSeconds = parseWait(args.wait);
   const operator = args.operator?.trim() || currentUser();
-  const journalPath = path.resolve(args.journal ?? defaultJournalPath(deps.network, deps.projectRoot));
-  if (!fs.existsSync(journalPath)) {
+  const journalPath = taskJournalLocation(args.journal, deps.network, deps.projectRoot);
+  if (!journalExists(journalPath)) {
     throw new Error(
       `no journal at ${journalPath}; a keeper creates it on its first run on ${deps.network}. Is the keeper running on this network? Pass --journal <path> otherwise.`,
     );
   }
   const journal = Journal.open(journalPath);
   try {
+    const lease = journal.leaseView();
+    const keeperRunning = leaseIsLive(lease);
     let request: ControlRequestRecord = journal.enqueueControlRequest(kind, payload, operator);
     deps.print(`Queued control request #${request.id} (${kind} ${JSON.stringify(request.payload)}) from ${operator} in ${journalPath}.`);
     deps.print(explanation.join("\n"));
-    if (waitSeconds > 0) {
-      request = await waitForOutcome(journal, request.id, waitSeconds, deps.pollIntervalMs ?? 500);
+    if (!keeperRunning) {
+      const last = lease.lease;
       deps.print(
-        request.appliedAt === null
-          ? `No keeper applied request #${request.id} within ${waitSeconds} s; it stays queued and a keeper applies it when it next polls.`
-          : `The keeper ${request.outcome} request #${request.id}: ${request.outcomeDetail}`,
+        `No keeper is running on this journal${last === undefined ? "" : ` (the last one, ${last.holderInfo}, stopped renewing its lease at ${new Date(last.renewedAt).toISOString()})`}: ` +
+          `request #${request.id} stays queued for the next start.`,
       );
-    } else {
-      deps.print("Follow the outcome on /status, or rerun with --wait <seconds>.");
+      deps.print(AT_NEXT_START[kind]);
+      return { journalPath, request, keeperRunning };
     }
-    return { journalPath, request };
+    const seconds = waitSeconds ?? DEFAULT_WAIT_SECONDS;
+    if (seconds === 0) {
+      deps.print(
+        `A keeper is running on this journal (${lease.lease!.holderInfo}); follow the outcome on /status, or rerun with --wait <seconds>.`,
+      );
+      return { journalPath, request, keeperRunning };
+    }
+    deps.print(
+      `A keeper is running on this journal (${lease.lease!.holderInfo}); waiting up to ${seconds} s for it to apply request #${request.id} ...`,
+    );
+    request = await waitForOutcome(journal, request.id, seconds, deps.pollIntervalMs ?? 500);
+    deps.print(
+      request.appliedAt === null
+        ? `The keeper did not apply request #${request.id} within ${seconds} s; it stays queued and the keeper applies it at its next loop iteration.`
+        : `The keeper ${request.outcome} request #${request.id}: ${request.outcomeDetail}`,
+    );
+    return { journalPath, request, keeperRunning };
   } finally {
     journal.close();
   }
@@ -172,8 +210,8 @@ export function parseTier(value: string | number | undefined): RiskTier {
   return Number(text) as RiskTier;
 }
 
-function parseWait(value: number | undefined): number {
-  if (value === undefined) return 0;
+function parseWait(value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
   if (!Number.isFinite(value) || value < 0) throw new Error(`--wait ${value} is not a duration; expected seconds >= 0`);
   return value;
 }
@@ -212,25 +250,17 @@ function depsFor(hre: HardhatRuntimeEnvironment): ControlDeps {
   };
 }
 
-/**
- * Bad arguments and operator-facing failures print as "Error in plugin chimera: <message>" rather
- * than as a crash with a stack trace (still available with --show-stack-traces).
- */
-async function asTaskError<T>(action: () => Promise<T>): Promise<T> {
-  try {
-    return await action();
-  } catch (error) {
-    if (error instanceof Error) throw new HardhatPluginError("chimera", error.message, error);
-    throw error;
-  }
-}
-
 /** A control task with the options every control command shares. */
 function controlTask(name: string, description: string) {
   return task(name, description)
     .addOptionalParam("journal", "Journal file of the running keeper (default: data/keeper-<network>.sqlite)", undefined, types.string)
     .addOptionalParam("operator", "Who is asking, recorded in the journal (default: the OS user)", undefined, types.string)
-    .addOptionalParam("wait", "Seconds to wait for the keeper to apply the request (default: 0, do not wait)", undefined, types.float);
+    .addOptionalParam(
+      "wait",
+      `Seconds to wait for a running keeper to apply the request (default ${DEFAULT_WAIT_SECONDS}; 0: do not wait)`,
+      undefined,
+      types.float,
+    );
 }
 
 controlTask("keeper:resume", "Ask a running keeper to leave HALTED (its breaker re-checks the causes first)")

@@ -1,5 +1,5 @@
 /**
- * `npx hardhat keeper [--blocks N] [--once] [--dry-run] [--keeper-config <file>] [--address-book <file>] [--journal <file>]`
+ * `npx hardhat keeper [--blocks N] [--once] [--dry-run] [--keeper-config <file>] [--address-book <file>] [--journal <file>] [--fresh-journal]`
  *
  * With no --network (the in-process `hardhat` chain): builds the sandbox, deploys the executor through
  * Ignition, opens a few hundred borrowers, plays the default scenario (prices fall in steps; one dust
@@ -9,7 +9,8 @@
  * its own clock, a rival liquidator competes, and the keeper runs as its own process over HTTP and
  * WebSocket (keeper/run/sandbox-race.ts); its summary shows races won and lost, N+1 / N+2 / later and
  * the first and last plan's decision latency.
- * With --network base (or mainnet, localhost): runs the keeper against that chain until Ctrl-C.
+ * With --network base (or mainnet, localhost): runs the keeper against that chain until Ctrl-C. A terminal
+ * gets human lines, a pipe or a file JSON lines only (keeper/run/keeper-console.ts).
  *
  * Why `--keeper-config` and not `--config`: Hardhat owns `--config` (the Hardhat config file) and
  * takes it wherever it appears on the command line. KEEPER_CONFIG=<file> works too.
@@ -23,7 +24,12 @@ import { isRealNetwork } from "../keeper/config/schema";
 import type { ExecutionHooks } from "../keeper/execution/execution-stage";
 // keeper/run/* load the TypeChain bindings, which exist only after the first compile: import them inside
 // the action so that loading this file (every hardhat command does) never needs them.
+import { errorMessage } from "../keeper/core/error-message";
+import { Journal } from "../keeper/journal/journal";
+import { journalLocation, moveJournalAside } from "../keeper/journal/journal-path";
+import type { KeeperConfig } from "../keeper/config/schema";
 import { envOrVar } from "./lib/config-vars";
+import { secretFreeTaskError } from "./lib/task-errors";
 
 export interface KeeperTaskArgs {
   readonly blocks?: number;
@@ -32,6 +38,7 @@ export interface KeeperTaskArgs {
   readonly keeperConfig?: string;
   readonly addressBook?: string;
   readonly journal?: string;
+  readonly freshJournal?: boolean;
   readonly race?: boolean;
 }
 
@@ -68,7 +75,47 @@ function crashHooks(network: string): ExecutionHooks | undefined {
   }
 }
 
+/**
+ * The journal this run will write — --journal, else KEEPER_DATABASE_URL (real networks and localhost),
+ * else the config's file — opened once and closed again before anything slow starts (the sandbox
+ * build, RPC connections), so a path that is a directory, an unwritable folder, another application's
+ * database, a file that is no database or an unreachable database fails at once, naming it. With
+ * --fresh-journal an existing journal file is first moved aside (never deleted). The in-process sandbox
+ * run without --journal writes a fresh file of its own: undefined.
+ */
+function prepareJournal(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment, config: KeeperConfig, print: (line: string) => void) {
+  const sandbox = hre.network.name === "hardhat";
+  // The in-process sandbox never writes into a configured database: it is a fresh chain every run.
+  if (sandbox && args.journal === undefined) return undefined;
+  const location = journalLocation({
+    flag: args.journal,
+    databaseUrl: sandbox ? undefined : envOrVar(config.journal.databaseUrlEnv),
+    defaultFile: config.journal.path,
+    root: hre.config.paths.root,
+  });
+  try {
+    if (args.freshJournal) {
+      const moved = moveJournalAside(location, new Date().toISOString().replace(/[:.]/g, "-"));
+      if (moved !== null) print(`--fresh-journal: the old journal is now ${moved}; starting a new journal at ${location}.`);
+    }
+    Journal.open(location).close();
+  } catch (error) {
+    fail(errorMessage(error));
+  }
+  return location;
+}
+
 export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
+  try {
+    await runKeeper(args, hre);
+  } catch (error) {
+    // Start-up problems (no executor, wrong chain, an endpoint down, a malformed key) are the operator's
+    // to fix: say what, without a stack trace (--show-stack-traces still shows it) and without a secret.
+    throw secretFreeTaskError("chimera-keeper", error);
+  }
+}
+
+async function runKeeper(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
   if (args.blocks !== undefined && (!Number.isInteger(args.blocks) || args.blocks < 1))
     fail(`--blocks must be a positive integer, got ${args.blocks}`);
   // A fresh clone has no artifacts or TypeChain bindings yet (`npm ci && npx hardhat keeper` is the
@@ -87,13 +134,16 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
   }
   if (args.dryRun) config = { ...config, mode: "DRY" as const };
   const output = { isTTY: process.stdout.isTTY === true, write: (text: string) => process.stdout.write(text) };
-  const print = (line: string) => console.log(line);
   const hooks = crashHooks(hre.network.name);
+  // Before the run's console exists: --fresh-journal's one line goes to stderr, apart from the run's own output.
+  const journalPath = prepareJournal(args, hre, config, (line) => console.error(line));
 
   if (hre.network.name === "hardhat" && args.race === true) {
-    if (args.addressBook !== undefined) fail("--address-book is for --network localhost; the in-process run builds its own sandbox");
+    const print = (line: string) => console.log(line);
+    if (args.addressBook !== undefined)
+      fail("--address-book is for a run on --network localhost (or another network); the in-process run builds its own sandbox");
     const { runSandboxRace } = await import("../keeper/run/sandbox-race");
-    const result = await runSandboxRace({ hre, config, once: args.once, maxBlocks: args.blocks, journalPath: args.journal, print });
+    const result = await runSandboxRace({ hre, config, once: args.once, maxBlocks: args.blocks, journalPath, print });
     print(`Done in ${(result.timings.totalMs / 1000).toFixed(1)} s (setup ${(result.timings.setupMs / 1000).toFixed(1)} s).`);
     if (!result.ok)
       fail(`the sandbox scenario did not go as expected (see the ✘ lines above and ${result.reportPath ?? "the keeper log"})`);
@@ -102,14 +152,17 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
   if (args.race === true && hre.network.name !== "hardhat") fail("--race is for the in-process sandbox (no --network)");
 
   if (hre.network.name === "hardhat") {
-    if (args.addressBook !== undefined) fail("--address-book is for --network localhost; the in-process run builds its own sandbox");
+    // The sandbox run: human lines on the console (progress, summary), its JSON log in a file.
+    const print = (line: string) => console.log(line);
+    if (args.addressBook !== undefined)
+      fail("--address-book is for a run on --network localhost (or another network); the in-process run builds its own sandbox");
     const { runSandboxKeeper } = await import("../keeper/run/sandbox-run");
     const result = await runSandboxKeeper({
       hre,
       config,
       once: args.once,
       maxBlocks: args.blocks,
-      journalPath: args.journal,
+      journalPath,
       output,
       print,
       hooks,
@@ -120,14 +173,13 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
     return;
   }
 
+  // A network run writes only through its console (keeper/run/keeper-console.ts), which also says when a
+  // signal arrived: one format per console, human on a terminal, JSON otherwise.
   let resolveStop: (reason: string) => void = () => undefined;
   const stopSignal = new Promise<string>((resolve) => {
     resolveStop = resolve;
   });
-  const onSignal = (signal: NodeJS.Signals) => {
-    print(`\n${signal}: stopping after the current iteration ...`);
-    resolveStop(signal);
-  };
+  const onSignal = (signal: NodeJS.Signals) => resolveStop(signal);
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
@@ -139,17 +191,11 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
       addressBookFile: args.addressBook,
       once: args.once,
       maxBlocks: args.blocks,
-      journalPath: args.journal,
+      journalPath,
       output,
-      print,
       hooks,
       stopSignal,
     });
-  } catch (error) {
-    // Start-up problems (no executor, wrong chain, an endpoint down) are the operator's to fix: say
-    // what, without a stack trace (--show-stack-traces still shows it).
-    if (error instanceof HardhatPluginError) throw error;
-    throw new HardhatPluginError("chimera-keeper", (error as Error).message, error as Error);
   } finally {
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
@@ -165,11 +211,20 @@ task("keeper", "Runs the liquidation keeper (no --network: the sandbox scenario,
     "Sandbox only: the 200 ms race (the chain on its own clock, a rival, the keeper as its own process) instead of the step-locked driver",
   )
   .addOptionalParam("keeperConfig", "Keeper config JSON merged over the network defaults (or KEEPER_CONFIG)", undefined, types.string)
-  .addOptionalParam("addressBook", "localhost: the sandbox address book (default reports/sandbox-localhost.json)", undefined, types.string)
+  .addOptionalParam(
+    "addressBook",
+    "An address book JSON instead of the network's built-in one (--network localhost: default reports/sandbox-localhost.json, written by `npx hardhat sandbox --network localhost`)",
+    undefined,
+    types.string,
+  )
   .addOptionalParam(
     "journal",
     "Journal file (default: the config's journal.path; the sandbox run uses a fresh file)",
     undefined,
     types.string,
+  )
+  .addFlag(
+    "freshJournal",
+    "Start a new journal: the existing one (e.g. a restarted local node's, whose chain is gone) is moved aside to <name>.replaced-<time>.sqlite, never deleted",
   )
   .setAction(async (args: KeeperTaskArgs, hre) => runKeeperTask(args, hre));

@@ -1,23 +1,32 @@
 /**
- * `npx hardhat report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--csv <file>] [--journal <path>] [--reconcile]`
+ * `npx hardhat report [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--csv <file>] [--journal <path>] [--reconcile]`
  *
  * Reads the network's journal (read-only: safe while a keeper runs) and prints daily P&L, inclusion
  * rate, gas, flash fees and simulation accuracy, per day and per market; `--csv` also writes every
  * line. `--reconcile` checks each included execution's realised profit against the treasury payment
- * the executor logged on chain (PlanExecuted) and names every difference by tx hash.
+ * the executor logged on chain (PlanExecuted) and names every difference by tx hash; it fails (non-zero
+ * exit) on any difference, and says so plainly when none of the journal's transactions is on the chain
+ * it asked (a sandbox run's in-process chain is gone when the run ends; or the wrong --network).
+ *
+ * The day flags are --since/--until: every other task's --from names a signer. --from/--to are refused
+ * with a message naming the new flags.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { task, types } from "hardhat/config";
-import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { defaultJournalPath } from "../keeper/journal/journal-path";
 import { Journal } from "../keeper/journal/journal";
 import { buildPnlReport, pnlReportToCsv, type PnlLine, type PnlReport } from "../keeper/journal/pnl-report";
 import { reconcileTreasury, type FetchTreasuryReceipts, type ReconciliationResult } from "../keeper/journal/treasury-reconciliation";
 import { redactSecrets } from "../keeper/telemetry/redact";
+import { asTaskError } from "./lib/operator-task";
+import { TaskOutcomeError } from "./lib/task-errors";
+import { taskJournalLocation } from "./journal-location";
 
 export interface ReportArgs {
+  readonly since?: string;
+  readonly until?: string;
+  /** Renamed to --since/--until; refused with a message naming them. */
   readonly from?: string;
   readonly to?: string;
   readonly csv?: string;
@@ -41,12 +50,14 @@ export interface ReportResult {
   readonly report: PnlReport;
   readonly reconciliation: ReconciliationResult | null;
   readonly csvPath: string | null;
+  /** With --reconcile: why the task exits non-zero (differences, or a chain without the journal's transactions). */
+  readonly failure: string | null;
 }
 
 const DAY_MS = 86_400_000;
 
-/** Parses a --from/--to value as the start of that UTC day, or explains what is expected. */
-export function parseReportDay(flag: "--from" | "--to", value: string): number {
+/** Parses a --since/--until value as the start of that UTC day, or explains what is expected. */
+export function parseReportDay(flag: "--since" | "--until", value: string): number {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value.trim());
   const ms = match === null ? NaN : Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
   if (match === null || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value.trim()) {
@@ -56,15 +67,23 @@ export function parseReportDay(flag: "--from" | "--to", value: string): number {
 }
 
 export async function runReport(args: ReportArgs, deps: ReportDeps): Promise<ReportResult> {
-  const fromMs = args.from === undefined ? undefined : parseReportDay("--from", args.from);
-  const toStartMs = args.to === undefined ? undefined : parseReportDay("--to", args.to);
+  if (args.from !== undefined || args.to !== undefined) {
+    throw new Error(
+      `report's day flags are --since and --until now (every other task's --from names a signer): ` +
+        `use ${[args.from === undefined ? null : `--since ${args.from}`, args.to === undefined ? null : `--until ${args.to}`].filter((f) => f !== null).join(" ")}`,
+    );
+  }
+  const fromMs = args.since === undefined ? undefined : parseReportDay("--since", args.since);
+  const toStartMs = args.until === undefined ? undefined : parseReportDay("--until", args.until);
   if (fromMs !== undefined && toStartMs !== undefined && fromMs > toStartMs) {
-    throw new Error(`--from ${args.from} is after --to ${args.to}; the range is inclusive, so --from must be on or before --to`);
+    throw new Error(
+      `--since ${args.since} is after --until ${args.until}; the range is inclusive, so --since must be on or before --until`,
+    );
   }
   if (args.executor !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(args.executor)) {
     throw new Error(`--executor "${args.executor}" is not an address; expected 0x followed by 40 hex digits`);
   }
-  const journalPath = path.resolve(args.journal ?? defaultJournalPath(deps.network, deps.projectRoot));
+  const journalPath = taskJournalLocation(args.journal, deps.network, deps.projectRoot);
   const journal = Journal.open(journalPath, { readonly: true });
   let executions;
   try {
@@ -76,7 +95,7 @@ export async function runReport(args: ReportArgs, deps: ReportDeps): Promise<Rep
   const report = buildPnlReport(executions);
   const publicValues = executions.map((e) => e.txHash).filter((h): h is string => h !== null);
   const print = (text: string) => deps.print(redactSecrets(text, { publicValues }));
-  print(formatReport(journalPath, args.from ?? null, args.to ?? null, report));
+  print(formatReport(journalPath, args.since ?? null, args.until ?? null, report));
 
   let csvPath: string | null = null;
   if (args.csv !== undefined) {
@@ -87,11 +106,41 @@ export async function runReport(args: ReportArgs, deps: ReportDeps): Promise<Rep
   }
 
   let reconciliation: ReconciliationResult | null = null;
+  let failure: string | null = null;
   if (args.reconcile === true) {
     reconciliation = await reconcileTreasury(executions, await deps.treasuryReceipts(args.executor));
     print(formatReconciliation(reconciliation));
+    failure = reconciliationFailure(reconciliation, journalPath, deps.network);
+    if (failure !== null) print(failure);
   }
-  return { journalPath, fromDay: args.from ?? null, toDay: args.to ?? null, report, reconciliation, csvPath };
+  return { journalPath, fromDay: args.since ?? null, toDay: args.until ?? null, report, reconciliation, csvPath, failure };
+}
+
+/** `--reconcile` found differences (or no chain to compare with): the task exits non-zero; the result rides along. */
+export class ReconcileFailedError extends TaskOutcomeError {
+  override readonly name = "ReconcileFailedError";
+  constructor(readonly result: ReportResult) {
+    super(`--reconcile failed: ${result.failure}`);
+  }
+}
+
+/**
+ * Why `--reconcile` must exit non-zero, or null: any difference, and first of all a chain that holds none of
+ * the journal's transactions (a sandbox run's in-process chain is gone once its command ends).
+ */
+export function reconciliationFailure(result: ReconciliationResult, journalPath: string, network: string): string | null {
+  const missing = result.differences.filter((d) => d.kind === "not-found-on-chain").length;
+  if (result.checked > 0 && missing === result.checked) {
+    return (
+      `None of the ${missing} included transaction(s) in ${journalPath} is on the chain of --network ${network}: this journal ` +
+      `belongs to another chain (a sandbox run's in-process chain is gone when its command ends; a restarted local node forgets ` +
+      `its transactions), or to another --network. Nothing could be reconciled.`
+    );
+  }
+  if (result.differences.length > 0) {
+    return `${result.differences.length} difference(s) between the journal and the treasury's on-chain receipts (listed above).`;
+  }
+  return null;
 }
 
 /* ───────────────────────────── text output ───────────────────────────── */
@@ -176,19 +225,6 @@ export function formatReconciliation(result: ReconciliationResult): string {
 
 /* ───────────────────────────── task ───────────────────────────── */
 
-/**
- * Bad arguments and operator-facing failures print as "Error in plugin chimera: <message>" rather
- * than as a crash with a stack trace (still available with --show-stack-traces).
- */
-async function asTaskError<T>(action: () => Promise<T>): Promise<T> {
-  try {
-    return await action();
-  } catch (error) {
-    if (error instanceof Error) throw new HardhatPluginError("chimera", error.message, error);
-    throw error;
-  }
-}
-
 async function chainTreasuryReceipts(hre: HardhatRuntimeEnvironment, executor: string | undefined): Promise<FetchTreasuryReceipts> {
   const { treasuryReceiptsFromChain } = await import("../keeper/journal/treasury-receipts-from-chain");
   let abi;
@@ -201,19 +237,26 @@ async function chainTreasuryReceipts(hre: HardhatRuntimeEnvironment, executor: s
 }
 
 task("report", "Daily P&L, inclusion rate, gas, flash fees and simulation accuracy from the keeper's journal")
-  .addOptionalParam("from", "First UTC day to include, YYYY-MM-DD (default: the journal's first entry)", undefined, types.string)
-  .addOptionalParam("to", "Last UTC day to include, YYYY-MM-DD, inclusive (default: the latest entry)", undefined, types.string)
+  .addOptionalParam("since", "First UTC day to include, YYYY-MM-DD (default: the journal's first entry)", undefined, types.string)
+  .addOptionalParam("until", "Last UTC day to include, YYYY-MM-DD, inclusive (default: the latest entry)", undefined, types.string)
+  .addOptionalParam("from", "Renamed: use --since (refused with a message)", undefined, types.string)
+  .addOptionalParam("to", "Renamed: use --until (refused with a message)", undefined, types.string)
   .addOptionalParam("csv", "Also write every report line to this CSV file", undefined, types.string)
   .addOptionalParam("journal", "Journal file (default: data/keeper-<network>.sqlite)", undefined, types.string)
-  .addFlag("reconcile", "Compare the journal's realised profit with the treasury's PlanExecuted receipts on chain")
+  .addFlag(
+    "reconcile",
+    "Compare the journal's realised profit with the treasury's PlanExecuted receipts on chain; exits non-zero on any difference",
+  )
   .addOptionalParam("executor", "With --reconcile: count only events emitted by this executor address", undefined, types.string)
   .setAction(async (args: ReportArgs, hre: HardhatRuntimeEnvironment): Promise<ReportResult> =>
-    asTaskError(() =>
-      runReport(args, {
+    asTaskError(async () => {
+      const result = await runReport(args, {
         projectRoot: hre.config.paths.root,
         network: hre.network.name,
         treasuryReceipts: (executor) => chainTreasuryReceipts(hre, executor),
         print: (text) => console.log(text),
-      }),
-    ),
+      });
+      if (result.failure !== null) throw new ReconcileFailedError(result);
+      return result;
+    }),
   );

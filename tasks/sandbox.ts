@@ -1,5 +1,6 @@
 /**
  * `npx hardhat sandbox [--network localhost] [--aave-borrowers N] [--morpho-borrowers N] [--seed S] [--out file]`
+ * `npx hardhat sandbox:price --network localhost --symbol WETH (--usd 2500 | --change -10)`
  *
  * Builds the Base-like sandbox (sandbox/README.md) and prints its address book and one health line per market.
  * In-process (the default `hardhat` network) the sandbox lives only as long as the command: useful to see it work.
@@ -118,6 +119,77 @@ export async function runSandboxTask(args: SandboxTaskArgs, hre: HardhatRuntimeE
   const file = args.out ?? sandboxModule.sandboxAddressBookPath(hre.network.name, hre.config.paths.root);
   sandboxModule.writeSandboxAddressBook(file, sandbox.book);
   console.log(`\nAddress book written to ${file} (load it with readSandboxAddressBook from sandbox/).`);
+  console.log(
+    'Next: deploy the executor (README, "Locally, against the sandbox"), run `npx hardhat keeper --network localhost`, and move a price ' +
+      "with `npx hardhat sandbox:price --network localhost --symbol WETH --change -10` to make borrowers liquidatable" +
+      (args.aaveBorrowers + args.morphoBorrowers === 0 ? " (open some first: --aave-borrowers 50 --morpho-borrowers 20)." : "."),
+  );
+}
+
+export interface SandboxPriceArgs {
+  readonly symbol: string;
+  readonly usd?: string;
+  readonly change?: string;
+  readonly addressBook?: string;
+}
+
+/**
+ * Sets one sandbox asset's Chainlink price (Aave's oracle and the Morpho oracle double both read it) and
+ * mines it in one block. Only the feed moves: the Uniswap pools keep their price, so selling the seized
+ * collateral pays at least what the keeper's quote expects. Returns the old and new prices.
+ */
+export async function runSandboxPriceTask(
+  args: SandboxPriceArgs,
+  hre: HardhatRuntimeEnvironment,
+): Promise<{ readonly feed: string; readonly beforeUsd: number; readonly afterUsd: number; readonly block: number }> {
+  if (!SANDBOX_NETWORKS.has(hre.network.name)) {
+    fail(
+      `refusing to move a price on network "${hre.network.name}": sandbox:price only runs on --network localhost (or the in-process network)`,
+    );
+  }
+  if ((args.usd === undefined) === (args.change === undefined))
+    fail("give exactly one of --usd <price> or --change <percent> (e.g. --change -10)");
+  const sandboxModule = await import("../sandbox");
+  const bookFile = args.addressBook ?? sandboxModule.sandboxAddressBookPath(hre.network.name, hre.config.paths.root);
+  const book = sandboxModule.readSandboxAddressBook(bookFile);
+  const token = book.tokens[args.symbol];
+  if (token === undefined) fail(`--symbol ${args.symbol} is not a sandbox token; expected one of ${Object.keys(book.tokens).join(", ")}`);
+  if (book.aaveV3 === undefined) fail(`${bookFile} has no Aave V3 market, whose oracle names the price feeds`);
+  const { AaveOracle__factory, MockV3Aggregator__factory } = await import("../typechain-types");
+  const [signer] = await hre.ethers.getSigners();
+  if (signer === undefined) fail(`network "${hre.network.name}" has no account to send the price update from`);
+  const feedAddress = await AaveOracle__factory.connect(book.aaveV3.oracle, hre.ethers.provider).getSourceOfAsset(token.address);
+  if ((await hre.ethers.provider.getCode(feedAddress)) === "0x") {
+    fail(`the Aave oracle at ${book.aaveV3.oracle} names no feed contract for ${args.symbol}: is ${bookFile} this node's sandbox?`);
+  }
+  const feed = MockV3Aggregator__factory.connect(feedAddress, signer);
+  const [decimals, round] = await Promise.all([feed.decimals(), feed.latestRoundData()]);
+  const scale = 10 ** Number(decimals);
+  const beforeUsd = Number(round.answer) / scale;
+  const afterUsd = args.usd !== undefined ? parsePrice("--usd", args.usd) : beforeUsd * (1 + parsePercent(args.change!) / 100);
+  if (!(afterUsd > 0)) fail(`the new price must be above 0, got ${afterUsd}`);
+  const receipt = await (await feed.updateAnswer(BigInt(Math.round(afterUsd * scale)))).wait();
+  const block = receipt?.blockNumber ?? (await hre.ethers.provider.getBlockNumber());
+  console.log(
+    `${args.symbol}: $${beforeUsd.toLocaleString("en-US")} → $${afterUsd.toLocaleString("en-US")} (feed ${feedAddress}), block ${block}. ` +
+      "Positions whose health factor fell below 1 are liquidatable now: a keeper running on this node reacts in its next iteration.",
+  );
+  return { feed: feedAddress, beforeUsd, afterUsd, block };
+}
+
+function parsePrice(flag: string, value: string): number {
+  const price = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(price > 0))
+    fail(`${flag} "${value}" is not a price; expected a positive number of USD, e.g. 2500`);
+  return price;
+}
+
+function parsePercent(value: string): number {
+  const percent = Number(value.trim().replace(/%$/, ""));
+  if (!/^[+-]?\d+(\.\d+)?%?$/.test(value.trim()) || percent <= -100) {
+    fail(`--change "${value}" is not a percentage above -100; expected e.g. -10 (a 10% fall) or 5`);
+  }
+  return percent;
 }
 
 task(
@@ -130,3 +202,10 @@ task(
   .addOptionalParam("seed", "Seed for the borrowers' amounts and addresses", 1, types.int)
   .addOptionalParam("out", "Where to write the address book JSON (default reports/sandbox-<network>.json)", undefined, types.string)
   .setAction(async (args: SandboxTaskArgs, hre) => runSandboxTask(args, hre));
+
+task("sandbox:price", "Moves one sandbox price (its Chainlink feed) in one block, so a keeper on localhost sees liquidations")
+  .addParam("symbol", "The sandbox token whose price moves: WETH, cbBTC, cbETH, USDC", undefined, types.string)
+  .addOptionalParam("usd", "The new price in USD, e.g. 2500", undefined, types.string)
+  .addOptionalParam("change", "Or: the change in percent, e.g. -10 for a 10% fall", undefined, types.string)
+  .addOptionalParam("addressBook", "The sandbox address book (default reports/sandbox-<network>.json)", undefined, types.string)
+  .setAction(async (args: SandboxPriceArgs, hre) => runSandboxPriceTask(args, hre));

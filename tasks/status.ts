@@ -6,14 +6,13 @@
  * and, when the network's keeper journal exists, the keeper's last executions, its breaker state and any
  * control request it has not applied yet. Reads only; `--json` prints the same facts for scripts.
  */
-import fs from "node:fs";
-import path from "node:path";
 import { ZeroAddress, formatEther } from "ethers";
 import { types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { checkOperatorBalance } from "../keeper/alerts/operator-balance";
 import { Journal } from "../keeper/journal/journal";
-import { defaultJournalPath } from "../keeper/journal/journal-path";
+import { journalExists, taskJournalLocation } from "./journal-location";
+import { leaseIsLive, type LeaseView } from "../keeper/journal/keeper-lease";
 import type { ControlRequestRecord, ExecutionRecord, SystemEventRecord } from "../keeper/journal/records";
 import { parseBlockNumber, parseEthThreshold } from "./lib/args";
 import { describeAccount, describeAccountKind, openExecutor, readRoleLists, readRoles, type AccountFacts } from "./lib/executor-context";
@@ -54,6 +53,8 @@ export interface KeeperStatus {
   /** The latest breaker transition the keeper journaled; null when it never left NORMAL. */
   readonly breaker: { readonly state: string; readonly detail: string; readonly at: number } | null;
   readonly pendingControlRequests: readonly ControlRequestRecord[];
+  /** Which keeper instance leads (holds the journal's leader lease) and since when; null when none ever ran. */
+  readonly leader?: { readonly instance: string; readonly since: number; readonly live: boolean; readonly expiresAt: number } | null;
 }
 
 export interface ExecutorStatus {
@@ -91,9 +92,14 @@ function breakerFrom(events: readonly SystemEventRecord[]): KeeperStatus["breake
   return { state, detail: last.detail, at: last.createdAt };
 }
 
+function leaderFrom(view: LeaseView): KeeperStatus["leader"] {
+  if (view.lease === undefined) return null;
+  return { instance: view.lease.holderInfo, since: view.lease.acquiredAt, live: leaseIsLive(view), expiresAt: view.lease.expiresAt };
+}
+
 export function readKeeperStatus(journalPath: string, executionsShown: number): KeeperStatus {
   const empty = { journalPath, lastExecutions: [], breaker: null, pendingControlRequests: [] };
-  if (!fs.existsSync(journalPath)) return { ...empty, present: false };
+  if (!journalExists(journalPath)) return { ...empty, present: false };
   let journal: Journal | undefined;
   try {
     journal = Journal.open(journalPath, { readonly: true });
@@ -104,6 +110,7 @@ export function readKeeperStatus(journalPath: string, executionsShown: number): 
       lastExecutions: executions.slice(-executionsShown).reverse(),
       breaker: breakerFrom(journal.listSystemEvents({ kinds: ["breaker_transition"] })),
       pendingControlRequests: journal.pendingControlRequests(),
+      leader: leaderFrom(journal.leaseView()),
     };
   } catch (error) {
     return { ...empty, present: true, error: (error as Error).message };
@@ -132,7 +139,7 @@ export async function collectStatus(args: StatusArgs, hre: HardhatRuntimeEnviron
       return { address, ethBalance, warning: alert === null ? null : alert.detail };
     }),
   );
-  const journalPath = path.resolve(args.journal ?? defaultJournalPath(context.networkName, context.io.projectRoot));
+  const journalPath = taskJournalLocation(args.journal, context.networkName, context.io.projectRoot);
   const keeper = readKeeperStatus(journalPath, executionsShown);
 
   const warnings: string[] = [];
@@ -222,6 +229,16 @@ export function formatStatus(status: ExecutorStatus): string {
     lines.push(`  keeper         journal ${keeper.journalPath} unreadable: ${keeper.error}`);
   } else {
     lines.push(`  keeper         journal ${keeper.journalPath}`);
+    const leader = keeper.leader ?? null;
+    lines.push(
+      `    leader       ${
+        leader === null
+          ? "none (no keeper has run on this journal yet)"
+          : leader.live
+            ? `${leader.instance}, leading since ${new Date(leader.since).toISOString()}`
+            : `none running (last: ${leader.instance}, lease ended ${new Date(leader.expiresAt).toISOString()})`
+      }`,
+    );
     lines.push(
       `    breaker      ${keeper.breaker === null ? "NORMAL (no transition journaled)" : `${keeper.breaker.state} since ${new Date(keeper.breaker.at).toISOString()}: ${keeper.breaker.detail}`}`,
     );

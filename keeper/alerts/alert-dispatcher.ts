@@ -26,6 +26,7 @@ import { buildAlertRequest, targetSecrets, type AlertAction, type AlertTarget } 
 export interface AlertJournal {
   recordSystemEvent(event: { readonly kind: "alert"; readonly actor: string; readonly detail: string; readonly data?: unknown }): unknown;
 }
+import { errorMessage } from "../core/error-message";
 
 export interface AlertDispatcherOptions {
   /** Names this keeper in every message, e.g. "chimera-base". */
@@ -242,7 +243,7 @@ export class AlertDispatcher {
       });
     } catch (error) {
       // A closed or full journal must not swallow the alert itself.
-      logger?.warn({ alertKey: alert.key, error: error instanceof Error ? error.message : String(error) }, "could not journal an alert");
+      logger?.warn({ alertKey: alert.key, error: errorMessage(error) }, "could not journal an alert");
     }
     return entry;
   }
@@ -287,7 +288,7 @@ export class AlertDispatcher {
 
   /** Nothing above should throw; if it does, the keeper loop still must not see it. */
   private internalFailure(key: string, action: AlertAction, error: unknown): DispatchResult {
-    const message = redactSecrets(error instanceof Error ? error.message : String(error), { knownSecrets: this.secrets });
+    const message = redactSecrets(errorMessage(error), { knownSecrets: this.secrets });
     this.options.logger?.error({ alertKey: key, action, error: message }, "alert dispatch failed");
     return {
       key,

@@ -6,6 +6,7 @@
  */
 import type { Log } from "ethers";
 import type { RawLog } from "../markets/market";
+import { errorMessage } from "../core/error-message";
 
 /** The filter a chunk request carries (ethers' Filter, restricted to what is used here). */
 export interface LogFilter {
@@ -47,10 +48,6 @@ export function toRawLog(log: Log): RawLog {
     index: log.index,
     transactionHash: log.transactionHash,
   };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -96,7 +93,9 @@ async function fetchRangeHalvingOnError(
     return logs.map(toRawLog);
   } catch (error) {
     if (fromBlock === toBlock) {
-      throw new Error(`logs: eth_getLogs failed for block ${fromBlock} (address ${JSON.stringify(request.address)}): ${describe(error)}`);
+      throw new Error(
+        `logs: eth_getLogs failed for block ${fromBlock} (address ${JSON.stringify(request.address)}): ${errorMessage(error)}`,
+      );
     }
     const middle = fromBlock + Math.floor((toBlock - fromBlock) / 2);
     const first = await fetchRangeHalvingOnError(provider, request, fromBlock, middle, counter);

@@ -6,22 +6,20 @@
  * Returns human-readable violations (empty = safe to go LIVE). Messages name the variable and what it
  * must hold and never echo a key: only addresses derived from keys, which are public anyway.
  */
-import { computeAddress } from "ethers";
+import {
+  keyShapeProblem,
+  parsePrivateKeySetting,
+  PRIVATE_KEY_EXPECTATION,
+  RELAY_AUTH_KEY_VARIABLE,
+  SIGNING_KEY_VARIABLE,
+} from "./key-settings";
 
-/** secp256k1 group order: a private key must be in [1, n - 1]. */
-const SECP256K1_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
-
+export { RELAY_AUTH_KEY_VARIABLE, SIGNING_KEY_VARIABLE } from "./key-settings";
 export const LIVE_RISK_ACKNOWLEDGEMENT = "I_UNDERSTAND_LIVE_RISK";
-export const SIGNING_KEY_VARIABLE = "KEEPER_PRIVATE_KEY";
-export const RELAY_AUTH_KEY_VARIABLE = "FLASHBOTS_AUTH_KEY";
 
 /** The address of a well-formed private key, or undefined when the value is not one. */
 export function addressOfPrivateKey(value: string): string | undefined {
-  const hex = value.trim().replace(/^0x/i, "");
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) return undefined;
-  const scalar = BigInt(`0x${hex}`);
-  if (scalar === 0n || scalar >= SECP256K1_ORDER) return undefined;
-  return computeAddress(`0x${hex}`);
+  return keyShapeProblem(value) === undefined ? parsePrivateKeySetting("key", value).address : undefined;
 }
 
 type KeyCheck = { readonly address: string } | { readonly violation: string };
@@ -31,13 +29,11 @@ function checkKey(env: Record<string, string | undefined>, name: string, purpose
   if (value === undefined || value.trim() === "") {
     return { violation: `${name} is not set; LIVE needs ${purpose}. Set it with \`npx hardhat vars set ${name}\` or in the environment.` };
   }
-  const address = addressOfPrivateKey(value);
-  if (address === undefined) {
-    return {
-      violation: `${name} is not a valid private key: expected 32 bytes as 64 hex digits (0x prefix optional) in the secp256k1 range; the value is not shown.`,
-    };
+  const problem = keyShapeProblem(value);
+  if (problem !== undefined) {
+    return { violation: `${name} is not a valid private key: ${PRIVATE_KEY_EXPECTATION}, but ${problem}. The value is not shown.` };
   }
-  return { address };
+  return { address: parsePrivateKeySetting(name, value).address };
 }
 
 export function checkLiveSafeguards(env: Record<string, string | undefined>, opts: { usesRelay: boolean }): string[] {

@@ -1,7 +1,8 @@
 /**
  * Loads a network's keeper configuration: the network's defaults, a JSON file merged over them
- * (`--config <file>`), a few environment overrides (KEEPER_MODE, KEEPER_METRICS_PORT), then one
- * validation that reports EVERY bad field at once, by path, with what was expected and what was found:
+ * (`--keeper-config <file>`), a few environment overrides (KEEPER_MODE, KEEPER_METRICS_PORT), then one
+ * validation that reports EVERY bad field at once, by path, with what was expected and what was found,
+ * then the rules that tie fields together (cross-field-checks.ts), in the units the file uses:
  *
  *   limits.maxDailyLossUsd: expected a positive number, got "abc"
  *
@@ -10,9 +11,10 @@
  * Values that may be secrets are never echoed.
  */
 import { readFileSync } from "node:fs";
-import type { ZodIssue } from "zod";
+import { ZodArray, ZodDefault, ZodEffects, ZodNullable, ZodObject, ZodOptional, ZodRecord, type ZodIssue, type ZodTypeAny } from "zod";
 import { defaultsFor } from "./defaults";
 import { USD_LIMIT_FIELDS } from "./runtime-settings";
+import { crossFieldIssues } from "./cross-field-checks";
 import { checkLiveSafeguards } from "./live-safeguards";
 import {
   FIELDS_COUNTED_IN_BLOCKS,
@@ -85,6 +87,8 @@ export function loadKeeperConfig(options: LoadKeeperConfigOptions): KeeperConfig
   if (!parsed.success || issues.length > 0) throw new ConfigError(source, issues);
 
   const config = parsed.data;
+  const crossIssues = crossFieldIssues(config);
+  if (crossIssues.length > 0) throw new ConfigError(source, crossIssues);
   if (options.checkEnv ?? true) {
     const envIssues = checkEnvironment(config, options.env);
     if (envIssues.length > 0) throw new ConfigError(source, envIssues);
@@ -198,11 +202,37 @@ function describeIssue(issue: ZodIssue, input: unknown): ConfigIssue[] {
         message:
           replacement !== undefined
             ? `counted in blocks, which Base's 200 ms blocks (Denim) made ten times shorter; set ${replacement} (milliseconds) instead`
-            : "unknown field (check its spelling; see keeper/config/schema.ts for the fields this object takes)",
+            : unknownFieldMessage(fieldsAt(keeperConfigSchema, issue.path)),
       };
     });
   }
   return [{ path: formatPath(issue.path), message: `${issue.message}, got ${describeValue(valueAt(input, issue.path))}` }];
+}
+
+function unknownFieldMessage(fields: readonly string[] | undefined): string {
+  return fields === undefined
+    ? "unknown field (check its spelling)"
+    : `unknown field (check its spelling); expected one of: ${fields.join(", ")}`;
+}
+
+/** The fields the object at `path` of `schema` takes (through defaults, optionals, refinements, arrays, records); undefined if none is found. */
+function fieldsAt(schema: ZodTypeAny, path: readonly (string | number)[]): string[] | undefined {
+  let current: ZodTypeAny | undefined = schema;
+  for (let index = 0; ; index++) {
+    for (;;) {
+      if (current instanceof ZodEffects) current = current.innerType();
+      else if (current instanceof ZodDefault) current = current._def.innerType;
+      else if (current instanceof ZodOptional || current instanceof ZodNullable) current = current.unwrap();
+      else break;
+    }
+    if (index === path.length) return current instanceof ZodObject ? Object.keys(current.shape) : undefined;
+    const segment = path[index]!;
+    if (current instanceof ZodObject) current = current.shape[String(segment)];
+    else if (current instanceof ZodArray) current = current.element;
+    else if (current instanceof ZodRecord) current = current.valueSchema;
+    else return undefined;
+    if (current === undefined) return undefined;
+  }
 }
 
 const URL_PATTERN = /^(https?|wss?):\/\/[^\s]+$/i;

@@ -11,6 +11,7 @@ import { MARKET_PLUGINS } from "../markets/registry";
 import { marketsSchema } from "../markets/market-plugin";
 import {
   basisPoints,
+  bool,
   nonEmptyString,
   nonNegativeInteger,
   nonNegativeNumber,
@@ -217,11 +218,22 @@ export const keeperConfigSchema = z
     execution: executionSchema,
     limits: limitsSchema,
     breaker: breakerSchema,
-    journal: z.object({ path: nonEmptyString }).strict(),
+    journal: z
+      .object({
+        /** The SQLite file (the embedded default). */
+        path: nonEmptyString,
+        /** The variable that, when set, holds a postgres:// URL: the journal then lives there, shared by standbys. */
+        databaseUrlEnv: envVarName.default("KEEPER_DATABASE_URL"),
+        /** The leader lease (keeper/journal/keeper-lease.ts): its length, and how often its holder renews it. */
+        lease: z.object({ seconds: positiveNumber, refreshSeconds: positiveNumber }).strict().default({ seconds: 3, refreshSeconds: 1 }),
+      })
+      .strict(),
     metrics: z
       .object({
         port: numberExpected("expected a TCP port (1-65535)", (n, message) => n.int(message).min(1, message).max(65_535, message)),
         host: nonEmptyString,
+        /** Must be true for a host beyond loopback (cross-field-checks.ts): an explicit opt-in to expose /status and /metrics. */
+        exposeBeyondLoopback: bool.optional(),
       })
       .strict(),
     alerts: z.object({ targets: z.array(alertTarget), rateLimitPerMinute: positiveInteger }).strict(),
@@ -232,6 +244,14 @@ export const keeperConfigSchema = z
   })
   .strict()
   .superRefine((config, context) => {
+    const { lease } = config.journal;
+    if (lease.refreshSeconds * 2 > lease.seconds) {
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["journal", "lease", "refreshSeconds"],
+        message: `expected at most half the lease (${lease.seconds} s), so one late renewal never loses it; got ${lease.refreshSeconds} s`,
+      });
+    }
     if (!isRealNetwork(config.network)) return;
     if (config.rpc.read.length === 0) {
       context.addIssue({

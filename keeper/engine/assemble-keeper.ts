@@ -40,6 +40,7 @@ import { ExternalConditionsReader } from "./external-conditions";
 import { FlashLiquidity } from "./flash-liquidity";
 import { JournalCheckpointStore } from "./journal-checkpoint-store";
 import { KeeperEngine, type EngineChain } from "./keeper-engine";
+import type { Leadership } from "./leadership";
 import { OpportunityPlanner } from "./opportunity-planner";
 import { OwnSalesLedger } from "./own-sales";
 import { RiskBookkeeper } from "./risk-bookkeeper";
@@ -62,8 +63,10 @@ export interface AssembleKeeperOptions {
   readonly signer: KeeperSigner | null;
   readonly broadcaster: SignedTxBroadcaster | null;
   readonly journal: Journal;
-  /** The key lock lives here (the journal's directory). */
-  readonly lockDirectory: string;
+  /** The key lock lives here (the journal's directory); null when the journal's lease stands in for it. */
+  readonly lockDirectory: string | null;
+  /** This instance's hold on the journal's leader lease (only the leader sends). */
+  readonly leadership?: Leadership;
   readonly logger: Logger;
   readonly metrics: KeeperMetrics;
   readonly alerts: AlertDispatcher | null;
@@ -200,7 +203,6 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
     network: config.network,
     chain: provider as unknown as EngineChain,
     markets,
-    discoveryStartBlock: (market) => market.discoveryStartBlock,
     oracleCollector: new OracleUpdateCollector(reader, [], { mode: options.oracleMode, multicall, stream: options.streams?.oracleLogs }),
     heads,
     races,
@@ -221,6 +223,7 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
     staleHeadSeconds: config.breaker.staleHead.maxSeconds,
     retryBackoffBlocks: timing.retryBackoffBlocks,
     clock,
+    leadership: options.leadership,
   });
   engineRef = engine;
   return {

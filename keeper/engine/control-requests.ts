@@ -1,6 +1,8 @@
 /**
  * Applies the operator's control requests (written to the journal by `keeper:resume`, `keeper:mode`,
- * `keeper:tier`) to the running keeper, once per loop iteration. Each request ends `applied` or
+ * `keeper:tier` and `emergency`'s halt) to the running keeper, once per loop iteration. A halt latches
+ * the circuit breaker HALTED (so it is in the breaker's saved snapshot and survives a restart); a
+ * resume is the breaker's own resume. Each request ends `applied` or
  * `rejected` with a reason, and each change is journaled as a system event, so the task that queued it
  * (`--wait`) and /status both see what happened.
  *
@@ -14,6 +16,9 @@ import type { CircuitBreaker } from "../risk/circuit-breaker";
 import type { Instant } from "../risk/instant";
 import { limitsForTier } from "../risk/limits";
 import type { RiskGate } from "../risk/risk-gate";
+import type { KeeperMetrics } from "../telemetry/metrics";
+import type { Logger } from "../telemetry/logger";
+import type { RiskBookkeeper } from "./risk-bookkeeper";
 
 export interface ControlTarget {
   readonly journal: Journal;
@@ -23,9 +28,6 @@ export interface ControlTarget {
   setMode(mode: KeeperMode): void;
   /** Violations that forbid LIVE right now (safeguards, no key); empty = LIVE allowed. */
   liveViolations(): readonly string[];
-  /** An operator halt (`halt` request): stops sending until a resume. */
-  setOperatorHalt(reason: string | null): void;
-  operatorHalt(): string | null;
 }
 
 export interface AppliedControl {
@@ -49,17 +51,11 @@ function applyOne(target: ControlTarget, request: ControlRequestRecord, at: Inst
   const actor = `task:keeper:${request.kind} by ${request.requestedBy}`;
   switch (request.kind) {
     case "resume": {
-      const operatorHalt = target.operatorHalt();
       const result = target.breaker.resume(request.requestedBy, request.payload.reason, at);
-      if (!result.resumed && operatorHalt === null) return { outcome: "rejected", detail: result.detail };
-      if (operatorHalt !== null) target.setOperatorHalt(null);
-      const detail = result.resumed
-        ? `breaker ${result.transition.from} → ${result.transition.to}: ${request.payload.reason}`
-        : `operator halt lifted: ${request.payload.reason}`;
+      if (!result.resumed) return { outcome: "rejected", detail: result.detail };
+      const detail = `breaker ${result.transition.from} → ${result.transition.to}: ${request.payload.reason}`;
       target.journal.recordSystemEvent({ kind: "resume", actor, detail, data: { requestId: request.id } });
-      if (result.resumed) {
-        target.journal.recordSystemEvent({ kind: "breaker_transition", actor, detail, data: result.transition });
-      }
+      target.journal.recordSystemEvent({ kind: "breaker_transition", actor, detail, data: result.transition });
       return { outcome: "applied", detail };
     }
     case "mode": {
@@ -94,10 +90,54 @@ function applyOne(target: ControlTarget, request: ControlRequestRecord, at: Inst
       return { outcome: "applied", detail };
     }
     case "halt": {
-      target.setOperatorHalt(request.payload.reason);
-      const detail = `operator halt: ${request.payload.reason}; sending stops until keeper:resume`;
+      const transition = target.breaker.haltByOperator(request.requestedBy, request.payload.reason, at);
+      const detail =
+        transition === null
+          ? `operator halt: ${request.payload.reason}; the breaker was already HALTED (${target.breaker.describe().haltedBy?.trigger}) and stays so until keeper:resume`
+          : `operator halt: ${request.payload.reason}; breaker ${transition.from} → HALTED, sending stops until keeper:resume`;
       target.journal.recordSystemEvent({ kind: "halt", actor, detail, data: { requestId: request.id } });
+      if (transition !== null) target.journal.recordSystemEvent({ kind: "breaker_transition", actor, detail, data: transition });
       return { outcome: "applied", detail };
     }
   }
+}
+
+/** What the engine hands over to apply the queue: its journal, risk bookkeeping, logs, and its mode. */
+export interface EngineControls {
+  readonly journal: Journal;
+  readonly risk: RiskBookkeeper;
+  readonly metrics: KeeperMetrics;
+  readonly logger: Logger;
+  liveViolations(): readonly string[];
+  getMode(): KeeperMode;
+  setMode(mode: KeeperMode): void;
+}
+
+/**
+ * The engine's side: applies the queue, logs each outcome, and books what changed the breaker or the
+ * limits with the risk bookkeeper (metric, saved snapshot), so a halt is on disk before the next block.
+ */
+export function applyControlsToEngine(engine: EngineControls, at: Instant): AppliedControl[] {
+  const { journal, risk, logger } = engine;
+  const stateBefore = risk.breaker.state;
+  const applied = applyPendingControlRequests(
+    {
+      journal,
+      breaker: risk.breaker,
+      riskGate: risk.riskGate,
+      getMode: () => engine.getMode(),
+      setMode: (mode) => {
+        engine.setMode(mode);
+        engine.metrics.setMode(mode);
+      },
+      liveViolations: () => engine.liveViolations(),
+    },
+    at,
+  );
+  if (applied.length > 0) {
+    for (const control of applied) logger.info({ control }, `control request #${control.id} (${control.kind}) ${control.outcome}`);
+    if (risk.breaker.state !== stateBefore || applied.some((c) => c.kind === "tier" && c.outcome === "applied")) risk.noteTransition();
+    risk.persist(true);
+  }
+  return applied;
 }

@@ -5,10 +5,11 @@
  * one statement: the block and the borrowers found up to it can never disagree.
  */
 import type { Address } from "../config/address-book";
+import { DISCOVERY_CHECKPOINT_PREFIX } from "../journal/chain-binding";
 import type { Journal } from "../journal/journal";
 import type { BorrowerCheckpoint, CheckpointStore } from "../markets/checkpoint-store";
 
-const PREFIX = "borrowers:";
+const PREFIX = DISCOVERY_CHECKPOINT_PREFIX;
 
 export class JournalCheckpointStore implements CheckpointStore {
   constructor(private readonly journal: Journal) {}

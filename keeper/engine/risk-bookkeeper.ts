@@ -35,25 +35,41 @@ export interface RiskBookkeeperOptions {
 }
 
 export class RiskBookkeeper {
-  readonly riskGate: RiskGate;
-  readonly breaker: CircuitBreaker;
+  riskGate: RiskGate;
+  breaker: CircuitBreaker;
   private readonly options: RiskBookkeeperOptions;
   private dirty = false;
 
   /** Restores both from the journal's snapshots when there are any (limits always come from config). */
   constructor(options: RiskBookkeeperOptions) {
     this.options = options;
-    const { journal, limits, thresholds, now } = options;
+    const { riskGate, breaker } = RiskBookkeeper.#restore(options, options.now);
+    this.riskGate = riskGate;
+    this.breaker = breaker;
+  }
+
+  /**
+   * Reads both snapshots again: a standby taking over continues from what the last leader saved (today's
+   * volume and losses, cooldowns, a HALT), not from what it read when it started.
+   */
+  reload(now: Instant): void {
+    const { riskGate, breaker } = RiskBookkeeper.#restore(this.options, now);
+    this.riskGate = riskGate;
+    this.breaker = breaker;
+    this.dirty = false;
+  }
+
+  static #restore(options: RiskBookkeeperOptions, now: Instant): { riskGate: RiskGate; breaker: CircuitBreaker } {
+    const { journal, limits, thresholds } = options;
     const gateState = journal.loadRiskState<RiskGateSnapshot>(RISK_GATE_STATE_KEY);
     const breakerState = journal.loadRiskState<CircuitBreakerSnapshot>(BREAKER_STATE_KEY);
-    this.riskGate = gateState
+    const riskGate = gateState
       ? RiskGate.fromSnapshot(gateState.value, limits.limits, limits.label, now)
       : new RiskGate(limits.limits, limits.label, now);
-    this.breaker = breakerState ? CircuitBreaker.fromSnapshot(breakerState.value, thresholds) : new CircuitBreaker(thresholds);
-    options.metrics.setBreakerState(this.breaker.state);
-    if (this.breaker.state !== "NORMAL") {
-      options.logger.warn({ breaker: this.breaker.describe() }, `restored circuit breaker is ${this.breaker.state}`);
-    }
+    const breaker = breakerState ? CircuitBreaker.fromSnapshot(breakerState.value, thresholds) : new CircuitBreaker(thresholds);
+    options.metrics.setBreakerState(breaker.state);
+    if (breaker.state !== "NORMAL") options.logger.warn({ breaker: breaker.describe() }, `restored circuit breaker is ${breaker.state}`);
+    return { riskGate, breaker };
   }
 
   /** The execution stage reports here. */

@@ -6,7 +6,7 @@
  */
 import type { BroadcastReport } from "../submit/types";
 
-export type RawBroadcastReport = Pick<Extract<BroadcastReport, { path: "raw" }>, "acceptedBy" | "alreadyIncluded">;
+export type RawBroadcastReport = Pick<BroadcastReport, "acceptedBy" | "alreadyIncluded">;
 
 export interface SignedTxBroadcaster {
   /** Resolves once at least one endpoint holds the transaction; rejects when none took it. */

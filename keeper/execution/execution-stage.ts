@@ -22,9 +22,10 @@ import type { PreparedTx, SignedTx } from "../submit/types";
 import type { SignedTxBroadcaster } from "./broadcast";
 import type { PlanSimulator, SimulationOutcome } from "./plan-simulator";
 import type { FullReceiptLike } from "./receipt-facts";
-import { batchKey } from "./plan-encoder";
+import { chooseBatches, memberReport, type BatchChoice } from "./batch-choice";
 import type { RaceLedger } from "./race-ledger";
 import { InFlightSettler, tokenUsd, type TrackedExecution, type SettlementReport } from "./settlement";
+import { errorMessage } from "../core/error-message";
 
 export type { TrackedExecution, SettlementReport } from "./settlement";
 
@@ -129,19 +130,6 @@ export type ExecutionReport =
   | { readonly status: "not-sent"; readonly planId: string; readonly detail: string }
   | { readonly status: "duplicate"; readonly planId: string; readonly detail: string };
 
-/** A liquidateBatch chosen over its members' single transactions (positions in the executeMany call). */
-interface BatchChoice {
-  readonly members: readonly { readonly position: number }[];
-  readonly simulation: SimulationOutcome;
-}
-
-/** A batch member's report: the batch's transaction, under the member's own plan. */
-function memberReport(batch: ExecutionReport, member: LiquidationPlan): ExecutionReport {
-  if (batch.status === "sent") return { ...batch, batchOf: batch.planId, planId: member.id };
-  if (batch.status === "dry-run") return { ...batch, batchOf: batch.planId, planId: member.id };
-  return { ...batch, planId: member.id };
-}
-
 export class ExecutionStage {
   readonly #options: ExecutionStageOptions;
   readonly #clock: () => number;
@@ -182,6 +170,21 @@ export class ExecutionStage {
 
   inFlight(): readonly TrackedExecution[] {
     return [...this.#inFlight.values()];
+  }
+
+  /**
+   * Stops tracking every transaction in flight (this keeper lost the journal's leader lease: the new
+   * leader reconciles them from the journal). Returns how many there were.
+   */
+  forgetInFlight(): number {
+    const count = this.#inFlight.size;
+    this.#inFlight.clear();
+    return count;
+  }
+
+  /** Re-reads the key's next nonce from the chain (taking over from another keeper that used the key). */
+  async resyncNonces(): Promise<void> {
+    await this.#options.preparer?.nonces.resync();
   }
 
   /** Takes over a transaction found in flight by restart reconciliation. */
@@ -236,12 +239,12 @@ export class ExecutionStage {
       const failure: SimulationOutcome = {
         ok: false,
         stage: "profit-probe",
-        failure: { kind: "transport", summary: messageOf(error) },
-        detail: `simulation could not run: ${messageOf(error)}`,
+        failure: { kind: "transport", summary: errorMessage(error) },
+        detail: `simulation could not run: ${errorMessage(error)}`,
       };
       simulations = runnable.map(() => failure);
     }
-    const batches = options.batch ? await this.#chooseBatches(runnable, simulations) : new Map<number, BatchChoice>();
+    const batches = options.batch ? await chooseBatches(runnable, simulations, this.#options) : new Map<number, BatchChoice>();
     const clocks = { simulationStartedAt, simulatedAt: this.#latencyClock() };
     const batched = new Set([...batches.values()].flatMap((choice) => choice.members.map((member) => member.position)));
     for (const [position, run] of runnable.entries()) {
@@ -260,48 +263,6 @@ export class ExecutionStage {
       reports[run.index] = await this.#submit(run.plan, simulations[position]!, run.context, run.retryIndex, clocks);
     }
     return reports.map((report, index) => report ?? { status: "not-sent", planId: items[index]!.plan.id, detail: "not executed" });
-  }
-
-  /**
-   * Groups of simulated plans worth one liquidateBatch: same flash loan and profit token, at least two, and a batch
-   * simulation whose net profit (USD, gas at the plans' own price) beats the members' sent one by one. Keyed by the
-   * position of the batch's first member, where it is sent.
-   */
-  async #chooseBatches(
-    runnable: readonly { plan: LiquidationPlan; context: ExecutionContext }[],
-    simulations: readonly SimulationOutcome[],
-  ): Promise<Map<number, BatchChoice>> {
-    const groups = new Map<string, number[]>();
-    runnable.forEach((run, position) => {
-      const key = batchKey(run.plan);
-      if (key === null || !simulations[position]!.ok) return;
-      groups.set(key, [...(groups.get(key) ?? []), position]);
-    });
-    const chosen = new Map<number, BatchChoice>();
-    for (const positions of groups.values()) {
-      if (positions.length < 2) continue;
-      const plans = positions.map((position) => runnable[position]!.plan);
-      const headBlock = Math.max(...positions.map((position) => runnable[position]!.context.headBlock));
-      const simulation = await this.#options.simulator.simulateBatchPlan(plans, headBlock);
-      if (!simulation.ok) continue;
-      const singlesNet = positions.reduce((sum, position) => {
-        const single = simulations[position] as Extract<SimulationOutcome, { ok: true }>;
-        return sum + this.#netUsd(runnable[position]!.plan, single.expectedProfit, single.gasEstimate);
-      }, 0);
-      const batchNet = this.#netUsd(plans[0]!, simulation.expectedProfit, simulation.gasEstimate);
-      if (batchNet > singlesNet) {
-        chosen.set(positions[0]!, { members: positions.map((position) => ({ position })), simulation });
-        this.#options.logger.debug({ members: positions.length, batchNet, singlesNet }, "a batch beats sending one by one");
-      }
-    }
-    return chosen;
-  }
-
-  /** Profit in USD less the gas at the plan's own price per gas (base fee and bid), for comparing batch and singles. */
-  #netUsd(plan: LiquidationPlan, profit: bigint, gas: bigint): number {
-    const profitUsd = this.#tokenUsd(plan.profitToken, profit) ?? 0;
-    const perGasUsd = plan.gasUnits > 0n ? (plan.gasCostUsd + (plan.bidUsd ?? 0)) / Number(plan.gasUnits) : 0;
-    return profitUsd - Number(gas) * perGasUsd;
   }
 
   /** The post-simulation path of one transaction (a plan, or a batch led by `plan`): journal → sign → send. */
@@ -384,8 +345,8 @@ export class ExecutionStage {
         { executionId: plan.id },
       );
     } catch (error) {
-      notSent(`not sent: ${messageOf(error)}`);
-      return { status: "not-sent", planId: plan.id, detail: messageOf(error) };
+      notSent(`not sent: ${errorMessage(error)}`);
+      return { status: "not-sent", planId: plan.id, detail: errorMessage(error) };
     }
     try {
       // Committed (and, with synchronous=FULL, fsynced) before anything is signed.
@@ -425,11 +386,11 @@ export class ExecutionStage {
     } catch (error) {
       // The local nonce count is no longer trustworthy after a failed send: read the chain again.
       await preparer.nonces.resync().catch(() => undefined);
-      const detail = `broadcast refused: ${messageOf(error)}`;
+      const detail = `broadcast refused: ${errorMessage(error)}`;
       // Nobody accepted the transaction: it is not on the wire. (A lost acceptance would still show
       // up as a receipt: restart reconciliation looks the hash up before the nonce is reused.)
       journal.markDropped(plan.id, detail);
-      log.warn({ txHash: signed.hash, error: messageOf(error) }, "broadcast refused");
+      log.warn({ txHash: signed.hash, error: errorMessage(error) }, "broadcast refused");
       return { status: "not-sent", planId: plan.id, detail };
     }
     metrics.transactionsSent.inc();
@@ -502,10 +463,6 @@ export class ExecutionStage {
   #tokenUsd(token: Address, amount: bigint): number | undefined {
     return tokenUsd(this.#options.prices, token, amount);
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function round2(value: number): number {

@@ -7,6 +7,7 @@
  */
 import { AbiCoder, dataSlice, isHexString } from "ethers";
 import { ChimeraExecutor__factory } from "../../typechain-types";
+import { errorMessage } from "../core/error-message";
 
 export type DecodedFailure =
   | {
@@ -80,7 +81,7 @@ export function decodeRevertData(data: string): Extract<DecodedFailure, { kind: 
 export function decodeSimulationError(error: unknown): DecodedFailure {
   const data = revertDataOf(error);
   if (data !== undefined) return decodeRevertData(data);
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   // Reverts without data (a bare `revert()`, or a node that drops the data) still say so.
   if (/revert|CALL_EXCEPTION|execution reverted/i.test(message)) {
     return { kind: "revert", name: "unknown", args: [], summary: `reverted without data: ${firstLine(message)}`, data: "0x" };

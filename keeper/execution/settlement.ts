@@ -12,6 +12,7 @@ import type { PreparedTx, SignedTx } from "../submit/types";
 import type { ExecutionPrices, ExecutionStageOptions, PriceTrigger } from "./execution-stage";
 import { LOST_RACE_PREFIX, marketOfPositionId, type RivalLiquidation } from "./race-ledger";
 import { planExecutedIn, receiptFeeWei, type FullReceiptLike } from "./receipt-facts";
+import { errorMessage } from "../core/error-message";
 
 /** A transaction the stage is tracking to its receipt. */
 export interface TrackedExecution {
@@ -292,7 +293,7 @@ export class InFlightSettler {
     } catch (error) {
       // A refused replacement usually means the earlier attempt just landed: the next settle sees it.
       await preparer.nonces.resync().catch(() => undefined);
-      logger.warn({ planId: tracked.planId, txHash: signed.hash, error: messageOf(error) }, "replacement refused");
+      logger.warn({ planId: tracked.planId, txHash: signed.hash, error: errorMessage(error) }, "replacement refused");
     }
     logger.info(
       { planId: tracked.planId, txHash: signed.hash, kind },
@@ -304,8 +305,4 @@ export class InFlightSettler {
   #tokenUsd(token: Address, amount: bigint): number | undefined {
     return tokenUsd(this.#options.prices, token, amount);
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

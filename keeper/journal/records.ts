@@ -116,6 +116,7 @@ export const SYSTEM_EVENT_KINDS = [
   "control_applied",
   "reconciliation",
   "alert",
+  "leadership",
   /** Someone else's liquidation of a position reached the chain before this keeper's (keeper/execution/race-ledger.ts). */
   "race_lost",
 ] as const;

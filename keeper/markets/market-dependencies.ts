@@ -32,4 +32,9 @@ export interface CommonMarketOptions {
    * the next block accrues (0 = exactly the pool's view at the latest block).
    */
   readonly lookaheadSeconds?: number;
+  /**
+   * Answer a price move through the crossing index (crossing-index.ts) where the plug-in models its
+   * prices (default true); false re-evaluates every holder of the moved key, as a reference.
+   */
+  readonly crossingIndex?: boolean;
 }

@@ -6,12 +6,17 @@
 import type { Address } from "../config/address-book";
 import { WAD } from "../core/fixed-point";
 import type { TrackedPosition } from "../core/types";
+import { CrossingIndex, type CrossingModel } from "./crossing-index";
 import type { MarketUpdate } from "./market";
 
 interface Entry<State> {
   state: State;
   position: TrackedPosition | undefined;
   priceKeys: readonly string[];
+  /** `indexedMoves` when the position was last computed: a later move of one of its keys makes it stale. */
+  computedAtMove: number;
+  /** The borrower's slot in the crossing index (-1: none yet), handed back so placing skips a lookup. */
+  crossingSlot: number;
 }
 
 export class PositionBook<State> {
@@ -20,6 +25,37 @@ export class PositionBook<State> {
   private readonly liquidatableSet = new Set<Address>();
   /** Health-factor computations done through `setPosition`, for stats and tests. */
   recomputations = 0;
+  /** Set by `indexCrossings`: each stored position's crossing prices, per price key. */
+  private crossing: { readonly index: CrossingIndex; readonly model: CrossingModel } | undefined;
+  /** Price moves answered through the index so far, and the latest such move of each key. */
+  private indexedMoves = 0;
+  private readonly keyMovedAt = new Map<string, number>();
+
+  /**
+   * From now on, every position stored is also placed in a CrossingIndex under `model` (the market's
+   * token → price key mapping and current prices), so `crossingCandidates` can answer a price move.
+   */
+  indexCrossings(model: CrossingModel, index = new CrossingIndex()): void {
+    this.crossing = { index, model };
+    for (const [borrower, entry] of this.entries) if (entry.position) this.indexPosition(borrower, entry);
+  }
+
+  get indexesCrossings(): boolean {
+    return this.crossing !== undefined;
+  }
+
+  /**
+   * The borrowers a move of `key`'s price from `from` to `to` (with every other price as it was when
+   * each position was last stored) can carry across HF 1 in either direction, plus every liquidatable
+   * holder of the key (so what the engine sizes from carries the new price too). Without an index:
+   * every holder of the key.
+   */
+  crossingCandidates(key: string, from: number, to: number): Set<Address> {
+    if (!this.crossing) return this.holdersOf([key]);
+    const out = this.crossing.index.search(key, from, to);
+    for (const borrower of this.liquidatableSet) if (this.entries.get(borrower)?.priceKeys.includes(key)) out.add(borrower);
+    return out;
+  }
 
   get size(): number {
     return this.entries.size;
@@ -37,7 +73,13 @@ export class PositionBook<State> {
   setState(borrower: Address, state: State, priceKeys: readonly string[]): void {
     const previous = this.entries.get(borrower);
     if (previous) this.unindex(borrower, previous.priceKeys);
-    this.entries.set(borrower, { state, position: previous?.position, priceKeys });
+    this.entries.set(borrower, {
+      state,
+      position: previous?.position,
+      priceKeys,
+      computedAtMove: previous?.computedAtMove ?? 0,
+      crossingSlot: previous?.crossingSlot ?? -1,
+    });
     for (const key of priceKeys) {
       let holders = this.holdersByKey.get(key);
       if (!holders) this.holdersByKey.set(key, (holders = new Set()));
@@ -54,6 +96,8 @@ export class PositionBook<State> {
     if (!entry) throw new Error(`position book: no state for borrower ${borrower}`);
     this.recomputations += 1;
     entry.position = position;
+    entry.computedAtMove = this.indexedMoves;
+    if (this.crossing) this.indexPosition(borrower, entry);
     const liquidatable = position.healthFactor < WAD;
     const was = this.liquidatableSet.has(borrower);
     if (liquidatable) this.liquidatableSet.add(borrower);
@@ -75,6 +119,7 @@ export class PositionBook<State> {
       const position = evaluate(borrower, entry.state);
       if (this.setPosition(borrower, position)) newlyLiquidatable.push(position);
     }
+    this.crossing?.index.compact();
     return { recomputed, newlyLiquidatable };
   }
 
@@ -84,6 +129,7 @@ export class PositionBook<State> {
     this.unindex(borrower, entry.priceKeys);
     this.entries.delete(borrower);
     this.liquidatableSet.delete(borrower);
+    this.crossing?.index.remove(borrower);
   }
 
   /** Borrowers exposed to any of the keys, each once. */
@@ -135,6 +181,41 @@ export class PositionBook<State> {
 
   get liquidatableCount(): number {
     return this.liquidatableSet.size;
+  }
+
+  /**
+   * Records that `key` moved and only its crossing candidates are being re-evaluated: every other
+   * holder's stored position is stale (still on the right side of HF 1) until it is computed again.
+   */
+  noteIndexedMove(key: string): void {
+    this.indexedMoves += 1;
+    this.keyMovedAt.set(key, this.indexedMoves);
+  }
+
+  /** A stored position computed before a later indexed move of one of its keys. */
+  isStale(borrower: Address): boolean {
+    const entry = this.entries.get(borrower);
+    return entry?.position !== undefined && this.staleEntry(entry);
+  }
+
+  /** Every stale position's borrower (a scan, only while some indexed move is outstanding). */
+  staleBorrowers(): Address[] {
+    if (this.keyMovedAt.size === 0) return [];
+    const out: Address[] = [];
+    for (const [borrower, entry] of this.entries) if (entry.position && this.staleEntry(entry)) out.push(borrower);
+    if (out.length === 0) this.keyMovedAt.clear();
+    return out;
+  }
+
+  private staleEntry(entry: Entry<State>): boolean {
+    if (this.keyMovedAt.size === 0) return false;
+    for (const key of entry.priceKeys) if ((this.keyMovedAt.get(key) ?? 0) > entry.computedAtMove) return true;
+    return false;
+  }
+
+  private indexPosition(borrower: Address, entry: Entry<State>): void {
+    const { index, model } = this.crossing!;
+    entry.crossingSlot = index.place(borrower, entry.position!, entry.priceKeys, model, entry.crossingSlot);
   }
 
   private unindex(borrower: Address, keys: readonly string[]): void {

@@ -10,6 +10,7 @@
 import type { Address } from "../config/address-book";
 import type { LiquidationCandidate, MarketProtocol, TrackedPosition } from "../core/types";
 import { decodeUintWord, GET_CURRENT_BLOCK_TIMESTAMP_SELECTOR, type MulticallCall, type MulticallResult } from "../chain/multicall";
+import type { CrossingModel } from "./crossing-index";
 import { BorrowerDiscovery, type BorrowerEventStream } from "./borrower-discovery";
 import {
   SILENT_LOGGER,
@@ -37,6 +38,13 @@ export interface BorrowerRead<State> {
   readonly read: { readonly state: State; readonly priceKeys: readonly string[] } | null;
 }
 
+/** One price key's move, in the unit its market's CrossingModel reports prices in. */
+export interface PriceMove {
+  readonly key: string;
+  readonly from: number;
+  readonly to: number;
+}
+
 /** Who a market is: its plug-in's name, the deployment's label, and the first block worth scanning. */
 export interface MarketIdentity {
   readonly protocol: MarketProtocol;
@@ -56,12 +64,20 @@ export abstract class TrackedLendingMarket<State> {
   protected readonly maxLogBlockSpan: number | undefined;
   /** Seconds past the latest block at which health is evaluated (0 = the pool's view at that block). */
   protected readonly lookaheadSeconds: number;
+  private readonly crossingIndexWanted: boolean;
   protected readonly book = new PositionBook<State>();
   /** Set by `startDiscovery` in the plug-in's init(). */
   protected discovery!: BorrowerDiscovery;
   /** The block positions were last evaluated at; null until the first read. */
   protected evaluatedAt: BlockRef | null = null;
   protected initialized = false;
+  /**
+   * Keys whose moves were answered through the crossing index since every position was last
+   * evaluated. Such an answer leaves the positions it did not return with crossings on OTHER keys
+   * computed at the key's old price, so the index answers a move only while every such move was of
+   * the same key; anything else re-evaluates every holder, and a full evaluation starts afresh.
+   */
+  private readonly keysMovedThroughIndex = new Set<string>();
 
   protected constructor(
     identity: MarketIdentity,
@@ -75,6 +91,7 @@ export abstract class TrackedLendingMarket<State> {
     this.logger = deps.logger ?? SILENT_LOGGER;
     this.maxLogBlockSpan = options.maxLogBlockSpan;
     this.lookaheadSeconds = options.lookaheadSeconds ?? 0;
+    this.crossingIndexWanted = options.crossingIndex ?? true;
     if (!Number.isInteger(this.lookaheadSeconds) || this.lookaheadSeconds < 0) {
       throw new Error(`${this.id}: lookaheadSeconds must be a non-negative integer, got ${options.lookaheadSeconds}`);
     }
@@ -148,11 +165,45 @@ export abstract class TrackedLendingMarket<State> {
     const others = timeMoved ? this.book.borrowers() : this.book.holdersOf(changedPriceKeys);
     for (const borrower of others) reread.add(borrower);
     this.reevaluate(reread);
+    if (timeMoved) this.keysMovedThroughIndex.clear();
   }
 
   /** Re-evaluates every tracked position in memory at `evaluatedAt` (no RPC). */
   protected reevaluateAll(): MarketUpdate {
-    return this.reevaluate(this.book.borrowers());
+    const update = this.reevaluate(this.book.borrowers());
+    this.keysMovedThroughIndex.clear();
+    return update;
+  }
+
+  /**
+   * A plug-in whose health factor is collateral × threshold over debt, each holding priced by one key
+   * of `model`, calls this (unless the options turned the index off) so `reevaluateAfterPriceMoves`
+   * searches the crossing index instead of re-evaluating every holder.
+   */
+  protected indexCrossings(model: CrossingModel): void {
+    if (this.crossingIndexWanted) this.book.indexCrossings(model);
+  }
+
+  /**
+   * Re-evaluates what price moves (already applied to the market's prices) can change. With a
+   * crossing index (`book.indexCrossings`) and one key moving, only the positions whose crossing
+   * price lies between the old and new price, and the liquidatable holders, are re-evaluated: the
+   * others stay on their side of HF 1, and their stored position is computed again when it is read
+   * (`position`, `positions`) or at the next full evaluation (`onBlock`, `evaluateAt`). Otherwise
+   * every holder of a moved key is re-evaluated.
+   */
+  protected reevaluateAfterPriceMoves(moves: readonly PriceMove[]): MarketUpdate {
+    const single = moves.length === 1 ? moves[0] : undefined;
+    const indexAnswers =
+      this.book.indexesCrossings &&
+      single !== undefined &&
+      Number.isFinite(single.from) &&
+      single.from > 0 &&
+      [...this.keysMovedThroughIndex].every((key) => key === single.key);
+    if (!indexAnswers) return this.reevaluate(this.book.holdersOf(moves.map((move) => move.key)));
+    this.keysMovedThroughIndex.add(single.key);
+    this.book.noteIndexedMove(single.key);
+    return this.reevaluate(this.book.crossingCandidates(single.key, single.from, single.to));
   }
 
   /** eth_calls this market has sent so far (a plug-in with another read path adds its own). */
@@ -213,11 +264,16 @@ export abstract class TrackedLendingMarket<State> {
     return this.book.liquidatable();
   }
 
+  /** A position left stale by an indexed price move is computed again before it is handed out. */
   position(borrower: Address): TrackedPosition | undefined {
-    return this.book.position(lowerAddress(borrower));
+    const key = lowerAddress(borrower);
+    if (this.book.isStale(key)) this.reevaluate([key]);
+    return this.book.position(key);
   }
 
   positions(): TrackedPosition[] {
+    const stale = this.book.staleBorrowers();
+    if (stale.length > 0) this.reevaluate(stale);
     return this.book.positions();
   }
 

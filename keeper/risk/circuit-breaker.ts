@@ -7,6 +7,8 @@
  * - THROTTLED lets at most one execution through per `throttle.minBlocksBetweenExecutions` blocks, and
  *   lifts by itself once no throttling trigger is active (the condition cleared, the window slid on).
  * - HALTED latches: it stays HALTED, even after its cause clears, until `resume(operator, reason)`.
+ *   An operator can latch it too (`haltByOperator`, the `halt` control request `emergency` queues): the
+ *   latch is part of the snapshot, so a halt survives a restart like any other.
  *   Resume is refused while an external halting condition (paused executor, sequencer down, stale head)
  *   is still true; it clears the evidence of event triggers (failure window, consecutive failures,
  *   deviations), and the next loss after a daily-loss halt halts again.
@@ -19,7 +21,14 @@ import { utcDayKey, type Instant } from "./instant";
 import type { BreakerAdmission, RiskDecision } from "./risk-gate";
 
 export type BreakerTrigger =
-  "failure-rate" | "daily-loss" | "consecutive-failures" | "profit-deviation" | "stale-head" | "sequencer-down" | "executor-paused";
+  | "failure-rate"
+  | "daily-loss"
+  | "consecutive-failures"
+  | "profit-deviation"
+  | "stale-head"
+  | "sequencer-down"
+  | "executor-paused"
+  | "operator-halt";
 
 export type TriggerSeverity = "THROTTLED" | "HALTED";
 
@@ -227,6 +236,21 @@ export class CircuitBreaker implements BreakerAdmission {
     this.evaluateFailureRate(at, transitions);
     this.evaluateDeviations(at, transitions);
     return transitions;
+  }
+
+  /**
+   * An operator stops all sending (the `halt` control request): latches HALTED with trigger
+   * "operator-halt" until `resume`. Returns the transition, or null when the breaker was already HALTED
+   * (its first cause stays the one on record; resume lifts both).
+   */
+  haltByOperator(operator: string, reason: string, at: Instant): BreakerTransition | null {
+    if (operator.trim() === "" || reason.trim() === "")
+      throw new Error("an operator halt needs an operator name and a reason (both are journaled)");
+    const before = this.state;
+    if (this.halt !== null) return null;
+    const detail = `${operator}: ${reason}`;
+    this.halt = { trigger: "operator-halt", detail, at };
+    return { from: before, to: "HALTED", trigger: "operator-halt", detail, at };
   }
 
   /** An operator lifts a HALT. Refused while an external halting condition is still true. */

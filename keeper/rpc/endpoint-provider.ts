@@ -11,7 +11,7 @@
  */
 import { JsonRpcProvider, Network } from "ethers";
 import type { JsonRpcPayload, JsonRpcResult } from "ethers";
-import { redactUrl } from "./redact-url";
+import { redactUrl } from "../telemetry/redact";
 import { RpcEndpointFault, type JsonRpcErrorObject } from "./rpc-errors";
 
 export interface EndpointProviderOptions {

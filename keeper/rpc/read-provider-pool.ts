@@ -19,6 +19,7 @@ import { EndpointHealth, type EndpointHealthSnapshot } from "./endpoint-health";
 import { EndpointProvider, type EndpointAnswer } from "./endpoint-provider";
 import { PooledProvider, type RawRpcRequester } from "./pooled-provider";
 import { AllRpcEndpointsFailedError, RpcAnswerError, RpcEndpointFault, isAnswerError } from "./rpc-errors";
+import { errorMessage } from "../core/error-message";
 
 export interface ReadEndpointConfig {
   readonly url: string;
@@ -284,9 +285,7 @@ export class ReadProviderPool implements RawRpcRequester {
       answer = await entry.endpoint.rpcCall(method, params);
     } catch (error) {
       const fault =
-        error instanceof RpcEndpointFault
-          ? error
-          : new RpcEndpointFault(entry.endpoint.label, method, "unreachable", error instanceof Error ? error.message : String(error));
+        error instanceof RpcEndpointFault ? error : new RpcEndpointFault(entry.endpoint.label, method, "unreachable", errorMessage(error));
       this.#recordFault(entry, fault, this.#clock() - started);
       throw fault;
     }

@@ -8,7 +8,7 @@
  * The endpoint is named by its label (the redacted URL unless given), never by the URL itself.
  */
 import WebSocket from "ws";
-import { redactUrl } from "./redact-url";
+import { redactUrl } from "../telemetry/redact";
 
 export interface WsSubscriptionClientOptions {
   readonly url: string;

@@ -5,7 +5,7 @@
  * stops answering, the key lock is released, the journal is closed last.
  */
 import path from "node:path";
-import type { Provider } from "ethers";
+import type { Interface, Provider } from "ethers";
 import { AlertDispatcher } from "../alerts/alert-dispatcher";
 import { alertTargetsFromConfig, alertTargetsFromSettings } from "../alerts/targets-from-env";
 import type { Address, AddressBook } from "../config/address-book";
@@ -13,6 +13,9 @@ import type { KeeperConfig } from "../config/schema";
 import type { OracleCollectionMode } from "../collectors/oracle-update-collector";
 import type { AssembleKeeperOptions } from "../engine/assemble-keeper";
 import { Journal } from "../journal/journal";
+import { bindJournalToChain } from "../journal/chain-binding";
+import { Leadership } from "../engine/leadership";
+import { fencedBroadcaster } from "../submit/fenced-broadcaster";
 import { KeeperMetrics } from "../telemetry/metrics";
 import { startTelemetryServer, type ReadinessInputs, type TelemetryServer } from "../telemetry/http-server";
 import { attachOperationsFeed } from "../telemetry/attach-operations-feed";
@@ -22,6 +25,37 @@ import type { SignedTxBroadcaster } from "../execution/broadcast";
 import type { ExecutionHooks } from "../execution/execution-stage";
 import { assembleKeeper, type AssembledKeeper, type KeeperSigner } from "../engine/assemble-keeper";
 import type { KeeperEngine } from "../engine/keeper-engine";
+import { ExecutorRoleWatch, type RoleEventReader } from "./executor-role-watch";
+import { runSettlement } from "./run-report";
+
+/**
+ * A SQLite journal's keepers share one machine: a second one waits here for the lease (a cold standby)
+ * before it assembles anything, since the key's file lock would stop it anyway.
+ */
+async function waitForLease(leadership: Leadership, logger: Logger, journalPath: string, pollMs: number): Promise<void> {
+  let told = false;
+  while (!leadership.tryAcquire()) {
+    if (!told) {
+      const holder = leadership.lease;
+      logger.warn(
+        {
+          journal: journalPath,
+          holder: holder?.holderInfo,
+          expiresAt: holder === undefined ? null : new Date(holder.expiresAt).toISOString(),
+        },
+        "another keeper holds this journal's lease; waiting until it stops renewing it",
+      );
+      told = true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+/** What a keeper whose journal belongs to another chain or executor should do. */
+export const FRESH_JOURNAL_REMEDY =
+  "Start over with `npx hardhat keeper --fresh-journal` (the old journal is moved aside, never deleted), or point --journal at this chain's journal.";
+const FRESH_DATABASE_REMEDY =
+  "Point KEEPER_DATABASE_URL (or --journal) at this chain's journal database, or at a new, empty database to start over.";
 
 export interface KeeperSessionOptions {
   readonly config: KeeperConfig;
@@ -51,6 +85,25 @@ export interface KeeperSessionOptions {
   readonly endpointHealth?: OperationsFeedOptions["endpointHealth"];
   readonly hooks?: ExecutionHooks;
   readonly simulateAs?: Address;
+  /**
+   * Checks the key against the executor at start-up and after every role-change event
+   * (executor-role-watch.ts); a problem makes /readyz not ready and alerts. `refuseLive`: in LIVE, a
+   * problem at start-up stops the session from opening.
+   */
+  readonly roleCheck?: {
+    readonly executorInterface: Interface;
+    readonly signer: string | null;
+    readonly refuseLive: boolean;
+    readonly print?: (line: string) => void;
+  };
+}
+
+/** LIVE refused at start-up: the key cannot liquidate through this executor. */
+export class ExecutorRoleError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`LIVE refused: ${problems.join("; ")}. Fix the roles, or run with --dry-run to watch without sending.`);
+    this.name = "ExecutorRoleError";
+  }
 }
 
 export interface KeeperSession {
@@ -61,13 +114,42 @@ export interface KeeperSession {
   readonly server: TelemetryServer;
   /** Set when the configured port was busy and the server took another one. */
   readonly portNote: string | null;
+  /** The executor-role check, when the session was opened with `roleCheck`. */
+  readonly roleWatch: ExecutorRoleWatch | null;
   close(reason: string): Promise<void>;
 }
 
 export async function openKeeperSession(options: KeeperSessionOptions): Promise<KeeperSession> {
   const { config, logger } = options;
   const journal = Journal.open(options.journalPath);
+  // A journal in a shared database may have several keepers: one leads (signs, sends), the others stand by warm.
+  const shared = journal.backend === "postgres";
   const metrics = new KeeperMetrics({ defaultLabels: { network: config.network } });
+  const lease = config.journal.lease;
+  const leadership = new Leadership({
+    journal,
+    leaseMs: lease.seconds * 1_000,
+    refreshMs: lease.refreshSeconds * 1_000,
+    logger: logger.child({ component: "lease" }),
+    metrics,
+  });
+  try {
+    // Before anything is read from the journal: is it this chain's, and this executor's?
+    const remedy = shared ? FRESH_DATABASE_REMEDY : FRESH_JOURNAL_REMEDY;
+    await bindJournalToChain(journal, { chainId: options.chainId, executor: options.executor }, options.provider, remedy);
+    if (shared) leadership.tryAcquire();
+    else await waitForLease(leadership, logger, journal.path, lease.refreshSeconds * 1_000);
+    leadership.start();
+  } catch (error) {
+    leadership.stop();
+    journal.close();
+    throw error;
+  }
+  // Where instances share the journal, every send is fenced: lease held, journal and chain nonce agree.
+  const broadcaster =
+    shared && options.broadcaster !== null
+      ? fencedBroadcaster(options.broadcaster, { lease: leadership, journal, chain: options.provider })
+      : options.broadcaster;
   let assembled: AssembledKeeper | null = null;
   let server: TelemetryServer | null = null;
   try {
@@ -87,6 +169,7 @@ export async function openKeeperSession(options: KeeperSessionOptions): Promise<
     });
     // Incidents a previous run opened stay resolvable after a restart.
     alerts.restoreOpenIncidents(journal.listSystemEvents({ kinds: ["alert"] }));
+    const roleWatch = await checkRolesAtStartup(options, alerts);
     assembled = await assembleKeeper({
       config,
       book: options.book,
@@ -94,9 +177,10 @@ export async function openKeeperSession(options: KeeperSessionOptions): Promise<
       executor: options.executor,
       provider: options.provider,
       signer: options.signer,
-      broadcaster: options.broadcaster,
+      broadcaster,
       journal,
-      lockDirectory: path.dirname(journal.path),
+      lockDirectory: shared ? null : path.dirname(journal.path),
+      leadership,
       logger,
       metrics,
       // Always given: with no target, alerts are still logged, journaled and shown on the dashboard.
@@ -120,11 +204,17 @@ export async function openKeeperSession(options: KeeperSessionOptions): Promise<
       operatorBalanceFloorEth: config.operatorBalanceFloorEth,
       endpointHealth: options.endpointHealth,
     });
+    const startedAtMs = Date.now();
+    if (roleWatch !== null) engine.onTick((report) => void roleWatch.onBlocks(report.range));
     const serverOptions = {
       host: config.metrics.host,
       metrics,
-      readiness: () => ({ ...engine.readiness(), ...options.readiness?.() }),
-      status: () => operations.status(),
+      readiness: () => {
+        const inputs = { ...engine.readiness(), ...options.readiness?.() };
+        return roleWatch === null ? inputs : { ...inputs, extraChecks: [...(inputs.extraChecks ?? []), roleWatch.readiness()] };
+      },
+      status: () => sessionStatus(operations.status(), engine, journal, startedAtMs),
+      publicValues: () => reconciledTransactionHashes(journal, engine),
       logger: logger.child({ component: "telemetry" }),
       knownSecrets: options.knownSecrets,
     };
@@ -147,6 +237,7 @@ export async function openKeeperSession(options: KeeperSessionOptions): Promise<
       metrics,
       server,
       portNote,
+      roleWatch,
       close: async (reason: string) => {
         if (closed) return;
         closed = true;
@@ -155,6 +246,7 @@ export async function openKeeperSession(options: KeeperSessionOptions): Promise<
         } finally {
           await runningServer.close();
           runningAssembly.close();
+          leadership.stop();
           journal.close();
         }
       },
@@ -162,7 +254,67 @@ export async function openKeeperSession(options: KeeperSessionOptions): Promise<
   } catch (error) {
     await server?.close();
     assembled?.close();
+    leadership.stop();
     journal.close();
     throw error;
   }
+}
+
+/** The start-up role check: refuses LIVE when the key cannot liquidate; in DRY the watch has said so loudly. */
+async function checkRolesAtStartup(options: KeeperSessionOptions, alerts: AlertDispatcher | null): Promise<ExecutorRoleWatch | null> {
+  const check = options.roleCheck;
+  if (check === undefined) return null;
+  const watch = new ExecutorRoleWatch({
+    reader: options.provider as unknown as RoleEventReader,
+    executorInterface: check.executorInterface,
+    executor: options.executor,
+    signer: check.signer,
+    logger: options.logger.child({ component: "roles" }),
+    alerts,
+    print: check.print,
+  });
+  const problems = await watch.check("start-up");
+  if (problems.length > 0 && check.refuseLive && options.config.mode === "LIVE") throw new ExecutorRoleError(problems);
+  return watch;
+}
+
+/**
+ * /status: the engine's view, plus what this process settled since it started (its own executions and
+ * those it adopted from a crashed run), labelled against `today` (the risk gate's UTC day, every run on
+ * this journal, net of gas), so the two figures never look like a contradiction.
+ */
+function sessionStatus(
+  base: Record<string, unknown>,
+  engine: KeeperEngine,
+  journal: Journal,
+  startedAtMs: number,
+): Record<string, unknown> {
+  const settled = runSettlement(journal, startedAtMs, adoptedPlanIds(engine));
+  const round = (value: number) => Math.round(value * 100) / 100;
+  return {
+    ...base,
+    run: {
+      startedAt: new Date(startedAtMs).toISOString(),
+      included: settled.included,
+      adoptedFromEarlierRun: settled.adoptedIds.size,
+      realisedProfitUsd: round(settled.realisedProfitUsd),
+      gasCostUsd: round(settled.gasCostUsd),
+      netProfitUsd: round(settled.netProfitUsd),
+    },
+    notes: {
+      today:
+        "the risk gate's UTC day so far, every run on this journal, profit net of gas (the daily limits count it): compare with run.netProfitUsd",
+      run: "settled by this process since startedAt, transactions adopted from a crashed earlier run included: the figures of the progress line and the run summary",
+    },
+  };
+}
+
+/** Executions a previous run left open and this one reconciled at start-up. */
+export function adoptedPlanIds(engine: KeeperEngine): string[] {
+  return engine.reconciled?.outcomes.map((outcome) => outcome.planId) ?? [];
+}
+
+/** Hashes of the transactions a crashed run left and this one reconciled: public, and named in /status's free text. */
+function reconciledTransactionHashes(journal: Journal, engine: KeeperEngine): string[] {
+  return (engine.reconciled?.outcomes ?? []).flatMap((outcome) => journal.txAttempts(outcome.planId).map((attempt) => attempt.txHash));
 }

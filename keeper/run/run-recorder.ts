@@ -31,6 +31,8 @@ export class RunRecorder {
   readonly lastOfBlockMs: number[] = [];
   /** Attempts that lost their race to someone else's liquidation. */
   lostRaces = 0;
+  /** DRY: plans simulated and not sent, and the profit their plans expected (USD). */
+  readonly dry = { simulated: 0, expectedProfitUsd: 0 };
 
   /** Subscribes to the engine. */
   attach(engine: KeeperEngine): this {
@@ -73,6 +75,10 @@ export class RunRecorder {
     const { decision, execution } = record;
     if (decision.outcome === "skipped")
       this.skipReasons.set(decision.reason ?? "unknown", (this.skipReasons.get(decision.reason ?? "unknown") ?? 0) + 1);
+    if (execution?.status === "dry-run") {
+      this.dry.simulated += 1;
+      this.dry.expectedProfitUsd += decision.plan?.expectedProfitUsd ?? 0;
+    }
     // A batch member's report repeats its batch's transaction; the batch's own entry carries the timing.
     if ((execution?.status === "sent" || execution?.status === "dry-run") && execution.batchOf === undefined) {
       this.timings.set(execution.planId, {

@@ -3,7 +3,12 @@
  * every opportunity and the decision taken on it (with the skip reason), every execution with its
  * transactions, life cycle and realised profit, and the run's timing. Built from the journal (the
  * durable record) plus the recorder's timings, then passed through the same redaction as log lines:
- * a report is a file people attach to tickets.
+ * a report is a file people attach to tickets. Its own transaction hashes are public and stay visible.
+ *
+ * The whole truth: executions a crashed earlier run left in flight and this run settled ("adopted" at
+ * start-up by the intent reconciler) are in the report, marked `adopted: true`, and counted in its
+ * totals, so the summary agrees with the progress line. Skips are counted both ways: decisions (a
+ * position skipped in three blocks is three decisions) and distinct positions.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -30,6 +35,10 @@ export interface RunReportInput {
   /** The scenario group a borrower was opened in, when known. */
   readonly tagOf?: (borrower: string) => string | undefined;
   readonly extra?: Readonly<Record<string, unknown>>;
+  /** Executions of an earlier run this run reconciled at start-up (the engine's `reconciled` outcomes). */
+  readonly adoptedPlanIds?: readonly string[];
+  /** The risk gate's UTC-day totals at the end of the run (what /status shows as `today`). */
+  readonly today?: { readonly day: string; readonly realisedProfitUsd: number; readonly executions: number };
 }
 
 export interface RunReport {
@@ -46,12 +55,29 @@ export interface RunReport {
     readonly opportunities: number;
     readonly planned: number;
     readonly skipped: number;
+    /** Skip decisions per reason (one position skipped in several blocks counts once per block). */
     readonly skipReasons: Readonly<Record<string, number>>;
+    /** Distinct positions (market + borrower) skipped per reason. */
+    readonly skippedPositions: Readonly<Record<string, number>>;
+    /** LIVE executions per journal state. */
     readonly executions: Readonly<Record<string, number>>;
+    /** Of the failed executions, those that failed their simulation before signing: no transaction, no gas.
+     *  They are also the decisions skipped as "simulation-failed". The rest reverted on chain. */
+    readonly failedBeforeSending: number;
+    /** DRY: plans simulated and journaled, never sent. */
+    readonly simulatedNotSent: number;
+    /** Transactions this run signed and sent (originals, replacements, cancels). */
     readonly transactionsSent: number;
+    /** Included executions, this run's own and adopted ones. */
     readonly included: number;
+    /** Executions of a crashed earlier run that this run reconciled, and how many of them landed. */
+    readonly adopted: { readonly executions: number; readonly included: number; readonly realisedProfitUsd: number };
     readonly includedInNextBlock: number;
+    /** Profit the treasury received from the executions this run settled, adopted ones included. */
     readonly realisedProfitUsd: number;
+    /** The risk gate's UTC day so far, every run on this journal: /status's `today`. Its profit is net of gas,
+     *  so it compares with `netProfitUsd` (equal when this run is the day's only one). Null when not given. */
+    readonly today: { readonly day: string; readonly realisedProfitUsd: number; readonly executions: number } | null;
     readonly gasCostUsd: number;
     readonly netProfitUsd: number;
     /** Price update seen → signed transaction, for every liquidation (later ones in a block queue behind earlier ones). */
@@ -92,31 +118,78 @@ interface LatencySummary {
   readonly max: number | null;
 }
 
+/** A run's executions (its own and those it adopted) and what they settled: shared by the report, /status and the progress line. */
+export interface RunSettlement {
+  readonly executions: readonly ExecutionRecord[];
+  readonly adoptedIds: ReadonlySet<string>;
+  readonly included: number;
+  readonly adoptedIncluded: number;
+  /** Paid to the treasury by the included executions, USD. */
+  readonly realisedProfitUsd: number;
+  readonly adoptedRealisedProfitUsd: number;
+  /** Gas of every execution, USD (failed ones burn gas too). */
+  readonly gasCostUsd: number;
+  /** realised − gas: what the risk gate's `today` counts for the same executions. */
+  readonly netProfitUsd: number;
+}
+
+export function runSettlement(journal: Journal, startedAtMs: number, adoptedPlanIds: readonly string[] = []): RunSettlement {
+  const own = journal.listExecutions({ fromMs: startedAtMs });
+  const adoptedIds = new Set(
+    adoptedPlanIds.filter((planId) => {
+      const execution = journal.getExecution(planId);
+      return execution !== undefined && execution.createdAt < startedAtMs;
+    }),
+  );
+  const executions = [...[...adoptedIds].map((planId) => journal.getExecution(planId)!), ...own];
+  const included = executions.filter((e) => e.state === "included");
+  const adoptedIncluded = included.filter((e) => adoptedIds.has(e.planId));
+  const realisedProfitUsd = sum(included.map((e) => e.realisedProfitUsd ?? 0));
+  const gasCostUsd = sum(executions.map((e) => e.gasCostUsd ?? 0));
+  return {
+    executions,
+    adoptedIds,
+    included: included.length,
+    adoptedIncluded: adoptedIncluded.length,
+    realisedProfitUsd,
+    adoptedRealisedProfitUsd: sum(adoptedIncluded.map((e) => e.realisedProfitUsd ?? 0)),
+    gasCostUsd,
+    netProfitUsd: realisedProfitUsd - gasCostUsd,
+  };
+}
+
 export function buildRunReport(input: RunReportInput): RunReport {
   const { journal, recorder } = input;
   const opportunities = journal.listOpportunities({ fromMs: input.startedAtMs });
-  const executions = journal.listExecutions({ fromMs: input.startedAtMs });
+  const settlement = runSettlement(journal, input.startedAtMs, input.adoptedPlanIds);
+  const { executions, adoptedIds } = settlement;
   const skipReasons: Record<string, number> = {};
+  const skippedPositionSets = new Map<string, Set<string>>();
   for (const opportunity of opportunities) {
-    if (opportunity.decision === "skipped")
-      skipReasons[opportunity.skipReason ?? "unknown"] = (skipReasons[opportunity.skipReason ?? "unknown"] ?? 0) + 1;
+    if (opportunity.decision !== "skipped") continue;
+    const reason = opportunity.skipReason ?? "unknown";
+    skipReasons[reason] = (skipReasons[reason] ?? 0) + 1;
+    const positions = skippedPositionSets.get(reason) ?? new Set<string>();
+    positions.add(`${opportunity.market}|${opportunity.borrower.toLowerCase()}`);
+    skippedPositionSets.set(reason, positions);
   }
+  // DRY executions are journaled as dropped ("dry-run: simulated and journaled, not sent"): counted apart.
   const states: Record<string, number> = {};
-  for (const execution of executions) states[execution.state] = (states[execution.state] ?? 0) + 1;
-  const included = executions.filter((e) => e.state === "included");
-  const realisedProfitUsd = sum(included.map((e) => e.realisedProfitUsd ?? 0));
-  const gasCostUsd = sum(executions.map((e) => e.gasCostUsd ?? 0));
+  for (const execution of executions) if (execution.mode !== "DRY") states[execution.state] = (states[execution.state] ?? 0) + 1;
   const decision = recorder.decisionSamples();
   const nextBlock = recorder.inclusionSamples().filter((blocks) => blocks === 1).length;
   const fromPrice = recorder.priceToInclusionSamples();
   const priceMs = fromPrice.flatMap((sample) => (sample.ms === undefined ? [] : [sample.ms]));
   // Positions liquidated: a liquidateBatch execution counts each position it carried.
-  const includedPositions = included.reduce((sum, e) => sum + 1 + (recorder.timings.get(e.planId)?.members?.length ?? 0), 0);
+  const includedPositions = executions
+    .filter((e) => e.state === "included")
+    .reduce((sum, e) => sum + 1 + (recorder.timings.get(e.planId)?.members?.length ?? 0), 0);
   const lostRaces = journal
     .listSystemEvents({ kinds: ["race_lost"] })
     .filter((event) => event.createdAt >= input.startedAtMs)
     .map((event) => event.data as { planId?: string; borrower?: string });
   const lostPlans = new Set(lostRaces.map((race) => race.planId));
+  const sentThisRun = executions.flatMap((e) => journal.txAttempts(e.planId)).filter((attempt) => attempt.createdAt >= input.startedAtMs);
   return {
     kind: "chimera-keeper-run",
     network: input.network,
@@ -132,13 +205,23 @@ export function buildRunReport(input: RunReportInput): RunReport {
       planned: opportunities.filter((o) => o.decision === "planned").length,
       skipped: opportunities.filter((o) => o.decision === "skipped").length,
       skipReasons,
+      skippedPositions: Object.fromEntries([...skippedPositionSets].map(([reason, positions]) => [reason, positions.size])),
       executions: states,
-      transactionsSent: sum(executions.map((e) => journal.txAttempts(e.planId).length)),
+      failedBeforeSending: executions.filter((e) => e.mode !== "DRY" && e.state === "failed" && journal.txAttempts(e.planId).length === 0)
+        .length,
+      simulatedNotSent: executions.filter((e) => e.mode === "DRY").length,
+      transactionsSent: sentThisRun.length,
       included: includedPositions,
+      adopted: {
+        executions: adoptedIds.size,
+        included: settlement.adoptedIncluded,
+        realisedProfitUsd: round2(settlement.adoptedRealisedProfitUsd),
+      },
       includedInNextBlock: nextBlock,
-      realisedProfitUsd: round2(realisedProfitUsd),
-      gasCostUsd: round6(gasCostUsd),
-      netProfitUsd: round2(realisedProfitUsd - gasCostUsd),
+      realisedProfitUsd: round2(settlement.realisedProfitUsd),
+      gasCostUsd: round6(settlement.gasCostUsd),
+      netProfitUsd: round2(settlement.netProfitUsd),
+      today: input.today === undefined ? null : { ...input.today, realisedProfitUsd: round2(input.today.realisedProfitUsd) },
       decisionMs: latencySummary(decision),
       firstDecisionMs: latencySummary(recorder.firstOfBlockMs),
       lastDecisionMs: latencySummary(recorder.lastOfBlockMs),
@@ -155,20 +238,34 @@ export function buildRunReport(input: RunReportInput): RunReport {
       },
     },
     opportunities: opportunities.map((o) => opportunityEntry(o, input.tagOf)),
-    executions: executions.map((e) => ({ ...executionEntry(e, journal, recorder, input.tagOf), lostRace: lostPlans.has(e.planId) })),
+    executions: executions.map((e) => ({
+      ...executionEntry(e, journal, recorder, input.tagOf),
+      adopted: adoptedIds.has(e.planId),
+      lostRace: lostPlans.has(e.planId),
+    })),
     extra: input.extra ?? {},
   };
 }
 
-/** Writes the report as reports/run-<timestamp>.json (redacted); returns the path. */
+/** Writes the report as reports/run-<timestamp>.json (redacted; its transaction hashes stay); returns the path. */
 export function writeRunReport(report: RunReport, directory: string, knownSecrets: readonly string[]): string {
   fs.mkdirSync(directory, { recursive: true });
   const stamp = report.startedAt.replace(/[:.]/g, "-");
   let file = path.join(directory, `run-${stamp}.json`);
   for (let n = 2; fs.existsSync(file); n++) file = path.join(directory, `run-${stamp}-${n}.json`);
   const text = JSON.stringify(report, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value), 2);
-  fs.writeFileSync(file, `${redactSecrets(text, { knownSecrets })}\n`);
+  fs.writeFileSync(file, `${redactSecrets(text, { knownSecrets, publicValues: reportTransactionHashes(report) })}\n`);
   return file;
+}
+
+/** Every transaction hash the report's executions name: public by nature, wherever they appear (life-cycle details). */
+export function reportTransactionHashes(report: RunReport): string[] {
+  const hashes = new Set<string>();
+  for (const execution of report.executions) {
+    if (typeof execution.txHash === "string") hashes.add(execution.txHash);
+    for (const attempt of (execution.transactions as readonly { txHash: string }[] | undefined) ?? []) hashes.add(attempt.txHash);
+  }
+  return [...hashes];
 }
 
 function opportunityEntry(o: OpportunityRecord, tagOf: RunReportInput["tagOf"]): Record<string, unknown> {

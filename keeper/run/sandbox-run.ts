@@ -13,10 +13,13 @@ import path from "node:path";
 import pino from "pino";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { buildSandbox, type Sandbox } from "../../sandbox";
+import { ChimeraExecutor__factory } from "../../typechain-types";
 import type { Address } from "../config/address-book";
+import { telemetryExposureWarning } from "../config/cross-field-checks";
 import type { KeeperConfig } from "../config/schema";
 import type { ExecutionHooks } from "../execution/execution-stage";
 import { providerBroadcaster } from "../execution/broadcast";
+import { morphoMarketIdOf } from "../markets/morpho-blue/morpho-blue-market";
 import { createLogger, type Logger } from "../telemetry/logger";
 import { checkExpectations, type ExpectationVerdict } from "../scenarios/expectations";
 import { FALLING_PRICES_SCENARIO } from "../scenarios/falling-prices";
@@ -89,18 +92,19 @@ export async function runSandboxKeeper(options: SandboxRunOptions): Promise<Sand
   const knownSecrets = [operatorWallet.privateKey];
   // The terminal shows progress and the summary; the keeper's JSON log goes next to its journal.
   const logPath = options.logger === undefined ? journalPath.replace(/\.sqlite$/, "") + ".log" : null;
+  print(`Building the sandbox (genuine Aave V3, Uniswap V3, Balancer V2, Morpho Blue bytecode) ...`);
+  const sandbox = await buildSandbox(hre);
   const logger =
     options.logger ??
     createLogger({
       format: "json",
       level: "info",
       knownSecrets,
+      // Morpho market ids are public 32-byte values: logged as they are, not taken for keys.
+      publicValues: (sandbox.book.morphoBlue?.markets ?? []).map((market) => morphoMarketIdOf(market)),
       destination: pino.destination({ dest: logPath!, sync: true, mkdir: true }),
       base: { network: "hardhat" },
     });
-
-  print(`Building the sandbox (genuine Aave V3, Uniswap V3, Balancer V2, Morpho Blue bytecode) ...`);
-  const sandbox = await buildSandbox(hre);
   const handle = new SandboxMarketHandle(hre, sandbox);
   const scenario = typeof options.scenario === "function" ? await options.scenario(handle) : (options.scenario ?? FALLING_PRICES_SCENARIO);
   const signers = await hre.ethers.getSigners();
@@ -133,6 +137,7 @@ export async function runSandboxKeeper(options: SandboxRunOptions): Promise<Sand
     port: options.port ?? config.metrics.port,
     onPortBusy: "ephemeral",
     hooks: options.hooks,
+    roleCheck: { executorInterface: ChimeraExecutor__factory.createInterface(), signer: roles.operator, refuseLive: true, print },
   });
   const keeperStartMs = clock();
   const progress = new ProgressLine(options.output);
@@ -149,6 +154,8 @@ export async function runSandboxKeeper(options: SandboxRunOptions): Promise<Sand
       `Keeper ${config.mode === "LIVE" ? "LIVE" : "DRY"} on the sandbox; telemetry on ${session.server.url} (/healthz /readyz /status /metrics).`,
     );
     if (session.portNote) print(session.portNote);
+    const exposure = telemetryExposureWarning(config);
+    if (exposure !== null) print(exposure);
     await engine.start();
     const show = (note: string) =>
       progress.update({
@@ -159,6 +166,7 @@ export async function runSandboxKeeper(options: SandboxRunOptions): Promise<Sand
         skipped: engine.totals.skipped,
         inFlight: session.assembled.execution.inFlightCount,
         profitUsd: engine.totals.realisedProfitUsd,
+        dry: engine.currentMode === "DRY" ? { ...recorder.dry } : undefined,
         note,
       });
     show("started");
@@ -194,6 +202,8 @@ export async function runSandboxKeeper(options: SandboxRunOptions): Promise<Sand
       executor,
       operator: roles.operator,
       scenario: { name: scenario.name, description: scenario.description, steps: stepsPlayed },
+      adoptedPlanIds: engine.reconciled?.outcomes.map((outcome) => outcome.planId),
+      today: session.assembled.risk.riskGate.totalsAt({ timeMs: finishedAtMs, block: Math.max(0, engine.head) }),
       tagOf: (borrower) => population.tagOf.get(borrower.toLowerCase()),
       extra: {
         setupMs,

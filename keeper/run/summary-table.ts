@@ -22,26 +22,43 @@ export function formatRunSummary(
   extra: { readonly tracked: number; readonly reportPath: string; readonly journalPath: string },
 ): string {
   const s = report.summary;
+  const plural = (n: number, word: string) => `${integer.format(n)} ${word}${n === 1 ? "" : "s"}`;
   const rows: string[][] = [
     ["keeper run", report.scenario ? `${report.network} · ${report.scenario.name}` : report.network],
     ["mode", report.mode],
     ["duration", `${(report.durationMs / 1000).toFixed(1)} s`],
     ["positions tracked", integer.format(extra.tracked)],
-    ["opportunities evaluated", integer.format(s.opportunities)],
+    ["opportunities evaluated (decisions)", integer.format(s.opportunities)],
     ["planned", integer.format(s.planned)],
     ["skipped", integer.format(s.skipped)],
+    // A position skipped in several blocks is one decision per block: say both.
     ...Object.entries(s.skipReasons)
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([reason, count]) => [`  skipped: ${reason}`, integer.format(count)]),
+      .map(([reason, count]) => [
+        `  skipped: ${reason}`,
+        `${plural(count, "decision")} (${plural(s.skippedPositions[reason] ?? 0, "position")})`,
+      ]),
+    ...(s.simulatedNotSent > 0 ? [["simulated, not sent (DRY)", integer.format(s.simulatedNotSent)]] : []),
     ["transactions sent", integer.format(s.transactionsSent)],
     ["liquidations included", integer.format(s.included)],
+    ...(s.adopted.executions > 0
+      ? [
+          [
+            `  adopted from an earlier run`,
+            `${integer.format(s.adopted.included)} of ${integer.format(s.adopted.executions)} ($${money.format(s.adopted.realisedProfitUsd)})`,
+          ],
+        ]
+      : []),
     ["  in the next block", integer.format(s.includedInNextBlock)],
     ...Object.entries(s.executions)
       .filter(([state]) => state !== "included")
-      .map(([state, count]) => [`  executions ${state}`, integer.format(count)]),
-    ["profit to treasury", `$${money.format(s.realisedProfitUsd)}`],
+      .map(([state, count]) => [`  executions ${state}`, executionCount(state, count, s.failedBeforeSending)]),
+    ["profit to treasury, this run", `$${money.format(s.realisedProfitUsd)}`],
     ["gas paid", `$${s.gasCostUsd.toFixed(4)}`],
-    ["net profit", `$${money.format(s.netProfitUsd)}`],
+    ["net profit, this run", `$${money.format(s.netProfitUsd)}`],
+    ...(s.today === null
+      ? []
+      : [[`net today, UTC ${s.today.day}, every run on this journal (/status today)`, `$${money.format(s.today.realisedProfitUsd)}`]]),
     ["races won / lost", `${integer.format(s.races.won)} / ${integer.format(s.races.lost)}`],
     ...(s.priceToInclusion.samples === 0
       ? []
@@ -60,6 +77,13 @@ export function formatRunSummary(
     ["decision latency, every plan in rank order p50 / p99", latency(s.decisionMs)],
   ];
   return [formatTable(rows), `run report: ${extra.reportPath}`, `journal:    ${extra.journalPath}`].join("\n");
+}
+
+/** "failed" mixes plans whose simulation failed (nothing sent) with transactions that reverted: say which. */
+function executionCount(state: string, count: number, failedBeforeSending: number): string {
+  if (state !== "failed" || failedBeforeSending === 0) return integer.format(count);
+  const reverted = count - failedBeforeSending;
+  return `${integer.format(count)}: ${integer.format(failedBeforeSending)} before sending (simulation failed, no gas), ${integer.format(reverted)} reverted on chain`;
 }
 
 function latency(summary: RunReport["summary"]["decisionMs"]): string {

@@ -10,7 +10,8 @@
  */
 import { FlashbotsBundleProvider, type SimulationResponse } from "@flashbots/ethers-provider-bundle";
 import { getAddress, type Provider, type Signer } from "ethers";
-import { redactUrl } from "../rpc/redact-url";
+import { redactUrl } from "../telemetry/redact";
+import { errorMessage } from "../core/error-message";
 
 /** A simulation result in the keeper's terms. */
 export interface BundleSimulation {
@@ -143,7 +144,7 @@ export class BundleSubmitter {
     try {
       return await call();
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       throw new RelayRequestError(this.relay, method, message.replace(/\s*\(URL: [^)]*\)/g, "").slice(0, 300));
     }
   }

@@ -15,8 +15,12 @@ export interface NonceManagerOptions {
   readonly address: string;
   readonly chainId: number;
   readonly source: NonceSource;
-  /** Directory for the key's lock file (the journal's directory). */
-  readonly lockDirectory: string;
+  /**
+   * Directory for the key's lock file (the journal's directory). Null when keepers share the journal
+   * in a database: its leader lease is then what lets one of them sign (a file lock cannot see the
+   * other machines, and would stop a standby on this one).
+   */
+  readonly lockDirectory: string | null;
   /** Injected for tests of stale-lock handling. */
   readonly isProcessAlive?: (pid: number) => boolean;
 }
@@ -25,13 +29,14 @@ export class NonceManager {
   readonly address: string;
   readonly chainId: number;
   readonly #source: NonceSource;
-  readonly #lock: SignerKeyLock;
+  readonly #lock: SignerKeyLock | null;
   #next: number;
   /** Serialises nonce hand-out with re-reads, so no caller gets a number from a stale count. */
   #queue: Promise<unknown> = Promise.resolve();
   #resyncs = 0;
+  #closed = false;
 
-  private constructor(options: NonceManagerOptions, lock: SignerKeyLock, chainNonce: number) {
+  private constructor(options: NonceManagerOptions, lock: SignerKeyLock | null, chainNonce: number) {
     this.address = options.address;
     this.chainId = options.chainId;
     this.#source = options.source;
@@ -44,17 +49,20 @@ export class NonceManager {
    * chain's pending nonce. The lock is released again if that read fails.
    */
   static async open(options: NonceManagerOptions): Promise<NonceManager> {
-    const lock = SignerKeyLock.acquire({
-      directory: options.lockDirectory,
-      chainId: options.chainId,
-      address: options.address,
-      isProcessAlive: options.isProcessAlive,
-    });
+    const lock =
+      options.lockDirectory === null
+        ? null
+        : SignerKeyLock.acquire({
+            directory: options.lockDirectory,
+            chainId: options.chainId,
+            address: options.address,
+            isProcessAlive: options.isProcessAlive,
+          });
     try {
       const chainNonce = await options.source.getTransactionCount(options.address, "pending");
       return new NonceManager(options, lock, checkNonce(chainNonce, options.address));
     } catch (error) {
-      lock.release();
+      lock?.release();
       throw error;
     }
   }
@@ -69,8 +77,9 @@ export class NonceManager {
     return this.#resyncs;
   }
 
-  get lockPath(): string {
-    return this.#lock.path;
+  /** The key's lock file, or null when the journal's lease stands in for it. */
+  get lockPath(): string | null {
+    return this.#lock?.path ?? null;
   }
 
   /** Reserves the next nonce. */
@@ -100,7 +109,8 @@ export class NonceManager {
 
   /** Releases the key's lock; the manager hands out nothing afterwards. */
   close(): void {
-    this.#lock.release();
+    this.#closed = true;
+    this.#lock?.release();
   }
 
   async #readChain(): Promise<number> {
@@ -111,7 +121,8 @@ export class NonceManager {
   }
 
   #assertOpen(): void {
-    if (this.#lock.released) throw new Error(`the nonce manager for ${this.address} is closed (its key lock was released)`);
+    if (this.#closed || this.#lock?.released === true)
+      throw new Error(`the nonce manager for ${this.address} is closed (its key lock was released)`);
   }
 
   #enqueue<T>(task: () => Promise<T>): Promise<T> {

@@ -74,7 +74,7 @@ export class RawTxBroadcaster {
   }
 
   /** Sends `raw` everywhere; resolves at the first acceptance, rejects with `BroadcastRejectedError` if none. */
-  broadcast(signed: { readonly raw: string; readonly hash: string }): Promise<Extract<BroadcastReport, { path: "raw" }>> {
+  broadcast(signed: { readonly raw: string; readonly hash: string }): Promise<BroadcastReport> {
     const pending = this.#endpoints.map((endpoint) => this.#sendTo(endpoint, signed.raw, signed.hash));
     const allAnswers = Promise.all(pending);
     return new Promise((resolve, reject) => {
@@ -111,7 +111,7 @@ export class RawTxBroadcaster {
     hash: string,
     answers: readonly EndpointSendAnswer[],
     allAnswers: Promise<readonly EndpointSendAnswer[]>,
-  ): Promise<Extract<BroadcastReport, { path: "raw" }>> {
+  ): Promise<BroadcastReport> {
     if (answers.some((answer) => answer.outcome === "nonce-too-low")) {
       let receipt: unknown = null;
       try {

@@ -1,7 +1,8 @@
 /**
  * Turns a simulated call into a fully specified EIP-1559 transaction (nonce, fees, gas) without
- * signing it, builds replacements and cancels for a stuck nonce, and signs. Shared by both send
- * paths, so the raw and bundle senders number and price transactions identically.
+ * signing it, builds replacements and cancels for a stuck nonce, and signs. The execution stage uses
+ * it whichever way the signed transaction then leaves (raw to the send endpoints, or a relay bundle),
+ * so both number and price transactions identically.
  */
 import { getAddress, keccak256, type TransactionRequest } from "ethers";
 import type { Address } from "../core/types";

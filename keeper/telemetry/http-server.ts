@@ -16,6 +16,7 @@ import type { BreakerState } from "../core/types";
 import { DASHBOARD_ROUTES, DASHBOARD_SECURITY_HEADERS, dashboardAsset } from "./dashboard-assets";
 import type { KeeperMetrics } from "./metrics";
 import { redactSecrets } from "./redact";
+import { errorMessage } from "../core/error-message";
 
 export const DEFAULT_METRICS_PORT = 9464;
 export const DEFAULT_METRICS_HOST = "127.0.0.1";
@@ -31,10 +32,12 @@ export interface ReadinessInputs {
   /** False while no read endpoint is healthy (keeper/rpc/outage-monitor.ts); absent where there is no pool. */
   readonly rpcEndpointsHealthy?: boolean;
   readonly rpcEndpointsDetail?: string;
+  /** Further checks the run adds (e.g. "executor_roles"); each one failing makes /readyz not ready. */
+  readonly extraChecks?: readonly ReadinessCheck[];
 }
 
 export interface ReadinessCheck {
-  readonly name: "rpc_head" | "rpc_endpoints" | "journal" | "breaker" | "readiness_callback";
+  readonly name: "rpc_head" | "rpc_endpoints" | "journal" | "breaker" | "readiness_callback" | (string & {});
   readonly ok: boolean;
   readonly detail: string;
 }
@@ -61,6 +64,7 @@ export function evaluateReadiness(inputs: ReadinessInputs): ReadinessReport {
       ok: inputs.breakerState !== "HALTED",
       detail: `breaker is ${inputs.breakerState}${inputs.breakerState === "HALTED" ? " (npx hardhat keeper:resume)" : ""}`,
     },
+    ...(inputs.extraChecks ?? []),
   ];
   if (inputs.rpcEndpointsHealthy !== undefined) {
     checks.push({
@@ -83,6 +87,8 @@ export interface TelemetryServerOptions {
   readonly logger?: Logger;
   /** Exact secrets to scrub from /status and /readyz bodies, as the logger does. */
   readonly knownSecrets?: readonly string[];
+  /** 32-byte hex values that are public (the keeper's own transaction hashes) and stay visible in /status. */
+  readonly publicValues?: () => readonly string[];
 }
 
 export interface TelemetryServer {
@@ -112,8 +118,8 @@ export async function startTelemetryServer(options: TelemetryServerOptions): Pro
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new Error(`telemetry port ${port} is not a TCP port; expected an integer from 0 to 65535`);
   }
-  const redaction = { knownSecrets: options.knownSecrets ?? [] };
   const sendJson = (res: http.ServerResponse, status: number, body: unknown): void => {
+    const redaction = { knownSecrets: options.knownSecrets ?? [], publicValues: options.publicValues?.() ?? [] };
     const text = redactSecrets(JSON.stringify(body, bigintAsString), redaction);
     res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
     res.end(text);
@@ -137,7 +143,7 @@ export async function startTelemetryServer(options: TelemetryServerOptions): Pro
         } catch (error) {
           report = {
             ready: false,
-            checks: [{ name: "readiness_callback", ok: false, detail: `readiness callback failed: ${messageOf(error)}` }],
+            checks: [{ name: "readiness_callback", ok: false, detail: `readiness callback failed: ${errorMessage(error)}` }],
           };
         }
         const failing = report.checks.filter((c) => !c.ok).map((c) => c.name);
@@ -148,7 +154,7 @@ export async function startTelemetryServer(options: TelemetryServerOptions): Pro
         try {
           sendJson(res, 200, await options.status());
         } catch (error) {
-          sendJson(res, 500, { error: `status callback failed: ${messageOf(error)}` });
+          sendJson(res, 500, { error: `status callback failed: ${errorMessage(error)}` });
         }
         return;
       case "/metrics": {
@@ -223,8 +229,4 @@ function isLoopback(host: string): boolean {
 
 function bigintAsString(_key: string, value: unknown): unknown {
   return typeof value === "bigint" ? value.toString() : value;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

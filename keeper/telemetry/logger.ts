@@ -22,6 +22,11 @@ export interface LoggerOptions {
   readonly base?: Readonly<Record<string, unknown>>;
   /** Exact secret values to scrub wherever they appear (keys, RPC URLs, alert tokens). */
   readonly knownSecrets?: readonly string[];
+  /** 32-byte hex values known to be public (market ids, the keeper's transaction hashes): left visible.
+   *  A function is asked at every line, for values learnt while running. */
+  readonly publicValues?: readonly string[] | (() => readonly string[]);
+  /** Pretty output into `destination` (a terminal the caller owns): colours and one line per record. */
+  readonly prettyTerminal?: boolean;
   /** Overrides the environment checks behind format "auto" (tests). */
   readonly environment?: { readonly isTty: boolean; readonly production: boolean };
 }
@@ -38,20 +43,26 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   };
   const format = options.format ?? "auto";
   const pretty = format === "pretty" || (format === "auto" && prefersPrettyLogs(environment));
-  const redaction: RedactionOptions = { knownSecrets: options.knownSecrets ?? [] };
+  const knownSecrets = options.knownSecrets ?? [];
+  const publicValues = options.publicValues ?? [];
+  const redaction = (): RedactionOptions => ({
+    knownSecrets,
+    publicValues: typeof publicValues === "function" ? publicValues() : publicValues,
+  });
   const destination =
     options.destination ??
     (pretty
       ? // In-thread pretty printing: no worker thread to lose lines on a crash.
         pinoPretty({ colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname", sync: true })
       : pino.destination({ dest: 1, sync: true }));
-  const stream = pretty && options.destination !== undefined ? prettyInto(options.destination) : destination;
+  const stream =
+    pretty && options.destination !== undefined ? prettyInto(options.destination, options.prettyTerminal === true) : destination;
   return pino(
     {
       level: options.level ?? "info",
       base: { ...(options.base ?? {}) },
       timestamp: pino.stdTimeFunctions.isoTime,
-      hooks: { streamWrite: (line: string) => redactSecrets(line, redaction) },
+      hooks: { streamWrite: (line: string) => redactSecrets(line, redaction()) },
     },
     stream,
   );
@@ -62,7 +73,14 @@ export function componentLogger(parent: Logger, component: string, level?: Level
   return parent.child({ component }, level === undefined ? {} : { level });
 }
 
-/** Pretty output written to a caller's stream (so tests can read what a terminal would show). */
-function prettyInto(destination: DestinationStream): DestinationStream {
-  return pinoPretty({ colorize: false, ignore: "pid,hostname", sync: true, destination: destination as unknown as NodeJS.WritableStream });
+/** Pretty output written to a caller's stream: a terminal (colours, one line per record), or a test reading what one would show. */
+function prettyInto(destination: DestinationStream, terminal: boolean): DestinationStream {
+  return pinoPretty({
+    colorize: terminal,
+    singleLine: terminal,
+    translateTime: terminal ? "SYS:HH:MM:ss.l" : false,
+    ignore: "pid,hostname",
+    sync: true,
+    destination: destination as unknown as NodeJS.WritableStream,
+  });
 }

@@ -16,6 +16,9 @@
  *
  * Replacements contain no quote or backslash, so redacted JSON stays valid JSON (pino's streamWrite
  * hook requires it).
+ *
+ * This is the keeper's one redaction module: `redactUrl` below prints configured endpoints, and both
+ * judge a URL segment by the same credential rule (`looksLikeCredential`).
  */
 
 export const REDACTED = "[REDACTED]";
@@ -108,6 +111,8 @@ function redactHex32(text: string, publicValues: readonly string[]): string {
   const publicSet = new Set(publicValues.map((v) => v.toLowerCase()));
   return text.replace(HEX32, (match: string, offset: number) => {
     if (publicSet.has(match.toLowerCase())) return match;
+    // Zero is not a private key (secp256k1 keys are 1..n-1): the zero id an error names stays readable.
+    if (/^(0x)?0+$/i.test(match)) return match;
     const before = text.slice(Math.max(0, offset - 600), offset);
     return PUBLIC_HASH_CONTEXT.test(before) ? match : REDACTED;
   });
@@ -155,13 +160,60 @@ function redactUrlRest(rest: string, options: RedactionOptions): string {
 }
 
 /**
- * An API key in a URL: 16+ characters of [A-Za-z0-9_-] with a digit or both letter cases. Plain
- * words such as "base-mainnet" or "ethereum-mainnet" stay; a random key without a digit and in one
- * case is vanishingly rare.
+ * THE credential rule, for URL path segments, host labels and query values wherever a URL is printed
+ * (`redactSecrets` on free text, `redactUrl` on configured endpoints): a segment is a credential when
+ * it is long (24+ characters: every provider's key is), or 12+ characters with a digit, or 16+ in mixed
+ * case (random tokens have digits or both cases; names like "base-mainnet" or "ethereum-mainnet" have
+ * neither). Version segments (`v2`, `v3`) never are. Over-redacting a long path name costs nothing;
+ * under-redacting leaks a key.
  */
 function looksLikeCredential(segment: string): boolean {
-  if (!/^[A-Za-z0-9_-]{16,}$/.test(segment)) return false;
-  return /[0-9]/.test(segment) || (/[a-z]/.test(segment) && /[A-Z]/.test(segment));
+  if (segment === "" || /^v\d{1,2}$/.test(segment)) return false;
+  if (segment.length >= 24) return true;
+  if (segment.length >= 12 && /\d/.test(segment)) return true;
+  return segment.length >= 16 && /[a-z]/.test(segment) && /[A-Z]/.test(segment);
+}
+
+/**
+ * A configured endpoint URL (RPC, send endpoint, relay) as it may be printed: userinfo, credential-like
+ * host labels and path segments, every query value and the fragment replaced by the redaction marker.
+ * Providers put keys in all of these (Alchemy `/v2/<key>`, Infura `/v3/<key>`, QuickNode `/<token>/`,
+ * Ankr `/base/<key>`, `?apikey=`, `<key>.rpc.example.com`). A string that does not parse as a URL is
+ * not echoed at all: it may be a key pasted into the wrong variable.
+ */
+export function redactUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "<unparseable URL>";
+  }
+  const userinfo = parsed.username !== "" || parsed.password !== "" ? `${REDACTED}@` : "";
+  const pathname = parsed.pathname
+    .split("/")
+    .map((segment) => (looksLikeCredential(decodeSafely(segment)) ? REDACTED : segment))
+    .join("/");
+  // Every query value, not just the ones named like keys: names vary by provider, and a value is never
+  // needed to tell endpoints apart.
+  const queryKeys = [...parsed.searchParams.keys()];
+  const query = queryKeys.length > 0 ? `?${queryKeys.map((key) => `${encodeURIComponent(key)}=${REDACTED}`).join("&")}` : "";
+  const fragment = parsed.hash !== "" ? `#${REDACTED}` : "";
+  // IP literals never carry a key; host names may (`<key>.rpc.example.com`).
+  const host = /^[\d.:[\]]+$/.test(parsed.hostname)
+    ? parsed.host
+    : parsed.host
+        .split(".")
+        .map((label) => (looksLikeCredential(label) ? REDACTED : label))
+        .join(".");
+  return `${parsed.protocol}//${userinfo}${host}${pathname}${query}${fragment}`;
+}
+
+function decodeSafely(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 function firstIndexOf(text: string, needles: readonly string[]): number {

@@ -11,7 +11,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { getAddress } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { NotAChimeraExecutorError, readExecutorRoles } from "../../keeper/run/executor-roles";
 import { parseAddress } from "./args";
+import { loadBindings } from "./bindings";
 
 /** Ignition's id for the executor future: `<module id>#<contract id>`. */
 export const EXECUTOR_FUTURE_ID = "ChimeraExecutorModule#ChimeraExecutor";
@@ -157,16 +159,25 @@ export async function resolveExecutor(
     deployment.address,
     `the executor recorded in ${deployment.directory}`,
     networkName === "localhost" || networkName === "hardhat"
-      ? `the record is stale (was the node restarted?). Redeploy: \`${deployCommand(networkName, options.deploymentId)}\` ` +
-          `(add --reset to replace the old record)`
+      ? `the record is stale (was the node restarted?). Rebuild the sandbox, then redeploy replacing the record ` +
+          `(the two variables answer Ignition's two questions): \`HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=true HARDHAT_IGNITION_CONFIRM_RESET=true ` +
+          `${deployCommand(networkName, options.deploymentId)} --reset\``
       : `check --network and --deployment-id`,
   );
   return { address: deployment.address, deployment };
 }
 
+/** The address must hold code, and that code must answer as a ChimeraExecutor (not a token, a Safe, a pool…). */
 async function requireCode(hre: HardhatRuntimeEnvironment, address: string, what: string, advice: string): Promise<void> {
   const code = await hre.ethers.provider.getCode(address);
   if (code === "0x") {
     throw new DeploymentNotFoundError(`${what}: no contract at ${getAddress(address)} on network "${hre.network.name}"; ${advice}`);
+  }
+  const { ChimeraExecutor__factory } = await loadBindings();
+  try {
+    await readExecutorRoles(hre.ethers.provider, ChimeraExecutor__factory.createInterface(), address, null);
+  } catch (error) {
+    if (error instanceof NotAChimeraExecutorError) throw new DeploymentNotFoundError(`${what}: ${error.message}`);
+    throw error;
   }
 }

@@ -1,12 +1,12 @@
 /**
  * The options every executor task shares, and the error wrapper that makes operator-facing failures print
  * as one readable line ("Error in plugin chimera: …") instead of a stack trace (still shown with
- * --show-stack-traces).
+ * --show-stack-traces), with every secret setting scrubbed from it (tasks/lib/task-errors.ts).
  */
 import { task, types } from "hardhat/config";
-import { HardhatPluginError } from "hardhat/plugins";
 import type { ConfigurableTaskDefinition } from "hardhat/types";
 import type { ActionOutcome } from "./executor-action";
+import { secretFreeTaskError } from "./task-errors";
 
 export interface ExecutorTaskArgs {
   readonly executor?: string;
@@ -53,8 +53,6 @@ export async function asTaskError<T>(action: () => Promise<T>): Promise<T> {
   try {
     return await action();
   } catch (error) {
-    if (error instanceof HardhatPluginError) throw error;
-    if (error instanceof Error) throw new HardhatPluginError("chimera", error.message, error);
-    throw error;
+    throw secretFreeTaskError("chimera", error);
   }
 }

@@ -8,7 +8,7 @@
  */
 import { Wallet, getAddress, type Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { addressOfPrivateKey, SIGNING_KEY_VARIABLE } from "../../keeper/config/live-safeguards";
+import { KeySettingError, readPrivateKeySetting, SIGNING_KEY_VARIABLE } from "../../keeper/config/key-settings";
 import { envOrVar } from "./config-vars";
 import { parseAddress } from "./args";
 
@@ -26,9 +26,9 @@ export async function availableSigners(hre: HardhatRuntimeEnvironment): Promise<
     signer,
     source: `network account #${index}`,
   }));
-  const keeperKey = envOrVar(SIGNING_KEY_VARIABLE);
-  if (keeperKey !== undefined && addressOfPrivateKey(keeperKey) !== undefined) {
-    const wallet = new Wallet(keeperKey.trim().startsWith("0x") ? keeperKey.trim() : `0x${keeperKey.trim()}`, hre.ethers.provider);
+  const keeperKey = keeperKeySetting();
+  if (keeperKey !== undefined && !(keeperKey instanceof KeySettingError)) {
+    const wallet = new Wallet(keeperKey.privateKey, hre.ethers.provider);
     if (!found.some((candidate) => candidate.address === wallet.address)) {
       found.push({ address: wallet.address, signer: wallet, source: SIGNING_KEY_VARIABLE });
     }
@@ -36,11 +36,30 @@ export async function availableSigners(hre: HardhatRuntimeEnvironment): Promise<
   return found;
 }
 
+/**
+ * KEEPER_PRIVATE_KEY as a task sees it. A malformed one is not a signer; it is reported (named, never
+ * shown) where the task lists what it can sign with, and warned about once, so a typo in the hot key
+ * does not stop `pause --from <owner>` in an emergency.
+ */
+function keeperKeySetting(): ReturnType<typeof readPrivateKeySetting> | KeySettingError {
+  try {
+    return readPrivateKeySetting(envOrVar, SIGNING_KEY_VARIABLE);
+  } catch (error) {
+    if (!(error instanceof KeySettingError)) throw error;
+    if (!warnedAboutKeeperKey) console.warn(`Warning: ${error.message} Tasks ignore it until it is fixed.`);
+    warnedAboutKeeperKey = true;
+    return error;
+  }
+}
+let warnedAboutKeeperKey = false;
+
 /** Short list of the candidates for error messages ("0xabc… (network account #0), …"). */
 export function describeAvailable(signers: readonly AvailableSigner[]): string {
-  if (signers.length === 0) return "none (set DEPLOYER_PRIVATE_KEY or KEEPER_PRIVATE_KEY for this network)";
+  const keeperKey = keeperKeySetting();
+  const ignored = keeperKey instanceof KeySettingError ? ` (${keeperKey.message})` : "";
+  if (signers.length === 0) return `none (set DEPLOYER_PRIVATE_KEY or KEEPER_PRIVATE_KEY for this network)${ignored}`;
   const shown = signers.slice(0, 6).map((s) => `${s.address} (${s.source})`);
-  return shown.join(", ") + (signers.length > shown.length ? `, and ${signers.length - shown.length} more` : "");
+  return shown.join(", ") + (signers.length > shown.length ? `, and ${signers.length - shown.length} more` : "") + ignored;
 }
 
 /**

@@ -6,7 +6,7 @@
 import { marketDefaults } from "../../markets/market-plugin";
 import { MARKET_PLUGINS } from "../../markets/registry";
 import type { KeeperConfig } from "../schema";
-import { BREAKER_DEFAULTS, defaultJournalPathFor, GAS_UNITS_FALLBACK, METRICS_DEFAULTS } from "./shared";
+import { BREAKER_DEFAULTS, journalDefaultsFor, GAS_UNITS_FALLBACK, METRICS_DEFAULTS } from "./shared";
 
 export function baseDefaults(network: "base" | "baseSepolia"): KeeperConfig {
   const urlEnv = network === "base" ? "BASE_RPC_URL" : "BASE_SEPOLIA_RPC_URL";
@@ -53,7 +53,7 @@ export function baseDefaults(network: "base" | "baseSepolia"): KeeperConfig {
       staleHead: { maxSeconds: 3, severity: "THROTTLED" },
       throttle: { minMsBetweenExecutions: 10_000 },
     },
-    journal: { path: defaultJournalPathFor(network) },
+    journal: journalDefaultsFor(network),
     metrics: { ...METRICS_DEFAULTS },
     alerts: { targets: [], rateLimitPerMinute: 6 },
     operatorBalanceFloorEth: 0.01,

@@ -6,7 +6,7 @@
 import { marketDefaults } from "../../markets/market-plugin";
 import { MARKET_PLUGINS } from "../../markets/registry";
 import type { KeeperConfig } from "../schema";
-import { BREAKER_DEFAULTS, defaultJournalPathFor, GAS_UNITS_FALLBACK, METRICS_DEFAULTS } from "./shared";
+import { BREAKER_DEFAULTS, journalDefaultsFor, GAS_UNITS_FALLBACK, METRICS_DEFAULTS } from "./shared";
 
 export function mainnetDefaults(): KeeperConfig {
   return {
@@ -33,7 +33,7 @@ export function mainnetDefaults(): KeeperConfig {
     execution: { planDeadlineMs: 24_000, inclusionTimeoutMs: 36_000, retryBackoff: { initialMs: 12_000, maxMs: 384_000 } },
     limits: { tier: 1, maxPriorityFeeGwei: 50, maxFeePerGasGwei: 300, borrowerCooldownMs: 60_000 },
     breaker: { ...BREAKER_DEFAULTS, staleHead: { maxSeconds: 60, severity: "THROTTLED" }, throttle: { minMsBetweenExecutions: 60_000 } },
-    journal: { path: defaultJournalPathFor("mainnet") },
+    journal: journalDefaultsFor("mainnet"),
     metrics: { ...METRICS_DEFAULTS },
     alerts: { targets: [], rateLimitPerMinute: 6 },
     operatorBalanceFloorEth: 0.2,

@@ -8,7 +8,7 @@
 import { marketDefaults } from "../../markets/market-plugin";
 import { MARKET_PLUGINS } from "../../markets/registry";
 import type { KeeperConfig } from "../schema";
-import { BREAKER_DEFAULTS, defaultJournalPathFor, GAS_UNITS_FALLBACK, METRICS_DEFAULTS } from "./shared";
+import { BREAKER_DEFAULTS, journalDefaultsFor, GAS_UNITS_FALLBACK, METRICS_DEFAULTS } from "./shared";
 
 export function sandboxDefaults(network: "hardhat" | "localhost"): KeeperConfig {
   return {
@@ -34,7 +34,7 @@ export function sandboxDefaults(network: "hardhat" | "localhost"): KeeperConfig 
       staleHead: { maxSeconds: 86_400, severity: "THROTTLED" },
       throttle: { minMsBetweenExecutions: 1_000 },
     },
-    journal: { path: defaultJournalPathFor(network) },
+    journal: journalDefaultsFor(network),
     metrics: { ...METRICS_DEFAULTS },
     alerts: { targets: [], rateLimitPerMinute: 6 },
     operatorBalanceFloorEth: 0,

@@ -12,6 +12,14 @@ export function defaultJournalPathFor(network: string): string {
   return `data/keeper-${network}.sqlite`;
 }
 
+/**
+ * The journal: that file, unless KEEPER_DATABASE_URL names a PostgreSQL database; a 3 s leader lease
+ * renewed every second (a standby takes over about 2-3 s after a leader stops).
+ */
+export function journalDefaultsFor(network: string): KeeperConfig["journal"] {
+  return { path: defaultJournalPathFor(network), databaseUrlEnv: "KEEPER_DATABASE_URL", lease: { seconds: 3, refreshSeconds: 1 } };
+}
+
 /** dailyLoss.maxUsd is left out so it follows the limits' maxDailyLossUsd. The throttle is a time, per network. */
 export const BREAKER_DEFAULTS: KeeperConfig["breaker"] = {
   failureRate: { ...DEFAULT_BREAKER_THRESHOLDS.failureRate },

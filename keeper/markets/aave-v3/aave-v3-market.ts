@@ -24,7 +24,7 @@ import type {
 import type { CommonMarketOptions, MarketDependencies } from "../market-dependencies";
 import { returnDataOf } from "../multicall-results";
 import type { SizingRefusal, SizingResult } from "../sizing-result";
-import { lowerAddress, TrackedLendingMarket, type BorrowerRead } from "../tracked-lending-market";
+import { lowerAddress, TrackedLendingMarket, type BorrowerRead, type PriceMove } from "../tracked-lending-market";
 import {
   AaveEvaluationContext,
   calculateUserAccountData,
@@ -94,6 +94,8 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
   ) {
     super({ protocol: AAVE_V3, label: config.label, discoveryStartBlock: config.deployBlock }, deps, options);
     this.storageReads = options.storageReads ?? true;
+    // HF = Σ collateral·LT / Σ debt, each reserve priced by its own oracle answer (an e-mode price source is not modelled).
+    this.indexCrossings({ keyOfToken: (token) => token, priceOfKey: (key) => this.prices.get(key) });
   }
 
   /* ───────────────────────────── configuration ───────────────────────────── */
@@ -396,14 +398,15 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
     if (binding.mode === "reread" || update.answer <= 0n) {
       return { recomputed: 0, newlyLiquidatable: [], needsChainRead: true };
     }
-    const changed: string[] = [];
+    const moves: PriceMove[] = [];
     for (const asset of binding.assets) {
-      if (this.prices.get(asset) === update.answer) continue;
+      const previous = this.prices.get(asset);
+      if (previous === update.answer) continue;
       this.setPrice(asset, update.answer);
-      changed.push(asset);
+      moves.push({ key: asset, from: previous === undefined ? NaN : Number(previous), to: Number(update.answer) });
     }
-    if (changed.length === 0 || !this.evaluatedAt) return { recomputed: 0, newlyLiquidatable: [], needsChainRead: false };
-    return { ...this.reevaluate(this.book.holdersOf(changed)), needsChainRead: false };
+    if (moves.length === 0 || !this.evaluatedAt) return { recomputed: 0, newlyLiquidatable: [], needsChainRead: false };
+    return { ...this.reevaluateAfterPriceMoves(moves), needsChainRead: false };
   }
 
   async refreshPrices(blockTag?: number | string): Promise<MarketUpdate> {

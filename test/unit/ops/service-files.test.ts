@@ -13,6 +13,7 @@ import path from "node:path";
 import { expect } from "chai";
 import { DockerfileParser, type Instruction } from "dockerfile-ast";
 import { parse as parseYaml } from "yaml";
+import { loadKeeperConfig } from "../../../keeper/config/load";
 import { requireDebianProgram } from "../../shared/debian-tool";
 import { REPO_ROOT } from "./ops-artefacts";
 
@@ -281,8 +282,11 @@ describe("ops: service files", () => {
       };
       const job = prometheus.scrape_configs.find((c) => c.job_name === "chimera-keeper")!;
       expect(job.static_configs[0]!.targets).to.deep.equal(["keeper:9464"]);
-      const keeperConfig = JSON.parse(repoFile("ops/docker/keeper.base.json")) as { metrics: { host: string; port: number } };
-      expect(keeperConfig.metrics).to.deep.equal({ host: "0.0.0.0", port: 9464 });
+      // Inside the container the keeper listens on every interface (compose publishes it on loopback only): the
+      // config opts in explicitly, and loads as the keeper loads it (a non-loopback host without the opt-in is refused).
+      const keeperConfigFile = path.join(REPO_ROOT, "ops/docker/keeper.base.json");
+      const keeperConfig = loadKeeperConfig({ network: "base", file: keeperConfigFile, env: {}, checkEnv: false });
+      expect(keeperConfig.metrics).to.deep.include({ host: "0.0.0.0", port: 9464, exposeBeyondLoopback: true });
       // Grafana: the provisioning folder and the dashboards folder its provider reads.
       expect(compose.services.grafana!.volumes).to.include.members([
         "./ops/grafana/provisioning:/etc/grafana/provisioning:ro",

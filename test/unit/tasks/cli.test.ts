@@ -81,6 +81,12 @@ describe("tasks: command line", () => {
     for (const name of [...OPERATOR_TASKS, "keeper", "daily", "typechain"]) expect(help).to.match(new RegExp(`^\\s+${name}\\s+\\S`, "m"));
   });
 
+  it("keeper documents --address-book; sandbox:price and report's --since/--until are there", () => {
+    expect(hre.tasks.keeper.paramDefinitions.addressBook.description).to.contain("reports/sandbox-localhost.json");
+    expect(Object.keys(hre.tasks["sandbox:price"].paramDefinitions)).to.include.members(["symbol", "usd", "change", "addressBook"]);
+    expect(Object.keys(hre.tasks.report.paramDefinitions)).to.include.members(["since", "until"]);
+  });
+
   it("every sending task has --from, --dry-run, --executor and --deployment-id; withdraw explains human amounts", () => {
     for (const name of OPERATOR_TASKS.filter((task) => task !== "status" && task !== "verify")) {
       const params = Object.keys(hre.tasks[name].paramDefinitions);

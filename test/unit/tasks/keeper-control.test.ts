@@ -78,26 +78,42 @@ describe("tasks: keeper:resume, keeper:mode, keeper:tier", () => {
       expect(fs.existsSync(absent)).to.equal(false);
     });
 
-    it("--wait prints the outcome the keeper journals", async () => {
+    it("waits for a running keeper (one holding the journal's lease) by default, and prints what it did", async () => {
+      keeper.acquireLease("keeper-instance", "pid 4242 on keeper-host", 60_000);
       // Stands in for the keeper loop: applies whatever request is pending.
       const loop = setInterval(() => {
         for (const request of keeper.pendingControlRequests())
-          keeper.completeControlRequest(request.id, "applied", "breaker HALTED → NORMAL");
+          keeper.completeControlRequest(request.id, "rejected", "still true: executor-paused (the executor contract is paused on chain)");
       }, 20);
       try {
-        const { printed, result } = await runTask("keeper:resume", { journal: journalPath, reason: "fixed", wait: 30 });
-        expect(result.request).to.include({ outcome: "applied", outcomeDetail: "breaker HALTED → NORMAL" });
-        expect(printed).to.include(`The keeper applied request #${result.request.id}: breaker HALTED → NORMAL`);
+        const { printed, result } = await runTask("keeper:resume", { journal: journalPath, reason: "fixed" });
+        expect(result.keeperRunning).to.equal(true);
+        expect(result.request).to.include({ outcome: "rejected" });
+        expect(printed).to.include("A keeper is running on this journal (pid 4242 on keeper-host); waiting up to 15 s");
+        expect(printed).to.include(`The keeper rejected request #${result.request.id}: still true: executor-paused`);
       } finally {
         clearInterval(loop);
       }
     });
 
-    it("--wait leaves the request queued when no keeper applies it", async () => {
+    it("says when a running keeper has not applied the request within --wait, and leaves it queued", async () => {
+      keeper.acquireLease("keeper-instance", "pid 4242 on keeper-host", 60_000);
       const { printed, result } = await runTask("keeper:resume", { journal: journalPath, reason: "fixed", wait: 0.1 });
       expect(result.request.appliedAt).to.equal(null);
       expect(printed).to.include("it stays queued");
       expect(keeper.pendingControlRequests()).to.have.length(1);
+    });
+
+    it("says a request queued while no keeper runs waits for the next start, naming the last keeper and what that start checks first", async () => {
+      keeper.acquireLease("old-instance", "pid 777 on old-host", 1);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const { printed, result } = await runTask("keeper:resume", { journal: journalPath, reason: "unpaused" });
+      expect(result.keeperRunning).to.equal(false);
+      expect(result.request.appliedAt).to.equal(null);
+      expect(printed).to.match(
+        /No keeper is running on this journal \(the last one, pid 777 on old-host, stopped renewing its lease at \S+\): request #\d+ stays queued for the next start/,
+      );
+      expect(printed).to.include("re-reads the executor's pause state, the L2 sequencer feed and the chain head");
     });
   });
 

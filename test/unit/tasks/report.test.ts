@@ -8,7 +8,7 @@ import { unhealthyAavePositions } from "../contracts/helpers/positions";
 import { FlashSource, aaveLiquidation, flashLoan, packedPath, uniswapSwap } from "../contracts/helpers/plans";
 import { Journal } from "../../../keeper/journal/journal";
 import type { FetchTreasuryReceipts, TreasuryReceipt } from "../../../keeper/journal/treasury-reconciliation";
-import { parseReportDay, runReport, type ReportResult } from "../../../tasks/report";
+import { ReconcileFailedError, parseReportDay, runReport, type ReportResult } from "../../../tasks/report";
 import { OPERATOR, USDC, WETH, attempt, makePlan, makeTempDir, removeDir, txHash } from "../keeper/journal/journal-fixtures";
 
 const DAY1 = Date.UTC(2026, 2, 1, 10); // 2026-03-01
@@ -84,6 +84,23 @@ async function runTask(args: Record<string, unknown>): Promise<{ printed: string
   } finally {
     console.log = original;
   }
+}
+
+/** Runs `report --reconcile` expecting it to fail (non-zero exit): what it printed, its error and its result. */
+async function runFailingReconcile(args: Record<string, unknown>): Promise<{ printed: string; message: string; result: ReportResult }> {
+  const printed: string[] = [];
+  const original = console.log;
+  console.log = (...parts: unknown[]) => printed.push(parts.join(" "));
+  try {
+    await hre.run("report", { ...args, reconcile: true });
+  } catch (error) {
+    const parent = (error as { parent?: unknown }).parent;
+    expect(parent, (error as Error).message).to.be.instanceOf(ReconcileFailedError);
+    return { printed: printed.join("\n"), message: (error as Error).message, result: (parent as ReconcileFailedError).result };
+  } finally {
+    console.log = original;
+  }
+  return expect.fail("report --reconcile succeeded; expected it to fail");
 }
 
 describe("task: report", () => {
@@ -173,9 +190,9 @@ describe("task: report", () => {
     expect(printed).to.include("paid gas journaled without a USD price");
   });
 
-  it("limits the report to --from … --to, inclusive, and writes the CSV", async () => {
+  it("limits the report to --since … --until, inclusive, and writes the CSV", async () => {
     const csv = path.join(dir, "out", "pnl.csv");
-    const { result } = await runTask({ journal: journalPath, from: "2026-03-02", to: "2026-03-02", csv });
+    const { result } = await runTask({ journal: journalPath, since: "2026-03-02", until: "2026-03-02", csv });
     expect(result.report.total.executions).to.equal(2);
     expect(result.csvPath).to.equal(csv);
 
@@ -193,22 +210,22 @@ describe("task: report", () => {
     expect(cell(dayMarket, "inclusion_rate")).to.equal("1.0000");
     expect(rows.at(-1)!.slice(0, 3)).to.deep.equal(["ALL", "ALL", "2"]);
 
-    const dayOne = await runTask({ journal: journalPath, to: "2026-03-01" });
+    const dayOne = await runTask({ journal: journalPath, until: "2026-03-01" });
     expect(dayOne.result.report.total.executions).to.equal(4);
   });
 
   it("names the flag and the expected format for a bad date, and a reversed range", async () => {
     await expectRejection(
-      runTask({ journal: journalPath, from: "2026-13-01" }),
-      /--from "2026-13-01" is not a valid date; expected YYYY-MM-DD/,
+      runTask({ journal: journalPath, since: "2026-13-01" }),
+      /--since "2026-13-01" is not a valid date; expected YYYY-MM-DD/,
     );
-    await expectRejection(runTask({ journal: journalPath, to: "2026-02-30" }), /--to "2026-02-30" is not a valid date/);
-    await expectRejection(runTask({ journal: journalPath, from: "03/01/2026" }), /--from "03\/01\/2026"/);
+    await expectRejection(runTask({ journal: journalPath, until: "2026-02-30" }), /--until "2026-02-30" is not a valid date/);
+    await expectRejection(runTask({ journal: journalPath, since: "03/01/2026" }), /--since "03\/01\/2026"/);
     await expectRejection(
-      runTask({ journal: journalPath, from: "2026-03-02", to: "2026-03-01" }),
-      /--from 2026-03-02 is after --to 2026-03-01/,
+      runTask({ journal: journalPath, since: "2026-03-02", until: "2026-03-01" }),
+      /--since 2026-03-02 is after --until 2026-03-01/,
     );
-    expect(parseReportDay("--from", "2024-02-29")).to.equal(Date.UTC(2024, 1, 29));
+    expect(parseReportDay("--since", "2024-02-29")).to.equal(Date.UTC(2024, 1, 29));
   });
 
   it("names a missing journal", async () => {
@@ -286,7 +303,8 @@ describe("task: report", () => {
       journal.close();
     }
 
-    const { printed, result } = await runTask({ journal: onChain, reconcile: true });
+    const { printed, result, message } = await runFailingReconcile({ journal: onChain });
+    expect(message).to.contain("2 difference(s)");
     expect(result.reconciliation!.differences.map((d) => [d.txHash, d.kind])).to.deep.equal([
       [mined.hash, "no-profit-event"],
       [txHash(77), "not-found-on-chain"],
@@ -347,15 +365,31 @@ describe("task: report", () => {
     expect(right.result.reconciliation).to.deep.include({ checked: 1, matched: 1, differences: [] });
     expect(right.printed).to.include("No differences.");
 
-    const wrong = await runTask({ journal: journalWith("wrong.sqlite", received + 1n), reconcile: true, executor });
+    const wrong = await runFailingReconcile({ journal: journalWith("wrong.sqlite", received + 1n), executor });
     expect(wrong.result.reconciliation!.differences.map((d) => [d.txHash, d.kind, d.journalProfit, d.chainProfit])).to.deep.equal([
       [mined.hash, "amount-differs", received + 1n, received],
     ]);
     expect(wrong.printed).to.include(`txHash=${mined.hash}`);
 
     // Events from another executor address are not the treasury's receipts for this one.
-    const elsewhere = await runTask({ journal: path.join(dir, "right.sqlite"), reconcile: true, executor: OPERATOR });
+    const elsewhere = await runFailingReconcile({ journal: path.join(dir, "right.sqlite"), executor: OPERATOR });
     expect(elsewhere.result.reconciliation!.differences.map((d) => d.kind)).to.deep.equal(["no-profit-event"]);
+  });
+
+  it("--reconcile on a journal whose chain is gone says so and fails (a sandbox run's journal, read after its chain ended)", async () => {
+    // journalPath's transactions (txHash(1)…) never existed on this chain: the journal belongs to another one.
+    const { printed, message, result } = await runFailingReconcile({ journal: journalPath });
+    expect(result.reconciliation!.checked).to.be.greaterThan(0);
+    expect(message).to.contain("is on the chain of --network hardhat").and.contain("belongs to another chain");
+    expect(printed).to.contain("Nothing could be reconciled");
+  });
+
+  it("the day flags are --since/--until; --from and --to (a signer everywhere else) are refused naming them", async () => {
+    await expectRejection(runTask({ journal: journalPath, from: "2026-03-02" }), /--since 2026-03-02/);
+    await expectRejection(runTask({ journal: journalPath, to: "2026-03-02" }), /--until 2026-03-02/);
+    const params = Object.keys(hre.tasks.report.paramDefinitions);
+    expect(params).to.include.members(["since", "until"]);
+    expect(hre.tasks.report.paramDefinitions.from.description).to.contain("--since");
   });
 
   it("rejects a malformed --executor", async () => {

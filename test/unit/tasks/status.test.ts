@@ -12,6 +12,7 @@ import { fundAccount } from "../../../sandbox";
 import { Journal } from "../../../keeper/journal/journal";
 import type { ExecutorStatus } from "../../../tasks/status";
 import { attempt, makePlan } from "../keeper/journal/journal-fixtures";
+import { postgresServer } from "../../shared/postgres-server";
 import {
   captureTaskIo,
   deployedExecutorFixture,
@@ -107,6 +108,31 @@ describe("tasks: status", () => {
     expect(printed.owner.address).to.equal(f.owner.address);
     expect(printed.keeper.lastExecutions[0].planId).to.equal("plan-c");
     expect(printed.keeper.lastExecutions[0].flashAmount).to.be.a("string"); // bigints as decimal strings
+  });
+
+  it("reads a PostgreSQL journal (--journal or KEEPER_DATABASE_URL) and says which keeper leads, since when", async () => {
+    const url = await (await postgresServer()).createDatabase("status");
+    const journal = Journal.open(url);
+    const lease = journal.acquireLease("instance-1", "pid 77 on ops-1", 60_000)!;
+    journal.close();
+    const status = (await hre.run("status", { journal: url })) as ExecutorStatus;
+    expect(status.keeper.present).to.equal(true);
+    expect(status.keeper.leader).to.deep.include({ instance: "pid 77 on ops-1", since: lease.acquiredAt, live: true });
+    expect(output.text()).to.include(`leader       pid 77 on ops-1, leading since ${new Date(lease.acquiredAt).toISOString()}`);
+
+    const stopped = Journal.open(url);
+    stopped.releaseLease("instance-1");
+    stopped.close();
+    const saved = process.env.KEEPER_DATABASE_URL;
+    process.env.KEEPER_DATABASE_URL = url;
+    try {
+      const after = (await hre.run("status", {})) as ExecutorStatus;
+      expect(after.keeper.leader?.live, "the lease was given back").to.equal(false);
+      expect(output.text()).to.include("leader       none running (last: pid 77 on ops-1");
+    } finally {
+      if (saved === undefined) delete process.env.KEEPER_DATABASE_URL;
+      else process.env.KEEPER_DATABASE_URL = saved;
+    }
   });
 
   it("rejects a malformed --min-operator-eth", async () => {

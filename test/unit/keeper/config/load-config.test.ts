@@ -103,6 +103,15 @@ describe("loadKeeperConfig", function () {
       const error = configError(() => loadKeeperConfig({ network: "base", file, env: BASE_ENV }));
       expect(error.issues.map((issue) => issue.path)).to.deep.equal(["strategy.dustUSD"]);
       expect(error.issues[0]?.message).to.contain("unknown field");
+      // It names what the object does take (the schema's own fields, not a file to go and read).
+      expect(error.issues[0]?.message).to.match(/expected one of: .*\bdustUsd\b/);
+      const nested = configError(() =>
+        loadKeeperConfig({ network: "base", file: configFile({ journal: { lease: { second: 3 } } }), env: BASE_ENV }),
+      );
+      expect(nested.issues[0]).to.deep.include({
+        path: "journal.lease.second",
+        message: "unknown field (check its spelling); expected one of: seconds, refreshSeconds",
+      });
     });
 
     it("never echoes a URL put where a variable name belongs", function () {

@@ -9,9 +9,7 @@
  * The same runs are searched for the key and the URL's credentials: in every log line, every run report,
  * every /status answer.
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import hre from "hardhat";
@@ -25,6 +23,8 @@ import { Journal } from "../../../../keeper/journal/journal";
 import { hardhatAccountWallet } from "../../../../keeper/run/hardhat-accounts";
 import { SandboxMarketHandle } from "../../../../keeper/scenarios/sandbox-market-handle";
 import { deploySandboxExecutor } from "../../../../keeper/scenarios/sandbox-executor";
+import { KeeperProcess, freePort, type KeeperStatus } from "../../../shared/keeper-process";
+import { requestResume } from "../../../../tasks/keeper-control";
 import { snapshotChain, startLocalNode, type LocalNode } from "../../../shared/local-node";
 
 const RPC_USER = "user";
@@ -38,17 +38,6 @@ interface ChildRun {
   readonly output: string;
   /** Bodies of /status fetched while it ran. */
   readonly statuses: string[];
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 describe("keeper e2e: restart safety and secrets (a separate keeper process)", function () {
@@ -68,6 +57,7 @@ describe("keeper e2e: restart safety and secrets (a separate keeper process)", f
   let journalFile: string;
   let rpcUrl: string;
   let metricsPort: number;
+  let initialWethUsd: number;
 
   before(async () => {
     restore = await snapshotChain();
@@ -96,9 +86,19 @@ describe("keeper e2e: restart safety and secrets (a separate keeper process)", f
       healthFactor: { min: 1.06, max: 1.06 },
       debtUsd: { min: 10_000, max: 10_000 },
     });
-    borrowers = [a!, b!];
+    // C only goes under after a further 8% fall: the operator-halt test's liquidation.
+    const [c] = await openAaveBorrowers(hre, sandbox, {
+      count: 1,
+      seed: 903,
+      collateral: "WETH",
+      debt: "USDC",
+      healthFactor: { min: 1.12, max: 1.12 },
+      debtUsd: { min: 10_000, max: 10_000 },
+    });
+    borrowers = [a!, b!, c!];
     handle = new SandboxMarketHandle(hre, sandbox);
     await handle.prepare();
+    initialWethUsd = await handle.priceOf("WETH");
 
     node = await startLocalNode(hre);
     const url = new URL(node.url);
@@ -133,17 +133,10 @@ describe("keeper e2e: restart safety and secrets (a separate keeper process)", f
     fs.rmSync(directory, { recursive: true, force: true });
   });
 
-  /** Runs the keeper; `whileRunning` gets the /status reader and may mine blocks. */
-  async function runKeeper(
-    args: string[],
-    env: Record<string, string>,
-    whileRunning?: (status: () => Promise<Record<string, unknown> | null>) => Promise<void>,
-  ): Promise<ChildRun> {
-    // Node runs Hardhat's CLI directly (not through npx), so the keeper's own SIGKILL is the exit we see.
-    const child = spawn(
-      process.execPath,
-      [
-        require.resolve("hardhat/internal/cli/bootstrap"),
+  function startKeeper(args: string[], env: Record<string, string>): KeeperProcess {
+    return KeeperProcess.start({
+      root: hre.config.paths.root,
+      args: [
         "keeper",
         "--network",
         "localhost",
@@ -155,60 +148,33 @@ describe("keeper e2e: restart safety and secrets (a separate keeper process)", f
         journalFile,
         ...args,
       ],
-      {
-        cwd: hre.config.paths.root,
-        env: {
-          ...process.env,
-          KEEPER_PRIVATE_KEY: operator.privateKey,
-          CHIMERA_TEST_RPC_URL: rpcUrl,
-          KEEPER_METRICS_PORT: String(metricsPort),
-          ...env,
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const statuses: string[] = [];
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.on("exit", (code, signal) => resolve({ code, signal })),
-    );
-    const status = async (): Promise<Record<string, unknown> | null> => {
-      try {
-        const body = await (await fetch(`http://127.0.0.1:${metricsPort}/status`)).text();
-        statuses.push(body);
-        return JSON.parse(body) as Record<string, unknown>;
-      } catch {
-        return null;
-      }
-    };
-    try {
-      if (whileRunning) await Promise.race([whileRunning(status), exited]);
-      const { code, signal } = await exited;
-      const run = { code, signal, output, statuses };
-      runs.push(run);
-      const reportLine = /run report: (\S+)/.exec(output);
-      if (reportLine) reports.push(reportLine[1]!);
-      return run;
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    }
+      env: { KEEPER_PRIVATE_KEY: operator.privateKey, CHIMERA_TEST_RPC_URL: rpcUrl, ...env },
+      metricsPort,
+    });
   }
 
-  /** Polls /status until `ready` says so (the keeper is a separate process: it answers when it answers). */
-  async function waitFor(
-    status: () => Promise<Record<string, unknown> | null>,
-    ready: (s: Record<string, unknown>) => boolean,
-    what: string,
-  ): Promise<void> {
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const current = await status();
-      if (current !== null && ready(current)) return;
-      if (Date.now() > deadline)
-        throw new Error(`the keeper did not reach "${what}" within 120 s; last status: ${JSON.stringify(current)}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
+  /** Everything a run left to search for secrets: its output, the /status bodies it served, its run report. */
+  function keepRecord(keeper: KeeperProcess, exit: { code: number | null; signal: NodeJS.Signals | null }): ChildRun {
+    const run = { ...exit, output: keeper.output, statuses: keeper.statuses };
+    runs.push(run);
+    // Not a terminal: the summary is a JSON record naming the report (keeper/run/keeper-console.ts).
+    const reportLine = /"reportPath":"([^"]+)"/.exec(keeper.output);
+    if (reportLine) reports.push(reportLine[1]!);
+    return run;
+  }
+
+  /** Runs the keeper to its exit; `whileRunning` may read /status and mine blocks meanwhile. */
+  async function runKeeper(
+    args: string[],
+    env: Record<string, string>,
+    whileRunning?: (keeper: KeeperProcess) => Promise<void>,
+  ): Promise<ChildRun> {
+    const keeper = startKeeper(args, env);
+    try {
+      if (whileRunning) await Promise.race([whileRunning(keeper), keeper.exited]);
+      return keepRecord(keeper, await keeper.exited);
+    } finally {
+      await keeper.kill();
     }
   }
 
@@ -238,8 +204,8 @@ describe("keeper e2e: restart safety and secrets (a separate keeper process)", f
     expect(open.map((i) => i.execution.state)).to.deep.equal(["sent"]);
     const hash = open[0]!.attempts[0]!.txHash;
 
-    const restarted = await runKeeper(["--blocks", "1"], {}, async (status) => {
-      await waitFor(status, (s) => s.started === true && inFlight(s) === 1, "reconciled, tracking the in-flight transaction");
+    const restarted = await runKeeper(["--blocks", "1"], {}, async (keeper) => {
+      await keeper.waitFor((s) => s.started === true && inFlight(s) === 1, "reconciled, tracking the in-flight transaction");
       await handle.mine();
     });
     expect(restarted.code, restarted.output).to.equal(0);
@@ -272,8 +238,8 @@ describe("keeper e2e: restart safety and secrets (a separate keeper process)", f
     expect(unsent.map((i) => i.execution.state)).to.deep.equal(["signed"]);
     const unsentHash = unsent[0]!.attempts[0]!.txHash;
 
-    const restarted = await runKeeper(["--blocks", "1"], {}, async (status) => {
-      await waitFor(status, (s) => s.started === true && inFlight(s) === 1, "reconciled and sent the liquidation again");
+    const restarted = await runKeeper(["--blocks", "1"], {}, async (keeper) => {
+      await keeper.waitFor((s) => s.started === true && inFlight(s) === 1, "reconciled and sent the liquidation again");
       await handle.mine();
     });
     expect(restarted.code, restarted.output).to.equal(0);
@@ -314,5 +280,51 @@ describe("keeper e2e: restart safety and secrets (a separate keeper process)", f
     }
     // The search covered the lines that handle the key and the endpoints: signing and sending were logged.
     expect(logLines.some((line) => line.includes('"msg":"liquidation sent"'))).to.equal(true);
+  });
+
+  it("an operator halt survives kill -9: the restarted keeper is still HALTED and sends nothing until keeper:resume", async () => {
+    const breakerOf = (s: KeeperStatus) => s.breaker as { state: string; haltedBy: { trigger: string; detail: string } | null };
+    const first = startKeeper([], {});
+    let second: KeeperProcess | null = null;
+    try {
+      await first.waitFor((s) => s.started === true, "started");
+      const queue = Journal.open(journalFile);
+      queue.enqueueControlRequest("halt", { reason: "e2e: investigating" }, "e2e-operator");
+      queue.close();
+      await first.waitFor((s) => breakerOf(s).state === "HALTED", "HALTED by the operator's request");
+      expect((await first.kill()).signal).to.equal("SIGKILL");
+
+      // C is liquidatable from the next block on; a keeper that forgot the halt would send at once.
+      const nonceBefore = await hre.ethers.provider.getTransactionCount(operator.address, "pending");
+      // 15% under the start: C (HF 1.12) goes under whichever tests ran before this one.
+      const priceBlock = await handle.movePrices([{ symbol: "WETH", usd: initialWethUsd * 0.85 }]);
+      second = startKeeper([], {});
+      const restored = await second.waitFor((s) => s.started === true, "restarted");
+      expect(breakerOf(restored).state).to.equal("HALTED");
+      expect(breakerOf(restored).haltedBy).to.deep.include({ trigger: "operator-halt", detail: "e2e-operator: e2e: investigating" });
+      await handle.mine();
+      await second.waitFor((s) => (s.head as number) >= priceBlock + 1, "saw the block after the price step");
+      expect(await hre.ethers.provider.getTransactionCount(operator.address, "pending"), "nothing sent while HALTED").to.equal(nonceBefore);
+      expect(await liquidationsOf(borrowers[2]!.address)).to.equal(0);
+
+      const resumed = await requestResume(
+        { journal: journalFile, reason: "e2e: understood", operator: "e2e-operator", wait: 60 },
+        { network: "localhost", projectRoot: hre.config.paths.root, env: {}, print: () => undefined, pollIntervalMs: 100 },
+      );
+      expect(resumed.request.outcome, resumed.request.outcomeDetail ?? "").to.equal("applied");
+      await second.waitFor((s) => breakerOf(s).state === "NORMAL", "NORMAL after the resume");
+      // Block by block (the keeper reacts to each), until C's liquidation has landed.
+      const inFlight = (s: KeeperStatus) => (s.inFlight as unknown[]).length;
+      for (let block = 0; block < 8 && (await liquidationsOf(borrowers[2]!.address)) === 0; block++) {
+        const mined = await handle.mine();
+        await second.waitFor((s) => (s.head as number) >= mined, `saw block ${mined}`);
+        // A block in which it sends leaves a transaction in flight for the next one to include.
+        await second.waitFor((s) => inFlight(s) > 0, "a liquidation in flight", 10_000).catch(() => undefined);
+      }
+      expect(await liquidationsOf(borrowers[2]!.address), "C liquidated exactly once after the resume").to.equal(1);
+    } finally {
+      await first.kill();
+      await second?.kill();
+    }
   });
 });

@@ -239,13 +239,15 @@ describe("keeper e2e: the sandbox scenario", function () {
     const session = await openSandboxKeeperSession(hre, { sandbox, executor, operator, journalPath });
     // The operator's commands, exactly as the tasks write them into the running keeper's journal.
     const control = { network: "hardhat", projectRoot: hre.config.paths.root, env: {}, print: () => undefined };
+    // The test ticks the keeper itself, after each task returns: the tasks must not wait for it.
+    const queueOnly = { wait: 0 };
     const readyz = async () => (await fetch(`${session.server.url}/readyz`)).status;
     const sentNonces = () => hre.ethers.provider.getTransactionCount(operator.address, "pending");
     try {
       const { engine } = session;
       await engine.start();
 
-      await requestMode({ mode: "dry", reason: "watch first", journal: journalPath }, control);
+      await requestMode({ ...queueOnly, mode: "dry", reason: "watch first", journal: journalPath }, control);
       await engine.tick();
       expect(engine.currentMode).to.equal("DRY");
       expect(((await (await fetch(`${session.server.url}/status`)).json()) as { mode: string }).mode).to.equal("DRY");
@@ -254,7 +256,7 @@ describe("keeper e2e: the sandbox scenario", function () {
       expect(dry!.decisions.map((d) => d.execution?.status)).to.deep.equal(["dry-run"]);
       expect(await sentNonces(), "DRY sends nothing").to.equal(0);
 
-      await requestMode({ mode: "live", journal: journalPath }, control);
+      await requestMode({ ...queueOnly, mode: "live", journal: journalPath }, control);
       // Three reverted executions in a row: the breaker halts (HALTED latches until a resume).
       for (let i = 0; i < 3; i++) {
         session.assembled.risk.record({
@@ -274,7 +276,7 @@ describe("keeper e2e: the sandbox scenario", function () {
       expect(halted!.decisions.map((d) => d.decision.reason)).to.include("breaker-halted");
       expect(await sentNonces(), "nothing is sent while HALTED").to.equal(0);
 
-      await requestResume({ reason: "the reverts were a test", journal: journalPath }, control);
+      await requestResume({ ...queueOnly, reason: "the reverts were a test", journal: journalPath }, control);
       const liquidated = new Set<string>();
       for (let block = 0; block < 6 && liquidated.size < 2; block++) {
         await handle.mine();
@@ -296,7 +298,7 @@ describe("keeper e2e: the sandbox scenario", function () {
       await engine.tick();
       expect(session.assembled.risk.breaker.describe().haltedBy?.trigger).to.equal("executor-paused");
       expect(await readyz()).to.equal(503);
-      const refused = await requestResume({ reason: "try anyway", journal: journalPath }, control);
+      const refused = await requestResume({ ...queueOnly, reason: "try anyway", journal: journalPath }, control);
       await handle.mine();
       await engine.tick();
       const outcome = session.journal.getControlRequest(refused.request.id)!;

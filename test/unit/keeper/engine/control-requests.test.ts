@@ -21,7 +21,6 @@ describe("engine: control requests from the journal", () => {
   let riskGate: RiskGate;
   let mode: KeeperMode;
   let violations: string[];
-  let halt: string | null;
   let target: ControlTarget;
 
   beforeEach(() => {
@@ -35,7 +34,6 @@ describe("engine: control requests from the journal", () => {
     );
     mode = "DRY";
     violations = [];
-    halt = null;
     target = {
       journal,
       breaker,
@@ -45,10 +43,6 @@ describe("engine: control requests from the journal", () => {
         mode = next;
       },
       liveViolations: () => violations,
-      setOperatorHalt: (reason) => {
-        halt = reason;
-      },
-      operatorHalt: () => halt,
     };
   });
 
@@ -119,12 +113,34 @@ describe("engine: control requests from the journal", () => {
     expect(journal.listSystemEvents({ kinds: ["tier_change"] })).to.have.length(1);
   });
 
-  it("holds an operator halt until a resume lifts it", () => {
+  it("latches the breaker HALTED on an operator halt, in its snapshot, until a resume lifts it", () => {
     journal.enqueueControlRequest("halt", { reason: "investigating a revert" }, "dave");
-    applyPendingControlRequests(target, at);
-    expect(halt).to.equal("investigating a revert");
+    expect(applyPendingControlRequests(target, at)[0]!.outcome).to.equal("applied");
+    expect(breaker.state).to.equal("HALTED");
+    expect(breaker.describe().haltedBy).to.deep.include({ trigger: "operator-halt", detail: "dave: investigating a revert" });
+    expect(riskGate.evaluate({ candidate: { key: { borrower: BORROWER } } } as never, { now: at, breaker })).to.include({
+      approved: false,
+      reason: "breaker-halted",
+    });
+    // What the keeper saves and restores on restart.
+    const restored = CircuitBreaker.fromSnapshot(JSON.parse(JSON.stringify(breaker.toSnapshot())));
+    expect(restored.state).to.equal("HALTED");
+    expect(journal.listSystemEvents({ kinds: ["halt", "breaker_transition"] }).map((e) => e.kind)).to.deep.equal([
+      "halt",
+      "breaker_transition",
+    ]);
+
+    target = { ...target, breaker: restored };
     journal.enqueueControlRequest("resume", { reason: "understood" }, "dave");
     expect(applyPendingControlRequests(target, at)[0]!.outcome).to.equal("applied");
-    expect(halt).to.equal(null);
+    expect(restored.state).to.equal("NORMAL");
+  });
+
+  it("keeps the first cause on record when an operator halts an already HALTED breaker", () => {
+    haltBreaker();
+    journal.enqueueControlRequest("halt", { reason: "stop everything" }, "erin");
+    const [applied] = applyPendingControlRequests(target, at);
+    expect(applied!.detail).to.match(/already HALTED \(consecutive-failures\)/);
+    expect(breaker.describe().haltedBy?.trigger).to.equal("consecutive-failures");
   });
 });

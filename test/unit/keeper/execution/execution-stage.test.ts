@@ -14,6 +14,7 @@ import { createLogger } from "../../../../keeper/telemetry/logger";
 import { NonceManager } from "../../../../keeper/submit/nonce-manager";
 import { TransactionPreparer } from "../../../../keeper/submit/transaction-preparer";
 import { DEFAULT_FEE_POLICY } from "../../../../keeper/submit/fee-policy";
+import type { LiquidationPlan } from "../../../../keeper/core/types";
 import { ExecutionStage, type ExecutionContext } from "../../../../keeper/execution/execution-stage";
 import type { PlanSimulator, SimulationOutcome } from "../../../../keeper/execution/plan-simulator";
 import type { FullReceiptLike } from "../../../../keeper/execution/receipt-facts";
@@ -39,6 +40,9 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
   let simulation: SimulationOutcome;
   let refuseBroadcast: boolean;
   let races: RaceLedger;
+  /** What the chain answers for the key's `pending` count (the nonce manager's start and every resync). */
+  let pendingNonce: number;
+  let beforeSimulate: ((plan: LiquidationPlan) => void) | undefined;
 
   const context = (block: number): ExecutionContext => ({
     mode: "LIVE",
@@ -56,6 +60,8 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
     sent = [];
     outcomes = [];
     refuseBroadcast = false;
+    pendingNonce = START_NONCE;
+    beforeSimulate = undefined;
     simulation = {
       ok: true,
       simulatedProfit: 450_000_000n,
@@ -70,7 +76,7 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
     nonces = await NonceManager.open({
       address: signer.address,
       chainId: 8453,
-      source: { getTransactionCount: async () => START_NONCE },
+      source: { getTransactionCount: async () => pendingNonce },
       lockDirectory: dir,
     });
     const preparer = await TransactionPreparer.create({
@@ -113,6 +119,7 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
       onOutcome: (outcome) => outcomes.push(outcome),
       inclusionBlockBudget: 3,
       maxBumps: 2,
+      hooks: { beforeSimulate: (plan) => beforeSimulate?.(plan) },
     });
   });
 
@@ -233,5 +240,61 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
     expect(journal.getExecution("p5")!.state).to.equal("dropped");
     expect(stage.inFlightCount).to.equal(0);
     expect(sent).to.have.length(0);
+  });
+
+  it("gives the nonce back when the journal refuses the intent, so nothing is signed and the next plan uses it", async () => {
+    // Another writer journals the same plan while this one simulates: the intent's commit is refused.
+    beforeSimulate = (plan) => void journal.planExecution(plan, { mode: "LIVE" });
+    const refused = await stage.execute(makePlan({ id: "p6" }), context(100));
+    expect(refused.status).to.equal("duplicate");
+    expect(sent, "nothing was signed or sent").to.have.length(0);
+    expect(nonces.peek, "the reserved nonce was handed back").to.equal(START_NONCE);
+
+    beforeSimulate = undefined;
+    const next = await stage.execute(makePlan({ id: "p7" }), context(100));
+    expect(next.status).to.equal("sent");
+    expect(Transaction.from(sent[0]!).nonce).to.equal(START_NONCE);
+  });
+
+  it("re-reads the nonce from the chain after every endpoint refused, and sends the next plan at the chain's nonce", async () => {
+    refuseBroadcast = true;
+    pendingNonce = START_NONCE + 1; // another transaction from this key took START_NONCE meanwhile
+    const refused = await stage.execute(makePlan({ id: "p8" }), context(100));
+    expect(refused.status).to.equal("not-sent");
+    expect(journal.getExecution("p8")!.state).to.equal("dropped");
+    expect(nonces.resyncCount).to.equal(1);
+    expect(nonces.peek).to.equal(START_NONCE + 1);
+
+    refuseBroadcast = false;
+    const next = await stage.execute(makePlan({ id: "p9" }), context(101));
+    expect(next.status).to.equal("sent");
+    expect(Transaction.from(sent[0]!).nonce).to.equal(START_NONCE + 1);
+  });
+
+  it("settles a reverted transaction as failed, with the gas it burnt, and tells the breaker", async () => {
+    await stage.execute(makePlan({ id: "p10" }), context(100));
+    const tx = Transaction.from(sent[0]!);
+    receipts.set(tx.hash!, { hash: tx.hash!, blockNumber: 101, status: 0, gasUsed: 700_000n, gasPrice: GWEI, logs: [] });
+
+    const settled = await stage.settle(101, at(101));
+
+    expect(settled.failed).to.deep.equal([{ planId: "p10", detail: "reverted on chain" }]);
+    const execution = journal.getExecution("p10")!;
+    expect([execution.state, execution.gasUsed, execution.gasCostWei]).to.deep.equal(["failed", 700_000n, 700_000n * GWEI]);
+    const failure = outcomes.at(-1)!;
+    expect(failure).to.include({ kind: "failed", failure: "reverted" });
+    expect((failure as { lossUsd: number }).lossUsd).to.be.closeTo(0.0007 * 3_000, 1e-9);
+  });
+
+  it("cancels at once, at the same nonce, when a fee bump would cross the priority-fee cap", async () => {
+    const atCap = { ...makePlan({ id: "p11" }), priorityFeePerGas: 10n * GWEI };
+    await stage.execute(atCap, context(100));
+    await stage.settle(103, at(103));
+
+    const [original, cancel] = sent.map((raw) => Transaction.from(raw));
+    expect(cancel!.nonce).to.equal(original!.nonce);
+    expect([cancel!.to, cancel!.value, cancel!.data]).to.deep.equal([signer.address, 0n, "0x"]);
+    expect(cancel!.maxPriorityFeePerGas! * 10n >= original!.maxPriorityFeePerGas! * 11n).to.equal(true);
+    expect(journal.txAttempts("p11").map((a) => a.kind)).to.deep.equal(["original", "cancel"]);
   });
 });

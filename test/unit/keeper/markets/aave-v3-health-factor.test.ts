@@ -369,7 +369,8 @@ for (const version of SANDBOX_AAVE_VERSIONS) {
       const block = await latestBlock();
       market.evaluateAt(block);
       const reaction = market.onPriceUpdate({ feed: (await feed.getAddress()) as Address, answer: crashed, blockNumber: block.number });
-      expect(reaction.recomputed).to.equal(exposed.length);
+      // The crossing index narrows the holders further (aave-v3-crossing-index.test.ts); never beyond them.
+      expect(reaction.recomputed).to.be.greaterThan(0).and.at.most(exposed.length);
 
       const expected: string[] = [];
       for (const borrower of borrowers) {

@@ -7,6 +7,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { ReadProviderPool, type EndpointHealthEvent, type ReadProviderPoolOptions } from "../../../../keeper/rpc/read-provider-pool";
 import { AllRpcEndpointsFailedError, RpcAnswerError } from "../../../../keeper/rpc/rpc-errors";
+import { REDACTED } from "../../../../keeper/telemetry/redact";
 import { FaultProxy, type InjectedFault } from "../../../shared/fault-proxy";
 import { startLocalNode, snapshotChain, type LocalNode } from "../../../shared/local-node";
 
@@ -152,7 +153,7 @@ describe("ReadProviderPool", function () {
       const error = await pool.request("eth_blockNumber").catch((e: unknown) => e);
 
       const message = (error as Error).message;
-      expect(message).to.include(`http://***@${new URL(primary.url).host}/v2/***`);
+      expect(message).to.include(`http://${REDACTED}@${new URL(primary.url).host}/v2/${REDACTED}`);
       expectNoSecrets(message);
     });
 

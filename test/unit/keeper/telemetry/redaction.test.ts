@@ -79,6 +79,10 @@ describe("telemetry: secret redaction", () => {
       expect(redactSecrets(`mined ${TX_HASH}`, { publicValues: [TX_HASH] })).to.equal(`mined ${TX_HASH}`);
       // The same 32-byte value outside a hash field is treated as a key.
       expect(redactSecrets(`mined ${TX_HASH}`)).to.equal(`mined ${REDACTED}`);
+      // Zero is no secp256k1 key: the zero id a task refuses stays readable; one more digit is a key again.
+      const zero = `0x${"0".repeat(64)}`;
+      expect(redactSecrets(`--market ${zero} is zero`)).to.equal(`--market ${zero} is zero`);
+      expect(redactSecrets(`--market 0x${"0".repeat(63)}1`)).to.equal(`--market ${REDACTED}`);
     });
 
     it("redacts a known secret even when it sits in a hash field", () => {

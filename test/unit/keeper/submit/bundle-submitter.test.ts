@@ -1,7 +1,10 @@
 /**
- * The bundle relay path over real HTTP: @flashbots/ethers-provider-bundle talking to the local relay
- * (test/shared/local-relay.ts), which checks the X-Flashbots-Signature header, simulates on and
- * lands bundles in the in-process Hardhat chain.
+ * The relay path as the keeper runs it (Ethereum mainnet's): the execution stage hands a signed
+ * transaction to `bundleBroadcaster`, which asks BundleSubmitter (@flashbots/ethers-provider-bundle
+ * over real HTTP) to simulate it with eth_callBundle and sends it with eth_sendBundle only if it
+ * neither reverts nor costs more gas than the plan allows. The relay is test/shared/local-relay.ts,
+ * a test double speaking the Flashbots relay's JSON-RPC and checking X-Flashbots-Signature, in front
+ * of the in-process chain. (The whole keeper on this path: test/unit/keeper/execution/bundle-path.test.ts.)
  */
 import { expect } from "chai";
 import fs from "node:fs";
@@ -11,11 +14,11 @@ import hre from "hardhat";
 import { Wallet, id } from "ethers";
 import { ReadProviderPool } from "../../../../keeper/rpc/read-provider-pool";
 import { BundleSubmitter } from "../../../../keeper/submit/bundle-submitter";
-import { BundleTxSender } from "../../../../keeper/submit/bundle-tx-sender";
-import type { FeePolicyConfig } from "../../../../keeper/submit/fee-policy";
+import { BundleNotOfferedError, bundleBroadcaster } from "../../../../keeper/execution/bundle-broadcaster";
+import { DEFAULT_FEE_POLICY } from "../../../../keeper/submit/fee-policy";
 import { NonceManager } from "../../../../keeper/submit/nonce-manager";
 import { TransactionPreparer, latestBlockBaseFee } from "../../../../keeper/submit/transaction-preparer";
-import type { SubmissionResult, TxRequest } from "../../../../keeper/submit/types";
+import type { SignedTx, TxRequest } from "../../../../keeper/submit/types";
 import type { Address } from "../../../../keeper/core/types";
 import { LocalRelay } from "../../../shared/local-relay";
 import { localNodeWallet, snapshotChain, startLocalNode, type LocalNode } from "../../../shared/local-node";
@@ -24,28 +27,9 @@ const GWEI = 10n ** 9n;
 const RECIPIENT = "0x000000000000000000000000000000000000bEEF" as Address;
 /** Runtime code PUSH1 0 PUSH1 0 REVERT: every call to it reverts. */
 const ALWAYS_REVERTS = "0x000000000000000000000000000000000000c0de" as Address;
-
-const POLICY: FeePolicyConfig = {
-  maxFeePerGasCap: 50n * GWEI,
-  maxPriorityFeePerGasCap: 5n * GWEI,
-  bumpBps: 1_000,
-  baseFeeHeadroomBps: 20_000,
-  cancelMaxFeePerGasCeiling: 200n * GWEI,
-};
-
 const TRANSFER: TxRequest = { to: RECIPIENT, data: "0x", value: 777n, gasLimit: 21_000n, priorityFeePerGas: 2n * GWEI };
 
-function expectStatus<S extends SubmissionResult["status"]>(
-  result: SubmissionResult,
-  status: S,
-): asserts result is Extract<SubmissionResult, { status: S }> {
-  expect(
-    result.status,
-    JSON.stringify(result, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
-  ).to.equal(status);
-}
-
-describe("BundleTxSender (bundle relay path)", function () {
+describe("bundle relay path (bundleBroadcaster over BundleSubmitter)", function () {
   let node: LocalNode;
   let restoreChain: () => Promise<void>;
   let relay: LocalRelay;
@@ -53,31 +37,20 @@ describe("BundleTxSender (bundle relay path)", function () {
   let lockDirectory: string;
   let nonces: NonceManager;
   let preparer: TransactionPreparer;
-  let sender: BundleTxSender;
   const signer = localNodeWallet(8);
   /** The relay auth key: a fresh key that holds nothing, distinct from the signer. */
   const authKey = Wallet.createRandom();
 
-  async function senderFor(relayUrl: string): Promise<BundleTxSender> {
-    const submitter = await BundleSubmitter.create({
+  const submitterFor = (relayUrl: string) =>
+    BundleSubmitter.create({
       relayUrl,
       authSigner: authKey,
       transactionSignerAddress: signer.address,
       provider: pool.provider,
       chainId: node.chainId,
     });
-    return new BundleTxSender({
-      preparer,
-      submitter,
-      chain: pool.provider,
-      targetBlocks: 3,
-      pollIntervalMs: 10,
-      blockWaitTimeoutMs: 10_000,
-    });
-  }
-
+  const sign = async (request: TxRequest): Promise<SignedTx> => preparer.sign(await preparer.prepare(request, { executionId: "bundle" }));
   const chainNonce = () => hre.ethers.provider.getTransactionCount(signer.address, "latest");
-  const recipientBalance = () => hre.ethers.provider.getBalance(RECIPIENT);
 
   before(async function () {
     restoreChain = await snapshotChain();
@@ -93,16 +66,20 @@ describe("BundleTxSender (bundle relay path)", function () {
   beforeEach(async function () {
     relay = await LocalRelay.start({ upstreamUrl: node.url, allowedSearchers: [authKey.address] });
     pool = new ReadProviderPool({ chainId: node.chainId, endpoints: [{ url: node.url, label: "node" }], hedgeAfterMs: null });
-    lockDirectory = fs.mkdtempSync(path.join(os.tmpdir(), "chimera-bundle-sender-"));
+    lockDirectory = fs.mkdtempSync(path.join(os.tmpdir(), "chimera-bundle-"));
     nonces = await NonceManager.open({ address: signer.address, chainId: node.chainId, source: pool.provider, lockDirectory });
     preparer = await TransactionPreparer.create({
       signer,
       chainId: node.chainId,
       nonces,
-      fees: POLICY,
+      fees: {
+        ...DEFAULT_FEE_POLICY,
+        maxFeePerGasCap: 50n * GWEI,
+        maxPriorityFeePerGasCap: 5n * GWEI,
+        cancelMaxFeePerGasCeiling: 200n * GWEI,
+      },
       baseFee: latestBlockBaseFee(pool.provider),
     });
-    sender = await senderFor(relay.url);
   });
 
   afterEach(async function () {
@@ -112,89 +89,64 @@ describe("BundleTxSender (bundle relay path)", function () {
     fs.rmSync(lockDirectory, { recursive: true, force: true });
   });
 
-  it("simulates, then sends, and the bundle lands in its target block", async function () {
-    const [nonceBefore, balanceBefore, head] = await Promise.all([chainNonce(), recipientBalance(), hre.ethers.provider.getBlockNumber()]);
+  it("simulates, then sends, signed by the auth key, and the bundle lands in the next block", async function () {
+    const broadcaster = bundleBroadcaster({ submitter: await submitterFor(relay.url), chain: pool.provider, maxGasFeesWei: 10n ** 17n });
+    const [nonceBefore, head] = await Promise.all([chainNonce(), hre.ethers.provider.getBlockNumber()]);
+    const signed = await sign(TRANSFER);
 
-    const result = await sender.submit(TRANSFER, { executionId: "bundle-1" });
+    const report = await broadcaster.broadcast(signed);
 
-    expectStatus(result, "included");
-    expect(result.blockNumber).to.equal(head + 1);
+    expect(report.acceptedBy[0]).to.match(new RegExp(`for block ${head + 1}\\)$`));
     expect(relay.requests.map((request) => request.method)).to.deep.equal(["eth_callBundle", "eth_sendBundle"]);
     expect(
       relay.requests.every((request) => request.signer === authKey.address),
       "every request signed by the auth key",
     ).to.equal(true);
-    expect(relay.bundles.map((bundle) => bundle.fate)).to.deep.equal(["landed"]);
-    expect(relay.bundles[0].txHashes).to.deep.equal([result.txHash]);
-    expect(await chainNonce()).to.equal(nonceBefore + 1);
-    expect(await recipientBalance()).to.equal(balanceBefore + TRANSFER.value!);
-  });
-
-  it("re-simulates and re-offers for the next block after a lost auction", async function () {
-    relay.missNextBundles(1);
-    const head = await hre.ethers.provider.getBlockNumber();
-
-    const result = await sender.submit(TRANSFER, { executionId: "bundle-2" });
-
-    expectStatus(result, "included");
-    expect(result.blockNumber).to.equal(head + 2);
-    expect(relay.bundles.map((bundle) => [bundle.fate, bundle.targetBlock])).to.deep.equal([
-      ["missed", head + 1],
-      ["landed", head + 2],
+    expect(relay.bundles.map((bundle) => [bundle.fate, bundle.targetBlock, bundle.txHashes])).to.deep.equal([
+      ["landed", head + 1, [signed.hash]],
     ]);
-    expect(relay.requestsFor("eth_callBundle")).to.have.length(2);
+    expect(await chainNonce()).to.equal(nonceBefore + 1);
   });
 
-  it("reports not included after N target blocks, and re-reads the unused nonce", async function () {
-    relay.missNextBundles(3);
+  it("never sends a bundle whose transaction reverts in the relay's simulation", async function () {
+    const broadcaster = bundleBroadcaster({ submitter: await submitterFor(relay.url), chain: pool.provider, maxGasFeesWei: 10n ** 17n });
     const nonceBefore = await chainNonce();
 
-    const result = await sender.submit(TRANSFER, { executionId: "bundle-3" });
+    const error = await broadcaster
+      .broadcast(await sign({ to: ALWAYS_REVERTS, data: "0x", gasLimit: 60_000n, priorityFeePerGas: 1n * GWEI }))
+      .catch((e: unknown) => e);
 
-    expectStatus(result, "not-included");
-    expect(result.blocksWaited).to.equal(3);
-    expect(relay.bundles.map((bundle) => bundle.fate)).to.deep.equal(["missed", "missed", "missed"]);
+    expect(error).to.be.instanceOf(BundleNotOfferedError);
+    expect((error as Error).message).to.match(/^bundle-simulation-reverted: transaction 0x[0-9a-f]{64} reverts in simulation/);
+    expect(relay.requests.map((request) => request.method)).to.deep.equal(["eth_callBundle"]);
     expect(await chainNonce()).to.equal(nonceBefore);
-    expect(nonces.peek, "nothing is in flight: the nonce is free again").to.equal(nonceBefore);
   });
 
-  it("never sends a bundle whose transaction reverts in simulation", async function () {
-    const nonceBefore = await chainNonce();
+  it("never sends a bundle whose simulated gas fees exceed the plan's budget", async function () {
+    const broadcaster = bundleBroadcaster({ submitter: await submitterFor(relay.url), chain: pool.provider, maxGasFeesWei: 1n });
 
-    const result = await sender.submit(
-      { to: ALWAYS_REVERTS, data: "0x", gasLimit: 60_000n, priorityFeePerGas: 1n * GWEI },
-      { executionId: "bundle-4" },
-    );
+    const error = await broadcaster.broadcast(await sign(TRANSFER)).catch((e: unknown) => e);
 
-    expectStatus(result, "rejected");
-    expect(result.reason).to.equal("bundle-simulation-reverted");
-    expect(relay.requestsFor("eth_callBundle")).to.have.length(1);
-    expect(relay.requestsFor("eth_sendBundle")).to.have.length(0);
-    expect(await chainNonce()).to.equal(nonceBefore);
-    expect(nonces.peek).to.equal(nonceBefore);
-  });
-
-  it("never sends a bundle that fails the profit check (gas cost above the plan's limit)", async function () {
-    const result = await sender.submit(TRANSFER, { executionId: "bundle-5", maxGasCostWei: 1n });
-
-    expectStatus(result, "rejected");
-    expect(result.reason).to.equal("bundle-profit-check-failed");
-    expect(result.detail).to.match(/exceed the plan's maxGasCostWei 1/);
+    expect(error).to.be.instanceOf(BundleNotOfferedError);
+    expect((error as Error).message).to.match(/^bundle-profit-check-failed: simulated gas fees \d+ wei exceed the 1 wei budget/);
     expect(relay.requestsFor("eth_sendBundle")).to.have.length(0);
   });
 
-  it("is refused by a relay that does not accept its auth key", async function () {
+  it("reports a relay that does not accept its auth key, sending nothing", async function () {
     const strangerRelay = await LocalRelay.start({ upstreamUrl: node.url, allowedSearchers: [Wallet.createRandom().address] });
     try {
-      const strangerSender = await senderFor(strangerRelay.url);
+      const broadcaster = bundleBroadcaster({
+        submitter: await submitterFor(strangerRelay.url),
+        chain: pool.provider,
+        maxGasFeesWei: 10n ** 17n,
+      });
       const nonceBefore = await chainNonce();
 
-      const result = await strangerSender.submit(TRANSFER, { executionId: "bundle-6" });
+      const error = await broadcaster.broadcast(await sign(TRANSFER)).catch((e: unknown) => e);
 
-      expectStatus(result, "rejected");
-      expect(result.reason).to.equal("relay-refused");
-      expect(result.detail).to.match(/403/);
-      expect(result.detail).to.include(`searcher ${authKey.address} is not authorised`);
+      expect((error as Error).name).to.equal("RelayRequestError");
+      expect((error as Error).message).to.match(/refused eth_callBundle: .*403/);
+      expect((error as Error).message).to.include(`searcher ${authKey.address} is not authorised`);
       expect(strangerRelay.bundles).to.have.length(0);
       expect(await chainNonce()).to.equal(nonceBefore);
     } finally {
@@ -214,7 +166,7 @@ describe("BundleTxSender (bundle relay path)", function () {
     expect((error as Error).message).to.match(/auth key .* must differ from the transaction signing key/);
   });
 
-  describe("local relay signature check", function () {
+  describe("local relay signature check (the double refuses what the real relay refuses)", function () {
     const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_callBundle", params: [{ txs: ["0x00"], blockNumber: "0x1" }] });
 
     async function post(header: string | null, payload = body): Promise<{ status: number; message: string }> {

@@ -1,0 +1,277 @@
+/**
+ * The PostgreSQL backend: the same journal on a shared database, so keepers on different machines can
+ * run one journal (keeper-lease.ts decides which of them sends). Chosen by a `postgres://` or
+ * `postgresql://` journal location (KEEPER_DATABASE_URL).
+ *
+ * Synchronous, like the SQLite backend: the journal's facade keeps its ~60 synchronous call sites, and
+ * its contract — "when a method returns, its transaction is committed" — holds for both. node-postgres
+ * is asynchronous, so its clients live in a worker thread (postgres-worker.cjs) and every call here waits
+ * for the worker's answer with Atomics.wait (synckit). journal/README.md weighs this against an
+ * asynchronous facade. Every call is bounded: by the worker's connect, query, statement, lock and
+ * idle-in-transaction timeouts, and here by CALL_TIMEOUT_MS above them all; a call that runs out of time
+ * drops its connection (the server rolls back what it had open) and throws, naming the database.
+ *
+ * Write transactions are serialised across every process sharing the journal by a transaction-level
+ * advisory lock (released by the server at COMMIT or ROLLBACK, or when a session dies — never held
+ * between transactions), which is what SQLite's BEGIN IMMEDIATE gives the other backend.
+ */
+import crypto from "node:crypto";
+import path from "node:path";
+import { createSyncFn } from "synckit";
+import { errorMessage } from "../core/error-message";
+import { redactUrl } from "../telemetry/redact";
+import { JournalError } from "./errors";
+import { JOURNAL_TABLES } from "./journal-copy";
+import type { SqlConnection, SqlValue, WritableCheck } from "./sql-connection";
+
+export interface PostgresOpenOptions {
+  readonly readonly?: boolean;
+  /** How long a writer waits for another's journal lock (SQLite's busy timeout). Default 5,000 ms. */
+  readonly busyTimeoutMs?: number;
+  /** Milliseconds; defaults below. */
+  readonly connectTimeoutMs?: number;
+  readonly statementTimeoutMs?: number;
+}
+
+/** Whether a journal location names a PostgreSQL database rather than a SQLite file. */
+export function isPostgresLocation(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location.trim());
+}
+
+const CONNECT_TIMEOUT_MS = 3_000;
+const STATEMENT_TIMEOUT_MS = 5_000;
+/** A writer waits this long for another's journal lock, as SQLite's busy_timeout. */
+const LOCK_TIMEOUT_MS = 5_000;
+/** A session idle inside a transaction this long (a frozen keeper) is ended by the server. */
+const IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
+/** The outer bound of one call as the main thread waits for it: above every bound inside. */
+const CALL_TIMEOUT_MS = 15_000;
+/** pg_advisory_xact_lock key of the journal's write transactions ("CHMR"). */
+const JOURNAL_WRITE_LOCK = 0x43484d52;
+/** Tables a Chimera journal has; a database holding any other table is refused. */
+const JOURNAL_TABLE_NAMES = new Set(["schema_version", ...JOURNAL_TABLES.map((table) => table.name), "keeper_lease"]);
+
+/** What a client in the worker is opened with (postgres-worker.cjs). */
+interface PostgresClientOptions {
+  readonly url: string;
+  readonly connectTimeoutMs: number;
+  readonly queryTimeoutMs: number;
+  readonly statementTimeoutMs: number;
+  readonly lockTimeoutMs: number;
+  readonly idleInTransactionTimeoutMs: number;
+  readonly readonly: boolean;
+}
+
+/** The worker's protocol: one request per call, answered with the statement's rows (or nothing). */
+type WorkerRequest =
+  | { readonly op: "open"; readonly connection: string; readonly options: PostgresClientOptions }
+  | { readonly op: "query"; readonly connection: string; readonly sql: string; readonly params: readonly unknown[] }
+  | { readonly op: "exec"; readonly connection: string; readonly sql: string }
+  | { readonly op: "reset"; readonly connection: string }
+  | { readonly op: "close"; readonly connection: string };
+
+interface QueryAnswer {
+  readonly rows: Record<string, unknown>[];
+  readonly rowCount: number;
+}
+
+type WorkerCall = (request: WorkerRequest) => QueryAnswer | null;
+let workerCall: WorkerCall | null = null;
+
+function worker(): WorkerCall {
+  if (workerCall === null) {
+    workerCall = createSyncFn(path.join(__dirname, "postgres-worker.cjs"), { timeout: CALL_TIMEOUT_MS }) as WorkerCall;
+  }
+  return workerCall;
+}
+
+export class PostgresConnection implements SqlConnection {
+  readonly dialect = "postgres" as const;
+  readonly nowMsSql = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT";
+  readonly #id = crypto.randomUUID();
+  #open = true;
+  #depth = 0;
+
+  private constructor(
+    readonly location: string,
+    readonly readonly: boolean,
+  ) {}
+
+  static open(url: string, options: PostgresOpenOptions = {}): PostgresConnection {
+    const location = redactUrl(url);
+    const readonly = options.readonly ?? false;
+    const clientOptions: PostgresClientOptions = {
+      url,
+      connectTimeoutMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+      queryTimeoutMs: (options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS) + 2_000,
+      statementTimeoutMs: options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS,
+      lockTimeoutMs: options.busyTimeoutMs ?? LOCK_TIMEOUT_MS,
+      idleInTransactionTimeoutMs: IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      readonly,
+    };
+    const connection = new PostgresConnection(location, readonly);
+    try {
+      connection.#call({ op: "open", connection: connection.#id, options: clientOptions });
+      connection.#claim();
+    } catch (error) {
+      connection.close();
+      throw error instanceof JournalError ? error : new JournalError(`cannot open journal ${location}: ${errorMessage(error)}`);
+    }
+    return connection;
+  }
+
+  get isOpen(): boolean {
+    return this.#open;
+  }
+
+  run(sql: string, params: readonly SqlValue[] = []): number {
+    return this.#query(sql, params).rowCount;
+  }
+
+  get<Row>(sql: string, params: readonly SqlValue[] = []): Row | undefined {
+    return this.#query(sql, params).rows[0] as Row | undefined;
+  }
+
+  all<Row>(sql: string, params: readonly SqlValue[] = []): Row[] {
+    return this.#query(sql, params).rows as Row[];
+  }
+
+  exec(sql: string): void {
+    this.#call({ op: "exec", connection: this.#id, sql });
+  }
+
+  tableExists(name: string): boolean {
+    return (
+      this.get("SELECT 1 AS found FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?", [name]) !==
+      undefined
+    );
+  }
+
+  /** BEGIN + the journal's advisory write lock; nested calls are savepoints. */
+  transaction<T>(work: () => T): T {
+    if (this.#depth > 0) {
+      const savepoint = `journal_${this.#depth}`;
+      this.exec(`SAVEPOINT ${savepoint}`);
+      this.#depth += 1;
+      try {
+        const result = work();
+        this.exec(`RELEASE SAVEPOINT ${savepoint}`);
+        return result;
+      } catch (error) {
+        this.#quietly(`ROLLBACK TO SAVEPOINT ${savepoint}`);
+        throw error;
+      } finally {
+        this.#depth -= 1;
+      }
+    }
+    this.exec("BEGIN");
+    this.#depth = 1;
+    try {
+      this.run("SELECT pg_advisory_xact_lock(?)", [JOURNAL_WRITE_LOCK]);
+      const result = work();
+      this.exec("COMMIT");
+      return result;
+    } catch (error) {
+      this.#quietly("ROLLBACK");
+      throw error;
+    } finally {
+      this.#depth = 0;
+    }
+  }
+
+  /**
+   * The server answers, is a primary (a replica, e.g. after a failover, cannot take writes), and the
+   * journal's write lock is free right now (tried, not waited for).
+   */
+  checkWritable(): WritableCheck {
+    if (!this.#open) return { ok: false, error: "journal is closed" };
+    if (this.readonly) return { ok: false, error: "journal was opened read-only" };
+    try {
+      this.exec("BEGIN");
+      try {
+        const row = this.get<{ primary: boolean; free: boolean }>(
+          "SELECT NOT pg_is_in_recovery() AS primary, pg_try_advisory_xact_lock(?) AS free",
+          [JOURNAL_WRITE_LOCK],
+        );
+        if (row?.primary !== true) return { ok: false, error: `${this.location} is a read-only replica` };
+        if (row.free !== true) return { ok: false, error: "another connection holds the journal's write lock" };
+        return { ok: true };
+      } finally {
+        this.#quietly("ROLLBACK");
+      }
+    } catch (error) {
+      return { ok: false, error: errorMessage(error) };
+    }
+  }
+
+  close(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    try {
+      worker()({ op: "close", connection: this.#id });
+    } catch {
+      // The session ends with the worker's socket either way.
+    }
+  }
+
+  /** Refuses a database that holds another application's tables; a new (empty) database becomes a journal. */
+  #claim(): void {
+    const tables = this.all<{ name: string }>(
+      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+    ).map((row) => row.name);
+    const foreign = tables.filter((name) => !JOURNAL_TABLE_NAMES.has(name));
+    // A newer Chimera may have tables this one does not know; it has the ones every journal has.
+    if (foreign.length === 0 || ["schema_version", "executions", "control_requests"].every((name) => tables.includes(name))) return;
+    throw new JournalError(
+      `${this.location} holds another application's tables (${tables.slice(0, 6).join(", ")}${tables.length > 6 ? ", …" : ""}), not a Chimera journal; ` +
+        `refusing to write into it. Point KEEPER_DATABASE_URL at a database of its own.`,
+    );
+  }
+
+  #query(sql: string, params: readonly SqlValue[]): QueryAnswer {
+    return this.#call({ op: "query", connection: this.#id, sql: numberPlaceholders(sql), params: params.map(toPostgresValue) })!;
+  }
+
+  #call(request: WorkerRequest): QueryAnswer | null {
+    if (!this.#open) throw new JournalError(`journal ${this.location} is closed`);
+    try {
+      return worker()(request);
+    } catch (error) {
+      const message = errorMessage(error);
+      if (/Atomics\.wait\(\) failed: timed-out/.test(message)) {
+        // The worker may still be waiting on the database: drop the connection so nothing it had open survives.
+        this.#quietlyReset();
+        throw new JournalError(
+          `journal ${this.location} did not answer within ${CALL_TIMEOUT_MS / 1000} s (the database is down or unreachable)`,
+        );
+      }
+      throw new JournalError(`journal ${this.location}: ${message}`);
+    }
+  }
+
+  #quietly(sql: string): void {
+    try {
+      this.exec(sql);
+    } catch {
+      this.#quietlyReset();
+    }
+  }
+
+  #quietlyReset(): void {
+    try {
+      worker()({ op: "reset", connection: this.#id });
+    } catch {
+      // Nothing more to do: the next call reconnects.
+    }
+  }
+}
+
+/** `?` placeholders (the journal's portable SQL) as PostgreSQL's `$1, $2, …`. The journal's SQL has no `?` inside literals. */
+function numberPlaceholders(sql: string): string {
+  let index = 0;
+  return sql.replace(/\?/g, () => `$${++index}`);
+}
+
+function toPostgresValue(value: SqlValue): string | number | null {
+  return typeof value === "bigint" ? value.toString() : value;
+}

@@ -1,0 +1,58 @@
+/**
+ * The last check before a transaction leaves the keeper, wrapped around whichever broadcaster sends
+ * it. Several keeper instances may share a journal (one leads, the others stand by); leases alone do
+ * not fence — an instance frozen (SIGSTOP, a stalled VM) past its lease wakes up believing it still
+ * leads. So, immediately before every broadcast, original, fee bump or cancel alike:
+ *
+ *   1. the lease: the journal's database says this instance holds the leader lease now;
+ *   2. the journal: the transaction is journaled (its hash recorded before signing went any further),
+ *      and no OTHER execution holds its signer's nonce (open or included);
+ *   3. the chain: the nonce is still unused (`latest` transaction count ≤ nonce).
+ *
+ * Any failed check refuses the broadcast (the execution stage then records it as not sent). A
+ * duplicate that slips between check and send — an instance frozen after this check — is bounded by
+ * the chain: one nonce, one transaction, and the executor's on-chain profit check.
+ */
+import { Transaction } from "ethers";
+import type { Journal } from "../journal/journal";
+import type { RawBroadcastReport, SignedTxBroadcaster } from "../execution/broadcast";
+
+/** The lease check; engine/leadership.ts's Leadership answers it from the database. */
+export interface LeaseFence {
+  fence(): { readonly held: boolean; readonly detail: string };
+}
+
+/** What the fence reads from the chain; an ethers Provider satisfies it. */
+export interface NonceReader {
+  getTransactionCount(address: string, blockTag: "latest"): Promise<number>;
+}
+
+export class SendFencedError extends Error {
+  override readonly name = "SendFencedError";
+}
+
+export function fencedBroadcaster(
+  inner: SignedTxBroadcaster,
+  fence: { readonly lease: LeaseFence; readonly journal: Journal; readonly chain: NonceReader },
+): SignedTxBroadcaster {
+  return {
+    async broadcast(signed): Promise<RawBroadcastReport> {
+      const tx = Transaction.from(signed.raw);
+      const from = tx.from;
+      if (from === null) throw new SendFencedError(`not sent: transaction ${signed.hash} is not signed`);
+      const lease = fence.lease.fence();
+      if (!lease.held) throw new SendFencedError(`not sent: this keeper does not hold the journal's leader lease (${lease.detail})`);
+      const planId = fence.journal.planOfTransaction(signed.hash);
+      if (planId === undefined) throw new SendFencedError(`not sent: transaction ${signed.hash} is not in the journal`);
+      const others = fence.journal.nonceClaims(from, tx.nonce).filter((claim) => claim.planId !== planId);
+      if (others.length > 0) {
+        throw new SendFencedError(
+          `not sent: nonce ${tx.nonce} of ${from} is held in the journal by ${others.map((o) => `${o.planId} (${o.state})`).join(", ")}`,
+        );
+      }
+      const used = await fence.chain.getTransactionCount(from, "latest");
+      if (used > tx.nonce) throw new SendFencedError(`not sent: nonce ${tx.nonce} of ${from} is already used on chain (next is ${used})`);
+      return inner.broadcast(signed);
+    },
+  };
+}
