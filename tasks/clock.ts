@@ -1,10 +1,11 @@
 /**
  * The sandbox's chain on its own clock, for a running `npx hardhat node` (sandbox/clock/):
  *
- *   npx hardhat node                                   # terminal 1 (serves timestampMs / blockTimestampMs too)
+ *   CHIMERA_CLOCKED_NODE=1 npx hardhat node            # terminal 1 (serves timestampMs / blockTimestampMs too)
  *   npx hardhat sandbox:clock --network localhost      # terminal 2: a block every 200 ms until Ctrl-C
  *
- * `sandbox:clock` turns the node's automine off, installs the BaseTime stand-in, and mines on a fixed grid, five
+ * CHIMERA_CLOCKED_NODE=1 lets the node mine blocks that share a timestamp (hardhat.config.ts; off by default, as
+ * Hardhat's own default). `sandbox:clock` turns the node's automine off, installs the BaseTime stand-in, and mines on a fixed grid, five
  * blocks to a second sharing one timestamp, each starting with the BaseTime deposit. The node's JSON-RPC server is
  * given the ClockedProvider, so blocks, headers, logs and receipts carry Denim's millisecond fields over HTTP and
  * WebSocket (blocks mined without the clock carry 1000 × timestamp).

@@ -10,7 +10,7 @@ import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { buildSandbox, type OpenedBorrower, type Sandbox } from "../../sandbox";
 import { writeSandboxAddressBook } from "../../sandbox/address-book-file";
-import { startClockedNode, type ClockedNode } from "../../sandbox/clock";
+import { createClockedRuntime, isClockedRuntime, startClockedNode, type ClockedNode } from "../../sandbox/clock";
 import { RivalLiquidator, type RivalReaction } from "../../sandbox/rival";
 import { seededRandom } from "../../sandbox/random";
 import type { Address } from "../config/address-book";
@@ -29,6 +29,7 @@ const HTTP_URL_VARIABLE = "CHIMERA_NODE_HTTP_URL";
 const WS_URL_VARIABLE = "CHIMERA_NODE_WS_URL";
 
 export interface ClockedSandboxOptions {
+  /** The runtime; unless it is already a clocked one (createClockedRuntime), the track opens its own clocked chain. */
   readonly hre: HardhatRuntimeEnvironment;
   /** Opens the positions (before the clock starts); returns them (the rival watches the Aave ones). */
   readonly populate: (sandbox: Sandbox) => Promise<readonly OpenedBorrower[]>;
@@ -44,7 +45,7 @@ export interface ClockedSandboxOptions {
   /** Each line the keeper process prints. */
   readonly onKeeperLine?: (line: string) => void;
   readonly blockTimeMs?: number;
-  /** Reuse an already built sandbox (the chain must be at the state right after buildSandbox). */
+  /** Reuse an already built sandbox (on `hre`, which must then be a clocked runtime, at the state right after buildSandbox). */
   readonly sandbox?: Sandbox;
   /** Told once the chain's clock runs, before the keeper starts. */
   readonly onStarted?: (node: ClockedNode) => void;
@@ -53,6 +54,8 @@ export interface ClockedSandboxOptions {
 }
 
 export interface ClockedSandbox {
+  /** The clocked chain's runtime: read the race's chain through it (hre.ethers.provider), not the caller's. */
+  readonly hre: HardhatRuntimeEnvironment;
   readonly sandbox: Sandbox;
   readonly executor: Address;
   readonly operator: Address;
@@ -69,7 +72,9 @@ export interface ClockedSandbox {
 }
 
 export async function openClockedSandbox(options: ClockedSandboxOptions): Promise<ClockedSandbox> {
-  const { hre } = options;
+  if (options.sandbox !== undefined && !isClockedRuntime(options.hre))
+    throw new Error("openClockedSandbox: a sandbox to reuse must be built on the clocked runtime it is passed with");
+  const hre = isClockedRuntime(options.hre) ? options.hre : await createClockedRuntime(options.hre);
   const sandbox = options.sandbox ?? (await buildSandbox(hre));
   const signers = await hre.ethers.getSigners();
   const operatorWallet = hardhatAccountWallet(hre, SANDBOX_ACCOUNTS.operator);
@@ -122,6 +127,7 @@ export async function openClockedSandbox(options: ClockedSandboxOptions): Promis
     const morpho = (await sandbox.morpho.morpho.getAddress()).toLowerCase() as Address;
     const running = { keeper, rival };
     return {
+      hre,
       sandbox,
       executor,
       operator: operatorWallet.address as Address,

@@ -22,6 +22,7 @@ import { checkExpectations, type ExpectationVerdict } from "../scenarios/expecta
 import { FALLING_PRICES_SCENARIO } from "../scenarios/falling-prices";
 import { openPopulation, type OpenedPopulation } from "../scenarios/sandbox-population";
 import type { Scenario } from "../scenarios/scenario";
+import { createClockedRuntime } from "../../sandbox/clock/clocked-runtime";
 import { openClockedSandbox } from "./clocked-sandbox";
 import type { RunReport } from "./run-report";
 import { formatTable } from "./summary-table";
@@ -72,8 +73,10 @@ export async function runSandboxRace(options: SandboxRaceOptions): Promise<Sandb
 
   print("Building the sandbox (genuine Aave V3, Uniswap V3, Balancer V2, Morpho Blue bytecode) ...");
   let population: OpenedPopulation | null = null;
+  // The race's chain is its own in-process chain, the one that may mine five blocks to a second.
+  const chain = await createClockedRuntime(hre);
   const track = await openClockedSandbox({
-    hre,
+    hre: chain,
     directory: scratch,
     metricsPort: port,
     seed: scenario.seed,
@@ -89,7 +92,7 @@ export async function runSandboxRace(options: SandboxRaceOptions): Promise<Sandb
     // The keeper's JSON log goes to a file next to its journal; its progress and summary to the terminal.
     onKeeperLine: (line) => (line.startsWith("{") ? log.write(`${line}\n`) : print(`  │ ${line}`)),
     populate: async (sandbox) => {
-      population = await openPopulation(hre, sandbox, scenario);
+      population = await openPopulation(chain, sandbox, scenario);
       print(`Opened ${population.total} borrowers: ${[...population.byTag].map(([tag, list]) => `${tag} ${list.length}`).join(", ")}.`);
       return [...population.byTag.values()].flat();
     },

@@ -1,7 +1,7 @@
 /**
  * A chain with its own clock: mines a block every `blockTimeMs` of wall-clock time (200 ms, Base since Denim) whether
  * or not anyone is done with the previous one, as the sequencer does. Consecutive blocks share their whole-second
- * `timestamp` (the Hardhat network runs with `allowBlocksWithSameTimestamp`), and every block starts with the BaseTime
+ * `timestamp` (the chain must allow it: clocked-runtime.ts, or a node started with CHIMERA_CLOCKED_NODE=1), and every block starts with the BaseTime
  * stand-in's deposit recording its sub-second part (base-time.ts), so its full time is exact to the millisecond.
  *
  * Slots are on a fixed grid (start + k × blockTimeMs): a block that took long to mine is followed at once by the next
@@ -179,7 +179,13 @@ export class ChainClock {
     this.#nextSlotMs += this.blockTimeMs;
     await this.exclusive(async () => {
       await this.#provider.request({ method: "eth_sendTransaction", params: [baseTimeDeposit(slotMs, this.#baseFeePerGas)] });
-      await this.#provider.request({ method: "evm_mine", params: [Math.floor(slotMs / 1_000)] });
+      await this.#provider.request({ method: "evm_mine", params: [Math.floor(slotMs / 1_000)] }).catch((error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        if (!/lower than or equal to previous block/i.test(message)) throw error;
+        throw new Error(
+          `this chain refuses blocks sharing a timestamp (${message}): run the clock on createClockedRuntime(hre), or start the node with CHIMERA_CLOCKED_NODE=1`,
+        );
+      });
     });
     const minedAtMs = this.#wallClock();
     const block = (await this.#provider.request({ method: "eth_getBlockByNumber", params: ["latest", false] })) as RpcBlock;

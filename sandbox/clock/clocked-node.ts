@@ -9,6 +9,7 @@ import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
 import { installBaseTime } from "./base-time";
 import { ChainClock } from "./chain-clock";
 import { ClockedProvider, type SubscribableProvider } from "./clocked-provider";
+import { isClockedRuntime } from "./clocked-runtime";
 
 export interface ClockedNodeOptions {
   /** Default 127.0.0.1; a port of 0 (the default) takes any free one. */
@@ -31,6 +32,11 @@ export interface ClockedNode {
 export async function startClockedNode(hre: HardhatRuntimeEnvironment, options: ClockedNodeOptions = {}): Promise<ClockedNode> {
   if (hre.network.name !== "hardhat") {
     throw new Error(`a clocked node serves the in-process "hardhat" network; this run uses "${hre.network.name}"`);
+  }
+  if (!isClockedRuntime(hre)) {
+    throw new Error(
+      "a clocked node needs a chain that mines blocks sharing a whole-second timestamp: pass the runtime createClockedRuntime(hre) returns (sandbox/clock/clocked-runtime.ts)",
+    );
   }
   const chain = hre.network.provider as unknown as SubscribableProvider;
   await installBaseTime(hre, chain);

@@ -2,6 +2,7 @@
 export { ChainClock, type ChainClockOptions, type ChainClockStats, type MinedBlock } from "./chain-clock";
 export { ClockedProvider, type SubscribableProvider } from "./clocked-provider";
 export { startClockedNode, type ClockedNode, type ClockedNodeOptions } from "./clocked-node";
+export { createClockedRuntime, isClockedRuntime } from "./clocked-runtime";
 export {
   BASE_TIME_ADDRESS,
   DEPOSITOR_ADDRESS,

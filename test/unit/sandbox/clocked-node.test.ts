@@ -5,7 +5,9 @@
  * live in the bench): the slot grid is exact by construction, and the tests check the grid, not the machine.
  * Test double: AnswerUpdatedFeed (MockV3Aggregator plus the AnswerUpdated event real aggregators emit).
  */
-import hre from "hardhat";
+import defaultRuntime from "hardhat";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { createClockedRuntime } from "../../../sandbox/clock/clocked-runtime";
 import { expect } from "chai";
 import WebSocket from "ws";
 import { Interface, parseUnits } from "ethers";
@@ -18,7 +20,6 @@ import {
   type ClockedNode,
   type MinedBlock,
 } from "../../../sandbox/clock";
-import { snapshotChain } from "../../shared/local-node";
 
 interface RpcBlock {
   number: string;
@@ -46,17 +47,30 @@ async function blocksFrom(node: ClockedNode, count: number): Promise<MinedBlock[
 
 describe("sandbox clock: a chain that mines on its own", function () {
   this.timeout(120_000);
-  let restore: () => Promise<void>;
+  /** The clocked chain: its own in-process chain, which may mine several blocks to a second. */
+  let hre: HardhatRuntimeEnvironment;
   let node: ClockedNode;
 
   before(async () => {
-    restore = await snapshotChain();
+    hre = await createClockedRuntime(defaultRuntime);
     node = await startClockedNode(hre, { blockTimeMs: 200 });
   });
 
   after(async () => {
     await node?.close();
-    await restore?.();
+  });
+
+  it("runs on a chain of its own: the default chain keeps Hardhat's one second per automined block, and is refused", async () => {
+    // Blocks mined back to back on the default chain never share a timestamp (Hardhat gives previous + 1 s), so
+    // the tests that price interest for "the next block" see the block they priced.
+    const before = await defaultRuntime.ethers.provider.getBlockNumber();
+    for (let i = 0; i < 5; i++) await defaultRuntime.network.provider.send("evm_mine", []);
+    const mined = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => defaultRuntime.ethers.provider.getBlock(before + i)));
+    for (let i = 1; i < mined.length; i++) expect(mined[i]!.timestamp).to.be.greaterThan(mined[i - 1]!.timestamp);
+    await expect(startClockedNode(defaultRuntime)).to.be.rejectedWith(/createClockedRuntime/);
+    // ... while the clocked chain is another chain: the clock's blocks are not the default chain's.
+    expect((await hre.ethers.provider.getBlockNumber()) > 0).to.equal(true);
+    expect(await defaultRuntime.ethers.provider.getBlockNumber()).to.equal(before + 5);
   });
 
   it("mines blocks with nobody sending, on a 200 ms grid, several sharing one second", async () => {

@@ -3,7 +3,9 @@
  * own key and inventory after its delay, bids its own priority fee, and stays quiet when told not to react. Test
  * double: AnswerUpdatedFeed over the sandbox's MockV3Aggregator feeds (the AnswerUpdated event real aggregators emit).
  */
-import hre from "hardhat";
+import defaultRuntime from "hardhat";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { createClockedRuntime } from "../../../sandbox/clock/clocked-runtime";
 import { expect } from "chai";
 import { parseUnits } from "ethers";
 import { buildSandbox, openAaveBorrowers, type OpenedBorrower, type Sandbox } from "../../../sandbox";
@@ -12,11 +14,11 @@ import { RivalLiquidator } from "../../../sandbox/rival";
 import { hardhatAccountWallet } from "../../../keeper/run/hardhat-accounts";
 import { ClockedMarketHandle } from "../../../keeper/scenarios/clocked-market-handle";
 import { SandboxMarketHandle } from "../../../keeper/scenarios/sandbox-market-handle";
-import { snapshotChain } from "../../shared/local-node";
 
 describe("sandbox rival: a competing liquidator on the clock", function () {
   this.timeout(300_000);
-  let restore: () => Promise<void>;
+  /** The clocked chain: its own in-process chain, which may mine several blocks to a second. */
+  let hre: HardhatRuntimeEnvironment;
   let sandbox: Sandbox;
   let node: ClockedNode;
   let rival: RivalLiquidator;
@@ -24,7 +26,7 @@ describe("sandbox rival: a competing liquidator on the clock", function () {
   let handle: ClockedMarketHandle;
 
   before(async () => {
-    restore = await snapshotChain();
+    hre = await createClockedRuntime(defaultRuntime);
     sandbox = await buildSandbox(hre);
     borrowers = await openAaveBorrowers(hre, sandbox, {
       count: 2,
@@ -51,7 +53,6 @@ describe("sandbox rival: a competing liquidator on the clock", function () {
   after(async () => {
     await rival?.stop();
     await node?.close();
-    await restore?.();
   });
 
   it("sends nothing while it is not reacting, even with a position under water", async () => {

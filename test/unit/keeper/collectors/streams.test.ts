@@ -8,7 +8,9 @@
  *    when it covers the range, from eth_getLogs for a range the cut left uncovered, never both, none missed.
  * Test double: AnswerUpdatedFeed (MockV3Aggregator plus the AnswerUpdated event real aggregators emit).
  */
-import hre from "hardhat";
+import defaultRuntime from "hardhat";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { createClockedRuntime } from "../../../../sandbox/clock/clocked-runtime";
 import { expect } from "chai";
 import { AnswerUpdatedFeed__factory, type AnswerUpdatedFeed } from "../../../../typechain-types";
 import { startClockedNode, type ClockedNode } from "../../../../sandbox/clock";
@@ -19,12 +21,12 @@ import { OracleUpdateCollector } from "../../../../keeper/collectors/oracle-upda
 import { WsSubscriptionClient, type WsStateEvent } from "../../../../keeper/rpc/ws-subscription-client";
 import type { Address } from "../../../../keeper/config/address-book";
 import type { FeedAnswer } from "../../../../keeper/markets/market";
-import { snapshotChain } from "../../../shared/local-node";
 import { TcpProxy } from "../../../shared/tcp-proxy";
 
 describe("keeper/collectors: heads and oracle logs by subscription, with a tested reconnect", function () {
   this.timeout(180_000);
-  let restore: () => Promise<void>;
+  /** The clocked chain: its own in-process chain, which may mine several blocks to a second. */
+  let hre: HardhatRuntimeEnvironment;
   let node: ClockedNode;
   let proxy: TcpProxy;
   let client: WsSubscriptionClient;
@@ -34,7 +36,7 @@ describe("keeper/collectors: heads and oracle logs by subscription, with a teste
   const seen: Head[] = [];
 
   before(async () => {
-    restore = await snapshotChain();
+    hre = await createClockedRuntime(defaultRuntime);
     const [deployer] = await hre.ethers.getSigners();
     feed = await new AnswerUpdatedFeed__factory(deployer).deploy(8, 3_000n * 10n ** 8n);
     await feed.waitForDeployment();
@@ -53,7 +55,6 @@ describe("keeper/collectors: heads and oracle logs by subscription, with a teste
     client?.close();
     await proxy?.close();
     await node?.close();
-    await restore?.();
   });
 
   async function blocks(count: number): Promise<void> {

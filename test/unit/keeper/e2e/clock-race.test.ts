@@ -14,7 +14,9 @@
  * rival's delay and bid, not from the machine's speed.
  */
 import fs from "node:fs";
-import hre from "hardhat";
+import defaultRuntime from "hardhat";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { createClockedRuntime } from "../../../../sandbox/clock/clocked-runtime";
 import { expect } from "chai";
 import type { OpenedBorrower } from "../../../../sandbox";
 import { openAaveBorrowers } from "../../../../sandbox/borrowers";
@@ -23,7 +25,6 @@ import type { RunReport } from "../../../../keeper/run/run-report";
 import { Journal } from "../../../../keeper/journal/journal";
 import { LOST_RACE_PREFIX } from "../../../../keeper/execution/race-ledger";
 import { makeScratchDirectory, type ScratchDirectory } from "../../../shared/keeper-harness";
-import { snapshotChain } from "../../../shared/local-node";
 import { TcpProxy } from "../../../shared/tcp-proxy";
 
 const BLOCK_TIME_MS = 500;
@@ -47,7 +48,8 @@ function metricValue(text: string, name: string, label: string): number | undefi
 
 describe("keeper e2e: racing on a chain with its own clock (a separate keeper process over WebSocket)", function () {
   this.timeout(900_000);
-  let restore: () => Promise<void>;
+  /** The clocked chain: its own in-process chain, which may mine several blocks to a second. */
+  let hre: HardhatRuntimeEnvironment;
   let scratch: ScratchDirectory;
   let proxy: TcpProxy | undefined;
   let track: ClockedSandbox;
@@ -58,7 +60,7 @@ describe("keeper e2e: racing on a chain with its own clock (a separate keeper pr
   const lines: string[] = [];
 
   before(async () => {
-    restore = await snapshotChain();
+    hre = await createClockedRuntime(defaultRuntime);
     scratch = makeScratchDirectory("chimera-clock-race-");
     track = await openClockedSandbox({
       hre,
@@ -107,7 +109,6 @@ describe("keeper e2e: racing on a chain with its own clock (a separate keeper pr
     if (exit?.reportPath) fs.rmSync(exit.reportPath, { force: true });
     await proxy?.close();
     scratch?.remove();
-    await restore?.();
   });
 
   /** Moves `symbol` just below `borrower`'s liquidation price; waits until someone liquidates them; who did. */
