@@ -149,6 +149,7 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
       address: operator,
       chainId: options.chainId,
       source: provider,
+      claims: journal,
       lockDirectory: options.lockDirectory,
     });
     const { limits } = riskLimitsFromConfig(config);

@@ -187,18 +187,16 @@ export class KeeperEngine {
 
   /**
    * Becomes the instance that sends, at start or taking over from a leader that stopped, in the order
-   * that keeps it safe: the risk state the last leader saved and the key's nonce read again (takeover);
-   * the breaker's external triggers re-read BEFORE queued control requests are applied (a request queued
-   * while no keeper ran is judged against the chain as it is now); every open intent reconciled against
-   * the chain; only then a reaction to whatever is liquidatable.
+   * that keeps it safe: the risk state the last leader saved (takeover); the breaker's external triggers
+   * re-read BEFORE queued control requests are applied (a request queued while no keeper ran is judged
+   * against the chain as it is now); every open intent reconciled against the chain, then the key's next
+   * nonce read again (chain `latest` and the journal's open claims); only then a reaction to whatever is
+   * liquidatable.
    */
   private async lead(occasion: "start" | "takeover"): Promise<void> {
     const { journal, chain, execution, logger, risk, leadership } = this.deps;
     this.leading = true;
-    if (occasion === "takeover") {
-      risk.reload(this.instant());
-      await execution.resyncNonces();
-    }
+    if (occasion === "takeover") risk.reload(this.instant());
     await this.watch.observeConditions(this.headBlock, this.instant(), this.lastHeadAtMs);
     this.applyControls();
     this.reconciliation = await reconcileOpenIntents({
@@ -209,6 +207,9 @@ export class KeeperEngine {
       at: this.instant(),
       logger,
     });
+    // The key's next nonce once every open intent is settled: the chain's latest count and the journal's claims
+    // that are still open (an intent reconciled as never sent frees its nonce; one still on the wire keeps it).
+    await execution.resyncNonces();
     if (this.reconciliation.examined > 0) {
       journal.recordSystemEvent({
         kind: "reconciliation",

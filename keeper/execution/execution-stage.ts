@@ -33,7 +33,7 @@ export type { TrackedExecution, SettlementReport } from "./settlement";
 export interface ExecutionChain {
   getTransactionReceipt(hash: string): Promise<FullReceiptLike | null>;
   getTransaction(hash: string): Promise<{ readonly hash: string } | null>;
-  getTransactionCount(address: string, blockTag: "latest" | "pending"): Promise<number>;
+  getTransactionCount(address: string, blockTag: "latest"): Promise<number>;
 }
 
 /** USD prices the stage needs to value profit and gas (the markets keep them current). */

@@ -40,8 +40,8 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
   let simulation: SimulationOutcome;
   let refuseBroadcast: boolean;
   let races: RaceLedger;
-  /** What the chain answers for the key's `pending` count (the nonce manager's start and every resync). */
-  let pendingNonce: number;
+  /** What the nonce manager reads as the key's `latest` count (at start and every resync); the settler reads latestNonce. */
+  let managerNonce: number;
   let beforeSimulate: ((plan: LiquidationPlan) => void) | undefined;
 
   const context = (block: number): ExecutionContext => ({
@@ -60,7 +60,7 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
     sent = [];
     outcomes = [];
     refuseBroadcast = false;
-    pendingNonce = START_NONCE;
+    managerNonce = START_NONCE;
     beforeSimulate = undefined;
     simulation = {
       ok: true,
@@ -76,7 +76,7 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
     nonces = await NonceManager.open({
       address: signer.address,
       chainId: 8453,
-      source: { getTransactionCount: async () => pendingNonce },
+      source: { getTransactionCount: async () => managerNonce },
       lockDirectory: dir,
     });
     const preparer = await TransactionPreparer.create({
@@ -258,7 +258,7 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
 
   it("re-reads the nonce from the chain after every endpoint refused, and sends the next plan at the chain's nonce", async () => {
     refuseBroadcast = true;
-    pendingNonce = START_NONCE + 1; // another transaction from this key took START_NONCE meanwhile
+    managerNonce = START_NONCE + 1; // another transaction from this key took START_NONCE meanwhile
     const refused = await stage.execute(makePlan({ id: "p8" }), context(100));
     expect(refused.status).to.equal("not-sent");
     expect(journal.getExecution("p8")!.state).to.equal("dropped");
