@@ -118,6 +118,7 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
 async function runKeeper(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
   if (args.blocks !== undefined && (!Number.isInteger(args.blocks) || args.blocks < 1))
     fail(`--blocks must be a positive integer, got ${args.blocks}`);
+  if (args.race === true && hre.network.name !== "hardhat") fail("--race is for the in-process sandbox (no --network)");
   // A fresh clone has no artifacts or TypeChain bindings yet (`npm ci && npx hardhat keeper` is the
   // quick start): compile first, as `test` and `run` do. Up to date, this is a cache check. A packaged
   // install (Dockerfile, ops/systemd) compiled at build time and runs from a read-only tree:
@@ -149,8 +150,6 @@ async function runKeeper(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): 
       fail(`the sandbox scenario did not go as expected (see the ✘ lines above and ${result.reportPath ?? "the keeper log"})`);
     return;
   }
-  if (args.race === true && hre.network.name !== "hardhat") fail("--race is for the in-process sandbox (no --network)");
-
   if (hre.network.name === "hardhat") {
     // The sandbox run: human lines on the console (progress, summary), its JSON log in a file.
     const print = (line: string) => console.log(line);

@@ -69,8 +69,7 @@ export class KeeperProcess {
     this.#exited = new Promise((resolve) =>
       this.#child.on("exit", (code, signal) => {
         if (pending !== "") options.onLine?.(pending);
-        const report = /run report: (\S+)/.exec(this.#output);
-        resolve({ code, signal, output: this.#output, reportPath: report?.[1] ?? null });
+        resolve({ code, signal, output: this.#output, reportPath: reportPathIn(this.#output) });
       }),
     );
   }
@@ -142,4 +141,21 @@ export class KeeperProcess {
 
 function tail(text: string, lines = 40): string {
   return text.split("\n").slice(-lines).join("\n");
+}
+
+/**
+ * Where the keeper wrote its run report: a piped keeper logs JSON lines only, the "run summary" line carrying
+ * `summary.reportPath`; a terminal's summary table ends with "run report: <path>".
+ */
+function reportPathIn(output: string): string | null {
+  for (const line of output.split("\n").reverse()) {
+    if (!line.startsWith("{")) continue;
+    try {
+      const entry = JSON.parse(line) as { summary?: { reportPath?: unknown } };
+      if (typeof entry.summary?.reportPath === "string") return entry.summary.reportPath;
+    } catch {
+      // not a JSON log line
+    }
+  }
+  return /run report: (\S+)/.exec(output)?.[1] ?? null;
 }

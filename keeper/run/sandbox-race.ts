@@ -25,7 +25,7 @@ import type { Scenario } from "../scenarios/scenario";
 import { createClockedRuntime } from "../../sandbox/clock/clocked-runtime";
 import { openClockedSandbox } from "./clocked-sandbox";
 import type { RunReport } from "./run-report";
-import { formatTable } from "./summary-table";
+import { formatRunSummary, formatTable } from "./summary-table";
 
 /** The quick start's rival: 100 ms after the block, bidding the sandbox keeper's own cap (ties go by arrival). */
 export const QUICK_START_RIVAL: RivalReaction = { delayMs: 100, priorityFeeGwei: 2 };
@@ -50,6 +50,13 @@ export interface SandboxRaceResult {
   readonly ok: boolean;
   readonly verdicts: readonly ExpectationVerdict[];
   readonly report: RunReport | null;
+  /** Every liquidation on chain during the race, in chain order, labelled by who sent it. */
+  readonly liquidations: readonly {
+    readonly borrower: string;
+    readonly by: string;
+    readonly blockNumber: number;
+    readonly txHash: string;
+  }[];
   readonly reportPath: string | null;
   readonly journalPath: string;
   readonly logPath: string;
@@ -145,6 +152,17 @@ export async function runSandboxRace(options: SandboxRaceOptions): Promise<Sandb
   const liquidations = await track.liquidations(firstBlock);
   const firstBy = new Map<string, (typeof liquidations)[number]>();
   for (const liquidation of liquidations) if (!firstBy.has(liquidation.borrower)) firstBy.set(liquidation.borrower, liquidation);
+  // The keeper process logs JSON to its log file; its summary table is shown here, from its run report.
+  if (report !== null && exit.reportPath !== null) {
+    const tracked = (population as OpenedPopulation | null)?.total ?? 0;
+    print(
+      formatRunSummary(report, {
+        tracked,
+        reportPath: path.relative(root, exit.reportPath),
+        journalPath: path.relative(root, journalPath),
+      }),
+    );
+  }
   print(raceTable(steps, liquidations));
 
   const verdicts: ExpectationVerdict[] = [];
@@ -168,6 +186,7 @@ export async function runSandboxRace(options: SandboxRaceOptions): Promise<Sandb
     ok: verdicts.every((verdict) => verdict.ok),
     verdicts,
     report,
+    liquidations: liquidations.map(({ borrower, by, blockNumber, txHash }) => ({ borrower, by, blockNumber, txHash })),
     reportPath: exit.reportPath,
     journalPath,
     logPath,
