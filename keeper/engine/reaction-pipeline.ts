@@ -141,9 +141,11 @@ export class ReactionPipeline {
         records.push({ decision: { ...decision, outcome: "skipped", reason: verdict.reason, detail: verdict.detail }, block: head });
         continue;
       }
-      // What this keeper's own sales of EARLIER chunks will take off this plan; within the chunk, the batched
-      // simulation already runs each plan after the ones before it.
+      // What this keeper's own earlier sales in the block take off this plan: earlier chunks', and this chunk's
+      // plans before it — each plan is simulated alone on the head's state, so nothing else prices them in. Booked
+      // as it is approved (a plan that then fails to leave only makes the floors after it more cautious).
       const profitShortfall = await this.deps.ownSales.shortfall(plan, head);
+      this.deps.ownSales.record(plan);
       approved.push({ decision, context: { mode: this.host.mode, headBlock: head, seenAtMs, at, profitShortfall, trigger } });
     }
     // Gating and own-sales quotes took time on a chain that did not wait: the deadline counts from the newest head.
@@ -158,7 +160,6 @@ export class ReactionPipeline {
     approved.forEach(({ decision }, index) => {
       const plan = decision.plan!;
       const report = reports[index]!;
-      if (report.status === "sent") this.deps.ownSales.record(plan);
       if (report.status === "simulation-failed") {
         // Maybe a rival took the position first: the race ledger decides once the next blocks' events are in.
         this.deps.races?.watchUnsent({

@@ -92,7 +92,7 @@ describe("keeper e2e: failover between two keeper processes sharing a PostgreSQL
         rpc: {
           read: [{ name: "local-read", urlEnv: "CHIMERA_TEST_RPC_URL" }],
           send: [{ name: "local-send", urlEnv: "CHIMERA_TEST_RPC_URL" }],
-          headLagBlocks: 2,
+          maxHeadLagMs: 400,
           requestTimeoutMs: 10_000,
         },
         executor,

@@ -1,7 +1,7 @@
 /**
  * `npx hardhat keeper --race` (keeper/run/sandbox-race.ts), the quick start's optional third command, on a
  * small scenario: the chain on its own 200 ms clock, the keeper as its own process, and a rival that reacts
- * at once (0 ms) and bids five times the keeper's priority-fee cap. Base orders a block by priority fee, so
+ * at once (0 ms) and bids five times the keeper's limits.maxPriorityFeeGwei (above any bid it makes). Base orders a block by priority fee, so
  * that rival must take positions first; the race's report must count what the chain recorded:
  *  - won = the keeper's own liquidations on chain (a LiquidationCall by its executor), one by one;
  *  - lost ≥ 1, and every lost race names a rival transaction that liquidated that borrower on chain;
