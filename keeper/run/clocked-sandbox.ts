@@ -33,8 +33,10 @@ export interface ClockedSandboxOptions {
   readonly hre: HardhatRuntimeEnvironment;
   /** Opens the positions (before the clock starts); returns them (the rival watches the Aave ones). */
   readonly populate: (sandbox: Sandbox) => Promise<readonly OpenedBorrower[]>;
-  /** Where the keeper's config, address book and journal go. */
+  /** Where the keeper's config, address book and (unless `journalPath` says otherwise) journal go. */
   readonly directory: string;
+  /** The keeper's journal file; default journal.sqlite in `directory`. */
+  readonly journalPath?: string;
   readonly metricsPort: number;
   /** Draws the moments price steps arrive inside a block. */
   readonly seed: number;
@@ -105,7 +107,7 @@ export async function openClockedSandbox(options: ClockedSandboxOptions): Promis
     writeSandboxAddressBook(bookFile, sandbox.book);
     const configFile = path.join(options.directory, "keeper.json");
     fs.writeFileSync(configFile, JSON.stringify(keeperConfigFor(executor, options.keeperConfig ?? {}), null, 2));
-    const journalPath = path.join(options.directory, "journal.sqlite");
+    const journalPath = options.journalPath ?? path.join(options.directory, "journal.sqlite");
     keeper = KeeperProcess.start({
       root: hre.config.paths.root,
       configFile,

@@ -85,6 +85,7 @@ export async function runSandboxRace(options: SandboxRaceOptions): Promise<Sandb
   const track = await openClockedSandbox({
     hre: chain,
     directory: scratch,
+    journalPath,
     metricsPort: port,
     seed: scenario.seed,
     rival,
