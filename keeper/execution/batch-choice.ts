@@ -50,7 +50,14 @@ export async function chooseBatches(
     if (positions.length < 2) continue;
     const plans = positions.map((position) => runnable[position]!.plan);
     const headBlock = Math.max(...positions.map((position) => runnable[position]!.context.headBlock));
-    const simulation = await deps.simulator.simulateBatchPlan(plans, headBlock);
+    // The batch is simulated alone on the head's state, like its members: the floor must count this keeper's own
+    // earlier sales in the block, or a batch behind a transaction that already sold into its pool reverts. The
+    // members' summed shortfalls (the ledger's figures, reaction-pipeline.ts) over-count: a later member's figure
+    // includes the earlier members' sales, which the batch's own simulation already prices in. Over-counting only
+    // lowers the floor (never a revert) and makes the batch look poorer than it is, so it is chosen only when it
+    // still beats the singles — which carry the very same shortfalls, so the comparison stays even.
+    const profitShortfall = positions.reduce((sum, position) => sum + (runnable[position]!.context.profitShortfall ?? 0n), 0n);
+    const simulation = await deps.simulator.simulateBatchPlan(plans, headBlock, { profitShortfall });
     if (!simulation.ok) continue;
     const singlesNet = positions.reduce((sum, position) => {
       const single = simulations[position] as Extract<SimulationOutcome, { ok: true }>;

@@ -171,8 +171,14 @@ export class PlanSimulator {
    * Simulates ONE `liquidateBatch` transaction of already simulated plans (same flash lender and token, same profit
    * token): one flash loan of their summed amounts, their liquidations in order. Its outcome has the batch's
    * calldata, profit and gas, so the caller can compare it with sending the plans one by one.
+   * `profitShortfall`: as for `simulate`, what this keeper's own earlier sales in this block will take off the
+   * batch (the caller passes its members' summed shortfalls); the floor is set from what remains.
    */
-  async simulateBatchPlan(plans: readonly LiquidationPlan[], headBlock: number): Promise<SimulationOutcome> {
+  async simulateBatchPlan(
+    plans: readonly LiquidationPlan[],
+    headBlock: number,
+    adjustments: { readonly profitShortfall?: bigint } = {},
+  ): Promise<SimulationOutcome> {
     if (plans.length < 2) throw new Error("a batch needs at least two plans");
     const deadlineBlock = headBlock + this.#deadlineBlocks;
     let batch: BatchPlanStruct;
@@ -203,12 +209,24 @@ export class PlanSimulator {
         data: "0x",
       });
     }
-    const minProfit = minProfitWithHaircut(measured.profit, this.#haircutBps);
+    // The batch was simulated alone on the head's state too: a floor from its lone profit reverts it on chain
+    // when an earlier transaction of this keeper in the block already sold into the same pool.
+    const shortfall = adjustments.profitShortfall ?? 0n;
+    if (measured.profit <= shortfall) {
+      return fail("profit-probe", {
+        kind: "revert",
+        name: "InsufficientProfit",
+        args: [measured.profit],
+        summary: `the batch's simulated profit ${measured.profit} does not cover the ${shortfall} this keeper's own earlier sales in this block will cost it`,
+        data: "0x",
+      });
+    }
+    const minProfit = minProfitWithHaircut(measured.profit - shortfall, this.#haircutBps);
     const signed = { ...batch, minProfit };
     return {
       ok: true,
       simulatedProfit: measured.profit,
-      expectedProfit: measured.profit,
+      expectedProfit: measured.profit - shortfall,
       minProfit,
       gasEstimate: measured.gasEstimate,
       gasLimit: measured.gasLimit,
