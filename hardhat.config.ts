@@ -102,6 +102,10 @@ const config: HardhatUserConfig = {
       // The sandbox deploys full Aave/Uniswap/Balancer/Morpho stacks; keep blocks roomy like Base.
       blockGasLimit: 60_000_000,
       initialBaseFeePerGas: 5_000_000, // 0.005 gwei, Base's order of minimum base fee
+      // Off, as Hardhat's default: an automined block gets previous + 1 s, which tests that price "the next block"
+      // rely on. The 200 ms clock (five blocks to one whole-second timestamp) runs on its own in-process chain
+      // (sandbox/clock/clocked-runtime.ts); a `npx hardhat node` for `sandbox:clock` opts in with CHIMERA_CLOCKED_NODE=1.
+      allowBlocksWithSameTimestamp: process.env.CHIMERA_CLOCKED_NODE === "1",
       ...(forkRequested && baseRpcUrl ? { forking: { url: baseRpcUrl, blockNumber: BASE_FORK_BLOCK } } : {}),
     },
     // LOCALHOST_RPC_URL points --network localhost at a node on another port (`npx hardhat node --port 8577`).

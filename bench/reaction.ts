@@ -1,135 +1,334 @@
 /**
- * Benchmark: how fast the keeper turns a price update into a liquidation that lands.
+ * Benchmark the RACE, not the tick: how a price update turns into a liquidation on a chain that does not wait.
  *
- * The sandbox gets a ladder of Aave WETH/USDC borrowers between HF 1.003 and 1.08. Each trial lowers
- * the WETH price (feeds and pools, in one block) just below the next borrower's liquidation price,
- * so exactly one position crosses HF 1; the keeper (the same pipeline `npx hardhat keeper` runs)
- * ticks once, and the next mined block must contain its liquidation. Measured per trial:
- *   - decisionMs: from the moment the keeper sees the oracle answer to the signed transaction
- *     (in-memory recompute, planning with its quote, risk gate, simulation, journal intent, signing);
- *   - blocksToInclusion: the block of the liquidation minus the block of the price update.
- * One warm-up trial runs first and is not counted (a running keeper is warm). Writes the `reaction`
- * section of reports/bench.json:
- *   { aave: { version, revision }, trials, blocksToInclusion: { p50, max }, decisionMs: { p50, p99 } }
- * Targets (issue 5): decisionMs p99 ≤ 50 ms, blocksToInclusion p50 = 1.
+ * The sandbox runs on its own 200 ms clock (sandbox/clock/), price steps land at random moments inside a block, the
+ * keeper is a separate process reading heads and oracle logs by eth_subscribe (keeper/run/clocked-sandbox.ts), and
+ * a rival liquidator (sandbox/rival/) can compete. Every outcome is read from the chain's own LiquidationCall
+ * events; decision latencies come from the keeper's run report.
+ *   - single crossings: a ladder of Aave WETH/USDC borrowers; each trial lowers WETH just below the next rung's
+ *     liquidation price, so one position crosses HF 1 in block N. ≥ 30 trials with no rival (N+1 share,
+ *     blocks to inclusion), then trials against rivals reacting 50, 100 and 200 ms after the block, bidding the
+ *     keeper's own priority-fee cap (a tie, which Base breaks by arrival): the keeper's win rate against each;
+ *   - busy steps: clusters of ≥ 100 Aave cbBTC/USDC borrowers at the same health factor, each crossed by one cbBTC
+ *     step: how many blocks after N the last of them lands, and the decision latency of the first and last plan.
+ * Writes `reaction.clock` in reports/bench.json (other sections are kept), with `reaction.aave` naming the sandbox's
+ * Aave market (version, revision) it ran on:
+ *   { blockTimeMs, trials, n1Share, blocksToInclusion: {p50, p90, max}, decisionMs: {first: {p50, p99}, last: {p50, p99}},
+ *     rivals: {"50": {winRate}, "100": {winRate}, "200": {winRate}}, busy: {steps, positionsPerStep, allIncludedByBlocks},
+ *     loadAvg }
+ * and `reaction.stages`: where the keeper's decision time goes (from its run report), so a missed target names its
+ * stage. Targets (bench only, never asserted in tests): N+1 share ≥ 95% with no rival; win rate ≥ 90% against the
+ * 100 ms rival; a 100-position step fully included by N+3; first-plan decision p99 ≤ 20 ms. `loadAvg` is the
+ * machine's mean 1-minute load average during the run: figures from a loaded machine say so.
  *
- * Run alone with `npx hardhat run bench/reaction.ts`; bench/index.ts calls `runReactionBenchmark`.
+ * Run alone with `npx hardhat run bench/reaction.ts` (REACTION_TRIALS, REACTION_RIVAL_TRIALS, REACTION_BUSY_STEPS,
+ * REACTION_BUSY_POSITIONS scale it); bench/index.ts calls `runReactionBenchmark`.
  */
+import { createClockedRuntime } from "../sandbox/clock/clocked-runtime";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { buildSandbox } from "../sandbox";
-import { openAaveBorrowers } from "../sandbox/borrowers";
+import { openAaveBorrowers, type OpenedBorrower, type Sandbox } from "../sandbox";
+import { openClockedSandbox, type ClockedSandbox } from "../keeper/run/clocked-sandbox";
+import type { RunReport } from "../keeper/run/run-report";
 import { quantile } from "../keeper/run/run-recorder";
-import { SandboxMarketHandle } from "../keeper/scenarios/sandbox-market-handle";
-import { deployKeeperExecutor, makeScratchDirectory, openSandboxKeeperSession } from "../test/shared/keeper-harness";
 import { mergeBenchSection } from "./lib/bench-report";
+
+export interface ReactionClockResult {
+  readonly blockTimeMs: number;
+  readonly trials: number;
+  readonly n1Share: number;
+  readonly blocksToInclusion: { readonly p50: number; readonly p90: number; readonly max: number };
+  readonly decisionMs: {
+    readonly first: { readonly p50: number; readonly p99: number };
+    readonly last: { readonly p50: number; readonly p99: number };
+  };
+  readonly rivals: Readonly<Record<"50" | "100" | "200", { readonly winRate: number }>>;
+  readonly busy: { readonly steps: number; readonly positionsPerStep: number; readonly allIncludedByBlocks: number };
+  readonly loadAvg: number;
+}
 
 export interface ReactionBenchmarkResult {
   /** The sandbox's Aave market the figures were measured on (v3.6 by default, as Base runs it). */
   readonly aave: { readonly version: string; readonly revision: number };
-  readonly trials: number;
-  readonly blocksToInclusion: { readonly p50: number; readonly max: number };
-  readonly decisionMs: { readonly p50: number; readonly p99: number };
+  readonly clock: ReactionClockResult;
+  /** Median ms per stage of the keeper's decision (price seen → signed), from its run report. */
+  readonly stages: Readonly<Record<string, number>>;
 }
 
 export interface ReactionBenchmarkOptions {
-  /** At least 20. Default 24. */
+  /** Single-crossing trials with no rival; at least 30. Default 30. */
   readonly trials?: number;
+  /** Trials against each rival (50, 100, 200 ms). Default 10. */
+  readonly rivalTrials?: number;
+  /** Busy steps; at least 5. Default 5. */
+  readonly busySteps?: number;
+  /** Positions per busy step; at least 100. Default 100. */
+  readonly busyPositions?: number;
   readonly log?: (message: string) => void;
 }
 
-const LOWEST_HF = 1.003;
-const HIGHEST_HF = 1.08;
-/** Each trial's price sits this far below the target borrower's liquidation price. */
-const CROSSING_MARGIN = 0.0002;
+const BLOCK_TIME_MS = 200;
+const RIVAL_DELAYS_MS = [50, 100, 200] as const;
+/** The sandbox keeper's priority-fee cap (strategy.maxPriorityFeeGwei): the rival bids the same, so ties go by arrival. */
+const RIVAL_PRIORITY_FEE_GWEI = 2;
+const LADDER_HF = { min: 1.003, max: 1.08 } as const;
+/** Busy clusters sit 2.5% apart in HF; a liquidated position ends ~1.12 and never re-crosses within the run. */
+const CLUSTER_FIRST_HF = 1.01;
+const CLUSTER_SPACING = 0.025;
+const CLUSTER_WIDTH = 0.002;
+const CROSSING_MARGIN = 0.0003;
+/** A trial is over once its position is liquidated, or after this many blocks (counted as never, for the keeper). */
+const TRIAL_BLOCKS = 20;
 
 export async function runReactionBenchmark(
-  hre: HardhatRuntimeEnvironment,
+  runtime: HardhatRuntimeEnvironment,
   options: ReactionBenchmarkOptions = {},
 ): Promise<ReactionBenchmarkResult> {
-  const trials = options.trials ?? 24;
-  if (!Number.isInteger(trials) || trials < 20) throw new Error(`the reaction benchmark needs at least 20 trials, got ${trials}`);
+  const trials = options.trials ?? 30;
+  const rivalTrials = options.rivalTrials ?? 10;
+  const busySteps = options.busySteps ?? 5;
+  const busyPositions = options.busyPositions ?? 100;
+  if (!Number.isInteger(trials) || trials < 30)
+    throw new Error(`the reaction benchmark needs at least 30 single-crossing trials, got ${trials}`);
+  if (!Number.isInteger(busySteps) || busySteps < 5)
+    throw new Error(`the reaction benchmark needs at least 5 busy steps, got ${busySteps}`);
+  if (!Number.isInteger(busyPositions) || busyPositions < 100)
+    throw new Error(`busy steps need at least 100 positions, got ${busyPositions}`);
+  if (!Number.isInteger(rivalTrials) || rivalTrials < 1) throw new Error(`rivalTrials must be a positive integer, got ${rivalTrials}`);
   const log = options.log ?? (() => undefined);
-  // A fresh chain: another benchmark section may have built its own sandbox in this process.
-  if ((await hre.ethers.provider.getBlockNumber()) > 0) await hre.network.provider.send("hardhat_reset", []);
+  // A fresh chain of its own, which may mine five blocks to a second (sandbox/clock/clocked-runtime.ts).
+  const hre = await createClockedRuntime(runtime);
 
-  const sandbox = await buildSandbox(hre, { seed: 5 });
-  const { operator, executor } = await deployKeeperExecutor(hre, sandbox);
-  // A few spare rungs: two borrowers a hair apart on the ladder cross together and use up one trial.
-  const opened = await openAaveBorrowers(hre, sandbox, {
-    count: trials + 13,
+  const loadSamples: number[] = [os.loadavg()[0]!];
+  const sampler = setInterval(() => loadSamples.push(os.loadavg()[0]!), 5_000);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "chimera-reaction-"));
+  const rungs = trials + rivalTrials * RIVAL_DELAYS_MS.length + 15;
+  let ladder: OpenedBorrower[] = [];
+  const clusters: OpenedBorrower[][] = [];
+  let start = { WETH: 0, cbBTC: 0 };
+  let aave = { version: "", revision: 0 };
+  log(`opening ${rungs} ladder borrowers and ${busySteps} × ${busyPositions} busy-step borrowers ...`);
+  const track = await openClockedSandbox({
+    hre,
+    directory: scratch,
+    metricsPort: await freePort(),
+    seed: 20_261_206,
+    blockTimeMs: BLOCK_TIME_MS,
+    rival: null,
+    keeperConfig: { markets: { morphoBlue: { enabled: false, batchSize: 250 } } },
+    populate: async (sandbox) => {
+      ladder = (await openLadder(hre, sandbox, rungs)).sort((a, b) => a.targetHealthFactor - b.targetHealthFactor);
+      for (let k = 0; k < busySteps; k++) clusters.push(await openCluster(hre, sandbox, k, busyPositions));
+      start = { WETH: await feedPrice(sandbox, "WETH"), cbBTC: await feedPrice(sandbox, "cbBTC") };
+      aave = { version: sandbox.aave.version, revision: sandbox.aave.revision };
+      return [...ladder, ...clusters.flat()];
+    },
+  });
+  const taken = new Set<string>();
+  const singles: { target: string; priceBlock: number; firstBlock: number | null; by: string | null; rival: number | null }[] = [];
+  const busy: { targets: Set<string>; priceBlock: number; lastBlock: number | null; included: number }[] = [];
+  let report: RunReport | null = null;
+  try {
+    const phases: (number | null)[] = [
+      ...Array<null>(trials).fill(null),
+      ...RIVAL_DELAYS_MS.flatMap((delay) => Array<number>(rivalTrials).fill(delay)),
+    ];
+    // One warm-up crossing first: a running keeper is warm (JIT, caches); it is not counted.
+    for (const [index, rival] of [null, ...phases].entries()) {
+      track.rival.setReaction(rival === null ? null : { delayMs: rival, priorityFeeGwei: RIVAL_PRIORITY_FEE_GWEI });
+      const target = ladder.find((borrower) => !taken.has(borrower.address.toLowerCase()));
+      if (target === undefined) throw new Error(`trial ${index}: the ladder has no borrower left to cross`);
+      const price = (start.WETH / target.targetHealthFactor) * (1 - CROSSING_MARGIN);
+      const outcome = await crossAndAwait(track, [target], "WETH", price);
+      for (const borrower of outcome.liquidatedBorrowers) taken.add(borrower);
+      taken.add(target.address.toLowerCase());
+      const first = outcome.first.get(target.address.toLowerCase()) ?? null;
+      if (index > 0)
+        singles.push({
+          target: target.address.toLowerCase(),
+          priceBlock: outcome.priceBlock,
+          firstBlock: first?.blockNumber ?? null,
+          by: first?.by ?? null,
+          rival,
+        });
+      log(
+        `${index === 0 ? "warm-up" : `trial ${index}/${phases.length}`}${rival === null ? "" : ` (rival ${rival} ms)`}: ` +
+          (first === null ? "not liquidated" : `${first.by} first, N+${first.blockNumber - outcome.priceBlock}`),
+      );
+      await settle(track);
+    }
+    track.rival.setReaction(null);
+    for (const [k, cluster] of clusters.entries()) {
+      const highest = Math.max(...cluster.map((b) => b.targetHealthFactor));
+      const outcome = await crossAndAwait(track, cluster, "cbBTC", (start.cbBTC / highest) * (1 - CROSSING_MARGIN));
+      const targets = new Set(cluster.map((b) => b.address.toLowerCase()));
+      const keeperBlocks = [...outcome.first.values()]
+        .filter((l) => targets.has(l.borrower) && l.by === "keeper")
+        .map((l) => l.blockNumber);
+      const allIn = keeperBlocks.length === targets.size;
+      busy.push({
+        targets,
+        priceBlock: outcome.priceBlock,
+        lastBlock: allIn ? Math.max(...keeperBlocks) : null,
+        included: keeperBlocks.length,
+      });
+      log(
+        `busy step ${k + 1}/${clusters.length}: ${keeperBlocks.length}/${targets.size} liquidated, last at N+${allIn ? Math.max(...keeperBlocks) - outcome.priceBlock : "never"}`,
+      );
+      await settle(track);
+    }
+  } finally {
+    clearInterval(sampler);
+    const exit = await track.close();
+    if (exit.reportPath !== null) {
+      report = JSON.parse(fs.readFileSync(exit.reportPath, "utf8")) as RunReport;
+      fs.rmSync(exit.reportPath, { force: true });
+    }
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+  if (report === null) throw new Error("the keeper process wrote no run report; see its output above");
+  return { aave, ...summarize(report, singles, busy, busyPositions, loadSamples) };
+}
+
+async function crossAndAwait(track: ClockedSandbox, targets: readonly OpenedBorrower[], symbol: "WETH" | "cbBTC", usd: number) {
+  const step = await track.handle.movePricesReport([{ symbol, usd }]);
+  const wanted = new Set(targets.map((b) => b.address.toLowerCase()));
+  const first = new Map<string, Awaited<ReturnType<ClockedSandbox["liquidations"]>>[number]>();
+  for (let waited = 0; waited < TRIAL_BLOCKS; waited++) {
+    for (const liquidation of await track.liquidations(step.block.number))
+      if (!first.has(liquidation.borrower)) first.set(liquidation.borrower, liquidation);
+    if ([...wanted].every((borrower) => first.has(borrower))) break;
+    await track.handle.mine();
+  }
+  return { priceBlock: step.block.number, first, liquidatedBorrowers: [...first.keys()] };
+}
+
+/** Waits until the keeper has nothing in flight (at most 10 blocks), so trials do not overlap. */
+async function settle(track: ClockedSandbox): Promise<void> {
+  for (let waited = 0; waited < 10; waited++) {
+    await track.handle.mine();
+    const status = await track.keeper.status();
+    if (status !== null && Array.isArray(status.inFlight) && status.inFlight.length === 0) return;
+  }
+}
+
+function summarize(
+  report: RunReport,
+  singles: readonly { target: string; priceBlock: number; firstBlock: number | null; by: string | null; rival: number | null }[],
+  busy: readonly { targets: Set<string>; priceBlock: number; lastBlock: number | null; included: number }[],
+  busyPositions: number,
+  loadSamples: readonly number[],
+): Omit<ReactionBenchmarkResult, "aave"> {
+  const executions = report.executions as readonly {
+    borrower: string;
+    decisionMs: number | null;
+    state: string;
+    decisionStages?: Record<string, number>;
+  }[];
+  const decisionOf = (borrower: string) =>
+    executions.filter((e) => e.borrower.toLowerCase() === borrower && e.decisionMs !== null).map((e) => e.decisionMs!);
+  const alone = singles.filter((trial) => trial.rival === null);
+  // A trial the keeper never landed counts against it: blocks = the whole trial window.
+  const blocks = alone.map((trial) =>
+    trial.by === "keeper" && trial.firstBlock !== null ? trial.firstBlock - trial.priceBlock : TRIAL_BLOCKS + 1,
+  );
+  const firstDecisions = [
+    ...alone.flatMap((trial) => decisionOf(trial.target).slice(0, 1)),
+    ...busy.map((step) => Math.min(...[...step.targets].flatMap(decisionOf))).filter(Number.isFinite),
+  ];
+  const lastDecisions = busy.map((step) => Math.max(...[...step.targets].flatMap(decisionOf))).filter(Number.isFinite);
+  const rivals = Object.fromEntries(
+    RIVAL_DELAYS_MS.map((delay) => {
+      const against = singles.filter((trial) => trial.rival === delay);
+      return [String(delay), { winRate: round3(against.filter((trial) => trial.by === "keeper").length / Math.max(1, against.length)) }];
+    }),
+  ) as ReactionClockResult["rivals"];
+  const stageNames = new Set(executions.flatMap((e) => Object.keys(e.decisionStages ?? {})));
+  const stages = Object.fromEntries(
+    [...stageNames].map((name) => [
+      name,
+      round1(
+        quantile(
+          executions.flatMap((e) => (e.decisionStages?.[name] === undefined ? [] : [e.decisionStages[name]!])),
+          0.5,
+        ),
+      ),
+    ]),
+  );
+  return {
+    clock: {
+      blockTimeMs: BLOCK_TIME_MS,
+      trials: alone.length,
+      n1Share: round3(blocks.filter((b) => b === 1).length / Math.max(1, blocks.length)),
+      blocksToInclusion: { p50: quantile(blocks, 0.5), p90: quantile(blocks, 0.9), max: Math.max(...blocks) },
+      decisionMs: {
+        first: { p50: round1(quantile(firstDecisions, 0.5)), p99: round1(quantile(firstDecisions, 0.99)) },
+        last: { p50: round1(quantile(lastDecisions, 0.5)), p99: round1(quantile(lastDecisions, 0.99)) },
+      },
+      rivals,
+      busy: {
+        steps: busy.length,
+        positionsPerStep: busyPositions,
+        // A step not fully included within the trial window counts as the window plus one.
+        allIncludedByBlocks: Math.max(
+          ...busy.map((step) => (step.lastBlock === null ? TRIAL_BLOCKS + 1 : step.lastBlock - step.priceBlock)),
+        ),
+      },
+      loadAvg: round2(loadSamples.reduce((sum, value) => sum + value, 0) / loadSamples.length),
+    },
+    stages,
+  };
+}
+
+async function openLadder(hre: HardhatRuntimeEnvironment, sandbox: Sandbox, count: number): Promise<OpenedBorrower[]> {
+  return openAaveBorrowers(hre, sandbox, {
+    count,
     seed: 77,
     collateral: "WETH",
     debt: "USDC",
-    healthFactor: { min: LOWEST_HF, max: HIGHEST_HF },
+    healthFactor: LADDER_HF,
     debtUsd: { min: 5_000, max: 20_000 },
   });
-  // HF scales with the collateral price (one collateral, a $1 debt): borrower i crosses 1 below P0 / HF_i.
-  const ladder = [...opened].sort((a, b) => a.targetHealthFactor - b.targetHealthFactor);
-  const liquidated = new Set<string>();
-  const handle = new SandboxMarketHandle(hre, sandbox);
-  const startPrice = await handle.priceOf("WETH");
-  await handle.prepare();
+}
 
-  const directory = makeScratchDirectory("chimera-reaction-");
-  const session = await openSandboxKeeperSession(hre, {
-    sandbox,
-    executor,
-    operator,
-    journalPath: path.join(directory.path, "journal.sqlite"),
+async function openCluster(hre: HardhatRuntimeEnvironment, sandbox: Sandbox, index: number, count: number): Promise<OpenedBorrower[]> {
+  const low = CLUSTER_FIRST_HF + index * CLUSTER_SPACING;
+  return openAaveBorrowers(hre, sandbox, {
+    count,
+    seed: 900 + index,
+    collateral: "cbBTC",
+    debt: "USDC",
+    healthFactor: { min: low, max: low + CLUSTER_WIDTH },
+    debtUsd: { min: 2_000, max: 20_000 },
   });
-  const decisionMs: number[] = [];
-  const blocks: number[] = [];
-  try {
-    await session.engine.start();
-    // Trial 0 is a warm-up (cold JIT and caches in the first simulation), measured but not counted,
-    // as a running keeper is always warm.
-    for (let trial = -1; trial < trials; trial++) {
-      const next = ladder.find((borrower) => !liquidated.has(borrower.address.toLowerCase()));
-      if (next === undefined) throw new Error(`trial ${trial}: the ladder has no borrower left to cross`);
-      const price = (startPrice / next.targetHealthFactor) * (1 - CROSSING_MARGIN);
-      const priceBlock = await handle.movePrices([{ symbol: "WETH", usd: price }]);
-      const reaction = await session.engine.tick();
-      // Two borrowers a hair apart on the ladder can cross together; the first one sent is the trial's sample.
-      const sent = (reaction?.decisions ?? []).flatMap((d) => (d.execution?.status === "sent" ? [d.execution] : []));
-      if (sent.length === 0) {
-        const seen = reaction?.decisions.map((d) => `${d.decision.outcome}${d.decision.reason ? `:${d.decision.reason}` : ""}`).join(", ");
-        throw new Error(
-          `trial ${trial}: no liquidation was sent after the price update in block ${priceBlock} (decisions: ${seen || "none"})`,
-        );
-      }
-      if (trial >= 0) decisionMs.push(sent[0]!.decisionMs);
-      for (const record of reaction!.decisions) {
-        if (record.execution?.status === "sent") liquidated.add(record.decision.candidate.key.borrower.toLowerCase());
-      }
-      let includedBlock: number | undefined;
-      for (let waited = 0; waited < 3 && includedBlock === undefined; waited++) {
-        await handle.mine();
-        const settled = await session.engine.tick();
-        includedBlock = settled?.settlement.included.find((i) => i.planId === sent[0]!.planId)?.blockNumber;
-      }
-      if (includedBlock === undefined)
-        throw new Error(`trial ${trial}: the liquidation sent at block ${priceBlock} was not included within 3 blocks`);
-      if (trial >= 0) blocks.push(includedBlock - priceBlock);
-      log(
-        `reaction: ${trial < 0 ? "warm-up" : `trial ${trial + 1}/${trials}`} decision ${sent[0].decisionMs.toFixed(1)} ms, included ${includedBlock - priceBlock} block(s) after the price update`,
-      );
-    }
-  } finally {
-    await session.close("reaction benchmark finished");
-    await handle.release();
-    directory.remove();
-  }
-  return {
-    aave: { version: sandbox.aave.version, revision: sandbox.aave.revision },
-    trials,
-    blocksToInclusion: { p50: quantile(blocks, 0.5), max: Math.max(...blocks) },
-    decisionMs: { p50: round1(quantile(decisionMs, 0.5)), p99: round1(quantile(decisionMs, 0.99)) },
-  };
+}
+
+async function feedPrice(sandbox: Sandbox, symbol: string): Promise<number> {
+  return Number((await sandbox.priceFeeds[symbol]!.latestRoundData()).answer) / 1e8;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 function round1(value: number): number {
   return Math.round(value * 10) / 10;
+}
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }
 
 /** Merges `{ reaction }` into reports/bench.json, keeping the other sections. */
@@ -141,7 +340,14 @@ if (require.main === module) {
   // `npx hardhat run bench/reaction.ts`: the runtime environment is the one hardhat loaded.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const hre = require("hardhat") as HardhatRuntimeEnvironment;
-  runReactionBenchmark(hre, { trials: process.env.REACTION_TRIALS ? Number(process.env.REACTION_TRIALS) : undefined, log: console.log })
+  const numberFrom = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
+  runReactionBenchmark(hre, {
+    trials: numberFrom("REACTION_TRIALS"),
+    rivalTrials: numberFrom("REACTION_RIVAL_TRIALS"),
+    busySteps: numberFrom("REACTION_BUSY_STEPS"),
+    busyPositions: numberFrom("REACTION_BUSY_POSITIONS"),
+    log: console.log,
+  })
     .then((result) => {
       writeReactionSection(result);
       console.log(`reaction: ${JSON.stringify(result)}`);

@@ -10,6 +10,7 @@ import "./daily";
 import "./keeper-control";
 import "./rotate-key";
 import "./sandbox";
+import "./clock";
 import "./admin";
 import "./ownership";
 import "./withdraw";

@@ -4,7 +4,11 @@
  * With no --network (the in-process `hardhat` chain): builds the sandbox, deploys the executor through
  * Ignition, opens a few hundred borrowers, plays the default scenario (prices fall in steps; one dust
  * and one unroutable position) against a real keeper, prints a summary, writes reports/run-*.json and
- * exits 0 when every scenario expectation held.
+ * exits 0 when every scenario expectation held. The chain waits for the keeper there (step-locked: it
+ * claims no speed). `--race` plays the same scenario as a race instead: the chain mines every 200 ms on
+ * its own clock, a rival liquidator competes, and the keeper runs as its own process over HTTP and
+ * WebSocket (keeper/run/sandbox-race.ts); its summary shows races won and lost, N+1 / N+2 / later and
+ * the first and last plan's decision latency.
  * With --network base (or mainnet, localhost): runs the keeper against that chain until Ctrl-C. A terminal
  * gets human lines, a pipe or a file JSON lines only (keeper/run/keeper-console.ts).
  *
@@ -35,6 +39,7 @@ export interface KeeperTaskArgs {
   readonly addressBook?: string;
   readonly journal?: string;
   readonly freshJournal?: boolean;
+  readonly race?: boolean;
 }
 
 /** Test seam for the crash-safety tests: kill the process at a point of the send path (sandbox chains only). */
@@ -113,6 +118,7 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
 async function runKeeper(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
   if (args.blocks !== undefined && (!Number.isInteger(args.blocks) || args.blocks < 1))
     fail(`--blocks must be a positive integer, got ${args.blocks}`);
+  if (args.race === true && hre.network.name !== "hardhat") fail("--race is for the in-process sandbox (no --network)");
   // A fresh clone has no artifacts or TypeChain bindings yet (`npm ci && npx hardhat keeper` is the
   // quick start): compile first, as `test` and `run` do. Up to date, this is a cache check. A packaged
   // install (Dockerfile, ops/systemd) compiled at build time and runs from a read-only tree:
@@ -133,6 +139,17 @@ async function runKeeper(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): 
   // Before the run's console exists: --fresh-journal's one line goes to stderr, apart from the run's own output.
   const journalPath = prepareJournal(args, hre, config, (line) => console.error(line));
 
+  if (hre.network.name === "hardhat" && args.race === true) {
+    const print = (line: string) => console.log(line);
+    if (args.addressBook !== undefined)
+      fail("--address-book is for a run on --network localhost (or another network); the in-process run builds its own sandbox");
+    const { runSandboxRace } = await import("../keeper/run/sandbox-race");
+    const result = await runSandboxRace({ hre, config, once: args.once, maxBlocks: args.blocks, journalPath, print });
+    print(`Done in ${(result.timings.totalMs / 1000).toFixed(1)} s (setup ${(result.timings.setupMs / 1000).toFixed(1)} s).`);
+    if (!result.ok)
+      fail(`the sandbox scenario did not go as expected (see the ✘ lines above and ${result.reportPath ?? "the keeper log"})`);
+    return;
+  }
   if (hre.network.name === "hardhat") {
     // The sandbox run: human lines on the console (progress, summary), its JSON log in a file.
     const print = (line: string) => console.log(line);
@@ -188,6 +205,10 @@ task("keeper", "Runs the liquidation keeper (no --network: the sandbox scenario,
   .addOptionalParam("blocks", "Stop after this many blocks", undefined, types.int)
   .addFlag("once", "One iteration (sandbox: the first scenario step), then exit")
   .addFlag("dryRun", "Simulate and journal, send nothing (DRY mode)")
+  .addFlag(
+    "race",
+    "Sandbox only: the 200 ms race (the chain on its own clock, a rival, the keeper as its own process) instead of the step-locked driver",
+  )
   .addOptionalParam("keeperConfig", "Keeper config JSON merged over the network defaults (or KEEPER_CONFIG)", undefined, types.string)
   .addOptionalParam(
     "addressBook",

@@ -1,19 +1,22 @@
 /**
- * New chain heads, polled. Each poll that finds a higher head reports the head (number, timestamp)
- * and the range of blocks new since the previous head, so the log collectors can cover every block
- * even when polling skipped some. Polling (not a websocket subscription) works with every RPC and the
- * in-process chain alike; the interval is the knob (Base makes a block every 2 s).
+ * New chain heads. Each poll that finds a higher head reports the head (number, timestamps) and the
+ * range of blocks new since the previous head, so the log collectors cover every block even when
+ * some heads were never seen. The source is either the chain itself (polled) or a HeadStream
+ * (head-stream.ts: pushed by an eth_subscribe subscription, polled only as its fallback), which answers
+ * without a round trip.
  */
 import type { BlockRange, BlockRef } from "../markets/market";
 
 /** The provider methods used; ethers' Provider fits. */
 export interface BlockSource {
   getBlockNumber(): Promise<number>;
-  getBlock(blockTag: number): Promise<{ number: number; timestamp: number } | null>;
+  getBlock(blockTag: number): Promise<{ number: number; timestamp: number; timestampMs?: number } | null>;
 }
 
 export interface NewHead extends BlockRef {
   readonly type: "block";
+  /** Denim's millisecond time where the source knows it, else 1000 × timestamp. */
+  readonly timestampMs: number;
   /** Blocks new since the previous head (inclusive): what the log collectors must scan. */
   readonly range: BlockRange;
 }
@@ -41,7 +44,13 @@ export class BlockCollector {
     if (!block) throw new Error(`block collector: the node reported head ${head} but returned no block for it`);
     const fromBlock = this.lastHead === undefined ? head : this.lastHead + 1;
     this.lastHead = head;
-    return { type: "block", number: block.number, timestamp: block.timestamp, range: { fromBlock, toBlock: head } };
+    return {
+      type: "block",
+      number: block.number,
+      timestamp: block.timestamp,
+      timestampMs: block.timestampMs ?? block.timestamp * 1_000,
+      range: { fromBlock, toBlock: head },
+    };
   }
 
   /**

@@ -3,9 +3,12 @@
  * subscribed to (`priceFeeds()`). Two ways to see them:
  * - "logs": the `AnswerUpdated(int256 indexed current, uint256 indexed roundId, uint256 updatedAt)`
  *   events OCR aggregators emit on every transmission (Base). One eth_getLogs per range.
+ *   With an `OracleLogStream` (an eth_subscribe WebSocket subscription) the logs of blocks the stream covers are
+ *   already here when the head arrives, and only blocks it does not cover (before it, or a reconnect's gap) cost
+ *   an eth_getLogs; the two are merged so every answer is handed out exactly once.
  * - "poll": `latestRoundData()` of every feed in one Multicall3 batch per range, reporting feeds whose
- *   round moved. Needed where feeds emit nothing: Chainlink's MockV3Aggregator (the sandbox's feeds)
- *   updates its answer without an event. It sees only the last answer of a range.
+ *   round moved. Needed where feeds emit nothing (Chainlink's MockV3Aggregator updates its answer without an
+ *   event). It sees only the last answer of a range.
  * The collector does not interpret answers; each market knows what a feed means to it.
  */
 import { MockV3Aggregator__factory } from "../../typechain-types";
@@ -13,6 +16,7 @@ import type { Address } from "../config/address-book";
 import { decodeIntWord, decodeUintWord, type Multicall3Client } from "../chain/multicall";
 import type { BlockRange, FeedAnswer, FeedSubscription } from "../markets/market";
 import { fetchLogsInChunks, type LogProvider, type LogRangeOptions } from "./log-range-fetcher";
+import type { OracleLogStream } from "./oracle-log-stream";
 
 export type OracleCollectionMode = "logs" | "poll";
 
@@ -20,6 +24,8 @@ export interface OracleUpdateCollectorOptions extends LogRangeOptions {
   readonly mode?: OracleCollectionMode;
   /** Required in "poll" mode. */
   readonly multicall?: Multicall3Client;
+  /** "logs" mode: answers pushed by an eth_subscribe subscription, with eth_getLogs for what it does not cover. */
+  readonly stream?: OracleLogStream | null;
 }
 
 export class OracleUpdateCollector {
@@ -47,6 +53,33 @@ export class OracleUpdateCollector {
   /** Replaces the watched feeds (markets re-resolve them when an oracle source changes). */
   setSubscriptions(subscriptions: readonly FeedSubscription[]): void {
     this.feeds = [...new Set(subscriptions.map((s) => s.feed.toLowerCase() as Address))];
+    this.options.stream?.setFeeds(this.feeds);
+  }
+
+  /** How many ranges were served from the subscription alone (no eth_getLogs), for status and tests. */
+  streamedRanges = 0;
+
+  /**
+   * The reaction's fast path: answers pushed by the subscription are handed to `listener` the moment their logs
+   * arrive (those of one block together), instead of waiting for the head and the loop's bookkeeping. An answer
+   * handed out here is never collected again. Without a stream, nothing is pushed.
+   */
+  onPushed(listener: (answers: FeedAnswer[], arrivedAtMs: number) => void): void {
+    const stream = this.options.stream;
+    if (stream === undefined || stream === null) return;
+    let scheduled = false;
+    let arrivedAtMs = 0;
+    stream.onArrival((answer) => {
+      if (scheduled) return;
+      scheduled = true;
+      arrivedAtMs = performance.now();
+      // The logs of one block arrive back to back: take them together on the next turn of the event loop.
+      setImmediate(() => {
+        scheduled = false;
+        const answers = stream.take(answer.blockNumber);
+        if (answers.length > 0) listener(answers, arrivedAtMs);
+      });
+    });
   }
 
   get watchedFeeds(): readonly Address[] {
@@ -60,6 +93,19 @@ export class OracleUpdateCollector {
   }
 
   private async collectFromLogs(range: BlockRange): Promise<FeedAnswer[]> {
+    const stream = this.options.stream;
+    if (stream?.covers(range.fromBlock)) {
+      this.streamedRanges += 1;
+      return stream.take(range.toBlock);
+    }
+    const fetched = await this.fetchLogs(range);
+    if (stream === undefined || stream === null) return fetched;
+    return [...stream.mergeFetched(fetched), ...stream.take(range.toBlock)].sort(
+      (a, b) => a.blockNumber - b.blockNumber || (a.logIndex ?? 0) - (b.logIndex ?? 0),
+    );
+  }
+
+  private async fetchLogs(range: BlockRange): Promise<FeedAnswer[]> {
     const answers: FeedAnswer[] = [];
     for await (const chunk of fetchLogsInChunks(
       this.provider,

@@ -16,7 +16,14 @@ import { defaultsFor } from "./defaults";
 import { USD_LIMIT_FIELDS } from "./runtime-settings";
 import { crossFieldIssues } from "./cross-field-checks";
 import { checkLiveSafeguards } from "./live-safeguards";
-import { isRealNetwork, KEEPER_NETWORKS, keeperConfigSchema, type KeeperConfig, type KeeperNetwork } from "./schema";
+import {
+  FIELDS_COUNTED_IN_BLOCKS,
+  isRealNetwork,
+  KEEPER_NETWORKS,
+  keeperConfigSchema,
+  type KeeperConfig,
+  type KeeperNetwork,
+} from "./schema";
 
 export interface ConfigIssue {
   /** Dotted path of the field, with [i] for list items ("rpc.read[0].urlEnv"); "" for the whole file. */
@@ -187,10 +194,17 @@ export function describeValue(value: unknown): string {
 
 function describeIssue(issue: ZodIssue, input: unknown): ConfigIssue[] {
   if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((key) => ({
-      path: formatPath([...issue.path, key]),
-      message: unknownFieldMessage(fieldsAt(keeperConfigSchema, issue.path)),
-    }));
+    return issue.keys.map((key) => {
+      const path = formatPath([...issue.path, key]);
+      const replacement = FIELDS_COUNTED_IN_BLOCKS[path];
+      return {
+        path,
+        message:
+          replacement !== undefined
+            ? `counted in blocks, which Base's 200 ms blocks (Denim) made ten times shorter; set ${replacement} (milliseconds) instead`
+            : unknownFieldMessage(fieldsAt(keeperConfigSchema, issue.path)),
+      };
+    });
   }
   return [{ path: formatPath(issue.path), message: `${issue.message}, got ${describeValue(valueAt(input, issue.path))}` }];
 }
@@ -223,6 +237,11 @@ function fieldsAt(schema: ZodTypeAny, path: readonly (string | number)[]): strin
 
 const URL_PATTERN = /^(https?|wss?):\/\/[^\s]+$/i;
 
+function envValue(env: Record<string, string | undefined>, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === "" ? undefined : value;
+}
+
 /** The variables this config names must be set (and hold URLs); LIVE on a real network must be safe. */
 function checkEnvironment(config: KeeperConfig, env: Record<string, string | undefined>): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -250,6 +269,17 @@ function checkEnvironment(config: KeeperConfig, env: Record<string, string | und
   config.rpc.send.forEach((endpoint, index) =>
     requireUrl(`rpc.send[${index}].urlEnv`, endpoint.urlEnv, `the URL of send endpoint "${endpoint.name}"`),
   );
+  config.rpc.subscribe.forEach((endpoint, index) => {
+    const path = `rpc.subscribe[${index}].urlEnv`;
+    requireUrl(path, endpoint.urlEnv, `the ws(s):// URL of subscription endpoint "${endpoint.name}"`);
+    const value = envValue(env, endpoint.urlEnv);
+    if (value !== undefined && URL_PATTERN.test(value) && !/^wss?:\/\//i.test(value)) {
+      issues.push({
+        path,
+        message: `environment variable ${endpoint.urlEnv} must hold a ws:// or wss:// URL for eth_subscribe (its value is not shown)`,
+      });
+    }
+  });
   if (config.relay) requireUrl("relay.urlEnv", config.relay.urlEnv, "the bundle relay URL");
   config.alerts.targets.forEach((target, index) => {
     if (target.kind === "telegram") {

@@ -61,11 +61,55 @@ const rpcSchema = z
     read: z.array(endpoint, { invalid_type_error: "expected a list of { name, urlEnv }" }),
     /** Endpoints raw transactions are sent to (all of them); separate from reads. */
     send: z.array(endpoint, { invalid_type_error: "expected a list of { name, urlEnv }" }),
-    /** An endpoint whose head lags the best by more than this many blocks is demoted. */
-    headLagBlocks: nonNegativeInteger,
+    /**
+     * WebSocket endpoints (ws:// or wss://) for eth_subscribe: newHeads and the oracles' logs arrive as they are
+     * produced. Empty: heads and logs are polled over the read endpoints (the fallback either way).
+     */
+    subscribe: z
+      .array(endpoint, { invalid_type_error: "expected a list of { name, urlEnv }" })
+      .max(
+        1,
+        "expected at most one subscription endpoint (heads and logs come from one stream; polling the read endpoints is its fallback)",
+      ),
+    /** An endpoint whose head lags the best by more than this long (converted to blocks by the block time) is demoted. */
+    maxHeadLagMs: nonNegativeInteger,
     requestTimeoutMs: positiveInteger,
   })
   .strict();
+
+/**
+ * How long things may take, in TIME: converted to blocks with the chain's block time (keeper/config/block-time.ts),
+ * so Base's 200 ms blocks since Denim shrink nothing tenfold.
+ */
+const executionSchema = z
+  .object({
+    /** A plan's on-chain deadline: it reverts PlanExpired if it lands later than this after its simulation. */
+    planDeadlineMs: positiveInteger,
+    /** Without a receipt this long after a send, the transaction is fee-bumped (or cancelled). */
+    inclusionTimeoutMs: positiveInteger,
+    /** A position whose attempt failed is retried after initialMs, doubling while it keeps failing, up to maxMs. */
+    retryBackoff: z.object({ initialMs: positiveInteger, maxMs: positiveInteger }).strict(),
+  })
+  .strict()
+  .superRefine((execution, context) => {
+    if (execution.retryBackoff.maxMs < execution.retryBackoff.initialMs) {
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["retryBackoff", "maxMs"],
+        message: `expected at least retryBackoff.initialMs (${execution.retryBackoff.initialMs})`,
+      });
+    }
+  });
+
+/**
+ * Fields that counted blocks before Base's 200 ms blocks (Denim), with what replaced them: a config that still
+ * sets one is refused with this message instead of silently meaning a tenth of the time it used to.
+ */
+export const FIELDS_COUNTED_IN_BLOCKS: Readonly<Record<string, string>> = {
+  "rpc.headLagBlocks": "rpc.maxHeadLagMs",
+  "limits.borrowerCooldown": "limits.borrowerCooldownMs",
+  "breaker.throttle.minBlocksBetweenExecutions": "breaker.throttle.minMsBetweenExecutions",
+};
 
 const strategySchema = z
   .object({
@@ -89,12 +133,8 @@ const limitsSchema = z
     maxDailyLossUsd: positiveNumber.optional(),
     maxPriorityFeeGwei: positiveNumber,
     maxFeePerGasGwei: positiveNumber,
-    borrowerCooldown: z
-      .object({
-        amount: nonNegativeInteger,
-        unit: z.enum(["blocks", "seconds"], { errorMap: () => ({ message: 'expected "blocks" or "seconds"' }) }),
-      })
-      .strict(),
+    /** After a liquidation of a borrower, no other attempt on them for this long. */
+    borrowerCooldownMs: nonNegativeInteger,
   })
   .strict()
   .superRefine((limits, context) => {
@@ -122,7 +162,8 @@ const breakerSchema = z
     staleHead: z.object({ maxSeconds: positiveNumber, severity }).strict(),
     sequencer: z.object({ gracePeriodSeconds: nonNegativeInteger, severity }).strict(),
     executorPaused: z.object({ severity }).strict(),
-    throttle: z.object({ minBlocksBetweenExecutions: positiveInteger }).strict(),
+    /** THROTTLED lets one execution through per this long (converted to blocks). */
+    throttle: z.object({ minMsBetweenExecutions: positiveInteger }).strict(),
   })
   .strict();
 
@@ -160,9 +201,21 @@ export const keeperConfigSchema = z
       .object({ urlEnv: envVarName, kind: z.literal("flashbots", { errorMap: () => ({ message: 'expected "flashbots"' }) }) })
       .strict()
       .optional(),
+    /**
+     * Milliseconds per block; absent = the chain's own (block-time.ts: Base 200 ms since Denim and 2 s before it,
+     * decided by the head's timestamp; Ethereum 12 s). Every time setting is converted to blocks with it.
+     */
+    blockTimeMs: positiveInteger.optional(),
+    /**
+     * How price updates are seen: "logs" (AnswerUpdated events, subscribed or fetched; the answer comes from the
+     * event) or "poll" (latestRoundData each block, for feeds that emit nothing). Absent: "logs" on real networks,
+     * "poll" on the sandbox networks (a sandbox built without the clock has silent mock feeds).
+     */
+    oracleUpdates: z.enum(["logs", "poll"], { errorMap: () => ({ message: 'expected "logs" or "poll"' }) }).optional(),
     /** One section per registered market plug-in (keeper/markets/registry.ts), each plug-in's own schema. */
     markets: marketsSchema(MARKET_PLUGINS),
     strategy: strategySchema,
+    execution: executionSchema,
     limits: limitsSchema,
     breaker: breakerSchema,
     journal: z

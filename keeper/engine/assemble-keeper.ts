@@ -7,9 +7,18 @@
 import { getAddress, type Provider, type TransactionRequest } from "ethers";
 import type { Address, AddressBook } from "../config/address-book";
 import type { KeeperConfig } from "../config/schema";
-import { breakerThresholdsFromConfig, riskLimitsFromConfig, strategySettingsFromConfig } from "../config/runtime-settings";
+import { blockTimeMsFor } from "../config/block-time";
+import {
+  breakerThresholdsFromConfig,
+  executionTimingFromConfig,
+  riskLimitsFromConfig,
+  strategySettingsFromConfig,
+  type ExecutionTiming,
+} from "../config/runtime-settings";
 import { Multicall3Client } from "../chain/multicall";
 import { OracleUpdateCollector, type OracleCollectionMode } from "../collectors/oracle-update-collector";
+import type { HeadStream } from "../collectors/head-stream";
+import type { OracleLogStream } from "../collectors/oracle-log-stream";
 import { ProtocolEventCollector } from "../collectors/protocol-event-collector";
 import type { AlertDispatcher } from "../alerts/alert-dispatcher";
 import type { Journal } from "../journal/journal";
@@ -25,6 +34,7 @@ import type { KeeperMetrics } from "../telemetry/metrics";
 import { componentLogger, type Logger } from "../telemetry/logger";
 import type { SignedTxBroadcaster } from "../execution/broadcast";
 import { ExecutionStage, type ExecutionHooks, type ExecutionPrices } from "../execution/execution-stage";
+import { RaceLedger } from "../execution/race-ledger";
 import { PlanSimulator, type SimulationProvider } from "../execution/plan-simulator";
 import { ExternalConditionsReader } from "./external-conditions";
 import { FlashLiquidity } from "./flash-liquidity";
@@ -62,6 +72,8 @@ export interface AssembleKeeperOptions {
   readonly alerts: AlertDispatcher | null;
   /** "poll" where feeds emit no AnswerUpdated (the sandbox's MockV3Aggregator), else "logs". */
   readonly oracleMode: OracleCollectionMode;
+  /** Heads and oracle logs by subscription (network runs); absent: the chain is polled. */
+  readonly streams?: { readonly heads: HeadStream | null; readonly oracleLogs: OracleLogStream | null };
   readonly liveViolations: () => readonly string[];
   readonly headLag?: () => readonly { readonly endpoint: string; readonly lagBlocks: number }[];
   readonly hooks?: ExecutionHooks;
@@ -77,6 +89,8 @@ export interface AssembledKeeper {
   readonly markets: readonly LendingMarket[];
   readonly execution: ExecutionStage;
   readonly usdPrices: UsdPriceBook;
+  /** Every time setting in blocks, at the block time of the chain this keeper reads. */
+  readonly timing: ExecutionTiming;
   /** Releases the key lock (the journal is the caller's). */
   close(): void;
 }
@@ -108,14 +122,18 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
     settings: () => strategySettings,
   });
 
-  const now = { timeMs: clock(), block: await provider.getBlockNumber() };
+  const head = await provider.getBlock("latest");
+  if (head === null) throw new Error("the read endpoint returned no latest block");
+  // Times become blocks at the block time of the chain actually read (a fork before Denim still runs 2 s blocks).
+  const timing = executionTimingFromConfig(config, blockTimeMsFor(options.chainId, head.timestamp, config.blockTimeMs));
+  const now = { timeMs: clock(), block: head.number };
   const risk = new RiskBookkeeper({
     journal,
     metrics,
     logger: componentLogger(logger, "risk"),
     alerts: options.alerts,
     limits: riskLimitsFromConfig(config),
-    thresholds: breakerThresholdsFromConfig(config),
+    thresholds: breakerThresholdsFromConfig(config, timing.blockTimeMs),
     now,
   });
 
@@ -131,6 +149,7 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
       address: operator,
       chainId: options.chainId,
       source: provider,
+      claims: journal,
       lockDirectory: options.lockDirectory,
     });
     const { limits } = riskLimitsFromConfig(config);
@@ -156,10 +175,13 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
     // address (KEEPER_OPERATOR_ADDRESS); with neither, they fail CallerNotOperator, which the journal shows.
     operator: operator ?? options.simulateAs ?? ("0x0000000000000000000000000000000000000000" as Address),
     minProfitHaircutBps: config.strategy.minProfitHaircutBps,
+    deadlineBlocks: timing.planDeadlineBlocks,
     onMethodFallback: (reason) =>
       logger.warn({ reason }, "the read endpoint refused an eth_call state override; simulating with the revert probe from now on"),
   });
 
+  const races = new RaceLedger();
+  const heads = options.streams?.heads ?? null;
   const execution = new ExecutionStage({
     journal,
     simulator,
@@ -172,14 +194,19 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
     prices,
     onOutcome: (outcome) => risk.record(outcome),
     clock,
+    inclusionBlockBudget: timing.inclusionBlockBudget,
     hooks: options.hooks,
+    races,
+    blockTimestampMs: (block) => heads?.headAt(block)?.timestampMs,
   });
 
   const engine = new KeeperEngine({
     network: config.network,
     chain: provider as unknown as EngineChain,
     markets,
-    oracleCollector: new OracleUpdateCollector(reader, [], { mode: options.oracleMode, multicall }),
+    oracleCollector: new OracleUpdateCollector(reader, [], { mode: options.oracleMode, multicall, stream: options.streams?.oracleLogs }),
+    heads,
+    races,
     protocolCollector: new ProtocolEventCollector(reader, []),
     planner,
     ownSales: new OwnSalesLedger(quoter),
@@ -195,6 +222,7 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
     operatorBalanceFloorWei: BigInt(Math.round(config.operatorBalanceFloorEth * 1e6)) * 10n ** 12n,
     headLag: options.headLag,
     staleHeadSeconds: config.breaker.staleHead.maxSeconds,
+    retryBackoffBlocks: timing.retryBackoffBlocks,
     clock,
     leadership: options.leadership,
   });
@@ -205,6 +233,7 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
     markets,
     execution,
     usdPrices,
+    timing,
     close: () => nonces?.close(),
   };
 }

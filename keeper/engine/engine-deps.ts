@@ -3,6 +3,7 @@
  * pipeline stage, wired in engine/assemble-keeper.ts) and the report of one tick.
  */
 import type { KeeperMode, PlanDecision } from "../core/types";
+import type { HeadStream } from "../collectors/head-stream";
 import type { OracleUpdateCollector } from "../collectors/oracle-update-collector";
 import type { ProtocolEventCollector } from "../collectors/protocol-event-collector";
 import type { AlertDispatcher } from "../alerts/alert-dispatcher";
@@ -12,11 +13,13 @@ import type { KeeperMetrics } from "../telemetry/metrics";
 import type { Logger } from "../telemetry/logger";
 import type { ExecutionReport, ExecutionStage, SettlementReport } from "../execution/execution-stage";
 import type { ReconciliationChain } from "../execution/intent-reconciler";
+import type { RaceLedger } from "../execution/race-ledger";
 import type { AppliedControl } from "./control-requests";
 import type { ExternalConditionsReader } from "./external-conditions";
 import type { Leadership } from "./leadership";
 import type { OpportunityPlanner } from "./opportunity-planner";
 import type { OwnSalesLedger } from "./own-sales";
+import type { RetryBackoffBlocks } from "./retry-scheduler";
 import type { RiskBookkeeper } from "./risk-bookkeeper";
 
 /** Chain reads the engine makes itself; an ethers Provider satisfies them. */
@@ -31,6 +34,10 @@ export interface KeeperEngineDeps {
   readonly chain: EngineChain;
   readonly markets: readonly LendingMarket[];
   readonly oracleCollector: OracleUpdateCollector;
+  /** Heads pushed by subscription (with polling as its fallback); absent: the chain is polled for its head. */
+  readonly heads?: HeadStream | null;
+  /** Other liquidators' liquidations, fed from the protocol events (the execution stage judges lost races by it). */
+  readonly races?: RaceLedger | null;
   readonly protocolCollector: ProtocolEventCollector;
   readonly planner: OpportunityPlanner;
   /** What this keeper already sold into each route this block, so later plans' floors account for it. */
@@ -50,6 +57,8 @@ export interface KeeperEngineDeps {
   readonly headLag?: () => readonly { readonly endpoint: string; readonly lagBlocks: number }[];
   /** A head older than this is not "fresh" for /readyz. */
   readonly staleHeadSeconds: number;
+  /** Retry back-off in blocks (execution.retryBackoff at the chain's block time). Default 1 doubling to 32. */
+  readonly retryBackoffBlocks?: RetryBackoffBlocks;
   readonly clock?: () => number;
   /** Monotonic clock for decision latency (must match the execution stage's). Default performance.now. */
   readonly latencyClock?: () => number;

@@ -21,6 +21,8 @@ export interface EngineTotals {
   sent: number;
   included: number;
   failed: number;
+  /** Attempts that found the position liquidated by someone else first (counted in `failed` too). */
+  lostRaces: number;
   realisedProfitUsd: number;
 }
 
@@ -39,6 +41,8 @@ export interface EngineSnapshot {
   /** Whether this instance acts as the leader (the only one that sends). */
   readonly leading: boolean;
   readonly leadership: Leadership | undefined;
+  /** Races, oracle-update-to-inclusion and head time (keeper/engine/race-book.ts). */
+  readonly race: Readonly<Record<string, unknown>>;
 }
 
 export interface EngineParts {
@@ -73,6 +77,7 @@ export function engineStatus(snapshot: EngineSnapshot, parts: EngineParts): Reco
     uptimeSeconds: Math.round((snapshot.nowMs - snapshot.startedAtMs) / 1_000),
     head: snapshot.head,
     lastHeadAt: snapshot.lastHeadAtMs === null ? null : new Date(snapshot.lastHeadAtMs).toISOString(),
+    ...snapshot.race,
     operator: execution.operator,
     leadership: leadershipStatus(snapshot),
     breaker: risk.breaker.describe(),

@@ -8,12 +8,14 @@
  *
  * Every dependency comes in through the constructor; the engine itself holds only the loop's state.
  * One `tick()` handles every block new since the last one, in two phases:
- *   A. reaction: oracle answers → in-memory recompute → plan → gate → send. Nothing slower than what
- *      the decision needs runs before the transaction is signed (decision latency is measured from the
- *      moment the answer is seen to the signed transaction).
- *   B. bookkeeping: receipts of in-flight transactions, protocol events (re-read touched borrowers),
- *      the block's interest accrual, and a second reaction for what those made liquidatable; then the
- *      breaker's external observations, control requests, balances and metrics.
+ *   A. reaction: oracle answers → in-memory recompute → plan → gate → send (reaction-pipeline.ts).
+ *      Nothing slower than what the decision needs runs before the transaction is signed (decision
+ *      latency is measured from the moment the answer is seen to the signed transaction). An oracle log
+ *      pushed by the subscription is reacted to as it arrives (the fast path), not at the next tick.
+ *   B. bookkeeping: protocol events (first, so a receipt is judged against the liquidations that beat
+ *      it: race-book.ts), receipts of in-flight transactions, re-reads of touched borrowers, the block's
+ *      interest accrual, and a second reaction for what those made liquidatable; then the breaker's
+ *      external observations, control requests, balances and metrics.
  *
  * Only the holder of the journal's leader lease reacts, sends, settles, applies control requests and
  * saves risk state (deps.leadership). A standby runs every tick's reads — prices, protocol events,
@@ -23,15 +25,16 @@
  */
 import { positionKeyId, type Address, type KeeperMode } from "../core/types";
 import { BlockCollector, type NewHead } from "../collectors/block-collector";
-import type { LendingMarket, ProtocolEvent } from "../markets/market";
+import type { ProtocolEvent } from "../markets/market";
 import type { Instant } from "../risk/instant";
-import { comparePlans } from "../strategy/ranking";
 import type { ReadinessInputs } from "../telemetry/http-server";
 import type { SettlementReport } from "../execution/execution-stage";
 import { reconcileOpenIntents, type ReconciliationReport } from "../execution/intent-reconciler";
 import { applyControlsToEngine, type AppliedControl } from "./control-requests";
 import type { DecisionRecord, KeeperEngineDeps, TickListener, TickReport } from "./engine-deps";
 import type { PositionToPlan } from "./opportunity-planner";
+import { RaceBook } from "./race-book";
+import { ReactionPipeline, type ReactionHost } from "./reaction-pipeline";
 import { RetryScheduler } from "./retry-scheduler";
 import { ChainAnchor } from "../journal/chain-binding";
 import { HeadReader } from "./head-reader";
@@ -43,7 +46,7 @@ export type { EngineTotals } from "./engine-status";
 export type { DecisionRecord, EngineChain, KeeperEngineDeps, TickListener, TickReport } from "./engine-deps";
 
 /** What a standby's block settles: nothing (only the leader tracks transactions). */
-const NO_SETTLEMENT: SettlementReport = { included: [], failed: [], replaced: [] };
+const NO_SETTLEMENT: SettlementReport = { included: [], failed: [], replaced: [], lost: [] };
 
 export class KeeperEngine {
   private readonly deps: KeeperEngineDeps;
@@ -61,16 +64,32 @@ export class KeeperEngine {
   /** Whether this instance acts as the leader (it took the lease and has not lost it since). */
   private leading = false;
   private readonly startedAtMs: number;
-  readonly totals: EngineTotals = { detected: 0, planned: 0, skipped: 0, sent: 0, included: 0, failed: 0, realisedProfitUsd: 0 };
+  readonly totals: EngineTotals = {
+    detected: 0,
+    planned: 0,
+    skipped: 0,
+    sent: 0,
+    included: 0,
+    failed: 0,
+    lostRaces: 0,
+    realisedProfitUsd: 0,
+  };
   private reconciliation: ReconciliationReport | null = null;
   /** Positions whose last attempt ended for a reason that may pass, tried again with backoff. */
-  private readonly retries = new RetryScheduler();
+  private readonly retries: RetryScheduler;
+  private readonly races: RaceBook;
+  private readonly reaction: ReactionPipeline;
+  /** Decisions made on the fast path since the last tick report, which carries them. */
+  private pushedDecisions: DecisionRecord[] = [];
 
   constructor(deps: KeeperEngineDeps) {
     this.deps = deps;
     this.clock = deps.clock ?? Date.now;
     this.latencyClock = deps.latencyClock ?? (() => performance.now());
-    this.heads = new HeadReader(deps.chain);
+    this.heads = new HeadReader(deps.chain, deps.heads ?? null);
+    this.retries = new RetryScheduler(deps.retryBackoffBlocks);
+    this.races = new RaceBook(deps, this.totals);
+    this.reaction = new ReactionPipeline(deps, this.reactionHost(), this.totals, this.retries, this.races);
     this.watch = new OperationsWatch(deps);
     this.anchor = new ChainAnchor(deps.journal, deps.chain, this.clock);
     this.mode = deps.initialMode;
@@ -86,9 +105,13 @@ export class KeeperEngine {
     return this.headBlock;
   }
 
-  /** The head block's own timestamp (epoch ms), once a head has been read. */
+  /**
+   * The head block's own time (epoch ms), once a head has been read: Denim's millisecond timestampMs when the head
+   * stream has it (five blocks share one seconds timestamp on Base), else the seconds timestamp.
+   */
   get headTimestampMs(): number | null {
-    return this.headBlock < 0 ? null : this.heads.timestamp * 1_000;
+    if (this.headBlock < 0) return null;
+    return this.races.headTimestampMs(this.headBlock) ?? this.heads.timestamp * 1_000;
   }
 
   /** The head block's base fee, once a head has been read. */
@@ -141,6 +164,18 @@ export class KeeperEngine {
       data: { network: this.deps.network, mode: this.mode, head, operator: this.deps.execution.operator },
     });
     this.started = true;
+    // The fast path: an oracle log pushed by the subscription is reacted to as it arrives, not at the next tick.
+    this.deps.oracleCollector.onPushed((answers, arrivedAtMs) => {
+      const made: DecisionRecord[] = [];
+      void this.reaction
+        .exclusively(async () => {
+          await this.reaction.reactToAnswers(answers, arrivedAtMs, made);
+          this.pushedDecisions.push(...made);
+        })
+        .catch((error: unknown) =>
+          logger.warn({ error: errorMessage(error) }, "reaction to a pushed oracle update failed; the next tick retries it"),
+        );
+    });
     if (this.mayLead) await this.lead("start");
     else logger.info({ lease: this.deps.leadership?.lease }, "standing by: another keeper holds the journal's leader lease");
   }
@@ -152,18 +187,16 @@ export class KeeperEngine {
 
   /**
    * Becomes the instance that sends, at start or taking over from a leader that stopped, in the order
-   * that keeps it safe: the risk state the last leader saved and the key's nonce read again (takeover);
-   * the breaker's external triggers re-read BEFORE queued control requests are applied (a request queued
-   * while no keeper ran is judged against the chain as it is now); every open intent reconciled against
-   * the chain; only then a reaction to whatever is liquidatable.
+   * that keeps it safe: the risk state the last leader saved (takeover); the breaker's external triggers
+   * re-read BEFORE queued control requests are applied (a request queued while no keeper ran is judged
+   * against the chain as it is now); every open intent reconciled against the chain, then the key's next
+   * nonce read again (chain `latest` and the journal's open claims); only then a reaction to whatever is
+   * liquidatable.
    */
   private async lead(occasion: "start" | "takeover"): Promise<void> {
     const { journal, chain, execution, logger, risk, leadership } = this.deps;
     this.leading = true;
-    if (occasion === "takeover") {
-      risk.reload(this.instant());
-      await execution.resyncNonces();
-    }
+    if (occasion === "takeover") risk.reload(this.instant());
     await this.watch.observeConditions(this.headBlock, this.instant(), this.lastHeadAtMs);
     this.applyControls();
     this.reconciliation = await reconcileOpenIntents({
@@ -174,6 +207,9 @@ export class KeeperEngine {
       at: this.instant(),
       logger,
     });
+    // The key's next nonce once every open intent is settled: the chain's latest count and the journal's claims
+    // that are still open (an intent reconciled as never sent frees its nonce; one still on the wire keeps it).
+    await execution.resyncNonces();
     if (this.reconciliation.examined > 0) {
       journal.recordSystemEvent({
         kind: "reconciliation",
@@ -196,11 +232,8 @@ export class KeeperEngine {
     await this.followAnchor(this.headBlock, true);
     // Positions already liquidatable are opportunities too.
     const markets = this.deps.markets;
-    await this.react(
-      markets.flatMap((market) => market.liquidatable().map((position) => ({ market, position }))),
-      this.latencyClock(),
-      [],
-    );
+    const items = markets.flatMap((market) => market.liquidatable().map((position) => ({ market, position })));
+    await this.reaction.exclusively(() => this.reaction.react(items, this.latencyClock(), []));
   }
 
   /** Lost the lease: stops sending and tracking at once; the new leader reconciles what was in flight. */
@@ -230,7 +263,7 @@ export class KeeperEngine {
   }
 
   private async process(newHead: NewHead): Promise<TickReport> {
-    const { markets, oracleCollector, protocolCollector, execution } = this.deps;
+    const { markets, oracleCollector, protocolCollector, execution, races } = this.deps;
     this.headBlock = newHead.number;
     this.lastHeadAtMs = this.clock();
     this.deps.ownSales.reset();
@@ -238,29 +271,21 @@ export class KeeperEngine {
     const controls = this.leading ? this.applyControls() : [];
     const decisions: DecisionRecord[] = [];
 
-    // A. Reaction to price updates: in memory, then plan and send.
+    // A. Reaction to price updates not already reacted to on the fast path: in memory, then plan and send.
     const answers = await oracleCollector.collect(newHead.range);
+    decisions.push(...this.pushedDecisions);
+    this.pushedDecisions = [];
     const seenAtMs = this.latencyClock();
-    const touched = new Set<LendingMarket>();
-    const rereads = new Set<LendingMarket>();
-    for (const answer of answers) {
-      for (const market of markets) {
-        const reaction = market.onPriceUpdate(answer);
-        if (reaction.needsChainRead) rereads.add(market);
-        if (reaction.recomputed > 0) touched.add(market);
-      }
-    }
-    for (const market of rereads) {
-      await market.refreshPrices(newHead.number);
-      touched.add(market);
-    }
-    const repriced: PositionToPlan[] = [...touched].flatMap((market) => market.liquidatable().map((position) => ({ market, position })));
-    await this.react(repriced, seenAtMs, decisions);
+    await this.reaction.exclusively(() => this.reaction.reactToAnswers(answers, seenAtMs, decisions, newHead));
 
-    // B. Bookkeeping: receipts, protocol events, interest, then what those made liquidatable.
-    const settlement = this.leading ? await execution.settle(newHead.number, this.instant()) : NO_SETTLEMENT;
-    this.countSettlement(settlement);
+    // B. Bookkeeping: protocol events (first, so a receipt is judged against the liquidations that beat it),
+    // receipts, interest, then what those made liquidatable.
     const events = await protocolCollector.collect(newHead.range);
+    races?.observe(events);
+    races?.prune(newHead.number);
+    for (const lost of races?.settleUnsent(newHead.number) ?? []) this.races.recordUnsentLoss(lost);
+    const settlement = this.leading ? await execution.settle(newHead.number, this.instant()) : NO_SETTLEMENT;
+    this.races.countSettlement(settlement);
     const followUp = new Map<string, PositionToPlan>();
     for (const market of markets) {
       const mine = events.filter((event) => event.market === market.id);
@@ -280,7 +305,8 @@ export class KeeperEngine {
       const halted = this.deps.risk.breaker.state === "HALTED";
       for (const [id, item] of this.retries.due(newHead.number, { halted, except: new Set(followUp.keys()) })) followUp.set(id, item);
     }
-    await this.react([...followUp.values()], this.latencyClock(), decisions);
+    const followUpAtMs = this.latencyClock();
+    await this.reaction.exclusively(() => this.reaction.react([...followUp.values()], followUpAtMs, decisions));
 
     await this.warmCaches(newHead.number);
     if (this.leading) await this.watch.observeConditions(newHead.number, this.instant(), this.lastHeadAtMs);
@@ -303,84 +329,6 @@ export class KeeperEngine {
     };
   }
 
-  /**
-   * Plans the given positions (minus those with a transaction in flight), ranks the plans, gates each
-   * and executes the approved ones in rank order, then journals every decision in one write.
-   */
-  private async react(items: readonly PositionToPlan[], seenAtMs: number, out: DecisionRecord[]): Promise<void> {
-    // A standby only watches; a leader whose lease ran out mid-tick stops here (the send fence catches the rest).
-    if (!this.leading || !this.mayLead) return;
-    const inFlight = this.deps.execution.inFlightPositions();
-    const unique = new Map<string, PositionToPlan>();
-    for (const item of items) {
-      const id = positionKeyId(item.position.key);
-      if (!inFlight.has(id)) unique.set(id, item);
-    }
-    if (unique.size === 0) return;
-    // Largest debts first, a few at a time: the first liquidation of a busy block is sent after
-    // planning a handful of positions, not all of them (quotes cost an eth_call per batch).
-    const ordered = [...unique.values()].sort((a, b) => largestDebtUsd(b) - largestDebtUsd(a));
-    for (let start = 0; start < ordered.length; start += REACTION_CHUNK) {
-      await this.reactTo(ordered.slice(start, start + REACTION_CHUNK), unique, seenAtMs, out);
-    }
-  }
-
-  private async reactTo(
-    chunk: readonly PositionToPlan[],
-    unique: ReadonlyMap<string, PositionToPlan>,
-    seenAtMs: number,
-    out: DecisionRecord[],
-  ): Promise<void> {
-    const { planner, risk, execution, metrics, journal } = this.deps;
-    const head = this.headBlock;
-    const decisions = await planner.plan(chunk, { number: head, baseFeePerGas: this.heads.baseFeePerGas });
-    metrics.opportunitiesDetected.inc(decisions.length);
-    this.totals.detected += decisions.length;
-
-    const planned = decisions.filter((decision) => decision.plan !== null).sort((a, b) => comparePlans(a.plan!, b.plan!));
-    const records: DecisionRecord[] = decisions.filter((decision) => decision.plan === null).map((decision) => ({ decision, block: head }));
-    for (const decision of planned) {
-      const plan = decision.plan!;
-      const at = this.instant();
-      const verdict = risk.riskGate.evaluate(plan, { now: at, breaker: risk.breaker });
-      if (!verdict.approved) {
-        records.push({ decision: { ...decision, outcome: "skipped", reason: verdict.reason, detail: verdict.detail }, block: head });
-        continue;
-      }
-      const profitShortfall = await this.deps.ownSales.shortfall(plan, head);
-      const report = await execution.execute(plan, { mode: this.mode, headBlock: head, seenAtMs, at, profitShortfall });
-      if (report.status === "sent") this.deps.ownSales.record(plan);
-      if (report.status === "simulation-failed") {
-        records.push({
-          decision: { ...decision, outcome: "skipped", reason: "simulation-failed", detail: report.detail },
-          block: head,
-          execution: report,
-        });
-      } else if (report.status === "dry-run") {
-        records.push({ decision: { ...decision, detail: "DRY: simulated, not sent" }, block: head, execution: report });
-      } else {
-        records.push({ decision, block: head, execution: report });
-      }
-      if (report.status === "sent") this.totals.sent += 1;
-    }
-    for (const record of records) {
-      if (record.decision.outcome === "planned") this.totals.planned += 1;
-      else this.totals.skipped += 1;
-      const id = positionKeyId(record.decision.candidate.key);
-      this.retries.recordDecision(
-        id,
-        unique.get(id),
-        { outcome: record.decision.outcome, reason: record.decision.reason, executionStatus: record.execution?.status },
-        head,
-      );
-    }
-    journal.recordDecisions(
-      records.map((record) => record.decision),
-      head,
-    );
-    out.push(...records);
-  }
-
   /** Lenders' balances for every debt token the markets hold, read now so the next reaction reads none. */
   private async warmCaches(head: number): Promise<void> {
     const debtTokens = new Set<Address>();
@@ -401,12 +349,6 @@ export class KeeperEngine {
     const position = market?.position(execution.borrower);
     if (market === undefined || position === undefined) return;
     this.retries.noteFailure(positionKeyId(position.key), { market, position }, reason, this.headBlock);
-  }
-
-  private countSettlement(settlement: SettlementReport): void {
-    this.totals.included += settlement.included.length;
-    this.totals.failed += settlement.failed.length;
-    for (const included of settlement.included) this.totals.realisedProfitUsd += included.realisedProfitUsd;
   }
 
   private applyControls(): AppliedControl[] {
@@ -447,6 +389,7 @@ export class KeeperEngine {
       reconciliation: this.reconciliation,
       leading: this.leading,
       leadership: this.deps.leadership,
+      race: this.races.status(this.headBlock),
     };
   }
 
@@ -470,16 +413,31 @@ export class KeeperEngine {
     }
   }
 
+  /** The engine's state as the reaction pipeline reads it, at the moment it reads it. */
+  private reactionHost(): ReactionHost {
+    const read = {
+      mode: () => this.mode,
+      head: () => this.headBlock,
+      baseFee: () => this.heads.baseFeePerGas,
+    };
+    return {
+      get mode() {
+        return read.mode();
+      },
+      get head() {
+        return read.head();
+      },
+      get baseFeePerGas() {
+        return read.baseFee();
+      },
+      mayReact: () => this.leading && this.mayLead,
+      instant: () => this.instant(),
+    };
+  }
+
   private instant(): Instant {
     return { timeMs: this.clock(), block: Math.max(0, this.headBlock) };
   }
-}
-
-/** Positions planned per batch within one reaction. */
-const REACTION_CHUNK = 6;
-
-function largestDebtUsd(item: PositionToPlan): number {
-  return item.position.debts.reduce((max, debt) => Math.max(max, debt.valueUsd), 0);
 }
 
 function touchedBorrowers(events: readonly ProtocolEvent[]): Address[] {

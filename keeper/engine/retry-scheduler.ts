@@ -2,7 +2,8 @@
  * Which liquidatable positions the engine tries again, and when. A position whose last attempt ended
  * for a reason that may pass — a failed simulation, a refused send, a reverted or replaced transaction,
  * a throttle, a cooldown, a HALT — is tried again from a due block, backing off while it keeps failing:
- * 1, 2, 4 … 32 blocks, so a plan that keeps failing costs a simulation a minute, not one a block.
+ * by default 1, 2, 4 … 32 blocks (config execution.retryBackoff, a time, converted at the chain's block
+ * time), so a plan that keeps failing costs a simulation every so often, not one a block.
  * Reasoned strategy skips (dust, no route, unprofitable) are not retried here: a price or the position
  * has to change first, and the markets report that by themselves. A sent (or DRY-simulated) attempt
  * ends the retries; a position that is no longer liquidatable, or no longer tracked, is forgotten.
@@ -21,8 +22,14 @@ export const RETRYABLE_REFUSALS: ReadonlySet<string> = new Set([
   "simulation-failed",
 ]);
 
-/** The longest wait between two attempts, in blocks. */
+/** The longest wait between two attempts, in blocks, by default. */
 export const MAX_RETRY_WAIT_BLOCKS = 32;
+
+/** The first wait and the longest, in blocks. */
+export interface RetryBackoffBlocks {
+  readonly initial: number;
+  readonly max: number;
+}
 
 const ONE = 10n ** 18n;
 
@@ -46,6 +53,8 @@ export interface DecisionOutcome {
 
 export class RetryScheduler {
   readonly #entries = new Map<string, RetryEntry>();
+
+  constructor(private readonly backoff: RetryBackoffBlocks = { initial: 1, max: MAX_RETRY_WAIT_BLOCKS }) {}
 
   get size(): number {
     return this.#entries.size;
@@ -73,7 +82,7 @@ export class RetryScheduler {
   /** An attempt that did not land (or a sent transaction that reverted or was replaced): back off and retry. */
   noteFailure(positionId: string, item: PositionToPlan, reason: string, head: number): void {
     const failures = (this.#entries.get(positionId)?.failures ?? 0) + 1;
-    const wait = Math.min(MAX_RETRY_WAIT_BLOCKS, 2 ** (failures - 1));
+    const wait = Math.min(this.backoff.max, this.backoff.initial * 2 ** (failures - 1));
     this.#entries.set(positionId, { market: item.market, borrower: item.position.key.borrower, reason, dueBlock: head + wait, failures });
   }
 

@@ -16,20 +16,24 @@ import { isTerminalExecutionState } from "../journal/execution-lifecycle";
 import type { ExecutionOutcome } from "../risk/execution-outcome";
 import type { Instant } from "../risk/instant";
 import type { KeeperMetrics } from "../telemetry/metrics";
-import { weiToEth } from "../telemetry/metrics";
 import type { Logger } from "../telemetry/logger";
-import { FeesExhaustedError, type TransactionPreparer } from "../submit/transaction-preparer";
+import type { TransactionPreparer } from "../submit/transaction-preparer";
 import type { PreparedTx, SignedTx } from "../submit/types";
 import type { SignedTxBroadcaster } from "./broadcast";
 import type { PlanSimulator, SimulationOutcome } from "./plan-simulator";
-import { planExecutedIn, receiptFeeWei, type FullReceiptLike } from "./receipt-facts";
+import type { FullReceiptLike } from "./receipt-facts";
+import { chooseBatches, memberReport, type BatchChoice } from "./batch-choice";
+import type { RaceLedger } from "./race-ledger";
+import { InFlightSettler, tokenUsd, type TrackedExecution, type SettlementReport } from "./settlement";
 import { errorMessage } from "../core/error-message";
+
+export type { TrackedExecution, SettlementReport } from "./settlement";
 
 /** Chain reads for tracking; an ethers Provider satisfies them. */
 export interface ExecutionChain {
   getTransactionReceipt(hash: string): Promise<FullReceiptLike | null>;
   getTransaction(hash: string): Promise<{ readonly hash: string } | null>;
-  getTransactionCount(address: string, blockTag: "latest" | "pending"): Promise<number>;
+  getTransactionCount(address: string, blockTag: "latest"): Promise<number>;
 }
 
 /** USD prices the stage needs to value profit and gas (the markets keep them current). */
@@ -70,6 +74,16 @@ export interface ExecutionStageOptions {
   /** Fee bumps before the stage gives up the opportunity and cancels. Default 2. */
   readonly maxBumps?: number;
   readonly hooks?: ExecutionHooks;
+  /** Other liquidators' liquidations: an attempt that loses to one is a lost race, not a failure. */
+  readonly races?: RaceLedger | null;
+  /** A block's millisecond time (Denim's timestampMs) when known, for oracle-update-to-inclusion latency. */
+  readonly blockTimestampMs?: (blockNumber: number) => number | undefined;
+}
+
+/** The oracle update a plan reacts to: block N of the race, and its millisecond time when known. */
+export interface PriceTrigger {
+  readonly blockNumber: number;
+  readonly timestampMs?: number;
 }
 
 export interface ExecutionContext {
@@ -83,6 +97,8 @@ export interface ExecutionContext {
   readonly at: Instant;
   /** Profit the plan will not see because of this keeper's own earlier sales in the block (see OwnSalesLedger). */
   readonly profitShortfall?: bigint;
+  /** The oracle update this plan reacts to, when it reacts to one. */
+  readonly trigger?: PriceTrigger;
 }
 
 export type ExecutionReport =
@@ -95,34 +111,24 @@ export type ExecutionReport =
       readonly minProfit: bigint;
       /** seenAtMs → signed transaction, ms. */
       readonly decisionMs: number;
+      /** Where the decision's time went (ms): simulation, journal (intent fsync), signing, sending. */
+      readonly stages?: Readonly<Record<string, number>>;
+      /** This plan went in another plan's liquidateBatch: that execution's id. */
+      readonly batchOf?: string;
+      /** For a liquidateBatch: the borrowers of the other plans in it. */
+      readonly members?: readonly Address[];
     }
-  | { readonly status: "dry-run"; readonly planId: string; readonly simulatedProfit: bigint; readonly decisionMs: number }
+  | {
+      readonly status: "dry-run";
+      readonly planId: string;
+      readonly simulatedProfit: bigint;
+      readonly decisionMs: number;
+      readonly batchOf?: string;
+      readonly members?: readonly Address[];
+    }
   | { readonly status: "simulation-failed"; readonly planId: string; readonly detail: string }
   | { readonly status: "not-sent"; readonly planId: string; readonly detail: string }
   | { readonly status: "duplicate"; readonly planId: string; readonly detail: string };
-
-/** A transaction the stage is tracking to its receipt. */
-export interface TrackedExecution {
-  readonly planId: string;
-  readonly borrower: Address;
-  readonly positionId: string;
-  readonly profitToken: Address;
-  readonly simulatedProfit: bigint;
-  /** Gas the simulation estimated, for the expected-cost side of the deviation check. */
-  readonly gasEstimate: bigint;
-  readonly attempts: SignedTx[];
-  readonly sentAtBlock: number;
-  readonly sentAtMs: number;
-  lastAttemptBlock: number;
-  bumps: number;
-}
-
-/** What settling one block found. */
-export interface SettlementReport {
-  readonly included: readonly { planId: string; blockNumber: number; realisedProfitUsd: number }[];
-  readonly failed: readonly { planId: string; detail: string }[];
-  readonly replaced: readonly { planId: string; txHash: string; kind: "replacement" | "cancel" }[];
-}
 
 export class ExecutionStage {
   readonly #options: ExecutionStageOptions;
@@ -131,6 +137,7 @@ export class ExecutionStage {
   readonly #budget: number;
   readonly #maxBumps: number;
   readonly #inFlight = new Map<string, TrackedExecution>();
+  readonly #settler: InFlightSettler;
 
   constructor(options: ExecutionStageOptions) {
     this.#options = options;
@@ -140,6 +147,7 @@ export class ExecutionStage {
     this.#maxBumps = options.maxBumps ?? 2;
     if (!Number.isInteger(this.#budget) || this.#budget < 1)
       throw new Error(`inclusionBlockBudget must be a positive integer, got ${this.#budget}`);
+    this.#settler = new InFlightSettler(options, this.#inFlight, { budget: this.#budget, maxBumps: this.#maxBumps, clock: this.#clock });
   }
 
   /** Whether LIVE is possible at all (a key and somewhere to send). */
@@ -153,7 +161,7 @@ export class ExecutionStage {
 
   /** Position ids with a transaction on the wire: the engine plans nothing new for them. */
   inFlightPositions(): Set<string> {
-    return new Set([...this.#inFlight.values()].map((tracked) => tracked.positionId));
+    return new Set([...this.#inFlight.values()].flatMap((tracked) => [tracked.positionId, ...tracked.members.map((m) => m.positionId)]));
   }
 
   get inFlightCount(): number {
@@ -185,35 +193,94 @@ export class ExecutionStage {
   }
 
   async execute(plan: LiquidationPlan, context: ExecutionContext): Promise<ExecutionReport> {
-    const { journal, metrics, logger } = this.#options;
-    const log = logger.child({ planId: plan.id });
-    // Plan ids are per opportunity and block: one seen twice is not tried twice while it may still be
-    // on the wire or has landed. An attempt that ended without landing (dropped after a restart,
-    // reverted, replaced) may be tried again, under a new id, as any new opportunity would.
-    const retryId = this.#retryIdFor(plan.id);
-    if (retryId === null) {
-      const state = journal.getExecution(plan.id)?.state;
-      return { status: "duplicate", planId: plan.id, detail: `plan ${plan.id} is already journaled (state "${state}")` };
-    }
-    const retryIndex = retryId === plan.id ? 0 : Number(retryId.slice(retryId.lastIndexOf("#") + 1)) - 1;
-    if (retryId !== plan.id) plan = { ...plan, id: retryId };
+    return (await this.executeMany([{ plan, context }]))[0]!;
+  }
 
-    await this.#options.hooks?.beforeSimulate?.(plan);
-    let simulation: SimulationOutcome;
+  /**
+   * Executes plans in rank order: their simulations all at once (simulateMany), then, in order, journal → sign → send
+   * for each. With `batch`, plans that share a flash loan
+   * and a profit token go as one `liquidateBatch` when its simulated net profit beats theirs one by one (it saves
+   * a transaction's overhead per plan; a batch lives or dies together). Reports come back in the order given; a
+   * batch member's report names the batch's execution.
+   */
+  async executeMany(
+    items: readonly { readonly plan: LiquidationPlan; readonly context: ExecutionContext }[],
+    options: { readonly batch?: boolean } = {},
+  ): Promise<ExecutionReport[]> {
+    const reports: (ExecutionReport | null)[] = items.map(() => null);
+    const runnable: { index: number; plan: LiquidationPlan; context: ExecutionContext; retryIndex: number }[] = [];
+    for (const [index, item] of items.entries()) {
+      // Plan ids are per opportunity and block: one seen twice is not tried twice while it may still be
+      // on the wire or has landed. An attempt that ended without landing (dropped after a restart,
+      // reverted, replaced) may be tried again, under a new id, as any new opportunity would.
+      const retryId = this.#retryIdFor(item.plan.id);
+      if (retryId === null) {
+        const state = this.#options.journal.getExecution(item.plan.id)?.state;
+        reports[index] = {
+          status: "duplicate",
+          planId: item.plan.id,
+          detail: `plan ${item.plan.id} is already journaled (state "${state}")`,
+        };
+        continue;
+      }
+      const retryIndex = retryId === item.plan.id ? 0 : Number(retryId.slice(retryId.lastIndexOf("#") + 1)) - 1;
+      const plan = retryId === item.plan.id ? item.plan : { ...item.plan, id: retryId };
+      await this.#options.hooks?.beforeSimulate?.(plan);
+      runnable.push({ index, plan, context: item.context, retryIndex });
+    }
+    const simulationStartedAt = this.#latencyClock();
+    let simulations: SimulationOutcome[];
     try {
-      simulation = await this.#options.simulator.simulate(plan, context.headBlock, { profitShortfall: context.profitShortfall });
+      simulations = await this.#options.simulator.simulateMany(
+        runnable.map((r) => ({ plan: r.plan, headBlock: r.context.headBlock, profitShortfall: r.context.profitShortfall })),
+      );
     } catch (error) {
-      // An encoding or configuration error: the plan cannot be simulated, so it is not sent.
-      simulation = {
+      // An encoding or configuration error: the plans cannot be simulated, so none is sent.
+      const failure: SimulationOutcome = {
         ok: false,
         stage: "profit-probe",
         failure: { kind: "transport", summary: errorMessage(error) },
         detail: `simulation could not run: ${errorMessage(error)}`,
       };
+      simulations = runnable.map(() => failure);
     }
+    const batches = options.batch ? await chooseBatches(runnable, simulations, this.#options) : new Map<number, BatchChoice>();
+    const clocks = { simulationStartedAt, simulatedAt: this.#latencyClock() };
+    const batched = new Set([...batches.values()].flatMap((choice) => choice.members.map((member) => member.position)));
+    for (const [position, run] of runnable.entries()) {
+      const choice = batches.get(position);
+      if (choice !== undefined) {
+        const lead = runnable[choice.members[0]!.position]!;
+        const others = choice.members.slice(1).map((m) => runnable[m.position]!.plan);
+        const report = await this.#submit(lead.plan, choice.simulation, lead.context, lead.retryIndex, clocks, others);
+        for (const member of choice.members) {
+          const at = runnable[member.position]!;
+          reports[at.index] = member.position === choice.members[0]!.position ? report : memberReport(report, at.plan);
+        }
+        continue;
+      }
+      if (batched.has(position)) continue;
+      reports[run.index] = await this.#submit(run.plan, simulations[position]!, run.context, run.retryIndex, clocks);
+    }
+    return reports.map((report, index) => report ?? { status: "not-sent", planId: items[index]!.plan.id, detail: "not executed" });
+  }
+
+  /** The post-simulation path of one transaction (a plan, or a batch led by `plan`): journal → sign → send. */
+  async #submit(
+    plan: LiquidationPlan,
+    simulation: SimulationOutcome,
+    context: ExecutionContext,
+    retryIndex: number,
+    clocks: { readonly simulationStartedAt: number; readonly simulatedAt: number },
+    batchMembers: readonly LiquidationPlan[] = [],
+  ): Promise<ExecutionReport> {
+    const { journal, metrics, logger } = this.#options;
+    const log = logger.child({ planId: plan.id });
+    const submitStartedAt = this.#latencyClock();
     // The journal rows of a plan are written after its simulation, in one commit with what follows,
     // so the reaction path pays one fsync (the intent's) before signing instead of three.
     const planned = () => journal.planExecution(plan, { mode: context.mode });
+    const members = batchMembers.map((member) => member.candidate.key.borrower);
     if (!simulation.ok) {
       metrics.simulations.labels(simulation.failure.kind === "revert" ? "revert" : "error").inc();
       const failure = simulation;
@@ -237,7 +304,8 @@ export class ExecutionStage {
         detail:
           `simulated profit ${success.simulatedProfit}` +
           (success.expectedProfit !== success.simulatedProfit ? ` (${success.expectedProfit} after this block's earlier own sales)` : "") +
-          `, minProfit ${success.minProfit}, gas limit ${success.gasLimit}`,
+          `, minProfit ${success.minProfit}, gas limit ${success.gasLimit}` +
+          (members.length > 0 ? `; liquidateBatch with ${members.length} more: ${members.join(", ")}` : ""),
       });
     const notSent = (reason: string) =>
       journal.atomically(() => {
@@ -253,6 +321,7 @@ export class ExecutionStage {
         planId: plan.id,
         simulatedProfit: simulation.simulatedProfit,
         decisionMs: this.#latencyClock() - context.seenAtMs,
+        ...(members.length > 0 ? { members } : {}),
       };
     }
     const { preparer, broadcaster } = this.#options;
@@ -297,8 +366,10 @@ export class ExecutionStage {
       if (error instanceof JournalError) return { status: "duplicate", planId: plan.id, detail: error.message };
       throw error;
     }
+    const journaledAt = this.#latencyClock();
     const signed = await preparer.sign(prepared);
-    const decisionMs = this.#latencyClock() - context.seenAtMs;
+    const signedAt = this.#latencyClock();
+    const decisionMs = signedAt - context.seenAtMs;
     journal.markSigned(plan.id, {
       txHash: signed.hash,
       signer: prepared.from,
@@ -323,16 +394,29 @@ export class ExecutionStage {
       return { status: "not-sent", planId: plan.id, detail };
     }
     metrics.transactionsSent.inc();
+    this.#options.races?.noteOwnTransaction(signed.hash);
+    const stages = {
+      // Price seen → the chunk's simulation starts: in-memory recompute, ranking, quotes, the risk gate.
+      plan: round2(clocks.simulationStartedAt - context.seenAtMs),
+      simulate: round2(clocks.simulatedAt - clocks.simulationStartedAt),
+      // Behind earlier plans of the same chunk.
+      queue: round2(submitStartedAt - clocks.simulatedAt),
+      journal: round2(journaledAt - submitStartedAt),
+      sign: round2(signedAt - journaledAt),
+      send: round2(this.#latencyClock() - signedAt),
+    };
     const tracked: TrackedExecution = {
       planId: plan.id,
       borrower: plan.candidate.key.borrower,
       positionId: positionKeyId(plan.candidate.key),
+      members: batchMembers.map((member) => ({ borrower: member.candidate.key.borrower, positionId: positionKeyId(member.candidate.key) })),
       profitToken: plan.profitToken,
       simulatedProfit: simulation.expectedProfit,
       gasEstimate: simulation.gasEstimate,
       attempts: [signed],
       sentAtBlock: context.headBlock,
       sentAtMs: this.#clock(),
+      trigger: context.trigger,
       lastAttemptBlock: context.headBlock,
       bumps: 0,
     };
@@ -354,6 +438,8 @@ export class ExecutionStage {
       simulatedProfit: simulation.simulatedProfit,
       minProfit: simulation.minProfit,
       decisionMs,
+      stages,
+      ...(members.length > 0 ? { members } : {}),
     };
   }
 
@@ -370,167 +456,15 @@ export class ExecutionStage {
   }
 
   /** Looks for receipts of every tracked transaction; bumps or cancels the ones past their budget. */
-  async settle(headBlock: number, at: Instant): Promise<SettlementReport> {
-    const included: { planId: string; blockNumber: number; realisedProfitUsd: number }[] = [];
-    const failed: { planId: string; detail: string }[] = [];
-    const replaced: { planId: string; txHash: string; kind: "replacement" | "cancel" }[] = [];
-    for (const tracked of [...this.#inFlight.values()]) {
-      const receipt = await this.#findReceipt(tracked);
-      if (receipt !== null) {
-        const result = this.#settleReceipt(tracked, receipt, at);
-        if (result.kind === "included")
-          included.push({ planId: tracked.planId, blockNumber: receipt.blockNumber, realisedProfitUsd: result.realisedProfitUsd });
-        else failed.push({ planId: tracked.planId, detail: result.detail });
-        continue;
-      }
-      if (headBlock - tracked.lastAttemptBlock < this.#budget) continue;
-      const replacement = await this.#replace(tracked, headBlock, at);
-      if (replacement !== null) replaced.push(replacement);
-    }
-    return { included, failed, replaced };
-  }
-
-  async #findReceipt(tracked: TrackedExecution): Promise<FullReceiptLike | null> {
-    for (const attempt of [...tracked.attempts].reverse()) {
-      const receipt = await this.#options.chain.getTransactionReceipt(attempt.hash);
-      if (receipt !== null && receipt !== undefined) return receipt;
-    }
-    return null;
-  }
-
-  #settleReceipt(
-    tracked: TrackedExecution,
-    receipt: FullReceiptLike,
-    at: Instant,
-  ): { kind: "included"; realisedProfitUsd: number } | { kind: "failed"; detail: string } {
-    const { journal, metrics } = this.#options;
-    this.#inFlight.delete(tracked.planId);
-    const feeWei = receiptFeeWei(receipt);
-    const nativeUsd = this.#options.prices.nativeUsd();
-    const gasCostUsd = nativeUsd === undefined ? undefined : weiToEth(feeWei) * nativeUsd;
-    const facts = {
-      txHash: receipt.hash,
-      blockNumber: receipt.blockNumber,
-      gasUsed: receipt.gasUsed,
-      effectiveGasPrice: receipt.gasPrice,
-      gasCostUsd,
-    };
-    metrics.recordGasSpentWei(feeWei);
-    metrics.inclusionLatency.observe(Math.max(0, this.#clock() - tracked.sentAtMs) / 1_000);
-    const attempt = tracked.attempts.find((candidate) => candidate.hash.toLowerCase() === receipt.hash.toLowerCase());
-    const borrower = tracked.borrower;
-
-    if (receipt.status === 1 && attempt?.prepared.kind !== "cancel") {
-      const executed = planExecutedIn(receipt, this.#options.executor);
-      const realisedProfit = executed?.profit ?? 0n;
-      const profitUsd = this.#tokenUsd(tracked.profitToken, realisedProfit) ?? 0;
-      journal.markIncluded(tracked.planId, { ...facts, realisedProfit, realisedProfitUsd: profitUsd });
-      metrics.executions.labels("included").inc();
-      metrics.recordRealisedProfitUsd(profitUsd);
-      const simulatedUsd = this.#tokenUsd(tracked.profitToken, tracked.simulatedProfit) ?? profitUsd;
-      const expectedGasUsd = nativeUsd === undefined ? 0 : weiToEth(tracked.gasEstimate * receipt.gasPrice) * nativeUsd;
-      const realisedNetUsd = profitUsd - (gasCostUsd ?? 0);
-      this.#options.onOutcome({
-        kind: "included",
-        planId: tracked.planId,
-        borrower,
-        simulatedProfitUsd: simulatedUsd - expectedGasUsd,
-        realisedProfitUsd: realisedNetUsd,
-        at,
-      });
-      return { kind: "included", realisedProfitUsd: profitUsd };
-    }
-    const lossUsd = gasCostUsd ?? 0;
-    if (receipt.status === 1) {
-      journal.markReplaced(tracked.planId, { detail: "cancelled: the zero-value self-transfer took the nonce", receipt: facts });
-      metrics.executions.labels("replaced").inc();
-      this.#options.onOutcome({ kind: "failed", planId: tracked.planId, borrower, failure: "not-included", lossUsd, at });
-      return { kind: "failed", detail: "cancelled" };
-    }
-    journal.markFailed(tracked.planId, { error: "reverted on chain", receipt: facts });
-    metrics.executions.labels("failed").inc();
-    this.#options.onOutcome({ kind: "failed", planId: tracked.planId, borrower, failure: "reverted", lossUsd, at });
-    return { kind: "failed", detail: "reverted on chain" };
-  }
-
-  /** Past the block budget: bump both fees (or cancel once the bumps are used up or the caps are hit). */
-  async #replace(
-    tracked: TrackedExecution,
-    headBlock: number,
-    at: Instant,
-  ): Promise<{ planId: string; txHash: string; kind: "replacement" | "cancel" } | null> {
-    const { preparer, broadcaster, journal, chain, metrics, logger } = this.#options;
-    const newest = tracked.attempts.at(-1)!;
-    if (preparer === null || broadcaster === null) return null;
-    // A nonce already used by a transaction that is none of ours (another process on this key).
-    const latestNonce = await chain.getTransactionCount(preparer.from, "latest");
-    if (latestNonce > newest.prepared.nonce) {
-      const again = await this.#findReceipt(tracked);
-      if (again !== null) {
-        this.#settleReceipt(tracked, again, at);
-        return null;
-      }
-      this.#inFlight.delete(tracked.planId);
-      journal.markReplaced(tracked.planId, { detail: `nonce ${newest.prepared.nonce} was used by a transaction this keeper did not sign` });
-      metrics.executions.labels("replaced").inc();
-      this.#options.onOutcome({
-        kind: "failed",
-        planId: tracked.planId,
-        borrower: tracked.borrower,
-        failure: "not-included",
-        lossUsd: 0,
-        at,
-      });
-      return null;
-    }
-    const stuck: PreparedTx = tracked.bumps >= this.#maxBumps ? { ...newest.prepared, kind: "cancel" } : newest.prepared;
-    let next: PreparedTx;
-    try {
-      next = await preparer.prepareReplacement(stuck, newest.hash);
-    } catch (error) {
-      if (!(error instanceof FeesExhaustedError)) throw error;
-      // Nothing more to bid: leave the last transaction to land or expire (its deadline block passes).
-      tracked.lastAttemptBlock = headBlock;
-      logger.warn({ planId: tracked.planId, reason: error.message }, "cannot replace a stuck transaction further");
-      return null;
-    }
-    const signed = await preparer.sign(next);
-    const kind = next.kind === "cancel" ? "cancel" : "replacement";
-    journal.recordReplacement(
-      tracked.planId,
-      {
-        txHash: signed.hash,
-        signer: next.from,
-        nonce: next.nonce,
-        maxFeePerGas: next.fees.maxFeePerGas,
-        maxPriorityFeePerGas: next.fees.maxPriorityFeePerGas,
-        gasLimit: next.gasLimit,
-      },
-      kind,
-    );
-    tracked.attempts.push(signed);
-    tracked.lastAttemptBlock = headBlock;
-    tracked.bumps += 1;
-    try {
-      await broadcaster.broadcast(signed);
-      metrics.transactionsSent.inc();
-    } catch (error) {
-      // A refused replacement usually means the earlier attempt just landed: the next settle sees it.
-      await preparer.nonces.resync().catch(() => undefined);
-      logger.warn({ planId: tracked.planId, txHash: signed.hash, error: errorMessage(error) }, "replacement refused");
-    }
-    logger.info(
-      { planId: tracked.planId, txHash: signed.hash, kind },
-      kind === "cancel" ? "cancelling a stuck liquidation" : "fee-bumped a stuck liquidation",
-    );
-    return { planId: tracked.planId, txHash: signed.hash, kind };
+  settle(headBlock: number, at: Instant): Promise<SettlementReport> {
+    return this.#settler.settle(headBlock, at);
   }
 
   #tokenUsd(token: Address, amount: bigint): number | undefined {
-    const usd = this.#options.prices.usdPerToken(token);
-    if (usd === undefined) return undefined;
-    const decimals = this.#options.prices.decimalsOf(token);
-    const scale = 10n ** BigInt(decimals);
-    return (Number(amount / scale) + Number(amount % scale) / Number(scale)) * usd;
+    return tokenUsd(this.#options.prices, token, amount);
   }
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
 }

@@ -167,6 +167,8 @@ async function trackedFrom(intent: OpenIntent, chain: ReconciliationChain, headB
     planId: execution.planId,
     borrower: execution.borrower,
     positionId: `${execution.protocol}:${execution.market}:${execution.borrower.toLowerCase()}`,
+    // A liquidateBatch's other positions are not in the journal's columns; after a restart the batch settles as its lead.
+    members: [],
     profitToken: execution.profitToken,
     simulatedProfit: execution.expectedProfit,
     gasEstimate: execution.gasUnitsEstimate,

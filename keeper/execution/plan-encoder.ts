@@ -13,6 +13,7 @@ import { EXECUTOR_FLASH_SOURCES, EXECUTOR_PROTOCOL_KINDS, EXECUTOR_SWAP_VENUES, 
 import type { Address, LiquidationPlan } from "../core/types";
 
 export type PlanStruct = IChimeraExecutor.PlanStruct;
+export type BatchPlanStruct = IChimeraExecutor.BatchPlanStruct;
 
 const ZERO: Address = "0x0000000000000000000000000000000000000000";
 /** `Swap.amountIn = 0` sells the executor's whole balance of the seized collateral. */
@@ -80,6 +81,41 @@ export function encodePlanStruct(plan: LiquidationPlan, terms: PlanTerms): PlanS
     minProfit: terms.minProfit,
     deadlineBlock: BigInt(terms.deadlineBlock),
   };
+}
+
+/**
+ * What plans must share to go in one `liquidateBatch`: one flash loan (same source, lender and token) and one profit
+ * token. Null: the plan cannot be batched (a plan funded without a flash loan).
+ */
+export function batchKey(plan: LiquidationPlan): string | null {
+  if (plan.flash.kind === "none") return null;
+  return `${plan.flash.kind}:${plan.flash.address.toLowerCase()}:${plan.candidate.debtToken.toLowerCase()}:${plan.profitToken.toLowerCase()}`;
+}
+
+/**
+ * Several plans as ONE `liquidateBatch`: one flash loan of their summed amounts, their liquidations in order, one
+ * profit floor. Every plan must have the same `batchKey`.
+ */
+export function encodeBatchPlanStruct(plans: readonly LiquidationPlan[], terms: PlanTerms): BatchPlanStruct {
+  if (plans.length === 0) throw new PlanEncodingError("a batch needs at least one plan");
+  const key = batchKey(plans[0]!);
+  if (key === null || plans.some((plan) => batchKey(plan) !== key)) {
+    throw new PlanEncodingError(`plans ${plans.map((plan) => plan.id).join(", ")} do not share one flash loan and profit token`);
+  }
+  const singles = plans.map((plan) => encodePlanStruct(plan, terms));
+  const flash = singles[0]!.flash;
+  return {
+    flash: { ...flash, amount: singles.reduce((sum, single) => sum + BigInt(single.flash.amount), 0n) },
+    liquidations: singles.map((single) => single.liquidation),
+    profitToken: singles[0]!.profitToken,
+    minProfit: terms.minProfit,
+    deadlineBlock: BigInt(terms.deadlineBlock),
+  };
+}
+
+/** `liquidateBatch(plan)` calldata. */
+export function encodeLiquidateBatchCall(plan: BatchPlanStruct): string {
+  return executorInterface.encodeFunctionData("liquidateBatch", [plan]);
 }
 
 /** `liquidate(plan)` calldata. */

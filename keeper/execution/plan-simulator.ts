@@ -21,7 +21,15 @@ import { Interface, MaxUint256 } from "ethers";
 import { ChimeraExecutor__factory } from "../../typechain-types";
 import type { Address, LiquidationPlan } from "../core/types";
 import { minProfitWithHaircut } from "../strategy/economics";
-import { encodeLiquidateCall, encodePlanStruct, withMinProfit, type PlanStruct } from "./plan-encoder";
+import {
+  encodeBatchPlanStruct,
+  encodeLiquidateBatchCall,
+  encodeLiquidateCall,
+  encodePlanStruct,
+  withMinProfit,
+  type BatchPlanStruct,
+  type PlanStruct,
+} from "./plan-encoder";
 import { PLAN_PROBE_ABI, PLAN_PROBE_RUNTIME_CODE } from "./probe/plan-probe-code";
 import { decodeRevertData, decodeSimulationError, type DecodedFailure } from "./revert-decoder";
 
@@ -58,10 +66,17 @@ export interface PlanSimulatorOptions {
   readonly gasMarginBps?: number;
   /** Blocks after the simulated block the plan stays valid (deadlineBlock). Default 2. */
   readonly deadlineBlocks?: number;
-  /** Block tag to simulate against. Default "latest" (Flashblocks nodes can serve a stale `pending`, BASE.md). */
+  /** Block tag to simulate against. Default "latest" (never `pending`: since Denim it has no equivalent on Base, BASE.md). */
   readonly blockTag?: string;
   /** Told once if the node refuses state overrides and the simulator switches to "revert". */
   readonly onMethodFallback?: (reason: string) => void;
+}
+
+/** One plan of a `simulateMany` batch. */
+export interface SimulationRequest {
+  readonly plan: LiquidationPlan;
+  readonly headBlock: number;
+  readonly profitShortfall?: bigint;
 }
 
 export type SimulationStage = "profit-probe" | "gas-check";
@@ -141,6 +156,84 @@ export class PlanSimulator {
     this.#onMethodFallback = options.onMethodFallback ?? (() => undefined);
   }
 
+  /**
+   * Simulates a chunk of plans at once: one eth_call per plan, all in flight together, each on the same state and
+   * with cold storage as its own transaction will have. (One Multicall3 call for the chunk ran later plans with the
+   * slots earlier ones had warmed, EIP-2929: their gas came out too low and Morpho liquidations reverted on chain.)
+   */
+  async simulateMany(requests: readonly SimulationRequest[]): Promise<SimulationOutcome[]> {
+    return Promise.all(requests.map((r) => this.simulate(r.plan, r.headBlock, { profitShortfall: r.profitShortfall })));
+  }
+
+  /**
+   * Simulates ONE `liquidateBatch` transaction of already simulated plans (same flash lender and token, same profit
+   * token): one flash loan of their summed amounts, their liquidations in order. Its outcome has the batch's
+   * calldata, profit and gas, so the caller can compare it with sending the plans one by one.
+   * `profitShortfall`: as for `simulate`, what this keeper's own earlier sales in this block will take off the
+   * batch (the caller passes its members' summed shortfalls); the floor is set from what remains.
+   */
+  async simulateBatchPlan(
+    plans: readonly LiquidationPlan[],
+    headBlock: number,
+    adjustments: { readonly profitShortfall?: bigint } = {},
+  ): Promise<SimulationOutcome> {
+    if (plans.length < 2) throw new Error("a batch needs at least two plans");
+    const deadlineBlock = headBlock + this.#deadlineBlocks;
+    let batch: BatchPlanStruct;
+    try {
+      batch = encodeBatchPlanStruct(plans, { minProfit: 0n, deadlineBlock });
+    } catch (error) {
+      return fail("profit-probe", { kind: "transport", summary: `the batch cannot be encoded: ${(error as Error).message}` });
+    }
+    let raw: unknown;
+    try {
+      const treasury = await this.#treasuryAt(this.#executor, headBlock);
+      raw = await this.#provider.send("eth_call", [
+        { to: this.#operator, data: this.#probeCallData(batch.profitToken as Address, treasury, encodeLiquidateBatchCall(batch)) },
+        this.#blockTag,
+        { [this.#operator]: { code: PLAN_PROBE_RUNTIME_CODE } },
+      ]);
+    } catch (error) {
+      return fail("profit-probe", decodeSimulationError(error));
+    }
+    const measured = this.#decodeProbe(String(raw), encodeLiquidateBatchCall(batch));
+    if ("ok" in measured) return measured;
+    if (measured.profit <= 0n) {
+      return fail("profit-probe", {
+        kind: "revert",
+        name: "InsufficientProfit",
+        args: [measured.profit],
+        summary: "the batch earns nothing",
+        data: "0x",
+      });
+    }
+    // The batch was simulated alone on the head's state too: a floor from its lone profit reverts it on chain
+    // when an earlier transaction of this keeper in the block already sold into the same pool.
+    const shortfall = adjustments.profitShortfall ?? 0n;
+    if (measured.profit <= shortfall) {
+      return fail("profit-probe", {
+        kind: "revert",
+        name: "InsufficientProfit",
+        args: [measured.profit],
+        summary: `the batch's simulated profit ${measured.profit} does not cover the ${shortfall} this keeper's own earlier sales in this block will cost it`,
+        data: "0x",
+      });
+    }
+    const minProfit = minProfitWithHaircut(measured.profit - shortfall, this.#haircutBps);
+    const signed = { ...batch, minProfit };
+    return {
+      ok: true,
+      simulatedProfit: measured.profit,
+      expectedProfit: measured.profit - shortfall,
+      minProfit,
+      gasEstimate: measured.gasEstimate,
+      gasLimit: measured.gasLimit,
+      deadlineBlock,
+      planStruct: { ...encodePlanStruct(plans[0]!, { minProfit, deadlineBlock }) },
+      calldata: encodeLiquidateBatchCall(signed),
+    };
+  }
+
   get method(): SimulationMethod {
     return this.#method;
   }
@@ -174,7 +267,11 @@ export class PlanSimulator {
       measured = await this.#revertProbe(plan, base);
     }
     if ("ok" in measured) return measured;
+    return this.#outcome(base, measured, deadlineBlock, adjustments.profitShortfall ?? 0n);
+  }
 
+  /** From a measured profit to the outcome: the floor set from it (less what is known to be lost), the calldata. */
+  #outcome(base: PlanStruct, measured: Measured, deadlineBlock: number, shortfall: bigint): SimulationOutcome {
     const { profit: simulatedProfit } = measured;
     if (simulatedProfit <= 0n) {
       return fail("profit-probe", {
@@ -185,7 +282,6 @@ export class PlanSimulator {
         data: "0x",
       });
     }
-    const shortfall = adjustments.profitShortfall ?? 0n;
     if (simulatedProfit <= shortfall) {
       return fail("profit-probe", {
         kind: "revert",
@@ -217,16 +313,25 @@ export class PlanSimulator {
     try {
       const treasury = await this.#treasuryAt(this.#executor, headBlock);
       raw = await this.#provider.send("eth_call", [
-        { to: this.#operator, data: probeInterface.encodeFunctionData("probe", [this.#executor, plan.profitToken, treasury, planCall]) },
+        { to: this.#operator, data: this.#probeCallData(plan.profitToken, treasury, planCall) },
         this.#blockTag,
         { [this.#operator]: { code: PLAN_PROBE_RUNTIME_CODE } },
       ]);
     } catch (error) {
       return fail("profit-probe", decodeSimulationError(error));
     }
+    return this.#decodeProbe(String(raw), encodeLiquidateCall(base));
+  }
+
+  #probeCallData(profitToken: Address, treasury: Address, planCall: string): string {
+    return probeInterface.encodeFunctionData("probe", [this.#executor, profitToken, treasury, planCall]);
+  }
+
+  /** The probe's answer as a measurement, or the failure it reports. `signedCall` sizes the intrinsic gas. */
+  #decodeProbe(raw: string, signedCall: PlanStruct | string): Measured | Extract<SimulationOutcome, { ok: false }> {
     let result: { success: boolean; profit: bigint; gasUsed: bigint; revertData: string };
     try {
-      const [success, profit, gasUsed, revertData] = probeInterface.decodeFunctionResult("probe", String(raw));
+      const [success, profit, gasUsed, revertData] = probeInterface.decodeFunctionResult("probe", raw);
       result = { success, profit, gasUsed, revertData };
     } catch (error) {
       return fail("profit-probe", {
@@ -249,7 +354,8 @@ export class PlanSimulator {
     }
     // The transaction pays intrinsic and calldata gas on top of the call, and the executor's callers
     // keep 1/64 of the gas at each call depth: measured × 64/63, then the margin, within the cap.
-    const wanted = ((intrinsicGas(encodeLiquidateCall(base)) + (result.gasUsed * 64n) / 63n) * (BPS + this.#gasMarginBps)) / BPS;
+    const calldata = typeof signedCall === "string" ? signedCall : encodeLiquidateCall(signedCall);
+    const wanted = ((intrinsicGas(calldata) + (result.gasUsed * 64n) / 63n) * (BPS + this.#gasMarginBps)) / BPS;
     return { profit: result.profit, gasEstimate: result.gasUsed, gasLimit: wanted < TRANSACTION_GAS_CAP ? wanted : TRANSACTION_GAS_CAP };
   }
 

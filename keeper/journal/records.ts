@@ -117,6 +117,8 @@ export const SYSTEM_EVENT_KINDS = [
   "reconciliation",
   "alert",
   "leadership",
+  /** Someone else's liquidation of a position reached the chain before this keeper's (keeper/execution/race-ledger.ts). */
+  "race_lost",
 ] as const;
 export type SystemEventKind = (typeof SYSTEM_EVENT_KINDS)[number];
 

@@ -43,6 +43,8 @@ export interface FeedAnswer {
   readonly updatedAt?: number;
   readonly blockNumber: number;
   readonly logIndex?: number;
+  /** Denim's millisecond time of the block that carried the update, when the node served it. */
+  readonly blockTimestampMs?: number;
 }
 
 /**

@@ -180,10 +180,11 @@ export class CircuitBreaker implements BreakerAdmission {
       this.lastExecutionBlock = at.block;
       return transitions;
     }
-    const failed = outcome.kind === "failed";
+    // A lost race is competition, not a malfunction: its gas counts as a loss, not as a failed execution.
+    const failed = outcome.kind === "failed" && outcome.failure !== "lost-race";
     this.outcomes.push({ timeMs: at.timeMs, failed });
     this.consecutiveFailures = failed ? this.consecutiveFailures + 1 : 0;
-    const loss = failed ? outcome.lossUsd : Math.max(0, -outcome.realisedProfitUsd);
+    const loss = outcome.kind === "failed" ? outcome.lossUsd : Math.max(0, -outcome.realisedProfitUsd);
     this.dailyLoss.lossUsd += loss;
     if (outcome.kind === "included") {
       const { tolerance } = this.thresholds.profitDeviation;

@@ -29,7 +29,8 @@ export type ExecutionOutcome =
       readonly kind: "failed";
       readonly planId: string;
       readonly borrower: Address;
-      readonly failure: "reverted" | "not-included" | "dropped";
+      /** "lost-race": someone else's liquidation of the position landed first; a loss, not a fault (race-ledger.ts). */
+      readonly failure: "reverted" | "not-included" | "dropped" | "lost-race";
       /** Gas and fees burnt, USD (zero when nothing landed on chain). */
       readonly lossUsd: number;
       readonly at: Instant;

@@ -36,23 +36,20 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/**
- * A block may legitimately be null (not yet produced); when present it needs a hex number, except
- * the `pending` block, whose number the spec lets nodes report as null.
- */
-const blockOrNull: ResultCheck = (result, params) => {
+/** A block may legitimately be null (not yet produced); when present it needs a hex number. */
+const blockOrNull: ResultCheck = (result) => {
   if (result === null) return null;
   if (!isObject(result)) return `expected a block object or null, got ${describe(result)}`;
-  const numberMayBeNull = params?.[0] === "pending";
-  if (!(isHexQuantity(result.number) || (numberMayBeNull && result.number === null))) {
-    return `block.number must be a hex quantity, got ${describe(result.number)}`;
-  }
+  if (!isHexQuantity(result.number)) return `block.number must be a hex quantity, got ${describe(result.number)}`;
   if (result.baseFeePerGas !== undefined && !isHexQuantity(result.baseFeePerGas)) {
     return `block.baseFeePerGas must be a hex quantity, got ${describe(result.baseFeePerGas)}`;
   }
-  // Flashbots-style "pending" blocks have a null hash; mined blocks always have one.
-  if (result.hash !== null && !(typeof result.hash === "string" && HASH.test(result.hash))) {
-    return `block.hash must be a 32-byte hash or null, got ${describe(result.hash)}`;
+  if (!(typeof result.hash === "string" && HASH.test(result.hash))) {
+    return `block.hash must be a 32-byte hash, got ${describe(result.hash)}`;
+  }
+  // Denim's millisecond field, where served, is a quantity like every other.
+  if (result.timestampMs !== undefined && !isHexQuantity(result.timestampMs)) {
+    return `block.timestampMs must be a hex quantity, got ${describe(result.timestampMs)}`;
   }
   return null;
 };

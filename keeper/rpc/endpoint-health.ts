@@ -32,7 +32,6 @@ export interface EndpointHealthSnapshot {
   readonly calls: number;
   readonly faults: number;
   readonly latestBlock: number | null;
-  readonly pendingBlock: number | null;
   /** Best known head across the pool minus this endpoint's latest; null until both are known. */
   readonly headLagBlocks: number | null;
   readonly lastHeadAt: number | null;
@@ -48,7 +47,6 @@ export class EndpointHealth {
   #demotedUntil: number | null = null;
   #demotionReason: string | null = null;
   #latestBlock: number | null = null;
-  #pendingBlock: number | null = null;
   #lastHeadAt: number | null = null;
   #lastFault: EndpointHealthSnapshot["lastFault"] = null;
 
@@ -81,10 +79,6 @@ export class EndpointHealth {
     return this.#latestBlock;
   }
 
-  get pendingBlock(): number | null {
-    return this.#pendingBlock;
-  }
-
   get lastHeadAt(): number | null {
     return this.#lastHeadAt;
   }
@@ -100,7 +94,7 @@ export class EndpointHealth {
     this.#failureRate += EWMA_ALPHA * (0 - this.#failureRate);
   }
 
-  /** Any fault demotes at once: on a 200 ms Flashblock, a second chance costs the opportunity. */
+  /** Any fault demotes at once: on Base's 200 ms blocks, a second chance costs the opportunity. */
   recordFault(kind: RpcFaultKind, detail: string, latencyMs: number): void {
     this.#calls++;
     this.#faults++;
@@ -126,11 +120,9 @@ export class EndpointHealth {
     this.#demotionReason = null;
   }
 
-  /** `pendingBlock` undefined keeps the last known pending head (a plain eth_blockNumber says nothing about it). */
-  recordHeads(latestBlock: number, pendingBlock?: number | null): void {
+  recordHeads(latestBlock: number): void {
     if (this.#latestBlock === null || latestBlock > this.#latestBlock) this.#lastHeadAt = this.clock();
     this.#latestBlock = latestBlock;
-    if (pendingBlock !== undefined) this.#pendingBlock = pendingBlock;
   }
 
   snapshot(bestLatestBlock: number | null): EndpointHealthSnapshot {
@@ -146,7 +138,6 @@ export class EndpointHealth {
       calls: this.#calls,
       faults: this.#faults,
       latestBlock: this.#latestBlock,
-      pendingBlock: this.#pendingBlock,
       headLagBlocks: bestLatestBlock === null || this.#latestBlock === null ? null : Math.max(0, bestLatestBlock - this.#latestBlock),
       lastHeadAt: this.#lastHeadAt,
       lastFault: this.#lastFault,

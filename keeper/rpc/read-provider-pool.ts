@@ -5,10 +5,11 @@
  * most one call timeout and never stalls the loop. A call that is merely slow is hedged: after
  * `hedgeAfterMs` the next healthy endpoint is asked too, and the first valid answer wins.
  *
- * The pool also tracks heads: each endpoint's `latest` and `pending` block (on Flashblocks nodes
- * `pending` can trail `latest` by several blocks, BASE.md), the best head across endpoints, when it
- * last advanced (for the breaker's stale-head trigger) and the lag of the endpoint in use (for the
- * `rpc_head_lag_blocks` gauge).
+ * The pool also tracks heads: each endpoint's `latest` block (never `pending`: since Denim it has no
+ * equivalent on Base, BASE.md), the best head across endpoints, when it last advanced (for the breaker's
+ * stale-head trigger) and the lag of the endpoint in use (for the `rpc_head_lag_blocks` gauge). Every
+ * demotion, fault and restoration is reported through `onHealthEvent` (outage-monitor.ts turns them into
+ * one log line per state change, readiness and alerts).
  *
  * Send endpoints are not here: transactions go to every private send endpoint at once
  * (keeper/submit/raw-tx-broadcaster.ts), which is a different policy from reads.
@@ -44,6 +45,8 @@ export interface ReadProviderPoolOptions {
 
 export type EndpointHealthEvent =
   | { readonly type: "demoted"; readonly endpoint: string; readonly reason: string }
+  /** A fault of an endpoint already demoted (counted by the outage monitor, not logged one by one). */
+  | { readonly type: "fault"; readonly endpoint: string; readonly reason: string }
   | { readonly type: "restored"; readonly endpoint: string };
 
 /** What the pool knows about the chain head, in the shape the breaker and metrics read. */
@@ -54,12 +57,8 @@ export interface PoolHeads {
   readonly preferredEndpoint: string | null;
   /** How far the preferred endpoint's latest head trails the best (the `rpc_head_lag_blocks` gauge). */
   readonly headLagBlocks: number | null;
-  /** How far the preferred endpoint's `pending` block trails its `latest` (0 when it does not). */
-  readonly pendingLagBlocks: number | null;
   /** Epoch ms when the best head last advanced; a breaker compares it with now for a stale head. */
   readonly lastHeadAt: number | null;
-  /** `pending` when the preferred endpoint's pending block is not behind latest, else `latest`. */
-  readonly trustedBlockTag: "pending" | "latest";
 }
 
 interface PoolEntry {
@@ -143,8 +142,8 @@ export class ReadProviderPool implements RawRpcRequester {
   }
 
   /**
-   * Asks every endpoint not cooling down for its `latest` and `pending` head, demotes endpoints
-   * more than K blocks behind the best, and restores demoted endpoints whose probe succeeds.
+   * Asks every endpoint not cooling down for its `latest` head, demotes endpoints more than K blocks
+   * behind the best, and restores demoted endpoints whose probe succeeds.
    */
   async refreshHeads(): Promise<PoolHeads> {
     const candidates = this.#entries.filter((entry) => !entry.health.demoted || entry.health.probeDue);
@@ -152,18 +151,16 @@ export class ReadProviderPool implements RawRpcRequester {
       candidates.map(async (entry) => {
         // Captured before the calls: a fault during them demotes the entry, which is not a probe.
         const probing = entry.health.demoted;
-        const [latest, pending] = await Promise.allSettled([
-          this.#attempt(entry, "eth_blockNumber", []),
-          // The pending block is informative, not required: some nodes do not serve it.
-          entry.endpoint.rpcCall("eth_getBlockByNumber", ["pending", false]),
-        ]);
-        if (latest.status === "rejected" || !latest.value.ok) return null;
-        const pendingNumber =
-          pending.status === "fulfilled" && pending.value.ok ? await this.#pendingHeight(entry, pending.value.result) : null;
-        return { entry, probing, latestBlock: Number(BigInt(latest.value.result as string)), pendingBlock: pendingNumber };
+        try {
+          const latest = await this.#attempt(entry, "eth_blockNumber", []);
+          if (!latest.ok) return null;
+          return { entry, probing, latestBlock: Number(BigInt(latest.result as string)) };
+        } catch {
+          return null;
+        }
       }),
     );
-    for (const seen of observed) if (seen) seen.entry.health.recordHeads(seen.latestBlock, seen.pendingBlock);
+    for (const seen of observed) if (seen) seen.entry.health.recordHeads(seen.latestBlock);
     this.#updateBest();
     for (const seen of observed) {
       if (seen === null) continue;
@@ -181,15 +178,11 @@ export class ReadProviderPool implements RawRpcRequester {
   heads(): PoolHeads {
     const preferred = this.#ranked().find((entry) => !entry.health.demoted) ?? null;
     const latest = preferred?.health.latestBlock ?? null;
-    const pending = preferred?.health.pendingBlock ?? null;
-    const pendingLag = latest === null || pending === null ? null : Math.max(0, latest - pending);
     return {
       bestLatestBlock: this.#bestLatestBlock,
       preferredEndpoint: preferred?.endpoint.label ?? null,
       headLagBlocks: preferred === null || latest === null || this.#bestLatestBlock === null ? null : this.#lagOf(preferred),
-      pendingLagBlocks: pendingLag,
       lastHeadAt: this.#lastHeadAt,
-      trustedBlockTag: pendingLag === 0 ? "pending" : "latest",
     };
   }
 
@@ -331,30 +324,23 @@ export class ReadProviderPool implements RawRpcRequester {
       }
     }
     entry.health.recordSuccess(latency);
-    return answer;
-  }
-
-  /**
-   * The height of an endpoint's pending block. Many nodes (Hardhat among them, as the spec allows)
-   * report `number: null` for it; then its parent's number + 1 is the height it builds on.
-   */
-  async #pendingHeight(entry: PoolEntry, pending: unknown): Promise<number | null> {
-    if (isBlockWithNumber(pending)) return Number(BigInt(pending.number));
-    const parentHash = (pending as { parentHash?: unknown } | null)?.parentHash;
-    if (typeof parentHash !== "string") return null;
-    try {
-      const parent = await entry.endpoint.rpcCall("eth_getBlockByHash", [parentHash, false]);
-      return parent.ok && isBlockWithNumber(parent.result) ? Number(BigInt(parent.result.number)) + 1 : null;
-    } catch {
-      return null; // informative only, like the pending block itself
+    // Every endpoint demoted and this one answered: it is the best there is, so it is healthy again now rather
+    // than after its cool-down (which can reach minutes) — the keeper is not "not ready" while its reads work.
+    if (entry.health.demoted && this.#entries.every((candidate) => candidate.health.demoted)) {
+      entry.health.restore();
+      this.#onHealthEvent({ type: "restored", endpoint: entry.endpoint.label });
     }
+    return answer;
   }
 
   #recordFault(entry: PoolEntry, fault: RpcEndpointFault, latencyMs: number): void {
     const wasDemoted = entry.health.demoted;
     entry.health.recordFault(fault.kind, fault.detail, latencyMs);
-    if (!wasDemoted)
-      this.#onHealthEvent({ type: "demoted", endpoint: entry.endpoint.label, reason: `${fault.method} ${fault.kind}: ${fault.detail}` });
+    this.#onHealthEvent({
+      type: wasDemoted ? "fault" : "demoted",
+      endpoint: entry.endpoint.label,
+      reason: `${fault.method} ${fault.kind}: ${fault.detail}`,
+    });
   }
 
   #demote(entry: PoolEntry, reason: string): void {

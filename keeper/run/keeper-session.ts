@@ -11,12 +11,13 @@ import { alertTargetsFromConfig, alertTargetsFromSettings } from "../alerts/targ
 import type { Address, AddressBook } from "../config/address-book";
 import type { KeeperConfig } from "../config/schema";
 import type { OracleCollectionMode } from "../collectors/oracle-update-collector";
+import type { AssembleKeeperOptions } from "../engine/assemble-keeper";
 import { Journal } from "../journal/journal";
 import { bindJournalToChain } from "../journal/chain-binding";
 import { Leadership } from "../engine/leadership";
 import { fencedBroadcaster } from "../submit/fenced-broadcaster";
 import { KeeperMetrics } from "../telemetry/metrics";
-import { startTelemetryServer, type TelemetryServer } from "../telemetry/http-server";
+import { startTelemetryServer, type ReadinessInputs, type TelemetryServer } from "../telemetry/http-server";
 import { attachOperationsFeed } from "../telemetry/attach-operations-feed";
 import type { OperationsFeedOptions } from "../telemetry/operations-feed";
 import type { Logger } from "../telemetry/logger";
@@ -71,6 +72,9 @@ export interface KeeperSessionOptions {
   /** Settings lookup for alert targets (environment or Hardhat vars). */
   readonly setting: (name: string) => string | undefined;
   readonly oracleMode: OracleCollectionMode;
+  readonly streams?: AssembleKeeperOptions["streams"];
+  /** Readiness the engine does not know about (the RPC endpoints' health), merged into /readyz. */
+  readonly readiness?: () => Partial<ReadinessInputs>;
   readonly liveViolations: () => readonly string[];
   /** Port for the telemetry server (0 = any free port). */
   readonly port: number;
@@ -183,6 +187,7 @@ export async function openKeeperSession(options: KeeperSessionOptions): Promise<
       // Always given: with no target, alerts are still logged, journaled and shown on the dashboard.
       alerts,
       oracleMode: options.oracleMode,
+      streams: options.streams,
       liveViolations: options.liveViolations,
       headLag: options.headLag,
       hooks: options.hooks,
@@ -206,7 +211,7 @@ export async function openKeeperSession(options: KeeperSessionOptions): Promise<
       host: config.metrics.host,
       metrics,
       readiness: () => {
-        const inputs = engine.readiness();
+        const inputs = { ...engine.readiness(), ...options.readiness?.() };
         return roleWatch === null ? inputs : { ...inputs, extraChecks: [...(inputs.extraChecks ?? []), roleWatch.readiness()] };
       },
       status: () => sessionStatus(operations.status(), engine, journal, startedAtMs),

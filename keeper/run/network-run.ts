@@ -1,9 +1,11 @@
 /**
  * `npx hardhat keeper --network <name>` on a real chain (or a local node running the sandbox): load
  * and validate the config (DRY unless told otherwise), check the LIVE safeguards, connect the read
- * failover pool and the send endpoints, take the key lock, reconcile open intents, then loop until
- * Ctrl-C (SIGINT/SIGTERM), `--once` or `--blocks N`. Shutdown is clean: the engine journals it, the
- * telemetry server closes, the key lock is released, the journal is closed.
+ * failover pool, the subscription endpoint and the send endpoints, take the key lock, reconcile open
+ * intents, then loop until Ctrl-C (SIGINT/SIGTERM), `--once` or `--blocks N`: each new head (pushed by
+ * eth_subscribe, polled as the fallback) is one iteration (run-loop.ts). Every endpoint outage is told
+ * once, with its cause, and its recovery (keeper/rpc/outage-monitor.ts). Shutdown is clean: the engine
+ * journals it, the telemetry server closes, the key lock is released, the journal is closed.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -20,10 +22,15 @@ import {
   SIGNING_KEY_VARIABLE,
 } from "../config/key-settings";
 import { checkLiveSafeguards } from "../config/live-safeguards";
+import { blocksIn, nominalBlockTimeMs } from "../config/block-time";
 import { BASE_ADDRESS_BOOK, MAINNET_ADDRESS_BOOK } from "../config/networks";
 import { telemetryExposureWarning } from "../config/cross-field-checks";
 import { isRealNetwork, type KeeperConfig } from "../config/schema";
+import { HeadStream, type RawRpc } from "../collectors/head-stream";
+import { OracleLogStream } from "../collectors/oracle-log-stream";
+import { RpcOutageMonitor } from "../rpc/outage-monitor";
 import { ReadProviderPool } from "../rpc/read-provider-pool";
+import { WsSubscriptionClient } from "../rpc/ws-subscription-client";
 import { RawTxBroadcaster } from "../submit/raw-tx-broadcaster";
 import { BundleSubmitter } from "../submit/bundle-submitter";
 import type { Logger } from "../telemetry/logger";
@@ -53,8 +60,11 @@ export interface NetworkRunOptions {
   readonly once?: boolean;
   readonly maxBlocks?: number;
   readonly journalPath?: string;
-  /** Head polling interval. Default 250 ms (Base: 2 s blocks, 200 ms Flashblocks). */
-  readonly pollIntervalMs?: number;
+  /**
+   * Longest wait for a new head before an iteration runs anyway (operator requests, the breaker's checks).
+   * Default 1,000 ms. Heads themselves arrive by subscription, or by polling every half block time.
+   */
+  readonly idleIterationMs?: number;
   /** After this long without a new block, say so (default 30 s). */
   readonly idleNoticeMs?: number;
   /** The console: human lines on a terminal, JSON lines otherwise (keeper-console.ts). */
@@ -83,9 +93,11 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
   const relayKey = config.relay === undefined ? undefined : readPrivateKeySetting(setting, RELAY_AUTH_KEY_VARIABLE);
   const readUrls = config.rpc.read.map((endpoint) => ({ label: endpoint.name, url: requiredSetting(setting, endpoint.urlEnv) }));
   const sendUrls = config.rpc.send.map((endpoint) => ({ label: endpoint.name, url: requiredSetting(setting, endpoint.urlEnv) }));
+  const subscribeUrls = config.rpc.subscribe.map((endpoint) => ({ label: endpoint.name, url: requiredSetting(setting, endpoint.urlEnv) }));
   const secrets = [
     ...readUrls.map((e) => e.url),
     ...sendUrls.map((e) => e.url),
+    ...subscribeUrls.map((e) => e.url),
     ...knownSecretValues(setting, configuredVariables(config)),
   ];
   // Public 32-byte values the logs may name in free text: market ids, and (once the journal is open) the
@@ -95,6 +107,8 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
   const logger = options.logger ?? out.logger;
   const print = (line: string) => out.print(line);
 
+  const outages = new RpcOutageMonitor({ readEndpoints: readUrls.map((e) => e.label), logger: logger.child({ component: "rpc" }) });
+  const blockTimeMs = nominalBlockTimeMs(network, config.blockTimeMs);
   let pool: ReadProviderPool | null = null;
   let provider: Provider;
   if (readUrls.length > 0) {
@@ -102,8 +116,9 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
       chainId: book.chainId,
       endpoints: readUrls,
       callTimeoutMs: config.rpc.requestTimeoutMs,
-      maxHeadLagBlocks: config.rpc.headLagBlocks,
-      onHealthEvent: (event) => logger.warn({ event }, `read endpoint ${event.endpoint} ${event.type}`),
+      // The pool judges lag before any head is read: at the network's nominal block time.
+      maxHeadLagBlocks: blocksIn(config.rpc.maxHeadLagMs, blockTimeMs, "rpc.maxHeadLagMs", 0),
+      onHealthEvent: (event) => outages.onHealthEvent(event),
     });
     pool.startHeadPolling(2_000);
     provider = pool.provider;
@@ -113,6 +128,8 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
     throw new Error(`rpc.read lists no endpoint for ${network}; add one to the keeper config (see keeper/config/networks/)`);
   }
 
+  let subscriber: WsSubscriptionClient | null = null;
+  let heads: HeadStream | null = null;
   try {
     // Asked of the endpoint itself: the pool's provider has a static network and would just echo the config.
     const chainId = Number(
@@ -143,6 +160,34 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
         `no ${SIGNING_KEY_VARIABLE} and no KEEPER_OPERATOR_ADDRESS: DRY simulations cannot run as an operator and will fail CallerNotOperator`,
       );
     }
+    // Heads and oracle logs: pushed by eth_subscribe where a WebSocket endpoint is configured, polled otherwise.
+    // The sandbox's feeds (a local node's too) are polled by default; real feeds are followed through their logs.
+    const oracleMode = config.oracleUpdates ?? (isRealNetwork(network) ? "logs" : "poll");
+    const rpc = provider as unknown as RawRpc;
+    const subscription = subscribeUrls[0];
+    subscriber =
+      subscription === undefined
+        ? null
+        : new WsSubscriptionClient({
+            url: subscription.url,
+            label: subscription.label,
+            requestTimeoutMs: config.rpc.requestTimeoutMs,
+            onStateChange: (event) => outages.onSubscriptionEvent(event),
+          });
+    heads = new HeadStream({
+      rpc,
+      subscriber,
+      pollIntervalMs: Math.max(50, Math.floor(blockTimeMs / 2)),
+      // Ten blocks without a pushed head: the subscription is stale even if its socket is open.
+      staleAfterMs: Math.max(1_000, blockTimeMs * 10),
+      onError: () => undefined, // the read pool's outage monitor reports endpoint failures
+    });
+    const oracleLogs = subscriber !== null && oracleMode === "logs" ? new OracleLogStream({ subscriber, rpc }) : null;
+    if (subscriber !== null && !(await subscriber.start())) {
+      logger.warn({ endpoint: subscriber.label }, `subscription endpoint ${subscriber.label} is not reachable yet; polling until it is`);
+    }
+    await heads.start();
+    const headStream = heads;
     const session = await openKeeperSession({
       config,
       book,
@@ -155,8 +200,9 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
       logger,
       knownSecrets: secrets,
       setting,
-      // The sandbox's feeds (a local node's too) are polled; real feeds are followed through their logs.
-      oracleMode: isRealNetwork(network) ? "logs" : "poll",
+      oracleMode,
+      streams: { heads, oracleLogs },
+      readiness: () => outages.readiness(),
       liveViolations: () => [...(isRealNetwork(network) ? checkLiveSafeguards(envRecord(setting), { usesRelay }) : []), ...roleProblems()],
       port: config.metrics.port,
       onPortBusy: "fail",
@@ -194,7 +240,7 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
         once: options.once,
         maxBlocks: options.maxBlocks,
         stopSignal: options.stopSignal,
-        pollIntervalMs: options.pollIntervalMs,
+        waitForHead: (afterBlock) => headStream.waitForHeadAfter(afterBlock, options.idleIterationMs ?? 1_000),
         idleNoticeMs: options.idleNoticeMs,
         idleAdvice: idleAdvice(network),
         startedAtMs,
@@ -221,6 +267,8 @@ export async function runNetworkKeeper(options: NetworkRunOptions): Promise<Netw
     }
     return { reportPath, journalPath, blocks, stopReason };
   } finally {
+    heads?.stop();
+    subscriber?.close();
     pool?.destroy();
   }
 }

@@ -3,13 +3,16 @@
  * `--blocks N`. A chain that makes no block for a while is said out loud, once per quiet spell, with
  * what to do about it: a local node with automine mines only when a transaction arrives, so
  * `--blocks 3` there waits until something happens — the operator should know that it is waiting.
+ * An iteration that fails (an RPC outage beyond failover) neither kills the keeper nor floods its log: it
+ * is retried with jittered back-off, the first failure told with its cause, the recovery with how long
+ * it took (keeper/rpc/outage-log.ts).
  */
+import { backoffDelayMs } from "../rpc/backoff";
+import { OutageLog } from "../rpc/outage-log";
 import type { KeeperConsole } from "./keeper-console";
 import { adoptedPlanIds, type KeeperSession } from "./keeper-session";
 import { runSettlement } from "./run-report";
 import type { RunRecorder } from "./run-recorder";
-import type { Logger } from "../telemetry/logger";
-import { errorMessage } from "../core/error-message";
 
 export interface RunLoopOptions {
   readonly session: KeeperSession;
@@ -19,8 +22,11 @@ export interface RunLoopOptions {
   readonly maxBlocks?: number;
   /** Resolves with a reason ("SIGINT") when the keeper should stop. */
   readonly stopSignal: Promise<string>;
-  /** Head polling interval. Default 250 ms. */
-  readonly pollIntervalMs?: number;
+  /**
+   * Resolves when a head newer than `afterBlock` is known (or after the caller's idle wait): the next iteration
+   * starts then. Default: a fixed 250 ms wait.
+   */
+  readonly waitForHead?: (afterBlock: number) => Promise<unknown>;
   /** After this long without a new block, say so (once per quiet spell). Default 30 s. */
   readonly idleNoticeMs?: number;
   /** What the idle notice advises (how to get a block on this chain). */
@@ -39,7 +45,9 @@ export async function runKeeperLoop(options: RunLoopOptions): Promise<RunLoopRes
   const { session, console: out, recorder } = options;
   const clock = options.clock ?? Date.now;
   const idleNoticeMs = options.idleNoticeMs ?? 30_000;
-  const interval = options.pollIntervalMs ?? 250;
+  const waitForHead = options.waitForHead ?? (() => new Promise((resolve) => setTimeout(resolve, 250)));
+  const iterations = new OutageLog("keeper iterations", out.logger);
+  let failures = 0;
   let stopRequested: string | null = null;
   void options.stopSignal.then((reason) => {
     stopRequested = reason;
@@ -65,7 +73,6 @@ export async function runKeeperLoop(options: RunLoopOptions): Promise<RunLoopRes
   };
 
   let blocks = 0;
-  const failures = new FailureStreak();
   let lastBlockAtMs = clock();
   let idleNoticeGiven = false;
   const markets = session.assembled.markets;
@@ -80,14 +87,12 @@ export async function runKeeperLoop(options: RunLoopOptions): Promise<RunLoopRes
     try {
       report = await session.engine.tick();
       // The progress line reads the journal too: inside the try, so a journal outage cannot end the loop.
-      if (report !== null) {
-        showProgress(report.head, report.tracked, report.liquidatable);
-        // Only a processed block shows recovery: an idle iteration (no new block) may not have touched what failed.
-        failures.succeeded(out.logger);
-      }
+      if (report !== null) showProgress(report.head, report.tracked, report.liquidatable);
+      failures = 0;
+      iterations.recover();
     } catch (error) {
-      // One bad iteration (an RPC or database outage) must not kill the keeper: log, wait, retry.
-      failures.failed(out.logger, error);
+      failures += 1;
+      iterations.fail(error instanceof Error ? error.message : String(error));
       report = null;
     }
     if (report !== null) {
@@ -103,30 +108,10 @@ export async function runKeeperLoop(options: RunLoopOptions): Promise<RunLoopRes
     }
     if (options.once) return { blocks, stopReason: "--once" };
     if (options.maxBlocks !== undefined && blocks >= options.maxBlocks) return { blocks, stopReason: `--blocks ${options.maxBlocks}` };
-    await Promise.race([new Promise((resolve) => setTimeout(resolve, interval)), options.stopSignal]);
-  }
-}
-
-/**
- * Failed iterations in a row are one incident: the first is an error line, the repeats every poll interval
- * (whatever their message: a database going away fails one way, then another) are debug lines, and the first
- * iteration that works again says how many failed and what the last failure was.
- */
-class FailureStreak {
-  #count = 0;
-  #lastMessage = "";
-
-  failed(logger: Logger, error: unknown): void {
-    this.#count += 1;
-    this.#lastMessage = errorMessage(error);
-    if (this.#count === 1)
-      logger.error({ err: error }, "keeper iteration failed; retrying (repeats are logged at debug level until one works)");
-    else logger.debug({ err: error, failures: this.#count }, "keeper iteration failed again; retrying");
-  }
-
-  succeeded(logger: Logger): void {
-    if (this.#count === 0) return;
-    logger.info({ failures: this.#count, lastError: this.#lastMessage }, `keeper iterations work again after ${this.#count} failed`);
-    this.#count = 0;
+    const wait =
+      failures > 0
+        ? new Promise((resolve) => setTimeout(resolve, backoffDelayMs(failures, { initialMs: 250, maxMs: 30_000 })))
+        : waitForHead(session.engine.head);
+    await Promise.race([wait, options.stopSignal]);
   }
 }

@@ -12,6 +12,12 @@ export interface PlanTiming {
   readonly reactedAtBlock: number;
   readonly decisionMs: number;
   includedBlock?: number;
+  /** Where the decision's time went, ms (plan, simulate, queue, journal, sign, send). */
+  readonly stages?: Readonly<Record<string, number>>;
+  /** A liquidateBatch's other borrowers. */
+  readonly members?: readonly string[];
+  /** From the oracle update to inclusion: blocks (1 = N+1) and chain milliseconds, when it reacted to one. */
+  priceToInclusion?: { readonly blocks: number; readonly ms?: number };
 }
 
 export class RunRecorder {
@@ -21,6 +27,10 @@ export class RunRecorder {
   lastTick: TickReport | null = null;
   /** Decision latency of the first liquidation sent in each block (the others queue behind it). */
   readonly firstOfBlockMs: number[] = [];
+  /** Decision latency of the last liquidation sent in each block that sent one: how long a busy step takes. */
+  readonly lastOfBlockMs: number[] = [];
+  /** Attempts that lost their race to someone else's liquidation. */
+  lostRaces = 0;
   /** DRY: plans simulated and not sent, and the profit their plans expected (USD). */
   readonly dry = { simulated: 0, expectedProfitUsd: 0 };
 
@@ -40,10 +50,18 @@ export class RunRecorder {
     for (const record of report.decisions) this.recordDecision(record);
     const first = report.decisions.find((record) => record.execution?.status === "sent" || record.execution?.status === "dry-run");
     if (first?.execution !== undefined && "decisionMs" in first.execution) this.firstOfBlockMs.push(first.execution.decisionMs);
+    const last = [...report.decisions]
+      .reverse()
+      .find((record) => record.execution?.status === "sent" || record.execution?.status === "dry-run");
+    if (last?.execution !== undefined && "decisionMs" in last.execution) this.lastOfBlockMs.push(last.execution.decisionMs);
     for (const included of report.settlement.included) {
       const timing = this.timings.get(included.planId);
-      if (timing !== undefined) timing.includedBlock = included.blockNumber;
+      if (timing !== undefined) {
+        timing.includedBlock = included.blockNumber;
+        timing.priceToInclusion = included.priceToInclusion;
+      }
     }
+    this.lostRaces += report.settlement.lost.length;
     this.ticks.push({
       head: report.head,
       priceUpdates: report.priceUpdates,
@@ -61,14 +79,26 @@ export class RunRecorder {
       this.dry.simulated += 1;
       this.dry.expectedProfitUsd += decision.plan?.expectedProfitUsd ?? 0;
     }
-    if (execution?.status === "sent" || execution?.status === "dry-run") {
-      this.timings.set(execution.planId, { planId: execution.planId, reactedAtBlock: record.block, decisionMs: execution.decisionMs });
+    // A batch member's report repeats its batch's transaction; the batch's own entry carries the timing.
+    if ((execution?.status === "sent" || execution?.status === "dry-run") && execution.batchOf === undefined) {
+      this.timings.set(execution.planId, {
+        planId: execution.planId,
+        reactedAtBlock: record.block,
+        decisionMs: execution.decisionMs,
+        stages: execution.status === "sent" ? execution.stages : undefined,
+        members: execution.members,
+      });
     }
   }
 
   /** Decision latencies (price update seen → signed transaction) of every sent plan, ms. */
   decisionSamples(): number[] {
     return [...this.timings.values()].map((timing) => timing.decisionMs);
+  }
+
+  /** Oracle update to inclusion, for every plan that reacted to one and landed. */
+  priceToInclusionSamples(): { readonly blocks: number; readonly ms?: number }[] {
+    return [...this.timings.values()].flatMap((timing) => (timing.priceToInclusion === undefined ? [] : [timing.priceToInclusion]));
   }
 
   /** Blocks from the reaction to inclusion, for every plan that landed. */

@@ -97,16 +97,34 @@ export interface RunReport {
       readonly max: number | null;
     };
     /** The same for the first liquidation sent in each block: the keeper's reaction time itself. */
-    readonly firstDecisionMs: {
+    readonly firstDecisionMs: LatencySummary;
+    /** The same for the last liquidation sent in each block: how long a busy step's whole reaction took. */
+    readonly lastDecisionMs: LatencySummary;
+    /**
+     * Races: won = our liquidation landed; lost = someone else's liquidation of the position landed first (ours
+     * reverted or was cancelled). A lost race is competition, not a fault.
+     */
+    readonly races: { readonly won: number; readonly lost: number };
+    /** From the oracle update's block N to the liquidation's block, for liquidations that reacted to one. */
+    readonly priceToInclusion: {
       readonly samples: number;
-      readonly p50: number | null;
-      readonly p99: number | null;
-      readonly max: number | null;
+      readonly nextBlock: number;
+      readonly secondBlock: number;
+      readonly later: number;
+      /** Chain milliseconds (Denim's timestampMs) from the update's block to the liquidation's. */
+      readonly ms: { readonly p50: number | null; readonly p99: number | null };
     };
   };
   readonly opportunities: readonly Record<string, unknown>[];
   readonly executions: readonly Record<string, unknown>[];
   readonly extra: Readonly<Record<string, unknown>>;
+}
+
+interface LatencySummary {
+  readonly samples: number;
+  readonly p50: number | null;
+  readonly p99: number | null;
+  readonly max: number | null;
 }
 
 /** A run's executions (its own and those it adopted) and what they settled: shared by the report, /status and the progress line. */
@@ -171,6 +189,17 @@ export function buildRunReport(input: RunReportInput): RunReport {
   const nextBlock = recorder.inclusionSamples().filter((blocks) => blocks === 1).length;
   const pathOf = new Map(opportunities.filter((o) => o.planId !== null).map((o) => [o.planId!, liquidationPathOfRule(o.sizingRule)]));
   const executionPath = (e: ExecutionRecord): LiquidationPath => pathOf.get(e.planId) ?? "open";
+  const fromPrice = recorder.priceToInclusionSamples();
+  const priceMs = fromPrice.flatMap((sample) => (sample.ms === undefined ? [] : [sample.ms]));
+  // Positions liquidated: a liquidateBatch execution counts each position it carried.
+  const includedPositions = executions
+    .filter((e) => e.state === "included")
+    .reduce((sum, e) => sum + 1 + (recorder.timings.get(e.planId)?.members?.length ?? 0), 0);
+  const lostRaces = journal
+    .listSystemEvents({ kinds: ["race_lost"] })
+    .filter((event) => event.createdAt >= input.startedAtMs)
+    .map((event) => event.data as { planId?: string; borrower?: string });
+  const lostPlans = new Set(lostRaces.map((race) => race.planId));
   const sentThisRun = executions.flatMap((e) => journal.txAttempts(e.planId)).filter((attempt) => attempt.createdAt >= input.startedAtMs);
   return {
     kind: "chimera-keeper-run",
@@ -193,7 +222,7 @@ export function buildRunReport(input: RunReportInput): RunReport {
         .length,
       simulatedNotSent: executions.filter((e) => e.mode === "DRY").length,
       transactionsSent: sentThisRun.length,
-      included: settlement.included,
+      included: includedPositions,
       adopted: {
         executions: adoptedIds.size,
         included: settlement.adoptedIncluded,
@@ -207,12 +236,25 @@ export function buildRunReport(input: RunReportInput): RunReport {
       byPath: pathSummary(opportunities, executions, executionPath),
       decisionMs: latencySummary(decision),
       firstDecisionMs: latencySummary(recorder.firstOfBlockMs),
+      lastDecisionMs: latencySummary(recorder.lastOfBlockMs),
+      races: { won: includedPositions, lost: lostRaces.length },
+      priceToInclusion: {
+        samples: fromPrice.length,
+        nextBlock: fromPrice.filter((sample) => sample.blocks <= 1).length,
+        secondBlock: fromPrice.filter((sample) => sample.blocks === 2).length,
+        later: fromPrice.filter((sample) => sample.blocks > 2).length,
+        ms: {
+          p50: priceMs.length === 0 ? null : round2(quantile(priceMs, 0.5)),
+          p99: priceMs.length === 0 ? null : round2(quantile(priceMs, 0.99)),
+        },
+      },
     },
     opportunities: opportunities.map((o) => opportunityEntry(o, input.tagOf)),
     executions: executions.map((e) => ({
       ...executionEntry(e, journal, recorder, input.tagOf),
       path: executionPath(e),
       adopted: adoptedIds.has(e.planId),
+      lostRace: lostPlans.has(e.planId),
     })),
     extra: input.extra ?? {},
   };
@@ -291,7 +333,10 @@ function executionEntry(
     reactedAtBlock: timing?.reactedAtBlock ?? null,
     includedBlock: e.includedBlock,
     blocksToInclusion: timing?.reactedAtBlock !== undefined && e.includedBlock !== null ? e.includedBlock - timing.reactedAtBlock : null,
+    priceToInclusion: timing?.priceToInclusion ?? null,
     decisionMs: timing === undefined ? null : round2(timing.decisionMs),
+    decisionStages: timing?.stages ?? null,
+    batchMembers: timing?.members ?? [],
     error: e.error,
     transactions: journal
       .txAttempts(e.planId)
@@ -318,7 +363,7 @@ function pathSummary(
   return Object.fromEntries(LIQUIDATION_PATHS.map((path) => [path, entry(path)])) as RunReport["summary"]["byPath"];
 }
 
-function latencySummary(samples: readonly number[]): RunReport["summary"]["decisionMs"] {
+function latencySummary(samples: readonly number[]): LatencySummary {
   if (samples.length === 0) return { samples: 0, p50: null, p99: null, max: null };
   return {
     samples: samples.length,

@@ -59,7 +59,21 @@ export function formatRunSummary(
     ...(s.today === null
       ? []
       : [[`net today, UTC ${s.today.day}, every run on this journal (/status today)`, `$${money.format(s.today.realisedProfitUsd)}`]]),
+    ["races won / lost", `${integer.format(s.races.won)} / ${integer.format(s.races.lost)}`],
+    ...(s.priceToInclusion.samples === 0
+      ? []
+      : [
+          [
+            "price update (block N) to inclusion: N+1 / N+2 / later",
+            `${integer.format(s.priceToInclusion.nextBlock)} / ${integer.format(s.priceToInclusion.secondBlock)} / ${integer.format(s.priceToInclusion.later)}`,
+          ],
+          [
+            "  in chain time p50 / p99",
+            s.priceToInclusion.ms.p50 === null ? "n/a" : `${s.priceToInclusion.ms.p50} ms / ${s.priceToInclusion.ms.p99} ms`,
+          ],
+        ]),
     ["decision latency, first plan per block p50 / p99", latency(s.firstDecisionMs)],
+    ["decision latency, last plan per block p50 / p99", latency(s.lastDecisionMs)],
     ["decision latency, every plan in rank order p50 / p99", latency(s.decisionMs)],
   ];
   return [formatTable(rows), `run report: ${extra.reportPath}`, `journal:    ${extra.journalPath}`].join("\n");

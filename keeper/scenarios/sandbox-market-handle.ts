@@ -1,8 +1,13 @@
 /**
- * The sandbox as a MarketHandle. The chain runs with automine OFF while a scenario plays, and this
+ * The sandbox as a MarketHandle, STEP-LOCKED: the chain runs with automine OFF while a scenario plays, and this
  * handle mines: a price step puts every feed update and every pool re-alignment swap in ONE block,
  * then the keeper reacts, then the next `mine()` is the block its transactions must land in. That
- * makes "liquidated in the next block" a property a test can check, not a timing accident.
+ * makes "liquidated in the next block" a property a deterministic unit test can check; it claims no
+ * speed (the chain waits for the keeper). Speed is measured on the clock-driven chain instead
+ * (clocked-market-handle.ts: the chain mines every 200 ms and price steps land at arbitrary moments).
+ *
+ * Feeds publish like real aggregators: `prepare()` installs AnswerUpdatedFeed's code over each sandbox feed (same
+ * storage, plus the AnswerUpdated event), so a keeper can take each new answer from its log.
  *
  * Pools follow the feeds the way arbitrage would: a swap with a price limit at the feeds' implied price
  * (the router takes only what the pool needed). The deployer, the sandbox's market maker, is funded and
@@ -10,7 +15,7 @@
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { MaxUint256 } from "ethers";
-import { UniswapV3Pool__factory } from "../../typechain-types";
+import { AnswerUpdatedFeed__factory, UniswapV3Pool__factory } from "../../typechain-types";
 import type { Address, AddressBook } from "../config/address-book";
 import type { Sandbox } from "../../sandbox";
 import { usdToFeedAnswer } from "../../sandbox/market-spec";
@@ -47,8 +52,22 @@ export class SandboxMarketHandle implements MarketHandle {
 
   /** Funds and approves the market maker, then switches automine off: from here on, this handle mines. */
   async prepare(): Promise<void> {
-    if (this.prepared) return;
+    await this.prepareMarketMaker();
+    await this.hre.network.provider.send("evm_setAutomine", [false]);
+    this.prepared = true;
+  }
+
+  /**
+   * Everything `prepare` does except taking over mining: feeds that emit AnswerUpdated, the market maker funded and
+   * approved. A driver that leaves mining to a clock calls this and then only `sendMoves`.
+   */
+  async prepareMarketMaker(): Promise<void> {
+    if (this.pools.length > 0) return;
     const { sandbox } = this;
+    const feedCode = (await this.hre.artifacts.readArtifact("AnswerUpdatedFeed")).deployedBytecode;
+    for (const feed of Object.values(sandbox.priceFeeds)) {
+      await this.hre.network.provider.send("hardhat_setCode", [await feed.getAddress(), feedCode]);
+    }
     const router = await sandbox.uniswap.router.getAddress();
     const reserves = new Map<string, bigint>();
     for (const address of Object.values(sandbox.uniswap.pools)) {
@@ -75,8 +94,6 @@ export class SandboxMarketHandle implements MarketHandle {
         await (await token.connect(sandbox.deployer).approve(router, MaxUint256)).wait();
       }
     }
-    await this.hre.network.provider.send("evm_setAutomine", [false]);
-    this.prepared = true;
   }
 
   /** Gives mining back to Hardhat (automine on). */
@@ -104,6 +121,16 @@ export class SandboxMarketHandle implements MarketHandle {
 
   private async applyMoves(moves: readonly PriceMove[], updateFeeds: boolean): Promise<number> {
     if (!this.prepared) throw new Error("call prepare() before moving prices: the handle must own mining");
+    await this.sendMoves(moves, updateFeeds);
+    return this.mine();
+  }
+
+  /**
+   * Sends a step's feed transmissions (when `updateFeeds`) and the pool swaps that re-align the pools with them,
+   * WITHOUT mining: with automine off they wait in the mempool for the next block. Returns their hashes, feeds first.
+   */
+  async sendMoves(moves: readonly PriceMove[], updateFeeds = true): Promise<string[]> {
+    if (this.pools.length === 0) throw new Error("call prepare() or prepareMarketMaker() before moving prices");
     const { sandbox } = this;
     const answers = new Map<string, bigint>();
     for (const symbol of Object.keys(sandbox.priceFeeds)) answers.set(symbol, (await this.feedOf(symbol).latestRoundData()).answer);
@@ -128,11 +155,13 @@ export class SandboxMarketHandle implements MarketHandle {
       swaps.push({ tokenIn, tokenOut, fee: pool.fee, amountIn, limit: target });
     }
 
+    const hashes: string[] = [];
     for (const move of updateFeeds ? moves : []) {
-      await this.feedOf(move.symbol).connect(sandbox.deployer).updateAnswer(answers.get(move.symbol)!, { gasLimit: FEED_UPDATE_GAS });
+      const feed = AnswerUpdatedFeed__factory.connect(await this.feedOf(move.symbol).getAddress(), sandbox.deployer);
+      hashes.push((await feed.transmit(answers.get(move.symbol)!, { gasLimit: FEED_UPDATE_GAS })).hash);
     }
     for (const swap of swaps) {
-      await sandbox.uniswap.router.connect(sandbox.deployer).exactInputSingle(
+      const sent = await sandbox.uniswap.router.connect(sandbox.deployer).exactInputSingle(
         {
           tokenIn: swap.tokenIn,
           tokenOut: swap.tokenOut,
@@ -144,8 +173,15 @@ export class SandboxMarketHandle implements MarketHandle {
         },
         { gasLimit: ALIGNING_SWAP_GAS },
       );
+      hashes.push(sent.hash);
     }
-    return this.mine();
+    return hashes;
+  }
+
+  /** Whether transaction `hash` was mined in block `blockNumber`. */
+  async isIncluded(hash: string, blockNumber: number): Promise<boolean> {
+    const receipt = await this.hre.ethers.provider.getTransactionReceipt(hash);
+    return receipt !== null && receipt.blockNumber === blockNumber;
   }
 
   async mine(): Promise<number> {

@@ -2,7 +2,7 @@
  * What a liquidation earns, what it costs, and what to bid for it.
  *
  * On Base there is no public mempool and no bundle relay: transactions are ordered by priority fee
- * inside each 200 ms Flashblock (../shared/BASE.md), so the keeper bids a share of the expected profit
+ * inside each 200 ms block (since Denim, ../shared/BASE.md), so the keeper bids a share of the expected profit
  * as priority fee, capped so a mispriced opportunity cannot spend the operator's balance.
  *
  * A liquidation through a Moonwell OEV wrapper (path "oev") is bid differently: its proceeds are only the

@@ -163,7 +163,8 @@ export function replacementDecision(
 
 /**
  * The priority fee per gas worth bidding: `shareBps` of the expected profit spread over the gas the
- * transaction uses, capped. On Base ordering within a Flashblock is by priority fee, so this is the bid.
+ * transaction uses, capped. Base orders each 200 ms block by priority fee (ties by arrival), so this is the
+ * bid: it decides who goes first among the liquidations that reach the same block.
  */
 export function priorityFeeFromProfit(expectedProfitWei: bigint, gasUnits: bigint, shareBps: number, capPerGas: bigint): bigint {
   if (gasUnits <= 0n) throw new RangeError(`gasUnits must be > 0, got ${gasUnits}`);

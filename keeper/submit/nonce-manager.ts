@@ -1,20 +1,34 @@
 /**
- * Hands out nonces for one key on one chain. It holds the key's lock (one writer per key), reads
- * the chain's `pending` transaction count at start, then counts locally so a burst of sends does
- * not wait on an RPC round trip each. After ANY send error it re-reads the chain: the local count
- * is only trustworthy while every send it numbered is known to have been accepted.
+ * Hands out nonces for one key on one chain. It holds the key's lock (one writer per key), reads the
+ * next free nonce at start, then counts locally so a burst of sends does not wait on an RPC round trip
+ * each. After ANY send error it reads again: the local count is only trustworthy while every send it
+ * numbered is known to have been accepted.
+ *
+ * "The next free nonce" never comes from the `pending` tag: since Denim, Base has no equivalent of it
+ * (nodes answer `latest`, or refuse), and a pending count was never this keeper's to trust anyway. It is
+ * the larger of the chain's `latest` transaction count (every nonce below it is mined) and one past the
+ * highest nonce an open execution of this key holds in the journal (signed or sent, not yet settled:
+ * its transaction may be on the wire). The fenced broadcaster checks the same two facts before every
+ * send (submit/fenced-broadcaster.ts).
  */
 import { SignerKeyLock } from "./signer-key-lock";
 
-/** The one read the manager needs; an ethers Provider satisfies it. */
+/** The chain read the manager needs; an ethers Provider satisfies it. Only ever asked for `latest`. */
 export interface NonceSource {
-  getTransactionCount(address: string, blockTag: "pending"): Promise<number>;
+  getTransactionCount(address: string, blockTag: "latest"): Promise<number>;
+}
+
+/** The journal's side: the nonces this key's open executions hold (Journal.openIntents answers it). */
+export interface NonceClaims {
+  openIntents(): readonly { readonly execution: { readonly signer: string | null; readonly nonce: number | null } }[];
 }
 
 export interface NonceManagerOptions {
   readonly address: string;
   readonly chainId: number;
   readonly source: NonceSource;
+  /** The journal, whose open executions hold nonces the chain's `latest` count does not show yet. */
+  readonly claims?: NonceClaims;
   /**
    * Directory for the key's lock file (the journal's directory). Null when keepers share the journal
    * in a database: its leader lease is then what lets one of them sign (a file lock cannot see the
@@ -29,6 +43,7 @@ export class NonceManager {
   readonly address: string;
   readonly chainId: number;
   readonly #source: NonceSource;
+  readonly #claims: NonceClaims | undefined;
   readonly #lock: SignerKeyLock | null;
   #next: number;
   /** Serialises nonce hand-out with re-reads, so no caller gets a number from a stale count. */
@@ -40,13 +55,14 @@ export class NonceManager {
     this.address = options.address;
     this.chainId = options.chainId;
     this.#source = options.source;
+    this.#claims = options.claims;
     this.#lock = lock;
     this.#next = chainNonce;
   }
 
   /**
    * Takes the key's lock (throws `SignerKeyLockedError` if another keeper holds it), then reads the
-   * chain's pending nonce. The lock is released again if that read fails.
+   * next free nonce (chain `latest` and the journal's open claims). The lock is released again if that read fails.
    */
   static async open(options: NonceManagerOptions): Promise<NonceManager> {
     const lock =
@@ -59,8 +75,7 @@ export class NonceManager {
             isProcessAlive: options.isProcessAlive,
           });
     try {
-      const chainNonce = await options.source.getTransactionCount(options.address, "pending");
-      return new NonceManager(options, lock, checkNonce(chainNonce, options.address));
+      return new NonceManager(options, lock, await nextFreeNonce(options.source, options.claims, options.address));
     } catch (error) {
       lock?.release();
       throw error;
@@ -102,7 +117,7 @@ export class NonceManager {
     });
   }
 
-  /** Re-reads the pending nonce from the chain; call after any send error. Returns the new next nonce. */
+  /** Re-reads the next free nonce (chain and journal); call after any send error. Returns the new next nonce. */
   resync(): Promise<number> {
     return this.#enqueue(() => this.#readChain());
   }
@@ -116,7 +131,7 @@ export class NonceManager {
   async #readChain(): Promise<number> {
     this.#assertOpen();
     this.#resyncs++;
-    this.#next = checkNonce(await this.#source.getTransactionCount(this.address, "pending"), this.address);
+    this.#next = await nextFreeNonce(this.#source, this.#claims, this.address);
     return this.#next;
   }
 
@@ -132,9 +147,16 @@ export class NonceManager {
   }
 }
 
-function checkNonce(value: number, address: string): number {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new Error(`pending transaction count for ${address} must be a non-negative integer, got ${String(value)}`);
+/** max(chain `latest` count, 1 + the highest nonce an open execution of `address` holds in the journal). */
+async function nextFreeNonce(source: NonceSource, claims: NonceClaims | undefined, address: string): Promise<number> {
+  const mined = await source.getTransactionCount(address, "latest");
+  if (!Number.isSafeInteger(mined) || mined < 0) {
+    throw new Error(`the latest transaction count for ${address} must be a non-negative integer, got ${String(mined)}`);
   }
-  return value;
+  let next = mined;
+  for (const { execution } of claims?.openIntents() ?? []) {
+    if (execution.nonce === null || execution.signer === null || execution.signer.toLowerCase() !== address.toLowerCase()) continue;
+    next = Math.max(next, execution.nonce + 1);
+  }
+  return next;
 }

@@ -29,12 +29,15 @@ export interface ReadinessInputs {
   readonly journalWritable: boolean;
   readonly journalDetail?: string;
   readonly breakerState: BreakerState;
+  /** False while no read endpoint is healthy (keeper/rpc/outage-monitor.ts); absent where there is no pool. */
+  readonly rpcEndpointsHealthy?: boolean;
+  readonly rpcEndpointsDetail?: string;
   /** Further checks the run adds (e.g. "executor_roles"); each one failing makes /readyz not ready. */
   readonly extraChecks?: readonly ReadinessCheck[];
 }
 
 export interface ReadinessCheck {
-  readonly name: "rpc_head" | "journal" | "breaker" | "readiness_callback" | (string & {});
+  readonly name: "rpc_head" | "rpc_endpoints" | "journal" | "breaker" | "readiness_callback" | (string & {});
   readonly ok: boolean;
   readonly detail: string;
 }
@@ -63,6 +66,13 @@ export function evaluateReadiness(inputs: ReadinessInputs): ReadinessReport {
     },
     ...(inputs.extraChecks ?? []),
   ];
+  if (inputs.rpcEndpointsHealthy !== undefined) {
+    checks.push({
+      name: "rpc_endpoints",
+      ok: inputs.rpcEndpointsHealthy,
+      detail: inputs.rpcEndpointsDetail ?? (inputs.rpcEndpointsHealthy ? "a read endpoint is healthy" : "no read endpoint is healthy"),
+    });
+  }
   return { ready: checks.every((c) => c.ok), checks };
 }
 

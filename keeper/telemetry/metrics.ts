@@ -29,12 +29,14 @@ export const SIMULATION_RESULTS = ["success", "revert", "error"] as const;
 export type SimulationResult = (typeof SIMULATION_RESULTS)[number];
 export const EXECUTION_OUTCOMES = ["included", "failed", "replaced", "dropped"] as const;
 
-/** Base produces a block every 2 s: buckets resolve "next block" from "stuck for minutes". */
-export const INCLUSION_LATENCY_BUCKETS_SECONDS = [1, 2, 4, 6, 10, 20, 30, 60, 120, 300];
+/** Base produces a block every 200 ms since Denim: buckets resolve "next block" from "stuck for minutes". */
+export const INCLUSION_LATENCY_BUCKETS_SECONDS = [0.2, 0.4, 0.6, 1, 2, 4, 6, 10, 20, 30, 60, 120, 300];
 /** From the event seen to the signed transaction: 1 ms (a prepared plan) up to 10 s (a stalled RPC). */
 export const DECISION_LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10];
-/** Blocks from detection (block N) to inclusion: N+1 is the goal, N+5 is a second at 200 ms blocks. */
+/** Blocks from the oracle update's block N to inclusion: N+1 is the goal, N+5 is a second at 200 ms blocks. */
 export const INCLUSION_BLOCKS_BUCKETS = [1, 2, 3, 4, 5, 10, 20, 50];
+/** Oracle update → liquidation, on the chain's own millisecond clock: N+1 is 0.2 s on Base. */
+export const PRICE_TO_INCLUSION_BUCKETS_SECONDS = [0.2, 0.4, 0.6, 0.8, 1, 1.5, 2, 4, 10, 30];
 export const RACE_RESULTS = ["won", "lost"] as const;
 export type RaceResult = (typeof RACE_RESULTS)[number];
 
@@ -61,7 +63,11 @@ export class KeeperMetrics {
   readonly dailyLossUsd: Gauge;
   readonly dailyLossLimitUsd: Gauge;
   readonly decisionLatency: Histogram;
+  /** Blocks from the oracle update's block (or the head a plan was detected at) to the liquidation's block. */
   readonly inclusionBlocks: Histogram;
+  /** From the oracle update's block to the liquidation's block, on the chain's millisecond clock (Denim's timestampMs). */
+  readonly priceToInclusion: Histogram;
+  /** Liquidations that landed (won) or found the position taken by someone else's liquidation (lost). */
   readonly races: Counter<"result">;
   readonly endpointDemoted: Gauge<"endpoint">;
   /** Sent liquidations by path (oev: through an OEV wrapper; open: the plain call) and race result. */
@@ -146,7 +152,12 @@ export class KeeperMetrics {
       help: "Keeper mode: 0 DRY, 1 LIVE",
       registers,
     });
-
+    this.priceToInclusion = new Histogram({
+      name: name("price_to_inclusion_seconds"),
+      help: "From the oracle update's block to the liquidation's block, chain time (Denim's timestampMs), seconds",
+      buckets: PRICE_TO_INCLUSION_BUCKETS_SECONDS,
+      registers,
+    });
     this.headBlock = new Gauge({
       name: name("head_block_number"),
       help: "Number of the newest block the keeper has processed",
@@ -159,7 +170,7 @@ export class KeeperMetrics {
     });
     this.headLag = new Gauge({
       name: name("head_lag_seconds"),
-      help: "How long after its own timestamp the newest head reached the keeper, seconds",
+      help: "How long after its own (millisecond, Denim's timestampMs) time the newest head reached the keeper, seconds",
       registers,
     });
     this.operatorBalanceFloorEth = new Gauge({
@@ -185,13 +196,13 @@ export class KeeperMetrics {
     });
     this.inclusionBlocks = new Histogram({
       name: name("inclusion_blocks"),
-      help: "Blocks from the head an opportunity was detected at to the block its transaction landed in",
+      help: "Blocks from the oracle update's block N (else the head the plan was detected at) to the block its transaction landed in (1 = N+1)",
       buckets: INCLUSION_BLOCKS_BUCKETS,
       registers,
     });
     this.races = new Counter({
       name: name("races_total"),
-      help: "Sent liquidations by race result: won (included and liquidated) or lost (reverted, replaced or dropped after sending)",
+      help: "Liquidation races: won (ours landed and liquidated) or lost (someone else's liquidation of the position landed first; the keeper's own faults are not races)",
       labelNames: ["result"],
       registers,
     });

@@ -15,6 +15,7 @@
 import type { ExecutionRecord, OpportunityRecord } from "../journal/records";
 import { isTerminalExecutionState } from "../journal/execution-lifecycle";
 import type { AlertHistoryEntry } from "../alerts/alert-dispatcher";
+import { LOST_RACE_PREFIX } from "../execution/race-ledger";
 import type { KeeperMetrics } from "./metrics";
 import { liquidationPathOfRule, type LiquidationPath } from "../oracles/liquidation-path";
 import { ActivityTimeline, utcDayStart, type FunnelSeries } from "./activity-timeline";
@@ -66,7 +67,11 @@ export interface HeadObservation {
   readonly sentPlanIds?: readonly string[];
 }
 
-export type ExecutionOutcomeLabel = "won" | "lost" | "pending" | "dry-run" | "not-sent" | "preparing";
+/**
+ * won: included. lost: someone else's liquidation of the position landed first (the stage's race classification,
+ * keeper/execution/race-ledger.ts). failed: sent, and reverted, replaced or dropped for any other reason.
+ */
+export type ExecutionOutcomeLabel = "won" | "lost" | "failed" | "pending" | "dry-run" | "not-sent" | "preparing";
 
 export interface ExecutionRow {
   readonly planId: string;
@@ -281,11 +286,12 @@ export class OperationsFeed {
       if (settledAt >= this.day) this.inclusion.add(blocks);
       if (live) metrics.inclusionBlocks.observe(blocks);
     }
-    if (execution.sentAt !== null) {
-      const result = execution.state === "included" ? "won" : "lost";
-      this.timeline.record(result, settledAt);
-      if (live) metrics.races.labels(result).inc();
-      if (live) metrics.recordLiquidation(this.pathOf.get(execution.planId) ?? "open", result, execution.realisedProfitUsd);
+    // Races are classified, and races_total counted, by the execution stage (settlement.ts) as they settle; the
+    // timeline shows the same classification.
+    const outcome = outcomeOf(execution);
+    if (outcome === "won" || outcome === "lost") {
+      this.timeline.record(outcome, settledAt);
+      if (live) metrics.recordLiquidation(this.pathOf.get(execution.planId) ?? "open", outcome, execution.realisedProfitUsd);
     }
     this.ledger.add(execution);
   }
@@ -328,7 +334,7 @@ export class OperationsFeed {
 export function outcomeOf(execution: ExecutionRecord): ExecutionOutcomeLabel {
   if (!isTerminalExecutionState(execution.state)) return execution.sentAt === null ? "preparing" : "pending";
   if (execution.state === "included") return "won";
-  if (execution.sentAt !== null) return "lost";
+  if (execution.sentAt !== null) return execution.error?.startsWith(LOST_RACE_PREFIX) ? "lost" : "failed";
   return execution.mode === "DRY" && execution.state === "dropped" ? "dry-run" : "not-sent";
 }
 

@@ -8,8 +8,8 @@
  * whatever the journal says: the keeper reconciles it at its next start. Such intents are reported, not
  * waited for, so a journal left behind by a crashed keeper does not block a key rotation forever.
  *
- * On Base, `pending` can lag `latest` on Flashblocks nodes (see BASE.md), so only pending ABOVE latest
- * counts as a transaction in flight.
+ * The node's `pending` transaction COUNT (its mempool's view of the key's next nonce, not pending state) can
+ * lag `latest` on some nodes, so only a pending count ABOVE latest counts as a transaction in flight.
  */
 import { getAddress, type Provider } from "ethers";
 import type { Journal } from "../../keeper/journal/journal";

@@ -16,8 +16,10 @@ export function baseDefaults(network: "base" | "baseSepolia"): KeeperConfig {
     rpc: {
       read: [{ name: "primary", urlEnv }],
       send: [{ name: "primary", urlEnv }],
-      // 3 blocks = 6 s behind the best endpoint: enough to lose every race on Base.
-      headLagBlocks: 3,
+      // Heads and oracle logs by eth_subscribe where the operator names a WebSocket endpoint; polling otherwise.
+      subscribe: [],
+      // Three 200 ms blocks behind the best endpoint: already enough to lose every race on Base.
+      maxHeadLagMs: 600,
       requestTimeoutMs: 2_000,
     },
     markets: marketDefaults(MARKET_PLUGINS, network),
@@ -29,17 +31,27 @@ export function baseDefaults(network: "base" | "baseSepolia"): KeeperConfig {
       dustUsd: 5,
       gasUnitsFallback: GAS_UNITS_FALLBACK,
     },
+    execution: {
+      // Five blocks: a plan that has not landed in a second is priced on a market that has moved on.
+      planDeadlineMs: 1_000,
+      // Three blocks without a receipt: bump (the deadline leaves room for one bump before it expires).
+      inclusionTimeoutMs: 600,
+      // Two blocks, doubling to 30 s: a plan that keeps failing costs a simulation every 30 s, not five a second.
+      retryBackoff: { initialMs: 400, maxMs: 30_000 },
+    },
     limits: {
       tier: 1,
       maxPriorityFeeGwei: 5,
       // Base's base fee is ~0.005 gwei; 10 gwei total means something is badly wrong.
       maxFeePerGasGwei: 10,
-      borrowerCooldown: { amount: 30, unit: "blocks" },
+      // A minute, as the old 30 blocks of 2 s were.
+      borrowerCooldownMs: 60_000,
     },
     breaker: {
       ...BREAKER_DEFAULTS,
-      // 5 blocks without a head on a 2 s chain.
-      staleHead: { maxSeconds: 10, severity: "THROTTLED" },
+      // Fifteen 200 ms blocks without a head: the chain or the endpoint has stopped.
+      staleHead: { maxSeconds: 3, severity: "THROTTLED" },
+      throttle: { minMsBetweenExecutions: 10_000 },
     },
     journal: journalDefaultsFor(network),
     metrics: { ...METRICS_DEFAULTS },

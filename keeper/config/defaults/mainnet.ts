@@ -15,7 +15,9 @@ export function mainnetDefaults(): KeeperConfig {
     rpc: {
       read: [{ name: "primary", urlEnv: "MAINNET_RPC_URL" }],
       send: [{ name: "primary", urlEnv: "MAINNET_RPC_URL" }],
-      headLagBlocks: 1,
+      subscribe: [],
+      // One 12 s slot.
+      maxHeadLagMs: 12_000,
       requestTimeoutMs: 5_000,
     },
     relay: { urlEnv: "FLASHBOTS_RELAY_URL", kind: "flashbots" },
@@ -27,8 +29,10 @@ export function mainnetDefaults(): KeeperConfig {
       dustUsd: 100,
       gasUnitsFallback: GAS_UNITS_FALLBACK,
     },
-    limits: { tier: 1, maxPriorityFeeGwei: 50, maxFeePerGasGwei: 300, borrowerCooldown: { amount: 5, unit: "blocks" } },
-    breaker: { ...BREAKER_DEFAULTS, staleHead: { maxSeconds: 60, severity: "THROTTLED" } },
+    // Two slots to land, a bump after three, retries from one slot up to 32.
+    execution: { planDeadlineMs: 24_000, inclusionTimeoutMs: 36_000, retryBackoff: { initialMs: 12_000, maxMs: 384_000 } },
+    limits: { tier: 1, maxPriorityFeeGwei: 50, maxFeePerGasGwei: 300, borrowerCooldownMs: 60_000 },
+    breaker: { ...BREAKER_DEFAULTS, staleHead: { maxSeconds: 60, severity: "THROTTLED" }, throttle: { minMsBetweenExecutions: 60_000 } },
     journal: journalDefaultsFor("mainnet"),
     metrics: { ...METRICS_DEFAULTS },
     alerts: { targets: [], rateLimitPerMinute: 6 },

@@ -14,9 +14,11 @@ export function sandboxDefaults(network: "hardhat" | "localhost"): KeeperConfig 
   return {
     network,
     mode: "LIVE",
-    rpc: { read: [], send: [], headLagBlocks: 2, requestTimeoutMs: 10_000 },
+    rpc: { read: [], send: [], subscribe: [], maxHeadLagMs: 400, requestTimeoutMs: 10_000 },
     markets: marketDefaults(MARKET_PLUGINS, network),
     strategy: { bidShareOfProfit: 0.1, maxPriorityFeeGwei: 2, minProfitHaircutBps: 500, dustUsd: 1, gasUnitsFallback: GAS_UNITS_FALLBACK },
+    // The sandbox runs Base's 200 ms blocks: the same times as Base, shorter waits (nobody else uses the chain).
+    execution: { planDeadlineMs: 1_000, inclusionTimeoutMs: 600, retryBackoff: { initialMs: 200, maxMs: 6_400 } },
     limits: {
       minProfitUsd: 1,
       maxSingleExecutionUsd: 10_000_000,
@@ -24,12 +26,13 @@ export function sandboxDefaults(network: "hardhat" | "localhost"): KeeperConfig 
       maxDailyLossUsd: 1_000_000,
       maxPriorityFeeGwei: 10,
       maxFeePerGasGwei: 100,
-      borrowerCooldown: { amount: 2, unit: "blocks" },
+      borrowerCooldownMs: 400,
     },
     breaker: {
       ...BREAKER_DEFAULTS,
       // The in-process chain mines only when a transaction arrives: a quiet head is normal there.
       staleHead: { maxSeconds: 86_400, severity: "THROTTLED" },
+      throttle: { minMsBetweenExecutions: 1_000 },
     },
     journal: journalDefaultsFor(network),
     metrics: { ...METRICS_DEFAULTS },

@@ -20,7 +20,7 @@ export function journalDefaultsFor(network: string): KeeperConfig["journal"] {
   return { path: defaultJournalPathFor(network), databaseUrlEnv: "KEEPER_DATABASE_URL", lease: { seconds: 3, refreshSeconds: 1 } };
 }
 
-/** dailyLoss.maxUsd is left out so it follows the limits' maxDailyLossUsd. */
+/** dailyLoss.maxUsd is left out so it follows the limits' maxDailyLossUsd. The throttle is a time, per network. */
 export const BREAKER_DEFAULTS: KeeperConfig["breaker"] = {
   failureRate: { ...DEFAULT_BREAKER_THRESHOLDS.failureRate },
   dailyLoss: { severity: DEFAULT_BREAKER_THRESHOLDS.dailyLoss.severity },
@@ -29,7 +29,7 @@ export const BREAKER_DEFAULTS: KeeperConfig["breaker"] = {
   staleHead: { ...DEFAULT_BREAKER_THRESHOLDS.staleHead },
   sequencer: { ...DEFAULT_BREAKER_THRESHOLDS.sequencer },
   executorPaused: { ...DEFAULT_BREAKER_THRESHOLDS.executorPaused },
-  throttle: { ...DEFAULT_BREAKER_THRESHOLDS.throttle },
+  throttle: { minMsBetweenExecutions: 10_000 },
 };
 
 /** Flash loan + liquidation + (Compound) redeem, swap excluded: a measured upper bound rounded up. */

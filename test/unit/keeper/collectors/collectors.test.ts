@@ -58,6 +58,8 @@ describe("keeper/collectors", function () {
         type: "block",
         number: 100,
         timestamp: 1_200,
+        // A source without Denim's millisecond field: the whole second is all there is.
+        timestampMs: 1_200_000,
         range: { fromBlock: 98, toBlock: 100 },
       });
       expect(await collector.poll()).to.equal(null);

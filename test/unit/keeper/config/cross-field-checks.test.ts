@@ -126,7 +126,7 @@ describe("config: cross-field checks, in operator units", function () {
           { name: "a", urlEnv: "Y_URL" },
         ],
         send: [],
-        headLagBlocks: 1,
+        maxHeadLagMs: 400,
         requestTimeoutMs: 1,
       },
     };

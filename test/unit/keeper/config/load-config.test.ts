@@ -78,7 +78,7 @@ describe("loadKeeperConfig", function () {
 
     it("reports EVERY bad field by path, with what was expected and what was found", function () {
       const file = configFile({
-        limits: { maxDailyLossUsd: "abc", borrowerCooldown: { amount: 3, unit: "minutes" } },
+        limits: { maxDailyLossUsd: "abc", borrowerCooldownMs: "3 minutes" },
         strategy: { bidShareOfProfit: 1.5, minProfitHaircutBps: 12.5 },
         metrics: { port: 70_000 },
         rpc: { read: [{ name: "x", urlEnv: "lowercase_name" }] },
@@ -88,7 +88,7 @@ describe("loadKeeperConfig", function () {
       const lines = error.issues.map((issue) => `${issue.path}: ${issue.message}`);
       expect(lines).to.include.members([
         'limits.maxDailyLossUsd: expected a positive number, got "abc"',
-        'limits.borrowerCooldown.unit: expected "blocks" or "seconds", got "minutes"',
+        'limits.borrowerCooldownMs: expected an integer >= 0, got "3 minutes"',
         "strategy.bidShareOfProfit: expected a number between 0 and 1, got 1.5",
         "strategy.minProfitHaircutBps: expected an integer number of basis points (0-10000), got 12.5",
         "metrics.port: expected a TCP port (1-65535), got 70000",

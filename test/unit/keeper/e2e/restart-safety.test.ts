@@ -115,7 +115,7 @@ describe("keeper e2e: restart safety and secrets (a separate keeper process)", f
         rpc: {
           read: [{ name: "local-read", urlEnv: "CHIMERA_TEST_RPC_URL" }],
           send: [{ name: "local-send", urlEnv: "CHIMERA_TEST_RPC_URL" }],
-          headLagBlocks: 2,
+          maxHeadLagMs: 400,
           requestTimeoutMs: 10_000,
         },
         executor,

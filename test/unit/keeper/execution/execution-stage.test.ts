@@ -19,6 +19,7 @@ import { ExecutionStage, type ExecutionContext } from "../../../../keeper/execut
 import type { PlanSimulator, SimulationOutcome } from "../../../../keeper/execution/plan-simulator";
 import type { FullReceiptLike } from "../../../../keeper/execution/receipt-facts";
 import type { ExecutionOutcome } from "../../../../keeper/risk/execution-outcome";
+import { LOST_RACE_PREFIX, RaceLedger } from "../../../../keeper/execution/race-ledger";
 import { makePlan, makeTempDir, removeDir } from "../journal/journal-fixtures";
 
 const EXECUTOR = "0x00000000000000000000000000000000000000e1";
@@ -38,8 +39,9 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
   let outcomes: ExecutionOutcome[];
   let simulation: SimulationOutcome;
   let refuseBroadcast: boolean;
-  /** What the chain answers for the key's `pending` count (the nonce manager's start and every resync). */
-  let pendingNonce: number;
+  let races: RaceLedger;
+  /** What the nonce manager reads as the key's `latest` count (at start and every resync); the settler reads latestNonce. */
+  let managerNonce: number;
   let beforeSimulate: ((plan: LiquidationPlan) => void) | undefined;
 
   const context = (block: number): ExecutionContext => ({
@@ -58,7 +60,7 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
     sent = [];
     outcomes = [];
     refuseBroadcast = false;
-    pendingNonce = START_NONCE;
+    managerNonce = START_NONCE;
     beforeSimulate = undefined;
     simulation = {
       ok: true,
@@ -74,7 +76,7 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
     nonces = await NonceManager.open({
       address: signer.address,
       chainId: 8453,
-      source: { getTransactionCount: async () => pendingNonce },
+      source: { getTransactionCount: async () => managerNonce },
       lockDirectory: dir,
     });
     const preparer = await TransactionPreparer.create({
@@ -89,9 +91,14 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
       },
       baseFee: { currentBaseFee: async () => GWEI },
     });
+    races = new RaceLedger();
     stage = new ExecutionStage({
       journal,
-      simulator: { simulate: async () => simulation } as unknown as PlanSimulator,
+      races,
+      simulator: {
+        simulate: async () => simulation,
+        simulateMany: async (requests: readonly unknown[]) => requests.map(() => simulation),
+      } as unknown as PlanSimulator,
       preparer,
       broadcaster: {
         broadcast: async (signed) => {
@@ -139,6 +146,26 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
     expect(settled.included.map((i) => i.planId)).to.deep.equal(["p1"]);
     expect(journal.getExecution("p1")!.state).to.equal("included");
     expect(outcomes.map((o) => o.kind)).to.deep.equal(["submitted", "included"]);
+  });
+
+  it("judges a receipt only once its block's events are in, so a rival's liquidation in that block makes it a lost race", async () => {
+    const plan = makePlan({ id: "p9" });
+    await stage.execute(plan, context(100));
+    const tx = Transaction.from(sent[0]!);
+    // The chain is already at 102 (it does not wait for the keeper); this settle has block 101's events only.
+    receipts.set(tx.hash!, { hash: tx.hash!, blockNumber: 102, status: 0, gasUsed: 300_000n, gasPrice: GWEI, logs: [] });
+    const early = await stage.settle(101, at(101));
+    expect(early.failed, "a receipt newer than the events read so far is not judged yet").to.deep.equal([]);
+    expect(journal.getExecution("p9")!.state).to.equal("sent");
+
+    const { market, borrower } = plan.candidate.key;
+    races.observe([
+      { type: "position-changed", action: "LiquidationCall", market, borrower, transactionHash: "0xr1", blockNumber: 102, logIndex: 0 },
+    ]);
+    const settled = await stage.settle(102, at(102));
+    expect(settled.lost.map((l) => l.planId)).to.deep.equal(["p9"]);
+    expect(journal.getExecution("p9")!.error!.startsWith(LOST_RACE_PREFIX)).to.equal(true);
+    expect(outcomes.at(-1)).to.deep.include({ kind: "failed", failure: "lost-race" });
   });
 
   it("replaces a stuck transaction at the same nonce with both fees raised at least 10%, then cancels it", async () => {
@@ -231,7 +258,7 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
 
   it("re-reads the nonce from the chain after every endpoint refused, and sends the next plan at the chain's nonce", async () => {
     refuseBroadcast = true;
-    pendingNonce = START_NONCE + 1; // another transaction from this key took START_NONCE meanwhile
+    managerNonce = START_NONCE + 1; // another transaction from this key took START_NONCE meanwhile
     const refused = await stage.execute(makePlan({ id: "p8" }), context(100));
     expect(refused.status).to.equal("not-sent");
     expect(journal.getExecution("p8")!.state).to.equal("dropped");

@@ -211,18 +211,14 @@ describe("ReadProviderPool", function () {
       expect(healthOf("primary").lastFault?.kind).to.equal("lagging");
     });
 
-    it("compares pending with latest and distrusts a pending head that lags", async function () {
+    it("never asks for the pending block (Denim: it has no equivalent on Base)", async function () {
       await hre.network.provider.send("hardhat_mine", ["0x4"]);
-      const inSync = await pool.refreshHeads();
-      expect(inSync.pendingLagBlocks).to.equal(0);
-      expect(inSync.trustedBlockTag).to.equal("pending");
-
-      primary.inject({ method: "eth_getBlockByNumber", fault: { kind: "lagging-head", blocksBehind: 3, tags: ["pending"] } });
-      secondary.inject({ method: "eth_getBlockByNumber", fault: { kind: "lagging-head", blocksBehind: 3, tags: ["pending"] } });
-      const lagging = await pool.refreshHeads();
-
-      expect(lagging.pendingLagBlocks).to.equal(3);
-      expect(lagging.trustedBlockTag).to.equal("latest");
+      await pool.refreshHeads();
+      await pool.refreshHeads();
+      for (const proxy of [primary, secondary]) {
+        const pendingReads = proxy.requestsFor("eth_getBlockByNumber").filter((request) => JSON.stringify(request).includes("pending"));
+        expect(pendingReads).to.have.length(0);
+      }
     });
 
     it("restores a demoted endpoint after its cool-down when a probe succeeds, not before", async function () {

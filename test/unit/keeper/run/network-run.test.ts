@@ -114,7 +114,7 @@ describe("keeper network run: console, waiting, DRY progress, adopted transactio
       addressBookFile: bookFile,
       maxBlocks: options.maxBlocks,
       journalPath: journal,
-      pollIntervalMs: 20,
+      idleIterationMs: 20,
       idleNoticeMs: options.idleNoticeMs,
       output: { isTTY: options.tty, write: (text: string) => (output += text) },
       stopSignal,

@@ -1,6 +1,6 @@
 /**
- * NonceManager and its key lock: one writer per key, stale locks reclaimed, the chain's pending
- * nonce read at start. (Re-reading after a send error is exercised end to end in raw-tx-sender.test.ts.)
+ * NonceManager and its key lock: one writer per key, stale locks reclaimed, the chain's latest
+ * count read at start (never `pending`: nonce-without-pending.test.ts adds the journal's open claims).
  */
 import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -16,10 +16,11 @@ const CHAIN_ID = 8453;
 /** A chain double for the nonce read: counts calls and returns whatever the test sets. */
 class CountingNonceSource implements NonceSource {
   reads = 0;
-  constructor(public pending: number) {}
-  async getTransactionCount(): Promise<number> {
+  constructor(public latest: number) {}
+  async getTransactionCount(_address: string, blockTag: string): Promise<number> {
+    if (blockTag !== "latest") throw new Error(`asked for ${blockTag}: the manager reads latest only`);
     this.reads++;
-    return this.pending;
+    return this.latest;
   }
 }
 
@@ -65,7 +66,7 @@ describe("NonceManager", function () {
     fs.rmSync(directory, { recursive: true, force: true });
   });
 
-  it("starts from the chain's pending nonce and counts locally after that", async function () {
+  it("starts from the chain's latest count and counts locally after that", async function () {
     const source = new CountingNonceSource(7);
     const manager = await open(source);
 
@@ -80,7 +81,7 @@ describe("NonceManager", function () {
     const manager = await open(source);
     await manager.next();
     await manager.next();
-    source.pending = 4; // one of the two never reached the chain
+    source.latest = 4; // one of the two never reached the chain
 
     expect(await manager.resync()).to.equal(4);
     expect(await manager.next()).to.equal(4);
@@ -97,7 +98,7 @@ describe("NonceManager", function () {
 
     const earlier = await manager.next(); // 11 again
     await manager.next(); // 12, still in use: abandoning 11 would leave a gap
-    source.pending = 11;
+    source.latest = 11;
     expect(await manager.abandon(earlier)).to.equal(11);
     expect(source.reads).to.equal(2);
   });

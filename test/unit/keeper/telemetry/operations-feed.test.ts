@@ -189,7 +189,14 @@ describe("telemetry: the operations feed behind the dashboard", () => {
     );
     rows.set(
       "p2",
-      execution({ planId: "p2", state: "failed", includedBlock: 101, settledAt: now, error: "reverted on chain", gasCostUsd: 1 }),
+      execution({
+        planId: "p2",
+        state: "failed",
+        includedBlock: 101,
+        settledAt: now,
+        error: "lost the race: 0xb was liquidated by 0xrival in block 101 first; ours reverted in block 101",
+        gasCostUsd: 1,
+      }),
     );
     feed.observeHead({ block: 101, seenAtMs: now, blockTimestampMs: now - 100, decisionMs: [] });
 
@@ -205,14 +212,16 @@ describe("telemetry: the operations feed behind the dashboard", () => {
     expect(byPlan.dry!.outcome).to.equal("dry-run");
     expect(snapshot.pnl).to.deep.include({ realisedUsd: 80, gasUsd: 2 });
     const text = await metrics.metricsText();
-    expect(text).to.include('races_total{result="won"} 1');
-    expect(text).to.include('races_total{result="lost"} 1');
+    // races_total is the execution stage's to count (settlement.ts), not the feed's: one count per race.
+    expect(text).to.include('races_total{result="won"} 0');
     expect(text).to.include("inclusion_blocks_count 2");
     expect(text).to.include("head_block_number 101");
     expect(text).to.include("daily_loss_limit_usd 100");
     expect(text).to.include("operator_balance_floor_eth 0.1");
     expect(text).to.match(/decision_latency_seconds_count 2/);
     expect(outcomeOf(execution({ planId: "x", state: "signed", sentAt: null }))).to.equal("preparing");
+    // A revert nobody else caused is a failure, not a lost race.
+    expect(outcomeOf(execution({ planId: "r", state: "failed", error: "reverted on chain" }))).to.equal("failed");
   });
 
   it("labels settled liquidations by path: an OEV-sized plan counts under path=oev with its profit, a plain one under open", async () => {

@@ -1,0 +1,204 @@
+/**
+ * The reaction: positions that went under → plan → rank → risk gate → execution, as a pipeline, because on a
+ * 200 ms chain the first liquidation of a busy block must leave before the last one is even sized:
+ *
+ *   rank the positions (largest debt first); plan the first ONE alone so its transaction leaves at once;
+ *   then chunks of REACTION_CHUNK, each planned while the previous one is simulated (its plans' calls all in
+ *   flight at once), signed and sent; a chunk's plans that share a flash loan go as one liquidateBatch when
+ *   that beats sending them one by one (execution-stage.ts).
+ *
+ * Reactions never interleave (`exclusively`): the fast path (an oracle log pushed by the subscription), a
+ * tick's phase A and its follow-ups run one after another, so two never sign for the same nonce range or
+ * plan the same position twice. Every decision is journaled, chunk by chunk.
+ */
+import { positionKeyId, type KeeperMode, type PlanDecision } from "../core/types";
+import type { NewHead } from "../collectors/block-collector";
+import type { FeedAnswer, LendingMarket } from "../markets/market";
+import type { Instant } from "../risk/instant";
+import { comparePlans } from "../strategy/ranking";
+import type { ExecutionContext, PriceTrigger } from "../execution/execution-stage";
+import type { DecisionRecord, KeeperEngineDeps } from "./engine-deps";
+import type { EngineTotals } from "./engine-status";
+import type { PositionToPlan } from "./opportunity-planner";
+import type { RaceBook } from "./race-book";
+import type { RetryScheduler } from "./retry-scheduler";
+
+/** Positions planned per chunk after the first one. */
+export const REACTION_CHUNK = 6;
+
+/** What the pipeline reads of the engine's state at the moment it needs it. */
+export interface ReactionHost {
+  readonly mode: KeeperMode;
+  /** The head the engine processed last. */
+  readonly head: number;
+  readonly baseFeePerGas: bigint;
+  /** False for a standby, or a leader whose lease ran out: it reacts to nothing. */
+  mayReact(): boolean;
+  instant(): Instant;
+}
+
+export class ReactionPipeline {
+  /** Reactions run one at a time (the fast path on a pushed log, a tick's phase A, follow-ups). */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly deps: KeeperEngineDeps,
+    private readonly host: ReactionHost,
+    private readonly totals: EngineTotals,
+    private readonly retries: RetryScheduler,
+    private readonly races: RaceBook,
+  ) {}
+
+  /** Runs `work` after every reaction already queued (reactions never interleave their sends). */
+  exclusively<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(work, work);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Oracle answers → in-memory recompute (a re-read where a market needs one) → plan and send what went under. */
+  async reactToAnswers(answers: readonly FeedAnswer[], seenAtMs: number, out: DecisionRecord[], head?: NewHead): Promise<void> {
+    if (answers.length === 0) return;
+    const newest = Math.max(...answers.map((answer) => answer.blockNumber));
+    const trigger = this.races.triggerOf(answers, head);
+    const touched = new Set<LendingMarket>();
+    const rereads = new Set<LendingMarket>();
+    for (const answer of answers) {
+      for (const market of this.deps.markets) {
+        const reaction = market.onPriceUpdate(answer);
+        if (reaction.needsChainRead) rereads.add(market);
+        if (reaction.recomputed > 0) touched.add(market);
+      }
+    }
+    for (const market of rereads) {
+      await market.refreshPrices(Math.max(newest, this.host.head));
+      touched.add(market);
+    }
+    const repriced: PositionToPlan[] = [...touched].flatMap((market) => market.liquidatable().map((position) => ({ market, position })));
+    await this.react(repriced, seenAtMs, out, trigger);
+  }
+
+  /**
+   * Plans, gates and executes the given positions (minus those with a transaction in flight): the first one
+   * alone, then chunks, each planned while the previous one is executed.
+   */
+  async react(items: readonly PositionToPlan[], seenAtMs: number, out: DecisionRecord[], trigger?: PriceTrigger): Promise<void> {
+    if (!this.host.mayReact()) return;
+    const inFlight = this.deps.execution.inFlightPositions();
+    const unique = new Map<string, PositionToPlan>();
+    for (const item of items) {
+      const id = positionKeyId(item.position.key);
+      if (!inFlight.has(id)) unique.set(id, item);
+    }
+    if (unique.size === 0) return;
+    const ordered = [...unique.values()].sort((a, b) => largestDebtUsd(b) - largestDebtUsd(a));
+    const chunks: PositionToPlan[][] = [ordered.slice(0, 1)];
+    for (let start = 1; start < ordered.length; start += REACTION_CHUNK) chunks.push(ordered.slice(start, start + REACTION_CHUNK));
+    const plan = (chunk: readonly PositionToPlan[]) =>
+      this.deps.planner.plan(chunk, { number: this.currentHead(), baseFeePerGas: this.host.baseFeePerGas });
+    let next = plan(chunks[0]!);
+    for (let index = 0; index < chunks.length; index++) {
+      const decisions = await next;
+      // The next chunk is sized (quotes, flash liquidity) while this one is simulated, signed and sent.
+      if (index + 1 < chunks.length) next = plan(chunks[index + 1]!);
+      // A lease lost mid-reaction stops here (the broadcaster's fence catches what is already signing).
+      if (!this.host.mayReact()) {
+        if (index + 1 < chunks.length) await next.catch(() => undefined);
+        return;
+      }
+      await this.#executeChunk(decisions, unique, seenAtMs, out, trigger, index > 0);
+    }
+  }
+
+  /** The newest head known: the engine's own, or a newer one the head stream has already seen. */
+  currentHead(): number {
+    return Math.max(this.host.head, this.deps.heads?.latest?.number ?? -1);
+  }
+
+  async #executeChunk(
+    decisions: readonly PlanDecision[],
+    unique: ReadonlyMap<string, PositionToPlan>,
+    seenAtMs: number,
+    out: DecisionRecord[],
+    trigger: PriceTrigger | undefined,
+    allowBatch: boolean,
+  ): Promise<void> {
+    const { risk, execution, metrics, journal } = this.deps;
+    // The newest head known, not the one the tick started with: a plan's deadline counts from the block it is
+    // simulated on, and a reaction that took a while must not sign a plan already expired.
+    const head = this.currentHead();
+    metrics.opportunitiesDetected.inc(decisions.length);
+    this.totals.detected += decisions.length;
+
+    const planned = decisions.filter((decision) => decision.plan !== null).sort((a, b) => comparePlans(a.plan!, b.plan!));
+    const records: DecisionRecord[] = decisions.filter((decision) => decision.plan === null).map((decision) => ({ decision, block: head }));
+    const approved: { decision: PlanDecision; context: ExecutionContext }[] = [];
+    for (const decision of planned) {
+      const plan = decision.plan!;
+      const at = this.host.instant();
+      const verdict = risk.riskGate.evaluate(plan, { now: at, breaker: risk.breaker });
+      if (!verdict.approved) {
+        records.push({ decision: { ...decision, outcome: "skipped", reason: verdict.reason, detail: verdict.detail }, block: head });
+        continue;
+      }
+      // What this keeper's own earlier sales in the block take off this plan: earlier chunks', and this chunk's
+      // plans before it — each plan is simulated alone on the head's state, so nothing else prices them in. Booked
+      // as it is approved (a plan that then fails to leave only makes the floors after it more cautious).
+      const profitShortfall = await this.deps.ownSales.shortfall(plan, head);
+      this.deps.ownSales.record(plan);
+      approved.push({ decision, context: { mode: this.host.mode, headBlock: head, seenAtMs, at, profitShortfall, trigger } });
+    }
+    // Gating and own-sales quotes took time on a chain that did not wait: the deadline counts from the newest head.
+    const simulatedOn = this.currentHead();
+    const reports = await execution.executeMany(
+      approved.map((item) => ({
+        plan: item.decision.plan!,
+        context: { ...item.context, headBlock: Math.max(item.context.headBlock, simulatedOn) },
+      })),
+      { batch: allowBatch },
+    );
+    approved.forEach(({ decision }, index) => {
+      const plan = decision.plan!;
+      const report = reports[index]!;
+      if (report.status === "simulation-failed") {
+        // Maybe a rival took the position first: the race ledger decides once the next blocks' events are in.
+        this.deps.races?.watchUnsent({
+          planId: report.planId,
+          market: plan.candidate.key.market,
+          borrower: plan.candidate.key.borrower,
+          fromBlock: trigger?.blockNumber ?? head,
+        });
+        records.push({
+          decision: { ...decision, outcome: "skipped", reason: "simulation-failed", detail: report.detail },
+          block: head,
+          execution: report,
+        });
+      } else if (report.status === "dry-run") {
+        records.push({ decision: { ...decision, detail: "DRY: simulated, not sent" }, block: head, execution: report });
+      } else {
+        records.push({ decision, block: head, execution: report });
+      }
+      if (report.status === "sent" && report.batchOf === undefined) this.totals.sent += 1;
+    });
+    for (const record of records) {
+      if (record.decision.outcome === "planned") this.totals.planned += 1;
+      else this.totals.skipped += 1;
+      const id = positionKeyId(record.decision.candidate.key);
+      this.retries.recordDecision(
+        id,
+        unique.get(id),
+        { outcome: record.decision.outcome, reason: record.decision.reason, executionStatus: record.execution?.status },
+        head,
+      );
+    }
+    journal.recordDecisions(
+      records.map((record) => record.decision),
+      head,
+    );
+    out.push(...records);
+  }
+}
+
+function largestDebtUsd(item: PositionToPlan): number {
+  return item.position.debts.reduce((max, debt) => Math.max(max, debt.valueUsd), 0);
+}

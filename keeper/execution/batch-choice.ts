@@ -1,0 +1,80 @@
+/**
+ * When several plans of one reaction chunk go as one `liquidateBatch` instead of one transaction each: plans
+ * that share a flash loan and a profit token, at least two, whose batch simulation nets more (USD, gas at the
+ * plans' own price per gas) than the members sent one by one. A batch saves a transaction's overhead per plan,
+ * but lives or dies together, so it must pay for itself in the simulation, not by assumption.
+ */
+import type { LiquidationPlan } from "../core/types";
+import type { Logger } from "../telemetry/logger";
+import type { ExecutionContext, ExecutionPrices, ExecutionReport } from "./execution-stage";
+import { batchKey } from "./plan-encoder";
+import type { PlanSimulator, SimulationOutcome } from "./plan-simulator";
+import { tokenUsd } from "./settlement";
+
+/** A liquidateBatch chosen over its members' single transactions (positions in the executeMany call). */
+export interface BatchChoice {
+  readonly members: readonly { readonly position: number }[];
+  readonly simulation: SimulationOutcome;
+}
+
+export interface BatchChoiceDeps {
+  readonly simulator: Pick<PlanSimulator, "simulateBatchPlan">;
+  readonly prices: ExecutionPrices;
+  readonly logger: Pick<Logger, "debug">;
+}
+
+/** A batch member's report: the batch's transaction, under the member's own plan. */
+export function memberReport(batch: ExecutionReport, member: LiquidationPlan): ExecutionReport {
+  if (batch.status === "sent") return { ...batch, batchOf: batch.planId, planId: member.id };
+  if (batch.status === "dry-run") return { ...batch, batchOf: batch.planId, planId: member.id };
+  return { ...batch, planId: member.id };
+}
+
+/**
+ * Groups of simulated plans worth one liquidateBatch, keyed by the position (in `runnable`) of the batch's
+ * first member, where it is sent.
+ */
+export async function chooseBatches(
+  runnable: readonly { readonly plan: LiquidationPlan; readonly context: ExecutionContext }[],
+  simulations: readonly SimulationOutcome[],
+  deps: BatchChoiceDeps,
+): Promise<Map<number, BatchChoice>> {
+  const groups = new Map<string, number[]>();
+  runnable.forEach((run, position) => {
+    const key = batchKey(run.plan);
+    if (key === null || !simulations[position]!.ok) return;
+    groups.set(key, [...(groups.get(key) ?? []), position]);
+  });
+  const chosen = new Map<number, BatchChoice>();
+  for (const positions of groups.values()) {
+    if (positions.length < 2) continue;
+    const plans = positions.map((position) => runnable[position]!.plan);
+    const headBlock = Math.max(...positions.map((position) => runnable[position]!.context.headBlock));
+    // The batch is simulated alone on the head's state, like its members: the floor must count this keeper's own
+    // earlier sales in the block, or a batch behind a transaction that already sold into its pool reverts. The
+    // members' summed shortfalls (the ledger's figures, reaction-pipeline.ts) over-count: a later member's figure
+    // includes the earlier members' sales, which the batch's own simulation already prices in. Over-counting only
+    // lowers the floor (never a revert) and makes the batch look poorer than it is, so it is chosen only when it
+    // still beats the singles — which carry the very same shortfalls, so the comparison stays even.
+    const profitShortfall = positions.reduce((sum, position) => sum + (runnable[position]!.context.profitShortfall ?? 0n), 0n);
+    const simulation = await deps.simulator.simulateBatchPlan(plans, headBlock, { profitShortfall });
+    if (!simulation.ok) continue;
+    const singlesNet = positions.reduce((sum, position) => {
+      const single = simulations[position] as Extract<SimulationOutcome, { ok: true }>;
+      return sum + netUsd(deps.prices, runnable[position]!.plan, single.expectedProfit, single.gasEstimate);
+    }, 0);
+    const batchNet = netUsd(deps.prices, plans[0]!, simulation.expectedProfit, simulation.gasEstimate);
+    if (batchNet > singlesNet) {
+      chosen.set(positions[0]!, { members: positions.map((position) => ({ position })), simulation });
+      deps.logger.debug({ members: positions.length, batchNet, singlesNet }, "a batch beats sending one by one");
+    }
+  }
+  return chosen;
+}
+
+/** Profit in USD less the gas at the plan's own price per gas (base fee and bid), for comparing batch and singles. */
+function netUsd(prices: ExecutionPrices, plan: LiquidationPlan, profit: bigint, gas: bigint): number {
+  const profitUsd = tokenUsd(prices, plan.profitToken, profit) ?? 0;
+  const perGasUsd = plan.gasUnits > 0n ? (plan.gasCostUsd + (plan.bidUsd ?? 0)) / Number(plan.gasUnits) : 0;
+  return profitUsd - Number(gas) * perGasUsd;
+}

@@ -1,0 +1,308 @@
+/**
+ * Tracking what the execution stage sent until it settles: each block, look for a receipt of every transaction in
+ * flight (the original and any replacement), book it — included with its realised profit, reverted with the gas it
+ * burnt, or LOST to another liquidator's transaction that got there first (race-ledger.ts) — and bump both fees (or
+ * cancel) a transaction past its inclusion budget. The stage owns the in-flight table; this class settles it.
+ */
+import type { Address } from "../core/types";
+import type { Instant } from "../risk/instant";
+import { weiToEth } from "../telemetry/metrics";
+import { FeesExhaustedError } from "../submit/transaction-preparer";
+import type { PreparedTx, SignedTx } from "../submit/types";
+import type { ExecutionPrices, ExecutionStageOptions, PriceTrigger } from "./execution-stage";
+import { LOST_RACE_PREFIX, marketOfPositionId, type RivalLiquidation } from "./race-ledger";
+import { planExecutedIn, receiptFeeWei, type FullReceiptLike } from "./receipt-facts";
+import { errorMessage } from "../core/error-message";
+
+/** A transaction the stage is tracking to its receipt. */
+export interface TrackedExecution {
+  readonly planId: string;
+  readonly borrower: Address;
+  readonly positionId: string;
+  /** A liquidateBatch's other positions (empty for a single liquidation). */
+  readonly members: readonly { readonly borrower: Address; readonly positionId: string }[];
+  readonly profitToken: Address;
+  readonly simulatedProfit: bigint;
+  /** Gas the simulation estimated, for the expected-cost side of the deviation check. */
+  readonly gasEstimate: bigint;
+  readonly attempts: SignedTx[];
+  readonly sentAtBlock: number;
+  readonly sentAtMs: number;
+  /** The oracle update it reacts to, for latency from price to inclusion. */
+  readonly trigger?: PriceTrigger;
+  lastAttemptBlock: number;
+  bumps: number;
+}
+
+/** What settling one block found. */
+export interface SettlementReport {
+  readonly included: readonly {
+    planId: string;
+    blockNumber: number;
+    realisedProfitUsd: number;
+    /** Positions the transaction liquidated (more than one for a liquidateBatch). */
+    positions: number;
+    /** From the oracle update to this block, when the plan reacted to one: blocks (1 = N+1) and chain ms. */
+    priceToInclusion?: { blocks: number; ms?: number };
+  }[];
+  readonly failed: readonly { planId: string; detail: string }[];
+  /** Attempts that found the position liquidated by someone else first (also in `failed`). */
+  readonly lost: readonly { planId: string; rival: RivalLiquidation }[];
+  readonly replaced: readonly { planId: string; txHash: string; kind: "replacement" | "cancel" }[];
+}
+
+/** USD value of `amount` raw units of `token`, when its price is known. */
+export function tokenUsd(prices: ExecutionPrices, token: Address, amount: bigint): number | undefined {
+  const usd = prices.usdPerToken(token);
+  if (usd === undefined) return undefined;
+  const scale = 10n ** BigInt(prices.decimalsOf(token));
+  return (Number(amount / scale) + Number(amount % scale) / Number(scale)) * usd;
+}
+
+export class InFlightSettler {
+  readonly #options: ExecutionStageOptions;
+  readonly #inFlight: Map<string, TrackedExecution>;
+  readonly #budget: number;
+  readonly #maxBumps: number;
+  readonly #clock: () => number;
+
+  constructor(
+    options: ExecutionStageOptions,
+    inFlight: Map<string, TrackedExecution>,
+    limits: { readonly budget: number; readonly maxBumps: number; readonly clock: () => number },
+  ) {
+    this.#options = options;
+    this.#inFlight = inFlight;
+    this.#budget = limits.budget;
+    this.#maxBumps = limits.maxBumps;
+    this.#clock = limits.clock;
+  }
+
+  /** Looks for receipts of every tracked transaction; bumps or cancels the ones past their budget. */
+  async settle(headBlock: number, at: Instant): Promise<SettlementReport> {
+    const included: SettlementReport["included"][number][] = [];
+    const failed: { planId: string; detail: string }[] = [];
+    const lost: { planId: string; rival: RivalLiquidation }[] = [];
+    const replaced: { planId: string; txHash: string; kind: "replacement" | "cancel" }[] = [];
+    for (const tracked of [...this.#inFlight.values()]) {
+      const receipt = await this.#findReceipt(tracked);
+      // A receipt from a block newer than `headBlock` waits for the settle of that block: only then are its
+      // protocol events in the race ledger, so a rival's liquidation in the same block is seen before ours is judged.
+      if (receipt !== null && receipt.blockNumber > headBlock) continue;
+      if (receipt !== null) {
+        const result = this.#settleReceipt(tracked, receipt, at);
+        if (result.kind === "included")
+          included.push({
+            planId: tracked.planId,
+            blockNumber: receipt.blockNumber,
+            realisedProfitUsd: result.realisedProfitUsd,
+            priceToInclusion: result.priceToInclusion,
+            positions: 1 + tracked.members.length,
+          });
+        else {
+          failed.push({ planId: tracked.planId, detail: result.detail });
+          if (result.rival !== undefined) lost.push({ planId: tracked.planId, rival: result.rival });
+        }
+        continue;
+      }
+      if (headBlock - tracked.lastAttemptBlock < this.#budget) continue;
+      const replacement = await this.#replace(tracked, headBlock, at);
+      if (replacement !== null) replaced.push(replacement);
+    }
+    return { included, failed, lost, replaced };
+  }
+
+  /** Someone else's liquidation of this position between our send and `untilBlock`, if there was one. */
+  #rivalOf(tracked: TrackedExecution, untilBlock: number): RivalLiquidation | null {
+    // The race starts at the oracle update the plan reacted to (else the head it was planned at): a rival that landed
+    // while this keeper was still planning took the position as surely as one that landed just before our receipt.
+    const fromBlock = Math.min(tracked.trigger?.blockNumber ?? tracked.sentAtBlock, tracked.sentAtBlock);
+    // A batch lives or dies together: a rival on any of its positions explains its revert.
+    for (const position of [{ positionId: tracked.positionId, borrower: tracked.borrower }, ...tracked.members]) {
+      const rival = this.#options.races?.firstRival(marketOfPositionId(position.positionId), position.borrower, fromBlock, untilBlock);
+      if (rival) return rival;
+    }
+    return null;
+  }
+
+  #priceToInclusion(tracked: TrackedExecution, blockNumber: number): { blocks: number; ms?: number } | undefined {
+    const trigger = tracked.trigger;
+    if (trigger === undefined) return undefined;
+    const blocks = blockNumber - trigger.blockNumber;
+    const landedMs = this.#options.blockTimestampMs?.(blockNumber);
+    const ms = landedMs === undefined || trigger.timestampMs === undefined ? undefined : landedMs - trigger.timestampMs;
+    if (ms !== undefined) this.#options.metrics.priceToInclusion.observe(ms / 1_000);
+    return { blocks, ms };
+  }
+
+  async #findReceipt(tracked: TrackedExecution): Promise<FullReceiptLike | null> {
+    for (const attempt of [...tracked.attempts].reverse()) {
+      const receipt = await this.#options.chain.getTransactionReceipt(attempt.hash);
+      if (receipt !== null && receipt !== undefined) return receipt;
+    }
+    return null;
+  }
+
+  #settleReceipt(
+    tracked: TrackedExecution,
+    receipt: FullReceiptLike,
+    at: Instant,
+  ):
+    | { kind: "included"; realisedProfitUsd: number; priceToInclusion?: { blocks: number; ms?: number } }
+    | { kind: "failed"; detail: string; rival?: RivalLiquidation } {
+    const { journal, metrics } = this.#options;
+    this.#inFlight.delete(tracked.planId);
+    const feeWei = receiptFeeWei(receipt);
+    const nativeUsd = this.#options.prices.nativeUsd();
+    const gasCostUsd = nativeUsd === undefined ? undefined : weiToEth(feeWei) * nativeUsd;
+    const facts = {
+      txHash: receipt.hash,
+      blockNumber: receipt.blockNumber,
+      gasUsed: receipt.gasUsed,
+      effectiveGasPrice: receipt.gasPrice,
+      gasCostUsd,
+    };
+    metrics.recordGasSpentWei(feeWei);
+    metrics.inclusionLatency.observe(Math.max(0, this.#clock() - tracked.sentAtMs) / 1_000);
+    const attempt = tracked.attempts.find((candidate) => candidate.hash.toLowerCase() === receipt.hash.toLowerCase());
+    const borrower = tracked.borrower;
+
+    if (receipt.status === 1 && attempt?.prepared.kind !== "cancel") {
+      const executed = planExecutedIn(receipt, this.#options.executor);
+      const realisedProfit = executed?.profit ?? 0n;
+      const profitUsd = this.#tokenUsd(tracked.profitToken, realisedProfit) ?? 0;
+      journal.markIncluded(tracked.planId, { ...facts, realisedProfit, realisedProfitUsd: profitUsd });
+      metrics.executions.labels("included").inc();
+      metrics.recordRealisedProfitUsd(profitUsd);
+      const simulatedUsd = this.#tokenUsd(tracked.profitToken, tracked.simulatedProfit) ?? profitUsd;
+      const expectedGasUsd = nativeUsd === undefined ? 0 : weiToEth(tracked.gasEstimate * receipt.gasPrice) * nativeUsd;
+      const realisedNetUsd = profitUsd - (gasCostUsd ?? 0);
+      metrics.races.labels("won").inc(1 + tracked.members.length);
+      const priceToInclusion = this.#priceToInclusion(tracked, receipt.blockNumber);
+      this.#options.onOutcome({
+        kind: "included",
+        planId: tracked.planId,
+        borrower,
+        simulatedProfitUsd: simulatedUsd - expectedGasUsd,
+        realisedProfitUsd: realisedNetUsd,
+        at,
+      });
+      return { kind: "included", realisedProfitUsd: profitUsd, priceToInclusion };
+    }
+    const lossUsd = gasCostUsd ?? 0;
+    const rival = this.#rivalOf(tracked, receipt.blockNumber);
+    if (rival !== null) {
+      const detail = `${LOST_RACE_PREFIX}: ${borrower} was liquidated by ${rival.txHash} in block ${rival.blockNumber} first; ours ${
+        receipt.status === 1 ? "was cancelled" : "reverted"
+      } in block ${receipt.blockNumber}`;
+      journal.atomically(() => {
+        journal.markFailed(tracked.planId, { error: detail, receipt: facts });
+        journal.recordSystemEvent({
+          kind: "race_lost",
+          actor: "keeper",
+          detail,
+          data: {
+            planId: tracked.planId,
+            borrower,
+            rivalTx: rival.txHash,
+            rivalBlock: rival.blockNumber,
+            ours: receipt.status === 1 ? "cancelled" : "reverted",
+          },
+        });
+      });
+      metrics.executions.labels("failed").inc();
+      metrics.races.labels("lost").inc();
+      this.#options.onOutcome({ kind: "failed", planId: tracked.planId, borrower, failure: "lost-race", lossUsd, at });
+      return { kind: "failed", detail, rival };
+    }
+    if (receipt.status === 1) {
+      journal.markReplaced(tracked.planId, { detail: "cancelled: the zero-value self-transfer took the nonce", receipt: facts });
+      metrics.executions.labels("replaced").inc();
+      this.#options.onOutcome({ kind: "failed", planId: tracked.planId, borrower, failure: "not-included", lossUsd, at });
+      return { kind: "failed", detail: "cancelled" };
+    }
+    journal.markFailed(tracked.planId, { error: "reverted on chain", receipt: facts });
+    metrics.executions.labels("failed").inc();
+    this.#options.onOutcome({ kind: "failed", planId: tracked.planId, borrower, failure: "reverted", lossUsd, at });
+    return { kind: "failed", detail: "reverted on chain" };
+  }
+
+  /** Past the block budget: bump both fees (or cancel once the bumps are used up or the caps are hit). */
+  async #replace(
+    tracked: TrackedExecution,
+    headBlock: number,
+    at: Instant,
+  ): Promise<{ planId: string; txHash: string; kind: "replacement" | "cancel" } | null> {
+    const { preparer, broadcaster, journal, chain, metrics, logger } = this.#options;
+    const newest = tracked.attempts.at(-1)!;
+    if (preparer === null || broadcaster === null) return null;
+    // A nonce already used by a transaction that is none of ours (another process on this key).
+    const latestNonce = await chain.getTransactionCount(preparer.from, "latest");
+    if (latestNonce > newest.prepared.nonce) {
+      const again = await this.#findReceipt(tracked);
+      if (again !== null && again.blockNumber > headBlock) return null;
+      if (again !== null) {
+        this.#settleReceipt(tracked, again, at);
+        return null;
+      }
+      this.#inFlight.delete(tracked.planId);
+      journal.markReplaced(tracked.planId, { detail: `nonce ${newest.prepared.nonce} was used by a transaction this keeper did not sign` });
+      metrics.executions.labels("replaced").inc();
+      this.#options.onOutcome({
+        kind: "failed",
+        planId: tracked.planId,
+        borrower: tracked.borrower,
+        failure: "not-included",
+        lossUsd: 0,
+        at,
+      });
+      return null;
+    }
+    const stuck: PreparedTx = tracked.bumps >= this.#maxBumps ? { ...newest.prepared, kind: "cancel" } : newest.prepared;
+    let next: PreparedTx;
+    try {
+      next = await preparer.prepareReplacement(stuck, newest.hash);
+    } catch (error) {
+      if (!(error instanceof FeesExhaustedError)) throw error;
+      // Nothing more to bid: leave the last transaction to land or expire (its deadline block passes).
+      tracked.lastAttemptBlock = headBlock;
+      logger.warn({ planId: tracked.planId, reason: error.message }, "cannot replace a stuck transaction further");
+      return null;
+    }
+    const signed = await preparer.sign(next);
+    const kind = next.kind === "cancel" ? "cancel" : "replacement";
+    journal.recordReplacement(
+      tracked.planId,
+      {
+        txHash: signed.hash,
+        signer: next.from,
+        nonce: next.nonce,
+        maxFeePerGas: next.fees.maxFeePerGas,
+        maxPriorityFeePerGas: next.fees.maxPriorityFeePerGas,
+        gasLimit: next.gasLimit,
+      },
+      kind,
+    );
+    tracked.attempts.push(signed);
+    tracked.lastAttemptBlock = headBlock;
+    tracked.bumps += 1;
+    try {
+      await broadcaster.broadcast(signed);
+      metrics.transactionsSent.inc();
+      this.#options.races?.noteOwnTransaction(signed.hash);
+    } catch (error) {
+      // A refused replacement usually means the earlier attempt just landed: the next settle sees it.
+      await preparer.nonces.resync().catch(() => undefined);
+      logger.warn({ planId: tracked.planId, txHash: signed.hash, error: errorMessage(error) }, "replacement refused");
+    }
+    logger.info(
+      { planId: tracked.planId, txHash: signed.hash, kind },
+      kind === "cancel" ? "cancelling a stuck liquidation" : "fee-bumped a stuck liquidation",
+    );
+    return { planId: tracked.planId, txHash: signed.hash, kind };
+  }
+
+  #tokenUsd(token: Address, amount: bigint): number | undefined {
+    return tokenUsd(this.#options.prices, token, amount);
+  }
+}

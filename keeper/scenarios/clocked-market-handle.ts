@@ -1,0 +1,72 @@
+/**
+ * The sandbox as a MarketHandle on the clock-driven chain (sandbox/clock/): the chain mines a block every 200 ms on
+ * its own, and a price step is injected at an arbitrary moment inside a block — a random delay drawn from the
+ * scenario's seed, never aligned to the keeper — with its feed transmissions and pool re-alignments sent together
+ * (`ChainClock.exclusive` holds the next mine only while they enter the mempool), so they share one block, as an
+ * oracle update and the arbitrage that follows it do. Nothing here waits for the keeper.
+ */
+import type { ChainClock, MinedBlock } from "../../sandbox/clock";
+import type { AddressBook } from "../config/address-book";
+import type { SandboxMarketHandle } from "./sandbox-market-handle";
+import type { MarketHandle, PriceMove } from "./scenario";
+
+export interface ClockedMoveReport {
+  /** The block the step landed in (block N of the race). */
+  readonly block: MinedBlock;
+  /** Wall-clock ms when the step's transactions entered the mempool. */
+  readonly injectedAtMs: number;
+}
+
+export class ClockedMarketHandle implements MarketHandle {
+  readonly book: AddressBook;
+  /** Every step played, in order. */
+  readonly moves: ClockedMoveReport[] = [];
+
+  constructor(
+    private readonly sandbox: SandboxMarketHandle,
+    private readonly clock: ChainClock,
+    /** Uniform in [0, 1): where inside the block a step arrives. */
+    private readonly random: () => number,
+  ) {
+    this.book = sandbox.book;
+  }
+
+  priceOf(symbol: string): Promise<number> {
+    return this.sandbox.priceOf(symbol);
+  }
+
+  /** Sends the step at a random moment of the current block; resolves with the block it landed in. */
+  async movePrices(moves: readonly PriceMove[]): Promise<number> {
+    return (await this.movePricesReport(moves)).block.number;
+  }
+
+  async movePricesReport(moves: readonly PriceMove[]): Promise<ClockedMoveReport> {
+    if (!this.clock.running) throw new Error("the chain's clock is not running: start it before moving prices");
+    // An arbitrary moment inside the block being built: after the last block, before the next is due.
+    await new Promise((resolve) => setTimeout(resolve, Math.floor(this.random() * this.clock.blockTimeMs)));
+    const { hashes, injectedAtMs } = await this.clock.exclusive(async () => {
+      const sent = await this.sandbox.sendMoves(moves, true);
+      return { hashes: sent, injectedAtMs: Date.now() };
+    });
+    const report = { block: await this.blockContaining(hashes[0]!), injectedAtMs };
+    this.moves.push(report);
+    return report;
+  }
+
+  /** Waits for the clock's next block. */
+  async mine(): Promise<number> {
+    return (await this.clock.nextBlock()).number;
+  }
+
+  private async blockContaining(hash: string): Promise<MinedBlock> {
+    for (let waited = 0; waited < 50; waited++) {
+      const next = this.clock.nextBlock();
+      const last = this.clock.lastBlock;
+      // The block may already be out (the clock mines as soon as the step is in the mempool).
+      if (last !== null && (await this.sandbox.isIncluded(hash, last.number))) return last;
+      const block = await next;
+      if (await this.sandbox.isIncluded(hash, block.number)) return block;
+    }
+    throw new Error(`the price step ${hash} was not mined within 50 blocks`);
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The node's face with Denim's millisecond RPC fields (docs.base.org, upgrades/denim: "Block, header, transaction,
+ * log, and receipt responses gain optional millisecond-resolution timestamp fields (timestampMs, blockTimestampMs)").
+ * Hardhat's node knows nothing of them, so this EIP-1193 wrapper adds them to what it serves, derived from the BaseTime
+ * stand-in recorded in each block (base-time.ts): `timestampMs` on blocks and `newHeads` headers, `blockTimestampMs`
+ * on logs (eth_getLogs and `logs` subscriptions) and receipts. A STAND-IN, marked as one: quantities are hex like
+ * every other field of those objects.
+ *
+ * It is what Hardhat's JSON-RPC server (HTTP and WebSocket, the one `npx hardhat node` runs) is given as its
+ * provider, so the keeper reads these fields over the wire exactly as it would from a Base node.
+ */
+import { EventEmitter } from "node:events";
+import { blockTimestampMs } from "./base-time";
+import { hexQuantity, type Eip1193Provider } from "./eip1193";
+
+/** What Hardhat's JsonRpcServer needs of its provider: requests and the `notification` event of eth_subscribe. */
+export interface SubscribableProvider extends Eip1193Provider {
+  addListener(event: "notification", listener: (payload: unknown) => void): unknown;
+  removeListener(event: "notification", listener: (payload: unknown) => void): unknown;
+}
+
+type Json = Record<string, unknown>;
+
+const BLOCK_METHODS = new Set(["eth_getBlockByNumber", "eth_getBlockByHash"]);
+/** Enough for every block a keeper could still ask about in a run; older ones are read again. */
+const CACHE_LIMIT = 4_096;
+
+export class ClockedProvider extends EventEmitter implements SubscribableProvider {
+  readonly #inner: SubscribableProvider;
+  readonly #millis = new Map<string, number>();
+  #forwarding = false;
+  readonly #forward = (payload: unknown): void => {
+    void this.#decorateNotification(payload).then(
+      (decorated) => this.emit("notification", decorated),
+      () => this.emit("notification", payload),
+    );
+  };
+
+  constructor(inner: SubscribableProvider) {
+    super();
+    this.#inner = inner;
+    // Hardhat's server adds one listener per WebSocket connection.
+    this.setMaxListeners(0);
+    this.on("newListener", (event: string) => {
+      if (event === "notification" && !this.#forwarding) {
+        this.#forwarding = true;
+        this.#inner.addListener("notification", this.#forward);
+      }
+    });
+  }
+
+  async request(args: { readonly method: string; readonly params?: readonly unknown[] }): Promise<unknown> {
+    const result = await this.#inner.request(args);
+    if (result === null || result === undefined) return result;
+    if (BLOCK_METHODS.has(args.method)) return this.#withTimestampMs(result as Json);
+    if (args.method === "eth_getLogs") return Promise.all((result as Json[]).map((log) => this.#withBlockTimestampMs(log)));
+    if (args.method === "eth_getTransactionReceipt") return this.#receiptWithMs(result as Json);
+    return result;
+  }
+
+  /** Stops forwarding notifications (the server is closing). */
+  detach(): void {
+    if (this.#forwarding) this.#inner.removeListener("notification", this.#forward);
+    this.#forwarding = false;
+  }
+
+  async #millisOf(blockNumber: string, timestamp: string): Promise<number> {
+    const key = `${blockNumber}:${timestamp}`;
+    const known = this.#millis.get(key);
+    if (known !== undefined) return known;
+    const millis = await blockTimestampMs(this.#inner, blockNumber, Number(BigInt(timestamp)));
+    if (this.#millis.size >= CACHE_LIMIT) this.#millis.delete(this.#millis.keys().next().value!);
+    this.#millis.set(key, millis);
+    return millis;
+  }
+
+  async #timestampOf(blockNumber: string): Promise<string> {
+    const block = (await this.#inner.request({ method: "eth_getBlockByNumber", params: [blockNumber, false] })) as Json | null;
+    if (block === null) throw new Error(`block ${blockNumber} is unknown`);
+    return block.timestamp as string;
+  }
+
+  async #withTimestampMs(block: Json): Promise<Json> {
+    if (typeof block.number !== "string" || typeof block.timestamp !== "string") return block;
+    return { ...block, timestampMs: hexQuantity(await this.#millisOf(block.number, block.timestamp)) };
+  }
+
+  async #withBlockTimestampMs(item: Json): Promise<Json> {
+    if (typeof item.blockNumber !== "string") return item;
+    const timestamp = typeof item.blockTimestamp === "string" ? item.blockTimestamp : await this.#timestampOf(item.blockNumber);
+    return { ...item, blockTimestampMs: hexQuantity(await this.#millisOf(item.blockNumber, timestamp)) };
+  }
+
+  async #receiptWithMs(receipt: Json): Promise<Json> {
+    const decorated = await this.#withBlockTimestampMs(receipt);
+    const logs = Array.isArray(receipt.logs)
+      ? await Promise.all((receipt.logs as Json[]).map((log) => this.#withBlockTimestampMs(log)))
+      : [];
+    return { ...decorated, logs };
+  }
+
+  async #decorateNotification(payload: unknown): Promise<unknown> {
+    const { subscription, result } = (payload ?? {}) as { subscription?: unknown; result?: unknown };
+    if (typeof result !== "object" || result === null) return payload;
+    const item = result as Json;
+    // A newHeads header has a parentHash; a log has a logIndex.
+    if (typeof item.parentHash === "string") return { subscription, result: await this.#withTimestampMs(item) };
+    if (typeof item.logIndex === "string") return { subscription, result: await this.#withBlockTimestampMs(item) };
+    return payload;
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * A liquidateBatch's profit floor counts this keeper's own earlier sales in the block, as a single plan's does.
+ * The batch is simulated alone on the head's state; when an earlier transaction of ours in the same block already
+ * sold into the batch's pool, a floor from that lone profit reverts the batch on chain (the step-locked quick start
+ * landed an aave-weth liquidation a block late). Plain numbers: the simulator's node is a double that answers the
+ * plan probe's eth_call with a fixed profit and gas (its ABI: probe(...) returns (success, profit, gasUsed,
+ * revertData), keeper/execution/probe/ChimeraPlanProbe.sol), and the executor's treasury() with one address.
+ */
+import { expect } from "chai";
+import { AbiCoder, Interface } from "ethers";
+import { ChimeraExecutor__factory } from "../../../../typechain-types";
+import type { Address, LiquidationPlan } from "../../../../keeper/core/types";
+import { chooseBatches } from "../../../../keeper/execution/batch-choice";
+import type { ExecutionContext, ExecutionPrices } from "../../../../keeper/execution/execution-stage";
+import { PlanSimulator, type SimulationOutcome, type SimulationProvider } from "../../../../keeper/execution/plan-simulator";
+
+const EXECUTOR = "0x00000000000000000000000000000000000000e1" as Address;
+const OPERATOR = "0x00000000000000000000000000000000000000a1" as Address;
+const TREASURY = "0x00000000000000000000000000000000000000b1" as Address;
+const POOL = "0x00000000000000000000000000000000000000c1" as Address;
+const USDC = "0x00000000000000000000000000000000000000d1" as Address;
+const WETH = "0x00000000000000000000000000000000000000d2" as Address;
+const executorInterface = ChimeraExecutor__factory.createInterface();
+const probeInterface = new Interface([
+  "function probe(address executor, address profitToken, address treasury, bytes planCall) returns (bool success, uint256 profit, uint256 gasUsed, bytes revertData)",
+]);
+
+function plan(borrower: string): LiquidationPlan {
+  return {
+    id: `aave:${borrower}@100`,
+    candidate: {
+      key: { protocol: "aave-v3", market: "aave-weth", borrower: borrower as Address },
+      collateralToken: WETH,
+      debtToken: USDC,
+      debtToCover: 1_000_000_000n,
+      expectedCollateral: 300_000_000_000_000_000n,
+      debtToCoverUsd: 1_000,
+      expectedCollateralUsd: 1_050,
+      sizingRule: "test",
+      healthFactor: 990_000_000_000_000_000n,
+      detectedAtBlock: 100,
+      call: { shape: "AaveV3", market: POOL, debtToCover: 1_000_000_000n, poolDecidesSize: false },
+    },
+    flash: { kind: "aave-v3", executorSource: "AaveV3", address: POOL, amount: 1_000_000_000n, fee: 500_000n },
+    swap: null,
+    profitToken: USDC,
+    expectedProfit: 40_000_000n,
+    expectedProfitUsd: 40,
+    gasUnits: 400_000n,
+    gasCostUsd: 0.04,
+    netProfitUsd: 39.96,
+  } as LiquidationPlan;
+}
+
+/** A node whose plan probe measures `profit` (USDC units) and `gasUsed` for any plan or batch. */
+function node(profit: bigint, gasUsed: bigint): SimulationProvider {
+  return {
+    call: async () => AbiCoder.defaultAbiCoder().encode(["address"], [TREASURY]),
+    estimateGas: async () => gasUsed,
+    send: async () => probeInterface.encodeFunctionResult("probe", [true, profit, gasUsed, "0x"]),
+  };
+}
+
+const prices: ExecutionPrices = {
+  usdPerToken: (token) => (token === USDC ? 1 : 3_500),
+  decimalsOf: (token) => (token === USDC ? 6 : 18),
+  nativeUsd: () => 3_500,
+};
+
+function context(profitShortfall: bigint): ExecutionContext {
+  return { mode: "LIVE", headBlock: 100, seenAtMs: 0, at: { timeMs: 0, block: 100 }, profitShortfall };
+}
+
+function singleOutcome(profit: bigint, shortfall: bigint, gas: bigint): SimulationOutcome {
+  return {
+    ok: true,
+    simulatedProfit: profit,
+    expectedProfit: profit - shortfall,
+    minProfit: 0n,
+    gasEstimate: gas,
+    gasLimit: gas * 2n,
+    deadlineBlock: 102,
+    planStruct: {} as never,
+    calldata: "0x",
+  };
+}
+
+describe("execution: a liquidateBatch's floor counts our own earlier sales in the block", () => {
+  const members = [plan("0x0000000000000000000000000000000000000011"), plan("0x0000000000000000000000000000000000000012")];
+  // Each member alone would earn 40 USDC; our earlier transactions in this block take 10 and 15 USDC off them.
+  const shortfalls = [10_000_000n, 15_000_000n];
+  const runnable = members.map((member, index) => ({ plan: member, context: context(shortfalls[index]!) }));
+  const singles = members.map((_, index) => singleOutcome(40_000_000n, shortfalls[index]!, 400_000n));
+
+  it("sets the batch's floor from its simulated profit less the members' summed shortfalls", async () => {
+    // The batch earns 80 USDC in its lone simulation, for 550k gas (two singles: 800k).
+    const simulator = new PlanSimulator({
+      provider: node(80_000_000n, 550_000n),
+      executor: EXECUTOR,
+      operator: OPERATOR,
+      minProfitHaircutBps: 1_000,
+    });
+    const chosen = await chooseBatches(runnable, singles, { simulator, prices, logger: { debug: () => undefined } });
+
+    const batch = chosen.get(0);
+    expect(batch, "the batch beats the singles").to.not.equal(undefined);
+    if (!batch!.simulation.ok) throw new Error(`the batch failed: ${batch!.simulation.detail}`);
+    // 80 − (10 + 15) = 55 USDC expected; floor = 55 × (1 − 10%) = 49.5 USDC. From the lone 80 it would be 72,
+    // above what the batch can earn behind our earlier sales: it would revert on chain.
+    expect(batch!.simulation.expectedProfit).to.equal(55_000_000n);
+    expect(batch!.simulation.minProfit).to.equal(49_500_000n);
+    const signed = executorInterface.decodeFunctionData("liquidateBatch", batch!.simulation.calldata)[0];
+    expect(signed.minProfit).to.equal(49_500_000n);
+    expect(signed.liquidations.length).to.equal(2);
+  });
+
+  it("does not batch when the batch's simulated profit does not cover the members' shortfalls", async () => {
+    const simulator = new PlanSimulator({
+      provider: node(20_000_000n, 550_000n),
+      executor: EXECUTOR,
+      operator: OPERATOR,
+      minProfitHaircutBps: 1_000,
+    });
+    const outcome = await simulator.simulateBatchPlan(members, 100, { profitShortfall: 25_000_000n });
+    expect(outcome.ok).to.equal(false);
+    if (outcome.ok) return;
+    expect(outcome.failure.kind === "revert" && outcome.failure.name).to.equal("InsufficientProfit");
+    const chosen = await chooseBatches(runnable, singles, { simulator, prices, logger: { debug: () => undefined } });
+    expect(chosen.size).to.equal(0);
+  });
+});
