@@ -215,7 +215,7 @@ export class KeeperMetrics {
 
     this.liquidations = new Counter({
       name: name("liquidations_total"),
-      help: "Sent liquidations by path (oev: through a Moonwell OEV wrapper, open: the protocol's own call) and result (won, lost)",
+      help: "Sent liquidations by path (oev: through a Moonwell OEV wrapper, open: the protocol's own call) and result (won: included; lost: sent and not included, whether a rival took it or it reverted)",
       labelNames: ["path", "result"],
       registers,
     });

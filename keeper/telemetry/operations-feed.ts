@@ -289,9 +289,12 @@ export class OperationsFeed {
     // Races are classified, and races_total counted, by the execution stage (settlement.ts) as they settle; the
     // timeline shows the same classification.
     const outcome = outcomeOf(execution);
-    if (outcome === "won" || outcome === "lost") {
-      this.timeline.record(outcome, settledAt);
-      if (live) metrics.recordLiquidation(this.pathOf.get(execution.planId) ?? "open", outcome, execution.realisedProfitUsd);
+    if (outcome === "won" || outcome === "lost") this.timeline.record(outcome, settledAt);
+    // liquidations_total counts every sent liquidation by path: lost there is any sent one not included (a race
+    // lost to a rival or a revert), so the per-path totals add up to what was sent.
+    if (live && execution.sentAt !== null) {
+      const result = execution.state === "included" ? "won" : "lost";
+      metrics.recordLiquidation(this.pathOf.get(execution.planId) ?? "open", result, execution.realisedProfitUsd);
     }
     this.ledger.add(execution);
   }
