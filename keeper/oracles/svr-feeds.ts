@@ -13,7 +13,7 @@
  *   future SVR aggregator of another type on an unlisted address would be missed: the table is re-checked against
  *   Chainlink's page when it changes.
  */
-import { Interface } from "ethers";
+import { ITypeAndVersion__factory } from "../../typechain-types";
 import type { Address } from "../config/address-book";
 import type { Multicall3Client } from "../chain/multicall";
 
@@ -50,7 +50,7 @@ export interface SvrFeed {
   readonly detail: string;
 }
 
-const TYPE_AND_VERSION = new Interface(["function typeAndVersion() view returns (string)"]);
+const TYPE_AND_VERSION = ITypeAndVersion__factory.createInterface();
 
 /** Pure: which of `candidates` are SVR aggregators, given what each answered to `typeAndVersion()` (undefined: reverted). */
 export function classifySvrAggregators(

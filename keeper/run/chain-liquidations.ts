@@ -3,7 +3,7 @@
  * race on the clock-driven sandbox. The keeper's own account of a race (its journal) is checked against this, and a
  * benchmark's figures come from here, so a measurement can come out badly.
  */
-import { Interface } from "ethers";
+import { EventsLib__factory, Pool__factory } from "../../typechain-types";
 import type { Address } from "../config/address-book";
 
 export interface ChainLiquidation {
@@ -27,10 +27,8 @@ export interface LogReader {
   >;
 }
 
-const events = new Interface([
-  "event LiquidationCall(address indexed collateralAsset, address indexed debtAsset, address indexed user, uint256 debtToCover, uint256 liquidatedCollateralAmount, address liquidator, bool receiveAToken)",
-  "event Liquidate(bytes32 indexed id, address indexed caller, address indexed borrower, uint256 repaidAssets, uint256 repaidShares, uint256 seizedAssets, uint256 badDebtAssets, uint256 badDebtShares)",
-]);
+const aaveEvents = Pool__factory.createInterface();
+const morphoEvents = EventsLib__factory.createInterface();
 
 /** Every liquidation on the Aave pool and Morpho Blue in [fromBlock, toBlock], in chain order. */
 export async function chainLiquidations(
@@ -43,12 +41,12 @@ export async function chainLiquidations(
   if (venues.aavePool !== undefined) {
     const logs = await reader.getLogs({
       address: venues.aavePool,
-      topics: [events.getEvent("LiquidationCall")!.topicHash],
+      topics: [aaveEvents.getEvent("LiquidationCall").topicHash],
       fromBlock,
       toBlock,
     });
     for (const log of logs) {
-      const parsed = events.parseLog({ topics: [...log.topics], data: log.data })!;
+      const parsed = aaveEvents.parseLog({ topics: [...log.topics], data: log.data })!;
       out.push({
         protocol: "aaveV3",
         borrower: (parsed.args.user as string).toLowerCase() as Address,
@@ -60,9 +58,14 @@ export async function chainLiquidations(
     }
   }
   if (venues.morpho !== undefined) {
-    const logs = await reader.getLogs({ address: venues.morpho, topics: [events.getEvent("Liquidate")!.topicHash], fromBlock, toBlock });
+    const logs = await reader.getLogs({
+      address: venues.morpho,
+      topics: [morphoEvents.getEvent("Liquidate").topicHash],
+      fromBlock,
+      toBlock,
+    });
     for (const log of logs) {
-      const parsed = events.parseLog({ topics: [...log.topics], data: log.data })!;
+      const parsed = morphoEvents.parseLog({ topics: [...log.topics], data: log.data })!;
       out.push({
         protocol: "morphoBlue",
         borrower: (parsed.args.borrower as string).toLowerCase() as Address,
