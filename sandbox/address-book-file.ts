@@ -54,6 +54,9 @@ const addressBookSchema = z.object({
       deployBlock: uint,
     })
     .optional(),
+  moonwell: z
+    .object({ label: z.string(), comptroller: address, oracle: address, markets: z.record(address), deployBlock: uint })
+    .optional(),
   uniswapV3: z.object({ factory: address, swapRouter02: address, quoterV2: address }).optional(),
   flash: z.object({
     balancerVault: address.optional(),

@@ -44,7 +44,8 @@ export interface MorphoBorrowerSpec {
 }
 
 export interface OpenedBorrower {
-  readonly protocol: "aaveV3" | "morphoBlue";
+  /** "moonwell": opened by openMoonwellBorrowers (moonwell-oev-market.ts). */
+  readonly protocol: "aaveV3" | "morphoBlue" | "moonwell";
   readonly address: Address;
   /** Symbols. */
   readonly collateral: string;

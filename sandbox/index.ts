@@ -40,3 +40,5 @@ export {
   MAX_SQRT_RATIO,
   TICK_SPACING,
 } from "./uniswap-math";
+export { addMoonwellOevMarket, openMoonwellBorrowers, SANDBOX_OEV_WRAPPER } from "./moonwell-oev-market";
+export type { SandboxMoonwell, SandboxWithMoonwell, MoonwellBorrowerSpec } from "./moonwell-oev-market";

@@ -25,6 +25,7 @@ import type {
   WETH9,
 } from "../typechain-types";
 import type { Address, AddressBook, MorphoMarketParams } from "../keeper/config/address-book";
+import type { SandboxMoonwell } from "./moonwell-oev-market";
 
 /** The Aave versions the sandbox can stand up (sandbox/aave-market.ts). */
 export type SandboxAaveVersion = "v3.6" | "v3.0.2";
@@ -119,4 +120,6 @@ export interface Sandbox {
   readonly morpho: SandboxMorpho;
   /** Test-only contract that opens many borrowers per transaction (see contracts/test/SandboxBorrowerFactory.sol). */
   readonly borrowerFactory: SandboxBorrowerFactory;
+  /** Moonwell doubles behind OEV wrappers, once addMoonwellOevMarket added them (book.moonwell too). */
+  readonly moonwell?: SandboxMoonwell;
 }

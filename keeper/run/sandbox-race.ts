@@ -23,12 +23,18 @@ import { FALLING_PRICES_SCENARIO } from "../scenarios/falling-prices";
 import { openPopulation, type OpenedPopulation } from "../scenarios/sandbox-population";
 import type { Scenario } from "../scenarios/scenario";
 import { createClockedRuntime } from "../../sandbox/clock/clocked-runtime";
+import { buildSandbox } from "../../sandbox/build-sandbox";
+import { MoonwellPublicRival, moonwellLiquidations } from "../../sandbox/moonwell-race";
+import { addScenarioMarkets, sandboxKeeperConfig } from "../scenarios/scenario-markets";
+import { hardhatAccountWallet } from "./hardhat-accounts";
 import { openClockedSandbox } from "./clocked-sandbox";
 import type { RunReport } from "./run-report";
 import { formatRunSummary, formatTable } from "./summary-table";
 
 /** The quick start's rival: 100 ms after the block, bidding the sandbox keeper's own cap (ties go by arrival). */
 export const QUICK_START_RIVAL: RivalReaction = { delayMs: 100, priorityFeeGwei: 2 };
+/** The Moonwell rival's Hardhat account (the Aave rival is 5; clocked-sandbox.ts assigns 0-5). */
+const MOONWELL_RIVAL_ACCOUNT = 6;
 /** Blocks a step is given at most to settle (60 s) before the next one; it moves on once the keeper is quiet. */
 const STEP_SETTLE_MAX_BLOCKS = 300;
 /** The keeper is done with a step when nothing is in flight and its counts have not moved for this many blocks (1 s). */
@@ -82,8 +88,11 @@ export async function runSandboxRace(options: SandboxRaceOptions): Promise<Sandb
   let population: OpenedPopulation | null = null;
   // The race's chain is its own in-process chain, the one that may mine five blocks to a second.
   const chain = await createClockedRuntime(hre);
+  // Moonwell behind its OEV wrappers when the scenario has borrowers there (a rival of its own watches them below).
+  const sandbox = await addScenarioMarkets(chain, await buildSandbox(chain), scenario);
   const track = await openClockedSandbox({
     hre: chain,
+    sandbox,
     directory: scratch,
     journalPath,
     metricsPort: port,
@@ -94,7 +103,7 @@ export async function runSandboxRace(options: SandboxRaceOptions): Promise<Sandb
       strategy: config.strategy,
       limits: config.limits,
       execution: config.execution,
-      markets: config.markets,
+      markets: sandboxKeeperConfig(config, sandbox).markets,
       journal: { path: journalPath },
     },
     // The keeper's JSON log goes to a file next to its journal; its progress and summary to the terminal.
@@ -120,6 +129,18 @@ export async function runSandboxRace(options: SandboxRaceOptions): Promise<Sandb
   const firstBlock = track.node.clock.lastBlock?.number ?? 0;
   const steps: { label: string; priceBlock: number }[] = [];
   let exit: Awaited<ReturnType<typeof track.close>> | null = null;
+  const moonwell = track.sandbox.moonwell === undefined ? null : { ...track.sandbox, moonwell: track.sandbox.moonwell };
+  const moonwellRival =
+    moonwell === null
+      ? null
+      : await MoonwellPublicRival.start({
+          hre: chain,
+          sandbox: moonwell,
+          clock: track.node.clock,
+          wallet: hardhatAccountWallet(chain, MOONWELL_RIVAL_ACCOUNT),
+          borrowers: track.borrowers,
+          reaction: rival,
+        });
   try {
     const budgetLeft = () => options.maxBlocks === undefined || (track.node.clock.lastBlock?.number ?? 0) - firstBlock < options.maxBlocks;
     for (const [index, step] of (options.once ? scenario.steps.slice(0, 1) : scenario.steps).entries()) {
@@ -144,13 +165,26 @@ export async function runSandboxRace(options: SandboxRaceOptions): Promise<Sandb
       }
     }
   } finally {
+    await moonwellRival?.stop();
     exit = await track.close();
     log.end();
     fs.rmSync(scratch, { recursive: true, force: true });
   }
 
   const report = exit.reportPath === null ? null : (JSON.parse(fs.readFileSync(exit.reportPath, "utf8")) as RunReport);
-  const liquidations = await track.liquidations(firstBlock);
+  const moonwellFirsts = moonwell === null ? [] : await moonwellLiquidations(chain, moonwell, firstBlock);
+  const liquidations = [
+    ...(await track.liquidations(firstBlock)),
+    ...moonwellFirsts.map((l) => ({
+      ...l,
+      by:
+        l.liquidator === track.executor.toLowerCase()
+          ? "keeper"
+          : l.liquidator === moonwellRival?.address.toLowerCase()
+            ? "rival"
+            : "other",
+    })),
+  ].sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
   const firstBy = new Map<string, (typeof liquidations)[number]>();
   for (const liquidation of liquidations) if (!firstBy.has(liquidation.borrower)) firstBy.set(liquidation.borrower, liquidation);
   // The keeper process logs JSON to its log file; its summary table is shown here, from its run report.

@@ -24,6 +24,7 @@ import { createLogger, type Logger } from "../telemetry/logger";
 import { checkExpectations, type ExpectationVerdict } from "../scenarios/expectations";
 import { FALLING_PRICES_SCENARIO } from "../scenarios/falling-prices";
 import { SandboxMarketHandle } from "../scenarios/sandbox-market-handle";
+import { addScenarioMarkets, sandboxKeeperConfig } from "../scenarios/scenario-markets";
 import { deploySandboxExecutor } from "../scenarios/sandbox-executor";
 import { openPopulation, type OpenedPopulation } from "../scenarios/sandbox-population";
 import type { MarketHandle, Scenario } from "../scenarios/scenario";
@@ -93,7 +94,7 @@ export async function runSandboxKeeper(options: SandboxRunOptions): Promise<Sand
   // The terminal shows progress and the summary; the keeper's JSON log goes next to its journal.
   const logPath = options.logger === undefined ? journalPath.replace(/\.sqlite$/, "") + ".log" : null;
   print(`Building the sandbox (genuine Aave V3, Uniswap V3, Balancer V2, Morpho Blue bytecode) ...`);
-  const sandbox = await buildSandbox(hre);
+  let sandbox = await buildSandbox(hre);
   const logger =
     options.logger ??
     createLogger({
@@ -107,6 +108,7 @@ export async function runSandboxKeeper(options: SandboxRunOptions): Promise<Sand
     });
   const handle = new SandboxMarketHandle(hre, sandbox);
   const scenario = typeof options.scenario === "function" ? await options.scenario(handle) : (options.scenario ?? FALLING_PRICES_SCENARIO);
+  sandbox = await addScenarioMarkets(hre, sandbox, scenario); // Moonwell behind OEV wrappers when the scenario has borrowers there
   const signers = await hre.ethers.getSigners();
   const roles = {
     owner: signers[OWNER_ACCOUNT]!.address as Address,
@@ -121,7 +123,7 @@ export async function runSandboxKeeper(options: SandboxRunOptions): Promise<Sand
   const setupMs = clock() - startedAtMs;
 
   const session = await openKeeperSession({
-    config,
+    config: sandboxKeeperConfig(config, sandbox),
     book: sandbox.book,
     chainId: sandbox.book.chainId,
     executor,

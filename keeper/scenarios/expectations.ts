@@ -2,7 +2,8 @@
  * Checks a finished run against its scenario's expectations, group by group, from the run report
  * (which comes from the journal):
  *  - "liquidated": every opportunity of the group was planned (none skipped), at least one was
- *    executed, and every execution landed in the block right after the one the keeper reacted in;
+ *    executed, and every execution landed in the block right after the one the keeper reacted in
+ *    (with a `path`: and every included one took that path);
  *  - "skipped": the group's positions were seen, every decision on them is a skip with the expected
  *    reason, and nothing was sent for them.
  */
@@ -36,14 +37,16 @@ export function checkExpectations(report: RunReport, expectations: readonly Grou
     const skipped = opportunities.filter((o) => o.decision === "skipped");
     const included = executions.filter((e) => e.state === "included");
     const late = executions.filter((e) => e.state !== "included" || e.blocksToInclusion !== 1);
-    const ok = included.length > 0 && skipped.length === 0 && late.length === 0;
+    const offPath = expectation.path === undefined ? [] : included.filter((e) => e.path !== expectation.path);
+    const ok = included.length > 0 && skipped.length === 0 && late.length === 0 && offPath.length === 0;
     const reasons = [...new Set(skipped.map((o) => String(o.skipReason)))].join(", ");
     return {
       tag: expectation.tag,
-      expectation: "liquidated in the next block",
+      expectation: `liquidated in the next block${expectation.path === undefined ? "" : ` through path ${expectation.path}`}`,
       ok,
       detail:
         `${included.length} liquidation(s) included, ${late.length} not in the next block` +
+        (offPath.length > 0 ? `, ${offPath.length} not through path ${expectation.path}` : "") +
         (skipped.length > 0 ? `, ${skipped.length} skipped (${reasons})` : ""),
     };
   });

@@ -6,12 +6,18 @@
  *   - "dust": $0.90 of debt, under the $1 dust floor whatever the close factor (50%, or 100% below HF 0.95);
  *   - "no-route": cbETH collateral, which no Uniswap pool in the sandbox trades (market-spec.ts).
  * Everything else that goes under is profitable and must be liquidated in the next block.
+ * The "moonwell-oev" borrowers sit on Moonwell (the sandbox's doubles) whose WETH feed is behind an OEV
+ * wrapper: each step's round is hidden from the comptroller, the public and the race's rival for the
+ * wrapper's 10 s, so the keeper must liquidate them in the next block through the wrapper (path "oev").
+ * Their health factors are close enough to 1 that one liquidation (close factor 50%) makes them healthy
+ * again until the next step, so every liquidation of theirs is a hidden-round one.
  */
 import type { Scenario } from "./scenario";
 
 export const FALLING_PRICES_SCENARIO: Scenario = {
   name: "falling-prices",
-  description: "collateral prices fall in three ~6% steps; ~300 borrowers; one dust and one unroutable position",
+  description:
+    "collateral prices fall in three ~6% steps; ~300 borrowers (3 on Moonwell behind its OEV wrapper); one dust and one unroutable position",
   seed: 20_261_121,
   population: [
     {
@@ -39,6 +45,13 @@ export const FALLING_PRICES_SCENARIO: Scenario = {
       count: 40,
       healthFactor: { min: 1.02, max: 1.5 },
       debtUsd: { min: 2_000, max: 30_000 },
+    },
+    {
+      protocol: "moonwell",
+      tag: "moonwell-oev",
+      count: 3,
+      healthFactor: { min: 1.02, max: 1.05 },
+      debtUsd: { min: 5_000, max: 20_000 },
     },
     {
       protocol: "aaveV3",
@@ -89,6 +102,7 @@ export const FALLING_PRICES_SCENARIO: Scenario = {
     { tag: "aave-weth", expect: "liquidated" },
     { tag: "aave-cbbtc", expect: "liquidated" },
     { tag: "morpho-weth", expect: "liquidated" },
+    { tag: "moonwell-oev", expect: "liquidated", path: "oev" },
     { tag: "dust", expect: "skipped", reason: "dust" },
     { tag: "no-route", expect: "skipped", reason: "no-route" },
   ],

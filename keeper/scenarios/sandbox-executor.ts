@@ -2,7 +2,8 @@
  * Deploys ChimeraExecutor into the sandbox through the Ignition module that ships
  * (ignition/modules/ChimeraExecutorModule.ts), with the sandbox's roles: an owner standing in for the
  * Safe, a treasury, the keeper's signer as the one operator, every sandbox contract a plan may call on the
- * target allowlist (Aave pool, Balancer Vault, Morpho Blue, SwapRouter02, the Uniswap pools) and every sandbox
+ * target allowlist (Aave pool, Balancer Vault, Morpho Blue, SwapRouter02, the Uniswap pools, Moonwell's mTokens and
+ * OEV wrappers when the sandbox has them) and every sandbox
  * Morpho Blue market on the market allowlist.
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
@@ -29,7 +30,12 @@ export function sandboxExecutorAllowlist(sandbox: Sandbox): Address[] {
     .filter(([, address]) => address === undefined)
     .map(([field]) => field);
   if (missing.length > 0) throw new Error(`the sandbox address book lacks ${missing.join(", ")}`);
-  return [...(Object.values(required) as Address[]), ...(Object.values(book.flash.uniswapV3Pools ?? {}) as Address[])];
+  return [
+    ...(Object.values(required) as Address[]),
+    ...(Object.values(book.flash.uniswapV3Pools ?? {}) as Address[]),
+    // Moonwell's mTokens and OEV wrappers, when the scenario added the market (sandbox/moonwell-oev-market.ts).
+    ...(sandbox.moonwell?.targets ?? []),
+  ];
 }
 
 /** Every sandbox Morpho Blue market, by id on the sandbox's Morpho: the markets the keeper tracks there. */

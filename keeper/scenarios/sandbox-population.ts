@@ -6,6 +6,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Sandbox } from "../../sandbox";
 import { openAaveBorrowers, openMorphoBorrowers, type OpenedBorrower } from "../../sandbox/borrowers";
+import { openMoonwellBorrowers } from "../../sandbox/moonwell-oev-market";
 import type { Scenario } from "./scenario";
 
 export interface OpenedPopulation {
@@ -32,13 +33,20 @@ export async function openPopulation(hre: HardhatRuntimeEnvironment, sandbox: Sa
             healthFactor: group.healthFactor,
             debtUsd: group.debtUsd,
           })
-        : await openMorphoBorrowers(hre, sandbox, {
-            market: group.market,
-            count: group.count,
-            seed,
-            healthFactor: group.healthFactor,
-            debtUsd: group.debtUsd,
-          });
+        : group.protocol === "moonwell"
+          ? await openMoonwellBorrowers(hre, sandbox, {
+              count: group.count,
+              seed,
+              healthFactor: group.healthFactor,
+              debtUsd: group.debtUsd,
+            })
+          : await openMorphoBorrowers(hre, sandbox, {
+              market: group.market,
+              count: group.count,
+              seed,
+              healthFactor: group.healthFactor,
+              debtUsd: group.debtUsd,
+            });
     byTag.set(group.tag, [...(byTag.get(group.tag) ?? []), ...opened]);
     for (const borrower of opened) tagOf.set(borrower.address.toLowerCase(), group.tag);
     total += opened.length;

@@ -53,12 +53,28 @@ export interface MorphoBorrowerGroup {
   readonly debtUsd: { readonly min: number; readonly max: number };
 }
 
-export type BorrowerGroup = AaveBorrowerGroup | MorphoBorrowerGroup;
+/**
+ * A group of Moonwell borrowers (WETH collateral, USDC debt) on the sandbox's Moonwell doubles, whose feeds sit
+ * behind OEV wrappers (sandbox/moonwell-oev-market.ts): a price step is hidden from everyone but a liquidator that
+ * pays to unlock it. A scenario with such a group gets the Moonwell market added to its sandbox.
+ */
+export interface MoonwellBorrowerGroup {
+  readonly protocol: "moonwell";
+  readonly tag: string;
+  readonly count: number;
+  readonly healthFactor: { readonly min: number; readonly max: number };
+  readonly debtUsd: { readonly min: number; readonly max: number };
+}
+
+export type BorrowerGroup = AaveBorrowerGroup | MorphoBorrowerGroup | MoonwellBorrowerGroup;
 
 /** What the scenario expects the keeper to do with a group. */
 export type GroupExpectation =
-  /** Each borrower that becomes liquidatable is liquidated in the block after the keeper sees it. */
-  | { readonly tag: string; readonly expect: "liquidated" }
+  /**
+   * Each borrower that becomes liquidatable is liquidated in the block after the keeper sees it; with `path`, every
+   * liquidation of the group took that path ("oev": through the OEV wrapper, inside the hidden window).
+   */
+  | { readonly tag: string; readonly expect: "liquidated"; readonly path?: "oev" | "open" }
   /** Every borrower of the group is skipped with this journaled reason. */
   | { readonly tag: string; readonly expect: "skipped"; readonly reason: string };
 

@@ -5,7 +5,9 @@
  * that rival must take positions first; the race's report must count what the chain recorded:
  *  - won = the keeper's own liquidations on chain (a LiquidationCall by its executor), one by one;
  *  - lost ≥ 1, and every lost race names a rival transaction that liquidated that borrower on chain;
- *  - the run is still a success (ok, exit 0): a lost race is competition, not a failure.
+ *  - the run is still a success (ok, exit 0): a lost race is competition, not a failure;
+ *  - two Moonwell borrowers behind the OEV wrapper, which that rival can only liquidate once the round is public,
+ *    are liquidated first by the keeper, through the wrapper (path "oev").
  * The command's flag wiring is checked cheaply: `--race` refuses a network other than the in-process one.
  */
 import fs from "node:fs";
@@ -44,9 +46,14 @@ const SMALL_RACE: Scenario = {
       healthFactor: { min: 1.02, max: 1.06 },
       debtUsd: { min: 5_000, max: 20_000 },
     },
+    // Behind Moonwell's OEV wrapper; HF 1.07+ so one liquidation at -12% (close factor 50%) leaves them healthy.
+    { protocol: "moonwell", tag: "moonwell-oev", count: 2, healthFactor: { min: 1.07, max: 1.1 }, debtUsd: { min: 5_000, max: 15_000 } },
   ],
   steps: [{ label: "WETH -12%", moves: [{ symbol: "WETH", usd: 2_640 }] }],
-  expectations: [{ tag: "aave-weth", expect: "liquidated" }],
+  expectations: [
+    { tag: "aave-weth", expect: "liquidated" },
+    { tag: "moonwell-oev", expect: "liquidated", path: "oev" },
+  ],
 };
 
 describe("keeper --race: the quick start's race counts wins and losses from the chain", function () {
@@ -80,6 +87,12 @@ describe("keeper --race: the quick start's race counts wins and losses from the 
     expect(byRival.length, `the instant, higher-bidding rival liquidates first\n${transcript}`).to.be.greaterThan(0);
     expect(report.summary.races.won, transcript).to.equal(byKeeper.length);
     expect(report.summary.races.lost, transcript).to.be.greaterThan(0);
+    // Moonwell: the same rival sees only the wrappers' public price, so the keeper takes them first through the wrapper.
+    const oev = new Set(report.opportunities.filter((o) => o.path === "oev" && o.decision === "planned").map((o) => String(o.borrower)));
+    expect(oev.size, transcript).to.equal(2);
+    expect(report.summary.byPath.oev.included, transcript).to.be.greaterThan(0);
+    for (const borrower of oev)
+      expect(result.liquidations.find((l) => l.borrower === borrower.toLowerCase())?.by, transcript).to.equal("keeper");
 
     const journal = Journal.open(journalPath);
     try {

@@ -122,6 +122,20 @@ describe("keeper e2e: the sandbox scenario", function () {
       expect(execution.blocksToInclusion).to.equal(1);
     }
 
+    // Moonwell behind the OEV wrapper: liquidated through the wrapper in the block after the step, while the round was
+    // still hidden (the comptroller, reading through the wrapper, reported no shortfall at that block's parent).
+    const oev = result.report.executions.filter((e) => e.group === "moonwell-oev" && e.state === "included");
+    expect(oev.length, "Moonwell OEV liquidations").to.be.greaterThan(0);
+    expect(result.report.summary.byPath.oev.included).to.equal(oev.length);
+    const moonwell = result.sandbox.moonwell!;
+    for (const execution of oev) {
+      expect(execution.path).to.equal("oev");
+      const [, , shortfall] = await moonwell.comptroller.getAccountLiquidity(String(execution.borrower), {
+        blockTag: (execution.includedBlock as number) - 1,
+      });
+      expect(shortfall, "the public price did not yet show the position under water").to.equal(0n);
+    }
+
     // Dust and unroutable: skipped with their reasons in the journal and the run report, never sent.
     const journal = Journal.open(result.journalPath, { readonly: true });
     try {
