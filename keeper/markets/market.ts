@@ -165,6 +165,13 @@ export interface MarketStats {
     readonly evidence: string;
     readonly detail: string;
   }[];
+  /** Oracle feeds behind a Moonwell OEV wrapper the keeper cannot unlock (Morpho markets): liquidated once public. */
+  readonly oevWrappedFeeds?: readonly {
+    readonly feed: string;
+    readonly priceFeed: string;
+    readonly liquidatorFeeBps: number;
+    readonly maxRoundDelay: number;
+  }[];
 }
 
 export interface LendingMarket {

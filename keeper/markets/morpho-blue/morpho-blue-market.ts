@@ -17,6 +17,7 @@ import type {
   FeedSubscription,
   LendingMarket,
   LiquidationPair,
+  MarketStats,
   MarketUpdate,
   PriceReaction,
   ProtocolEventSubscription,
@@ -28,6 +29,7 @@ import type { SizingResult } from "../sizing-result";
 import { lowerAddress, TrackedLendingMarket, type BorrowerRead } from "../tracked-lending-market";
 import { sizeMorphoBlueLiquidation } from "./liquidation-sizing";
 import { accruedTotalBorrowAssets, liquidationIncentiveFactor, morphoHealth, type MorphoMarketState } from "./morpho-math";
+import { findOevWrappedFeeds, withoutHiddenRoundEmitters, type OevWrappedFeed } from "../../oracles/oev-wrapped-feeds";
 import { feedEmitters, loadOracleModel, modelPrice, readOracleInputs, type OracleInputs, type OracleModel } from "./oracle-model";
 import { MORPHO_BLUE } from "./plugin";
 import { growthAtYearlyRate, RateSinceEvaluation } from "../evaluation-schedule";
@@ -88,6 +90,8 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
   private oracleInputs!: OracleInputs;
   /** Lower-case emitter → the model feed it updates. */
   private emitters = new Map<string, Address>();
+  /** Oracle feeds behind a Moonwell OEV wrapper (keeper/oracles/oev-wrapped-feeds.ts): their hidden rounds never count. */
+  private oevWrapped: readonly OevWrappedFeed[] = [];
 
   constructor(
     morpho: Address,
@@ -139,7 +143,15 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
         "oracle formula not recognised: its feeds trigger a re-read of price()",
       );
     }
-    this.emitters = await feedEmitters(multicall, [...this.oracleModel.baseFeeds, ...this.oracleModel.quoteFeeds], head);
+    const feeds = [...this.oracleModel.baseFeeds, ...this.oracleModel.quoteFeeds];
+    this.oevWrapped = await findOevWrappedFeeds(multicall, feeds, head);
+    this.emitters = withoutHiddenRoundEmitters(await feedEmitters(multicall, feeds, head), this.oevWrapped);
+    if (this.oevWrapped.length > 0) {
+      this.logger.warn(
+        { market: this.id, oracle: this.params.oracle, oevWrappedFeeds: this.oevWrapped },
+        "oracle reads a Moonwell OEV wrapper: its fresh rounds are sold first; this market is liquidated only once the oracle shows them",
+      );
+    }
     const read = await this.readMarketState(head);
     if (read.lastUpdate === 0n) {
       throw new Error(`${this.id}: Morpho ${this.morpho} has no market ${this.marketId} (MarketParams in the address book are wrong?)`);
@@ -421,6 +433,10 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
       totalBorrowAssets: totals.totalBorrowAssets,
       totalBorrowShares: totals.totalBorrowShares,
     });
+  }
+
+  override stats(): MarketStats {
+    return this.oevWrapped.length === 0 ? super.stats() : { ...super.stats(), oevWrappedFeeds: this.oevWrapped };
   }
 
   priceFeeds(): FeedSubscription[] {
