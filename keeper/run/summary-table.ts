@@ -50,6 +50,10 @@ export function formatRunSummary(
         ]
       : []),
     ["  in the next block", integer.format(s.includedInNextBlock)],
+    // Which way each liquidation reached its price (oev: through an OEV wrapper, inside its hidden window).
+    ...Object.entries(s.byPath)
+      .filter(([, path]) => path.planned + path.executions > 0)
+      .map(([name, path]) => [`  path ${name}: included / planned`, `${integer.format(path.included)} / ${integer.format(path.planned)}`]),
     ...Object.entries(s.executions)
       .filter(([state]) => state !== "included")
       .map(([state, count]) => [`  executions ${state}`, executionCount(state, count, s.failedBeforeSending)]),

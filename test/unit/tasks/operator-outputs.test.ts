@@ -304,6 +304,8 @@ describe("operator outputs: real tasks and keeper as separate processes", functi
       expect(result.stdout.split("\n").filter((line) => line.trim().startsWith("{"))).to.deep.equal([]);
       // Skips say what they count.
       expect(result.stdout).to.match(/skipped: dust\s+│\s+\d+ decisions? \(1 position\)/);
+      // The quick start's Moonwell borrowers go through the OEV wrapper at the first step.
+      expect(result.stdout).to.match(/path oev: included \/ planned\s+│\s+[1-9]\d* \/ [1-9]/);
     } finally {
       fs.rmSync(reportFile!, { force: true });
     }

@@ -124,5 +124,10 @@ describe("run report: failed executions say whether anything was sent", function
     const pathOf = Object.fromEntries(built.executions.map((e) => [e.planId, e.path]));
     expect(pathOf).to.deep.equal({ "oev-1": "oev", "open-1": "open", "open-2": "open" });
     expect(built.opportunities.map((o) => o.path)).to.deep.equal(["oev", "open"]);
+    // The terminal table says it too, for the paths that saw anything.
+    const table = formatRunSummary(built, { tracked: 2, reportPath: "r.json", journalPath: "j.sqlite" });
+    expect(table).to.match(/path oev: included \/ planned\s+│\s+1 \/ 1 │/);
+    expect(table).to.match(/path open: included \/ planned\s+│\s+1 \/ 1 │/);
+    expect(table).to.not.match(/path svr/);
   });
 });
