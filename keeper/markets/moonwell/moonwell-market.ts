@@ -360,10 +360,29 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     return this.markets.marketOf(underlying);
   }
 
+  /**
+   * Sizes `pair`, or else the largest pair; when that one is liquidatable only at a price a wrapper still hides
+   * that its own collateral's wrapper cannot unlock, a smaller pair whose collateral sits behind a hiding wrapper
+   * is sized instead (the unlock is the wrapper of the collateral seized). A same-market pair (collateral held in
+   * the borrowed market) is not tried: whether a wrapper accepts it depends on its version (docs/oev.md).
+   */
   sizeLiquidationWithReason(position: TrackedPosition, pair?: LiquidationPair): MoonwellSizingResult {
     this.assertInitialized();
-    const chosen = pair ?? this.liquidationPairs(position)[0];
-    if (!chosen) return { ok: false, reason: "not-liquidatable", detail: "no collateral/debt pair to liquidate" };
+    if (pair !== undefined) return this.sizePair(position, pair);
+    const [largest, ...others] = this.liquidationPairs(position);
+    if (!largest) return { ok: false, reason: "not-liquidatable", detail: "no collateral/debt pair to liquidate" };
+    const first = this.sizePair(position, largest);
+    if (first.ok || this.hiddenRounds.hiddenMarkets(this.evaluatedAt!.timestamp).length === 0) return first;
+    for (const other of others) {
+      const unlocking = this.marketOf(other.collateralToken);
+      if (unlocking === undefined || this.hiddenRound(unlocking) === undefined || unlocking === this.marketOf(other.debtToken)) continue;
+      const sized = this.sizePair(position, other);
+      if (sized.ok) return sized;
+    }
+    return first;
+  }
+
+  private sizePair(position: TrackedPosition, chosen: LiquidationPair): MoonwellSizingResult {
     const state = this.book.state(lowerAddress(position.key.borrower));
     if (!state) return { ok: false, reason: "not-liquidatable", detail: `borrower ${position.key.borrower} is not tracked` };
     const borrowedMarket = this.marketOf(chosen.debtToken);

@@ -6,7 +6,9 @@
  * evaluates at the round the wrapper hides (the comptroller still reports no shortfall), sizes the liquidation as a
  * MoonwellOev call through the wrapper counting only the liquidator's share, the executor's OEV kind then receives
  * exactly that share, a new round seen by the collector is treated the same way, and once the round is public the
- * plain call is sized again.
+ * plain call is sized again. Two edge cases: a smaller collateral behind the hiding wrapper is liquidated through it when
+ * the largest pair cannot unlock anything, and a same-market seizure through the debt's wrapper is not tried (the
+ * wrapper version the double follows reverts it; docs/oev.md).
  */
 import hre from "hardhat";
 import { expect } from "chai";
@@ -238,5 +240,127 @@ describe("keeper/markets MoonwellMarket: OEV wrappers", function () {
       .connect(liquidator)
       .liquidateBorrow.staticCall(borrower.address, sized.candidate.debtToCover, await f.mUSDC.getAddress());
     expect(code).to.equal(0n);
+  });
+
+  it("liquidates through the wrapper of a smaller collateral when the largest pair's collateral has no hidden round to unlock", async function () {
+    const f = await loadFixture(oevFixture);
+    const { tokens, priceFeeds } = f.sandbox;
+    const start = await priceFeeds.WETH.latestRoundData();
+    await time.increaseTo(start.updatedAt + TEST_ROUND_DELAY);
+    await hre.network.provider.send("evm_mine");
+    // $10,000 of USDC debt against $9,875 of USDC and $3,000 of WETH (health factor 1.03): the largest pair seizes
+    // USDC, whose feed hides nothing; a hidden 20% WETH fall takes the position under (health factor 0.982).
+    const [borrower, liquidator] = (await hre.ethers.getSigners()).slice(10, 12);
+    const wethUsd = Number(start.answer) / 1e8;
+    const debt = 10_000n * 10n ** 6n;
+    const usdcCollateral = 9_875n * 10n ** 6n;
+    const wethCollateral = hre.ethers.parseEther((3_000 / wethUsd).toFixed(18));
+    await (await tokens.USDC.connect(f.sandbox.deployer)["mint(address,uint256)"](borrower.address, usdcCollateral)).wait();
+    await (await tokens.USDC.connect(borrower).approve(f.mUSDC, usdcCollateral)).wait();
+    await (await f.mUSDC.connect(borrower).mint(usdcCollateral)).wait();
+    await (await tokens.WETH.connect(borrower).deposit({ value: wethCollateral })).wait();
+    await (await tokens.WETH.connect(borrower).approve(f.mWETH, wethCollateral)).wait();
+    await (await f.mWETH.connect(borrower).mint(wethCollateral)).wait();
+    await (await f.comptroller.connect(borrower).enterMarkets([await f.mUSDC.getAddress(), await f.mWETH.getAddress()])).wait();
+    await (await f.mUSDC.connect(borrower).borrow(debt)).wait();
+    expect(await f.mUSDC.borrowBalanceStored(borrower.address)).to.equal(debt);
+
+    const market = await startMarket(f);
+    const mWETH = (await f.mWETH.getAddress()).toLowerCase() as Address;
+    const mUSDC = (await f.mUSDC.getAddress()).toLowerCase() as Address;
+    const key = borrower.address.toLowerCase() as Address;
+    const answer = (start.answer * 80n) / 100n;
+    await (await priceFeeds.WETH.updateAnswer(answer)).wait();
+    const round = await priceFeeds.WETH.latestRoundData();
+    const block = (await hre.ethers.provider.getBlock("latest"))!;
+    market.onPriceUpdate({
+      feed: (await priceFeeds.WETH.getAddress()) as Address,
+      answer,
+      roundId: round.roundId,
+      updatedAt: Number(round.updatedAt),
+      blockNumber: block.number,
+    });
+    await market.onBlock({ number: block.number, timestamp: block.timestamp });
+    const position = market.position(key)!;
+    expect(position.healthFactor, "found at the hidden WETH price").to.be.lessThan(WAD);
+    const [, , shortfall] = await f.comptroller.getAccountLiquidity(borrower.address);
+    expect(shortfall, "the comptroller still shows the old WETH price").to.equal(0n);
+
+    // The largest pair alone (USDC collateral) is refused as before; without a pair named, the WETH pair is sized
+    // through the WETH wrapper.
+    const [largest] = market.liquidationPairs(position);
+    expect(largest!.collateralToken.toLowerCase()).to.equal((await tokens.USDC.getAddress()).toLowerCase());
+    expect(market.sizeLiquidationWithReason(position, largest).ok).to.equal(false);
+    const sized = market.sizeLiquidationWithReason(position);
+    if (!sized.ok) throw new Error(`refused: ${sized.detail}`);
+    expect(sized.candidate.call!.shape).to.equal("MoonwellOev");
+    expect(sized.candidate.call!.oevWrapper).to.equal((await f.wrapper.getAddress()).toLowerCase());
+    expect(sized.candidate.collateralToken.toLowerCase()).to.equal((await tokens.WETH.getAddress()).toLowerCase());
+
+    // On chain, inside the hidden window: the wrapper unlocks and liquidates, paying exactly the predicted share.
+    const { debtToCover, expectedCollateral } = sized.candidate;
+    await (await tokens.USDC.connect(f.sandbox.deployer)["mint(address,uint256)"](liquidator.address, debtToCover)).wait();
+    await (await tokens.USDC.connect(liquidator).approve(f.wrapper, debtToCover)).wait();
+    const receipt = await (
+      await f.wrapper.connect(liquidator).updatePriceEarlyAndLiquidate(borrower.address, debtToCover, mWETH, mUSDC)
+    ).wait();
+    const paid = receipt!.logs.map((log) => f.wrapper.interface.parseLog(log)).find((e) => e?.name === "PriceUpdatedEarlyAndLiquidated")!;
+    expect(paid.args.liquidatorFee).to.equal(expectedCollateral);
+    const landed = (await hre.ethers.provider.getBlock(receipt!.blockNumber))!;
+    expect(BigInt(landed.timestamp), "inside the hidden window").to.be.lessThan(round.updatedAt + TEST_ROUND_DELAY);
+  });
+
+  it("does not try a same-market seizure through the debt's wrapper: the wrapper version the double follows reverts it", async function () {
+    const f = await loadFixture(oevFixture);
+    const { tokens, priceFeeds, deployer } = f.sandbox;
+    const start = await priceFeeds.WETH.latestRoundData();
+    await time.increaseTo(start.updatedAt + TEST_ROUND_DELAY);
+    await hre.network.provider.send("evm_mine");
+    const wethCash = hre.ethers.parseEther("100");
+    await (await tokens.WETH.connect(deployer).deposit({ value: wethCash })).wait();
+    await (await tokens.WETH.connect(deployer).approve(f.mWETH, wethCash)).wait();
+    await (await f.mWETH.connect(deployer).mint(wethCash)).wait();
+    // 5 WETH of debt against USDC and 1 WETH (health factor 1.03); WETH +5% (hidden) takes it under.
+    const [borrower, liquidator] = (await hre.ethers.getSigners()).slice(10, 12);
+    const wethUsd = Number(start.answer) / 1e8;
+    const debt = hre.ethers.parseEther("5");
+    const wethCollateral = hre.ethers.parseEther("1");
+    const usdcCollateral = BigInt(Math.ceil(((5 * wethUsd * 1.03) / 0.8 - wethUsd) * 1e6));
+    await (await tokens.USDC.connect(deployer)["mint(address,uint256)"](borrower.address, usdcCollateral)).wait();
+    await (await tokens.USDC.connect(borrower).approve(f.mUSDC, usdcCollateral)).wait();
+    await (await f.mUSDC.connect(borrower).mint(usdcCollateral)).wait();
+    await (await tokens.WETH.connect(borrower).deposit({ value: wethCollateral })).wait();
+    await (await tokens.WETH.connect(borrower).approve(f.mWETH, wethCollateral)).wait();
+    await (await f.mWETH.connect(borrower).mint(wethCollateral)).wait();
+    await (await f.comptroller.connect(borrower).enterMarkets([await f.mUSDC.getAddress(), await f.mWETH.getAddress()])).wait();
+    await (await f.mWETH.connect(borrower).borrow(debt)).wait();
+    const market = await startMarket(f);
+    const mWETH = (await f.mWETH.getAddress()).toLowerCase() as Address;
+    const key = borrower.address.toLowerCase() as Address;
+    const answer = (start.answer * 105n) / 100n;
+    await (await priceFeeds.WETH.updateAnswer(answer)).wait();
+    const round = await priceFeeds.WETH.latestRoundData();
+    const block = (await hre.ethers.provider.getBlock("latest"))!;
+    market.onPriceUpdate({
+      feed: (await priceFeeds.WETH.getAddress()) as Address,
+      answer,
+      roundId: round.roundId,
+      updatedAt: Number(round.updatedAt),
+      blockNumber: block.number,
+    });
+    await market.onBlock({ number: block.number, timestamp: block.timestamp });
+    const position = market.position(key)!;
+    expect(position.healthFactor, "found at the hidden debt price").to.be.lessThan(WAD);
+    const refused = market.sizeLiquidationWithReason(position);
+    expect(refused.ok, "refused until the round is public").to.equal(false);
+    if (refused.ok) return;
+    expect(refused.detail).to.include(`public at ${Number(round.updatedAt + TEST_ROUND_DELAY)}`);
+    // What trying would meet: the wrapper counts its own repayment against the seizure and its split underflows.
+    const repay = debt / 10n; // seizes 0.54 WETH of the 1 held
+    await (await tokens.WETH.connect(liquidator).deposit({ value: repay })).wait();
+    await (await tokens.WETH.connect(liquidator).approve(f.wrapper, repay)).wait();
+    await expect(
+      f.wrapper.connect(liquidator).updatePriceEarlyAndLiquidate.staticCall(borrower.address, repay, mWETH, mWETH),
+    ).to.be.revertedWithPanic(0x11);
   });
 });
