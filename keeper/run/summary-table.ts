@@ -50,10 +50,14 @@ export function formatRunSummary(
         ]
       : []),
     ["  in the next block", integer.format(s.includedInNextBlock)],
-    // Which way each liquidation reached its price (oev: through an OEV wrapper, inside its hidden window).
+    // Which way each liquidation reached its price (oev: through an OEV wrapper, inside its hidden window). Plans
+    // are liquidations, transactions may carry several: the two counts differ without anything failing.
     ...Object.entries(s.byPath)
       .filter(([, path]) => path.planned + path.executions > 0)
-      .map(([name, path]) => [`  path ${name}: included / planned`, `${integer.format(path.included)} / ${integer.format(path.planned)}`]),
+      .map(([name, path]) => [
+        `  path ${name}: plans / transactions included`,
+        `${integer.format(path.planned)} / ${integer.format(path.included)}`,
+      ]),
     ...Object.entries(s.executions)
       .filter(([state]) => state !== "included")
       .map(([state, count]) => [`  executions ${state}`, executionCount(state, count, s.failedBeforeSending)]),

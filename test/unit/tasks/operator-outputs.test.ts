@@ -305,7 +305,7 @@ describe("operator outputs: real tasks and keeper as separate processes", functi
       // Skips say what they count.
       expect(result.stdout).to.match(/skipped: dust\s+│\s+\d+ decisions? \(1 position\)/);
       // The quick start's Moonwell borrowers go through the OEV wrapper at the first step.
-      expect(result.stdout).to.match(/path oev: included \/ planned\s+│\s+[1-9]\d* \/ [1-9]/);
+      expect(result.stdout).to.match(/path oev: plans \/ transactions included\s+│\s+[1-9]\d* \/ [1-9]/);
     } finally {
       fs.rmSync(reportFile!, { force: true });
     }

@@ -126,8 +126,8 @@ describe("run report: failed executions say whether anything was sent", function
     expect(built.opportunities.map((o) => o.path)).to.deep.equal(["oev", "open"]);
     // The terminal table says it too, for the paths that saw anything.
     const table = formatRunSummary(built, { tracked: 2, reportPath: "r.json", journalPath: "j.sqlite" });
-    expect(table).to.match(/path oev: included \/ planned\s+│\s+1 \/ 1 │/);
-    expect(table).to.match(/path open: included \/ planned\s+│\s+1 \/ 1 │/);
+    expect(table).to.match(/path oev: plans \/ transactions included\s+│\s+1 \/ 1 │/);
+    expect(table).to.match(/path open: plans \/ transactions included\s+│\s+1 \/ 1 │/);
     expect(table).to.not.match(/path svr/);
   });
 });
