@@ -15,7 +15,8 @@ export const moonwellPlugin: MarketPlugin<z.infer<typeof section>> = {
   name: MOONWELL,
   config: {
     schema: section,
-    // Moonwell runs on Base (and Base Sepolia), not on Ethereum mainnet; the sandbox has no Moonwell bytecode.
+    // Moonwell runs on Base (and Base Sepolia), not on Ethereum mainnet. The sandbox's Moonwell (test doubles) exists
+    // only when a scenario adds it, which then switches this on (keeper/scenarios/scenario-markets.ts).
     defaults: (network) => ({ enabled: network === "base" || network === "baseSepolia", batchSize: DEFAULT_BATCH_SIZE[network] }),
   },
   async create(book, _config, deps) {
