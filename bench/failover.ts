@@ -119,7 +119,7 @@ export async function runFailoverBenchmark(hre: HardhatRuntimeEnvironment, optio
         rpc: {
           read: [{ name: "local-read", urlEnv: "CHIMERA_TEST_RPC_URL" }],
           send: [{ name: "local-send", urlEnv: "CHIMERA_TEST_RPC_URL" }],
-          headLagBlocks: 2,
+          maxHeadLagMs: 400,
           requestTimeoutMs: 10_000,
         },
         executor,
