@@ -73,8 +73,17 @@ describe("keeper e2e: failover between two keeper processes sharing a PostgreSQL
   async function expectSettledOnce(): Promise<void> {
     // Give the leader a block to settle the last receipt.
     const mined = await testbed.handle.mine();
-    const leader = keepers.find((k) => k.running && k.statuses.length > 0);
-    await leader?.waitFor((s) => (s.head as number) >= mined && (s.inFlight as unknown[]).length === 0, "settled", 60_000);
+    // The keeper that leads now (only it settles receipts), whichever of the running ones that is.
+    const running = keepers.filter((k) => k.running);
+    const roles = await Promise.all(
+      running.map(async (k) => {
+        const status = await k.status();
+        return status === null ? null : roleOf(status);
+      }),
+    );
+    const leader = running[roles.indexOf("leader")];
+    expect(leader, `one running keeper leads: ${JSON.stringify(roles)}`).not.to.equal(undefined);
+    await leader!.waitFor((s) => (s.head as number) >= mined && (s.inFlight as unknown[]).length === 0, "settled", 60_000);
     const journal = Journal.open(journalUrl, { readonly: true });
     try {
       expect(journal.openIntents(), "no open intent").to.have.length(0);

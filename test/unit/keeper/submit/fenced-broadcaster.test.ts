@@ -8,7 +8,6 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import type { Wallet } from "ethers";
-import type { Address } from "../../../../keeper/core/types";
 import { Journal } from "../../../../keeper/journal/journal";
 import { Leadership } from "../../../../keeper/engine/leadership";
 import { providerBroadcaster } from "../../../../keeper/execution/broadcast";
