@@ -186,8 +186,8 @@ describe("keeper e2e: failover between two keeper processes sharing a PostgreSQL
         await sleep(1_000);
       }
       for (const keeper of running) {
-        expect(await isLeaderMetric(keeper), "no keeper counts itself leader without its database").to.equal(0);
-        const readiness = await keeper.get("/readyz");
+        expect(await isLeaderMetric(keeper, true), "no keeper counts itself leader without its database").to.equal(0);
+        const readiness = await answerOf(keeper, "/readyz");
         expect(readiness?.status, `not ready without the journal: ${readiness?.body}`).to.equal(503);
         expect(readiness?.body).to.match(/journal/);
       }
@@ -229,8 +229,21 @@ describe("keeper e2e: failover between two keeper processes sharing a PostgreSQL
     return text.split(needle).length - 1;
   }
 
-  async function isLeaderMetric(keeper: KeeperProcess): Promise<number> {
-    const metrics = await keeper.get("/metrics");
+  /**
+   * The route's answer, asked again for up to 20 s while the keeper does not answer: without its database each journal
+   * call waits out its connect timeout on the keeper's thread, and on a loaded machine the server can miss a request.
+   */
+  async function answerOf(keeper: KeeperProcess, route: string): Promise<{ status: number; body: string } | null> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const answer = await keeper.get(route);
+      if (answer !== null || Date.now() > deadline) return answer;
+      await sleep(250);
+    }
+  }
+
+  async function isLeaderMetric(keeper: KeeperProcess, patient = false): Promise<number> {
+    const metrics = patient ? await answerOf(keeper, "/metrics") : await keeper.get("/metrics");
     const line = metrics?.body.split("\n").find((l) => l.startsWith("keeper_is_leader"));
     return line === undefined ? NaN : Number(line.split(" ").at(-1));
   }
