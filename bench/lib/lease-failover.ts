@@ -13,7 +13,6 @@
 import { spawn } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
-import { Transaction } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Address } from "../../keeper/core/types";
 import { Leadership } from "../../keeper/engine/leadership";
@@ -23,7 +22,7 @@ import { hardhatAccountWallet } from "../../keeper/run/hardhat-accounts";
 import { fencedBroadcaster } from "../../keeper/submit/fenced-broadcaster";
 import { createLogger } from "../../keeper/telemetry/logger";
 import { postgresServer, stopPostgresServer } from "../../test/shared/postgres-server";
-import { makePlan } from "../../test/unit/keeper/journal/journal-fixtures";
+import { journaledTransfer } from "../../test/shared/journaled-transfer";
 
 export interface LeaseFailoverOptions {
   readonly trials?: number;
@@ -42,7 +41,6 @@ export async function runLeaseFailoverBenchmark(hre: HardhatRuntimeEnvironment, 
   const logger = createLogger({ level: "silent" });
   const wallet = hardhatAccountWallet(hre, 9).connect(hre.ethers.provider);
   const signer = wallet.address as Address;
-  const chainId = (await hre.ethers.provider.getNetwork()).chainId;
   const takeovers: number[] = [];
   const loads: number[] = [];
   try {
@@ -56,29 +54,7 @@ export async function runLeaseFailoverBenchmark(hre: HardhatRuntimeEnvironment, 
         standby.start();
         // What the standby will send once it leads: signed and journaled ahead, as the keeper does before a send.
         const nonce = await hre.ethers.provider.getTransactionCount(signer, "latest");
-        const raw = await wallet.signTransaction({
-          to: signer,
-          value: 1n,
-          nonce,
-          chainId,
-          gasLimit: 21_000n,
-          maxFeePerGas: 10n ** 10n,
-          maxPriorityFeePerGas: 10n ** 9n,
-          type: 2,
-        });
-        const hash = Transaction.from(raw).hash!;
-        const planId = `failover-${trial}`;
-        journal.planExecution(makePlan({ id: planId }), { mode: "LIVE" });
-        journal.markSimulated(planId);
-        journal.recordIntent(planId, { signer, nonce, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 10n ** 9n });
-        journal.markSigned(planId, {
-          txHash: hash,
-          signer,
-          nonce,
-          maxFeePerGas: 10n ** 10n,
-          maxPriorityFeePerGas: 10n ** 9n,
-          gasLimit: 21_000n,
-        });
+        const { raw, hash } = await journaledTransfer(journal, wallet, { nonce, value: 1n, planId: `failover-${trial}` });
         const send = fencedBroadcaster(providerBroadcaster(hre.ethers.provider), { lease: standby, journal, chain: hre.ethers.provider });
 
         // Kill at a random point of the leader's renewal cycle.

@@ -194,8 +194,21 @@ export class KeeperEngine {
    * liquidatable.
    */
   private async lead(occasion: "start" | "takeover"): Promise<void> {
-    const { journal, chain, execution, logger, risk, leadership } = this.deps;
     this.leading = true;
+    try {
+      await this.takeCharge(occasion);
+    } catch (error) {
+      // Half a takeover is none (a read timed out on a loaded machine): stand back, forget what it began tracking,
+      // and let the next tick start it again from the top. Counting itself leader here would leave what is already
+      // liquidatable unreacted to for good: only new prices and events trigger reactions after the takeover's own.
+      this.leading = false;
+      this.deps.execution.forgetInFlight();
+      throw error;
+    }
+  }
+
+  private async takeCharge(occasion: "start" | "takeover"): Promise<void> {
+    const { journal, chain, execution, logger, risk, leadership } = this.deps;
     if (occasion === "takeover") risk.reload(this.instant());
     await this.watch.observeConditions(this.headBlock, this.instant(), this.lastHeadAtMs);
     this.applyControls();

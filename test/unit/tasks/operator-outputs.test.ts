@@ -16,7 +16,6 @@
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import hre from "hardhat";
@@ -29,6 +28,7 @@ import type { Address } from "../../../keeper/config/address-book";
 import { hardhatAccountWallet } from "../../../keeper/run/hardhat-accounts";
 import { deploySandboxExecutor } from "../../../keeper/scenarios/sandbox-executor";
 import { sandboxModuleParameters } from "../../shared/executor-fixture";
+import { fastTranspile, freePort, prebuilt } from "../../shared/keeper-process";
 import { snapshotChain, startLocalNode, type LocalNode } from "../../shared/local-node";
 import { leakedPiece, malformedKey } from "../../shared/malformed-keys";
 import { STEP_MARKER, type OperatorCommandStep } from "../../shared/operator-commands-child";
@@ -56,7 +56,7 @@ interface ChildResult {
 
 /** The environment a child starts from: this process's, without any setting the test controls. */
 function baseEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...fastTranspile(ROOT) };
   for (const name of [...KEY_VARIABLES, "BASE_RPC_URL", "LOCALHOST_RPC_URL", "KEEPER_CONFIG", "KEEPER_MODE", "HARDHAT_NETWORK"])
     delete env[name];
   return { ...env, ...extra };
@@ -95,7 +95,8 @@ async function runCommands(
   const script = path.join(ROOT, "test", "shared", "operator-commands-child.ts");
   const result = await runChild(
     ["-r", "ts-node/register/transpile-only", script],
-    baseEnvironment({ ...env, HARDHAT_NETWORK: network, CHIMERA_COMMANDS: JSON.stringify(steps) }),
+    // The keeper steps skip their compile (test/shared/keeper-process.ts `prebuilt`): `hardhat test` compiled.
+    baseEnvironment({ ...env, ...prebuilt(ROOT), HARDHAT_NETWORK: network, CHIMERA_COMMANDS: JSON.stringify(steps) }),
   );
   const outcomes = result.stdout
     .split("\n")
@@ -112,17 +113,6 @@ function expectNoKeyMaterial(texts: readonly [string, string][], keys: Keys): vo
       expect(piece, `${where} holds a piece of ${variable} (${JSON.stringify(piece)}; seed ${SEED})`).to.equal(undefined);
     }
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 describe("operator outputs: real tasks and keeper as separate processes", function () {

@@ -16,131 +16,54 @@
  * The chain mines only when the test says so (handle.mine), so "sent twice" would show as two
  * transactions from the key, never hidden by a quick inclusion.
  */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import hre from "hardhat";
 import { expect } from "chai";
-import { ChimeraExecutor__factory } from "../../../../typechain-types";
-import { buildSandbox, type Sandbox } from "../../../../sandbox";
-import { openAaveBorrowers, type OpenedBorrower } from "../../../../sandbox/borrowers";
-import { writeSandboxAddressBook } from "../../../../sandbox/address-book-file";
-import type { Address } from "../../../../keeper/config/address-book";
 import { Journal } from "../../../../keeper/journal/journal";
-import { hardhatAccountWallet } from "../../../../keeper/run/hardhat-accounts";
-import { SandboxMarketHandle } from "../../../../keeper/scenarios/sandbox-market-handle";
-import { deploySandboxExecutor } from "../../../../keeper/scenarios/sandbox-executor";
-import { KeeperProcess, freePort, type KeeperStatus } from "../../../shared/keeper-process";
-import { snapshotChain, startLocalNode, type LocalNode } from "../../../shared/local-node";
+import type { KeeperProcess, KeeperStatus } from "../../../shared/keeper-process";
+import { KeeperTestbed } from "../../../shared/keeper-testbed";
 import { postgresServer } from "../../../shared/postgres-server";
 
-const executorInterface = ChimeraExecutor__factory.createInterface();
 const roleOf = (s: KeeperStatus) => (s.leadership as { role: string }).role;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("keeper e2e: failover between two keeper processes sharing a PostgreSQL journal", function () {
   this.timeout(900_000);
-  let restore: () => Promise<void>;
-  let node: LocalNode;
-  let directory: string;
-  let sandbox: Sandbox;
-  let handle: SandboxMarketHandle;
-  let executor: Address;
-  let borrowers: OpenedBorrower[];
-  const operator = hardhatAccountWallet(hre, 2);
-  let configFile: string;
-  let bookFile: string;
+  let testbed: KeeperTestbed;
   let journalUrl: string;
-  let initialWethUsd: number;
   const keepers: KeeperProcess[] = [];
 
   before(async () => {
-    restore = await snapshotChain();
-    directory = fs.mkdtempSync(path.join(os.tmpdir(), "chimera-failover-"));
     journalUrl = await (await postgresServer()).createDatabase("failover");
-    sandbox = await buildSandbox(hre);
-    const signers = await hre.ethers.getSigners();
-    executor = await deploySandboxExecutor(hre, sandbox, {
-      owner: signers[1]!.address as Address,
-      treasury: signers[3]!.address as Address,
-      operator: operator.address as Address,
-    });
     // A goes under with a 3% fall (the kill -9 test), B with a 7% one (the SIGSTOP test), C with a 12% one
     // (the database-loss test).
-    borrowers = [];
-    for (const [seed, hf] of [
-      [951, 1.02],
-      [952, 1.06],
-      [953, 1.12],
-    ] as const) {
-      const [borrower] = await openAaveBorrowers(hre, sandbox, {
-        count: 1,
-        seed,
-        collateral: "WETH",
-        debt: "USDC",
-        healthFactor: { min: hf, max: hf },
-        debtUsd: { min: 10_000, max: 10_000 },
-      });
-      borrowers.push(borrower!);
-    }
-    handle = new SandboxMarketHandle(hre, sandbox);
-    await handle.prepare();
-    initialWethUsd = await handle.priceOf("WETH");
-    node = await startLocalNode(hre);
-    bookFile = path.join(directory, "address-book.json");
-    writeSandboxAddressBook(bookFile, sandbox.book);
-    configFile = path.join(directory, "keeper.json");
-    fs.writeFileSync(
-      configFile,
-      JSON.stringify({
-        network: "localhost",
-        mode: "LIVE",
-        rpc: {
-          read: [{ name: "local-read", urlEnv: "CHIMERA_TEST_RPC_URL" }],
-          send: [{ name: "local-send", urlEnv: "CHIMERA_TEST_RPC_URL" }],
-          maxHeadLagMs: 400,
-          requestTimeoutMs: 10_000,
-        },
-        executor,
-        markets: { morphoBlue: { enabled: false, batchSize: 250 } },
-        journal: { lease: { seconds: 2, refreshSeconds: 0.5 } },
-      }),
-    );
+    testbed = await KeeperTestbed.open(hre, {
+      label: "failover",
+      borrowers: [
+        { seed: 951, healthFactor: 1.02 },
+        { seed: 952, healthFactor: 1.06 },
+        { seed: 953, healthFactor: 1.12 },
+      ],
+      keeperConfig: { journal: { lease: { seconds: 2, refreshSeconds: 0.5 } } },
+    });
   });
 
   after(async () => {
-    for (const keeper of keepers) await keeper.kill();
-    await node?.close();
-    await handle?.release();
-    await restore?.();
-    fs.rmSync(directory, { recursive: true, force: true });
+    await testbed?.close();
   });
 
   async function startKeeper(): Promise<KeeperProcess> {
-    const keeper = KeeperProcess.start({
-      root: hre.config.paths.root,
-      args: ["keeper", "--network", "localhost", "--keeper-config", configFile, "--address-book", bookFile, "--journal", journalUrl],
-      env: { KEEPER_PRIVATE_KEY: operator.privateKey, CHIMERA_TEST_RPC_URL: node.url },
-      metricsPort: await freePort(),
-    });
+    const keeper = await testbed.startKeeper({ journal: journalUrl });
     keepers.push(keeper);
     return keeper;
   }
 
-  async function liquidationsOf(borrower: string): Promise<number> {
-    const logs = await hre.ethers.provider.getLogs({
-      address: executor,
-      topics: [executorInterface.getEvent("Liquidated").topicHash],
-      fromBlock: 0,
-      toBlock: "latest",
-    });
-    return logs.filter((log) => executorInterface.parseLog(log)!.args.borrower.toLowerCase() === borrower.toLowerCase()).length;
-  }
+  const liquidationsOf = (borrower: string) => testbed.liquidationsOf(borrower);
+  const borrower = (index: number) => testbed.borrowers[index]!.address;
 
   /** Mines block by block (each keeper reacts to each) until `borrower` is liquidated or `blocks` have passed. */
   async function mineUntilLiquidated(leader: KeeperProcess, borrower: string, blocks = 10): Promise<void> {
     for (let block = 0; block < blocks && (await liquidationsOf(borrower)) === 0; block++) {
-      const mined = await handle.mine();
+      const mined = await testbed.handle.mine();
       await leader.waitFor((s) => (s.head as number) >= mined, `saw block ${mined}`, 60_000);
       await leader.waitFor((s) => (s.inFlight as unknown[]).length > 0, "a liquidation in flight", 5_000).catch(() => undefined);
     }
@@ -149,17 +72,26 @@ describe("keeper e2e: failover between two keeper processes sharing a PostgreSQL
   /** The journal and the chain agree: nothing open, one execution per used nonce, as many nonces used as transactions mined. */
   async function expectSettledOnce(): Promise<void> {
     // Give the leader a block to settle the last receipt.
-    const mined = await handle.mine();
-    const leader = keepers.find((k) => k.running && k.statuses.length > 0);
-    await leader?.waitFor((s) => (s.head as number) >= mined && (s.inFlight as unknown[]).length === 0, "settled", 60_000);
+    const mined = await testbed.handle.mine();
+    // The keeper that leads now (only it settles receipts), whichever of the running ones that is.
+    const running = keepers.filter((k) => k.running);
+    const roles = await Promise.all(
+      running.map(async (k) => {
+        const status = await k.status();
+        return status === null ? null : roleOf(status);
+      }),
+    );
+    const leader = running[roles.indexOf("leader")];
+    expect(leader, `one running keeper leads: ${JSON.stringify(roles)}`).not.to.equal(undefined);
+    await leader!.waitFor((s) => (s.head as number) >= mined && (s.inFlight as unknown[]).length === 0, "settled", 60_000);
     const journal = Journal.open(journalUrl, { readonly: true });
     try {
       expect(journal.openIntents(), "no open intent").to.have.length(0);
       const landed = journal.listExecutions().filter((e) => e.state === "included" || e.state === "replaced" || e.state === "failed");
       const nonces = landed.filter((e) => e.state !== "failed" || e.txHash !== null).map((e) => e.nonce);
       expect(new Set(nonces).size, `no nonce twice: ${JSON.stringify(nonces)}`).to.equal(nonces.length);
-      expect(await hre.ethers.provider.getTransactionCount(operator.address, "latest")).to.equal(nonces.length);
-      expect(await hre.ethers.provider.getTransactionCount(operator.address, "pending"), "nothing waiting in the pool").to.equal(
+      expect(await hre.ethers.provider.getTransactionCount(testbed.operator.address, "latest")).to.equal(nonces.length);
+      expect(await hre.ethers.provider.getTransactionCount(testbed.operator.address, "pending"), "nothing waiting in the pool").to.equal(
         nonces.length,
       );
     } finally {
@@ -168,23 +100,30 @@ describe("keeper e2e: failover between two keeper processes sharing a PostgreSQL
   }
 
   it("kill -9 of the leader right after a price step: the standby takes over and the liquidation lands exactly once", async () => {
-    const first = await startKeeper();
-    await first.waitFor((s) => s.started === true && roleOf(s) === "leader", "the first keeper leads");
-    const second = await startKeeper();
-    const standing = await second.waitFor((s) => s.started === true, "the second keeper started");
+    // Both start at once (each boots Hardhat for seconds): whichever takes the lease first leads, the other stands by.
+    const started = await Promise.all(
+      [await startKeeper(), await startKeeper()].map(async (keeper) => ({
+        keeper,
+        status: await keeper.waitFor((s) => s.started === true, "a keeper started"),
+      })),
+    );
+    expect(started.map(({ status }) => roleOf(status)).sort(), "one leads, one stands by").to.deep.equal(["leader", "standby"]);
+    const first = started.find(({ status }) => roleOf(status) === "leader")!.keeper;
+    const second = started.find(({ status }) => roleOf(status) === "standby")!.keeper;
+    const standing = (await second.status())!;
     expect(roleOf(standing)).to.equal("standby");
     const firstInstance = ((await first.status())!.leadership as { instance: string }).instance;
     expect((standing.leadership as { leader: string }).leader, "the standby names the leader").to.equal(firstInstance);
 
-    await handle.movePrices([{ symbol: "WETH", usd: initialWethUsd * 0.97 }]);
+    await testbed.handle.movePrices([{ symbol: "WETH", usd: testbed.initialWethUsd * 0.97 }]);
     const killedAt = Date.now();
     expect((await first.kill()).signal).to.equal("SIGKILL");
 
     await second.waitFor((s) => roleOf(s) === "leader", "the standby took over", 60_000);
     const takeoverMs = Date.now() - killedAt;
     expect(takeoverMs, "a 2 s lease: taken over well within a minute").to.be.below(60_000);
-    await mineUntilLiquidated(second, borrowers[0]!.address);
-    expect(await liquidationsOf(borrowers[0]!.address), "A liquidated exactly once").to.equal(1);
+    await mineUntilLiquidated(second, borrower(0));
+    expect(await liquidationsOf(borrower(0)), "A liquidated exactly once").to.equal(1);
     await expectSettledOnce();
     const journal = Journal.open(journalUrl, { readonly: true });
     try {
@@ -202,21 +141,21 @@ describe("keeper e2e: failover between two keeper processes sharing a PostgreSQL
     await standby.waitFor((s) => s.started === true && roleOf(s) === "standby", "a new standby");
 
     leader.signal("SIGSTOP");
-    await handle.movePrices([{ symbol: "WETH", usd: initialWethUsd * 0.92 }]);
+    await testbed.handle.movePrices([{ symbol: "WETH", usd: testbed.initialWethUsd * 0.92 }]);
     await standby.waitFor((s) => roleOf(s) === "leader", "the standby took over from the frozen leader", 60_000);
-    await mineUntilLiquidated(standby, borrowers[1]!.address);
-    expect(await liquidationsOf(borrowers[1]!.address), "B liquidated once, by the new leader").to.equal(1);
+    await mineUntilLiquidated(standby, borrower(1));
+    expect(await liquidationsOf(borrower(1)), "B liquidated once, by the new leader").to.equal(1);
 
     const outputBefore = leader.output.length;
     leader.signal("SIGCONT");
     await leader.waitFor((s) => roleOf(s) === "standby", "the resumed keeper stood down", 60_000);
     for (let i = 0; i < 3; i++) {
-      await handle.mine();
+      await testbed.handle.mine();
       await sleep(500);
     }
     const afterResume = leader.output.slice(outputBefore);
     expect(afterResume, "the resumed keeper sent nothing").not.to.contain('"msg":"liquidation sent"');
-    expect(await liquidationsOf(borrowers[1]!.address)).to.equal(1);
+    expect(await liquidationsOf(borrower(1))).to.equal(1);
     await expectSettledOnce();
   });
 
@@ -233,7 +172,7 @@ describe("keeper e2e: failover between two keeper processes sharing a PostgreSQL
     )!;
     expect(leader, "one of them leads").not.to.equal(undefined);
     const before = journalFacts();
-    const sentBefore = await hre.ethers.provider.getTransactionCount(operator.address, "pending");
+    const sentBefore = await hre.ethers.provider.getTransactionCount(testbed.operator.address, "pending");
     const outputBefore = new Map(running.map((k) => [k, k.output.length]));
 
     const server = await postgresServer();
@@ -241,22 +180,22 @@ describe("keeper e2e: failover between two keeper processes sharing a PostgreSQL
     try {
       // The price step lands while the leader's own estimate of its lease still runs: whatever it
       // tries is refused by the journal or the fence, never sent.
-      await handle.movePrices([{ symbol: "WETH", usd: initialWethUsd * 0.85 }]);
+      await testbed.handle.movePrices([{ symbol: "WETH", usd: testbed.initialWethUsd * 0.85 }]);
       for (let i = 0; i < 3; i++) {
-        await handle.mine();
+        await testbed.handle.mine();
         await sleep(1_000);
       }
       for (const keeper of running) {
-        expect(await isLeaderMetric(keeper), "no keeper counts itself leader without its database").to.equal(0);
-        const readiness = await keeper.get("/readyz");
+        expect(await isLeaderMetric(keeper, true), "no keeper counts itself leader without its database").to.equal(0);
+        const readiness = await answerOf(keeper, "/readyz");
         expect(readiness?.status, `not ready without the journal: ${readiness?.body}`).to.equal(503);
         expect(readiness?.body).to.match(/journal/);
       }
       expect(
-        await hre.ethers.provider.getTransactionCount(operator.address, "pending"),
+        await hre.ethers.provider.getTransactionCount(testbed.operator.address, "pending"),
         "nothing sent while the database is away",
       ).to.equal(sentBefore);
-      expect(await liquidationsOf(borrowers[2]!.address)).to.equal(0);
+      expect(await liquidationsOf(borrower(2))).to.equal(0);
       const outage = leader.output.slice(outputBefore.get(leader)!);
       expect(count(outage, '"msg":"the journal\'s database is unreachable'), `said once:\n${outage.slice(-3_000)}`).to.equal(1);
       const errors = outage.split("\n").filter((line) => line.startsWith('{"level":50'));
@@ -271,8 +210,8 @@ describe("keeper e2e: failover between two keeper processes sharing a PostgreSQL
     }
 
     const leaders = await waitForOneLeader(running);
-    await mineUntilLiquidated(leaders, borrowers[2]!.address);
-    expect(await liquidationsOf(borrowers[2]!.address), "C liquidated exactly once").to.equal(1);
+    await mineUntilLiquidated(leaders, borrower(2));
+    expect(await liquidationsOf(borrower(2)), "C liquidated exactly once").to.equal(1);
     for (const keeper of running) expect(keeper.running, "no keeper died of the outage").to.equal(true);
     await expectSettledOnce();
     const after = journalFacts();
@@ -290,8 +229,21 @@ describe("keeper e2e: failover between two keeper processes sharing a PostgreSQL
     return text.split(needle).length - 1;
   }
 
-  async function isLeaderMetric(keeper: KeeperProcess): Promise<number> {
-    const metrics = await keeper.get("/metrics");
+  /**
+   * The route's answer, asked again for up to 20 s while the keeper does not answer: without its database each journal
+   * call waits out its connect timeout on the keeper's thread, and on a loaded machine the server can miss a request.
+   */
+  async function answerOf(keeper: KeeperProcess, route: string): Promise<{ status: number; body: string } | null> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const answer = await keeper.get(route);
+      if (answer !== null || Date.now() > deadline) return answer;
+      await sleep(250);
+    }
+  }
+
+  async function isLeaderMetric(keeper: KeeperProcess, patient = false): Promise<number> {
+    const metrics = patient ? await answerOf(keeper, "/metrics") : await keeper.get("/metrics");
     const line = metrics?.body.split("\n").find((l) => l.startsWith("keeper_is_leader"));
     return line === undefined ? NaN : Number(line.split(" ").at(-1));
   }

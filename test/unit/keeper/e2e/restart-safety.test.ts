@@ -10,27 +10,17 @@
  * every /status answer.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import hre from "hardhat";
 import { expect } from "chai";
-import { ChimeraExecutor__factory } from "../../../../typechain-types";
-import { buildSandbox, type Sandbox } from "../../../../sandbox";
-import { openAaveBorrowers, type OpenedBorrower } from "../../../../sandbox/borrowers";
-import { writeSandboxAddressBook } from "../../../../sandbox/address-book-file";
-import type { Address } from "../../../../keeper/config/address-book";
 import { Journal } from "../../../../keeper/journal/journal";
-import { hardhatAccountWallet } from "../../../../keeper/run/hardhat-accounts";
-import { SandboxMarketHandle } from "../../../../keeper/scenarios/sandbox-market-handle";
-import { deploySandboxExecutor } from "../../../../keeper/scenarios/sandbox-executor";
-import { KeeperProcess, freePort, type KeeperStatus } from "../../../shared/keeper-process";
+import { freePort, type KeeperProcess, type KeeperStatus } from "../../../shared/keeper-process";
+import { KeeperTestbed } from "../../../shared/keeper-testbed";
 import { requestResume } from "../../../../tasks/keeper-control";
-import { snapshotChain, startLocalNode, type LocalNode } from "../../../shared/local-node";
 
 const RPC_USER = "user";
 const RPC_PASSWORD = "s3cret";
 const RPC_PATH_KEY = "abcdef0123456789";
-const executorInterface = ChimeraExecutor__factory.createInterface();
 
 interface ChildRun {
   readonly code: number | null;
@@ -42,115 +32,40 @@ interface ChildRun {
 
 describe("keeper e2e: restart safety and secrets (a separate keeper process)", function () {
   this.timeout(600_000);
-  let restore: () => Promise<void>;
-  let node: LocalNode;
-  let directory: string;
-  let sandbox: Sandbox;
-  let handle: SandboxMarketHandle;
-  let executor: Address;
-  let borrowers: OpenedBorrower[];
-  const operator = hardhatAccountWallet(hre, 2);
+  let testbed: KeeperTestbed;
   const runs: ChildRun[] = [];
   const reports: string[] = [];
-  let configFile: string;
-  let bookFile: string;
   let journalFile: string;
-  let rpcUrl: string;
   let metricsPort: number;
-  let initialWethUsd: number;
 
   before(async () => {
-    restore = await snapshotChain();
-    directory = fs.mkdtempSync(path.join(os.tmpdir(), "chimera-restart-"));
-    sandbox = await buildSandbox(hre);
-    const signers = await hre.ethers.getSigners();
-    executor = await deploySandboxExecutor(hre, sandbox, {
-      owner: signers[1]!.address as Address,
-      treasury: signers[3]!.address as Address,
-      operator: operator.address as Address,
+    // A goes under with a 3% fall, B only with a 7% one: two separate liquidations, two crashes. C only goes under
+    // after a further 8% fall: the operator-halt test's liquidation.
+    testbed = await KeeperTestbed.open(hre, {
+      label: "restart",
+      borrowers: [
+        { seed: 901, healthFactor: 1.02 },
+        { seed: 902, healthFactor: 1.06 },
+        { seed: 903, healthFactor: 1.12 },
+      ],
+      rpcUrl: (nodeUrl) => `http://${RPC_USER}:${RPC_PASSWORD}@${new URL(nodeUrl).host}/v2/${RPC_PATH_KEY}`,
     });
-    // A goes under with a 3% fall, B only with a 7% one: two separate liquidations, two crashes.
-    const [a] = await openAaveBorrowers(hre, sandbox, {
-      count: 1,
-      seed: 901,
-      collateral: "WETH",
-      debt: "USDC",
-      healthFactor: { min: 1.02, max: 1.02 },
-      debtUsd: { min: 10_000, max: 10_000 },
-    });
-    const [b] = await openAaveBorrowers(hre, sandbox, {
-      count: 1,
-      seed: 902,
-      collateral: "WETH",
-      debt: "USDC",
-      healthFactor: { min: 1.06, max: 1.06 },
-      debtUsd: { min: 10_000, max: 10_000 },
-    });
-    // C only goes under after a further 8% fall: the operator-halt test's liquidation.
-    const [c] = await openAaveBorrowers(hre, sandbox, {
-      count: 1,
-      seed: 903,
-      collateral: "WETH",
-      debt: "USDC",
-      healthFactor: { min: 1.12, max: 1.12 },
-      debtUsd: { min: 10_000, max: 10_000 },
-    });
-    borrowers = [a!, b!, c!];
-    handle = new SandboxMarketHandle(hre, sandbox);
-    await handle.prepare();
-    initialWethUsd = await handle.priceOf("WETH");
-
-    node = await startLocalNode(hre);
-    const url = new URL(node.url);
-    rpcUrl = `http://${RPC_USER}:${RPC_PASSWORD}@${url.host}/v2/${RPC_PATH_KEY}`;
-    bookFile = path.join(directory, "address-book.json");
-    writeSandboxAddressBook(bookFile, sandbox.book);
-    journalFile = path.join(directory, "journal.sqlite");
-    configFile = path.join(directory, "keeper.json");
-    fs.writeFileSync(
-      configFile,
-      JSON.stringify({
-        network: "localhost",
-        mode: "LIVE",
-        rpc: {
-          read: [{ name: "local-read", urlEnv: "CHIMERA_TEST_RPC_URL" }],
-          send: [{ name: "local-send", urlEnv: "CHIMERA_TEST_RPC_URL" }],
-          maxHeadLagMs: 400,
-          requestTimeoutMs: 10_000,
-        },
-        executor,
-        markets: { morphoBlue: { enabled: false, batchSize: 250 } },
-      }),
-    );
+    journalFile = path.join(testbed.directory, "journal.sqlite");
     metricsPort = await freePort();
   });
 
   after(async () => {
-    await node?.close();
-    await handle?.release();
-    await restore?.();
+    await testbed?.close();
     for (const report of reports) fs.rmSync(report, { force: true });
-    fs.rmSync(directory, { recursive: true, force: true });
   });
 
-  function startKeeper(args: string[], env: Record<string, string>): KeeperProcess {
-    return KeeperProcess.start({
-      root: hre.config.paths.root,
-      args: [
-        "keeper",
-        "--network",
-        "localhost",
-        "--keeper-config",
-        configFile,
-        "--address-book",
-        bookFile,
-        "--journal",
-        journalFile,
-        ...args,
-      ],
-      env: { KEEPER_PRIVATE_KEY: operator.privateKey, CHIMERA_TEST_RPC_URL: rpcUrl, ...env },
-      metricsPort,
-    });
+  const handle = () => testbed.handle;
+  const operator = () => testbed.operator;
+  const borrower = (index: number) => testbed.borrowers[index]!.address;
+  const liquidationsOf = (address: string) => testbed.liquidationsOf(address);
+
+  function startKeeper(args: string[], env: Record<string, string>): Promise<KeeperProcess> {
+    return testbed.startKeeper({ journal: journalFile, args, env, metricsPort });
   }
 
   /** Everything a run left to search for secrets: its output, the /status bodies it served, its run report. */
@@ -169,7 +84,7 @@ describe("keeper e2e: restart safety and secrets (a separate keeper process)", f
     env: Record<string, string>,
     whileRunning?: (keeper: KeeperProcess) => Promise<void>,
   ): Promise<ChildRun> {
-    const keeper = startKeeper(args, env);
+    const keeper = await startKeeper(args, env);
     try {
       if (whileRunning) await Promise.race([whileRunning(keeper), keeper.exited]);
       return keepRecord(keeper, await keeper.exited);
@@ -180,24 +95,14 @@ describe("keeper e2e: restart safety and secrets (a separate keeper process)", f
 
   const inFlight = (s: Record<string, unknown>) => (s.inFlight as unknown[]).length;
 
-  async function liquidationsOf(borrower: string): Promise<number> {
-    const logs = await hre.ethers.provider.getLogs({
-      address: executor,
-      topics: [executorInterface.getEvent("Liquidated").topicHash],
-      fromBlock: 0,
-      toBlock: "latest",
-    });
-    return logs.filter((log) => executorInterface.parseLog(log)!.args.borrower.toLowerCase() === borrower.toLowerCase()).length;
-  }
-
   it("killed after broadcasting, then restarted: tracks the transaction already in flight and sends no duplicate", async () => {
-    await handle.movePrices([{ symbol: "WETH", usd: (await handle.priceOf("WETH")) * 0.97 }]);
+    await handle().movePrices([{ symbol: "WETH", usd: (await handle().priceOf("WETH")) * 0.97 }]);
 
     const crashed = await runKeeper(["--once"], { CHIMERA_TEST_CRASH_AT: "broadcast" });
     expect(crashed.signal, crashed.output).to.equal("SIGKILL");
     // The transaction reached the node but no block yet: nonce 0 pending, nothing mined.
-    expect(await hre.ethers.provider.getTransactionCount(operator.address, "latest")).to.equal(0);
-    expect(await hre.ethers.provider.getTransactionCount(operator.address, "pending")).to.equal(1);
+    expect(await hre.ethers.provider.getTransactionCount(operator().address, "latest")).to.equal(0);
+    expect(await hre.ethers.provider.getTransactionCount(operator().address, "pending")).to.equal(1);
     const afterCrash = Journal.open(journalFile, { readonly: true });
     const open = afterCrash.openIntents();
     afterCrash.close();
@@ -206,12 +111,12 @@ describe("keeper e2e: restart safety and secrets (a separate keeper process)", f
 
     const restarted = await runKeeper(["--blocks", "1"], {}, async (keeper) => {
       await keeper.waitFor((s) => s.started === true && inFlight(s) === 1, "reconciled, tracking the in-flight transaction");
-      await handle.mine();
+      await handle().mine();
     });
     expect(restarted.code, restarted.output).to.equal(0);
 
-    expect(await hre.ethers.provider.getTransactionCount(operator.address, "latest"), "one transaction ever left the key").to.equal(1);
-    expect(await liquidationsOf(borrowers[0]!.address)).to.equal(1);
+    expect(await hre.ethers.provider.getTransactionCount(operator().address, "latest"), "one transaction ever left the key").to.equal(1);
+    expect(await liquidationsOf(borrower(0))).to.equal(1);
     expect((await hre.ethers.provider.getTransactionReceipt(hash))?.status).to.equal(1);
     const journal = Journal.open(journalFile, { readonly: true });
     try {
@@ -227,11 +132,11 @@ describe("keeper e2e: restart safety and secrets (a separate keeper process)", f
   });
 
   it("killed after signing (before broadcasting), then restarted: drops the unsent transaction and liquidates once, at the same nonce", async () => {
-    await handle.movePrices([{ symbol: "WETH", usd: (await handle.priceOf("WETH")) * 0.96 }]);
+    await handle().movePrices([{ symbol: "WETH", usd: (await handle().priceOf("WETH")) * 0.96 }]);
 
     const crashed = await runKeeper(["--once"], { CHIMERA_TEST_CRASH_AT: "signed" });
     expect(crashed.signal, crashed.output).to.equal("SIGKILL");
-    expect(await hre.ethers.provider.getTransactionCount(operator.address, "pending"), "nothing was broadcast").to.equal(1);
+    expect(await hre.ethers.provider.getTransactionCount(operator().address, "pending"), "nothing was broadcast").to.equal(1);
     const afterCrash = Journal.open(journalFile, { readonly: true });
     const unsent = afterCrash.openIntents();
     afterCrash.close();
@@ -240,19 +145,19 @@ describe("keeper e2e: restart safety and secrets (a separate keeper process)", f
 
     const restarted = await runKeeper(["--blocks", "1"], {}, async (keeper) => {
       await keeper.waitFor((s) => s.started === true && inFlight(s) === 1, "reconciled and sent the liquidation again");
-      await handle.mine();
+      await handle().mine();
     });
     expect(restarted.code, restarted.output).to.equal(0);
 
-    expect(await hre.ethers.provider.getTransactionCount(operator.address, "latest")).to.equal(2);
-    expect(await liquidationsOf(borrowers[1]!.address), "B liquidated exactly once").to.equal(1);
+    expect(await hre.ethers.provider.getTransactionCount(operator().address, "latest")).to.equal(2);
+    expect(await liquidationsOf(borrower(1)), "B liquidated exactly once").to.equal(1);
     expect(await hre.ethers.provider.getTransaction(unsentHash), "the signed-but-unsent transaction never reached the chain").to.equal(
       null,
     );
     const journal = Journal.open(journalFile, { readonly: true });
     try {
       expect(journal.openIntents()).to.have.length(0);
-      const forB = journal.listExecutions().filter((e) => e.borrower.toLowerCase() === borrowers[1]!.address.toLowerCase());
+      const forB = journal.listExecutions().filter((e) => e.borrower.toLowerCase() === borrower(1).toLowerCase());
       expect(forB.map((e) => e.state)).to.deep.equal(["dropped", "included"]);
       expect(forB.map((e) => e.nonce)).to.deep.equal([1, 1]);
       // Every transaction the journal lists for a nonce is accounted for: one included per nonce.
@@ -267,7 +172,7 @@ describe("keeper e2e: restart safety and secrets (a separate keeper process)", f
     expect(runs).to.have.length(4);
     expect(runs.flatMap((run) => run.statuses).length, "/status was read during the runs").to.be.greaterThan(1);
     expect(reports.length, "the clean runs wrote run reports").to.equal(2);
-    const secrets = [operator.privateKey, operator.privateKey.slice(2), RPC_PASSWORD, RPC_PATH_KEY, rpcUrl];
+    const secrets = [operator().privateKey, operator().privateKey.slice(2), RPC_PASSWORD, RPC_PATH_KEY, testbed.rpcUrl];
     const texts: [string, string][] = [
       ...runs.map((run, i): [string, string] => [`run ${i + 1} output (logs, progress, summary)`, run.output]),
       ...runs.flatMap((run, i) => run.statuses.map((body, j): [string, string] => [`run ${i + 1} /status #${j + 1}`, body])),
@@ -284,7 +189,7 @@ describe("keeper e2e: restart safety and secrets (a separate keeper process)", f
 
   it("an operator halt survives kill -9: the restarted keeper is still HALTED and sends nothing until keeper:resume", async () => {
     const breakerOf = (s: KeeperStatus) => s.breaker as { state: string; haltedBy: { trigger: string; detail: string } | null };
-    const first = startKeeper([], {});
+    const first = await startKeeper([], {});
     let second: KeeperProcess | null = null;
     try {
       await first.waitFor((s) => s.started === true, "started");
@@ -295,17 +200,19 @@ describe("keeper e2e: restart safety and secrets (a separate keeper process)", f
       expect((await first.kill()).signal).to.equal("SIGKILL");
 
       // C is liquidatable from the next block on; a keeper that forgot the halt would send at once.
-      const nonceBefore = await hre.ethers.provider.getTransactionCount(operator.address, "pending");
+      const nonceBefore = await hre.ethers.provider.getTransactionCount(operator().address, "pending");
       // 15% under the start: C (HF 1.12) goes under whichever tests ran before this one.
-      const priceBlock = await handle.movePrices([{ symbol: "WETH", usd: initialWethUsd * 0.85 }]);
-      second = startKeeper([], {});
+      const priceBlock = await handle().movePrices([{ symbol: "WETH", usd: testbed.initialWethUsd * 0.85 }]);
+      second = await startKeeper([], {});
       const restored = await second.waitFor((s) => s.started === true, "restarted");
       expect(breakerOf(restored).state).to.equal("HALTED");
       expect(breakerOf(restored).haltedBy).to.deep.include({ trigger: "operator-halt", detail: "e2e-operator: e2e: investigating" });
-      await handle.mine();
+      await handle().mine();
       await second.waitFor((s) => (s.head as number) >= priceBlock + 1, "saw the block after the price step");
-      expect(await hre.ethers.provider.getTransactionCount(operator.address, "pending"), "nothing sent while HALTED").to.equal(nonceBefore);
-      expect(await liquidationsOf(borrowers[2]!.address)).to.equal(0);
+      expect(await hre.ethers.provider.getTransactionCount(operator().address, "pending"), "nothing sent while HALTED").to.equal(
+        nonceBefore,
+      );
+      expect(await liquidationsOf(borrower(2))).to.equal(0);
 
       const resumed = await requestResume(
         { journal: journalFile, reason: "e2e: understood", operator: "e2e-operator", wait: 60 },
@@ -315,13 +222,13 @@ describe("keeper e2e: restart safety and secrets (a separate keeper process)", f
       await second.waitFor((s) => breakerOf(s).state === "NORMAL", "NORMAL after the resume");
       // Block by block (the keeper reacts to each), until C's liquidation has landed.
       const inFlight = (s: KeeperStatus) => (s.inFlight as unknown[]).length;
-      for (let block = 0; block < 8 && (await liquidationsOf(borrowers[2]!.address)) === 0; block++) {
-        const mined = await handle.mine();
+      for (let block = 0; block < 8 && (await liquidationsOf(borrower(2))) === 0; block++) {
+        const mined = await handle().mine();
         await second.waitFor((s) => (s.head as number) >= mined, `saw block ${mined}`);
         // A block in which it sends leaves a transaction in flight for the next one to include.
         await second.waitFor((s) => inFlight(s) > 0, "a liquidation in flight", 10_000).catch(() => undefined);
       }
-      expect(await liquidationsOf(borrowers[2]!.address), "C liquidated exactly once after the resume").to.equal(1);
+      expect(await liquidationsOf(borrower(2)), "C liquidated exactly once after the resume").to.equal(1);
     } finally {
       await first.kill();
       await second?.kill();

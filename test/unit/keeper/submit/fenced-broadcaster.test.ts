@@ -7,8 +7,7 @@
  */
 import { expect } from "chai";
 import hre from "hardhat";
-import { Transaction, type Wallet } from "ethers";
-import type { Address } from "../../../../keeper/core/types";
+import type { Wallet } from "ethers";
 import { Journal } from "../../../../keeper/journal/journal";
 import { Leadership } from "../../../../keeper/engine/leadership";
 import { providerBroadcaster } from "../../../../keeper/execution/broadcast";
@@ -17,7 +16,8 @@ import { fencedBroadcaster, SendFencedError } from "../../../../keeper/submit/fe
 import { createLogger } from "../../../../keeper/telemetry/logger";
 import { JOURNAL_BACKENDS } from "../../../shared/journal-backends";
 import { postgresServer } from "../../../shared/postgres-server";
-import { makePlan, makeTempDir, removeDir } from "../journal/journal-fixtures";
+import { journaledTransfer } from "../../../shared/journaled-transfer";
+import { makeTempDir, removeDir } from "../journal/journal-fixtures";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -28,14 +28,12 @@ for (const backend of JOURNAL_BACKENDS)
     let dir: string;
     let journal: Journal;
     let wallet: Wallet;
-    let signer: Address;
     let planCounter = 0;
 
     beforeEach(async () => {
       dir = makeTempDir("fence");
       journal = Journal.open(await backend.newLocation(dir));
       wallet = hardhatAccountWallet(hre, 9).connect(hre.ethers.provider);
-      signer = wallet.address as Address;
     });
 
     afterEach(() => {
@@ -46,33 +44,8 @@ for (const backend of JOURNAL_BACKENDS)
     /** A signed transfer at `nonce` (default: the chain's next), journaled as an execution's signed attempt unless `journaled` is false. */
     async function signedAt(options: { nonce?: number; journaled?: boolean } = {}) {
       const nonce = options.nonce ?? (await hre.ethers.provider.getTransactionCount(wallet.address, "latest"));
-      const network = await hre.ethers.provider.getNetwork();
-      const raw = await wallet.signTransaction({
-        to: wallet.address,
-        value: BigInt(1 + planCounter), // each transaction distinct
-        nonce,
-        chainId: network.chainId,
-        gasLimit: 21_000n,
-        maxFeePerGas: 10n ** 10n,
-        maxPriorityFeePerGas: 10n ** 9n,
-        type: 2,
-      });
-      const hash = Transaction.from(raw).hash!;
-      const planId = `fence-${planCounter++}`;
-      if (options.journaled !== false) {
-        journal.planExecution(makePlan({ id: planId }), { mode: "LIVE" });
-        journal.markSimulated(planId);
-        journal.recordIntent(planId, { signer, nonce, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 10n ** 9n });
-        journal.markSigned(planId, {
-          txHash: hash,
-          signer,
-          nonce,
-          maxFeePerGas: 10n ** 10n,
-          maxPriorityFeePerGas: 10n ** 9n,
-          gasLimit: 21_000n,
-        });
-      }
-      return { raw, hash, nonce, planId };
+      const value = BigInt(1 + planCounter); // each transaction distinct
+      return journaledTransfer(options.journaled === false ? null : journal, wallet, { nonce, value, planId: `fence-${planCounter++}` });
     }
 
     function fenced(leadership: Leadership) {

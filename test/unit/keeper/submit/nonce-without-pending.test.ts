@@ -8,11 +8,12 @@
  */
 import { expect } from "chai";
 import hre from "hardhat";
-import { Transaction, type Wallet } from "ethers";
+import type { Wallet } from "ethers";
 import type { Address } from "../../../../keeper/core/types";
 import { Journal } from "../../../../keeper/journal/journal";
 import { hardhatAccountWallet } from "../../../../keeper/run/hardhat-accounts";
 import { NonceManager, type NonceSource } from "../../../../keeper/submit/nonce-manager";
+import { journaledTransfer } from "../../../shared/journaled-transfer";
 import { makePlan, makeTempDir, removeDir } from "../journal/journal-fixtures";
 
 /** A node without `pending`: it refuses the tag (as a Denim node may) and answers `latest` from the chain. */
@@ -52,31 +53,11 @@ describe("submit: the next nonce without the pending tag (latest + the journal's
   });
 
   /** A transfer signed at `nonce`, journaled up to `sent` (and actually sent to the node) unless `broadcast` is false. */
-  async function journaledTransfer(nonce: number, options: { broadcast: boolean }) {
-    const network = await hre.ethers.provider.getNetwork();
-    const raw = await wallet.signTransaction({
-      to: wallet.address,
+  async function journaledTransferAt(nonce: number, options: { broadcast: boolean }) {
+    const { raw, planId, hash } = await journaledTransfer(journal, wallet, {
+      nonce,
       value: BigInt(1 + planCounter),
-      nonce,
-      chainId: network.chainId,
-      gasLimit: 21_000n,
-      maxFeePerGas: 10n ** 10n,
-      maxPriorityFeePerGas: 10n ** 9n,
-      type: 2,
-    });
-    const hash = Transaction.from(raw).hash!;
-    const planId = `nonce-${planCounter++}`;
-    const signer = wallet.address as Address;
-    journal.planExecution(makePlan({ id: planId }), { mode: "LIVE" });
-    journal.markSimulated(planId);
-    journal.recordIntent(planId, { signer, nonce, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 10n ** 9n });
-    journal.markSigned(planId, {
-      txHash: hash,
-      signer,
-      nonce,
-      maxFeePerGas: 10n ** 10n,
-      maxPriorityFeePerGas: 10n ** 9n,
-      gasLimit: 21_000n,
+      planId: `nonce-${planCounter++}`,
     });
     if (options.broadcast) {
       await hre.ethers.provider.broadcastTransaction(raw);
@@ -92,7 +73,7 @@ describe("submit: the next nonce without the pending tag (latest + the journal's
 
   it("never asks for pending, and a sent transaction still in the node's pool holds its nonce", async () => {
     const mined = await hre.ethers.provider.getTransactionCount(wallet.address, "latest");
-    await journaledTransfer(mined, { broadcast: true });
+    await journaledTransferAt(mined, { broadcast: true });
     expect(await hre.ethers.provider.getTransactionCount(wallet.address, "latest"), "not mined yet").to.equal(mined);
 
     const nonces = await open();
@@ -108,8 +89,8 @@ describe("submit: the next nonce without the pending tag (latest + the journal's
 
   it("re-reads both on resync: a mined claim is counted by latest, a claim dropped unsent frees its nonce", async () => {
     const mined = await hre.ethers.provider.getTransactionCount(wallet.address, "latest");
-    const sent = await journaledTransfer(mined, { broadcast: true });
-    const unsent = await journaledTransfer(mined + 1, { broadcast: false });
+    const sent = await journaledTransferAt(mined, { broadcast: true });
+    const unsent = await journaledTransferAt(mined + 1, { broadcast: false });
     const nonces = await open();
     expect(nonces.peek, "both journaled nonces are held").to.equal(mined + 2);
 
