@@ -200,8 +200,9 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
 
     /* OPERATOR FUNCTIONS */
 
-    /// @dev What a plan's entry point reads from the `treasury` slot, read once (one cold access) and passed along
-    ///      instead of read again by each check: where the growth goes and which pinned targets are allowed.
+    /// @dev What a plan needs from the `treasury` slot after its entry checks (which read that slot cold): where the
+    ///      growth goes and which pinned targets are allowed, read once and passed to admission and settlement instead
+    ///      of read again (warm, 100 gas) by each allowlist check.
     struct Gate {
         address treasury;
         uint256 pinnedTargetsAllowed;
