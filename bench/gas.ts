@@ -19,6 +19,11 @@
  *                    executor's balances non-zero to non-zero instead of zero to non-zero and back; the two cost the
  *                    same under EIP-2200 unless the transaction's refunds exceed EIP-3529's cap (a fifth of its gas),
  *                    which the Morpho and Aave sources' do: they are repaid through an approval, one more refunded write.
+ *   overheadVsFloorPrevious  this figure on main 1f03147, before the latest executor change: recorded, not measured.
+ *   executorHeadroom, overheadVsFloorHeadroom  the same plan borrowing ONE base unit more than the liquidation
+ *                    repays (flash amount = debtToCover + 1), so the executor's balance of the flash token never returns
+ *                    to zero between the liquidation's pull and the swap's output: one zero-to-non-zero write (20,000)
+ *                    and its refund fewer, which pays where EIP-3529's refund cap binds (Morpho, Aave sources).
  *   overheadVsFloorBefore  the same figure for the executor before issue 13's guards (commit 9881cee, measured by this
  *                    bench against this floor): a recorded reference for one release, not a measurement of this run.
  * `targets.overheadVsFloor` is the goal for the Balancer and Morpho sources (issue 13: 25,000 gas).
@@ -31,6 +36,7 @@
  *
  * Run alone: `BENCH_ONLY=gas npm run bench` (bench/index.ts merges the `gas` section into reports/bench.json).
  */
+import { loadavg } from "node:os";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
@@ -62,6 +68,9 @@ export interface LiquidationGas {
   readonly executorSeeded: number;
   readonly overheadVsFloorSeeded: number;
   readonly overheadVsFloorBefore: number;
+  readonly overheadVsFloorPrevious: number;
+  readonly executorHeadroom: number;
+  readonly overheadVsFloorHeadroom: number;
 }
 
 export interface GasBenchmarkResult {
@@ -69,6 +78,8 @@ export interface GasBenchmarkResult {
   readonly targets: { readonly overheadVsFloor: number; readonly sources: readonly SourceKey[] };
   readonly batch: { readonly size: number; readonly single: number; readonly perLiquidation: number; readonly total: number };
   readonly position: { readonly collateral: string; readonly debt: string; readonly debtUsd: number; readonly swapPool: string };
+  /** The machine's 1-minute load average at the end of the run. Gas does not depend on it; recorded as every bench figure is. */
+  readonly loadAverage1m: number;
 }
 
 export interface GasBenchmarkOptions {
@@ -87,6 +98,17 @@ const OVERHEAD_VS_FLOOR_BEFORE_ISSUE_13: Readonly<Record<SourceKey, number>> = {
   morphoFlash: 44_249,
   aave: 45_185,
   uniswapV3: 45_253,
+};
+/**
+ * overheadVsFloor of the executor on main 1f03147 (targets and operators pinned, before the one-read plan gate),
+ * measured by this bench (`BENCH_ONLY=gas npm run bench`, 2026-12-07): the "before" of the latest change, kept for one
+ * release beside the new figure.
+ */
+const OVERHEAD_VS_FLOOR_PREVIOUS: Readonly<Record<SourceKey, number>> = {
+  balancer: 38_530,
+  morphoFlash: 46_605,
+  aave: 42_848,
+  uniswapV3: 37_860,
 };
 /** Issue 13's goal for the one-transaction overhead of the Balancer and Morpho flash sources. */
 const OVERHEAD_VS_FLOOR_TARGET = 25_000;
@@ -254,6 +276,22 @@ export async function runGasBenchmark(hre: HardhatRuntimeEnvironment, options: G
     );
 
     await baseline.restore();
+    const headroomGas = Number(
+      (
+        await outcomeOf(
+          executor,
+          executor.liquidate({
+            flash: flashLoan(kind, lender, usdc, position.debtToCover + 1n),
+            liquidation: liquidationFor(sandbox, position),
+            profitToken: usdc,
+            minProfit: 1n,
+            deadlineBlock: await deadline(hre),
+          }),
+        )
+      ).receipt.gasUsed,
+    );
+
+    await baseline.restore();
     const bareLiquidation = await gasOf(
       sandbox.aave.pool.connect(bench.bareLiquidator).liquidationCall(weth, usdc, position.borrower, position.debtToCover, false),
     );
@@ -295,6 +333,9 @@ export async function runGasBenchmark(hre: HardhatRuntimeEnvironment, options: G
       executorSeeded: seededGas,
       overheadVsFloorSeeded: seededGas - floorGas,
       overheadVsFloorBefore: OVERHEAD_VS_FLOOR_BEFORE_ISSUE_13[source],
+      overheadVsFloorPrevious: OVERHEAD_VS_FLOOR_PREVIOUS[source],
+      executorHeadroom: headroomGas,
+      overheadVsFloorHeadroom: headroomGas - floorGas,
     };
     log(`${source}: ${JSON.stringify(liquidation[source])}`);
   }
@@ -343,5 +384,6 @@ export async function runGasBenchmark(hre: HardhatRuntimeEnvironment, options: G
     targets: { overheadVsFloor: OVERHEAD_VS_FLOOR_TARGET, sources: ["balancer", "morphoFlash"] },
     batch,
     position: { collateral: "WETH", debt: "USDC", debtUsd: DEBT_USD, swapPool: `WETH/USDC/${SWAP_FEE}` },
+    loadAverage1m: Number(loadavg()[0]!.toFixed(2)),
   };
 }
