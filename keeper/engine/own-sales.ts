@@ -36,6 +36,12 @@ export class OwnSalesLedger {
     return swap.amountOut > marginal ? swap.amountOut - marginal : 0n;
   }
 
+  /** Whether this keeper already sold into the plan's route since the last block. */
+  hasSold(plan: LiquidationPlan): boolean {
+    const route = saleRouteOf(plan);
+    return route !== null && (this.sold.get(route) ?? 0n) > 0n;
+  }
+
   /** Books a sent plan's sale. */
   record(plan: LiquidationPlan): void {
     const route = saleRouteOf(plan);
