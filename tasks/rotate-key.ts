@@ -4,8 +4,9 @@
  *
  * Replaces the keeper's hot key (an operator of the executor) in the runbook's order:
  * 1. add the new operator: owner-only, sent with the owner's key when the owner is an account;
- * 2. wait, at most --wait seconds, until nothing the old key signed can still land: its pending nonce is
- *    back to its latest, and the keeper journal holds no open intent by it (tasks/lib/key-in-flight.ts).
+ * 2. wait, at most --wait seconds, until nothing the old key signed can still land: the keeper journal holds
+ *    no open intent by it whose nonce the chain's `latest` count has not consumed (tasks/lib/key-in-flight.ts;
+ *    never the `pending` tag, which Base no longer has).
  *    At the deadline the task stops: what step 1 did stands, nothing further happens;
  * 3. remove the old operator;
  * 4. sweep the old key's ETH to the treasury when this machine holds that key (a network account, or
@@ -290,7 +291,7 @@ async function sweepStep(rotation: Rotation, lock: LockState): Promise<SweepStep
   const { io } = context;
   const provider = context.hre.ethers.provider;
   io.print("4. Sweep the old key's ETH to the treasury");
-  const plan = await planSweep(provider, oldOperator, treasury);
+  const plan = await planSweep(provider, oldOperator, treasury, rotation.journal);
   if (plan.value === 0n) {
     io.print(`   ${manualSweepInstruction(plan)}`);
     return { kind: "nothing-to-sweep", plan };

@@ -42,6 +42,7 @@ import { JournalCheckpointStore } from "./journal-checkpoint-store";
 import { KeeperEngine, type EngineChain } from "./keeper-engine";
 import type { Leadership } from "./leadership";
 import { OpportunityPlanner } from "./opportunity-planner";
+import { PreparedPlans } from "./prepared-plans";
 import { OwnSalesLedger } from "./own-sales";
 import { RiskBookkeeper } from "./risk-bookkeeper";
 import { createSwapQuoter } from "./swap-quoter";
@@ -91,6 +92,9 @@ export interface AssembledKeeper {
   readonly usdPrices: UsdPriceBook;
   /** Every time setting in blocks, at the block time of the chain this keeper reads. */
   readonly timing: ExecutionTiming;
+  readonly planner: OpportunityPlanner;
+  /** Plans prepared ahead of the price (prepared-plans.ts). */
+  readonly prepared: PreparedPlans;
   /** Releases the key lock (the journal is the caller's). */
   close(): void;
 }
@@ -200,6 +204,7 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
     blockTimestampMs: (block) => heads?.headAt(block)?.timestampMs,
   });
 
+  const prepared = new PreparedPlans(planner, { withinHealthFactor: config.strategy.preparePlansWithinHf });
   const engine = new KeeperEngine({
     network: config.network,
     chain: provider as unknown as EngineChain,
@@ -210,6 +215,7 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
     protocolCollector: new ProtocolEventCollector(reader, []),
     planner,
     ownSales: new OwnSalesLedger(quoter),
+    prepared,
     risk,
     execution,
     journal,
@@ -234,6 +240,8 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
     execution,
     usdPrices,
     timing,
+    planner,
+    prepared,
     close: () => nonces?.close(),
   };
 }

@@ -19,6 +19,7 @@ import type { ExternalConditionsReader } from "./external-conditions";
 import type { Leadership } from "./leadership";
 import type { OpportunityPlanner } from "./opportunity-planner";
 import type { OwnSalesLedger } from "./own-sales";
+import type { PreparedPlans } from "./prepared-plans";
 import type { RetryBackoffBlocks } from "./retry-scheduler";
 import type { RiskBookkeeper } from "./risk-bookkeeper";
 
@@ -42,6 +43,8 @@ export interface KeeperEngineDeps {
   readonly planner: OpportunityPlanner;
   /** What this keeper already sold into each route this block, so later plans' floors account for it. */
   readonly ownSales: OwnSalesLedger;
+  /** Plans prepared ahead of the price for positions near liquidation; absent or null: every plan is made fresh. */
+  readonly prepared?: PreparedPlans | null;
   readonly risk: RiskBookkeeper;
   readonly execution: ExecutionStage;
   readonly journal: Journal;

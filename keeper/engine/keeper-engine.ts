@@ -322,6 +322,7 @@ export class KeeperEngine {
     await this.reaction.exclusively(() => this.reaction.react([...followUp.values()], followUpAtMs, decisions));
 
     await this.warmCaches(newHead.number);
+    if (this.leading) await this.prepareAhead();
     if (this.leading) await this.watch.observeConditions(newHead.number, this.instant(), this.lastHeadAtMs);
     await this.watch.observeBalanceAndLag(this.deps.execution.operator);
     if (this.leading) {
@@ -351,6 +352,15 @@ export class KeeperEngine {
       await this.deps.planner.warm({ number: head, baseFeePerGas: this.heads.baseFeePerGas }, [...debtTokens]);
     } catch (error) {
       this.deps.logger.warn({ error: errorMessage(error) }, "could not refresh flash liquidity; the next reaction reads it itself");
+    }
+  }
+
+  /** Plans for the positions near liquidation, ready before the price that crosses them (prepared-plans.ts). */
+  private async prepareAhead(): Promise<void> {
+    try {
+      await this.reaction.exclusively(() => this.reaction.prepareAhead());
+    } catch (error) {
+      this.deps.logger.warn({ error: errorMessage(error) }, "could not prepare plans ahead of the price; reactions plan afresh");
     }
   }
 

@@ -29,6 +29,12 @@ export interface PositionToPlan {
   readonly position: TrackedPosition;
 }
 
+/** What planning reads of a market: its pairs and its sizing (a market, or its preview at another answer). */
+export interface PlanningItem {
+  readonly market: Pick<LendingMarket, "liquidationPairs" | "sizeLiquidationWithReason">;
+  readonly position: TrackedPosition;
+}
+
 export interface OpportunityPlannerOptions {
   readonly quoter: SwapQuoter;
   readonly flash: FlashLiquidity;
@@ -56,9 +62,9 @@ export class OpportunityPlanner {
   }
 
   /** One decision per position: the best planned pair, or the skip that explains it best. */
-  async plan(items: readonly PositionToPlan[], head: PlanningHead): Promise<PlanDecision[]> {
+  async plan(items: readonly PlanningItem[], head: PlanningHead): Promise<PlanDecision[]> {
     const perPosition: PlanDecision[][] = items.map(() => []);
-    const sized: (SizedPair & { market: LendingMarket })[] = [];
+    const sized: SizedPair[] = [];
     items.forEach((item, index) => {
       const pairs = item.market.liquidationPairs(item.position).slice(0, this.maxPairs);
       if (pairs.length === 0) {
@@ -68,7 +74,7 @@ export class OpportunityPlanner {
       }
       for (const pair of pairs) {
         const result = item.market.sizeLiquidationWithReason(item.position, pair);
-        if (result.ok) sized.push({ index, candidate: result.candidate, market: item.market });
+        if (result.ok) sized.push({ index, candidate: result.candidate });
         else perPosition[index].push(refusal(item, pair, result.reason, result.detail, head.number));
       }
     });
@@ -130,7 +136,7 @@ export class OpportunityPlanner {
  * A skip for a pair the protocol's sizing refused. The journal records decisions against a candidate,
  * so the refusal gets one that repays nothing and names the pair and the rule that refused it.
  */
-function refusal(item: PositionToPlan, pair: LiquidationPair | undefined, reason: SkipReason, detail: string, block: number): PlanDecision {
+function refusal(item: PlanningItem, pair: LiquidationPair | undefined, reason: SkipReason, detail: string, block: number): PlanDecision {
   const { position } = item;
   const collateral = pair?.collateralToken ?? position.collaterals[0]?.token ?? ZERO;
   const debt = pair?.debtToken ?? position.debts[0]?.token ?? ZERO;

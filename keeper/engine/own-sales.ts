@@ -9,6 +9,7 @@
  */
 import type { LiquidationPlan } from "../core/types";
 import type { SwapQuoter } from "../venues/venue-plugin";
+import { saleRouteOf } from "../execution/batch-choice";
 
 export class OwnSalesLedger {
   private sold = new Map<string, bigint>();
@@ -26,23 +27,25 @@ export class OwnSalesLedger {
    */
   async shortfall(plan: LiquidationPlan, blockTag: number): Promise<bigint> {
     const swap = plan.swap;
-    if (swap === null || swap.venue === "none") return 0n;
-    const prior = this.sold.get(routeKey(swap.venue, swap.route)) ?? 0n;
+    const route = saleRouteOf(plan);
+    if (swap === null || route === null) return 0n;
+    const prior = this.sold.get(route) ?? 0n;
     if (prior === 0n) return 0n;
     const [withMine, priorOnly] = await this.quoter.quoteRoute(swap.venue, swap.route, [prior + swap.amountIn, prior], blockTag);
     const marginal = withMine! > priorOnly! ? withMine! - priorOnly! : 0n;
     return swap.amountOut > marginal ? swap.amountOut - marginal : 0n;
   }
 
+  /** Whether this keeper already sold into the plan's route since the last block. */
+  hasSold(plan: LiquidationPlan): boolean {
+    const route = saleRouteOf(plan);
+    return route !== null && (this.sold.get(route) ?? 0n) > 0n;
+  }
+
   /** Books a sent plan's sale. */
   record(plan: LiquidationPlan): void {
-    const swap = plan.swap;
-    if (swap === null || swap.venue === "none") return;
-    const key = routeKey(swap.venue, swap.route);
-    this.sold.set(key, (this.sold.get(key) ?? 0n) + swap.amountIn);
+    const route = saleRouteOf(plan);
+    if (plan.swap === null || route === null) return;
+    this.sold.set(route, (this.sold.get(route) ?? 0n) + plan.swap.amountIn);
   }
-}
-
-function routeKey(venue: string, route: string): string {
-  return `${venue}:${route.toLowerCase()}`;
 }

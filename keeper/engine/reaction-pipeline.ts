@@ -11,7 +11,8 @@
  * tick's phase A and its follow-ups run one after another, so two never sign for the same nonce range or
  * plan the same position twice. Every decision is journaled, chunk by chunk.
  */
-import { positionKeyId, type KeeperMode, type PlanDecision } from "../core/types";
+import { positionKeyId, type KeeperMode, type LiquidationPlan, type PlanDecision } from "../core/types";
+import { saleRouteOf } from "../execution/batch-choice";
 import type { NewHead } from "../collectors/block-collector";
 import type { FeedAnswer, LendingMarket } from "../markets/market";
 import type { Instant } from "../risk/instant";
@@ -75,7 +76,54 @@ export class ReactionPipeline {
       touched.add(market);
     }
     const repriced: PositionToPlan[] = [...touched].flatMap((market) => market.liquidatable().map((position) => ({ market, position })));
-    await this.react(repriced, seenAtMs, out, trigger);
+    const rest = await this.#sendPrepared(repriced, answers, seenAtMs, out, trigger);
+    await this.react(rest, seenAtMs, out, trigger);
+  }
+
+  /**
+   * Off the reaction path: prepares the plans of positions near liquidation for the answer that would cross them
+   * (prepared-plans.ts). Runs `exclusively` with reactions, so it never plans over a reaction's sends.
+   */
+  async prepareAhead(): Promise<number> {
+    const prepared = this.deps.prepared;
+    if (prepared === undefined || prepared === null || !this.host.mayReact()) return 0;
+    const head = { number: this.currentHead(), baseFeePerGas: this.host.baseFeePerGas };
+    return prepared.refresh(this.deps.markets, head, this.deps.execution.inFlightPositions());
+  }
+
+  /**
+   * The repriced positions whose prepared plan is still valid at the new answers go out at once (gate, journal,
+   * sign, send: no planning, no simulation); the others are returned for the normal path.
+   */
+  async #sendPrepared(
+    repriced: readonly PositionToPlan[],
+    answers: readonly FeedAnswer[],
+    seenAtMs: number,
+    out: DecisionRecord[],
+    trigger: PriceTrigger | undefined,
+  ): Promise<readonly PositionToPlan[]> {
+    const prepared = this.deps.prepared;
+    if (prepared === undefined || prepared === null || prepared.size === 0 || !this.host.mayReact()) return repriced;
+    const head = this.currentHead();
+    const inFlight = this.deps.execution.inFlightPositions();
+    // Two prepared plans on one route: the second's floor would miss the first's sale, so it takes the normal path.
+    const routes = new Set<string>();
+    const soldOnRoute = (plan: LiquidationPlan) => this.deps.ownSales.hasSold(plan) || routes.has(saleRouteOf(plan) ?? "");
+    const ready: PlanDecision[] = [];
+    const items = new Map<string, PositionToPlan>();
+    const rest = repriced.filter((item) => {
+      if (inFlight.has(positionKeyId(item.position.key))) return true;
+      const verdict = prepared.judge(item, answers, head, soldOnRoute);
+      if (!verdict.use) return true;
+      const plan = verdict.prepared.plan;
+      const route = saleRouteOf(plan);
+      if (route !== null) routes.add(route);
+      ready.push({ candidate: plan.candidate, plan, outcome: "planned", detail: "prepared ahead of the price" });
+      items.set(positionKeyId(item.position.key), item);
+      return false;
+    });
+    if (ready.length > 0) await this.#executeChunk(ready, items, seenAtMs, out, trigger, false, true);
+    return rest;
   }
 
   /**
@@ -122,6 +170,7 @@ export class ReactionPipeline {
     out: DecisionRecord[],
     trigger: PriceTrigger | undefined,
     allowBatch: boolean,
+    prepared = false,
   ): Promise<void> {
     const { risk, execution, metrics, journal } = this.deps;
     // The newest head known, not the one the tick started with: a plan's deadline counts from the block it is
@@ -146,7 +195,7 @@ export class ReactionPipeline {
       // as it is approved (a plan that then fails to leave only makes the floors after it more cautious).
       const profitShortfall = await this.deps.ownSales.shortfall(plan, head);
       this.deps.ownSales.record(plan);
-      approved.push({ decision, context: { mode: this.host.mode, headBlock: head, seenAtMs, at, profitShortfall, trigger } });
+      approved.push({ decision, context: { mode: this.host.mode, headBlock: head, seenAtMs, at, profitShortfall, trigger, prepared } });
     }
     // Gating and own-sales quotes took time on a chain that did not wait: the deadline counts from the newest head.
     const simulatedOn = this.currentHead();

@@ -30,6 +30,48 @@ export function memberReport(batch: ExecutionReport, member: LiquidationPlan): E
   return { ...batch, planId: member.id };
 }
 
+/** The pool route a plan sells its collateral into ("venue:route"), or null when it sells nothing. */
+export function saleRouteOf(plan: LiquidationPlan): string | null {
+  const swap = plan.swap;
+  if (swap === null || swap.venue === "none") return null;
+  return `${swap.venue}:${swap.route.toLowerCase()}`;
+}
+
+/**
+ * Splits a group of batchable positions (rank order) where a plan outside the group, ranked between two members
+ * and about to be sent, sells into the route of a member after it. A batch goes out at its first member's place,
+ * so its later members' sales would land BEFORE that outsider's, while the own-sales ledger booked the outsider's
+ * floor with only the sales ranked before it (reaction-pipeline.ts): its floor would miss the later members'
+ * sales and it could revert. After the split, every route sees our sales in the order the ledger booked them.
+ */
+export function routeSafeRuns(
+  positions: readonly number[],
+  runnable: readonly { readonly plan: LiquidationPlan }[],
+  willSend: (position: number) => boolean,
+): number[][] {
+  const members = new Set(positions);
+  const runs: number[][] = [];
+  let run: number[] = [];
+  for (const [i, position] of positions.entries()) {
+    if (run.length > 0) {
+      const laterRoutes = new Set(positions.slice(i).map((later) => saleRouteOf(runnable[later]!.plan)));
+      let crossed = false;
+      for (let between = positions[i - 1]! + 1; between < position && !crossed; between++) {
+        if (members.has(between) || !willSend(between)) continue;
+        const route = saleRouteOf(runnable[between]!.plan);
+        crossed = route !== null && laterRoutes.has(route);
+      }
+      if (crossed) {
+        runs.push(run);
+        run = [];
+      }
+    }
+    run.push(position);
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
+
 /**
  * Groups of simulated plans worth one liquidateBatch, keyed by the position (in `runnable`) of the batch's
  * first member, where it is sent.
@@ -46,7 +88,8 @@ export async function chooseBatches(
     groups.set(key, [...(groups.get(key) ?? []), position]);
   });
   const chosen = new Map<number, BatchChoice>();
-  for (const positions of groups.values()) {
+  const runs = [...groups.values()].flatMap((group) => routeSafeRuns(group, runnable, (position) => simulations[position]!.ok));
+  for (const positions of runs) {
     if (positions.length < 2) continue;
     const plans = positions.map((position) => runnable[position]!.plan);
     const headBlock = Math.max(...positions.map((position) => runnable[position]!.context.headBlock));

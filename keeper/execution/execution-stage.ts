@@ -99,6 +99,8 @@ export interface ExecutionContext {
   readonly profitShortfall?: bigint;
   /** The oracle update this plan reacts to, when it reacts to one. */
   readonly trigger?: PriceTrigger;
+  /** Prepared ahead of the price and found valid at the new answer: signed without a simulation (PlanSimulator.prepared). */
+  readonly prepared?: boolean;
 }
 
 export type ExecutionReport =
@@ -117,6 +119,8 @@ export type ExecutionReport =
       readonly batchOf?: string;
       /** For a liquidateBatch: the borrowers of the other plans in it. */
       readonly members?: readonly Address[];
+      /** Sent from a plan prepared ahead of the price (no planning or simulation after the answer). */
+      readonly prepared?: boolean;
     }
   | {
       readonly status: "dry-run";
@@ -231,8 +235,12 @@ export class ExecutionStage {
     const simulationStartedAt = this.#latencyClock();
     let simulations: SimulationOutcome[];
     try {
-      simulations = await this.#options.simulator.simulateMany(
-        runnable.map((r) => ({ plan: r.plan, headBlock: r.context.headBlock, profitShortfall: r.context.profitShortfall })),
+      const fresh = runnable.filter((r) => r.context.prepared !== true);
+      const simulated = await this.#options.simulator.simulateMany(
+        fresh.map((r) => ({ plan: r.plan, headBlock: r.context.headBlock, profitShortfall: r.context.profitShortfall })),
+      );
+      simulations = runnable.map((r) =>
+        r.context.prepared === true ? this.#options.simulator.prepared(r.plan, r.context.headBlock) : simulated[fresh.indexOf(r)]!,
       );
     } catch (error) {
       // An encoding or configuration error: the plans cannot be simulated, so none is sent.
@@ -440,6 +448,7 @@ export class ExecutionStage {
       decisionMs,
       stages,
       ...(members.length > 0 ? { members } : {}),
+      ...(context.prepared === true ? { prepared: true } : {}),
     };
   }
 

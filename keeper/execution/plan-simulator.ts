@@ -157,6 +157,35 @@ export class PlanSimulator {
   }
 
   /**
+   * The outcome of a plan prepared ahead of the price (engine/prepared-plans.ts) and found still valid at the new
+   * answer, WITHOUT an eth_call: its floor is the strategy's expected profit at the prepared answer less the haircut
+   * (the new answer is at or below it, so the protocol seizes at least as much for the same repayment), its gas
+   * limit the strategy's gas units with the probe's margin doubled (no measurement to lean on), within Base's cap.
+   * The executor still reverts the plan if the chain disagrees; nothing but that floor protects it.
+   */
+  prepared(plan: LiquidationPlan, headBlock: number): SimulationOutcome {
+    if (plan.expectedProfit <= 0n) {
+      const summary = `the prepared plan expects no profit (${plan.expectedProfit})`;
+      return fail("profit-probe", { kind: "revert", name: "InsufficientProfit", args: [plan.expectedProfit], summary, data: "0x" });
+    }
+    const deadlineBlock = headBlock + this.#deadlineBlocks;
+    const minProfit = minProfitWithHaircut(plan.expectedProfit, this.#haircutBps);
+    const planStruct = encodePlanStruct(plan, { minProfit, deadlineBlock });
+    const limit = (plan.gasUnits * (BPS + 2n * this.#gasMarginBps)) / BPS;
+    return {
+      ok: true,
+      simulatedProfit: plan.expectedProfit,
+      expectedProfit: plan.expectedProfit,
+      minProfit,
+      gasEstimate: plan.gasUnits,
+      gasLimit: limit < TRANSACTION_GAS_CAP ? limit : TRANSACTION_GAS_CAP,
+      deadlineBlock,
+      planStruct,
+      calldata: encodeLiquidateCall(planStruct),
+    };
+  }
+
+  /**
    * Simulates a chunk of plans at once: one eth_call per plan, all in flight together, each on the same state and
    * with cold storage as its own transaction will have. (One Multicall3 call for the chunk ran later plans with the
    * slots earlier ones had warmed, EIP-2929: their gas came out too low and Morpho liquidations reverted on chain.)

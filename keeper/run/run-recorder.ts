@@ -16,6 +16,8 @@ export interface PlanTiming {
   readonly stages?: Readonly<Record<string, number>>;
   /** A liquidateBatch's other borrowers. */
   readonly members?: readonly string[];
+  /** Sent from a plan prepared ahead of the price (engine/prepared-plans.ts). */
+  readonly prepared?: boolean;
   /** From the oracle update to inclusion: blocks (1 = N+1) and chain milliseconds, when it reacted to one. */
   priceToInclusion?: { readonly blocks: number; readonly ms?: number };
 }
@@ -87,6 +89,7 @@ export class RunRecorder {
         decisionMs: execution.decisionMs,
         stages: execution.status === "sent" ? execution.stages : undefined,
         members: execution.members,
+        prepared: execution.status === "sent" && execution.prepared === true,
       });
     }
   }

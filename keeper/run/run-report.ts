@@ -336,6 +336,7 @@ function executionEntry(
     priceToInclusion: timing?.priceToInclusion ?? null,
     decisionMs: timing === undefined ? null : round2(timing.decisionMs),
     decisionStages: timing?.stages ?? null,
+    preparedAhead: timing?.prepared ?? false,
     batchMembers: timing?.members ?? [],
     error: e.error,
     transactions: journal

@@ -147,8 +147,11 @@ export class NonceManager {
   }
 }
 
-/** max(chain `latest` count, 1 + the highest nonce an open execution of `address` holds in the journal). */
-async function nextFreeNonce(source: NonceSource, claims: NonceClaims | undefined, address: string): Promise<number> {
+/**
+ * max(chain `latest` count, 1 + the highest nonce an open execution of `address` holds in the journal).
+ * Shared with the operator tasks (tasks/lib/eth-sweep.ts), so every sender of a keeper key numbers alike.
+ */
+export async function nextFreeNonce(source: NonceSource, claims: NonceClaims | undefined, address: string): Promise<number> {
   const mined = await source.getTransactionCount(address, "latest");
   if (!Number.isSafeInteger(mined) || mined < 0) {
     throw new Error(`the latest transaction count for ${address} must be a non-negative integer, got ${String(mined)}`);

@@ -6,6 +6,7 @@
  * base fee of the order of 0.005 gwei, that is of the order of 1e-13 ETH.
  */
 import { Transaction, type Provider, type Signer } from "ethers";
+import { nextFreeNonce, type NonceClaims } from "../../keeper/submit/nonce-manager";
 import { formatAmount } from "./format";
 import { l1DataFeeReserve } from "./op-stack-l1-fee";
 
@@ -17,7 +18,10 @@ export interface SweepPlan {
   readonly to: string;
   readonly chainId: bigint;
   readonly balance: bigint;
-  /** The sender's next nonce (its pending transaction count). */
+  /**
+   * The sender's next free nonce: its `latest` transaction count, or one past the highest nonce an open
+   * journal intent of the key holds, whichever is larger. Never the `pending` tag (Base has none since Denim).
+   */
   readonly nonce: number;
   /** 21,000 to an account; the node's estimate when the recipient has code (a Safe's receive costs more). */
   readonly gasLimit: bigint;
@@ -42,11 +46,14 @@ export interface SweepReceipt {
   readonly leftOnKey: bigint;
 }
 
-/** Prices a sweep of `from`'s whole balance to `to` at the node's current fees. */
-export async function planSweep(provider: Provider, from: string, to: string): Promise<SweepPlan> {
+/**
+ * Prices a sweep of `from`'s whole balance to `to` at the node's current fees. `claims` is the keeper's
+ * journal when there is one: its open intents hold nonces the chain's `latest` count does not show yet.
+ */
+export async function planSweep(provider: Provider, from: string, to: string, claims?: NonceClaims): Promise<SweepPlan> {
   const [balance, nonce, feeData, network, recipientCode] = await Promise.all([
     provider.getBalance(from),
-    provider.getTransactionCount(from, "pending"),
+    nextFreeNonce(provider, claims, from),
     provider.getFeeData(),
     provider.getNetwork(),
     provider.getCode(to),

@@ -1,15 +1,17 @@
 /**
- * Whether a signing key may still have a transaction on its way to a block, judged from both sides:
- * - the chain: the key's `pending` transaction count above its `latest` one means the node holds a
- *   transaction from it that is not mined yet;
+ * Whether a signing key may still have a transaction on its way to a block, from the two facts a Base node
+ * and the keeper can both vouch for:
+ * - the chain's `latest` transaction count: every nonce below it is mined and can land no more;
  * - the keeper's journal: an open intent (intent recorded, signed or sent) by the key is a transaction
  *   the keeper may have broadcast, possibly to a private endpoint this node never sees.
  * An open intent whose nonce the chain has already consumed (nonce below `latest`) cannot land any more,
  * whatever the journal says: the keeper reconciles it at its next start. Such intents are reported, not
  * waited for, so a journal left behind by a crashed keeper does not block a key rotation forever.
  *
- * The node's `pending` transaction COUNT (its mempool's view of the key's next nonce, not pending state) can
- * lag `latest` on some nodes, so only a pending count ABOVE latest counts as a transaction in flight.
+ * The node's `pending` tag is never read: since Denim, Base has no equivalent of it (nodes answer `latest`
+ * or refuse), so a mempool count could not be trusted anyway. The consequence, said in the task's output:
+ * a transaction of this key that the keeper's journal does not know about (one sent by hand) is invisible
+ * until it is mined. This is the same rule the keeper's nonce manager follows (keeper/submit/nonce-manager.ts).
  */
 import { getAddress, type Provider } from "ethers";
 import type { Journal } from "../../keeper/journal/journal";
@@ -27,8 +29,6 @@ export interface KeyInFlightStatus {
   readonly address: string;
   /** Transactions of the key in mined blocks (its next nonce as far as mined blocks go). */
   readonly latestNonce: number;
-  /** The same count including transactions the node holds but has not mined. */
-  readonly pendingNonce: number;
   /** Open journal intents by the key whose nonce the chain has not consumed: may still land. */
   readonly openIntents: readonly KeyIntent[];
   /** Open journal intents by the key whose nonce is already used on chain: settled, not yet reconciled. */
@@ -53,10 +53,7 @@ function keyIntent(intent: OpenIntent): KeyIntent {
 /** Reads the key's nonces from `provider` and its open intents from `journal` (when there is one). */
 export async function readKeyInFlight(provider: Provider, address: string, journal?: Journal): Promise<KeyInFlightStatus> {
   const key = getAddress(address);
-  const [latestNonce, pendingNonce] = await Promise.all([
-    provider.getTransactionCount(key, "latest"),
-    provider.getTransactionCount(key, "pending"),
-  ]);
+  const latestNonce = await provider.getTransactionCount(key, "latest");
   const intents =
     journal === undefined
       ? []
@@ -70,10 +67,9 @@ export async function readKeyInFlight(provider: Provider, address: string, journ
   return {
     address: key,
     latestNonce,
-    pendingNonce,
     openIntents,
     settledOnChain,
-    inFlight: pendingNonce > latestNonce || openIntents.length > 0,
+    inFlight: openIntents.length > 0,
   };
 }
 
@@ -85,11 +81,9 @@ function intentText(intent: KeyIntent): string {
 /** One paragraph saying what is (or is not) in flight for the key. */
 export function describeKeyInFlight(status: KeyInFlightStatus, journalNote: string): string {
   const lines: string[] = [];
-  const unmined = status.pendingNonce - status.latestNonce;
   lines.push(
-    unmined > 0
-      ? `on chain: ${unmined} transaction(s) from ${status.address} not mined yet (pending nonce ${status.pendingNonce}, latest ${status.latestNonce})`
-      : `on chain: nothing pending from ${status.address} (pending nonce ${status.pendingNonce}, latest ${status.latestNonce})`,
+    `on chain: ${status.latestNonce} transaction(s) from ${status.address} mined (latest nonce); ` +
+      `Base has no pending count, so a transaction of this key sent outside the keeper is not seen before it is mined`,
   );
   if (status.openIntents.length > 0) {
     lines.push(
@@ -122,8 +116,8 @@ export interface SettleWaitResult {
 }
 
 /**
- * Re-reads the key's status until nothing is in flight or `waitSeconds` have passed. Each read is a pair
- * of nonce queries and a journal query, cheap enough to repeat every second against one endpoint.
+ * Re-reads the key's status until nothing is in flight or `waitSeconds` have passed. Each read is one
+ * nonce query and a journal query, cheap enough to repeat every second against one endpoint.
  */
 export async function waitUntilKeySettles(read: () => Promise<KeyInFlightStatus>, options: SettleWaitOptions): Promise<SettleWaitResult> {
   const deadline = Date.now() + options.waitSeconds * 1000;

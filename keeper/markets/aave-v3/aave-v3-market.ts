@@ -25,6 +25,7 @@ import type {
 import type { CommonMarketOptions, MarketDependencies } from "../market-dependencies";
 import { returnDataOf } from "../multicall-results";
 import type { SizingRefusal, SizingResult } from "../sizing-result";
+import type { AnswerPreview } from "../answer-preview";
 import { lowerAddress, TrackedLendingMarket, type BorrowerRead, type PriceMove } from "../tracked-lending-market";
 import {
   AaveEvaluationContext,
@@ -34,6 +35,7 @@ import {
   type AaveReserve,
   type AaveUserState,
   highestBorrowRate,
+  priceKeysOf,
 } from "./account-data";
 import { mathProfileForRevision, type AaveMathProfile } from "./aave-math";
 import {
@@ -46,9 +48,9 @@ import {
 import { aaveFeedSubscriptions, resolveAaveOracleFeeds, type FeedBinding } from "./oracle-sources";
 import { findAuctionedPrices, labelAuctionedPrices, type AuctionedPrice } from "./oracle-auctions";
 import { aaveEventSubscriptions } from "./protocol-events";
-import { decodeReserveData, readEModeCategories, readLiquidationGracePeriods } from "./reserve-data";
+import { decodeReserveData, readEModeCategories, readLiquidationGracePeriods, readStableReserveIds } from "./reserve-data";
 import { AavePositionReader } from "./position-reader";
-import { activeReserveIds, hasAnyBorrow } from "./reserve-configuration";
+import { hasAnyBorrow } from "./reserve-configuration";
 import { AAVE_SELECTORS } from "./selectors";
 import { aaveSizingInput } from "./sizing-input";
 import { AAVE_V3 } from "./plugin";
@@ -194,18 +196,10 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
     this.reserves = reserves;
     this.gracePeriods = await readLiquidationGracePeriods(this.deps.multicall, this.pool, assets, this.revision, blockTag);
 
-    this.stableReserveIds = new Set();
-    if (this.profile === "v3.0") {
-      const withStable = [...this.reserveByAsset.values()].filter((r) => r.stableDebtToken !== ZERO_ADDRESS);
-      const supplies = await this.deps.multicall.aggregate3(
-        withStable.map((r) => ({ target: r.stableDebtToken, callData: this.selectors.totalSupply })),
-        blockTag,
-      );
-      withStable.forEach((reserve, i) => {
-        const hasSupply = supplies[i].success && supplies[i].returnData.length >= 66 && decodeUintWord(supplies[i].returnData) > 0n;
-        if (hasSupply || reserve.params.stableBorrowingEnabled) this.stableReserveIds.add(reserve.id);
-      });
-    }
+    this.stableReserveIds =
+      this.profile === "v3.0"
+        ? await readStableReserveIds(this.deps.multicall, [...this.reserveByAsset.values()], this.selectors.totalSupply, blockTag)
+        : new Set();
   }
 
   private reserveEModeIds(): number[] {
@@ -247,19 +241,13 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
       ...assets.map((a) => ({ target: this.oracle, callData: encodeAddressArgCall(this.selectors.getAssetPrice, a) })),
     ];
     const apply = (results: MulticallResult[]): Set<string> => {
-      const changedPrices = new Set<string>();
       this.rates.note(highestBorrowRate(this.reserveByAsset.values(), this.maxStableRate));
       reserves.forEach((reserve, i) => {
         const updated = decodeReserveData(reserve.asset, returnDataOf(results[i], `Pool.getReserveData(${reserve.asset})`));
         this.reserves[updated.id] = updated;
         this.reserveByAsset.set(reserve.asset, updated);
       });
-      assets.forEach((asset, i) => {
-        const price = decodeUintWord(returnDataOf(results[reserves.length + i], `AaveOracle.getAssetPrice(${asset})`));
-        if (this.prices.get(asset) !== price) changedPrices.add(asset);
-        this.setPrice(asset, price);
-      });
-      return changedPrices;
+      return this.applyPrices(assets, results.slice(reserves.length));
     };
     return { calls, apply };
   }
@@ -275,6 +263,11 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
       assets.map((a) => ({ target: this.oracle, callData: encodeAddressArgCall(this.selectors.getAssetPrice, a) })),
       blockTag,
     );
+    return this.applyPrices(assets, results);
+  }
+
+  /** Applies AaveOracle.getAssetPrice answers (results[i] for assets[i]); returns the assets whose price moved. */
+  private applyPrices(assets: readonly string[], results: readonly MulticallResult[]): Set<string> {
     const changed = new Set<string>();
     assets.forEach((asset, i) => {
       const price = decodeUintWord(returnDataOf(results[i], `AaveOracle.getAssetPrice(${asset})`));
@@ -313,7 +306,7 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
         scaledVariableDebt: reads.variable[b],
         stableDebt: reads.stable[b],
       };
-      return { borrower, read: { state, priceKeys: this.priceKeys(state) } };
+      return { borrower, read: { state, priceKeys: priceKeysOf(state, this.reserves, this.eModes) } };
     });
     this.storeRead(borrowerReads, { number: block, timestamp }, changedPrices);
   }
@@ -337,35 +330,28 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
     return this.profile !== "v3.0" || this.reserveEModeIds().length > 0;
   }
 
-  private priceKeys(user: AaveUserState): string[] {
-    const keys: string[] = [];
-    for (const id of activeReserveIds(user.userConfig)) {
-      const reserve = this.reserves[id];
-      if (reserve) keys.push(reserve.asset);
-    }
-    const source = user.eModeCategory !== 0 ? this.eModes.get(user.eModeCategory)?.priceSource : null;
-    if (source) keys.push(source);
-    return keys;
-  }
-
   /* ───────────────────────────── in-memory evaluation ───────────────────────────── */
 
-  private evaluationContext(): AaveEvaluationContext {
+  private evaluationContext(prices: ReadonlyMap<string, bigint> = this.prices): AaveEvaluationContext {
     if (!this.evaluatedAt) throw new Error(`${this.id}: no block evaluated yet; call refreshPositions or onBlock first`);
     return new AaveEvaluationContext(
       this.profile,
       this.reserves,
       this.eModes,
-      this.prices,
+      prices,
       BigInt(this.evaluatedAt.timestamp + this.lookaheadSeconds),
     );
   }
 
   /** The borrower's full account data at the current evaluation time (for tests and sizing). */
-  accountData(borrower: Address): AaveAccountData | undefined {
+  accountData(borrower: Address, at = this.evaluationContext()): AaveAccountData | undefined {
     const state = this.book.state(lowerAddress(borrower));
-    if (!state) return undefined;
-    return calculateUserAccountData(this.evaluationContext(), state);
+    return state && calculateUserAccountData(at, state);
+  }
+
+  private positionAt(borrower: Address, at: AaveEvaluationContext): TrackedPosition | undefined {
+    const data = this.accountData(borrower, at);
+    return data && this.toTrackedPosition(borrower, data);
   }
 
   private toTrackedPosition(borrower: Address, data: AaveAccountData): TrackedPosition {
@@ -449,8 +435,8 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
 
   /* ───────────────────────────── queries ───────────────────────────── */
 
-  sizeLiquidationWithReason(position: TrackedPosition, pair?: LiquidationPair): SizingResult {
-    const input = this.sizingInput(position, pair);
+  sizeLiquidationWithReason(position: TrackedPosition, pair?: LiquidationPair, at?: AaveEvaluationContext): SizingResult {
+    const input = this.sizingInput(position, pair, at);
     return labelAuctionedPrices("ok" in input ? input : sizeAaveV3Liquidation(input), this.auctioned);
   }
 
@@ -458,15 +444,28 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
     return { ...super.stats(), auctionedPrices: [...this.auctioned.values()] };
   }
 
+  /** The market if `feed` answered `answer`, unchanged (answer-preview.ts); null where the answer is not the price. */
+  previewAnswer(feed: Address, answer: bigint): AnswerPreview | null {
+    const binding = this.feeds.get(feed.toLowerCase());
+    if (!binding || binding.mode === "reread" || answer <= 0n || !this.evaluatedAt) return null;
+    const at = this.evaluationContext(new Map([...this.prices, ...binding.assets.map((asset) => [asset, answer] as const)]));
+    return {
+      currentAnswer: this.prices.get(binding.assets[0]!) ?? 0n,
+      position: (borrower) => this.positionAt(borrower, at),
+      liquidationPairs: (position) => this.liquidationPairs(position),
+      sizeLiquidationWithReason: (position, pair) => this.sizeLiquidationWithReason(position, pair, at),
+    };
+  }
+
   /** What the sizing of `pair` (default: the largest) starts from, as of the current evaluation time. */
-  sizingInput(position: TrackedPosition, pair?: LiquidationPair): AaveV3SizingInput | SizingRefusal {
+  sizingInput(position: TrackedPosition, pair?: LiquidationPair, at?: AaveEvaluationContext): AaveV3SizingInput | SizingRefusal {
     this.assertInitialized();
     const chosen = pair ?? this.liquidationPairs(position)[0];
     if (!chosen) return { ok: false, reason: "not-liquidatable", detail: "no collateral/debt pair to liquidate" };
     const borrower = lowerAddress(position.key.borrower);
     const state = this.book.state(borrower);
     if (!state) return { ok: false, reason: "not-liquidatable", detail: `borrower ${position.key.borrower} is not tracked` };
-    const ctx = this.evaluationContext();
+    const ctx = at ?? this.evaluationContext();
     return aaveSizingInput({
       key: position.key,
       pool: this.pool,

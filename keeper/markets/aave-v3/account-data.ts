@@ -271,3 +271,19 @@ export function highestBorrowRate(reserves: Iterable<AaveReserve>, stableRate: b
   for (const { index } of reserves) if (index.currentVariableBorrowRate > max) max = index.currentVariableBorrowRate;
   return Number(max) / 1e27;
 }
+
+/** The assets whose oracle price a user's health factor depends on: its active reserves and its e-mode price source. */
+export function priceKeysOf(
+  user: AaveUserState,
+  reserves: readonly (AaveReserve | undefined)[],
+  eModes: ReadonlyMap<number, AaveEModeCategory>,
+): string[] {
+  const keys: string[] = [];
+  for (const id of activeReserveIds(user.userConfig)) {
+    const reserve = reserves[id];
+    if (reserve) keys.push(reserve.asset);
+  }
+  const source = user.eModeCategory !== 0 ? eModes.get(user.eModeCategory)?.priceSource : null;
+  if (source) keys.push(source);
+  return keys;
+}

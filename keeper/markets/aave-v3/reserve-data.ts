@@ -20,6 +20,26 @@ const poolV36Iface = L2PoolInstance__factory.createInterface();
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 const poolIface = Pool__factory.createInterface();
 
+/** v3.0 only: the reserves whose stable debt can matter (stable borrowing on, or stable debt outstanding). */
+export async function readStableReserveIds(
+  multicall: Multicall3Client,
+  reserves: readonly AaveReserve[],
+  totalSupplySelector: string,
+  blockTag: number,
+): Promise<Set<number>> {
+  const withStable = reserves.filter((r) => r.stableDebtToken !== ZERO_ADDRESS);
+  const supplies = await multicall.aggregate3(
+    withStable.map((r) => ({ target: r.stableDebtToken, callData: totalSupplySelector })),
+    blockTag,
+  );
+  const ids = new Set<number>();
+  withStable.forEach((reserve, i) => {
+    const hasSupply = supplies[i].success && supplies[i].returnData.length >= 66 && decodeUintWord(supplies[i].returnData) > 0n;
+    if (hasSupply || reserve.params.stableBorrowingEnabled) ids.add(reserve.id);
+  });
+  return ids;
+}
+
 /** getReserveData's struct is all static words: configuration, indexes, rates, timestamp, id, token addresses. */
 export function decodeReserveData(asset: Address, data: string): AaveReserve {
   const configuration = decodeUintWord(data, 0);

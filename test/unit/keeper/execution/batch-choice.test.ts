@@ -129,3 +129,55 @@ describe("execution: a liquidateBatch's floor counts our own earlier sales in th
     expect(chosen.size).to.equal(0);
   });
 });
+
+describe("execution: a batch never jumps our own sale on the same route", () => {
+  // The ledger books floors in rank order; a batch goes out at its first member's place. Three plans ranked A, B, C:
+  // A and C share a flash loan (a batch), B does not. Test double: the simulator answers every batch with a profit
+  // that beats the singles, and records which batches it was asked for (the choice, not the simulation, is tested).
+  const ROUTE_R = "0x" + "ab".repeat(43);
+  const ROUTE_S = "0x" + "cd".repeat(43);
+  function selling(borrower: string, route: string, flash: "pool" | "none"): LiquidationPlan {
+    const base = plan(borrower);
+    return {
+      ...base,
+      flash: flash === "pool" ? base.flash : { kind: "none" },
+      swap: { venue: "uniswap-v3", route, amountIn: 300_000_000_000_000_000n, amountOut: 1_040_000_000n },
+    } as unknown as LiquidationPlan;
+  }
+  async function choose(between: LiquidationPlan, betweenSimulates = true) {
+    const ranked = [selling("0x0000000000000000000000000000000000000021", ROUTE_R, "pool"), between];
+    ranked.push(selling("0x0000000000000000000000000000000000000023", ROUTE_R, "pool"));
+    const asked: string[][] = [];
+    const simulator = {
+      simulateBatchPlan: async (plans: readonly LiquidationPlan[]) => {
+        asked.push(plans.map((p) => p.candidate.key.borrower.slice(-2)));
+        return singleOutcome(200_000_000n, 0n, 500_000n);
+      },
+    };
+    const outcomes = ranked.map((_, index) =>
+      index === 1 && !betweenSimulates
+        ? ({ ok: false, stage: "profit-probe", failure: { kind: "transport", summary: "x" }, detail: "x" } as SimulationOutcome)
+        : singleOutcome(40_000_000n, 0n, 400_000n),
+    );
+    const chosen = await chooseBatches(
+      ranked.map((p) => ({ plan: p, context: context(0n) })),
+      outcomes,
+      { simulator, prices, logger: { debug: () => undefined } },
+    );
+    return { asked, chosen: [...chosen.entries()].map(([at, choice]) => [at, choice.members.map((m) => m.position)]) };
+  }
+
+  it("does not batch A with C when B, ranked between them and sent, sells into C's route (its floor never saw C's sale)", async () => {
+    const { asked, chosen } = await choose(selling("0x0000000000000000000000000000000000000022", ROUTE_R, "none"));
+    expect(asked).to.deep.equal([]);
+    expect(chosen).to.deep.equal([]);
+  });
+
+  it("batches A with C when B sells into another route, or is not sent at all", async () => {
+    const other = await choose(selling("0x0000000000000000000000000000000000000022", ROUTE_S, "none"));
+    expect(other.asked).to.deep.equal([["21", "23"]]);
+    expect(other.chosen).to.deep.equal([[0, [0, 2]]]);
+    const failed = await choose(selling("0x0000000000000000000000000000000000000022", ROUTE_R, "none"), false);
+    expect(failed.chosen).to.deep.equal([[0, [0, 2]]]);
+  });
+});
