@@ -243,15 +243,15 @@ describe("crossing index", () => {
 
   describe("PositionBook with a crossing index", () => {
     const prices = { weth: 2000, cbbtc: 60_000, usdc: 1 };
-    const positionOf = (i: number, h: Holdings, liquidatable: boolean): TrackedPosition => ({
+    const positionOf = (i: number, h: Holdings, liquidatable: boolean, at: Record<Key, number> = prices): TrackedPosition => ({
       key: { protocol: "test", market: "test:m", borrower: borrower(i) },
-      collaterals: exposureAt(h, prices).collaterals.map((c) => ({
+      collaterals: exposureAt(h, at).collaterals.map((c) => ({
         ...c,
         token: c.token as Address,
         amount: 1n,
         liquidationBonusBps: 500,
       })),
-      debts: exposureAt(h, prices).debts.map((d) => ({ ...d, token: d.token as Address, amount: 1n })),
+      debts: exposureAt(h, at).debts.map((d) => ({ ...d, token: d.token as Address, amount: 1n })),
       healthFactor: liquidatable ? 9n * 10n ** 17n : 2n * 10n ** 18n,
       updatedAtBlock: 1,
     });
@@ -296,7 +296,7 @@ describe("crossing index", () => {
             book.indexCrossings(modelAt(prices));
             const store = (i: number) => {
               const h = positions[i];
-              const position = { ...positionOf(i, h, liquidatableAt(h, prices)), ...exposureAt(h, prices) } as TrackedPosition;
+              const position = positionOf(i, h, liquidatableAt(h, prices), prices);
               book.setPosition(borrower(i), position);
             };
             positions.forEach((h, i) => {
@@ -336,7 +336,7 @@ describe("crossing index", () => {
       // 1 WETH at 80% against 1440 USDC: HF 1.11, liquidatable once the WETH/USDC ratio falls below 1800.
       const h: Holdings = { collateral: { weth: 1 }, debt: { usdc: 1440 }, thresholdBps: 8000 };
       book.setState(borrower(0), null, keysOf(h));
-      book.setPosition(borrower(0), { ...positionOf(0, h, false), ...exposureAt(h, at) } as TrackedPosition);
+      book.setPosition(borrower(0), positionOf(0, h, false, at));
       // WETH 2000 → 1500, USDC 1 → 1.2 in one answer: the ratio goes 2000 → 1250. Searched at USDC's new price,
       // WETH's turn would cover only the ratios 1250–1667 and USDC's (at WETH's new price) 1250–1500.
       const moves = [
