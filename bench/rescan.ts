@@ -10,9 +10,11 @@
  * to the other addresses at the slots the keeper's own calibration finds (storage-layout.ts). The
  * copies are real positions to every getter; the reserves' totals do not include them, which no
  * per-user read looks at. They are written by transactions: each contract's code is swapped for a
- * storage writer (`STORAGE_WRITER_CODE`) for the copy and then restored. One hardhat_setStorageAt
- * per word instead costs the in-process node ~15 KB of memory each (measured: 15,000 more calls, +230
- * MB RSS), so 400,000 words outgrew the machine's 23 GB and the 100,000 figure was never reached.
+ * storage writer (`STORAGE_WRITER_CODE`) for the copy and then restored (2,000 copies: 1 s). One
+ * hardhat_setStorageAt per word instead costs the in-process node ~15 KB each (measured: 15,000 more
+ * calls, +230 MB RSS); 400,000 words grew it to 16 GB and the kernel killed it before the 100,000
+ * rescan. Open (issue 18): with the writer the node still passed 12 GB while copying to 100,000
+ * (one writer transaction per block, ~670 blocks), so the 100,000 figure is still missing.
  *
  * Each size is read by a fresh market: one warm-up rescan (calibration, node caches), then the timed
  * one. Writes `rescan: { "10000": {ms, positionsPerSecond, rpcCalls, heapBytesPerPosition}, ... ,
