@@ -66,8 +66,11 @@ export interface CrossingModel {
 
 /** Where `computeCrossings` writes: the i-th crossing's key, price and side (0 below, 1 above). */
 interface CrossingScratch {
+  /** Per crossing: its lane's key (the price key, or a pair lane's key: see `pairLaneKey`). */
   keys: string[];
   prices: Float64Array;
+  /** Per key held: its current price. */
+  keyPrices: Float64Array;
   sides: Uint8Array;
   /** Filled by `CrossingIndex.store`: the lane id of each crossing. */
   lanes: Int32Array;
@@ -79,6 +82,7 @@ function newScratch(capacity: number): CrossingScratch {
   return {
     keys: new Array<string>(capacity).fill(""),
     prices: new Float64Array(capacity),
+    keyPrices: new Float64Array(capacity),
     sides: new Uint8Array(capacity),
     lanes: new Int32Array(capacity),
     collateral: new Float64Array(capacity),
@@ -88,6 +92,28 @@ function newScratch(capacity: number): CrossingScratch {
 
 /** Shared by every index: computing crossings allocates nothing (JavaScript runs one call at a time). */
 let scratch = newScratch(16);
+
+/** A pair lane: crossings on `key` of positions exposed to `key` and `other` only, as ratios to `other`'s price. */
+interface PairLane {
+  readonly key: string;
+  readonly other: string;
+}
+
+/** Pair lane keys by (key, other), interned so a re-placed crossing compares its lane key by identity. */
+const pairLaneKeys = new Map<string, Map<string, string>>();
+const pairLanes = new Map<string, PairLane>();
+
+function pairLaneKey(key: string, other: string): string {
+  let byOther = pairLaneKeys.get(key);
+  if (!byOther) pairLaneKeys.set(key, (byOther = new Map()));
+  let laneKey = byOther.get(other);
+  if (laneKey === undefined) {
+    laneKey = `${key}\u0000${other}`;
+    byOther.set(other, laneKey);
+    pairLanes.set(laneKey, { key, other });
+  }
+  return laneKey;
+}
 
 /** The index of `key` among the first `count` keys, or `count` after appending it. */
 function keySlot(keys: string[], key: string, count: number, collateral: Float64Array, debt: Float64Array): number {
@@ -100,9 +126,19 @@ function keySlot(keys: string[], key: string, count: number, collateral: Float64
 
 /**
  * Writes the position's crossings into `scratch` and returns how many, or -1 when the model cannot
- * place it (see `crossingsOf`).
+ * place it (see `crossingsOf`). With `pairs`, a position exposed to exactly two keys gets its
+ * crossings as ratios in pair lanes (`ratioCrossings` is then true): its health factor is a ratio of
+ * sums of terms each proportional to one of the two prices, so it depends only on their ratio, and
+ * a move of the other key never makes the crossing stale.
  */
-function computeCrossings(position: PositionExposure, priceKeys: readonly string[], model: CrossingModel, level = 1): number {
+function computeCrossings(
+  position: PositionExposure,
+  priceKeys: readonly string[],
+  model: CrossingModel,
+  level = 1,
+  pairs = false,
+): number {
+  ratioCrossings = false;
   const holdings = position.collaterals.length + position.debts.length;
   if (holdings > scratch.keys.length) scratch = newScratch(holdings);
   // Locals, not the module binding: this runs for every position at every full evaluation.
@@ -131,24 +167,44 @@ function computeCrossings(position: PositionExposure, priceKeys: readonly string
     for (let i = 0; i < keyCount && !held; i++) held = keys[i] === key;
     if (!held) return -1;
   }
+  const { keyPrices } = scratch;
+  for (let i = 0; i < keyCount; i++) {
+    const price = numericPrice(model.priceOfKey(keys[i]));
+    if (!(price > 0) || !Number.isFinite(price)) return -1;
+    keyPrices[i] = price;
+  }
+  const ratio = pairs && keyCount === 2;
+  const first = keys[0];
+  const second = keys[1];
   let count = 0;
   for (let i = 0; i < keyCount; i++) {
-    const known = model.priceOfKey(keys[i]);
-    const price = typeof known === "number" ? known : known === undefined ? NaN : Number(known);
-    if (!(price > 0) || !Number.isFinite(price)) return -1;
     const a = collateral[i];
     const b = debt[i];
     const slope = a - b;
     if (Math.abs(slope) <= 1e-12 * (totalCollateral + totalDebt)) continue;
-    const crossing = ((totalDebt - b - (totalCollateral - a)) / slope) * price;
+    const crossing = ((totalDebt - b - (totalCollateral - a)) / slope) * keyPrices[i];
     if (!Number.isFinite(crossing)) return -1;
-    // Written over key slot i or an earlier one: slot `count` <= i has been read already.
-    keys[count] = keys[i];
-    prices[count] = crossing;
+    // Written over key slot i or an earlier one: slot `count` <= i has been read already (the pair's keys are saved).
+    if (ratio) {
+      keys[count] = i === 0 ? pairLaneKey(first, second) : pairLaneKey(second, first);
+      prices[count] = crossing / keyPrices[1 - i];
+    } else {
+      keys[count] = keys[i];
+      prices[count] = crossing;
+    }
     sides[count] = slope > 0 ? 0 : 1;
     count += 1;
   }
+  // One key: no other price to go stale against.
+  ratioCrossings = pairs && keyCount <= 2;
   return count;
+}
+
+/** Set by `computeCrossings`: the crossings it wrote stay valid whatever the prices of keys not searched. */
+let ratioCrossings = false;
+
+function numericPrice(known: number | bigint | undefined): number {
+  return typeof known === "number" ? known : known === undefined ? NaN : Number(known);
 }
 
 /**
@@ -186,6 +242,12 @@ export class CrossingIndex {
   /** The keys each not-modelled slot is searched on. */
   private readonly alwaysBySlot: (readonly string[] | undefined)[] = [];
   private readonly alwaysByKey = new Map<string, Set<number>>();
+  /** Per key, its pair lanes' ids ("below"; "above" is the next id) and the other key of each. */
+  private readonly pairLanesByKey = new Map<string, { readonly id: number; readonly other: string }[]>();
+  /** Per slot, 1 when its crossings stay valid whatever other keys do (ratios, one key, or not modelled). */
+  private followsOthers = new Uint8Array(1024);
+  /** The model of the latest placement: the prices pair lanes are searched at. */
+  private model: CrossingModel | undefined;
   /** Times the index re-sorted lanes (`rebuild`, or `compact`/`search` past `overlayLimit`), for tests and stats. */
   rebuilds = 0;
 
@@ -212,10 +274,21 @@ export class CrossingIndex {
    */
   place(borrower: Address, position: PositionExposure, priceKeys: readonly string[], model: CrossingModel, slotHint = -1): number {
     const slot = slotHint >= 0 && this.borrowerOfSlot[slotHint] === borrower ? slotHint : this.slotFor(borrower);
-    const count = computeCrossings(position, priceKeys, model, this.level);
+    this.model = model;
+    const count = computeCrossings(position, priceKeys, model, this.level, true);
+    this.followsOthers[slot] = count < 0 || ratioCrossings ? 1 : 0;
     this.setAlways(slot, count < 0 ? priceKeys : undefined);
     this.store(slot, count < 0 ? 0 : count);
     return slot;
+  }
+
+  /**
+   * Whether the slot's crossings stay valid whatever the prices of keys other than the one searched
+   * (placed as ratios in pair lanes, one key, or not modelled): a position whose crossings do not
+   * goes stale when another of its keys moves (PositionBook finds those per exposure group).
+   */
+  followsOtherKeys(slot: number): boolean {
+    return this.followsOthers[slot] === 1;
   }
 
   /** Records a position's crossings (null, or a non-finite price: not modelled, searched on every one of `keys`). */
@@ -223,6 +296,7 @@ export class CrossingIndex {
     const slot = this.slotFor(borrower);
     // A price that cannot be ordered would corrupt its lane's sort: such a position is not modelled.
     const modelled = crossings !== null && crossings.every((c) => Number.isFinite(c.price));
+    this.followsOthers[slot] = modelled ? 0 : 1;
     this.setAlways(slot, modelled ? undefined : keys);
     const count = modelled ? crossings.length : 0;
     if (count > scratch.keys.length) scratch = newScratch(count);
@@ -249,27 +323,40 @@ export class CrossingIndex {
   /**
    * Every borrower whose crossing on `key` lies between the two prices (inclusive, widened by
    * SEARCH_MARGIN), plus the ones not modelled that hold the key: the positions a move of `key`
-   * from `from` to `to` can carry across HF 1, in either direction.
+   * from `from` to `to` can carry across HF 1, in either direction. Pair lanes are searched at the
+   * other key's price `priceOf(other)` (default: the model's current price; one answer moving
+   * several keys passes the old price of those not answered yet), all of a lane when it is unknown.
    */
-  search(key: string, from: number, to: number): Set<Address> {
+  search(key: string, from: number, to: number, priceOf?: (other: string) => number | bigint | undefined): Set<Address> {
     const lo = Math.min(from, to) * (1 - SEARCH_MARGIN);
     const hi = Math.max(from, to) * (1 + SEARCH_MARGIN);
     const out = new Set<Address>();
     const found = (slot: number) => out.add(this.borrowerOfSlot[slot]!);
+    let sorted = false;
     const below = this.laneIds.get(key);
-    if (below !== undefined) {
-      let sorted = false;
-      for (const lane of [this.lanes[below], this.lanes[below + 1]]) {
-        if (lane.pending > this.overlayLimit(lane.live)) {
-          lane.sort();
-          sorted = true;
-        }
-        lane.search(lo, hi, found);
-      }
-      if (sorted) this.rebuilds += 1;
+    if (below !== undefined) sorted = this.searchLanes(below, lo, hi, found);
+    for (const { id, other } of this.pairLanesByKey.get(key) ?? []) {
+      const otherPrice = numericPrice(priceOf ? priceOf(other) : this.model?.priceOfKey(other));
+      const known = otherPrice > 0 && Number.isFinite(otherPrice);
+      if (this.searchLanes(id, known ? lo / otherPrice : -Infinity, known ? hi / otherPrice : Infinity, found)) sorted = true;
     }
+    if (sorted) this.rebuilds += 1;
     for (const slot of this.alwaysByKey.get(key) ?? []) found(slot);
     return out;
+  }
+
+  /** Searches a key's two lanes from `below` on, sorting one first when its changes outgrew `overlayLimit`; true if it sorted. */
+  private searchLanes(below: number, lo: number, hi: number, found: (slot: number) => void): boolean {
+    let sorted = false;
+    for (let id = below; id <= below + 1; id++) {
+      const lane = this.lanes[id];
+      if (lane.pending > this.overlayLimit(lane.live)) {
+        lane.sort();
+        sorted = true;
+      }
+      lane.search(lo, hi, found);
+    }
+    return sorted;
   }
 
   /** Sorts every lane with changes again (their overlays empty). */
@@ -297,6 +384,11 @@ export class CrossingIndex {
       this.slotOf.set(borrower, slot);
       this.borrowerOfSlot[slot] = borrower;
       if (slot >= this.crossingCount.length) this.resize(this.crossingCount.length * 2, this.stride);
+      if (slot >= this.followsOthers.length) {
+        const wider = new Uint8Array(this.crossingCount.length);
+        wider.set(this.followsOthers);
+        this.followsOthers = wider;
+      }
       this.crossingCount[slot] = 0;
     }
     return slot;
@@ -340,6 +432,12 @@ export class CrossingIndex {
       id = this.lanes.length;
       this.laneIds.set(key, id);
       this.lanes.push(new CrossingLane(key), new CrossingLane(key));
+      const pair = pairLanes.get(key);
+      if (pair) {
+        let list = this.pairLanesByKey.get(pair.key);
+        if (!list) this.pairLanesByKey.set(pair.key, (list = []));
+        list.push({ id, other: pair.other });
+      }
     }
     return id;
   }

@@ -17,6 +17,8 @@ interface ExposureGroup {
   readonly members: Set<Address>;
   /** Every member was computed after this indexed move (`indexedMoves` count) of any of `keys`. */
   freshAt: number;
+  /** Members whose crossings go stale when another of their keys moves (CrossingIndex.followsOtherKeys false). */
+  staleProne: number;
 }
 
 interface Entry<State> {
@@ -28,6 +30,8 @@ interface Entry<State> {
   computedAtMove: number;
   /** The borrower's slot in the crossing index (-1: none yet), handed back so placing skips a lookup. */
   crossingSlot: number;
+  /** Its crossings stay valid when another of its keys moves (see CrossingIndex.followsOtherKeys); true until placed. */
+  followsOtherKeys: boolean;
 }
 
 export class PositionBook<State> {
@@ -78,18 +82,27 @@ export class PositionBook<State> {
    * engine sizes from carries the new price too). Call `noteIndexedMove(key)` first and re-evaluate
    * every borrower returned. A holder whose stored position predates an indexed move of another of
    * its keys has crossings computed at that key's old price: such holders are returned too (found
-   * per exposure group, so only groups holding two moved keys are scanned). Without an index: every
-   * holder of the key.
+   * per exposure group, so only groups holding two moved keys are scanned), unless the index keeps
+   * its crossings as ratios to the other key's price (two keys: never stale; groups without other
+   * members are not scanned). `pendingFrom`: when one answer moved several keys, the old price of
+   * each key not answered yet (ratios are searched at the prices of the moves answered so far).
+   * Without an index: every holder of the key.
    */
-  crossingCandidates(key: string, from: number, to: number): Set<Address> {
+  crossingCandidates(key: string, from: number, to: number, pendingFrom?: ReadonlyMap<string, number>): Set<Address> {
     if (!this.crossing) return this.holdersOf([key]);
-    const out = this.crossing.index.search(key, from, to);
+    const { index, model } = this.crossing;
+    const out = index.search(key, from, to, pendingFrom && ((other) => pendingFrom.get(other) ?? model.priceOfKey(other)));
     for (const borrower of this.nearSet) if (this.entries.get(borrower)?.priceKeys.includes(key)) out.add(borrower);
     for (const group of this.groupsByKey.get(key) ?? []) {
       let staleSince = 0;
       for (const other of group.keys) if (other !== key) staleSince = Math.max(staleSince, this.keyMovedAt.get(other) ?? 0);
       if (staleSince <= group.freshAt) continue;
-      for (const borrower of group.members) if (this.entries.get(borrower)!.computedAtMove < staleSince) out.add(borrower);
+      if (group.staleProne > 0) {
+        for (const borrower of group.members) {
+          const entry = this.entries.get(borrower)!;
+          if (!entry.followsOtherKeys && entry.computedAtMove < staleSince) out.add(borrower);
+        }
+      }
       group.freshAt = staleSince;
     }
     return out;
@@ -139,13 +152,17 @@ export class PositionBook<State> {
   setState(borrower: Address, state: State, priceKeys: readonly string[]): void {
     const previous = this.entries.get(borrower);
     if (previous) this.unindex(borrower, previous);
+    const followsOtherKeys = previous?.followsOtherKeys ?? true;
+    const group = this.joinGroup(borrower, priceKeys);
+    if (!followsOtherKeys) group.staleProne += 1;
     this.entries.set(borrower, {
       state,
-      group: this.joinGroup(borrower, priceKeys),
+      group,
       position: previous?.position,
       priceKeys,
       computedAtMove: previous?.computedAtMove ?? 0,
       crossingSlot: previous?.crossingSlot ?? -1,
+      followsOtherKeys,
     });
     for (const key of priceKeys) {
       let holders = this.holdersByKey.get(key);
@@ -287,6 +304,11 @@ export class PositionBook<State> {
     const { index, model } = this.crossing!;
     const exposure = model.exposureOf ? model.exposureOf(entry.position!) : entry.position!;
     entry.crossingSlot = index.place(borrower, exposure, entry.priceKeys, model, entry.crossingSlot);
+    const follows = index.followsOtherKeys(entry.crossingSlot);
+    if (follows !== entry.followsOtherKeys) {
+      entry.group.staleProne += follows ? -1 : 1;
+      entry.followsOtherKeys = follows;
+    }
   }
 
   /** Adds the borrower to the group of positions with exactly these keys (a new group is fresh). */
@@ -295,7 +317,7 @@ export class PositionBook<State> {
     const signature = keys.join(",");
     let group = this.groups.get(signature);
     if (!group) {
-      group = { keys, members: new Set(), freshAt: this.indexedMoves };
+      group = { keys, members: new Set(), freshAt: this.indexedMoves, staleProne: 0 };
       this.groups.set(signature, group);
       for (const key of keys) {
         let list = this.groupsByKey.get(key);
@@ -310,6 +332,7 @@ export class PositionBook<State> {
   private unindex(borrower: Address, entry: Entry<State>): void {
     const group = entry.group;
     group.members.delete(borrower);
+    if (!entry.followsOtherKeys) group.staleProne -= 1;
     if (group.members.size === 0) {
       this.groups.delete(group.keys.join(","));
       for (const key of group.keys) {

@@ -227,9 +227,12 @@ export abstract class TrackedLendingMarket<State> {
     const liquidatableBefore = new Set(this.book.liquidatable().map((position) => position.key.borrower));
     let recomputed = 0;
     const newly = new Set<Address>();
+    // Each key's turn sees the keys answered before it at their new price, the others at their old one.
+    const pendingFrom = new Map(moves.map((move) => [move.key, move.from]));
     for (const move of moves) {
       this.book.noteIndexedMove(move.key);
-      const update = this.reevaluate(this.book.crossingCandidates(move.key, move.from, move.to));
+      pendingFrom.delete(move.key);
+      const update = this.reevaluate(this.book.crossingCandidates(move.key, move.from, move.to, pendingFrom));
       recomputed += update.recomputed;
       for (const position of update.newlyLiquidatable) newly.add(position.key.borrower);
     }

@@ -47,6 +47,7 @@ import {
   type MoonwellLiquidity,
 } from "./moonwell-math";
 import { MTokenMarkets } from "./mtoken-markets";
+import { MoonwellCrossingModel, priceMovesSince, priceSnapshot } from "./crossing-model";
 import { HiddenRounds } from "./hidden-rounds";
 import { moonwellFeedSubscriptions, resolveMoonwellFeeds, type HiddenRound, type MoonwellFeeds } from "./oracle-feeds";
 import type { OevWrapper } from "./oev-wrappers";
@@ -82,6 +83,10 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
   private readonly hiddenRounds = new HiddenRounds();
   /** How far the borrow indexes rose (and exchange rates fell) since the last block evaluation. */
   private indexGrowth = 1;
+  /** The oracle price each market is evaluated at (the fresh one where a wrapper hides it). */
+  private readonly priceOf = (market: string): bigint | undefined => this.markets.get(market)?.priceMantissa;
+  /** Each market's price is a key of the crossing index: a price move re-evaluates only what it can carry across. */
+  private readonly crossingModel = new MoonwellCrossingModel(this.priceOf);
 
   /**
    * Health follows getAccountLiquidity's stored balances (time alone does not move them); the
@@ -95,6 +100,7 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     super({ protocol: MOONWELL, label: config.label, discoveryStartBlock: config.deployBlock }, deps, options);
     this.comptroller = lowerAddress(config.comptroller);
     this.markets = new MTokenMarkets(this.comptroller, deps.multicall, deps.usdPrices);
+    this.indexCrossings(this.crossingModel);
   }
 
   /* ───────────────────────────── configuration ───────────────────────────── */
@@ -211,10 +217,11 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
   /** The borrower's position by the comptroller's arithmetic at the evaluation time. */
   private positionOf(borrower: Address, state: BorrowerState): TrackedPosition {
     const assets = this.currentAssets(state);
-    const liquidity = accountLiquidity(assets, this.markets.states);
+    const terms = this.book.indexesCrossings ? this.crossingModel.recorder(assets.map((a) => a.market)) : undefined;
+    const liquidity = accountLiquidity(assets, this.markets.states, terms?.term);
     const key: PositionKey = { protocol: this.protocol, market: this.id, borrower };
     const bonusBps = Number(((this.liquidationIncentiveMantissa - EXP_SCALE) * 10_000n) / EXP_SCALE);
-    return {
+    const position: TrackedPosition = {
       key,
       collaterals: assets
         .filter((a) => a.mTokenBalance > 0n)
@@ -242,6 +249,8 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
       healthFactor: liquidity.healthFactor,
       updatedAtBlock: this.evaluatedAt!.number,
     };
+    terms?.record(position);
+    return position;
   }
 
   /** Stored balances do not move with time alone; only the reference block changes. */
@@ -257,6 +266,10 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     const models = this.feeds.models.get(key) ?? [];
     const needsChainRead = this.feeds.reread.has(key) || (models.length > 0 && update.answer <= 0n);
     if (models.length === 0 || update.answer <= 0n) return { recomputed: 0, newlyLiquidatable: [], needsChainRead };
+    const before = priceSnapshot(
+      models.map((model) => model.market),
+      this.priceOf,
+    );
     const changed: Address[] = [];
     const wrapper = this.feeds.oevEmitters.get(key);
     for (const model of models) {
@@ -270,7 +283,7 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
       if (this.markets.setPrice(model.market, priceMantissa)) changed.push(model.market);
     }
     if (changed.length === 0 || !this.evaluatedAt) return { recomputed: 0, newlyLiquidatable: [], needsChainRead };
-    return { ...this.reevaluate(this.book.holdersOf(changed)), needsChainRead };
+    return { ...this.reevaluateAfterPriceMoves(priceMovesSince(before, this.priceOf)), needsChainRead };
   }
 
   async refreshPrices(blockTag?: number | string): Promise<MarketUpdate> {
@@ -279,24 +292,26 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
       this.markets.order.map((market) => ({ target: this.oracle, callData: ORACLE.encodeFunctionData("getUnderlyingPrice", [market]) })),
       blockTag,
     );
-    const changed: Address[] = [];
+    const before = priceSnapshot(this.markets.order, this.priceOf);
     this.markets.order.forEach((market, i) => {
-      if (this.markets.setPrice(market, returnedWord(results[i]) ? decodeUintWord(results[i].returnData) : 0n)) changed.push(market);
+      this.markets.setPrice(market, returnedWord(results[i]) ? decodeUintWord(results[i].returnData) : 0n);
     });
-    if (this.evaluatedAt) changed.push(...this.hiddenRounds.apply(this.markets, this.evaluatedAt.timestamp).changed);
-    if (changed.length === 0 || !this.evaluatedAt) return { recomputed: 0, newlyLiquidatable: [] };
-    return this.reevaluate(this.book.holdersOf(changed));
+    if (this.evaluatedAt) this.hiddenRounds.apply(this.markets, this.evaluatedAt.timestamp);
+    // Net of hidden rounds: a wrapper's shown price read back over its fresh one is no move.
+    const moves = priceMovesSince(before, this.priceOf);
+    if (moves.length === 0 || !this.evaluatedAt) return { recomputed: 0, newlyLiquidatable: [] };
+    return this.reevaluateAfterPriceMoves(moves);
   }
 
   /** The near positions, a rolling slice and the holders of a price the block moved (evaluation-schedule.ts). */
   async onBlock(block: BlockRef): Promise<MarketUpdate> {
     this.assertInitialized();
+    const before = priceSnapshot(this.markets.order, this.priceOf);
     const state = this.markets.stateCalls(this.oracle);
     const results = await this.deps.multicall.aggregate3(state.calls, block.number);
-    const changed = this.applyMarketState(() => state.apply(results));
+    this.applyMarketState(() => state.apply(results));
     const hidden = this.hiddenRounds.apply(this.markets, block.timestamp);
-    for (const market of hidden.changed) changed.add(market);
-    const update = this.evaluateBlock(block, this.book.holdersOf([...changed, ...hidden.released]));
+    const update = this.evaluateBlockThenMoves(block, before, hidden.released);
     if (hidden.released.length === 0) return update;
     // A round just became public (or was unlocked): positions already liquidatable at it, which the plain
     // call could not reach until now, are handed to the engine again.
@@ -306,6 +321,27 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
       if (position && position.healthFactor < EXP_SCALE && !newly.has(position.key.borrower)) newly.set(position.key.borrower, position);
     }
     return { ...update, newlyLiquidatable: [...newly.values()] };
+  }
+
+  /**
+   * A block's price read is a price move (net of hidden rounds): the block is evaluated at the prices
+   * before it (near positions, rolling slice, holders of a released round, holders of a market with
+   * no earlier price), then the crossing index answers the moves, as Morpho Blue does.
+   */
+  private evaluateBlockThenMoves(block: BlockRef, before: ReadonlyMap<string, bigint>, released: readonly Address[]): MarketUpdate {
+    const moves = priceMovesSince(before, this.priceOf);
+    const indexed = moves.filter((move) => Number.isFinite(move.from));
+    const unpriced = moves.filter((move) => !Number.isFinite(move.from)).map((move) => move.key);
+    const after = new Map(indexed.map((move) => [move.key, this.priceOf(move.key)!]));
+    for (const move of indexed) this.markets.setPrice(move.key, before.get(move.key)!);
+    const update = this.evaluateBlock(block, this.book.holdersOf([...released, ...unpriced]));
+    for (const move of indexed) this.markets.setPrice(move.key, after.get(move.key)!);
+    if (indexed.length === 0) return update;
+    const reaction = this.reevaluateAfterPriceMoves(indexed);
+    return {
+      recomputed: update.recomputed + reaction.recomputed,
+      newlyLiquidatable: [...update.newlyLiquidatable, ...reaction.newlyLiquidatable],
+    };
   }
 
   /**

@@ -45,20 +45,29 @@ export function tokensToDenom(market: MoonwellMarketState): bigint {
   return (((market.collateralFactorMantissa * market.exchangeRateMantissa) / EXP_SCALE) * market.priceMantissa) / EXP_SCALE;
 }
 
-/** The account's liquidity and shortfall over the markets it has entered, in the comptroller's order. */
+/**
+ * The account's liquidity and shortfall over the markets it has entered, in the comptroller's order.
+ * `perMarket`, if given, receives each asset's own terms of the two sums (what the crossing index
+ * models: each is linear in that market's price).
+ */
 export function accountLiquidity(
   assets: readonly MoonwellAccountAsset[],
   markets: ReadonlyMap<string, MoonwellMarketState>,
+  perMarket?: (index: number, collateral: bigint, borrow: bigint) => void,
 ): MoonwellLiquidity {
   let sumCollateral = 0n;
   let sumBorrow = 0n;
-  for (const asset of assets) {
+  for (let i = 0; i < assets.length; i++) {
+    const asset = assets[i];
     const market = markets.get(asset.market.toLowerCase());
     if (!market) throw new Error(`moonwell: market ${asset.market} is not loaded`);
     if (market.priceMantissa === 0n)
       throw new Error(`moonwell: oracle price of ${asset.market} is zero (the comptroller answers PRICE_ERROR)`);
-    sumCollateral += (tokensToDenom(market) * asset.mTokenBalance) / EXP_SCALE;
-    sumBorrow += (market.priceMantissa * asset.borrowBalance) / EXP_SCALE;
+    const collateral = (tokensToDenom(market) * asset.mTokenBalance) / EXP_SCALE;
+    const borrow = (market.priceMantissa * asset.borrowBalance) / EXP_SCALE;
+    sumCollateral += collateral;
+    sumBorrow += borrow;
+    perMarket?.(i, collateral, borrow);
   }
   return {
     sumCollateral,

@@ -243,15 +243,15 @@ describe("crossing index", () => {
 
   describe("PositionBook with a crossing index", () => {
     const prices = { weth: 2000, cbbtc: 60_000, usdc: 1 };
-    const positionOf = (i: number, h: Holdings, liquidatable: boolean): TrackedPosition => ({
+    const positionOf = (i: number, h: Holdings, liquidatable: boolean, at: Record<Key, number> = prices): TrackedPosition => ({
       key: { protocol: "test", market: "test:m", borrower: borrower(i) },
-      collaterals: exposureAt(h, prices).collaterals.map((c) => ({
+      collaterals: exposureAt(h, at).collaterals.map((c) => ({
         ...c,
         token: c.token as Address,
         amount: 1n,
         liquidationBonusBps: 500,
       })),
-      debts: exposureAt(h, prices).debts.map((d) => ({ ...d, token: d.token as Address, amount: 1n })),
+      debts: exposureAt(h, at).debts.map((d) => ({ ...d, token: d.token as Address, amount: 1n })),
       healthFactor: liquidatable ? 9n * 10n ** 17n : 2n * 10n ** 18n,
       updatedAtBlock: 1,
     });
@@ -270,6 +270,89 @@ describe("crossing index", () => {
       expect([...book.crossingCandidates("cbbtc", 60_000, 50_000)]).to.deep.equal([]);
       book.remove(borrower(1));
       expect([...book.crossingCandidates("weth", 2000, 1950)]).to.deep.equal([borrower(2)]);
+    });
+
+    it("property: one answer moving one or two keys (pairs kept as ratios) returns every position whose side of HF 1 it changes", () => {
+      const amount = fc.double({ min: 0.001, max: 1000, noNaN: true });
+      const side = fc.record({
+        weth: fc.option(amount, { nil: undefined }),
+        cbbtc: fc.option(amount, { nil: undefined }),
+        usdc: fc.option(amount, { nil: undefined }),
+      });
+      const holdings = fc.record({ collateral: side, debt: side, thresholdBps: fc.integer({ min: 5000, max: 9700 }) });
+      const factor = fc.double({ min: 0.3, max: 3, noNaN: true });
+      const answer = fc.record({
+        keys: fc.shuffledSubarray([...KEYS], { minLength: 1, maxLength: 2 }),
+        factors: fc.tuple(factor, factor),
+        fullEvaluation: fc.boolean(),
+      });
+      fc.assert(
+        fc.property(
+          fc.array(holdings, { minLength: 1, maxLength: 40 }),
+          fc.array(answer, { minLength: 1, maxLength: 10 }),
+          (positions, answers) => {
+            const prices: Record<Key, number> = { weth: 2000, cbbtc: 60_000, usdc: 1 };
+            const book = new PositionBook<null>();
+            book.indexCrossings(modelAt(prices));
+            const store = (i: number) => {
+              const h = positions[i];
+              const position = positionOf(i, h, liquidatableAt(h, prices), prices);
+              book.setPosition(borrower(i), position);
+            };
+            positions.forEach((h, i) => {
+              book.setState(borrower(i), null, keysOf(h));
+              store(i);
+            });
+            for (const { keys, factors, fullEvaluation } of answers) {
+              if (fullEvaluation) positions.forEach((_, i) => store(i));
+              const before = positions.map((h) => liquidatableAt(h, prices));
+              const moves = keys.map((key, k) => ({ key, from: prices[key], to: prices[key] * factors[k] }));
+              for (const move of moves) prices[move.key] = move.to;
+              // As TrackedLendingMarket.reevaluateAfterPriceMoves: key by key, the candidates re-evaluated at the new prices.
+              const pendingFrom = new Map<string, number>(moves.map((move) => [move.key, move.from]));
+              const candidates = new Set<Address>();
+              for (const move of moves) {
+                book.noteIndexedMove(move.key);
+                pendingFrom.delete(move.key);
+                for (const found of book.crossingCandidates(move.key, move.from, move.to, pendingFrom)) {
+                  candidates.add(found);
+                  store(Number(BigInt(found)));
+                }
+              }
+              positions.forEach((h, i) => {
+                if (liquidatableAt(h, prices) !== before[i]) expect(candidates.has(borrower(i)), `position ${i} crossed`).to.equal(true);
+              });
+            }
+          },
+        ),
+        { numRuns: 100 },
+      );
+    });
+
+    it("one answer moving both keys of a pair the opposite ways: each key's turn searches at the other's price of that moment", () => {
+      const at: Record<Key, number> = { weth: 2000, cbbtc: 60_000, usdc: 1 };
+      const book = new PositionBook<null>();
+      book.indexCrossings(modelAt(at));
+      // 1 WETH at 80% against 1440 USDC: HF 1.11, liquidatable once the WETH/USDC ratio falls below 1800.
+      const h: Holdings = { collateral: { weth: 1 }, debt: { usdc: 1440 }, thresholdBps: 8000 };
+      book.setState(borrower(0), null, keysOf(h));
+      book.setPosition(borrower(0), positionOf(0, h, false, at));
+      // WETH 2000 → 1500, USDC 1 → 1.2 in one answer: the ratio goes 2000 → 1250. Searched at USDC's new price,
+      // WETH's turn would cover only the ratios 1250–1667 and USDC's (at WETH's new price) 1250–1500.
+      const moves = [
+        { key: "weth", from: 2000, to: 1500 },
+        { key: "usdc", from: 1, to: 1.2 },
+      ];
+      for (const move of moves) at[move.key as Key] = move.to;
+      expect(liquidatableAt(h, at)).to.equal(true);
+      const pendingFrom = new Map(moves.map((move) => [move.key, move.from]));
+      const found = new Set<Address>();
+      for (const move of moves) {
+        book.noteIndexedMove(move.key);
+        pendingFrom.delete(move.key);
+        for (const candidate of book.crossingCandidates(move.key, move.from, move.to, pendingFrom)) found.add(candidate);
+      }
+      expect([...found]).to.deep.equal([borrower(0)]);
     });
 
     it("without an index, a move's candidates are every holder of the key", () => {
