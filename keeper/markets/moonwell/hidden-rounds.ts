@@ -87,4 +87,17 @@ export class HiddenRounds {
     }
     return seen;
   }
+
+  /**
+   * Why a position liquidatable at the fresh prices cannot be liquidated yet through `collateralMarket`: the prices
+   * that make it so are hidden by wrappers other than the one this call unlocks (`unlocked`), and when they go public.
+   */
+  refusalWhileHidden(collateralMarket: Address, unlocked: Address | null, nowSeconds: number): string {
+    const waiting = this.hiddenMarkets(nowSeconds).filter((market) => market !== unlocked);
+    const publicAt = Math.min(...waiting.map((market) => this.rounds.get(market)!.publicAt));
+    return (
+      `liquidatable only at the price(s) OEV wrappers still hide for ${waiting.join(", ")}, which no wrapper call on ` +
+      `collateral ${collateralMarket} can unlock; public at ${publicAt} (unix s)`
+    );
+  }
 }

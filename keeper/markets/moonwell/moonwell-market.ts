@@ -443,17 +443,9 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     );
     const healthFactor = accountLiquidity(assets, seen).healthFactor;
     if (healthFactor >= EXP_SCALE && position.healthFactor < EXP_SCALE) {
-      const waiting = this.hiddenRounds
-        .hiddenMarkets(this.evaluatedAt!.timestamp)
-        .filter((m) => m !== (throughWrapper ? collateralMarket : null));
-      const publicAt = Math.min(...waiting.map((m) => this.hiddenRound(m)!.publicAt));
-      return {
-        ok: false,
-        reason: "not-liquidatable",
-        detail:
-          `liquidatable only at the price(s) OEV wrappers still hide for ${waiting.join(", ")}, which no wrapper call on ` +
-          `collateral ${collateralMarket} can unlock; public at ${publicAt} (unix s)`,
-      };
+      const unlocked = throughWrapper ? collateralMarket : null;
+      const detail = this.hiddenRounds.refusalWhileHidden(collateralMarket, unlocked, this.evaluatedAt!.timestamp);
+      return { ok: false, reason: "not-liquidatable", detail };
     }
     const borrowedInfo = seen.get(borrowedMarket)!;
     const collateralInfo = seen.get(collateralMarket)!;
