@@ -1,14 +1,14 @@
 /**
- * `npx hardhat keeper [--blocks N] [--once] [--dry-run] [--keeper-config <file>] [--address-book <file>] [--journal <file>] [--fresh-journal]`
+ * `npx hardhat keeper [--blocks N] [--once] [--dry-run] [--race | --step-locked] [--keeper-config <file>] [--address-book <file>] [--journal <file>] [--fresh-journal]`
  *
  * With no --network (the in-process `hardhat` chain): builds the sandbox, deploys the executor through
  * Ignition, opens a few hundred borrowers, plays the default scenario (prices fall in steps; one dust
- * and one unroutable position) against a real keeper, prints a summary, writes reports/run-*.json and
- * exits 0 when every scenario expectation held. The chain waits for the keeper there (step-locked: it
- * claims no speed). `--race` plays the same scenario as a race instead: the chain mines every 200 ms on
+ * and one unroutable position) as a race, the way Base runs since Denim: the chain mines every 200 ms on
  * its own clock, a rival liquidator competes, and the keeper runs as its own process over HTTP and
- * WebSocket (keeper/run/sandbox-race.ts); its summary shows races won and lost, N+1 / N+2 / later and
- * the first and last plan's decision latency.
+ * WebSocket (keeper/run/sandbox-race.ts). It prints a summary (races won and lost, N+1 / N+2 / later, the
+ * first and last plan's decision latency), writes reports/run-*.json and exits 0 when every scenario
+ * expectation held. `--step-locked` plays the same scenario with a chain that waits for the keeper
+ * (reproducible; it claims no speed).
  * With --network base (or mainnet, localhost): runs the keeper against that chain until Ctrl-C. A terminal
  * gets human lines, a pipe or a file JSON lines only (keeper/run/keeper-console.ts).
  *
@@ -40,6 +40,7 @@ export interface KeeperTaskArgs {
   readonly journal?: string;
   readonly freshJournal?: boolean;
   readonly race?: boolean;
+  readonly stepLocked?: boolean;
 }
 
 /** Test seam for the crash-safety tests: kill the process at a point of the send path (sandbox chains only). */
@@ -105,6 +106,15 @@ function prepareJournal(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment, co
   return location;
 }
 
+/**
+ * How the sandbox is driven. The race is the default because it is the way Base runs since Denim (a block every
+ * 200 ms whether or not the keeper is done, and a rival); the step-locked driver waits for the keeper and so proves
+ * behaviour only, which is what a reproducible debugging run wants.
+ */
+export function sandboxDriver(args: Pick<KeeperTaskArgs, "race" | "stepLocked">): "race" | "step-locked" {
+  return args.stepLocked === true ? "step-locked" : "race";
+}
+
 export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
   try {
     await runKeeper(args, hre);
@@ -119,6 +129,8 @@ async function runKeeper(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): 
   if (args.blocks !== undefined && (!Number.isInteger(args.blocks) || args.blocks < 1))
     fail(`--blocks must be a positive integer, got ${args.blocks}`);
   if (args.race === true && hre.network.name !== "hardhat") fail("--race is for the in-process sandbox (no --network)");
+  if (args.stepLocked === true && hre.network.name !== "hardhat") fail("--step-locked is for the in-process sandbox (no --network)");
+  if (args.race === true && args.stepLocked === true) fail("--race and --step-locked are two ways to run the sandbox: choose one");
   // A fresh clone has no artifacts or TypeChain bindings yet (`npm ci && npx hardhat keeper` is the
   // quick start): compile first, as `test` and `run` do. Up to date, this is a cache check. A packaged
   // install (Dockerfile, ops/systemd) compiled at build time and runs from a read-only tree:
@@ -139,7 +151,7 @@ async function runKeeper(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): 
   // Before the run's console exists: --fresh-journal's one line goes to stderr, apart from the run's own output.
   const journalPath = prepareJournal(args, hre, config, (line) => console.error(line));
 
-  if (hre.network.name === "hardhat" && args.race === true) {
+  if (hre.network.name === "hardhat" && sandboxDriver(args) === "race") {
     const print = (line: string) => console.log(line);
     if (args.addressBook !== undefined)
       fail("--address-book is for a run on --network localhost (or another network); the in-process run builds its own sandbox");
@@ -205,9 +217,10 @@ task("keeper", "Runs the liquidation keeper (no --network: the sandbox scenario,
   .addOptionalParam("blocks", "Stop after this many blocks", undefined, types.int)
   .addFlag("once", "One iteration (sandbox: the first scenario step), then exit")
   .addFlag("dryRun", "Simulate and journal, send nothing (DRY mode)")
+  .addFlag("race", "Sandbox only, the default there: the 200 ms race (the chain on its own clock, a rival, the keeper as its own process)")
   .addFlag(
-    "race",
-    "Sandbox only: the 200 ms race (the chain on its own clock, a rival, the keeper as its own process) instead of the step-locked driver",
+    "stepLocked",
+    "Sandbox only: the step-locked driver instead of the race (the chain waits for the keeper: reproducible, claims no speed)",
   )
   .addOptionalParam("keeperConfig", "Keeper config JSON merged over the network defaults (or KEEPER_CONFIG)", undefined, types.string)
   .addOptionalParam(
