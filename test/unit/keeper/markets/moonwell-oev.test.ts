@@ -39,6 +39,25 @@ async function startMarket(f: OevFixture): Promise<MoonwellMarket> {
   return market;
 }
 
+/**
+ * Posts `answer` on the WETH feed the wrapper delays and hands the new round to `market` as the oracle collector
+ * would (from the round's own event, in its block). Returns the market's reaction, the round and its block.
+ */
+async function postWethRound(f: OevFixture, market: MoonwellMarket, answer: bigint) {
+  const feed = f.sandbox.priceFeeds.WETH;
+  await (await feed.updateAnswer(answer)).wait();
+  const round = await feed.latestRoundData();
+  const block = (await hre.ethers.provider.getBlock("latest"))!;
+  const reaction = market.onPriceUpdate({
+    feed: (await feed.getAddress()) as Address,
+    answer,
+    roundId: round.roundId,
+    updatedAt: Number(round.updatedAt),
+    blockNumber: block.number,
+  });
+  return { reaction, round, block };
+}
+
 describe("keeper/markets MoonwellMarket: OEV wrappers", function () {
   it("evaluates at the round the wrapper hides and sizes the liquidation through the wrapper, at the liquidator's share", async function () {
     const f = await loadFixture(oevFixture);
@@ -138,11 +157,7 @@ describe("keeper/markets MoonwellMarket: OEV wrappers", function () {
 
     // A new round (3% lower) arrives through the collector: the wrapper will hide it; the keeper evaluates at it.
     const answer = (newest.answer * 97n) / 100n;
-    await (await f.sandbox.priceFeeds.WETH.updateAnswer(answer)).wait();
-    const round = await f.sandbox.priceFeeds.WETH.latestRoundData();
-    const block = (await hre.ethers.provider.getBlock("latest"))!;
-    const feed = (await f.sandbox.priceFeeds.WETH.getAddress()) as Address;
-    market.onPriceUpdate({ feed, answer, roundId: round.roundId, updatedAt: Number(round.updatedAt), blockNumber: block.number });
+    const { round, block } = await postWethRound(f, market, answer);
     expect(market.hiddenRound(mWETH)!.publicAt).to.equal(Number(round.updatedAt + TEST_ROUND_DELAY));
     const throughWrapper = market.sizeLiquidationWithReason(market.position(f.oevBorrower.address.toLowerCase() as Address)!);
     if (!throughWrapper.ok) throw new Error(`refused: ${throughWrapper.detail}`);
@@ -192,16 +207,7 @@ describe("keeper/markets MoonwellMarket: OEV wrappers", function () {
 
     // WETH (the debt) rises 5% on its feed: the WETH wrapper hides the round; the keeper evaluates at it.
     const answer = (start.answer * 105n) / 100n;
-    await (await priceFeeds.WETH.updateAnswer(answer)).wait();
-    const round = await priceFeeds.WETH.latestRoundData();
-    const block = (await hre.ethers.provider.getBlock("latest"))!;
-    const reaction = market.onPriceUpdate({
-      feed: (await priceFeeds.WETH.getAddress()) as Address,
-      answer,
-      roundId: round.roundId,
-      updatedAt: Number(round.updatedAt),
-      blockNumber: block.number,
-    });
+    const { reaction, round, block } = await postWethRound(f, market, answer);
     expect(reaction.newlyLiquidatable.map((p) => p.key.borrower)).to.include(key);
     await market.onBlock({ number: block.number, timestamp: block.timestamp });
     const position = market.position(key)!;
@@ -270,16 +276,7 @@ describe("keeper/markets MoonwellMarket: OEV wrappers", function () {
     const mUSDC = (await f.mUSDC.getAddress()).toLowerCase() as Address;
     const key = borrower.address.toLowerCase() as Address;
     const answer = (start.answer * 80n) / 100n;
-    await (await priceFeeds.WETH.updateAnswer(answer)).wait();
-    const round = await priceFeeds.WETH.latestRoundData();
-    const block = (await hre.ethers.provider.getBlock("latest"))!;
-    market.onPriceUpdate({
-      feed: (await priceFeeds.WETH.getAddress()) as Address,
-      answer,
-      roundId: round.roundId,
-      updatedAt: Number(round.updatedAt),
-      blockNumber: block.number,
-    });
+    const { round, block } = await postWethRound(f, market, answer);
     await market.onBlock({ number: block.number, timestamp: block.timestamp });
     const position = market.position(key)!;
     expect(position.healthFactor, "found at the hidden WETH price").to.be.lessThan(WAD);
@@ -338,16 +335,7 @@ describe("keeper/markets MoonwellMarket: OEV wrappers", function () {
     const mWETH = (await f.mWETH.getAddress()).toLowerCase() as Address;
     const key = borrower.address.toLowerCase() as Address;
     const answer = (start.answer * 105n) / 100n;
-    await (await priceFeeds.WETH.updateAnswer(answer)).wait();
-    const round = await priceFeeds.WETH.latestRoundData();
-    const block = (await hre.ethers.provider.getBlock("latest"))!;
-    market.onPriceUpdate({
-      feed: (await priceFeeds.WETH.getAddress()) as Address,
-      answer,
-      roundId: round.roundId,
-      updatedAt: Number(round.updatedAt),
-      blockNumber: block.number,
-    });
+    const { round, block } = await postWethRound(f, market, answer);
     await market.onBlock({ number: block.number, timestamp: block.timestamp });
     const position = market.position(key)!;
     expect(position.healthFactor, "found at the hidden debt price").to.be.lessThan(WAD);
