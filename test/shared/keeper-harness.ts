@@ -21,6 +21,8 @@ import { hardhatAccountWallet } from "../../keeper/run/hardhat-accounts";
 import { openKeeperSession, type KeeperSession, type KeeperSessionOptions } from "../../keeper/run/keeper-session";
 import { deploySandboxExecutor } from "../../keeper/scenarios/sandbox-executor";
 import { snapshotChain } from "./local-node";
+import { openAaveBorrowers, type OpenedBorrower } from "../../sandbox/borrowers";
+import { SandboxMarketHandle } from "../../keeper/scenarios/sandbox-market-handle";
 
 /** The metric names the operations issue requires on /metrics. */
 export const OPERATIONS_ISSUE_METRICS = [
@@ -53,6 +55,36 @@ export async function deployKeeperExecutor(hre: HardhatRuntimeEnvironment, sandb
     operator: operator.address as Address,
   });
   return { signers, operator, executor };
+}
+
+/** The executor, one Aave borrower and a ready market handle: the set-up of a single-liquidation keeper test. */
+export interface OneBorrowerSetup extends SandboxKeeperRoles {
+  readonly borrower: OpenedBorrower;
+  readonly handle: SandboxMarketHandle;
+}
+
+/**
+ * Deploys the keeper's executor and opens ONE WETH-collateral, USDC-debt Aave borrower at health factor 1.02 (a small
+ * WETH drop makes it liquidatable), with the market handle prepared to move prices. `seed` and `debtUsd` keep each
+ * test's borrower its own.
+ */
+export async function openOneBorrowerSetup(
+  hre: HardhatRuntimeEnvironment,
+  sandbox: Sandbox,
+  borrowerSpec: { readonly seed: number; readonly debtUsd: number },
+): Promise<OneBorrowerSetup> {
+  const roles = await deployKeeperExecutor(hre, sandbox);
+  const [borrower] = await openAaveBorrowers(hre, sandbox, {
+    count: 1,
+    seed: borrowerSpec.seed,
+    collateral: "WETH",
+    debt: "USDC",
+    healthFactor: { min: 1.02, max: 1.02 },
+    debtUsd: { min: borrowerSpec.debtUsd, max: borrowerSpec.debtUsd },
+  });
+  const handle = new SandboxMarketHandle(hre, sandbox);
+  await handle.prepare();
+  return { ...roles, borrower: borrower!, handle };
 }
 
 export interface SandboxKeeperSessionInputs {

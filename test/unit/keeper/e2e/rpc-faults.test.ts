@@ -8,12 +8,10 @@
 import hre from "hardhat";
 import { expect } from "chai";
 import { buildSandbox } from "../../../../sandbox";
-import { openAaveBorrowers } from "../../../../sandbox/borrowers";
 import { ReadProviderPool } from "../../../../keeper/rpc/read-provider-pool";
 import { RawTxBroadcaster } from "../../../../keeper/submit/raw-tx-broadcaster";
-import { SandboxMarketHandle } from "../../../../keeper/scenarios/sandbox-market-handle";
 import { FaultProxy } from "../../../shared/fault-proxy";
-import { deployKeeperExecutor, openSandboxKeeperSession, openScratchRun, type ScratchRun } from "../../../shared/keeper-harness";
+import { openOneBorrowerSetup, openSandboxKeeperSession, openScratchRun, type ScratchRun } from "../../../shared/keeper-harness";
 import { startLocalNode, type LocalNode } from "../../../shared/local-node";
 
 describe("keeper e2e: a broken RPC endpoint", function () {
@@ -36,17 +34,7 @@ describe("keeper e2e: a broken RPC endpoint", function () {
 
   it("fails over every read and gets the liquidation in through the healthy send endpoint, in the next block", async () => {
     const sandbox = await buildSandbox(hre);
-    const { operator, executor } = await deployKeeperExecutor(hre, sandbox);
-    const [borrower] = await openAaveBorrowers(hre, sandbox, {
-      count: 1,
-      seed: 71,
-      collateral: "WETH",
-      debt: "USDC",
-      healthFactor: { min: 1.02, max: 1.02 },
-      debtUsd: { min: 10_000, max: 10_000 },
-    });
-    const handle = new SandboxMarketHandle(hre, sandbox);
-    await handle.prepare();
+    const { operator, executor, borrower, handle } = await openOneBorrowerSetup(hre, sandbox, { seed: 71, debtUsd: 10_000 });
 
     broken.inject({ method: "eth_sendRawTransaction", fault: { kind: "drop-send" } });
     broken.inject({ fault: { kind: "http-status", status: 500 } });
@@ -87,7 +75,7 @@ describe("keeper e2e: a broken RPC endpoint", function () {
       const settled = await engine.tick();
       expect(settled!.settlement.included.map((i) => i.blockNumber)).to.deep.equal([priceBlock + 1]);
       expect(session.journal.getExecution(settled!.settlement.included[0]!.planId)!.borrower.toLowerCase()).to.equal(
-        borrower!.address.toLowerCase(),
+        borrower.address.toLowerCase(),
       );
 
       // The broken endpoint really was asked, and really failed; the send it swallowed changed nothing.

@@ -27,6 +27,7 @@ import { SandboxMarketHandle } from "../../../../keeper/scenarios/sandbox-market
 import {
   deployKeeperExecutor,
   OPERATIONS_ISSUE_METRICS,
+  openOneBorrowerSetup,
   openSandboxKeeperSession,
   openScratchRun,
   type ScratchRun,
@@ -174,17 +175,7 @@ describe("keeper e2e: the sandbox scenario", function () {
 
   it("never sends a plan whose simulation fails: the pool moves against it between planning and simulation", async () => {
     const sandbox = await buildSandbox(hre);
-    const { operator, executor } = await deployKeeperExecutor(hre, sandbox);
-    const [borrower] = await openAaveBorrowers(hre, sandbox, {
-      count: 1,
-      seed: 31,
-      collateral: "WETH",
-      debt: "USDC",
-      healthFactor: { min: 1.02, max: 1.02 },
-      debtUsd: { min: 20_000, max: 20_000 },
-    });
-    const handle = new SandboxMarketHandle(hre, sandbox);
-    await handle.prepare();
+    const { operator, executor, borrower, handle } = await openOneBorrowerSetup(hre, sandbox, { seed: 31, debtUsd: 20_000 });
     let dumped = false;
     const session = await openSandboxKeeperSession(
       hre,

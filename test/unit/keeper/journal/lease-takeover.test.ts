@@ -11,13 +11,11 @@
  */
 import hre from "hardhat";
 import { expect } from "chai";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersProvider } from "@nomicfoundation/hardhat-ethers/internal/hardhat-ethers-provider";
-import { openAaveBorrowers } from "../../../../sandbox/borrowers";
-import { SandboxMarketHandle } from "../../../../keeper/scenarios/sandbox-market-handle";
 import type { KeeperSession } from "../../../../keeper/run/keeper-session";
 import { ChimeraExecutor__factory } from "../../../../typechain-types";
-import { deployKeeperExecutor, openSandboxKeeperSession } from "../../../shared/keeper-harness";
+import { openOneBorrowerSetup, openSandboxKeeperSession } from "../../../shared/keeper-harness";
 import { postgresServer } from "../../../shared/postgres-server";
 import { sandboxFixture } from "../../../shared/sandbox-fixture";
 
@@ -49,17 +47,9 @@ describe("leadership: a takeover that fails part-way", function () {
 
   it("is started again on the next block, and the new leader liquidates the position that was already under water", async () => {
     const sandbox = await loadFixture(sandboxFixture);
-    const { operator, executor } = await deployKeeperExecutor(hre, sandbox);
-    const [borrower] = await openAaveBorrowers(hre, sandbox, {
-      count: 1,
-      seed: 961,
-      collateral: "WETH",
-      debt: "USDC",
-      healthFactor: { min: 1.02, max: 1.02 },
-      debtUsd: { min: 10_000, max: 10_000 },
-    });
-    const handle = new SandboxMarketHandle(hre, sandbox);
-    await handle.prepare();
+    // The operator's liquidation and nonce stay in this test: later files expect an operator that has sent nothing.
+    const untouched = await takeSnapshot();
+    const { operator, executor, borrower, handle } = await openOneBorrowerSetup(hre, sandbox, { seed: 961, debtUsd: 10_000 });
     const journalPath = await (await postgresServer()).createDatabase("takeover");
     const inputs = { sandbox, executor, operator, journalPath };
     const standbyNode = providerFailingNonceReads();
@@ -67,7 +57,7 @@ describe("leadership: a takeover that fails part-way", function () {
     const liquidations = async () =>
       (
         await hre.ethers.provider.getLogs({ address: executor, topics: [executorInterface.getEvent("Liquidated").topicHash], fromBlock: 0 })
-      ).filter((log) => executorInterface.parseLog(log)!.args.borrower.toLowerCase() === borrower!.address.toLowerCase()).length;
+      ).filter((log) => executorInterface.parseLog(log)!.args.borrower.toLowerCase() === borrower.address.toLowerCase()).length;
 
     const leader = await openSandboxKeeperSession(hre, inputs);
     let standby: KeeperSession | null = null;
@@ -103,6 +93,7 @@ describe("leadership: a takeover that fails part-way", function () {
       await standby?.close("test finished");
       await leader.close("test finished").catch(() => undefined);
       await handle.release();
+      await untouched.restore();
     }
   });
 });
