@@ -213,6 +213,28 @@ async function deadline(hre: HardhatRuntimeEnvironment): Promise<number> {
   return (await hre.ethers.provider.getBlockNumber()) + 10;
 }
 
+/** One executor liquidation of `position`, funded by a flash loan of `amount` from `source`, with its outcome. */
+async function executorLiquidation(
+  hre: HardhatRuntimeEnvironment,
+  bench: Bench,
+  source: { kind: number; lender: string },
+  position: { borrower: Address; debtToCover: bigint },
+  amount: bigint,
+) {
+  const { sandbox, executor } = bench;
+  const usdc = sandbox.book.tokens.USDC.address;
+  return outcomeOf(
+    executor,
+    executor.liquidate({
+      flash: flashLoan(source.kind, source.lender, usdc, amount),
+      liquidation: liquidationFor(sandbox, position),
+      profitToken: usdc,
+      minProfit: 1n,
+      deadlineBlock: await deadline(hre),
+    }),
+  );
+}
+
 async function bareFlash(bench: Bench, source: SourceKey, amount: bigint): Promise<number> {
   const { sandbox } = bench;
   const receiver = RepayOnlyFlashReceiver__factory.connect(bench.receiver, bench.bareLiquidator);
@@ -243,53 +265,18 @@ export async function runGasBenchmark(hre: HardhatRuntimeEnvironment, options: G
   const liquidation = {} as Record<SourceKey, LiquidationGas>;
   for (const source of ["balancer", "morphoFlash", "aave", "uniswapV3"] as const) {
     await baseline.restore();
-    const { kind, lender } = lenderOf(sandbox, source);
-    const outcome = await outcomeOf(
-      executor,
-      executor.liquidate({
-        flash: flashLoan(kind, lender, usdc, position.debtToCover),
-        liquidation: liquidationFor(sandbox, position),
-        profitToken: usdc,
-        minProfit: 1n,
-        deadlineBlock: await deadline(hre),
-      }),
-    );
+    const flashSource = lenderOf(sandbox, source);
+    const outcome = await executorLiquidation(hre, bench, flashSource, position, position.debtToCover);
     const executorGas = Number(outcome.receipt.gasUsed);
     const seized = outcome.liquidations[0].collateralSeized;
 
     await baseline.restore();
     await mintTo(hre, sandbox.tokens, sandbox.deployer, "USDC", (await executor.getAddress()) as Address, 1n);
     await mintTo(hre, sandbox.tokens, sandbox.deployer, "WETH", (await executor.getAddress()) as Address, 1n);
-    const seededGas = Number(
-      (
-        await outcomeOf(
-          executor,
-          executor.liquidate({
-            flash: flashLoan(kind, lender, usdc, position.debtToCover),
-            liquidation: liquidationFor(sandbox, position),
-            profitToken: usdc,
-            minProfit: 1n,
-            deadlineBlock: await deadline(hre),
-          }),
-        )
-      ).receipt.gasUsed,
-    );
+    const seededGas = Number((await executorLiquidation(hre, bench, flashSource, position, position.debtToCover)).receipt.gasUsed);
 
     await baseline.restore();
-    const headroomGas = Number(
-      (
-        await outcomeOf(
-          executor,
-          executor.liquidate({
-            flash: flashLoan(kind, lender, usdc, position.debtToCover + 1n),
-            liquidation: liquidationFor(sandbox, position),
-            profitToken: usdc,
-            minProfit: 1n,
-            deadlineBlock: await deadline(hre),
-          }),
-        )
-      ).receipt.gasUsed,
-    );
+    const headroomGas = Number((await executorLiquidation(hre, bench, flashSource, position, position.debtToCover + 1n)).receipt.gasUsed);
 
     await baseline.restore();
     const bareLiquidation = await gasOf(
@@ -309,7 +296,7 @@ export async function runGasBenchmark(hre: HardhatRuntimeEnvironment, options: G
 
     await baseline.restore();
     const floorGas = await gasOf(
-      bench.floor.connect(bench.bareLiquidator).liquidate(kind, lender, {
+      bench.floor.connect(bench.bareLiquidator).liquidate(flashSource.kind, flashSource.lender, {
         pool: book.aaveV3!.pool,
         borrower: position.borrower,
         collateral: weth,
@@ -343,18 +330,7 @@ export async function runGasBenchmark(hre: HardhatRuntimeEnvironment, options: G
   await baseline.restore();
   const balancer = lenderOf(sandbox, "balancer");
   const single = Number(
-    (
-      await outcomeOf(
-        executor,
-        executor.liquidate({
-          flash: flashLoan(balancer.kind, balancer.lender, usdc, batchPositions[0].debtToCover),
-          liquidation: liquidationFor(sandbox, batchPositions[0]),
-          profitToken: usdc,
-          minProfit: 1n,
-          deadlineBlock: await deadline(hre),
-        }),
-      )
-    ).receipt.gasUsed,
+    (await executorLiquidation(hre, bench, balancer, batchPositions[0], batchPositions[0].debtToCover)).receipt.gasUsed,
   );
   await baseline.restore();
   const total = Number(
