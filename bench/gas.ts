@@ -1,7 +1,8 @@
 /**
  * Benchmark: what the executor costs on top of the work it cannot avoid. On one sandbox Aave V3 position (WETH
  * collateral, USDC debt, under water after a WETH drop), from the same chain snapshot each time:
- *   executor         ChimeraExecutor.liquidate: flash loan + liquidationCall + Uniswap V3 swap + repay + profit sweep
+ *   executor         ChimeraExecutor.liquidate of the plan the keeper sends: flash loan of debtToCover + FLASH_HEADROOM
+ *                    (keeper/execution/plan-encoder.ts) + liquidationCall + Uniswap V3 swap + repay + profit sweep
  *   bareLiquidation  the same liquidationCall sent by a pre-funded, pre-approved account
  *   bareSwap         the same swap (same amount of seized WETH, same pool) sent straight to SwapRouter02
  *   bareFlash        a flash loan of the same amount to contracts/test/RepayOnlyFlashReceiver.sol (repays, nothing else)
@@ -14,16 +15,15 @@
  *   overheadVsFloor  executor - floor: what the executor's guards, accounting, events and profit payout cost, with
  *                    every contract and slot warmed as it is for the executor (issue 13's definition). The three older
  *                    figures stay beside it for one release so the change of definition is visible.
+ *   executorPlain, overheadVsFloorPlain  the same plan borrowing exactly debtToCover (the keeper's plan before
+ *                    FLASH_HEADROOM): the executor's balance of the flash token goes loan → 0 → proceeds, one
+ *                    zero-to-non-zero write (20,000) and its refund more, which costs where EIP-3529's refund cap (a fifth
+ *                    of the transaction's gas) binds: the Morpho and Aave sources, repaid through an approval.
  *   executorSeeded, overheadVsFloorSeeded  the same plan with the executor already holding one base unit of USDC and
  *                    WETH (dust an owner can leave there: it stays below every snapshot). Each plan then writes the
- *                    executor's balances non-zero to non-zero instead of zero to non-zero and back; the two cost the
- *                    same under EIP-2200 unless the transaction's refunds exceed EIP-3529's cap (a fifth of its gas),
- *                    which the Morpho and Aave sources' do: they are repaid through an approval, one more refunded write.
- *   overheadVsFloorPrevious  this figure on main 1f03147, before the latest executor change: recorded, not measured.
- *   executorHeadroom, overheadVsFloorHeadroom  the same plan borrowing ONE base unit more than the liquidation
- *                    repays (flash amount = debtToCover + 1), so the executor's balance of the flash token never returns
- *                    to zero between the liquidation's pull and the swap's output: one zero-to-non-zero write (20,000)
- *                    and its refund fewer, which pays where EIP-3529's refund cap binds (Morpho, Aave sources).
+ *                    executor's balances non-zero to non-zero instead of zero to non-zero and back.
+ *   overheadVsFloorPrevious  the headline on main db5d678 (the plain plan, before this change's executor and keeper
+ *                    changes): recorded, not measured.
  *   overheadVsFloorBefore  the same figure for the executor before issue 13's guards (commit 9881cee, measured by this
  *                    bench against this floor): a recorded reference for one release, not a measurement of this run.
  * `targets.overheadVsFloor` is the goal for the Balancer and Morpho sources (issue 13: 25,000 gas).
@@ -55,6 +55,7 @@ import type { Address } from "../keeper/config/address-book";
 import { sandboxModuleParameters } from "../test/shared/executor-fixture";
 import { FlashSource, aaveLiquidation, flashLoan, packedPath, uniswapSwap } from "../test/unit/contracts/helpers/plans";
 import { outcomeOf } from "../test/unit/contracts/helpers/outcomes";
+import { FLASH_HEADROOM } from "../keeper/execution/plan-encoder";
 
 export interface LiquidationGas {
   readonly executor: number;
@@ -69,8 +70,8 @@ export interface LiquidationGas {
   readonly overheadVsFloorSeeded: number;
   readonly overheadVsFloorBefore: number;
   readonly overheadVsFloorPrevious: number;
-  readonly executorHeadroom: number;
-  readonly overheadVsFloorHeadroom: number;
+  readonly executorPlain: number;
+  readonly overheadVsFloorPlain: number;
 }
 
 export interface GasBenchmarkResult {
@@ -86,7 +87,7 @@ export interface GasBenchmarkOptions {
   readonly log?: (message: string) => void;
 }
 
-type SourceKey = "balancer" | "morphoFlash" | "aave" | "uniswapV3";
+export type SourceKey = "balancer" | "morphoFlash" | "aave" | "uniswapV3";
 
 const INTRINSIC_GAS = 21_000;
 /**
@@ -100,15 +101,15 @@ const OVERHEAD_VS_FLOOR_BEFORE_ISSUE_13: Readonly<Record<SourceKey, number>> = {
   uniswapV3: 45_253,
 };
 /**
- * overheadVsFloor of the executor on main 1f03147 (targets and operators pinned, before the one-read plan gate),
- * measured by this bench (`BENCH_ONLY=gas npm run bench`, 2026-12-07): the "before" of the latest change, kept for one
- * release beside the new figure.
+ * overheadVsFloor on main db5d678 (the plan borrowing exactly debtToCover, before the keeper's flash headroom and this
+ * change's executor savings), measured by this bench (`BENCH_ONLY=gas npm run bench`, 2026-12-07, load 6.3): the
+ * "before" of the latest change, kept for one release beside the new figure.
  */
 const OVERHEAD_VS_FLOOR_PREVIOUS: Readonly<Record<SourceKey, number>> = {
-  balancer: 38_530,
-  morphoFlash: 46_605,
-  aave: 42_848,
-  uniswapV3: 37_860,
+  balancer: 38_377,
+  morphoFlash: 46_453,
+  aave: 42_697,
+  uniswapV3: 37_669,
 };
 /** Issue 13's goal for the one-transaction overhead of the Balancer and Morpho flash sources. */
 const OVERHEAD_VS_FLOOR_TARGET = 25_000;
@@ -126,7 +127,7 @@ async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> 
   return Number(receipt.gasUsed);
 }
 
-interface Bench {
+export interface Bench {
   readonly sandbox: Sandbox;
   readonly executor: ChimeraExecutor;
   readonly bareLiquidator: HardhatEthersSigner;
@@ -136,7 +137,9 @@ interface Bench {
 }
 
 /** Builds the sandbox, deploys the executor through its Ignition module and funds every account to steady state. */
-async function setUp(hre: HardhatRuntimeEnvironment): Promise<{ bench: Bench; positions: { borrower: Address; debtToCover: bigint }[] }> {
+export async function setUp(
+  hre: HardhatRuntimeEnvironment,
+): Promise<{ bench: Bench; positions: { borrower: Address; debtToCover: bigint }[] }> {
   const sandbox = await buildSandbox(hre);
   const [, owner, operator, treasury, bareLiquidator, bareSwapper] = await hre.ethers.getSigners();
   const { executor: deployed } = await hre.ignition.deploy(ChimeraExecutorModule, {
@@ -183,7 +186,7 @@ async function setUp(hre: HardhatRuntimeEnvironment): Promise<{ bench: Bench; po
   return { bench: { sandbox, executor, bareLiquidator, bareSwapper, receiver: receiverAddress, floor }, positions };
 }
 
-function lenderOf(sandbox: Sandbox, source: SourceKey): { kind: number; lender: string } {
+export function lenderOf(sandbox: Sandbox, source: SourceKey): { kind: number; lender: string } {
   const { book } = sandbox;
   switch (source) {
     case "balancer":
@@ -214,7 +217,7 @@ async function deadline(hre: HardhatRuntimeEnvironment): Promise<number> {
 }
 
 /** One executor liquidation of `position`, funded by a flash loan of `amount` from `source`, with its outcome. */
-async function executorLiquidation(
+export async function executorLiquidation(
   hre: HardhatRuntimeEnvironment,
   bench: Bench,
   source: { kind: number; lender: string },
@@ -266,17 +269,18 @@ export async function runGasBenchmark(hre: HardhatRuntimeEnvironment, options: G
   for (const source of ["balancer", "morphoFlash", "aave", "uniswapV3"] as const) {
     await baseline.restore();
     const flashSource = lenderOf(sandbox, source);
-    const outcome = await executorLiquidation(hre, bench, flashSource, position, position.debtToCover);
+    const keeperAmount = position.debtToCover + FLASH_HEADROOM;
+    const outcome = await executorLiquidation(hre, bench, flashSource, position, keeperAmount);
     const executorGas = Number(outcome.receipt.gasUsed);
     const seized = outcome.liquidations[0].collateralSeized;
 
     await baseline.restore();
     await mintTo(hre, sandbox.tokens, sandbox.deployer, "USDC", (await executor.getAddress()) as Address, 1n);
     await mintTo(hre, sandbox.tokens, sandbox.deployer, "WETH", (await executor.getAddress()) as Address, 1n);
-    const seededGas = Number((await executorLiquidation(hre, bench, flashSource, position, position.debtToCover)).receipt.gasUsed);
+    const seededGas = Number((await executorLiquidation(hre, bench, flashSource, position, keeperAmount)).receipt.gasUsed);
 
     await baseline.restore();
-    const headroomGas = Number((await executorLiquidation(hre, bench, flashSource, position, position.debtToCover + 1n)).receipt.gasUsed);
+    const plainGas = Number((await executorLiquidation(hre, bench, flashSource, position, position.debtToCover)).receipt.gasUsed);
 
     await baseline.restore();
     const bareLiquidation = await gasOf(
@@ -321,8 +325,8 @@ export async function runGasBenchmark(hre: HardhatRuntimeEnvironment, options: G
       overheadVsFloorSeeded: seededGas - floorGas,
       overheadVsFloorBefore: OVERHEAD_VS_FLOOR_BEFORE_ISSUE_13[source],
       overheadVsFloorPrevious: OVERHEAD_VS_FLOOR_PREVIOUS[source],
-      executorHeadroom: headroomGas,
-      overheadVsFloorHeadroom: headroomGas - floorGas,
+      executorPlain: plainGas,
+      overheadVsFloorPlain: plainGas - floorGas,
     };
     log(`${source}: ${JSON.stringify(liquidation[source])}`);
   }
@@ -330,7 +334,7 @@ export async function runGasBenchmark(hre: HardhatRuntimeEnvironment, options: G
   await baseline.restore();
   const balancer = lenderOf(sandbox, "balancer");
   const single = Number(
-    (await executorLiquidation(hre, bench, balancer, batchPositions[0], batchPositions[0].debtToCover)).receipt.gasUsed,
+    (await executorLiquidation(hre, bench, balancer, batchPositions[0], batchPositions[0].debtToCover + FLASH_HEADROOM)).receipt.gasUsed,
   );
   await baseline.restore();
   const total = Number(
@@ -342,7 +346,7 @@ export async function runGasBenchmark(hre: HardhatRuntimeEnvironment, options: G
             balancer.kind,
             balancer.lender,
             usdc,
-            batchPositions.reduce((sum, p) => sum + p.debtToCover, 0n),
+            batchPositions.reduce((sum, p) => sum + p.debtToCover + FLASH_HEADROOM, 0n),
           ),
           liquidations: batchPositions.map((p) => liquidationFor(sandbox, p)),
           profitToken: usdc,

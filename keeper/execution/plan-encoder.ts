@@ -63,7 +63,7 @@ export function encodePlanStruct(plan: LiquidationPlan, terms: PlanTerms): PlanS
       source: executorEnumValue(EXECUTOR_FLASH_SOURCES, flash.executorSource),
       lender: borrows ? flash.address : ZERO,
       token: borrows ? candidate.debtToken : ZERO,
-      amount: !borrows ? 0n : call.poolDecidesSize ? withInterestBuffer(flash.amount) : flash.amount,
+      amount: !borrows ? 0n : call.poolDecidesSize ? withInterestBuffer(flash.amount) : flash.amount + FLASH_HEADROOM,
     },
     liquidation: {
       protocol: executorEnumValue(EXECUTOR_PROTOCOL_KINDS, call.shape),
@@ -129,11 +129,33 @@ export function withMinProfit(plan: PlanStruct, minProfit: bigint): PlanStruct {
 }
 
 /**
+ * One base unit borrowed above what the liquidation repays, so the executor's balance of the flash token never returns
+ * to zero between the liquidation's pull and the sale's proceeds. An empty executor's balance would otherwise go
+ * loan → 0 → proceeds: a refunded zero write followed by a fresh 20,000-gas zero-to-non-zero write, whose refund
+ * EIP-3529's cap (a fifth of the transaction's gas) forfeits on lenders repaid through an approval (Morpho, Aave):
+ * about 10,000 gas a Morpho-funded plan, 2,900 an Aave-funded one (bench/gas.ts `overheadVsFloorPlain`). The unit is
+ * repaid with the loan in the same transaction; nothing stays behind. Where the pool decides the size, the interest
+ * buffer already keeps the balance above zero.
+ */
+export const FLASH_HEADROOM = 1n;
+
+/**
  * 10 bps + 1 unit: hours of interest at any sane borrow rate, for a pool that sizes the liquidation on
  * its state at execution (LiquidationCall.poolDecidesSize). Unused principal is repaid in the same transaction.
  */
 export function withInterestBuffer(amount: bigint): bigint {
   return amount + amount / 1_000n + 1n;
+}
+
+/**
+ * The fee the sale must cover for the loan the plan sends: the strategy priced the fee on the principal alone, and
+ * one unit of headroom adds at most one unit of fee (any rate up to 100%, rounded either way); a lender that charged
+ * nothing on the principal (Balancer, Morpho) is counted as charging nothing on the unit. This is the sale's floor
+ * only: a sale that cannot repay the loan still reverts at the lender's pull and the executor's balance guard.
+ */
+function flashFeeBound(plan: LiquidationPlan): bigint {
+  const headroomed = plan.flash.executorSource !== "None" && plan.candidate.call?.poolDecidesSize === false;
+  return plan.flash.fee + (headroomed && plan.flash.fee > 0n ? FLASH_HEADROOM : 0n);
 }
 
 function swapStruct(plan: LiquidationPlan): IChimeraExecutor.SwapStruct {
@@ -143,9 +165,9 @@ function swapStruct(plan: LiquidationPlan): IChimeraExecutor.SwapStruct {
     venue: executorEnumValue(EXECUTOR_SWAP_VENUES, swap.executorVenue),
     router: swap.router,
     amountIn: SELL_ALL_SEIZED,
-    // The sale must at least repay what the liquidation borrowed (flash principal + fee); the profit
+    // The sale must at least repay what the liquidation spent of the loan plus the loan's fee; the profit
     // floor itself is `minProfit`, checked by the executor after repayment.
-    minAmountOut: plan.candidate.debtToCover + plan.flash.fee,
+    minAmountOut: plan.candidate.debtToCover + flashFeeBound(plan),
     route: swap.route as BytesLike,
   };
 }

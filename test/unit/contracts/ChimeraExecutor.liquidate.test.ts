@@ -10,6 +10,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { QuoterV2__factory } from "../../../typechain-types";
 import { morphoMarketId } from "../../../sandbox";
 import { executorFixture, type ExecutorFixture } from "../../shared/executor-fixture";
+import { FLASH_HEADROOM } from "../../../keeper/execution/plan-encoder";
 import { venueFixture, AERODROME_POOL_FACTORY } from "./helpers/venues";
 import { checkExecutorHoldsNothingAfterEach } from "./helpers/invariants";
 import { outcomeOf } from "./helpers/outcomes";
@@ -117,6 +118,45 @@ describe("ChimeraExecutor: liquidations", function () {
         const { currentVariableDebt } = await f.sandbox.aave.dataProvider.getUserReserveData(position.debtToken, position.borrower);
         // One block of interest at most separates the two reads.
         expect(currentVariableDebt).to.be.closeTo(position.debt - position.debtToCover, position.debt / 1_000_000n + 1n);
+      });
+    }
+  });
+
+  describe("#liquidate: one unit of flash headroom (the keeper's FLASH_HEADROOM)", function () {
+    for (const source of ["MorphoBlue", "AaveV3"] as const) {
+      it(`borrows the unit from ${source} and repays it with the loan: the lender gets principal + fee, the treasury the profit`, async function () {
+        const f = await useExecutor();
+        const [position] = await unhealthyAavePositions(f.sandbox);
+        const usdc = f.sandbox.tokens.USDC;
+        const amount = position.debtToCover + FLASH_HEADROOM;
+        const { lender, fee } = usdcFlashSource(f, source, amount);
+        // Morpho holds what it lends; Aave's reserve sits in its aToken.
+        const reserve = source === "MorphoBlue" ? lender : (await f.sandbox.aave.dataProvider.getReserveTokensAddresses(position.debtToken)).aTokenAddress;
+        const [reserveBefore, treasuryBefore] = [await usdc.balanceOf(reserve), await usdc.balanceOf(f.treasury.address)];
+
+        const outcome = await outcomeOf(
+          f.executor,
+          f.executor.liquidate({
+            flash: flashLoan(FlashSource[source], lender, position.debtToken, amount),
+            liquidation: aaveLiquidationOf(f, position),
+            profitToken: position.debtToken,
+            minProfit: 1n,
+            deadlineBlock: await deadline(),
+          }),
+        );
+
+        const [liquidated] = outcome.liquidations;
+        expect(liquidated.debtRepaid, "the liquidation spends debtToCover, not the unit").to.equal(position.debtToCover);
+        expect(outcome.plan.flashAmount).to.equal(amount);
+        // Aave's premium rounding changed across versions (half up, then up): the formula's fee to one unit.
+        expect(outcome.plan.flashFee, "the fee on principal + unit").to.be.closeTo(fee, 1n);
+        expect(outcome.plan.profit).to.equal(liquidated.debtTokenBought - liquidated.debtRepaid - outcome.plan.flashFee);
+        expect((await usdc.balanceOf(f.treasury.address)) - treasuryBefore).to.equal(outcome.plan.profit);
+        // Aave's reserve gains the liquidation's repayment plus the premium's share it keeps; Morpho exactly nothing.
+        const reserveGain = (await usdc.balanceOf(reserve)) - reserveBefore;
+        if (source === "MorphoBlue") expect(reserveGain, "Morpho got back exactly what it lent").to.equal(0n);
+        else expect(reserveGain).to.be.within(liquidated.debtRepaid, liquidated.debtRepaid + outcome.plan.flashFee);
+        // The executor holds nothing afterwards: checkExecutorHoldsNothingAfterEach.
       });
     }
   });

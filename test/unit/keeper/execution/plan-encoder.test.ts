@@ -1,7 +1,13 @@
 import { expect } from "chai";
 import { ChimeraExecutor__factory } from "../../../../typechain-types";
 import type { Address, LiquidationCall, LiquidationPlan } from "../../../../keeper/core/types";
-import { encodeLiquidateCall, encodePlanStruct, PlanEncodingError } from "../../../../keeper/execution/plan-encoder";
+import {
+  encodeBatchPlanStruct,
+  encodeLiquidateCall,
+  encodePlanStruct,
+  FLASH_HEADROOM,
+  PlanEncodingError,
+} from "../../../../keeper/execution/plan-encoder";
 
 const POOL: Address = "0x00000000000000000000000000000000000000a1";
 const MORPHO: Address = "0x00000000000000000000000000000000000000b1";
@@ -64,7 +70,8 @@ function aavePlan(overrides: Partial<LiquidationPlan> = {}): LiquidationPlan {
 describe("execution: plan encoding", () => {
   it("maps an Aave plan onto IChimeraExecutor.Plan: the market's call, the lender's source, the venue's router, a sell-all swap", () => {
     const plan = encodePlanStruct(aavePlan(), { minProfit: 38_000_000n, deadlineBlock: 102 });
-    expect(plan.flash).to.deep.equal({ source: 1, lender: VAULT, token: USDC, amount: 1_000_000_000n });
+    // One unit of headroom above the repayment (FLASH_HEADROOM), fee-free at Balancer: the sale floor is the repayment.
+    expect(plan.flash).to.deep.equal({ source: 1, lender: VAULT, token: USDC, amount: 1_000_000_001n });
     expect(plan.liquidation.protocol).to.equal(0);
     expect(plan.liquidation.market).to.equal(POOL);
     // Not capped by collateral: exactly the sized repayment, which the pool's cap on the (grown) debt admits.
@@ -95,6 +102,7 @@ describe("execution: plan encoding", () => {
     });
     const plan = encodePlanStruct(capped, { minProfit: 1n, deadlineBlock: 1 });
     expect(plan.liquidation.debtToCover).to.equal(1_000_000_007n);
+    // The buffer alone: it already keeps the flash token's balance above zero, so no headroom unit on top.
     expect(plan.flash.amount).to.equal(1_000_000_000n + 1_000_000n + 1n);
     // The sizing rule's text decides nothing: the same rule string without the flag borrows no buffer.
     const flagOff = withCall(aavePlan(), { ...capped.candidate.call!, poolDecidesSize: false });
@@ -105,16 +113,24 @@ describe("execution: plan encoding", () => {
         deadlineBlock: 1,
       },
     );
-    expect(unbuffered.flash.amount).to.equal(1_000_000_000n);
+    expect(unbuffered.flash.amount).to.equal(1_000_000_000n + FLASH_HEADROOM);
   });
 
-  it("a swap must at least repay the flash principal plus its fee", () => {
+  it("a swap must at least repay the flash principal plus its fee, counting the headroom unit's fee where the lender charges one", () => {
     const plan = encodePlanStruct(
       aavePlan({ flash: { kind: "aaveV3", executorSource: "AaveV3", address: POOL, amount: 1_000_000_000n, fee: 500_000n } }),
       { minProfit: 1n, deadlineBlock: 1 },
     );
     expect(plan.flash.source).to.equal(3);
-    expect(plan.liquidation.swap.minAmountOut).to.equal(1_000_500_000n);
+    expect(plan.flash.amount).to.equal(1_000_000_001n);
+    // 5 bps of one more unit rounds to at most one more unit of premium.
+    expect(plan.liquidation.swap.minAmountOut).to.equal(1_000_500_001n);
+  });
+
+  it("borrows one headroom unit per liquidation of a batch", () => {
+    const batch = encodeBatchPlanStruct([aavePlan(), aavePlan({ id: "second" })], { minProfit: 1n, deadlineBlock: 1 });
+    expect(batch.flash.amount).to.equal(2n * (1_000_000_000n + FLASH_HEADROOM));
+    expect(batch.liquidations.map((l) => l.swap.minAmountOut)).to.deep.equal([1_000_000_000n, 1_000_000_000n]);
   });
 
   it("encodes a self-funded Morpho liquidation with the market's params and exactly one of seized assets / repaid shares", () => {
