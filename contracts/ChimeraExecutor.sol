@@ -797,12 +797,13 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         return _operators[account];
     }
 
-    /// @dev Bit i set for every `PINNED_OPERATOR_<i>` equal to `account`.
+    /// @dev Bit i set for every `PINNED_OPERATOR_<i>` equal to `account`. Branch-free (immutables cannot be read in
+    ///      assembly, so they are copied to the stack first): every plan computes this mask.
     function _pinnedOperatorMask(address account) private view returns (uint256 mask) {
-        if (account == PINNED_OPERATOR_0) mask |= 1;
-        if (account == PINNED_OPERATOR_1) mask |= 1 << 1;
-        if (account == PINNED_OPERATOR_2) mask |= 1 << 2;
-        if (account == PINNED_OPERATOR_3) mask |= 1 << 3;
+        (address p0, address p1, address p2, address p3) = (PINNED_OPERATOR_0, PINNED_OPERATOR_1, PINNED_OPERATOR_2, PINNED_OPERATOR_3);
+        assembly ("memory-safe") {
+            mask := or(or(eq(account, p0), shl(1, eq(account, p1))), or(shl(2, eq(account, p2)), shl(3, eq(account, p3))))
+        }
     }
 
     /// @dev `isAllowedTarget` with the pinned bits the plan's entry point already read (`Gate`).
@@ -813,15 +814,16 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     }
 
     /// @dev Bit i set for every `PINNED_TARGET_<i>` equal to `target` (a target listed twice is pinned twice).
+    ///      Branch-free, like `_pinnedOperatorMask`: a plan computes this mask for every contract it names.
     function _pinnedTargetMask(address target) private view returns (uint256 mask) {
-        if (target == PINNED_TARGET_0) mask |= 1;
-        if (target == PINNED_TARGET_1) mask |= 1 << 1;
-        if (target == PINNED_TARGET_2) mask |= 1 << 2;
-        if (target == PINNED_TARGET_3) mask |= 1 << 3;
-        if (target == PINNED_TARGET_4) mask |= 1 << 4;
-        if (target == PINNED_TARGET_5) mask |= 1 << 5;
-        if (target == PINNED_TARGET_6) mask |= 1 << 6;
-        if (target == PINNED_TARGET_7) mask |= 1 << 7;
+        (address p0, address p1, address p2, address p3) = (PINNED_TARGET_0, PINNED_TARGET_1, PINNED_TARGET_2, PINNED_TARGET_3);
+        (address p4, address p5, address p6, address p7) = (PINNED_TARGET_4, PINNED_TARGET_5, PINNED_TARGET_6, PINNED_TARGET_7);
+        assembly ("memory-safe") {
+            mask := or(
+                or(or(eq(target, p0), shl(1, eq(target, p1))), or(shl(2, eq(target, p2)), shl(3, eq(target, p3)))),
+                or(or(shl(4, eq(target, p4)), shl(5, eq(target, p5))), or(shl(6, eq(target, p6)), shl(7, eq(target, p7))))
+            )
+        }
     }
 
     function _setOperator(address operator, bool allowed) private {

@@ -62,8 +62,10 @@ library ExecutionContext {
         enter(Phase.Liquidating, address(0));
     }
 
+    /// @dev A zero fee (Balancer, Morpho) is not written: the slot is zero at every plan's start (`clear` ends each
+    ///      plan, and a reverted plan's transient writes revert with it).
     function recordFlashFee(uint256 fee) internal {
-        FLASH_FEE_SLOT.asUint256().tstore(fee);
+        if (fee != 0) FLASH_FEE_SLOT.asUint256().tstore(fee);
     }
 
     function flashFee() internal view returns (uint256) {
