@@ -129,6 +129,13 @@ async function main(): Promise<void> {
     [book.uniswapV3!.swapRouter02.toLowerCase(), "router"],
   ]);
   const name = (a: string) => names.get(a) ?? a;
+  if (process.env.TRACE_DUMP !== undefined) {
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(
+      process.env.TRACE_DUMP,
+      JSON.stringify(executorTrace.structLogs.map((l: Step & { pc: number }) => [l.pc, l.op, l.gasCost, l.depth])),
+    );
+  }
   const e = selfGas(executorTrace.structLogs, await executor.getAddress());
   console.log("executor timeline (own gas, then what it did):");
   console.log(timeline(executorTrace.structLogs, await executor.getAddress()).join("\n"));
