@@ -18,7 +18,7 @@ import { Multicall3Client } from "../../../../keeper/chain/multicall";
 import { FlashLiquidity } from "../../../../keeper/engine/flash-liquidity";
 import { OpportunityPlanner } from "../../../../keeper/engine/opportunity-planner";
 import { createSwapQuoter } from "../../../../keeper/engine/swap-quoter";
-import { encodePlanStruct } from "../../../../keeper/execution/plan-encoder";
+import { encodePlanStruct, FLASH_HEADROOM } from "../../../../keeper/execution/plan-encoder";
 import { FLASH_LENDERS } from "../../../../keeper/flash/registry";
 import { InMemoryCheckpointStore } from "../../../../keeper/markets/checkpoint-store";
 import { createMarkets } from "../../../../keeper/markets/factory";
@@ -119,7 +119,7 @@ describe("plug-in tables: a fourth market, a fifth lender and a third venue", fu
     expect([struct.flash.source, struct.flash.lender, struct.flash.amount]).to.deep.equal([
       EXECUTOR_FLASH_SOURCES.indexOf("BalancerV2"),
       EXAMPLE_VAULT,
-      5_000n * E6,
+      5_000n * E6 + FLASH_HEADROOM,
     ]);
     expect([struct.liquidation.swap.venue, struct.liquidation.swap.router]).to.deep.equal([
       EXECUTOR_SWAP_VENUES.indexOf("UniswapV3"),
