@@ -800,7 +800,8 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     /// @dev Bit i set for every `PINNED_OPERATOR_<i>` equal to `account`. Branch-free (immutables cannot be read in
     ///      assembly, so they are copied to the stack first): every plan computes this mask.
     function _pinnedOperatorMask(address account) private view returns (uint256 mask) {
-        (address p0, address p1, address p2, address p3) = (PINNED_OPERATOR_0, PINNED_OPERATOR_1, PINNED_OPERATOR_2, PINNED_OPERATOR_3);
+        (address p0, address p1) = (PINNED_OPERATOR_0, PINNED_OPERATOR_1);
+        (address p2, address p3) = (PINNED_OPERATOR_2, PINNED_OPERATOR_3);
         assembly ("memory-safe") {
             mask := or(or(eq(account, p0), shl(1, eq(account, p1))), or(shl(2, eq(account, p2)), shl(3, eq(account, p3))))
         }
