@@ -66,7 +66,11 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+main()
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  // Every figure is written by now; the in-process node's native side has been seen to keep the
+  // process alive after "done" (no timer among the active handles), which would hang a CI job.
+  .finally(() => process.exit());

@@ -13,11 +13,15 @@
  * storage writer (`STORAGE_WRITER_CODE`) for the copy and then restored (2,000 copies: 1 s). One
  * hardhat_setStorageAt per word instead costs the in-process node ~15 KB each (measured: 15,000 more
  * calls, +230 MB RSS); 400,000 words grew it to 16 GB and the kernel killed it before the 100,000
- * rescan. Open (issue 18): with the writer the node still passed 12 GB while copying to 100,000
- * (one writer transaction per block, ~670 blocks), so the 100,000 figure is still missing.
+ * rescan. (Not re-measured since: the 12 GB once seen copying to 100,000 was the getters' warm-up below.)
  *
- * Each size is read by a fresh market: one warm-up rescan (calibration, node caches), then the timed
- * one. Writes `rescan: { "10000": {ms, positionsPerSecond, rpcCalls, heapBytesPerPosition}, ... ,
+ * One market reads them all, as a running keeper holds them: it calibrates on the templates (the
+ * getters' path: 10,000 borrowers through it grew the process by 10 GB), one warm-up rescan of
+ * everyone reads storage and indexes every position, then each size re-reads its first `size`
+ * borrowers, timed, and 20 sampled health factors are checked against getUserAccountData. On the
+ * in-process node the rescan is bound by EDR's storage reads (~20–40 µs per cold SLOAD, 4 slots per
+ * position): the profile's "(idle)" is that wait. Writes `rescan: { sizes: { "10000": {ms,
+ * positionsPerSecond, rpcCalls, load1, healthFactorsChecked}, ... }, heapBytesPerPosition, peakRssMb,
  * profile, loadAverage }` into the `scale` section. Target (issue 18): 100,000 positions ≤ 2 s.
  */
 import os from "node:os";
@@ -25,7 +29,7 @@ import inspector from "node:inspector";
 import v8 from "node:v8";
 import vm from "node:vm";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { buildSandbox } from "../sandbox";
+import { buildSandbox, type Sandbox } from "../sandbox";
 import { openAaveBorrowers } from "../sandbox/borrowers";
 import type { Address } from "../keeper/config/address-book";
 import { AaveV3Market } from "../keeper/markets/aave-v3/aave-v3-market";
@@ -37,7 +41,10 @@ export interface RescanFigure {
   readonly ms: number;
   readonly positionsPerSecond: number;
   readonly rpcCalls: number;
-  readonly heapBytesPerPosition: number;
+  /** The machine's 1-minute load average when the timed rescan started. */
+  readonly load1: number;
+  /** Sampled borrowers whose in-memory health factor equals the pool's getUserAccountData (all of them, or the run fails). */
+  readonly healthFactorsChecked: number;
 }
 
 /** A function of the profile: its self time and the caller chain (nearest first) that spent most of it. */
@@ -52,6 +59,10 @@ export interface RescanBenchmarkResult {
   /** Self time (ms) of the heaviest functions in the largest timed rescan. */
   readonly profile: readonly ProfileEntry[];
   readonly templates: number;
+  /** Heap growth (after GC) per position once the market tracks the largest size. */
+  readonly heapBytesPerPosition: number;
+  /** The process's peak resident memory (node included: it runs in-process), in MB. */
+  readonly peakRssMb: number;
   readonly loadAverage: { readonly before: readonly number[]; readonly after: readonly number[] };
 }
 
@@ -106,6 +117,23 @@ async function writeStorage(
 }
 
 const cloneAddress = (i: number) => `0x${(0xb0000000 + i).toString(16).padStart(40, "0")}` as Address;
+
+/** Health factors of `samples` borrowers spread over the list, in memory and from the pool at `block`; throws on any difference. */
+async function checkHealthFactors(
+  sandbox: Sandbox,
+  market: AaveV3Market,
+  borrowers: readonly Address[],
+  block: number,
+  samples = 20,
+): Promise<number> {
+  const picked = Array.from({ length: samples }, (_, k) => borrowers[Math.floor((k * borrowers.length) / samples)]);
+  for (const borrower of picked) {
+    const mine = market.accountData(borrower)?.healthFactor;
+    const pool = (await sandbox.aave.pool.getUserAccountData(borrower, { blockTag: block })).healthFactor;
+    if (mine !== pool) throw new Error(`rescan benchmark: ${borrower}'s health factor is ${mine} in memory, ${pool} from the pool`);
+  }
+  return picked.length;
+}
 
 /** Runs `work` under the V8 CPU profiler; returns its result and the top functions by self time. */
 async function profiled<T>(work: () => Promise<T>, top = 10): Promise<{ result: T; profile: ProfileEntry[] }> {
@@ -163,7 +191,7 @@ export async function runRescanBenchmark(
   options: RescanBenchmarkOptions = {},
 ): Promise<RescanBenchmarkResult> {
   const sizes = options.sizes ?? [10_000, 50_000, 100_000];
-  const templates = options.templates ?? 1_000;
+  const templates = options.templates ?? 400;
   const log = options.log ?? (() => undefined);
   const loadBefore = os.loadavg();
   const sandbox = await buildSandbox(hre);
@@ -240,35 +268,52 @@ export async function runRescanBenchmark(
   log(`rescan: ${opened.length} borrowers opened, copied to ${largest} in ${Math.round((Date.now() - copyStarted) / 1000)} s`);
   const everyone = [...opened, ...Array.from({ length: largest - opened.length }, (_, k) => cloneAddress(opened.length + k))];
 
+  // One market, as a running keeper holds them: the first read calibrates the storage layout
+  // through the getters on the opened templates only. Read through Multicall3 getters, every
+  // eth_call's answer holds the node's native call traces until V8 collects it, and V8 does not
+  // count that memory: 10,000 borrowers through the getters grew the process by 10 GB (27.7 s).
+  // A warm-up rescan of everyone then reads storage, fills the slot cache and indexes every
+  // position; each size is then timed re-reading its first `size` borrowers.
+  const rssMb = () => Math.round(process.memoryUsage().rss / 1e6);
+  collectGarbage();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const deps = createMarketDependencies(hre.ethers.provider, sandbox.book, { batchSize: 500 });
+  const market = new AaveV3Market(sandbox.book.aaveV3!, deps);
+  await market.init();
+  let started = Date.now();
+  await market.refreshPositions(opened, readBlock);
+  collectGarbage();
+  log(`rescan: calibrated on ${opened.length} templates (${market.readMode}) in ${Date.now() - started} ms, rss ${rssMb()} MB`);
+  if (market.readMode !== "storage") throw new Error("rescan benchmark: the storage layout did not calibrate on the templates");
+  started = Date.now();
+  const warm = await market.refreshPositions(everyone, readBlock);
+  if (warm.tracked !== largest) throw new Error(`rescan benchmark: tracked ${warm.tracked} of ${largest} borrowers`);
+  collectGarbage();
+  const heapBytesPerPosition = Math.round((process.memoryUsage().heapUsed - heapBefore) / largest);
+  log(
+    `rescan: warm-up rescan of ${largest} in ${Date.now() - started} ms, rss ${rssMb()} MB, ${heapBytesPerPosition} heap bytes per position`,
+  );
+
   const figures: Record<string, RescanFigure> = {};
   let profile: ProfileEntry[] = [];
-  for (const size of sizes) {
+  for (const size of [...sizes].sort((a, b) => a - b)) {
     const borrowers = everyone.slice(0, size);
     collectGarbage();
-    const heapBefore = process.memoryUsage().heapUsed;
-    const deps = createMarketDependencies(hre.ethers.provider, sandbox.book, { batchSize: 500 });
-    const market = new AaveV3Market(sandbox.book.aaveV3!, deps);
-    await market.init();
-    // Warm-up as a running keeper is: the first rescan calibrates the storage layout (through the
-    // getters), the second reads storage and fills the slot cache; then the timed one.
-    await market.refreshPositions(borrowers, readBlock);
-    await market.refreshPositions(borrowers, readBlock);
+    const loadAtRun = os.loadavg()[0];
     const timed = async () => {
-      const started = process.hrtime.bigint();
+      const began = process.hrtime.bigint();
       const result = await market.refreshPositions(borrowers, readBlock);
-      return { result, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+      return { result, ms: Number(process.hrtime.bigint() - began) / 1e6 };
     };
     const run = size === largest ? await profiled(timed) : { result: await timed(), profile: [] };
     if (size === largest) profile = run.profile;
     const { result, ms } = run.result;
-    if (result.tracked !== size) throw new Error(`rescan benchmark: tracked ${result.tracked} of ${size} borrowers`);
-    collectGarbage();
-    const heapBytesPerPosition = Math.round((process.memoryUsage().heapUsed - heapBefore) / size);
     figures[String(size)] = {
       ms: Math.round(ms),
       positionsPerSecond: Math.round((size / ms) * 1000),
       rpcCalls: result.rpcCalls,
-      heapBytesPerPosition,
+      load1: Math.round(loadAtRun * 100) / 100,
+      healthFactorsChecked: await checkHealthFactors(sandbox, market, borrowers, readBlock),
     };
     log(`rescan: ${size} positions (${market.readMode}): ${JSON.stringify(figures[String(size)])}`);
   }
@@ -276,6 +321,8 @@ export async function runRescanBenchmark(
     sizes: figures,
     profile,
     templates: opened.length,
+    heapBytesPerPosition,
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     loadAverage: { before: loadBefore.map((l) => Math.round(l * 100) / 100), after: os.loadavg().map((l) => Math.round(l * 100) / 100) },
   };
 }

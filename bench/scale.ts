@@ -10,7 +10,12 @@
  * the block's evaluation runs as the markets' onBlock does (phase B, evaluation-schedule.ts: the
  * positions near HF 1 plus a slice of the rolling full pass over `fullEvaluationSeconds`; blocks
  * are 200 ms, five to a timestamp second, interest at 20% a year). Measured:
- *   - crossingSearchMs {p50, p99, positions}: the search alone (book.crossingCandidates);
+ *   - crossingSearchMs {p50, p99, positions}: the search alone (book.crossingCandidates), wall time;
+ *   - crossingSearchCpuMs {p50, p99, max}: the process's CPU time over the same searches: on a shared
+ *     2-core machine the wall-time tail is mostly the thread waiting to be scheduled (at load 7.7:
+ *     wall p99 5.5 ms, CPU p99 0.8 ms), and this says how much of it is the search's own work;
+ *   - gc {pauses, p99Ms, maxMs, searchesHit}: the collector's pauses during the stream and how many
+ *     searches one of them overlapped (none of 300 at 100,000 positions: the tail is not GC);
  *   - stream: per update, from its arrival to the candidates being re-evaluated (queueing included,
  *     so a keeper that falls behind shows it), how many answers came more than one interval after
  *     their update (`lateAnswers`), the whole tick including phase B (`tickMs`), and how many
@@ -27,6 +32,7 @@
 import os from "node:os";
 import v8 from "node:v8";
 import vm from "node:vm";
+import { PerformanceObserver, performance } from "node:perf_hooks";
 import type { Address } from "../keeper/config/address-book";
 import { WAD } from "../keeper/core/fixed-point";
 import type { TrackedPosition } from "../keeper/core/types";
@@ -40,6 +46,16 @@ export interface ScaleBenchmarkResult {
   readonly positions: number;
   readonly markets: number;
   readonly crossingSearchMs: { readonly p50: number; readonly p99: number; readonly positions: number };
+  /** CPU time of the process over each search (both threads of a 2-core machine count), next to its wall time. */
+  readonly crossingSearchCpuMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  /** The collector's pauses during the stream, and how many searches one of them overlapped. */
+  readonly gc: {
+    readonly pauses: number;
+    readonly p99Ms: number;
+    readonly maxMs: number;
+    readonly searchesHit: number;
+    readonly searches: number;
+  };
   readonly stream: {
     readonly updates: number;
     readonly intervalMs: number;
@@ -211,6 +227,23 @@ export async function runScaleBenchmark(options: ScaleBenchmarkOptions = {}): Pr
   const walk = (key: string, from: number) =>
     from * (1 + (random.next() < 0.1 ? random.between(-0.03, 0.03) : random.between(-0.005, 0.005)));
   const searchMs: number[] = [];
+  // GC pauses during the stream, on performance.now()'s clock, to tell the collector's pauses
+  // from the search's own time in the tail.
+  const gcPauses: { start: number; end: number; kind: number }[] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gcPauses.push({
+        start: entry.startTime,
+        end: entry.startTime + entry.duration,
+        kind: (entry as { detail?: { kind?: number } }).detail?.kind ?? 0,
+      });
+    }
+  });
+  gcObserver.observe({ entryTypes: ["gc"] });
+  const searchWindows: { start: number; end: number }[] = [];
+  // The process's CPU time over each search: wall time well above it is the machine's other work
+  // (the thread was descheduled), not the search's.
+  const searchCpuMs: number[] = [];
   const answerMs: number[] = [];
   const candidateCounts: number[] = [];
   const holderCounts: number[] = [];
@@ -235,10 +268,15 @@ export async function runScaleBenchmark(options: ScaleBenchmarkOptions = {}): Pr
       let candidates = 0;
       let holders = 0;
       for (const [market, book] of books.entries()) {
+        const cpuStarted = process.cpuUsage();
         const started = nowMs();
+        const windowStart = performance.now();
         book.noteIndexedMove(update.key);
         const found = book.crossingCandidates(update.key, from, update.price);
         searchMs.push(nowMs() - started);
+        const cpu = process.cpuUsage(cpuStarted);
+        searchCpuMs.push((cpu.user + cpu.system) / 1000);
+        searchWindows.push({ start: windowStart, end: performance.now() });
         candidates += found.size;
         holders += book.holdersOf([update.key]).size;
         book.reevaluate(found, (borrower, state) => evaluate(market, borrower, state, prices));
@@ -269,10 +307,34 @@ export async function runScaleBenchmark(options: ScaleBenchmarkOptions = {}): Pr
       answered += 1;
     }
   }
+  log(
+    `scale: slowest searches ${JSON.stringify(
+      searchMs
+        .map((ms, i) => [i, round(ms), round(searchCpuMs[i])])
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 8),
+    )}`,
+  );
+  await new Promise((resolve) => setImmediate(resolve)); // the observer's entries arrive on a later turn
+  gcObserver.disconnect();
+  const searchesHitByGc = searchWindows.filter((w) => gcPauses.some((gc) => gc.start < w.end && gc.end > w.start)).length;
+  const gcMs = gcPauses.map((gc) => gc.end - gc.start);
   const result: ScaleBenchmarkResult = {
     positions,
     markets: books.length,
     crossingSearchMs: { p50: round(quantile(searchMs, 0.5)), p99: round(quantile(searchMs, 0.99)), positions },
+    crossingSearchCpuMs: {
+      p50: round(quantile(searchCpuMs, 0.5)),
+      p99: round(quantile(searchCpuMs, 0.99)),
+      max: round(Math.max(...searchCpuMs)),
+    },
+    gc: {
+      pauses: gcPauses.length,
+      p99Ms: round(gcPauses.length > 0 ? quantile(gcMs, 0.99) : 0),
+      maxMs: round(gcPauses.length > 0 ? Math.max(...gcMs) : 0),
+      searchesHit: searchesHitByGc,
+      searches: searchWindows.length,
+    },
     stream: {
       updates,
       intervalMs,

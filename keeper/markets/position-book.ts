@@ -151,6 +151,13 @@ export class PositionBook<State> {
   /** Replaces a borrower's state and the price keys it is exposed to (re-indexing them). */
   setState(borrower: Address, state: State, priceKeys: readonly string[]): void {
     const previous = this.entries.get(borrower);
+    if (previous && sameKeys(previous.priceKeys, priceKeys)) {
+      // A rescan re-reads every borrower and almost none changed exposure: keep its group and holder
+      // sets instead of leaving and rejoining them (a third of a 100,000-position rescan's own time).
+      previous.state = state;
+      previous.priceKeys = priceKeys;
+      return;
+    }
     if (previous) this.unindex(borrower, previous);
     const followsOtherKeys = previous?.followsOtherKeys ?? true;
     const group = this.joinGroup(borrower, priceKeys);
@@ -348,4 +355,10 @@ export class PositionBook<State> {
       if (holders.size === 0) this.holdersByKey.delete(key);
     }
   }
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -65,7 +65,8 @@ function requireSuccess(result: MulticallResult, what: string): string {
 export class AavePositionReader {
   /** undefined: not calibrated yet; null: storage path unavailable. */
   private layout: AaveStorageLayout | null | undefined;
-  private readonly slotCache = new Map<string, string>();
+  /** Storage keys by mapping index, then by user: one lookup per value, no key string built per read. */
+  private readonly slotCache = new Map<number, Map<string, string>>();
   private readonly raw: RawRpcProvider | null;
   private storageFailures = 0;
   private spotCheckRound = 0;
@@ -149,9 +150,10 @@ export class AavePositionReader {
   /* ───────────────────────────── storage ───────────────────────────── */
 
   private slot(user: Address, index: number): string {
-    const key = `${index}:${user}`;
-    let slot = this.slotCache.get(key);
-    if (slot === undefined) this.slotCache.set(key, (slot = addressMappingSlot(user, index)));
+    let byUser = this.slotCache.get(index);
+    if (byUser === undefined) this.slotCache.set(index, (byUser = new Map()));
+    let slot = byUser.get(user);
+    if (slot === undefined) byUser.set(user, (slot = addressMappingSlot(user, index)));
     return slot;
   }
 

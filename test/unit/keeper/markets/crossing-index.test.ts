@@ -355,6 +355,20 @@ describe("crossing index", () => {
       expect([...found]).to.deep.equal([borrower(0)]);
     });
 
+    it("a state read again with the same keys replaces the state and keeps its holders; new keys move it", () => {
+      const book = new PositionBook<string>();
+      book.setState(borrower(0), "first", ["weth", "usdc"]);
+      book.setState(borrower(1), "other", ["weth", "usdc"]);
+      book.setState(borrower(0), "again", ["weth", "usdc"]);
+      expect(book.state(borrower(0))).to.equal("again");
+      expect([...book.holdersOf(["weth"])].sort()).to.deep.equal([borrower(0), borrower(1)]);
+      book.setState(borrower(0), "moved", ["cbbtc", "usdc"]);
+      expect(book.state(borrower(0))).to.equal("moved");
+      expect([...book.holdersOf(["weth"])]).to.deep.equal([borrower(1)]);
+      expect([...book.holdersOf(["cbbtc"])]).to.deep.equal([borrower(0)]);
+      expect([...book.crossingCandidates("cbbtc", 60_000, 50_000)]).to.deep.equal([borrower(0)]);
+    });
+
     it("without an index, a move's candidates are every holder of the key", () => {
       const book = new PositionBook<null>();
       book.setState(borrower(0), null, ["weth", "usdc"]);
