@@ -11,7 +11,9 @@
 import hre from "hardhat";
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { MintableERC20 } from "../../../typechain-types";
+import { ChimeraExecutor__factory, type MintableERC20 } from "../../../typechain-types";
+import ChimeraExecutorModule from "../../../ignition/modules/ChimeraExecutorModule";
+import { sandboxModuleParameters } from "../../shared/executor-fixture";
 import { marketTuple } from "../../../sandbox";
 import { checkExecutorHoldsNothingAfterEach } from "./helpers/invariants";
 import { outcomeOf } from "./helpers/outcomes";
@@ -271,6 +273,21 @@ describe("ChimeraExecutor: Moonwell Morpho OEV wrapper liquidations", function (
       expect(outcome.liquidations[0].debtRepaid).to.equal(0n);
       expect(outcome.plan.profit).to.be.greaterThan(refund);
     });
+  });
+
+  it("the Ignition module takes the wrapper in its allowlist and the market in its markets, as for the Core wrapper", async function () {
+    const f = await useMorphoOev();
+    const morpho = await f.sandbox.morpho.morpho.getAddress();
+    const parameters = sandboxModuleParameters(f.sandbox, { owner: f.owner.address, treasury: f.treasury.address, operators: [f.operator.address] });
+    parameters.ChimeraExecutorModule.allowlist.push(await f.oev.wrapper.getAddress());
+    parameters.ChimeraExecutorModule.markets.push({ host: morpho, marketId: f.oev.marketId });
+    const { executor: deployed } = await hre.ignition.deploy(ChimeraExecutorModule, { parameters });
+    const executor = ChimeraExecutor__factory.connect(await deployed.getAddress(), f.operator);
+    expect(await executor.isAllowedTarget(f.oev.wrapper)).to.equal(true);
+    expect(await executor.isAllowedMarket(morpho, f.oev.marketId)).to.equal(true);
+    const outcome = await outcomeOf(executor, executor.liquidate(await plan(f, {})));
+    expect(outcome.liquidations[0]!.protocol).to.equal(BigInt(ProtocolKind.MoonwellMorphoOev));
+    await holdings.watch({ ...f, executor }, { spenders: [await f.oev.wrapper.getAddress()] });
   });
 
   it("marketTuple and the executor's market id agree (the id the wrapper approves is the one the executor checks)", async function () {
