@@ -85,7 +85,10 @@ export async function chooseBatches(
   runnable.forEach((run, position) => {
     const key = batchKey(run.plan);
     if (key === null || !simulations[position]!.ok) return;
-    groups.set(key, [...(groups.get(key) ?? []), position]);
+    // A liquidation through an OEV wrapper batches only with those through the same wrapper: tied to an open-race
+    // liquidation, it would revert with it when a rival takes that one first, inside a window no rival can use.
+    const group = `${key}:${run.plan.candidate.call?.oevWrapper?.toLowerCase() ?? "open"}`;
+    groups.set(group, [...(groups.get(group) ?? []), position]);
   });
   const chosen = new Map<number, BatchChoice>();
   const runs = [...groups.values()].flatMap((group) => routeSafeRuns(group, runnable, (position) => simulations[position]!.ok));

@@ -208,6 +208,22 @@ describe("execution: liquidations through one OEV wrapper go as one batch", () =
     expect(chosen.get(0)?.members.map((m) => m.position)).to.deep.equal([0, 1]);
   });
 
+  it("never batches a plan through a wrapper with one through no wrapper, even when the batch would net more", async () => {
+    const members = [
+      throughWrapper("0x0000000000000000000000000000000000000051", WRAPPER),
+      plan("0x0000000000000000000000000000000000000052"),
+    ];
+    const runnable = members.map((member) => ({ plan: member, context: context(0n) }));
+    const generous = new PlanSimulator({
+      provider: node(90_000_000n, 500_000n),
+      executor: EXECUTOR,
+      operator: OPERATOR,
+      minProfitHaircutBps: 1_000,
+    });
+    const chosen = await chooseBatches(runnable, singles, { simulator: generous, prices, logger: { debug: () => undefined } });
+    expect(chosen.size).to.equal(0);
+  });
+
   it("keeps the comparison for plans through no wrapper or different wrappers", async () => {
     const other = "0x00000000000000000000000000000000000000f2" as Address;
     for (const wrappers of [
