@@ -18,6 +18,7 @@ import {ISwapRouter02} from "./interfaces/ISwapRouter02.sol";
 import {ISlipstreamSwapRouter} from "./interfaces/ISlipstreamSwapRouter.sol";
 import {IAerodromeRouter, AerodromeRoute} from "./interfaces/IAerodromeRouter.sol";
 import {BalanceLedger} from "./libraries/BalanceLedger.sol";
+import {MoonwellMorphoOev} from "./libraries/MoonwellMorphoOev.sol";
 import {ExecutionContext} from "./libraries/ExecutionContext.sol";
 import {ExactApprovals} from "./libraries/ExactApprovals.sol";
 import {PlanCalldata} from "./libraries/PlanCalldata.sol";
@@ -61,6 +62,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     uint8 private constant PROTOCOL_MORPHO_BLUE = uint8(ProtocolKind.MorphoBlue);
     uint8 private constant PROTOCOL_COMPOUND_V2 = uint8(ProtocolKind.CompoundV2);
     uint8 private constant PROTOCOL_MOONWELL_OEV = uint8(ProtocolKind.MoonwellOev);
+    uint8 private constant PROTOCOL_MOONWELL_MORPHO_OEV = uint8(ProtocolKind.MoonwellMorphoOev);
     uint8 private constant VENUE_NONE = uint8(SwapVenue.None);
     uint8 private constant VENUE_UNISWAP_V3 = uint8(SwapVenue.UniswapV3);
     uint8 private constant VENUE_AERODROME = uint8(SwapVenue.Aerodrome);
@@ -405,11 +407,17 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         address debtToken = liquidation.debtToken;
         if (collateralToken == debtToken) revert CollateralIsDebtToken(debtToken);
         uint8 protocol = liquidation.protocol;
-        if (protocol == PROTOCOL_MORPHO_BLUE) {
+        if (protocol == PROTOCOL_MORPHO_BLUE || protocol == PROTOCOL_MOONWELL_MORPHO_OEV) {
             bytes32 marketId = keccak256(abi.encode(_morphoMarketParams(liquidation)));
             if (!isAllowedMarket[liquidation.market][marketId]) revert MarketNotAllowed(liquidation.market, marketId);
         } else {
             _requireAllowed(liquidation.market, gate);
+        }
+        if (protocol == PROTOCOL_MOONWELL_MORPHO_OEV) {
+            // The wrapper is what the liquidation calls and approves; it must liquidate on the Morpho instance whose
+            // market id was just checked.
+            _requireAllowed(liquidation.oevWrapper, gate);
+            MoonwellMorphoOev.requireLiquidatesOn(liquidation.oevWrapper, liquidation.market);
         }
         if (protocol == PROTOCOL_MOONWELL_OEV) {
             // The wrapper is what an OEV liquidation calls and approves, and the collateral market is what it redeems:
@@ -526,6 +534,8 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
             outcome = _liquidateCompoundV2(liquidation);
         } else if (protocol == PROTOCOL_MOONWELL_OEV) {
             outcome = _liquidateMoonwellOev(liquidation);
+        } else if (protocol == PROTOCOL_MOONWELL_MORPHO_OEV) {
+            outcome = _liquidateMoonwellMorphoOev(liquidation);
         } else {
             revert UnknownProtocolKind(protocol);
         }
@@ -632,6 +642,23 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         outcome.debtRepaid = debtBefore > debtAfter ? debtBefore - debtAfter : 0;
         _clearUnlessSpent(debt, wrapper, repayAmount, outcome.debtRepaid);
         _redeemAndSell(liquidation, collateralBefore, outcome);
+    }
+
+    /// @dev `updatePriceEarlyAndLiquidate` on Moonwell's Morpho-market OEV wrapper (MoonwellMorphoOev), then the swap of
+    ///      the liquidator's share it paid.
+    function _liquidateMoonwellMorphoOev(Liquidation calldata liquidation) private returns (Outcome memory outcome) {
+        address collateral = liquidation.collateralToken;
+        uint256 collateralAfter;
+        (outcome.debtRepaid, collateralAfter, outcome.collateralSeized) = MoonwellMorphoOev.liquidate(
+            liquidation,
+            _morphoMarketParams(liquidation)
+        );
+        (outcome.collateralSold, outcome.debtTokenBought) = _swap(
+            liquidation.swap,
+            collateral,
+            liquidation.debtToken,
+            BalanceLedger.receivedSince(collateral, collateralAfter)
+        );
     }
 
     /// @dev Redeems the collateral-market shares this plan has received (if any), then sells the collateral it has

@@ -42,3 +42,5 @@ export {
 } from "./uniswap-math";
 export { addMoonwellOevMarket, openMoonwellBorrowers, SANDBOX_OEV_WRAPPER } from "./moonwell-oev-market";
 export type { SandboxMoonwell, SandboxWithMoonwell, MoonwellBorrowerSpec } from "./moonwell-oev-market";
+export { addMoonwellMorphoOevMarket, openMorphoOevBorrower, marketTuple } from "./moonwell-morpho-oev-market";
+export type { SandboxMorphoOevMarket, MorphoOevMarketOptions } from "./moonwell-morpho-oev-market";

@@ -37,12 +37,15 @@ interface IChimeraExecutor {
 
     /// @notice The lending protocol family of one liquidation (`Liquidation.protocol`).
     /// @dev `MoonwellOev`: a Compound-v2-family liquidation made through the collateral feed's Moonwell OEV wrapper
-    ///      (`updatePriceEarlyAndLiquidate`), which unlocks the fresh price in the same call.
+    ///      (`updatePriceEarlyAndLiquidate`), which unlocks the fresh price in the same call. `MoonwellMorphoOev`: a Morpho
+    ///      Blue liquidation made through Moonwell's Morpho-market OEV wrapper (`ChainlinkOEVMorphoWrapper`), the
+    ///      `BASE_FEED_1` of the market's oracle.
     enum ProtocolKind {
         AaveV3,
         MorphoBlue,
         CompoundV2,
-        MoonwellOev
+        MoonwellOev,
+        MoonwellMorphoOev
     }
 
     /// @notice Where seized collateral is sold for the debt asset (`Swap.venue`).
@@ -89,7 +92,8 @@ interface IChimeraExecutor {
     /// @notice The Morpho Blue specifics of a liquidation (zero for other protocols).
     /// @dev The market is `MarketParams(debtToken, collateralToken, oracle, irm, lltv)`; its id must be allowed on
     ///      `Liquidation.market` (`isAllowedMarket`). Exactly one of `seizedAssets` and `repaidShares` is non-zero, as
-    ///      Morpho requires.
+    ///      Morpho requires. Moonwell Morpho OEV: the same market fields; `seizedAssets` is the wrapper's argument and
+    ///      `repaidShares` is unused (the wrapper always liquidates by seized assets).
     struct MorphoTerms {
         address oracle;
         address irm;
@@ -101,17 +105,18 @@ interface IChimeraExecutor {
     /// @notice One liquidation and the sale of its collateral.
     /// @param protocol A `ProtocolKind`.
     /// @param market Aave V3: the pool. Compound v2 and Moonwell OEV: the market (cToken/mToken) of the DEBT. All must be
-    ///        allowed targets. Morpho Blue: the Morpho instance, on which the market id must be allowed
-    ///        (`isAllowedMarket`).
+    ///        allowed targets. Morpho Blue and Moonwell Morpho OEV: the Morpho instance, on which the market id must be
+    ///        allowed (`isAllowedMarket`); Moonwell Morpho OEV: the wrapper's `morphoBlue()` must be it.
     /// @param borrower The position to liquidate.
     /// @param collateralToken The underlying token of the seized collateral; must differ from `debtToken`.
     /// @param debtToken The underlying token repaid (Morpho: the loan token).
-    /// @param debtToCover Aave V3: `debtToCover`. Compound v2: `repayAmount`. Morpho Blue: unused (see `morpho`).
+    /// @param debtToCover Aave V3: `debtToCover`. Compound v2: `repayAmount`. Moonwell Morpho OEV: `maxRepayAmount`,
+    ///        the most the wrapper may pull (it refunds what Morpho did not take). Morpho Blue: unused (see `morpho`).
     /// @param collateralMarket Compound v2 and Moonwell OEV: the market (cToken/mToken) of the collateral, an allowed
     ///        target whose shares count as a token the plan touches. Zero for other protocols.
-    /// @param oevWrapper Moonwell OEV: the OEV wrapper of the collateral's price feed, the contract the executor calls
-    ///        and approves (an allowed target). Ignored by other protocols (zero).
-    /// @param morpho Morpho Blue terms; zero for other protocols.
+    /// @param oevWrapper Moonwell OEV and Moonwell Morpho OEV: the OEV wrapper of the collateral's price feed, the
+    ///        contract the executor calls and approves (an allowed target). Ignored by other protocols (zero).
+    /// @param morpho Morpho Blue and Moonwell Morpho OEV terms; zero for other protocols.
     /// @param swap The collateral sale.
     struct Liquidation {
         uint8 protocol;

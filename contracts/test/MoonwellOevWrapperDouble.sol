@@ -4,14 +4,7 @@ pragma solidity 0.8.28;
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-
-/// @dev The Chainlink reads the wrapper makes of the feed it delays (the sandbox's MockV3Aggregator).
-interface IOevWrappedFeed {
-    function decimals() external view returns (uint8);
-    function latestRound() external view returns (uint256);
-    function latestRoundData() external view returns (uint80, int256, uint256, uint256, uint80);
-    function getRoundData(uint80 roundId) external view returns (uint80, int256, uint256, uint256, uint80);
-}
+import {OevDelayedFeedDouble} from "./OevDelayedFeedDouble.sol";
 
 /// @dev What the wrapper asks Moonwell's ChainlinkOracle (MoonwellChainlinkOracleDouble here).
 interface IOevWrapperOracle {
@@ -44,18 +37,10 @@ interface IOevWrapperMToken {
  * @dev Used by the executor's unit tests, the sandbox scenarios and the keeper's OEV tests; fork tests use the deployed
  * wrappers. Owner-settable parameters are settable by anyone here (test-only); no ETH branch (mWETH unwrapping).
  */
-contract MoonwellOevWrapperDouble {
+contract MoonwellOevWrapperDouble is OevDelayedFeedDouble {
     using SafeERC20 for IERC20;
 
-    uint16 public constant MAX_BPS = 10_000;
-
-    IOevWrappedFeed public immutable priceFeed;
     IOevWrapperOracle public immutable chainlinkOracle;
-    address public feeRecipient;
-    uint16 public liquidatorFeeBps;
-    uint256 public maxRoundDelay;
-    uint256 public maxDecrements;
-    uint256 public cachedRoundId;
 
     event PriceUpdatedEarlyAndLiquidated(
         address indexed borrower,
@@ -73,75 +58,8 @@ contract MoonwellOevWrapperDouble {
         uint16 feeBps,
         uint256 roundDelay,
         uint256 decrements
-    ) {
-        require(feeBps <= MAX_BPS, "ChainlinkOEVWrapper: fee multiplier cannot be greater than MAX_BPS");
-        require(roundDelay > 0, "ChainlinkOEVWrapper: max round delay cannot be zero");
-        require(decrements > 0, "ChainlinkOEVWrapper: max decrements cannot be zero");
-        priceFeed = IOevWrappedFeed(feed);
+    ) OevDelayedFeedDouble(feed, recipient, feeBps, roundDelay, decrements) {
         chainlinkOracle = IOevWrapperOracle(oracle);
-        feeRecipient = recipient;
-        liquidatorFeeBps = feeBps;
-        maxRoundDelay = roundDelay;
-        maxDecrements = decrements;
-        cachedRoundId = IOevWrappedFeed(feed).latestRound();
-    }
-
-    function setLiquidatorFeeBps(uint16 feeBps) external {
-        require(feeBps <= MAX_BPS, "ChainlinkOEVWrapper: liquidator fee cannot be greater than MAX_BPS");
-        liquidatorFeeBps = feeBps;
-    }
-
-    function setMaxRoundDelay(uint256 roundDelay) external {
-        require(roundDelay > 0, "ChainlinkOEVWrapper: max round delay cannot be zero");
-        maxRoundDelay = roundDelay;
-    }
-
-    function decimals() external view returns (uint8) {
-        return priceFeed.decimals();
-    }
-
-    function latestRound() external view returns (uint256) {
-        return priceFeed.latestRound();
-    }
-
-    function getRoundData(uint80 roundId) external view returns (uint80, int256, uint256, uint256, uint80) {
-        return priceFeed.getRoundData(roundId);
-    }
-
-    struct Round {
-        uint80 roundId;
-        int256 answer;
-        uint256 startedAt;
-        uint256 updatedAt;
-        uint80 answeredInRound;
-    }
-
-    /// @notice The feed's newest round once unlocked or `maxRoundDelay` old; until then the round before it.
-    function latestRoundData()
-        external
-        view
-        returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound)
-    {
-        Round memory round;
-        (round.roundId, round.answer, round.startedAt, round.updatedAt, round.answeredInRound) = priceFeed.latestRoundData();
-        if (round.roundId != cachedRoundId && block.timestamp < round.updatedAt + maxRoundDelay) {
-            round = _previousRound(round);
-        }
-        _validate(round.roundId, round.answer, round.updatedAt, round.answeredInRound);
-        return (round.roundId, round.answer, round.startedAt, round.updatedAt, round.answeredInRound);
-    }
-
-    /// @dev The newest round before `newest` the feed answers, searching at most `maxDecrements` back; `newest` if none.
-    function _previousRound(Round memory newest) private view returns (Round memory round) {
-        round = newest;
-        uint256 previous = uint256(newest.roundId) - 1;
-        for (uint256 i; i < maxDecrements && previous > 0; ++i) {
-            try priceFeed.getRoundData(uint80(previous)) returns (uint80 r, int256 a, uint256 s, uint256 u, uint80 ar) {
-                return Round(r, a, s, u, ar);
-            } catch {
-                --previous;
-            }
-        }
     }
 
     function updatePriceEarlyAndLiquidate(
@@ -161,10 +79,7 @@ contract MoonwellOevWrapperDouble {
             "ChainlinkOEVWrapper: chainlink oracle feed does not match"
         );
         loan.safeTransferFrom(msg.sender, address(this), repayAmount);
-
-        (uint80 roundId, int256 answer, , uint256 updatedAt, uint80 answeredInRound) = priceFeed.latestRoundData();
-        _validate(roundId, answer, updatedAt, answeredInRound);
-        cachedRoundId = roundId;
+        int256 answer = _unlockNewestRound();
 
         uint256 received = _liquidateAndRedeem(borrower, repayAmount, mTokenCollateral, mTokenLoan, loan, collateral);
         (uint256 liquidatorFee, uint256 protocolFee) = _split(repayAmount, answer, received, mTokenLoan, collateral);
@@ -202,18 +117,11 @@ contract MoonwellOevWrapperDouble {
         IERC20Metadata collateral
     ) private view returns (uint256 liquidatorFee, uint256 protocolFee) {
         uint256 loanPrice = chainlinkOracle.getUnderlyingPrice(mTokenLoan);
-        uint256 collateralPrice = (uint256(answer) * 10 ** (18 - uint256(priceFeed.decimals()))) *
-            10 ** (18 - uint256(collateral.decimals()));
+        uint256 collateralPrice = _pricePerUnit(uint256(answer), priceFeed.decimals(), collateral.decimals());
         uint256 repayValue = repayAmount * loanPrice;
         uint256 collateralValue = received * collateralPrice;
         uint256 liquidatorValue = repayValue + ((collateralValue - repayValue) * liquidatorFeeBps) / MAX_BPS;
         liquidatorFee = liquidatorValue / collateralPrice;
         protocolFee = received - liquidatorFee;
-    }
-
-    function _validate(uint80 roundId, int256 answer, uint256 updatedAt, uint80 answeredInRound) private pure {
-        require(answer > 0, "Chainlink price cannot be lower or equal to 0");
-        require(updatedAt != 0, "Round is in incompleted state");
-        require(answeredInRound >= roundId, "Stale price");
     }
 }

@@ -9,7 +9,7 @@
 /** IChimeraExecutor.FlashSource */
 export const EXECUTOR_FLASH_SOURCES = ["None", "BalancerV2", "MorphoBlue", "AaveV3", "UniswapV3"] as const;
 /** IChimeraExecutor.ProtocolKind: the shape of the liquidation call, not the protocol that runs it. */
-export const EXECUTOR_PROTOCOL_KINDS = ["AaveV3", "MorphoBlue", "CompoundV2", "MoonwellOev"] as const;
+export const EXECUTOR_PROTOCOL_KINDS = ["AaveV3", "MorphoBlue", "CompoundV2", "MoonwellOev", "MoonwellMorphoOev"] as const;
 /** IChimeraExecutor.SwapVenue */
 export const EXECUTOR_SWAP_VENUES = ["None", "UniswapV3", "Aerodrome", "AerodromeSlipstream"] as const;
 

@@ -5,7 +5,8 @@
  *   rank the positions (largest debt first); plan the first ONE alone so its transaction leaves at once;
  *   then chunks of REACTION_CHUNK, each planned while the previous one is simulated (its plans' calls all in
  *   flight at once), signed and sent; a chunk's plans that share a flash loan go as one liquidateBatch when
- *   that beats sending them one by one (execution-stage.ts).
+ *   that beats sending them one by one (execution-stage.ts). Positions sharing a price unlock (an OEV
+ *   wrapper's hidden round) stay in the chunk of the first of them (reaction-chunks.ts).
  *
  * Reactions never interleave (`exclusively`): the fast path (an oracle log pushed by the subscription), a
  * tick's phase A and its follow-ups run one after another, so two never sign for the same nonce range or
@@ -22,6 +23,7 @@ import type { DecisionRecord, KeeperEngineDeps } from "./engine-deps";
 import type { EngineTotals } from "./engine-status";
 import type { PositionToPlan } from "./opportunity-planner";
 import type { RaceBook } from "./race-book";
+import { reactionChunks } from "./reaction-chunks";
 import type { RetryScheduler } from "./retry-scheduler";
 
 /** Positions planned per chunk after the first one. */
@@ -140,8 +142,7 @@ export class ReactionPipeline {
     }
     if (unique.size === 0) return;
     const ordered = [...unique.values()].sort((a, b) => largestDebtUsd(b) - largestDebtUsd(a));
-    const chunks: PositionToPlan[][] = [ordered.slice(0, 1)];
-    for (let start = 1; start < ordered.length; start += REACTION_CHUNK) chunks.push(ordered.slice(start, start + REACTION_CHUNK));
+    const chunks = reactionChunks(ordered, (item) => item.market.sharedUnlock?.(item.position), REACTION_CHUNK);
     const plan = (chunk: readonly PositionToPlan[]) =>
       this.deps.planner.plan(chunk, { number: this.currentHead(), baseFeePerGas: this.host.baseFeePerGas });
     let next = plan(chunks[0]!);
@@ -154,7 +155,8 @@ export class ReactionPipeline {
         if (index + 1 < chunks.length) await next.catch(() => undefined);
         return;
       }
-      await this.#executeChunk(decisions, unique, seenAtMs, out, trigger, index > 0);
+      // The first chunk is one position unless others share its price unlock; those may go as one batch.
+      await this.#executeChunk(decisions, unique, seenAtMs, out, trigger, index > 0 || chunks[index]!.length > 1);
     }
   }
 

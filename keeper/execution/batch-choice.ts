@@ -85,7 +85,10 @@ export async function chooseBatches(
   runnable.forEach((run, position) => {
     const key = batchKey(run.plan);
     if (key === null || !simulations[position]!.ok) return;
-    groups.set(key, [...(groups.get(key) ?? []), position]);
+    // A liquidation through an OEV wrapper batches only with those through the same wrapper: tied to an open-race
+    // liquidation, it would revert with it when a rival takes that one first, inside a window no rival can use.
+    const group = `${key}:${run.plan.candidate.call?.oevWrapper?.toLowerCase() ?? "open"}`;
+    groups.set(group, [...(groups.get(group) ?? []), position]);
   });
   const chosen = new Map<number, BatchChoice>();
   const runs = [...groups.values()].flatMap((group) => routeSafeRuns(group, runnable, (position) => simulations[position]!.ok));
@@ -107,12 +110,21 @@ export async function chooseBatches(
       return sum + netUsd(deps.prices, runnable[position]!.plan, single.expectedProfit, single.gasEstimate);
     }, 0);
     const batchNet = netUsd(deps.prices, plans[0]!, simulation.expectedProfit, simulation.gasEstimate);
-    if (batchNet > singlesNet) {
+    // Liquidations through one OEV wrapper go together whenever their batch stands: the first one sent alone makes the
+    // round public, and every later single races whoever acts on public prices (docs/oev.md).
+    const oneUnlock = sameOevWrapper(plans);
+    if (batchNet > singlesNet || oneUnlock) {
       chosen.set(positions[0]!, { members: positions.map((position) => ({ position })), simulation });
-      deps.logger.debug({ members: positions.length, batchNet, singlesNet }, "a batch beats sending one by one");
+      deps.logger.debug({ members: positions.length, batchNet, singlesNet, oneUnlock }, "a batch beats sending one by one");
     }
   }
   return chosen;
+}
+
+/** Every plan unlocks the same OEV wrapper's round (LiquidationCall.oevWrapper). */
+function sameOevWrapper(plans: readonly LiquidationPlan[]): boolean {
+  const wrapper = plans[0]!.candidate.call?.oevWrapper?.toLowerCase();
+  return wrapper !== undefined && plans.every((plan) => plan.candidate.call?.oevWrapper?.toLowerCase() === wrapper);
 }
 
 /** Profit in USD less the gas at the plan's own price per gas (base fee and bid), for comparing batch and singles. */

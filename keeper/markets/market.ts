@@ -235,6 +235,12 @@ export interface LendingMarket {
   sizeLiquidation(position: TrackedPosition, pair?: LiquidationPair): LiquidationCandidate | null;
   /** As `sizeLiquidation`, with the refusal reason when there is one. */
   sizeLiquidationWithReason(position: TrackedPosition, pair?: LiquidationPair): SizingResult;
+  /**
+   * The price unlock a liquidation of `position` would make public for everyone, if any (an OEV wrapper's hidden round):
+   * the first such liquidation on chain ends the window for every position that shares it, so the reaction plans and
+   * sends them together (reaction-chunks.ts). Undefined: nothing this position's liquidation unlocks.
+   */
+  sharedUnlock?(position: TrackedPosition): string | undefined;
 
   priceFeeds(): FeedSubscription[];
   protocolEventSubscriptions(): ProtocolEventSubscription[];

@@ -1,9 +1,10 @@
 /**
- * Feeds behind a Moonwell OEV wrapper on a market whose liquidation the keeper can only make the plain way: Moonwell's
- * isolated Morpho Blue markets, whose MorphoChainlinkOracleV2 reads its BASE_FEED_1 through a `ChainlinkOEVMorphoWrapper`
- * (docs/oev.md, "Morpho markets"). The wrapper shows a new round only `maxRoundDelay` seconds after it was written,
- * unless a liquidator unlocks it with the wrapper's own `updatePriceEarlyAndLiquidate(MarketParams, …)`, which the
- * executor has no call for. So on such a market:
+ * Feeds behind a Moonwell OEV wrapper on a Morpho Blue market: Moonwell's isolated Morpho markets, whose
+ * MorphoChainlinkOracleV2 reads its BASE_FEED_1 through a `ChainlinkOEVMorphoWrapper` (docs/oev.md, "Morpho markets").
+ * The wrapper shows a new round only `maxRoundDelay` seconds after it was written, unless a liquidator unlocks it with
+ * the wrapper's own `updatePriceEarlyAndLiquidate(MarketParams, …)`. Where the market can make that call (the executor's
+ * `MoonwellMorphoOev` kind; morpho-blue/oev-unlock.ts decides) it evaluates and plans at the hidden round. Where it
+ * cannot (a wrapper without the Morpho entry point, or one that has not approved the market):
  * - the hidden round must never reprice the market in memory: a liquidation planned at it would fail (Morpho reads the
  *   oracle, the oracle reads the wrapper, the wrapper shows the old round) until the round goes public. The wrapped
  *   feed's own address stays an emitter (the wrapper emits nothing, and a test double may); the wrapped Chainlink feed

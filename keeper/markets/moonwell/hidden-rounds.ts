@@ -15,6 +15,7 @@
  * position back to the engine in the block the round becomes public.
  */
 import type { Address } from "../../config/address-book";
+import { lowerAddress } from "../tracked-lending-market";
 import type { MTokenMarket, MTokenMarkets } from "./mtoken-markets";
 import type { HiddenRound } from "./oracle-feeds";
 
@@ -67,6 +68,17 @@ export class HiddenRounds {
   /** Markets with a round hidden at `nowSeconds`. */
   hiddenMarkets(nowSeconds: number): Address[] {
     return [...this.rounds.values()].filter((round) => nowSeconds < round.publicAt).map((round) => round.market);
+  }
+
+  /**
+   * The hidden round a liquidation of a position holding (or owing) `markets` depends on, as a key every such position
+   * shares (`<scope>:oev:<market>`): the first liquidation through that market's wrapper makes the round public for
+   * everyone, the rival that waits for public prices included. Undefined when none of `markets` is hidden at `nowSeconds`.
+   */
+  sharedUnlockOf(scope: string, markets: readonly (Address | undefined)[], nowSeconds: number): string | undefined {
+    const hidden = new Set(this.hiddenMarkets(nowSeconds));
+    const market = markets.find((candidate) => candidate !== undefined && hidden.has(lowerAddress(candidate)));
+    return market === undefined ? undefined : `${scope}:oev:${lowerAddress(market)}`;
   }
 
   /**

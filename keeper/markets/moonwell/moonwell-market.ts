@@ -1,21 +1,15 @@
 /**
- * The Moonwell market (Compound v2's design, on Base). Kept in memory: per market the collateral
- * factor, stored exchange rate, borrow index and oracle price (mtoken-markets.ts); per borrower the
- * markets entered with their mToken balances and stored borrow balances. Liquidity is the comptroller's
- * own arithmetic (moonwell-math.ts), so "health factor below 1" means exactly "getAccountLiquidity
- * reports a shortfall".
+ * The Moonwell market (Compound v2's design, on Base). Kept in memory: per market the collateral factor, stored
+ * exchange rate, borrow index and oracle price (mtoken-markets.ts); per borrower the markets entered with their mToken
+ * balances and stored borrow balances. Liquidity is the comptroller's own arithmetic (moonwell-math.ts), so "health
+ * factor below 1" means exactly "getAccountLiquidity reports a shortfall". Between full reads, a borrow balance follows
+ * its market's stored borrow index (balance · index_now / index_at_read), as `borrowBalanceStored` does (± 1 wei).
  *
- * Between full reads, a borrow balance follows its market's stored borrow index
- * (balance · index_now / index_at_read), which is what `borrowBalanceStored` does up to one wei of
- * rounding (the protocol keeps principal and the account's index privately).
- *
- * OEV: where the oracle's feed is a Moonwell OEV wrapper, a new round of the feed it delays is the price
- * the wrapper will unlock. The market evaluates at that price at once (the protocol still shows the
- * previous one for `maxRoundDelay` seconds) and, while the round is hidden, sizes a liquidation whose
- * collateral's feed is the wrapper as a "MoonwellOev" call through it, counting only the liquidator's
- * share; once the round is public it sizes the plain call again (docs/oev.md). A wrapper unlocks only
- * its own feed, and only for a liquidation of the collateral it prices, so each call is judged at the
- * prices the comptroller will see when it runs (hidden-rounds.ts): a position liquidatable only at a
+ * OEV: where the oracle's feed is a Moonwell OEV wrapper, a new round of the feed it delays is the price the wrapper
+ * will unlock. The market evaluates at it at once (the protocol shows the previous one for `maxRoundDelay` seconds)
+ * and, while the round is hidden, sizes a liquidation whose collateral's feed is the wrapper as a "MoonwellOev" call
+ * through it, counting only the liquidator's share; once the round is public, the plain call (docs/oev.md). Each call
+ * is judged at the prices the comptroller will see when it runs (hidden-rounds.ts): a position liquidatable only at a
  * hidden debt price is refused until that round is public, then handed back to the engine at once.
  */
 import type { Address, MoonwellDeployment } from "../../config/address-book";
@@ -381,6 +375,12 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
   /** The round `market`'s wrapper hides at the evaluation time, if its feed is a wrapper and one is hidden. */
   hiddenRound(market: Address): HiddenRound | undefined {
     return this.evaluatedAt ? this.hiddenRounds.hiddenAt(lowerAddress(market), this.evaluatedAt.timestamp) : undefined;
+  }
+
+  /** LendingMarket.sharedUnlock: the hidden round the position's liquidation depends on (hidden-rounds.ts). */
+  sharedUnlock(position: TrackedPosition): string | undefined {
+    const markets = [...position.collaterals, ...position.debts].map((holding) => this.marketOf(holding.token));
+    return this.evaluatedAt ? this.hiddenRounds.sharedUnlockOf(this.id, markets, this.evaluatedAt.timestamp) : undefined;
   }
 
   /** A listing, collateral factor or incentive change: read the comptroller's markets afresh. */

@@ -27,13 +27,15 @@ import type { CommonMarketOptions, MarketDependencies } from "../market-dependen
 import { returnDataOf } from "../multicall-results";
 import type { SizingResult } from "../sizing-result";
 import { lowerAddress, TrackedLendingMarket, type BorrowerRead } from "../tracked-lending-market";
-import { sizeMorphoBlueLiquidation } from "./liquidation-sizing";
+import { sizeMorphoBlueLiquidation, type MorphoBlueSizingInput } from "./liquidation-sizing";
 import { accruedTotalBorrowAssets, liquidationIncentiveFactor, morphoHealth, type MorphoMarketState } from "./morpho-math";
 import { findOevWrappedFeeds, withoutHiddenRoundEmitters, type OevWrappedFeed } from "../../oracles/oev-wrapped-feeds";
 import { feedEmitters, loadOracleModel, modelPrice, readOracleInputs, type OracleInputs, type OracleModel } from "./oracle-model";
 import { MORPHO_BLUE } from "./plugin";
 import { growthAtYearlyRate, RateSinceEvaluation } from "../evaluation-schedule";
 import { morphoCrossingModel } from "./crossing-model";
+import { morphoEventSubscriptions } from "./protocol-events";
+import { findMorphoOevUnlock, MorphoHiddenRound, sizeThroughMorphoOevWrapper, type MorphoOevUnlock } from "./oev-unlock";
 
 const SECONDS_PER_YEAR = 365 * 24 * 3600;
 
@@ -59,15 +61,6 @@ export function morphoMarketIdOf(params: MorphoMarketParams): string {
   );
 }
 
-/** Position-changing events and the argument naming the borrower (EventsLib.sol). */
-const POSITION_EVENTS: Readonly<Record<string, string>> = {
-  Borrow: "onBehalf",
-  Repay: "onBehalf",
-  SupplyCollateral: "onBehalf",
-  WithdrawCollateral: "onBehalf",
-  Liquidate: "borrower",
-};
-
 export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> implements LendingMarket {
   /** keccak256 of the MarketParams. */
   readonly marketId: string;
@@ -92,6 +85,9 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
   private emitters = new Map<string, Address>();
   /** Oracle feeds behind a Moonwell OEV wrapper (keeper/oracles/oev-wrapped-feeds.ts): their hidden rounds never count. */
   private oevWrapped: readonly OevWrappedFeed[] = [];
+  /** The wrapped feed this market can liquidate through (oev-unlock.ts), and the round it may be hiding. */
+  private oevUnlock: MorphoOevUnlock | null = null;
+  private readonly hiddenRound = new MorphoHiddenRound();
 
   constructor(
     morpho: Address,
@@ -146,10 +142,16 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
     const feeds = [...this.oracleModel.baseFeeds, ...this.oracleModel.quoteFeeds];
     this.oevWrapped = await findOevWrappedFeeds(multicall, feeds, head);
     this.emitters = withoutHiddenRoundEmitters(await feedEmitters(multicall, feeds, head), this.oevWrapped);
+    const unlockArgs = { wrapped: this.oevWrapped, model: this.oracleModel, morpho: this.morpho, marketId: this.marketId, blockTag: head };
+    this.oevUnlock = await findMorphoOevUnlock(multicall, unlockArgs, async (feed) => [
+      ...(await feedEmitters(multicall, [feed], head)).keys(),
+    ]);
     if (this.oevWrapped.length > 0) {
       this.logger.warn(
         { market: this.id, oracle: this.params.oracle, oevWrappedFeeds: this.oevWrapped },
-        "oracle reads a Moonwell OEV wrapper: its fresh rounds are sold first; this market is liquidated only once the oracle shows them",
+        this.oevUnlock
+          ? "oracle reads a Moonwell OEV wrapper: hidden rounds are liquidated through it (MoonwellMorphoOev)"
+          : "oracle reads a Moonwell OEV wrapper it cannot liquidate through: this market is liquidated once the oracle shows its rounds",
       );
     }
     const read = await this.readMarketState(head);
@@ -242,6 +244,7 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
       calls.push({ target: this.morpho, callData: encodeStaticArgsCall(positionSelector, [this.marketId, borrower]) });
     }
     const read = await this.readMarketState(block, calls);
+    this.price = this.hiddenRound.priceAt(this.price, this.blockTimestampOf(read.extra[0]));
     const reads = targets.map((borrower, i): BorrowerRead<MorphoBorrowerState> => {
       const data = returnDataOf(read.extra[1 + i], `Morpho.position(${this.marketId}, ${borrower})`);
       // position → (supplyShares, borrowShares, collateral)
@@ -324,6 +327,7 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
 
   onPriceUpdate(update: FeedAnswer): PriceReaction {
     this.assertInitialized();
+    if (this.oevUnlock?.roundEmitters.includes(update.feed.toLowerCase())) return this.onHiddenRound(update, this.oevUnlock);
     const feed = this.emitters.get(update.feed.toLowerCase());
     if (!feed) return { recomputed: 0, newlyLiquidatable: [], needsChainRead: false };
     if (!this.oracleModel.exact) return { recomputed: 0, newlyLiquidatable: [], needsChainRead: true };
@@ -335,6 +339,17 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
     return { ...this.movePrice(price), needsChainRead: false };
   }
 
+  /** A round of the feed the wrapper delays: the fresh price it will unlock, evaluated at once (oev-unlock.ts). */
+  private onHiddenRound(update: FeedAnswer, unlock: MorphoOevUnlock): PriceReaction {
+    const answers = new Map(this.oracleInputs.answers).set(lowerAddress(unlock.feed), update.answer);
+    const fresh = this.oracleModel.exact ? modelPrice(this.oracleModel, { ...this.oracleInputs, answers }) : undefined;
+    if (fresh === undefined || !this.evaluatedAt) return { recomputed: 0, newlyLiquidatable: [], needsChainRead: false };
+    this.hiddenRound.onNewRound(fresh, (update.updatedAt ?? this.evaluatedAt.timestamp) + unlock.maxRoundDelay);
+    return fresh === this.price
+      ? { recomputed: 0, newlyLiquidatable: [], needsChainRead: false }
+      : { ...this.movePrice(fresh), needsChainRead: false };
+  }
+
   async refreshPrices(blockTag?: number | string): Promise<MarketUpdate> {
     this.assertInitialized();
     const block = typeof blockTag === "number" ? blockTag : await this.deps.provider.getBlockNumber();
@@ -344,7 +359,7 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
       [{ ...this.priceCall(), label: `oracle ${this.params.oracle}.price()` }],
       block,
     );
-    const price = decodeUintWord(priceData);
+    const price = this.hiddenRound.priceAt(decodeUintWord(priceData), this.evaluatedAt?.timestamp ?? 0);
     if (price === before) return { recomputed: 0, newlyLiquidatable: [] };
     this.price = before;
     return this.movePrice(price);
@@ -355,6 +370,7 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
     this.assertInitialized();
     const priceBefore = this.price;
     await this.readMarketState(block.number);
+    this.price = this.hiddenRound.priceAt(this.price, block.timestamp);
     if (this.oracleModel.baseVault || this.oracleModel.quoteVault) {
       // Vault conversion rates drift every block; keep the model's inputs current.
       this.oracleInputs = await readOracleInputs(this.deps.multicall, this.oracleModel, block.number);
@@ -413,7 +429,9 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
     const totals = this.accruedTotals();
     const health = morphoHealth(state, totals.totalBorrowAssets, totals.totalBorrowShares, this.price, this.params.lltv);
     const usd = this.usdPrices();
-    return sizeMorphoBlueLiquidation({
+    const through = this.oevUnlock !== null && this.hiddenRound.hiddenAt(this.evaluatedAt!.timestamp) ? this.oevUnlock : null;
+    const size = through ? (input: MorphoBlueSizingInput) => sizeThroughMorphoOevWrapper(input, through) : sizeMorphoBlueLiquidation;
+    return size({
       key: position.key,
       morpho: this.morpho,
       oracle: lowerAddress(this.params.oracle),
@@ -439,50 +457,35 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
     return this.oevWrapped.length === 0 ? super.stats() : { ...super.stats(), oevWrappedFeeds: this.oevWrapped };
   }
 
+  /** LendingMarket.sharedUnlock: while the wrapper hides a round, every position liquidated through it shares it. */
+  sharedUnlock(): string | undefined {
+    const hidden = this.oevUnlock !== null && this.evaluatedAt !== null && this.hiddenRound.hiddenAt(this.evaluatedAt.timestamp);
+    return hidden ? `oev:${lowerAddress(this.oevUnlock!.feed)}` : undefined;
+  }
+
   priceFeeds(): FeedSubscription[] {
     this.assertInitialized();
-    return [...this.emitters.entries()].map(([emitter, feed]) => ({
+    const rounds = (this.oevUnlock?.roundEmitters ?? []).map((emitter) => ({
       market: this.id,
       feed: emitter as Address,
-      mode: this.oracleModel.exact ? ("answer-is-price" as const) : ("reread" as const),
+      mode: "answer-is-price" as const,
       affects: [this.marketId],
-      description: emitter === feed.toLowerCase() ? `feed ${feed} of oracle ${this.params.oracle}` : `aggregator behind feed ${feed}`,
+      description: `rounds the OEV wrapper ${this.oevUnlock!.feed} hides`,
     }));
+    return [
+      ...rounds,
+      ...[...this.emitters.entries()].map(([emitter, feed]) => ({
+        market: this.id,
+        feed: emitter as Address,
+        mode: this.oracleModel.exact ? ("answer-is-price" as const) : ("reread" as const),
+        affects: [this.marketId],
+        description: emitter === feed.toLowerCase() ? `feed ${feed} of oracle ${this.params.oracle}` : `aggregator behind feed ${feed}`,
+      })),
+    ];
   }
 
   protocolEventSubscriptions(): ProtocolEventSubscription[] {
     this.assertInitialized();
-    const iface = this.eventsIface;
-    const topics = new Map<string, { name: string; argument: string }>();
-    for (const [name, argument] of Object.entries(POSITION_EVENTS)) {
-      topics.set(iface.getEvent(name as "Borrow").topicHash, { name, argument });
-    }
-    const marketId = this.marketId.toLowerCase();
-    const market = this.id;
-    return [
-      {
-        market,
-        addresses: [this.morpho],
-        topics: [...topics.keys()],
-        decode: (log) => {
-          const known = topics.get(log.topics[0]);
-          // Morpho is one contract for every market: keep this market's events only (topic 1 = id).
-          if (!known || log.topics[1]?.toLowerCase() !== marketId) return [];
-          const parsed = iface.parseLog({ topics: [...log.topics], data: log.data });
-          if (!parsed) return [];
-          return [
-            {
-              type: "position-changed",
-              market,
-              borrower: lowerAddress(parsed.args[known.argument] as string),
-              action: known.name,
-              blockNumber: log.blockNumber,
-              logIndex: log.index,
-              transactionHash: log.transactionHash,
-            },
-          ];
-        },
-      },
-    ];
+    return morphoEventSubscriptions(this.id, this.morpho, this.marketId);
   }
 }

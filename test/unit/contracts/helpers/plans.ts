@@ -187,6 +187,24 @@ export function moonwellOevLiquidation(args: {
   return { ...compoundLiquidation(args), protocol: ProtocolKind.MoonwellOev, oevWrapper: args.wrapper };
 }
 
+/** A Morpho Blue liquidation through Moonwell's Morpho-market OEV wrapper: `maxRepayAmount` is `debtToCover`. */
+export function moonwellMorphoOevLiquidation(args: {
+  morpho: string;
+  market: MorphoMarketParams;
+  borrower: string;
+  wrapper: string;
+  seizedAssets: bigint;
+  maxRepayAmount: bigint;
+  swap?: SwapStruct;
+}): LiquidationStruct {
+  return {
+    ...morphoLiquidation(args),
+    protocol: ProtocolKind.MoonwellMorphoOev,
+    debtToCover: args.maxRepayAmount,
+    oevWrapper: args.wrapper,
+  };
+}
+
 export function flashLoan(source: number, lender: string, token: string, amount: bigint): FlashLoanStruct {
   return { source, lender, token, amount };
 }

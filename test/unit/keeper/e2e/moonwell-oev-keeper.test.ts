@@ -11,7 +11,8 @@
  * What it proves: the keeper starts on a market where nothing is hidden, WETH then falls 5% on the feed (the wrapper
  * hides the round), and at its next tick the keeper liquidates the borrower through the wrapper, inside the hidden
  * window (the comptroller still reports no shortfall at that block), with the executor receiving exactly the
- * liquidator's share the keeper predicted; the journal, the run metrics and the report label it path "oev".
+ * liquidator's share the keeper predicted; the journal, the run metrics and the report label it path "oev". A second,
+ * smaller borrower behind the same round goes in the same transaction: the first unlock makes the round public.
  */
 import hre from "hardhat";
 import { expect } from "chai";
@@ -39,6 +40,8 @@ const executorInterface = ChimeraExecutor__factory.createInterface();
 interface OevRunFixture extends VenueFixture {
   readonly wrapper: MoonwellOevWrapperDouble;
   readonly borrower: HardhatEthersSigner;
+  /** A smaller borrower behind the same wrapper round (ranked after `borrower`). */
+  readonly secondBorrower: HardhatEthersSigner;
 }
 
 /** The venue fixture's Moonwell doubles with WETH behind the wrapper (nothing hidden yet) and a borrower at HF 1.03. */
@@ -60,14 +63,20 @@ async function oevRunFixture(): Promise<OevRunFixture> {
   await (await executor.connect(owner).setAllowedTargets([await wrapper.getAddress()], true)).wait();
   // The keeper signs with its own operator key: the sandbox e2e suites after this one count account 2's nonce from 0.
   await (await executor.connect(owner).setOperator(KEEPER_OPERATOR_ADDRESS(), true)).wait();
-  const debt = 20_000n * 10n ** 6n;
-  const collateral = hre.ethers.parseEther(((20_000 * 1.03) / 0.8 / (await currentUsdPrice(sandbox, "WETH"))).toFixed(18));
-  await (await tokens.WETH.connect(borrower).deposit({ value: collateral })).wait();
-  await (await tokens.WETH.connect(borrower).approve(mWETH, collateral)).wait();
-  await (await mWETH.connect(borrower).mint(collateral)).wait();
-  await (await comptroller.connect(borrower).enterMarkets([await mWETH.getAddress()])).wait();
-  await (await mUSDC.connect(borrower).borrow(debt)).wait();
-  return { ...base, wrapper, borrower };
+  // Two borrowers at HF 1.03 ($20k and $12k of USDC against WETH): a 5% WETH drop takes both under.
+  const secondBorrower = signers[19];
+  for (const [account, debtUsd] of [
+    [borrower, 20_000],
+    [secondBorrower, 12_000],
+  ] as const) {
+    const collateral = hre.ethers.parseEther(((debtUsd * 1.03) / 0.8 / (await currentUsdPrice(sandbox, "WETH"))).toFixed(18));
+    await (await tokens.WETH.connect(account).deposit({ value: collateral })).wait();
+    await (await tokens.WETH.connect(account).approve(mWETH, collateral)).wait();
+    await (await mWETH.connect(account).mint(collateral)).wait();
+    await (await comptroller.connect(account).enterMarkets([await mWETH.getAddress()])).wait();
+    await (await mUSDC.connect(account).borrow(BigInt(debtUsd) * 10n ** 6n)).wait();
+  }
+  return { ...base, wrapper, borrower, secondBorrower };
 }
 
 describe("keeper e2e: a Moonwell liquidation through the OEV wrapper", function () {
@@ -144,10 +153,20 @@ describe("keeper e2e: a Moonwell liquidation through the OEV wrapper", function 
       const block = (await hre.ethers.provider.getBlock(log.blockNumber))!;
       expect(BigInt(block.timestamp), "inside the hidden window").to.be.lessThan(round.updatedAt + ROUND_DELAY);
 
+      // The second borrower depends on the same round: the first liquidation through the wrapper makes it public, and a
+      // rival acting on public prices needs only the next block. So it went out with the first (one reaction chunk,
+      // one liquidateBatch), not in a later transaction (docs/oev.md, "the quick-start race").
+      const second = f.secondBorrower.address.toLowerCase();
+      const secondLogs = logs.filter((l) => executorInterface.parseLog(l)!.args.borrower.toLowerCase() === second);
+      expect(secondLogs, "one liquidation of the second borrower").to.have.length(1);
+      expect(secondLogs[0].blockNumber, "in the block that unlocked the round").to.equal(log.blockNumber);
+      expect(secondLogs[0].transactionHash, "in the transaction that unlocked the round").to.equal(log.transactionHash);
+
       const opportunity = session.journal.listOpportunities({}).find((o) => o.planId === plan!.id)!;
       expect(opportunity.sizingRule).to.match(/^moonwell-oev\(liquidator 40% of bonus\)/);
       expect(session.journal.getExecution(plan!.id)!.state).to.equal("included");
       const metrics = await session.metrics.metricsText();
+      // One transaction won (the batch of both borrowers).
       expect(metrics).to.match(/liquidations_total\{[^}]*path="oev",result="won"[^}]*\} 1/);
     } finally {
       await session.close("test finished");

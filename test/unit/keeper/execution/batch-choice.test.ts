@@ -181,3 +181,59 @@ describe("execution: a batch never jumps our own sale on the same route", () => 
     expect(failed.chosen).to.deep.equal([[0, [0, 2]]]);
   });
 });
+
+describe("execution: liquidations through one OEV wrapper go as one batch", () => {
+  // The first liquidation through a wrapper makes its round public: a later single races whoever acts on public prices
+  // (docs/oev.md). So their batch is sent whenever it simulates, even when the singles look better on paper.
+  const WRAPPER = "0x00000000000000000000000000000000000000f1" as Address;
+  function throughWrapper(borrower: string, wrapper: Address | undefined): LiquidationPlan {
+    const base = plan(borrower);
+    return {
+      ...base,
+      candidate: { ...base.candidate, call: { ...base.candidate.call!, shape: "MoonwellOev", oevWrapper: wrapper } },
+    } as LiquidationPlan;
+  }
+  // The batch earns 70 USDC for 790k gas: less than two singles' 2 × 40 USDC for 2 × 400k gas.
+  const simulator = () =>
+    new PlanSimulator({ provider: node(70_000_000n, 790_000n), executor: EXECUTOR, operator: OPERATOR, minProfitHaircutBps: 1_000 });
+  const singles = [singleOutcome(40_000_000n, 0n, 400_000n), singleOutcome(40_000_000n, 0n, 400_000n)];
+
+  it("batches two plans through the same wrapper although the singles net more", async () => {
+    const members = [
+      throughWrapper("0x0000000000000000000000000000000000000031", WRAPPER),
+      throughWrapper("0x0000000000000000000000000000000000000032", WRAPPER),
+    ];
+    const runnable = members.map((member) => ({ plan: member, context: context(0n) }));
+    const chosen = await chooseBatches(runnable, singles, { simulator: simulator(), prices, logger: { debug: () => undefined } });
+    expect(chosen.get(0)?.members.map((m) => m.position)).to.deep.equal([0, 1]);
+  });
+
+  it("never batches a plan through a wrapper with one through no wrapper, even when the batch would net more", async () => {
+    const members = [
+      throughWrapper("0x0000000000000000000000000000000000000051", WRAPPER),
+      plan("0x0000000000000000000000000000000000000052"),
+    ];
+    const runnable = members.map((member) => ({ plan: member, context: context(0n) }));
+    const generous = new PlanSimulator({
+      provider: node(90_000_000n, 500_000n),
+      executor: EXECUTOR,
+      operator: OPERATOR,
+      minProfitHaircutBps: 1_000,
+    });
+    const chosen = await chooseBatches(runnable, singles, { simulator: generous, prices, logger: { debug: () => undefined } });
+    expect(chosen.size).to.equal(0);
+  });
+
+  it("keeps the comparison for plans through no wrapper or different wrappers", async () => {
+    const other = "0x00000000000000000000000000000000000000f2" as Address;
+    for (const wrappers of [
+      [WRAPPER, other],
+      [undefined, undefined],
+    ]) {
+      const members = wrappers.map((wrapper, index) => throughWrapper(`0x00000000000000000000000000000000000000${40 + index}`, wrapper));
+      const runnable = members.map((member) => ({ plan: member, context: context(0n) }));
+      const chosen = await chooseBatches(runnable, singles, { simulator: simulator(), prices, logger: { debug: () => undefined } });
+      expect(chosen.size, `wrappers ${wrappers.join(", ")}`).to.equal(0);
+    }
+  });
+});

@@ -1,9 +1,10 @@
 /**
  * A Morpho Blue market whose oracle reads its collateral feed through a Moonwell OEV wrapper, as Moonwell's isolated
- * Morpho markets do (ChainlinkOEVMorphoWrapper in front of MorphoChainlinkOracleV2's BASE_FEED_1; docs/oev.md). The
- * executor has no call for that wrapper's `updatePriceEarlyAndLiquidate(MarketParams, …)`, so the keeper must never
- * plan at a round the wrapper still hides (Morpho would refuse: "position is healthy") and must see the round the
- * block it goes public.
+ * Morpho markets do (ChainlinkOEVMorphoWrapper in front of MorphoChainlinkOracleV2's BASE_FEED_1; docs/oev.md). Here the
+ * wrapper is one the market cannot liquidate through (the Core wrapper double: no `morphoBlue()`, no `approvedMarkets`,
+ * no Morpho entry point; keeper/markets/morpho-blue/oev-unlock.ts), so the keeper must never plan at a round it still
+ * hides (Morpho would refuse: "position is healthy") and must see the round the block it goes public. Through a Morpho
+ * wrapper it can use: test/unit/keeper/e2e/morpho-oev-keeper.test.ts.
  *
  * Chain: genuine Morpho Blue bytecode (the sandbox), a new WETH/USDC market whose oracle is the sandbox's
  * MorphoChainlinkOracleDouble over MoonwellOevWrapperDouble (TEST DOUBLES: contracts/test/, written from the documented

@@ -1,0 +1,40 @@
+/**
+ * The reaction's chunks (keeper/engine/reaction-chunks.ts): the first position alone, then chunks of six, except that
+ * positions sharing a price unlock (an OEV wrapper's hidden round) go in the chunk of the first of them. In the
+ * quick-start race the largest Moonwell position went alone, its liquidation unlocked the round, and the rival took the
+ * two others in the next block (docs/oev.md).
+ */
+import { expect } from "chai";
+import { reactionChunks } from "../../../../keeper/engine/reaction-chunks";
+
+describe("engine: reaction chunks keep a price unlock's positions together", () => {
+  const unlockOf = (unlocks: Record<string, string>) => (item: string) => unlocks[item];
+
+  it("without shared unlocks: the first alone, then chunks of the given size", () => {
+    expect(reactionChunks(["a", "b", "c", "d", "e"], unlockOf({}), 2)).to.deep.equal([["a"], ["b", "c"], ["d", "e"]]);
+    expect(reactionChunks([], unlockOf({}), 2)).to.deep.equal([]);
+  });
+
+  it("the first position's unlock pulls every position sharing it into the first chunk, wherever they rank", () => {
+    const unlocks = { big: "oev:weth", small: "oev:weth", smaller: "oev:weth" };
+    expect(reactionChunks(["big", "aave1", "aave2", "small", "aave3", "smaller"], unlockOf(unlocks), 2)).to.deep.equal([
+      ["big", "small", "smaller"],
+      ["aave1", "aave2"],
+      ["aave3"],
+    ]);
+  });
+
+  it("a later position's unlock pulls its partners into its chunk, which may grow past the size; other unlocks stay apart", () => {
+    const unlocks = { m1: "oev:weth", m2: "oev:weth", c1: "oev:cbbtc", c2: "oev:cbbtc" };
+    expect(reactionChunks(["aave1", "m1", "c1", "aave2", "m2", "c2", "aave3"], unlockOf(unlocks), 2)).to.deep.equal([
+      ["aave1"],
+      ["m1", "m2"],
+      ["c1", "c2"],
+      ["aave2", "aave3"],
+    ]);
+  });
+
+  it("refuses a chunk size that is not a positive integer", () => {
+    expect(() => reactionChunks(["a"], unlockOf({}), 0)).to.throw(RangeError, /chunkSize/);
+  });
+});
