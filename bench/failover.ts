@@ -9,7 +9,7 @@
  * block); the leader is killed and, at once, a price step makes the trial's borrower liquidatable; the
  * clock runs until that borrower's Liquidated event is on chain. `takeoverMs` = kill → the standby
  * reports itself leader (keeper_is_leader 1 on its /metrics); `firstSendMs` = kill → its first transaction
- * handed to the chain (keeper_transactions_sent_total > 0); `includedMs` = kill → the liquidation seen in a
+ * handed to the chain (transactions_sent_total > 0); `includedMs` = kill → the liquidation seen in a
  * block. takeoverMs and firstSendMs count EVERY trial (a trial whose liquidation then failed still took over);
  * `liquidated` says in how many trials the liquidation landed, and only those make includedMs. The killed keeper is then started again as the next trial's standby. Borrowers are opened
  * up front on a health-factor ladder so that each step downwards puts exactly one more under water.
@@ -107,7 +107,7 @@ export async function runFailoverBenchmark(hre: HardhatRuntimeEnvironment, optio
           const metrics = await metricsOf(standby);
           const now = performance.now() - killedAt;
           if (takeoverMs === null && metrics.get("keeper_is_leader") === 1) takeoverMs = now;
-          if (firstSendMs === null && (metrics.get("keeper_transactions_sent_total") ?? 0) > 0) firstSendMs = now;
+          if (firstSendMs === null && (metrics.get("transactions_sent_total") ?? 0) > 0) firstSendMs = now;
         }
         if ((await liquidationsOf(borrower, fromBlock)) > 0) includedMs = performance.now() - killedAt;
         else await sleep(25);
@@ -207,12 +207,13 @@ function role(status: Record<string, unknown>): string {
   return (status.leadership as { role: string }).role;
 }
 
-/** The unlabelled samples of the keeper's /metrics (cheap to read, and needs no database); empty while it does not answer. */
+/** The samples of the keeper's /metrics (cheap to read, and needs no database); empty while it does not answer. */
 async function metricsOf(keeper: KeeperProcess): Promise<Map<string, number>> {
   const metrics = await keeper.get("/metrics");
   const samples = new Map<string, number>();
   for (const line of metrics?.body.split("\n") ?? []) {
-    const match = /^([a-z_]+) (\S+)$/.exec(line);
+    // The keeper labels every sample with its network: `keeper_is_leader{network="localhost"} 1`.
+    const match = /^([a-z_]+)(?:\{[^}]*\})? (\S+)$/.exec(line);
     if (match !== null) samples.set(match[1]!, Number(match[2]));
   }
   return samples;

@@ -186,6 +186,11 @@ describe("keeper e2e: failover between two keeper processes sharing a PostgreSQL
         await sleep(1_000);
       }
       for (const keeper of running) {
+        for (const route of ["/metrics", "/healthz", "/readyz", "/metrics"]) {
+          const t0 = Date.now();
+          const a = await keeper.get(route);
+          console.log("PROBE", route, a?.status ?? null, Date.now() - t0, "ms");
+        }
         expect(await isLeaderMetric(keeper, true), "no keeper counts itself leader without its database").to.equal(0);
         const readiness = await answerOf(keeper, "/readyz");
         expect(readiness?.status, `not ready without the journal: ${readiness?.body}`).to.equal(503);
