@@ -17,7 +17,7 @@ import type { ExecutionOutcome } from "../risk/execution-outcome";
 import type { Instant } from "../risk/instant";
 import type { KeeperMetrics } from "../telemetry/metrics";
 import type { Logger } from "../telemetry/logger";
-import type { TransactionPreparer } from "../submit/transaction-preparer";
+import type { NonceBlock, TransactionPreparer } from "../submit/transaction-preparer";
 import type { PreparedTx, SignedTx } from "../submit/types";
 import type { SignedTxBroadcaster } from "./broadcast";
 import type { PlanSimulator, SimulationOutcome } from "./plan-simulator";
@@ -465,6 +465,11 @@ export class ExecutionStage {
   }
 
   /** Looks for receipts of every tracked transaction; bumps or cancels the ones past their budget. */
+  /** The key's blocked nonce (no cancel within the fee ceiling can replace it), or null. */
+  get nonceBlock(): NonceBlock | null {
+    return this.#options.preparer?.nonceBlock ?? null;
+  }
+
   settle(headBlock: number, at: Instant): Promise<SettlementReport> {
     return this.#settler.settle(headBlock, at);
   }

@@ -84,6 +84,8 @@ export class InFlightSettler {
     const failed: { planId: string; detail: string }[] = [];
     const lost: { planId: string; rival: RivalLiquidation }[] = [];
     const replaced: { planId: string; txHash: string; kind: "replacement" | "cancel" }[] = [];
+    // A blocked nonce that got mined after all frees the key (one chain read, only while one is blocked).
+    await this.#options.preparer?.refreshNonceBlock();
     for (const tracked of [...this.#inFlight.values()]) {
       const receipt = await this.#findReceipt(tracked);
       // A receipt from a block newer than `headBlock` waits for the settle of that block: only then are its
@@ -264,9 +266,10 @@ export class InFlightSettler {
       next = await preparer.prepareReplacement(stuck, newest.hash);
     } catch (error) {
       if (!(error instanceof FeesExhaustedError)) throw error;
-      // Nothing more to bid: leave the last transaction to land or expire (its deadline block passes).
+      // Nothing more to bid: leave the last transaction to land or expire (its deadline block passes). The preparer
+      // has marked the nonce blocked (alert, /status, metric) and sends nothing new until it is mined.
       tracked.lastAttemptBlock = headBlock;
-      logger.warn({ planId: tracked.planId, reason: error.message }, "cannot replace a stuck transaction further");
+      logger.debug({ planId: tracked.planId, reason: error.message }, "cannot replace a stuck transaction further");
       return null;
     }
     const signed = await preparer.sign(next);
