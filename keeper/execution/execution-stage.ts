@@ -389,7 +389,8 @@ export class ExecutionStage {
     await this.#options.hooks?.afterSigned?.(plan.id, signed);
 
     try {
-      const report = await broadcaster.broadcast(signed);
+      // The deadline goes with it: a plan that could only land after it is refused before it leaves (the fence).
+      const report = await broadcaster.broadcast({ raw: signed.raw, hash: signed.hash, validThroughBlock: simulation.deadlineBlock });
       journal.markSent(plan.id, report.alreadyIncluded ? "already included" : `accepted by ${report.acceptedBy.join(", ")}`);
     } catch (error) {
       // The local nonce count is no longer trustworthy after a failed send: read the chain again.
@@ -427,6 +428,7 @@ export class ExecutionStage {
       trigger: context.trigger,
       lastAttemptBlock: context.headBlock,
       bumps: 0,
+      validThroughBlock: simulation.deadlineBlock,
     };
     this.#inFlight.set(plan.id, tracked);
     this.#options.onOutcome({

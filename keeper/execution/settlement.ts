@@ -32,6 +32,8 @@ export interface TrackedExecution {
   readonly trigger?: PriceTrigger;
   lastAttemptBlock: number;
   bumps: number;
+  /** The plan's deadline block when known (not for one adopted from the journal): past it, a bump can only revert. */
+  readonly validThroughBlock?: number;
 }
 
 /** What settling one block found. */
@@ -260,7 +262,9 @@ export class InFlightSettler {
       });
       return null;
     }
-    const stuck: PreparedTx = tracked.bumps >= this.#maxBumps ? { ...newest.prepared, kind: "cancel" } : newest.prepared;
+    // Past the plan's deadline the same call can only revert PlanExpired: free the nonce with a cancel instead.
+    const expired = tracked.validThroughBlock !== undefined && headBlock + 1 > tracked.validThroughBlock;
+    const stuck: PreparedTx = tracked.bumps >= this.#maxBumps || expired ? { ...newest.prepared, kind: "cancel" } : newest.prepared;
     let next: PreparedTx;
     try {
       next = await preparer.prepareReplacement(stuck, newest.hash);

@@ -69,7 +69,8 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
       minProfit: 427_500_000n,
       gasEstimate: 900_000n,
       gasLimit: 3_000_000n,
-      deadlineBlock: 102,
+      // Far enough for the bump tests' blocks: a plan past its deadline is cancelled, not re-bid (tested below).
+      deadlineBlock: 120,
       planStruct: {} as never,
       calldata: "0x12345678",
     };
@@ -284,6 +285,16 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
     const failure = outcomes.at(-1)!;
     expect(failure).to.include({ kind: "failed", failure: "reverted" });
     expect((failure as { lossUsd: number }).lossUsd).to.be.closeTo(0.0007 * 3_000, 1e-9);
+  });
+
+  it("cancels, instead of bidding again, a stuck transaction whose plan is past its deadline (a bump could only revert PlanExpired)", async () => {
+    simulation = { ...simulation, deadlineBlock: 102 } as typeof simulation;
+    await stage.execute(makePlan({ id: "p12" }), context(100));
+    await stage.settle(103, at(103));
+    const [original, next] = sent.map((raw) => Transaction.from(raw));
+    expect(next!.nonce).to.equal(original!.nonce);
+    expect([next!.to, next!.value, next!.data], "a zero-value self-transfer").to.deep.equal([signer.address, 0n, "0x"]);
+    expect(journal.txAttempts("p12").map((a) => a.kind)).to.deep.equal(["original", "cancel"]);
   });
 
   it("cancels at once, at the same nonce, when a fee bump would cross the priority-fee cap", async () => {

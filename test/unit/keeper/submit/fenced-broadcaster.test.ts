@@ -131,4 +131,20 @@ for (const backend of JOURNAL_BACKENDS)
       await expect(fenced(leader).broadcast(stale)).to.be.rejectedWith(SendFencedError, /already used on chain/);
       expect(await onChain(stale.hash)).to.equal(false);
     });
+
+    it("refuses a plan whose deadline block has passed (it could only revert PlanExpired), and sends one the next block still fits", async () => {
+      const leader = new Leadership({ journal, leaseMs: 60_000, refreshMs: 1_000, logger });
+      leader.tryAcquire();
+      const head = await hre.ethers.provider.getBlockNumber();
+      // Planned a few blocks ago with its deadline at `head`: the next block is too late.
+      const late = await signedAt();
+      await expect(fenced(leader).broadcast({ ...late, validThroughBlock: head })).to.be.rejectedWith(
+        SendFencedError,
+        new RegExp(`deadline is block ${head} and the chain is at block ${head}; it could only revert PlanExpired`),
+      );
+      expect(await onChain(late.hash), "nothing left the keeper").to.equal(false);
+      // The same transaction with one block to spare leaves.
+      await fenced(leader).broadcast({ ...late, validThroughBlock: head + 1 });
+      expect(await onChain(late.hash)).to.equal(true);
+    });
   });
