@@ -151,7 +151,12 @@ export class Leadership {
     this.#databaseAnswered();
     if (lease === undefined) {
       this.#heldUntil = -Infinity;
-      this.#lease = this.#view().lease;
+      try {
+        this.#lease = this.#view().lease;
+      } catch (error) {
+        // The database went away between the two statements: an outage like any other, never a crash of the timer.
+        this.#databaseFailed(error, wasLeader);
+      }
       this.#changed(wasLeader);
       return false;
     }
