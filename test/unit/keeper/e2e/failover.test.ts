@@ -168,7 +168,7 @@ describe("keeper e2e: failover between two keeper processes sharing a PostgreSQL
     await expectSettledOnce();
   });
 
-  it("the database server stopped mid-run: nobody sends, the leader says so once and is not ready; back: one leader, C liquidated once", async () => {
+  it("the database lost mid-run (server stopped, address silent): nobody sends, the leader says so once, is not ready and still answers; back: one leader, C liquidated once", async () => {
     // The leader and the standby the SIGSTOP test left running (started here when this test runs alone).
     const running = keepers.filter((k) => k.running);
     while (running.length < 2) {
