@@ -393,12 +393,13 @@ export class ExecutionStage {
       const report = await broadcaster.broadcast({ raw: signed.raw, hash: signed.hash, validThroughBlock: simulation.deadlineBlock });
       journal.markSent(plan.id, report.alreadyIncluded ? "already included" : `accepted by ${report.acceptedBy.join(", ")}`);
     } catch (error) {
-      // The local nonce count is no longer trustworthy after a failed send: read the chain again.
-      await preparer.nonces.resync().catch(() => undefined);
       const detail = `broadcast refused: ${errorMessage(error)}`;
       // Nobody accepted the transaction: it is not on the wire. (A lost acceptance would still show
       // up as a receipt: restart reconciliation looks the hash up before the nonce is reused.)
       journal.markDropped(plan.id, detail);
+      // The local nonce count is no longer trustworthy after a failed send: read the chain again — after the drop
+      // above, or this execution's own journal claim would count and skip its nonce, a gap nothing fills.
+      await preparer.nonces.resync().catch(() => undefined);
       log.warn({ txHash: signed.hash, error: errorMessage(error) }, "broadcast refused");
       return { status: "not-sent", planId: plan.id, detail };
     }
