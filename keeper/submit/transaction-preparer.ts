@@ -157,7 +157,8 @@ export class TransactionPreparer {
     const decision = replacementDecision(stuck.fees, stuck.kind, baseFee, this.#fees);
     if (decision.kind === "exhausted") {
       const reason = `cannot replace nonce ${stuck.nonce} of ${this.from}: ${decision.reason}`;
-      if (this.#blocked?.nonce !== stuck.nonce) {
+      // The lowest blocked nonce is the one that stops the key (those above it queue behind it): one incident, told once.
+      if (this.#blocked === null || stuck.nonce < this.#blocked.nonce) {
         this.#setBlock({
           address: this.from,
           nonce: stuck.nonce,

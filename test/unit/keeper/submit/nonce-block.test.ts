@@ -114,9 +114,11 @@ describe("a nonce stuck behind the cancel ceiling", function () {
       expect((error as Error).message).to.match(/nonce 10 of 0x[0-9a-fA-F]{40} is blocked .* cancelMaxFeePerGasCeiling 200000000000/);
       expect(preparer.nonces.peek, "no nonce reserved behind the blocked one").to.equal(11);
 
-      // A second exhaustion of the same nonce is the same incident: told once.
+      // A second exhaustion of the same nonce, or of one behind it, is the same incident: told once.
       await preparer.prepareReplacement(stuckCancel(10)).catch(() => undefined);
+      await preparer.prepareReplacement(stuckCancel(11)).catch(() => undefined);
       expect(told).to.have.length(1);
+      expect(preparer.nonceBlock?.nonce, "the lowest blocked nonce is the one that stops the key").to.equal(10);
 
       mined = 11; // the stuck cancel landed (the base fee fell under its max fee)
       const readsBefore = reads;
