@@ -21,6 +21,7 @@ import type { HeadStream } from "../collectors/head-stream";
 import type { OracleLogStream } from "../collectors/oracle-log-stream";
 import { ProtocolEventCollector } from "../collectors/protocol-event-collector";
 import type { AlertDispatcher } from "../alerts/alert-dispatcher";
+import { nonceBlockReporter } from "../submit/nonce-block-report";
 import type { Journal } from "../journal/journal";
 import { createPluginContext } from "../core/plugin-context";
 import { createMarkets } from "../markets/factory";
@@ -167,6 +168,7 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
         maxPriorityFeePerGasCap: limits.maxPriorityFeePerGasWei,
         cancelMaxFeePerGasCeiling: limits.maxFeePerGasWei * 2n,
       },
+      onNonceBlock: nonceBlockReporter({ registry: metrics.registry, logger, alerts: options.alerts }),
       // The engine already read the head block: pricing a transaction costs no extra round trip.
       baseFee: { currentBaseFee: async () => engineRef?.baseFeePerGas ?? (await fallbackBaseFee.currentBaseFee()) },
     });

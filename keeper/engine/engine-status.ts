@@ -11,6 +11,7 @@ import type { LendingMarket } from "../markets/market";
 import type { ReadinessInputs } from "../telemetry/http-server";
 import type { ExecutionStage } from "../execution/execution-stage";
 import type { ReconciliationReport } from "../execution/intent-reconciler";
+import type { NonceBlock } from "../submit/transaction-preparer";
 import type { Leadership } from "./leadership";
 import type { RiskBookkeeper } from "./risk-bookkeeper";
 
@@ -81,6 +82,8 @@ export function engineStatus(snapshot: EngineSnapshot, parts: EngineParts): Reco
     operator: execution.operator,
     leadership: leadershipStatus(snapshot),
     breaker: risk.breaker.describe(),
+    // A nonce no cancel within the fee ceiling can replace: nothing new is sent until it is mined.
+    nonceBlocked: nonceBlockStatus(execution.nonceBlock),
     limits: { label: risk.riskGate.limitsLabel, ...stringifyBigints(risk.riskGate.limits) },
     today: risk.riskGate.totalsAt({ timeMs: snapshot.nowMs, block: Math.max(0, snapshot.head) }),
     markets: markets.map((market) => ({ id: market.id, label: market.label, ...market.stats() })),
@@ -109,6 +112,11 @@ function leadershipStatus(snapshot: EngineSnapshot): Record<string, unknown> {
     epoch: lease?.epoch ?? null,
     leaseExpiresAt: lease === undefined ? null : new Date(lease.expiresAt).toISOString(),
   };
+}
+
+function nonceBlockStatus(block: NonceBlock | null): Record<string, unknown> | null {
+  if (block === null) return null;
+  return { ...stringifyBigints(block), since: new Date(block.sinceMs).toISOString() };
 }
 
 function stringifyBigints(value: object): Record<string, unknown> {

@@ -9,7 +9,8 @@
  * A database that stops answering is one incident, not one per renewal: the first failed renewal is
  * logged as an error and raised as the critical alert `journal-database-unreachable` (once alerts are
  * wired in, `reportOutagesTo`); the retries that follow are debug lines; the first renewal that works
- * again says so and resolves the alert.
+ * again says so and resolves the alert. keeper_journal_database_up shows the outage on /metrics, which keeps
+ * answering throughout (the journal fails fast while its database is away: journal/postgres-connection.ts).
  */
 import crypto from "node:crypto";
 import os from "node:os";
@@ -66,7 +67,7 @@ export class Leadership {
   /** Monotonic time the current database outage was first seen, null while the database answers. */
   #outageSince: number | null = null;
   #alerts: OutageAlerts | null = null;
-  readonly #gauges: { isLeader: Gauge; renewals: Counter; failovers: Counter } | null;
+  readonly #gauges: { isLeader: Gauge; renewals: Counter; failovers: Counter; databaseUp: Gauge } | null;
 
   constructor(options: LeadershipOptions) {
     if (!(options.leaseMs > 0) || !(options.refreshMs > 0)) throw new LeaseSettingsError("lease and refresh must be positive durations");
@@ -97,8 +98,14 @@ export class Leadership {
               help: "Times this instance took the leader lease over from another instance (lease epoch > 1)",
               registers,
             }),
+            databaseUp: new Gauge({
+              name: "keeper_journal_database_up",
+              help: "0 while the journal's database does not answer (this instance cannot lead or send), else 1",
+              registers,
+            }),
           };
     this.#gauges?.isLeader.set(0);
+    this.#gauges?.databaseUp.set(1);
   }
 
   /** Whether this instance holds the lease right now, by its own conservative estimate. */
@@ -144,7 +151,12 @@ export class Leadership {
     this.#databaseAnswered();
     if (lease === undefined) {
       this.#heldUntil = -Infinity;
-      this.#lease = this.#view().lease;
+      try {
+        this.#lease = this.#view().lease;
+      } catch (error) {
+        // The database went away between the two statements: an outage like any other, never a crash of the timer.
+        this.#databaseFailed(error, wasLeader);
+      }
       this.#changed(wasLeader);
       return false;
     }
@@ -174,6 +186,7 @@ export class Leadership {
       return;
     }
     this.#outageSince = this.#monotonic();
+    this.#gauges?.databaseUp.set(0);
     const consequence = wasLeader
       ? `this keeper led: it sends nothing from now on (every send is fenced by the database) and its lease runs out within ${leaseMs} ms`
       : "this keeper stood by: it cannot take the lease over until the database answers";
@@ -191,6 +204,7 @@ export class Leadership {
     if (this.#outageSince === null) return;
     const seconds = ((this.#monotonic() - this.#outageSince) / 1_000).toFixed(1);
     this.#outageSince = null;
+    this.#gauges?.databaseUp.set(1);
     this.#options.logger.info({ outageSeconds: Number(seconds) }, `the journal's database answers again after ${seconds} s`);
     void this.#alerts?.resolve(JOURNAL_DATABASE_ALERT_KEY);
   }

@@ -9,8 +9,11 @@ import type { BroadcastReport } from "../submit/types";
 export type RawBroadcastReport = Pick<BroadcastReport, "acceptedBy" | "alreadyIncluded">;
 
 export interface SignedTxBroadcaster {
-  /** Resolves once at least one endpoint holds the transaction; rejects when none took it. */
-  broadcast(signed: { readonly raw: string; readonly hash: string }): Promise<RawBroadcastReport>;
+  /**
+   * Resolves once at least one endpoint holds the transaction; rejects when none took it. `validThroughBlock`: the
+   * plan's deadline block (it reverts PlanExpired in any later block); the send fence refuses it once that has passed.
+   */
+  broadcast(signed: { readonly raw: string; readonly hash: string; readonly validThroughBlock?: number }): Promise<RawBroadcastReport>;
 }
 
 /** The one provider method the in-process path needs; ethers' and Hardhat's providers have it. */

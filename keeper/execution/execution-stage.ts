@@ -17,7 +17,7 @@ import type { ExecutionOutcome } from "../risk/execution-outcome";
 import type { Instant } from "../risk/instant";
 import type { KeeperMetrics } from "../telemetry/metrics";
 import type { Logger } from "../telemetry/logger";
-import type { TransactionPreparer } from "../submit/transaction-preparer";
+import type { NonceBlock, TransactionPreparer } from "../submit/transaction-preparer";
 import type { PreparedTx, SignedTx } from "../submit/types";
 import type { SignedTxBroadcaster } from "./broadcast";
 import type { PlanSimulator, SimulationOutcome } from "./plan-simulator";
@@ -389,15 +389,17 @@ export class ExecutionStage {
     await this.#options.hooks?.afterSigned?.(plan.id, signed);
 
     try {
-      const report = await broadcaster.broadcast(signed);
+      // The deadline goes with it: a plan that could only land after it is refused before it leaves (the fence).
+      const report = await broadcaster.broadcast({ raw: signed.raw, hash: signed.hash, validThroughBlock: simulation.deadlineBlock });
       journal.markSent(plan.id, report.alreadyIncluded ? "already included" : `accepted by ${report.acceptedBy.join(", ")}`);
     } catch (error) {
-      // The local nonce count is no longer trustworthy after a failed send: read the chain again.
-      await preparer.nonces.resync().catch(() => undefined);
       const detail = `broadcast refused: ${errorMessage(error)}`;
       // Nobody accepted the transaction: it is not on the wire. (A lost acceptance would still show
       // up as a receipt: restart reconciliation looks the hash up before the nonce is reused.)
       journal.markDropped(plan.id, detail);
+      // The local nonce count is no longer trustworthy after a failed send: read the chain again — after the drop
+      // above, or this execution's own journal claim would count and skip its nonce, a gap nothing fills.
+      await preparer.nonces.resync().catch(() => undefined);
       log.warn({ txHash: signed.hash, error: errorMessage(error) }, "broadcast refused");
       return { status: "not-sent", planId: plan.id, detail };
     }
@@ -427,6 +429,7 @@ export class ExecutionStage {
       trigger: context.trigger,
       lastAttemptBlock: context.headBlock,
       bumps: 0,
+      validThroughBlock: simulation.deadlineBlock,
     };
     this.#inFlight.set(plan.id, tracked);
     this.#options.onOutcome({
@@ -465,6 +468,11 @@ export class ExecutionStage {
   }
 
   /** Looks for receipts of every tracked transaction; bumps or cancels the ones past their budget. */
+  /** The key's blocked nonce (no cancel within the fee ceiling can replace it), or null. */
+  get nonceBlock(): NonceBlock | null {
+    return this.#options.preparer?.nonceBlock ?? null;
+  }
+
   settle(headBlock: number, at: Instant): Promise<SettlementReport> {
     return this.#settler.settle(headBlock, at);
   }

@@ -32,6 +32,8 @@ export interface TrackedExecution {
   readonly trigger?: PriceTrigger;
   lastAttemptBlock: number;
   bumps: number;
+  /** The plan's deadline block when known (not for one adopted from the journal): past it, a bump can only revert. */
+  readonly validThroughBlock?: number;
 }
 
 /** What settling one block found. */
@@ -84,6 +86,8 @@ export class InFlightSettler {
     const failed: { planId: string; detail: string }[] = [];
     const lost: { planId: string; rival: RivalLiquidation }[] = [];
     const replaced: { planId: string; txHash: string; kind: "replacement" | "cancel" }[] = [];
+    // A blocked nonce that got mined after all frees the key (one chain read, only while one is blocked).
+    await this.#options.preparer?.refreshNonceBlock();
     for (const tracked of [...this.#inFlight.values()]) {
       const receipt = await this.#findReceipt(tracked);
       // A receipt from a block newer than `headBlock` waits for the settle of that block: only then are its
@@ -258,15 +262,18 @@ export class InFlightSettler {
       });
       return null;
     }
-    const stuck: PreparedTx = tracked.bumps >= this.#maxBumps ? { ...newest.prepared, kind: "cancel" } : newest.prepared;
+    // Past the plan's deadline the same call can only revert PlanExpired: free the nonce with a cancel instead.
+    const expired = tracked.validThroughBlock !== undefined && headBlock + 1 > tracked.validThroughBlock;
+    const stuck: PreparedTx = tracked.bumps >= this.#maxBumps || expired ? { ...newest.prepared, kind: "cancel" } : newest.prepared;
     let next: PreparedTx;
     try {
       next = await preparer.prepareReplacement(stuck, newest.hash);
     } catch (error) {
       if (!(error instanceof FeesExhaustedError)) throw error;
-      // Nothing more to bid: leave the last transaction to land or expire (its deadline block passes).
+      // Nothing more to bid: leave the last transaction to land or expire (its deadline block passes). The preparer
+      // has marked the nonce blocked (alert, /status, metric) and sends nothing new until it is mined.
       tracked.lastAttemptBlock = headBlock;
-      logger.warn({ planId: tracked.planId, reason: error.message }, "cannot replace a stuck transaction further");
+      logger.debug({ planId: tracked.planId, reason: error.message }, "cannot replace a stuck transaction further");
       return null;
     }
     const signed = await preparer.sign(next);

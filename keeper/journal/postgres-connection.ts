@@ -11,6 +11,12 @@
  * idle-in-transaction timeouts, and here by CALL_TIMEOUT_MS above them all; a call that runs out of time
  * drops its connection (the server rolls back what it had open) and throws, naming the database.
  *
+ * A database that is away must not hold the keeper's thread: once a call finds it unreachable (refused, timed out,
+ * connection lost), every later call fails AT ONCE — the lease then runs out, the fence refuses every send, /readyz
+ * says why, and /metrics and /healthz keep answering — while a probe on the main thread's event loop (asynchronous,
+ * never blocking) tries the database every PROBE_INTERVAL_MS; the first probe that gets an answer lets calls through
+ * again. Only the call that first meets the outage waits, for at most its connect or query timeout.
+ *
  * Write transactions are serialised across every process sharing the journal by a transaction-level
  * advisory lock (released by the server at COMMIT or ROLLBACK, or when a session dies — never held
  * between transactions), which is what SQLite's BEGIN IMMEDIATE gives the other backend.
@@ -46,6 +52,10 @@ const LOCK_TIMEOUT_MS = 5_000;
 const IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
 /** The outer bound of one call as the main thread waits for it: above every bound inside. */
 const CALL_TIMEOUT_MS = 15_000;
+/** While the database is unreachable, a background probe tries it at most this often. */
+const PROBE_INTERVAL_MS = 500;
+/** The worker's prefix for "the database, not a statement, failed" (postgres-worker.cjs). */
+const UNREACHABLE_PREFIX = "database unreachable:";
 /** pg_advisory_xact_lock key of the journal's write transactions ("CHMR"). */
 const JOURNAL_WRITE_LOCK = 0x43484d52;
 /** Tables a Chimera journal has; a database holding any other table is refused. */
@@ -91,10 +101,15 @@ export class PostgresConnection implements SqlConnection {
   readonly #id = crypto.randomUUID();
   #open = true;
   #depth = 0;
+  /** Set while the database is known to be away: calls fail at once instead of waiting on it. */
+  #unreachable: { readonly sinceMs: number; readonly error: string } | null = null;
+  #probing = false;
+  #lastProbeAt = -Infinity;
 
   private constructor(
     readonly location: string,
     readonly readonly: boolean,
+    private readonly clientOptions: PostgresClientOptions,
   ) {}
 
   static open(url: string, options: PostgresOpenOptions = {}): PostgresConnection {
@@ -109,7 +124,7 @@ export class PostgresConnection implements SqlConnection {
       idleInTransactionTimeoutMs: IDLE_IN_TRANSACTION_TIMEOUT_MS,
       readonly,
     };
-    const connection = new PostgresConnection(location, readonly);
+    const connection = new PostgresConnection(location, readonly, clientOptions);
     try {
       connection.#call({ op: "open", connection: connection.#id, options: clientOptions });
       connection.#claim();
@@ -122,6 +137,11 @@ export class PostgresConnection implements SqlConnection {
 
   get isOpen(): boolean {
     return this.#open;
+  }
+
+  /** Since when (ms since the epoch) the database is known to be away, or null while it answers. */
+  get unreachableSince(): number | null {
+    return this.#unreachable?.sinceMs ?? null;
   }
 
   run(sql: string, params: readonly SqlValue[] = []): number {
@@ -234,6 +254,14 @@ export class PostgresConnection implements SqlConnection {
 
   #call(request: WorkerRequest): QueryAnswer | null {
     if (!this.#open) throw new JournalError(`journal ${this.location} is closed`);
+    const away = this.#unreachable;
+    if (away !== null && request.op !== "open") {
+      this.#probe();
+      throw new JournalError(
+        `journal ${this.location} is unreachable since ${new Date(away.sinceMs).toISOString()} (${away.error}); ` +
+          "not waiting on it: a probe in the background lets calls through once it answers",
+      );
+    }
     try {
       return worker()(request);
     } catch (error) {
@@ -241,12 +269,39 @@ export class PostgresConnection implements SqlConnection {
       if (/Atomics\.wait\(\) failed: timed-out/.test(message)) {
         // The worker may still be waiting on the database: drop the connection so nothing it had open survives.
         this.#quietlyReset();
+        this.#markUnreachable(`no answer within ${CALL_TIMEOUT_MS / 1000} s`);
         throw new JournalError(
           `journal ${this.location} did not answer within ${CALL_TIMEOUT_MS / 1000} s (the database is down or unreachable)`,
         );
       }
+      const lost = message.indexOf(UNREACHABLE_PREFIX);
+      if (lost >= 0 && request.op !== "open") {
+        const cause = message.slice(lost + UNREACHABLE_PREFIX.length).trim();
+        this.#markUnreachable(cause);
+        throw new JournalError(`journal ${this.location}: the database is unreachable (${cause})`);
+      }
       throw new JournalError(`journal ${this.location}: ${message}`);
     }
+  }
+
+  #markUnreachable(error: string): void {
+    this.#unreachable ??= { sinceMs: Date.now(), error };
+    this.#lastProbeAt = performance.now();
+  }
+
+  /**
+   * One connection attempt on the event loop (asynchronous: nothing waits for it), at most every PROBE_INTERVAL_MS;
+   * when the database answers, calls go to it again (the worker reconnects on the next one).
+   */
+  #probe(): void {
+    if (this.#probing || performance.now() - this.#lastProbeAt < PROBE_INTERVAL_MS) return;
+    this.#probing = true;
+    this.#lastProbeAt = performance.now();
+    void answers(this.clientOptions).then((up) => {
+      this.#probing = false;
+      this.#lastProbeAt = performance.now();
+      if (up) this.#unreachable = null;
+    });
   }
 
   #quietly(sql: string): void {
@@ -263,6 +318,28 @@ export class PostgresConnection implements SqlConnection {
     } catch {
       // Nothing more to do: the next call reconnects.
     }
+  }
+}
+
+/** Whether the database takes a connection and answers `SELECT 1`, within the connection's own timeouts. */
+async function answers(options: PostgresClientOptions): Promise<boolean> {
+  // Loaded here: only a keeper whose journal's database went away needs a client on the main thread.
+  const { Client } = await import("pg");
+  const client = new Client({
+    connectionString: options.url,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    query_timeout: options.queryTimeoutMs,
+    application_name: "chimera-keeper-probe",
+  });
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    void client.end().catch(() => undefined);
   }
 }
 

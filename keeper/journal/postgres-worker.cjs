@@ -94,17 +94,27 @@ async function handle(request) {
     reset(connection);
     return null;
   }
-  const client = await clientOf(connection);
   try {
+    const client = await clientOf(connection);
     const result = request.op === "exec" ? await client.query(request.sql) : await client.query(request.sql, request.params);
     // A multi-statement script answers with one result per statement.
     const last = Array.isArray(result) ? result[result.length - 1] : result;
     return { rows: last?.rows ?? [], rowCount: last?.rowCount ?? 0 };
   } catch (error) {
+    if (isStatementError(error) && !isConnectionLoss(error)) throw error;
     // A lost or timed-out connection is of no use now (its transaction, if any, is gone): start afresh next time.
-    if (!isStatementError(error)) reset(connection);
-    throw error;
+    // The main thread is told the DATABASE is away (not that a statement failed), so it stops waiting on it.
+    reset(connection);
+    throw new Error(`${UNREACHABLE} ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/** The prefix postgres-connection.ts recognises: the database, not a statement, failed. */
+const UNREACHABLE = "database unreachable:";
+
+/** SQLSTATE class 08 (connection exception), 57P01-57P03 (shut down, crashed, not accepting connections yet). */
+function isConnectionLoss(error) {
+  return /^08/.test(error.code) || /^57P0[123]$/.test(error.code);
 }
 
 runAsWorker(handle);

@@ -11,7 +11,9 @@
  * - when that bump would cross a cap, the keeper stops bidding for the opportunity and cancels
  *   instead: a zero-value self-transfer at the same nonce, itself bumped ≥ bumpBps over the stuck
  *   transaction. Cancels may exceed the bid caps (they burn 21,000 gas, not a liquidation's
- *   ~1M) up to `cancelMaxFeePerGasCeiling`; beyond it the policy reports "exhausted".
+ *   ~1M) up to `cancelMaxFeePerGasCeiling`: at the ceiling the bump shrinks to the 10% nodes require
+ *   (a cancel only has to free the nonce); only when even that is above the ceiling does the policy
+ *   report "exhausted", and the nonce is blocked (transaction-preparer.ts stops sending and says why).
  */
 
 export interface Eip1559Fees {
@@ -119,8 +121,11 @@ export type ReplacementDecision =
   | { readonly kind: "replace"; readonly fees: Eip1559Fees }
   /** Send a zero-value self-transfer with these fees at the same nonce. */
   | { readonly kind: "cancel"; readonly fees: Eip1559Fees }
-  /** Even a cancel would cross `cancelMaxFeePerGasCeiling`: leave the stuck transaction alone. */
-  | { readonly kind: "exhausted"; readonly reason: string };
+  /**
+   * Even the smallest replacement nodes accept (+10% over the stuck transaction) would cross
+   * `cancelMaxFeePerGasCeiling`: the nonce is blocked until the stuck transaction lands or the ceiling is raised.
+   */
+  | { readonly kind: "exhausted"; readonly reason: string; readonly neededMaxFeePerGas: bigint };
 
 /**
  * What to send in place of a transaction that was not included. A stuck cancel is only ever
@@ -149,16 +154,37 @@ export function replacementDecision(
       return { kind: "replace", fees: { maxFeePerGas, maxPriorityFeePerGas: bumped.maxPriorityFeePerGas } };
     }
   }
-  if (bumped.maxFeePerGas > config.cancelMaxFeePerGasCeiling) {
+  // A cancel only has to free the nonce: the node's minimum replacement bump (10%) over the stuck transaction is
+  // enough, so the policy's comfortable bump gives way to it at the ceiling rather than giving up. Only when even the
+  // minimum is above the ceiling is the nonce blocked (the caller stops sending and says so).
+  const minimum = minimumReplacementFees(previous);
+  const ceiling = config.cancelMaxFeePerGasCeiling;
+  if (minimum.maxFeePerGas > ceiling) {
     return {
       kind: "exhausted",
-      reason: `a cancel needs maxFeePerGas ${bumped.maxFeePerGas} > cancelMaxFeePerGasCeiling ${config.cancelMaxFeePerGasCeiling}`,
+      reason:
+        `replacing the stuck transaction (maxFeePerGas ${previous.maxFeePerGas}) needs at least maxFeePerGas ${minimum.maxFeePerGas} ` +
+        `(+10%, the smallest bump nodes accept), above cancelMaxFeePerGasCeiling ${ceiling}`,
+      neededMaxFeePerGas: minimum.maxFeePerGas,
     };
   }
-  const wanted = feeCeilingFor(currentBaseFeePerGas, bumped.maxPriorityFeePerGas, config);
+  const maxPriorityFeePerGas = bumped.maxPriorityFeePerGas <= ceiling ? bumped.maxPriorityFeePerGas : ceiling;
+  if (maxPriorityFeePerGas < minimum.maxPriorityFeePerGas) {
+    return {
+      kind: "exhausted",
+      reason: `replacing the stuck transaction needs maxPriorityFeePerGas ${minimum.maxPriorityFeePerGas} (+10%), above cancelMaxFeePerGasCeiling ${ceiling}`,
+      neededMaxFeePerGas: minimum.maxPriorityFeePerGas,
+    };
+  }
+  const wanted = feeCeilingFor(currentBaseFeePerGas, maxPriorityFeePerGas, config);
   const followed = wanted > bumped.maxFeePerGas ? wanted : bumped.maxFeePerGas;
-  const maxFeePerGas = followed < config.cancelMaxFeePerGasCeiling ? followed : config.cancelMaxFeePerGasCeiling;
-  return { kind: "cancel", fees: { maxFeePerGas, maxPriorityFeePerGas: bumped.maxPriorityFeePerGas } };
+  const maxFeePerGas = followed < ceiling ? followed : ceiling;
+  return { kind: "cancel", fees: { maxFeePerGas, maxPriorityFeePerGas } };
+}
+
+/** The smallest fees a node accepts in place of `previous` at the same nonce: both fields +10%, rounded up. */
+export function minimumReplacementFees(previous: Eip1559Fees): Eip1559Fees {
+  return bumpFees(previous, MIN_BUMP_BPS);
 }
 
 /**

@@ -7,7 +7,12 @@
  *   1. the lease: the journal's database says this instance holds the leader lease now;
  *   2. the journal: the transaction is journaled (its hash recorded before signing went any further),
  *      and no OTHER execution holds its signer's nonce (open or included);
- *   3. the chain: the nonce is still unused (`latest` transaction count ≤ nonce).
+ *   3. the chain: the nonce is still unused (`latest` transaction count ≤ nonce);
+ *   4. the plan: when the transaction carries its plan's deadline block, the next block is still within it (the
+ *      chain's head is read beside the nonce, at no extra round trip). A plan past its deadline can only revert
+ *      PlanExpired and burn gas — a takeover that took longer than the plan's deadline, a machine too loaded to send
+ *      in time — so it is refused here, recorded as not sent, and re-planned on a fresh head; it never reaches the
+ *      chain to count as a failed execution.
  *
  * Any failed check refuses the broadcast (the execution stage then records it as not sent). A
  * duplicate that slips between check and send — an instance frozen after this check — is bounded by
@@ -25,6 +30,7 @@ export interface LeaseFence {
 /** What the fence reads from the chain; an ethers Provider satisfies it. */
 export interface NonceReader {
   getTransactionCount(address: string, blockTag: "latest"): Promise<number>;
+  getBlockNumber(): Promise<number>;
 }
 
 export class SendFencedError extends Error {
@@ -50,8 +56,17 @@ export function fencedBroadcaster(
           `not sent: nonce ${tx.nonce} of ${from} is held in the journal by ${others.map((o) => `${o.planId} (${o.state})`).join(", ")}`,
         );
       }
-      const used = await fence.chain.getTransactionCount(from, "latest");
+      const deadline = signed.validThroughBlock;
+      const [used, head] = await Promise.all([
+        fence.chain.getTransactionCount(from, "latest"),
+        deadline === undefined ? null : fence.chain.getBlockNumber(),
+      ]);
       if (used > tx.nonce) throw new SendFencedError(`not sent: nonce ${tx.nonce} of ${from} is already used on chain (next is ${used})`);
+      if (deadline !== undefined && head !== null && head + 1 > deadline) {
+        throw new SendFencedError(
+          `not sent: the plan's deadline is block ${deadline} and the chain is at block ${head}; it could only revert PlanExpired`,
+        );
+      }
       return inner.broadcast(signed);
     },
   };

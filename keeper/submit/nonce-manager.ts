@@ -97,6 +97,11 @@ export class NonceManager {
     return this.#lock?.path ?? null;
   }
 
+  /** The chain's `latest` transaction count of this key: every nonce below it is mined (no journal, no local count). */
+  async minedCount(): Promise<number> {
+    return validCount(await this.#source.getTransactionCount(this.address, "latest"), this.address);
+  }
+
   /** Reserves the next nonce. */
   next(): Promise<number> {
     return this.#enqueue(async () => {
@@ -152,14 +157,17 @@ export class NonceManager {
  * Shared with the operator tasks (tasks/lib/eth-sweep.ts), so every sender of a keeper key numbers alike.
  */
 export async function nextFreeNonce(source: NonceSource, claims: NonceClaims | undefined, address: string): Promise<number> {
-  const mined = await source.getTransactionCount(address, "latest");
-  if (!Number.isSafeInteger(mined) || mined < 0) {
-    throw new Error(`the latest transaction count for ${address} must be a non-negative integer, got ${String(mined)}`);
-  }
-  let next = mined;
+  let next = validCount(await source.getTransactionCount(address, "latest"), address);
   for (const { execution } of claims?.openIntents() ?? []) {
     if (execution.nonce === null || execution.signer === null || execution.signer.toLowerCase() !== address.toLowerCase()) continue;
     next = Math.max(next, execution.nonce + 1);
   }
   return next;
+}
+
+function validCount(mined: number, address: string): number {
+  if (!Number.isSafeInteger(mined) || mined < 0) {
+    throw new Error(`the latest transaction count for ${address} must be a non-negative integer, got ${String(mined)}`);
+  }
+  return mined;
 }

@@ -41,12 +41,40 @@ export class FeesExhaustedError extends Error {
   override readonly name = "FeesExhaustedError";
 }
 
+/**
+ * A nonce no transaction within `cancelMaxFeePerGasCeiling` can replace (even the +10% nodes require is above it).
+ * Every later nonce of the key would queue behind it on the node, so nothing new is sent until it is mined (the
+ * stuck transaction lands, e.g. once the base fee falls) or an operator raises the ceiling and restarts.
+ */
+export interface NonceBlock {
+  readonly address: Address;
+  readonly nonce: number;
+  /** The transaction that holds the nonce (the newest attempt at it). */
+  readonly stuckTxHash: string | null;
+  readonly stuckMaxFeePerGas: bigint;
+  /** The smallest maxFeePerGas a node would take in its place. */
+  readonly neededMaxFeePerGas: bigint;
+  readonly cancelMaxFeePerGasCeiling: bigint;
+  readonly reason: string;
+  /** When it was found blocked (ms since the epoch). */
+  readonly sinceMs: number;
+}
+
+/** Nothing was prepared: the key's nonce is blocked (see NonceBlock). */
+export class NonceBlockedError extends Error {
+  override readonly name = "NonceBlockedError";
+}
+
 export interface TransactionPreparerOptions {
   readonly signer: TransactionSigner;
   readonly chainId: number;
   readonly nonces: NonceManager;
   readonly fees: FeePolicyConfig;
   readonly baseFee: BaseFeeSource;
+  /** Told when a nonce becomes blocked (the block) and when it is free again (null): alerts, metrics. */
+  readonly onNonceBlock?: (block: NonceBlock | null) => void;
+  /** Wall clock for `NonceBlock.sinceMs`. Default Date.now. */
+  readonly clock?: () => number;
 }
 
 export class TransactionPreparer {
@@ -56,6 +84,9 @@ export class TransactionPreparer {
   readonly #nonces: NonceManager;
   readonly #fees: FeePolicyConfig;
   readonly #baseFee: BaseFeeSource;
+  readonly #onNonceBlock: (block: NonceBlock | null) => void;
+  readonly #clock: () => number;
+  #blocked: NonceBlock | null = null;
 
   private constructor(options: TransactionPreparerOptions, from: Address) {
     this.from = from;
@@ -64,6 +95,8 @@ export class TransactionPreparer {
     this.#nonces = options.nonces;
     this.#fees = validateFeePolicy(options.fees);
     this.#baseFee = options.baseFee;
+    this.#onNonceBlock = options.onNonceBlock ?? (() => undefined);
+    this.#clock = options.clock ?? Date.now;
   }
 
   static async create(options: TransactionPreparerOptions): Promise<TransactionPreparer> {
@@ -85,9 +118,18 @@ export class TransactionPreparer {
     return this.#fees;
   }
 
-  /** Reserves a nonce and prices the call; the nonce is given back if pricing fails. */
+  /** The nonce that stops this key from sending, or null. */
+  get nonceBlock(): NonceBlock | null {
+    return this.#blocked;
+  }
+
+  /**
+   * Reserves a nonce and prices the call; the nonce is given back if pricing fails. Throws `NonceBlockedError`
+   * (nothing reserved) while an earlier nonce is blocked and still unmined: a transaction behind it could not land.
+   */
   async prepare(request: TxRequest, meta: SubmissionMeta): Promise<PreparedTx> {
     if (request.gasLimit <= 0n) throw new Error(`gasLimit must come from the simulation and be > 0, got ${request.gasLimit}`);
+    await this.#refuseWhileBlocked();
     const baseFee = await this.#baseFee.currentBaseFee();
     const fees = initialFees(baseFee, request.priorityFeePerGas, this.#fees);
     const nonce = await this.#nonces.next();
@@ -114,7 +156,21 @@ export class TransactionPreparer {
     const baseFee = await this.#baseFee.currentBaseFee();
     const decision = replacementDecision(stuck.fees, stuck.kind, baseFee, this.#fees);
     if (decision.kind === "exhausted") {
-      throw new FeesExhaustedError(`cannot replace nonce ${stuck.nonce} of ${this.from}: ${decision.reason}`);
+      const reason = `cannot replace nonce ${stuck.nonce} of ${this.from}: ${decision.reason}`;
+      // The lowest blocked nonce is the one that stops the key (those above it queue behind it): one incident, told once.
+      if (this.#blocked === null || stuck.nonce < this.#blocked.nonce) {
+        this.#setBlock({
+          address: this.from,
+          nonce: stuck.nonce,
+          stuckTxHash: stuckHash ?? null,
+          stuckMaxFeePerGas: stuck.fees.maxFeePerGas,
+          neededMaxFeePerGas: decision.neededMaxFeePerGas,
+          cancelMaxFeePerGasCeiling: this.#fees.cancelMaxFeePerGasCeiling,
+          reason,
+          sinceMs: this.#clock(),
+        });
+      }
+      throw new FeesExhaustedError(reason);
     }
     const common = {
       meta: stuck.meta,
@@ -128,6 +184,28 @@ export class TransactionPreparer {
       return { ...common, kind: "replacement", to: stuck.to, data: stuck.data, value: stuck.value, gasLimit: stuck.gasLimit };
     }
     return { ...common, kind: "cancel", to: this.from, data: "0x", value: 0n, gasLimit: CANCEL_GAS_LIMIT };
+  }
+
+  /** Clears the block once its nonce is mined (one chain read, only while blocked); the block that stands, or null. */
+  async refreshNonceBlock(): Promise<NonceBlock | null> {
+    const blocked = this.#blocked;
+    // Mined after all (the base fee fell under its max fee, or someone replaced it): the key is free again.
+    if (blocked !== null && (await this.#nonces.minedCount()) > blocked.nonce) this.#setBlock(null);
+    return this.#blocked;
+  }
+
+  async #refuseWhileBlocked(): Promise<void> {
+    const blocked = await this.refreshNonceBlock();
+    if (blocked === null) return;
+    throw new NonceBlockedError(
+      `not sent: nonce ${blocked.nonce} of ${this.from} is blocked by ${blocked.stuckTxHash ?? "a stuck transaction"} since ` +
+        `${new Date(blocked.sinceMs).toISOString()} (${blocked.reason}); anything sent now would queue behind it`,
+    );
+  }
+
+  #setBlock(block: NonceBlock | null): void {
+    this.#blocked = block;
+    this.#onNonceBlock(block);
   }
 
   async sign(prepared: PreparedTx): Promise<SignedTx> {

@@ -104,10 +104,11 @@ export class KeeperProcess {
     }
   }
 
-  /** Any telemetry route (/readyz, /metrics), raw; null while the server does not answer. */
-  async get(route: string): Promise<{ readonly status: number; readonly body: string } | null> {
+  /** Any telemetry route (/readyz, /metrics), raw; null while the server does not answer (within `timeoutMs`, if given). */
+  async get(route: string, timeoutMs?: number): Promise<{ readonly status: number; readonly body: string } | null> {
     try {
-      const response = await fetch(`http://127.0.0.1:${this.#port}${route}`);
+      const signal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+      const response = await fetch(`http://127.0.0.1:${this.#port}${route}`, { signal });
       return { status: response.status, body: await response.text() };
     } catch {
       return null;

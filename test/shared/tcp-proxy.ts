@@ -1,7 +1,9 @@
 /**
  * A TCP proxy on 127.0.0.1 in front of a node, for cutting a WebSocket mid-run the way a network does: `drop()`
  * destroys every open connection (both directions, no close frame), and `refuse(ms)` turns new connections away for
- * a while, so a client's reconnect back-off is exercised, not just its first retry.
+ * a while, so a client's reconnect back-off is exercised, not just its first retry. `silence(true)` is a host that
+ * stopped answering (a lost availability zone): open connections are cut, new ones are accepted and then hear
+ * nothing, so a client waits out its own timeouts; `silence(false)` forwards again.
  */
 import net from "node:net";
 
@@ -10,6 +12,7 @@ export class TcpProxy {
   readonly #server: net.Server;
   readonly #sockets = new Set<net.Socket>();
   #refuseUntil = 0;
+  #silent = false;
   /** Connections accepted (and forwarded) since start. */
   accepted = 0;
 
@@ -23,6 +26,12 @@ export class TcpProxy {
     const server = net.createServer((client) => {
       const proxy = holder.proxy!;
       if (Date.now() < proxy.#refuseUntil) return void client.destroy();
+      if (proxy.#silent) {
+        proxy.#sockets.add(client);
+        client.on("close", () => proxy.#sockets.delete(client));
+        client.on("error", () => undefined);
+        return;
+      }
       proxy.accepted += 1;
       const target = net.connect(upstream.port, upstream.host);
       for (const socket of [client, target]) {
@@ -48,6 +57,20 @@ export class TcpProxy {
   drop(): void {
     for (const socket of this.#sockets) socket.destroy();
     this.#sockets.clear();
+  }
+
+  /** Silent (true): open connections cut, new ones accepted and never answered. False: forwarding again. */
+  silence(silent: boolean): void {
+    this.#silent = silent;
+    if (silent) this.drop();
+  }
+
+  /** postgresql://… `url` with its host and port replaced by this proxy's. */
+  postgresUrl(url: string): string {
+    const parsed = new URL(url);
+    parsed.hostname = "127.0.0.1";
+    parsed.port = String(this.port);
+    return parsed.toString();
   }
 
   /** Refuses new connections for `ms`. */

@@ -8,10 +8,13 @@
  *     liquidation lands exactly once, no nonce is used twice, the journal settles;
  *   - a leader frozen with SIGSTOP past its lease, then resumed: the standby has taken over and
  *     liquidated; the resumed one stands down and sends nothing;
- *   - the database server stopped right after a price step: no keeper sends (every send is fenced by
- *     the database), the leader says so once (log line and alert) and /readyz turns not ready; the
- *     server back: exactly one keeper leads, the liquidation lands once, nothing journalled before the
- *     outage is lost, no nonce is used twice.
+ *   - the database lost right after a price step (its server stopped, and its address silent — connections
+ *     accepted and never answered, as a lost availability zone looks — through a TCP proxy the keepers reach it
+ *     by): no keeper sends (every send is fenced by the database), the leader says so once (log line and
+ *     alert), /readyz turns not ready and /healthz, /readyz and /metrics keep answering at once (the journal
+ *     fails fast instead of holding the keeper's thread; keeper_journal_database_up 0); the database back:
+ *     exactly one keeper leads, the liquidation lands once, nothing journalled before the outage is lost, no
+ *     nonce is used twice.
  *
  * The chain mines only when the test says so (handle.mine), so "sent twice" would show as two
  * transactions from the key, never hidden by a quick inclusion.
@@ -22,6 +25,7 @@ import { Journal } from "../../../../keeper/journal/journal";
 import type { KeeperProcess, KeeperStatus } from "../../../shared/keeper-process";
 import { KeeperTestbed } from "../../../shared/keeper-testbed";
 import { postgresServer } from "../../../shared/postgres-server";
+import { TcpProxy } from "../../../shared/tcp-proxy";
 
 const roleOf = (s: KeeperStatus) => (s.leadership as { role: string }).role;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -30,10 +34,14 @@ describe("keeper e2e: failover between two keeper processes sharing a PostgreSQL
   this.timeout(900_000);
   let testbed: KeeperTestbed;
   let journalUrl: string;
+  /** The keepers reach the database through it, so the test can make the database's address fall silent. */
+  let databaseProxy: TcpProxy;
   const keepers: KeeperProcess[] = [];
 
   before(async () => {
-    journalUrl = await (await postgresServer()).createDatabase("failover");
+    const server = await postgresServer();
+    journalUrl = await server.createDatabase("failover");
+    databaseProxy = await TcpProxy.start({ host: "127.0.0.1", port: server.port });
     // A goes under with a 3% fall (the kill -9 test), B with a 7% one (the SIGSTOP test), C with a 12% one
     // (the database-loss test).
     testbed = await KeeperTestbed.open(hre, {
@@ -49,10 +57,11 @@ describe("keeper e2e: failover between two keeper processes sharing a PostgreSQL
 
   after(async () => {
     await testbed?.close();
+    await databaseProxy?.close();
   });
 
   async function startKeeper(): Promise<KeeperProcess> {
-    const keeper = await testbed.startKeeper({ journal: journalUrl });
+    const keeper = await testbed.startKeeper({ journal: databaseProxy.postgresUrl(journalUrl) });
     keepers.push(keeper);
     return keeper;
   }
@@ -159,7 +168,7 @@ describe("keeper e2e: failover between two keeper processes sharing a PostgreSQL
     await expectSettledOnce();
   });
 
-  it("the database server stopped mid-run: nobody sends, the leader says so once and is not ready; back: one leader, C liquidated once", async () => {
+  it("the database lost mid-run (server stopped, address silent): nobody sends, the leader says so once, is not ready and still answers; back: one leader, C liquidated once", async () => {
     // The leader and the standby the SIGSTOP test left running (started here when this test runs alone).
     const running = keepers.filter((k) => k.running);
     while (running.length < 2) {
@@ -177,6 +186,7 @@ describe("keeper e2e: failover between two keeper processes sharing a PostgreSQL
 
     const server = await postgresServer();
     await server.stop();
+    databaseProxy.silence(true);
     try {
       // The price step lands while the leader's own estimate of its lease still runs: whatever it
       // tries is refused by the journal or the fence, never sent.
@@ -186,10 +196,22 @@ describe("keeper e2e: failover between two keeper processes sharing a PostgreSQL
         await sleep(1_000);
       }
       for (const keeper of running) {
-        expect(await isLeaderMetric(keeper, true), "no keeper counts itself leader without its database").to.equal(0);
-        const readiness = await answerOf(keeper, "/readyz");
-        expect(readiness?.status, `not ready without the journal: ${readiness?.body}`).to.equal(503);
-        expect(readiness?.body).to.match(/journal/);
+        // Once a keeper has met the outage (the one call that met it waits out its connect timeout), its journal
+        // fails fast: every route answers at once, many times over, instead of queueing behind journal calls.
+        await waitForMetric(keeper, "keeper_journal_database_up", 0);
+        for (let round = 0; round < 3; round++) {
+          for (const route of ["/healthz", "/metrics", "/readyz"]) {
+            const answer = await keeper.get(route, 2_000);
+            expect(answer, `${route} answered while the database is away`).not.to.equal(null);
+            if (route === "/readyz") {
+              expect(answer!.status, `not ready without the journal: ${answer!.body}`).to.equal(503);
+              expect(answer!.body).to.match(/journal/);
+            }
+          }
+        }
+        expect(metricOf((await keeper.get("/metrics", 2_000))!.body, "keeper_is_leader"), "no keeper leads without its database").to.equal(
+          0,
+        );
       }
       expect(
         await hre.ethers.provider.getTransactionCount(testbed.operator.address, "pending"),
@@ -207,6 +229,7 @@ describe("keeper e2e: failover between two keeper processes sharing a PostgreSQL
       );
     } finally {
       await server.start();
+      databaseProxy.silence(false);
     }
 
     const leaders = await waitForOneLeader(running);
@@ -229,23 +252,28 @@ describe("keeper e2e: failover between two keeper processes sharing a PostgreSQL
     return text.split(needle).length - 1;
   }
 
-  /**
-   * The route's answer, asked again for up to 20 s while the keeper does not answer: without its database each journal
-   * call waits out its connect timeout on the keeper's thread, and on a loaded machine the server can miss a request.
-   */
-  async function answerOf(keeper: KeeperProcess, route: string): Promise<{ status: number; body: string } | null> {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const answer = await keeper.get(route);
-      if (answer !== null || Date.now() > deadline) return answer;
-      await sleep(250);
-    }
+  function metricOf(text: string, name: string): number {
+    const line = text.split("\n").find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+    return line === undefined ? NaN : Number(line.split(" ").at(-1));
   }
 
-  async function isLeaderMetric(keeper: KeeperProcess, patient = false): Promise<number> {
-    const metrics = patient ? await answerOf(keeper, "/metrics") : await keeper.get("/metrics");
-    const line = metrics?.body.split("\n").find((l) => l.startsWith("keeper_is_leader"));
-    return line === undefined ? NaN : Number(line.split(" ").at(-1));
+  async function isLeaderMetric(keeper: KeeperProcess): Promise<number> {
+    const metrics = await keeper.get("/metrics");
+    return metrics === null ? NaN : metricOf(metrics.body, "keeper_is_leader");
+  }
+
+  /** Waits (up to 60 s) until the keeper's /metrics shows `name` at `value`. */
+  async function waitForMetric(keeper: KeeperProcess, name: string, value: number): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const metrics = await keeper.get("/metrics");
+      if (metrics !== null && metricOf(metrics.body, name) === value) return;
+      if (Date.now() > deadline)
+        throw new Error(
+          `${name} did not reach ${value}: ${metrics?.body.slice(0, 2_000)}\nrunning ${keeper.running}; output:\n${keeper.output.slice(-4_000)}`,
+        );
+      await sleep(250);
+    }
   }
 
   /** Waits until exactly one of `candidates` leads and the others stand by; the leader. */

@@ -12,10 +12,10 @@ import { Journal } from "../../../../keeper/journal/journal";
 import { KeeperMetrics } from "../../../../keeper/telemetry/metrics";
 import { createLogger } from "../../../../keeper/telemetry/logger";
 import { NonceManager } from "../../../../keeper/submit/nonce-manager";
-import { TransactionPreparer } from "../../../../keeper/submit/transaction-preparer";
+import { TransactionPreparer, type TransactionPreparerOptions } from "../../../../keeper/submit/transaction-preparer";
 import { DEFAULT_FEE_POLICY } from "../../../../keeper/submit/fee-policy";
 import type { LiquidationPlan } from "../../../../keeper/core/types";
-import { ExecutionStage, type ExecutionContext } from "../../../../keeper/execution/execution-stage";
+import { ExecutionStage, type ExecutionContext, type ExecutionStageOptions } from "../../../../keeper/execution/execution-stage";
 import type { PlanSimulator, SimulationOutcome } from "../../../../keeper/execution/plan-simulator";
 import type { FullReceiptLike } from "../../../../keeper/execution/receipt-facts";
 import type { ExecutionOutcome } from "../../../../keeper/risk/execution-outcome";
@@ -43,6 +43,8 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
   /** What the nonce manager reads as the key's `latest` count (at start and every resync); the settler reads latestNonce. */
   let managerNonce: number;
   let beforeSimulate: ((plan: LiquidationPlan) => void) | undefined;
+  let preparerOptions: TransactionPreparerOptions;
+  let stageOptions: ExecutionStageOptions;
 
   const context = (block: number): ExecutionContext => ({
     mode: "LIVE",
@@ -69,7 +71,8 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
       minProfit: 427_500_000n,
       gasEstimate: 900_000n,
       gasLimit: 3_000_000n,
-      deadlineBlock: 102,
+      // Far enough for the bump tests' blocks: a plan past its deadline is cancelled, not re-bid (tested below).
+      deadlineBlock: 120,
       planStruct: {} as never,
       calldata: "0x12345678",
     };
@@ -79,7 +82,7 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
       source: { getTransactionCount: async () => managerNonce },
       lockDirectory: dir,
     });
-    const preparer = await TransactionPreparer.create({
+    preparerOptions = {
       signer,
       chainId: 8453,
       nonces,
@@ -90,9 +93,10 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
         cancelMaxFeePerGasCeiling: 200n * GWEI,
       },
       baseFee: { currentBaseFee: async () => GWEI },
-    });
+    };
+    const preparer = await TransactionPreparer.create(preparerOptions);
     races = new RaceLedger();
-    stage = new ExecutionStage({
+    stageOptions = {
       journal,
       races,
       simulator: {
@@ -120,7 +124,8 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
       inclusionBlockBudget: 3,
       maxBumps: 2,
       hooks: { beforeSimulate: (plan) => beforeSimulate?.(plan) },
-    });
+    };
+    stage = new ExecutionStage(stageOptions);
   });
 
   afterEach(() => {
@@ -271,6 +276,29 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
     expect(Transaction.from(sent[0]!).nonce).to.equal(START_NONCE + 1);
   });
 
+  it("gives a refused transaction's nonce back to the next plan when the nonce count also reads the journal's claims (no gap)", async () => {
+    // As assemble-keeper.ts wires it: the next nonce is max(chain latest, 1 + the journal's open claims). The refused
+    // execution must be closed in the journal BEFORE the count is re-read, or its own claim pushes the next plan one
+    // nonce up and leaves a gap nothing fills (the failover bench: nonce 6 queued behind an unused nonce 5 forever).
+    const claimed = await NonceManager.open({
+      address: signer.address,
+      chainId: 8453,
+      source: { getTransactionCount: async () => managerNonce },
+      claims: journal,
+      lockDirectory: null,
+    });
+    const claimedStage = new ExecutionStage({
+      ...stageOptions,
+      preparer: await TransactionPreparer.create({ ...preparerOptions, nonces: claimed }),
+    });
+    refuseBroadcast = true;
+    expect((await claimedStage.execute(makePlan({ id: "p13" }), context(100))).status).to.equal("not-sent");
+    refuseBroadcast = false;
+    simulation = { ...simulation, calldata: "0x87654321" } as typeof simulation; // a fresh plan: other calldata
+    expect((await claimedStage.execute(makePlan({ id: "p14" }), context(101))).status).to.equal("sent");
+    expect(Transaction.from(sent.at(-1)!).nonce, "the refused nonce is used, not skipped").to.equal(START_NONCE);
+  });
+
   it("settles a reverted transaction as failed, with the gas it burnt, and tells the breaker", async () => {
     await stage.execute(makePlan({ id: "p10" }), context(100));
     const tx = Transaction.from(sent[0]!);
@@ -284,6 +312,16 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
     const failure = outcomes.at(-1)!;
     expect(failure).to.include({ kind: "failed", failure: "reverted" });
     expect((failure as { lossUsd: number }).lossUsd).to.be.closeTo(0.0007 * 3_000, 1e-9);
+  });
+
+  it("cancels, instead of bidding again, a stuck transaction whose plan is past its deadline (a bump could only revert PlanExpired)", async () => {
+    simulation = { ...simulation, deadlineBlock: 102 } as typeof simulation;
+    await stage.execute(makePlan({ id: "p12" }), context(100));
+    await stage.settle(103, at(103));
+    const [original, next] = sent.map((raw) => Transaction.from(raw));
+    expect(next!.nonce).to.equal(original!.nonce);
+    expect([next!.to, next!.value, next!.data], "a zero-value self-transfer").to.deep.equal([signer.address, 0n, "0x"]);
+    expect(journal.txAttempts("p12").map((a) => a.kind)).to.deep.equal(["original", "cancel"]);
   });
 
   it("cancels at once, at the same nonce, when a fee bump would cross the priority-fee cap", async () => {

@@ -119,6 +119,32 @@ for (const backend of JOURNAL_BACKENDS)
         expect(await value(metricsA, "keeper_failovers_total"), "its first lease (epoch 1) was no failover").to.equal(0);
       });
 
+      it("takes a database lost between the lease's two statements as an outage (keeper_journal_database_up 0), never a crash", async () => {
+        // Seen in the failover e2e: the lease was held by another instance, so the standby read it back, and the
+        // server was shutting down by then. The throw escaped the renewal timer and killed the keeper.
+        journal.acquireLease("other", "pid 2", 60_000);
+        let down = false;
+        const flaky = {
+          acquireLease: (...args: Parameters<Journal["acquireLease"]>) => {
+            const lease = journal.acquireLease(...args);
+            down = true; // the server goes away right after the first statement answered
+            return lease;
+          },
+          leaseView: () => {
+            if (down)
+              throw new Error("journal postgresql://127.0.0.1/x: the database is unreachable (the database system is shutting down)");
+            return journal.leaseView();
+          },
+        } as unknown as Journal;
+        const metrics = new KeeperMetrics();
+        const standby = new Leadership({ journal: flaky, leaseMs: 300, refreshMs: 100, logger, metrics });
+        const value = async (name: string) => (await metrics.registry.getSingleMetric(name)!.get()).values[0]?.value;
+        expect(await value("keeper_journal_database_up")).to.equal(1);
+        expect(standby.tryAcquire()).to.equal(false);
+        expect(await value("keeper_journal_database_up")).to.equal(0);
+        expect(await value("keeper_is_leader")).to.equal(0);
+      });
+
       it("takes a database outage as one incident: one error line and one critical alert, resolved when it answers again", async () => {
         // The outage is played by a journal whose lease calls throw as node-postgres does when the server is
         // gone (the keeper-process test in e2e/failover.test.ts stops a real server).

@@ -116,7 +116,10 @@ for (const backend of JOURNAL_BACKENDS)
         } finally {
           await server.start();
         }
-        expect(leader.tryAcquire(), "leads again once the database is back").to.equal(true);
+        // The journal lets calls through again once its background probe finds the database answering (every 500 ms).
+        let back = false;
+        for (let i = 0; i < 50 && !back; i++) back = leader.tryAcquire() || (await sleep(100), false);
+        expect(back, "leads again once the database is back").to.equal(true);
         await fenced(leader).broadcast(tx);
         expect(await onChain(tx.hash)).to.equal(true);
       },
@@ -130,5 +133,21 @@ for (const backend of JOURNAL_BACKENDS)
       await (await wallet.sendTransaction({ to: wallet.address, value: 2n, nonce: stale.nonce })).wait();
       await expect(fenced(leader).broadcast(stale)).to.be.rejectedWith(SendFencedError, /already used on chain/);
       expect(await onChain(stale.hash)).to.equal(false);
+    });
+
+    it("refuses a plan whose deadline block has passed (it could only revert PlanExpired), and sends one the next block still fits", async () => {
+      const leader = new Leadership({ journal, leaseMs: 60_000, refreshMs: 1_000, logger });
+      leader.tryAcquire();
+      const head = await hre.ethers.provider.getBlockNumber();
+      // Planned a few blocks ago with its deadline at `head`: the next block is too late.
+      const late = await signedAt();
+      await expect(fenced(leader).broadcast({ ...late, validThroughBlock: head })).to.be.rejectedWith(
+        SendFencedError,
+        new RegExp(`deadline is block ${head} and the chain is at block ${head}; it could only revert PlanExpired`),
+      );
+      expect(await onChain(late.hash), "nothing left the keeper").to.equal(false);
+      // The same transaction with one block to spare leaves.
+      await fenced(leader).broadcast({ ...late, validThroughBlock: head + 1 });
+      expect(await onChain(late.hash)).to.equal(true);
     });
   });
