@@ -355,10 +355,14 @@ export class KeeperEngine {
     }
   }
 
-  /** Plans for the positions near liquidation, ready before the price that crosses them (prepared-plans.ts). */
+  /**
+   * Plans for the positions near liquidation, ready before the price that crosses them (prepared-plans.ts). Not on
+   * the reactions' lock: its quotes take round trips, and an oracle log arriving meanwhile must be acted on at once
+   * (it finds the previous block's plans until the new ones replace them in one step).
+   */
   private async prepareAhead(): Promise<void> {
     try {
-      await this.reaction.exclusively(() => this.reaction.prepareAhead());
+      await this.reaction.prepareAhead();
     } catch (error) {
       this.deps.logger.warn({ error: errorMessage(error) }, "could not prepare plans ahead of the price; reactions plan afresh");
     }

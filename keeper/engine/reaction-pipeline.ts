@@ -82,7 +82,8 @@ export class ReactionPipeline {
 
   /**
    * Off the reaction path: prepares the plans of positions near liquidation for the answer that would cross them
-   * (prepared-plans.ts). Runs `exclusively` with reactions, so it never plans over a reaction's sends.
+   * (prepared-plans.ts). It only reads (quotes, flash balances) and swaps its plans in at the end, so it runs beside
+   * reactions, never ahead of them: a reaction never waits for it.
    */
   async prepareAhead(): Promise<number> {
     const prepared = this.deps.prepared;
