@@ -26,6 +26,7 @@ import { chooseBatches, memberReport, type BatchChoice } from "./batch-choice";
 import type { RaceLedger } from "./race-ledger";
 import { InFlightSettler, tokenUsd, type TrackedExecution, type SettlementReport } from "./settlement";
 import { errorMessage } from "../core/error-message";
+import type { ExecutionReport } from "./execution-report";
 
 export type { TrackedExecution, SettlementReport } from "./settlement";
 
@@ -76,6 +77,11 @@ export interface ExecutionStageOptions {
   readonly hooks?: ExecutionHooks;
   /** Other liquidators' liquidations: an attempt that loses to one is a lost race, not a failure. */
   readonly races?: RaceLedger | null;
+  /**
+   * A position's state as the markets know it now: a reverted transaction whose positions are all "not-liquidatable"
+   * (healthy, or closed) lost its race even with no rival's liquidation seen (settlement.ts).
+   */
+  readonly positionState?: (positionId: string) => "liquidatable" | "not-liquidatable" | "unknown";
   /** A block's millisecond time (Denim's timestampMs) when known, for oracle-update-to-inclusion latency. */
   readonly blockTimestampMs?: (blockNumber: number) => number | undefined;
 }
@@ -103,36 +109,7 @@ export interface ExecutionContext {
   readonly prepared?: boolean;
 }
 
-export type ExecutionReport =
-  | {
-      readonly status: "sent";
-      readonly planId: string;
-      readonly txHash: string;
-      readonly nonce: number;
-      readonly simulatedProfit: bigint;
-      readonly minProfit: bigint;
-      /** seenAtMs → signed transaction, ms. */
-      readonly decisionMs: number;
-      /** Where the decision's time went (ms): simulation, journal (intent fsync), signing, sending. */
-      readonly stages?: Readonly<Record<string, number>>;
-      /** This plan went in another plan's liquidateBatch: that execution's id. */
-      readonly batchOf?: string;
-      /** For a liquidateBatch: the borrowers of the other plans in it. */
-      readonly members?: readonly Address[];
-      /** Sent from a plan prepared ahead of the price (no planning or simulation after the answer). */
-      readonly prepared?: boolean;
-    }
-  | {
-      readonly status: "dry-run";
-      readonly planId: string;
-      readonly simulatedProfit: bigint;
-      readonly decisionMs: number;
-      readonly batchOf?: string;
-      readonly members?: readonly Address[];
-    }
-  | { readonly status: "simulation-failed"; readonly planId: string; readonly detail: string }
-  | { readonly status: "not-sent"; readonly planId: string; readonly detail: string }
-  | { readonly status: "duplicate"; readonly planId: string; readonly detail: string };
+export type { ExecutionReport } from "./execution-report";
 
 export class ExecutionStage {
   readonly #options: ExecutionStageOptions;
@@ -255,25 +232,40 @@ export class ExecutionStage {
     const batches = options.batch ? await chooseBatches(runnable, simulations, this.#options) : new Map<number, BatchChoice>();
     const clocks = { simulationStartedAt, simulatedAt: this.#latencyClock() };
     const batched = new Set([...batches.values()].flatMap((choice) => choice.members.map((member) => member.position)));
+    // Signed one after another (nonce order), sent all at once: a plan's send never waits for the answer to the one
+    // before it (the quick start's second prepared plan waited 700 ms for the first's eth_sendRawTransaction).
+    const sends: Promise<void>[] = [];
+    const settleWith = (submitted: SubmitResult, place: (report: ExecutionReport) => void) => {
+      if (typeof submitted === "function") sends.push(submitted().then(place));
+      else place(submitted);
+    };
     for (const [position, run] of runnable.entries()) {
       const choice = batches.get(position);
       if (choice !== undefined) {
         const lead = runnable[choice.members[0]!.position]!;
         const others = choice.members.slice(1).map((m) => runnable[m.position]!.plan);
-        const report = await this.#submit(lead.plan, choice.simulation, lead.context, lead.retryIndex, clocks, others);
-        for (const member of choice.members) {
-          const at = runnable[member.position]!;
-          reports[at.index] = member.position === choice.members[0]!.position ? report : memberReport(report, at.plan);
-        }
+        const submitted = await this.#submit(lead.plan, choice.simulation, lead.context, lead.retryIndex, clocks, others);
+        settleWith(submitted, (report) => {
+          for (const member of choice.members) {
+            const at = runnable[member.position]!;
+            reports[at.index] = member.position === choice.members[0]!.position ? report : memberReport(report, at.plan);
+          }
+        });
         continue;
       }
       if (batched.has(position)) continue;
-      reports[run.index] = await this.#submit(run.plan, simulations[position]!, run.context, run.retryIndex, clocks);
+      settleWith(await this.#submit(run.plan, simulations[position]!, run.context, run.retryIndex, clocks), (report) => {
+        reports[run.index] = report;
+      });
     }
+    await Promise.all(sends);
     return reports.map((report, index) => report ?? { status: "not-sent", planId: items[index]!.plan.id, detail: "not executed" });
   }
 
-  /** The post-simulation path of one transaction (a plan, or a batch led by `plan`): journal → sign → send. */
+  /**
+   * The post-simulation path of one transaction (a plan, or a batch led by `plan`): journal → sign, then the send,
+   * returned for the caller to start (a report instead when nothing is to be sent).
+   */
   async #submit(
     plan: LiquidationPlan,
     simulation: SimulationOutcome,
@@ -281,7 +273,7 @@ export class ExecutionStage {
     retryIndex: number,
     clocks: { readonly simulationStartedAt: number; readonly simulatedAt: number },
     batchMembers: readonly LiquidationPlan[] = [],
-  ): Promise<ExecutionReport> {
+  ): Promise<SubmitResult> {
     const { journal, metrics, logger } = this.#options;
     const log = logger.child({ planId: plan.id });
     const submitStartedAt = this.#latencyClock();
@@ -387,13 +379,32 @@ export class ExecutionStage {
       gasLimit: prepared.gasLimit,
     });
     await this.#options.hooks?.afterSigned?.(plan.id, signed);
+    return () =>
+      this.#send(plan, signed, prepared, context, clocks, { submitStartedAt, journaledAt, signedAt, decisionMs }, success, batchMembers);
+  }
 
+  /** Broadcasts a signed transaction (intent and hash already on disk) and starts tracking it. */
+  async #send(
+    plan: LiquidationPlan,
+    signed: SignedTx,
+    prepared: PreparedTx,
+    context: ExecutionContext,
+    clocks: { readonly simulationStartedAt: number; readonly simulatedAt: number },
+    times: { readonly submitStartedAt: number; readonly journaledAt: number; readonly signedAt: number; readonly decisionMs: number },
+    simulation: Extract<SimulationOutcome, { ok: true }>,
+    batchMembers: readonly LiquidationPlan[],
+  ): Promise<ExecutionReport> {
+    const { journal, metrics, logger } = this.#options;
+    const members = batchMembers.map((member) => member.candidate.key.borrower);
+    const { submitStartedAt, journaledAt, signedAt, decisionMs } = times;
+    const log = logger.child({ planId: plan.id });
+    const { preparer, broadcaster } = this.#options;
     try {
-      const report = await broadcaster.broadcast(signed);
+      const report = await broadcaster!.broadcast(signed);
       journal.markSent(plan.id, report.alreadyIncluded ? "already included" : `accepted by ${report.acceptedBy.join(", ")}`);
     } catch (error) {
       // The local nonce count is no longer trustworthy after a failed send: read the chain again.
-      await preparer.nonces.resync().catch(() => undefined);
+      await preparer!.nonces.resync().catch(() => undefined);
       const detail = `broadcast refused: ${errorMessage(error)}`;
       // Nobody accepted the transaction: it is not on the wire. (A lost acceptance would still show
       // up as a receipt: restart reconciliation looks the hash up before the nonce is reused.)
@@ -425,6 +436,7 @@ export class ExecutionStage {
       sentAtBlock: context.headBlock,
       sentAtMs: this.#clock(),
       trigger: context.trigger,
+      plannedAtBlock: plan.candidate.detectedAtBlock,
       lastAttemptBlock: context.headBlock,
       bumps: 0,
     };
@@ -473,6 +485,9 @@ export class ExecutionStage {
     return tokenUsd(this.#options.prices, token, amount);
   }
 }
+
+/** A report when nothing is to be sent; else the send, for the caller to start alongside the others'. */
+type SubmitResult = ExecutionReport | (() => Promise<ExecutionReport>);
 
 function round2(value: number): number {
   return Math.round(value * 100) / 100;
