@@ -30,6 +30,8 @@ export interface TrackedExecution {
   readonly sentAtMs: number;
   /** The oracle update it reacts to, for latency from price to inclusion. */
   readonly trigger?: PriceTrigger;
+  /** The block whose state the plan was sized on: a rival's liquidation from then on explains a revert. */
+  readonly plannedAtBlock?: number;
   lastAttemptBlock: number;
   bumps: number;
 }
@@ -46,8 +48,11 @@ export interface SettlementReport {
     priceToInclusion?: { blocks: number; ms?: number };
   }[];
   readonly failed: readonly { planId: string; detail: string }[];
-  /** Attempts that found the position liquidated by someone else first (also in `failed`). */
-  readonly lost: readonly { planId: string; rival: RivalLiquidation }[];
+  /**
+   * Attempts that lost their race (also in `failed`): someone else's liquidation landed first (`rival`), or, with no
+   * rival seen, the position was no longer liquidatable when ours landed (`rival` null).
+   */
+  readonly lost: readonly { planId: string; rival: RivalLiquidation | null }[];
   readonly replaced: readonly { planId: string; txHash: string; kind: "replacement" | "cancel" }[];
 }
 
@@ -82,7 +87,7 @@ export class InFlightSettler {
   async settle(headBlock: number, at: Instant): Promise<SettlementReport> {
     const included: SettlementReport["included"][number][] = [];
     const failed: { planId: string; detail: string }[] = [];
-    const lost: { planId: string; rival: RivalLiquidation }[] = [];
+    const lost: { planId: string; rival: RivalLiquidation | null }[] = [];
     const replaced: { planId: string; txHash: string; kind: "replacement" | "cancel" }[] = [];
     for (const tracked of [...this.#inFlight.values()]) {
       const receipt = await this.#findReceipt(tracked);
@@ -101,7 +106,7 @@ export class InFlightSettler {
           });
         else {
           failed.push({ planId: tracked.planId, detail: result.detail });
-          if (result.rival !== undefined) lost.push({ planId: tracked.planId, rival: result.rival });
+          if (result.lost) lost.push({ planId: tracked.planId, rival: result.rival ?? null });
         }
         continue;
       }
@@ -116,13 +121,30 @@ export class InFlightSettler {
   #rivalOf(tracked: TrackedExecution, untilBlock: number): RivalLiquidation | null {
     // The race starts at the oracle update the plan reacted to (else the head it was planned at): a rival that landed
     // while this keeper was still planning took the position as surely as one that landed just before our receipt.
-    const fromBlock = Math.min(tracked.trigger?.blockNumber ?? tracked.sentAtBlock, tracked.sentAtBlock);
+    // A retry, or a plan sized while the keeper was behind, may be on a state older than both: a rival that landed
+    // after that state was read took the position before ours could.
+    const fromBlock = Math.min(
+      tracked.trigger?.blockNumber ?? tracked.sentAtBlock,
+      tracked.sentAtBlock,
+      tracked.plannedAtBlock ?? Infinity,
+    );
     // A batch lives or dies together: a rival on any of its positions explains its revert.
     for (const position of [{ positionId: tracked.positionId, borrower: tracked.borrower }, ...tracked.members]) {
       const rival = this.#options.races?.firstRival(marketOfPositionId(position.positionId), position.borrower, fromBlock, untilBlock);
       if (rival) return rival;
     }
     return null;
+  }
+
+  /**
+   * Whether every position the reverted transaction liquidated is, as the markets now know it (events up to the
+   * receipt's block are in: settle waits for them), healthy or closed. Then the revert is the race's, not the
+   * keeper's: a transaction that reverts while its position is still liquidatable stays a failure.
+   */
+  #noLongerLiquidatable(tracked: TrackedExecution): boolean {
+    const state = this.#options.positionState;
+    if (state === undefined) return false;
+    return [tracked.positionId, ...tracked.members.map((m) => m.positionId)].every((id) => state(id) === "not-liquidatable");
   }
 
   #priceToInclusion(tracked: TrackedExecution, blockNumber: number): { blocks: number; ms?: number } | undefined {
@@ -149,7 +171,7 @@ export class InFlightSettler {
     at: Instant,
   ):
     | { kind: "included"; realisedProfitUsd: number; priceToInclusion?: { blocks: number; ms?: number } }
-    | { kind: "failed"; detail: string; rival?: RivalLiquidation } {
+    | { kind: "failed"; detail: string; lost?: boolean; rival?: RivalLiquidation } {
     const { journal, metrics } = this.#options;
     this.#inFlight.delete(tracked.planId);
     const feeWei = receiptFeeWei(receipt);
@@ -213,7 +235,23 @@ export class InFlightSettler {
       metrics.executions.labels("failed").inc();
       metrics.races.labels("lost").inc();
       this.#options.onOutcome({ kind: "failed", planId: tracked.planId, borrower, failure: "lost-race", lossUsd, at });
-      return { kind: "failed", detail, rival };
+      return { kind: "failed", detail, lost: true, rival };
+    }
+    if (receipt.status !== 1 && this.#noLongerLiquidatable(tracked)) {
+      const detail = `${LOST_RACE_PREFIX}: ${borrower} was no longer liquidatable when ours reverted in block ${receipt.blockNumber} (no rival liquidation seen: the price moved back or the debt was repaid)`;
+      journal.atomically(() => {
+        journal.markFailed(tracked.planId, { error: detail, receipt: facts });
+        journal.recordSystemEvent({
+          kind: "race_lost",
+          actor: "keeper",
+          detail,
+          data: { planId: tracked.planId, borrower, rivalTx: null, ours: "reverted", cause: "no-longer-liquidatable" },
+        });
+      });
+      metrics.executions.labels("failed").inc();
+      metrics.races.labels("lost").inc();
+      this.#options.onOutcome({ kind: "failed", planId: tracked.planId, borrower, failure: "lost-race", lossUsd, at });
+      return { kind: "failed", detail, lost: true };
     }
     if (receipt.status === 1) {
       journal.markReplaced(tracked.planId, { detail: "cancelled: the zero-value self-transfer took the nonce", receipt: facts });
