@@ -437,6 +437,7 @@ export class ExecutionStage {
       sentAtMs: this.#clock(),
       trigger: context.trigger,
       plannedAtBlock: plan.candidate.detectedAtBlock,
+      deadlineBlock: simulation.deadlineBlock,
       lastAttemptBlock: context.headBlock,
       bumps: 0,
     };

@@ -3,6 +3,14 @@
  * flight (the original and any replacement), book it — included with its realised profit, reverted with the gas it
  * burnt, or LOST to another liquidator's transaction that got there first (race-ledger.ts) — and bump both fees (or
  * cancel) a transaction past its inclusion budget. The stage owns the in-flight table; this class settles it.
+ *
+ * Which reverts are races lost (a loss, never a fault: the breaker does not count them and the quick start does not
+ * fail on them), judged once the events of the receipt's block are in:
+ *   - someone else liquidated the position (or a batch member) from the block the plan was sized on to ours;
+ *   - ours landed after the plan's deadline block (the executor's PlanExpired guard refused a late plan);
+ *   - the markets now hold every position of the transaction healthy or closed (the price moved back, a repay).
+ * Any other revert — the position still liquidatable, no rival, within the deadline — is a failure: something the
+ * keeper cannot explain (a wrong plan, a pool that moved against the floor) that an operator must look at.
  */
 import type { Address } from "../core/types";
 import type { Instant } from "../risk/instant";
@@ -32,6 +40,8 @@ export interface TrackedExecution {
   readonly trigger?: PriceTrigger;
   /** The block whose state the plan was sized on: a rival's liquidation from then on explains a revert. */
   readonly plannedAtBlock?: number;
+  /** The plan's on-chain deadline: the executor reverts PlanExpired in any later block. */
+  readonly deadlineBlock?: number;
   lastAttemptBlock: number;
   bumps: number;
 }
@@ -237,15 +247,24 @@ export class InFlightSettler {
       this.#options.onOutcome({ kind: "failed", planId: tracked.planId, borrower, failure: "lost-race", lossUsd, at });
       return { kind: "failed", detail, lost: true, rival };
     }
-    if (receipt.status !== 1 && this.#noLongerLiquidatable(tracked)) {
-      const detail = `${LOST_RACE_PREFIX}: ${borrower} was no longer liquidatable when ours reverted in block ${receipt.blockNumber} (no rival liquidation seen: the price moved back or the debt was repaid)`;
+    const late = receipt.status !== 1 && tracked.deadlineBlock !== undefined && receipt.blockNumber > tracked.deadlineBlock;
+    if (late || (receipt.status !== 1 && this.#noLongerLiquidatable(tracked))) {
+      const detail = late
+        ? `${LOST_RACE_PREFIX}: ours landed in block ${receipt.blockNumber}, after its deadline block ${tracked.deadlineBlock}, and the executor refused it (PlanExpired): too late for ${borrower}`
+        : `${LOST_RACE_PREFIX}: ${borrower} was no longer liquidatable when ours reverted in block ${receipt.blockNumber} (no rival liquidation seen: the price moved back or the debt was repaid)`;
       journal.atomically(() => {
         journal.markFailed(tracked.planId, { error: detail, receipt: facts });
         journal.recordSystemEvent({
           kind: "race_lost",
           actor: "keeper",
           detail,
-          data: { planId: tracked.planId, borrower, rivalTx: null, ours: "reverted", cause: "no-longer-liquidatable" },
+          data: {
+            planId: tracked.planId,
+            borrower,
+            rivalTx: null,
+            ours: "reverted",
+            cause: late ? "deadline-passed" : "no-longer-liquidatable",
+          },
         });
       });
       metrics.executions.labels("failed").inc();

@@ -364,4 +364,15 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
     const settled = await stage.settle(105, at(105));
     expect(settled.lost.map((l) => [l.planId, l.rival?.txHash])).to.deep.equal([["p14", "0xr2"]]);
   });
+
+  it("books a revert that landed after the plan's deadline block as a lost race (PlanExpired), not a failure", async () => {
+    await stage.execute(makePlan({ id: "p15" }), context(100));
+    const tx = Transaction.from(sent[0]!);
+    // The simulation's deadline is block 102; the transaction landed at 103 and the executor refused it.
+    receipts.set(tx.hash!, { hash: tx.hash!, blockNumber: 103, status: 0, gasUsed: 60_000n, gasPrice: GWEI, logs: [] });
+    const settled = await stage.settle(103, at(103));
+    expect(settled.lost).to.deep.equal([{ planId: "p15", rival: null }]);
+    expect(journal.getExecution("p15")!.error).to.match(/^lost the race: .*after its deadline block 102/);
+    expect(outcomes.at(-1)).to.deep.include({ kind: "failed", failure: "lost-race" });
+  });
 });
