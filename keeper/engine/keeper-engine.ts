@@ -63,6 +63,8 @@ export class KeeperEngine {
   private started = false;
   /** Whether this instance acts as the leader (it took the lease and has not lost it since). */
   private leading = false;
+  /** Set by requestStop(): reactions end at their next chunk, so a stopping keeper is not held by a busy step. */
+  private stopping = false;
   private readonly startedAtMs: number;
   readonly totals: EngineTotals = {
     detected: 0,
@@ -95,6 +97,15 @@ export class KeeperEngine {
     this.mode = deps.initialMode;
     this.startedAtMs = this.clock();
     deps.metrics.setMode(this.mode);
+  }
+
+  /**
+   * The operator asked the keeper to stop (SIGINT): a reaction in progress ends at its next chunk (what is signed is
+   * sent and tracked; nothing new is planned), so the loop's iteration ends and the run report is written. A busy
+   * step on a loaded machine could otherwise hold the keeper past its stop deadline and lose the report.
+   */
+  requestStop(): void {
+    this.stopping = true;
   }
 
   get currentMode(): KeeperMode {
@@ -457,7 +468,7 @@ export class KeeperEngine {
       get baseFeePerGas() {
         return read.baseFee();
       },
-      mayReact: () => this.leading && this.mayLead,
+      mayReact: () => this.leading && this.mayLead && !this.stopping,
       instant: () => this.instant(),
     };
   }
