@@ -378,6 +378,9 @@ export class ExecutionStage {
       maxPriorityFeePerGas: prepared.fees.maxPriorityFeePerGas,
       gasLimit: prepared.gasLimit,
     });
+    // Ours from the moment it exists: it may land (and its liquidation be read as someone else's) before the send
+    // endpoints have even answered, while a tick's bookkeeping runs beside this reaction.
+    this.#options.races?.noteOwnTransaction(signed.hash);
     await this.#options.hooks?.afterSigned?.(plan.id, signed);
     return () =>
       this.#send(plan, signed, prepared, context, clocks, { submitStartedAt, journaledAt, signedAt, decisionMs }, success, batchMembers);
@@ -413,7 +416,6 @@ export class ExecutionStage {
       return { status: "not-sent", planId: plan.id, detail };
     }
     metrics.transactionsSent.inc();
-    this.#options.races?.noteOwnTransaction(signed.hash);
     const stages = {
       // Price seen → the chunk's simulation starts: in-memory recompute, ranking, quotes, the risk gate.
       plan: round2(clocks.simulationStartedAt - context.seenAtMs),

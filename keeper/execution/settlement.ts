@@ -343,10 +343,11 @@ export class InFlightSettler {
     tracked.attempts.push(signed);
     tracked.lastAttemptBlock = headBlock;
     tracked.bumps += 1;
+    // Ours before it is sent: it may land before the endpoints answer (see ExecutionStage).
+    this.#options.races?.noteOwnTransaction(signed.hash);
     try {
       await broadcaster.broadcast(signed);
       metrics.transactionsSent.inc();
-      this.#options.races?.noteOwnTransaction(signed.hash);
     } catch (error) {
       // A refused replacement usually means the earlier attempt just landed: the next settle sees it.
       await preparer.nonces.resync().catch(() => undefined);

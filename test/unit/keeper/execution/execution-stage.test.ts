@@ -375,4 +375,18 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
     expect(journal.getExecution("p15")!.error).to.match(/^lost the race: .*after its deadline block 102/);
     expect(outcomes.at(-1)).to.deep.include({ kind: "failed", failure: "lost-race" });
   });
+
+  it("knows its own transaction from the moment it is signed: its liquidation, read before the send is answered, is no rival's", async () => {
+    const plan = makePlan({ id: "p16" });
+    const { market, borrower } = plan.candidate.key;
+    // The transaction lands (and a tick's bookkeeping reads its LiquidationCall) while the endpoints have not answered.
+    holdBroadcast = async (raw) => {
+      const hash = Transaction.from(raw).hash!;
+      races.observe([
+        { type: "position-changed", action: "LiquidationCall", market, borrower, transactionHash: hash, blockNumber: 101, logIndex: 0 },
+      ]);
+    };
+    await stage.execute(plan, context(100));
+    expect(races.firstRival(market, borrower, 100, 101)).to.equal(null);
+  });
 });
