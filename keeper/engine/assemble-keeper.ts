@@ -31,6 +31,7 @@ import { UsdPriceBook } from "../markets/usd-prices";
 import { DEFAULT_FEE_POLICY } from "../submit/fee-policy";
 import { NonceManager } from "../submit/nonce-manager";
 import { TransactionPreparer, latestBlockBaseFee } from "../submit/transaction-preparer";
+import { marketOfPositionId } from "../execution/race-ledger";
 import type { KeeperMetrics } from "../telemetry/metrics";
 import { componentLogger, type Logger } from "../telemetry/logger";
 import type { SignedTxBroadcaster } from "../execution/broadcast";
@@ -204,6 +205,7 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
     hooks: options.hooks,
     races,
     blockTimestampMs: (block) => heads?.headAt(block)?.timestampMs,
+    positionState: (positionId) => positionStateIn(markets, positionId),
   });
 
   const prepared = new PreparedPlans(planner, { withinHealthFactor: config.strategy.preparePlansWithinHf });
@@ -260,4 +262,12 @@ function priceLookup(book: AddressBook, usdPrices: UsdPriceBook): ExecutionPrice
     },
     nativeUsd: () => usdPrices.get(book.weth),
   };
+}
+
+/** A position as its market holds it now: no longer tracked (closed) or at HF >= 1 is not liquidatable. */
+function positionStateIn(markets: readonly LendingMarket[], positionId: string): "liquidatable" | "not-liquidatable" | "unknown" {
+  const market = markets.find((candidate) => candidate.id === marketOfPositionId(positionId));
+  if (market === undefined) return "unknown";
+  const position = market.position(positionId.slice(positionId.lastIndexOf(":") + 1) as Address);
+  return position !== undefined && position.healthFactor < 10n ** 18n ? "liquidatable" : "not-liquidatable";
 }

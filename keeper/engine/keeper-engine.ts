@@ -63,6 +63,8 @@ export class KeeperEngine {
   private started = false;
   /** Whether this instance acts as the leader (it took the lease and has not lost it since). */
   private leading = false;
+  /** Set by requestStop(): reactions end at their next chunk, so a stopping keeper is not held by a busy step. */
+  private stopping = false;
   private readonly startedAtMs: number;
   readonly totals: EngineTotals = {
     detected: 0,
@@ -95,6 +97,15 @@ export class KeeperEngine {
     this.mode = deps.initialMode;
     this.startedAtMs = this.clock();
     deps.metrics.setMode(this.mode);
+  }
+
+  /**
+   * The operator asked the keeper to stop (SIGINT): a reaction in progress ends at its next chunk (what is signed is
+   * sent and tracked; nothing new is planned), so the loop's iteration ends and the run report is written. A busy
+   * step on a loaded machine could otherwise hold the keeper past its stop deadline and lose the report.
+   */
+  requestStop(): void {
+    this.stopping = true;
   }
 
   get currentMode(): KeeperMode {
@@ -355,10 +366,14 @@ export class KeeperEngine {
     }
   }
 
-  /** Plans for the positions near liquidation, ready before the price that crosses them (prepared-plans.ts). */
+  /**
+   * Plans for the positions near liquidation, ready before the price that crosses them (prepared-plans.ts). Not on
+   * the reactions' lock: its quotes take round trips, and an oracle log arriving meanwhile must be acted on at once
+   * (it finds the previous block's plans until the new ones replace them in one step).
+   */
   private async prepareAhead(): Promise<void> {
     try {
-      await this.reaction.exclusively(() => this.reaction.prepareAhead());
+      await this.reaction.prepareAhead();
     } catch (error) {
       this.deps.logger.warn({ error: errorMessage(error) }, "could not prepare plans ahead of the price; reactions plan afresh");
     }
@@ -453,7 +468,7 @@ export class KeeperEngine {
       get baseFeePerGas() {
         return read.baseFee();
       },
-      mayReact: () => this.leading && this.mayLead,
+      mayReact: () => this.leading && this.mayLead && !this.stopping,
       instant: () => this.instant(),
     };
   }

@@ -22,15 +22,21 @@ export class OwnSalesLedger {
   }
 
   /**
-   * Debt-token units by which the plan's proceeds fall short of its lone quote, given this block's
-   * earlier sales into its route (0 when there were none).
+   * Books the plan's sale and resolves with the debt-token units by which its proceeds fall short of its lone quote,
+   * given this block's sales booked before it (0 when there were none). The booking happens at the call, the quote
+   * after: a chunk books its plans in rank order and awaits all their quotes at once, instead of one round trip
+   * after another before its first simulation.
    */
-  async shortfall(plan: LiquidationPlan, blockTag: number): Promise<bigint> {
-    const swap = plan.swap;
+  book(plan: LiquidationPlan, blockTag: number): Promise<bigint> {
     const route = saleRouteOf(plan);
-    if (swap === null || route === null) return 0n;
-    const prior = this.sold.get(route) ?? 0n;
-    if (prior === 0n) return 0n;
+    const prior = route === null ? 0n : (this.sold.get(route) ?? 0n);
+    this.record(plan);
+    return this.#shortfallAfter(plan, prior, blockTag);
+  }
+
+  async #shortfallAfter(plan: LiquidationPlan, prior: bigint, blockTag: number): Promise<bigint> {
+    const swap = plan.swap;
+    if (swap === null || prior === 0n) return 0n;
     const [withMine, priorOnly] = await this.quoter.quoteRoute(swap.venue, swap.route, [prior + swap.amountIn, prior], blockTag);
     const marginal = withMine! > priorOnly! ? withMine! - priorOnly! : 0n;
     return swap.amountOut > marginal ? swap.amountOut - marginal : 0n;

@@ -105,8 +105,16 @@ export class PreparedPlans {
    * `skip` (a transaction in flight) get none. Returns how many plans are ready.
    */
   async refresh(markets: readonly LendingMarket[], head: PlanningHead, skip: ReadonlySet<string> = new Set()): Promise<number> {
-    this.#plans.clear();
-    if (this.#settings.withinHealthFactor === 0) return 0;
+    // The old plans stay usable until the new ones are ready: a refresh runs beside reactions (it is not on their
+    // lock, so an oracle log arriving meanwhile is acted on at once), and a reaction judging while the quotes are on
+    // the wire must find the previous block's plans, not an empty book. They are replaced in one step at the end.
+    const next = new Map<string, PreparedPlan>();
+    const swap = () => {
+      this.#plans.clear();
+      for (const [key, plan] of next) this.#plans.set(key, plan);
+      return this.#plans.size;
+    };
+    if (this.#settings.withinHealthFactor === 0) return swap();
     const ceiling = WAD + BigInt(Math.round(this.#settings.withinHealthFactor * 1e6)) * 10n ** 12n;
     const wanted: { view: AnswerPreview; position: TrackedPosition; market: LendingMarket; feed: Address; crossing: bigint }[] = [];
     const nearest = markets
@@ -128,7 +136,7 @@ export class PreparedPlans {
         if (current <= 0n) continue;
         for (const position of near) {
           if (!position.collaterals.some((c) => affects.has(c.token.toLowerCase()))) continue;
-          if (this.#plans.has(keyOf(market.id, position.key.borrower))) continue;
+          if (wanted.some((w) => w.market === market && w.position.key.borrower === position.key.borrower)) continue;
           const crossing = crossingAnswer(market, feed.feed, position.key.borrower, current);
           if (crossing === null) continue;
           const view = market.previewAnswer(feed.feed, crossing)!;
@@ -137,7 +145,7 @@ export class PreparedPlans {
         }
       }
     }
-    if (wanted.length === 0) return 0;
+    if (wanted.length === 0) return swap();
     const decisions = await this.planner.plan(
       wanted.map((w) => ({ market: w.view, position: w.position })),
       head,
@@ -146,7 +154,7 @@ export class PreparedPlans {
       const w = wanted[index]!;
       const plan = decision.plan === null ? null : saleAtCrossing(decision.plan, w.crossing, w.view.currentAnswer);
       if (plan === null) return;
-      this.#plans.set(keyOf(w.market.id, w.position.key.borrower), {
+      next.set(keyOf(w.market.id, w.position.key.borrower), {
         marketId: w.market.id,
         borrower: w.position.key.borrower,
         feed: w.feed,
@@ -155,8 +163,8 @@ export class PreparedPlans {
         preparedAtBlock: head.number,
       });
     });
-    this.counts.prepared += this.#plans.size;
-    return this.#plans.size;
+    this.counts.prepared += next.size;
+    return swap();
   }
 
   /**

@@ -84,7 +84,8 @@ export class ReactionPipeline {
 
   /**
    * Off the reaction path: prepares the plans of positions near liquidation for the answer that would cross them
-   * (prepared-plans.ts). Runs `exclusively` with reactions, so it never plans over a reaction's sends.
+   * (prepared-plans.ts). It only reads (quotes, flash balances) and swaps its plans in at the end, so it runs beside
+   * reactions, never ahead of them: a reaction never waits for it.
    */
   async prepareAhead(): Promise<number> {
     const prepared = this.deps.prepared;
@@ -183,7 +184,8 @@ export class ReactionPipeline {
 
     const planned = decisions.filter((decision) => decision.plan !== null).sort((a, b) => comparePlans(a.plan!, b.plan!));
     const records: DecisionRecord[] = decisions.filter((decision) => decision.plan === null).map((decision) => ({ decision, block: head }));
-    const approved: { decision: PlanDecision; context: ExecutionContext }[] = [];
+    const approved: { decision: PlanDecision; context: Omit<ExecutionContext, "profitShortfall"> }[] = [];
+    const shortfalls: Promise<bigint>[] = [];
     for (const decision of planned) {
       const plan = decision.plan!;
       const at = this.host.instant();
@@ -194,17 +196,18 @@ export class ReactionPipeline {
       }
       // What this keeper's own earlier sales in the block take off this plan: earlier chunks', and this chunk's
       // plans before it — each plan is simulated alone on the head's state, so nothing else prices them in. Booked
-      // as it is approved (a plan that then fails to leave only makes the floors after it more cautious).
-      const profitShortfall = await this.deps.ownSales.shortfall(plan, head);
-      this.deps.ownSales.record(plan);
-      approved.push({ decision, context: { mode: this.host.mode, headBlock: head, seenAtMs, at, profitShortfall, trigger, prepared } });
+      // as it is approved (a plan that then fails to leave only makes the floors after it more cautious); the
+      // chunk's quotes are awaited together below.
+      shortfalls.push(this.deps.ownSales.book(plan, head));
+      approved.push({ decision, context: { mode: this.host.mode, headBlock: head, seenAtMs, at, trigger, prepared } });
     }
+    const profitShortfalls = await Promise.all(shortfalls);
     // Gating and own-sales quotes took time on a chain that did not wait: the deadline counts from the newest head.
     const simulatedOn = this.currentHead();
     const reports = await execution.executeMany(
-      approved.map((item) => ({
+      approved.map((item, index) => ({
         plan: item.decision.plan!,
-        context: { ...item.context, headBlock: Math.max(item.context.headBlock, simulatedOn) },
+        context: { ...item.context, profitShortfall: profitShortfalls[index], headBlock: Math.max(item.context.headBlock, simulatedOn) },
       })),
       { batch: allowBatch },
     );

@@ -10,10 +10,10 @@ export type RawBroadcastReport = Pick<BroadcastReport, "acceptedBy" | "alreadyIn
 
 export interface SignedTxBroadcaster {
   /**
-   * Resolves once at least one endpoint holds the transaction; rejects when none took it. `validThroughBlock`: the
+   * Resolves once at least one endpoint holds the transaction; rejects when none took it. `deadlineBlock`: the
    * plan's deadline block (it reverts PlanExpired in any later block); the send fence refuses it once that has passed.
    */
-  broadcast(signed: { readonly raw: string; readonly hash: string; readonly validThroughBlock?: number }): Promise<RawBroadcastReport>;
+  broadcast(signed: { readonly raw: string; readonly hash: string; readonly deadlineBlock?: number }): Promise<RawBroadcastReport>;
 }
 
 /** The one provider method the in-process path needs; ethers' and Hardhat's providers have it. */

@@ -10,7 +10,8 @@
  * leaves the process. A plan whose simulation fails is never signed. Inclusion is tracked per block
  * (`settle`), not awaited inside `execute`, so one slow transaction never delays the next reaction.
  */
-import { positionKeyId, type Address, type KeeperMode, type LiquidationPlan } from "../core/types";
+import { positionKeyId, type Address, type LiquidationPlan } from "../core/types";
+import type { ExecutionContext } from "./execution-context";
 import { JournalError, type Journal } from "../journal/journal";
 import { isTerminalExecutionState } from "../journal/execution-lifecycle";
 import type { ExecutionOutcome } from "../risk/execution-outcome";
@@ -26,6 +27,7 @@ import { chooseBatches, memberReport, type BatchChoice } from "./batch-choice";
 import type { RaceLedger } from "./race-ledger";
 import { InFlightSettler, tokenUsd, type TrackedExecution, type SettlementReport } from "./settlement";
 import { errorMessage } from "../core/error-message";
+import type { ExecutionReport } from "./execution-report";
 
 export type { TrackedExecution, SettlementReport } from "./settlement";
 
@@ -76,63 +78,17 @@ export interface ExecutionStageOptions {
   readonly hooks?: ExecutionHooks;
   /** Other liquidators' liquidations: an attempt that loses to one is a lost race, not a failure. */
   readonly races?: RaceLedger | null;
+  /**
+   * A position's state as the markets know it now: a reverted transaction whose positions are all "not-liquidatable"
+   * (healthy, or closed) lost its race even with no rival's liquidation seen (settlement.ts).
+   */
+  readonly positionState?: (positionId: string) => "liquidatable" | "not-liquidatable" | "unknown";
   /** A block's millisecond time (Denim's timestampMs) when known, for oracle-update-to-inclusion latency. */
   readonly blockTimestampMs?: (blockNumber: number) => number | undefined;
 }
 
-/** The oracle update a plan reacts to: block N of the race, and its millisecond time when known. */
-export interface PriceTrigger {
-  readonly blockNumber: number;
-  readonly timestampMs?: number;
-}
-
-export interface ExecutionContext {
-  readonly mode: KeeperMode;
-  readonly headBlock: number;
-  /**
-   * When the keeper saw the event this plan reacts to, on the monotonic latency clock
-   * (`performance.now()` unless the stage was given another): decision latency starts here.
-   */
-  readonly seenAtMs: number;
-  readonly at: Instant;
-  /** Profit the plan will not see because of this keeper's own earlier sales in the block (see OwnSalesLedger). */
-  readonly profitShortfall?: bigint;
-  /** The oracle update this plan reacts to, when it reacts to one. */
-  readonly trigger?: PriceTrigger;
-  /** Prepared ahead of the price and found valid at the new answer: signed without a simulation (PlanSimulator.prepared). */
-  readonly prepared?: boolean;
-}
-
-export type ExecutionReport =
-  | {
-      readonly status: "sent";
-      readonly planId: string;
-      readonly txHash: string;
-      readonly nonce: number;
-      readonly simulatedProfit: bigint;
-      readonly minProfit: bigint;
-      /** seenAtMs → signed transaction, ms. */
-      readonly decisionMs: number;
-      /** Where the decision's time went (ms): simulation, journal (intent fsync), signing, sending. */
-      readonly stages?: Readonly<Record<string, number>>;
-      /** This plan went in another plan's liquidateBatch: that execution's id. */
-      readonly batchOf?: string;
-      /** For a liquidateBatch: the borrowers of the other plans in it. */
-      readonly members?: readonly Address[];
-      /** Sent from a plan prepared ahead of the price (no planning or simulation after the answer). */
-      readonly prepared?: boolean;
-    }
-  | {
-      readonly status: "dry-run";
-      readonly planId: string;
-      readonly simulatedProfit: bigint;
-      readonly decisionMs: number;
-      readonly batchOf?: string;
-      readonly members?: readonly Address[];
-    }
-  | { readonly status: "simulation-failed"; readonly planId: string; readonly detail: string }
-  | { readonly status: "not-sent"; readonly planId: string; readonly detail: string }
-  | { readonly status: "duplicate"; readonly planId: string; readonly detail: string };
+export type { PriceTrigger, ExecutionContext } from "./execution-context";
+export type { ExecutionReport } from "./execution-report";
 
 export class ExecutionStage {
   readonly #options: ExecutionStageOptions;
@@ -255,25 +211,40 @@ export class ExecutionStage {
     const batches = options.batch ? await chooseBatches(runnable, simulations, this.#options) : new Map<number, BatchChoice>();
     const clocks = { simulationStartedAt, simulatedAt: this.#latencyClock() };
     const batched = new Set([...batches.values()].flatMap((choice) => choice.members.map((member) => member.position)));
+    // Signed one after another (nonce order), sent all at once: a plan's send never waits for the answer to the one
+    // before it (the quick start's second prepared plan waited 700 ms for the first's eth_sendRawTransaction).
+    const sends: Promise<void>[] = [];
+    const settleWith = (submitted: SubmitResult, place: (report: ExecutionReport) => void) => {
+      if (typeof submitted === "function") sends.push(submitted().then(place));
+      else place(submitted);
+    };
     for (const [position, run] of runnable.entries()) {
       const choice = batches.get(position);
       if (choice !== undefined) {
         const lead = runnable[choice.members[0]!.position]!;
         const others = choice.members.slice(1).map((m) => runnable[m.position]!.plan);
-        const report = await this.#submit(lead.plan, choice.simulation, lead.context, lead.retryIndex, clocks, others);
-        for (const member of choice.members) {
-          const at = runnable[member.position]!;
-          reports[at.index] = member.position === choice.members[0]!.position ? report : memberReport(report, at.plan);
-        }
+        const submitted = await this.#submit(lead.plan, choice.simulation, lead.context, lead.retryIndex, clocks, others);
+        settleWith(submitted, (report) => {
+          for (const member of choice.members) {
+            const at = runnable[member.position]!;
+            reports[at.index] = member.position === choice.members[0]!.position ? report : memberReport(report, at.plan);
+          }
+        });
         continue;
       }
       if (batched.has(position)) continue;
-      reports[run.index] = await this.#submit(run.plan, simulations[position]!, run.context, run.retryIndex, clocks);
+      settleWith(await this.#submit(run.plan, simulations[position]!, run.context, run.retryIndex, clocks), (report) => {
+        reports[run.index] = report;
+      });
     }
+    await Promise.all(sends);
     return reports.map((report, index) => report ?? { status: "not-sent", planId: items[index]!.plan.id, detail: "not executed" });
   }
 
-  /** The post-simulation path of one transaction (a plan, or a batch led by `plan`): journal → sign → send. */
+  /**
+   * The post-simulation path of one transaction (a plan, or a batch led by `plan`): journal → sign, then the send,
+   * returned for the caller to start (a report instead when nothing is to be sent).
+   */
   async #submit(
     plan: LiquidationPlan,
     simulation: SimulationOutcome,
@@ -281,7 +252,7 @@ export class ExecutionStage {
     retryIndex: number,
     clocks: { readonly simulationStartedAt: number; readonly simulatedAt: number },
     batchMembers: readonly LiquidationPlan[] = [],
-  ): Promise<ExecutionReport> {
+  ): Promise<SubmitResult> {
     const { journal, metrics, logger } = this.#options;
     const log = logger.child({ planId: plan.id });
     const submitStartedAt = this.#latencyClock();
@@ -386,11 +357,35 @@ export class ExecutionStage {
       maxPriorityFeePerGas: prepared.fees.maxPriorityFeePerGas,
       gasLimit: prepared.gasLimit,
     });
+    // Ours from the moment it exists: it may land (and its liquidation be read as someone else's) before the send
+    // endpoints have even answered, while a tick's bookkeeping runs beside this reaction.
+    this.#options.races?.noteOwnTransaction(signed.hash);
     await this.#options.hooks?.afterSigned?.(plan.id, signed);
+    return () =>
+      this.#send(plan, signed, prepared, context, clocks, { submitStartedAt, journaledAt, signedAt, decisionMs }, success, batchMembers);
+  }
 
+  /** Broadcasts a signed transaction (intent and hash already on disk) and starts tracking it. */
+  async #send(
+    plan: LiquidationPlan,
+    signed: SignedTx,
+    prepared: PreparedTx,
+    context: ExecutionContext,
+    clocks: { readonly simulationStartedAt: number; readonly simulatedAt: number },
+    times: { readonly submitStartedAt: number; readonly journaledAt: number; readonly signedAt: number; readonly decisionMs: number },
+    simulation: Extract<SimulationOutcome, { ok: true }>,
+    batchMembers: readonly LiquidationPlan[],
+  ): Promise<ExecutionReport> {
+    const { journal, metrics, logger } = this.#options;
+    const members = batchMembers.map((member) => member.candidate.key.borrower);
+    const { submitStartedAt, journaledAt, signedAt, decisionMs } = times;
+    const log = logger.child({ planId: plan.id });
+    // Only reached through the signing step, which returned early when either is missing.
+    const preparer = this.#options.preparer!;
+    const broadcaster = this.#options.broadcaster!;
     try {
       // The deadline goes with it: a plan that could only land after it is refused before it leaves (the fence).
-      const report = await broadcaster.broadcast({ raw: signed.raw, hash: signed.hash, validThroughBlock: simulation.deadlineBlock });
+      const report = await broadcaster.broadcast({ raw: signed.raw, hash: signed.hash, deadlineBlock: simulation.deadlineBlock });
       journal.markSent(plan.id, report.alreadyIncluded ? "already included" : `accepted by ${report.acceptedBy.join(", ")}`);
     } catch (error) {
       const detail = `broadcast refused: ${errorMessage(error)}`;
@@ -404,7 +399,6 @@ export class ExecutionStage {
       return { status: "not-sent", planId: plan.id, detail };
     }
     metrics.transactionsSent.inc();
-    this.#options.races?.noteOwnTransaction(signed.hash);
     const stages = {
       // Price seen → the chunk's simulation starts: in-memory recompute, ranking, quotes, the risk gate.
       plan: round2(clocks.simulationStartedAt - context.seenAtMs),
@@ -427,9 +421,10 @@ export class ExecutionStage {
       sentAtBlock: context.headBlock,
       sentAtMs: this.#clock(),
       trigger: context.trigger,
+      plannedAtBlock: plan.candidate.detectedAtBlock,
+      deadlineBlock: simulation.deadlineBlock,
       lastAttemptBlock: context.headBlock,
       bumps: 0,
-      validThroughBlock: simulation.deadlineBlock,
     };
     this.#inFlight.set(plan.id, tracked);
     this.#options.onOutcome({
@@ -481,6 +476,9 @@ export class ExecutionStage {
     return tokenUsd(this.#options.prices, token, amount);
   }
 }
+
+/** A report when nothing is to be sent; else the send, for the caller to start alongside the others'. */
+type SubmitResult = ExecutionReport | (() => Promise<ExecutionReport>);
 
 function round2(value: number): number {
   return Math.round(value * 100) / 100;

@@ -3,6 +3,14 @@
  * flight (the original and any replacement), book it — included with its realised profit, reverted with the gas it
  * burnt, or LOST to another liquidator's transaction that got there first (race-ledger.ts) — and bump both fees (or
  * cancel) a transaction past its inclusion budget. The stage owns the in-flight table; this class settles it.
+ *
+ * Which reverts are races lost (a loss, never a fault: the breaker does not count them and the quick start does not
+ * fail on them), judged once the events of the receipt's block are in:
+ *   - someone else liquidated the position (or a batch member) from the block the plan was sized on to ours;
+ *   - ours landed after the plan's deadline block (the executor's PlanExpired guard refused a late plan);
+ *   - the markets now hold every position of the transaction healthy or closed (the price moved back, a repay).
+ * Any other revert — the position still liquidatable, no rival, within the deadline — is a failure: something the
+ * keeper cannot explain (a wrong plan, a pool that moved against the floor) that an operator must look at.
  */
 import type { Address } from "../core/types";
 import type { Instant } from "../risk/instant";
@@ -30,10 +38,15 @@ export interface TrackedExecution {
   readonly sentAtMs: number;
   /** The oracle update it reacts to, for latency from price to inclusion. */
   readonly trigger?: PriceTrigger;
+  /** The block whose state the plan was sized on: a rival's liquidation from then on explains a revert. */
+  readonly plannedAtBlock?: number;
+  /**
+   * The plan's on-chain deadline: the executor reverts PlanExpired in any later block, so past it a bump can only
+   * revert. Unknown for a transaction adopted from the journal.
+   */
+  readonly deadlineBlock?: number;
   lastAttemptBlock: number;
   bumps: number;
-  /** The plan's deadline block when known (not for one adopted from the journal): past it, a bump can only revert. */
-  readonly validThroughBlock?: number;
 }
 
 /** What settling one block found. */
@@ -48,8 +61,11 @@ export interface SettlementReport {
     priceToInclusion?: { blocks: number; ms?: number };
   }[];
   readonly failed: readonly { planId: string; detail: string }[];
-  /** Attempts that found the position liquidated by someone else first (also in `failed`). */
-  readonly lost: readonly { planId: string; rival: RivalLiquidation }[];
+  /**
+   * Attempts that lost their race (also in `failed`): someone else's liquidation landed first (`rival`), or, with no
+   * rival seen, the position was no longer liquidatable when ours landed (`rival` null).
+   */
+  readonly lost: readonly { planId: string; rival: RivalLiquidation | null }[];
   readonly replaced: readonly { planId: string; txHash: string; kind: "replacement" | "cancel" }[];
 }
 
@@ -84,7 +100,7 @@ export class InFlightSettler {
   async settle(headBlock: number, at: Instant): Promise<SettlementReport> {
     const included: SettlementReport["included"][number][] = [];
     const failed: { planId: string; detail: string }[] = [];
-    const lost: { planId: string; rival: RivalLiquidation }[] = [];
+    const lost: { planId: string; rival: RivalLiquidation | null }[] = [];
     const replaced: { planId: string; txHash: string; kind: "replacement" | "cancel" }[] = [];
     // A blocked nonce that got mined after all frees the key (one chain read, only while one is blocked).
     await this.#options.preparer?.refreshNonceBlock();
@@ -105,7 +121,7 @@ export class InFlightSettler {
           });
         else {
           failed.push({ planId: tracked.planId, detail: result.detail });
-          if (result.rival !== undefined) lost.push({ planId: tracked.planId, rival: result.rival });
+          if (result.lost) lost.push({ planId: tracked.planId, rival: result.rival ?? null });
         }
         continue;
       }
@@ -120,13 +136,30 @@ export class InFlightSettler {
   #rivalOf(tracked: TrackedExecution, untilBlock: number): RivalLiquidation | null {
     // The race starts at the oracle update the plan reacted to (else the head it was planned at): a rival that landed
     // while this keeper was still planning took the position as surely as one that landed just before our receipt.
-    const fromBlock = Math.min(tracked.trigger?.blockNumber ?? tracked.sentAtBlock, tracked.sentAtBlock);
+    // A retry, or a plan sized while the keeper was behind, may be on a state older than both: a rival that landed
+    // after that state was read took the position before ours could.
+    const fromBlock = Math.min(
+      tracked.trigger?.blockNumber ?? tracked.sentAtBlock,
+      tracked.sentAtBlock,
+      tracked.plannedAtBlock ?? Infinity,
+    );
     // A batch lives or dies together: a rival on any of its positions explains its revert.
     for (const position of [{ positionId: tracked.positionId, borrower: tracked.borrower }, ...tracked.members]) {
       const rival = this.#options.races?.firstRival(marketOfPositionId(position.positionId), position.borrower, fromBlock, untilBlock);
       if (rival) return rival;
     }
     return null;
+  }
+
+  /**
+   * Whether every position the reverted transaction liquidated is, as the markets now know it (events up to the
+   * receipt's block are in: settle waits for them), healthy or closed. Then the revert is the race's, not the
+   * keeper's: a transaction that reverts while its position is still liquidatable stays a failure.
+   */
+  #noLongerLiquidatable(tracked: TrackedExecution): boolean {
+    const state = this.#options.positionState;
+    if (state === undefined) return false;
+    return [tracked.positionId, ...tracked.members.map((m) => m.positionId)].every((id) => state(id) === "not-liquidatable");
   }
 
   #priceToInclusion(tracked: TrackedExecution, blockNumber: number): { blocks: number; ms?: number } | undefined {
@@ -153,7 +186,7 @@ export class InFlightSettler {
     at: Instant,
   ):
     | { kind: "included"; realisedProfitUsd: number; priceToInclusion?: { blocks: number; ms?: number } }
-    | { kind: "failed"; detail: string; rival?: RivalLiquidation } {
+    | { kind: "failed"; detail: string; lost?: boolean; rival?: RivalLiquidation } {
     const { journal, metrics } = this.#options;
     this.#inFlight.delete(tracked.planId);
     const feeWei = receiptFeeWei(receipt);
@@ -217,7 +250,32 @@ export class InFlightSettler {
       metrics.executions.labels("failed").inc();
       metrics.races.labels("lost").inc();
       this.#options.onOutcome({ kind: "failed", planId: tracked.planId, borrower, failure: "lost-race", lossUsd, at });
-      return { kind: "failed", detail, rival };
+      return { kind: "failed", detail, lost: true, rival };
+    }
+    const late = receipt.status !== 1 && tracked.deadlineBlock !== undefined && receipt.blockNumber > tracked.deadlineBlock;
+    if (late || (receipt.status !== 1 && this.#noLongerLiquidatable(tracked))) {
+      const detail = late
+        ? `${LOST_RACE_PREFIX}: ours landed in block ${receipt.blockNumber}, after its deadline block ${tracked.deadlineBlock}, and the executor refused it (PlanExpired): too late for ${borrower}`
+        : `${LOST_RACE_PREFIX}: ${borrower} was no longer liquidatable when ours reverted in block ${receipt.blockNumber} (no rival liquidation seen: the price moved back or the debt was repaid)`;
+      journal.atomically(() => {
+        journal.markFailed(tracked.planId, { error: detail, receipt: facts });
+        journal.recordSystemEvent({
+          kind: "race_lost",
+          actor: "keeper",
+          detail,
+          data: {
+            planId: tracked.planId,
+            borrower,
+            rivalTx: null,
+            ours: "reverted",
+            cause: late ? "deadline-passed" : "no-longer-liquidatable",
+          },
+        });
+      });
+      metrics.executions.labels("failed").inc();
+      metrics.races.labels("lost").inc();
+      this.#options.onOutcome({ kind: "failed", planId: tracked.planId, borrower, failure: "lost-race", lossUsd, at });
+      return { kind: "failed", detail, lost: true };
     }
     if (receipt.status === 1) {
       journal.markReplaced(tracked.planId, { detail: "cancelled: the zero-value self-transfer took the nonce", receipt: facts });
@@ -263,7 +321,7 @@ export class InFlightSettler {
       return null;
     }
     // Past the plan's deadline the same call can only revert PlanExpired: free the nonce with a cancel instead.
-    const expired = tracked.validThroughBlock !== undefined && headBlock + 1 > tracked.validThroughBlock;
+    const expired = tracked.deadlineBlock !== undefined && headBlock + 1 > tracked.deadlineBlock;
     const stuck: PreparedTx = tracked.bumps >= this.#maxBumps || expired ? { ...newest.prepared, kind: "cancel" } : newest.prepared;
     let next: PreparedTx;
     try {
@@ -293,10 +351,11 @@ export class InFlightSettler {
     tracked.attempts.push(signed);
     tracked.lastAttemptBlock = headBlock;
     tracked.bumps += 1;
+    // Ours before it is sent: it may land before the endpoints answer (see ExecutionStage).
+    this.#options.races?.noteOwnTransaction(signed.hash);
     try {
       await broadcaster.broadcast(signed);
       metrics.transactionsSent.inc();
-      this.#options.races?.noteOwnTransaction(signed.hash);
     } catch (error) {
       // A refused replacement usually means the earlier attempt just landed: the next settle sees it.
       await preparer.nonces.resync().catch(() => undefined);

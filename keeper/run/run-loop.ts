@@ -51,6 +51,7 @@ export async function runKeeperLoop(options: RunLoopOptions): Promise<RunLoopRes
   let stopRequested: string | null = null;
   void options.stopSignal.then((reason) => {
     stopRequested = reason;
+    session.engine.requestStop();
     out.print(`${reason}: stopping after the current iteration ...`);
   });
 

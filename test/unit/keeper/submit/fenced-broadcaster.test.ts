@@ -141,13 +141,13 @@ for (const backend of JOURNAL_BACKENDS)
       const head = await hre.ethers.provider.getBlockNumber();
       // Planned a few blocks ago with its deadline at `head`: the next block is too late.
       const late = await signedAt();
-      await expect(fenced(leader).broadcast({ ...late, validThroughBlock: head })).to.be.rejectedWith(
+      await expect(fenced(leader).broadcast({ ...late, deadlineBlock: head })).to.be.rejectedWith(
         SendFencedError,
         new RegExp(`deadline is block ${head} and the chain is at block ${head}; it could only revert PlanExpired`),
       );
       expect(await onChain(late.hash), "nothing left the keeper").to.equal(false);
       // The same transaction with one block to spare leaves.
-      await fenced(leader).broadcast({ ...late, validThroughBlock: head + 1 });
+      await fenced(leader).broadcast({ ...late, deadlineBlock: head + 1 });
       expect(await onChain(late.hash)).to.equal(true);
     });
   });

@@ -1,0 +1,26 @@
+/** What the execution stage is told about the moment it acts in (execution-stage.ts). */
+import type { Instant } from "../risk/instant";
+import type { KeeperMode } from "../core/types";
+
+/** The oracle update a plan reacts to: block N of the race, and its millisecond time when known. */
+export interface PriceTrigger {
+  readonly blockNumber: number;
+  readonly timestampMs?: number;
+}
+
+export interface ExecutionContext {
+  readonly mode: KeeperMode;
+  readonly headBlock: number;
+  /**
+   * When the keeper saw the event this plan reacts to, on the monotonic latency clock
+   * (`performance.now()` unless the stage was given another): decision latency starts here.
+   */
+  readonly seenAtMs: number;
+  readonly at: Instant;
+  /** Profit the plan will not see because of this keeper's own earlier sales in the block (see OwnSalesLedger). */
+  readonly profitShortfall?: bigint;
+  /** The oracle update this plan reacts to, when it reacts to one. */
+  readonly trigger?: PriceTrigger;
+  /** Prepared ahead of the price and found valid at the new answer: signed without a simulation (PlanSimulator.prepared). */
+  readonly prepared?: boolean;
+}

@@ -1,0 +1,76 @@
+/**
+ * Refreshing the prepared plans runs beside reactions (keeper-engine.ts no longer holds the reactions' lock for it):
+ * while the new plans' quotes are on the wire, a reaction must still find the previous block's plans, and the new
+ * ones replace them in one step. Doubles: one market whose health factor scales with the previewed answer (the
+ * shape answer-preview.ts documents), and a planner whose answer the test releases by hand.
+ */
+import { expect } from "chai";
+import type { Address, LiquidationPlan, TrackedPosition } from "../../../../keeper/core/types";
+import type { LendingMarket } from "../../../../keeper/markets/market";
+import { PreparedPlans, type PreparingPlanner } from "../../../../keeper/engine/prepared-plans";
+
+const WAD = 10n ** 18n;
+const FEED = "0x00000000000000000000000000000000000000f1" as Address;
+const WETH = "0x00000000000000000000000000000000000000e1" as Address;
+const BORROWER = "0x00000000000000000000000000000000000000b1" as Address;
+const CURRENT_ANSWER = 3_000n * 10n ** 8n;
+
+/** A position at HF 1.01 whose health factor moves in proportion to the WETH answer, as a collateral-only price does. */
+function nearMarket(): LendingMarket {
+  const position = (answer: bigint): TrackedPosition =>
+    ({
+      key: { protocol: "aaveV3", market: "m", borrower: BORROWER },
+      collaterals: [{ token: WETH }],
+      debts: [],
+      healthFactor: (101n * WAD * answer) / (100n * CURRENT_ANSWER),
+      updatedAtBlock: 1,
+    }) as unknown as TrackedPosition;
+  return {
+    id: "m",
+    positions: () => [position(CURRENT_ANSWER)],
+    priceFeeds: () => [{ market: "m", feed: FEED, mode: "answer-is-price", affects: [WETH], description: "WETH" }],
+    previewAnswer: (_feed: Address, answer: bigint) => ({
+      currentAnswer: CURRENT_ANSWER,
+      position: () => position(answer),
+      liquidationPairs: () => [],
+      sizeLiquidationWithReason: () => ({ ok: false }),
+    }),
+  } as unknown as LendingMarket;
+}
+
+/** A planner whose plans arrive when the test says so (the quotes' round trips). */
+function heldPlanner() {
+  const held: ((block: number) => void)[] = [];
+  const planner: PreparingPlanner = {
+    plan: (items, head) =>
+      new Promise((resolve) =>
+        held.push(() =>
+          resolve(items.map(() => ({ plan: { id: `plan@${head.number}`, swap: null, expectedProfit: 1n } as unknown as LiquidationPlan }))),
+        ),
+      ),
+  };
+  return { planner, release: () => held.splice(0).forEach((answer) => answer(0)) };
+}
+
+describe("keeper: refreshing prepared plans beside reactions", () => {
+  it("keeps the previous block's plan usable while the new one is being made, then replaces it in one step", async () => {
+    const { planner, release } = heldPlanner();
+    const plans = new PreparedPlans(planner);
+    const market = nearMarket();
+
+    const first = plans.refresh([market], { number: 10, baseFeePerGas: 0n });
+    release();
+    expect(await first).to.equal(1);
+    expect(plans.get("m", BORROWER)?.preparedAtBlock).to.equal(10);
+
+    const second = plans.refresh([market], { number: 11, baseFeePerGas: 0n });
+    // The quotes are on the wire: a reaction judging now must still see block 10's plan, not an empty book.
+    await Promise.resolve();
+    expect(plans.get("m", BORROWER)?.preparedAtBlock).to.equal(10);
+    expect(plans.size).to.equal(1);
+    release();
+    expect(await second).to.equal(1);
+    expect(plans.get("m", BORROWER)?.preparedAtBlock).to.equal(11);
+    expect(plans.get("m", BORROWER)?.plan.id).to.equal("plan@11");
+  });
+});
