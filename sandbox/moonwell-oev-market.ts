@@ -36,6 +36,13 @@ const LIQUIDATION_INCENTIVE = (108n * MANTISSA) / 100n;
 const COLLATERAL_FACTOR = (80n * MANTISSA) / 100n;
 /** Compound's initial exchange rate, 0.02 underlying per mToken, scaled by 1e(18 + underlyingDecimals - 8). */
 const exchangeRate = (underlyingDecimals: number) => 2n * 10n ** BigInt(16 + underlyingDecimals - 8);
+/**
+ * Gas for a call that accrues interest first (mint, borrow). An estimate is made against the head block, but on the
+ * clock-driven chain the call can land in a block a second later, where the accrual has more to do, and run out of
+ * the estimated gas: a fixed limit well above what the double's accrual and call cost.
+ */
+const ACCRUING_CALL_GAS = 1_000_000n;
+
 /** Lenders' USDC cash in mUSDC: far more than any scenario borrows. */
 const USDC_CASH = 50_000_000n * 10n ** 6n;
 /** The symbols the sandbox's Moonwell lists: WETH collateral, USDC debt (the pair Moonwell's Base book is deepest in). */
@@ -95,7 +102,7 @@ export async function addMoonwellOevMarket(hre: HardhatRuntimeEnvironment, sandb
   }
   await ensureDeployerHolds(hre, sandbox, "USDC", USDC_CASH);
   await (await tokens.USDC.connect(deployer).approve(mTokens.USDC, USDC_CASH)).wait();
-  await (await mTokens.USDC.connect(deployer).mint(USDC_CASH)).wait();
+  await (await mTokens.USDC.connect(deployer).mint(USDC_CASH, { gasLimit: ACCRUING_CALL_GAS })).wait();
 
   const addressOf = async (contract: { getAddress(): Promise<string> }) => (await contract.getAddress()).toLowerCase() as Address;
   const targets = await Promise.all([...Object.values(mTokens), ...Object.values(wrappers)].map(addressOf));
@@ -155,9 +162,9 @@ export async function openMoonwellBorrowers(
     await ensureEth(hre, wallet.address as Address, collateralAmount + parseEther("1"));
     await (await sandbox.tokens.WETH.connect(borrower).deposit({ value: collateralAmount })).wait();
     await (await sandbox.tokens.WETH.connect(borrower).approve(wethMarket, MaxUint256)).wait();
-    await (await moonwell.mTokens.WETH.connect(borrower).mint(collateralAmount)).wait();
+    await (await moonwell.mTokens.WETH.connect(borrower).mint(collateralAmount, { gasLimit: ACCRUING_CALL_GAS })).wait();
     await (await moonwell.comptroller.connect(borrower).enterMarkets([wethMarket])).wait();
-    await (await moonwell.mTokens.USDC.connect(borrower).borrow(debtAmount)).wait();
+    await (await moonwell.mTokens.USDC.connect(borrower).borrow(debtAmount, { gasLimit: ACCRUING_CALL_GAS })).wait();
     // Compound answers a refused borrow with an error code, not a revert: check it took.
     const borrowed = await moonwell.mTokens.USDC.borrowBalanceStored(wallet.address);
     if (borrowed !== debtAmount)
