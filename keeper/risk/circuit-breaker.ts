@@ -43,7 +43,11 @@ export interface BreakerThresholds {
   /** Realised gross loss over the UTC day. */
   readonly dailyLoss: { readonly maxUsd: number; readonly severity: TriggerSeverity };
   readonly consecutiveFailures: { readonly count: number; readonly severity: TriggerSeverity };
-  /** |realised - simulated| > tolerance * |simulated|, `occurrences` times within the window. */
+  /**
+   * simulated - realised > tolerance * |simulated| (a shortfall), `occurrences` times within the window. A realised
+   * profit above the simulation does not count: throttling then would cost races to guard against earning more; the
+   * daily check (tasks/daily) lists deviations both ways for a person to read.
+   */
   readonly profitDeviation: {
     readonly tolerance: number;
     readonly occurrences: number;
@@ -189,8 +193,8 @@ export class CircuitBreaker implements BreakerAdmission {
     if (outcome.kind === "included") {
       const { tolerance } = this.thresholds.profitDeviation;
       const simulated = outcome.simulatedProfitUsd;
-      const deviation = Math.abs(outcome.realisedProfitUsd - simulated);
-      if (deviation > tolerance * Math.abs(simulated)) this.deviations.push(at.timeMs);
+      const shortfall = simulated - outcome.realisedProfitUsd;
+      if (shortfall > tolerance * Math.abs(simulated)) this.deviations.push(at.timeMs);
     }
 
     // Halting triggers are evaluated first so a single bad outcome reports its most serious cause.
@@ -355,7 +359,7 @@ export class CircuitBreaker implements BreakerAdmission {
     this.setTrigger(
       "profit-deviation",
       this.deviations.length >= occurrences,
-      `${this.deviations.length} executions realised a profit more than ${(tolerance * 100).toFixed(0)}% off the simulation within ${windowSeconds} s (limit ${occurrences})`,
+      `${this.deviations.length} executions realised a profit more than ${(tolerance * 100).toFixed(0)}% below the simulation within ${windowSeconds} s (limit ${occurrences})`,
       severity,
       at,
       transitions,

@@ -94,16 +94,28 @@ describe("CircuitBreaker", function () {
       expect(only(breaker.observe({ at: midnight }))).to.include({ from: "THROTTLED", to: "NORMAL", trigger: "daily-loss" });
     });
 
-    it("realised profit more than 10% off the simulation, K times within the window, throttles", function () {
+    it("realised profit more than 10% below the simulation, K times within the window, throttles", function () {
       const breaker = new CircuitBreaker(
         thresholds({ profitDeviation: { tolerance: 0.1, occurrences: 3, windowSeconds: 3_600, severity: "THROTTLED" } }),
       );
-      breaker.recordOutcome(included(100, 91, t(0))); // 9% off: fine
-      breaker.recordOutcome(included(100, 85, t(10))); // 15% off
-      breaker.recordOutcome(included(100, 120, t(20))); // 20% off (in either direction)
+      breaker.recordOutcome(included(100, 91, t(0))); // 9% short: fine
+      breaker.recordOutcome(included(100, 85, t(10))); // 15% short
+      breaker.recordOutcome(included(100, 80, t(20))); // 20% short
       expect(breaker.state).to.equal("NORMAL");
       const transition = only(breaker.recordOutcome(included(100, 50, t(30))));
       expect(transition).to.include({ from: "NORMAL", to: "THROTTLED", trigger: "profit-deviation" });
+    });
+
+    it("realised profit above the simulation never throttles, however often", function () {
+      const breaker = new CircuitBreaker(
+        thresholds({ profitDeviation: { tolerance: 0.1, occurrences: 3, windowSeconds: 3_600, severity: "THROTTLED" } }),
+      );
+      // The quick start's Moonwell (+30%, +51%) and Morpho (+13%) surprises throttled the keeper to one plan in five blocks.
+      for (const [index, realised] of [130, 151, 113, 200, 1_000].entries()) {
+        expect(breaker.recordOutcome(included(100, realised, t(index * 10)))).to.deep.equal([]);
+      }
+      expect(breaker.state).to.equal("NORMAL");
+      expect(breaker.recordOutcome(included(100, 89, t(60)))).to.deep.equal([]); // one shortfall is not three
     });
 
     it("a stale RPC head throttles and lifts when heads arrive again", function () {
