@@ -404,6 +404,7 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
   });
 
   it("books a revert that landed after the plan's deadline block as a lost race (PlanExpired), not a failure", async () => {
+    simulation = { ...simulation, deadlineBlock: 102 } as typeof simulation;
     await stage.execute(makePlan({ id: "p15" }), context(100));
     const tx = Transaction.from(sent[0]!);
     // The simulation's deadline is block 102; the transaction landed at 103 and the executor refused it.
