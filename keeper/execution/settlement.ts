@@ -13,6 +13,7 @@
  * keeper cannot explain (a wrong plan, a pool that moved against the floor) that an operator must look at.
  */
 import type { Address } from "../core/types";
+import type { ReceiptFacts } from "../journal/records";
 import type { Instant } from "../risk/instant";
 import { weiToEth } from "../telemetry/metrics";
 import { FeesExhaustedError } from "../submit/transaction-preparer";
@@ -132,6 +133,30 @@ export class InFlightSettler {
     return { included, failed, lost, replaced };
   }
 
+  /** A lost race, told the same way whatever explained it: the journal (atomically), the metrics and the breaker. */
+  #bookLostRace(
+    tracked: TrackedExecution,
+    detail: string,
+    receipt: ReceiptFacts,
+    lossUsd: number,
+    at: Instant,
+    explanation: Readonly<Record<string, string | number | null>>,
+  ): void {
+    const { journal, metrics } = this.#options;
+    journal.atomically(() => {
+      journal.markFailed(tracked.planId, { error: detail, receipt });
+      journal.recordSystemEvent({
+        kind: "race_lost",
+        actor: "keeper",
+        detail,
+        data: { planId: tracked.planId, borrower: tracked.borrower, ...explanation },
+      });
+    });
+    metrics.executions.labels("failed").inc();
+    metrics.races.labels("lost").inc();
+    this.#options.onOutcome({ kind: "failed", planId: tracked.planId, borrower: tracked.borrower, failure: "lost-race", lossUsd, at });
+  }
+
   /** Someone else's liquidation of this position between our send and `untilBlock`, if there was one. */
   #rivalOf(tracked: TrackedExecution, untilBlock: number): RivalLiquidation | null {
     // The race starts at the oracle update the plan reacted to (else the head it was planned at): a rival that landed
@@ -232,24 +257,11 @@ export class InFlightSettler {
       const detail = `${LOST_RACE_PREFIX}: ${borrower} was liquidated by ${rival.txHash} in block ${rival.blockNumber} first; ours ${
         receipt.status === 1 ? "was cancelled" : "reverted"
       } in block ${receipt.blockNumber}`;
-      journal.atomically(() => {
-        journal.markFailed(tracked.planId, { error: detail, receipt: facts });
-        journal.recordSystemEvent({
-          kind: "race_lost",
-          actor: "keeper",
-          detail,
-          data: {
-            planId: tracked.planId,
-            borrower,
-            rivalTx: rival.txHash,
-            rivalBlock: rival.blockNumber,
-            ours: receipt.status === 1 ? "cancelled" : "reverted",
-          },
-        });
+      this.#bookLostRace(tracked, detail, facts, lossUsd, at, {
+        rivalTx: rival.txHash,
+        rivalBlock: rival.blockNumber,
+        ours: receipt.status === 1 ? "cancelled" : "reverted",
       });
-      metrics.executions.labels("failed").inc();
-      metrics.races.labels("lost").inc();
-      this.#options.onOutcome({ kind: "failed", planId: tracked.planId, borrower, failure: "lost-race", lossUsd, at });
       return { kind: "failed", detail, lost: true, rival };
     }
     const late = receipt.status !== 1 && tracked.deadlineBlock !== undefined && receipt.blockNumber > tracked.deadlineBlock;
@@ -257,24 +269,11 @@ export class InFlightSettler {
       const detail = late
         ? `${LOST_RACE_PREFIX}: ours landed in block ${receipt.blockNumber}, after its deadline block ${tracked.deadlineBlock}, and the executor refused it (PlanExpired): too late for ${borrower}`
         : `${LOST_RACE_PREFIX}: ${borrower} was no longer liquidatable when ours reverted in block ${receipt.blockNumber} (no rival liquidation seen: the price moved back or the debt was repaid)`;
-      journal.atomically(() => {
-        journal.markFailed(tracked.planId, { error: detail, receipt: facts });
-        journal.recordSystemEvent({
-          kind: "race_lost",
-          actor: "keeper",
-          detail,
-          data: {
-            planId: tracked.planId,
-            borrower,
-            rivalTx: null,
-            ours: "reverted",
-            cause: late ? "deadline-passed" : "no-longer-liquidatable",
-          },
-        });
+      this.#bookLostRace(tracked, detail, facts, lossUsd, at, {
+        rivalTx: null,
+        ours: "reverted",
+        cause: late ? "deadline-passed" : "no-longer-liquidatable",
       });
-      metrics.executions.labels("failed").inc();
-      metrics.races.labels("lost").inc();
-      this.#options.onOutcome({ kind: "failed", planId: tracked.planId, borrower, failure: "lost-race", lossUsd, at });
       return { kind: "failed", detail, lost: true };
     }
     if (receipt.status === 1) {
