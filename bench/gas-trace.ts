@@ -8,8 +8,7 @@
 import hre from "hardhat";
 import { takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
 import { FLASH_HEADROOM } from "../keeper/execution/plan-encoder";
-import { packedPath } from "../test/unit/contracts/helpers/plans";
-import { executorLiquidation, lenderOf, setUp, type SourceKey } from "./gas";
+import { executorLiquidation, floorLiquidation, lenderOf, setUp, type SourceKey } from "./gas";
 
 interface Step {
   readonly op: string;
@@ -103,17 +102,7 @@ async function main(): Promise<void> {
   await baseline.restore();
   const weth = book.tokens.WETH.address;
   const usdc = book.tokens.USDC.address;
-  const floorTx = await (
-    await floor.connect(bench.bareLiquidator).liquidate(flash.kind, flash.lender, {
-      pool: book.aaveV3!.pool,
-      borrower: position.borrower,
-      collateral: weth,
-      debt: usdc,
-      debtToCover: position.debtToCover,
-      router: book.uniswapV3!.swapRouter02,
-      path: packedPath([weth, usdc], [500]),
-    })
-  ).wait();
+  const floorTx = await (await floorLiquidation(bench, flash, position)).wait();
   const floorTrace = await hre.network.provider.send("debug_traceTransaction", [
     floorTx!.hash,
     { disableMemory: true, disableStorage: true },

@@ -238,6 +238,26 @@ export async function executorLiquidation(
   );
 }
 
+/** The floor's one transaction for the same position and flash source: flash loan, liquidationCall, swap, nothing else. */
+export function floorLiquidation(
+  bench: Bench,
+  source: { kind: number; lender: string },
+  position: { borrower: Address; debtToCover: bigint },
+): Promise<ContractTransactionResponse> {
+  const { book } = bench.sandbox;
+  const weth = book.tokens.WETH.address;
+  const usdc = book.tokens.USDC.address;
+  return bench.floor.connect(bench.bareLiquidator).liquidate(source.kind, source.lender, {
+    pool: book.aaveV3!.pool,
+    borrower: position.borrower,
+    collateral: weth,
+    debt: usdc,
+    debtToCover: position.debtToCover,
+    router: book.uniswapV3!.swapRouter02,
+    path: packedPath([weth, usdc], [SWAP_FEE]),
+  });
+}
+
 async function bareFlash(bench: Bench, source: SourceKey, amount: bigint): Promise<number> {
   const { sandbox } = bench;
   const receiver = RepayOnlyFlashReceiver__factory.connect(bench.receiver, bench.bareLiquidator);
@@ -299,17 +319,7 @@ export async function runGasBenchmark(hre: HardhatRuntimeEnvironment, options: G
     const bareFlashGas = await bareFlash(bench, source, position.debtToCover);
 
     await baseline.restore();
-    const floorGas = await gasOf(
-      bench.floor.connect(bench.bareLiquidator).liquidate(flashSource.kind, flashSource.lender, {
-        pool: book.aaveV3!.pool,
-        borrower: position.borrower,
-        collateral: weth,
-        debt: usdc,
-        debtToCover: position.debtToCover,
-        router: book.uniswapV3!.swapRouter02,
-        path: packedPath([weth, usdc], [SWAP_FEE]),
-      }),
-    );
+    const floorGas = await gasOf(floorLiquidation(bench, flashSource, position));
 
     const overhead = executorGas - bareLiquidation - bareSwap - bareFlashGas;
     liquidation[source] = {
