@@ -1,7 +1,7 @@
 /**
  * A Morpho Blue market priced through Moonwell's Morpho-market OEV wrapper, as Moonwell's isolated Morpho markets on Base
  * are (docs/oev.md, "Morpho markets"): genuine Morpho Blue (the sandbox's), a WETH/USDC market whose oracle is
- * MorphoChainlinkOracleV2Double with MoonwellOevMorphoWrapperDouble as its BASE_FEED_1 over the sandbox's WETH feed and
+ * MorphoChainlinkOracleDouble with MoonwellOevMorphoWrapperDouble as its BASE_FEED_1 over the sandbox's WETH feed and
  * the plain USDC feed as QUOTE_FEED_1. Both are TEST DOUBLES (contracts/test/, written from the documented behaviour:
  * neither Moonwell's wrapper nor Morpho's ChainlinkOracleV2 ships bytecode on npm). The wrapper approves the market
  * (`approvedMarkets`), as Moonwell's owner does for its own markets. Every WETH round `setPrice` writes stays hidden from
@@ -11,9 +11,9 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { parseEther } from "ethers";
 import {
-  MorphoChainlinkOracleV2Double__factory,
+  MorphoChainlinkOracleDouble__factory,
   MoonwellOevMorphoWrapperDouble__factory,
-  type MorphoChainlinkOracleV2Double,
+  type MorphoChainlinkOracleDouble,
   type MoonwellOevMorphoWrapperDouble,
 } from "../typechain-types";
 import type { Address, MorphoMarketParams } from "../keeper/config/address-book";
@@ -28,7 +28,7 @@ const LIQUIDITY = 5_000_000n * 10n ** 6n;
 
 export interface SandboxMorphoOevMarket {
   readonly wrapper: MoonwellOevMorphoWrapperDouble;
-  readonly oracle: MorphoChainlinkOracleV2Double;
+  readonly oracle: MorphoChainlinkOracleDouble;
   readonly params: MorphoMarketParams;
   /** keccak256(abi.encode(params)): what the executor's market allowlist and the wrapper's approvedMarkets name. */
   readonly marketId: string;
@@ -62,7 +62,7 @@ export async function addMoonwellMorphoOevMarket(
     SANDBOX_OEV_WRAPPER.maxDecrements,
   );
   await wrapper.waitForDeployment();
-  const oracle = await new MorphoChainlinkOracleV2Double__factory(deployer).deploy(wrapper, 18, priceFeeds.USDC!, 6);
+  const oracle = await new MorphoChainlinkOracleDouble__factory(deployer).deploy(wrapper, 18, priceFeeds.USDC!, 6);
   await oracle.waitForDeployment();
   const params: MorphoMarketParams = {
     label: "WETH/USDC 86% (Moonwell OEV-wrapped WETH feed)",

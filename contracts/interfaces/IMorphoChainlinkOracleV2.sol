@@ -33,14 +33,3 @@ interface IMorphoChainlinkOracleV2 {
 
     function SCALE_FACTOR() external view returns (uint256);
 }
-
-/// @title IMorphoSingleFeedOracle
-/// @notice The one-base-feed, one-quote-feed oracle shape of the sandbox's MorphoChainlinkOracleDouble
-///         (contracts/test): price = SCALE_FACTOR · baseFeed / quoteFeed. The keeper's oracle model reads both shapes.
-interface IMorphoSingleFeedOracle {
-    function BASE_FEED() external view returns (AggregatorV3Interface);
-
-    function QUOTE_FEED() external view returns (AggregatorV3Interface);
-
-    function SCALE_FACTOR() external view returns (uint256);
-}

@@ -10,7 +10,7 @@
 import hre from "hardhat";
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { MorphoChainlinkOracleV2Double__factory, type MintableERC20 } from "../../typechain-types";
+import { MorphoChainlinkOracleDouble__factory, type MintableERC20 } from "../../typechain-types";
 import { marketTuple } from "../../sandbox";
 import { MORPHO_OEV_TEST_ROUND_DELAY, morphoOevFixture, type MorphoOevFixture } from "./contracts/helpers/morpho-oev";
 
@@ -69,7 +69,7 @@ describe("MoonwellOevMorphoWrapperDouble: Moonwell's documented Morpho OEV wrapp
       f.oev.wrapper.connect(signer).updatePriceEarlyAndLiquidate(marketTuple(f.oev.params), f.borrower.address, WETH, 10_000n * 10n ** 6n),
     ).to.be.revertedWith("ChainlinkOEVMorphoWrapper: market not approved");
 
-    const plainOracle = await new MorphoChainlinkOracleV2Double__factory(f.sandbox.deployer).deploy(
+    const plainOracle = await new MorphoChainlinkOracleDouble__factory(f.sandbox.deployer).deploy(
       f.sandbox.priceFeeds.WETH!,
       18,
       f.sandbox.priceFeeds.USDC!,

@@ -13,7 +13,6 @@ import {
   IChainlinkFeedProxy__factory,
   IERC4626__factory,
   IMorphoChainlinkOracleV2__factory,
-  IMorphoSingleFeedOracle__factory,
   IOracle__factory,
   MockV3Aggregator__factory,
 } from "../../../typechain-types";
@@ -26,7 +25,6 @@ import { decodeAddressWord, decodeIntWord, decodeUintWord, type Multicall3Client
  * vaults (ERC-4626 `convertToAssets`). Read-only probes: a getter the oracle lacks just fails its sub-call.
  */
 const oracleV2Iface = IMorphoChainlinkOracleV2__factory.createInterface();
-const singleFeedIface = IMorphoSingleFeedOracle__factory.createInterface();
 const vaultIface = IERC4626__factory.createInterface();
 
 const ZERO = "0x0000000000000000000000000000000000000000";
@@ -82,8 +80,6 @@ function uint(result: { success: boolean; returnData: string } | undefined): big
 /** Each getter's calldata, from the shape that declares it. */
 const PROBE_CALLS = {
   SCALE_FACTOR: oracleV2Iface.encodeFunctionData("SCALE_FACTOR"),
-  BASE_FEED: singleFeedIface.encodeFunctionData("BASE_FEED"),
-  QUOTE_FEED: singleFeedIface.encodeFunctionData("QUOTE_FEED"),
   BASE_FEED_1: oracleV2Iface.encodeFunctionData("BASE_FEED_1"),
   BASE_FEED_2: oracleV2Iface.encodeFunctionData("BASE_FEED_2"),
   QUOTE_FEED_1: oracleV2Iface.encodeFunctionData("QUOTE_FEED_1"),
@@ -110,12 +106,8 @@ export async function loadOracleModel(
   if (price === undefined) throw new Error(`morpho oracle ${oracle}: price() reverted`);
   const probe = (name: (typeof PROBES)[number]) => results[1 + PROBES.indexOf(name)];
   const scaleFactor = uint(probe("SCALE_FACTOR"));
-  const baseFeeds = [address(probe("BASE_FEED")), address(probe("BASE_FEED_1")), address(probe("BASE_FEED_2"))].filter(
-    (a): a is Address => a !== null,
-  );
-  const quoteFeeds = [address(probe("QUOTE_FEED")), address(probe("QUOTE_FEED_1")), address(probe("QUOTE_FEED_2"))].filter(
-    (a): a is Address => a !== null,
-  );
+  const baseFeeds = [address(probe("BASE_FEED_1")), address(probe("BASE_FEED_2"))].filter((a): a is Address => a !== null);
+  const quoteFeeds = [address(probe("QUOTE_FEED_1")), address(probe("QUOTE_FEED_2"))].filter((a): a is Address => a !== null);
   const model: OracleModel = {
     oracle,
     exact: false,

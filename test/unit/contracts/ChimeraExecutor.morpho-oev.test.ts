@@ -2,7 +2,7 @@
  * ChimeraExecutor's Moonwell Morpho OEV plan kind (ProtocolKind.MoonwellMorphoOev): a Morpho Blue liquidation made
  * through Moonwell's Morpho-market OEV wrapper (`updatePriceEarlyAndLiquidate(MarketParams, borrower, seizedAssets,
  * maxRepayAmount)`), which unlocks a collateral price the market does not show yet. Morpho Blue is genuine bytecode (the
- * sandbox's); the wrapper is MoonwellOevMorphoWrapperDouble over MorphoChainlinkOracleV2Double (TEST DOUBLES written
+ * sandbox's); the wrapper is MoonwellOevMorphoWrapperDouble over MorphoChainlinkOracleDouble (TEST DOUBLES written
  * from the documented behaviour, see helpers/morpho-oev.ts); the flash loan and the sale are the sandbox's genuine
  * Balancer and Uniswap V3. Then every executor rule is attacked through this kind: a wrapper or a market the owner did
  * not allowlist, a wrapper that liquidates on another Morpho, and an allowlisted wrapper that pays less than documented,

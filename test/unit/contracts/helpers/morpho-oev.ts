@@ -1,6 +1,6 @@
 /**
  * A Moonwell-style Morpho market behind the Morpho-market OEV wrapper, next to the executor: genuine Morpho Blue (the
- * sandbox's), with MoonwellOevMorphoWrapperDouble as the BASE_FEED_1 of the market's MorphoChainlinkOracleV2Double
+ * sandbox's), with MoonwellOevMorphoWrapperDouble as the BASE_FEED_1 of the market's MorphoChainlinkOracleDouble
  * (TEST DOUBLES written from Moonwell's and Morpho's documented behaviour: neither ships bytecode on npm; see
  * sandbox/moonwell-morpho-oev-market.ts). The liquidator's share is 40% and the delay an hour, longer than any test on a
  * loaded machine. A borrower is opened at 95% of the 86% LLTV, then WETH drops 10% on its feed and in the pools: the

@@ -4,7 +4,7 @@
  * public.
  *
  * Chain: the sandbox's genuine Morpho Blue, Uniswap V3 and Balancer V2 bytecode, plus a WETH/USDC market whose
- * oracle (MorphoChainlinkOracleV2Double) reads WETH through MoonwellOevMorphoWrapperDouble (TEST DOUBLES written from
+ * oracle (MorphoChainlinkOracleDouble) reads WETH through MoonwellOevMorphoWrapperDouble (TEST DOUBLES written from
  * Moonwell's and Morpho's documented behaviour, sandbox/moonwell-morpho-oev-market.ts: neither ships bytecode on npm).
  * The wrapper delays the sandbox's WETH feed by an hour (longer than any tick on a loaded machine) and the executor's
  * owner allowlists the wrapper and the market id.

@@ -90,7 +90,7 @@ describe("keeper/markets MorphoBlueMarket", function () {
     const oracle = MorphoChainlinkOracleDouble__factory.connect(params.oracle, hre.ethers.provider);
     const feeds = market.priceFeeds();
     expect(feeds.map((f) => f.feed).sort()).to.deep.equal(
-      [(await oracle.BASE_FEED()).toLowerCase(), (await oracle.QUOTE_FEED()).toLowerCase()].sort(),
+      [(await oracle.BASE_FEED_1()).toLowerCase(), (await oracle.QUOTE_FEED_1()).toLowerCase()].sort(),
     );
     expect(feeds.every((f) => f.mode === "answer-is-price")).to.equal(true);
 
