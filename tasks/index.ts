@@ -4,6 +4,7 @@
  */
 import "./offline-solc";
 import "./aave-origin-compile";
+import "./typechain-freshness";
 import "./report";
 import "./journal-migrate";
 import "./daily";
