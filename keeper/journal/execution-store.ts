@@ -106,9 +106,13 @@ export class ExecutionStore {
   /** simulated → intent_recorded, with the key and nonce about to be signed. Committed before it returns. */
   recordIntent(planId: string, intent: IntentInput): ExecutionRecord {
     checkNonce(intent.nonce);
+    if (intent.deadlineBlock !== undefined && (!Number.isSafeInteger(intent.deadlineBlock) || intent.deadlineBlock < 0)) {
+      throw new JournalError(`execution ${planId}: deadlineBlock must be a block number, got ${intent.deadlineBlock}`);
+    }
     return this.#transition(planId, "intent_recorded", `signer ${intent.signer} nonce ${intent.nonce}`, {
       signer: intent.signer,
       nonce: intent.nonce,
+      deadline_block: intent.deadlineBlock,
       max_fee_per_gas: intent.maxFeePerGas.toString(),
       max_priority_fee_per_gas: intent.maxPriorityFeePerGas.toString(),
     });
@@ -154,6 +158,25 @@ export class ExecutionStore {
       );
     });
     return this.attempts(planId).at(-1)!;
+  }
+
+  /**
+   * An attempt no send endpoint accepted: `pending` → `dropped`, the execution unchanged (its earlier attempt may
+   * still be on the wire). Should it land after all, its receipt settles the execution like any attempt's.
+   */
+  markAttemptRefused(planId: string, txHash: string): TxAttemptRecord {
+    const now = this.clock();
+    this.connection.transaction(() => {
+      const attempt = this.attempts(planId).find((candidate) => candidate.txHash.toLowerCase() === txHash.toLowerCase());
+      if (attempt === undefined) throw new JournalError(`execution ${planId}: tx ${txHash} is not one of its attempts`);
+      if (attempt.status !== "pending") return;
+      this.connection.run("UPDATE transactions SET status = 'dropped', updated_at = ? WHERE plan_id = ? AND attempt = ?", [
+        now,
+        planId,
+        attempt.attempt,
+      ]);
+    });
+    return this.attempts(planId).find((candidate) => candidate.txHash.toLowerCase() === txHash.toLowerCase())!;
   }
 
   markIncluded(planId: string, settlement: SettleIncludedInput): ExecutionRecord {

@@ -20,6 +20,7 @@ export const JOURNAL_TABLES: readonly { readonly name: string; readonly key: str
   { name: "control_requests", key: "id", identity: true },
   { name: "risk_state", key: "key", identity: false },
   { name: "chain_binding", key: "id", identity: false },
+  { name: "nonce_blocks", key: "signer", identity: false },
 ];
 
 /** Rows per INSERT statement (each statement is one round trip to the target). */

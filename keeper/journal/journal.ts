@@ -23,7 +23,9 @@ import { LEADER_LEASE, LeaseStore, type LeaseRecord, type LeaseView } from "./ke
 import { JournalError } from "./errors";
 import { ExecutionStore, type SettleIncludedInput } from "./execution-store";
 import { JOURNAL_MIGRATIONS, type JournalMigration } from "./migrations";
+import { NonceBlockStore } from "./nonce-block-store";
 import { OpportunityLog } from "./opportunity-log";
+import type { NonceBlock } from "../submit/transaction-preparer";
 import type {
   ControlRequestKind,
   ControlRequestPayloads,
@@ -76,6 +78,7 @@ export class Journal {
   readonly #state: StateStore;
   readonly #binding: ChainBindingStore;
   readonly #leases: LeaseStore;
+  readonly #nonceBlocks: NonceBlockStore;
 
   private constructor(
     connection: SqlConnection,
@@ -90,6 +93,7 @@ export class Journal {
     this.#state = new StateStore(connection, clock);
     this.#binding = new ChainBindingStore(connection, clock);
     this.#leases = new LeaseStore(connection);
+    this.#nonceBlocks = new NonceBlockStore(connection, clock);
   }
 
   /**
@@ -230,6 +234,14 @@ export class Journal {
     return this.#executions.markDropped(planId, reason);
   }
 
+  /**
+   * One attempt (a replacement or a cancel) that no send endpoint accepted: it is marked `dropped` (not on the wire)
+   * while the execution stays open, so the next replacement is priced from an attempt a node actually holds.
+   */
+  markAttemptRefused(planId: string, txHash: string): TxAttemptRecord {
+    return this.#executions.markAttemptRefused(planId, txHash);
+  }
+
   getExecution(planId: string): ExecutionRecord | undefined {
     return this.#executions.find(planId);
   }
@@ -322,6 +334,18 @@ export class Journal {
 
   releaseLease(holder: string): boolean {
     return this.#leases.release(LEADER_LEASE, holder);
+  }
+
+  /* ── the key's blocked nonce (nonce-block-store.ts) ── */
+
+  /** The signing key's nonce that no cancel within the fee ceiling can replace, as last recorded; null when none. */
+  nonceBlock(signer: string): NonceBlock | null {
+    return this.#nonceBlocks.get(signer);
+  }
+
+  /** Records the key's blocked nonce, or clears it (null) once the chain shows it mined. */
+  recordNonceBlock(signer: string, block: NonceBlock | null): void {
+    this.#nonceBlocks.set(signer, block);
   }
 
   /* ── control requests ── */

@@ -342,6 +342,46 @@ export const JOURNAL_MIGRATIONS: readonly JournalMigration[] = [
     `,
     },
   },
+  {
+    version: 3,
+    description: "a plan's deadline block with its intent, and the key's blocked nonce (which nonce stops sending, since when)",
+    sql: {
+      sqlite: `
+      -- The block after which the executor refuses the plan (PlanExpired): a keeper that adopts the
+      -- transaction after a restart or a takeover cancels it past this block instead of bidding again.
+      ALTER TABLE executions ADD COLUMN deadline_block INTEGER;
+
+      -- A nonce of a signing key that no transaction within the cancel ceiling can replace: nothing new is
+      -- sent behind it until the chain shows it mined. One row per key while blocked, deleted when it clears.
+      CREATE TABLE nonce_blocks (
+        signer                       TEXT PRIMARY KEY,
+        nonce                        INTEGER NOT NULL,
+        stuck_tx_hash                TEXT,
+        stuck_max_fee_per_gas        TEXT NOT NULL,
+        needed_max_fee_per_gas       TEXT NOT NULL,
+        cancel_max_fee_per_gas_ceiling TEXT NOT NULL,
+        reason                       TEXT NOT NULL,
+        since                        INTEGER NOT NULL,
+        updated_at                   INTEGER NOT NULL
+      );
+    `,
+      postgres: `
+      ALTER TABLE executions ADD COLUMN deadline_block BIGINT;
+
+      CREATE TABLE nonce_blocks (
+        signer                       TEXT PRIMARY KEY,
+        nonce                        BIGINT NOT NULL,
+        stuck_tx_hash                TEXT,
+        stuck_max_fee_per_gas        TEXT NOT NULL,
+        needed_max_fee_per_gas       TEXT NOT NULL,
+        cancel_max_fee_per_gas_ceiling TEXT NOT NULL,
+        reason                       TEXT NOT NULL,
+        since                        BIGINT NOT NULL,
+        updated_at                   BIGINT NOT NULL
+      );
+    `,
+    },
+  },
 ];
 
 /** The schema version this build of the keeper writes. */

@@ -46,6 +46,11 @@ export interface ExecutionRecord {
   readonly expectedProfitUsd: number;
   readonly gasUnitsEstimate: bigint;
   readonly detectedBlock: number;
+  /**
+   * The plan's deadline block (the executor reverts PlanExpired in any later block), recorded with the intent; null
+   * for executions journaled before schema version 3. A keeper adopting the transaction cancels it past this block.
+   */
+  readonly deadlineBlock: number | null;
   readonly signer: Address | null;
   readonly nonce: number | null;
   /** The transaction that settled the execution, else the latest attempt. */
@@ -186,4 +191,6 @@ export interface IntentInput {
   readonly nonce: number;
   readonly maxFeePerGas: bigint;
   readonly maxPriorityFeePerGas: bigint;
+  /** The plan's deadline block, so that whichever keeper settles the transaction knows when it can only revert. */
+  readonly deadlineBlock?: number;
 }

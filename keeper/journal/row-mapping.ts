@@ -58,6 +58,7 @@ export interface ExecutionRow {
   expected_profit_usd: number;
   gas_units_estimate: string;
   detected_block: number;
+  deadline_block: number | null;
   signer: string | null;
   nonce: number | null;
   tx_hash: string | null;
@@ -173,6 +174,7 @@ export function executionFromRow(r: ExecutionRow): ExecutionRecord {
     expectedProfitUsd: r.expected_profit_usd,
     gasUnitsEstimate: big(r.gas_units_estimate),
     detectedBlock: r.detected_block,
+    deadlineBlock: r.deadline_block,
     signer: r.signer as Address | null,
     nonce: r.nonce,
     txHash: r.tx_hash,

@@ -74,6 +74,7 @@ for (const backend of JOURNAL_BACKENDS)
           "risk_state",
           "chain_binding",
           "keeper_lease",
+          "nonce_blocks",
         ]) {
           expect(check.tableExists(table), table).to.equal(true);
         }
