@@ -170,6 +170,7 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
         cancelMaxFeePerGasCeiling: limits.maxFeePerGasWei * 2n,
       },
       onNonceBlock: nonceBlockReporter({ registry: metrics.registry, logger, alerts: options.alerts }),
+      nonceBlockRecords: journal,
       // The engine already read the head block: pricing a transaction costs no extra round trip.
       baseFee: { currentBaseFee: async () => engineRef?.baseFeePerGas ?? (await fallbackBaseFee.currentBaseFee()) },
     });

@@ -145,6 +145,7 @@ export class ExecutionStage {
   /** Re-reads the key's next nonce from the chain (taking over from another keeper that used the key). */
   async resyncNonces(): Promise<void> {
     await this.#options.preparer?.nonces.resync();
+    await this.#options.preparer?.reloadNonceBlock(); // a block the last leader recorded (journal) stops sends at once
   }
 
   /** Takes over a transaction found in flight by restart reconciliation. */

@@ -60,6 +60,15 @@ export interface NonceBlock {
   readonly sinceMs: number;
 }
 
+/**
+ * Where a blocked nonce is kept beyond this process (the journal): a restarted keeper, or a standby taking over, knows
+ * at once that the key is blocked instead of finding it again at its first fee bump. Journal satisfies it.
+ */
+export interface NonceBlockRecords {
+  nonceBlock(signer: string): NonceBlock | null;
+  recordNonceBlock(signer: string, block: NonceBlock | null): void;
+}
+
 /** Nothing was prepared: the key's nonce is blocked (see NonceBlock). */
 export class NonceBlockedError extends Error {
   override readonly name = "NonceBlockedError";
@@ -73,6 +82,8 @@ export interface TransactionPreparerOptions {
   readonly baseFee: BaseFeeSource;
   /** Told when a nonce becomes blocked (the block) and when it is free again (null): alerts, metrics. */
   readonly onNonceBlock?: (block: NonceBlock | null) => void;
+  /** Keeps the block across restarts and takeovers (the journal); read at create and by `reloadNonceBlock`. */
+  readonly nonceBlockRecords?: NonceBlockRecords;
   /** Wall clock for `NonceBlock.sinceMs`. Default Date.now. */
   readonly clock?: () => number;
 }
@@ -86,7 +97,10 @@ export class TransactionPreparer {
   readonly #baseFee: BaseFeeSource;
   readonly #onNonceBlock: (block: NonceBlock | null) => void;
   readonly #clock: () => number;
+  readonly #records: NonceBlockRecords | undefined;
   #blocked: NonceBlock | null = null;
+  /** The records could not be written (the database was away): written again at the next refresh. */
+  #unrecorded = false;
 
   private constructor(options: TransactionPreparerOptions, from: Address) {
     this.from = from;
@@ -97,6 +111,7 @@ export class TransactionPreparer {
     this.#baseFee = options.baseFee;
     this.#onNonceBlock = options.onNonceBlock ?? (() => undefined);
     this.#clock = options.clock ?? Date.now;
+    this.#records = options.nonceBlockRecords;
   }
 
   static async create(options: TransactionPreparerOptions): Promise<TransactionPreparer> {
@@ -107,7 +122,10 @@ export class TransactionPreparer {
     if (options.nonces.chainId !== options.chainId) {
       throw new Error(`the nonce manager is for chain ${options.nonces.chainId} but the preparer for chain ${options.chainId}`);
     }
-    return new TransactionPreparer(options, from);
+    const preparer = new TransactionPreparer(options, from);
+    // Blocked by an earlier run or another instance: known (alert, gauges, /status) from start-up.
+    preparer.#adoptRecordedBlock();
+    return preparer;
   }
 
   get nonces(): NonceManager {
@@ -186,8 +204,18 @@ export class TransactionPreparer {
     return { ...common, kind: "cancel", to: this.from, data: "0x", value: 0n, gasLimit: CANCEL_GAS_LIMIT };
   }
 
+  /**
+   * Reads the block the records hold (another instance may have found one since this one started) and checks it
+   * against the chain: call on taking over. The block that stands, or null.
+   */
+  async reloadNonceBlock(): Promise<NonceBlock | null> {
+    this.#adoptRecordedBlock();
+    return this.refreshNonceBlock();
+  }
+
   /** Clears the block once its nonce is mined (one chain read, only while blocked); the block that stands, or null. */
   async refreshNonceBlock(): Promise<NonceBlock | null> {
+    if (this.#unrecorded) this.#record(this.#blocked);
     const blocked = this.#blocked;
     // Mined after all (the base fee fell under its max fee, or someone replaced it): the key is free again.
     if (blocked !== null && (await this.#nonces.minedCount()) > blocked.nonce) this.#setBlock(null);
@@ -206,6 +234,28 @@ export class TransactionPreparer {
   #setBlock(block: NonceBlock | null): void {
     this.#blocked = block;
     this.#onNonceBlock(block);
+    this.#record(block);
+  }
+
+  #record(block: NonceBlock | null): void {
+    if (this.#records === undefined) return;
+    try {
+      this.#records.recordNonceBlock(this.from, block);
+      this.#unrecorded = false;
+    } catch {
+      // This process still holds the block (it refuses to send behind it); the record is written at the next refresh.
+      this.#unrecorded = true;
+    }
+  }
+
+  /** Takes the recorded block as this key's, telling the operator only when it differs from the one already known. */
+  #adoptRecordedBlock(): void {
+    if (this.#records === undefined || this.#unrecorded) return;
+    const recorded = this.#records.nonceBlock(this.from);
+    const known = this.#blocked;
+    if (recorded?.nonce === known?.nonce && recorded?.stuckTxHash === known?.stuckTxHash) return;
+    this.#blocked = recorded;
+    this.#onNonceBlock(recorded);
   }
 
   async sign(prepared: PreparedTx): Promise<SignedTx> {

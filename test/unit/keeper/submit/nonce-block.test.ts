@@ -7,6 +7,7 @@
  *     itself once the chain shows the nonce mined.
  * The chain is a counting double for `getTransactionCount(latest)`; signing is a real ethers Wallet.
  */
+import path from "node:path";
 import { expect } from "chai";
 import { Wallet } from "ethers";
 import { Registry } from "prom-client";
@@ -23,6 +24,8 @@ import {
 } from "../../../../keeper/submit/transaction-preparer";
 import type { PreparedTx } from "../../../../keeper/submit/types";
 import { createLogger } from "../../../../keeper/telemetry/logger";
+import { Journal } from "../../../../keeper/journal/journal";
+import { makeTempDir, removeDir } from "../journal/journal-fixtures";
 
 const GWEI = 10n ** 9n;
 const CHAIN_ID = 8453;
@@ -127,6 +130,76 @@ describe("a nonce stuck behind the cancel ceiling", function () {
       expect(next.nonce).to.equal(11);
       expect(preparer.nonceBlock).to.equal(null);
       expect(told.map((block) => block?.nonce ?? null)).to.deep.equal([10, null]);
+    });
+
+    describe("kept in the journal", function () {
+      let dir: string;
+      let journal: Journal;
+      beforeEach(function () {
+        dir = makeTempDir("nonce-block");
+        journal = Journal.open(path.join(dir, "journal.sqlite"));
+      });
+      afterEach(function () {
+        journal.close();
+        removeDir(dir);
+      });
+
+      /** A keeper's preparer on the same key and journal, its nonce-block reporter on a registry of its own. */
+      async function keeperPreparer() {
+        const registry = new Registry();
+        const onNonceBlock = nonceBlockReporter({ registry, logger: createLogger({ level: "silent" }) });
+        const nonces = await NonceManager.open({
+          address: wallet.address,
+          chainId: CHAIN_ID,
+          lockDirectory: null,
+          source: { getTransactionCount: async () => mined },
+        });
+        const created = await TransactionPreparer.create({
+          signer: wallet,
+          chainId: CHAIN_ID,
+          nonces,
+          fees: POLICY,
+          baseFee: { currentBaseFee: async () => 1n * GWEI },
+          onNonceBlock,
+          nonceBlockRecords: journal,
+        });
+        const gauges = async () => {
+          const text = await registry.metrics();
+          const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1]);
+          return { blocked: value("keeper_nonce_blocked"), nonce: value("keeper_blocked_nonce") };
+        };
+        return { preparer: created, gauges };
+      }
+
+      it("a restarted keeper (or a new leader) knows the blocked nonce from start-up, refuses to send behind it, and clears it once mined", async function () {
+        const first = await keeperPreparer();
+        const standby = await keeperPreparer(); // started before the block was found
+        await first.preparer.prepareReplacement(stuckCancel(10), "0x" + "ab".repeat(32)).catch(() => undefined);
+        expect(journal.nonceBlock(wallet.address)).to.deep.include({ nonce: 10, stuckTxHash: "0x" + "ab".repeat(32) });
+
+        const restarted = await keeperPreparer();
+        expect(restarted.preparer.nonceBlock, "known before any send or bump").to.deep.include({
+          nonce: 10,
+          neededMaxFeePerGas: 216_700_000_000n,
+        });
+        expect(await restarted.gauges()).to.deep.equal({ blocked: 1, nonce: 10 });
+        let error: unknown;
+        await restarted.preparer.prepare(request, { executionId: "plan-behind" }).catch((e: unknown) => (error = e));
+        expect(error).to.be.instanceOf(NonceBlockedError);
+
+        // The standby takes over: it reads what the last leader recorded.
+        expect(standby.preparer.nonceBlock).to.equal(null);
+        expect((await standby.preparer.reloadNonceBlock())?.nonce).to.equal(10);
+        expect(await standby.gauges()).to.deep.equal({ blocked: 1, nonce: 10 });
+
+        mined = 11; // the stuck transaction landed
+        await restarted.preparer.prepare(request, { executionId: "plan-after" }); // no longer refused
+        expect(restarted.preparer.nonceBlock).to.equal(null);
+        expect(journal.nonceBlock(wallet.address), "cleared in the journal too").to.equal(null);
+        expect(await restarted.gauges()).to.deep.equal({ blocked: 0, nonce: -1 });
+        const next = await keeperPreparer();
+        expect(next.preparer.nonceBlock).to.equal(null);
+      });
     });
 
     it("reads nothing extra from the chain while no nonce is blocked", async function () {
