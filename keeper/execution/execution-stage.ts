@@ -338,6 +338,7 @@ export class ExecutionStage {
           nonce: prepared.nonce,
           maxFeePerGas: prepared.fees.maxFeePerGas,
           maxPriorityFeePerGas: prepared.fees.maxPriorityFeePerGas,
+          deadlineBlock: simulation.deadlineBlock, // whoever settles it (a new leader too) cancels it past this block
         });
       });
     } catch (error) {

@@ -175,6 +175,9 @@ async function trackedFrom(intent: OpenIntent, chain: ReconciliationChain, headB
     attempts,
     sentAtBlock: execution.detectedBlock,
     sentAtMs: execution.sentAt ?? execution.createdAt ?? at.timeMs,
+    refused: new Set(intent.attempts.filter((attempt) => attempt.status === "dropped").map((attempt) => attempt.txHash)),
+    // Journaled with the intent: past it the transaction is cancelled, never bid again (settlement.ts).
+    ...(execution.deadlineBlock === null ? {} : { deadlineBlock: execution.deadlineBlock }),
     // A fresh budget from now: the restart itself is not the transaction's fault.
     lastAttemptBlock: headBlock,
     bumps: Math.max(0, intent.attempts.length - 1),

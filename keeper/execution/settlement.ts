@@ -46,6 +46,8 @@ export interface TrackedExecution {
    * revert. Unknown for a transaction adopted from the journal.
    */
   readonly deadlineBlock?: number;
+  /** Attempts no send endpoint accepted (journaled `dropped`): a replacement is priced from one a node holds. */
+  refused?: Set<string>;
   lastAttemptBlock: number;
   bumps: number;
 }
@@ -277,9 +279,13 @@ export class InFlightSettler {
       return { kind: "failed", detail, lost: true };
     }
     if (receipt.status === 1) {
-      journal.markReplaced(tracked.planId, { detail: "cancelled: the zero-value self-transfer took the nonce", receipt: facts });
+      // Cancelled past the plan's deadline: too late, like a PlanExpired revert — a race lost, not a breaker failure.
+      const tooLate = tracked.deadlineBlock !== undefined && receipt.blockNumber > tracked.deadlineBlock;
+      const detail = `cancelled: the zero-value self-transfer took the nonce${tooLate ? `, past the plan's deadline block ${tracked.deadlineBlock}` : ""}`;
+      journal.markReplaced(tracked.planId, { detail, receipt: facts });
       metrics.executions.labels("replaced").inc();
-      this.#options.onOutcome({ kind: "failed", planId: tracked.planId, borrower, failure: "not-included", lossUsd, at });
+      const failure = tooLate ? "lost-race" : "not-included";
+      this.#options.onOutcome({ kind: "failed", planId: tracked.planId, borrower, failure, lossUsd, at });
       return { kind: "failed", detail: "cancelled" };
     }
     journal.markFailed(tracked.planId, { error: "reverted on chain", receipt: facts });
@@ -321,10 +327,12 @@ export class InFlightSettler {
     }
     // Past the plan's deadline the same call can only revert PlanExpired: free the nonce with a cancel instead.
     const expired = tracked.deadlineBlock !== undefined && headBlock + 1 > tracked.deadlineBlock;
-    const stuck: PreparedTx = tracked.bumps >= this.#maxBumps || expired ? { ...newest.prepared, kind: "cancel" } : newest.prepared;
+    // Priced from the newest attempt a node accepted: a refused one is on no node, and bidding over it climbs to the ceiling.
+    const basis = [...tracked.attempts].reverse().find((candidate) => tracked.refused?.has(candidate.hash) !== true) ?? newest;
+    const stuck: PreparedTx = tracked.bumps >= this.#maxBumps || expired ? { ...basis.prepared, kind: "cancel" } : basis.prepared;
     let next: PreparedTx;
     try {
-      next = await preparer.prepareReplacement(stuck, newest.hash);
+      next = await preparer.prepareReplacement(stuck, basis.hash);
     } catch (error) {
       if (!(error instanceof FeesExhaustedError)) throw error;
       // Nothing more to bid: leave the last transaction to land or expire (its deadline block passes). The preparer
@@ -335,19 +343,22 @@ export class InFlightSettler {
     }
     const signed = await preparer.sign(next);
     const kind = next.kind === "cancel" ? "cancel" : "replacement";
-    journal.recordReplacement(
-      tracked.planId,
-      {
-        txHash: signed.hash,
-        signer: next.from,
-        nonce: next.nonce,
-        maxFeePerGas: next.fees.maxFeePerGas,
-        maxPriorityFeePerGas: next.fees.maxPriorityFeePerGas,
-        gasLimit: next.gasLimit,
-      },
-      kind,
-    );
-    tracked.attempts.push(signed);
+    // Priced exactly like a refused attempt (the same fees over the same basis): that transaction is sent again.
+    const again = tracked.attempts.some((candidate) => candidate.hash === signed.hash);
+    if (!again)
+      journal.recordReplacement(
+        tracked.planId,
+        {
+          txHash: signed.hash,
+          signer: next.from,
+          nonce: next.nonce,
+          maxFeePerGas: next.fees.maxFeePerGas,
+          maxPriorityFeePerGas: next.fees.maxPriorityFeePerGas,
+          gasLimit: next.gasLimit,
+        },
+        kind,
+      );
+    if (!again) tracked.attempts.push(signed);
     tracked.lastAttemptBlock = headBlock;
     tracked.bumps += 1;
     // Ours before it is sent: it may land before the endpoints answer (see ExecutionStage).
@@ -355,7 +366,10 @@ export class InFlightSettler {
     try {
       await broadcaster.broadcast(signed);
       metrics.transactionsSent.inc();
+      if (tracked.refused?.delete(signed.hash) === true) journal.markAttemptAccepted(tracked.planId, signed.hash);
     } catch (error) {
+      (tracked.refused ??= new Set()).add(signed.hash);
+      journal.markAttemptRefused(tracked.planId, signed.hash);
       // A refused replacement usually means the earlier attempt just landed: the next settle sees it.
       await preparer.nonces.resync().catch(() => undefined);
       logger.warn({ planId: tracked.planId, txHash: signed.hash, error: errorMessage(error) }, "replacement refused");

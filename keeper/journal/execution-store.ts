@@ -161,16 +161,19 @@ export class ExecutionStore {
   }
 
   /**
-   * An attempt no send endpoint accepted: `pending` → `dropped`, the execution unchanged (its earlier attempt may
-   * still be on the wire). Should it land after all, its receipt settles the execution like any attempt's.
+   * The send of one attempt of an open execution: `refused` (no send endpoint accepted it) turns it `pending` →
+   * `dropped`, the execution unchanged (an earlier attempt may still be on the wire); `accepted` (sent again and
+   * taken) turns it back. Should a refused one land after all, its receipt settles the execution like any attempt's.
    */
-  markAttemptRefused(planId: string, txHash: string): TxAttemptRecord {
+  markAttemptSend(planId: string, txHash: string, result: "refused" | "accepted"): TxAttemptRecord {
     const now = this.clock();
+    const [from, to] = result === "refused" ? ["pending", "dropped"] : ["dropped", "pending"];
     this.connection.transaction(() => {
       const attempt = this.attempts(planId).find((candidate) => candidate.txHash.toLowerCase() === txHash.toLowerCase());
       if (attempt === undefined) throw new JournalError(`execution ${planId}: tx ${txHash} is not one of its attempts`);
-      if (attempt.status !== "pending") return;
-      this.connection.run("UPDATE transactions SET status = 'dropped', updated_at = ? WHERE plan_id = ? AND attempt = ?", [
+      if (attempt.status !== from || isTerminalExecutionState(this.require(planId).state)) return;
+      this.connection.run("UPDATE transactions SET status = ?, updated_at = ? WHERE plan_id = ? AND attempt = ?", [
+        to,
         now,
         planId,
         attempt.attempt,

@@ -239,7 +239,12 @@ export class Journal {
    * while the execution stays open, so the next replacement is priced from an attempt a node actually holds.
    */
   markAttemptRefused(planId: string, txHash: string): TxAttemptRecord {
-    return this.#executions.markAttemptRefused(planId, txHash);
+    return this.#executions.markAttemptSend(planId, txHash, "refused");
+  }
+
+  /** A refused attempt sent again (the next replacement was priced exactly like it) and accepted this time: pending. */
+  markAttemptAccepted(planId: string, txHash: string): TxAttemptRecord {
+    return this.#executions.markAttemptSend(planId, txHash, "accepted");
   }
 
   getExecution(planId: string): ExecutionRecord | undefined {
