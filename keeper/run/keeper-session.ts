@@ -15,7 +15,7 @@ import type { AssembleKeeperOptions } from "../engine/assemble-keeper";
 import { Journal } from "../journal/journal";
 import { bindJournalToChain } from "../journal/chain-binding";
 import { Leadership } from "../engine/leadership";
-import { fencedBroadcaster } from "../submit/fenced-broadcaster";
+import { deadlineFencedBroadcaster, fencedBroadcaster } from "../submit/fenced-broadcaster";
 import { KeeperMetrics } from "../telemetry/metrics";
 import { startTelemetryServer, type ReadinessInputs, type TelemetryServer } from "../telemetry/http-server";
 import { attachOperationsFeed } from "../telemetry/attach-operations-feed";
@@ -145,11 +145,14 @@ export async function openKeeperSession(options: KeeperSessionOptions): Promise<
     journal.close();
     throw error;
   }
-  // Where instances share the journal, every send is fenced: lease held, journal and chain nonce agree.
+  // Where instances share the journal, every send is fenced: lease held, journal and chain nonce agree. Alone on its
+  // journal, a keeper still never sends a plan past its deadline block.
   const broadcaster =
-    shared && options.broadcaster !== null
-      ? fencedBroadcaster(options.broadcaster, { lease: leadership, journal, chain: options.provider })
-      : options.broadcaster;
+    options.broadcaster === null
+      ? null
+      : shared
+        ? fencedBroadcaster(options.broadcaster, { lease: leadership, journal, chain: options.provider })
+        : deadlineFencedBroadcaster(options.broadcaster, options.provider);
   let assembled: AssembledKeeper | null = null;
   let server: TelemetryServer | null = null;
   try {

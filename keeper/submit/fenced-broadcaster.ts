@@ -17,6 +17,9 @@
  * Any failed check refuses the broadcast (the execution stage then records it as not sent). A
  * duplicate that slips between check and send — an instance frozen after this check — is bounded by
  * the chain: one nonce, one transaction, and the executor's on-chain profit check.
+ *
+ * A keeper alone on its journal (SQLite; the key's lock file is its fence against a second writer) still gets check 4
+ * (`deadlineFencedBroadcaster`): a loaded machine sends late whether or not it shares its journal.
  */
 import { Transaction } from "ethers";
 import type { Journal } from "../journal/journal";
@@ -35,6 +38,25 @@ export interface NonceReader {
 
 export class SendFencedError extends Error {
   override readonly name = "SendFencedError";
+}
+
+/** Check 4 alone, for a keeper alone on its journal: one head read per send that carries a deadline. */
+export function deadlineFencedBroadcaster(inner: SignedTxBroadcaster, chain: Pick<NonceReader, "getBlockNumber">): SignedTxBroadcaster {
+  return {
+    async broadcast(signed): Promise<RawBroadcastReport> {
+      if (signed.deadlineBlock !== undefined) refuseExpired(signed.deadlineBlock, await chain.getBlockNumber());
+      return inner.broadcast(signed);
+    },
+  };
+}
+
+/** A plan whose deadline block the next block would pass can only revert PlanExpired. */
+function refuseExpired(deadline: number, head: number): void {
+  if (head + 1 > deadline) {
+    throw new SendFencedError(
+      `not sent: the plan's deadline is block ${deadline} and the chain is at block ${head}; it could only revert PlanExpired`,
+    );
+  }
 }
 
 export function fencedBroadcaster(
@@ -62,11 +84,7 @@ export function fencedBroadcaster(
         deadline === undefined ? null : fence.chain.getBlockNumber(),
       ]);
       if (used > tx.nonce) throw new SendFencedError(`not sent: nonce ${tx.nonce} of ${from} is already used on chain (next is ${used})`);
-      if (deadline !== undefined && head !== null && head + 1 > deadline) {
-        throw new SendFencedError(
-          `not sent: the plan's deadline is block ${deadline} and the chain is at block ${head}; it could only revert PlanExpired`,
-        );
-      }
+      if (deadline !== undefined && head !== null) refuseExpired(deadline, head);
       return inner.broadcast(signed);
     },
   };

@@ -38,6 +38,7 @@ function execution(overrides: Partial<ExecutionRecord> & { planId: string }): Ex
     expectedProfitUsd: 100,
     gasUnitsEstimate: 1n,
     detectedBlock: 99,
+    deadlineBlock: null,
     signer: null,
     nonce: 0,
     txHash: "0xabc",
