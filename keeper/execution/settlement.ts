@@ -43,7 +43,7 @@ export interface TrackedExecution {
   readonly plannedAtBlock?: number;
   /**
    * The plan's on-chain deadline: the executor reverts PlanExpired in any later block, so past it a bump can only
-   * revert. Unknown for a transaction adopted from the journal.
+   * revert. Journaled with the intent, so an adopted transaction has it too (not one journaled before schema 3).
    */
   readonly deadlineBlock?: number;
   /** Attempts no send endpoint accepted (journaled `dropped`): a replacement is priced from one a node holds. */
