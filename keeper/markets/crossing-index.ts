@@ -359,6 +359,34 @@ export class CrossingIndex {
     return sorted;
   }
 
+  /**
+   * Readies the search path before the first price move needs it, as a keeper does after loading its
+   * positions: every lane is sorted (no search pays for a sort of changes made while loading), and
+   * `rounds` searches per key and direction over ranges of 0.1–5% around the key's current price
+   * run so the JavaScript engine has compiled the search with optimisation before a real one runs
+   * (at 100,000 positions the first, unoptimised search cost 5.8 ms of CPU, the next ones 0.3).
+   * Changes nothing the index holds; returns the searches run.
+   */
+  warm(rounds = 64): number {
+    this.rebuild();
+    const model = this.model;
+    if (model === undefined) return 0;
+    const keys = new Set<string>(this.pairLanesByKey.keys());
+    for (const key of this.laneIds.keys()) if (!pairLanes.has(key)) keys.add(key);
+    let searches = 0;
+    for (const key of keys) {
+      const price = numericPrice(model.priceOfKey(key));
+      if (!(price > 0) || !Number.isFinite(price)) continue;
+      for (let i = 0; i < rounds; i++) {
+        const width = 0.001 + (0.049 * i) / rounds;
+        this.search(key, price, price * (1 - width));
+        this.search(key, price, price * (1 + width));
+        searches += 2;
+      }
+    }
+    return searches;
+  }
+
   /** Sorts every lane with changes again (their overlays empty). */
   rebuild(): void {
     for (const lane of this.lanes) lane.sort();
