@@ -15,11 +15,9 @@
  * floating-point model (and the drift `REINDEX_TOLERANCE` allows) can never hide a crossing.
  *
  * Storage. One CrossingLane per key and side (crossing-lane.ts): typed arrays updated in place, a
- * sorted view, and the entries changed since it was sorted, searched linearly until there are more
- * than `overlayLimit` of them; then only that lane is sorted again. Each position's crossings are
- * remembered as (lane, entry) pairs in typed arrays, so placing a position again computes its
- * crossings into scratch buffers and compares them with what its entries hold: a full re-evaluation
- * that moves no crossing by more than `REINDEX_TOLERANCE` allocates nothing and sorts nothing.
+ * sorted view, and the changes since its sort, searched linearly until more than `overlayLimit`;
+ * then only that lane is sorted again. Each position's crossings are (lane, entry) pairs in typed
+ * arrays, so a full re-evaluation that moves no crossing beyond `REINDEX_TOLERANCE` allocates nothing.
  */
 import type { Address } from "../config/address-book";
 import type { TrackedPosition } from "../core/types";
@@ -360,12 +358,10 @@ export class CrossingIndex {
   }
 
   /**
-   * Readies the search path before the first price move needs it, as a keeper does after loading its
-   * positions: every lane is sorted (no search pays for a sort of changes made while loading), and
-   * `rounds` searches per key and direction over ranges of 0.1–5% around the key's current price
-   * run so the JavaScript engine has compiled the search with optimisation before a real one runs
-   * (at 100,000 positions the first, unoptimised search cost 5.8 ms of CPU, the next ones 0.3).
-   * Changes nothing the index holds; returns the searches run.
+   * Readies the search before the first price move needs it (a keeper's start-up): sorts every lane,
+   * then runs `rounds` searches per key and direction over 0.1–5% around the key's price so the
+   * engine has optimised the search (at 100,000 positions the first, unoptimised one cost 5.8 ms of
+   * CPU, later ones 0.3). Changes nothing the index holds; returns the searches run.
    */
   warm(rounds = 64): number {
     this.rebuild();
