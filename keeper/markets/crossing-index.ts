@@ -1,8 +1,7 @@
 /**
- * The crossing index: for each price key (an asset, a market id: whatever one oracle answer moves),
- * every position ordered by the price of that key at which its health factor crosses 1, so that an
- * oracle update finds the positions whose side of 1 it can change by a range search instead of
- * re-evaluating every holder of the key.
+ * The crossing index: per price key (an asset, a market id: what one oracle answer moves), every
+ * position ordered by the key's price at which its health factor crosses 1, so an oracle update finds
+ * the positions whose side of 1 it can change by a range search, not by re-evaluating every holder.
  *
  * The model. With every other price fixed, a position's health factor is a ratio of two affine
  * functions of one key's price p (collateral weighted by its liquidation threshold over debt):
@@ -365,16 +364,15 @@ export class CrossingIndex {
    */
   warm(rounds = 64): number {
     this.rebuild();
-    const model = this.model;
-    if (model === undefined) return 0;
-    const keys = new Set<string>(this.pairLanesByKey.keys());
-    for (const key of this.laneIds.keys()) if (!pairLanes.has(key)) keys.add(key);
+    const { model } = this;
+    const keys = new Set<string>(model ? this.pairLanesByKey.keys() : []);
+    for (const key of this.laneIds.keys()) if (model && !pairLanes.has(key)) keys.add(key);
     let searches = 0;
     for (const key of keys) {
-      const price = numericPrice(model.priceOfKey(key));
+      const price = numericPrice(model!.priceOfKey(key));
       if (!(price > 0) || !Number.isFinite(price)) continue;
       for (let i = 0; i < rounds; i++) {
-        const width = 0.001 + (0.049 * i) / rounds;
+        const width = 0.001 + (0.049 * i) / rounds; // 0.1% to 5%
         this.search(key, price, price * (1 - width));
         this.search(key, price, price * (1 + width));
         searches += 2;
