@@ -18,8 +18,9 @@
  * getters' path: 10,000 borrowers through it grew the process by 10 GB), one warm-up rescan of
  * everyone reads storage and indexes every position, then each size re-reads its first `size`
  * borrowers, timed, and 20 sampled health factors are checked against getUserAccountData. On the
- * in-process node the rescan is bound by EDR's storage reads (~20–40 µs per cold SLOAD, 4 slots per
- * position): the profile's "(idle)" is that wait. Writes `rescan: { sizes: { "10000": {ms,
+ * in-process node the rescan is bound by EDR's storage reads (~4 slots per position; per slot EDR
+ * spends as much per executed instruction, each recorded in the call's trace, as per cold state
+ * access: bench/rescan-node-floor.ts measures it): the profile's "(idle)" is that wait. Writes `rescan: { sizes: { "10000": {ms,
  * positionsPerSecond, rpcCalls, load1, healthFactorsChecked}, ... }, heapBytesPerPosition, peakRssMb,
  * profile, loadAverage }` into the `scale` section. Target (issue 18): 100,000 positions ≤ 2 s.
  */
