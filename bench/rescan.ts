@@ -9,18 +9,18 @@
  * storage (the Pool's user configuration and e-mode, the aToken and variable-debt balances) is copied
  * to the other addresses at the slots the keeper's own calibration finds (storage-layout.ts). The
  * copies are real positions to every getter; the reserves' totals do not include them, which no
- * per-user read looks at. They are written by transactions: each contract's code is swapped for a
- * storage writer (`STORAGE_WRITER_CODE`) for the copy and then restored (2,000 copies: 1 s). One
- * hardhat_setStorageAt per word instead costs the in-process node ~15 KB each (measured: 15,000 more
- * calls, +230 MB RSS); 400,000 words grew it to 16 GB and the kernel killed it before the 100,000
- * rescan. (Not re-measured since: the 12 GB once seen copying to 100,000 was the getters' warm-up below.)
+ * per-user read looks at. They are written by transactions (sandbox/storage-writer.ts: each
+ * contract's code is swapped for a straight-line storage writer, 600 words a transaction, all sent at
+ * once, then restored). One hardhat_setStorageAt per word instead costs the in-process node ~15 KB
+ * each (measured: 15,000 more calls, +230 MB RSS).
  *
  * One market reads them all, as a running keeper holds them: it calibrates on the templates (the
  * getters' path: 10,000 borrowers through it grew the process by 10 GB), one warm-up rescan of
  * everyone reads storage and indexes every position, then each size re-reads its first `size`
  * borrowers, timed, and 20 sampled health factors are checked against getUserAccountData. On the
- * in-process node the rescan is bound by EDR's storage reads (~20–40 µs per cold SLOAD, 4 slots per
- * position): the profile's "(idle)" is that wait. Writes `rescan: { sizes: { "10000": {ms,
+ * in-process node the rescan is bound by EDR's storage reads (~4 slots per position; per slot EDR
+ * spends as much per executed instruction, each recorded in the call's trace, as per cold state
+ * access: bench/rescan-node-floor.ts measures it): the profile's "(idle)" is that wait. Writes `rescan: { sizes: { "10000": {ms,
  * positionsPerSecond, rpcCalls, load1, healthFactorsChecked}, ... }, heapBytesPerPosition, peakRssMb,
  * profile, loadAverage }` into the `scale` section. Target (issue 18): 100,000 positions ≤ 2 s.
  */
@@ -36,6 +36,7 @@ import { AaveV3Market } from "../keeper/markets/aave-v3/aave-v3-market";
 import { createMarketDependencies } from "../keeper/markets/factory";
 import { calibrateAaveStorageLayout, type BalanceSample, type ConfigSample } from "../keeper/markets/aave-v3/storage-layout";
 import { addressMappingSlot } from "../keeper/markets/storage-slot-reader";
+import { writeStorageWords } from "../sandbox/storage-writer";
 
 export interface RescanFigure {
   readonly ms: number;
@@ -84,36 +85,6 @@ function collectGarbage(): void {
   const gc = vm.runInNewContext("gc") as () => void;
   gc();
   gc();
-}
-
-/**
- * Runtime code that stores its calldata, read as (slot, value) word pairs: i = 0; while (i <
- * calldatasize) { sstore(calldataload(i), calldataload(i + 32)); i += 64 }.
- */
-const STORAGE_WRITER_CODE = "0x60005b8036111560185780602001358135556040016002565b00";
-/** Word pairs per writer transaction: 22,100 gas per fresh slot keeps it under the 2^24 transaction gas cap (EIP-7825). */
-const WORDS_PER_WRITE = 600;
-
-/** Writes `words` (slot → value, hex) into `contract`'s storage through the writer, then restores its code. */
-async function writeStorage(
-  hre: HardhatRuntimeEnvironment,
-  contract: string,
-  words: readonly (readonly [string, string])[],
-): Promise<void> {
-  const send = (method: string, params: unknown[]) => hre.network.provider.send(method, params);
-  const code = (await send("eth_getCode", [contract, "latest"])) as string;
-  await send("hardhat_setCode", [contract, STORAGE_WRITER_CODE]);
-  const [signer] = await hre.ethers.getSigners();
-  for (let start = 0; start < words.length; start += WORDS_PER_WRITE) {
-    const data =
-      "0x" +
-      words
-        .slice(start, start + WORDS_PER_WRITE)
-        .map(([slot, value]) => slot.slice(2).padStart(64, "0") + value.slice(2).padStart(64, "0"))
-        .join("");
-    await (await signer.sendTransaction({ to: contract, data, gasLimit: 16_000_000 })).wait();
-  }
-  await send("hardhat_setCode", [contract, code]);
 }
 
 const cloneAddress = (i: number) => `0x${(0xb0000000 + i).toString(16).padStart(40, "0")}` as Address;
@@ -262,7 +233,7 @@ export async function runRescanBenchmark(
       wordsByContract.set(word.contract, words);
     }
   }
-  for (const [contract, words] of wordsByContract) await writeStorage(hre, contract, words);
+  for (const [contract, words] of wordsByContract) await writeStorageWords(hre, contract, words);
   await send("hardhat_mine", ["0x1"]);
   const readBlock = await hre.ethers.provider.getBlockNumber();
   log(`rescan: ${opened.length} borrowers opened, copied to ${largest} in ${Math.round((Date.now() - copyStarted) / 1000)} s`);

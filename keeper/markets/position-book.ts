@@ -108,6 +108,16 @@ export class PositionBook<State> {
     return out;
   }
 
+  /** Times the crossing index sorted lanes (CrossingIndex.rebuilds; 0 without an index), for stats and tests. */
+  get crossingSorts(): number {
+    return this.crossing?.index.rebuilds ?? 0;
+  }
+
+  /** Sorts the crossing index and runs its search path until compiled (CrossingIndex.warm); 0 without an index. */
+  warmCrossingSearch(rounds?: number): number {
+    return this.crossing?.index.warm(rounds) ?? 0;
+  }
+
   /** Borrowers whose stored health factor is below `nearLevel` (a copy). */
   nearBorrowers(): Address[] {
     return [...this.nearSet];

@@ -76,6 +76,7 @@ export abstract class TrackedLendingMarket<State> {
   /** The block positions were last evaluated at; null until the first read. */
   protected evaluatedAt: BlockRef | null = null;
   protected initialized = false;
+  private crossingSearchWarmed = false;
 
   protected constructor(
     identity: MarketIdentity,
@@ -193,6 +194,10 @@ export abstract class TrackedLendingMarket<State> {
   /** Re-evaluates every tracked position in memory at `evaluatedAt` (no RPC); the rolling pass starts over. */
   protected reevaluateAll(): MarketUpdate {
     const update = this.reevaluate(this.book.borrowers());
+    // After the first full pass, before any price move is answered: the first search is then not the
+    // one that sorts the lanes and runs unoptimised code (crossingSearchMs's tail, bench/scale.ts).
+    // (An empty book warms nothing: the next full pass tries again.)
+    if (!this.crossingSearchWarmed && this.book.indexesCrossings) this.crossingSearchWarmed = this.book.warmCrossingSearch() > 0;
     this.book.restartSweep();
     if (this.evaluatedAt) this.schedule.fullPassDone(this.evaluatedAt);
     return update;

@@ -369,6 +369,45 @@ describe("crossing index", () => {
       expect([...book.crossingCandidates("cbbtc", 60_000, 50_000)]).to.deep.equal([borrower(0)]);
     });
 
+    it("warming the search sorts every lane and changes no answer (property, against an unwarmed twin)", () => {
+      const amount = fc.double({ min: 0.001, max: 1000, noNaN: true });
+      const side = fc.record({ weth: fc.option(amount, { nil: undefined }), usdc: fc.option(amount, { nil: undefined }) });
+      const holdings = fc.record({ collateral: side, debt: side, thresholdBps: fc.integer({ min: 5000, max: 9700 }) });
+      const move = fc.record({ key: fc.constantFrom("weth", "usdc", "cbbtc"), factor: fc.double({ min: 0.5, max: 2, noNaN: true }) });
+      fc.assert(
+        fc.property(
+          fc.array(holdings, { minLength: 1, maxLength: 40 }),
+          fc.array(move, { minLength: 1, maxLength: 6 }),
+          (positions, moves) => {
+            const indexes = [new CrossingIndex(() => 1_000_000), new CrossingIndex(() => 1_000_000)];
+            const books = indexes.map((index) => {
+              const book = new PositionBook<null>();
+              book.indexCrossings(modelAt(prices), index);
+              positions.forEach((h, i) => {
+                book.setState(borrower(i), null, keysOf(h));
+                book.setPosition(borrower(i), positionOf(i, h, liquidatableAt(h, prices)));
+              });
+              return book;
+            });
+            const rebuilds = indexes[0].rebuilds;
+            const placed = positions.some((h) => (crossingsOf(exposureAt(h, prices), keysOf(h), modelAt(prices))?.length ?? 0) > 0);
+            expect(books[0].warmCrossingSearch(3) > 0, "searches run when some crossing is indexed").to.equal(placed);
+            expect(indexes[0].rebuilds, "warming sorted the lanes").to.be.greaterThan(rebuilds);
+            const sorted = indexes[0].rebuilds;
+            for (const { key, factor } of moves) {
+              const [warmed, cold] = books.map((book) =>
+                [...book.crossingCandidates(key, prices[key as Key], prices[key as Key] * factor)].sort(),
+              );
+              expect(warmed).to.deep.equal(cold);
+            }
+            expect(indexes[0].rebuilds, "no search after warming sorts a lane again").to.equal(sorted);
+          },
+        ),
+        { numRuns: 100 },
+      );
+      expect(new PositionBook<null>().warmCrossingSearch(), "a book without an index warms nothing").to.equal(0);
+    });
+
     it("without an index, a move's candidates are every holder of the key", () => {
       const book = new PositionBook<null>();
       book.setState(borrower(0), null, ["weth", "usdc"]);
