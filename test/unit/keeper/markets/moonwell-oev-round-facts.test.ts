@@ -109,4 +109,30 @@ describe("keeper/markets MoonwellMarket: the OEV path from chain facts", functio
     if (!sized.ok) throw new Error(`refused: ${sized.detail}`);
     expect(sized.candidate.call!.shape).to.equal("MoonwellOev");
   });
+  it("does not race a position the hidden round heals: liquidatable at the shown price, healthy at the fresh one (docs/oev.md, the shown-price race)", async function () {
+    const f = await loadFixture(oevFixture);
+    const start = await f.sandbox.priceFeeds.WETH.latestRoundData();
+    await time.increaseTo(start.updatedAt + TEST_ROUND_DELAY);
+    await hre.network.provider.send("evm_mine");
+    const market = await startMarket(f);
+    const key = f.oevBorrower.address.toLowerCase() as Address;
+    expect(
+      market.liquidatable().map((p) => p.key.borrower),
+      "under at the public -5% price",
+    ).to.include(key);
+    // WETH +6% in a new round the wrapper hides: the comptroller still shows the shortfall, the fresh price heals it.
+    const feed = f.sandbox.priceFeeds.WETH;
+    await (await feed.updateAnswer((start.answer * 106n) / 100n)).wait();
+    const round = await feed.latestRoundData();
+    await processLate(market, { feed: (await feed.getAddress()) as Address, round, logBlock: await hre.ethers.provider.getBlockNumber() });
+    const [, , shortfall] = await f.comptroller.getAccountLiquidity(f.oevBorrower.address);
+    expect(shortfall, "liquidatable at the shown price").to.be.greaterThan(0n);
+    expect(
+      market.liquidatable().map((p) => p.key.borrower),
+      "healthy at the fresh price: not planned",
+    ).to.not.include(key);
+    const sized = market.sizeLiquidationWithReason(market.position(key)!);
+    expect(sized.ok).to.equal(false);
+    if (!sized.ok) expect(sized.reason).to.equal("not-liquidatable");
+  });
 });
