@@ -13,22 +13,55 @@
  * A position liquidatable only because of a hidden DEBT price cannot be liquidated by anyone before that
  * round is public; the market says so instead of planning a call that would revert, and hands the
  * position back to the engine in the block the round becomes public.
+ *
+ * Which rounds are hidden is read from the chain with every market read (`roundCalls` / `observe`:
+ * the wrapper's round against the delayed feed's, keeper/oracles/oev-round-facts.ts), so a round already
+ * hidden when the keeper starts is found by its first read, and a round whose log is processed after it
+ * went public (the delay passed, or another liquidator unlocked it) is never taken for a hidden one. A
+ * round log between reads is hidden provisionally (`onNewRound`) until the read the reaction makes.
  */
 import type { Address } from "../../config/address-book";
+import type { MulticallCall, MulticallResult } from "../../chain/multicall";
+import { decodeOevRoundFacts, hiddenRoundOf, oevRoundCalls } from "../../oracles/oev-round-facts";
 import { lowerAddress } from "../tracked-lending-market";
 import type { MTokenMarket, MTokenMarkets } from "./mtoken-markets";
-import type { HiddenRound } from "./oracle-feeds";
+import type { HiddenRound, WrappedMarket } from "./oracle-feeds";
 
 export class HiddenRounds {
   private readonly rounds = new Map<Address, HiddenRound>();
   /** Market → the price the oracle shows while its round is hidden. */
   private readonly shown = new Map<Address, bigint>();
 
-  /** Starts again from the rounds hidden when the feeds were read. */
-  reset(rounds: readonly HiddenRound[]): void {
+  private wrapped: readonly WrappedMarket[] = [];
+
+  /** Starts again with these wrapped markets, nothing hidden until the first read says so. */
+  reset(wrapped: readonly WrappedMarket[]): void {
+    this.wrapped = wrapped;
     this.rounds.clear();
     this.shown.clear();
-    for (const round of rounds) this.rounds.set(round.market, round);
+  }
+
+  /** The reads that decide which rounds are hidden: two per wrapper, to go in the same batch as the market's prices. */
+  roundCalls(): MulticallCall[] {
+    return this.wrapped.flatMap(({ wrapper }) => oevRoundCalls({ feed: wrapper.wrapper, priceFeed: wrapper.priceFeed }));
+  }
+
+  /**
+   * The results of `roundCalls` at one block: each wrapped market's round is hidden exactly when its wrapper answers
+   * another round than the delayed feed's newest. Returns the markets whose round this found public (released).
+   */
+  observe(results: readonly MulticallResult[]): Address[] {
+    const released: Address[] = [];
+    this.wrapped.forEach(({ market, wrapper, scale }, i) => {
+      const fact = hiddenRoundOf(decodeOevRoundFacts(results.slice(2 * i, 2 * i + 2)), wrapper.maxRoundDelay);
+      if (fact !== null) {
+        this.rounds.set(market, { market, priceMantissa: fact.answer * scale, publicAt: fact.publicAt });
+      } else if (this.rounds.delete(market)) {
+        this.shown.delete(market);
+        released.push(market);
+      }
+    });
+    return released;
   }
 
   /** A new round of a wrapped feed: hidden until `publicAt`; meanwhile the wrapper shows `shownPrice` (the round before). */

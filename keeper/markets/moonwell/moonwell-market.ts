@@ -48,8 +48,6 @@ import type { OevWrapper } from "./oev-wrappers";
 import { moonwellEventSubscriptions } from "./protocol-events";
 import { MOONWELL } from "./plugin";
 
-/** The Moonwell plug-in's name: its config key, its positions' protocol and its market ids' prefix. */
-
 export interface MoonwellMarketOptions extends CommonMarketOptions {
   /** Defaults to `moonwell:<label>`. */
   readonly id?: string;
@@ -64,7 +62,7 @@ interface BorrowerState {
   readonly assets: readonly HeldAsset[];
 }
 
-const NO_FEEDS: MoonwellFeeds = { models: new Map(), reread: new Map(), oev: new Map(), oevEmitters: new Map(), hidden: [] };
+const NO_FEEDS: MoonwellFeeds = { models: new Map(), reread: new Map(), oev: new Map(), oevEmitters: new Map(), wrapped: [] };
 
 export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implements LendingMarket {
   private readonly comptroller: Address;
@@ -123,13 +121,9 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     if (listed.length === 0) throw new Error(`${this.id}: comptroller ${this.comptroller} lists no markets`);
     await this.markets.load(listed, this.oracle, head);
     this.feeds = await resolveMoonwellFeeds(multicall, this.oracle, this.markets, head);
-    this.hiddenRounds.reset(this.feeds.hidden);
-    if (this.feeds.oev.size > 0) {
-      this.logger.info(
-        { market: this.id, oevWrapped: [...this.feeds.oev.keys()], hidden: this.feeds.hidden.length },
-        "moonwell OEV wrappers found",
-      );
-    }
+    this.hiddenRounds.reset(this.feeds.wrapped);
+    if (this.feeds.oev.size > 0)
+      this.logger.info({ market: this.id, oevWrapped: [...this.feeds.oev.keys()] }, "moonwell OEV wrappers found");
 
     await this.startDiscovery({
       checkpointKey: `${MOONWELL}:${this.comptroller}:Borrow`,
@@ -148,13 +142,15 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     const { multicall } = this.deps;
     const state = this.markets.stateCalls(this.oracle);
     const getAssetsIn = COMPTROLLER.getFunction("getAssetsIn").selector;
-    const round1: MulticallCall[] = [this.blockTimestampCall(), ...state.calls];
+    const rounds = this.hiddenRounds.roundCalls();
+    const round1: MulticallCall[] = [this.blockTimestampCall(), ...state.calls, ...rounds];
     for (const borrower of targets) round1.push({ target: this.comptroller, callData: encodeAddressArgCall(getAssetsIn, borrower) });
     const r1 = await multicall.aggregate3(round1, block);
     const timestamp = this.blockTimestampOf(r1[0]);
     const changedPrices = this.applyMarketState(() => state.apply(r1.slice(1, 1 + state.calls.length)));
+    this.hiddenRounds.observe(r1.slice(1 + state.calls.length, 1 + state.calls.length + rounds.length));
     for (const market of this.hiddenRounds.apply(this.markets, timestamp).changed) changedPrices.add(market);
-    const base = 1 + state.calls.length;
+    const base = 1 + state.calls.length + rounds.length;
     const entered = targets.map((borrower, i) =>
       (COMPTROLLER.decodeFunctionResult("getAssetsIn", returnDataOf(r1[base + i], `getAssetsIn(${borrower})`))[0] as string[]).map(
         lowerAddress,
@@ -258,14 +254,15 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     this.assertInitialized();
     const key = update.feed.toLowerCase();
     const models = this.feeds.models.get(key) ?? [];
-    const needsChainRead = this.feeds.reread.has(key) || (models.length > 0 && update.answer <= 0n);
+    const wrapper = this.feeds.oevEmitters.get(key);
+    // A wrapped feed's round: whether it is still hidden is read from the chain before anything is sized (hidden-rounds.ts).
+    const needsChainRead = this.feeds.reread.has(key) || (models.length > 0 && update.answer <= 0n) || wrapper !== undefined;
     if (models.length === 0 || update.answer <= 0n) return { recomputed: 0, newlyLiquidatable: [], needsChainRead };
     const before = priceSnapshot(
       models.map((model) => model.market),
       this.priceOf,
     );
     const changed: Address[] = [];
-    const wrapper = this.feeds.oevEmitters.get(key);
     for (const model of models) {
       const priceMantissa = update.answer * model.scale;
       if (wrapper) {
@@ -282,14 +279,16 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
 
   async refreshPrices(blockTag?: number | string): Promise<MarketUpdate> {
     this.assertInitialized();
-    const results = await this.deps.multicall.aggregate3(
-      this.markets.order.map((market) => ({ target: this.oracle, callData: ORACLE.encodeFunctionData("getUnderlyingPrice", [market]) })),
-      blockTag,
-    );
+    const prices = this.markets.order.map((market) => ({
+      target: this.oracle,
+      callData: ORACLE.encodeFunctionData("getUnderlyingPrice", [market]),
+    }));
+    const results = await this.deps.multicall.aggregate3([...prices, ...this.hiddenRounds.roundCalls()], blockTag);
     const before = priceSnapshot(this.markets.order, this.priceOf);
     this.markets.order.forEach((market, i) => {
       this.markets.setPrice(market, returnedWord(results[i]) ? decodeUintWord(results[i].returnData) : 0n);
     });
+    this.hiddenRounds.observe(results.slice(prices.length));
     if (this.evaluatedAt) this.hiddenRounds.apply(this.markets, this.evaluatedAt.timestamp);
     // Net of hidden rounds: a wrapper's shown price read back over its fresh one is no move.
     const moves = priceMovesSince(before, this.priceOf);
@@ -302,15 +301,16 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     this.assertInitialized();
     const before = priceSnapshot(this.markets.order, this.priceOf);
     const state = this.markets.stateCalls(this.oracle);
-    const results = await this.deps.multicall.aggregate3(state.calls, block.number);
-    this.applyMarketState(() => state.apply(results));
-    const hidden = this.hiddenRounds.apply(this.markets, block.timestamp);
-    const update = this.evaluateBlockThenMoves(block, before, hidden.released);
-    if (hidden.released.length === 0) return update;
+    const results = await this.deps.multicall.aggregate3([...state.calls, ...this.hiddenRounds.roundCalls()], block.number);
+    this.applyMarketState(() => state.apply(results.slice(0, state.calls.length)));
+    const madePublic = this.hiddenRounds.observe(results.slice(state.calls.length));
+    const released = [...new Set([...madePublic, ...this.hiddenRounds.apply(this.markets, block.timestamp).released])];
+    const update = this.evaluateBlockThenMoves(block, before, released);
+    if (released.length === 0) return update;
     // A round just became public (or was unlocked): positions already liquidatable at it, which the plain
     // call could not reach until now, are handed to the engine again.
     const newly = new Map(update.newlyLiquidatable.map((p) => [p.key.borrower, p]));
-    for (const borrower of this.book.holdersOf(hidden.released)) {
+    for (const borrower of this.book.holdersOf(released)) {
       const position = this.position(borrower);
       if (position && position.healthFactor < EXP_SCALE && !newly.has(position.key.borrower)) newly.set(position.key.borrower, position);
     }
@@ -339,9 +339,8 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
   }
 
   /**
-   * Balances are evaluated at the stored borrow indexes and exchange rates (what getAccountLiquidity
-   * reads), so time moves a health factor only when a market accrues on chain: by at most the
-   * largest borrow-index rise times the largest exchange-rate fall the reads saw.
+   * Balances are evaluated at the stored borrow indexes and exchange rates (what getAccountLiquidity reads), so time
+   * moves a health factor only when a market accrues on chain: by at most the largest index rise × rate fall read.
    */
   protected accrualGrowth(): number {
     const growth = this.indexGrowth;

@@ -7,8 +7,9 @@
  * Both the proxy and the aggregator behind it are watched: the aggregator emits AnswerUpdated.
  *
  * A feed that is a Moonwell OEV wrapper (oev-wrappers.ts) is modelled through the Chainlink feed it
- * delays: that feed's new rounds are the prices the wrapper will unlock, and a round it is still hiding
- * at load time is reported (`hidden`) so the market evaluates at it from the start.
+ * delays: that feed's new rounds are the prices the wrapper will unlock. Whether a round is hidden is not
+ * decided here but at every read (hidden-rounds.ts, keeper/oracles/oev-round-facts.ts): `wrapped` lists
+ * each wrapped market with the scale that turns the delayed feed's answer into its price.
  */
 import type { Address } from "../../config/address-book";
 import { decodeAddressWord, decodeIntWord, decodeUintWord, type MulticallCall, type Multicall3Client } from "../../chain/multicall";
@@ -37,8 +38,15 @@ export interface MoonwellFeeds {
   readonly oev: ReadonlyMap<string, OevWrapper>;
   /** Lower-case emitter → the OEV wrapper whose delayed feed it is. */
   readonly oevEmitters: ReadonlyMap<string, OevWrapper>;
-  /** Rounds the wrappers were hiding when the feeds were read. */
-  readonly hidden: readonly HiddenRound[];
+  /** Each market whose feed is a wrapper, with the scale of the delayed feed's answer (price = answer · scale). */
+  readonly wrapped: readonly WrappedMarket[];
+}
+
+/** A market priced through an OEV wrapper. */
+export interface WrappedMarket {
+  readonly market: Address;
+  readonly wrapper: OevWrapper;
+  readonly scale: bigint;
 }
 
 /** A price a wrapper hides from the protocol until `publicAt` (unix seconds) unless someone unlocks it. */
@@ -50,9 +58,7 @@ export interface HiddenRound {
 
 interface FeedDetails {
   readonly decimals?: number;
-  readonly roundId?: bigint;
   readonly answer?: bigint;
-  readonly updatedAt?: number;
   readonly aggregator?: Address;
 }
 
@@ -71,7 +77,7 @@ export async function resolveMoonwellFeeds(
   const reread = new Map<string, Address[]>();
   const oev = new Map<string, OevWrapper>();
   const oevEmitters = new Map<string, OevWrapper>();
-  const hidden: HiddenRound[] = [];
+  const wrapped: WrappedMarket[] = [];
   const add = <T>(map: Map<string, T[]>, key: string, value: T): void => {
     const list = map.get(key.toLowerCase()) ?? [];
     list.push(value);
@@ -98,12 +104,9 @@ export async function resolveMoonwellFeeds(
     }
     if (!wrapper) continue;
     oev.set(market, wrapper);
-    const hiding = source.roundId !== undefined && source.roundId !== detail.roundId && source.answer !== undefined && source.answer > 0n;
-    if (hiding && scale !== undefined && source.updatedAt !== undefined) {
-      hidden.push({ market, priceMantissa: source.answer! * scale, publicAt: source.updatedAt + wrapper.maxRoundDelay });
-    }
+    if (scale !== undefined) wrapped.push({ market, wrapper, scale });
   }
-  return { models, reread, oev, oevEmitters, hidden };
+  return { models, reread, oev, oevEmitters, wrapped };
 }
 
 /** The feed subscriptions the oracle-update collector needs for `marketId`. */
@@ -186,9 +189,6 @@ async function readFeedDetails(
     const aggregator = returnedWord(aggregatorResult) ? lowerAddress(decodeAddressWord(aggregatorResult.returnData)) : undefined;
     details.set(feed, {
       decimals: returnedWord(decimals) ? Number(decodeUintWord(decimals.returnData)) : undefined,
-      ...(returnedWord(round) && round.returnData.length >= 322
-        ? { roundId: decodeUintWord(round.returnData, 0), updatedAt: Number(decodeUintWord(round.returnData, 3)) }
-        : {}),
       answer: returnedWord(round) && round.returnData.length >= 130 ? decodeIntWord(round.returnData, 1) : undefined,
       aggregator: aggregator && aggregator !== ZERO ? aggregator : undefined,
     });

@@ -39,8 +39,6 @@ import { findMorphoOevUnlock, MorphoHiddenRound, sizeThroughMorphoOevWrapper, ty
 
 const SECONDS_PER_YEAR = 365 * 24 * 3600;
 
-/** The Morpho Blue plug-in's name: its config key, its positions' protocol and its market ids' prefix. */
-
 export interface MorphoBlueMarketOptions extends CommonMarketOptions {
   /** Defaults to `morphoBlue:<label>`. */
   readonly id?: string;
@@ -191,11 +189,13 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
 
   /** Reads market totals and oracle price; re-reads the IRM rate only when the totals moved. */
   private async readMarketState(blockTag: number, extra: MulticallCall[] = []): Promise<MorphoMarketState & { extra: MulticallResult[] }> {
-    const results = await this.deps.multicall.aggregate3([this.marketCall(), this.priceCall(), ...extra], blockTag);
+    const rounds = MorphoHiddenRound.roundCalls(this.oevUnlock); // whether the wrapper hides a round, at this block
+    const results = await this.deps.multicall.aggregate3([this.marketCall(), this.priceCall(), ...rounds, ...extra], blockTag);
     const state = this.decodeMarket(returnDataOf(results[0], `Morpho.market(${this.marketId})`));
     this.price = decodeUintWord(returnDataOf(results[1], `oracle ${this.params.oracle}.price()`));
+    this.hiddenRound.observe(results.slice(2, 2 + rounds.length), this.oevUnlock, (answer) => this.withWrappedAnswer(answer));
     await this.applyMarketState(state, blockTag);
-    return { ...state, extra: results.slice(2) };
+    return { ...state, extra: results.slice(2 + rounds.length) };
   }
 
   private async applyMarketState(state: MorphoMarketState, blockTag: number): Promise<void> {
@@ -339,15 +339,21 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
     return { ...this.movePrice(price), needsChainRead: false };
   }
 
-  /** A round of the feed the wrapper delays: the fresh price it will unlock, evaluated at once (oev-unlock.ts). */
+  /**
+   * A round of the feed the wrapper delays: the fresh price it will unlock, evaluated at once (oev-unlock.ts); whether
+   * it is still hidden is read from the chain (refreshPrices) before anything is sized.
+   */
   private onHiddenRound(update: FeedAnswer, unlock: MorphoOevUnlock): PriceReaction {
-    const answers = new Map(this.oracleInputs.answers).set(lowerAddress(unlock.feed), update.answer);
-    const fresh = this.oracleModel.exact ? modelPrice(this.oracleModel, { ...this.oracleInputs, answers }) : undefined;
-    if (fresh === undefined || !this.evaluatedAt) return { recomputed: 0, newlyLiquidatable: [], needsChainRead: false };
+    const fresh = this.withWrappedAnswer(update.answer);
+    if (fresh === undefined || !this.evaluatedAt) return { recomputed: 0, newlyLiquidatable: [], needsChainRead: true };
     this.hiddenRound.onNewRound(fresh, (update.updatedAt ?? this.evaluatedAt.timestamp) + unlock.maxRoundDelay);
-    return fresh === this.price
-      ? { recomputed: 0, newlyLiquidatable: [], needsChainRead: false }
-      : { ...this.movePrice(fresh), needsChainRead: false };
+    return { ...(fresh === this.price ? { recomputed: 0, newlyLiquidatable: [] } : this.movePrice(fresh)), needsChainRead: true };
+  }
+
+  /** The oracle's price with the wrapper's feed answering `answer` (the round it hides), when the formula is modelled. */
+  private withWrappedAnswer(answer: bigint): bigint | undefined {
+    const answers = new Map(this.oracleInputs.answers).set(lowerAddress(this.oevUnlock!.feed), answer);
+    return this.oracleModel.exact ? modelPrice(this.oracleModel, { ...this.oracleInputs, answers }) : undefined;
   }
 
   async refreshPrices(blockTag?: number | string): Promise<MarketUpdate> {
@@ -355,11 +361,11 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
     const block = typeof blockTag === "number" ? blockTag : await this.deps.provider.getBlockNumber();
     const before = this.price;
     this.oracleInputs = await readOracleInputs(this.deps.multicall, this.oracleModel, block);
-    const [priceData] = await this.deps.multicall.aggregate3Strict(
-      [{ ...this.priceCall(), label: `oracle ${this.params.oracle}.price()` }],
-      block,
-    );
-    const price = this.hiddenRound.priceAt(decodeUintWord(priceData), this.evaluatedAt?.timestamp ?? 0);
+    const rounds = MorphoHiddenRound.roundCalls(this.oevUnlock);
+    const [priceData, ...roundResults] = await this.deps.multicall.aggregate3([this.priceCall(), ...rounds], block);
+    this.hiddenRound.observe(roundResults, this.oevUnlock, (answer) => this.withWrappedAnswer(answer));
+    const shown = decodeUintWord(returnDataOf(priceData, `oracle ${this.params.oracle}.price()`));
+    const price = this.hiddenRound.priceAt(shown, this.evaluatedAt?.timestamp ?? 0);
     if (price === before) return { recomputed: 0, newlyLiquidatable: [] };
     this.price = before;
     return this.movePrice(price);

@@ -11,12 +11,15 @@
  * - a liquidation is sized by Morpho's rules at that price, then as the wrapper makes it: by seized assets, repaying
  *   at most `maxRepayAmount` (the rest refunded), the executor receiving only the liquidator's share of the seizure
  *   (the repayment's worth plus `liquidatorFeeBps` of the bonus), no ETH fee;
- * - the round is released when it is public (`publicAt`) or someone unlocked it (the oracle shows it): plain sizing.
+ * - whether the wrapper hides a round is read with every market read (the wrapper's round against the delayed feed's,
+ *   keeper/oracles/oev-round-facts.ts): a round hidden when the keeper starts is found by its first read, and a round
+ *   public by the delay or by someone else's unlock is sized plain even when its log is processed late.
  */
 import { IMoonwellMorphoOevWrapper__factory } from "../../../typechain-types";
 import type { Address } from "../../config/address-book";
 import { tokenAmountToUsd } from "../../core/fixed-point";
-import { decodeAddressWord, decodeUintWord, type Multicall3Client } from "../../chain/multicall";
+import { decodeAddressWord, decodeUintWord, type MulticallCall, type Multicall3Client, type MulticallResult } from "../../chain/multicall";
+import { decodeOevRoundFacts, hiddenRoundOf, oevRoundCalls } from "../../oracles/oev-round-facts";
 import { OEV_SIZING_RULE_PREFIX } from "../../oracles/liquidation-path";
 import type { OevWrappedFeed } from "../../oracles/oev-wrapped-feeds";
 import type { SizingResult } from "../sizing-result";
@@ -67,9 +70,25 @@ export async function findMorphoOevUnlock(
 export class MorphoHiddenRound {
   private round: { readonly price: bigint; readonly publicAt: number } | null = null;
 
-  /** A new round of the delayed feed: the oracle price it makes (`freshPrice`) is hidden until `publicAt`. */
+  /** A new round of the delayed feed (its log): the oracle price it makes (`freshPrice`) is hidden until `publicAt`. */
   onNewRound(freshPrice: bigint, publicAt: number): void {
     this.round = { price: freshPrice, publicAt };
+  }
+
+  /** The reads that decide whether `unlock`'s wrapper hides a round, for the market's read batch (none without one). */
+  static roundCalls(unlock: MorphoOevUnlock | null): MulticallCall[] {
+    return unlock === null ? [] : oevRoundCalls(unlock);
+  }
+
+  /**
+   * The results of `roundCalls` at one block: a round is hidden exactly when the wrapper answers another round than the
+   * delayed feed's newest; `freshPrice` turns that round's answer into the oracle's price (undefined: not modelled).
+   */
+  observe(results: readonly MulticallResult[], unlock: MorphoOevUnlock | null, freshPrice: (answer: bigint) => bigint | undefined): void {
+    if (unlock === null) return;
+    const fact = hiddenRoundOf(decodeOevRoundFacts(results), unlock.maxRoundDelay);
+    const price = fact === null ? undefined : freshPrice(fact.answer);
+    this.round = fact === null || price === undefined ? null : { price, publicAt: fact.publicAt };
   }
 
   /** The price to evaluate at when the oracle shows `shown` at `nowSeconds`: the fresh one while hidden. */

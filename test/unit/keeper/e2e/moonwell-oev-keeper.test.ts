@@ -82,8 +82,8 @@ async function oevRunFixture(): Promise<OevRunFixture> {
 describe("keeper e2e: a Moonwell liquidation through the OEV wrapper", function () {
   this.timeout(120_000);
 
-  it("liquidates through the wrapper at the tick after the price step, inside the hidden window, receiving the predicted share", async function () {
-    const f = await loadFixture(oevRunFixture);
+  /** The keeper engine on the fixture's chain, recording every plan it simulates. */
+  async function openSession(f: OevRunFixture) {
     const scratch = makeScratchDirectory("chimera-oev-e2e-");
     const operator = hardhatAccountWallet(hre, KEEPER_OPERATOR_INDEX);
     const executor = (await f.executor.getAddress()) as Address;
@@ -109,6 +109,12 @@ describe("keeper e2e: a Moonwell liquidation through the OEV wrapper", function 
         hooks: { beforeSimulate: (plan) => void planned.push(plan) },
       },
     );
+    return { session, planned, scratch, executor };
+  }
+
+  it("liquidates through the wrapper at the tick after the price step, inside the hidden window, receiving the predicted share", async function () {
+    const f = await loadFixture(oevRunFixture);
+    const { session, planned, scratch, executor } = await openSession(f);
     try {
       await session.engine.start();
       await session.engine.tick(); // settles whatever start-up sent (the venue fixture's plain-path borrower)
@@ -168,6 +174,41 @@ describe("keeper e2e: a Moonwell liquidation through the OEV wrapper", function 
       const metrics = await session.metrics.metricsText();
       // One transaction won (the batch of both borrowers).
       expect(metrics).to.match(/liquidations_total\{[^}]*path="oev",result="won"[^}]*\} 1/);
+    } finally {
+      await session.close("test finished");
+      scratch.remove();
+    }
+  });
+  it("finds a round already hidden when it starts and liquidates both borrowers through the wrapper in one transaction", async function () {
+    const f = await loadFixture(oevRunFixture);
+    await setPrice(hre, f.sandbox, "WETH", (await currentUsdPrice(f.sandbox, "WETH")) * 0.95, { movePools: true });
+    const round = await f.sandbox.priceFeeds.WETH.latestRoundData();
+    expect(await f.wrapper.cachedRoundId(), "hidden before the keeper starts").to.not.equal(round.roundId);
+    const startHead = await hre.ethers.provider.getBlockNumber();
+    const { session, planned, scratch, executor } = await openSession(f);
+    try {
+      await session.engine.start(); // its first read finds the hidden round; the start-up reaction plans through the wrapper
+      await session.engine.tick();
+      const ours = [f.borrower, f.secondBorrower].map((b) => b.address.toLowerCase());
+      const logs = (
+        await hre.ethers.provider.getLogs({
+          address: executor,
+          topics: [executorInterface.getEvent("Liquidated").topicHash],
+          fromBlock: startHead + 1,
+        })
+      )
+        .map((log) => ({ log, event: executorInterface.parseLog(log)! }))
+        .filter((l) => ours.includes(l.event.args.borrower.toLowerCase()));
+      expect(logs.map((l) => l.event.args.borrower.toLowerCase()).sort()).to.deep.equal([...ours].sort());
+      for (const { event } of logs) expect(event.args.protocol).to.equal(BigInt(ProtocolKind.MoonwellOev));
+      expect(logs[0]!.log.transactionHash, "one transaction: the first unlock makes the round public").to.equal(
+        logs[1]!.log.transactionHash,
+      );
+      const block = (await hre.ethers.provider.getBlock(logs[0]!.log.blockNumber))!;
+      expect(BigInt(block.timestamp), "inside the hidden window").to.be.lessThan(round.updatedAt + ROUND_DELAY);
+      expect(
+        planned.filter((p) => ours.includes(p.candidate.key.borrower)).every((p) => p.candidate.call?.shape === "MoonwellOev"),
+      ).to.equal(true);
     } finally {
       await session.close("test finished");
       scratch.remove();

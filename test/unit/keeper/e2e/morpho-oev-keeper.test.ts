@@ -129,6 +129,53 @@ describe("keeper e2e: a Morpho Blue liquidation through Moonwell's Morpho OEV wr
     }
   });
 
+  it("finds a round already hidden when it starts and liquidates both borrowers through the wrapper", async function () {
+    const f = await loadFixture(morphoOevRunFixture);
+    await dropPrice(f.sandbox, "WETH", 0.1);
+    const round = await f.sandbox.priceFeeds.WETH!.latestRoundData();
+    expect(await f.oev.wrapper.cachedRoundId(), "hidden before the keeper starts").to.not.equal(round.roundId);
+    const startHead = await hre.ethers.provider.getBlockNumber();
+    const { opened, planned, scratch } = await session(f);
+    try {
+      await opened.engine.start(); // its first read finds the hidden round; the start-up reaction plans through the wrapper
+      await opened.engine.tick();
+      const liquidated = await liquidatedLogs(await f.executor.getAddress(), startHead + 1);
+      expect(liquidated.map((l) => l.event.args.borrower.toLowerCase()).sort()).to.deep.equal(
+        f.borrowers.map((b) => b.address.toLowerCase()).sort(),
+      );
+      for (const { event } of liquidated) expect(event.args.protocol).to.equal(BigInt(ProtocolKind.MoonwellMorphoOev));
+      expect(planned.every((p) => p.candidate.call?.shape === "MoonwellMorphoOev")).to.equal(true);
+    } finally {
+      await opened.close("test finished");
+      scratch.remove();
+    }
+  });
+
+  it("sizes Morpho Blue's own call for a round whose log it processes only after the delay made the round public", async function () {
+    const f = await loadFixture(morphoOevRunFixture);
+    const { opened, planned, scratch } = await session(f);
+    try {
+      await opened.engine.start();
+      await opened.engine.tick();
+      await dropPrice(f.sandbox, "WETH", 0.1);
+      // The keeper is busy for the whole delay: the round's log is processed once the wrapper shows the round itself.
+      await time.increase(ROUND_DELAY);
+      const publicHead = await hre.ethers.provider.getBlockNumber();
+      await opened.engine.tick();
+      await opened.engine.tick();
+      const liquidated = await liquidatedLogs(await f.executor.getAddress(), publicHead);
+      expect(liquidated, "both borrowers liquidated").to.have.length(2);
+      for (const { event } of liquidated) expect(event.args.protocol, "the plain call").to.equal(BigInt(ProtocolKind.MorphoBlue));
+      expect(
+        planned.some((p) => p.candidate.call?.shape === "MoonwellMorphoOev"),
+        "never through the wrapper: its share would go to the protocol for a public price",
+      ).to.equal(false);
+    } finally {
+      await opened.close("test finished");
+      scratch.remove();
+    }
+  });
+
   it("falls back to Morpho Blue's own call once the round is public, when the wrapper could not be used meanwhile", async function () {
     const f = await loadFixture(morphoOevRunFixture);
     // The owner has not allowlisted the wrapper: every plan through it fails simulation (TargetNotAllowed), sends nothing.

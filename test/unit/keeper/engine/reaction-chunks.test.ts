@@ -1,6 +1,6 @@
 /**
  * The reaction's chunks (keeper/engine/reaction-chunks.ts): the first position alone, then chunks of six, except that
- * positions sharing a price unlock (an OEV wrapper's hidden round) go in the chunk of the first of them. In the
+ * positions sharing a price unlock (an OEV wrapper's hidden round) go in one chunk, right after the first position. In the
  * quick-start race the largest Moonwell position went alone, its liquidation unlocked the round, and the rival took the
  * two others in the next block (docs/oev.md).
  */
@@ -31,6 +31,16 @@ describe("engine: reaction chunks keep a price unlock's positions together", () 
       ["m1", "m2"],
       ["c1", "c2"],
       ["aave2", "aave3"],
+    ]);
+  });
+
+  it("an unlock's chunk goes right after the first position, ahead of open chunks that outrank it", () => {
+    const unlocks = { m1: "oev:weth", m2: "oev:weth" };
+    expect(reactionChunks(["aave1", "aave2", "aave3", "aave4", "m1", "m2"], unlockOf(unlocks), 2)).to.deep.equal([
+      ["aave1"],
+      ["m1", "m2"],
+      ["aave2", "aave3"],
+      ["aave4"],
     ]);
   });
 
