@@ -12,7 +12,15 @@ describe("ClockedMarketHandle: a price step holds the clock only for its sends",
   it("plans the step (all reads) before holding the clock, and submits it while holding it", async () => {
     const events: string[] = [];
     let held = false;
-    const block: MinedBlock = { number: 7, hash: "0x07", timestamp: 1, timestampMs: 1_000, minedAtMs: 0, baseFeePerGas: 1n };
+    const block: MinedBlock = {
+      number: 7,
+      hash: "0x07",
+      timestamp: 1,
+      timestampMs: 1_000,
+      minedAtMs: 0,
+      sealStartedAtMs: 0,
+      baseFeePerGas: 1n,
+    };
     const clock = {
       running: true,
       blockTimeMs: 200,
