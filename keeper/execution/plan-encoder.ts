@@ -130,14 +130,25 @@ export function encodeLiquidateCall(plan: PlanStruct): string {
  * that minProfit gives (plan-encoder.test.ts).
  */
 export function calldataWithMinProfit(calldata: string, minProfit: bigint): string {
-  if (minProfit < 0n || minProfit > MaxUint256) throw new PlanEncodingError(`minProfit must be a uint256, got ${minProfit}`);
-  const word = MIN_PROFIT_WORDS.get(calldata.slice(0, 10).toLowerCase());
+  return calldataWithPlanWord(calldata, "minProfit", minProfit);
+}
+
+/** The same calldata with another deadlineBlock (the simulator sets it from the block the simulation ran on). */
+export function calldataWithDeadline(calldata: string, deadlineBlock: number): string {
+  if (!Number.isInteger(deadlineBlock) || deadlineBlock < 0)
+    throw new PlanEncodingError(`deadlineBlock must be a block number, got ${deadlineBlock}`);
+  return calldataWithPlanWord(calldata, "deadlineBlock", BigInt(deadlineBlock));
+}
+
+function calldataWithPlanWord(calldata: string, field: "minProfit" | "deadlineBlock", value: bigint): string {
+  if (value < 0n || value > MaxUint256) throw new PlanEncodingError(`${field} must be a uint256, got ${value}`);
+  const word = PLAN_WORDS.get(`${calldata.slice(0, 10).toLowerCase()}:${field}`);
   if (word === undefined) throw new PlanEncodingError(`calldata ${calldata.slice(0, 10)}… is neither liquidate nor liquidateBatch`);
   // The plan is the function's only argument: a dynamic tuple, so the head holds the offset of its encoding.
   const tupleStart = 10 + Number(BigInt(`0x${calldata.slice(10, 74)}`)) * 2;
   const at = tupleStart + word * 64;
   if (calldata.length < at + 64) throw new PlanEncodingError(`calldata of ${calldata.length} hex chars is too short for a plan`);
-  return calldata.slice(0, at) + minProfit.toString(16).padStart(64, "0") + calldata.slice(at + 64);
+  return calldata.slice(0, at) + value.toString(16).padStart(64, "0") + calldata.slice(at + 64);
 }
 
 /** Words a component takes in its tuple's head: one for a dynamic value (its offset) or a word; a static tuple inline. */
@@ -156,18 +167,20 @@ function isDynamic(type: ParamType): boolean {
   return false;
 }
 
-/** The head word of `minProfit` in a plan tuple (the same for Plan and BatchPlan, computed from the ABI, not assumed). */
-function minProfitWord(fn: "liquidate" | "liquidateBatch"): [string, number] {
+/** The head word of a static field in a plan tuple (computed from the ABI, not assumed), keyed "selector:field". */
+function planWord(fn: "liquidate" | "liquidateBatch", field: "minProfit" | "deadlineBlock"): [string, number] {
   const fragment = executorInterface.getFunction(fn)!;
   const plan = fragment.inputs[0]!;
   if (fragment.inputs.length !== 1 || !plan.isTuple() || !isDynamic(plan))
     throw new PlanEncodingError(`${fn}'s ABI no longer takes one dynamic plan tuple`);
-  const index = plan.components.findIndex((component) => component.name === "minProfit");
-  if (index < 0) throw new PlanEncodingError(`${fn}'s plan has no minProfit`);
-  return [fragment.selector, plan.components.slice(0, index).reduce((sum, component) => sum + headWords(component), 0)];
+  const index = plan.components.findIndex((component) => component.name === field);
+  if (index < 0 || isDynamic(plan.components[index]!)) throw new PlanEncodingError(`${fn}'s plan has no word ${field}`);
+  return [`${fragment.selector}:${field}`, plan.components.slice(0, index).reduce((sum, component) => sum + headWords(component), 0)];
 }
 
-const MIN_PROFIT_WORDS = new Map([minProfitWord("liquidate"), minProfitWord("liquidateBatch")]);
+const PLAN_WORDS = new Map(
+  (["liquidate", "liquidateBatch"] as const).flatMap((fn) => [planWord(fn, "minProfit"), planWord(fn, "deadlineBlock")]),
+);
 
 /** The same plan with another minProfit (simulation probes the profit with an unreachable one). */
 export function withMinProfit(plan: PlanStruct, minProfit: bigint): PlanStruct {

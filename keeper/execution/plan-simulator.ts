@@ -22,6 +22,7 @@ import { ChimeraExecutor__factory } from "../../typechain-types";
 import type { Address, LiquidationPlan } from "../core/types";
 import { minProfitWithHaircut } from "../strategy/economics";
 import {
+  calldataWithDeadline,
   calldataWithMinProfit,
   encodeBatchPlanStruct,
   encodeLiquidateBatchCall,
@@ -117,6 +118,14 @@ const DEFAULT_GAS_POLICY: GasLimitPolicy = { mode: "fixed", limit: 3_000_000n };
 /** Base applies EIP-7825's per-transaction cap (2^24). */
 const TRANSACTION_GAS_CAP = 16_777_216n;
 const TREASURY_REFRESH_BLOCKS = 256;
+/**
+ * The probe runs with a deadline this many blocks past the signed one, so it measures the plan on the node's latest
+ * state even when this keeper's head is behind it; the signed deadline then counts from the block the node simulated
+ * on (read beside the probe). A busy step on a loaded machine had the keeper's head 7-9 blocks behind the node, and
+ * every chunk's probe failed PlanExpired(head + 2, latest) on state the plan was perfectly valid for. A keeper further
+ * behind than this is refused by the probe, as before.
+ */
+const PROBE_DEADLINE_SLACK_BLOCKS = 32;
 const executorInterface = ChimeraExecutor__factory.createInterface();
 const probeInterface = new Interface(PLAN_PROBE_ABI);
 
@@ -192,7 +201,24 @@ export class PlanSimulator {
    * slots earlier ones had warmed, EIP-2929: their gas came out too low and Morpho liquidations reverted on chain.)
    */
   async simulateMany(requests: readonly SimulationRequest[]): Promise<SimulationOutcome[]> {
-    return Promise.all(requests.map((r) => this.simulate(r.plan, r.headBlock, { profitShortfall: r.profitShortfall })));
+    const chainHead = this.#chainHead();
+    return Promise.all(requests.map((r) => this.simulate(r.plan, r.headBlock, { profitShortfall: r.profitShortfall }, chainHead)));
+  }
+
+  /** The node's latest block, read beside the probes (null if it does not answer: the keeper's head stands). */
+  #chainHead(): Promise<number | null> {
+    return Promise.resolve()
+      .then(() => this.#provider.send("eth_blockNumber", []))
+      .then((answer) => {
+        const block = Number(BigInt(String(answer)));
+        return Number.isSafeInteger(block) && block >= 0 ? block : null;
+      })
+      .catch(() => null);
+  }
+
+  /** The signed deadline: counted from the block the node simulated on, or this keeper's head if that is newer. */
+  async #deadlineFrom(headBlock: number, chainHead: Promise<number | null>): Promise<number> {
+    return Math.max(headBlock, (await chainHead) ?? headBlock) + this.#deadlineBlocks;
   }
 
   /**
@@ -208,10 +234,13 @@ export class PlanSimulator {
     adjustments: { readonly profitShortfall?: bigint } = {},
   ): Promise<SimulationOutcome> {
     if (plans.length < 2) throw new Error("a batch needs at least two plans");
-    const deadlineBlock = headBlock + this.#deadlineBlocks;
+    const chainHead = this.#chainHead();
     let batch: BatchPlanStruct;
     try {
-      batch = encodeBatchPlanStruct(plans, { minProfit: 0n, deadlineBlock });
+      batch = encodeBatchPlanStruct(plans, {
+        minProfit: 0n,
+        deadlineBlock: headBlock + this.#deadlineBlocks + PROBE_DEADLINE_SLACK_BLOCKS,
+      });
     } catch (error) {
       return fail("profit-probe", { kind: "transport", summary: `the batch cannot be encoded: ${(error as Error).message}` });
     }
@@ -252,6 +281,7 @@ export class PlanSimulator {
       });
     }
     const minProfit = minProfitWithHaircut(measured.profit - shortfall, this.#haircutBps);
+    const deadlineBlock = await this.#deadlineFrom(headBlock, chainHead);
     return {
       ok: true,
       simulatedProfit: measured.profit,
@@ -261,7 +291,7 @@ export class PlanSimulator {
       gasLimit: measured.gasLimit,
       deadlineBlock,
       planStruct: { ...encodePlanStruct(plans[0]!, { minProfit, deadlineBlock }) },
-      calldata: calldataWithMinProfit(batchCall, minProfit),
+      calldata: calldataWithMinProfit(calldataWithDeadline(batchCall, deadlineBlock), minProfit),
     };
   }
 
@@ -278,9 +308,9 @@ export class PlanSimulator {
     plan: LiquidationPlan,
     headBlock: number,
     adjustments: { readonly profitShortfall?: bigint } = {},
+    chainHead: Promise<number | null> = this.#chainHead(),
   ): Promise<SimulationOutcome> {
-    const deadlineBlock = headBlock + this.#deadlineBlocks;
-    const base = encodePlanStruct(plan, { minProfit: 0n, deadlineBlock });
+    const base = encodePlanStruct(plan, { minProfit: 0n, deadlineBlock: headBlock + this.#deadlineBlocks + PROBE_DEADLINE_SLACK_BLOCKS });
     // The plan's calldata is encoded once, at floor 0; every probe and the signed call rewrite only its floor word.
     const baseCall = encodeLiquidateCall(base);
 
@@ -300,7 +330,9 @@ export class PlanSimulator {
       measured = await this.#revertProbe(plan, baseCall);
     }
     if ("ok" in measured) return measured;
-    return this.#outcome(base, baseCall, measured, deadlineBlock, adjustments.profitShortfall ?? 0n);
+    const deadlineBlock = await this.#deadlineFrom(headBlock, chainHead);
+    const signed = { ...base, deadlineBlock: BigInt(deadlineBlock) };
+    return this.#outcome(signed, calldataWithDeadline(baseCall, deadlineBlock), measured, deadlineBlock, adjustments.profitShortfall ?? 0n);
   }
 
   /** From a measured profit to the outcome: the floor set from it (less what is known to be lost), the calldata. */

@@ -3,6 +3,7 @@ import { ChimeraExecutor__factory } from "../../../../typechain-types";
 import type { Address, LiquidationCall, LiquidationPlan } from "../../../../keeper/core/types";
 import { MaxUint256 } from "ethers";
 import {
+  calldataWithDeadline,
   calldataWithMinProfit,
   encodeBatchPlanStruct,
   encodeLiquidateBatchCall,
@@ -208,6 +209,12 @@ describe("execution: plan encoding", () => {
         `liquidateBatch at ${minProfit}`,
       );
     }
+    expect(calldataWithDeadline(single, 123)).to.equal(
+      encodeLiquidateCall(encodePlanStruct(routed, { minProfit: 0n, deadlineBlock: 123 })),
+    );
+    expect(calldataWithDeadline(batch, 123)).to.equal(
+      encodeLiquidateBatchCall(encodeBatchPlanStruct(members, { minProfit: 0n, deadlineBlock: 123 })),
+    );
     // The deadline is the word after the floor: rewriting the floor must leave it alone.
     const [decoded] = ChimeraExecutor__factory.createInterface().decodeFunctionData("liquidate", calldataWithMinProfit(single, 5n));
     expect([decoded.minProfit, decoded.deadlineBlock]).to.deep.equal([5n, 9n]);
