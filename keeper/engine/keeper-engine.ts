@@ -38,7 +38,7 @@ import { ReactionPipeline, type ReactionHost } from "./reaction-pipeline";
 import { RetryScheduler } from "./retry-scheduler";
 import { ChainAnchor } from "../journal/chain-binding";
 import { HeadReader } from "./head-reader";
-import { OperationsWatch } from "./operations-watch";
+import { chainHeadSeenAtMs, OperationsWatch } from "./operations-watch";
 import { engineReadiness, engineStatus, type EngineSnapshot, type EngineTotals } from "./engine-status";
 import { errorMessage } from "../core/error-message";
 
@@ -221,7 +221,7 @@ export class KeeperEngine {
   private async takeCharge(occasion: "start" | "takeover"): Promise<void> {
     const { journal, chain, execution, logger, risk, leadership } = this.deps;
     if (occasion === "takeover") risk.reload(this.instant());
-    await this.watch.observeConditions(this.headBlock, this.instant(), this.lastHeadAtMs);
+    await this.watch.observeConditions(this.headBlock, this.instant(), this.headSeenAtMs());
     this.applyControls();
     this.reconciliation = await reconcileOpenIntents({
       journal,
@@ -334,7 +334,7 @@ export class KeeperEngine {
 
     await this.warmCaches(newHead.number);
     if (this.leading) await this.prepareAhead();
-    if (this.leading) await this.watch.observeConditions(newHead.number, this.instant(), this.lastHeadAtMs);
+    if (this.leading) await this.watch.observeConditions(newHead.number, this.instant(), this.headSeenAtMs());
     await this.watch.observeBalanceAndLag(this.deps.execution.operator);
     if (this.leading) {
       this.deps.risk.persist();
@@ -421,7 +421,7 @@ export class KeeperEngine {
       startedAtMs: this.startedAtMs,
       nowMs: this.clock(),
       head: this.headBlock,
-      lastHeadAtMs: this.lastHeadAtMs,
+      lastHeadAtMs: this.headSeenAtMs(),
       staleHeadSeconds: this.deps.staleHeadSeconds,
       totals: this.totals,
       reconciliation: this.reconciliation,
@@ -471,6 +471,11 @@ export class KeeperEngine {
       mayReact: () => this.leading && this.mayLead && !this.stopping,
       instant: () => this.instant(),
     };
+  }
+
+  /** The chain's liveness for the breaker: the head stream's newest arrival, not when a long tick began (operations-watch.ts). */
+  private headSeenAtMs(): number | null {
+    return chainHeadSeenAtMs({ number: this.headBlock, takenAtMs: this.lastHeadAtMs }, this.deps.heads?.latest);
   }
 
   private instant(): Instant {

@@ -26,6 +26,22 @@ export interface OperationsWatchDeps {
   readonly headLag?: () => readonly { readonly endpoint: string; readonly lagBlocks: number }[];
 }
 
+/**
+ * When the chain last showed this keeper a new head, for the breaker's stale-head trigger: the newest head the head
+ * stream received (pushed or polled), if it is at least the one being processed, else when the engine took its head.
+ * The engine takes a head at the START of a tick and observes the breaker at its END: a busy step's reaction that
+ * takes 13 s made that tick's own head "13 s old" while the stream kept receiving heads every 200 ms, the breaker
+ * went THROTTLED (one execution per 5 blocks) and the next busy steps' liquidations were refused. A stale chain is
+ * one whose heads stop arriving, not a keeper that is busy. Both times must come from the same clock (Date.now).
+ */
+export function chainHeadSeenAtMs(
+  engineHead: { readonly number: number; readonly takenAtMs: number | null },
+  streamed: { readonly number: number; readonly receivedAtMs: number } | null | undefined,
+): number | null {
+  if (streamed === null || streamed === undefined || streamed.number < engineHead.number) return engineHead.takenAtMs;
+  return engineHead.takenAtMs === null ? streamed.receivedAtMs : Math.max(engineHead.takenAtMs, streamed.receivedAtMs);
+}
+
 export class OperationsWatch {
   constructor(private readonly deps: OperationsWatchDeps) {}
 

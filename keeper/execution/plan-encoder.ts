@@ -7,7 +7,7 @@
  * The struct shape comes from TypeChain, so a change to the contract's ABI breaks this file at
  * compile time instead of at send time.
  */
-import type { BytesLike } from "ethers";
+import { MaxUint256, type BytesLike, type ParamType } from "ethers";
 import { ChimeraExecutor__factory, type IChimeraExecutor } from "../../typechain-types";
 import { EXECUTOR_FLASH_SOURCES, EXECUTOR_PROTOCOL_KINDS, EXECUTOR_SWAP_VENUES, executorEnumValue } from "../core/executor-enums";
 import type { Address, LiquidationPlan } from "../core/types";
@@ -122,6 +122,65 @@ export function encodeLiquidateBatchCall(plan: BatchPlanStruct): string {
 export function encodeLiquidateCall(plan: PlanStruct): string {
   return executorInterface.encodeFunctionData("liquidate", [plan]);
 }
+
+/**
+ * `liquidate` / `liquidateBatch` calldata with another minProfit, by rewriting its one word: the simulation probes
+ * a plan at floor 0 and signs it at the floor the probe set, and ABI-encoding a plan (a dozen checksummed addresses,
+ * nested tuples) is the keeper's costliest CPU work in a busy step. Byte for byte what encoding the struct with
+ * that minProfit gives (plan-encoder.test.ts).
+ */
+export function calldataWithMinProfit(calldata: string, minProfit: bigint): string {
+  return calldataWithPlanWord(calldata, "minProfit", minProfit);
+}
+
+/** The same calldata with another deadlineBlock (the simulator sets it from the block the simulation ran on). */
+export function calldataWithDeadline(calldata: string, deadlineBlock: number): string {
+  if (!Number.isInteger(deadlineBlock) || deadlineBlock < 0)
+    throw new PlanEncodingError(`deadlineBlock must be a block number, got ${deadlineBlock}`);
+  return calldataWithPlanWord(calldata, "deadlineBlock", BigInt(deadlineBlock));
+}
+
+function calldataWithPlanWord(calldata: string, field: "minProfit" | "deadlineBlock", value: bigint): string {
+  if (value < 0n || value > MaxUint256) throw new PlanEncodingError(`${field} must be a uint256, got ${value}`);
+  const word = PLAN_WORDS.get(`${calldata.slice(0, 10).toLowerCase()}:${field}`);
+  if (word === undefined) throw new PlanEncodingError(`calldata ${calldata.slice(0, 10)}… is neither liquidate nor liquidateBatch`);
+  // The plan is the function's only argument: a dynamic tuple, so the head holds the offset of its encoding.
+  const tupleStart = 10 + Number(BigInt(`0x${calldata.slice(10, 74)}`)) * 2;
+  const at = tupleStart + word * 64;
+  if (calldata.length < at + 64) throw new PlanEncodingError(`calldata of ${calldata.length} hex chars is too short for a plan`);
+  return calldata.slice(0, at) + value.toString(16).padStart(64, "0") + calldata.slice(at + 64);
+}
+
+/** Words a component takes in its tuple's head: one for a dynamic value (its offset) or a word; a static tuple inline. */
+function headWords(type: ParamType): number {
+  if (isDynamic(type)) return 1;
+  if (type.isTuple()) return type.components.reduce((sum, component) => sum + headWords(component), 0);
+  if (type.isArray()) return type.arrayLength * headWords(type.arrayChildren);
+  return 1;
+}
+
+/** ABI rule: bytes, string, T[] and any tuple or T[k] holding one of them are encoded out of the head. */
+function isDynamic(type: ParamType): boolean {
+  if (type.baseType === "bytes" || type.baseType === "string") return true;
+  if (type.isArray()) return type.arrayLength < 0 || isDynamic(type.arrayChildren);
+  if (type.isTuple()) return type.components.some(isDynamic);
+  return false;
+}
+
+/** The head word of a static field in a plan tuple (computed from the ABI, not assumed), keyed "selector:field". */
+function planWord(fn: "liquidate" | "liquidateBatch", field: "minProfit" | "deadlineBlock"): [string, number] {
+  const fragment = executorInterface.getFunction(fn)!;
+  const plan = fragment.inputs[0]!;
+  if (fragment.inputs.length !== 1 || !plan.isTuple() || !isDynamic(plan))
+    throw new PlanEncodingError(`${fn}'s ABI no longer takes one dynamic plan tuple`);
+  const index = plan.components.findIndex((component) => component.name === field);
+  if (index < 0 || isDynamic(plan.components[index]!)) throw new PlanEncodingError(`${fn}'s plan has no word ${field}`);
+  return [`${fragment.selector}:${field}`, plan.components.slice(0, index).reduce((sum, component) => sum + headWords(component), 0)];
+}
+
+const PLAN_WORDS = new Map(
+  (["liquidate", "liquidateBatch"] as const).flatMap((fn) => [planWord(fn, "minProfit"), planWord(fn, "deadlineBlock")]),
+);
 
 /** The same plan with another minProfit (simulation probes the profit with an unreachable one). */
 export function withMinProfit(plan: PlanStruct, minProfit: bigint): PlanStruct {

@@ -22,6 +22,8 @@ import { ChimeraExecutor__factory } from "../../typechain-types";
 import type { Address, LiquidationPlan } from "../core/types";
 import { minProfitWithHaircut } from "../strategy/economics";
 import {
+  calldataWithDeadline,
+  calldataWithMinProfit,
   encodeBatchPlanStruct,
   encodeLiquidateBatchCall,
   encodeLiquidateCall,
@@ -116,6 +118,14 @@ const DEFAULT_GAS_POLICY: GasLimitPolicy = { mode: "fixed", limit: 3_000_000n };
 /** Base applies EIP-7825's per-transaction cap (2^24). */
 const TRANSACTION_GAS_CAP = 16_777_216n;
 const TREASURY_REFRESH_BLOCKS = 256;
+/**
+ * The probe runs with a deadline this many blocks past the signed one, so it measures the plan on the node's latest
+ * state even when this keeper's head is behind it; the signed deadline then counts from the block the node simulated
+ * on (read beside the probe). A busy step on a loaded machine had the keeper's head 7-9 blocks behind the node, and
+ * every chunk's probe failed PlanExpired(head + 2, latest) on state the plan was perfectly valid for. A keeper further
+ * behind than this is refused by the probe, as before.
+ */
+const PROBE_DEADLINE_SLACK_BLOCKS = 32;
 const executorInterface = ChimeraExecutor__factory.createInterface();
 const probeInterface = new Interface(PLAN_PROBE_ABI);
 
@@ -191,7 +201,24 @@ export class PlanSimulator {
    * slots earlier ones had warmed, EIP-2929: their gas came out too low and Morpho liquidations reverted on chain.)
    */
   async simulateMany(requests: readonly SimulationRequest[]): Promise<SimulationOutcome[]> {
-    return Promise.all(requests.map((r) => this.simulate(r.plan, r.headBlock, { profitShortfall: r.profitShortfall })));
+    const chainHead = this.#chainHead();
+    return Promise.all(requests.map((r) => this.simulate(r.plan, r.headBlock, { profitShortfall: r.profitShortfall }, chainHead)));
+  }
+
+  /** The node's latest block, read beside the probes (null if it does not answer: the keeper's head stands). */
+  #chainHead(): Promise<number | null> {
+    return Promise.resolve()
+      .then(() => this.#provider.send("eth_blockNumber", []))
+      .then((answer) => {
+        const block = Number(BigInt(String(answer)));
+        return Number.isSafeInteger(block) && block >= 0 ? block : null;
+      })
+      .catch(() => null);
+  }
+
+  /** The signed deadline: counted from the block the node simulated on, or this keeper's head if that is newer. */
+  async #deadlineFrom(headBlock: number, chainHead: Promise<number | null>): Promise<number> {
+    return Math.max(headBlock, (await chainHead) ?? headBlock) + this.#deadlineBlocks;
   }
 
   /**
@@ -207,25 +234,30 @@ export class PlanSimulator {
     adjustments: { readonly profitShortfall?: bigint } = {},
   ): Promise<SimulationOutcome> {
     if (plans.length < 2) throw new Error("a batch needs at least two plans");
-    const deadlineBlock = headBlock + this.#deadlineBlocks;
+    const chainHead = this.#chainHead();
     let batch: BatchPlanStruct;
     try {
-      batch = encodeBatchPlanStruct(plans, { minProfit: 0n, deadlineBlock });
+      batch = encodeBatchPlanStruct(plans, {
+        minProfit: 0n,
+        deadlineBlock: headBlock + this.#deadlineBlocks + PROBE_DEADLINE_SLACK_BLOCKS,
+      });
     } catch (error) {
       return fail("profit-probe", { kind: "transport", summary: `the batch cannot be encoded: ${(error as Error).message}` });
     }
+    // Encoded once at floor 0: probed as it is, signed with its floor word rewritten.
+    const batchCall = encodeLiquidateBatchCall(batch);
     let raw: unknown;
     try {
       const treasury = await this.#treasuryAt(this.#executor, headBlock);
       raw = await this.#provider.send("eth_call", [
-        { to: this.#operator, data: this.#probeCallData(batch.profitToken as Address, treasury, encodeLiquidateBatchCall(batch)) },
+        { to: this.#operator, data: this.#probeCallData(batch.profitToken as Address, treasury, batchCall) },
         this.#blockTag,
         { [this.#operator]: { code: PLAN_PROBE_RUNTIME_CODE } },
       ]);
     } catch (error) {
       return fail("profit-probe", decodeSimulationError(error));
     }
-    const measured = this.#decodeProbe(String(raw), encodeLiquidateBatchCall(batch));
+    const measured = this.#decodeProbe(String(raw), batchCall);
     if ("ok" in measured) return measured;
     if (measured.profit <= 0n) {
       return fail("profit-probe", {
@@ -249,7 +281,7 @@ export class PlanSimulator {
       });
     }
     const minProfit = minProfitWithHaircut(measured.profit - shortfall, this.#haircutBps);
-    const signed = { ...batch, minProfit };
+    const deadlineBlock = await this.#deadlineFrom(headBlock, chainHead);
     return {
       ok: true,
       simulatedProfit: measured.profit,
@@ -259,7 +291,7 @@ export class PlanSimulator {
       gasLimit: measured.gasLimit,
       deadlineBlock,
       planStruct: { ...encodePlanStruct(plans[0]!, { minProfit, deadlineBlock }) },
-      calldata: encodeLiquidateBatchCall(signed),
+      calldata: calldataWithMinProfit(calldataWithDeadline(batchCall, deadlineBlock), minProfit),
     };
   }
 
@@ -276,13 +308,15 @@ export class PlanSimulator {
     plan: LiquidationPlan,
     headBlock: number,
     adjustments: { readonly profitShortfall?: bigint } = {},
+    chainHead: Promise<number | null> = this.#chainHead(),
   ): Promise<SimulationOutcome> {
-    const deadlineBlock = headBlock + this.#deadlineBlocks;
-    const base = encodePlanStruct(plan, { minProfit: 0n, deadlineBlock });
+    const base = encodePlanStruct(plan, { minProfit: 0n, deadlineBlock: headBlock + this.#deadlineBlocks + PROBE_DEADLINE_SLACK_BLOCKS });
+    // The plan's calldata is encoded once, at floor 0; every probe and the signed call rewrite only its floor word.
+    const baseCall = encodeLiquidateCall(base);
 
     let measured: Measured | Extract<SimulationOutcome, { ok: false }>;
     if (this.#method === "probe") {
-      measured = await this.#probe(plan, base, headBlock);
+      measured = await this.#probe(plan, baseCall, headBlock);
       if (
         "ok" in measured &&
         measured.failure.kind === "transport" &&
@@ -290,17 +324,19 @@ export class PlanSimulator {
       ) {
         this.#method = "revert";
         this.#onMethodFallback(measured.failure.summary);
-        measured = await this.#revertProbe(plan, base);
+        measured = await this.#revertProbe(plan, baseCall);
       }
     } else {
-      measured = await this.#revertProbe(plan, base);
+      measured = await this.#revertProbe(plan, baseCall);
     }
     if ("ok" in measured) return measured;
-    return this.#outcome(base, measured, deadlineBlock, adjustments.profitShortfall ?? 0n);
+    const deadlineBlock = await this.#deadlineFrom(headBlock, chainHead);
+    const signed = { ...base, deadlineBlock: BigInt(deadlineBlock) };
+    return this.#outcome(signed, calldataWithDeadline(baseCall, deadlineBlock), measured, deadlineBlock, adjustments.profitShortfall ?? 0n);
   }
 
   /** From a measured profit to the outcome: the floor set from it (less what is known to be lost), the calldata. */
-  #outcome(base: PlanStruct, measured: Measured, deadlineBlock: number, shortfall: bigint): SimulationOutcome {
+  #outcome(base: PlanStruct, baseCall: string, measured: Measured, deadlineBlock: number, shortfall: bigint): SimulationOutcome {
     const { profit: simulatedProfit } = measured;
     if (simulatedProfit <= 0n) {
       return fail("profit-probe", {
@@ -331,13 +367,12 @@ export class PlanSimulator {
       gasLimit: measured.gasLimit,
       deadlineBlock,
       planStruct,
-      calldata: encodeLiquidateCall(planStruct),
+      calldata: calldataWithMinProfit(baseCall, minProfit),
     };
   }
 
   /** The state-override probe: one call, no revert path. */
-  async #probe(plan: LiquidationPlan, base: PlanStruct, headBlock: number): Promise<Measured | Extract<SimulationOutcome, { ok: false }>> {
-    const planCall = encodeLiquidateCall(withMinProfit(base, 0n));
+  async #probe(plan: LiquidationPlan, planCall: string, headBlock: number): Promise<Measured | Extract<SimulationOutcome, { ok: false }>> {
     let raw: unknown;
     try {
       const treasury = await this.#treasuryAt(this.#executor, headBlock);
@@ -349,7 +384,7 @@ export class PlanSimulator {
     } catch (error) {
       return fail("profit-probe", decodeSimulationError(error));
     }
-    return this.#decodeProbe(String(raw), encodeLiquidateCall(base));
+    return this.#decodeProbe(String(raw), planCall);
   }
 
   #probeCallData(profitToken: Address, treasury: Address, planCall: string): string {
@@ -357,7 +392,7 @@ export class PlanSimulator {
   }
 
   /** The probe's answer as a measurement, or the failure it reports. `signedCall` sizes the intrinsic gas. */
-  #decodeProbe(raw: string, signedCall: PlanStruct | string): Measured | Extract<SimulationOutcome, { ok: false }> {
+  #decodeProbe(raw: string, signedCall: string): Measured | Extract<SimulationOutcome, { ok: false }> {
     let result: { success: boolean; profit: bigint; gasUsed: bigint; revertData: string };
     try {
       const [success, profit, gasUsed, revertData] = probeInterface.decodeFunctionResult("probe", raw);
@@ -383,21 +418,20 @@ export class PlanSimulator {
     }
     // The transaction pays intrinsic and calldata gas on top of the call, and the executor's callers
     // keep 1/64 of the gas at each call depth: measured × 64/63, then the margin, within the cap.
-    const calldata = typeof signedCall === "string" ? signedCall : encodeLiquidateCall(signedCall);
-    const wanted = ((intrinsicGas(calldata) + (result.gasUsed * 64n) / 63n) * (BPS + this.#gasMarginBps)) / BPS;
+    const wanted = ((intrinsicGas(signedCall) + (result.gasUsed * 64n) / 63n) * (BPS + this.#gasMarginBps)) / BPS;
     return { profit: result.profit, gasEstimate: result.gasUsed, gasLimit: wanted < TRANSACTION_GAS_CAP ? wanted : TRANSACTION_GAS_CAP };
   }
 
   /** The revert probe (nodes without state overrides): profit from InsufficientProfit, gas from the policy. */
-  async #revertProbe(plan: LiquidationPlan, base: PlanStruct): Promise<Measured | Extract<SimulationOutcome, { ok: false }>> {
+  async #revertProbe(plan: LiquidationPlan, baseCall: string): Promise<Measured | Extract<SimulationOutcome, { ok: false }>> {
     const to = this.#executor;
-    const check = encodeLiquidateCall(withMinProfit(base, 1n));
+    const check = calldataWithMinProfit(baseCall, 1n);
     const gas = this.#gas;
     const [probe, fits] = await Promise.allSettled([
       this.#provider.call({
         from: this.#operator,
         to,
-        data: encodeLiquidateCall(withMinProfit(base, MaxUint256)),
+        data: calldataWithMinProfit(baseCall, MaxUint256),
         blockTag: this.#blockTag,
       }),
       gas.mode === "fixed"

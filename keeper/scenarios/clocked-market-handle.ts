@@ -42,10 +42,14 @@ export class ClockedMarketHandle implements MarketHandle {
 
   async movePricesReport(moves: readonly PriceMove[]): Promise<ClockedMoveReport> {
     if (!this.clock.running) throw new Error("the chain's clock is not running: start it before moving prices");
+    // Every read the step needs is done before it holds the clock: held, the next block waits only for its sends.
+    // (Planned inside, on a busy node, the reads held the step's block up to 1.3 s late, and the clock's grid then
+    // mined the block after it at once, leaving a keeper no time to land in N+1.)
+    const planned = await this.sandbox.planMoves(moves, true);
     // An arbitrary moment inside the block being built: after the last block, before the next is due.
     await new Promise((resolve) => setTimeout(resolve, Math.floor(this.random() * this.clock.blockTimeMs)));
     const { hashes, injectedAtMs } = await this.clock.exclusive(async () => {
-      const sent = await this.sandbox.sendMoves(moves, true);
+      const sent = await this.sandbox.submitMoves(planned);
       return { hashes: sent, injectedAtMs: Date.now() };
     });
     const report = { block: await this.blockContaining(hashes[0]!), injectedAtMs };

@@ -29,6 +29,20 @@ const ALIGNING_SWAP_GAS = 1_000_000n;
 /** The market maker holds this many times every pool's reserves: far more than any scenario step needs. */
 const RESERVE_MULTIPLE = 4n;
 
+/** A price step's transactions, planned (every read done) and not yet sent: feed transmissions first, then swaps. */
+export interface PlannedMoves {
+  readonly from: Address;
+  readonly transactions: readonly PlannedTransaction[];
+}
+
+interface PlannedTransaction {
+  readonly to: Address;
+  readonly data: string;
+  readonly gas: bigint;
+}
+
+const FEED_INTERFACE = AnswerUpdatedFeed__factory.createInterface();
+
 interface PoolFacts {
   readonly address: Address;
   readonly token0: Address;
@@ -130,6 +144,16 @@ export class SandboxMarketHandle implements MarketHandle {
    * WITHOUT mining: with automine off they wait in the mempool for the next block. Returns their hashes, feeds first.
    */
   async sendMoves(moves: readonly PriceMove[], updateFeeds = true): Promise<string[]> {
+    return this.submitMoves(await this.planMoves(moves, updateFeeds));
+  }
+
+  /**
+   * The step's transactions, ready to send: every read they depend on (the feeds' answers, the pools' prices, the
+   * market maker's balances) is done here. A clock-driven driver plans BEFORE it holds the chain's next block and
+   * only submits while holding it (clocked-market-handle.ts): on a busy node those reads took up to 1.3 s, the block
+   * carrying the step was mined that late, and the next block followed at once on the clock's grid.
+   */
+  async planMoves(moves: readonly PriceMove[], updateFeeds = true): Promise<PlannedMoves> {
     if (this.pools.length === 0) throw new Error("call prepare() or prepareMarketMaker() before moving prices");
     const { sandbox } = this;
     const answers = new Map<string, bigint>();
@@ -137,7 +161,15 @@ export class SandboxMarketHandle implements MarketHandle {
     for (const move of moves) answers.set(move.symbol, usdToFeedAnswer(move.usd));
 
     const moved = new Set(moves.map((move) => move.symbol));
-    const swaps: { tokenIn: Address; tokenOut: Address; fee: bigint; amountIn: bigint; limit: bigint }[] = [];
+    const transactions: PlannedTransaction[] = [];
+    for (const move of updateFeeds ? moves : []) {
+      transactions.push({
+        to: (await this.feedOf(move.symbol).getAddress()) as Address,
+        data: FEED_INTERFACE.encodeFunctionData("transmit", [answers.get(move.symbol)!]),
+        gas: FEED_UPDATE_GAS,
+      });
+    }
+    const router = (await sandbox.uniswap.router.getAddress()) as Address;
     for (const pool of this.pools) {
       if (!moved.has(pool.symbol0) && !moved.has(pool.symbol1)) continue;
       const target = sqrtPriceX96FromUsd(
@@ -152,28 +184,33 @@ export class SandboxMarketHandle implements MarketHandle {
       const [tokenIn, tokenOut, symbolIn] =
         target > current ? [pool.token1, pool.token0, pool.symbol1] : [pool.token0, pool.token1, pool.symbol0];
       const amountIn = await tokenBySymbol(sandbox.tokens, symbolIn).balanceOf(sandbox.deployer.address);
-      swaps.push({ tokenIn, tokenOut, fee: pool.fee, amountIn, limit: target });
+      const params = {
+        tokenIn,
+        tokenOut,
+        fee: pool.fee,
+        recipient: sandbox.deployer.address,
+        amountIn,
+        amountOutMinimum: 0n,
+        sqrtPriceLimitX96: target,
+      };
+      transactions.push({
+        to: router,
+        data: sandbox.uniswap.router.interface.encodeFunctionData("exactInputSingle", [params]),
+        gas: ALIGNING_SWAP_GAS,
+      });
     }
+    return { from: sandbox.deployer.address as Address, transactions };
+  }
 
+  /** Sends planned step transactions in order (the node numbers them), nothing else: one request each. */
+  async submitMoves(planned: PlannedMoves): Promise<string[]> {
     const hashes: string[] = [];
-    for (const move of updateFeeds ? moves : []) {
-      const feed = AnswerUpdatedFeed__factory.connect(await this.feedOf(move.symbol).getAddress(), sandbox.deployer);
-      hashes.push((await feed.transmit(answers.get(move.symbol)!, { gasLimit: FEED_UPDATE_GAS })).hash);
-    }
-    for (const swap of swaps) {
-      const sent = await sandbox.uniswap.router.connect(sandbox.deployer).exactInputSingle(
-        {
-          tokenIn: swap.tokenIn,
-          tokenOut: swap.tokenOut,
-          fee: swap.fee,
-          recipient: sandbox.deployer.address,
-          amountIn: swap.amountIn,
-          amountOutMinimum: 0n,
-          sqrtPriceLimitX96: swap.limit,
-        },
-        { gasLimit: ALIGNING_SWAP_GAS },
-      );
-      hashes.push(sent.hash);
+    for (const tx of planned.transactions) {
+      const hash = await this.hre.network.provider.request({
+        method: "eth_sendTransaction",
+        params: [{ from: planned.from, to: tx.to, data: tx.data, gas: `0x${tx.gas.toString(16)}` }],
+      });
+      hashes.push(hash as string);
     }
     return hashes;
   }

@@ -22,6 +22,11 @@ export interface MinedBlock {
   readonly timestampMs: number;
   /** Wall-clock ms when the mine call returned (for lateness and reaction measurements). */
   readonly minedAtMs: number;
+  /**
+   * Wall-clock ms when the clock began sealing this block (its deposit sent): the cut-off for what goes in it. The
+   * window a reaction to block N had is the next block's cut-off minus N's `minedAtMs` (a late N shortens it).
+   */
+  readonly sealStartedAtMs: number;
   readonly baseFeePerGas: bigint;
 }
 
@@ -177,7 +182,9 @@ export class ChainClock {
   async #mineSlot(): Promise<void> {
     const slotMs = this.#nextSlotMs;
     this.#nextSlotMs += this.blockTimeMs;
+    let sealStartedAtMs = 0;
     await this.exclusive(async () => {
+      sealStartedAtMs = this.#wallClock();
       await this.#provider.request({ method: "eth_sendTransaction", params: [baseTimeDeposit(slotMs, this.#baseFeePerGas)] });
       await this.#provider.request({ method: "evm_mine", params: [Math.floor(slotMs / 1_000)] }).catch((error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
@@ -195,6 +202,7 @@ export class ChainClock {
       timestamp: Number(BigInt(block.timestamp)),
       timestampMs: slotMs,
       minedAtMs,
+      sealStartedAtMs,
       baseFeePerGas: BigInt(block.baseFeePerGas ?? "0x0"),
     };
     this.#baseFeePerGas = mined.baseFeePerGas;

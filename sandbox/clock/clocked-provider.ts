@@ -27,7 +27,9 @@ const CACHE_LIMIT = 4_096;
 
 export class ClockedProvider extends EventEmitter implements SubscribableProvider {
   readonly #inner: SubscribableProvider;
-  readonly #millis = new Map<string, number>();
+  readonly #millis = new Map<string, Promise<number>>();
+  /** Block hash → its seconds timestamp (in flight or read): one read per block, however many of its logs are served. */
+  readonly #timestamps = new Map<string, Promise<string>>();
   #forwarding = false;
   readonly #forward = (payload: unknown): void => {
     void this.#decorateNotification(payload).then(
@@ -64,20 +66,42 @@ export class ClockedProvider extends EventEmitter implements SubscribableProvide
     this.#forwarding = false;
   }
 
-  async #millisOf(blockNumber: string, timestamp: string): Promise<number> {
+  #millisOf(blockNumber: string, timestamp: string): Promise<number> {
     const key = `${blockNumber}:${timestamp}`;
     const known = this.#millis.get(key);
     if (known !== undefined) return known;
-    const millis = await blockTimestampMs(this.#inner, blockNumber, Number(BigInt(timestamp)));
+    // The promise is cached, so the logs of one block served together read its BaseTime part once, not once each.
+    const millis = blockTimestampMs(this.#inner, blockNumber, Number(BigInt(timestamp)));
+    millis.catch(() => this.#millis.delete(key));
     if (this.#millis.size >= CACHE_LIMIT) this.#millis.delete(this.#millis.keys().next().value!);
     this.#millis.set(key, millis);
     return millis;
   }
 
-  async #timestampOf(blockNumber: string): Promise<string> {
-    const block = (await this.#inner.request({ method: "eth_getBlockByNumber", params: [blockNumber, false] })) as Json | null;
-    if (block === null) throw new Error(`block ${blockNumber} is unknown`);
-    return block.timestamp as string;
+  /**
+   * A log's block timestamp (Hardhat's logs carry none). Cached per block: the keeper's eth_getLogs over a busy step
+   * returns hundreds of logs from a few blocks, and reading the block once per LOG queued hundreds of block reads on
+   * the node the clock and the keeper share, in the very blocks the race is measured on.
+   */
+  #timestampOf(blockNumber: string, blockHash: unknown): Promise<string> {
+    const read = async () => {
+      const block = (await this.#inner.request({ method: "eth_getBlockByNumber", params: [blockNumber, false] })) as Json | null;
+      if (block === null) throw new Error(`block ${blockNumber} is unknown`);
+      // Keyed by hash: a block number re-mined after evm_revert is another block, with its own time.
+      if (typeof blockHash === "string" && typeof block.hash === "string" && block.hash.toLowerCase() !== blockHash.toLowerCase())
+        throw new Error(`block ${blockNumber} is no longer ${blockHash}`);
+      return block.timestamp as string;
+    };
+    if (typeof blockHash !== "string") return read();
+    const key = blockHash.toLowerCase();
+    const known = this.#timestamps.get(key);
+    if (known !== undefined) return known;
+    const pending = read();
+    // A failed read is not remembered (the block may not be mined yet); a mined block's timestamp never changes.
+    pending.catch(() => this.#timestamps.delete(key));
+    if (this.#timestamps.size >= CACHE_LIMIT) this.#timestamps.delete(this.#timestamps.keys().next().value!);
+    this.#timestamps.set(key, pending);
+    return pending;
   }
 
   async #withTimestampMs(block: Json): Promise<Json> {
@@ -87,7 +111,8 @@ export class ClockedProvider extends EventEmitter implements SubscribableProvide
 
   async #withBlockTimestampMs(item: Json): Promise<Json> {
     if (typeof item.blockNumber !== "string") return item;
-    const timestamp = typeof item.blockTimestamp === "string" ? item.blockTimestamp : await this.#timestampOf(item.blockNumber);
+    const timestamp =
+      typeof item.blockTimestamp === "string" ? item.blockTimestamp : await this.#timestampOf(item.blockNumber, item.blockHash);
     return { ...item, blockTimestampMs: hexQuantity(await this.#millisOf(item.blockNumber, timestamp)) };
   }
 

@@ -79,6 +79,10 @@ describe("sandbox clock: a chain that mines on its own", function () {
       expect(blocks[i]!.number).to.equal(blocks[i - 1]!.number + 1);
       expect(blocks[i]!.timestampMs - blocks[i - 1]!.timestampMs).to.equal(200);
       expect(blocks[i]!.timestamp).to.be.at.least(blocks[i - 1]!.timestamp);
+      // A block is sealed after the one before it was out, and published after it was sealed: the window a reaction
+      // to block i-1 had is sealStartedAtMs(i) - minedAtMs(i-1), never negative.
+      expect(blocks[i]!.sealStartedAtMs).to.be.at.least(blocks[i - 1]!.minedAtMs);
+      expect(blocks[i]!.minedAtMs).to.be.at.least(blocks[i]!.sealStartedAtMs);
     }
     for (const block of blocks) expect(block.timestamp).to.equal(Math.floor(block.timestampMs / 1_000));
     // Seven slots 200 ms apart span 1.2 s: at least two of them fall in the same whole second.

@@ -10,7 +10,7 @@ import { expect } from "chai";
 import { parseUnits } from "ethers";
 import { buildSandbox, openAaveBorrowers, type OpenedBorrower, type Sandbox } from "../../../sandbox";
 import { startClockedNode, type ClockedNode } from "../../../sandbox/clock";
-import { RivalLiquidator } from "../../../sandbox/rival";
+import { positionsPricedBy, RivalLiquidator } from "../../../sandbox/rival";
 import { hardhatAccountWallet } from "../../../keeper/run/hardhat-accounts";
 import { ClockedMarketHandle } from "../../../keeper/scenarios/clocked-market-handle";
 import { SandboxMarketHandle } from "../../../keeper/scenarios/sandbox-market-handle";
@@ -93,5 +93,16 @@ describe("sandbox rival: a competing liquidator on the clock", function () {
       .find((parsed) => parsed?.name === "LiquidationCall");
     expect(liquidation!.args.user.toLowerCase()).to.equal(attempt.borrower.toLowerCase());
     expect(liquidation!.args.liquidator.toLowerCase()).to.equal(rival.address.toLowerCase());
+  });
+});
+
+describe("sandbox rival: reads only the positions an update prices", () => {
+  const position = (address: string, collateral: string, debt: string) => ({ address, collateral, debt }) as unknown as OpenedBorrower;
+  const book = [position("0xa", "WETH", "USDC"), position("0xb", "cbBTC", "USDC"), position("0xc", "cbBTC", "WETH")];
+
+  it("a WETH update reads the positions holding WETH as collateral or debt, not the cbBTC/USDC ones", () => {
+    expect(positionsPricedBy(book, new Set(["WETH"])).map((b) => b.address)).to.deep.equal(["0xa", "0xc"]);
+    expect(positionsPricedBy(book, new Set(["USDC"])).map((b) => b.address)).to.deep.equal(["0xa", "0xb"]);
+    expect(positionsPricedBy(book, new Set([undefined]))).to.deep.equal([]);
   });
 });

@@ -1,8 +1,12 @@
 import { expect } from "chai";
 import { ChimeraExecutor__factory } from "../../../../typechain-types";
 import type { Address, LiquidationCall, LiquidationPlan } from "../../../../keeper/core/types";
+import { MaxUint256 } from "ethers";
 import {
+  calldataWithDeadline,
+  calldataWithMinProfit,
   encodeBatchPlanStruct,
+  encodeLiquidateBatchCall,
   encodeLiquidateCall,
   encodePlanStruct,
   FLASH_HEADROOM,
@@ -187,5 +191,40 @@ describe("execution: plan encoding", () => {
     expect(decoded.liquidation.borrower).to.equal(BORROWER);
     expect(decoded.minProfit).to.equal(7n);
     expect(decoded.liquidation.swap.route).to.equal("0xabcdef");
+  });
+
+  it("rewrites only the floor word of liquidate and liquidateBatch calldata: byte for byte a fresh encoding at that floor", () => {
+    const routed = aavePlan({ swap: { ...aavePlan().swap!, route: `0x${"ab".repeat(43)}` } });
+    const floors = [0n, 1n, 38_000_000n, 2n ** 255n, MaxUint256];
+    const single = encodeLiquidateCall(encodePlanStruct(routed, { minProfit: 0n, deadlineBlock: 9 }));
+    const members = [routed, aavePlan({ id: "second" }), aavePlan({ id: "third" })];
+    const batch = encodeLiquidateBatchCall(encodeBatchPlanStruct(members, { minProfit: 0n, deadlineBlock: 9 }));
+    for (const minProfit of floors) {
+      expect(calldataWithMinProfit(single, minProfit)).to.equal(
+        encodeLiquidateCall(encodePlanStruct(routed, { minProfit, deadlineBlock: 9 })),
+        `liquidate at ${minProfit}`,
+      );
+      expect(calldataWithMinProfit(batch, minProfit)).to.equal(
+        encodeLiquidateBatchCall(encodeBatchPlanStruct(members, { minProfit, deadlineBlock: 9 })),
+        `liquidateBatch at ${minProfit}`,
+      );
+    }
+    expect(calldataWithDeadline(single, 123)).to.equal(
+      encodeLiquidateCall(encodePlanStruct(routed, { minProfit: 0n, deadlineBlock: 123 })),
+    );
+    expect(calldataWithDeadline(batch, 123)).to.equal(
+      encodeLiquidateBatchCall(encodeBatchPlanStruct(members, { minProfit: 0n, deadlineBlock: 123 })),
+    );
+    // The deadline is the word after the floor: rewriting the floor must leave it alone.
+    const [decoded] = ChimeraExecutor__factory.createInterface().decodeFunctionData("liquidate", calldataWithMinProfit(single, 5n));
+    expect([decoded.minProfit, decoded.deadlineBlock]).to.deep.equal([5n, 9n]);
+  });
+
+  it("refuses to rewrite calldata of another function, or a floor outside uint256", () => {
+    const single = encodeLiquidateCall(encodePlanStruct(aavePlan(), { minProfit: 0n, deadlineBlock: 9 }));
+    expect(() => calldataWithMinProfit(single, -1n)).to.throw(PlanEncodingError, "uint256");
+    expect(() => calldataWithMinProfit(single, MaxUint256 + 1n)).to.throw(PlanEncodingError, "uint256");
+    expect(() => calldataWithMinProfit(`0xdeadbeef${single.slice(10)}`, 1n)).to.throw(PlanEncodingError, "neither");
+    expect(() => calldataWithMinProfit(single.slice(0, 200), 1n)).to.throw(PlanEncodingError, "too short");
   });
 });

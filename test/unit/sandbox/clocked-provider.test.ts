@@ -1,0 +1,52 @@
+import { expect } from "chai";
+import { EventEmitter } from "node:events";
+import { ClockedProvider, type SubscribableProvider } from "../../../sandbox/clock/clocked-provider";
+
+/**
+ * The node's millisecond fields on logs cost one block read and one BaseTime read per BLOCK, not per log: a busy
+ * step's eth_getLogs returns hundreds of logs from a few blocks, and a read per log queued hundreds of requests on the
+ * node the clock and the keeper share. A double of Hardhat's provider (EIP-1193 requests, counted) serves them.
+ */
+describe("ClockedProvider: millisecond fields read once per block", () => {
+  const blocks: Record<string, { hash: string; timestamp: string; part: number }> = {
+    "0x10": { hash: "0xaa", timestamp: "0x64", part: 400 },
+    "0x11": { hash: "0xbb", timestamp: "0x64", part: 600 },
+  };
+  const logs = Array.from({ length: 40 }, (_, i) => {
+    const blockNumber = i % 2 === 0 ? "0x10" : "0x11";
+    return { blockNumber, blockHash: blocks[blockNumber]!.hash, logIndex: `0x${i.toString(16)}`, data: "0x" };
+  });
+
+  function doubleProvider() {
+    const calls: Record<string, number> = {};
+    const inner = Object.assign(new EventEmitter(), {
+      request: async ({ method, params }: { method: string; params?: readonly unknown[] }) => {
+        calls[method] = (calls[method] ?? 0) + 1;
+        await new Promise((resolve) => setImmediate(resolve));
+        if (method === "eth_getLogs") return logs;
+        if (method === "eth_getBlockByNumber") {
+          const block = blocks[String(params![0])]!;
+          return { number: params![0], hash: block.hash, timestamp: block.timestamp };
+        }
+        if (method === "eth_getStorageAt") return `0x${blocks[String(params![2])]!.part.toString(16).padStart(64, "0")}`;
+        throw new Error(`unexpected ${method}`);
+      },
+    }) as unknown as SubscribableProvider;
+    return { provider: new ClockedProvider(inner), calls };
+  }
+
+  it("serves blockTimestampMs on every log of a 40-log answer with two block reads and two BaseTime reads", async () => {
+    const { provider, calls } = doubleProvider();
+    const served = (await provider.request({ method: "eth_getLogs", params: [{}] })) as { blockNumber: string; blockTimestampMs: string }[];
+    expect(served).to.have.length(40);
+    for (const log of served) {
+      const block = blocks[log.blockNumber]!;
+      expect(Number(BigInt(log.blockTimestampMs))).to.equal(Number(BigInt(block.timestamp)) * 1_000 + block.part);
+    }
+    expect(calls.eth_getBlockByNumber).to.equal(2);
+    expect(calls.eth_getStorageAt).to.equal(2);
+    // Asked again, the blocks are known.
+    await provider.request({ method: "eth_getLogs", params: [{}] });
+    expect([calls.eth_getBlockByNumber, calls.eth_getStorageAt]).to.deep.equal([2, 2]);
+  });
+});
