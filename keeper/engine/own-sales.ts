@@ -42,6 +42,25 @@ export class OwnSalesLedger {
     return swap.amountOut > marginal ? swap.amountOut - marginal : 0n;
   }
 
+  /** What this keeper has booked into the plan's sale route since the last block (0 when it sells nothing). */
+  soldBefore(plan: LiquidationPlan): bigint {
+    const route = saleRouteOf(plan);
+    return route === null ? 0n : (this.sold.get(route) ?? 0n);
+  }
+
+  /**
+   * Takes back the sale of a booked plan that did not leave (failed simulation, not sent, a duplicate): the
+   * pool will not see it, so plans booked after it in this block must not pay for it. A plan whose simulation
+   * failed because a rival took the position first sells nothing either.
+   */
+  release(plan: LiquidationPlan): void {
+    const route = saleRouteOf(plan);
+    if (plan.swap === null || route === null) return;
+    const left = (this.sold.get(route) ?? 0n) - plan.swap.amountIn;
+    if (left > 0n) this.sold.set(route, left);
+    else this.sold.delete(route);
+  }
+
   /** Whether this keeper already sold into the plan's route since the last block. */
   hasSold(plan: LiquidationPlan): boolean {
     const route = saleRouteOf(plan);

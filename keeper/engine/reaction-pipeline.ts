@@ -196,10 +196,11 @@ export class ReactionPipeline {
       }
       // What this keeper's own earlier sales in the block take off this plan: earlier chunks', and this chunk's
       // plans before it — each plan is simulated alone on the head's state, so nothing else prices them in. Booked
-      // as it is approved (a plan that then fails to leave only makes the floors after it more cautious); the
-      // chunk's quotes are awaited together below.
+      // as it is approved, so this chunk's later plans count it; released below if it does not leave. The chunk's
+      // quotes are awaited together below.
+      const routeSoldBefore = this.deps.ownSales.soldBefore(plan);
       shortfalls.push(this.deps.ownSales.book(plan, head));
-      approved.push({ decision, context: { mode: this.host.mode, headBlock: head, seenAtMs, at, trigger, prepared } });
+      approved.push({ decision, context: { mode: this.host.mode, headBlock: head, seenAtMs, at, trigger, prepared, routeSoldBefore } });
     }
     const profitShortfalls = await Promise.all(shortfalls);
     // Gating and own-sales quotes took time on a chain that did not wait: the deadline counts from the newest head.
@@ -214,6 +215,8 @@ export class ReactionPipeline {
     approved.forEach(({ decision }, index) => {
       const plan = decision.plan!;
       const report = reports[index]!;
+      // Its sale will not reach the pool: the next chunks of this block must not pay for it.
+      if (report.status !== "sent" && report.status !== "dry-run") this.deps.ownSales.release(plan);
       if (report.status === "simulation-failed") {
         // Maybe a rival took the position first: the race ledger decides once the next blocks' events are in.
         this.deps.races?.watchUnsent({

@@ -96,13 +96,9 @@ export async function chooseBatches(
     if (positions.length < 2) continue;
     const plans = positions.map((position) => runnable[position]!.plan);
     const headBlock = Math.max(...positions.map((position) => runnable[position]!.context.headBlock));
-    // The batch is simulated alone on the head's state, like its members: the floor must count this keeper's own
-    // earlier sales in the block, or a batch behind a transaction that already sold into its pool reverts. The
-    // members' summed shortfalls (the ledger's figures, reaction-pipeline.ts) over-count: a later member's figure
-    // includes the earlier members' sales, which the batch's own simulation already prices in. Over-counting only
-    // lowers the floor (never a revert) and makes the batch look poorer than it is, so it is chosen only when it
-    // still beats the singles — which carry the very same shortfalls, so the comparison stays even.
-    const profitShortfall = positions.reduce((sum, position) => sum + (runnable[position]!.context.profitShortfall ?? 0n), 0n);
+    // The batch is simulated alone on the head's state, like its members: its floor must count this keeper's own
+    // sales sent before it in the block, or a batch behind a transaction that already sold into its pool reverts.
+    const profitShortfall = batchShortfall(positions.map((position) => runnable[position]!));
     const simulation = await deps.simulator.simulateBatchPlan(plans, headBlock, { profitShortfall });
     if (!simulation.ok) continue;
     const singlesNet = positions.reduce((sum, position) => {
@@ -119,6 +115,27 @@ export async function chooseBatches(
     }
   }
   return chosen;
+}
+
+/**
+ * What this keeper's sales sent before the batch take off it. Each member's ledger figure (reaction-pipeline.ts)
+ * counts every sale booked before it, including the earlier members' — which the batch's own simulation already
+ * prices, since it sells them in order. So on a route where the batch's first seller found nothing booked before
+ * it, the members' figures count only each other and add nothing; where something was (or it is not known), they
+ * are summed: an over-count, which lowers the floor (never a revert) but could refuse a batch that pays.
+ * Summing them always refused the quick start's Moonwell OEV batches (a thin 40% share), whose singles then lost
+ * the wrapper's window.
+ */
+export function batchShortfall(members: readonly { readonly plan: LiquidationPlan; readonly context: ExecutionContext }[]): bigint {
+  const firstSoldBefore = new Map<string, bigint | undefined>();
+  let shortfall = 0n;
+  for (const { plan, context } of members) {
+    const route = saleRouteOf(plan);
+    if (route !== null && !firstSoldBefore.has(route)) firstSoldBefore.set(route, context.routeSoldBefore);
+    else if (route !== null && firstSoldBefore.get(route) === 0n) continue;
+    shortfall += context.profitShortfall ?? 0n;
+  }
+  return shortfall;
 }
 
 /** Every plan unlocks the same OEV wrapper's round (LiquidationCall.oevWrapper). */

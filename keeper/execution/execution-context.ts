@@ -19,6 +19,12 @@ export interface ExecutionContext {
   readonly at: Instant;
   /** Profit the plan will not see because of this keeper's own earlier sales in the block (see OwnSalesLedger). */
   readonly profitShortfall?: bigint;
+  /**
+   * What this keeper had booked into the plan's sale route in this block before this plan (OwnSalesLedger.soldBefore).
+   * A batch uses it to tell its members' shortfalls that only count each other's sales, which its own simulation
+   * already prices, from those that count a transaction sent before it (batch-choice.ts).
+   */
+  readonly routeSoldBefore?: bigint;
   /** The oracle update this plan reacts to, when it reacts to one. */
   readonly trigger?: PriceTrigger;
   /** Prepared ahead of the price and found valid at the new answer: signed without a simulation (PlanSimulator.prepared). */

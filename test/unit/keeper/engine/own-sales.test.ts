@@ -49,4 +49,24 @@ describe("keeper: own sales in a block, booked in rank order and quoted together
     expect(shortfalls).to.deep.equal([0n, out(50n) - (out(150n) - out(100n)), out(30n) - (out(180n) - out(150n))]);
     expect(ledger.hasSold(selling("d", 1n))).to.equal(true);
   });
+
+  it("takes back the sale of a plan that did not leave, so the plans booked after it do not pay for it", async () => {
+    const quoter = {
+      quoteRoute: async (_venue: string, _route: string, amounts: readonly bigint[]) => amounts.map(out),
+    } as unknown as SwapQuoter;
+    const ledger = new OwnSalesLedger(quoter);
+    const failed = selling("a", 100n);
+    await ledger.book(failed, 7);
+    expect(ledger.soldBefore(selling("b", 1n))).to.equal(100n);
+    ledger.release(failed);
+    expect(ledger.soldBefore(selling("b", 1n))).to.equal(0n);
+    expect(ledger.hasSold(selling("b", 1n))).to.equal(false);
+    // With the failed sale taken back, the next plan's floor has nothing before it to pay for.
+    expect(await ledger.book(selling("b", 50n), 7)).to.equal(0n);
+    // Releasing keeps what others booked: a sent plan's sale still counts.
+    const sent = selling("c", 30n);
+    await ledger.book(sent, 7);
+    ledger.release(selling("d", 20n));
+    expect(ledger.soldBefore(sent)).to.equal(60n);
+  });
 });

@@ -10,7 +10,7 @@ import { expect } from "chai";
 import { AbiCoder, Interface } from "ethers";
 import { ChimeraExecutor__factory } from "../../../../typechain-types";
 import type { Address, LiquidationPlan } from "../../../../keeper/core/types";
-import { chooseBatches } from "../../../../keeper/execution/batch-choice";
+import { batchShortfall, chooseBatches } from "../../../../keeper/execution/batch-choice";
 import type { ExecutionContext, ExecutionPrices } from "../../../../keeper/execution/execution-stage";
 import { PlanSimulator, type SimulationOutcome, type SimulationProvider } from "../../../../keeper/execution/plan-simulator";
 
@@ -235,5 +235,73 @@ describe("execution: liquidations through one OEV wrapper go as one batch", () =
       const chosen = await chooseBatches(runnable, singles, { simulator: simulator(), prices, logger: { debug: () => undefined } });
       expect(chosen.size, `wrappers ${wrappers.join(", ")}`).to.equal(0);
     }
+  });
+});
+
+describe("execution: a batch's shortfall counts only our sales sent before it", () => {
+  // Two members sell into one route. The ledger's figure for the second counts the first's sale, which the batch's own
+  // simulation already prices (it sells them in order): summing them refused the quick start's Moonwell OEV batches.
+  const ROUTE = "0x" + "ef".repeat(43);
+  function selling(borrower: string): LiquidationPlan {
+    return {
+      ...plan(borrower),
+      swap: {
+        venue: "uniswap-v3",
+        executorVenue: "UniswapV3",
+        router: POOL,
+        tokenIn: WETH,
+        tokenOut: USDC,
+        route: ROUTE,
+        amountIn: 300_000_000_000_000_000n,
+        amountOut: 1_040_000_000n,
+      },
+    } as unknown as LiquidationPlan;
+  }
+  const first = selling("0x0000000000000000000000000000000000000031");
+  const second = selling("0x0000000000000000000000000000000000000032");
+  const withSold = (shortfall: bigint, routeSoldBefore: bigint | undefined): ExecutionContext => ({
+    ...context(shortfall),
+    routeSoldBefore,
+  });
+
+  it("adds nothing for members that only count each other, when nothing was sold on the route before the batch", async () => {
+    const members = [
+      { plan: first, context: withSold(0n, 0n) },
+      { plan: second, context: withSold(25_000_000n, 300_000_000_000_000_000n) },
+    ];
+    expect(batchShortfall(members)).to.equal(0n);
+    // The batch earns 20 USDC: summing the figures (25) would refuse it; it is chosen, as one wrapper's batch must be.
+    const simulator = new PlanSimulator({
+      provider: node(20_000_000n, 550_000n),
+      executor: EXECUTOR,
+      operator: OPERATOR,
+      minProfitHaircutBps: 1_000,
+    });
+    const singles = [singleOutcome(15_000_000n, 0n, 400_000n), singleOutcome(15_000_000n, 25_000_000n, 400_000n)];
+    const chosen = await chooseBatches(members, singles, { simulator, prices, logger: { debug: () => undefined } });
+    const batch = chosen.get(0);
+    expect(batch?.simulation.ok).to.equal(true);
+    if (batch?.simulation.ok) expect(batch.simulation.expectedProfit).to.equal(20_000_000n);
+  });
+
+  it("sums them when a sale of ours went before the batch on its route, or when that is not known", () => {
+    const before = [
+      { plan: first, context: withSold(4_000_000n, 100n) },
+      { plan: second, context: withSold(9_000_000n, 300_000_000_000_000_100n) },
+    ];
+    expect(batchShortfall(before)).to.equal(13_000_000n);
+    const unknown = [
+      { plan: first, context: withSold(4_000_000n, undefined) },
+      { plan: second, context: withSold(9_000_000n, undefined) },
+    ];
+    expect(batchShortfall(unknown)).to.equal(13_000_000n);
+  });
+
+  it("sums the shortfalls of members on different routes or selling nothing", () => {
+    const noSale = [
+      { plan: plan("0x0000000000000000000000000000000000000041"), context: withSold(10_000_000n, 0n) },
+      { plan: plan("0x0000000000000000000000000000000000000042"), context: withSold(15_000_000n, 0n) },
+    ];
+    expect(batchShortfall(noSale)).to.equal(25_000_000n);
   });
 });
