@@ -54,6 +54,30 @@ function selfGas(steps: readonly Step[], to: string) {
   return { byContract, byOp };
 }
 
+/** The steps run in the root contract's own frames (a call's cost net of its callee's work), for a per-pc profile. */
+function ownSteps(steps: readonly (Step & { pc: number })[], to: string): (Step & { pc: number })[] {
+  const root = to.toLowerCase();
+  const frames: string[] = [root];
+  const own: (Step & { pc: number })[] = [];
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!;
+    const address = frames[step.depth - 1]!;
+    const next = steps[i + 1];
+    let cost = step.gasCost;
+    if (CALLS.has(step.op) && next !== undefined && next.depth > step.depth) {
+      const stack = step.stack!;
+      frames[step.depth] = step.op === "DELEGATECALL" ? address : `0x${stack[stack.length - 2]!.replace(/^0x/, "").slice(-40)}`;
+      let j = i + 1;
+      while (j < steps.length && steps[j]!.depth > step.depth) j++;
+      const childLast = steps[j - 1]!;
+      const back = steps[j];
+      cost = back === undefined ? step.gasCost : step.gas - back.gas - (next.gas - (childLast.gas - childLast.gasCost));
+    }
+    if (address === root) own.push({ ...step, gasCost: cost });
+  }
+  return own;
+}
+
 /** The root contract's own gas between consecutive moments it calls out or is called back, with what it called. */
 function timeline(steps: readonly Step[], to: string): string[] {
   const root = to.toLowerCase();
@@ -122,7 +146,7 @@ async function main(): Promise<void> {
     const { writeFileSync } = await import("node:fs");
     writeFileSync(
       process.env.TRACE_DUMP,
-      JSON.stringify(executorTrace.structLogs.map((l: Step & { pc: number }) => [l.pc, l.op, l.gasCost, l.depth])),
+      JSON.stringify(ownSteps(executorTrace.structLogs, await executor.getAddress()).map((l) => [l.pc, l.op, l.gasCost, l.depth])),
     );
   }
   const e = selfGas(executorTrace.structLogs, await executor.getAddress());

@@ -22,7 +22,7 @@
  *   executorSeeded, overheadVsFloorSeeded  the same plan with the executor already holding one base unit of USDC and
  *                    WETH (dust an owner can leave there: it stays below every snapshot). Each plan then writes the
  *                    executor's balances non-zero to non-zero instead of zero to non-zero and back.
- *   overheadVsFloorPrevious  the headline on main db5d678 (the plain plan, before this change's executor and keeper
+ *   overheadVsFloorPrevious  the headline on main fb5d819 (the keeper's plan, before this change's executor
  *                    changes): recorded, not measured.
  *   overheadVsFloorBefore  the same figure for the executor before issue 13's guards (commit 9881cee, measured by this
  *                    bench against this floor): a recorded reference for one release, not a measurement of this run.
@@ -101,15 +101,16 @@ const OVERHEAD_VS_FLOOR_BEFORE_ISSUE_13: Readonly<Record<SourceKey, number>> = {
   uniswapV3: 45_253,
 };
 /**
- * overheadVsFloor on main db5d678 (the plan borrowing exactly debtToCover, before the keeper's flash headroom and this
- * change's executor savings), measured by this bench (`BENCH_ONLY=gas npm run bench`, 2026-12-07, load 6.3): the
- * "before" of the latest change, kept for one release beside the new figure.
+ * overheadVsFloor on main fb5d819 (the keeper's plan, flash headroom included, before this change's executor savings:
+ * one read of the collateral fewer, one gate read, two transient writes and three PlanExecuted words), measured by this
+ * bench (`BENCH_ONLY=gas npm run bench`, 2026-12-07): the "before" of the latest change, kept for one release beside the
+ * new figure. (db5d678's figures, the release before, are in contracts/README.md.)
  */
 const OVERHEAD_VS_FLOOR_PREVIOUS: Readonly<Record<SourceKey, number>> = {
-  balancer: 38_377,
-  morphoFlash: 46_453,
-  aave: 42_697,
-  uniswapV3: 37_669,
+  balancer: 37_465,
+  morphoFlash: 35_597,
+  aave: 38_980,
+  uniswapV3: 36_876,
 };
 /** Issue 13's goal for the one-transaction overhead of the Balancer and Morpho flash sources. */
 const OVERHEAD_VS_FLOOR_TARGET = 25_000;

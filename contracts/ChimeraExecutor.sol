@@ -6,6 +6,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
 
 import {IChimeraExecutor} from "./interfaces/IChimeraExecutor.sol";
 import {IAaveV3Pool} from "./interfaces/IAaveV3Pool.sol";
@@ -47,6 +48,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     using SafeERC20 for IERC20;
     using ExactApprovals for IERC20;
     using BalanceLedger for BalanceLedger.Ledger;
+    using TransientSlot for *;
 
     /* CONSTANTS */
 
@@ -135,14 +137,6 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         _;
     }
 
-    /// @dev `CallerNotOperator`, then `EnforcedPause`: both from the one slot holding the pause flag and the pinned
-    ///      operators' bits (a cold read the rest of the plan then finds warm).
-    modifier onlyOperatorWhenNotPaused() {
-        if (!isOperator(msg.sender)) revert CallerNotOperator(msg.sender);
-        if (paused) revert EnforcedPause();
-        _;
-    }
-
     /* CONSTRUCTOR */
 
     /// @param initialOwner The owner (a Safe in production); receives rescued tokens.
@@ -210,40 +204,52 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         uint256 pinnedTargetsAllowed;
     }
 
-    /// @dev The treasury slot's values a plan needs after its entry checks, read together (one warm access).
-    function _openGate() private view returns (Gate memory gate) {
+    /// @dev A plan's entry checks after `notExpired`, in the documented order: `CallerNotOperator`, `EnforcedPause`,
+    ///      then `ReentrancyGuardReentrantCall` (OpenZeppelin's transient guard, entered here and left by `_leavePlan`).
+    ///      The operator bits, the pause flag, the treasury and the pinned targets' bits share one slot, read once
+    ///      (cold) before the guard's transient write, and what admission and settlement need of it is returned.
+    function _enterPlan() private returns (Gate memory gate) {
+        if (!isOperator(msg.sender)) revert CallerNotOperator(msg.sender);
+        if (paused) revert EnforcedPause();
         gate.treasury = treasury;
         gate.pinnedTargetsAllowed = _pinnedTargetsAllowed;
+        if (_reentrancyGuardEntered()) revert ReentrancyGuardReentrantCall();
+        _reentrancyGuardStorageSlot().asBoolean().tstore(true);
+    }
+
+    function _leavePlan() private {
+        _reentrancyGuardStorageSlot().asBoolean().tstore(false);
     }
 
     /// @inheritdoc IChimeraExecutor
     function liquidate(Plan calldata plan)
         external
         notExpired(plan.deadlineBlock)
-        onlyOperatorWhenNotPaused
-        nonReentrant
     {
-        Gate memory gate = _openGate();
+        Gate memory gate = _enterPlan();
         BalanceLedger.Ledger memory ledger = _openLedger(plan.flash, plan.profitToken, 1, gate);
         _admit(plan.liquidation, ledger, gate);
-        _execute(plan.flash, ledger, plan.profitToken, plan.minProfit, 1, gate);
+        // Fresh (see `_liquidateAll`) unless the collateral is the flash token, the one balance the loan moves (a plan
+        // without a loan naming its collateral as flash token runs not fresh: correct, only not the cheaper way).
+        bool fresh = plan.liquidation.collateralToken != plan.flash.token;
+        _execute(plan.flash, ledger, plan.profitToken, plan.minProfit, 1, fresh, gate);
+        _leavePlan();
     }
 
     /// @inheritdoc IChimeraExecutor
     function liquidateBatch(BatchPlan calldata plan)
         external
         notExpired(plan.deadlineBlock)
-        onlyOperatorWhenNotPaused
-        nonReentrant
     {
-        Gate memory gate = _openGate();
+        Gate memory gate = _enterPlan();
         uint256 count = plan.liquidations.length;
         if (count == 0) revert EmptyBatch();
         BalanceLedger.Ledger memory ledger = _openLedger(plan.flash, plan.profitToken, count, gate);
         for (uint256 i; i < count; ++i) {
             _admit(plan.liquidations[i], ledger, gate);
         }
-        _execute(plan.flash, ledger, plan.profitToken, plan.minProfit, count, gate);
+        _execute(plan.flash, ledger, plan.profitToken, plan.minProfit, count, false, gate);
+        _leavePlan();
     }
 
     /// @inheritdoc IChimeraExecutor
@@ -319,18 +325,18 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         uint256[] calldata feeAmounts,
         bytes calldata userData
     ) external {
-        ExecutionContext.acceptCallback(ExecutionContext.Phase.AwaitingFlashCallback);
+        bool fresh = ExecutionContext.acceptCallback(ExecutionContext.Phase.AwaitingFlashCallback);
         uint256 fee = feeAmounts[0];
         ExecutionContext.recordFlashFee(fee);
-        _liquidateAll(userData);
+        _liquidateAll(userData, fresh);
         // The Vault checks its balance after the callback: repayment is a transfer, not an approval.
         IERC20(tokens[0]).safeTransfer(msg.sender, amounts[0] + fee);
     }
 
     /// @inheritdoc IChimeraExecutor
     function onMorphoFlashLoan(uint256 assets, bytes calldata data) external {
-        ExecutionContext.acceptCallback(ExecutionContext.Phase.AwaitingFlashCallback);
-        _liquidateAll(data);
+        bool fresh = ExecutionContext.acceptCallback(ExecutionContext.Phase.AwaitingFlashCallback);
+        _liquidateAll(data, fresh);
         // Morpho pulls exactly `assets` right after this returns.
         IERC20(PlanCalldata.flash(data).token).approveExact(msg.sender, assets);
     }
@@ -343,10 +349,10 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         address initiator,
         bytes calldata params
     ) external returns (bool) {
-        ExecutionContext.acceptCallback(ExecutionContext.Phase.AwaitingFlashCallback);
+        bool fresh = ExecutionContext.acceptCallback(ExecutionContext.Phase.AwaitingFlashCallback);
         if (initiator != address(this)) revert UntrustedFlashInitiator(initiator);
         ExecutionContext.recordFlashFee(premium);
-        _liquidateAll(params);
+        _liquidateAll(params, fresh);
         // The pool pulls exactly `amount + premium` right after this returns.
         IERC20(asset).approveExact(msg.sender, amount + premium);
         return true;
@@ -354,11 +360,11 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
 
     /// @inheritdoc IChimeraExecutor
     function uniswapV3FlashCallback(uint256 fee0, uint256 fee1, bytes calldata data) external {
-        ExecutionContext.acceptCallback(ExecutionContext.Phase.AwaitingFlashCallback);
+        bool fresh = ExecutionContext.acceptCallback(ExecutionContext.Phase.AwaitingFlashCallback);
         // Only one side was borrowed, so the other side's fee is zero.
         uint256 fee = fee0 + fee1;
         ExecutionContext.recordFlashFee(fee);
-        _liquidateAll(data);
+        _liquidateAll(data, fresh);
         // The pool checks its balances after the callback: repayment is a transfer.
         FlashLoan calldata flash = PlanCalldata.flash(data);
         IERC20(flash.token).safeTransfer(msg.sender, flash.amount + fee);
@@ -396,9 +402,9 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         ledger = BalanceLedger.open(TOKENS_PER_PLAN + TOKENS_PER_LIQUIDATION * liquidationCount);
         if (flash.source != FLASH_NONE) {
             _requireAllowed(flash.lender, gate);
-            ledger.track(flash.token);
+            ledger.track(flash.token, false);
         }
-        ledger.track(profitToken);
+        ledger.track(profitToken, false);
     }
 
     /// @dev Checks every contract and market one liquidation names, and tracks every token it names.
@@ -428,11 +434,11 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         address collateralMarket = liquidation.collateralMarket;
         if (collateralMarket != address(0)) {
             _requireAllowed(collateralMarket, gate);
-            ledger.track(collateralMarket);
+            ledger.track(collateralMarket, true);
         }
         if (liquidation.swap.venue != VENUE_NONE) _requireAllowed(liquidation.swap.router, gate);
-        ledger.track(debtToken);
-        ledger.track(collateralToken);
+        ledger.track(debtToken, false);
+        ledger.track(collateralToken, true);
     }
 
     /* PLAN EXECUTION */
@@ -445,6 +451,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         address profitToken,
         uint256 minProfit,
         uint256 liquidationCount,
+        bool fresh,
         Gate memory gate
     ) private {
         ledger.snapshot();
@@ -452,27 +459,18 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         uint8 source = flash.source;
         if (source == FLASH_NONE) {
             ExecutionContext.enter(ExecutionContext.Phase.Liquidating, address(0));
-            _liquidateAll(msg.data);
+            _liquidateAll(msg.data, fresh);
         } else {
-            ExecutionContext.enter(ExecutionContext.Phase.AwaitingFlashCallback, flash.lender);
+            ExecutionContext.awaitFlashCallback(flash.lender, fresh);
             _borrow(flash, source);
             flashFee = ExecutionContext.flashFee();
+            ExecutionContext.forgetFlashFee(flashFee);
         }
         ExecutionContext.clear();
 
         address payee = gate.treasury;
         uint256 profit = _settle(ledger, profitToken, minProfit, payee);
-        emit PlanExecuted(
-            msg.sender,
-            profitToken,
-            payee,
-            FlashSource(source),
-            flash.lender,
-            flash.amount,
-            flashFee,
-            profit,
-            liquidationCount
-        );
+        emit PlanExecuted(msg.sender, profitToken, payee, flashFee, profit, liquidationCount);
     }
 
     /// @dev Starts the flash loan with this entry point's calldata as payload; the lender calls back into one of the
@@ -503,15 +501,20 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         }
     }
 
-    /// @dev Runs the liquidations of the plan whose entry-point calldata is `entryCall`.
-    function _liquidateAll(bytes calldata entryCall) private {
+    /// @dev Runs the liquidations of the plan whose entry-point calldata is `entryCall`. `fresh` (a single plan whose
+    ///      collateral is not the flash token, decided in `liquidate` and carried by the ExecutionContext): nothing since
+    ///      the entry point can have lowered the executor's collateral balance (it holds no approval; only the lender's
+    ///      call ran), so the entry-point snapshot is its balance before the protocol call and is not read again.
+    function _liquidateAll(bytes calldata entryCall, bool fresh) private {
         if (PlanCalldata.isBatch(entryCall)) {
             Liquidation[] calldata liquidations = PlanCalldata.batchPlan(entryCall).liquidations;
             for (uint256 i; i < liquidations.length; ++i) {
-                _liquidate(liquidations[i]);
+                // `fresh` is false here (`liquidateBatch` never runs fresh); passed as is, not as a constant, so that
+                // the compiler keeps one copy of `_liquidate` instead of specialising a second (~1,400 bytes).
+                _liquidate(liquidations[i], fresh);
             }
         } else {
-            _liquidate(PlanCalldata.plan(entryCall).liquidation);
+            _liquidate(PlanCalldata.plan(entryCall).liquidation, fresh);
         }
     }
 
@@ -523,17 +526,17 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         uint256 debtTokenBought;
     }
 
-    function _liquidate(Liquidation calldata liquidation) private {
+    function _liquidate(Liquidation calldata liquidation, bool fresh) private {
         uint8 protocol = liquidation.protocol;
         Outcome memory outcome;
         if (protocol == PROTOCOL_AAVE_V3) {
-            outcome = _liquidateAaveV3(liquidation);
+            outcome = _liquidateAaveV3(liquidation, fresh);
         } else if (protocol == PROTOCOL_MORPHO_BLUE) {
             outcome = _liquidateMorphoBlue(liquidation);
         } else if (protocol == PROTOCOL_COMPOUND_V2) {
-            outcome = _liquidateCompoundV2(liquidation);
+            outcome = _liquidateCompoundV2(liquidation, fresh);
         } else if (protocol == PROTOCOL_MOONWELL_OEV) {
-            outcome = _liquidateMoonwellOev(liquidation);
+            outcome = _liquidateMoonwellOev(liquidation, fresh);
         } else if (protocol == PROTOCOL_MOONWELL_MORPHO_OEV) {
             outcome = _liquidateMoonwellMorphoOev(liquidation);
         } else {
@@ -554,13 +557,13 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
 
     /// @dev `liquidationCall` with `receiveAToken = false`, then the swap. The pool may repay less than `debtToCover`
     ///      (close factor), so the unused approval is cleared; what it took is measured from the balance.
-    function _liquidateAaveV3(Liquidation calldata liquidation) private returns (Outcome memory outcome) {
+    function _liquidateAaveV3(Liquidation calldata liquidation, bool fresh) private returns (Outcome memory outcome) {
         IERC20 collateral = IERC20(liquidation.collateralToken);
         IERC20 debt = IERC20(liquidation.debtToken);
         address pool = liquidation.market;
         uint256 debtToCover = liquidation.debtToCover;
         uint256 debtBefore = debt.balanceOf(address(this));
-        uint256 collateralBefore = collateral.balanceOf(address(this));
+        uint256 collateralBefore = _collateralBefore(collateral, fresh);
 
         debt.approveExact(pool, debtToCover);
         IAaveV3Pool(pool).liquidationCall(address(collateral), address(debt), liquidation.borrower, debtToCover, false);
@@ -568,13 +571,21 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         _clearUnlessSpent(debt, pool, debtToCover, outcome.debtRepaid);
 
         uint256 collateralAfter = collateral.balanceOf(address(this));
-        outcome.collateralSeized = collateralAfter - collateralBefore;
-        (outcome.collateralSold, outcome.debtTokenBought) = _swap(
-            liquidation.swap,
-            address(collateral),
-            address(debt),
-            BalanceLedger.receivedSince(address(collateral), collateralAfter)
-        );
+        uint256 received = BalanceLedger.receivedSince(address(collateral), collateralAfter);
+        outcome.collateralSeized = _seized(fresh, received, collateralBefore, collateralAfter);
+        (outcome.collateralSold, outcome.debtTokenBought) = _swap(liquidation.swap, address(collateral), address(debt), received);
+    }
+
+    /// @dev The collateral balance before a protocol call: read, unless the liquidation runs fresh (`_liquidateAll`),
+    ///      where what it seized is what the plan has received above the entry-point snapshot and nothing is read.
+    function _collateralBefore(IERC20 collateral, bool fresh) private view returns (uint256) {
+        return fresh ? 0 : collateral.balanceOf(address(this));
+    }
+
+    /// @dev What a liquidation seized: fresh, what the plan has `received` above the entry-point snapshot; otherwise the
+    ///      balance's growth over the protocol call.
+    function _seized(bool fresh, uint256 received, uint256 before, uint256 afterCall) private pure returns (uint256) {
+        return fresh ? received : afterCall - before;
     }
 
     /// @dev `liquidate` with a non-empty callback payload: Morpho sends the collateral, calls `onMorphoLiquidate`
@@ -597,12 +608,12 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
 
     /// @dev `liquidateBorrow` on the debt market, `redeem` of the collateral market shares this plan received, then the
     ///      swap. Both calls report failure as a return code, which is turned into a revert.
-    function _liquidateCompoundV2(Liquidation calldata liquidation) private returns (Outcome memory outcome) {
+    function _liquidateCompoundV2(Liquidation calldata liquidation, bool fresh) private returns (Outcome memory outcome) {
         IERC20 debt = IERC20(liquidation.debtToken);
         address debtMarket = liquidation.market;
         uint256 repayAmount = liquidation.debtToCover;
         uint256 debtBefore = debt.balanceOf(address(this));
-        uint256 collateralBefore = IERC20(liquidation.collateralToken).balanceOf(address(this));
+        uint256 collateralBefore = _collateralBefore(IERC20(liquidation.collateralToken), fresh);
 
         debt.approveExact(debtMarket, repayAmount);
         uint256 errorCode = ICompoundV2Market(debtMarket).liquidateBorrow(
@@ -613,7 +624,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         if (errorCode != 0) revert CompoundV2CallFailed(debtMarket, errorCode);
         outcome.debtRepaid = debtBefore - debt.balanceOf(address(this));
         _clearUnlessSpent(debt, debtMarket, repayAmount, outcome.debtRepaid);
-        _redeemAndSell(liquidation, collateralBefore, outcome);
+        _redeemAndSell(liquidation, collateralBefore, fresh, outcome);
     }
 
     /// @dev `updatePriceEarlyAndLiquidate` on the OEV wrapper of the collateral's feed (IMoonwellOevWrapper): it pulls
@@ -623,12 +634,12 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     ///      redeemed. What it took and paid is measured from balances only, so a wrapper paying less than its documented
     ///      share yields a smaller `collateralSeized`, and the sale's `minAmountOut`, the balance guard and `minProfit`
     ///      decide whether the plan stands.
-    function _liquidateMoonwellOev(Liquidation calldata liquidation) private returns (Outcome memory outcome) {
+    function _liquidateMoonwellOev(Liquidation calldata liquidation, bool fresh) private returns (Outcome memory outcome) {
         IERC20 debt = IERC20(liquidation.debtToken);
         address wrapper = liquidation.oevWrapper;
         uint256 repayAmount = liquidation.debtToCover;
         uint256 debtBefore = debt.balanceOf(address(this));
-        uint256 collateralBefore = IERC20(liquidation.collateralToken).balanceOf(address(this));
+        uint256 collateralBefore = _collateralBefore(IERC20(liquidation.collateralToken), fresh);
 
         debt.approveExact(wrapper, repayAmount);
         IMoonwellOevWrapper(wrapper).updatePriceEarlyAndLiquidate(
@@ -641,7 +652,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         // A wrapper that hands debt tokens back reports as having repaid nothing rather than reverting the event.
         outcome.debtRepaid = debtBefore > debtAfter ? debtBefore - debtAfter : 0;
         _clearUnlessSpent(debt, wrapper, repayAmount, outcome.debtRepaid);
-        _redeemAndSell(liquidation, collateralBefore, outcome);
+        _redeemAndSell(liquidation, collateralBefore, fresh, outcome);
     }
 
     /// @dev `updatePriceEarlyAndLiquidate` on Moonwell's Morpho-market OEV wrapper (MoonwellMorphoOev), then the swap of
@@ -662,10 +673,12 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     }
 
     /// @dev Redeems the collateral-market shares this plan has received (if any), then sells the collateral it has
-    ///      received; `collateralSeized` is the collateral balance's growth over `collateralBefore`.
+    ///      received; `collateralSeized` is the collateral balance's growth over `collateralBefore` (fresh: over the
+    ///      entry-point snapshot).
     function _redeemAndSell(
         Liquidation calldata liquidation,
         uint256 collateralBefore,
+        bool fresh,
         Outcome memory outcome
     ) private {
         ICompoundV2Market collateralMarket = ICompoundV2Market(liquidation.collateralMarket);
@@ -676,13 +689,9 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
             if (errorCode != 0) revert CompoundV2CallFailed(address(collateralMarket), errorCode);
         }
         uint256 collateralAfter = IERC20(collateral).balanceOf(address(this));
-        outcome.collateralSeized = collateralAfter - collateralBefore;
-        (outcome.collateralSold, outcome.debtTokenBought) = _swap(
-            liquidation.swap,
-            collateral,
-            liquidation.debtToken,
-            BalanceLedger.receivedSince(collateral, collateralAfter)
-        );
+        uint256 received = BalanceLedger.receivedSince(collateral, collateralAfter);
+        outcome.collateralSeized = _seized(fresh, received, collateralBefore, collateralAfter);
+        (outcome.collateralSold, outcome.debtTokenBought) = _swap(liquidation.swap, collateral, liquidation.debtToken, received);
     }
 
     /// @dev A protocol that pulled exactly the amount approved left a zero allowance (ERC-20's transferFrom spends

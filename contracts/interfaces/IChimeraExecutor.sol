@@ -247,7 +247,10 @@ interface IChimeraExecutor {
     /// @notice One liquidation completed (emitted once per liquidation of a plan).
     /// @dev Aave V3 and Compound v2 amounts are the executor's balance changes around the protocol call (Compound's
     ///      seized collateral after redeeming the seized shares); Morpho Blue's are what `liquidate` returns, which are
-    ///      exactly what Morpho sends and pulls.
+    ///      exactly what Morpho sends and pulls. In a single-liquidation plan whose collateral is not the flash token,
+    ///      `collateralSeized` is measured from the plan's entry-point snapshot instead of a second read just before the
+    ///      call: only the lender's call can have run in between, and it cannot lower the balance (the executor holds no
+    ///      approval), so this is the same figure unless the lender itself sent collateral, which it then includes.
     /// @param borrower The liquidated position.
     /// @param collateralToken The seized collateral's underlying token.
     /// @param debtToken The repaid token.
@@ -270,22 +273,18 @@ interface IChimeraExecutor {
     );
 
     /// @notice A plan completed and its profit was paid to the treasury.
+    /// @dev The flash source, lender and amount are not repeated here: they are the plan's own, in the transaction's
+    ///      calldata (`plan.flash`), and 256 gas a word on every plan. What only execution knows is logged.
     /// @param operator The operator who submitted it.
     /// @param profitToken The token profit was measured in.
     /// @param treasury Where the profit went.
-    /// @param flashSource The flash source used.
-    /// @param flashLender The lender (zero for `None`).
-    /// @param flashAmount The amount borrowed.
-    /// @param flashFee The fee paid to the lender.
+    /// @param flashFee The fee paid to the lender (as the lender reported it).
     /// @param profit The profit token's growth over its entry-point snapshot, all of it sent to the treasury.
     /// @param liquidationCount How many liquidations the plan executed.
     event PlanExecuted(
         address indexed operator,
         address indexed profitToken,
         address indexed treasury,
-        FlashSource flashSource,
-        address flashLender,
-        uint256 flashAmount,
         uint256 flashFee,
         uint256 profit,
         uint256 liquidationCount

@@ -35,24 +35,42 @@ library ExecutionContext {
     /// @dev ERC-7201 slot of "chimera.executor.swapAmountOut": a Morpho callback's swap output.
     bytes32 private constant SWAP_AMOUNT_OUT_SLOT = 0x2f58f52d21d66f80b3fb82dc4995de0e58a3d58b625dbe061e0a897bc8a77900;
 
+    /// @dev Bit 168 of the word: the awaited flash callback runs a single plan's liquidation "fresh" (ChimeraExecutor's
+    ///      `_liquidateAll`), as the entry point decided.
+    uint256 private constant FRESH_BIT = 1 << 168;
+
     /// @notice Enters `phase`, awaiting a callback from `expectedCaller` (zero when none is awaited).
     function enter(Phase phase, address expectedCaller) internal {
         CONTEXT_SLOT.asUint256().tstore((uint256(phase) << 160) | uint256(uint160(expectedCaller)));
     }
 
-    /// @notice Returns to Idle at the end of a plan and forgets its flash fee, so a second plan in the same
-    ///         transaction (an operator contract calling twice) starts from the same state as a first one.
+    /// @notice Awaits the flash callback from `lender`, carrying the entry point's `fresh` to it.
+    function awaitFlashCallback(address lender, bool fresh) internal {
+        uint256 word = (uint256(Phase.AwaitingFlashCallback) << 160) | uint256(uint160(lender));
+        assembly ("memory-safe") {
+            word := or(word, shl(168, fresh))
+        }
+        CONTEXT_SLOT.asUint256().tstore(word);
+    }
+
+    /// @notice Returns to Idle at the end of a plan, so a second plan in the same transaction (an operator contract
+    ///         calling twice) starts from the same state as a first one (`forgetFlashFee` does the same for the fee).
     /// @dev The swap record needs no clearing here: it is zeroed before every Morpho liquidation that reads it.
     function clear() internal {
         CONTEXT_SLOT.asUint256().tstore(0);
-        FLASH_FEE_SLOT.asUint256().tstore(0);
+    }
+
+    /// @notice Zeroes the flash fee a plan read (`fee`), unless it is zero already: a zero fee was never written.
+    function forgetFlashFee(uint256 fee) internal {
+        if (fee != 0) FLASH_FEE_SLOT.asUint256().tstore(0);
     }
 
     /// @notice Reverts unless the executor is in `awaited` and `msg.sender` is the contract it called, then moves to
     ///         Liquidating so the same callback cannot be delivered twice.
     /// @dev Order of checks gives the most useful error: no plan at all, then the wrong kind of callback, then the
     ///      right kind from the wrong contract.
-    function acceptCallback(Phase awaited) internal {
+    /// @return fresh What `awaitFlashCallback` carried (false for any other wait).
+    function acceptCallback(Phase awaited) internal returns (bool fresh) {
         uint256 word = CONTEXT_SLOT.asUint256().tload();
         Phase phase = Phase(uint8(word >> 160));
         if (phase == Phase.Idle) revert IChimeraExecutor.CallbackOutsideExecution(msg.sender);
@@ -60,6 +78,7 @@ library ExecutionContext {
         address expected = address(uint160(word));
         if (msg.sender != expected) revert IChimeraExecutor.UntrustedCallbackSender(msg.sender, expected);
         enter(Phase.Liquidating, address(0));
+        fresh = word & FRESH_BIT != 0;
     }
 
     /// @dev A zero fee (Balancer, Morpho) is not written: the slot is zero at every plan's start (`clear` ends each

@@ -6,7 +6,7 @@
 import hre from "hardhat";
 import { expect } from "chai";
 import { loadFixture, mine, takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
-import { AerodromeRouterDouble__factory, QuoterV2__factory } from "../../../typechain-types";
+import { AerodromeRouterDouble__factory, QuoterV2__factory, TwoPlanOperator__factory } from "../../../typechain-types";
 import { executorFixture, type ExecutorFixture } from "../../shared/executor-fixture";
 import { venueFixture, AERODROME_POOL_FACTORY, type VenueFixture } from "./helpers/venues";
 import { checkExecutorHoldsNothingAfterEach } from "./helpers/invariants";
@@ -286,7 +286,7 @@ describe("ChimeraExecutor: plan guards", function () {
       // ... and accepts exactly the profit it makes.
       await expect(f.executor.liquidate(await aavePlan(f, position, { minProfit: profit })))
         .to.emit(f.executor, "PlanExecuted")
-        .withArgs(f.operator.address, position.debtToken, f.treasury.address, FlashSource.BalancerV2, f.sandbox.book.flash.balancerVault!, position.debtToCover, 0n, profit, 1n);
+        .withArgs(f.operator.address, position.debtToken, f.treasury.address, 0n, profit, 1n);
     });
 
     it("counts only balance growth: a balance the executor already held is neither profit nor paid out", async function () {
@@ -418,6 +418,27 @@ describe("ChimeraExecutor: plan guards", function () {
         }),
       );
       expect(outcome.plan.flashFee).to.equal((position.debtToCover * 500n + 999_999n) / 1_000_000n);
+    });
+  });
+
+  describe("two plans in one transaction", function () {
+    it("the second starts clean: a fee-paying plan's flash fee is not reported again by a fee-free one after it", async function () {
+      const f = await holdings.watch(await loadFixture(executorFixture));
+      const [feePaying, feeFree] = await unhealthyAavePositions(f.sandbox, { count: 2, seed: 47 });
+      const { book } = f.sandbox;
+      const caller = await new TwoPlanOperator__factory(f.owner).deploy();
+      await caller.waitForDeployment();
+      await (await f.executor.connect(f.owner).setOperator(await caller.getAddress(), true)).wait();
+      const first = await aavePlan(f, feePaying, { source: FlashSource.AaveV3, lender: book.aaveV3!.pool });
+      const second = await aavePlan(f, feeFree);
+      const receipt = await (await caller.liquidateTwice(await f.executor.getAddress(), first, second)).wait();
+      const plans = receipt!.logs
+        .map((log) => f.executor.interface.parseLog(log))
+        .filter((event) => event?.name === "PlanExecuted")
+        .map((event) => event!.args.flashFee as bigint);
+      expect(plans, "two PlanExecuted events").to.have.length(2);
+      expect(plans[0], "Aave's premium").to.be.greaterThan(0n);
+      expect(plans[1], "Balancer charges nothing").to.equal(0n);
     });
   });
 

@@ -25,9 +25,6 @@ export interface PlanExecutedEvent {
   readonly operator: string;
   readonly profitToken: string;
   readonly treasury: string;
-  readonly flashSource: bigint;
-  readonly flashLender: string;
-  readonly flashAmount: bigint;
   readonly flashFee: bigint;
   readonly profit: bigint;
   readonly liquidationCount: bigint;

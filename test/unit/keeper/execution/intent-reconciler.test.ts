@@ -35,7 +35,7 @@ class ScriptedChain implements ReconciliationChain {
 }
 
 function planExecutedReceipt(hash: string, profit: bigint): FullReceiptLike {
-  const log = executorInterface.encodeEventLog("PlanExecuted", [OPERATOR, USDC, EXECUTOR, 1, EXECUTOR, 0n, 0n, profit, 1n]);
+  const log = executorInterface.encodeEventLog("PlanExecuted", [OPERATOR, USDC, EXECUTOR, 0n, profit, 1n]);
   return {
     hash,
     blockNumber: 101,
