@@ -35,6 +35,12 @@ export interface ChainClockOptions {
   /** Default 200 (Base since Denim). */
   readonly blockTimeMs?: number;
   readonly wallClock?: () => number;
+  /**
+   * Told the number and millisecond time of each block just before it is mined, so whoever serves the chain can
+   * stamp its notifications without asking the node (clocked-node.ts): a read queued behind everyone else's work in
+   * the block a race starts in delayed the keeper's newHeads and logs, while the clock's own listeners heard at once.
+   */
+  readonly onSealing?: (blockNumber: number, timestampMs: number) => void;
 }
 
 export interface ChainClockStats {
@@ -57,6 +63,7 @@ export class ChainClock {
   readonly blockTimeMs: number;
   readonly #provider: Eip1193Provider;
   readonly #wallClock: () => number;
+  readonly #onSealing: ((blockNumber: number, timestampMs: number) => void) | undefined;
   readonly #listeners = new Set<BlockListener>();
   /** Chain time = wall time + offset: the sandbox's setup may have pushed block timestamps ahead of the wall clock. */
   #offsetMs = 0;
@@ -80,6 +87,7 @@ export class ChainClock {
     this.blockTimeMs = blockTimeMs;
     this.#provider = options.provider;
     this.#wallClock = options.wallClock ?? Date.now;
+    this.#onSealing = options.onSealing;
   }
 
   get running(): boolean {
@@ -186,6 +194,11 @@ export class ChainClock {
     await this.exclusive(async () => {
       sealStartedAtMs = this.#wallClock();
       await this.#provider.request({ method: "eth_sendTransaction", params: [baseTimeDeposit(slotMs, this.#baseFeePerGas)] });
+      if (this.#onSealing !== undefined) {
+        // Read inside the lock: only the clock mines while it runs, so the next block is this number + 1.
+        const head = (await this.#provider.request({ method: "eth_blockNumber", params: [] })) as string;
+        this.#onSealing(Number(BigInt(head)) + 1, slotMs);
+      }
       await this.#provider.request({ method: "evm_mine", params: [Math.floor(slotMs / 1_000)] }).catch((error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
         if (!/lower than or equal to previous block/i.test(message)) throw error;

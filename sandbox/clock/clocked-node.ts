@@ -47,7 +47,11 @@ export async function startClockedNode(hre: HardhatRuntimeEnvironment, options: 
     provider: provider as unknown as ConstructorParameters<typeof JsonRpcServer>[0]["provider"],
   });
   const { address, port } = await server.listen();
-  const clock = new ChainClock({ provider: chain, blockTimeMs: options.blockTimeMs });
+  const clock = new ChainClock({
+    provider: chain,
+    blockTimeMs: options.blockTimeMs,
+    onSealing: (blockNumber, timestampMs) => provider.knowSealedBlock(blockNumber, timestampMs),
+  });
   try {
     await clock.start();
   } catch (error) {

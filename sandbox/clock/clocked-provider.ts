@@ -30,6 +30,8 @@ export class ClockedProvider extends EventEmitter implements SubscribableProvide
   readonly #millis = new Map<string, Promise<number>>();
   /** Block hash → its seconds timestamp (in flight or read): one read per block, however many of its logs are served. */
   readonly #timestamps = new Map<string, Promise<string>>();
+  /** Block number → its millisecond time, told by the clock as it seals the block (ChainClockOptions.onSealing). */
+  readonly #sealed = new Map<number, number>();
   #forwarding = false;
   readonly #forward = (payload: unknown): void => {
     void this.#decorateNotification(payload).then(
@@ -66,7 +68,27 @@ export class ClockedProvider extends EventEmitter implements SubscribableProvide
     this.#forwarding = false;
   }
 
+  /**
+   * The clock's word for a block's millisecond time, given before the block is mined: its notifications are then
+   * stamped without a read of the node. A later block of the same number (after evm_revert) replaces it; a block whose
+   * seconds do not match it is read from the node as before.
+   */
+  knowSealedBlock(blockNumber: number, timestampMs: number): void {
+    this.#sealed.delete(blockNumber);
+    if (this.#sealed.size >= CACHE_LIMIT) this.#sealed.delete(this.#sealed.keys().next().value!);
+    this.#sealed.set(blockNumber, timestampMs);
+  }
+
+  #sealedMillis(blockNumber: string, timestamp?: string): number | undefined {
+    const millis = this.#sealed.get(Number(BigInt(blockNumber)));
+    if (millis === undefined) return undefined;
+    if (timestamp !== undefined && Math.floor(millis / 1_000) !== Number(BigInt(timestamp))) return undefined;
+    return millis;
+  }
+
   #millisOf(blockNumber: string, timestamp: string): Promise<number> {
+    const sealed = this.#sealedMillis(blockNumber, timestamp);
+    if (sealed !== undefined) return Promise.resolve(sealed);
     const key = `${blockNumber}:${timestamp}`;
     const known = this.#millis.get(key);
     if (known !== undefined) return known;
@@ -111,6 +133,8 @@ export class ClockedProvider extends EventEmitter implements SubscribableProvide
 
   async #withBlockTimestampMs(item: Json): Promise<Json> {
     if (typeof item.blockNumber !== "string") return item;
+    const sealed = this.#sealedMillis(item.blockNumber, typeof item.blockTimestamp === "string" ? item.blockTimestamp : undefined);
+    if (sealed !== undefined) return { ...item, blockTimestampMs: hexQuantity(sealed) };
     const timestamp =
       typeof item.blockTimestamp === "string" ? item.blockTimestamp : await this.#timestampOf(item.blockNumber, item.blockHash);
     return { ...item, blockTimestampMs: hexQuantity(await this.#millisOf(item.blockNumber, timestamp)) };

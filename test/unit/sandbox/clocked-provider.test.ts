@@ -32,7 +32,7 @@ describe("ClockedProvider: millisecond fields read once per block", () => {
         throw new Error(`unexpected ${method}`);
       },
     }) as unknown as SubscribableProvider;
-    return { provider: new ClockedProvider(inner), calls };
+    return { provider: new ClockedProvider(inner), calls, inner: inner as unknown as EventEmitter };
   }
 
   it("serves blockTimestampMs on every log of a 40-log answer with two block reads and two BaseTime reads", async () => {
@@ -48,5 +48,31 @@ describe("ClockedProvider: millisecond fields read once per block", () => {
     // Asked again, the blocks are known.
     await provider.request({ method: "eth_getLogs", params: [{}] });
     expect([calls.eth_getBlockByNumber, calls.eth_getStorageAt]).to.deep.equal([2, 2]);
+  });
+
+  it("stamps the notifications of a block the clock announced without asking the node, and checks its seconds", async () => {
+    const { provider, calls, inner } = doubleProvider();
+    const pushed: { result: { blockTimestampMs?: string; timestampMs?: string } }[] = [];
+    provider.addListener("notification", (payload) => pushed.push(payload as (typeof pushed)[number]));
+    // The clock seals 0x10 at 100.4 s and 0x11 at 100.6 s (ChainClockOptions.onSealing).
+    provider.knowSealedBlock(0x10, 100_400);
+    provider.knowSealedBlock(0x11, 100_600);
+    const reads = () => [calls.eth_getBlockByNumber ?? 0, calls.eth_getStorageAt ?? 0];
+
+    const served = (await provider.request({ method: "eth_getLogs", params: [{}] })) as { blockTimestampMs: string }[];
+    expect(served.map((log) => Number(BigInt(log.blockTimestampMs)))).to.include.members([100_400, 100_600]);
+    expect(reads()).to.deep.equal([0, 0]);
+
+    inner.emit("notification", { subscription: "0xs", result: { blockNumber: "0x11", blockHash: "0xbb", logIndex: "0x0" } });
+    inner.emit("notification", { subscription: "0xh", result: { number: "0x10", hash: "0xaa", parentHash: "0x01", timestamp: "0x64" } });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(pushed.map((p) => Number(BigInt(p.result.blockTimestampMs ?? p.result.timestampMs!)))).to.deep.equal([100_600, 100_400]);
+    expect(reads()).to.deep.equal([0, 0]);
+
+    // A header whose seconds disagree with the announcement (another block of that number) is read from the node.
+    inner.emit("notification", { subscription: "0xh", result: { number: "0x10", hash: "0xcc", parentHash: "0x01", timestamp: "0x65" } });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(calls.eth_getStorageAt).to.equal(1);
+    expect(Number(BigInt(pushed[2]!.result.timestampMs!))).to.equal(0x65 * 1_000 + 400);
   });
 });
