@@ -345,7 +345,7 @@ export class InFlightSettler {
     const kind = next.kind === "cancel" ? "cancel" : "replacement";
     // Priced exactly like a refused attempt (the same fees over the same basis): that transaction is sent again.
     const again = tracked.attempts.some((candidate) => candidate.hash === signed.hash);
-    if (!again)
+    if (!again) {
       journal.recordReplacement(
         tracked.planId,
         {
@@ -358,7 +358,8 @@ export class InFlightSettler {
         },
         kind,
       );
-    if (!again) tracked.attempts.push(signed);
+      tracked.attempts.push(signed);
+    }
     tracked.lastAttemptBlock = headBlock;
     tracked.bumps += 1;
     // Ours before it is sent: it may land before the endpoints answer (see ExecutionStage).
