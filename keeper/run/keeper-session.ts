@@ -26,6 +26,7 @@ import type { ExecutionHooks } from "../execution/execution-stage";
 import { assembleKeeper, type AssembledKeeper, type KeeperSigner } from "../engine/assemble-keeper";
 import type { KeeperEngine } from "../engine/keeper-engine";
 import { ExecutorRoleWatch, type RoleEventReader } from "./executor-role-watch";
+import { errorMessage } from "../core/error-message";
 import { runSettlement } from "./run-report";
 
 /**
@@ -293,18 +294,28 @@ function sessionStatus(
   journal: Journal,
   startedAtMs: number,
 ): Record<string, unknown> {
-  const settled = runSettlement(journal, startedAtMs, adoptedPlanIds(engine));
+  const startedAt = new Date(startedAtMs).toISOString();
   const round = (value: number) => Math.round(value * 100) / 100;
-  return {
-    ...base,
-    run: {
-      startedAt: new Date(startedAtMs).toISOString(),
+  let run: Record<string, unknown>;
+  try {
+    const settled = runSettlement(journal, startedAtMs, adoptedPlanIds(engine));
+    run = {
+      startedAt,
       included: settled.included,
       adoptedFromEarlierRun: settled.adoptedIds.size,
       realisedProfitUsd: round(settled.realisedProfitUsd),
       gasCostUsd: round(settled.gasCostUsd),
       netProfitUsd: round(settled.netProfitUsd),
-    },
+    };
+  } catch (error) {
+    // The run's figures live in the journal; everything else /status shows is in memory. A journal that cannot be
+    // read (its database away, or a call that outlived a frozen process) must not take the role, head and breaker
+    // an operator needs at that very moment down with it.
+    run = { startedAt, unavailable: `the journal could not be read: ${errorMessage(error)}` };
+  }
+  return {
+    ...base,
+    run,
     notes: {
       today:
         "the risk gate's UTC day so far, every run on this journal, profit net of gas (the daily limits count it): compare with run.netProfitUsd",
@@ -320,5 +331,10 @@ export function adoptedPlanIds(engine: KeeperEngine): string[] {
 
 /** Hashes of the transactions a crashed run left and this one reconciled: public, and named in /status's free text. */
 function reconciledTransactionHashes(journal: Journal, engine: KeeperEngine): string[] {
-  return (engine.reconciled?.outcomes ?? []).flatMap((outcome) => journal.txAttempts(outcome.planId).map((attempt) => attempt.txHash));
+  try {
+    return (engine.reconciled?.outcomes ?? []).flatMap((outcome) => journal.txAttempts(outcome.planId).map((attempt) => attempt.txHash));
+  } catch {
+    // Unreadable journal: those hashes are redacted like any other 32-byte value until it answers again (the safe side).
+    return [];
+  }
 }

@@ -11,8 +11,9 @@
  *   - the database lost right after a price step (its server stopped, and its address silent — connections
  *     accepted and never answered, as a lost availability zone looks — through a TCP proxy the keepers reach it
  *     by): no keeper sends (every send is fenced by the database), the leader says so once (log line and
- *     alert), /readyz turns not ready and /healthz, /readyz and /metrics keep answering at once (the journal
- *     fails fast instead of holding the keeper's thread; keeper_journal_database_up 0); the database back:
+ *     alert), /readyz turns not ready and /healthz, /readyz, /metrics and /status keep answering at once (the
+ *     journal fails fast instead of holding the keeper's thread; keeper_journal_database_up 0; /status shows the
+ *     role and says the run's journal figures are unavailable); the database back:
  *     exactly one keeper leads, the liquidation lands once, nothing journalled before the outage is lost, no
  *     nonce is used twice.
  *
@@ -27,7 +28,8 @@ import { KeeperTestbed } from "../../../shared/keeper-testbed";
 import { postgresServer } from "../../../shared/postgres-server";
 import { TcpProxy } from "../../../shared/tcp-proxy";
 
-const roleOf = (s: KeeperStatus) => (s.leadership as { role: string }).role;
+/** The role a /status body names; undefined for a body without one (a 500's `{ error }`), which waitFor then keeps polling past. */
+const roleOf = (s: KeeperStatus) => (s.leadership as { role?: string } | undefined)?.role;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("keeper e2e: failover between two keeper processes sharing a PostgreSQL journal", function () {
@@ -200,12 +202,19 @@ describe("keeper e2e: failover between two keeper processes sharing a PostgreSQL
         // fails fast: every route answers at once, many times over, instead of queueing behind journal calls.
         await waitForMetric(keeper, "keeper_journal_database_up", 0);
         for (let round = 0; round < 3; round++) {
-          for (const route of ["/healthz", "/metrics", "/readyz"]) {
+          for (const route of ["/healthz", "/metrics", "/readyz", "/status"]) {
             const answer = await keeper.get(route, 2_000);
             expect(answer, `${route} answered while the database is away`).not.to.equal(null);
             if (route === "/readyz") {
               expect(answer!.status, `not ready without the journal: ${answer!.body}`).to.equal(503);
               expect(answer!.body).to.match(/journal/);
+            }
+            if (route === "/status") {
+              // What the operator needs during the outage is in memory: the role; the journal's figures say why they are missing.
+              expect(answer!.status, `/status without the journal: ${answer!.body}`).to.equal(200);
+              const status = JSON.parse(answer!.body) as KeeperStatus & { run: { unavailable?: string } };
+              expect(roleOf(status), answer!.body).to.be.oneOf(["leader", "standby"]);
+              expect(status.run.unavailable, answer!.body).to.match(/journal could not be read/);
             }
           }
         }
