@@ -20,7 +20,7 @@ import type { KeeperMetrics } from "../telemetry/metrics";
 import type { Logger } from "../telemetry/logger";
 import type { NonceBlock, TransactionPreparer } from "../submit/transaction-preparer";
 import type { PreparedTx, SignedTx } from "../submit/types";
-import type { SignedTxBroadcaster } from "./broadcast";
+import { broadcastAfterEarlierNonces, type SignedTxBroadcaster } from "./broadcast";
 import type { PlanSimulator, SimulationOutcome } from "./plan-simulator";
 import type { FullReceiptLike } from "./receipt-facts";
 import { chooseBatches, memberReport, type BatchChoice } from "./batch-choice";
@@ -213,10 +213,11 @@ export class ExecutionStage {
     const clocks = { simulationStartedAt, simulatedAt: this.#latencyClock() };
     const batched = new Set([...batches.values()].flatMap((choice) => choice.members.map((member) => member.position)));
     // Signed one after another (nonce order), sent all at once: a plan's send never waits for the answer to the one
-    // before it (the quick start's second prepared plan waited 700 ms for the first's eth_sendRawTransaction).
+    // before it (the quick start's second prepared plan waited 700 ms for the first's eth_sendRawTransaction); each is
+    // told of the sends before it, as they may reach the node out of order (broadcastAfterEarlierNonces).
     const sends: Promise<void>[] = [];
     const settleWith = (submitted: SubmitResult, place: (report: ExecutionReport) => void) => {
-      if (typeof submitted === "function") sends.push(submitted().then(place));
+      if (typeof submitted === "function") sends.push(submitted(sends.length === 0 ? null : Promise.allSettled([...sends])).then(place));
       else place(submitted);
     };
     for (const [position, run] of runnable.entries()) {
@@ -363,8 +364,8 @@ export class ExecutionStage {
     // endpoints have even answered, while a tick's bookkeeping runs beside this reaction.
     this.#options.races?.noteOwnTransaction(signed.hash);
     await this.#options.hooks?.afterSigned?.(plan.id, signed);
-    return () =>
-      this.#send(plan, signed, prepared, context, clocks, { submitStartedAt, journaledAt, signedAt, decisionMs }, success, batchMembers);
+    const times = { submitStartedAt, journaledAt, signedAt, decisionMs };
+    return (earlierSends) => this.#send(plan, signed, prepared, context, clocks, times, success, batchMembers, earlierSends);
   }
 
   /** Broadcasts a signed transaction (intent and hash already on disk) and starts tracking it. */
@@ -377,6 +378,7 @@ export class ExecutionStage {
     times: { readonly submitStartedAt: number; readonly journaledAt: number; readonly signedAt: number; readonly decisionMs: number },
     simulation: Extract<SimulationOutcome, { ok: true }>,
     batchMembers: readonly LiquidationPlan[],
+    earlierSends: Promise<unknown> | null,
   ): Promise<ExecutionReport> {
     const { journal, metrics, logger } = this.#options;
     const members = batchMembers.map((member) => member.candidate.key.borrower);
@@ -387,7 +389,8 @@ export class ExecutionStage {
     const broadcaster = this.#options.broadcaster!;
     try {
       // The deadline goes with it: a plan that could only land after it is refused before it leaves (the fence).
-      const report = await broadcaster.broadcast({ raw: signed.raw, hash: signed.hash, deadlineBlock: simulation.deadlineBlock });
+      const request = { raw: signed.raw, hash: signed.hash, deadlineBlock: simulation.deadlineBlock };
+      const report = await broadcastAfterEarlierNonces(broadcaster, request, earlierSends);
       journal.markSent(plan.id, report.alreadyIncluded ? "already included" : `accepted by ${report.acceptedBy.join(", ")}`);
     } catch (error) {
       const detail = `broadcast refused: ${errorMessage(error)}`;
@@ -480,7 +483,8 @@ export class ExecutionStage {
 }
 
 /** A report when nothing is to be sent; else the send, for the caller to start alongside the others'. */
-type SubmitResult = ExecutionReport | (() => Promise<ExecutionReport>);
+/** A report when nothing is to be sent; else the send, told of the sends before it in the same call (null: none). */
+type SubmitResult = ExecutionReport | ((earlierSends: Promise<unknown> | null) => Promise<ExecutionReport>);
 
 function round2(value: number): number {
   return Math.round(value * 100) / 100;

@@ -37,7 +37,12 @@ const PATTERNS: ReadonlyArray<readonly [SendOutcome, RegExp]> = [
 export function classifySendError(error: JsonRpcErrorObject, txHash?: string): SendOutcome {
   const minedHash = (error.data as { txHash?: unknown } | null | undefined)?.txHash;
   if (txHash !== undefined && typeof minedHash === "string" && minedHash.toLowerCase() === txHash.toLowerCase()) return "accepted";
-  for (const [outcome, pattern] of PATTERNS) if (pattern.test(error.message)) return outcome;
+  return classifySendMessage(error.message);
+}
+
+/** The outcome an error's text names (the patterns above); "rejected" when none matches. */
+export function classifySendMessage(message: string): SendOutcome {
+  for (const [outcome, pattern] of PATTERNS) if (pattern.test(message)) return outcome;
   return "rejected";
 }
 

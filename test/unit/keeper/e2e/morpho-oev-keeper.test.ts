@@ -143,7 +143,12 @@ describe("keeper e2e: a Morpho Blue liquidation through Moonwell's Morpho OEV wr
       expect(liquidated.map((l) => l.event.args.borrower.toLowerCase()).sort()).to.deep.equal(
         f.borrowers.map((b) => b.address.toLowerCase()).sort(),
       );
-      for (const { event } of liquidated) expect(event.args.protocol).to.equal(BigInt(ProtocolKind.MoonwellMorphoOev));
+      // Each liquidation (block, transaction, borrower, protocol) and each plan simulated, for a failure's message.
+      const seen = JSON.stringify({
+        liquidated: liquidated.map((l) => [l.log.blockNumber, l.log.transactionHash, l.event.args.borrower, Number(l.event.args.protocol)]),
+        planned: planned.map((p) => [p.id, p.candidate.call?.shape]),
+      });
+      for (const { event } of liquidated) expect(event.args.protocol, seen).to.equal(BigInt(ProtocolKind.MoonwellMorphoOev));
       expect(planned.every((p) => p.candidate.call?.shape === "MoonwellMorphoOev")).to.equal(true);
     } finally {
       await opened.close("test finished");

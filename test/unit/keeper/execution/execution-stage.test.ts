@@ -365,6 +365,44 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
     expect(journal.getExecution("q2")!.state).to.equal("sent");
   });
 
+  it("sends again a later nonce that reached a queue-less node before the earlier one, once that one is answered", async () => {
+    // A node that keeps no queue, as Hardhat's automining one (its wording; broadcast-order.test.ts runs the genuine
+    // node): a nonce above the next one is refused and forgotten. The first send is held back, so the second arrives first.
+    let expected = START_NONCE;
+    const accepted: number[] = [];
+    let held = false;
+    const queueLess = new ExecutionStage({
+      ...stageOptions,
+      broadcaster: {
+        broadcast: async (signed) => {
+          const nonce = Transaction.from(signed.raw).nonce;
+          if (nonce === START_NONCE && !held) {
+            held = true;
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+          if (nonce > expected) {
+            throw new Error(
+              `Nonce too high. Expected nonce to be ${expected} but got ${nonce}. Note that transactions can't be queued when automining.`,
+            );
+          }
+          expected = nonce + 1;
+          accepted.push(nonce);
+          return { acceptedBy: ["queue-less"], alreadyIncluded: false };
+        },
+      },
+    });
+    const reports = await queueLess.executeMany([
+      { plan: makePlan({ id: "q1", market: "m1" }), context: context(100) },
+      { plan: makePlan({ id: "q2", market: "m2" }), context: context(100) },
+    ]);
+    expect(
+      reports.map((r) => r.status),
+      JSON.stringify(reports),
+    ).to.deep.equal(["sent", "sent"]);
+    expect(accepted).to.deep.equal([START_NONCE, START_NONCE + 1]);
+    expect(journal.getExecution("q2")!.state).to.equal("sent");
+  });
+
   it("books a revert as a lost race when its position is no longer liquidatable, with no rival seen", async () => {
     const plan = makePlan({ id: "p12" });
     await stage.execute(plan, context(100));
