@@ -36,6 +36,7 @@ import { openClockedSandbox, type ClockedSandbox } from "../keeper/run/clocked-s
 import type { RunReport } from "../keeper/run/run-report";
 import { quantile } from "../keeper/run/run-recorder";
 import { mergeBenchSection } from "./lib/bench-report";
+import { LadderRungs } from "./reaction-ladder";
 
 export interface ReactionClockResult {
   readonly blockTimeMs: number;
@@ -136,7 +137,8 @@ export async function runReactionBenchmark(
   const loadSamples: number[] = [os.loadavg()[0]!];
   const sampler = setInterval(() => loadSamples.push(os.loadavg()[0]!), 5_000);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "chimera-reaction-"));
-  const rungs = trials + rivalTrials * RIVAL_DELAYS_MS.length + 15;
+  // Spare rungs: a step crosses a second rung about one trial in four (random HFs ~0.1% apart), which spends it.
+  const rungs = Math.ceil((trials + rivalTrials * RIVAL_DELAYS_MS.length) * 1.5) + 1;
   let ladder: OpenedBorrower[] = [];
   const clusters: OpenedBorrower[][] = [];
   let start = { WETH: 0, cbBTC: 0 };
@@ -163,7 +165,7 @@ export async function runReactionBenchmark(
       return [...ladder, ...clusters.flat()];
     },
   });
-  const taken = new Set<string>();
+  const ladderRungs = new LadderRungs(ladder);
   const singles: Single[] = [];
   // The clock's blocks (recent ones), for the window each trial's N left before N+1 was sealed.
   const sealed = new Map<number, MinedBlock>();
@@ -185,12 +187,11 @@ export async function runReactionBenchmark(
     // One warm-up crossing first: a running keeper is warm (JIT, caches); it is not counted.
     for (const [index, rival] of [null, ...phases].entries()) {
       track.rival.setReaction(rival === null ? null : { delayMs: rival, priorityFeeGwei: RIVAL_PRIORITY_FEE_GWEI });
-      const target = ladder.find((borrower) => !taken.has(borrower.address.toLowerCase()));
+      const target = ladderRungs.next();
       if (target === undefined) throw new Error(`trial ${index}: the ladder has no borrower left to cross`);
       const price = (start.WETH / target.targetHealthFactor) * (1 - CROSSING_MARGIN);
       const outcome = await crossAndAwait(track, [target], "WETH", price);
-      for (const borrower of outcome.liquidatedBorrowers) taken.add(borrower);
-      taken.add(target.address.toLowerCase());
+      ladderRungs.spend([target.address, ...outcome.liquidatedBorrowers]);
       const first = outcome.first.get(target.address.toLowerCase()) ?? null;
       if (index > 0)
         singles.push({
@@ -206,6 +207,8 @@ export async function runReactionBenchmark(
           (first === null ? "not liquidated" : `${first.by} first, N+${first.blockNumber - outcome.priceBlock}`),
       );
       await settle(track);
+      // A rung the step crossed beside the target may have landed after the trial stopped looking: spent too.
+      ladderRungs.spend((await track.liquidations(outcome.priceBlock)).map((liquidation) => liquidation.borrower));
     }
     track.rival.setReaction(null);
     for (const [k, cluster] of clusters.entries()) {
