@@ -58,6 +58,8 @@ export interface ReactionClockResult {
    * lands in N+1 inside a window shorter than its decision.
    */
   readonly n1WindowMs: { readonly p50: number; readonly min: number };
+  /** Single crossings the keeper landed with no rival: N's publication to its transaction reaching the node (wall ms). */
+  readonly keeperArrivalMs: { readonly p50: number; readonly p90: number; readonly max: number };
   readonly loadAvg: number;
 }
 
@@ -177,6 +179,10 @@ export async function runReactionBenchmark(
     const [n, next] = [sealed.get(priceBlock), sealed.get(priceBlock + 1)];
     return n === undefined || next === undefined ? null : next.sealStartedAtMs - n.minedAtMs;
   };
+  const arrivalAfter = (first: { by: string; txHash: string } | null, priceBlock: number): number | null => {
+    const [at, n] = [first?.by === "keeper" ? track.node.arrivalOf(first.txHash) : undefined, sealed.get(priceBlock)];
+    return at === undefined || n === undefined ? null : at - n.minedAtMs;
+  };
   const busy: { targets: Set<string>; priceBlock: number; lastBlock: number | null; included: number }[] = [];
   let report: RunReport | null = null;
   try {
@@ -201,6 +207,7 @@ export async function runReactionBenchmark(
           by: first?.by ?? null,
           rival,
           windowMs: windowAfter(outcome.priceBlock),
+          arrivalMs: arrivalAfter(first, outcome.priceBlock),
         });
       log(
         `${index === 0 ? "warm-up" : `trial ${index}/${phases.length}`}${rival === null ? "" : ` (rival ${rival} ms)`}: ` +
@@ -254,6 +261,8 @@ interface Single {
   readonly rival: number | null;
   /** N+1's sealing start minus N's publication (wall ms), null if either block was not seen. */
   readonly windowMs: number | null;
+  /** The keeper's first liquidation's arrival at the node minus N's publication (wall ms); null if not the keeper's. */
+  readonly arrivalMs: number | null;
 }
 
 async function crossAndAwait(track: ClockedSandbox, targets: readonly OpenedBorrower[], symbol: "WETH" | "cbBTC", usd: number) {
@@ -340,6 +349,7 @@ function summarize(
     ]),
   );
   const windows = alone.flatMap((trial) => (trial.windowMs === null ? [] : [trial.windowMs]));
+  const arrivals = alone.flatMap((trial) => (trial.arrivalMs === null ? [] : [trial.arrivalMs]));
   const clock: ReactionClockResult = {
     blockTimeMs: BLOCK_TIME_MS,
     trials: alone.length,
@@ -359,6 +369,7 @@ function summarize(
       allIncludedByBlocks: Math.max(...busy.map((step) => (step.lastBlock === null ? TRIAL_BLOCKS + 1 : step.lastBlock - step.priceBlock))),
     },
     n1WindowMs: { p50: round1(quantile(windows, 0.5)), min: windows.length === 0 ? Number.NaN : Math.min(...windows) },
+    keeperArrivalMs: { p50: quantile(arrivals, 0.5), p90: quantile(arrivals, 0.9), max: Math.max(...arrivals) },
     loadAvg: round2(loadSamples.reduce((sum, value) => sum + value, 0) / loadSamples.length),
   };
   const targets: { target: string; value: number | null; met: boolean; judgedOn: readonly Execution[] }[] = [
