@@ -173,6 +173,11 @@ export class RivalLiquidator {
     this.#reaction = reaction;
   }
 
+  /** Resolves once everything the rival has heard so far is handled (its reactions sent, changed positions re-read). */
+  async settled(): Promise<void> {
+    await this.#chain;
+  }
+
   /** Stops watching; what it sent stays sent. */
   async stop(): Promise<void> {
     this.#detach?.();

@@ -107,7 +107,7 @@ describe("sandbox rival: a competing liquidator on the clock", function () {
     // The liquidation's pool logs made it read the position anew (HF back above 1); a further small drop does not
     // put it under by the book, as the health it read before the liquidation (under 1) would.
     await handle.mine();
-    await handle.mine();
+    await rival.settled();
     const sent = rival.attempts.length;
     await handle.movePricesReport([{ symbol: "WETH", usd: (await handle.priceOf("WETH")) * 0.9995 }]);
     for (let i = 0; i < 3; i++) await handle.mine();
