@@ -327,8 +327,7 @@ export class RivalLiquidator {
 
 /**
  * The watched positions a price update can have put under: those holding (as collateral or debt) a token whose feed
- * moved. The rival reads only these, as a bot watching its own book would: reading all of them on every update (the
- * reaction benchmark watches ~575, 6 eth_calls of 100 health factors) made the node the keeper shares busy at block N.
+ * moved. Only these are judged against the update (in memory, health-book.ts), as a bot watching its own book would.
  */
 export function positionsPricedBy(watched: readonly OpenedBorrower[], movedSymbols: ReadonlySet<string | undefined>): OpenedBorrower[] {
   return watched.filter((borrower) => movedSymbols.has(borrower.collateral) || movedSymbols.has(borrower.debt));

@@ -152,11 +152,11 @@ describe("sandbox rival: the health book carries a reading forward by the feed a
   });
 });
 
-describe("sandbox rival: reads only the positions an update prices", () => {
+describe("sandbox rival: judges only the positions an update prices", () => {
   const position = (address: string, collateral: string, debt: string) => ({ address, collateral, debt }) as unknown as OpenedBorrower;
   const book = [position("0xa", "WETH", "USDC"), position("0xb", "cbBTC", "USDC"), position("0xc", "cbBTC", "WETH")];
 
-  it("a WETH update reads the positions holding WETH as collateral or debt, not the cbBTC/USDC ones", () => {
+  it("a WETH update judges the positions holding WETH as collateral or debt, not the cbBTC/USDC ones", () => {
     expect(positionsPricedBy(book, new Set(["WETH"])).map((b) => b.address)).to.deep.equal(["0xa", "0xc"]);
     expect(positionsPricedBy(book, new Set(["USDC"])).map((b) => b.address)).to.deep.equal(["0xa", "0xb"]);
     expect(positionsPricedBy(book, new Set([undefined]))).to.deep.equal([]);
