@@ -36,6 +36,7 @@ import { openClockedSandbox, type ClockedSandbox } from "../keeper/run/clocked-s
 import type { RunReport } from "../keeper/run/run-report";
 import { quantile } from "../keeper/run/run-recorder";
 import { mergeBenchSection } from "./lib/bench-report";
+import { LadderRungs } from "./reaction-ladder";
 
 export interface ReactionClockResult {
   readonly blockTimeMs: number;
@@ -57,6 +58,8 @@ export interface ReactionClockResult {
    * lands in N+1 inside a window shorter than its decision.
    */
   readonly n1WindowMs: { readonly p50: number; readonly min: number };
+  /** Single crossings the keeper landed with no rival: N's publication to its transaction reaching the node (wall ms). */
+  readonly keeperArrivalMs: { readonly p50: number; readonly p90: number; readonly max: number };
   readonly loadAvg: number;
 }
 
@@ -136,7 +139,8 @@ export async function runReactionBenchmark(
   const loadSamples: number[] = [os.loadavg()[0]!];
   const sampler = setInterval(() => loadSamples.push(os.loadavg()[0]!), 5_000);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "chimera-reaction-"));
-  const rungs = trials + rivalTrials * RIVAL_DELAYS_MS.length + 15;
+  // Spare rungs: a step crosses a second rung about one trial in four (random HFs ~0.1% apart), which spends it.
+  const rungs = Math.ceil((trials + rivalTrials * RIVAL_DELAYS_MS.length) * 1.5) + 1;
   let ladder: OpenedBorrower[] = [];
   const clusters: OpenedBorrower[][] = [];
   let start = { WETH: 0, cbBTC: 0 };
@@ -163,7 +167,7 @@ export async function runReactionBenchmark(
       return [...ladder, ...clusters.flat()];
     },
   });
-  const taken = new Set<string>();
+  const ladderRungs = new LadderRungs(ladder);
   const singles: Single[] = [];
   // The clock's blocks (recent ones), for the window each trial's N left before N+1 was sealed.
   const sealed = new Map<number, MinedBlock>();
@@ -175,6 +179,10 @@ export async function runReactionBenchmark(
     const [n, next] = [sealed.get(priceBlock), sealed.get(priceBlock + 1)];
     return n === undefined || next === undefined ? null : next.sealStartedAtMs - n.minedAtMs;
   };
+  const arrivalAfter = (first: { by: string; txHash: string } | null, priceBlock: number): number | null => {
+    const [at, n] = [first?.by === "keeper" ? track.node.arrivalOf(first.txHash) : undefined, sealed.get(priceBlock)];
+    return at === undefined || n === undefined ? null : at - n.minedAtMs;
+  };
   const busy: { targets: Set<string>; priceBlock: number; lastBlock: number | null; included: number }[] = [];
   let report: RunReport | null = null;
   try {
@@ -185,12 +193,11 @@ export async function runReactionBenchmark(
     // One warm-up crossing first: a running keeper is warm (JIT, caches); it is not counted.
     for (const [index, rival] of [null, ...phases].entries()) {
       track.rival.setReaction(rival === null ? null : { delayMs: rival, priorityFeeGwei: RIVAL_PRIORITY_FEE_GWEI });
-      const target = ladder.find((borrower) => !taken.has(borrower.address.toLowerCase()));
+      const target = ladderRungs.next();
       if (target === undefined) throw new Error(`trial ${index}: the ladder has no borrower left to cross`);
       const price = (start.WETH / target.targetHealthFactor) * (1 - CROSSING_MARGIN);
       const outcome = await crossAndAwait(track, [target], "WETH", price);
-      for (const borrower of outcome.liquidatedBorrowers) taken.add(borrower);
-      taken.add(target.address.toLowerCase());
+      ladderRungs.spend([target.address, ...outcome.liquidatedBorrowers]);
       const first = outcome.first.get(target.address.toLowerCase()) ?? null;
       if (index > 0)
         singles.push({
@@ -200,12 +207,15 @@ export async function runReactionBenchmark(
           by: first?.by ?? null,
           rival,
           windowMs: windowAfter(outcome.priceBlock),
+          arrivalMs: arrivalAfter(first, outcome.priceBlock),
         });
       log(
         `${index === 0 ? "warm-up" : `trial ${index}/${phases.length}`}${rival === null ? "" : ` (rival ${rival} ms)`}: ` +
           (first === null ? "not liquidated" : `${first.by} first, N+${first.blockNumber - outcome.priceBlock}`),
       );
       await settle(track);
+      // A rung the step crossed beside the target may have landed after the trial stopped looking: spent too.
+      ladderRungs.spend((await track.liquidations(outcome.priceBlock)).map((liquidation) => liquidation.borrower));
     }
     track.rival.setReaction(null);
     for (const [k, cluster] of clusters.entries()) {
@@ -251,6 +261,8 @@ interface Single {
   readonly rival: number | null;
   /** N+1's sealing start minus N's publication (wall ms), null if either block was not seen. */
   readonly windowMs: number | null;
+  /** The keeper's first liquidation's arrival at the node minus N's publication (wall ms); null if not the keeper's. */
+  readonly arrivalMs: number | null;
 }
 
 async function crossAndAwait(track: ClockedSandbox, targets: readonly OpenedBorrower[], symbol: "WETH" | "cbBTC", usd: number) {
@@ -337,6 +349,7 @@ function summarize(
     ]),
   );
   const windows = alone.flatMap((trial) => (trial.windowMs === null ? [] : [trial.windowMs]));
+  const arrivals = alone.flatMap((trial) => (trial.arrivalMs === null ? [] : [trial.arrivalMs]));
   const clock: ReactionClockResult = {
     blockTimeMs: BLOCK_TIME_MS,
     trials: alone.length,
@@ -356,6 +369,7 @@ function summarize(
       allIncludedByBlocks: Math.max(...busy.map((step) => (step.lastBlock === null ? TRIAL_BLOCKS + 1 : step.lastBlock - step.priceBlock))),
     },
     n1WindowMs: { p50: round1(quantile(windows, 0.5)), min: windows.length === 0 ? Number.NaN : Math.min(...windows) },
+    keeperArrivalMs: { p50: quantile(arrivals, 0.5), p90: quantile(arrivals, 0.9), max: Math.max(...arrivals) },
     loadAvg: round2(loadSamples.reduce((sum, value) => sum + value, 0) / loadSamples.length),
   };
   const targets: { target: string; value: number | null; met: boolean; judgedOn: readonly Execution[] }[] = [

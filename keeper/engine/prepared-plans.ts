@@ -35,12 +35,15 @@ export interface PreparedPlanSettings {
   readonly maxAgeBlocks: number;
   /**
    * At most this many positions, the nearest first, get a plan: they are re-quoted every block, on the node the
-   * reactions need (the bench's 100-position clusters at once made its eth_calls time out). Default 16.
+   * reactions need (the bench's 100-position clusters at once made its eth_calls time out). Default 4: all their
+   * quotes share one Multicall eth_call each block, and with 16 it held the node for 100-300 ms of every 200 ms block
+   * on a loaded machine (traced on the reaction bench), delaying the keeper's own send behind it. A price move
+   * crosses the nearest positions first; the farther ones take the normal path.
    */
   readonly maxPlans: number;
 }
 
-export const DEFAULT_PREPARED_PLAN_SETTINGS: PreparedPlanSettings = { withinHealthFactor: 0.02, maxAgeBlocks: 1, maxPlans: 16 };
+export const DEFAULT_PREPARED_PLAN_SETTINGS: PreparedPlanSettings = { withinHealthFactor: 0.02, maxAgeBlocks: 1, maxPlans: 4 };
 
 export interface PreparedPlan {
   readonly marketId: string;

@@ -15,7 +15,8 @@ import type { AssembleKeeperOptions } from "../engine/assemble-keeper";
 import { Journal } from "../journal/journal";
 import { bindJournalToChain } from "../journal/chain-binding";
 import { Leadership } from "../engine/leadership";
-import { deadlineFencedBroadcaster, fencedBroadcaster } from "../submit/fenced-broadcaster";
+import { deadlineFencedBroadcaster, fencedBroadcaster, headFromHeardHeads, type NonceReader } from "../submit/fenced-broadcaster";
+import { nominalBlockTimeMs } from "../config/block-time";
 import { KeeperMetrics } from "../telemetry/metrics";
 import { startTelemetryServer, type ReadinessInputs, type TelemetryServer } from "../telemetry/http-server";
 import { attachOperationsFeed } from "../telemetry/attach-operations-feed";
@@ -153,7 +154,7 @@ export async function openKeeperSession(options: KeeperSessionOptions): Promise<
       ? null
       : shared
         ? fencedBroadcaster(options.broadcaster, { lease: leadership, journal, chain: options.provider })
-        : deadlineFencedBroadcaster(options.broadcaster, options.provider);
+        : deadlineFencedBroadcaster(options.broadcaster, sendPathHead(options));
   let assembled: AssembledKeeper | null = null;
   let server: TelemetryServer | null = null;
   try {
@@ -337,4 +338,13 @@ function reconciledTransactionHashes(journal: Journal, engine: KeeperEngine): st
     // Unreadable journal: those hashes are redacted like any other 32-byte value until it answers again (the safe side).
     return [];
   }
+}
+
+/** The deadline fence's head: the heads the keeper hears by subscription when it has a stream, else the node. */
+function sendPathHead(options: KeeperSessionOptions): Pick<NonceReader, "getBlockNumber"> {
+  const heads = options.streams?.heads;
+  if (heads === undefined || heads === null) return options.provider;
+  return headFromHeardHeads(heads, options.provider, {
+    blockTimeMs: nominalBlockTimeMs(options.config.network, options.config.blockTimeMs),
+  });
 }

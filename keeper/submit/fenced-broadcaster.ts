@@ -50,6 +50,41 @@ export function deadlineFencedBroadcaster(inner: SignedTxBroadcaster, chain: Pic
   };
 }
 
+/** What the head estimate needs of a head stream (collectors/head-stream.ts): the newest head heard, and when. */
+export interface HeardHeads {
+  readonly latest: { readonly number: number; readonly receivedAtMs: number } | null;
+}
+
+/**
+ * The chain's head for the deadline check without a round trip where none is needed: the newest head the keeper
+ * heard (pushed by newHeads), carried forward one block per block time elapsed since it was heard (the chain does
+ * not wait). Only when no head was heard within `maxAgeMs` (default two block times: the subscription is quiet, or
+ * this process was stalled past it) is the node asked.
+ *
+ * Why: the check ran an eth_blockNumber on every send, after signing, so a reaction to block N paid a round trip
+ * through the node it races on (10-60 ms on a loaded machine, the whole gap to the rival) when the head of block N
+ * had arrived with the very log being reacted to. A head carried forward errs towards refusing: it can only run
+ * ahead of a chain that is late, never behind one that is on time by more than a head still on the wire.
+ */
+export function headFromHeardHeads(
+  heads: HeardHeads,
+  chain: Pick<NonceReader, "getBlockNumber">,
+  options: { readonly blockTimeMs: number; readonly maxAgeMs?: number; readonly clock?: () => number },
+): Pick<NonceReader, "getBlockNumber"> {
+  const { blockTimeMs } = options;
+  if (!(blockTimeMs > 0)) throw new Error(`headFromHeardHeads: blockTimeMs must be > 0, got ${blockTimeMs}`);
+  const maxAgeMs = options.maxAgeMs ?? 2 * blockTimeMs;
+  const clock = options.clock ?? Date.now;
+  return {
+    async getBlockNumber(): Promise<number> {
+      const head = heads.latest;
+      const age = head === null ? Number.POSITIVE_INFINITY : clock() - head.receivedAtMs;
+      if (head !== null && age >= 0 && age <= maxAgeMs) return head.number + Math.floor(age / blockTimeMs);
+      return chain.getBlockNumber();
+    },
+  };
+}
+
 /** A plan whose deadline block the next block would pass can only revert PlanExpired. */
 function refuseExpired(deadline: number, head: number): void {
   if (head + 1 > deadline) {

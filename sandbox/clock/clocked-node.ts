@@ -25,6 +25,8 @@ export interface ClockedNode {
   /** ws://host:port/ (the same server) */
   readonly wsUrl: string;
   readonly clock: ChainClock;
+  /** Wall-clock ms a transaction sent over this node's RPC arrived (ClockedProvider.arrivalOf). */
+  arrivalOf(txHash: string): number | undefined;
   /** Stops the clock (automine back on) and the server. */
   close(): Promise<void>;
 }
@@ -63,6 +65,7 @@ export async function startClockedNode(hre: HardhatRuntimeEnvironment, options: 
     httpUrl: `http://${address}:${port}/`,
     wsUrl: `ws://${address}:${port}/`,
     clock,
+    arrivalOf: (txHash) => provider.arrivalOf(txHash),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -32,6 +32,9 @@ export class ClockedProvider extends EventEmitter implements SubscribableProvide
   readonly #timestamps = new Map<string, Promise<string>>();
   /** Block number → its millisecond time, told by the clock as it seals the block (ChainClockOptions.onSealing). */
   readonly #sealed = new Map<number, number>();
+  /** Transaction hash → wall-clock ms its eth_sendRawTransaction reached this node (the benchmark's race clock). */
+  readonly #arrivals = new Map<string, number>();
+  readonly #wallClock: () => number;
   #forwarding = false;
   readonly #forward = (payload: unknown): void => {
     void this.#decorateNotification(payload).then(
@@ -40,9 +43,10 @@ export class ClockedProvider extends EventEmitter implements SubscribableProvide
     );
   };
 
-  constructor(inner: SubscribableProvider) {
+  constructor(inner: SubscribableProvider, wallClock: () => number = Date.now) {
     super();
     this.#inner = inner;
+    this.#wallClock = wallClock;
     // Hardhat's server adds one listener per WebSocket connection.
     this.setMaxListeners(0);
     this.on("newListener", (event: string) => {
@@ -54,12 +58,27 @@ export class ClockedProvider extends EventEmitter implements SubscribableProvide
   }
 
   async request(args: { readonly method: string; readonly params?: readonly unknown[] }): Promise<unknown> {
+    const arrivedAtMs = args.method === "eth_sendRawTransaction" ? this.#wallClock() : null;
     const result = await this.#inner.request(args);
+    if (arrivedAtMs !== null && typeof result === "string") this.#noteArrival(result, arrivedAtMs);
     if (result === null || result === undefined) return result;
     if (BLOCK_METHODS.has(args.method)) return this.#withTimestampMs(result as Json);
     if (args.method === "eth_getLogs") return Promise.all((result as Json[]).map((log) => this.#withBlockTimestampMs(log)));
     if (args.method === "eth_getTransactionReceipt") return this.#receiptWithMs(result as Json);
     return result;
+  }
+
+  /**
+   * When a transaction's eth_sendRawTransaction reached this node (wall-clock ms, taken before the chain handled it),
+   * if it came through here: what a race against the clock's blocks is decided by, as a sequencer sees it.
+   */
+  arrivalOf(txHash: string): number | undefined {
+    return this.#arrivals.get(txHash.toLowerCase());
+  }
+
+  #noteArrival(txHash: string, atMs: number): void {
+    if (this.#arrivals.size >= CACHE_LIMIT) this.#arrivals.delete(this.#arrivals.keys().next().value!);
+    this.#arrivals.set(txHash.toLowerCase(), atMs);
   }
 
   /** Stops forwarding notifications (the server is closing). */

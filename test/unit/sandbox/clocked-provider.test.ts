@@ -76,3 +76,25 @@ describe("ClockedProvider: millisecond fields read once per block", () => {
     expect(Number(BigInt(pushed[2]!.result.timestampMs!))).to.equal(0x65 * 1_000 + 400);
   });
 });
+
+/**
+ * The race clock of the reaction benchmark: when a raw transaction reached the node, taken as its request arrives
+ * (before the chain handles it), by the hash the node answered. A double of Hardhat's provider answers the send.
+ */
+describe("ClockedProvider: when a transaction reached the node", () => {
+  it("records the arrival of each eth_sendRawTransaction by its hash, and nothing for a refused one", async () => {
+    let now = 1_000;
+    const inner = Object.assign(new EventEmitter(), {
+      request: async ({ params }: { method: string; params?: readonly unknown[] }) => {
+        now += 40; // the chain's own handling time is not the arrival
+        if (params![0] === "0xbad") throw new Error("nonce too low");
+        return "0xABC1";
+      },
+    }) as unknown as SubscribableProvider;
+    const provider = new ClockedProvider(inner, () => now);
+    expect(await provider.request({ method: "eth_sendRawTransaction", params: ["0x02f8"] })).to.equal("0xABC1");
+    expect(provider.arrivalOf("0xabc1")).to.equal(1_000);
+    await provider.request({ method: "eth_sendRawTransaction", params: ["0xbad"] }).catch(() => undefined);
+    expect(provider.arrivalOf("0xbad")).to.equal(undefined);
+  });
+});

@@ -10,7 +10,8 @@ import { expect } from "chai";
 import { parseUnits } from "ethers";
 import { buildSandbox, openAaveBorrowers, type OpenedBorrower, type Sandbox } from "../../../sandbox";
 import { startClockedNode, type ClockedNode } from "../../../sandbox/clock";
-import { positionsPricedBy, RivalLiquidator } from "../../../sandbox/rival";
+import { HealthBook, positionsPricedBy, RivalLiquidator } from "../../../sandbox/rival";
+import type { SubscribableProvider } from "../../../sandbox/clock/clocked-provider";
 import { hardhatAccountWallet } from "../../../keeper/run/hardhat-accounts";
 import { ClockedMarketHandle } from "../../../keeper/scenarios/clocked-market-handle";
 import { SandboxMarketHandle } from "../../../keeper/scenarios/sandbox-market-handle";
@@ -24,6 +25,8 @@ describe("sandbox rival: a competing liquidator on the clock", function () {
   let rival: RivalLiquidator;
   let borrowers: OpenedBorrower[];
   let handle: ClockedMarketHandle;
+  /** Every method the rival asked the chain, in order (it talks through a recording wrapper of the in-process chain). */
+  const rivalCalls: string[] = [];
 
   before(async () => {
     hre = await createClockedRuntime(defaultRuntime);
@@ -47,6 +50,7 @@ describe("sandbox rival: a competing liquidator on the clock", function () {
       wallet: hardhatAccountWallet(hre, 5),
       borrowers,
       reaction: null,
+      provider: recordingProvider(hre.network.provider as unknown as SubscribableProvider, rivalCalls),
     });
   });
 
@@ -67,9 +71,13 @@ describe("sandbox rival: a competing liquidator on the clock", function () {
   it("liquidates with its own key after its delay, bidding its own priority fee", async () => {
     rival.setReaction({ delayMs: 0, priorityFeeGwei: 3 });
     // The next update (any feed move) is what it reacts to.
-    const step = await handle.movePricesReport([{ symbol: "WETH", usd: (await handle.priceOf("WETH")) * 0.999 }]);
+    const price = (await handle.priceOf("WETH")) * 0.999;
+    rivalCalls.length = 0;
+    const step = await handle.movePricesReport([{ symbol: "WETH", usd: price }]);
     for (let i = 0; i < 3 && rival.attempts.length === 0; i++) await handle.mine();
     expect(rival.attempts.length).to.be.greaterThan(0);
+    // From the update to its send it read nothing: the update came by subscription, the health from its book.
+    expect(rivalCalls.slice(0, rival.attempts.length)).to.deep.equal(rival.attempts.map(() => "eth_sendRawTransaction"));
     const attempt = rival.attempts[0]!;
     expect(attempt.priceBlock).to.equal(step.block.number);
     let receipt = await hre.ethers.provider.getTransactionReceipt(attempt.txHash);
@@ -94,13 +102,61 @@ describe("sandbox rival: a competing liquidator on the clock", function () {
     expect(liquidation!.args.user.toLowerCase()).to.equal(attempt.borrower.toLowerCase());
     expect(liquidation!.args.liquidator.toLowerCase()).to.equal(rival.address.toLowerCase());
   });
+
+  it("reads a position again once a pool log names it: no second shot at one it already liquidated", async () => {
+    // The liquidation's pool logs made it read the position anew (HF back above 1); a further small drop does not
+    // put it under by the book, as the health it read before the liquidation (under 1) would.
+    await handle.mine();
+    await rival.settled();
+    const sent = rival.attempts.length;
+    await handle.movePricesReport([{ symbol: "WETH", usd: (await handle.priceOf("WETH")) * 0.9995 }]);
+    for (let i = 0; i < 3; i++) await handle.mine();
+    expect(rival.attempts).to.have.length(sent);
+    expect(rivalCalls).to.include("eth_call");
+  });
 });
 
-describe("sandbox rival: reads only the positions an update prices", () => {
+function recordingProvider(chain: SubscribableProvider, calls: string[]): SubscribableProvider {
+  return {
+    request: (args) => {
+      calls.push(args.method);
+      return chain.request(args);
+    },
+    addListener: (event, listener) => chain.addListener(event, listener),
+    removeListener: (event, listener) => chain.removeListener(event, listener),
+  };
+}
+
+describe("sandbox rival: the health book carries a reading forward by the feed answers", () => {
+  const WAD = 10n ** 18n;
+  const borrower = { address: "0xAa", collateral: "WETH", debt: "USDC" } as unknown as OpenedBorrower;
+
+  it("scales the read health factor by the collateral and debt price moves since the read", () => {
+    const book = new HealthBook();
+    book.record("0xaa", { healthFactor: (WAD * 105n) / 100n, collateralPrice: 3_000n, debtPrice: 100n });
+    expect(book.healthOf(borrower)).to.equal((WAD * 105n) / 100n);
+    book.setPrice("WETH", 2_850n);
+    expect(book.healthOf(borrower)).to.equal((((WAD * 105n) / 100n) * 2_850n) / 3_000n);
+    expect(book.underwater([borrower])).to.deep.equal([borrower]);
+    book.setPrice("USDC", 90n);
+    expect(book.underwater([borrower])).to.deep.equal([]);
+  });
+
+  it("has no health for a position never read, or one without debt", () => {
+    const book = new HealthBook();
+    book.setPrice("WETH", 1n);
+    expect(book.healthOf(borrower)).to.equal(null);
+    book.record("0xaa", { healthFactor: null, collateralPrice: 3_000n, debtPrice: 100n });
+    expect(book.healthOf(borrower)).to.equal(null);
+    expect(book.underwater([borrower])).to.deep.equal([]);
+  });
+});
+
+describe("sandbox rival: judges only the positions an update prices", () => {
   const position = (address: string, collateral: string, debt: string) => ({ address, collateral, debt }) as unknown as OpenedBorrower;
   const book = [position("0xa", "WETH", "USDC"), position("0xb", "cbBTC", "USDC"), position("0xc", "cbBTC", "WETH")];
 
-  it("a WETH update reads the positions holding WETH as collateral or debt, not the cbBTC/USDC ones", () => {
+  it("a WETH update judges the positions holding WETH as collateral or debt, not the cbBTC/USDC ones", () => {
     expect(positionsPricedBy(book, new Set(["WETH"])).map((b) => b.address)).to.deep.equal(["0xa", "0xc"]);
     expect(positionsPricedBy(book, new Set(["USDC"])).map((b) => b.address)).to.deep.equal(["0xa", "0xb"]);
     expect(positionsPricedBy(book, new Set([undefined]))).to.deep.equal([]);

@@ -74,3 +74,42 @@ describe("keeper: refreshing prepared plans beside reactions", () => {
     expect(plans.get("m", BORROWER)?.plan.id).to.equal("plan@11");
   });
 });
+
+describe("keeper: how many positions get a prepared plan", () => {
+  /** Six positions at HF 1.010 ... 1.015, each moving in proportion to the WETH answer. */
+  function sixNearPositions(): LendingMarket {
+    const borrowers = [5, 0, 3, 1, 4, 2].map((i) => `0x00000000000000000000000000000000000000c${i}` as Address);
+    const position = (borrower: Address, answer: bigint): TrackedPosition =>
+      ({
+        key: { protocol: "aaveV3", market: "m", borrower },
+        collaterals: [{ token: WETH }],
+        debts: [],
+        healthFactor: ((1_010n + BigInt(borrower.slice(-1))) * WAD * answer) / (1_000n * CURRENT_ANSWER),
+        updatedAtBlock: 1,
+      }) as unknown as TrackedPosition;
+    return {
+      id: "m",
+      positions: () => borrowers.map((borrower) => position(borrower, CURRENT_ANSWER)),
+      priceFeeds: () => [{ market: "m", feed: FEED, mode: "answer-is-price", affects: [WETH], description: "WETH" }],
+      previewAnswer: (_feed: Address, answer: bigint) => ({
+        currentAnswer: CURRENT_ANSWER,
+        position: (borrower: Address) => position(borrower, answer),
+        liquidationPairs: () => [],
+        sizeLiquidationWithReason: () => ({ ok: false }),
+      }),
+    } as unknown as LendingMarket;
+  }
+
+  it("by default the four nearest only: their quotes share one eth_call every block on the node the reactions need", async () => {
+    const planned: string[] = [];
+    const planner: PreparingPlanner = {
+      plan: async (items) => {
+        planned.push(...items.map((item) => item.position.key.borrower));
+        return items.map(() => ({ plan: { id: "p", swap: null, expectedProfit: 1n } as unknown as LiquidationPlan }));
+      },
+    };
+    const plans = new PreparedPlans(planner);
+    expect(await plans.refresh([sixNearPositions()], { number: 10, baseFeePerGas: 0n })).to.equal(4);
+    expect(planned.map((borrower) => borrower.slice(-2)).sort()).to.deep.equal(["c0", "c1", "c2", "c3"]);
+  });
+});

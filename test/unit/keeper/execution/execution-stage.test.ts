@@ -397,7 +397,7 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
     ]);
     expect(
       reports.map((r) => r.status),
-      JSON.stringify(reports.map((r) => [r.status, r.detail])),
+      JSON.stringify(reports.map((r) => [r.status, "detail" in r ? r.detail : null])),
     ).to.deep.equal(["sent", "sent"]);
     expect(accepted).to.deep.equal([START_NONCE, START_NONCE + 1]);
     expect(journal.getExecution("q2")!.state).to.equal("sent");
