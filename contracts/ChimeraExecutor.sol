@@ -227,7 +227,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         notExpired(plan.deadlineBlock)
     {
         Gate memory gate = _enterPlan();
-        BalanceLedger.Ledger memory ledger = _openLedger(plan.flash, plan.profitToken, 1, gate);
+        BalanceLedger.Ledger ledger = _openLedger(plan.flash, plan.profitToken, 1, gate);
         _admit(plan.liquidation, ledger, gate);
         // Fresh (see `_liquidateAll`) unless the collateral is the flash token, the one balance the loan moves (a plan
         // without a loan naming its collateral as flash token runs not fresh: correct, only not the cheaper way).
@@ -244,7 +244,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         Gate memory gate = _enterPlan();
         uint256 count = plan.liquidations.length;
         if (count == 0) revert EmptyBatch();
-        BalanceLedger.Ledger memory ledger = _openLedger(plan.flash, plan.profitToken, count, gate);
+        BalanceLedger.Ledger ledger = _openLedger(plan.flash, plan.profitToken, count, gate);
         for (uint256 i; i < count; ++i) {
             _admit(plan.liquidations[i], ledger, gate);
         }
@@ -398,7 +398,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         address profitToken,
         uint256 liquidationCount,
         Gate memory gate
-    ) private view returns (BalanceLedger.Ledger memory ledger) {
+    ) private view returns (BalanceLedger.Ledger ledger) {
         ledger = BalanceLedger.open(TOKENS_PER_PLAN + TOKENS_PER_LIQUIDATION * liquidationCount);
         if (flash.source != FLASH_NONE) {
             _requireAllowed(flash.lender, gate);
@@ -408,7 +408,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     }
 
     /// @dev Checks every contract and market one liquidation names, and tracks every token it names.
-    function _admit(Liquidation calldata liquidation, BalanceLedger.Ledger memory ledger, Gate memory gate) private view {
+    function _admit(Liquidation calldata liquidation, BalanceLedger.Ledger ledger, Gate memory gate) private view {
         address collateralToken = liquidation.collateralToken;
         address debtToken = liquidation.debtToken;
         if (collateralToken == debtToken) revert CollateralIsDebtToken(debtToken);
@@ -447,7 +447,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     ///      inside the callback, so by the time `_settle` reads the balances the loan is already paid back.
     function _execute(
         FlashLoan calldata flash,
-        BalanceLedger.Ledger memory ledger,
+        BalanceLedger.Ledger ledger,
         address profitToken,
         uint256 minProfit,
         uint256 liquidationCount,
@@ -782,33 +782,31 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
 
     /* SETTLEMENT */
 
-    /// @dev Reads every tracked token's balance once. Reverts `BalanceBelowSnapshot` if any ended below its entry-point
-    ///      snapshot, then `InsufficientProfit` if the profit token grew by less than `minProfit`; then pays every
-    ///      token's growth (and only its growth) to `payee`.
+    /// @dev Reads every tracked token's balance once and pays its growth (and only its growth) to `payee`. Reverts
+    ///      `BalanceBelowSnapshot` if any ended below its entry-point snapshot, then `InsufficientProfit` if the profit
+    ///      token grew by less than `minProfit`; either revert undoes the payments made before it, so checking and
+    ///      paying in one pass (one loop and no growth array: ~2,500 gas less than checking every token first) moves
+    ///      nothing a failing plan could keep. A payment runs before later tokens are read; the token's code it runs
+    ///      can only add to their balances (the executor holds no approval by then and the reentrancy guard is held),
+    ///      and what it adds is growth, paid to `payee` too.
     function _settle(
-        BalanceLedger.Ledger memory ledger,
+        BalanceLedger.Ledger ledger,
         address profitToken,
         uint256 minProfit,
         address payee
     ) private returns (uint256 profit) {
-        uint256 length = ledger.length;
-        address[] memory tokens = ledger.tokens;
-        uint256[] memory growth = ledger.balances;
+        uint256 length = ledger.length();
         for (uint256 i; i < length; ++i) {
-            uint256 balance = IERC20(tokens[i]).balanceOf(address(this));
-            uint256 snapshot = growth[i];
-            if (balance < snapshot) revert BalanceBelowSnapshot(tokens[i], snapshot, balance);
-            growth[i] = balance - snapshot;
-            if (tokens[i] == profitToken) profit = growth[i];
+            (address token, uint256 snapshot) = ledger.entry(i);
+            uint256 balance = IERC20(token).balanceOf(address(this));
+            if (balance < snapshot) revert BalanceBelowSnapshot(token, snapshot, balance);
+            uint256 growth = balance - snapshot;
+            if (token == profitToken) profit = growth;
+            if (growth == 0) continue;
+            IERC20(token).safeTransfer(payee, growth);
+            if (token != profitToken) emit ResidualSwept(token, payee, growth);
         }
         if (profit < minProfit) revert InsufficientProfit(profit, minProfit);
-        for (uint256 i; i < length; ++i) {
-            uint256 amount = growth[i];
-            if (amount == 0) continue;
-            address token = tokens[i];
-            IERC20(token).safeTransfer(payee, amount);
-            if (token != profitToken) emit ResidualSwept(token, payee, amount);
-        }
     }
 
     /* ADMINISTRATION */
