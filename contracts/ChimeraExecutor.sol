@@ -380,7 +380,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         address loanToken = liquidation.debtToken;
         // Morpho has just sent the seized collateral; selling it here is what lets a Morpho liquidation run with no
         // flash loan at all.
-        uint256 received = BalanceLedger.receivedSince(collateralToken, IERC20(collateralToken).balanceOf(address(this)));
+        uint256 received = BalanceLedger.receivedSince(collateralToken, BalanceLedger.held(collateralToken));
         (uint256 sold, uint256 bought) = _swap(liquidation.swap, collateralToken, loanToken, received);
         ExecutionContext.recordSwap(sold, bought);
         // Morpho pulls exactly `repaidAssets` right after this returns.
@@ -562,15 +562,15 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         IERC20 debt = IERC20(liquidation.debtToken);
         address pool = liquidation.market;
         uint256 debtToCover = liquidation.debtToCover;
-        uint256 debtBefore = debt.balanceOf(address(this));
+        uint256 debtBefore = BalanceLedger.held(address(debt));
         uint256 collateralBefore = _collateralBefore(collateral, fresh);
 
         debt.approveExact(pool, debtToCover);
         IAaveV3Pool(pool).liquidationCall(address(collateral), address(debt), liquidation.borrower, debtToCover, false);
-        outcome.debtRepaid = debtBefore - debt.balanceOf(address(this));
+        outcome.debtRepaid = debtBefore - BalanceLedger.held(address(debt));
         _clearUnlessSpent(debt, pool, debtToCover, outcome.debtRepaid);
 
-        uint256 collateralAfter = collateral.balanceOf(address(this));
+        uint256 collateralAfter = BalanceLedger.held(address(collateral));
         uint256 received = BalanceLedger.receivedSince(address(collateral), collateralAfter);
         outcome.collateralSeized = _seized(fresh, received, collateralBefore, collateralAfter);
         (outcome.collateralSold, outcome.debtTokenBought) = _swap(liquidation.swap, address(collateral), address(debt), received);
@@ -579,7 +579,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     /// @dev The collateral balance before a protocol call: read, unless the liquidation runs fresh (`_liquidateAll`),
     ///      where what it seized is what the plan has received above the entry-point snapshot and nothing is read.
     function _collateralBefore(IERC20 collateral, bool fresh) private view returns (uint256) {
-        return fresh ? 0 : collateral.balanceOf(address(this));
+        return fresh ? 0 : BalanceLedger.held(address(collateral));
     }
 
     /// @dev What a liquidation seized: fresh, what the plan has `received` above the entry-point snapshot; otherwise the
@@ -612,7 +612,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         IERC20 debt = IERC20(liquidation.debtToken);
         address debtMarket = liquidation.market;
         uint256 repayAmount = liquidation.debtToCover;
-        uint256 debtBefore = debt.balanceOf(address(this));
+        uint256 debtBefore = BalanceLedger.held(address(debt));
         uint256 collateralBefore = _collateralBefore(IERC20(liquidation.collateralToken), fresh);
 
         debt.approveExact(debtMarket, repayAmount);
@@ -622,7 +622,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
             liquidation.collateralMarket
         );
         if (errorCode != 0) revert CompoundV2CallFailed(debtMarket, errorCode);
-        outcome.debtRepaid = debtBefore - debt.balanceOf(address(this));
+        outcome.debtRepaid = debtBefore - BalanceLedger.held(address(debt));
         _clearUnlessSpent(debt, debtMarket, repayAmount, outcome.debtRepaid);
         _redeemAndSell(liquidation, collateralBefore, fresh, outcome);
     }
@@ -638,7 +638,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         IERC20 debt = IERC20(liquidation.debtToken);
         address wrapper = liquidation.oevWrapper;
         uint256 repayAmount = liquidation.debtToCover;
-        uint256 debtBefore = debt.balanceOf(address(this));
+        uint256 debtBefore = BalanceLedger.held(address(debt));
         uint256 collateralBefore = _collateralBefore(IERC20(liquidation.collateralToken), fresh);
 
         debt.approveExact(wrapper, repayAmount);
@@ -648,7 +648,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
             liquidation.collateralMarket,
             liquidation.market
         );
-        uint256 debtAfter = debt.balanceOf(address(this));
+        uint256 debtAfter = BalanceLedger.held(address(debt));
         // A wrapper that hands debt tokens back reports as having repaid nothing rather than reverting the event.
         outcome.debtRepaid = debtBefore > debtAfter ? debtBefore - debtAfter : 0;
         _clearUnlessSpent(debt, wrapper, repayAmount, outcome.debtRepaid);
@@ -683,12 +683,12 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     ) private {
         ICompoundV2Market collateralMarket = ICompoundV2Market(liquidation.collateralMarket);
         address collateral = liquidation.collateralToken;
-        uint256 shares = BalanceLedger.receivedSince(address(collateralMarket), collateralMarket.balanceOf(address(this)));
+        uint256 shares = BalanceLedger.receivedSince(address(collateralMarket), BalanceLedger.held(address(collateralMarket)));
         if (shares != 0) {
             uint256 errorCode = collateralMarket.redeem(shares);
             if (errorCode != 0) revert CompoundV2CallFailed(address(collateralMarket), errorCode);
         }
-        uint256 collateralAfter = IERC20(collateral).balanceOf(address(this));
+        uint256 collateralAfter = BalanceLedger.held(collateral);
         uint256 received = BalanceLedger.receivedSince(collateral, collateralAfter);
         outcome.collateralSeized = _seized(fresh, received, collateralBefore, collateralAfter);
         (outcome.collateralSold, outcome.debtTokenBought) = _swap(liquidation.swap, collateral, liquidation.debtToken, received);
@@ -798,7 +798,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         uint256 length = ledger.length();
         for (uint256 i; i < length; ++i) {
             (address token, uint256 snapshot) = ledger.entry(i);
-            uint256 balance = IERC20(token).balanceOf(address(this));
+            uint256 balance = BalanceLedger.held(token);
             if (balance < snapshot) revert BalanceBelowSnapshot(token, snapshot, balance);
             uint256 growth = balance - snapshot;
             if (token == profitToken) profit = growth;

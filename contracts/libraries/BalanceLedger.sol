@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
 
 /// @title BalanceLedger
@@ -96,11 +95,30 @@ library BalanceLedger {
         }
         for (uint256 i; i < count; ++i) {
             (address token, ) = entry(ledger, i);
-            uint256 held = IERC20(token).balanceOf(address(this));
+            uint256 amount = held(token);
             assembly ("memory-safe") {
-                mstore(add(ledger, add(shl(6, add(i, 1)), 0x20)), held)
+                mstore(add(ledger, add(shl(6, add(i, 1)), 0x20)), amount)
             }
-            if ((memoryOnly >> i) & 1 == 0) _slot(token).asUint256().tstore(held);
+            if ((memoryOnly >> i) & 1 == 0) _slot(token).asUint256().tstore(amount);
+        }
+    }
+
+    /// @notice The executor's current balance of `token`: `IERC20(token).balanceOf(address(this))` without the
+    ///         high-level call's memory allocation and re-encoding (~120 gas a read, ~8 reads a plan). As Solidity's own
+    ///         call, it bubbles up a failing call's revert data and reverts on a reply shorter than one word.
+    function held(address token) internal view returns (uint256 amount) {
+        assembly ("memory-safe") {
+            mstore(0x00, 0x70a08231) // balanceOf(address), its selector in the scratch word's last four bytes
+            mstore(0x20, address())
+            if iszero(staticcall(gas(), token, 0x1c, 0x24, 0x00, 0x20)) {
+                let ptr := mload(0x40)
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+            if lt(returndatasize(), 0x20) {
+                revert(0, 0)
+            }
+            amount := mload(0x00)
         }
     }
 
