@@ -196,23 +196,18 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
 
     /* OPERATOR FUNCTIONS */
 
-    /// @dev What a plan needs from the `treasury` slot after its entry checks (which read that slot cold): where the
-    ///      growth goes and which pinned targets are allowed, read once and passed to admission and settlement instead
-    ///      of read again (warm, 100 gas) by each allowlist check.
-    struct Gate {
-        address treasury;
-        uint256 pinnedTargetsAllowed;
-    }
-
     /// @dev A plan's entry checks after `notExpired`, in the documented order: `CallerNotOperator`, `EnforcedPause`,
     ///      then `ReentrancyGuardReentrantCall` (OpenZeppelin's transient guard, entered here and left by `_leavePlan`).
     ///      The operator bits, the pause flag, the treasury and the pinned targets' bits share one slot, read once
-    ///      (cold) before the guard's transient write, and what admission and settlement need of it is returned.
-    function _enterPlan() private returns (Gate memory gate) {
+    ///      (cold) before the guard's transient write, and what admission and settlement need of it is returned on the
+    ///      stack, instead of read again (warm, 100 gas) by each allowlist check and at payout.
+    /// @return payee The treasury: where the plan's growth goes.
+    /// @return pinnedTargetsAllowed Bit i: whether `PINNED_TARGET_<i>` is allowed (`_requireAllowed`).
+    function _enterPlan() private returns (address payee, uint256 pinnedTargetsAllowed) {
         if (!isOperator(msg.sender)) revert CallerNotOperator(msg.sender);
         if (paused) revert EnforcedPause();
-        gate.treasury = treasury;
-        gate.pinnedTargetsAllowed = _pinnedTargetsAllowed;
+        payee = treasury;
+        pinnedTargetsAllowed = _pinnedTargetsAllowed;
         if (_reentrancyGuardEntered()) revert ReentrancyGuardReentrantCall();
         _reentrancyGuardStorageSlot().asBoolean().tstore(true);
     }
@@ -226,13 +221,13 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         external
         notExpired(plan.deadlineBlock)
     {
-        Gate memory gate = _enterPlan();
-        BalanceLedger.Ledger ledger = _openLedger(plan.flash, plan.profitToken, 1, gate);
-        _admit(plan.liquidation, ledger, gate);
+        (address payee, uint256 pinned) = _enterPlan();
+        BalanceLedger.Ledger ledger = _openLedger(plan.flash, plan.profitToken, 1, pinned);
+        _admit(plan.liquidation, ledger, pinned);
         // Fresh (see `_liquidateAll`) unless the collateral is the flash token, the one balance the loan moves (a plan
         // without a loan naming its collateral as flash token runs not fresh: correct, only not the cheaper way).
         bool fresh = plan.liquidation.collateralToken != plan.flash.token;
-        _execute(plan.flash, ledger, plan.profitToken, plan.minProfit, 1, fresh, gate);
+        _execute(plan.flash, ledger, plan.profitToken, plan.minProfit, 1, fresh, payee);
         _leavePlan();
     }
 
@@ -241,14 +236,14 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         external
         notExpired(plan.deadlineBlock)
     {
-        Gate memory gate = _enterPlan();
+        (address payee, uint256 pinned) = _enterPlan();
         uint256 count = plan.liquidations.length;
         if (count == 0) revert EmptyBatch();
-        BalanceLedger.Ledger ledger = _openLedger(plan.flash, plan.profitToken, count, gate);
+        BalanceLedger.Ledger ledger = _openLedger(plan.flash, plan.profitToken, count, pinned);
         for (uint256 i; i < count; ++i) {
-            _admit(plan.liquidations[i], ledger, gate);
+            _admit(plan.liquidations[i], ledger, pinned);
         }
-        _execute(plan.flash, ledger, plan.profitToken, plan.minProfit, count, false, gate);
+        _execute(plan.flash, ledger, plan.profitToken, plan.minProfit, count, false, payee);
         _leavePlan();
     }
 
@@ -397,18 +392,18 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         FlashLoan calldata flash,
         address profitToken,
         uint256 liquidationCount,
-        Gate memory gate
+        uint256 pinned
     ) private view returns (BalanceLedger.Ledger ledger) {
         ledger = BalanceLedger.open(TOKENS_PER_PLAN + TOKENS_PER_LIQUIDATION * liquidationCount);
         if (flash.source != FLASH_NONE) {
-            _requireAllowed(flash.lender, gate);
+            _requireAllowed(flash.lender, pinned);
             ledger.track(flash.token, false);
         }
         ledger.track(profitToken, false);
     }
 
     /// @dev Checks every contract and market one liquidation names, and tracks every token it names.
-    function _admit(Liquidation calldata liquidation, BalanceLedger.Ledger ledger, Gate memory gate) private view {
+    function _admit(Liquidation calldata liquidation, BalanceLedger.Ledger ledger, uint256 pinned) private view {
         address collateralToken = liquidation.collateralToken;
         address debtToken = liquidation.debtToken;
         if (collateralToken == debtToken) revert CollateralIsDebtToken(debtToken);
@@ -417,26 +412,26 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
             bytes32 marketId = keccak256(abi.encode(_morphoMarketParams(liquidation)));
             if (!isAllowedMarket[liquidation.market][marketId]) revert MarketNotAllowed(liquidation.market, marketId);
         } else {
-            _requireAllowed(liquidation.market, gate);
+            _requireAllowed(liquidation.market, pinned);
         }
         if (protocol == PROTOCOL_MOONWELL_MORPHO_OEV) {
             // The wrapper is what the liquidation calls and approves; it must liquidate on the Morpho instance whose
             // market id was just checked.
-            _requireAllowed(liquidation.oevWrapper, gate);
+            _requireAllowed(liquidation.oevWrapper, pinned);
             MoonwellMorphoOev.requireLiquidatesOn(liquidation.oevWrapper, liquidation.market);
         }
         if (protocol == PROTOCOL_MOONWELL_OEV) {
             // The wrapper is what an OEV liquidation calls and approves, and the collateral market is what it redeems:
             // both are required (zero is never allowed).
-            _requireAllowed(liquidation.oevWrapper, gate);
-            _requireAllowed(liquidation.collateralMarket, gate);
+            _requireAllowed(liquidation.oevWrapper, pinned);
+            _requireAllowed(liquidation.collateralMarket, pinned);
         }
         address collateralMarket = liquidation.collateralMarket;
         if (collateralMarket != address(0)) {
-            _requireAllowed(collateralMarket, gate);
+            _requireAllowed(collateralMarket, pinned);
             ledger.track(collateralMarket, true);
         }
-        if (liquidation.swap.venue != VENUE_NONE) _requireAllowed(liquidation.swap.router, gate);
+        if (liquidation.swap.venue != VENUE_NONE) _requireAllowed(liquidation.swap.router, pinned);
         ledger.track(debtToken, false);
         ledger.track(collateralToken, true);
     }
@@ -452,7 +447,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         uint256 minProfit,
         uint256 liquidationCount,
         bool fresh,
-        Gate memory gate
+        address payee
     ) private {
         ledger.snapshot();
         uint256 flashFee = 0;
@@ -468,7 +463,6 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         }
         ExecutionContext.clear();
 
-        address payee = gate.treasury;
         uint256 profit = _settle(ledger, profitToken, minProfit, payee);
         emit PlanExecuted(msg.sender, profitToken, payee, flashFee, profit, liquidationCount);
     }
@@ -518,27 +512,24 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         }
     }
 
-    /// @dev What one liquidation did, for its event.
-    struct Outcome {
+    function _liquidate(Liquidation calldata liquidation, bool fresh) private {
+        uint8 protocol = liquidation.protocol;
+        // What the liquidation did, for its event: returned on the stack (an `Outcome` struct in memory cost two
+        // allocations and their zeroing, ~300 gas a liquidation).
         uint256 debtRepaid;
         uint256 collateralSeized;
         uint256 collateralSold;
         uint256 debtTokenBought;
-    }
-
-    function _liquidate(Liquidation calldata liquidation, bool fresh) private {
-        uint8 protocol = liquidation.protocol;
-        Outcome memory outcome;
         if (protocol == PROTOCOL_AAVE_V3) {
-            outcome = _liquidateAaveV3(liquidation, fresh);
+            (debtRepaid, collateralSeized, collateralSold, debtTokenBought) = _liquidateAaveV3(liquidation, fresh);
         } else if (protocol == PROTOCOL_MORPHO_BLUE) {
-            outcome = _liquidateMorphoBlue(liquidation);
+            (debtRepaid, collateralSeized, collateralSold, debtTokenBought) = _liquidateMorphoBlue(liquidation);
         } else if (protocol == PROTOCOL_COMPOUND_V2) {
-            outcome = _liquidateCompoundV2(liquidation, fresh);
+            (debtRepaid, collateralSeized, collateralSold, debtTokenBought) = _liquidateCompoundV2(liquidation, fresh);
         } else if (protocol == PROTOCOL_MOONWELL_OEV) {
-            outcome = _liquidateMoonwellOev(liquidation, fresh);
+            (debtRepaid, collateralSeized, collateralSold, debtTokenBought) = _liquidateMoonwellOev(liquidation, fresh);
         } else if (protocol == PROTOCOL_MOONWELL_MORPHO_OEV) {
-            outcome = _liquidateMoonwellMorphoOev(liquidation);
+            (debtRepaid, collateralSeized, collateralSold, debtTokenBought) = _liquidateMoonwellMorphoOev(liquidation);
         } else {
             revert UnknownProtocolKind(protocol);
         }
@@ -548,16 +539,19 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
             liquidation.debtToken,
             ProtocolKind(protocol),
             liquidation.market,
-            outcome.debtRepaid,
-            outcome.collateralSeized,
-            outcome.collateralSold,
-            outcome.debtTokenBought
+            debtRepaid,
+            collateralSeized,
+            collateralSold,
+            debtTokenBought
         );
     }
 
     /// @dev `liquidationCall` with `receiveAToken = false`, then the swap. The pool may repay less than `debtToCover`
     ///      (close factor), so the unused approval is cleared; what it took is measured from the balance.
-    function _liquidateAaveV3(Liquidation calldata liquidation, bool fresh) private returns (Outcome memory outcome) {
+    function _liquidateAaveV3(Liquidation calldata liquidation, bool fresh)
+        private
+        returns (uint256 debtRepaid, uint256 collateralSeized, uint256 collateralSold, uint256 debtTokenBought)
+    {
         IERC20 collateral = IERC20(liquidation.collateralToken);
         IERC20 debt = IERC20(liquidation.debtToken);
         address pool = liquidation.market;
@@ -567,13 +561,13 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
 
         debt.approveExact(pool, debtToCover);
         IAaveV3Pool(pool).liquidationCall(address(collateral), address(debt), liquidation.borrower, debtToCover, false);
-        outcome.debtRepaid = debtBefore - BalanceLedger.held(address(debt));
-        _clearUnlessSpent(debt, pool, debtToCover, outcome.debtRepaid);
+        debtRepaid = debtBefore - BalanceLedger.held(address(debt));
+        _clearUnlessSpent(debt, pool, debtToCover, debtRepaid);
 
         uint256 collateralAfter = BalanceLedger.held(address(collateral));
         uint256 received = BalanceLedger.receivedSince(address(collateral), collateralAfter);
-        outcome.collateralSeized = _seized(fresh, received, collateralBefore, collateralAfter);
-        (outcome.collateralSold, outcome.debtTokenBought) = _swap(liquidation.swap, address(collateral), address(debt), received);
+        collateralSeized = _seized(fresh, received, collateralBefore, collateralAfter);
+        (collateralSold, debtTokenBought) = _swap(liquidation.swap, address(collateral), address(debt), received);
     }
 
     /// @dev The collateral balance before a protocol call: read, unless the liquidation runs fresh (`_liquidateAll`),
@@ -590,11 +584,14 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
 
     /// @dev `liquidate` with a non-empty callback payload: Morpho sends the collateral, calls `onMorphoLiquidate`
     ///      (which sells it and approves the repayment), then pulls the repayment.
-    function _liquidateMorphoBlue(Liquidation calldata liquidation) private returns (Outcome memory outcome) {
+    function _liquidateMorphoBlue(Liquidation calldata liquidation)
+        private
+        returns (uint256 debtRepaid, uint256 collateralSeized, uint256 collateralSold, uint256 debtTokenBought)
+    {
         // Zero the swap record first so a result can only come from this liquidation's own callback.
         ExecutionContext.recordSwap(0, 0);
         ExecutionContext.enter(ExecutionContext.Phase.AwaitingMorphoLiquidateCallback, liquidation.market);
-        (outcome.collateralSeized, outcome.debtRepaid) = IMorphoBlue(liquidation.market).liquidate(
+        (collateralSeized, debtRepaid) = IMorphoBlue(liquidation.market).liquidate(
             _morphoMarketParams(liquidation),
             liquidation.borrower,
             liquidation.morpho.seizedAssets,
@@ -603,12 +600,15 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         );
         // The callback already moved the phase on; set it again so nothing depends on Morpho having called back.
         ExecutionContext.enter(ExecutionContext.Phase.Liquidating, address(0));
-        (outcome.collateralSold, outcome.debtTokenBought) = ExecutionContext.recordedSwap();
+        (collateralSold, debtTokenBought) = ExecutionContext.recordedSwap();
     }
 
     /// @dev `liquidateBorrow` on the debt market, `redeem` of the collateral market shares this plan received, then the
     ///      swap. Both calls report failure as a return code, which is turned into a revert.
-    function _liquidateCompoundV2(Liquidation calldata liquidation, bool fresh) private returns (Outcome memory outcome) {
+    function _liquidateCompoundV2(Liquidation calldata liquidation, bool fresh)
+        private
+        returns (uint256 debtRepaid, uint256 collateralSeized, uint256 collateralSold, uint256 debtTokenBought)
+    {
         IERC20 debt = IERC20(liquidation.debtToken);
         address debtMarket = liquidation.market;
         uint256 repayAmount = liquidation.debtToCover;
@@ -622,9 +622,9 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
             liquidation.collateralMarket
         );
         if (errorCode != 0) revert CompoundV2CallFailed(debtMarket, errorCode);
-        outcome.debtRepaid = debtBefore - BalanceLedger.held(address(debt));
-        _clearUnlessSpent(debt, debtMarket, repayAmount, outcome.debtRepaid);
-        _redeemAndSell(liquidation, collateralBefore, fresh, outcome);
+        debtRepaid = debtBefore - BalanceLedger.held(address(debt));
+        _clearUnlessSpent(debt, debtMarket, repayAmount, debtRepaid);
+        (collateralSeized, collateralSold, debtTokenBought) = _redeemAndSell(liquidation, collateralBefore, fresh);
     }
 
     /// @dev `updatePriceEarlyAndLiquidate` on the OEV wrapper of the collateral's feed (IMoonwellOevWrapper): it pulls
@@ -634,7 +634,10 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     ///      redeemed. What it took and paid is measured from balances only, so a wrapper paying less than its documented
     ///      share yields a smaller `collateralSeized`, and the sale's `minAmountOut`, the balance guard and `minProfit`
     ///      decide whether the plan stands.
-    function _liquidateMoonwellOev(Liquidation calldata liquidation, bool fresh) private returns (Outcome memory outcome) {
+    function _liquidateMoonwellOev(Liquidation calldata liquidation, bool fresh)
+        private
+        returns (uint256 debtRepaid, uint256 collateralSeized, uint256 collateralSold, uint256 debtTokenBought)
+    {
         IERC20 debt = IERC20(liquidation.debtToken);
         address wrapper = liquidation.oevWrapper;
         uint256 repayAmount = liquidation.debtToCover;
@@ -650,21 +653,24 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         );
         uint256 debtAfter = BalanceLedger.held(address(debt));
         // A wrapper that hands debt tokens back reports as having repaid nothing rather than reverting the event.
-        outcome.debtRepaid = debtBefore > debtAfter ? debtBefore - debtAfter : 0;
-        _clearUnlessSpent(debt, wrapper, repayAmount, outcome.debtRepaid);
-        _redeemAndSell(liquidation, collateralBefore, fresh, outcome);
+        debtRepaid = debtBefore > debtAfter ? debtBefore - debtAfter : 0;
+        _clearUnlessSpent(debt, wrapper, repayAmount, debtRepaid);
+        (collateralSeized, collateralSold, debtTokenBought) = _redeemAndSell(liquidation, collateralBefore, fresh);
     }
 
     /// @dev `updatePriceEarlyAndLiquidate` on Moonwell's Morpho-market OEV wrapper (MoonwellMorphoOev), then the swap of
     ///      the liquidator's share it paid.
-    function _liquidateMoonwellMorphoOev(Liquidation calldata liquidation) private returns (Outcome memory outcome) {
+    function _liquidateMoonwellMorphoOev(Liquidation calldata liquidation)
+        private
+        returns (uint256 debtRepaid, uint256 collateralSeized, uint256 collateralSold, uint256 debtTokenBought)
+    {
         address collateral = liquidation.collateralToken;
         uint256 collateralAfter;
-        (outcome.debtRepaid, collateralAfter, outcome.collateralSeized) = MoonwellMorphoOev.liquidate(
+        (debtRepaid, collateralAfter, collateralSeized) = MoonwellMorphoOev.liquidate(
             liquidation,
             _morphoMarketParams(liquidation)
         );
-        (outcome.collateralSold, outcome.debtTokenBought) = _swap(
+        (collateralSold, debtTokenBought) = _swap(
             liquidation.swap,
             collateral,
             liquidation.debtToken,
@@ -678,9 +684,8 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     function _redeemAndSell(
         Liquidation calldata liquidation,
         uint256 collateralBefore,
-        bool fresh,
-        Outcome memory outcome
-    ) private {
+        bool fresh
+    ) private returns (uint256 collateralSeized, uint256 collateralSold, uint256 debtTokenBought) {
         ICompoundV2Market collateralMarket = ICompoundV2Market(liquidation.collateralMarket);
         address collateral = liquidation.collateralToken;
         uint256 shares = BalanceLedger.receivedSince(address(collateralMarket), BalanceLedger.held(address(collateralMarket)));
@@ -690,8 +695,8 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         }
         uint256 collateralAfter = BalanceLedger.held(collateral);
         uint256 received = BalanceLedger.receivedSince(collateral, collateralAfter);
-        outcome.collateralSeized = _seized(fresh, received, collateralBefore, collateralAfter);
-        (outcome.collateralSold, outcome.debtTokenBought) = _swap(liquidation.swap, collateral, liquidation.debtToken, received);
+        collateralSeized = _seized(fresh, received, collateralBefore, collateralAfter);
+        (collateralSold, debtTokenBought) = _swap(liquidation.swap, collateral, liquidation.debtToken, received);
     }
 
     /// @dev A protocol that pulled exactly the amount approved left a zero allowance (ERC-20's transferFrom spends
@@ -785,7 +790,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     /// @dev Reads every tracked token's balance once and pays its growth (and only its growth) to `payee`. Reverts
     ///      `BalanceBelowSnapshot` if any ended below its entry-point snapshot, then `InsufficientProfit` if the profit
     ///      token grew by less than `minProfit`; either revert undoes the payments made before it, so checking and
-    ///      paying in one pass (one loop and no growth array: ~2,500 gas less than checking every token first) moves
+    ///      paying in one pass (one loop and no growth array) moves
     ///      nothing a failing plan could keep. A payment runs before later tokens are read; the token's code it runs
     ///      can only add to their balances (the executor holds no approval by then and the reentrancy guard is held),
     ///      and what it adds is growth, paid to `payee` too.
@@ -841,10 +846,10 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         }
     }
 
-    /// @dev `isAllowedTarget` with the pinned bits the plan's entry point already read (`Gate`).
-    function _requireAllowed(address target, Gate memory gate) private view {
+    /// @dev `isAllowedTarget` with the pinned bits the plan's entry point already read (`_enterPlan`).
+    function _requireAllowed(address target, uint256 pinned) private view {
         uint256 pinnedMask = _pinnedTargetMask(target);
-        bool allowed = pinnedMask != 0 ? gate.pinnedTargetsAllowed & pinnedMask != 0 : _allowedTargets[target];
+        bool allowed = pinnedMask != 0 ? pinned & pinnedMask != 0 : _allowedTargets[target];
         if (!allowed) revert TargetNotAllowed(target);
     }
 
