@@ -199,15 +199,17 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     /// @dev A plan's entry checks after `notExpired`, in the documented order: `CallerNotOperator`, `EnforcedPause`,
     ///      then `ReentrancyGuardReentrantCall` (OpenZeppelin's transient guard, entered here and left by `_leavePlan`).
     ///      The operator bits, the pause flag, the treasury and the pinned targets' bits share one slot, read once
-    ///      (cold) before the guard's transient write, and what admission and settlement need of it is returned on the
-    ///      stack, instead of read again (warm, 100 gas) by each allowlist check and at payout.
+    ///      (cold: the four reads below are one `SLOAD`) before the checks and the guard's transient write, and what
+    ///      admission and settlement need of it is returned on the stack, instead of read again (warm, 100 gas) by the
+    ///      role check, each allowlist check and the payout.
     /// @return payee The treasury: where the plan's growth goes.
     /// @return pinnedTargetsAllowed Bit i: whether `PINNED_TARGET_<i>` is allowed (`_requireAllowed`).
     function _enterPlan() private returns (address payee, uint256 pinnedTargetsAllowed) {
-        if (!isOperator(msg.sender)) revert CallerNotOperator(msg.sender);
-        if (paused) revert EnforcedPause();
+        bool isPaused = paused;
         payee = treasury;
         pinnedTargetsAllowed = _pinnedTargetsAllowed;
+        if (!_hasOperatorRole(msg.sender, _pinnedOperatorsAllowed)) revert CallerNotOperator(msg.sender);
+        if (isPaused) revert EnforcedPause();
         if (_reentrancyGuardEntered()) revert ReentrancyGuardReentrantCall();
         _reentrancyGuardStorageSlot().asBoolean().tstore(true);
     }
@@ -222,12 +224,15 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         notExpired(plan.deadlineBlock)
     {
         (address payee, uint256 pinned) = _enterPlan();
-        BalanceLedger.Ledger ledger = _openLedger(plan.flash, plan.profitToken, 1, pinned);
-        _admit(plan.liquidation, ledger, pinned);
+        // Each member of the calldata plan is read (offset- and range-checked) once and passed on.
+        FlashLoan calldata flash = plan.flash;
+        address profitToken = plan.profitToken;
+        BalanceLedger.Ledger ledger = _openLedger(flash, profitToken, 1, pinned);
+        address collateralToken = _admit(plan.liquidation, ledger, pinned);
         // Fresh (see `_liquidateAll`) unless the collateral is the flash token, the one balance the loan moves (a plan
         // without a loan naming its collateral as flash token runs not fresh: correct, only not the cheaper way).
-        bool fresh = plan.liquidation.collateralToken != plan.flash.token;
-        _execute(plan.flash, ledger, plan.profitToken, plan.minProfit, 1, fresh, payee);
+        bool fresh = collateralToken != flash.token;
+        _execute(flash, ledger, profitToken, plan.minProfit, 1, fresh, payee);
         _leavePlan();
     }
 
@@ -403,8 +408,13 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     }
 
     /// @dev Checks every contract and market one liquidation names, and tracks every token it names.
-    function _admit(Liquidation calldata liquidation, BalanceLedger.Ledger ledger, uint256 pinned) private view {
-        address collateralToken = liquidation.collateralToken;
+    /// @return collateralToken The liquidation's collateral token (for `liquidate`'s `fresh`).
+    function _admit(
+        Liquidation calldata liquidation,
+        BalanceLedger.Ledger ledger,
+        uint256 pinned
+    ) private view returns (address collateralToken) {
+        collateralToken = liquidation.collateralToken;
         address debtToken = liquidation.debtToken;
         if (collateralToken == debtToken) revert CollateralIsDebtToken(debtToken);
         uint8 protocol = liquidation.protocol;
@@ -431,7 +441,8 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
             _requireAllowed(collateralMarket, pinned);
             ledger.track(collateralMarket, true);
         }
-        if (liquidation.swap.venue != VENUE_NONE) _requireAllowed(liquidation.swap.router, pinned);
+        Swap calldata swap = liquidation.swap;
+        if (swap.venue != VENUE_NONE) _requireAllowed(swap.router, pinned);
         ledger.track(debtToken, false);
         ledger.track(collateralToken, true);
     }
@@ -514,6 +525,9 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
 
     function _liquidate(Liquidation calldata liquidation, bool fresh) private {
         uint8 protocol = liquidation.protocol;
+        // Read once (each calldata member read is offset- and range-checked) for the protocol call and the event.
+        address collateralToken = liquidation.collateralToken;
+        address debtToken = liquidation.debtToken;
         // What the liquidation did, for its event: returned on the stack (an `Outcome` struct in memory cost two
         // allocations and their zeroing, ~300 gas a liquidation).
         uint256 debtRepaid;
@@ -521,13 +535,28 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         uint256 collateralSold;
         uint256 debtTokenBought;
         if (protocol == PROTOCOL_AAVE_V3) {
-            (debtRepaid, collateralSeized, collateralSold, debtTokenBought) = _liquidateAaveV3(liquidation, fresh);
+            (debtRepaid, collateralSeized, collateralSold, debtTokenBought) = _liquidateAaveV3(
+                liquidation,
+                IERC20(collateralToken),
+                IERC20(debtToken),
+                fresh
+            );
         } else if (protocol == PROTOCOL_MORPHO_BLUE) {
             (debtRepaid, collateralSeized, collateralSold, debtTokenBought) = _liquidateMorphoBlue(liquidation);
         } else if (protocol == PROTOCOL_COMPOUND_V2) {
-            (debtRepaid, collateralSeized, collateralSold, debtTokenBought) = _liquidateCompoundV2(liquidation, fresh);
+            (debtRepaid, collateralSeized, collateralSold, debtTokenBought) = _liquidateCompoundV2(
+                liquidation,
+                collateralToken,
+                IERC20(debtToken),
+                fresh
+            );
         } else if (protocol == PROTOCOL_MOONWELL_OEV) {
-            (debtRepaid, collateralSeized, collateralSold, debtTokenBought) = _liquidateMoonwellOev(liquidation, fresh);
+            (debtRepaid, collateralSeized, collateralSold, debtTokenBought) = _liquidateMoonwellOev(
+                liquidation,
+                collateralToken,
+                IERC20(debtToken),
+                fresh
+            );
         } else if (protocol == PROTOCOL_MOONWELL_MORPHO_OEV) {
             (debtRepaid, collateralSeized, collateralSold, debtTokenBought) = _liquidateMoonwellMorphoOev(liquidation);
         } else {
@@ -535,8 +564,8 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         }
         emit Liquidated(
             liquidation.borrower,
-            liquidation.collateralToken,
-            liquidation.debtToken,
+            collateralToken,
+            debtToken,
             ProtocolKind(protocol),
             liquidation.market,
             debtRepaid,
@@ -548,12 +577,12 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
 
     /// @dev `liquidationCall` with `receiveAToken = false`, then the swap. The pool may repay less than `debtToCover`
     ///      (close factor), so the unused approval is cleared; what it took is measured from the balance.
-    function _liquidateAaveV3(Liquidation calldata liquidation, bool fresh)
-        private
-        returns (uint256 debtRepaid, uint256 collateralSeized, uint256 collateralSold, uint256 debtTokenBought)
-    {
-        IERC20 collateral = IERC20(liquidation.collateralToken);
-        IERC20 debt = IERC20(liquidation.debtToken);
+    function _liquidateAaveV3(
+        Liquidation calldata liquidation,
+        IERC20 collateral,
+        IERC20 debt,
+        bool fresh
+    ) private returns (uint256 debtRepaid, uint256 collateralSeized, uint256 collateralSold, uint256 debtTokenBought) {
         address pool = liquidation.market;
         uint256 debtToCover = liquidation.debtToCover;
         uint256 debtBefore = BalanceLedger.held(address(debt));
@@ -605,15 +634,16 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
 
     /// @dev `liquidateBorrow` on the debt market, `redeem` of the collateral market shares this plan received, then the
     ///      swap. Both calls report failure as a return code, which is turned into a revert.
-    function _liquidateCompoundV2(Liquidation calldata liquidation, bool fresh)
-        private
-        returns (uint256 debtRepaid, uint256 collateralSeized, uint256 collateralSold, uint256 debtTokenBought)
-    {
-        IERC20 debt = IERC20(liquidation.debtToken);
+    function _liquidateCompoundV2(
+        Liquidation calldata liquidation,
+        address collateral,
+        IERC20 debt,
+        bool fresh
+    ) private returns (uint256 debtRepaid, uint256 collateralSeized, uint256 collateralSold, uint256 debtTokenBought) {
         address debtMarket = liquidation.market;
         uint256 repayAmount = liquidation.debtToCover;
         uint256 debtBefore = BalanceLedger.held(address(debt));
-        uint256 collateralBefore = _collateralBefore(IERC20(liquidation.collateralToken), fresh);
+        uint256 collateralBefore = _collateralBefore(IERC20(collateral), fresh);
 
         debt.approveExact(debtMarket, repayAmount);
         uint256 errorCode = ICompoundV2Market(debtMarket).liquidateBorrow(
@@ -624,7 +654,13 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         if (errorCode != 0) revert CompoundV2CallFailed(debtMarket, errorCode);
         debtRepaid = debtBefore - BalanceLedger.held(address(debt));
         _clearUnlessSpent(debt, debtMarket, repayAmount, debtRepaid);
-        (collateralSeized, collateralSold, debtTokenBought) = _redeemAndSell(liquidation, collateralBefore, fresh);
+        (collateralSeized, collateralSold, debtTokenBought) = _redeemAndSell(
+            liquidation,
+            collateral,
+            address(debt),
+            collateralBefore,
+            fresh
+        );
     }
 
     /// @dev `updatePriceEarlyAndLiquidate` on the OEV wrapper of the collateral's feed (IMoonwellOevWrapper): it pulls
@@ -634,15 +670,16 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     ///      redeemed. What it took and paid is measured from balances only, so a wrapper paying less than its documented
     ///      share yields a smaller `collateralSeized`, and the sale's `minAmountOut`, the balance guard and `minProfit`
     ///      decide whether the plan stands.
-    function _liquidateMoonwellOev(Liquidation calldata liquidation, bool fresh)
-        private
-        returns (uint256 debtRepaid, uint256 collateralSeized, uint256 collateralSold, uint256 debtTokenBought)
-    {
-        IERC20 debt = IERC20(liquidation.debtToken);
+    function _liquidateMoonwellOev(
+        Liquidation calldata liquidation,
+        address collateral,
+        IERC20 debt,
+        bool fresh
+    ) private returns (uint256 debtRepaid, uint256 collateralSeized, uint256 collateralSold, uint256 debtTokenBought) {
         address wrapper = liquidation.oevWrapper;
         uint256 repayAmount = liquidation.debtToCover;
         uint256 debtBefore = BalanceLedger.held(address(debt));
-        uint256 collateralBefore = _collateralBefore(IERC20(liquidation.collateralToken), fresh);
+        uint256 collateralBefore = _collateralBefore(IERC20(collateral), fresh);
 
         debt.approveExact(wrapper, repayAmount);
         IMoonwellOevWrapper(wrapper).updatePriceEarlyAndLiquidate(
@@ -655,7 +692,13 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         // A wrapper that hands debt tokens back reports as having repaid nothing rather than reverting the event.
         debtRepaid = debtBefore > debtAfter ? debtBefore - debtAfter : 0;
         _clearUnlessSpent(debt, wrapper, repayAmount, debtRepaid);
-        (collateralSeized, collateralSold, debtTokenBought) = _redeemAndSell(liquidation, collateralBefore, fresh);
+        (collateralSeized, collateralSold, debtTokenBought) = _redeemAndSell(
+            liquidation,
+            collateral,
+            address(debt),
+            collateralBefore,
+            fresh
+        );
     }
 
     /// @dev `updatePriceEarlyAndLiquidate` on Moonwell's Morpho-market OEV wrapper (MoonwellMorphoOev), then the swap of
@@ -683,11 +726,12 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     ///      entry-point snapshot).
     function _redeemAndSell(
         Liquidation calldata liquidation,
+        address collateral,
+        address debt,
         uint256 collateralBefore,
         bool fresh
     ) private returns (uint256 collateralSeized, uint256 collateralSold, uint256 debtTokenBought) {
         ICompoundV2Market collateralMarket = ICompoundV2Market(liquidation.collateralMarket);
-        address collateral = liquidation.collateralToken;
         uint256 shares = BalanceLedger.receivedSince(address(collateralMarket), BalanceLedger.held(address(collateralMarket)));
         if (shares != 0) {
             uint256 errorCode = collateralMarket.redeem(shares);
@@ -696,7 +740,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         uint256 collateralAfter = BalanceLedger.held(collateral);
         uint256 received = BalanceLedger.receivedSince(collateral, collateralAfter);
         collateralSeized = _seized(fresh, received, collateralBefore, collateralAfter);
-        (collateralSold, debtTokenBought) = _swap(liquidation.swap, collateral, liquidation.debtToken, received);
+        (collateralSold, debtTokenBought) = _swap(liquidation.swap, collateral, debt, received);
     }
 
     /// @dev A protocol that pulled exactly the amount approved left a zero allowance (ERC-20's transferFrom spends
@@ -831,8 +875,13 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
 
     /// @inheritdoc IChimeraExecutor
     function isOperator(address account) public view returns (bool) {
+        return _hasOperatorRole(account, _pinnedOperatorsAllowed);
+    }
+
+    /// @dev `isOperator` with the pinned operators' bits already read (`_enterPlan` reads them with the rest of their slot).
+    function _hasOperatorRole(address account, uint256 pinnedOperatorsAllowed) private view returns (bool) {
         uint256 pinnedMask = _pinnedOperatorMask(account);
-        if (pinnedMask != 0) return _pinnedOperatorsAllowed & pinnedMask != 0;
+        if (pinnedMask != 0) return pinnedOperatorsAllowed & pinnedMask != 0;
         return _operators[account];
     }
 
