@@ -196,23 +196,20 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
 
     /* OPERATOR FUNCTIONS */
 
-    /// @dev What a plan needs from the `treasury` slot after its entry checks (which read that slot cold): where the
-    ///      growth goes and which pinned targets are allowed, read once and passed to admission and settlement instead
-    ///      of read again (warm, 100 gas) by each allowlist check.
-    struct Gate {
-        address treasury;
-        uint256 pinnedTargetsAllowed;
-    }
-
     /// @dev A plan's entry checks after `notExpired`, in the documented order: `CallerNotOperator`, `EnforcedPause`,
     ///      then `ReentrancyGuardReentrantCall` (OpenZeppelin's transient guard, entered here and left by `_leavePlan`).
     ///      The operator bits, the pause flag, the treasury and the pinned targets' bits share one slot, read once
-    ///      (cold) before the guard's transient write, and what admission and settlement need of it is returned.
-    function _enterPlan() private returns (Gate memory gate) {
-        if (!isOperator(msg.sender)) revert CallerNotOperator(msg.sender);
-        if (paused) revert EnforcedPause();
-        gate.treasury = treasury;
-        gate.pinnedTargetsAllowed = _pinnedTargetsAllowed;
+    ///      (cold: the four reads below are one `SLOAD`) before the checks and the guard's transient write, and what
+    ///      admission and settlement need of it is returned on the stack, instead of read again (warm, 100 gas) by the
+    ///      role check, each allowlist check and the payout.
+    /// @return payee The treasury: where the plan's growth goes.
+    /// @return pinnedTargetsAllowed Bit i: whether `PINNED_TARGET_<i>` is allowed (`_requireAllowed`).
+    function _enterPlan() private returns (address payee, uint256 pinnedTargetsAllowed) {
+        bool isPaused = paused;
+        payee = treasury;
+        pinnedTargetsAllowed = _pinnedTargetsAllowed;
+        if (!_hasOperatorRole(msg.sender, _pinnedOperatorsAllowed)) revert CallerNotOperator(msg.sender);
+        if (isPaused) revert EnforcedPause();
         if (_reentrancyGuardEntered()) revert ReentrancyGuardReentrantCall();
         _reentrancyGuardStorageSlot().asBoolean().tstore(true);
     }
@@ -226,13 +223,16 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         external
         notExpired(plan.deadlineBlock)
     {
-        Gate memory gate = _enterPlan();
-        BalanceLedger.Ledger memory ledger = _openLedger(plan.flash, plan.profitToken, 1, gate);
-        _admit(plan.liquidation, ledger, gate);
+        (address payee, uint256 pinned) = _enterPlan();
+        // Each member of the calldata plan is read (offset- and range-checked) once and passed on.
+        FlashLoan calldata flash = plan.flash;
+        address profitToken = plan.profitToken;
+        BalanceLedger.Ledger ledger = _openLedger(flash, profitToken, 1, pinned);
+        address collateralToken = _admit(plan.liquidation, ledger, pinned);
         // Fresh (see `_liquidateAll`) unless the collateral is the flash token, the one balance the loan moves (a plan
         // without a loan naming its collateral as flash token runs not fresh: correct, only not the cheaper way).
-        bool fresh = plan.liquidation.collateralToken != plan.flash.token;
-        _execute(plan.flash, ledger, plan.profitToken, plan.minProfit, 1, fresh, gate);
+        bool fresh = collateralToken != flash.token;
+        _execute(flash, ledger, profitToken, plan.minProfit, 1, fresh, payee);
         _leavePlan();
     }
 
@@ -241,14 +241,14 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         external
         notExpired(plan.deadlineBlock)
     {
-        Gate memory gate = _enterPlan();
+        (address payee, uint256 pinned) = _enterPlan();
         uint256 count = plan.liquidations.length;
         if (count == 0) revert EmptyBatch();
-        BalanceLedger.Ledger memory ledger = _openLedger(plan.flash, plan.profitToken, count, gate);
+        BalanceLedger.Ledger ledger = _openLedger(plan.flash, plan.profitToken, count, pinned);
         for (uint256 i; i < count; ++i) {
-            _admit(plan.liquidations[i], ledger, gate);
+            _admit(plan.liquidations[i], ledger, pinned);
         }
-        _execute(plan.flash, ledger, plan.profitToken, plan.minProfit, count, false, gate);
+        _execute(plan.flash, ledger, plan.profitToken, plan.minProfit, count, false, payee);
         _leavePlan();
     }
 
@@ -380,7 +380,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         address loanToken = liquidation.debtToken;
         // Morpho has just sent the seized collateral; selling it here is what lets a Morpho liquidation run with no
         // flash loan at all.
-        uint256 received = BalanceLedger.receivedSince(collateralToken, IERC20(collateralToken).balanceOf(address(this)));
+        uint256 received = BalanceLedger.receivedSince(collateralToken, BalanceLedger.held(collateralToken));
         (uint256 sold, uint256 bought) = _swap(liquidation.swap, collateralToken, loanToken, received);
         ExecutionContext.recordSwap(sold, bought);
         // Morpho pulls exactly `repaidAssets` right after this returns.
@@ -397,19 +397,24 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         FlashLoan calldata flash,
         address profitToken,
         uint256 liquidationCount,
-        Gate memory gate
-    ) private view returns (BalanceLedger.Ledger memory ledger) {
+        uint256 pinned
+    ) private view returns (BalanceLedger.Ledger ledger) {
         ledger = BalanceLedger.open(TOKENS_PER_PLAN + TOKENS_PER_LIQUIDATION * liquidationCount);
         if (flash.source != FLASH_NONE) {
-            _requireAllowed(flash.lender, gate);
+            _requireAllowed(flash.lender, pinned);
             ledger.track(flash.token, false);
         }
         ledger.track(profitToken, false);
     }
 
     /// @dev Checks every contract and market one liquidation names, and tracks every token it names.
-    function _admit(Liquidation calldata liquidation, BalanceLedger.Ledger memory ledger, Gate memory gate) private view {
-        address collateralToken = liquidation.collateralToken;
+    /// @return collateralToken The liquidation's collateral token (for `liquidate`'s `fresh`).
+    function _admit(
+        Liquidation calldata liquidation,
+        BalanceLedger.Ledger ledger,
+        uint256 pinned
+    ) private view returns (address collateralToken) {
+        collateralToken = liquidation.collateralToken;
         address debtToken = liquidation.debtToken;
         if (collateralToken == debtToken) revert CollateralIsDebtToken(debtToken);
         uint8 protocol = liquidation.protocol;
@@ -417,26 +422,27 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
             bytes32 marketId = keccak256(abi.encode(_morphoMarketParams(liquidation)));
             if (!isAllowedMarket[liquidation.market][marketId]) revert MarketNotAllowed(liquidation.market, marketId);
         } else {
-            _requireAllowed(liquidation.market, gate);
+            _requireAllowed(liquidation.market, pinned);
         }
         if (protocol == PROTOCOL_MOONWELL_MORPHO_OEV) {
             // The wrapper is what the liquidation calls and approves; it must liquidate on the Morpho instance whose
             // market id was just checked.
-            _requireAllowed(liquidation.oevWrapper, gate);
+            _requireAllowed(liquidation.oevWrapper, pinned);
             MoonwellMorphoOev.requireLiquidatesOn(liquidation.oevWrapper, liquidation.market);
         }
         if (protocol == PROTOCOL_MOONWELL_OEV) {
             // The wrapper is what an OEV liquidation calls and approves, and the collateral market is what it redeems:
             // both are required (zero is never allowed).
-            _requireAllowed(liquidation.oevWrapper, gate);
-            _requireAllowed(liquidation.collateralMarket, gate);
+            _requireAllowed(liquidation.oevWrapper, pinned);
+            _requireAllowed(liquidation.collateralMarket, pinned);
         }
         address collateralMarket = liquidation.collateralMarket;
         if (collateralMarket != address(0)) {
-            _requireAllowed(collateralMarket, gate);
+            _requireAllowed(collateralMarket, pinned);
             ledger.track(collateralMarket, true);
         }
-        if (liquidation.swap.venue != VENUE_NONE) _requireAllowed(liquidation.swap.router, gate);
+        Swap calldata swap = liquidation.swap;
+        if (swap.venue != VENUE_NONE) _requireAllowed(swap.router, pinned);
         ledger.track(debtToken, false);
         ledger.track(collateralToken, true);
     }
@@ -447,12 +453,12 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     ///      inside the callback, so by the time `_settle` reads the balances the loan is already paid back.
     function _execute(
         FlashLoan calldata flash,
-        BalanceLedger.Ledger memory ledger,
+        BalanceLedger.Ledger ledger,
         address profitToken,
         uint256 minProfit,
         uint256 liquidationCount,
         bool fresh,
-        Gate memory gate
+        address payee
     ) private {
         ledger.snapshot();
         uint256 flashFee = 0;
@@ -468,7 +474,6 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         }
         ExecutionContext.clear();
 
-        address payee = gate.treasury;
         uint256 profit = _settle(ledger, profitToken, minProfit, payee);
         emit PlanExecuted(msg.sender, profitToken, payee, flashFee, profit, liquidationCount);
     }
@@ -518,68 +523,86 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         }
     }
 
-    /// @dev What one liquidation did, for its event.
-    struct Outcome {
+    function _liquidate(Liquidation calldata liquidation, bool fresh) private {
+        uint8 protocol = liquidation.protocol;
+        // Read once (each calldata member read is offset- and range-checked) for the protocol call and the event.
+        address collateralToken = liquidation.collateralToken;
+        address debtToken = liquidation.debtToken;
+        // What the liquidation did, for its event: returned on the stack (an `Outcome` struct in memory cost two
+        // allocations and their zeroing, ~300 gas a liquidation).
         uint256 debtRepaid;
         uint256 collateralSeized;
         uint256 collateralSold;
         uint256 debtTokenBought;
-    }
-
-    function _liquidate(Liquidation calldata liquidation, bool fresh) private {
-        uint8 protocol = liquidation.protocol;
-        Outcome memory outcome;
         if (protocol == PROTOCOL_AAVE_V3) {
-            outcome = _liquidateAaveV3(liquidation, fresh);
+            (debtRepaid, collateralSeized, collateralSold, debtTokenBought) = _liquidateAaveV3(
+                liquidation,
+                IERC20(collateralToken),
+                IERC20(debtToken),
+                fresh
+            );
         } else if (protocol == PROTOCOL_MORPHO_BLUE) {
-            outcome = _liquidateMorphoBlue(liquidation);
+            (debtRepaid, collateralSeized, collateralSold, debtTokenBought) = _liquidateMorphoBlue(liquidation);
         } else if (protocol == PROTOCOL_COMPOUND_V2) {
-            outcome = _liquidateCompoundV2(liquidation, fresh);
+            (debtRepaid, collateralSeized, collateralSold, debtTokenBought) = _liquidateCompoundV2(
+                liquidation,
+                collateralToken,
+                IERC20(debtToken),
+                fresh
+            );
         } else if (protocol == PROTOCOL_MOONWELL_OEV) {
-            outcome = _liquidateMoonwellOev(liquidation, fresh);
+            (debtRepaid, collateralSeized, collateralSold, debtTokenBought) = _liquidateMoonwellOev(
+                liquidation,
+                collateralToken,
+                IERC20(debtToken),
+                fresh
+            );
         } else if (protocol == PROTOCOL_MOONWELL_MORPHO_OEV) {
-            outcome = _liquidateMoonwellMorphoOev(liquidation);
+            (debtRepaid, collateralSeized, collateralSold, debtTokenBought) = _liquidateMoonwellMorphoOev(liquidation);
         } else {
             revert UnknownProtocolKind(protocol);
         }
         emit Liquidated(
             liquidation.borrower,
-            liquidation.collateralToken,
-            liquidation.debtToken,
+            collateralToken,
+            debtToken,
             ProtocolKind(protocol),
             liquidation.market,
-            outcome.debtRepaid,
-            outcome.collateralSeized,
-            outcome.collateralSold,
-            outcome.debtTokenBought
+            debtRepaid,
+            collateralSeized,
+            collateralSold,
+            debtTokenBought
         );
     }
 
     /// @dev `liquidationCall` with `receiveAToken = false`, then the swap. The pool may repay less than `debtToCover`
     ///      (close factor), so the unused approval is cleared; what it took is measured from the balance.
-    function _liquidateAaveV3(Liquidation calldata liquidation, bool fresh) private returns (Outcome memory outcome) {
-        IERC20 collateral = IERC20(liquidation.collateralToken);
-        IERC20 debt = IERC20(liquidation.debtToken);
+    function _liquidateAaveV3(
+        Liquidation calldata liquidation,
+        IERC20 collateral,
+        IERC20 debt,
+        bool fresh
+    ) private returns (uint256 debtRepaid, uint256 collateralSeized, uint256 collateralSold, uint256 debtTokenBought) {
         address pool = liquidation.market;
         uint256 debtToCover = liquidation.debtToCover;
-        uint256 debtBefore = debt.balanceOf(address(this));
+        uint256 debtBefore = BalanceLedger.held(address(debt));
         uint256 collateralBefore = _collateralBefore(collateral, fresh);
 
         debt.approveExact(pool, debtToCover);
         IAaveV3Pool(pool).liquidationCall(address(collateral), address(debt), liquidation.borrower, debtToCover, false);
-        outcome.debtRepaid = debtBefore - debt.balanceOf(address(this));
-        _clearUnlessSpent(debt, pool, debtToCover, outcome.debtRepaid);
+        debtRepaid = debtBefore - BalanceLedger.held(address(debt));
+        _clearUnlessSpent(debt, pool, debtToCover, debtRepaid);
 
-        uint256 collateralAfter = collateral.balanceOf(address(this));
+        uint256 collateralAfter = BalanceLedger.held(address(collateral));
         uint256 received = BalanceLedger.receivedSince(address(collateral), collateralAfter);
-        outcome.collateralSeized = _seized(fresh, received, collateralBefore, collateralAfter);
-        (outcome.collateralSold, outcome.debtTokenBought) = _swap(liquidation.swap, address(collateral), address(debt), received);
+        collateralSeized = _seized(fresh, received, collateralBefore, collateralAfter);
+        (collateralSold, debtTokenBought) = _swap(liquidation.swap, address(collateral), address(debt), received);
     }
 
     /// @dev The collateral balance before a protocol call: read, unless the liquidation runs fresh (`_liquidateAll`),
     ///      where what it seized is what the plan has received above the entry-point snapshot and nothing is read.
     function _collateralBefore(IERC20 collateral, bool fresh) private view returns (uint256) {
-        return fresh ? 0 : collateral.balanceOf(address(this));
+        return fresh ? 0 : BalanceLedger.held(address(collateral));
     }
 
     /// @dev What a liquidation seized: fresh, what the plan has `received` above the entry-point snapshot; otherwise the
@@ -590,11 +613,14 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
 
     /// @dev `liquidate` with a non-empty callback payload: Morpho sends the collateral, calls `onMorphoLiquidate`
     ///      (which sells it and approves the repayment), then pulls the repayment.
-    function _liquidateMorphoBlue(Liquidation calldata liquidation) private returns (Outcome memory outcome) {
+    function _liquidateMorphoBlue(Liquidation calldata liquidation)
+        private
+        returns (uint256 debtRepaid, uint256 collateralSeized, uint256 collateralSold, uint256 debtTokenBought)
+    {
         // Zero the swap record first so a result can only come from this liquidation's own callback.
         ExecutionContext.recordSwap(0, 0);
         ExecutionContext.enter(ExecutionContext.Phase.AwaitingMorphoLiquidateCallback, liquidation.market);
-        (outcome.collateralSeized, outcome.debtRepaid) = IMorphoBlue(liquidation.market).liquidate(
+        (collateralSeized, debtRepaid) = IMorphoBlue(liquidation.market).liquidate(
             _morphoMarketParams(liquidation),
             liquidation.borrower,
             liquidation.morpho.seizedAssets,
@@ -603,17 +629,21 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         );
         // The callback already moved the phase on; set it again so nothing depends on Morpho having called back.
         ExecutionContext.enter(ExecutionContext.Phase.Liquidating, address(0));
-        (outcome.collateralSold, outcome.debtTokenBought) = ExecutionContext.recordedSwap();
+        (collateralSold, debtTokenBought) = ExecutionContext.recordedSwap();
     }
 
     /// @dev `liquidateBorrow` on the debt market, `redeem` of the collateral market shares this plan received, then the
     ///      swap. Both calls report failure as a return code, which is turned into a revert.
-    function _liquidateCompoundV2(Liquidation calldata liquidation, bool fresh) private returns (Outcome memory outcome) {
-        IERC20 debt = IERC20(liquidation.debtToken);
+    function _liquidateCompoundV2(
+        Liquidation calldata liquidation,
+        address collateral,
+        IERC20 debt,
+        bool fresh
+    ) private returns (uint256 debtRepaid, uint256 collateralSeized, uint256 collateralSold, uint256 debtTokenBought) {
         address debtMarket = liquidation.market;
         uint256 repayAmount = liquidation.debtToCover;
-        uint256 debtBefore = debt.balanceOf(address(this));
-        uint256 collateralBefore = _collateralBefore(IERC20(liquidation.collateralToken), fresh);
+        uint256 debtBefore = BalanceLedger.held(address(debt));
+        uint256 collateralBefore = _collateralBefore(IERC20(collateral), fresh);
 
         debt.approveExact(debtMarket, repayAmount);
         uint256 errorCode = ICompoundV2Market(debtMarket).liquidateBorrow(
@@ -622,9 +652,15 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
             liquidation.collateralMarket
         );
         if (errorCode != 0) revert CompoundV2CallFailed(debtMarket, errorCode);
-        outcome.debtRepaid = debtBefore - debt.balanceOf(address(this));
-        _clearUnlessSpent(debt, debtMarket, repayAmount, outcome.debtRepaid);
-        _redeemAndSell(liquidation, collateralBefore, fresh, outcome);
+        debtRepaid = debtBefore - BalanceLedger.held(address(debt));
+        _clearUnlessSpent(debt, debtMarket, repayAmount, debtRepaid);
+        (collateralSeized, collateralSold, debtTokenBought) = _redeemAndSell(
+            liquidation,
+            collateral,
+            address(debt),
+            collateralBefore,
+            fresh
+        );
     }
 
     /// @dev `updatePriceEarlyAndLiquidate` on the OEV wrapper of the collateral's feed (IMoonwellOevWrapper): it pulls
@@ -634,12 +670,16 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     ///      redeemed. What it took and paid is measured from balances only, so a wrapper paying less than its documented
     ///      share yields a smaller `collateralSeized`, and the sale's `minAmountOut`, the balance guard and `minProfit`
     ///      decide whether the plan stands.
-    function _liquidateMoonwellOev(Liquidation calldata liquidation, bool fresh) private returns (Outcome memory outcome) {
-        IERC20 debt = IERC20(liquidation.debtToken);
+    function _liquidateMoonwellOev(
+        Liquidation calldata liquidation,
+        address collateral,
+        IERC20 debt,
+        bool fresh
+    ) private returns (uint256 debtRepaid, uint256 collateralSeized, uint256 collateralSold, uint256 debtTokenBought) {
         address wrapper = liquidation.oevWrapper;
         uint256 repayAmount = liquidation.debtToCover;
-        uint256 debtBefore = debt.balanceOf(address(this));
-        uint256 collateralBefore = _collateralBefore(IERC20(liquidation.collateralToken), fresh);
+        uint256 debtBefore = BalanceLedger.held(address(debt));
+        uint256 collateralBefore = _collateralBefore(IERC20(collateral), fresh);
 
         debt.approveExact(wrapper, repayAmount);
         IMoonwellOevWrapper(wrapper).updatePriceEarlyAndLiquidate(
@@ -648,23 +688,32 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
             liquidation.collateralMarket,
             liquidation.market
         );
-        uint256 debtAfter = debt.balanceOf(address(this));
+        uint256 debtAfter = BalanceLedger.held(address(debt));
         // A wrapper that hands debt tokens back reports as having repaid nothing rather than reverting the event.
-        outcome.debtRepaid = debtBefore > debtAfter ? debtBefore - debtAfter : 0;
-        _clearUnlessSpent(debt, wrapper, repayAmount, outcome.debtRepaid);
-        _redeemAndSell(liquidation, collateralBefore, fresh, outcome);
+        debtRepaid = debtBefore > debtAfter ? debtBefore - debtAfter : 0;
+        _clearUnlessSpent(debt, wrapper, repayAmount, debtRepaid);
+        (collateralSeized, collateralSold, debtTokenBought) = _redeemAndSell(
+            liquidation,
+            collateral,
+            address(debt),
+            collateralBefore,
+            fresh
+        );
     }
 
     /// @dev `updatePriceEarlyAndLiquidate` on Moonwell's Morpho-market OEV wrapper (MoonwellMorphoOev), then the swap of
     ///      the liquidator's share it paid.
-    function _liquidateMoonwellMorphoOev(Liquidation calldata liquidation) private returns (Outcome memory outcome) {
+    function _liquidateMoonwellMorphoOev(Liquidation calldata liquidation)
+        private
+        returns (uint256 debtRepaid, uint256 collateralSeized, uint256 collateralSold, uint256 debtTokenBought)
+    {
         address collateral = liquidation.collateralToken;
         uint256 collateralAfter;
-        (outcome.debtRepaid, collateralAfter, outcome.collateralSeized) = MoonwellMorphoOev.liquidate(
+        (debtRepaid, collateralAfter, collateralSeized) = MoonwellMorphoOev.liquidate(
             liquidation,
             _morphoMarketParams(liquidation)
         );
-        (outcome.collateralSold, outcome.debtTokenBought) = _swap(
+        (collateralSold, debtTokenBought) = _swap(
             liquidation.swap,
             collateral,
             liquidation.debtToken,
@@ -677,21 +726,21 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     ///      entry-point snapshot).
     function _redeemAndSell(
         Liquidation calldata liquidation,
+        address collateral,
+        address debt,
         uint256 collateralBefore,
-        bool fresh,
-        Outcome memory outcome
-    ) private {
+        bool fresh
+    ) private returns (uint256 collateralSeized, uint256 collateralSold, uint256 debtTokenBought) {
         ICompoundV2Market collateralMarket = ICompoundV2Market(liquidation.collateralMarket);
-        address collateral = liquidation.collateralToken;
-        uint256 shares = BalanceLedger.receivedSince(address(collateralMarket), collateralMarket.balanceOf(address(this)));
+        uint256 shares = BalanceLedger.receivedSince(address(collateralMarket), BalanceLedger.held(address(collateralMarket)));
         if (shares != 0) {
             uint256 errorCode = collateralMarket.redeem(shares);
             if (errorCode != 0) revert CompoundV2CallFailed(address(collateralMarket), errorCode);
         }
-        uint256 collateralAfter = IERC20(collateral).balanceOf(address(this));
+        uint256 collateralAfter = BalanceLedger.held(collateral);
         uint256 received = BalanceLedger.receivedSince(collateral, collateralAfter);
-        outcome.collateralSeized = _seized(fresh, received, collateralBefore, collateralAfter);
-        (outcome.collateralSold, outcome.debtTokenBought) = _swap(liquidation.swap, collateral, liquidation.debtToken, received);
+        collateralSeized = _seized(fresh, received, collateralBefore, collateralAfter);
+        (collateralSold, debtTokenBought) = _swap(liquidation.swap, collateral, debt, received);
     }
 
     /// @dev A protocol that pulled exactly the amount approved left a zero allowance (ERC-20's transferFrom spends
@@ -782,33 +831,31 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
 
     /* SETTLEMENT */
 
-    /// @dev Reads every tracked token's balance once. Reverts `BalanceBelowSnapshot` if any ended below its entry-point
-    ///      snapshot, then `InsufficientProfit` if the profit token grew by less than `minProfit`; then pays every
-    ///      token's growth (and only its growth) to `payee`.
+    /// @dev Reads every tracked token's balance once and pays its growth (and only its growth) to `payee`. Reverts
+    ///      `BalanceBelowSnapshot` if any ended below its entry-point snapshot, then `InsufficientProfit` if the profit
+    ///      token grew by less than `minProfit`; either revert undoes the payments made before it, so checking and
+    ///      paying in one pass (one loop and no growth array) moves
+    ///      nothing a failing plan could keep. A payment runs before later tokens are read; the token's code it runs
+    ///      can only add to their balances (the executor holds no approval by then and the reentrancy guard is held),
+    ///      and what it adds is growth, paid to `payee` too.
     function _settle(
-        BalanceLedger.Ledger memory ledger,
+        BalanceLedger.Ledger ledger,
         address profitToken,
         uint256 minProfit,
         address payee
     ) private returns (uint256 profit) {
-        uint256 length = ledger.length;
-        address[] memory tokens = ledger.tokens;
-        uint256[] memory growth = ledger.balances;
+        uint256 length = ledger.length();
         for (uint256 i; i < length; ++i) {
-            uint256 balance = IERC20(tokens[i]).balanceOf(address(this));
-            uint256 snapshot = growth[i];
-            if (balance < snapshot) revert BalanceBelowSnapshot(tokens[i], snapshot, balance);
-            growth[i] = balance - snapshot;
-            if (tokens[i] == profitToken) profit = growth[i];
+            (address token, uint256 snapshot) = ledger.entry(i);
+            uint256 balance = BalanceLedger.held(token);
+            if (balance < snapshot) revert BalanceBelowSnapshot(token, snapshot, balance);
+            uint256 growth = balance - snapshot;
+            if (token == profitToken) profit = growth;
+            if (growth == 0) continue;
+            IERC20(token).safeTransfer(payee, growth);
+            if (token != profitToken) emit ResidualSwept(token, payee, growth);
         }
         if (profit < minProfit) revert InsufficientProfit(profit, minProfit);
-        for (uint256 i; i < length; ++i) {
-            uint256 amount = growth[i];
-            if (amount == 0) continue;
-            address token = tokens[i];
-            IERC20(token).safeTransfer(payee, amount);
-            if (token != profitToken) emit ResidualSwept(token, payee, amount);
-        }
     }
 
     /* ADMINISTRATION */
@@ -828,8 +875,13 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
 
     /// @inheritdoc IChimeraExecutor
     function isOperator(address account) public view returns (bool) {
+        return _hasOperatorRole(account, _pinnedOperatorsAllowed);
+    }
+
+    /// @dev `isOperator` with the pinned operators' bits already read (`_enterPlan` reads them with the rest of their slot).
+    function _hasOperatorRole(address account, uint256 pinnedOperatorsAllowed) private view returns (bool) {
         uint256 pinnedMask = _pinnedOperatorMask(account);
-        if (pinnedMask != 0) return _pinnedOperatorsAllowed & pinnedMask != 0;
+        if (pinnedMask != 0) return pinnedOperatorsAllowed & pinnedMask != 0;
         return _operators[account];
     }
 
@@ -843,10 +895,10 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         }
     }
 
-    /// @dev `isAllowedTarget` with the pinned bits the plan's entry point already read (`Gate`).
-    function _requireAllowed(address target, Gate memory gate) private view {
+    /// @dev `isAllowedTarget` with the pinned bits the plan's entry point already read (`_enterPlan`).
+    function _requireAllowed(address target, uint256 pinned) private view {
         uint256 pinnedMask = _pinnedTargetMask(target);
-        bool allowed = pinnedMask != 0 ? gate.pinnedTargetsAllowed & pinnedMask != 0 : _allowedTargets[target];
+        bool allowed = pinnedMask != 0 ? pinned & pinnedMask != 0 : _allowedTargets[target];
         if (!allowed) revert TargetNotAllowed(target);
     }
 

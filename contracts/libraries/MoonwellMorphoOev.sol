@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IChimeraExecutor} from "../interfaces/IChimeraExecutor.sol";
 import {IMoonwellMorphoOevWrapper} from "../interfaces/IMoonwellMorphoOevWrapper.sol";
 import {MarketParams} from "../interfaces/IMorphoBlue.sol";
+import {BalanceLedger} from "./BalanceLedger.sol";
 import {ExactApprovals} from "./ExactApprovals.sol";
 
 /// @title MoonwellMorphoOev
@@ -44,8 +45,8 @@ library MoonwellMorphoOev {
         IERC20 collateral = IERC20(liquidation.collateralToken);
         address wrapper = liquidation.oevWrapper;
         uint256 maxRepayAmount = liquidation.debtToCover;
-        uint256 debtBefore = debt.balanceOf(address(this));
-        uint256 collateralBefore = collateral.balanceOf(address(this));
+        uint256 debtBefore = BalanceLedger.held(address(debt));
+        uint256 collateralBefore = BalanceLedger.held(address(collateral));
 
         debt.approveExact(wrapper, maxRepayAmount);
         IMoonwellMorphoOevWrapper(wrapper).updatePriceEarlyAndLiquidate(
@@ -54,12 +55,12 @@ library MoonwellMorphoOev {
             liquidation.morpho.seizedAssets,
             maxRepayAmount
         );
-        uint256 debtAfter = debt.balanceOf(address(this));
+        uint256 debtAfter = BalanceLedger.held(address(debt));
         debtRepaid = debtBefore > debtAfter ? debtBefore - debtAfter : 0;
         // The documented wrapper pulls all of `maxRepayAmount` (spending the approval) and refunds the rest, so this
         // normally reads a zero allowance and writes nothing; a wrapper that pulled less is cleared here.
         debt.clear(wrapper);
-        collateralAfter = collateral.balanceOf(address(this));
+        collateralAfter = BalanceLedger.held(address(collateral));
         collateralSeized = collateralAfter - collateralBefore;
     }
 }

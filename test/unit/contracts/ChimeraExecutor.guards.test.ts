@@ -6,7 +6,12 @@
 import hre from "hardhat";
 import { expect } from "chai";
 import { loadFixture, mine, takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
-import { AerodromeRouterDouble__factory, QuoterV2__factory, TwoPlanOperator__factory } from "../../../typechain-types";
+import {
+  AerodromeRouterDouble__factory,
+  QuoterV2__factory,
+  TwoPlanOperator__factory,
+  UnreadableBalanceToken__factory,
+} from "../../../typechain-types";
 import { executorFixture, type ExecutorFixture } from "../../shared/executor-fixture";
 import { venueFixture, AERODROME_POOL_FACTORY, type VenueFixture } from "./helpers/venues";
 import { checkExecutorHoldsNothingAfterEach } from "./helpers/invariants";
@@ -256,6 +261,17 @@ describe("ChimeraExecutor: plan guards", function () {
       await expect(f.executor.liquidate({ ...plan, liquidation: { ...plan.liquidation, swap } }))
         .to.be.revertedWithCustomError(f.executor, "UnknownSwapVenue")
         .withArgs(pastLast);
+    });
+
+    it("stops a plan naming a token whose balance cannot be read: the token's own error, or none from an address without code", async function () {
+      const { f, position } = await useExecutor();
+      const plan = await aavePlan(f, position);
+      const unreadable = await new UnreadableBalanceToken__factory(f.operator).deploy();
+      await expect(f.executor.liquidate({ ...plan, profitToken: await unreadable.getAddress() }))
+        .to.be.revertedWithCustomError(unreadable, "BalanceUnreadable")
+        .withArgs(await f.executor.getAddress());
+      // No code: the call succeeds with an empty reply, shorter than the balance word.
+      await expect(f.executor.liquidate({ ...plan, profitToken: f.outsider.address })).to.be.revertedWithoutReason();
     });
 
     it("reverts CollateralIsDebtToken when a liquidation names one token as both, before any call", async function () {
