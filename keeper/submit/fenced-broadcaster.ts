@@ -40,7 +40,10 @@ export class SendFencedError extends Error {
   override readonly name = "SendFencedError";
 }
 
-/** Check 4 alone, for a keeper alone on its journal: one head read per send that carries a deadline. */
+/**
+ * Check 4 alone, for a keeper alone on its journal: one head read per send that carries a deadline (from the node, or
+ * with a head stream from headFromHeardHeads, which asks the node only when no head was heard lately).
+ */
 export function deadlineFencedBroadcaster(inner: SignedTxBroadcaster, chain: Pick<NonceReader, "getBlockNumber">): SignedTxBroadcaster {
   return {
     async broadcast(signed): Promise<RawBroadcastReport> {
