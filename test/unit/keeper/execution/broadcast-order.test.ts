@@ -38,7 +38,7 @@ describe("execution: transactions of one key sent at once, reaching the node out
     return signed;
   }
 
-  /** The node's broadcaster, with the first `delayFirstMs` of a given transaction held back, and its calls counted. */
+  /** The node's broadcaster, with the first send of `holdHash` held back `delayMs`, and every call recorded. */
   function slowFirst(holdHash: string, delayMs: number): SignedTxBroadcaster & { calls: string[] } {
     const node = providerBroadcaster(provider() as never);
     const calls: string[] = [];
