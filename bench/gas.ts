@@ -22,8 +22,8 @@
  *   executorSeeded, overheadVsFloorSeeded  the same plan with the executor already holding one base unit of USDC and
  *                    WETH (dust an owner can leave there: it stays below every snapshot). Each plan then writes the
  *                    executor's balances non-zero to non-zero instead of zero to non-zero and back.
- *   overheadVsFloorPrevious  the headline on main 4a8b99b (the keeper's plan, before this change's executor
- *                    changes): recorded, not measured.
+ *   overheadVsFloorPrevious  the headline on main f14f780 (the keeper's plan, before `Liquidated.market` and
+ *                    `PlanExecuted.liquidationCount` were dropped): recorded, not measured.
  *   overheadVsFloorBefore  the same figure for the executor before issue 13's guards (commit 9881cee, measured by this
  *                    bench against this floor): a recorded reference for one release, not a measurement of this run.
  * `targets.overheadVsFloor` is the goal for the Balancer and Morpho sources (issue 13: 25,000 gas).
@@ -101,16 +101,16 @@ const OVERHEAD_VS_FLOOR_BEFORE_ISSUE_13: Readonly<Record<SourceKey, number>> = {
   uniswapV3: 45_253,
 };
 /**
- * overheadVsFloor on main 4a8b99b (the keeper's plan, flash headroom included, before this change's executor savings:
- * the ledger in one memory block, assembly balance reads, no memory structs, each plan member read once), measured by
- * this bench (`BENCH_ONLY=gas npm run bench`, 2026-12-07): the "before" of the latest change, kept for one release
- * beside the new figure. (fb5d819's and db5d678's figures, the releases before, are in contracts/README.md.)
+ * overheadVsFloor on main f14f780 (the keeper's plan, flash headroom included, before `Liquidated.market` and
+ * `PlanExecuted.liquidationCount` were dropped), measured by this bench (`BENCH_ONLY=gas npm run bench`, 2026-12-07): the
+ * "before" of the latest change, kept for one release beside the new figure. (4a8b99b's, fb5d819's and db5d678's
+ * figures, the releases before, are in contracts/README.md.)
  */
 const OVERHEAD_VS_FLOOR_PREVIOUS: Readonly<Record<SourceKey, number>> = {
-  balancer: 36_121,
-  morphoFlash: 34_254,
-  aave: 37_756,
-  uniswapV3: 35_674,
+  balancer: 31_027,
+  morphoFlash: 29_199,
+  aave: 32_702,
+  uniswapV3: 30_619,
 };
 /** Issue 13's goal for the one-transaction overhead of the Balancer and Morpho flash sources. */
 const OVERHEAD_VS_FLOOR_TARGET = 25_000;

@@ -232,7 +232,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         // Fresh (see `_liquidateAll`) unless the collateral is the flash token, the one balance the loan moves (a plan
         // without a loan naming its collateral as flash token runs not fresh: correct, only not the cheaper way).
         bool fresh = collateralToken != flash.token;
-        _execute(flash, ledger, profitToken, plan.minProfit, 1, fresh, payee);
+        _execute(flash, ledger, profitToken, plan.minProfit, fresh, payee);
         _leavePlan();
     }
 
@@ -248,7 +248,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         for (uint256 i; i < count; ++i) {
             _admit(plan.liquidations[i], ledger, pinned);
         }
-        _execute(plan.flash, ledger, plan.profitToken, plan.minProfit, count, false, payee);
+        _execute(plan.flash, ledger, plan.profitToken, plan.minProfit, false, payee);
         _leavePlan();
     }
 
@@ -456,7 +456,6 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         BalanceLedger.Ledger ledger,
         address profitToken,
         uint256 minProfit,
-        uint256 liquidationCount,
         bool fresh,
         address payee
     ) private {
@@ -475,7 +474,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         ExecutionContext.clear();
 
         uint256 profit = _settle(ledger, profitToken, minProfit, payee);
-        emit PlanExecuted(msg.sender, profitToken, payee, flashFee, profit, liquidationCount);
+        emit PlanExecuted(msg.sender, profitToken, payee, flashFee, profit);
     }
 
     /// @dev Starts the flash loan with this entry point's calldata as payload; the lender calls back into one of the
@@ -567,7 +566,6 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
             collateralToken,
             debtToken,
             ProtocolKind(protocol),
-            liquidation.market,
             debtRepaid,
             collateralSeized,
             collateralSold,

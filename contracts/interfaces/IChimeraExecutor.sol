@@ -254,8 +254,9 @@ interface IChimeraExecutor {
     /// @param borrower The liquidated position.
     /// @param collateralToken The seized collateral's underlying token.
     /// @param debtToken The repaid token.
+    /// @dev The market called (pool, Morpho instance, debt mToken) is not repeated here: it is the plan's own, in the
+    ///      transaction's calldata (`Liquidation.market`), and 256 gas a word on every liquidation.
     /// @param protocol The protocol family.
-    /// @param market The pool / Morpho / debt market called.
     /// @param debtRepaid Debt token that left the executor for the protocol.
     /// @param collateralSeized Collateral (underlying) the executor received.
     /// @param collateralSold Collateral sold on the swap venue (0 without a swap).
@@ -265,7 +266,6 @@ interface IChimeraExecutor {
         address indexed collateralToken,
         address indexed debtToken,
         ProtocolKind protocol,
-        address market,
         uint256 debtRepaid,
         uint256 collateralSeized,
         uint256 collateralSold,
@@ -274,20 +274,20 @@ interface IChimeraExecutor {
 
     /// @notice A plan completed and its profit was paid to the treasury.
     /// @dev The flash source, lender and amount are not repeated here: they are the plan's own, in the transaction's
-    ///      calldata (`plan.flash`), and 256 gas a word on every plan. What only execution knows is logged.
+    ///      calldata (`plan.flash`), and 256 gas a word on every plan; nor is the number of liquidations, which is the
+    ///      number of `Liquidated` events the executor emitted before it in the transaction (one each, all or nothing).
+    ///      What only execution knows is logged.
     /// @param operator The operator who submitted it.
     /// @param profitToken The token profit was measured in.
     /// @param treasury Where the profit went.
     /// @param flashFee The fee paid to the lender (as the lender reported it).
     /// @param profit The profit token's growth over its entry-point snapshot, all of it sent to the treasury.
-    /// @param liquidationCount How many liquidations the plan executed.
     event PlanExecuted(
         address indexed operator,
         address indexed profitToken,
         address indexed treasury,
         uint256 flashFee,
-        uint256 profit,
-        uint256 liquidationCount
+        uint256 profit
     );
 
     /// @notice A token other than the profit token ended the plan above its entry-point snapshot (unsold collateral,

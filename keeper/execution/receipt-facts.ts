@@ -24,24 +24,29 @@ export interface FullReceiptLike {
 export interface PlanExecutedFacts {
   readonly profit: bigint;
   readonly flashFee: bigint;
+  /** The executor's `Liquidated` events before this PlanExecuted (the event does not repeat the count: one each). */
   readonly liquidationCount: bigint;
   readonly profitToken: string;
 }
 
 const executorInterface = ChimeraExecutor__factory.createInterface();
 const PLAN_EXECUTED_TOPIC = executorInterface.getEvent("PlanExecuted").topicHash;
+const LIQUIDATED_TOPIC = executorInterface.getEvent("Liquidated").topicHash;
 
-/** The PlanExecuted event `executor` emitted in this receipt, or null (a revert, a cancel). */
+/** The first PlanExecuted event `executor` emitted in this receipt, or null (a revert, a cancel). */
 export function planExecutedIn(receipt: FullReceiptLike, executor: string): PlanExecutedFacts | null {
   const wanted = executor.toLowerCase();
+  let liquidations = 0n;
   for (const log of receipt.logs) {
-    if (log.address.toLowerCase() !== wanted || log.topics[0] !== PLAN_EXECUTED_TOPIC) continue;
+    if (log.address.toLowerCase() !== wanted) continue;
+    if (log.topics[0] === LIQUIDATED_TOPIC) liquidations += 1n;
+    if (log.topics[0] !== PLAN_EXECUTED_TOPIC) continue;
     const parsed = executorInterface.parseLog({ topics: [...log.topics], data: log.data });
     if (parsed === null) continue;
     return {
       profit: parsed.args.profit as bigint,
       flashFee: parsed.args.flashFee as bigint,
-      liquidationCount: parsed.args.liquidationCount as bigint,
+      liquidationCount: liquidations,
       profitToken: parsed.args.profitToken as string,
     };
   }

@@ -302,7 +302,7 @@ describe("ChimeraExecutor: plan guards", function () {
       // ... and accepts exactly the profit it makes.
       await expect(f.executor.liquidate(await aavePlan(f, position, { minProfit: profit })))
         .to.emit(f.executor, "PlanExecuted")
-        .withArgs(f.operator.address, position.debtToken, f.treasury.address, 0n, profit, 1n);
+        .withArgs(f.operator.address, position.debtToken, f.treasury.address, 0n, profit);
     });
 
     it("counts only balance growth: a balance the executor already held is neither profit nor paid out", async function () {

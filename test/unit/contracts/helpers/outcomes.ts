@@ -14,7 +14,6 @@ export interface LiquidatedEvent {
   readonly collateralToken: string;
   readonly debtToken: string;
   readonly protocol: bigint;
-  readonly market: string;
   readonly debtRepaid: bigint;
   readonly collateralSeized: bigint;
   readonly collateralSold: bigint;
@@ -27,7 +26,6 @@ export interface PlanExecutedEvent {
   readonly treasury: string;
   readonly flashFee: bigint;
   readonly profit: bigint;
-  readonly liquidationCount: bigint;
 }
 
 export interface ExecutionOutcome {
