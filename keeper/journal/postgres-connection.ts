@@ -17,6 +17,12 @@
  * never blocking) tries the database every PROBE_INTERVAL_MS; the first probe that gets an answer lets calls through
  * again. Only the call that first meets the outage waits, for at most its connect or query timeout.
  *
+ * A lost connection is not an outage. A keeper stopped for a while (SIGSTOP, a stalled VM) resumes to sessions the
+ * server ended and to a call whose wait ran out while it slept: the worker runs a statement once more on a new session
+ * when the one it held is gone, and a call that outlived CALL_TIMEOUT_MS is followed by one new session's `SELECT 1`
+ * (ping) before anything is declared unreachable; a call outside a transaction is then run once more. A transaction is
+ * never continued on a new session: it fails with an ordinary JournalError (the server rolled it back).
+ *
  * Write transactions are serialised across every process sharing the journal by a transaction-level
  * advisory lock (released by the server at COMMIT or ROLLBACK, or when a session dies — never held
  * between transactions), which is what SQLite's BEGIN IMMEDIATE gives the other backend.
@@ -78,6 +84,7 @@ type WorkerRequest =
   | { readonly op: "query"; readonly connection: string; readonly sql: string; readonly params: readonly unknown[] }
   | { readonly op: "exec"; readonly connection: string; readonly sql: string }
   | { readonly op: "reset"; readonly connection: string }
+  | { readonly op: "ping"; readonly connection: string }
   | { readonly op: "close"; readonly connection: string };
 
 interface QueryAnswer {
@@ -101,6 +108,8 @@ export class PostgresConnection implements SqlConnection {
   readonly #id = crypto.randomUUID();
   #open = true;
   #depth = 0;
+  /** Between a BEGIN the worker ran and its COMMIT or ROLLBACK: a call in it is never run again on a new session. */
+  #inTransaction = false;
   /** Set while the database is known to be away: calls fail at once instead of waiting on it. */
   #unreachable: { readonly sinceMs: number; readonly error: string } | null = null;
   #probing = false;
@@ -196,6 +205,7 @@ export class PostgresConnection implements SqlConnection {
       throw error;
     } finally {
       this.#depth = 0;
+      this.#inTransaction = false;
     }
   }
 
@@ -218,6 +228,7 @@ export class PostgresConnection implements SqlConnection {
         return { ok: true };
       } finally {
         this.#quietly("ROLLBACK");
+        this.#inTransaction = false;
       }
     } catch (error) {
       return { ok: false, error: errorMessage(error) };
@@ -252,7 +263,7 @@ export class PostgresConnection implements SqlConnection {
     return this.#call({ op: "query", connection: this.#id, sql: numberPlaceholders(sql), params: params.map(toPostgresValue) })!;
   }
 
-  #call(request: WorkerRequest): QueryAnswer | null {
+  #call(request: WorkerRequest, again = false): QueryAnswer | null {
     if (!this.#open) throw new JournalError(`journal ${this.location} is closed`);
     const away = this.#unreachable;
     if (away !== null && request.op !== "open") {
@@ -262,13 +273,29 @@ export class PostgresConnection implements SqlConnection {
           "not waiting on it: a probe in the background lets calls through once it answers",
       );
     }
+    const control = request.op === "exec" ? request.sql : "";
+    const inTransaction = this.#inTransaction;
     try {
-      return worker()(request);
+      const answer = worker()(request);
+      if (control === "BEGIN") this.#inTransaction = true;
+      if (control === "COMMIT" || control === "ROLLBACK") this.#inTransaction = false;
+      return answer;
     } catch (error) {
+      if (control === "COMMIT" || control === "ROLLBACK") this.#inTransaction = false;
       const message = errorMessage(error);
       if (/Atomics\.wait\(\) failed: timed-out/.test(message)) {
         // The worker may still be waiting on the database: drop the connection so nothing it had open survives.
         this.#quietlyReset();
+        // Out of time by the clock, but the clock ran on while this process was stopped (SIGSTOP, a stalled VM): ask a
+        // new session before calling the database away. A call outside a transaction then runs once more; one inside
+        // fails (its session is gone: the server rolled it back).
+        if (request.op !== "open" && this.#pings()) {
+          if (!inTransaction && !again) return this.#call(request, true);
+          throw new JournalError(
+            `journal ${this.location}: a call got no answer within ${CALL_TIMEOUT_MS / 1000} s, although the database answers ` +
+              `now (this process was stopped or starved); ${inTransaction ? "its transaction was rolled back" : "it was not run again"}`,
+          );
+        }
         this.#markUnreachable(`no answer within ${CALL_TIMEOUT_MS / 1000} s`);
         throw new JournalError(
           `journal ${this.location} did not answer within ${CALL_TIMEOUT_MS / 1000} s (the database is down or unreachable)`,
@@ -281,6 +308,16 @@ export class PostgresConnection implements SqlConnection {
         throw new JournalError(`journal ${this.location}: the database is unreachable (${cause})`);
       }
       throw new JournalError(`journal ${this.location}: ${message}`);
+    }
+  }
+
+  /** Whether a new session answers `SELECT 1` (the worker's own connect and query bounds apply). */
+  #pings(): boolean {
+    try {
+      worker()({ op: "ping", connection: this.#id });
+      return true;
+    } catch {
+      return false;
     }
   }
 
