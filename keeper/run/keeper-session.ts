@@ -15,6 +15,7 @@ import type { AssembleKeeperOptions } from "../engine/assemble-keeper";
 import { Journal } from "../journal/journal";
 import { bindJournalToChain } from "../journal/chain-binding";
 import { Leadership } from "../engine/leadership";
+import { recordedNonceBlockFollower } from "../submit/nonce-block-report";
 import { deadlineFencedBroadcaster, fencedBroadcaster, headFromHeardHeads, type NonceReader } from "../submit/fenced-broadcaster";
 import { nominalBlockTimeMs } from "../config/block-time";
 import { KeeperMetrics } from "../telemetry/metrics";
@@ -212,6 +213,14 @@ export async function openKeeperSession(options: KeeperSessionOptions): Promise<
     });
     const startedAtMs = Date.now();
     if (roleWatch !== null) engine.onTick((report) => void roleWatch.onBlocks(report.range));
+    // A standby's keeper_nonce_blocked follows what the leader records, block by block, not only from its takeover on.
+    const operator = assembled.execution.operator;
+    if (shared && operator !== null) {
+      const followNonceBlock = recordedNonceBlockFollower({ registry: metrics.registry, records: journal, signer: operator, logger });
+      engine.onTick(() => {
+        if (!leadership.isLeader) followNonceBlock();
+      });
+    }
     const serverOptions = {
       host: config.metrics.host,
       metrics,
