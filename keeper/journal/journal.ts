@@ -255,6 +255,11 @@ export class Journal {
     return this.#executions.list(range);
   }
 
+  /** Changes whenever an execution is created or changes state (the newest transition's id): a cheap "anything new?". */
+  lastExecutionTransitionId(): number {
+    return this.#executions.lastTransitionId();
+  }
+
   executionTransitions(planId: string): ExecutionTransitionRecord[] {
     return this.#executions.transitions(planId);
   }
