@@ -231,6 +231,16 @@ export class ExecutionStore {
     return Number(this.connection.get<{ mark: number | null }>("SELECT MAX(id) AS mark FROM execution_transitions")?.mark ?? 0);
   }
 
+  /** Executions with a transition after `afterTransitionId` (created or changed since), oldest first. */
+  changedSince(afterTransitionId: number): ExecutionRecord[] {
+    return this.connection
+      .all<ExecutionRow>(
+        "SELECT * FROM executions WHERE plan_id IN (SELECT plan_id FROM execution_transitions WHERE id > ?) ORDER BY created_at, id",
+        [afterTransitionId],
+      )
+      .map(executionFromRow);
+  }
+
   transitions(planId: string): ExecutionTransitionRecord[] {
     return this.connection
       .all<TransitionRow>("SELECT * FROM execution_transitions WHERE plan_id = ? ORDER BY id", [planId])
