@@ -81,8 +81,15 @@ interface PostgresClientOptions {
 /** The worker's protocol: one request per call, answered with the statement's rows (or nothing). */
 type WorkerRequest =
   | { readonly op: "open"; readonly connection: string; readonly options: PostgresClientOptions }
-  | { readonly op: "query"; readonly connection: string; readonly sql: string; readonly params: readonly unknown[] }
-  | { readonly op: "exec"; readonly connection: string; readonly sql: string }
+  | {
+      readonly op: "query";
+      readonly connection: string;
+      readonly sql: string;
+      readonly params: readonly unknown[];
+      /** Sent between a BEGIN the worker ran and its COMMIT or ROLLBACK. */
+      readonly inTransaction: boolean;
+    }
+  | { readonly op: "exec"; readonly connection: string; readonly sql: string; readonly inTransaction: boolean }
   | { readonly op: "reset"; readonly connection: string }
   | { readonly op: "ping"; readonly connection: string }
   | { readonly op: "close"; readonly connection: string };
@@ -166,7 +173,7 @@ export class PostgresConnection implements SqlConnection {
   }
 
   exec(sql: string): void {
-    this.#call({ op: "exec", connection: this.#id, sql });
+    this.#call({ op: "exec", connection: this.#id, sql, inTransaction: this.#inTransaction });
   }
 
   tableExists(name: string): boolean {
@@ -260,7 +267,13 @@ export class PostgresConnection implements SqlConnection {
   }
 
   #query(sql: string, params: readonly SqlValue[]): QueryAnswer {
-    return this.#call({ op: "query", connection: this.#id, sql: numberPlaceholders(sql), params: params.map(toPostgresValue) })!;
+    return this.#call({
+      op: "query",
+      connection: this.#id,
+      sql: numberPlaceholders(sql),
+      params: params.map(toPostgresValue),
+      inTransaction: this.#inTransaction,
+    })!;
   }
 
   #call(request: WorkerRequest, again = false): QueryAnswer | null {

@@ -232,6 +232,12 @@ async function handle(request) {
     }
     return null;
   }
+  // A transaction the main thread gave up while its ROLLBACK could not reach here (its database was away, so it failed
+  // fast): the session that held it goes, and the server rolls it back.
+  if (connection.transaction !== null && request.inTransaction !== true && controlOf(request) === null) {
+    connection.transaction = null;
+    reset(connection);
+  }
   if (connection.transaction !== null && controlOf(request) !== "BEGIN") return insideTransaction(connection, request);
   return outsideTransaction(connection, request);
 }
