@@ -9,6 +9,7 @@
  * (frozen-keeper-child.ts) so the test can stop and continue it.
  */
 import { spawn, type ChildProcessByStdio } from "node:child_process";
+import { Worker } from "node:worker_threads";
 import net from "node:net";
 import path from "node:path";
 import type { Readable } from "node:stream";
@@ -254,4 +255,90 @@ describe("PostgreSQL journal: a keeper frozen while its database went on", funct
       killer.close();
     }
   });
+
+  it("a transaction given up while the database was away does not hold later calls once it answers again", async () => {
+    const proxy = await ThreadProxy.start((await postgresServer()).port);
+    const journal = PostgresConnection.open(proxy.url(url));
+    try {
+      journal.exec("CREATE TABLE away_probe (id INTEGER PRIMARY KEY)");
+      expect(() =>
+        journal.transaction(() => {
+          journal.run("INSERT INTO away_probe (id) VALUES (1)");
+          proxy.cut(); // the session dies, and the address refuses new ones: the database is away
+          journal.run("INSERT INTO away_probe (id) VALUES (2)");
+        }),
+      ).to.throw(/unreachable/);
+      proxy.answer();
+      // The journal's probe (every 500 ms, on the event loop) lets calls through once the database answers.
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        try {
+          expect(journal.all("SELECT id FROM away_probe"), "nothing of the given-up transaction kept").to.deep.equal([]);
+          break;
+        } catch (error) {
+          if (Date.now() > deadline || !/unreachable/.test((error as Error).message)) throw error;
+          await sleep(100);
+        }
+      }
+      journal.run("INSERT INTO away_probe (id) VALUES (3)");
+      expect(journal.all("SELECT id FROM away_probe")).to.deep.equal([{ id: 3 }]);
+    } finally {
+      journal.close();
+      await proxy.close();
+    }
+  });
 });
+
+/**
+ * A proxy in a thread of its own, for a journal in THIS thread (whose calls block it): `cut()` resets every connection
+ * at its next bytes and refuses new ones until `answer()`. Flags in shared memory, so a cut takes effect before the
+ * journal's next statement.
+ */
+class ThreadProxy {
+  private constructor(
+    readonly worker: Worker,
+    readonly flags: Int32Array,
+    readonly port: number,
+  ) {}
+
+  static async start(upstreamPort: number): Promise<ThreadProxy> {
+    const flags = new Int32Array(new SharedArrayBuffer(8));
+    const worker = new Worker(
+      `const { workerData, parentPort } = require("node:worker_threads");
+      const net = require("node:net");
+      const flags = new Int32Array(workerData.flags);
+      const server = net.createServer((client) => {
+        if (Atomics.load(flags, 1) === 1) return void client.destroy();
+        const born = Atomics.load(flags, 0);
+        const upstream = net.connect(workerData.port, "127.0.0.1");
+        const cut = () => Atomics.load(flags, 0) !== born;
+        client.on("data", (chunk) => (cut() ? (upstream.destroy(), client.resetAndDestroy()) : upstream.write(chunk)));
+        upstream.on("data", (chunk) => void (cut() || client.write(chunk)));
+        for (const [a, b] of [[client, upstream], [upstream, client]]) a.on("error", () => b.destroy()).on("close", () => b.destroy());
+      });
+      server.listen(0, "127.0.0.1", () => parentPort.postMessage(server.address().port));`,
+      { eval: true, workerData: { flags: flags.buffer, port: upstreamPort } },
+    );
+    const port = await new Promise<number>((resolve) => worker.once("message", resolve));
+    return new ThreadProxy(worker, flags, port);
+  }
+
+  url(databaseUrl: string): string {
+    const parsed = new URL(databaseUrl);
+    parsed.port = String(this.port);
+    return parsed.toString();
+  }
+
+  cut(): void {
+    Atomics.add(this.flags, 0, 1);
+    Atomics.store(this.flags, 1, 1);
+  }
+
+  answer(): void {
+    Atomics.store(this.flags, 1, 0);
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
