@@ -6,7 +6,7 @@
  * Synchronous, like the SQLite backend: the journal's facade keeps its ~60 synchronous call sites, and
  * its contract — "when a method returns, its transaction is committed" — holds for both. node-postgres
  * is asynchronous, so its clients live in a worker thread (postgres-worker.cjs) and every call here waits
- * for the worker's answer with Atomics.wait (synckit). journal/README.md weighs this against an
+ * for the worker's answer with Atomics.wait (synckit's protocol; the waiting side is startWorker below). journal/README.md weighs this against an
  * asynchronous facade. Every call is bounded: by the worker's connect, query, statement, lock and
  * idle-in-transaction timeouts, and here by CALL_TIMEOUT_MS above them all; a call that runs out of time
  * drops its connection (the server rolls back what it had open) and throws, naming the database.
@@ -29,7 +29,7 @@
  */
 import crypto from "node:crypto";
 import path from "node:path";
-import { createSyncFn } from "synckit";
+import { MessageChannel, Worker, receiveMessageOnPort } from "node:worker_threads";
 import { errorMessage } from "../core/error-message";
 import { redactUrl } from "../telemetry/redact";
 import { JournalError } from "./errors";
@@ -103,10 +103,57 @@ type WorkerCall = (request: WorkerRequest) => QueryAnswer | null;
 let workerCall: WorkerCall | null = null;
 
 function worker(): WorkerCall {
-  if (workerCall === null) {
-    workerCall = createSyncFn(path.join(__dirname, "postgres-worker.cjs"), { timeout: CALL_TIMEOUT_MS }) as WorkerCall;
-  }
+  workerCall ??= startWorker();
   return workerCall;
+}
+
+/**
+ * The main thread's side of the worker (postgres-worker.cjs runs synckit's `runAsWorker`: each answer is posted, then
+ * a shared counter is raised and notified). Not synckit's own main side: that one resets the counter to 0 after each
+ * wake-up and reads one answer per wake-up, so once a call has been given up (out of time: after a SIGSTOP every wait
+ * is), the late answer and the next call's answer can both arrive before the main thread looks; one wake-up is lost,
+ * and from then on every call reads the answer before its own and waits out its whole bound (seen: a keeper resumed
+ * from a freeze with every journal call taking 15 s). Here the counter is never reset: the main thread waits for it
+ * to differ from the value it last saw, then takes every answer that arrived, dropping those of calls it gave up on;
+ * and a wait that ran out reads the answers once more before giving up (after a freeze, the answer may be there).
+ */
+function startWorker(): WorkerCall {
+  const { port1: answers, port2: workerPort } = new MessageChannel();
+  const raised = new Int32Array(new SharedArrayBuffer(4));
+  const thread = new Worker(path.join(__dirname, "postgres-worker.cjs"), {
+    workerData: { sharedBufferView: raised, workerPort },
+    transferList: [workerPort],
+    // Plain CommonJS: none of the main thread's loaders (ts-node) is needed there.
+    execArgv: [],
+  });
+  thread.unref();
+  let nextId = 0;
+  const take = (id: number): { found: false } | { found: true; result: QueryAnswer | null } => {
+    for (let received = receiveMessageOnPort(answers); received !== undefined; received = receiveMessageOnPort(answers)) {
+      const answer = received.message as { id: number; result?: QueryAnswer | null; error?: unknown; properties?: object };
+      if (answer.id !== id) continue; // a call given up on
+      if (answer.error !== undefined) throw Object.assign(answer.error as Error, answer.properties);
+      return { found: true, result: answer.result ?? null };
+    }
+    return { found: false };
+  };
+  return (request) => {
+    const id = nextId++;
+    let seen = Atomics.load(raised, 0);
+    thread.postMessage({ id, args: [request] });
+    const deadline = performance.now() + CALL_TIMEOUT_MS;
+    for (;;) {
+      const answer = take(id);
+      if (answer.found) return answer.result;
+      const left = deadline - performance.now();
+      if (left <= 0 || Atomics.wait(raised, 0, seen, left) === "timed-out") {
+        const late = take(id);
+        if (late.found) return late.result;
+        throw new Error("Internal error: Atomics.wait() failed: timed-out");
+      }
+      seen = Atomics.load(raised, 0);
+    }
+  };
 }
 
 export class PostgresConnection implements SqlConnection {
