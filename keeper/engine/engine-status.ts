@@ -83,7 +83,7 @@ export function engineStatus(snapshot: EngineSnapshot, parts: EngineParts): Reco
     leadership: leadershipStatus(snapshot),
     breaker: risk.breaker.describe(),
     // A nonce no cancel within the fee ceiling can replace: nothing new is sent until it is mined.
-    nonceBlocked: nonceBlockStatus(execution.nonceBlock),
+    nonceBlocked: nonceBlockStatus(nonceBlockShown(snapshot, parts)),
     limits: { label: risk.riskGate.limitsLabel, ...stringifyBigints(risk.riskGate.limits) },
     today: risk.riskGate.totalsAt({ timeMs: snapshot.nowMs, block: Math.max(0, snapshot.head) }),
     markets: markets.map((market) => ({ id: market.id, label: market.label, ...market.stats() })),
@@ -112,6 +112,21 @@ function leadershipStatus(snapshot: EngineSnapshot): Record<string, unknown> {
     epoch: lease?.epoch ?? null,
     leaseExpiresAt: lease === undefined ? null : new Date(lease.expiresAt).toISOString(),
   };
+}
+
+/**
+ * The key's blocked nonce. The leader's own preparer knows it first hand; a standby's knows only what it read at
+ * start-up (it re-reads at takeover), so a standby shows the journal's, as the leader recorded it, and falls back to
+ * its own when the journal cannot be read.
+ */
+function nonceBlockShown(snapshot: EngineSnapshot, parts: EngineParts): NonceBlock | null {
+  const { execution, journal } = parts;
+  if (snapshot.leading || execution.operator === null) return execution.nonceBlock;
+  try {
+    return journal.nonceBlock(execution.operator);
+  } catch {
+    return execution.nonceBlock;
+  }
 }
 
 function nonceBlockStatus(block: NonceBlock | null): Record<string, unknown> | null {

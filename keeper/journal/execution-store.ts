@@ -223,6 +223,24 @@ export class ExecutionStore {
     return range.states === undefined ? records : records.filter((record) => range.states!.includes(record.state));
   }
 
+  /**
+   * The id of the newest transition (0 for none). Every execution's creation and every change of its state — and with
+   * it of what it realised or paid in gas — adds one, so a reader that saw this id has seen every execution as it is.
+   */
+  lastTransitionId(): number {
+    return Number(this.connection.get<{ mark: number | null }>("SELECT MAX(id) AS mark FROM execution_transitions")?.mark ?? 0);
+  }
+
+  /** Executions with a transition after `afterTransitionId` (created or changed since), oldest first. */
+  changedSince(afterTransitionId: number): ExecutionRecord[] {
+    return this.connection
+      .all<ExecutionRow>(
+        "SELECT * FROM executions WHERE plan_id IN (SELECT plan_id FROM execution_transitions WHERE id > ?) ORDER BY created_at, id",
+        [afterTransitionId],
+      )
+      .map(executionFromRow);
+  }
+
   transitions(planId: string): ExecutionTransitionRecord[] {
     return this.connection
       .all<TransitionRow>("SELECT * FROM execution_transitions WHERE plan_id = ? ORDER BY id", [planId])

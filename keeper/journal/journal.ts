@@ -157,7 +157,12 @@ export class Journal {
    * this way just before signing. Writes inside are savepoints; an exception rolls all of them back.
    */
   atomically<T>(writes: () => T): T {
-    return this.#connection.transaction(writes);
+    try {
+      return this.#connection.transaction(writes);
+    } catch (error) {
+      this.#state.forgetHeldRiskState();
+      throw error;
+    }
   }
 
   /* ── opportunities ── */
@@ -253,6 +258,16 @@ export class Journal {
 
   listExecutions(range: TimeRange & { readonly states?: readonly ExecutionState[] } = {}): ExecutionRecord[] {
     return this.#executions.list(range);
+  }
+
+  /** Changes whenever an execution is created or changes state (the newest transition's id): a cheap "anything new?". */
+  lastExecutionTransitionId(): number {
+    return this.#executions.lastTransitionId();
+  }
+
+  /** Executions created or changed after transition `afterTransitionId` (see lastExecutionTransitionId), oldest first. */
+  executionsChangedSince(afterTransitionId: number): ExecutionRecord[] {
+    return this.#executions.changedSince(afterTransitionId);
   }
 
   executionTransitions(planId: string): ExecutionTransitionRecord[] {

@@ -6,7 +6,7 @@
  * Synchronous, like the SQLite backend: the journal's facade keeps its ~60 synchronous call sites, and
  * its contract — "when a method returns, its transaction is committed" — holds for both. node-postgres
  * is asynchronous, so its clients live in a worker thread (postgres-worker.cjs) and every call here waits
- * for the worker's answer with Atomics.wait (synckit). journal/README.md weighs this against an
+ * for the worker's answer with Atomics.wait (synckit's protocol; the waiting side is startWorker below). journal/README.md weighs this against an
  * asynchronous facade. Every call is bounded: by the worker's connect, query, statement, lock and
  * idle-in-transaction timeouts, and here by CALL_TIMEOUT_MS above them all; a call that runs out of time
  * drops its connection (the server rolls back what it had open) and throws, naming the database.
@@ -17,13 +17,19 @@
  * never blocking) tries the database every PROBE_INTERVAL_MS; the first probe that gets an answer lets calls through
  * again. Only the call that first meets the outage waits, for at most its connect or query timeout.
  *
+ * A lost connection is not an outage. A keeper stopped for a while (SIGSTOP, a stalled VM) resumes to sessions the
+ * server ended and to a call whose wait ran out while it slept: the worker runs a statement once more on a new session
+ * when the one it held is gone, and a call that outlived CALL_TIMEOUT_MS is followed by one new session's `SELECT 1`
+ * (ping) before anything is declared unreachable; a call outside a transaction is then run once more. A transaction is
+ * never continued on a new session: it fails with an ordinary JournalError (the server rolled it back).
+ *
  * Write transactions are serialised across every process sharing the journal by a transaction-level
  * advisory lock (released by the server at COMMIT or ROLLBACK, or when a session dies — never held
  * between transactions), which is what SQLite's BEGIN IMMEDIATE gives the other backend.
  */
 import crypto from "node:crypto";
 import path from "node:path";
-import { createSyncFn } from "synckit";
+import { MessageChannel, Worker, receiveMessageOnPort } from "node:worker_threads";
 import { errorMessage } from "../core/error-message";
 import { redactUrl } from "../telemetry/redact";
 import { JournalError } from "./errors";
@@ -75,9 +81,17 @@ interface PostgresClientOptions {
 /** The worker's protocol: one request per call, answered with the statement's rows (or nothing). */
 type WorkerRequest =
   | { readonly op: "open"; readonly connection: string; readonly options: PostgresClientOptions }
-  | { readonly op: "query"; readonly connection: string; readonly sql: string; readonly params: readonly unknown[] }
-  | { readonly op: "exec"; readonly connection: string; readonly sql: string }
+  | {
+      readonly op: "query";
+      readonly connection: string;
+      readonly sql: string;
+      readonly params: readonly unknown[];
+      /** Sent between a BEGIN the worker ran and its COMMIT or ROLLBACK. */
+      readonly inTransaction: boolean;
+    }
+  | { readonly op: "exec"; readonly connection: string; readonly sql: string; readonly inTransaction: boolean }
   | { readonly op: "reset"; readonly connection: string }
+  | { readonly op: "ping"; readonly connection: string }
   | { readonly op: "close"; readonly connection: string };
 
 interface QueryAnswer {
@@ -89,10 +103,57 @@ type WorkerCall = (request: WorkerRequest) => QueryAnswer | null;
 let workerCall: WorkerCall | null = null;
 
 function worker(): WorkerCall {
-  if (workerCall === null) {
-    workerCall = createSyncFn(path.join(__dirname, "postgres-worker.cjs"), { timeout: CALL_TIMEOUT_MS }) as WorkerCall;
-  }
+  workerCall ??= startWorker();
   return workerCall;
+}
+
+/**
+ * The main thread's side of the worker (postgres-worker.cjs runs synckit's `runAsWorker`: each answer is posted, then
+ * a shared counter is raised and notified). Not synckit's own main side: that one resets the counter to 0 after each
+ * wake-up and reads one answer per wake-up, so once a call has been given up (out of time: after a SIGSTOP every wait
+ * is), the late answer and the next call's answer can both arrive before the main thread looks; one wake-up is lost,
+ * and from then on every call reads the answer before its own and waits out its whole bound (seen: a keeper resumed
+ * from a freeze with every journal call taking 15 s). Here the counter is never reset: the main thread waits for it
+ * to differ from the value it last saw, then takes every answer that arrived, dropping those of calls it gave up on;
+ * and a wait that ran out reads the answers once more before giving up (after a freeze, the answer may be there).
+ */
+function startWorker(): WorkerCall {
+  const { port1: answers, port2: workerPort } = new MessageChannel();
+  const raised = new Int32Array(new SharedArrayBuffer(4));
+  const thread = new Worker(path.join(__dirname, "postgres-worker.cjs"), {
+    workerData: { sharedBufferView: raised, workerPort },
+    transferList: [workerPort],
+    // Plain CommonJS: none of the main thread's loaders (ts-node) is needed there.
+    execArgv: [],
+  });
+  thread.unref();
+  let nextId = 0;
+  const take = (id: number): { found: false } | { found: true; result: QueryAnswer | null } => {
+    for (let received = receiveMessageOnPort(answers); received !== undefined; received = receiveMessageOnPort(answers)) {
+      const answer = received.message as { id: number; result?: QueryAnswer | null; error?: unknown; properties?: object };
+      if (answer.id !== id) continue; // a call given up on
+      if (answer.error !== undefined) throw Object.assign(answer.error as Error, answer.properties);
+      return { found: true, result: answer.result ?? null };
+    }
+    return { found: false };
+  };
+  return (request) => {
+    const id = nextId++;
+    let seen = Atomics.load(raised, 0);
+    thread.postMessage({ id, args: [request] });
+    const deadline = performance.now() + CALL_TIMEOUT_MS;
+    for (;;) {
+      const answer = take(id);
+      if (answer.found) return answer.result;
+      const left = deadline - performance.now();
+      if (left <= 0 || Atomics.wait(raised, 0, seen, left) === "timed-out") {
+        const late = take(id);
+        if (late.found) return late.result;
+        throw new Error("Internal error: Atomics.wait() failed: timed-out");
+      }
+      seen = Atomics.load(raised, 0);
+    }
+  };
 }
 
 export class PostgresConnection implements SqlConnection {
@@ -101,6 +162,8 @@ export class PostgresConnection implements SqlConnection {
   readonly #id = crypto.randomUUID();
   #open = true;
   #depth = 0;
+  /** Between a BEGIN the worker ran and its COMMIT or ROLLBACK: a call in it is never run again on a new session. */
+  #inTransaction = false;
   /** Set while the database is known to be away: calls fail at once instead of waiting on it. */
   #unreachable: { readonly sinceMs: number; readonly error: string } | null = null;
   #probing = false;
@@ -157,7 +220,7 @@ export class PostgresConnection implements SqlConnection {
   }
 
   exec(sql: string): void {
-    this.#call({ op: "exec", connection: this.#id, sql });
+    this.#call({ op: "exec", connection: this.#id, sql, inTransaction: this.#inTransaction });
   }
 
   tableExists(name: string): boolean {
@@ -196,6 +259,7 @@ export class PostgresConnection implements SqlConnection {
       throw error;
     } finally {
       this.#depth = 0;
+      this.#inTransaction = false;
     }
   }
 
@@ -218,6 +282,7 @@ export class PostgresConnection implements SqlConnection {
         return { ok: true };
       } finally {
         this.#quietly("ROLLBACK");
+        this.#inTransaction = false;
       }
     } catch (error) {
       return { ok: false, error: errorMessage(error) };
@@ -249,10 +314,16 @@ export class PostgresConnection implements SqlConnection {
   }
 
   #query(sql: string, params: readonly SqlValue[]): QueryAnswer {
-    return this.#call({ op: "query", connection: this.#id, sql: numberPlaceholders(sql), params: params.map(toPostgresValue) })!;
+    return this.#call({
+      op: "query",
+      connection: this.#id,
+      sql: numberPlaceholders(sql),
+      params: params.map(toPostgresValue),
+      inTransaction: this.#inTransaction,
+    })!;
   }
 
-  #call(request: WorkerRequest): QueryAnswer | null {
+  #call(request: WorkerRequest, again = false): QueryAnswer | null {
     if (!this.#open) throw new JournalError(`journal ${this.location} is closed`);
     const away = this.#unreachable;
     if (away !== null && request.op !== "open") {
@@ -262,13 +333,29 @@ export class PostgresConnection implements SqlConnection {
           "not waiting on it: a probe in the background lets calls through once it answers",
       );
     }
+    const control = request.op === "exec" ? request.sql : "";
+    const inTransaction = this.#inTransaction;
     try {
-      return worker()(request);
+      const answer = worker()(request);
+      if (control === "BEGIN") this.#inTransaction = true;
+      if (control === "COMMIT" || control === "ROLLBACK") this.#inTransaction = false;
+      return answer;
     } catch (error) {
+      if (control === "COMMIT" || control === "ROLLBACK") this.#inTransaction = false;
       const message = errorMessage(error);
       if (/Atomics\.wait\(\) failed: timed-out/.test(message)) {
         // The worker may still be waiting on the database: drop the connection so nothing it had open survives.
         this.#quietlyReset();
+        // Out of time by the clock, but the clock ran on while this process was stopped (SIGSTOP, a stalled VM): ask a
+        // new session before calling the database away. A call outside a transaction then runs once more; one inside
+        // fails (its session is gone: the server rolled it back).
+        if (request.op !== "open" && this.#pings()) {
+          if (!inTransaction && !again) return this.#call(request, true);
+          throw new JournalError(
+            `journal ${this.location}: a call got no answer within ${CALL_TIMEOUT_MS / 1000} s, although the database answers ` +
+              `now (this process was stopped or starved); ${inTransaction ? "its transaction was rolled back" : "it was not run again"}`,
+          );
+        }
         this.#markUnreachable(`no answer within ${CALL_TIMEOUT_MS / 1000} s`);
         throw new JournalError(
           `journal ${this.location} did not answer within ${CALL_TIMEOUT_MS / 1000} s (the database is down or unreachable)`,
@@ -281,6 +368,16 @@ export class PostgresConnection implements SqlConnection {
         throw new JournalError(`journal ${this.location}: the database is unreachable (${cause})`);
       }
       throw new JournalError(`journal ${this.location}: ${message}`);
+    }
+  }
+
+  /** Whether a new session answers `SELECT 1` (the worker's own connect and query bounds apply). */
+  #pings(): boolean {
+    try {
+      worker()({ op: "ping", connection: this.#id });
+      return true;
+    } catch {
+      return false;
     }
   }
 

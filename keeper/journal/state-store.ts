@@ -8,6 +8,14 @@ import type { SqlConnection } from "./sql-connection";
 import { toJson } from "./validation";
 
 export class StateStore {
+  /**
+   * The JSON each risk-state key holds, as this process last wrote or read it. The keeper saves its risk snapshots after
+   * every block in which anything was recorded, and most such saves repeat one of the two unchanged (the breaker's,
+   * when only the gate's totals moved): those are not written again. Only the leading keeper writes them, and a keeper
+   * taking the lead reads them first (RiskBookkeeper.reload), so what is remembered here is what the row holds.
+   */
+  readonly #riskStateHeld = new Map<string, string>();
+
   constructor(
     private readonly connection: SqlConnection,
     private readonly clock: () => number,
@@ -31,12 +39,25 @@ export class StateStore {
 
   /** Persists an opaque JSON snapshot (breaker state, daily counters) under `key`. */
   saveRiskState(key: string, value: unknown): void {
-    this.#upsert("risk_state", key, toJson(`risk state "${key}"`, value));
+    const json = toJson(`risk state "${key}"`, value);
+    if (this.#riskStateHeld.get(key) === json) return;
+    this.#upsert("risk_state", key, json);
+    this.#riskStateHeld.set(key, json);
   }
 
   loadRiskState<T = unknown>(key: string): RiskStateRecord<T> | undefined {
     const row = this.connection.get<KeyValueRow>("SELECT * FROM risk_state WHERE key = ?", [key]);
-    return row === undefined ? undefined : { key: row.key, value: JSON.parse(row.value) as T, updatedAt: row.updated_at };
+    if (row === undefined) {
+      this.#riskStateHeld.delete(key);
+      return undefined;
+    }
+    this.#riskStateHeld.set(key, row.value);
+    return { key: row.key, value: JSON.parse(row.value) as T, updatedAt: row.updated_at };
+  }
+
+  /** A transaction that wrote risk state was rolled back: what the rows hold is no longer known here. */
+  forgetHeldRiskState(): void {
+    this.#riskStateHeld.clear();
   }
 
   #upsert(table: "checkpoints" | "risk_state", key: string, value: string): void {

@@ -15,6 +15,7 @@ import type { AssembleKeeperOptions } from "../engine/assemble-keeper";
 import { Journal } from "../journal/journal";
 import { bindJournalToChain } from "../journal/chain-binding";
 import { Leadership } from "../engine/leadership";
+import { recordedNonceBlockFollower } from "../submit/nonce-block-report";
 import { deadlineFencedBroadcaster, fencedBroadcaster, headFromHeardHeads, type NonceReader } from "../submit/fenced-broadcaster";
 import { nominalBlockTimeMs } from "../config/block-time";
 import { KeeperMetrics } from "../telemetry/metrics";
@@ -28,7 +29,7 @@ import { assembleKeeper, type AssembledKeeper, type KeeperSigner } from "../engi
 import type { KeeperEngine } from "../engine/keeper-engine";
 import { ExecutorRoleWatch, type RoleEventReader } from "./executor-role-watch";
 import { errorMessage } from "../core/error-message";
-import { runSettlement } from "./run-report";
+import { RunSettlementCache } from "./run-settlement-cache";
 
 /**
  * A SQLite journal's keepers share one machine: a second one waits here for the lease (a cold standby)
@@ -211,7 +212,16 @@ export async function openKeeperSession(options: KeeperSessionOptions): Promise<
       endpointHealth: options.endpointHealth,
     });
     const startedAtMs = Date.now();
+    const runFigures = new RunSettlementCache(journal, startedAtMs);
     if (roleWatch !== null) engine.onTick((report) => void roleWatch.onBlocks(report.range));
+    // A standby's keeper_nonce_blocked follows what the leader records, block by block, not only from its takeover on.
+    const operator = assembled.execution.operator;
+    if (shared && operator !== null) {
+      const followNonceBlock = recordedNonceBlockFollower({ registry: metrics.registry, records: journal, signer: operator, logger });
+      engine.onTick(() => {
+        if (!leadership.isLeader) followNonceBlock();
+      });
+    }
     const serverOptions = {
       host: config.metrics.host,
       metrics,
@@ -219,7 +229,7 @@ export async function openKeeperSession(options: KeeperSessionOptions): Promise<
         const inputs = { ...engine.readiness(), ...options.readiness?.() };
         return roleWatch === null ? inputs : { ...inputs, extraChecks: [...(inputs.extraChecks ?? []), roleWatch.readiness()] };
       },
-      status: () => sessionStatus(operations.status(), engine, journal, startedAtMs),
+      status: () => sessionStatus(operations.status(), engine, runFigures, startedAtMs),
       publicValues: () => reconciledTransactionHashes(journal, engine),
       logger: logger.child({ component: "telemetry" }),
       knownSecrets: options.knownSecrets,
@@ -292,14 +302,14 @@ async function checkRolesAtStartup(options: KeeperSessionOptions, alerts: AlertD
 function sessionStatus(
   base: Record<string, unknown>,
   engine: KeeperEngine,
-  journal: Journal,
+  runFigures: RunSettlementCache,
   startedAtMs: number,
 ): Record<string, unknown> {
   const startedAt = new Date(startedAtMs).toISOString();
   const round = (value: number) => Math.round(value * 100) / 100;
   let run: Record<string, unknown>;
   try {
-    const settled = runSettlement(journal, startedAtMs, adoptedPlanIds(engine));
+    const settled = runFigures.current(adoptedPlanIds(engine));
     run = {
       startedAt,
       included: settled.included,

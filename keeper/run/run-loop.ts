@@ -11,7 +11,7 @@ import { backoffDelayMs } from "../rpc/backoff";
 import { OutageLog } from "../rpc/outage-log";
 import type { KeeperConsole } from "./keeper-console";
 import { adoptedPlanIds, type KeeperSession } from "./keeper-session";
-import { runSettlement } from "./run-report";
+import { RunSettlementCache } from "./run-settlement-cache";
 import type { RunRecorder } from "./run-recorder";
 
 export interface RunLoopOptions {
@@ -56,10 +56,12 @@ export async function runKeeperLoop(options: RunLoopOptions): Promise<RunLoopRes
   });
 
   const startedAtMs = options.startedAtMs ?? clock();
+  const figures = new RunSettlementCache(session.journal, startedAtMs);
   const showProgress = (head: number, tracked: number, liquidatable: number) => {
     const { engine } = session;
-    // The journal's view, as the run report will count it: adopted transactions included.
-    const settled = runSettlement(session.journal, startedAtMs, adoptedPlanIds(engine));
+    // The journal's view, as the run report will count it: adopted transactions included (read again only when an
+    // execution changed).
+    const settled = figures.current(adoptedPlanIds(engine));
     out.progress({
       block: head,
       tracked,

@@ -150,7 +150,11 @@ export function runSettlement(journal: Journal, startedAtMs: number, adoptedPlan
       return execution !== undefined && execution.createdAt < startedAtMs;
     }),
   );
-  const executions = [...[...adoptedIds].map((planId) => journal.getExecution(planId)!), ...own];
+  return settlementOf([...[...adoptedIds].map((planId) => journal.getExecution(planId)!), ...own], adoptedIds);
+}
+
+/** What `executions` (adopted ones first, then the run's own, oldest first) settled. */
+export function settlementOf(executions: readonly ExecutionRecord[], adoptedIds: ReadonlySet<string>): RunSettlement {
   const included = executions.filter((e) => e.state === "included");
   const adoptedIncluded = included.filter((e) => adoptedIds.has(e.planId));
   const realisedProfitUsd = sum(included.map((e) => e.realisedProfitUsd ?? 0));

@@ -14,7 +14,7 @@ import { Registry } from "prom-client";
 import type { Alert } from "../../../../keeper/alerts/alert";
 import type { Address } from "../../../../keeper/core/types";
 import { DEFAULT_FEE_POLICY, replacementDecision, type FeePolicyConfig } from "../../../../keeper/submit/fee-policy";
-import { NONCE_BLOCKED_ALERT_KEY, nonceBlockReporter } from "../../../../keeper/submit/nonce-block-report";
+import { NONCE_BLOCKED_ALERT_KEY, nonceBlockReporter, recordedNonceBlockFollower } from "../../../../keeper/submit/nonce-block-report";
 import { NonceManager } from "../../../../keeper/submit/nonce-manager";
 import {
   FeesExhaustedError,
@@ -145,9 +145,13 @@ describe("a nonce stuck behind the cancel ceiling", function () {
       });
 
       /** A keeper's preparer on the same key and journal, its nonce-block reporter on a registry of its own. */
-      async function keeperPreparer() {
+      async function keeperPreparer(alerts: string[] = []) {
         const registry = new Registry();
-        const onNonceBlock = nonceBlockReporter({ registry, logger: createLogger({ level: "silent" }) });
+        const onNonceBlock = nonceBlockReporter({
+          registry,
+          logger: createLogger({ level: "silent" }),
+          alerts: { dispatch: async (alert) => void alerts.push(alert.key), resolve: async (key) => void alerts.push(`resolve ${key}`) },
+        });
         const nonces = await NonceManager.open({
           address: wallet.address,
           chainId: CHAIN_ID,
@@ -168,7 +172,7 @@ describe("a nonce stuck behind the cancel ceiling", function () {
           const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1]);
           return { blocked: value("keeper_nonce_blocked"), nonce: value("keeper_blocked_nonce") };
         };
-        return { preparer: created, gauges };
+        return { preparer: created, gauges, registry };
       }
 
       it("a restarted keeper (or a new leader) knows the blocked nonce from start-up, refuses to send behind it, and clears it once mined", async function () {
@@ -199,6 +203,32 @@ describe("a nonce stuck behind the cancel ceiling", function () {
         expect(await restarted.gauges()).to.deep.equal({ blocked: 0, nonce: -1 });
         const next = await keeperPreparer();
         expect(next.preparer.nonceBlock).to.equal(null);
+      });
+
+      it("a standby's gauges show the block the leader records at its next tick, and its clearing, without a takeover or an alert", async function () {
+        const leader = await keeperPreparer();
+        const standbyAlerts: string[] = [];
+        const standby = await keeperPreparer(standbyAlerts); // started before the block was found
+        // What the standby's session runs after each of its ticks (keeper-session.ts), on the standby's own registry.
+        const standbyTick = recordedNonceBlockFollower({
+          registry: standby.registry,
+          records: journal,
+          signer: wallet.address,
+          logger: createLogger({ level: "silent" }),
+        });
+        expect(standbyTick()).to.equal(null);
+        expect(await standby.gauges()).to.deep.equal({ blocked: 0, nonce: -1 });
+
+        await leader.preparer.prepareReplacement(stuckCancel(10), "0x" + "ab".repeat(32)).catch(() => undefined);
+        expect(standbyTick()?.nonce).to.equal(10);
+        expect(await standby.gauges(), "the standby's dashboard is right before any takeover").to.deep.equal({ blocked: 1, nonce: 10 });
+        expect(standby.preparer.nonceBlock, "the standby's preparer adopts it only when it takes over").to.equal(null);
+        expect(standbyAlerts, "the leader alerted; the standby does not page a second time").to.deep.equal([]);
+
+        mined = 11; // the stuck transaction landed; the leader clears the record at its next send
+        await leader.preparer.prepare(request, { executionId: "plan-after" });
+        expect(standbyTick()).to.equal(null);
+        expect(await standby.gauges()).to.deep.equal({ blocked: 0, nonce: -1 });
       });
     });
 
