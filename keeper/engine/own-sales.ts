@@ -6,13 +6,19 @@
  * of it with its venue's quoter — out(prior + mine) − out(prior) — so the plan's floor comes from what it will
  * actually receive. (Sales through different routes that share a pool are not netted: the haircut
  * absorbs those.)
+ *
+ * Every shortfall asked for in the same turn of the event loop on one route shares ONE quoteRoute call (one
+ * Multicall3 eth_call): a busy step's chunk of dozens of plans on one route paid a round trip per plan before (each
+ * with its own eth_call on a node that serves them one at a time: ~100 ms a chunk of six in the reaction bench).
  */
-import type { LiquidationPlan } from "../core/types";
+import type { LiquidationPlan, SwapVenue } from "../core/types";
 import type { SwapQuoter } from "../venues/venue-plugin";
 import { saleRouteOf } from "../execution/batch-choice";
 
 export class OwnSalesLedger {
   private sold = new Map<string, bigint>();
+  /** Quotes asked for in this turn of the event loop, per venue, route and block; sent together at its end. */
+  #pending = new Map<string, { venue: SwapVenue; route: string; blockTag: number; amounts: bigint[]; waiters: Waiter[] }>();
 
   constructor(private readonly quoter: SwapQuoter) {}
 
@@ -22,24 +28,41 @@ export class OwnSalesLedger {
   }
 
   /**
-   * Books the plan's sale and resolves with the debt-token units by which its proceeds fall short of its lone quote,
-   * given this block's sales booked before it (0 when there were none). The booking happens at the call, the quote
-   * after: a chunk books its plans in rank order and awaits all their quotes at once, instead of one round trip
-   * after another before its first simulation.
+   * What `amountIn` sold on `sale`'s route after `soldBefore` already went through it yields less than sold alone:
+   * out(amountIn) − (out(soldBefore + amountIn) − out(soldBefore)), never below 0. `aloneOut` is out(amountIn) when
+   * it is already known (a plan's own quote); else it is quoted with the rest. A liquidateBatch asks with its members'
+   * summed sale on the route: its simulation prices their sales one after another, so only the sales before it count.
    */
-  book(plan: LiquidationPlan, blockTag: number): Promise<bigint> {
-    const route = saleRouteOf(plan);
-    const prior = route === null ? 0n : (this.sold.get(route) ?? 0n);
-    this.record(plan);
-    return this.#shortfallAfter(plan, prior, blockTag);
+  shortfall(sale: SaleRoute, soldBefore: bigint, amountIn: bigint, blockTag: number, aloneOut?: bigint): Promise<bigint> {
+    if (soldBefore === 0n || amountIn === 0n) return Promise.resolve(0n);
+    const key = `${sale.venue}:${sale.route.toLowerCase()}:${blockTag}`;
+    let batch = this.#pending.get(key);
+    if (batch === undefined) {
+      batch = { venue: sale.venue, route: sale.route, blockTag, amounts: [], waiters: [] };
+      this.#pending.set(key, batch);
+      const flushing = batch;
+      setImmediate(() => this.#flush(key, flushing));
+    }
+    const at = batch.amounts.length;
+    batch.amounts.push(soldBefore + amountIn, soldBefore, ...(aloneOut === undefined ? [amountIn] : []));
+    return new Promise<bigint>((resolve, reject) => {
+      batch.waiters.push({
+        reject,
+        resolve: (outs) => {
+          const [withMine, priorOnly, alone] = [outs[at]!, outs[at + 1]!, aloneOut ?? outs[at + 2]!];
+          const marginal = withMine > priorOnly ? withMine - priorOnly : 0n;
+          resolve(alone > marginal ? alone - marginal : 0n);
+        },
+      });
+    });
   }
 
-  async #shortfallAfter(plan: LiquidationPlan, prior: bigint, blockTag: number): Promise<bigint> {
-    const swap = plan.swap;
-    if (swap === null || prior === 0n) return 0n;
-    const [withMine, priorOnly] = await this.quoter.quoteRoute(swap.venue, swap.route, [prior + swap.amountIn, prior], blockTag);
-    const marginal = withMine! > priorOnly! ? withMine! - priorOnly! : 0n;
-    return swap.amountOut > marginal ? swap.amountOut - marginal : 0n;
+  #flush(key: string, batch: { venue: SwapVenue; route: string; blockTag: number; amounts: bigint[]; waiters: Waiter[] }): void {
+    if (this.#pending.get(key) === batch) this.#pending.delete(key);
+    this.quoter.quoteRoute(batch.venue, batch.route, batch.amounts, batch.blockTag).then(
+      (outs) => batch.waiters.forEach((waiter) => waiter.resolve(outs)),
+      (error: unknown) => batch.waiters.forEach((waiter) => waiter.reject(error)),
+    );
   }
 
   /** What this keeper has booked into the plan's sale route since the last block (0 when it sells nothing). */
@@ -73,4 +96,15 @@ export class OwnSalesLedger {
     if (plan.swap === null || route === null) return;
     this.sold.set(route, (this.sold.get(route) ?? 0n) + plan.swap.amountIn);
   }
+}
+
+/** The venue and route a sale goes through (a plan's SwapQuote is one). */
+export interface SaleRoute {
+  readonly venue: SwapVenue;
+  readonly route: string;
+}
+
+interface Waiter {
+  resolve(outs: readonly bigint[]): void;
+  reject(error: unknown): void;
 }

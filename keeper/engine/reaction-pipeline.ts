@@ -14,6 +14,7 @@
  */
 import { positionKeyId, type KeeperMode, type LiquidationPlan, type PlanDecision } from "../core/types";
 import { saleRouteOf } from "../execution/batch-choice";
+import { MAX_BATCH_MEMBERS } from "../execution/batch-first";
 import type { NewHead } from "../collectors/block-collector";
 import type { FeedAnswer, LendingMarket } from "../markets/market";
 import type { Instant } from "../risk/instant";
@@ -26,8 +27,15 @@ import type { RaceBook } from "./race-book";
 import { reactionChunks } from "./reaction-chunks";
 import type { RetryScheduler } from "./retry-scheduler";
 
-/** Positions planned per chunk after the first one. */
-export const REACTION_CHUNK = 6;
+/**
+ * Positions planned per chunk after the first one: one liquidateBatch's worth (batch-first.ts), so a chunk whose plans
+ * share a flash loan is one batch simulation and one transaction. Chunks of six made the reaction bench's 100-position
+ * busy steps 17 chunks of ~370 ms one after another (quotes, own-sales quotes, six single simulations, a batch's, the
+ * sends), the last plan 6-8 s after the price. One chunk of 96 had its three batches simulated side by side on a node
+ * that serves them one at a time: 1.2-1.8 s at load 7, past the plans' deadline (2 blocks from the block read beside the
+ * probes) for all of them; a chunk each, every batch leaves as soon as its own simulation is done.
+ */
+export const REACTION_CHUNK = MAX_BATCH_MEMBERS;
 
 /** What the pipeline reads of the engine's state at the moment it needs it. */
 export interface ReactionHost {
@@ -78,8 +86,8 @@ export class ReactionPipeline {
       touched.add(market);
     }
     const repriced: PositionToPlan[] = [...touched].flatMap((market) => market.liquidatable().map((position) => ({ market, position })));
-    const rest = await this.#sendPrepared(repriced, answers, seenAtMs, out, trigger);
-    await this.react(rest, seenAtMs, out, trigger);
+    const { rest, sent } = await this.#sendPrepared(repriced, answers, seenAtMs, out, trigger);
+    await this.react(rest, seenAtMs, out, trigger, { firstAlone: !sent });
   }
 
   /**
@@ -104,9 +112,9 @@ export class ReactionPipeline {
     seenAtMs: number,
     out: DecisionRecord[],
     trigger: PriceTrigger | undefined,
-  ): Promise<readonly PositionToPlan[]> {
+  ): Promise<{ rest: readonly PositionToPlan[]; sent: boolean }> {
     const prepared = this.deps.prepared;
-    if (prepared === undefined || prepared === null || prepared.size === 0 || !this.host.mayReact()) return repriced;
+    if (prepared === undefined || prepared === null || prepared.size === 0 || !this.host.mayReact()) return { rest: repriced, sent: false };
     const head = this.currentHead();
     const inFlight = this.deps.execution.inFlightPositions();
     // Two prepared plans on one route: the second's floor would miss the first's sale, so it takes the normal path.
@@ -126,14 +134,21 @@ export class ReactionPipeline {
       return false;
     });
     if (ready.length > 0) await this.#executeChunk(ready, items, seenAtMs, out, trigger, false, true);
-    return rest;
+    return { rest, sent: ready.length > 0 };
   }
 
   /**
    * Plans, gates and executes the given positions (minus those with a transaction in flight): the first one
-   * alone, then chunks, each planned while the previous one is executed.
+   * alone (unless `firstAlone` is false: a prepared plan already left for this price), then chunks, each planned while
+   * the previous one is executed.
    */
-  async react(items: readonly PositionToPlan[], seenAtMs: number, out: DecisionRecord[], trigger?: PriceTrigger): Promise<void> {
+  async react(
+    items: readonly PositionToPlan[],
+    seenAtMs: number,
+    out: DecisionRecord[],
+    trigger?: PriceTrigger,
+    options: { readonly firstAlone?: boolean } = {},
+  ): Promise<void> {
     if (!this.host.mayReact()) return;
     const inFlight = this.deps.execution.inFlightPositions();
     const unique = new Map<string, PositionToPlan>();
@@ -143,7 +158,7 @@ export class ReactionPipeline {
     }
     if (unique.size === 0) return;
     const ordered = [...unique.values()].sort((a, b) => largestDebtUsd(b) - largestDebtUsd(a));
-    const chunks = reactionChunks(ordered, (item) => item.market.sharedUnlock?.(item.position), REACTION_CHUNK);
+    const chunks = reactionChunks(ordered, (item) => item.market.sharedUnlock?.(item.position), REACTION_CHUNK, options);
     const plan = (chunk: readonly PositionToPlan[]) =>
       this.deps.planner.plan(chunk, { number: this.currentHead(), baseFeePerGas: this.host.baseFeePerGas });
     let next = plan(chunks[0]!);
@@ -156,8 +171,8 @@ export class ReactionPipeline {
         if (index + 1 < chunks.length) await next.catch(() => undefined);
         return;
       }
-      // The first chunk is one position unless others share its price unlock; those may go as one batch.
-      await this.#executeChunk(decisions, unique, seenAtMs, out, trigger, index > 0 || chunks[index]!.length > 1);
+      // A lone first position goes as it is; any chunk of several may go as batches.
+      await this.#executeChunk(decisions, unique, seenAtMs, out, trigger, chunks[index]!.length > 1);
     }
   }
 
@@ -184,8 +199,7 @@ export class ReactionPipeline {
 
     const planned = decisions.filter((decision) => decision.plan !== null).sort((a, b) => comparePlans(a.plan!, b.plan!));
     const records: DecisionRecord[] = decisions.filter((decision) => decision.plan === null).map((decision) => ({ decision, block: head }));
-    const approved: { decision: PlanDecision; context: Omit<ExecutionContext, "profitShortfall"> }[] = [];
-    const shortfalls: Promise<bigint>[] = [];
+    const approved: { decision: PlanDecision; context: ExecutionContext }[] = [];
     for (const decision of planned) {
       const plan = decision.plan!;
       const at = this.host.instant();
@@ -196,19 +210,28 @@ export class ReactionPipeline {
       }
       // What this keeper's own earlier sales in the block take off this plan: earlier chunks', and this chunk's
       // plans before it — each plan is simulated alone on the head's state, so nothing else prices them in. Booked
-      // as it is approved, so this chunk's later plans count it; released below if it does not leave. The chunk's
-      // quotes are awaited together below.
+      // as it is approved, so this chunk's later plans count it; released below if it does not leave. The quotes are
+      // asked for by the execution stage beside its simulations (one call per route for the whole chunk), and a
+      // liquidateBatch prices its members' summed sale after what was booked before its first member.
       const routeSoldBefore = this.deps.ownSales.soldBefore(plan);
-      shortfalls.push(this.deps.ownSales.book(plan, head));
-      approved.push({ decision, context: { mode: this.host.mode, headBlock: head, seenAtMs, at, trigger, prepared, routeSoldBefore } });
+      this.deps.ownSales.record(plan);
+      const swap = plan.swap;
+      const saleShortfall =
+        swap === null
+          ? undefined
+          : (soldBefore: bigint, amountIn: bigint, aloneOut?: bigint) =>
+              this.deps.ownSales.shortfall(swap, soldBefore, amountIn, head, aloneOut);
+      approved.push({
+        decision,
+        context: { mode: this.host.mode, headBlock: head, seenAtMs, at, trigger, prepared, routeSoldBefore, saleShortfall },
+      });
     }
-    const profitShortfalls = await Promise.all(shortfalls);
-    // Gating and own-sales quotes took time on a chain that did not wait: the deadline counts from the newest head.
+    // Gating took time on a chain that did not wait: the deadline counts from the newest head.
     const simulatedOn = this.currentHead();
     const reports = await execution.executeMany(
-      approved.map((item, index) => ({
+      approved.map((item) => ({
         plan: item.decision.plan!,
-        context: { ...item.context, profitShortfall: profitShortfalls[index], headBlock: Math.max(item.context.headBlock, simulatedOn) },
+        context: { ...item.context, headBlock: Math.max(item.context.headBlock, simulatedOn) },
       })),
       { batch: allowBatch },
     );

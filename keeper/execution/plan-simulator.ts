@@ -78,7 +78,8 @@ export interface PlanSimulatorOptions {
 export interface SimulationRequest {
   readonly plan: LiquidationPlan;
   readonly headBlock: number;
-  readonly profitShortfall?: bigint;
+  /** May still be on the wire (own-sales quotes run beside the probe); a failed one fails the plan. */
+  readonly profitShortfall?: bigint | Promise<bigint>;
 }
 
 export type SimulationStage = "profit-probe" | "gas-check";
@@ -231,9 +232,10 @@ export class PlanSimulator {
   async simulateBatchPlan(
     plans: readonly LiquidationPlan[],
     headBlock: number,
-    adjustments: { readonly profitShortfall?: bigint } = {},
+    adjustments: { readonly profitShortfall?: bigint | Promise<bigint> } = {},
   ): Promise<SimulationOutcome> {
     if (plans.length < 2) throw new Error("a batch needs at least two plans");
+    const known = settled(adjustments.profitShortfall);
     const chainHead = this.#chainHead();
     let batch: BatchPlanStruct;
     try {
@@ -259,6 +261,11 @@ export class PlanSimulator {
     }
     const measured = this.#decodeProbe(String(raw), batchCall);
     if ("ok" in measured) return measured;
+    if (measured.gasLimit >= TRANSACTION_GAS_CAP) {
+      // Signed at the cap it would run out of gas on chain: too many members for one transaction.
+      const summary = `the batch of ${plans.length} needs more gas than one transaction may use (${TRANSACTION_GAS_CAP})`;
+      return fail("gas-check", { kind: "revert", name: "unknown", args: [], summary, data: "0x" });
+    }
     if (measured.profit <= 0n) {
       return fail("profit-probe", {
         kind: "revert",
@@ -270,7 +277,9 @@ export class PlanSimulator {
     }
     // The batch was simulated alone on the head's state too: a floor from its lone profit reverts it on chain
     // when an earlier transaction of this keeper in the block already sold into the same pool.
-    const shortfall = adjustments.profitShortfall ?? 0n;
+    const shortfallOutcome = await known;
+    if (!shortfallOutcome.ok) return shortfallOutcome.failure;
+    const shortfall = shortfallOutcome.value;
     if (measured.profit <= shortfall) {
       return fail("profit-probe", {
         kind: "revert",
@@ -307,9 +316,10 @@ export class PlanSimulator {
   async simulate(
     plan: LiquidationPlan,
     headBlock: number,
-    adjustments: { readonly profitShortfall?: bigint } = {},
+    adjustments: { readonly profitShortfall?: bigint | Promise<bigint> } = {},
     chainHead: Promise<number | null> = this.#chainHead(),
   ): Promise<SimulationOutcome> {
+    const known = settled(adjustments.profitShortfall);
     const base = encodePlanStruct(plan, { minProfit: 0n, deadlineBlock: headBlock + this.#deadlineBlocks + PROBE_DEADLINE_SLACK_BLOCKS });
     // The plan's calldata is encoded once, at floor 0; every probe and the signed call rewrite only its floor word.
     const baseCall = encodeLiquidateCall(base);
@@ -332,7 +342,9 @@ export class PlanSimulator {
     if ("ok" in measured) return measured;
     const deadlineBlock = await this.#deadlineFrom(headBlock, chainHead);
     const signed = { ...base, deadlineBlock: BigInt(deadlineBlock) };
-    return this.#outcome(signed, calldataWithDeadline(baseCall, deadlineBlock), measured, deadlineBlock, adjustments.profitShortfall ?? 0n);
+    const shortfall = await known;
+    if (!shortfall.ok) return shortfall.failure;
+    return this.#outcome(signed, calldataWithDeadline(baseCall, deadlineBlock), measured, deadlineBlock, shortfall.value);
   }
 
   /** From a measured profit to the outcome: the floor set from it (less what is known to be lost), the calldata. */
@@ -482,6 +494,24 @@ function intrinsicGas(calldata: string): bigint {
   let gas = 21_000n;
   for (let i = 2; i < calldata.length; i += 2) gas += calldata.slice(i, i + 2) === "00" ? 4n : 16n;
   return gas;
+}
+
+/**
+ * A shortfall that may still be on the wire, settled without ever rejecting (a probe that fails first must not leave a
+ * rejected promise unhandled); a failed quote fails the plan: its floor cannot be set.
+ */
+function settled(
+  shortfall: bigint | Promise<bigint> | undefined,
+): Promise<
+  { readonly ok: true; readonly value: bigint } | { readonly ok: false; readonly failure: Extract<SimulationOutcome, { ok: false }> }
+> {
+  return Promise.resolve(shortfall ?? 0n).then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({
+      ok: false as const,
+      failure: fail("profit-probe", { kind: "transport", summary: `own-sales quote failed: ${(error as Error).message ?? String(error)}` }),
+    }),
+  );
 }
 
 function fail(stage: SimulationStage, failure: DecodedFailure): Extract<SimulationOutcome, { ok: false }> {

@@ -48,3 +48,21 @@ describe("engine: reaction chunks keep a price unlock's positions together", () 
     expect(() => reactionChunks(["a"], unlockOf({}), 0)).to.throw(RangeError, /chunkSize/);
   });
 });
+
+describe("engine: reaction chunks after a prepared plan already left", () => {
+  it("does not single out the top position: the open positions are chunked from the top", () => {
+    expect(reactionChunks(["a", "b", "c", "d", "e"], () => undefined, 2, { firstAlone: false })).to.deep.equal([
+      ["a", "b"],
+      ["c", "d"],
+      ["e"],
+    ]);
+  });
+
+  it("still puts a price unlock's positions first, together", () => {
+    const unlocks: Record<string, string> = { m1: "oev:weth", m2: "oev:weth" };
+    expect(reactionChunks(["aave1", "m1", "aave2", "m2"], (item) => unlocks[item], 2, { firstAlone: false })).to.deep.equal([
+      ["m1", "m2"],
+      ["aave1", "aave2"],
+    ]);
+  });
+});
