@@ -16,7 +16,12 @@ import type { SwapQuoter } from "../venues/venue-plugin";
 import { saleRouteOf } from "../execution/batch-choice";
 
 export class OwnSalesLedger {
-  private sold = new Map<string, bigint>();
+  /** Sales booked for plans not sent yet, by plan id. */
+  #unsent = new Map<string, { route: string; amount: bigint }>();
+  /** Sales sent, with the nonce of the transaction carrying them. */
+  #sent: { route: string; amount: bigint; nonce: number }[] = [];
+  /** Nonces below this are mined in the state the next quotes read: their sales are in the pool already. */
+  #landedBelow = 0;
   /** Quotes asked for in this turn of the event loop, per venue, route and block; sent together at its end. */
   #pending = new Map<string, { venue: SwapVenue; route: string; blockTag: number; amounts: bigint[]; waiters: Waiter[] }>();
 
@@ -24,7 +29,32 @@ export class OwnSalesLedger {
 
   /** A new block: earlier sales are in it (or gone); prices start fresh. */
   reset(): void {
-    this.sold.clear();
+    this.#unsent.clear();
+    this.#sent = [];
+  }
+
+  /**
+   * The key's transaction count at the block the next shortfalls are quoted on: the sales our transactions below it
+   * carried are in that block's pools, so pricing them again would count them twice. A busy step's reaction outlives
+   * several blocks (no tick resets the ledger meanwhile), and its later chunks were refused as "does not cover" by
+   * sales that had landed already (54-80 plans a run in the reaction bench).
+   */
+  landedBelow(nonceCount: number): void {
+    this.#landedBelow = Math.max(this.#landedBelow, nonceCount);
+    this.#sent = this.#sent.filter((sale) => sale.nonce >= this.#landedBelow);
+  }
+
+  /** Whether a sent sale may still be outside the chain's state (worth asking the key's transaction count). */
+  get awaitsLanding(): boolean {
+    return this.#sent.length > 0;
+  }
+
+  /** The plan's booked sale left in the transaction with `nonce`. */
+  sent(plan: LiquidationPlan, nonce: number): void {
+    const booked = this.#unsent.get(plan.id);
+    if (booked === undefined) return;
+    this.#unsent.delete(plan.id);
+    if (nonce >= this.#landedBelow) this.#sent.push({ ...booked, nonce });
   }
 
   /**
@@ -65,10 +95,14 @@ export class OwnSalesLedger {
     );
   }
 
-  /** What this keeper has booked into the plan's sale route since the last block (0 when it sells nothing). */
+  /** What this keeper has booked into the plan's sale route and may not be in the pools yet (0 when it sells nothing). */
   soldBefore(plan: LiquidationPlan): bigint {
     const route = saleRouteOf(plan);
-    return route === null ? 0n : (this.sold.get(route) ?? 0n);
+    if (route === null) return 0n;
+    let sold = 0n;
+    for (const sale of this.#unsent.values()) if (sale.route === route) sold += sale.amount;
+    for (const sale of this.#sent) if (sale.route === route) sold += sale.amount;
+    return sold;
   }
 
   /**
@@ -77,24 +111,19 @@ export class OwnSalesLedger {
    * failed because a rival took the position first sells nothing either.
    */
   release(plan: LiquidationPlan): void {
-    const route = saleRouteOf(plan);
-    if (plan.swap === null || route === null) return;
-    const left = (this.sold.get(route) ?? 0n) - plan.swap.amountIn;
-    if (left > 0n) this.sold.set(route, left);
-    else this.sold.delete(route);
+    this.#unsent.delete(plan.id);
   }
 
   /** Whether this keeper already sold into the plan's route since the last block. */
   hasSold(plan: LiquidationPlan): boolean {
-    const route = saleRouteOf(plan);
-    return route !== null && (this.sold.get(route) ?? 0n) > 0n;
+    return this.soldBefore(plan) > 0n;
   }
 
-  /** Books a sent plan's sale. */
+  /** Books a plan's sale (not sent yet: `sent` or `release` follows). */
   record(plan: LiquidationPlan): void {
     const route = saleRouteOf(plan);
     if (plan.swap === null || route === null) return;
-    this.sold.set(route, (this.sold.get(route) ?? 0n) + plan.swap.amountIn);
+    this.#unsent.set(plan.id, { route, amount: plan.swap.amountIn });
   }
 }
 

@@ -38,8 +38,9 @@ export interface PreparedPlanSettings {
   /** A plan prepared more than this many blocks before the answer's block is stale. Default 1. */
   readonly maxAgeBlocks: number;
   /**
-   * At most this many positions, the nearest first, get a plan: they are re-quoted every block, on the node the
-   * reactions need (the bench's 100-position clusters at once made its eth_calls time out). Default 4: all their
+   * At most this many positions get a plan, the nearest of each collateral set in turn (takeTurnsByCollateral): they are
+   * re-quoted every block, on the node the reactions need (the bench's 100-position clusters at once made its eth_calls
+   * time out). Default 4: all their
    * quotes share one Multicall eth_call each block, and with 16 it held the node for 100-300 ms of every 200 ms block
    * on a loaded machine (traced on the reaction bench), delaying the keeper's own send behind it. A price move
    * crosses the nearest positions first; the farther ones take the normal path.

@@ -199,6 +199,13 @@ export class ReactionPipeline {
 
     const planned = decisions.filter((decision) => decision.plan !== null).sort((a, b) => comparePlans(a.plan!, b.plan!));
     const records: DecisionRecord[] = decisions.filter((decision) => decision.plan === null).map((decision) => ({ decision, block: head }));
+    // Our sales already mined by `head` are in the pools its quotes read: they must not be priced again (own-sales.ts).
+    // Not for prepared plans: they are priced by nothing here, and their path must not wait for a round trip.
+    const operator = execution.operator;
+    if (!prepared && operator !== null && this.deps.ownSales.awaitsLanding) {
+      const landed = await this.deps.chain.getTransactionCount(operator, head).catch(() => null);
+      if (landed !== null) this.deps.ownSales.landedBelow(landed);
+    }
     const approved: { decision: PlanDecision; context: ExecutionContext }[] = [];
     for (const decision of planned) {
       const plan = decision.plan!;
@@ -238,8 +245,10 @@ export class ReactionPipeline {
     approved.forEach(({ decision }, index) => {
       const plan = decision.plan!;
       const report = reports[index]!;
-      // Its sale will not reach the pool: the next chunks of this block must not pay for it.
-      if (report.status !== "sent" && report.status !== "dry-run") this.deps.ownSales.release(plan);
+      // Its sale will not reach the pool: the next chunks of this block must not pay for it. A sent one is tracked by
+      // its transaction's nonce until the chain's state holds it.
+      if (report.status === "sent") this.deps.ownSales.sent(plan, report.nonce);
+      else if (report.status !== "dry-run") this.deps.ownSales.release(plan);
       if (report.status === "simulation-failed") {
         // Maybe a rival took the position first: the race ledger decides once the next blocks' events are in.
         this.deps.races?.watchUnsent({

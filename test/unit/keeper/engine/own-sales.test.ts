@@ -92,10 +92,33 @@ describe("keeper: own sales in a block, booked in rank order and quoted together
     expect(ledger.hasSold(selling("b", 1n))).to.equal(false);
     // With the failed sale taken back, the next plan's floor has nothing before it to pay for.
     expect(await bookAndPrice(ledger, selling("b", 50n), 7)).to.equal(0n);
-    // Releasing keeps what others booked: a sent plan's sale still counts.
+    // Releasing keeps what others booked: a sent plan's sale still counts, and a plan never booked takes nothing back.
     const sent = selling("c", 30n);
     await bookAndPrice(ledger, sent, 7);
     ledger.release(selling("d", 20n));
-    expect(ledger.soldBefore(sent)).to.equal(60n);
+    expect(ledger.soldBefore(sent)).to.equal(80n);
+  });
+
+  it("stops pricing a sent sale once the chain's state holds its transaction (the key's nonce count at the quoted block)", async () => {
+    const { quoter, asked } = countingQuoter();
+    const ledger = new OwnSalesLedger(quoter);
+    const [a, b, c] = [selling("a", 100n), selling("b", 50n), selling("c", 30n)];
+    ledger.record(a);
+    ledger.sent(a, 10);
+    ledger.record(b);
+    ledger.sent(b, 11);
+    expect(ledger.awaitsLanding).to.equal(true);
+    expect(ledger.soldBefore(c)).to.equal(150n);
+    // Block 9's state holds nonce 10 (count 11): a's sale is in its pools, b's is not.
+    ledger.landedBelow(11);
+    expect(ledger.soldBefore(c)).to.equal(50n);
+    expect(await bookAndPrice(ledger, c, 9)).to.equal(out(30n) - (out(80n) - out(50n)));
+    expect(asked).to.deep.equal([{ route: ROUTE, amounts: [80n, 50n] }]);
+    ledger.landedBelow(12);
+    ledger.sent(c, 12);
+    expect(ledger.soldBefore(selling("d", 1n))).to.equal(30n);
+    ledger.landedBelow(13);
+    expect(ledger.awaitsLanding).to.equal(false);
+    expect(ledger.hasSold(selling("d", 1n))).to.equal(false);
   });
 });
