@@ -28,8 +28,6 @@ export interface EngineChain extends ReconciliationChain {
   getBlockNumber(): Promise<number>;
   getBlock(blockTag: number): Promise<{ number: number; timestamp: number; baseFeePerGas: bigint | null; hash: string | null } | null>;
   getBalance(address: string): Promise<bigint>;
-  /** At a block number too: how many of the key's transactions that block's state holds (own-sales.ts). */
-  getTransactionCount(address: string, blockTag: "latest" | number): Promise<number>;
 }
 
 export interface KeeperEngineDeps {

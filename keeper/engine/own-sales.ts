@@ -23,7 +23,7 @@ export class OwnSalesLedger {
   /** Nonces below this are mined in the state the next quotes read: their sales are in the pool already. */
   #landedBelow = 0;
   /** Quotes asked for in this turn of the event loop, per venue, route and block; sent together at its end. */
-  #pending = new Map<string, { venue: SwapVenue; route: string; blockTag: number; amounts: bigint[]; waiters: Waiter[] }>();
+  #pending = new Map<string, { venue: SwapVenue; route: string; blockTag: number | "latest"; amounts: bigint[]; waiters: Waiter[] }>();
 
   constructor(private readonly quoter: SwapQuoter) {}
 
@@ -34,8 +34,8 @@ export class OwnSalesLedger {
   }
 
   /**
-   * The key's transaction count at the block the next shortfalls are quoted on: the sales our transactions below it
-   * carried are in that block's pools, so pricing them again would count them twice. A busy step's reaction outlives
+   * The key's transaction count, read before the next shortfalls are quoted (both at `latest`): the sales our
+   * transactions below it carried are in the pools those quotes read, so pricing them again would count them twice. A busy step's reaction outlives
    * several blocks (no tick resets the ledger meanwhile), and its later chunks were refused as "does not cover" by
    * sales that had landed already (54-80 plans a run in the reaction bench).
    */
@@ -63,7 +63,7 @@ export class OwnSalesLedger {
    * it is already known (a plan's own quote); else it is quoted with the rest. A liquidateBatch asks with its members'
    * summed sale on the route: its simulation prices their sales one after another, so only the sales before it count.
    */
-  shortfall(sale: SaleRoute, soldBefore: bigint, amountIn: bigint, blockTag: number, aloneOut?: bigint): Promise<bigint> {
+  shortfall(sale: SaleRoute, soldBefore: bigint, amountIn: bigint, blockTag: number | "latest", aloneOut?: bigint): Promise<bigint> {
     if (soldBefore === 0n || amountIn === 0n) return Promise.resolve(0n);
     const key = `${sale.venue}:${sale.route.toLowerCase()}:${blockTag}`;
     let batch = this.#pending.get(key);
@@ -87,7 +87,7 @@ export class OwnSalesLedger {
     });
   }
 
-  #flush(key: string, batch: { venue: SwapVenue; route: string; blockTag: number; amounts: bigint[]; waiters: Waiter[] }): void {
+  #flush(key: string, batch: { venue: SwapVenue; route: string; blockTag: number | "latest"; amounts: bigint[]; waiters: Waiter[] }): void {
     if (this.#pending.get(key) === batch) this.#pending.delete(key);
     this.quoter.quoteRoute(batch.venue, batch.route, batch.amounts, batch.blockTag).then(
       (outs) => batch.waiters.forEach((waiter) => waiter.resolve(outs)),

@@ -199,11 +199,14 @@ export class ReactionPipeline {
 
     const planned = decisions.filter((decision) => decision.plan !== null).sort((a, b) => comparePlans(a.plan!, b.plan!));
     const records: DecisionRecord[] = decisions.filter((decision) => decision.plan === null).map((decision) => ({ decision, block: head }));
-    // Our sales already mined by `head` are in the pools its quotes read: they must not be priced again (own-sales.ts).
-    // Not for prepared plans: they are priced by nothing here, and their path must not wait for a round trip.
+    // Our sales already mined are in the pools the shortfall quotes and the simulations read: they must not be priced
+    // again (own-sales.ts). The key's count, the quotes and the probes all read `latest`, in that order on the node, so
+    // a sale mined meanwhile is counted here and seen there: priced twice (a lower floor), never missed. Reading at the
+    // keeper's own head instead counted every sale mined since it, and busy steps' heads lag the node by blocks. Not for
+    // prepared plans: nothing here prices them, and their path must not wait for a round trip.
     const operator = execution.operator;
     if (!prepared && operator !== null && this.deps.ownSales.awaitsLanding) {
-      const landed = await this.deps.chain.getTransactionCount(operator, head).catch(() => null);
+      const landed = await this.deps.chain.getTransactionCount(operator, "latest").catch(() => null);
       if (landed !== null) this.deps.ownSales.landedBelow(landed);
     }
     const approved: { decision: PlanDecision; context: ExecutionContext }[] = [];
@@ -227,7 +230,7 @@ export class ReactionPipeline {
         swap === null
           ? undefined
           : (soldBefore: bigint, amountIn: bigint, aloneOut?: bigint) =>
-              this.deps.ownSales.shortfall(swap, soldBefore, amountIn, head, aloneOut);
+              this.deps.ownSales.shortfall(swap, soldBefore, amountIn, "latest", aloneOut);
       approved.push({
         decision,
         context: { mode: this.host.mode, headBlock: head, seenAtMs, at, trigger, prepared, routeSoldBefore, saleShortfall },
