@@ -33,7 +33,10 @@ import {
   type PlanStruct,
 } from "./plan-encoder";
 import { PLAN_PROBE_ABI, PLAN_PROBE_RUNTIME_CODE } from "./probe/plan-probe-code";
-import { decodeRevertData, decodeSimulationError, type DecodedFailure } from "./revert-decoder";
+import { decodeRevertData, decodeSimulationError } from "./revert-decoder";
+import { fail, settled, type SimulationOutcome } from "./simulation-outcome";
+
+export type { SimulationOutcome, SimulationStage } from "./simulation-outcome";
 
 /** The reads a simulation needs; ethers' JSON-RPC providers (and Hardhat's) satisfy them. */
 export interface SimulationProvider {
@@ -81,32 +84,6 @@ export interface SimulationRequest {
   /** May still be on the wire (own-sales quotes run beside the probe); a failed one fails the plan. */
   readonly profitShortfall?: bigint | Promise<bigint>;
 }
-
-export type SimulationStage = "profit-probe" | "gas-check";
-
-export type SimulationOutcome =
-  | {
-      readonly ok: true;
-      /** Profit-token units the plan earned in the simulation. */
-      readonly simulatedProfit: bigint;
-      /** What the plan should realise: the simulated profit less the known shortfall (own earlier sales). */
-      readonly expectedProfit: bigint;
-      readonly minProfit: bigint;
-      /** Gas the plan used ("probe"), eth_estimateGas, or the strategy's figure under a fixed limit. */
-      readonly gasEstimate: bigint;
-      readonly gasLimit: bigint;
-      readonly deadlineBlock: number;
-      readonly planStruct: PlanStruct;
-      /** The calldata to sign. */
-      readonly calldata: string;
-    }
-  | {
-      readonly ok: false;
-      readonly stage: SimulationStage;
-      readonly failure: DecodedFailure;
-      /** One line for the journal: what failed and why. */
-      readonly detail: string;
-    };
 
 interface Measured {
   readonly profit: bigint;
@@ -494,27 +471,4 @@ function intrinsicGas(calldata: string): bigint {
   let gas = 21_000n;
   for (let i = 2; i < calldata.length; i += 2) gas += calldata.slice(i, i + 2) === "00" ? 4n : 16n;
   return gas;
-}
-
-/**
- * A shortfall that may still be on the wire, settled without ever rejecting (a probe that fails first must not leave a
- * rejected promise unhandled); a failed quote fails the plan: its floor cannot be set.
- */
-function settled(
-  shortfall: bigint | Promise<bigint> | undefined,
-): Promise<
-  { readonly ok: true; readonly value: bigint } | { readonly ok: false; readonly failure: Extract<SimulationOutcome, { ok: false }> }
-> {
-  return Promise.resolve(shortfall ?? 0n).then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({
-      ok: false as const,
-      failure: fail("profit-probe", { kind: "transport", summary: `own-sales quote failed: ${(error as Error).message ?? String(error)}` }),
-    }),
-  );
-}
-
-function fail(stage: SimulationStage, failure: DecodedFailure): Extract<SimulationOutcome, { ok: false }> {
-  const what = stage === "profit-probe" ? "profit probe (eth_call)" : "gas check";
-  return { ok: false, stage, failure, detail: `${what} ${failure.kind === "revert" ? "reverted" : "failed"}: ${failure.summary}` };
 }
