@@ -46,3 +46,14 @@ export function reactionChunks<T>(
   for (let at = 0; at < rest.length; at += chunkSize) chunks.push(rest.slice(at, at + chunkSize));
   return chunks;
 }
+
+/**
+ * The order a reaction plans its positions in: those the new answers crossed first, then those already liquidatable
+ * before them (an attempt that failed or was refused, waiting for its retry); each group by largest debt. In the
+ * reaction bench a busy step's 32 leftovers from the step before (refused: our own sales had moved the pool) ranked
+ * among the 100 fresh crossings, took the lone first place and the first chunk, and the step's first plan for a fresh
+ * crossing decided after 1.5 s instead of ~0.1 s.
+ */
+export function reactionOrder<T>(items: readonly T[], debtUsd: (item: T) => number, crossedBefore: (item: T) => boolean): T[] {
+  return [...items].sort((a, b) => Number(crossedBefore(a)) - Number(crossedBefore(b)) || debtUsd(b) - debtUsd(a));
+}

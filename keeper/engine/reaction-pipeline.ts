@@ -24,7 +24,7 @@ import type { DecisionRecord, KeeperEngineDeps } from "./engine-deps";
 import type { EngineTotals } from "./engine-status";
 import type { PositionToPlan } from "./opportunity-planner";
 import type { RaceBook } from "./race-book";
-import { reactionChunks } from "./reaction-chunks";
+import { reactionChunks, reactionOrder } from "./reaction-chunks";
 import type { RetryScheduler } from "./retry-scheduler";
 
 /**
@@ -72,6 +72,9 @@ export class ReactionPipeline {
     if (answers.length === 0) return;
     const newest = Math.max(...answers.map((answer) => answer.blockNumber));
     const trigger = this.races.triggerOf(answers, head);
+    // Positions already liquidatable before these answers (a failed or refused attempt waiting for its retry) go after
+    // the ones these answers cross: the race is decided on the fresh crossings (reactionOrder).
+    const before = new Set(this.deps.markets.flatMap((market) => market.liquidatable().map((position) => positionKeyId(position.key))));
     const touched = new Set<LendingMarket>();
     const rereads = new Set<LendingMarket>();
     for (const answer of answers) {
@@ -87,7 +90,7 @@ export class ReactionPipeline {
     }
     const repriced: PositionToPlan[] = [...touched].flatMap((market) => market.liquidatable().map((position) => ({ market, position })));
     const { rest, sent } = await this.#sendPrepared(repriced, answers, seenAtMs, out, trigger);
-    await this.react(rest, seenAtMs, out, trigger, { firstAlone: !sent });
+    await this.react(rest, seenAtMs, out, trigger, { firstAlone: !sent, crossedBefore: before });
   }
 
   /**
@@ -147,7 +150,7 @@ export class ReactionPipeline {
     seenAtMs: number,
     out: DecisionRecord[],
     trigger?: PriceTrigger,
-    options: { readonly firstAlone?: boolean } = {},
+    options: { readonly firstAlone?: boolean; readonly crossedBefore?: ReadonlySet<string> } = {},
   ): Promise<void> {
     if (!this.host.mayReact()) return;
     const inFlight = this.deps.execution.inFlightPositions();
@@ -157,7 +160,11 @@ export class ReactionPipeline {
       if (!inFlight.has(id)) unique.set(id, item);
     }
     if (unique.size === 0) return;
-    const ordered = [...unique.values()].sort((a, b) => largestDebtUsd(b) - largestDebtUsd(a));
+    const ordered = reactionOrder(
+      [...unique.values()],
+      largestDebtUsd,
+      (item) => options.crossedBefore?.has(positionKeyId(item.position.key)) ?? false,
+    );
     const chunks = reactionChunks(ordered, (item) => item.market.sharedUnlock?.(item.position), REACTION_CHUNK, options);
     const plan = (chunk: readonly PositionToPlan[]) =>
       this.deps.planner.plan(chunk, { number: this.currentHead(), baseFeePerGas: this.host.baseFeePerGas });

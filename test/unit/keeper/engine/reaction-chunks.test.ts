@@ -5,7 +5,7 @@
  * two others in the next block (docs/oev.md).
  */
 import { expect } from "chai";
-import { reactionChunks } from "../../../../keeper/engine/reaction-chunks";
+import { reactionChunks, reactionOrder } from "../../../../keeper/engine/reaction-chunks";
 
 describe("engine: reaction chunks keep a price unlock's positions together", () => {
   const unlockOf = (unlocks: Record<string, string>) => (item: string) => unlocks[item];
@@ -64,5 +64,19 @@ describe("engine: reaction chunks after a prepared plan already left", () => {
       ["m1", "m2"],
       ["aave1", "aave2"],
     ]);
+  });
+});
+
+describe("engine: the order a reaction plans its positions in", () => {
+  it("the positions the answer crossed first, then those already liquidatable before it, each by largest debt", () => {
+    const debts: Record<string, number> = { leftBig: 20_000, leftSmall: 1_000, newBig: 15_000, newSmall: 2_000 };
+    const before = new Set(["leftBig", "leftSmall"]);
+    expect(
+      reactionOrder(
+        ["leftSmall", "newSmall", "leftBig", "newBig"],
+        (item) => debts[item]!,
+        (item) => before.has(item),
+      ),
+    ).to.deep.equal(["newBig", "newSmall", "leftBig", "leftSmall"]);
   });
 });
