@@ -118,7 +118,7 @@ const strategySchema = z
     minProfitHaircutBps: basisPoints,
     dustUsd: nonNegativeNumber,
     gasUnitsFallback: positiveInteger,
-    /** Positions within this health-factor distance of 1 get a plan prepared ahead of the price (0: none; default 0.02). */
+    /** Positions within this health-factor distance of 1 get a plan prepared ahead of the price (0: none; default 0.03). */
     preparePlansWithinHf: z.number().min(0).max(1).optional(),
   })
   .strict();

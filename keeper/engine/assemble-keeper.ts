@@ -48,6 +48,7 @@ import { PreparedPlans } from "./prepared-plans";
 import { OwnSalesLedger } from "./own-sales";
 import { RiskBookkeeper } from "./risk-bookkeeper";
 import { createSwapQuoter } from "./swap-quoter";
+import { QuoteCurves } from "./quote-curves";
 
 /** The signing capability: an ethers Wallet. */
 export interface KeeperSigner {
@@ -121,12 +122,11 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
   const quoter = await createSwapQuoter(plugins);
   const prices = priceLookup(book, usdPrices);
   const strategySettings = strategySettingsFromConfig(config);
-  const planner = new OpportunityPlanner({
-    quoter,
-    flash: await FlashLiquidity.create(plugins),
-    prices,
-    settings: () => strategySettings,
-  });
+  // The planner quotes from routes sampled after each block (one round trip fewer on the reaction path); the own-sales
+  // ledger keeps quoting live.
+  const curves = new QuoteCurves(quoter);
+  const flash = await FlashLiquidity.create(plugins);
+  const planner = new OpportunityPlanner({ quoter: curves, curves, flash, prices, settings: () => strategySettings });
 
   const head = await provider.getBlock("latest");
   if (head === null) throw new Error("the read endpoint returned no latest block");
@@ -209,7 +209,9 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
     positionState: (positionId) => positionStateIn(markets, positionId),
   });
 
-  const prepared = new PreparedPlans(planner, { withinHealthFactor: config.strategy.preparePlansWithinHf });
+  // Prepared plans are sent without a simulation, their floor from their quote: they are planned on live quotes.
+  const preparing = new OpportunityPlanner({ quoter, flash, prices, settings: () => strategySettings });
+  const prepared = new PreparedPlans(preparing, { withinHealthFactor: config.strategy.preparePlansWithinHf });
   const engine = new KeeperEngine({
     network: config.network,
     chain: provider as unknown as EngineChain,

@@ -33,6 +33,7 @@ import { reconcileOpenIntents, type ReconciliationReport } from "../execution/in
 import { applyControlsToEngine, type AppliedControl } from "./control-requests";
 import type { DecisionRecord, KeeperEngineDeps, TickListener, TickReport } from "./engine-deps";
 import type { PositionToPlan } from "./opportunity-planner";
+import { curvePairsNear } from "./quote-curves";
 import { RaceBook } from "./race-book";
 import { ReactionPipeline, type ReactionHost } from "./reaction-pipeline";
 import { RetryScheduler } from "./retry-scheduler";
@@ -334,6 +335,8 @@ export class KeeperEngine {
 
     await this.warmCaches(newHead.number);
     if (this.leading) await this.prepareAhead();
+    // Routes sampled for the next reactions' quotes (quote-curves.ts): after the prepared plans, and not awaited.
+    if (this.leading) this.deps.planner.sampleRoutes(newHead.number, curvePairsNear(markets.flatMap((market) => market.positions())));
     if (this.leading) await this.watch.observeConditions(newHead.number, this.instant(), this.headSeenAtMs());
     await this.watch.observeBalanceAndLag(this.deps.execution.operator);
     if (this.leading) {

@@ -11,6 +11,7 @@ import type { LendingMarket, LiquidationPair } from "../markets/market";
 import { buildLiquidationPlan, type StrategySettings } from "../strategy/build-plan";
 import { chooseBestPair } from "../strategy/pair-choice";
 import type { FlashLiquidity } from "./flash-liquidity";
+import type { CurvePair, QuoteCurves } from "./quote-curves";
 import type { SwapQuoter } from "../venues/venue-plugin";
 
 export interface PlanningPrices {
@@ -40,6 +41,8 @@ export interface OpportunityPlannerOptions {
   readonly flash: FlashLiquidity;
   readonly prices: PlanningPrices;
   readonly settings: () => StrategySettings;
+  /** Samples routes off the reaction path so that `quoter` can answer from them (quote-curves.ts); none: all live. */
+  readonly curves?: Pick<QuoteCurves, "sampleWhenDue">;
   /** Collateral/debt pairs tried per position, largest first. Default 3. */
   readonly maxPairsPerPosition?: number;
 }
@@ -59,6 +62,11 @@ export class OpportunityPlanner {
   /** Off the reaction path: refreshes lenders' balances so the next reaction reads none. */
   async warm(head: PlanningHead, debtTokens: readonly Address[]): Promise<void> {
     await this.options.flash.refresh(head.number, debtTokens);
+  }
+
+  /** Off the reaction path, not awaited: samples the pairs' routes when due, so reactions quote from them (quote-curves.ts). */
+  sampleRoutes(block: number, pairs: readonly CurvePair[]): void {
+    this.options.curves?.sampleWhenDue(pairs, block);
   }
 
   /** One decision per position: the best planned pair, or the skip that explains it best. */

@@ -6,46 +6,103 @@
  * of it with its venue's quoter — out(prior + mine) − out(prior) — so the plan's floor comes from what it will
  * actually receive. (Sales through different routes that share a pool are not netted: the haircut
  * absorbs those.)
+ *
+ * Every shortfall asked for in the same turn of the event loop on one route shares ONE quoteRoute call (one
+ * Multicall3 eth_call): a busy step's chunk of dozens of plans on one route paid a round trip per plan before (each
+ * with its own eth_call on a node that serves them one at a time: ~100 ms a chunk of six in the reaction bench).
  */
-import type { LiquidationPlan } from "../core/types";
+import type { LiquidationPlan, SwapVenue } from "../core/types";
 import type { SwapQuoter } from "../venues/venue-plugin";
 import { saleRouteOf } from "../execution/batch-choice";
 
 export class OwnSalesLedger {
-  private sold = new Map<string, bigint>();
+  /** Sales booked for plans not sent yet, by plan id. */
+  #unsent = new Map<string, { route: string; amount: bigint }>();
+  /** Sales sent, with the nonce of the transaction carrying them. */
+  #sent: { route: string; amount: bigint; nonce: number }[] = [];
+  /** Nonces below this are mined in the state the next quotes read: their sales are in the pool already. */
+  #landedBelow = 0;
+  /** Quotes asked for in this turn of the event loop, per venue, route and block; sent together at its end. */
+  #pending = new Map<string, { venue: SwapVenue; route: string; blockTag: number | "latest"; amounts: bigint[]; waiters: Waiter[] }>();
 
   constructor(private readonly quoter: SwapQuoter) {}
 
   /** A new block: earlier sales are in it (or gone); prices start fresh. */
   reset(): void {
-    this.sold.clear();
+    this.#unsent.clear();
+    this.#sent = [];
   }
 
   /**
-   * Books the plan's sale and resolves with the debt-token units by which its proceeds fall short of its lone quote,
-   * given this block's sales booked before it (0 when there were none). The booking happens at the call, the quote
-   * after: a chunk books its plans in rank order and awaits all their quotes at once, instead of one round trip
-   * after another before its first simulation.
+   * The key's transaction count, read before the next shortfalls are quoted (both at `latest`): the sales our
+   * transactions below it carried are in the pools those quotes read, so pricing them again would count them twice. A busy step's reaction outlives
+   * several blocks (no tick resets the ledger meanwhile), and its later chunks were refused as "does not cover" by
+   * sales that had landed already (54-80 plans a run in the reaction bench).
    */
-  book(plan: LiquidationPlan, blockTag: number): Promise<bigint> {
-    const route = saleRouteOf(plan);
-    const prior = route === null ? 0n : (this.sold.get(route) ?? 0n);
-    this.record(plan);
-    return this.#shortfallAfter(plan, prior, blockTag);
+  landedBelow(nonceCount: number): void {
+    this.#landedBelow = Math.max(this.#landedBelow, nonceCount);
+    this.#sent = this.#sent.filter((sale) => sale.nonce >= this.#landedBelow);
   }
 
-  async #shortfallAfter(plan: LiquidationPlan, prior: bigint, blockTag: number): Promise<bigint> {
-    const swap = plan.swap;
-    if (swap === null || prior === 0n) return 0n;
-    const [withMine, priorOnly] = await this.quoter.quoteRoute(swap.venue, swap.route, [prior + swap.amountIn, prior], blockTag);
-    const marginal = withMine! > priorOnly! ? withMine! - priorOnly! : 0n;
-    return swap.amountOut > marginal ? swap.amountOut - marginal : 0n;
+  /** Whether a sent sale may still be outside the chain's state (worth asking the key's transaction count). */
+  get awaitsLanding(): boolean {
+    return this.#sent.length > 0;
   }
 
-  /** What this keeper has booked into the plan's sale route since the last block (0 when it sells nothing). */
+  /** The plan's booked sale left in the transaction with `nonce`. */
+  sent(plan: LiquidationPlan, nonce: number): void {
+    const booked = this.#unsent.get(plan.id);
+    if (booked === undefined) return;
+    this.#unsent.delete(plan.id);
+    if (nonce >= this.#landedBelow) this.#sent.push({ ...booked, nonce });
+  }
+
+  /**
+   * What `amountIn` sold on `sale`'s route after `soldBefore` already went through it yields less than sold alone:
+   * out(amountIn) − (out(soldBefore + amountIn) − out(soldBefore)), never below 0. `aloneOut` is out(amountIn) when
+   * it is already known (a plan's own quote); else it is quoted with the rest. A liquidateBatch asks with its members'
+   * summed sale on the route: its simulation prices their sales one after another, so only the sales before it count.
+   */
+  shortfall(sale: SaleRoute, soldBefore: bigint, amountIn: bigint, blockTag: number | "latest", aloneOut?: bigint): Promise<bigint> {
+    if (soldBefore === 0n || amountIn === 0n) return Promise.resolve(0n);
+    const key = `${sale.venue}:${sale.route.toLowerCase()}:${blockTag}`;
+    let batch = this.#pending.get(key);
+    if (batch === undefined) {
+      batch = { venue: sale.venue, route: sale.route, blockTag, amounts: [], waiters: [] };
+      this.#pending.set(key, batch);
+      const flushing = batch;
+      setImmediate(() => this.#flush(key, flushing));
+    }
+    const at = batch.amounts.length;
+    batch.amounts.push(soldBefore + amountIn, soldBefore, ...(aloneOut === undefined ? [amountIn] : []));
+    return new Promise<bigint>((resolve, reject) => {
+      batch.waiters.push({
+        reject,
+        resolve: (outs) => {
+          const [withMine, priorOnly, alone] = [outs[at]!, outs[at + 1]!, aloneOut ?? outs[at + 2]!];
+          const marginal = withMine > priorOnly ? withMine - priorOnly : 0n;
+          resolve(alone > marginal ? alone - marginal : 0n);
+        },
+      });
+    });
+  }
+
+  #flush(key: string, batch: { venue: SwapVenue; route: string; blockTag: number | "latest"; amounts: bigint[]; waiters: Waiter[] }): void {
+    if (this.#pending.get(key) === batch) this.#pending.delete(key);
+    this.quoter.quoteRoute(batch.venue, batch.route, batch.amounts, batch.blockTag).then(
+      (outs) => batch.waiters.forEach((waiter) => waiter.resolve(outs)),
+      (error: unknown) => batch.waiters.forEach((waiter) => waiter.reject(error)),
+    );
+  }
+
+  /** What this keeper has booked into the plan's sale route and may not be in the pools yet (0 when it sells nothing). */
   soldBefore(plan: LiquidationPlan): bigint {
     const route = saleRouteOf(plan);
-    return route === null ? 0n : (this.sold.get(route) ?? 0n);
+    if (route === null) return 0n;
+    let sold = 0n;
+    for (const sale of this.#unsent.values()) if (sale.route === route) sold += sale.amount;
+    for (const sale of this.#sent) if (sale.route === route) sold += sale.amount;
+    return sold;
   }
 
   /**
@@ -54,23 +111,29 @@ export class OwnSalesLedger {
    * failed because a rival took the position first sells nothing either.
    */
   release(plan: LiquidationPlan): void {
-    const route = saleRouteOf(plan);
-    if (plan.swap === null || route === null) return;
-    const left = (this.sold.get(route) ?? 0n) - plan.swap.amountIn;
-    if (left > 0n) this.sold.set(route, left);
-    else this.sold.delete(route);
+    this.#unsent.delete(plan.id);
   }
 
   /** Whether this keeper already sold into the plan's route since the last block. */
   hasSold(plan: LiquidationPlan): boolean {
-    const route = saleRouteOf(plan);
-    return route !== null && (this.sold.get(route) ?? 0n) > 0n;
+    return this.soldBefore(plan) > 0n;
   }
 
-  /** Books a sent plan's sale. */
+  /** Books a plan's sale (not sent yet: `sent` or `release` follows). */
   record(plan: LiquidationPlan): void {
     const route = saleRouteOf(plan);
     if (plan.swap === null || route === null) return;
-    this.sold.set(route, (this.sold.get(route) ?? 0n) + plan.swap.amountIn);
+    this.#unsent.set(plan.id, { route, amount: plan.swap.amountIn });
   }
+}
+
+/** The venue and route a sale goes through (a plan's SwapQuote is one). */
+export interface SaleRoute {
+  readonly venue: SwapVenue;
+  readonly route: string;
+}
+
+interface Waiter {
+  resolve(outs: readonly bigint[]): void;
+  reject(error: unknown): void;
 }

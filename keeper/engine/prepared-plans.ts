@@ -29,13 +29,18 @@ const WAD = 10n ** 18n;
 const CROSSING_PRECISION_PPM = 1n;
 
 export interface PreparedPlanSettings {
-  /** Positions with a health factor at most 1 + this get a plan prepared; 0 prepares none. Default 0.02. */
+  /**
+   * Positions with a health factor at most 1 + this get a plan prepared; 0 prepares none. Default 0.03: the reaction
+   * bench's busy steps cross clusters that sit at HF 1.021-1.023 before their step (a 2.2% cbBTC move), which 0.02
+   * left outside; `maxPlans` bounds the cost whatever the band.
+   */
   readonly withinHealthFactor: number;
   /** A plan prepared more than this many blocks before the answer's block is stale. Default 1. */
   readonly maxAgeBlocks: number;
   /**
-   * At most this many positions, the nearest first, get a plan: they are re-quoted every block, on the node the
-   * reactions need (the bench's 100-position clusters at once made its eth_calls time out). Default 4: all their
+   * At most this many positions get a plan, the nearest of each collateral set in turn (takeTurnsByCollateral): they are
+   * re-quoted every block, on the node the reactions need (the bench's 100-position clusters at once made its eth_calls
+   * time out). Default 4: all their
    * quotes share one Multicall eth_call each block, and with 16 it held the node for 100-300 ms of every 200 ms block
    * on a loaded machine (traced on the reaction bench), delaying the keeper's own send behind it. A price move
    * crosses the nearest positions first; the farther ones take the normal path.
@@ -43,7 +48,7 @@ export interface PreparedPlanSettings {
   readonly maxPlans: number;
 }
 
-export const DEFAULT_PREPARED_PLAN_SETTINGS: PreparedPlanSettings = { withinHealthFactor: 0.02, maxAgeBlocks: 1, maxPlans: 4 };
+export const DEFAULT_PREPARED_PLAN_SETTINGS: PreparedPlanSettings = { withinHealthFactor: 0.03, maxAgeBlocks: 1, maxPlans: 4 };
 
 export interface PreparedPlan {
   readonly marketId: string;
@@ -120,7 +125,7 @@ export class PreparedPlans {
     if (this.#settings.withinHealthFactor === 0) return swap();
     const ceiling = WAD + BigInt(Math.round(this.#settings.withinHealthFactor * 1e6)) * 10n ** 12n;
     const wanted: { view: AnswerPreview; position: TrackedPosition; market: LendingMarket; feed: Address; crossing: bigint }[] = [];
-    const nearest = markets
+    const near = markets
       .filter(canPreviewAnswers)
       .flatMap((market) =>
         market
@@ -128,8 +133,8 @@ export class PreparedPlans {
           .filter((p) => p.healthFactor >= WAD && p.healthFactor <= ceiling && !skip.has(positionKeyId(p.key)))
           .map((position) => ({ market, position })),
       )
-      .sort((a, b) => (a.position.healthFactor < b.position.healthFactor ? -1 : a.position.healthFactor > b.position.healthFactor ? 1 : 0))
-      .slice(0, this.#settings.maxPlans);
+      .sort((a, b) => (a.position.healthFactor < b.position.healthFactor ? -1 : a.position.healthFactor > b.position.healthFactor ? 1 : 0));
+    const nearest = takeTurnsByCollateral(near, this.#settings.maxPlans);
     for (const market of new Set(nearest.map((n) => n.market))) {
       const near = nearest.filter((n) => n.market === market).map((n) => n.position);
       for (const feed of market.priceFeeds()) {
@@ -231,6 +236,32 @@ function saleAtCrossing(plan: LiquidationPlan, crossing: bigint, current: bigint
   const expectedProfit = plan.expectedProfit - (swap.amountOut - amountOut);
   if (expectedProfit <= 0n) return null;
   return { ...plan, swap: { ...swap, amountOut }, expectedProfit };
+}
+
+/**
+ * At most `max` of the positions (nearest first), the collaterals taking turns: the nearest of each collateral set, then
+ * the second nearest of each, and so on. A price update moves one feed, and crosses the nearest positions OF THAT FEED;
+ * the nearest overall may all hang on another one. In the reaction bench the four plans all went to the WETH ladder's
+ * next rungs (HF 1.001-1.02 after each WETH step), and no busy cbBTC step found its first position prepared.
+ */
+export function takeTurnsByCollateral<T extends { readonly position: TrackedPosition }>(nearestFirst: readonly T[], max: number): T[] {
+  const queues = new Map<string, T[]>();
+  for (const item of nearestFirst) {
+    const key = item.position.collaterals
+      .map((c) => c.token.toLowerCase())
+      .sort()
+      .join(",");
+    queues.set(key, [...(queues.get(key) ?? []), item]);
+  }
+  const taken: T[] = [];
+  for (let turn = 0; taken.length < max; turn++) {
+    const round = [...queues.values()]
+      .flatMap((queue) => (turn < queue.length ? [queue[turn]!] : []))
+      .sort((a, b) => (a.position.healthFactor < b.position.healthFactor ? -1 : a.position.healthFactor > b.position.healthFactor ? 1 : 0));
+    if (round.length === 0) break;
+    taken.push(...round.slice(0, max - taken.length));
+  }
+  return taken;
 }
 
 function keyOf(marketId: string, borrower: Address): string {

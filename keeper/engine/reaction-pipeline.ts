@@ -14,6 +14,7 @@
  */
 import { positionKeyId, type KeeperMode, type LiquidationPlan, type PlanDecision } from "../core/types";
 import { saleRouteOf } from "../execution/batch-choice";
+import { MAX_BATCH_MEMBERS } from "../execution/batch-first";
 import type { NewHead } from "../collectors/block-collector";
 import type { FeedAnswer, LendingMarket } from "../markets/market";
 import type { Instant } from "../risk/instant";
@@ -23,11 +24,18 @@ import type { DecisionRecord, KeeperEngineDeps } from "./engine-deps";
 import type { EngineTotals } from "./engine-status";
 import type { PositionToPlan } from "./opportunity-planner";
 import type { RaceBook } from "./race-book";
-import { reactionChunks } from "./reaction-chunks";
+import { reactionChunks, reactionOrder } from "./reaction-chunks";
 import type { RetryScheduler } from "./retry-scheduler";
 
-/** Positions planned per chunk after the first one. */
-export const REACTION_CHUNK = 6;
+/**
+ * Positions planned per chunk after the first one: one liquidateBatch's worth (batch-first.ts), so a chunk whose plans
+ * share a flash loan is one batch simulation and one transaction. Chunks of six made the reaction bench's 100-position
+ * busy steps 17 chunks of ~370 ms one after another (quotes, own-sales quotes, six single simulations, a batch's, the
+ * sends), the last plan 6-8 s after the price. One chunk of 96 had its three batches simulated side by side on a node
+ * that serves them one at a time: 1.2-1.8 s at load 7, past the plans' deadline (2 blocks from the block read beside the
+ * probes) for all of them; a chunk each, every batch leaves as soon as its own simulation is done.
+ */
+export const REACTION_CHUNK = MAX_BATCH_MEMBERS;
 
 /** What the pipeline reads of the engine's state at the moment it needs it. */
 export interface ReactionHost {
@@ -64,6 +72,9 @@ export class ReactionPipeline {
     if (answers.length === 0) return;
     const newest = Math.max(...answers.map((answer) => answer.blockNumber));
     const trigger = this.races.triggerOf(answers, head);
+    // Positions already liquidatable before these answers (a failed or refused attempt waiting for its retry) go after
+    // the ones these answers cross: the race is decided on the fresh crossings (reactionOrder).
+    const before = new Set(this.deps.markets.flatMap((market) => market.liquidatable().map((position) => positionKeyId(position.key))));
     const touched = new Set<LendingMarket>();
     const rereads = new Set<LendingMarket>();
     for (const answer of answers) {
@@ -78,8 +89,8 @@ export class ReactionPipeline {
       touched.add(market);
     }
     const repriced: PositionToPlan[] = [...touched].flatMap((market) => market.liquidatable().map((position) => ({ market, position })));
-    const rest = await this.#sendPrepared(repriced, answers, seenAtMs, out, trigger);
-    await this.react(rest, seenAtMs, out, trigger);
+    const { rest, sent } = await this.#sendPrepared(repriced, answers, seenAtMs, out, trigger);
+    await this.react(rest, seenAtMs, out, trigger, { firstAlone: !sent, crossedBefore: before });
   }
 
   /**
@@ -104,9 +115,9 @@ export class ReactionPipeline {
     seenAtMs: number,
     out: DecisionRecord[],
     trigger: PriceTrigger | undefined,
-  ): Promise<readonly PositionToPlan[]> {
+  ): Promise<{ rest: readonly PositionToPlan[]; sent: boolean }> {
     const prepared = this.deps.prepared;
-    if (prepared === undefined || prepared === null || prepared.size === 0 || !this.host.mayReact()) return repriced;
+    if (prepared === undefined || prepared === null || prepared.size === 0 || !this.host.mayReact()) return { rest: repriced, sent: false };
     const head = this.currentHead();
     const inFlight = this.deps.execution.inFlightPositions();
     // Two prepared plans on one route: the second's floor would miss the first's sale, so it takes the normal path.
@@ -126,14 +137,21 @@ export class ReactionPipeline {
       return false;
     });
     if (ready.length > 0) await this.#executeChunk(ready, items, seenAtMs, out, trigger, false, true);
-    return rest;
+    return { rest, sent: ready.length > 0 };
   }
 
   /**
    * Plans, gates and executes the given positions (minus those with a transaction in flight): the first one
-   * alone, then chunks, each planned while the previous one is executed.
+   * alone (unless `firstAlone` is false: a prepared plan already left for this price), then chunks, each planned while
+   * the previous one is executed.
    */
-  async react(items: readonly PositionToPlan[], seenAtMs: number, out: DecisionRecord[], trigger?: PriceTrigger): Promise<void> {
+  async react(
+    items: readonly PositionToPlan[],
+    seenAtMs: number,
+    out: DecisionRecord[],
+    trigger?: PriceTrigger,
+    options: { readonly firstAlone?: boolean; readonly crossedBefore?: ReadonlySet<string> } = {},
+  ): Promise<void> {
     if (!this.host.mayReact()) return;
     const inFlight = this.deps.execution.inFlightPositions();
     const unique = new Map<string, PositionToPlan>();
@@ -142,8 +160,12 @@ export class ReactionPipeline {
       if (!inFlight.has(id)) unique.set(id, item);
     }
     if (unique.size === 0) return;
-    const ordered = [...unique.values()].sort((a, b) => largestDebtUsd(b) - largestDebtUsd(a));
-    const chunks = reactionChunks(ordered, (item) => item.market.sharedUnlock?.(item.position), REACTION_CHUNK);
+    const ordered = reactionOrder(
+      [...unique.values()],
+      largestDebtUsd,
+      (item) => options.crossedBefore?.has(positionKeyId(item.position.key)) ?? false,
+    );
+    const chunks = reactionChunks(ordered, (item) => item.market.sharedUnlock?.(item.position), REACTION_CHUNK, options);
     const plan = (chunk: readonly PositionToPlan[]) =>
       this.deps.planner.plan(chunk, { number: this.currentHead(), baseFeePerGas: this.host.baseFeePerGas });
     let next = plan(chunks[0]!);
@@ -156,8 +178,8 @@ export class ReactionPipeline {
         if (index + 1 < chunks.length) await next.catch(() => undefined);
         return;
       }
-      // The first chunk is one position unless others share its price unlock; those may go as one batch.
-      await this.#executeChunk(decisions, unique, seenAtMs, out, trigger, index > 0 || chunks[index]!.length > 1);
+      // A lone first position goes as it is; any chunk of several may go as batches.
+      await this.#executeChunk(decisions, unique, seenAtMs, out, trigger, chunks[index]!.length > 1);
     }
   }
 
@@ -184,8 +206,17 @@ export class ReactionPipeline {
 
     const planned = decisions.filter((decision) => decision.plan !== null).sort((a, b) => comparePlans(a.plan!, b.plan!));
     const records: DecisionRecord[] = decisions.filter((decision) => decision.plan === null).map((decision) => ({ decision, block: head }));
-    const approved: { decision: PlanDecision; context: Omit<ExecutionContext, "profitShortfall"> }[] = [];
-    const shortfalls: Promise<bigint>[] = [];
+    // Our sales already mined are in the pools the shortfall quotes and the simulations read: they must not be priced
+    // again (own-sales.ts). The key's count, the quotes and the probes all read `latest`, in that order on the node, so
+    // a sale mined meanwhile is counted here and seen there: priced twice (a lower floor), never missed. Reading at the
+    // keeper's own head instead counted every sale mined since it, and busy steps' heads lag the node by blocks. Not for
+    // prepared plans: nothing here prices them, and their path must not wait for a round trip.
+    const operator = execution.operator;
+    if (!prepared && operator !== null && this.deps.ownSales.awaitsLanding) {
+      const landed = await this.deps.chain.getTransactionCount(operator, "latest").catch(() => null);
+      if (landed !== null) this.deps.ownSales.landedBelow(landed);
+    }
+    const approved: { decision: PlanDecision; context: ExecutionContext }[] = [];
     for (const decision of planned) {
       const plan = decision.plan!;
       const at = this.host.instant();
@@ -196,27 +227,38 @@ export class ReactionPipeline {
       }
       // What this keeper's own earlier sales in the block take off this plan: earlier chunks', and this chunk's
       // plans before it — each plan is simulated alone on the head's state, so nothing else prices them in. Booked
-      // as it is approved, so this chunk's later plans count it; released below if it does not leave. The chunk's
-      // quotes are awaited together below.
+      // as it is approved, so this chunk's later plans count it; released below if it does not leave. The quotes are
+      // asked for by the execution stage beside its simulations (one call per route for the whole chunk), and a
+      // liquidateBatch prices its members' summed sale after what was booked before its first member.
       const routeSoldBefore = this.deps.ownSales.soldBefore(plan);
-      shortfalls.push(this.deps.ownSales.book(plan, head));
-      approved.push({ decision, context: { mode: this.host.mode, headBlock: head, seenAtMs, at, trigger, prepared, routeSoldBefore } });
+      this.deps.ownSales.record(plan);
+      const swap = plan.swap;
+      const saleShortfall =
+        swap === null
+          ? undefined
+          : (soldBefore: bigint, amountIn: bigint, aloneOut?: bigint) =>
+              this.deps.ownSales.shortfall(swap, soldBefore, amountIn, "latest", aloneOut);
+      approved.push({
+        decision,
+        context: { mode: this.host.mode, headBlock: head, seenAtMs, at, trigger, prepared, routeSoldBefore, saleShortfall },
+      });
     }
-    const profitShortfalls = await Promise.all(shortfalls);
-    // Gating and own-sales quotes took time on a chain that did not wait: the deadline counts from the newest head.
+    // Gating took time on a chain that did not wait: the deadline counts from the newest head.
     const simulatedOn = this.currentHead();
     const reports = await execution.executeMany(
-      approved.map((item, index) => ({
+      approved.map((item) => ({
         plan: item.decision.plan!,
-        context: { ...item.context, profitShortfall: profitShortfalls[index], headBlock: Math.max(item.context.headBlock, simulatedOn) },
+        context: { ...item.context, headBlock: Math.max(item.context.headBlock, simulatedOn) },
       })),
       { batch: allowBatch },
     );
     approved.forEach(({ decision }, index) => {
       const plan = decision.plan!;
       const report = reports[index]!;
-      // Its sale will not reach the pool: the next chunks of this block must not pay for it.
-      if (report.status !== "sent" && report.status !== "dry-run") this.deps.ownSales.release(plan);
+      // Its sale will not reach the pool: the next chunks of this block must not pay for it. A sent one is tracked by
+      // its transaction's nonce until the chain's state holds it.
+      if (report.status === "sent") this.deps.ownSales.sent(plan, report.nonce);
+      else if (report.status !== "dry-run") this.deps.ownSales.release(plan);
       if (report.status === "simulation-failed") {
         // Maybe a rival took the position first: the race ledger decides once the next blocks' events are in.
         this.deps.races?.watchUnsent({

@@ -74,31 +74,24 @@ export function routeSafeRuns(
 
 /**
  * Groups of simulated plans worth one liquidateBatch, keyed by the position (in `runnable`) of the batch's
- * first member, where it is sent.
+ * first member, where it is sent. `among`: only these positions may be members (the others still count as sends
+ * a batch must not jump on a shared route).
  */
 export async function chooseBatches(
   runnable: readonly { readonly plan: LiquidationPlan; readonly context: ExecutionContext }[],
   simulations: readonly SimulationOutcome[],
   deps: BatchChoiceDeps,
+  among: (position: number) => boolean = () => true,
 ): Promise<Map<number, BatchChoice>> {
-  const groups = new Map<string, number[]>();
-  runnable.forEach((run, position) => {
-    const key = batchKey(run.plan);
-    if (key === null || !simulations[position]!.ok) return;
-    // A liquidation through an OEV wrapper batches only with those through the same wrapper: tied to an open-race
-    // liquidation, it would revert with it when a rival takes that one first, inside a window no rival can use.
-    const group = `${key}:${run.plan.candidate.call?.oevWrapper?.toLowerCase() ?? "open"}`;
-    groups.set(group, [...(groups.get(group) ?? []), position]);
-  });
   const chosen = new Map<number, BatchChoice>();
-  const runs = [...groups.values()].flatMap((group) => routeSafeRuns(group, runnable, (position) => simulations[position]!.ok));
-  for (const positions of runs) {
+  const ok = (position: number) => simulations[position]!.ok;
+  for (const positions of batchableRuns(runnable, (position) => ok(position) && among(position), ok)) {
     if (positions.length < 2) continue;
     const plans = positions.map((position) => runnable[position]!.plan);
     const headBlock = Math.max(...positions.map((position) => runnable[position]!.context.headBlock));
     // The batch is simulated alone on the head's state, like its members: its floor must count this keeper's own
     // sales sent before it in the block, or a batch behind a transaction that already sold into its pool reverts.
-    const profitShortfall = batchShortfall(positions.map((position) => runnable[position]!));
+    const profitShortfall = batchProfitShortfall(positions.map((position) => runnable[position]!));
     const simulation = await deps.simulator.simulateBatchPlan(plans, headBlock, { profitShortfall });
     if (!simulation.ok) continue;
     const singlesNet = positions.reduce((sum, position) => {
@@ -115,6 +108,66 @@ export async function chooseBatches(
     }
   }
   return chosen;
+}
+
+/**
+ * The plans that may share one liquidateBatch, as runs of positions in `runnable` (rank order): same flash loan and
+ * profit token (batchKey), OEV liquidations only with those through the same wrapper (tied to an open-race liquidation
+ * it would revert with it when a rival takes that one first, inside a window no rival can use), split where a plan
+ * outside the run that will be sent sells into a later member's route (routeSafeRuns). `eligible` picks the plans
+ * considered; `willSend` the outsiders that count.
+ */
+export function batchableRuns(
+  runnable: readonly { readonly plan: LiquidationPlan }[],
+  eligible: (position: number) => boolean,
+  willSend: (position: number) => boolean,
+): number[][] {
+  const groups = new Map<string, number[]>();
+  runnable.forEach((run, position) => {
+    const key = batchKey(run.plan);
+    if (key === null || !eligible(position)) return;
+    const group = `${key}:${run.plan.candidate.call?.oevWrapper?.toLowerCase() ?? "open"}`;
+    groups.set(group, [...(groups.get(group) ?? []), position]);
+  });
+  return [...groups.values()].flatMap((group) => routeSafeRuns(group, runnable, willSend));
+}
+
+/**
+ * A single plan's shortfall: the one given, else priced on its route after the sales booked before it, else 0. Its
+ * sale alone is quoted live with the rest, not taken from the plan: the plan's quote may be read off sampled routes
+ * (engine/quote-curves.ts), a lower bound, which would understate the shortfall and set the floor too high.
+ */
+export function singleShortfall(run: { readonly plan: LiquidationPlan; readonly context: ExecutionContext }): bigint | Promise<bigint> {
+  const { plan, context } = run;
+  if (context.profitShortfall !== undefined) return context.profitShortfall;
+  const before = context.routeSoldBefore ?? 0n;
+  if (plan.swap === null || before === 0n || context.saleShortfall === undefined) return 0n;
+  return context.saleShortfall(before, plan.swap.amountIn);
+}
+
+/**
+ * A batch's shortfall. When its members carry their route's pricer (saleShortfall), exact per route: its members'
+ * summed sale on the route priced after what was booked before its first member there — the batch's own simulation
+ * already sells them one after another. Otherwise from the members' own figures (batchShortfall).
+ */
+export function batchProfitShortfall(
+  members: readonly { readonly plan: LiquidationPlan; readonly context: ExecutionContext }[],
+): bigint | Promise<bigint> {
+  if (members.some((member) => member.context.saleShortfall === undefined || member.context.profitShortfall !== undefined))
+    return batchShortfall(members);
+  const routes = new Map<string, { first: ExecutionContext; sold: bigint }>();
+  for (const { plan, context } of members) {
+    const route = saleRouteOf(plan);
+    if (route === null || plan.swap === null) continue;
+    const entry = routes.get(route);
+    if (entry === undefined) routes.set(route, { first: context, sold: plan.swap.amountIn });
+    else entry.sold += plan.swap.amountIn;
+  }
+  const parts = [...routes.values()]
+    .filter(({ first }) => (first.routeSoldBefore ?? 0n) > 0n)
+    .map(({ first, sold }) => first.saleShortfall!(first.routeSoldBefore!, sold));
+  if (parts.length === 0) return 0n;
+  return Promise.all(parts).then((values) => values.reduce((sum, value) => sum + value, 0n));
 }
 
 /**

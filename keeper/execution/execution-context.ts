@@ -25,6 +25,13 @@ export interface ExecutionContext {
    * already prices, from those that count a transaction sent before it (batch-choice.ts).
    */
   readonly routeSoldBefore?: bigint;
+  /**
+   * Prices, on the plan's sale route, what `amountIn` sold after `soldBefore` yields less than sold alone (OwnSalesLedger
+   * .shortfall; `aloneOut` when already quoted). Used instead of `profitShortfall` when that is not given: the quotes go
+   * out beside the simulation instead of before it, and a liquidateBatch gets its exact figure (its members' summed sale
+   * after the sales before its first member) instead of the sum of its members' figures (batch-choice.ts).
+   */
+  readonly saleShortfall?: (soldBefore: bigint, amountIn: bigint, aloneOut?: bigint) => Promise<bigint>;
   /** The oracle update this plan reacts to, when it reacts to one. */
   readonly trigger?: PriceTrigger;
   /** Prepared ahead of the price and found valid at the new answer: signed without a simulation (PlanSimulator.prepared). */

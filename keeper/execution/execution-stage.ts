@@ -23,7 +23,8 @@ import type { PreparedTx, SignedTx } from "../submit/types";
 import { broadcastAfterEarlierNonces, type SignedTxBroadcaster } from "./broadcast";
 import type { PlanSimulator, SimulationOutcome } from "./plan-simulator";
 import type { FullReceiptLike } from "./receipt-facts";
-import { chooseBatches, memberReport, type BatchChoice } from "./batch-choice";
+import { memberReport, singleShortfall, type BatchChoice } from "./batch-choice";
+import { simulateBatchesFirst } from "./batch-first";
 import type { RaceLedger } from "./race-ledger";
 import { InFlightSettler, tokenUsd, type TrackedExecution, type SettlementReport } from "./settlement";
 import { errorMessage } from "../core/error-message";
@@ -158,11 +159,10 @@ export class ExecutionStage {
   }
 
   /**
-   * Executes plans in rank order: their simulations all at once (simulateMany), then, in order, journal → sign → send
-   * for each. With `batch`, plans that share a flash loan
-   * and a profit token go as one `liquidateBatch` when its simulated net profit beats theirs one by one (it saves
-   * a transaction's overhead per plan; a batch lives or dies together). Reports come back in the order given; a
-   * batch member's report names the batch's execution.
+   * Executes plans in rank order: their simulations all at once, then, in order, journal → sign → send for each. With
+   * `batch`, plans that share a flash loan and a profit token are simulated as liquidateBatch pieces first and go as
+   * those batches when they stand; only a failed piece's members are simulated alone (batch-first.ts). Reports come back
+   * in the order given; a batch member's report names the batch's execution.
    */
   async executeMany(
     items: readonly { readonly plan: LiquidationPlan; readonly context: ExecutionContext }[],
@@ -191,14 +191,20 @@ export class ExecutionStage {
     }
     const simulationStartedAt = this.#latencyClock();
     let simulations: SimulationOutcome[];
+    let batches = new Map<number, BatchChoice>();
     try {
-      const fresh = runnable.filter((r) => r.context.prepared !== true);
-      const simulated = await this.#options.simulator.simulateMany(
-        fresh.map((r) => ({ plan: r.plan, headBlock: r.context.headBlock, profitShortfall: r.context.profitShortfall })),
-      );
-      simulations = runnable.map((r) =>
-        r.context.prepared === true ? this.#options.simulator.prepared(r.plan, r.context.headBlock) : simulated[fresh.indexOf(r)]!,
-      );
+      if (options.batch === true) {
+        // Batches first: a plan that goes in a batch that stands is never simulated alone (batch-first.ts).
+        ({ simulations, batches } = await simulateBatchesFirst(runnable, this.#options));
+      } else {
+        const fresh = runnable.filter((r) => r.context.prepared !== true);
+        const simulated = await this.#options.simulator.simulateMany(
+          fresh.map((r) => ({ plan: r.plan, headBlock: r.context.headBlock, profitShortfall: singleShortfall(r) })),
+        );
+        simulations = runnable.map((r) =>
+          r.context.prepared === true ? this.#options.simulator.prepared(r.plan, r.context.headBlock) : simulated[fresh.indexOf(r)]!,
+        );
+      }
     } catch (error) {
       // An encoding or configuration error: the plans cannot be simulated, so none is sent.
       const failure: SimulationOutcome = {
@@ -208,8 +214,8 @@ export class ExecutionStage {
         detail: `simulation could not run: ${errorMessage(error)}`,
       };
       simulations = runnable.map(() => failure);
+      batches = new Map();
     }
-    const batches = options.batch ? await chooseBatches(runnable, simulations, this.#options) : new Map<number, BatchChoice>();
     const clocks = { simulationStartedAt, simulatedAt: this.#latencyClock() };
     const batched = new Set([...batches.values()].flatMap((choice) => choice.members.map((member) => member.position)));
     // Signed one after another (nonce order), sent all at once: a plan's send never waits for the answer to the one

@@ -33,7 +33,10 @@ import {
   type PlanStruct,
 } from "./plan-encoder";
 import { PLAN_PROBE_ABI, PLAN_PROBE_RUNTIME_CODE } from "./probe/plan-probe-code";
-import { decodeRevertData, decodeSimulationError, type DecodedFailure } from "./revert-decoder";
+import { decodeRevertData, decodeSimulationError } from "./revert-decoder";
+import { fail, settled, type SimulationOutcome } from "./simulation-outcome";
+
+export type { SimulationOutcome, SimulationStage } from "./simulation-outcome";
 
 /** The reads a simulation needs; ethers' JSON-RPC providers (and Hardhat's) satisfy them. */
 export interface SimulationProvider {
@@ -78,34 +81,9 @@ export interface PlanSimulatorOptions {
 export interface SimulationRequest {
   readonly plan: LiquidationPlan;
   readonly headBlock: number;
-  readonly profitShortfall?: bigint;
+  /** May still be on the wire (own-sales quotes run beside the probe); a failed one fails the plan. */
+  readonly profitShortfall?: bigint | Promise<bigint>;
 }
-
-export type SimulationStage = "profit-probe" | "gas-check";
-
-export type SimulationOutcome =
-  | {
-      readonly ok: true;
-      /** Profit-token units the plan earned in the simulation. */
-      readonly simulatedProfit: bigint;
-      /** What the plan should realise: the simulated profit less the known shortfall (own earlier sales). */
-      readonly expectedProfit: bigint;
-      readonly minProfit: bigint;
-      /** Gas the plan used ("probe"), eth_estimateGas, or the strategy's figure under a fixed limit. */
-      readonly gasEstimate: bigint;
-      readonly gasLimit: bigint;
-      readonly deadlineBlock: number;
-      readonly planStruct: PlanStruct;
-      /** The calldata to sign. */
-      readonly calldata: string;
-    }
-  | {
-      readonly ok: false;
-      readonly stage: SimulationStage;
-      readonly failure: DecodedFailure;
-      /** One line for the journal: what failed and why. */
-      readonly detail: string;
-    };
 
 interface Measured {
   readonly profit: bigint;
@@ -231,9 +209,10 @@ export class PlanSimulator {
   async simulateBatchPlan(
     plans: readonly LiquidationPlan[],
     headBlock: number,
-    adjustments: { readonly profitShortfall?: bigint } = {},
+    adjustments: { readonly profitShortfall?: bigint | Promise<bigint> } = {},
   ): Promise<SimulationOutcome> {
     if (plans.length < 2) throw new Error("a batch needs at least two plans");
+    const known = settled(adjustments.profitShortfall);
     const chainHead = this.#chainHead();
     let batch: BatchPlanStruct;
     try {
@@ -259,6 +238,11 @@ export class PlanSimulator {
     }
     const measured = this.#decodeProbe(String(raw), batchCall);
     if ("ok" in measured) return measured;
+    if (measured.gasLimit >= TRANSACTION_GAS_CAP) {
+      // Signed at the cap it would run out of gas on chain: too many members for one transaction.
+      const summary = `the batch of ${plans.length} needs more gas than one transaction may use (${TRANSACTION_GAS_CAP})`;
+      return fail("gas-check", { kind: "revert", name: "unknown", args: [], summary, data: "0x" });
+    }
     if (measured.profit <= 0n) {
       return fail("profit-probe", {
         kind: "revert",
@@ -270,7 +254,9 @@ export class PlanSimulator {
     }
     // The batch was simulated alone on the head's state too: a floor from its lone profit reverts it on chain
     // when an earlier transaction of this keeper in the block already sold into the same pool.
-    const shortfall = adjustments.profitShortfall ?? 0n;
+    const shortfallOutcome = await known;
+    if (!shortfallOutcome.ok) return shortfallOutcome.failure;
+    const shortfall = shortfallOutcome.value;
     if (measured.profit <= shortfall) {
       return fail("profit-probe", {
         kind: "revert",
@@ -307,9 +293,10 @@ export class PlanSimulator {
   async simulate(
     plan: LiquidationPlan,
     headBlock: number,
-    adjustments: { readonly profitShortfall?: bigint } = {},
+    adjustments: { readonly profitShortfall?: bigint | Promise<bigint> } = {},
     chainHead: Promise<number | null> = this.#chainHead(),
   ): Promise<SimulationOutcome> {
+    const known = settled(adjustments.profitShortfall);
     const base = encodePlanStruct(plan, { minProfit: 0n, deadlineBlock: headBlock + this.#deadlineBlocks + PROBE_DEADLINE_SLACK_BLOCKS });
     // The plan's calldata is encoded once, at floor 0; every probe and the signed call rewrite only its floor word.
     const baseCall = encodeLiquidateCall(base);
@@ -332,7 +319,9 @@ export class PlanSimulator {
     if ("ok" in measured) return measured;
     const deadlineBlock = await this.#deadlineFrom(headBlock, chainHead);
     const signed = { ...base, deadlineBlock: BigInt(deadlineBlock) };
-    return this.#outcome(signed, calldataWithDeadline(baseCall, deadlineBlock), measured, deadlineBlock, adjustments.profitShortfall ?? 0n);
+    const shortfall = await known;
+    if (!shortfall.ok) return shortfall.failure;
+    return this.#outcome(signed, calldataWithDeadline(baseCall, deadlineBlock), measured, deadlineBlock, shortfall.value);
   }
 
   /** From a measured profit to the outcome: the floor set from it (less what is known to be lost), the calldata. */
@@ -482,9 +471,4 @@ function intrinsicGas(calldata: string): bigint {
   let gas = 21_000n;
   for (let i = 2; i < calldata.length; i += 2) gas += calldata.slice(i, i + 2) === "00" ? 4n : 16n;
   return gas;
-}
-
-function fail(stage: SimulationStage, failure: DecodedFailure): Extract<SimulationOutcome, { ok: false }> {
-  const what = stage === "profit-probe" ? "profit probe (eth_call)" : "gas check";
-  return { ok: false, stage, failure, detail: `${what} ${failure.kind === "revert" ? "reverted" : "failed"}: ${failure.summary}` };
 }

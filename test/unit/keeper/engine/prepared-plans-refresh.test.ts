@@ -113,3 +113,70 @@ describe("keeper: how many positions get a prepared plan", () => {
     expect(planned.map((borrower) => borrower.slice(-2)).sort()).to.deep.equal(["c0", "c1", "c2", "c3"]);
   });
 });
+
+describe("keeper: prepared plans for the nearest positions of each collateral", () => {
+  const CBBTC = "0x00000000000000000000000000000000000000e2" as Address;
+  const CBBTC_FEED = "0x00000000000000000000000000000000000000f2" as Address;
+  /**
+   * Six WETH positions at HF 1.010 ... 1.015 (a ladder's next rungs) and two cbBTC positions at HF 1.025 and 1.026 (a
+   * cluster a 2.5% cbBTC step crosses), each moving in proportion to its own feed's answer.
+   */
+  function twoCollaterals(): LendingMarket {
+    const positions = [
+      ...[0, 1, 2, 3, 4, 5].map((i) => ({
+        borrower: `0x00000000000000000000000000000000000000c${i}` as Address,
+        token: WETH,
+        hf: 1_010n + BigInt(i),
+      })),
+      ...[0, 1].map((i) => ({
+        borrower: `0x00000000000000000000000000000000000000d${i}` as Address,
+        token: CBBTC,
+        hf: 1_025n + BigInt(i),
+      })),
+    ];
+    const at = (entry: (typeof positions)[number], feed: Address | null, answer: bigint): TrackedPosition => {
+      const moved = feed !== null && (feed === FEED ? entry.token === WETH : entry.token === CBBTC);
+      return {
+        key: { protocol: "aaveV3", market: "m", borrower: entry.borrower },
+        collaterals: [{ token: entry.token }],
+        debts: [],
+        healthFactor: (entry.hf * WAD * (moved ? answer : CURRENT_ANSWER)) / (1_000n * CURRENT_ANSWER),
+        updatedAtBlock: 1,
+      } as unknown as TrackedPosition;
+    };
+    return {
+      id: "m",
+      positions: () => positions.map((entry) => at(entry, null, CURRENT_ANSWER)),
+      priceFeeds: () => [
+        { market: "m", feed: FEED, mode: "answer-is-price", affects: [WETH], description: "WETH" },
+        { market: "m", feed: CBBTC_FEED, mode: "answer-is-price", affects: [CBBTC], description: "cbBTC" },
+      ],
+      previewAnswer: (feed: Address, answer: bigint) => ({
+        currentAnswer: CURRENT_ANSWER,
+        position: (borrower: Address) =>
+          at(
+            positions.find((entry) => entry.borrower === borrower)!,
+            feed,
+            answer,
+          ),
+        liquidationPairs: () => [],
+        sizeLiquidationWithReason: () => ({ ok: false }),
+      }),
+    } as unknown as LendingMarket;
+  }
+
+  it("gives each collateral's nearest a plan in turn, within 3% of HF 1, not the four nearest of one feed", async () => {
+    const planned: string[] = [];
+    const planner: PreparingPlanner = {
+      plan: async (items) => {
+        planned.push(...items.map((item) => item.position.key.borrower.slice(-2)));
+        return items.map(() => ({ plan: { id: "p", swap: null, expectedProfit: 1n } as unknown as LiquidationPlan }));
+      },
+    };
+    const plans = new PreparedPlans(planner);
+    expect(await plans.refresh([twoCollaterals()], { number: 10, baseFeePerGas: 0n })).to.equal(4);
+    // Before, the four nearest overall (c0-c3) all hung on WETH, and HF 1.025 was outside the 2% band anyway: a cbBTC
+    // step never found its first position prepared.
+    expect(planned.sort()).to.deep.equal(["c0", "c1", "d0", "d1"]);
+  });
+});

@@ -5,7 +5,7 @@
  * two others in the next block (docs/oev.md).
  */
 import { expect } from "chai";
-import { reactionChunks } from "../../../../keeper/engine/reaction-chunks";
+import { reactionChunks, reactionOrder } from "../../../../keeper/engine/reaction-chunks";
 
 describe("engine: reaction chunks keep a price unlock's positions together", () => {
   const unlockOf = (unlocks: Record<string, string>) => (item: string) => unlocks[item];
@@ -46,5 +46,37 @@ describe("engine: reaction chunks keep a price unlock's positions together", () 
 
   it("refuses a chunk size that is not a positive integer", () => {
     expect(() => reactionChunks(["a"], unlockOf({}), 0)).to.throw(RangeError, /chunkSize/);
+  });
+});
+
+describe("engine: reaction chunks after a prepared plan already left", () => {
+  it("does not single out the top position: the open positions are chunked from the top", () => {
+    expect(reactionChunks(["a", "b", "c", "d", "e"], () => undefined, 2, { firstAlone: false })).to.deep.equal([
+      ["a", "b"],
+      ["c", "d"],
+      ["e"],
+    ]);
+  });
+
+  it("still puts a price unlock's positions first, together", () => {
+    const unlocks: Record<string, string> = { m1: "oev:weth", m2: "oev:weth" };
+    expect(reactionChunks(["aave1", "m1", "aave2", "m2"], (item) => unlocks[item], 2, { firstAlone: false })).to.deep.equal([
+      ["m1", "m2"],
+      ["aave1", "aave2"],
+    ]);
+  });
+});
+
+describe("engine: the order a reaction plans its positions in", () => {
+  it("the positions the answer crossed first, then those already liquidatable before it, each by largest debt", () => {
+    const debts: Record<string, number> = { leftBig: 20_000, leftSmall: 1_000, newBig: 15_000, newSmall: 2_000 };
+    const before = new Set(["leftBig", "leftSmall"]);
+    expect(
+      reactionOrder(
+        ["leftSmall", "newSmall", "leftBig", "newBig"],
+        (item) => debts[item]!,
+        (item) => before.has(item),
+      ),
+    ).to.deep.equal(["newBig", "newSmall", "leftBig", "leftSmall"]);
   });
 });
