@@ -1,6 +1,6 @@
 /**
  * Compares what the journal says each included execution earned with what the treasury received on
- * chain: the executor emits `PlanExecuted(operator, profitToken, treasury, …, profit, …)` when it
+ * chain: the executor emits `PlanExecuted(operator, profitToken, treasury, flashFee, profit)` when it
  * pays a plan's profit to the treasury (contracts/interfaces/IChimeraExecutor.sol). Every difference
  * is named by tx hash with both figures. Where the chain figures come from is a seam
  * (`FetchTreasuryReceipts`) so the comparison is tested without a chain and the task plugs in RPC.

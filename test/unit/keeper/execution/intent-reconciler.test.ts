@@ -14,7 +14,7 @@ import type { PlanSimulator } from "../../../../keeper/execution/plan-simulator"
 import { reconcileOpenIntents, type ReconciliationChain } from "../../../../keeper/execution/intent-reconciler";
 import type { FullReceiptLike } from "../../../../keeper/execution/receipt-facts";
 import type { ExecutionOutcome } from "../../../../keeper/risk/execution-outcome";
-import { OPERATOR, USDC, attempt, makePlan, makeTempDir, removeDir, txHash } from "../journal/journal-fixtures";
+import { BORROWER, OPERATOR, USDC, WETH, attempt, makePlan, makeTempDir, removeDir, txHash } from "../journal/journal-fixtures";
 
 const EXECUTOR = "0x00000000000000000000000000000000000000e1";
 const executorInterface = ChimeraExecutor__factory.createInterface();
@@ -35,14 +35,25 @@ class ScriptedChain implements ReconciliationChain {
 }
 
 function planExecutedReceipt(hash: string, profit: bigint): FullReceiptLike {
-  const log = executorInterface.encodeEventLog("PlanExecuted", [OPERATOR, USDC, EXECUTOR, 0n, profit, 1n]);
+  // As the executor emits them: one Liquidated per liquidation, then PlanExecuted (which no longer carries the count).
+  const liquidated = executorInterface.encodeEventLog("Liquidated", [
+    BORROWER,
+    WETH,
+    USDC,
+    0,
+    400_000_000n,
+    2n * 10n ** 17n,
+    2n * 10n ** 17n,
+    840_000_000n,
+  ]);
+  const executed = executorInterface.encodeEventLog("PlanExecuted", [OPERATOR, USDC, EXECUTOR, 0n, profit]);
   return {
     hash,
     blockNumber: 101,
     status: 1,
     gasUsed: 500_000n,
     gasPrice: 1_000_000_000n,
-    logs: [{ address: EXECUTOR, topics: log.topics, data: log.data }],
+    logs: [liquidated, executed].map((log) => ({ address: EXECUTOR, topics: log.topics, data: log.data })),
   };
 }
 
