@@ -13,7 +13,15 @@ import { PostgresConnection } from "../../../keeper/journal/postgres-connection"
 import { runJournalMigrate } from "../../../tasks/journal-migrate";
 import { runReport } from "../../../tasks/report";
 import { postgresServer } from "../../shared/postgres-server";
-import { OPERATOR, attempt, makePlan, makeTempDir, plannedDecision, removeDir, skippedDecision } from "../keeper/journal/journal-fixtures";
+import {
+  journalSent,
+  attempt,
+  makePlan,
+  makeTempDir,
+  plannedDecision,
+  removeDir,
+  skippedDecision,
+} from "../keeper/journal/journal-fixtures";
 
 const DAY = Date.UTC(2026, 2, 1, 10);
 
@@ -35,14 +43,7 @@ function seedJournal(file: string): void {
         continue;
       }
       const tx = attempt(10 + index, 40 + index);
-      journal.recordIntent(id, {
-        signer: OPERATOR,
-        nonce: tx.nonce,
-        maxFeePerGas: tx.maxFeePerGas,
-        maxPriorityFeePerGas: tx.maxPriorityFeePerGas,
-      });
-      journal.markSigned(id, tx);
-      journal.markSent(id);
+      journalSent(journal, id, tx);
       const receipt = { txHash: tx.txHash, blockNumber: 130 + index, gasUsed: 700_000n, effectiveGasPrice: 2_000_000n };
       if (outcome === "included")
         journal.markIncluded(id, { ...receipt, realisedProfit: 95n * 10n ** 6n, realisedProfitUsd: 95, gasCostUsd: 0.4 });

@@ -11,7 +11,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { fundAccount } from "../../../sandbox";
 import { Journal } from "../../../keeper/journal/journal";
 import type { ExecutorStatus } from "../../../tasks/status";
-import { attempt, makePlan } from "../keeper/journal/journal-fixtures";
+import { journalSent, attempt, makePlan } from "../keeper/journal/journal-fixtures";
 import { postgresServer } from "../../shared/postgres-server";
 import {
   captureTaskIo,
@@ -74,14 +74,7 @@ describe("tasks: status", () => {
         journal.markSimulated(id);
         if (index === 2) {
           const tx = attempt(3);
-          journal.recordIntent(id, {
-            signer: tx.signer,
-            nonce: tx.nonce,
-            maxFeePerGas: tx.maxFeePerGas,
-            maxPriorityFeePerGas: tx.maxPriorityFeePerGas,
-          });
-          journal.markSigned(id, tx);
-          journal.markSent(id);
+          journalSent(journal, id, tx);
         }
       }
       journal.recordSystemEvent({

@@ -6,6 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Address, LiquidationPlan, PlanDecision } from "../../../../keeper/core/types";
+import type { Journal } from "../../../../keeper/journal/journal";
 import type { TxAttemptInput } from "../../../../keeper/journal/records";
 
 export const BORROWER: Address = "0x1111111111111111111111111111111111111111";
@@ -81,4 +82,16 @@ export function attempt(n: number, nonce = 7, overrides: Partial<TxAttemptInput>
     gasLimit: 1_200_000n,
     ...overrides,
   };
+}
+
+/** As the execution stage journals a signed transaction up to `sent`: its intent (signer, nonce, fees), signed, sent. */
+export function journalSent(journal: Journal, planId: string, tx: TxAttemptInput): void {
+  journal.recordIntent(planId, {
+    signer: tx.signer,
+    nonce: tx.nonce,
+    maxFeePerGas: tx.maxFeePerGas,
+    maxPriorityFeePerGas: tx.maxPriorityFeePerGas,
+  });
+  journal.markSigned(planId, tx);
+  journal.markSent(planId);
 }

@@ -11,7 +11,7 @@ import { Journal } from "../../../../keeper/journal/journal";
 import { buildRunReport } from "../../../../keeper/run/run-report";
 import { RunRecorder } from "../../../../keeper/run/run-recorder";
 import { formatRunSummary } from "../../../../keeper/run/summary-table";
-import { OPERATOR, attempt, makePlan, makeTempDir, removeDir } from "../journal/journal-fixtures";
+import { journalSent, OPERATOR, attempt, makePlan, makeTempDir, removeDir } from "../journal/journal-fixtures";
 
 const GWEI = 1_000_000_000n;
 
@@ -41,14 +41,7 @@ describe("run report: failed executions say whether anything was sent", function
     journal.planExecution(makePlan({ id }), { mode: "LIVE" });
     journal.markSimulated(id);
     const tx = attempt(n, n);
-    journal.recordIntent(id, {
-      signer: OPERATOR,
-      nonce: tx.nonce,
-      maxFeePerGas: tx.maxFeePerGas,
-      maxPriorityFeePerGas: tx.maxPriorityFeePerGas,
-    });
-    journal.markSigned(id, tx);
-    journal.markSent(id);
+    journalSent(journal, id, tx);
     journal.markFailed(id, {
       error: "reverted on chain",
       receipt: { txHash: tx.txHash, blockNumber: 130, gasUsed: 400_000n, effectiveGasPrice: GWEI / 100n, gasCostUsd: 0.01 },
@@ -95,14 +88,7 @@ describe("run report: failed executions say whether anything was sent", function
       journal.planExecution(plan, { mode: "LIVE" });
       journal.markSimulated(id);
       const tx = attempt(n, n);
-      journal.recordIntent(id, {
-        signer: OPERATOR,
-        nonce: tx.nonce,
-        maxFeePerGas: tx.maxFeePerGas,
-        maxPriorityFeePerGas: tx.maxPriorityFeePerGas,
-      });
-      journal.markSigned(id, tx);
-      journal.markSent(id);
+      journalSent(journal, id, tx);
       journal.markIncluded(id, {
         txHash: tx.txHash,
         blockNumber: 130 + n,

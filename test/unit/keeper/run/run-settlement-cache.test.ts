@@ -9,7 +9,7 @@ import { expect } from "chai";
 import { Journal } from "../../../../keeper/journal/journal";
 import { runSettlement } from "../../../../keeper/run/run-report";
 import { RunSettlementCache } from "../../../../keeper/run/run-settlement-cache";
-import { OPERATOR, attempt, makePlan, makeTempDir, removeDir } from "../journal/journal-fixtures";
+import { journalSent, OPERATOR, attempt, makePlan, makeTempDir, removeDir } from "../journal/journal-fixtures";
 
 describe("run settlement cache: the progress line's and /status's figures", function () {
   const startedAtMs = Date.UTC(2026, 11, 7, 3);
@@ -35,14 +35,7 @@ describe("run settlement cache: the progress line's and /status's figures", func
     journal.planExecution(makePlan({ id }), { mode: "LIVE" });
     journal.markSimulated(id);
     const tx = attempt(n, n);
-    journal.recordIntent(id, {
-      signer: OPERATOR,
-      nonce: tx.nonce,
-      maxFeePerGas: tx.maxFeePerGas,
-      maxPriorityFeePerGas: tx.maxPriorityFeePerGas,
-    });
-    journal.markSigned(id, tx);
-    journal.markSent(id);
+    journalSent(journal, id, tx);
   }
 
   function include(id: string, n: number, profitUsd: number): void {
