@@ -291,7 +291,9 @@ export class KeeperEngine {
     const { markets, oracleCollector, protocolCollector, execution, races } = this.deps;
     this.headBlock = newHead.number;
     this.lastHeadAtMs = this.clock();
-    this.deps.ownSales.reset();
+    // A new block: dry runs' sales were never made; our sent ones leave the ledger once the chain holds them (not awaited).
+    this.deps.ownSales.forgetDryRuns();
+    if (this.leading) void this.reaction.catchUpLandedSales().catch(() => undefined);
     // Operator commands first, so a resume or a mode change governs this block's reactions.
     const controls = this.leading ? this.applyControls() : [];
     const decisions: DecisionRecord[] = [];

@@ -16,21 +16,27 @@ import type { SwapQuoter } from "../venues/venue-plugin";
 import { saleRouteOf } from "../execution/batch-choice";
 
 export class OwnSalesLedger {
-  /** Sales booked for plans not sent yet, by plan id. */
+  /** Sales booked for plans not sent yet, by plan id: each is `sent`, `dryRun` or `release`d by the chunk that booked it. */
   #unsent = new Map<string, { route: string; amount: bigint }>();
+  /** Sales of plans simulated in DRY mode: never made, they price this block's later plans as a live keeper's would. */
+  #dry = new Map<string, { route: string; amount: bigint }>();
   /** Sales sent, with the nonce of the transaction carrying them. */
   #sent: { route: string; amount: bigint; nonce: number }[] = [];
   /** Nonces below this are mined in the state the next quotes read: their sales are in the pool already. */
   #landedBelow = 0;
   /** Quotes asked for in this turn of the event loop, per venue, route and block; sent together at its end. */
-  #pending = new Map<string, { venue: SwapVenue; route: string; blockTag: number | "latest"; amounts: bigint[]; waiters: Waiter[] }>();
+  #pending = new Map<string, PendingQuotes>();
 
   constructor(private readonly quoter: SwapQuoter) {}
 
-  /** A new block: earlier sales are in it (or gone); prices start fresh. */
-  reset(): void {
-    this.#unsent.clear();
-    this.#sent = [];
+  /**
+   * A new block: the dry runs' sales are forgotten (they were never made). Nothing else is: a sent sale leaves when the
+   * key's transaction count says the chain holds it (`landedBelow`), and a booking leaves with its chunk. Clearing
+   * those here, as every tick once did, let a tick arriving during a busy reaction wipe the bookings of the chunk in
+   * flight and the sales sent but not mined, so later chunks priced their floors without them.
+   */
+  forgetDryRuns(): void {
+    this.#dry.clear();
   }
 
   /**
@@ -47,6 +53,14 @@ export class OwnSalesLedger {
   /** Whether a sent sale may still be outside the chain's state (worth asking the key's transaction count). */
   get awaitsLanding(): boolean {
     return this.#sent.length > 0;
+  }
+
+  /** The plan was simulated in DRY mode: its booked sale counts until the next block (`forgetDryRuns`). */
+  dryRun(plan: LiquidationPlan): void {
+    const booked = this.#unsent.get(plan.id);
+    if (booked === undefined) return;
+    this.#unsent.delete(plan.id);
+    this.#dry.set(plan.id, booked);
   }
 
   /** The plan's booked sale left in the transaction with `nonce`. */
@@ -87,7 +101,7 @@ export class OwnSalesLedger {
     });
   }
 
-  #flush(key: string, batch: { venue: SwapVenue; route: string; blockTag: number | "latest"; amounts: bigint[]; waiters: Waiter[] }): void {
+  #flush(key: string, batch: PendingQuotes): void {
     if (this.#pending.get(key) === batch) this.#pending.delete(key);
     this.quoter.quoteRoute(batch.venue, batch.route, batch.amounts, batch.blockTag).then(
       (outs) => batch.waiters.forEach((waiter) => waiter.resolve(outs)),
@@ -100,8 +114,7 @@ export class OwnSalesLedger {
     const route = saleRouteOf(plan);
     if (route === null) return 0n;
     let sold = 0n;
-    for (const sale of this.#unsent.values()) if (sale.route === route) sold += sale.amount;
-    for (const sale of this.#sent) if (sale.route === route) sold += sale.amount;
+    for (const sale of [...this.#unsent.values(), ...this.#dry.values(), ...this.#sent]) if (sale.route === route) sold += sale.amount;
     return sold;
   }
 
@@ -114,7 +127,7 @@ export class OwnSalesLedger {
     this.#unsent.delete(plan.id);
   }
 
-  /** Whether this keeper already sold into the plan's route since the last block. */
+  /** Whether a sale of this keeper on the plan's route may not be in the pools yet (booked, dry-run this block, or sent and not mined). */
   hasSold(plan: LiquidationPlan): boolean {
     return this.soldBefore(plan) > 0n;
   }
@@ -131,6 +144,15 @@ export class OwnSalesLedger {
 export interface SaleRoute {
   readonly venue: SwapVenue;
   readonly route: string;
+}
+
+/** The shortfall quotes asked for on one route and block in one turn of the event loop, answered by one call. */
+interface PendingQuotes {
+  readonly venue: SwapVenue;
+  readonly route: string;
+  readonly blockTag: number | "latest";
+  readonly amounts: bigint[];
+  readonly waiters: Waiter[];
 }
 
 interface Waiter {

@@ -188,6 +188,21 @@ export class ReactionPipeline {
     return Math.max(this.host.head, this.deps.heads?.latest?.number ?? -1);
   }
 
+  /**
+   * Tells the own-sales ledger which of our sent sales the chain's state holds (the key's transaction count at
+   * `latest`). The count, the shortfall quotes and the probes all read `latest`, in that order on the node, so a sale
+   * mined meanwhile is counted here and seen there: priced twice (a lower floor), never missed. Reading at the keeper's
+   * own head instead counted every sale mined since it, and busy steps' heads lag the node by blocks. Awaited before a
+   * chunk is priced; each tick also calls it without waiting, so a prepared plan's one-sale-per-route check
+   * (`#sendPrepared`) does not keep seeing a sale that landed blocks ago. No round trip when nothing awaits landing.
+   */
+  async catchUpLandedSales(): Promise<void> {
+    const operator = this.deps.execution.operator;
+    if (operator === null || !this.deps.ownSales.awaitsLanding) return;
+    const landed = await this.deps.chain.getTransactionCount(operator, "latest").catch(() => null);
+    if (landed !== null) this.deps.ownSales.landedBelow(landed);
+  }
+
   async #executeChunk(
     decisions: readonly PlanDecision[],
     unique: ReadonlyMap<string, PositionToPlan>,
@@ -207,15 +222,8 @@ export class ReactionPipeline {
     const planned = decisions.filter((decision) => decision.plan !== null).sort((a, b) => comparePlans(a.plan!, b.plan!));
     const records: DecisionRecord[] = decisions.filter((decision) => decision.plan === null).map((decision) => ({ decision, block: head }));
     // Our sales already mined are in the pools the shortfall quotes and the simulations read: they must not be priced
-    // again (own-sales.ts). The key's count, the quotes and the probes all read `latest`, in that order on the node, so
-    // a sale mined meanwhile is counted here and seen there: priced twice (a lower floor), never missed. Reading at the
-    // keeper's own head instead counted every sale mined since it, and busy steps' heads lag the node by blocks. Not for
-    // prepared plans: nothing here prices them, and their path must not wait for a round trip.
-    const operator = execution.operator;
-    if (!prepared && operator !== null && this.deps.ownSales.awaitsLanding) {
-      const landed = await this.deps.chain.getTransactionCount(operator, "latest").catch(() => null);
-      if (landed !== null) this.deps.ownSales.landedBelow(landed);
-    }
+    // again (own-sales.ts). Not for prepared plans: nothing here prices them, and their path must not wait for a round trip.
+    if (!prepared) await this.catchUpLandedSales();
     const approved: { decision: PlanDecision; context: ExecutionContext }[] = [];
     for (const decision of planned) {
       const plan = decision.plan!;
@@ -258,7 +266,8 @@ export class ReactionPipeline {
       // Its sale will not reach the pool: the next chunks of this block must not pay for it. A sent one is tracked by
       // its transaction's nonce until the chain's state holds it.
       if (report.status === "sent") this.deps.ownSales.sent(plan, report.nonce);
-      else if (report.status !== "dry-run") this.deps.ownSales.release(plan);
+      else if (report.status === "dry-run") this.deps.ownSales.dryRun(plan);
+      else this.deps.ownSales.release(plan);
       if (report.status === "simulation-failed") {
         // Maybe a rival took the position first: the race ledger decides once the next blocks' events are in.
         this.deps.races?.watchUnsent({

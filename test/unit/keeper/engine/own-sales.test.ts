@@ -121,4 +121,22 @@ describe("keeper: own sales in a block, booked in rank order and quoted together
     expect(ledger.awaitsLanding).to.equal(false);
     expect(ledger.hasSold(selling("d", 1n))).to.equal(false);
   });
+  it("a new block forgets only the dry runs' sales: a booking in flight and a sale sent but not mined still count", () => {
+    const ledger = new OwnSalesLedger(countingQuoter().quoter);
+    const [inFlight, sent, dry] = [selling("a", 100n), selling("b", 50n), selling("c", 30n)];
+    ledger.record(inFlight); // a chunk still simulating when the next block's tick arrives
+    ledger.record(sent);
+    ledger.sent(sent, 4);
+    ledger.record(dry);
+    ledger.dryRun(dry);
+    expect(ledger.soldBefore(selling("d", 1n))).to.equal(180n);
+    ledger.forgetDryRuns();
+    expect(ledger.soldBefore(selling("d", 1n))).to.equal(150n);
+    // The chunk's plan then leaves: its sale is tracked by nonce like the other until the chain holds both.
+    ledger.sent(inFlight, 5);
+    ledger.forgetDryRuns();
+    expect(ledger.soldBefore(selling("d", 1n))).to.equal(150n);
+    ledger.landedBelow(6);
+    expect(ledger.hasSold(selling("d", 1n))).to.equal(false);
+  });
 });
