@@ -338,7 +338,7 @@ export class KeeperEngine {
     await this.warmCaches(newHead.number);
     if (this.leading) await this.prepareAhead();
     // Routes sampled for the next reactions' quotes (quote-curves.ts): after the prepared plans, and not awaited.
-    if (this.leading) this.deps.planner.sampleRoutes(newHead.number, curvePairsNear(markets.flatMap((market) => market.positions())));
+    if (this.leading) this.deps.planner.sampleRoutes(newHead.number, () => curvePairsNear(markets.flatMap((market) => market.positions())));
     if (this.leading) await this.watch.observeConditions(newHead.number, this.instant(), this.headSeenAtMs());
     await this.watch.observeBalanceAndLag(this.deps.execution.operator);
     if (this.leading) {

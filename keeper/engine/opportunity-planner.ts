@@ -65,8 +65,8 @@ export class OpportunityPlanner {
   }
 
   /** Off the reaction path, not awaited: samples the pairs' routes when due, so reactions quote from them (quote-curves.ts). */
-  sampleRoutes(block: number, pairs: readonly CurvePair[]): void {
-    this.options.curves?.sampleWhenDue(pairs, block);
+  sampleRoutes(block: number, pairsOf: () => readonly CurvePair[]): void {
+    this.options.curves?.sampleWhenDue(pairsOf, block);
   }
 
   /** One decision per position: the best planned pair, or the skip that explains it best. */

@@ -79,6 +79,8 @@ export class QuoteCurves implements SwapQuoter {
     if (!Number.isInteger(this.#points) || this.#points < 1) throw new Error(`points must be a positive integer, got ${this.#points}`);
     if (!Number.isInteger(this.#maxAgeBlocks) || this.#maxAgeBlocks < 0)
       throw new Error(`maxAgeBlocks must be a non-negative integer, got ${this.#maxAgeBlocks}`);
+    if (!Number.isInteger(this.#resampleBlocks) || this.#resampleBlocks < 1)
+      throw new Error(`resampleBlocks must be a positive integer, got ${this.#resampleBlocks}`);
   }
 
   /**
@@ -87,8 +89,11 @@ export class QuoteCurves implements SwapQuoter {
    * the node the reactions need; taken every block, and awaited by the tick, it delayed the refresh of prepared plans
    * behind it and the reaction bench's single crossings found them stale (8 of 30 prepared instead of 30 at load 8).
    */
-  sampleWhenDue(pairs: readonly CurvePair[], block: number): void {
-    if (this.#sampling !== null || block - this.#sampledAt < this.#resampleBlocks || pairs.length === 0) return;
+  sampleWhenDue(pairsOf: () => readonly CurvePair[], block: number): void {
+    if (this.#sampling !== null || block - this.#sampledAt < this.#resampleBlocks) return;
+    // Listed only when a sampling is due: it walks every tracked position.
+    const pairs = pairsOf();
+    if (pairs.length === 0) return;
     this.#sampledAt = block;
     this.#sampling = this.sample(pairs, block)
       .catch(() => {

@@ -100,4 +100,24 @@ describe("engine: quotes read off routes sampled after each block", () => {
       { tokenIn: CBBTC, tokenOut: USDC, maxAmountIn: 9n },
     ]);
   });
+  it("lists the pairs only when a sampling is due (every resampleBlocks), and refuses settings it cannot use, naming them", async () => {
+    const { quoter, asked } = liveQuoter();
+    const curves = new QuoteCurves(quoter, { resampleBlocks: 5 });
+    let listed = 0;
+    const pairsOf = () => {
+      listed += 1;
+      return [{ tokenIn: CBBTC, tokenOut: USDC, maxAmountIn: 3_200n }];
+    };
+    curves.sampleWhenDue(pairsOf, 50);
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const block of [51, 52, 53, 54]) curves.sampleWhenDue(pairsOf, block);
+    expect(listed).to.equal(1);
+    curves.sampleWhenDue(pairsOf, 55);
+    expect(listed).to.equal(2);
+    expect(asked.length).to.equal(2);
+
+    expect(() => new QuoteCurves(quoter, { resampleBlocks: 0 })).to.throw(/resampleBlocks must be a positive integer, got 0/);
+    expect(() => new QuoteCurves(quoter, { points: 0 })).to.throw(/points must be a positive integer, got 0/);
+    expect(() => new QuoteCurves(quoter, { maxAgeBlocks: -1 })).to.throw(/maxAgeBlocks must be a non-negative integer, got -1/);
+  });
 });
