@@ -40,10 +40,9 @@ export interface PreparedPlanSettings {
   /**
    * At most this many positions get a plan, the nearest of each collateral set in turn (takeTurnsByCollateral): they are
    * re-quoted every block, on the node the reactions need (the bench's 100-position clusters at once made its eth_calls
-   * time out). Default 4: all their
-   * quotes share one Multicall eth_call each block, and with 16 it held the node for 100-300 ms of every 200 ms block
-   * on a loaded machine (traced on the reaction bench), delaying the keeper's own send behind it. A price move
-   * crosses the nearest positions first; the farther ones take the normal path.
+   * time out). Default 4: all their quotes share one Multicall eth_call each block, and with 16 it held the node for
+   * 100-300 ms of every 200 ms block on a loaded machine (traced on the reaction bench), delaying the keeper's own send
+   * behind it. A price move crosses the nearest positions first; the farther ones take the normal path.
    */
   readonly maxPlans: number;
 }
@@ -133,7 +132,7 @@ export class PreparedPlans {
           .filter((p) => p.healthFactor >= WAD && p.healthFactor <= ceiling && !skip.has(positionKeyId(p.key)))
           .map((position) => ({ market, position })),
       )
-      .sort((a, b) => (a.position.healthFactor < b.position.healthFactor ? -1 : a.position.healthFactor > b.position.healthFactor ? 1 : 0));
+      .sort(byHealthFactor);
     const nearest = takeTurnsByCollateral(near, this.#settings.maxPlans);
     for (const market of new Set(nearest.map((n) => n.market))) {
       const near = nearest.filter((n) => n.market === market).map((n) => n.position);
@@ -255,13 +254,16 @@ export function takeTurnsByCollateral<T extends { readonly position: TrackedPosi
   }
   const taken: T[] = [];
   for (let turn = 0; taken.length < max; turn++) {
-    const round = [...queues.values()]
-      .flatMap((queue) => (turn < queue.length ? [queue[turn]!] : []))
-      .sort((a, b) => (a.position.healthFactor < b.position.healthFactor ? -1 : a.position.healthFactor > b.position.healthFactor ? 1 : 0));
+    const round = [...queues.values()].flatMap((queue) => (turn < queue.length ? [queue[turn]!] : [])).sort(byHealthFactor);
     if (round.length === 0) break;
     taken.push(...round.slice(0, max - taken.length));
   }
   return taken;
+}
+
+/** Lowest health factor first. */
+function byHealthFactor(a: { readonly position: TrackedPosition }, b: { readonly position: TrackedPosition }): number {
+  return a.position.healthFactor < b.position.healthFactor ? -1 : a.position.healthFactor > b.position.healthFactor ? 1 : 0;
 }
 
 function keyOf(marketId: string, borrower: Address): string {
