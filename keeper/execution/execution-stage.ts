@@ -488,7 +488,6 @@ export class ExecutionStage {
   }
 }
 
-/** A report when nothing is to be sent; else the send, for the caller to start alongside the others'. */
 /** A report when nothing is to be sent; else the send, told of the sends before it in the same call (null: none). */
 type SubmitResult = ExecutionReport | ((earlierSends: Promise<unknown> | null) => Promise<ExecutionReport>);
 
