@@ -132,15 +132,24 @@ export async function moonwellWorldFixture(): Promise<MoonwellWorld> {
   return { sandbox, comptroller, mTokens, deployment, borrowers, liquidator };
 }
 
+/** The plug-in on `deployment`, started as the engine starts it: initialised, borrowers found from block 0, positions read at the head. */
+export async function startMoonwellMarket(
+  deployment: MoonwellDeployment,
+  deps: MarketDependencies,
+  options: MoonwellMarketOptions = {},
+): Promise<MoonwellMarket> {
+  const market = new MoonwellMarket(deployment, deps, options);
+  await market.init();
+  const head = await hre.ethers.provider.getBlockNumber();
+  await market.discoverBorrowers(0, head);
+  await market.refreshPositions(undefined, head);
+  return market;
+}
+
 export async function startMarket(
   world: MoonwellWorld,
   options: MoonwellMarketOptions = {},
 ): Promise<{ market: MoonwellMarket; deps: MarketDependencies }> {
   const deps = createMarketDependencies(hre.ethers.provider, world.sandbox.book);
-  const market = new MoonwellMarket(world.deployment, deps, options);
-  await market.init();
-  const head = await hre.ethers.provider.getBlockNumber();
-  await market.discoverBorrowers(0, head);
-  await market.refreshPositions(undefined, head);
-  return { market, deps };
+  return { market: await startMoonwellMarket(world.deployment, deps, options), deps };
 }
