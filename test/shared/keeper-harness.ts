@@ -23,6 +23,8 @@ import { deploySandboxExecutor } from "../../keeper/scenarios/sandbox-executor";
 import { snapshotChain } from "./local-node";
 import { openAaveBorrowers, type OpenedBorrower } from "../../sandbox/borrowers";
 import { SandboxMarketHandle } from "../../keeper/scenarios/sandbox-market-handle";
+import type { SandboxRunOptions } from "../../keeper/run/sandbox-run";
+import { smallFallingPrices } from "./scenarios/falling-prices-small";
 
 /** The metric names the operations issue requires on /metrics. */
 export const OPERATIONS_ISSUE_METRICS = [
@@ -155,5 +157,24 @@ export async function openScratchRun(hre: HardhatRuntimeEnvironment, prefix: str
       await restore();
       scratch.remove();
     },
+  };
+}
+
+/**
+ * runSandboxKeeper's options for a quiet run of the small falling-prices scenario with its journal and reports in
+ * `scratch`: the sandbox's default config, any free telemetry port, nothing printed, logs silenced. A test adds what it
+ * is about (afterStep, a config of its own).
+ */
+export function quietScenarioRun(hre: HardhatRuntimeEnvironment, scratch: ScratchRun): SandboxRunOptions {
+  return {
+    hre,
+    config: loadKeeperConfig({ network: "hardhat", env: {} }),
+    scenario: smallFallingPrices,
+    journalPath: scratch.journalPath,
+    reportsDirectory: scratch.directory,
+    port: 0,
+    output: { isTTY: false, write: () => true },
+    print: () => undefined,
+    logger: createLogger({ level: "silent" }),
   };
 }

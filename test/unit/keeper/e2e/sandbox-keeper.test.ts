@@ -19,9 +19,7 @@ import { ChimeraExecutor__factory } from "../../../../typechain-types";
 import { buildSandbox } from "../../../../sandbox";
 import { openAaveBorrowers } from "../../../../sandbox/borrowers";
 import type { Address } from "../../../../keeper/config/address-book";
-import { loadKeeperConfig } from "../../../../keeper/config/load";
 import { Journal } from "../../../../keeper/journal/journal";
-import { createLogger } from "../../../../keeper/telemetry/logger";
 import { runSandboxKeeper } from "../../../../keeper/run/sandbox-run";
 import { SandboxMarketHandle } from "../../../../keeper/scenarios/sandbox-market-handle";
 import {
@@ -30,10 +28,10 @@ import {
   openOneBorrowerSetup,
   openSandboxKeeperSession,
   openScratchRun,
+  quietScenarioRun,
   type ScratchRun,
 } from "../../../shared/keeper-harness";
 import { requestMode, requestResume } from "../../../../tasks/keeper-control";
-import { smallFallingPrices } from "../../../shared/scenarios/falling-prices-small";
 
 const WAD = 10n ** 18n;
 const executorInterface = ChimeraExecutor__factory.createInterface();
@@ -70,15 +68,7 @@ describe("keeper e2e: the sandbox scenario", function () {
   it("liquidates every position that goes under in the next block, skips dust and unroutable with their reason, and serves its endpoints while running", async () => {
     const scraped: { step: number; metrics: string; healthz: number; readyz: number; status: Record<string, unknown> }[] = [];
     const result = await runSandboxKeeper({
-      hre,
-      config: loadKeeperConfig({ network: "hardhat", env: {} }),
-      scenario: smallFallingPrices,
-      journalPath: scratch.journalPath,
-      reportsDirectory: scratch.directory,
-      port: 0,
-      output: { isTTY: false, write: () => true },
-      print: () => undefined,
-      logger: createLogger({ level: "silent" }),
+      ...quietScenarioRun(hre, scratch),
       afterStep: async ({ session, step }) => {
         const get = (route: string) => fetch(`${session.server.url}${route}`);
         scraped.push({
