@@ -17,7 +17,6 @@ import hre from "hardhat";
 import { expect } from "chai";
 import { ChimeraExecutor__factory } from "../../../../typechain-types";
 import { buildSandbox } from "../../../../sandbox";
-import { openAaveBorrowers } from "../../../../sandbox/borrowers";
 import type { Address } from "../../../../keeper/config/address-book";
 import { Journal } from "../../../../keeper/journal/journal";
 import { runSandboxKeeper } from "../../../../keeper/run/sandbox-run";
@@ -32,6 +31,7 @@ import {
   type ScratchRun,
 } from "../../../shared/keeper-harness";
 import { requestMode, requestResume } from "../../../../tasks/keeper-control";
+import { openWethUsdcBorrower } from "../../../shared/one-aave-borrower";
 
 const WAD = 10n ** 18n;
 const executorInterface = ChimeraExecutor__factory.createInterface();
@@ -212,22 +212,8 @@ describe("keeper e2e: the sandbox scenario", function () {
   it("applies keeper:mode and keeper:resume from the journal while running: DRY sends nothing, a HALT holds until resumed", async () => {
     const sandbox = await buildSandbox(hre);
     const { signers, operator, executor } = await deployKeeperExecutor(hre, sandbox);
-    const [early] = await openAaveBorrowers(hre, sandbox, {
-      count: 1,
-      seed: 41,
-      collateral: "WETH",
-      debt: "USDC",
-      healthFactor: { min: 1.02, max: 1.02 },
-      debtUsd: { min: 10_000, max: 10_000 },
-    });
-    const [late] = await openAaveBorrowers(hre, sandbox, {
-      count: 1,
-      seed: 42,
-      collateral: "WETH",
-      debt: "USDC",
-      healthFactor: { min: 1.06, max: 1.06 },
-      debtUsd: { min: 10_000, max: 10_000 },
-    });
+    const early = await openWethUsdcBorrower(hre, sandbox, { seed: 41, healthFactor: 1.02, debtUsd: 10_000 });
+    const late = await openWethUsdcBorrower(hre, sandbox, { seed: 42, healthFactor: 1.06, debtUsd: 10_000 });
     const handle = new SandboxMarketHandle(hre, sandbox);
     await handle.prepare();
     const { journalPath } = scratch;
