@@ -99,6 +99,11 @@ describe("ChimeraExecutor: Moonwell OEV wrapper liquidations", function () {
     };
   }
 
+  /** A plan liquidating the Compound-style borrower through the hostile wrapper (the tests of its misbehaviours). */
+  async function hostilePlan(f: OevFixture, args: { repayAmount: bigint; swap?: SwapStruct; flash?: boolean }): Promise<PlanStruct> {
+    return plan(f, { borrower: f.compoundBorrower.address, wrapper: await f.hostileWrapper.getAddress(), ...args });
+  }
+
   async function mintUsdc(f: OevFixture, to: string, amount: bigint): Promise<void> {
     await (await (f.sandbox.tokens.USDC as MintableERC20).connect(f.sandbox.deployer)["mint(address,uint256)"](to, amount)).wait();
   }
@@ -178,7 +183,7 @@ describe("ChimeraExecutor: Moonwell OEV wrapper liquidations", function () {
     it("cannot spoof a wrapper call into a callback: a wrapper calling the executor back is refused (UnexpectedCallback)", async function () {
       const f = await useOev();
       await (await f.hostileWrapper.configure(Mode.CallBack, 0, 0)).wait();
-      const p = await plan(f, { borrower: f.compoundBorrower.address, repayAmount: f.compoundDebt / 2n, wrapper: await f.hostileWrapper.getAddress() });
+      const p = await hostilePlan(f, { repayAmount: f.compoundDebt / 2n });
       await expect(f.executor.liquidate(p)).to.be.revertedWithCustomError(f.executor, "UnexpectedCallback");
     });
   });
@@ -189,10 +194,8 @@ describe("ChimeraExecutor: Moonwell OEV wrapper liquidations", function () {
       const stray = 10_000n * USDC;
       await mintUsdc(f, await f.executor.getAddress(), stray);
       await (await f.hostileWrapper.configure(Mode.KeepEverything, 0, 0)).wait();
-      const p = await plan(f, {
-        borrower: f.compoundBorrower.address,
+      const p = await hostilePlan(f, {
         repayAmount: 5_000n * USDC,
-        wrapper: await f.hostileWrapper.getAddress(),
         flash: false,
         swap: NO_SWAP,
       });
@@ -205,7 +208,7 @@ describe("ChimeraExecutor: Moonwell OEV wrapper liquidations", function () {
     it("paying nothing to a plan that sells 'all it received' reverts NothingToSell", async function () {
       const f = await useOev();
       await (await f.hostileWrapper.configure(Mode.KeepEverything, 0, 0)).wait();
-      const p = await plan(f, { borrower: f.compoundBorrower.address, repayAmount: f.compoundDebt / 2n, wrapper: await f.hostileWrapper.getAddress() });
+      const p = await hostilePlan(f, { repayAmount: f.compoundDebt / 2n });
       await expect(f.executor.liquidate(p))
         .to.be.revertedWithCustomError(f.executor, "NothingToSell")
         .withArgs(f.sandbox.book.tokens.WETH.address);
@@ -217,10 +220,8 @@ describe("ChimeraExecutor: Moonwell OEV wrapper liquidations", function () {
       await mintUsdc(f, await f.executor.getAddress(), stray);
       await (await f.hostileWrapper.configure(Mode.PayShort, 5_000, 0)).wait();
       // minAmountOut 0: only the balance guard stands between the shortfall and the stray USDC.
-      const p = await plan(f, {
-        borrower: f.compoundBorrower.address,
+      const p = await hostilePlan(f, {
         repayAmount: f.compoundDebt / 2n,
-        wrapper: await f.hostileWrapper.getAddress(),
         swap: await sellWethOnAerodrome(f, 0n),
       });
       await expect(f.executor.liquidate(p)).to.be.revertedWithCustomError(f.executor, "BalanceBelowSnapshot");
@@ -234,10 +235,8 @@ describe("ChimeraExecutor: Moonwell OEV wrapper liquidations", function () {
       const outcome = await outcomeOf(
         f.executor,
         f.executor.liquidate(
-          await plan(f, {
-            borrower: f.compoundBorrower.address,
+          await hostilePlan(f, {
             repayAmount,
-            wrapper: await f.hostileWrapper.getAddress(),
             swap: await sellWethOnAerodrome(f, repayAmount),
           }),
         ),
@@ -257,10 +256,8 @@ describe("ChimeraExecutor: Moonwell OEV wrapper liquidations", function () {
       const outcome = await outcomeOf(
         f.executor,
         f.executor.liquidate(
-          await plan(f, {
-            borrower: f.compoundBorrower.address,
+          await hostilePlan(f, {
             repayAmount,
-            wrapper: await f.hostileWrapper.getAddress(),
             swap: await sellWethOnAerodrome(f, repayAmount / 2n),
           }),
         ),
@@ -278,10 +275,8 @@ describe("ChimeraExecutor: Moonwell OEV wrapper liquidations", function () {
       const outcome = await outcomeOf(
         f.executor,
         f.executor.liquidate(
-          await plan(f, {
-            borrower: f.compoundBorrower.address,
+          await hostilePlan(f, {
             repayAmount,
-            wrapper: await f.hostileWrapper.getAddress(),
             swap: await sellWethOnAerodrome(f, repayAmount),
           }),
         ),
