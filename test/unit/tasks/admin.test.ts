@@ -10,11 +10,11 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import {
   captureTaskIo,
   deployedExecutorFixture,
-  rejection,
   scratchDir,
   type CapturedOutput,
   type DeployedExecutor,
 } from "./helpers/deployed-executor";
+import { rejection } from "./helpers/rejection";
 import type { TaskOutcome } from "../../../tasks/lib/operator-task";
 import { morphoMarketId } from "../../../sandbox";
 

@@ -14,11 +14,11 @@ import type { EmergencyResult } from "../../../tasks/emergency";
 import {
   captureTaskIo,
   deployedExecutorFixture,
-  rejection,
   scratchDir,
   type CapturedOutput,
   type DeployedExecutor,
 } from "./helpers/deployed-executor";
+import { rejection } from "./helpers/rejection";
 
 describe("tasks: emergency (owner is an account)", () => {
   let f: DeployedExecutor;

@@ -7,7 +7,8 @@ import hre from "hardhat";
 import { ZeroAddress } from "ethers";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { TaskOutcome } from "../../../tasks/lib/operator-task";
-import { captureTaskIo, deployedExecutorFixture, rejection, type CapturedOutput, type DeployedExecutor } from "./helpers/deployed-executor";
+import { captureTaskIo, deployedExecutorFixture, type CapturedOutput, type DeployedExecutor } from "./helpers/deployed-executor";
+import { rejection } from "./helpers/rejection";
 
 describe("tasks: transfer-ownership, accept-ownership", () => {
   let f: DeployedExecutor;

@@ -23,11 +23,11 @@ import { attempt, makePlan } from "../keeper/journal/journal-fixtures";
 import {
   captureTaskIo,
   deployedExecutorFixture,
-  rejection,
   scratchDir,
   type CapturedOutput,
   type DeployedExecutor,
 } from "./helpers/deployed-executor";
+import { rejection } from "./helpers/rejection";
 
 const TASK = "keeper:rotate-key";
 const CREATED_AT = 1_767_225_600_000; // pinned so Safe batch names are predictable

@@ -17,11 +17,11 @@ import type { DeploymentVerification } from "../../../tasks/verify";
 import {
   captureTaskIo,
   deployedExecutorFixture,
-  rejection,
   scratchDir,
   type CapturedOutput,
   type DeployedExecutor,
 } from "./helpers/deployed-executor";
+import { rejection } from "./helpers/rejection";
 
 interface ExplorerRequest {
   readonly action: string;

@@ -10,7 +10,8 @@ import { MintableERC20__factory } from "../../../typechain-types";
 import { fundAccount } from "../../../sandbox";
 import type { TaskOutcome } from "../../../tasks/lib/operator-task";
 import { NATIVE_TOKEN_ADDRESS } from "../../../tasks/lib/tokens";
-import { captureTaskIo, deployedExecutorFixture, rejection, type CapturedOutput, type DeployedExecutor } from "./helpers/deployed-executor";
+import { captureTaskIo, deployedExecutorFixture, type CapturedOutput, type DeployedExecutor } from "./helpers/deployed-executor";
+import { rejection } from "./helpers/rejection";
 
 const USDC = (n: bigint) => n * 10n ** 6n;
 const ETHER = 10n ** 18n;
