@@ -94,11 +94,11 @@ export interface CapturedOutput {
 
 /**
  * Points the tasks at the fixture's folders and captures their output until the returned restore function runs.
- * `now` pins the clock Safe batches record.
+ * `now` pins the clock Safe batches record; `projectRoot` moves the project the tasks see (their default journal).
  */
 export function captureTaskIo(
   fixture: Pick<DeployedExecutor, "ignitionDir" | "reportsDir">,
-  options: { now?: () => number; reportsDir?: string } = {},
+  options: { now?: () => number; reportsDir?: string; projectRoot?: string } = {},
 ) {
   const output: CapturedOutput = {
     lines: [],
@@ -111,6 +111,7 @@ export function captureTaskIo(
     ignitionDir: fixture.ignitionDir,
     reportsDir: options.reportsDir ?? fixture.reportsDir,
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.projectRoot === undefined ? {} : { projectRoot: options.projectRoot }),
   });
   return { output, restore };
 }
