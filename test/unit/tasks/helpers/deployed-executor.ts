@@ -86,6 +86,15 @@ export async function deployedExecutorFixture(): Promise<DeployedExecutor> {
   };
 }
 
+/**
+ * What a task test starts from: a fresh executor (the fixture's snapshot) with the tasks pointed at its folders and
+ * their output captured. Call `restore` after the test.
+ */
+export async function openTaskTest(): Promise<{ f: DeployedExecutor; output: CapturedOutput; restore: () => void }> {
+  const f = await loadFixture(deployedExecutorFixture);
+  return { f, ...captureTaskIo(f) };
+}
+
 /** What a task printed, collected through the injectable printer. */
 export interface CapturedOutput {
   readonly lines: string[];
