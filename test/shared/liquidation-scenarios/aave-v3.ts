@@ -227,13 +227,7 @@ export async function liquidateAavePosition(
   const { pool } = await aaveContracts(market);
   const debtBefore = await variableDebtOf(market, position.debt, position.borrower);
   const debtToCover = spec.debtToCover ?? debtBefore / 2n;
-  await requireRouteLiquidity(
-    env,
-    spec.route,
-    position.collateral,
-    position.debt,
-    10n ** BigInt(tokenInfo(env.book, position.collateral).decimals - 2),
-  );
+  await requireRouteLiquidity(env, spec.route, position.collateral, position.debt);
   const loan = await resolveFlashLoan(
     env,
     spec.flash,
@@ -294,13 +288,7 @@ export async function liquidateAaveWithKeeperSizing(
   const keeperMarket = new AaveV3Market(market.config, createMarketDependencies(hre.ethers.provider, env.book));
   await keeperMarket.init();
   const avoidPools = await uniswapPoolsOf(env.book, spec.route, position.collateral, position.debt);
-  await requireRouteLiquidity(
-    env,
-    spec.route,
-    position.collateral,
-    position.debt,
-    10n ** BigInt(tokenInfo(env.book, position.collateral).decimals - 2),
-  );
+  await requireRouteLiquidity(env, spec.route, position.collateral, position.debt);
 
   /** The keeper's candidate for the block after the current head, mined `secondsAhead` later. */
   const sizeAtNextBlock = async (secondsAhead: number) => {
