@@ -14,21 +14,8 @@ import { checkExecutorHoldsNothingAfterEach } from "./helpers/invariants";
 import { outcomeOf } from "./helpers/outcomes";
 import { LIQUIDATOR_FEE_BPS, oevFixture, type OevFixture } from "./helpers/oev";
 import { AERODROME_POOL_FACTORY } from "./helpers/venues";
-import {
-  FlashSource,
-  NO_FLASH_LOAN,
-  NO_SWAP,
-  ProtocolKind,
-  ZERO_ADDRESS,
-  aerodromeSwap,
-  compoundLiquidation,
-  flashLoan,
-  moonwellOevLiquidation,
-  packedPath,
-  uniswapSwap,
-  type PlanStruct,
-  type SwapStruct,
-} from "./helpers/plans";
+import { FlashSource, NO_FLASH_LOAN, NO_SWAP, ProtocolKind, ZERO_ADDRESS, aerodromeSwap, compoundLiquidation, flashLoan, moonwellOevLiquidation, packedPath, uniswapSwap, type PlanStruct, type SwapStruct } from "./helpers/plans";
+import { deadline } from "./helpers/deadline";
 
 const USDC = 10n ** 6n;
 /** HostileOevWrapper.Mode */
@@ -52,9 +39,6 @@ describe("ChimeraExecutor: Moonwell OEV wrapper liquidations", function () {
     });
   }
 
-  async function deadline(): Promise<number> {
-    return (await hre.ethers.provider.getBlockNumber()) + 10;
-  }
 
   /**
    * The hostile wrapper liquidates at the price the market shows (it unlocks nothing), which is above the pools' price
