@@ -11,7 +11,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { sandboxFixture } from "../../../shared/sandbox-fixture";
 import { openMorphoBorrowers } from "../../../../sandbox/borrowers";
-import type { Sandbox } from "../../../../sandbox";
+import { marketTuple, type Sandbox } from "../../../../sandbox";
 import type { Address } from "../../../../keeper/config/address-book";
 import { WAD } from "../../../../keeper/core/fixed-point";
 import { createMarketDependencies } from "../../../../keeper/markets/factory";
@@ -130,13 +130,7 @@ describe("keeper/markets MorphoBlueMarket", function () {
       expect(position.healthFactor < WAD).to.equal(liquidates);
 
       const params = sandbox.book.morphoBlue!.markets[WETH_USDC_MARKET];
-      const marketParams = {
-        loanToken: params.loanToken,
-        collateralToken: params.collateralToken,
-        oracle: params.oracle,
-        irm: params.irm,
-        lltv: params.lltv,
-      };
+      const marketParams = marketTuple(params);
       const morpho = sandbox.morpho.morpho.connect(liquidator);
       await time.setNextBlockTimestamp(liquidationBlock.timestamp);
       if (!liquidates) {
