@@ -19,6 +19,7 @@ import { liquidationPathOf, liquidationPathOfRule } from "../../../../keeper/ora
 import { BASE_SVR_AGGREGATORS, classifySvrAggregators } from "../../../../keeper/oracles/svr-feeds";
 import { sandboxFixture } from "../../../shared/sandbox-fixture";
 import { openWethUsdcBorrower } from "../../../shared/one-aave-borrower";
+import { startAtHead } from "./helpers/start-at-head";
 
 const WAD = 10n ** 18n;
 
@@ -63,11 +64,7 @@ describe("keeper/markets Aave: reserves priced through Chainlink SVR", function 
     const proxy = await new ChainlinkProxyDouble__factory(deployer).deploy(aggregator);
     await (await sandbox.aave.oracle.connect(deployer).setAssetSources([weth], [proxy])).wait();
 
-    const market = new AaveV3Market(sandbox.book.aaveV3!, createMarketDependencies(hre.ethers.provider, sandbox.book));
-    await market.init();
-    const head = await hre.ethers.provider.getBlockNumber();
-    await market.discoverBorrowers(0, head);
-    await market.refreshPositions(undefined, head);
+    const market = await startAtHead(new AaveV3Market(sandbox.book.aaveV3!, createMarketDependencies(hre.ethers.provider, sandbox.book)));
     const aggregatorAddress = (await aggregator.getAddress()).toLowerCase();
     expect(market.stats().auctionedPrices).to.deep.equal([
       { asset: weth.toLowerCase(), aggregator: aggregatorAddress, evidence: "dual-aggregator", detail: "DualAggregator 1.0.0" },

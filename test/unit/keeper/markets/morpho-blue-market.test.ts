@@ -17,6 +17,7 @@ import { WAD } from "../../../../keeper/core/fixed-point";
 import { createMarketDependencies } from "../../../../keeper/markets/factory";
 import { MorphoBlueMarket } from "../../../../keeper/markets/morpho-blue/morpho-blue-market";
 import { MorphoChainlinkOracleDouble__factory } from "../../../../typechain-types";
+import { startAtHead } from "./helpers/start-at-head";
 
 const WETH_USDC_MARKET = 0;
 
@@ -49,11 +50,7 @@ async function startMarket(sandbox: Sandbox): Promise<MorphoBlueMarket> {
   const deps = createMarketDependencies(hre.ethers.provider, sandbox.book);
   const { morphoBlue } = sandbox.book;
   const market = new MorphoBlueMarket(morphoBlue!.morpho, morphoBlue!.markets[WETH_USDC_MARKET], deps, morphoBlue!.deployBlock);
-  await market.init();
-  const head = await hre.ethers.provider.getBlockNumber();
-  await market.discoverBorrowers(0, head);
-  await market.refreshPositions(undefined, head);
-  return market;
+  return startAtHead(market);
 }
 
 /** The largest feed answer at which `borrower` is liquidatable at `timestamp`, found in memory. */

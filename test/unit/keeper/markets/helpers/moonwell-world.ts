@@ -22,6 +22,7 @@ import {
   type MoonwellComptrollerDouble,
   type MoonwellMTokenDouble,
 } from "../../../../../typechain-types";
+import { startAtHead } from "./start-at-head";
 
 export const SYMBOLS = ["USDC", "WETH", "cbBTC"] as const;
 export type Symbol = (typeof SYMBOLS)[number];
@@ -138,12 +139,7 @@ export async function startMoonwellMarket(
   deps: MarketDependencies,
   options: MoonwellMarketOptions = {},
 ): Promise<MoonwellMarket> {
-  const market = new MoonwellMarket(deployment, deps, options);
-  await market.init();
-  const head = await hre.ethers.provider.getBlockNumber();
-  await market.discoverBorrowers(0, head);
-  await market.refreshPositions(undefined, head);
-  return market;
+  return startAtHead(new MoonwellMarket(deployment, deps, options));
 }
 
 export async function startMarket(
