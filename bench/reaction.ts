@@ -242,7 +242,8 @@ export async function runReactionBenchmark(
     const exit = await track.close();
     if (exit.reportPath !== null) {
       report = JSON.parse(fs.readFileSync(exit.reportPath, "utf8")) as RunReport;
-      fs.rmSync(exit.reportPath, { force: true });
+      // Kept beside the keeper's log (per execution: decision stages, prepared or fresh) for profiling a missed target.
+      fs.renameSync(exit.reportPath, path.join(path.dirname(keeperLogPath), "reaction-run.json"));
     }
     fs.rmSync(scratch, { recursive: true, force: true });
     keeperLog.end();
