@@ -176,6 +176,8 @@ export class KeeperEngine {
       data: { network: this.deps.network, mode: this.mode, head, operator: this.deps.execution.operator },
     });
     this.started = true;
+    // Prepared plans also follow the pushed heads, not only the ticks a long reaction can hold (prepareAheadFor).
+    this.deps.heads?.onHead((pushed) => void (this.leading ? this.prepareAhead(pushed.number) : undefined));
     // The fast path: an oracle log pushed by the subscription is reacted to as it arrives, not at the next tick.
     this.deps.oracleCollector.onPushed((answers, arrivedAtMs) => {
       const made: DecisionRecord[] = [];
@@ -336,7 +338,7 @@ export class KeeperEngine {
     await this.reaction.exclusively(() => this.reaction.react([...followUp.values()], followUpAtMs, decisions));
 
     await this.warmCaches(newHead.number);
-    if (this.leading) await this.prepareAhead();
+    if (this.leading) await this.prepareAhead(newHead.number);
     // Routes sampled for the next reactions' quotes (quote-curves.ts): after the prepared plans, and not awaited.
     if (this.leading) this.deps.planner.sampleRoutes(newHead.number, () => curvePairsNear(markets.flatMap((market) => market.positions())));
     if (this.leading) await this.watch.observeConditions(newHead.number, this.instant(), this.headSeenAtMs());
@@ -376,9 +378,9 @@ export class KeeperEngine {
    * the reactions' lock: its quotes take round trips, and an oracle log arriving meanwhile must be acted on at once
    * (it finds the previous block's plans until the new ones replace them in one step).
    */
-  private async prepareAhead(): Promise<void> {
+  private async prepareAhead(head: number): Promise<void> {
     try {
-      await this.reaction.prepareAhead();
+      await this.reaction.prepareAheadFor(head);
     } catch (error) {
       this.deps.logger.warn({ error: errorMessage(error) }, "could not prepare plans ahead of the price; reactions plan afresh");
     }

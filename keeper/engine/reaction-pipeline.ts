@@ -54,6 +54,9 @@ export class ReactionPipeline {
   #queue: Promise<unknown> = Promise.resolve();
   /** The latency clock the execution stage measures decisions on (decision stages compare this clock's moments). */
   readonly #now: () => number;
+  /** The refresh of the prepared plans in flight, and the newest head one was started for (`prepareAheadFor`). */
+  #preparing: Promise<number> | null = null;
+  #preparedFor = -1;
 
   constructor(
     private readonly deps: KeeperEngineDeps,
@@ -114,6 +117,24 @@ export class ReactionPipeline {
     if (prepared === undefined || prepared === null || !this.host.mayReact()) return 0;
     const head = { number: this.currentHead(), baseFeePerGas: this.host.baseFeePerGas };
     return prepared.refresh(this.deps.markets, head, this.deps.execution.inFlightPositions());
+  }
+
+  /**
+   * `prepareAhead` for a new head, called on every head the stream pushes as well as at the end of each tick: one
+   * refresh at a time (a call while one runs gets that one), at most one per head. Only at the end of the tick, the
+   * plans went stale whenever a tick was held by a long reaction (a busy step's chunks, the retries of its leftovers,
+   * the re-read of its 100 liquidated borrowers): in the reaction bench the two prepared plans of every busy step after
+   * such a tick were refused as "stale" and its first transaction was planned and simulated afresh (250-1,000 ms).
+   */
+  prepareAheadFor(head: number): Promise<number> {
+    if (this.#preparing !== null) return this.#preparing;
+    if (head <= this.#preparedFor) return Promise.resolve(0);
+    this.#preparedFor = head;
+    const refresh = this.prepareAhead().finally(() => {
+      if (this.#preparing === refresh) this.#preparing = null;
+    });
+    this.#preparing = refresh;
+    return refresh;
   }
 
   /**
