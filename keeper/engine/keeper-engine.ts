@@ -182,7 +182,7 @@ export class KeeperEngine {
     this.deps.oracleCollector.onPushed((answers, arrivedAtMs) => {
       const made: DecisionRecord[] = [];
       void this.reaction
-        .exclusively(async () => {
+        .exclusivelyForPrices(async () => {
           await this.reaction.reactToAnswers(answers, arrivedAtMs, made);
           this.pushedDecisions.push(...made);
         })
@@ -305,7 +305,7 @@ export class KeeperEngine {
     decisions.push(...this.pushedDecisions);
     this.pushedDecisions = [];
     const seenAtMs = this.latencyClock();
-    await this.reaction.exclusively(() => this.reaction.reactToAnswers(answers, seenAtMs, decisions, newHead));
+    await this.reaction.exclusivelyForPrices(() => this.reaction.reactToAnswers(answers, seenAtMs, decisions, newHead));
 
     // B. Bookkeeping: protocol events (first, so a receipt is judged against the liquidations that beat it),
     // receipts, interest, then what those made liquidatable.
@@ -335,7 +335,8 @@ export class KeeperEngine {
       for (const [id, item] of this.retries.due(newHead.number, { halted, except: new Set(followUp.keys()) })) followUp.set(id, item);
     }
     const followUpAtMs = this.latencyClock();
-    await this.reaction.exclusively(() => this.reaction.react([...followUp.values()], followUpAtMs, decisions));
+    const followUpOptions = { yieldToPrices: true };
+    await this.reaction.exclusively(() => this.reaction.react([...followUp.values()], followUpAtMs, decisions, undefined, followUpOptions));
 
     await this.warmCaches(newHead.number);
     if (this.leading) await this.prepareAhead(newHead.number);
