@@ -73,7 +73,11 @@ interface PathFigures {
 export interface MissedTarget {
   readonly target: string;
   readonly value: number | null;
-  /** The stage with the largest p99 over the samples (plan: price seen → simulation starts; simulate; queue; journal; sign; send). */
+  /**
+   * The stage with the largest p99 over the samples: before the simulation wait, reprice, prepared, earlier, size, gate
+   * (execution-context.ts, ReactionMarks; `plan` for a plan the pipeline did not mark), then simulate, queue, journal,
+   * sign, send.
+   */
   readonly slowestStage: string | null;
   readonly slowestStageP99Ms: number | null;
   /** What else the figure depends on (the chain's own window for N+1). */
