@@ -28,7 +28,6 @@ describe("reaction: a follow-up yields to a reaction to prices between its chunk
     const byId = new Map(plans.map((plan) => [positionKeyId(plan.candidate.key), plan]));
     const executed: string[] = [];
     const order: string[] = [];
-    let reaction: ReactionPipeline;
     const deps = {
       chain: { getTransactionCount: async () => 0 },
       heads: { latest: { number: HEAD } },
@@ -65,7 +64,7 @@ describe("reaction: a follow-up yields to a reaction to prices between its chunk
     };
     const totals = { detected: 0, planned: 0, skipped: 0, sent: 0, included: 0, failed: 0, lostRaces: 0 };
     const retries = new RetryScheduler();
-    reaction = new ReactionPipeline(deps, host, totals as never, retries, {} as never);
+    const reaction = new ReactionPipeline(deps, host, totals as never, retries, {} as never);
     const market = { id: "m", sharedUnlock: () => undefined, position: () => undefined };
     const items = plans.map((plan) => ({
       market,
