@@ -177,7 +177,7 @@ export class KeeperEngine {
     });
     this.started = true;
     // Prepared plans also follow the pushed heads, not only the ticks a long reaction can hold (prepareAheadFor).
-    this.deps.heads?.onHead((pushed) => void (this.leading ? this.prepareAhead(pushed.number) : undefined));
+    this.deps.heads?.onHead((pushed) => void (this.leading ? this.prepareAhead(pushed.number, true) : undefined));
     // The fast path: an oracle log pushed by the subscription is reacted to as it arrives, not at the next tick.
     this.deps.oracleCollector.onPushed((answers, arrivedAtMs) => {
       const made: DecisionRecord[] = [];
@@ -379,9 +379,9 @@ export class KeeperEngine {
    * the reactions' lock: its quotes take round trips, and an oracle log arriving meanwhile must be acted on at once
    * (it finds the previous block's plans until the new ones replace them in one step).
    */
-  private async prepareAhead(head: number): Promise<void> {
+  private async prepareAhead(head: number, pushed = false): Promise<void> {
     try {
-      await this.reaction.prepareAheadFor(head);
+      await this.reaction.prepareAheadFor(head, pushed);
     } catch (error) {
       this.deps.logger.warn({ error: errorMessage(error) }, "could not prepare plans ahead of the price; reactions plan afresh");
     }

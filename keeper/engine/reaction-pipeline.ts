@@ -59,6 +59,8 @@ export class ReactionPipeline {
   #preparedFor = -1;
   /** Reactions to prices queued and not started yet: a follow-up yields to them at its next chunk (`yieldToPrices`). */
   #pricesWaiting = 0;
+  /** Reactions running now (0 or 1: they never interleave); a pushed head's refresh waits for none (`prepareAheadFor`). */
+  #reacting = 0;
 
   constructor(
     private readonly deps: KeeperEngineDeps,
@@ -72,7 +74,15 @@ export class ReactionPipeline {
 
   /** Runs `work` after every reaction already queued (reactions never interleave their sends). */
   exclusively<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(work, work);
+    const counted = async () => {
+      this.#reacting += 1;
+      try {
+        return await work();
+      } finally {
+        this.#reacting -= 1;
+      }
+    };
+    const run = this.#queue.then(counted, counted);
     this.#queue = run.catch(() => undefined);
     return run;
   }
@@ -141,9 +151,13 @@ export class ReactionPipeline {
    * plans went stale whenever a tick was held by a long reaction (a busy step's chunks, the retries of its leftovers,
    * the re-read of its 100 liquidated borrowers): in the reaction bench the two prepared plans of every busy step after
    * such a tick were refused as "stale" and its first transaction was planned and simulated afresh (250-1,000 ms).
+   * A pushed head (`pushed`) starts nothing while a reaction runs: its quotes would queue on the node behind, and
+   * between, that reaction's simulations (the node serves one request at a time), and a refresh every head of a busy
+   * step cost ~80 ms of node time each; the first head pushed after the reaction, or the tick's own call, refreshes.
    */
-  prepareAheadFor(head: number): Promise<number> {
+  prepareAheadFor(head: number, pushed = false): Promise<number> {
     if (this.#preparing !== null) return this.#preparing;
+    if (pushed && this.#reacting > 0) return Promise.resolve(0);
     if (head <= this.#preparedFor) return Promise.resolve(0);
     this.#preparedFor = head;
     const refresh = this.prepareAhead().finally(() => {

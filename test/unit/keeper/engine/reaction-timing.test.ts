@@ -63,4 +63,34 @@ describe("reaction timing: stages before the simulation, and prepared plans refr
     expect(await next).to.equal(4);
     expect(refreshes).to.equal(2);
   });
+
+  it("starts no refresh on a pushed head while a reaction runs; the first head after it, or the tick's call, does", async () => {
+    let refreshes = 0;
+    const deps = {
+      markets: [],
+      heads: { latest: { number: 10 } },
+      execution: { inFlightPositions: () => new Set<string>() },
+      prepared: {
+        refresh: () => {
+          refreshes += 1;
+          return Promise.resolve(3);
+        },
+      },
+    } as unknown as KeeperEngineDeps;
+    const host = { mode: "LIVE" as const, head: 10, baseFeePerGas: 0n, mayReact: () => true, instant: () => ({ timeMs: 0, block: 10 }) };
+    const reaction = new ReactionPipeline(deps, host, {} as never, new RetryScheduler(), {} as never);
+    let endReaction: () => void = () => undefined;
+    const running = reaction.exclusively(() => new Promise<void>((resolve) => (endReaction = resolve)));
+    await Promise.resolve();
+    await Promise.resolve();
+
+    expect(await reaction.prepareAheadFor(11, true)).to.equal(0);
+    expect(refreshes).to.equal(0);
+    // The tick's own call is not a pushed head: it refreshes even beside a reaction (as before the pushed heads).
+    expect(await reaction.prepareAheadFor(11)).to.equal(3);
+    endReaction();
+    await running;
+    expect(await reaction.prepareAheadFor(12, true)).to.equal(3);
+    expect(refreshes).to.equal(2);
+  });
 });
