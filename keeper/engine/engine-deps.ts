@@ -28,6 +28,8 @@ export interface EngineChain extends ReconciliationChain {
   getBlockNumber(): Promise<number>;
   getBlock(blockTag: number): Promise<{ number: number; timestamp: number; baseFeePerGas: bigint | null; hash: string | null } | null>;
   getBalance(address: string): Promise<bigint>;
+  /** At a block number too: a chunk reads the key's landed count at the block it simulates on (reaction-pipeline.ts). */
+  getTransactionCount(address: string, blockTag: "latest" | number): Promise<number>;
 }
 
 export interface KeeperEngineDeps {

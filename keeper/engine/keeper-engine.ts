@@ -176,11 +176,13 @@ export class KeeperEngine {
       data: { network: this.deps.network, mode: this.mode, head, operator: this.deps.execution.operator },
     });
     this.started = true;
+    // Prepared plans also follow the pushed heads, not only the ticks a long reaction can hold (prepareAheadFor).
+    this.deps.heads?.onHead((pushed) => void (this.leading ? this.prepareAhead(pushed.number, true) : undefined));
     // The fast path: an oracle log pushed by the subscription is reacted to as it arrives, not at the next tick.
     this.deps.oracleCollector.onPushed((answers, arrivedAtMs) => {
       const made: DecisionRecord[] = [];
       void this.reaction
-        .exclusively(async () => {
+        .exclusivelyForPrices(async () => {
           await this.reaction.reactToAnswers(answers, arrivedAtMs, made);
           this.pushedDecisions.push(...made);
         })
@@ -303,7 +305,7 @@ export class KeeperEngine {
     decisions.push(...this.pushedDecisions);
     this.pushedDecisions = [];
     const seenAtMs = this.latencyClock();
-    await this.reaction.exclusively(() => this.reaction.reactToAnswers(answers, seenAtMs, decisions, newHead));
+    await this.reaction.exclusivelyForPrices(() => this.reaction.reactToAnswers(answers, seenAtMs, decisions, newHead));
 
     // B. Bookkeeping: protocol events (first, so a receipt is judged against the liquidations that beat it),
     // receipts, interest, then what those made liquidatable.
@@ -333,10 +335,11 @@ export class KeeperEngine {
       for (const [id, item] of this.retries.due(newHead.number, { halted, except: new Set(followUp.keys()) })) followUp.set(id, item);
     }
     const followUpAtMs = this.latencyClock();
-    await this.reaction.exclusively(() => this.reaction.react([...followUp.values()], followUpAtMs, decisions));
+    const followUpOptions = { yieldToPrices: true };
+    await this.reaction.exclusively(() => this.reaction.react([...followUp.values()], followUpAtMs, decisions, undefined, followUpOptions));
 
     await this.warmCaches(newHead.number);
-    if (this.leading) await this.prepareAhead();
+    if (this.leading) await this.prepareAhead(newHead.number);
     // Routes sampled for the next reactions' quotes (quote-curves.ts): after the prepared plans, and not awaited.
     if (this.leading) this.deps.planner.sampleRoutes(newHead.number, () => curvePairsNear(markets.flatMap((market) => market.positions())));
     if (this.leading) await this.watch.observeConditions(newHead.number, this.instant(), this.headSeenAtMs());
@@ -376,9 +379,9 @@ export class KeeperEngine {
    * the reactions' lock: its quotes take round trips, and an oracle log arriving meanwhile must be acted on at once
    * (it finds the previous block's plans until the new ones replace them in one step).
    */
-  private async prepareAhead(): Promise<void> {
+  private async prepareAhead(head: number, pushed = false): Promise<void> {
     try {
-      await this.reaction.prepareAhead();
+      await this.reaction.prepareAheadFor(head, pushed);
     } catch (error) {
       this.deps.logger.warn({ error: errorMessage(error) }, "could not prepare plans ahead of the price; reactions plan afresh");
     }

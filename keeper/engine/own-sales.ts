@@ -20,7 +20,10 @@ export class OwnSalesLedger {
   #unsent = new Map<string, { route: string; amount: bigint }>();
   /** Sales of plans simulated in DRY mode: never made, they price this block's later plans as a live keeper's would. */
   #dry = new Map<string, { route: string; amount: bigint }>();
-  /** Sales sent, with the nonce of the transaction carrying them. */
+  /**
+   * Sales sent, with the nonce of the transaction carrying them. Kept a while after they land (SENT_KEPT_NONCES): a chunk
+   * simulated on an older block than the newest count asks with that block's count (`soldBefore(plan, landedCount)`).
+   */
   #sent: { route: string; amount: bigint; nonce: number }[] = [];
   /** Nonces below this are mined in the state the next quotes read: their sales are in the pool already. */
   #landedBelow = 0;
@@ -47,12 +50,12 @@ export class OwnSalesLedger {
    */
   landedBelow(nonceCount: number): void {
     this.#landedBelow = Math.max(this.#landedBelow, nonceCount);
-    this.#sent = this.#sent.filter((sale) => sale.nonce >= this.#landedBelow);
+    this.#sent = this.#sent.filter((sale) => sale.nonce >= this.#landedBelow - SENT_KEPT_NONCES);
   }
 
   /** Whether a sent sale may still be outside the chain's state (worth asking the key's transaction count). */
   get awaitsLanding(): boolean {
-    return this.#sent.length > 0;
+    return this.#sent.some((sale) => sale.nonce >= this.#landedBelow);
   }
 
   /** The plan was simulated in DRY mode: its booked sale counts until the next block (`forgetDryRuns`). */
@@ -68,7 +71,7 @@ export class OwnSalesLedger {
     const booked = this.#unsent.get(plan.id);
     if (booked === undefined) return;
     this.#unsent.delete(plan.id);
-    if (nonce >= this.#landedBelow) this.#sent.push({ ...booked, nonce });
+    this.#sent.push({ ...booked, nonce });
   }
 
   /**
@@ -109,12 +112,17 @@ export class OwnSalesLedger {
     );
   }
 
-  /** What this keeper has booked into the plan's sale route and may not be in the pools yet (0 when it sells nothing). */
-  soldBefore(plan: LiquidationPlan): bigint {
+  /**
+   * What this keeper has booked into the plan's sale route and may not be in the pools yet (0 when it sells nothing).
+   * `landedCount`: the key's transaction count at the block the caller's quotes and simulation read (sales of lower
+   * nonces are in that block's pools); default the newest count seen, which only suits reads at latest.
+   */
+  soldBefore(plan: LiquidationPlan, landedCount: number = this.#landedBelow): bigint {
     const route = saleRouteOf(plan);
     if (route === null) return 0n;
     let sold = 0n;
-    for (const sale of [...this.#unsent.values(), ...this.#dry.values(), ...this.#sent]) if (sale.route === route) sold += sale.amount;
+    for (const sale of [...this.#unsent.values(), ...this.#dry.values()]) if (sale.route === route) sold += sale.amount;
+    for (const sale of this.#sent) if (sale.route === route && sale.nonce >= landedCount) sold += sale.amount;
     return sold;
   }
 
@@ -139,6 +147,12 @@ export class OwnSalesLedger {
     this.#unsent.set(plan.id, { route, amount: plan.swap.amountIn });
   }
 }
+
+/**
+ * Sent sales kept this many nonces below the newest landed count: a chunk reads its count at the block it simulates on,
+ * which may be older than the newest count a tick read meanwhile, and must still find the sales mined after it.
+ */
+const SENT_KEPT_NONCES = 256;
 
 /** The venue and route a sale goes through (a plan's SwapQuote is one). */
 export interface SaleRoute {

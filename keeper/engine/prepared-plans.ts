@@ -13,7 +13,8 @@
  *   - the new answer is at or below the crossing answer, so the protocol seizes at least the prepared collateral
  *     for the same repayment and the sale yields at least the prepared proceeds: its profit floor stays safe;
  *   - the market, sizing the position afresh at the new answer, repays the same debt through the same call (same
- *     pair, same debtToCover, same executor call): the calldata is the one a fresh plan would carry;
+ *     pair, same debtToCover, same executor call): the calldata is the one a fresh plan would carry; or, where interest
+ *     accrued since, at most 1 ppm less by the same rule (coversFreshCall);
  *   - this keeper has sold nothing into its route yet in this block (else its floor needs a fresh quote).
  * Then only the risk gate, the journal's intent, the signature and the send remain (the execution stage signs it
  * without a simulation at the new state: the executor's profit floor still reverts it if the chain disagrees).
@@ -214,7 +215,7 @@ export class PreparedPlans {
           p.debtToken.toLowerCase() === candidate.debtToken.toLowerCase(),
       );
     const fresh = pair && item.market.sizeLiquidationWithReason(item.position, pair);
-    if (fresh === undefined || !fresh.ok || !sameCall(fresh.candidate, candidate)) return { use: false, reason: "resized" };
+    if (fresh === undefined || !fresh.ok || !coversFreshCall(fresh.candidate, candidate)) return { use: false, reason: "resized" };
     if (soldOnRoute(prepared.plan)) return { use: false, reason: "own-sale-on-route" };
     return { use: true, prepared };
   }
@@ -270,10 +271,29 @@ function keyOf(marketId: string, borrower: Address): string {
   return `${marketId}:${borrower.toLowerCase()}`;
 }
 
-/** Same repayment through the same executor call: the calldata a fresh plan would carry. */
-function sameCall(a: LiquidationPlan["candidate"], b: LiquidationPlan["candidate"]): boolean {
-  return a.debtToCover === b.debtToCover && canonical(a.call) === canonical(b.call);
+/**
+ * Whether the prepared call still does what a fresh plan at the new answer would: the same repayment through the same
+ * executor call, or the same call repaying at most ACCRUED_PPM less, by the same sizing rule, where the market names
+ * the amount itself (not `poolDecidesSize`). Interest accrues between the plan's preparation and the answer: in the
+ * reaction bench one busy step in three found its prepared plans refused as "resized" for 1-6 wei of a $4-9k repayment
+ * (a 50% close factor of a debt that grew), and planned its first transaction afresh (55-65 ms instead of ~10). Repaying
+ * a hair less than the rule allows is what the protocol takes as asked, and at an answer at or below the crossing one
+ * it seizes at least the prepared collateral for it, so the prepared floor still holds.
+ */
+export function coversFreshCall(fresh: LiquidationPlan["candidate"], prepared: LiquidationPlan["candidate"]): boolean {
+  if (fresh.debtToCover === prepared.debtToCover && canonical(fresh.call) === canonical(prepared.call)) return true;
+  const shortBy = fresh.debtToCover - prepared.debtToCover;
+  if (shortBy < 0n || shortBy * 1_000_000n > prepared.debtToCover * ACCRUED_PPM || fresh.sizingRule !== prepared.sizingRule) return false;
+  if (fresh.call === undefined || prepared.call === undefined || fresh.call.poolDecidesSize || prepared.call.poolDecidesSize) return false;
+  // The calls differ only in the amount (which is the candidate's own, as the market named it).
+  return (
+    prepared.call.debtToCover === prepared.debtToCover &&
+    canonical({ ...fresh.call, debtToCover: 0n }) === canonical({ ...prepared.call, debtToCover: 0n })
+  );
 }
+
+/** How much less than a fresh sizing a prepared repayment may be (interest accrued since), in parts per million. */
+const ACCRUED_PPM = 1n;
 
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_, v: unknown) => (typeof v === "bigint" ? `${v}n` : typeof v === "string" ? v.toLowerCase() : v));

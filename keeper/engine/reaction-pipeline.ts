@@ -20,6 +20,7 @@ import type { FeedAnswer, LendingMarket } from "../markets/market";
 import type { Instant } from "../risk/instant";
 import { comparePlans } from "../strategy/ranking";
 import type { ExecutionContext, PriceTrigger } from "../execution/execution-stage";
+import type { ReactionMarks } from "../execution/execution-context";
 import type { DecisionRecord, KeeperEngineDeps } from "./engine-deps";
 import type { EngineTotals } from "./engine-status";
 import type { PositionToPlan } from "./opportunity-planner";
@@ -51,6 +52,15 @@ export interface ReactionHost {
 export class ReactionPipeline {
   /** Reactions run one at a time (the fast path on a pushed log, a tick's phase A, follow-ups). */
   #queue: Promise<unknown> = Promise.resolve();
+  /** The latency clock the execution stage measures decisions on (decision stages compare this clock's moments). */
+  readonly #now: () => number;
+  /** The refresh of the prepared plans in flight, and the newest head one was started for (`prepareAheadFor`). */
+  #preparing: Promise<number> | null = null;
+  #preparedFor = -1;
+  /** Reactions to prices queued and not started yet: a follow-up yields to them at its next chunk (`yieldToPrices`). */
+  #pricesWaiting = 0;
+  /** Reactions running now (0 or 1: they never interleave); a pushed head's refresh waits for none (`prepareAheadFor`). */
+  #reacting = 0;
 
   constructor(
     private readonly deps: KeeperEngineDeps,
@@ -58,18 +68,43 @@ export class ReactionPipeline {
     private readonly totals: EngineTotals,
     private readonly retries: RetryScheduler,
     private readonly races: RaceBook,
-  ) {}
+  ) {
+    this.#now = deps.latencyClock ?? (() => performance.now());
+  }
 
   /** Runs `work` after every reaction already queued (reactions never interleave their sends). */
   exclusively<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(work, work);
+    const counted = async () => {
+      this.#reacting += 1;
+      try {
+        return await work();
+      } finally {
+        this.#reacting -= 1;
+      }
+    };
+    const run = this.#queue.then(counted, counted);
     this.#queue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * `exclusively`, for a reaction to prices: a follow-up reaction running meanwhile (`react` with `yieldToPrices`) stops
+   * at its next chunk and leaves the rest to the next block, so the price's first transaction does not wait for all of
+   * it. In the reaction bench a busy step's first plan waited 1,049-1,604 ms behind the retries of the step before's
+   * leftovers (three and four chunks).
+   */
+  exclusivelyForPrices<T>(work: () => Promise<T>): Promise<T> {
+    this.#pricesWaiting += 1;
+    return this.exclusively(() => {
+      this.#pricesWaiting -= 1;
+      return work();
+    });
   }
 
   /** Oracle answers → in-memory recompute (a re-read where a market needs one) → plan and send what went under. */
   async reactToAnswers(answers: readonly FeedAnswer[], seenAtMs: number, out: DecisionRecord[], head?: NewHead): Promise<void> {
     if (answers.length === 0) return;
+    const reacting = this.#now();
     const newest = Math.max(...answers.map((answer) => answer.blockNumber));
     const trigger = this.races.triggerOf(answers, head);
     // Positions already liquidatable before these answers (a failed or refused attempt waiting for its retry) go after
@@ -89,8 +124,13 @@ export class ReactionPipeline {
       touched.add(market);
     }
     const repriced: PositionToPlan[] = [...touched].flatMap((market) => market.liquidatable().map((position) => ({ market, position })));
-    const { rest, sent } = await this.#sendPrepared(repriced, answers, seenAtMs, out, trigger);
-    await this.react(rest, seenAtMs, out, trigger, { firstAlone: !sent, crossedBefore: before });
+    const marks = { reacting, repriced: this.#now() };
+    const { rest, sent } = await this.#sendPrepared(repriced, answers, seenAtMs, out, trigger, marks);
+    await this.react(rest, seenAtMs, out, trigger, {
+      firstAlone: !sent,
+      crossedBefore: before,
+      marks: { ...marks, preparedDone: this.#now() },
+    });
   }
 
   /**
@@ -106,6 +146,28 @@ export class ReactionPipeline {
   }
 
   /**
+   * `prepareAhead` for a new head, called on every head the stream pushes as well as at the end of each tick: one
+   * refresh at a time (a call while one runs gets that one), at most one per head. Only at the end of the tick, the
+   * plans went stale whenever a tick was held by a long reaction (a busy step's chunks, the retries of its leftovers,
+   * the re-read of its 100 liquidated borrowers): in the reaction bench the two prepared plans of every busy step after
+   * such a tick were refused as "stale" and its first transaction was planned and simulated afresh (250-1,000 ms).
+   * A pushed head (`pushed`) starts nothing while a reaction runs: its quotes would queue on the node behind, and
+   * between, that reaction's simulations (the node serves one request at a time), and a refresh every head of a busy
+   * step cost ~80 ms of node time each; the first head pushed after the reaction, or the tick's own call, refreshes.
+   */
+  prepareAheadFor(head: number, pushed = false): Promise<number> {
+    if (this.#preparing !== null) return this.#preparing;
+    if (pushed && this.#reacting > 0) return Promise.resolve(0);
+    if (head <= this.#preparedFor) return Promise.resolve(0);
+    this.#preparedFor = head;
+    const refresh = this.prepareAhead().finally(() => {
+      if (this.#preparing === refresh) this.#preparing = null;
+    });
+    this.#preparing = refresh;
+    return refresh;
+  }
+
+  /**
    * The repriced positions whose prepared plan is still valid at the new answers go out at once (gate, journal,
    * sign, send: no planning, no simulation); the others are returned for the normal path.
    */
@@ -115,6 +177,7 @@ export class ReactionPipeline {
     seenAtMs: number,
     out: DecisionRecord[],
     trigger: PriceTrigger | undefined,
+    marks: Pick<ReactionMarks, "reacting" | "repriced">,
   ): Promise<{ rest: readonly PositionToPlan[]; sent: boolean }> {
     const prepared = this.deps.prepared;
     if (prepared === undefined || prepared === null || prepared.size === 0 || !this.host.mayReact()) return { rest: repriced, sent: false };
@@ -136,7 +199,9 @@ export class ReactionPipeline {
       items.set(positionKeyId(item.position.key), item);
       return false;
     });
-    if (ready.length > 0) await this.#executeChunk(ready, items, seenAtMs, out, trigger, false, true);
+    const judged = this.#now();
+    const preparedMarks = { ...marks, preparedDone: judged, earlierDone: judged, sized: judged };
+    if (ready.length > 0) await this.#executeChunk(ready, items, seenAtMs, out, trigger, false, preparedMarks, true);
     return { rest, sent: ready.length > 0 };
   }
 
@@ -150,8 +215,19 @@ export class ReactionPipeline {
     seenAtMs: number,
     out: DecisionRecord[],
     trigger?: PriceTrigger,
-    options: { readonly firstAlone?: boolean; readonly crossedBefore?: ReadonlySet<string> } = {},
+    options: {
+      readonly firstAlone?: boolean;
+      readonly crossedBefore?: ReadonlySet<string>;
+      /** How far the reaction got before these positions (reactToAnswers); a follow-up starts here. */
+      readonly marks?: Pick<ReactionMarks, "reacting" | "repriced" | "preparedDone">;
+      /**
+       * A follow-up (retries, events): stop before any chunk after the first while a reaction to prices waits
+       * (`exclusivelyForPrices`); the positions not attempted are due again at the next block (RetryScheduler.defer).
+       */
+      readonly yieldToPrices?: boolean;
+    } = {},
   ): Promise<void> {
+    const started = this.#now();
     if (!this.host.mayReact()) return;
     const inFlight = this.deps.execution.inFlightPositions();
     const unique = new Map<string, PositionToPlan>();
@@ -167,10 +243,21 @@ export class ReactionPipeline {
     );
     const chunks = reactionChunks(ordered, (item) => item.market.sharedUnlock?.(item.position), REACTION_CHUNK, options);
     const plan = (chunk: readonly PositionToPlan[]) =>
-      this.deps.planner.plan(chunk, { number: this.currentHead(), baseFeePerGas: this.host.baseFeePerGas });
+      this.deps.planner
+        .plan(chunk, { number: this.currentHead(), baseFeePerGas: this.host.baseFeePerGas })
+        .then((decisions) => ({ decisions, plannedAt: this.#now() }));
+    const reached = options.marks ?? { reacting: started, repriced: started, preparedDone: started };
+    let earlierDone = reached.preparedDone;
     let next = plan(chunks[0]!);
     for (let index = 0; index < chunks.length; index++) {
-      const decisions = await next;
+      if (index > 0 && options.yieldToPrices === true && this.#pricesWaiting > 0) {
+        const head = this.currentHead();
+        for (const item of chunks.slice(index).flat()) this.retries.defer(positionKeyId(item.position.key), item, head);
+        await next.catch(() => undefined);
+        return;
+      }
+      const { decisions, plannedAt } = await next;
+      const marks = { ...reached, earlierDone, sized: Math.max(plannedAt, earlierDone) };
       // The next chunk is sized (quotes, flash liquidity) while this one is simulated, signed and sent.
       if (index + 1 < chunks.length) next = plan(chunks[index + 1]!);
       // A lease lost mid-reaction stops here (the broadcaster's fence catches what is already signing).
@@ -179,7 +266,8 @@ export class ReactionPipeline {
         return;
       }
       // A lone first position goes as it is; any chunk of several may go as batches.
-      await this.#executeChunk(decisions, unique, seenAtMs, out, trigger, chunks[index]!.length > 1);
+      await this.#executeChunk(decisions, unique, seenAtMs, out, trigger, chunks[index]!.length > 1, marks);
+      earlierDone = this.#now();
     }
   }
 
@@ -189,18 +277,21 @@ export class ReactionPipeline {
   }
 
   /**
-   * Tells the own-sales ledger which of our sent sales the chain's state holds (the key's transaction count at
-   * `latest`). The count, the shortfall quotes and the probes all read `latest`, in that order on the node, so a sale
-   * mined meanwhile is counted here and seen there: priced twice (a lower floor), never missed. Reading at the keeper's
-   * own head instead counted every sale mined since it, and busy steps' heads lag the node by blocks. Awaited before a
-   * chunk is priced; each tick also calls it without waiting, so a prepared plan's one-sale-per-route check
-   * (`#sendPrepared`) does not keep seeing a sale that landed blocks ago. No round trip when nothing awaits landing.
+   * Tells the own-sales ledger which of our sent sales the chain's state holds: the key's transaction count at
+   * `stateBlock` (a block number), or at latest. Returns that count, null when nothing awaits landing or the node did
+   * not answer. A fresh chunk reads it at the block its shortfall quotes and its simulations then read too
+   * (`#executeChunk`), so a sale is either in that block's pools or priced on top of them, never both: read at latest
+   * while the probes also read latest, a sale mined between the count and the probe was in the simulated pool AND in
+   * the shortfall, and in the reaction bench whole 32-plan chunks were refused as "does not cover" by the batch sent
+   * just before them. Each tick also calls it without waiting (at latest), so a prepared plan's one-sale-per-route check
+   * (`#sendPrepared`) does not keep seeing a sale that landed blocks ago.
    */
-  async catchUpLandedSales(): Promise<void> {
+  async catchUpLandedSales(stateBlock?: number): Promise<number | null> {
     const operator = this.deps.execution.operator;
-    if (operator === null || !this.deps.ownSales.awaitsLanding) return;
-    const landed = await this.deps.chain.getTransactionCount(operator, "latest").catch(() => null);
+    if (operator === null || !this.deps.ownSales.awaitsLanding) return null;
+    const landed = await this.deps.chain.getTransactionCount(operator, stateBlock ?? "latest").catch(() => null);
     if (landed !== null) this.deps.ownSales.landedBelow(landed);
+    return landed;
   }
 
   async #executeChunk(
@@ -210,6 +301,7 @@ export class ReactionPipeline {
     out: DecisionRecord[],
     trigger: PriceTrigger | undefined,
     allowBatch: boolean,
+    marks: ReactionMarks,
     prepared = false,
   ): Promise<void> {
     const { risk, execution, metrics, journal } = this.deps;
@@ -222,8 +314,14 @@ export class ReactionPipeline {
     const planned = decisions.filter((decision) => decision.plan !== null).sort((a, b) => comparePlans(a.plan!, b.plan!));
     const records: DecisionRecord[] = decisions.filter((decision) => decision.plan === null).map((decision) => ({ decision, block: head }));
     // Our sales already mined are in the pools the shortfall quotes and the simulations read: they must not be priced
-    // again (own-sales.ts). Not for prepared plans: nothing here prices them, and their path must not wait for a round trip.
-    if (!prepared) await this.catchUpLandedSales();
+    // again (own-sales.ts). The count, the quotes and the probes all read ONE block, the newest head known (the node
+    // holds it), so what the count calls landed is exactly what the simulated pools hold. Not for prepared plans:
+    // nothing here prices them, and their path must not wait for a round trip.
+    const stateBlock = prepared ? undefined : this.currentHead();
+    const landedAt = stateBlock === undefined ? null : await this.catchUpLandedSales(stateBlock);
+    // Nothing awaits landing (no sale of ours on the wire) or the count failed: quotes and probes read latest, and the
+    // ledger's newest count (never newer than latest) can only over-count a sale (a lower floor), never miss one.
+    const pinned = landedAt === null ? undefined : { stateBlock: stateBlock!, landedCount: landedAt };
     const approved: { decision: PlanDecision; context: ExecutionContext }[] = [];
     for (const decision of planned) {
       const plan = decision.plan!;
@@ -238,17 +336,28 @@ export class ReactionPipeline {
       // as it is approved, so this chunk's later plans count it; released below if it does not leave. The quotes are
       // asked for by the execution stage beside its simulations (one call per route for the whole chunk), and a
       // liquidateBatch prices its members' summed sale after what was booked before its first member.
-      const routeSoldBefore = this.deps.ownSales.soldBefore(plan);
+      const routeSoldBefore = this.deps.ownSales.soldBefore(plan, pinned?.landedCount);
       this.deps.ownSales.record(plan);
       const swap = plan.swap;
       const saleShortfall =
         swap === null
           ? undefined
           : (soldBefore: bigint, amountIn: bigint, aloneOut?: bigint) =>
-              this.deps.ownSales.shortfall(swap, soldBefore, amountIn, "latest", aloneOut);
+              this.deps.ownSales.shortfall(swap, soldBefore, amountIn, pinned?.stateBlock ?? "latest", aloneOut);
       approved.push({
         decision,
-        context: { mode: this.host.mode, headBlock: head, seenAtMs, at, trigger, prepared, routeSoldBefore, saleShortfall },
+        context: {
+          mode: this.host.mode,
+          headBlock: head,
+          seenAtMs,
+          at,
+          trigger,
+          prepared,
+          routeSoldBefore,
+          saleShortfall,
+          marks,
+          ...(pinned === undefined ? {} : { stateBlock: pinned.stateBlock }),
+        },
       });
     }
     // Gating took time on a chain that did not wait: the deadline counts from the newest head.

@@ -87,6 +87,21 @@ export class RetryScheduler {
   }
 
   /**
+   * Not attempted (a follow-up reaction yielded to a reaction to prices): due at the next block, its count of failures
+   * unchanged, so yielding never lengthens its backoff.
+   */
+  defer(positionId: string, item: PositionToPlan, head: number): void {
+    const entry = this.#entries.get(positionId);
+    this.#entries.set(positionId, {
+      market: item.market,
+      borrower: item.position.key.borrower,
+      reason: entry?.reason ?? "deferred",
+      dueBlock: head + 1,
+      failures: entry?.failures ?? 0,
+    });
+  }
+
+  /**
    * The positions due for another attempt at `head`, minus those in `except` (already being planned).
    * A position no longer tracked or no longer liquidatable is forgotten; one refused because the
    * breaker was HALTED waits while `halted` says it still is.

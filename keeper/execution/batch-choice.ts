@@ -8,7 +8,7 @@ import type { LiquidationPlan } from "../core/types";
 import type { Logger } from "../telemetry/logger";
 import type { ExecutionContext, ExecutionPrices, ExecutionReport } from "./execution-stage";
 import { batchKey } from "./plan-encoder";
-import type { PlanSimulator, SimulationOutcome } from "./plan-simulator";
+import type { PlanSimulator, SimulationOutcome, SimulationRequest } from "./plan-simulator";
 import { tokenUsd } from "./settlement";
 
 /** A liquidateBatch chosen over its members' single transactions (positions in the executeMany call). */
@@ -92,7 +92,8 @@ export async function chooseBatches(
     // The batch is simulated alone on the head's state, like its members: its floor must count this keeper's own
     // sales sent before it in the block, or a batch behind a transaction that already sold into its pool reverts.
     const profitShortfall = batchProfitShortfall(positions.map((position) => runnable[position]!));
-    const simulation = await deps.simulator.simulateBatchPlan(plans, headBlock, { profitShortfall });
+    const stateBlock = stateBlockOf(positions.map((position) => runnable[position]!));
+    const simulation = await deps.simulator.simulateBatchPlan(plans, headBlock, { profitShortfall, stateBlock });
     if (!simulation.ok) continue;
     const singlesNet = positions.reduce((sum, position) => {
       const single = simulations[position] as Extract<SimulationOutcome, { ok: true }>;
@@ -145,6 +146,11 @@ export function singleShortfall(run: { readonly plan: LiquidationPlan; readonly 
   return context.saleShortfall(before, plan.swap.amountIn);
 }
 
+/** A plan simulated alone: its shortfall (singleShortfall), on the block that shortfall was priced on. */
+export function singleRequest(run: { readonly plan: LiquidationPlan; readonly context: ExecutionContext }): SimulationRequest {
+  return { plan: run.plan, headBlock: run.context.headBlock, profitShortfall: singleShortfall(run), stateBlock: run.context.stateBlock };
+}
+
 /**
  * A batch's shortfall. When its members carry their route's pricer (saleShortfall), exact per route: its members'
  * summed sale on the route priced after what was booked before its first member there — the batch's own simulation
@@ -189,6 +195,15 @@ export function batchShortfall(members: readonly { readonly plan: LiquidationPla
     shortfall += context.profitShortfall ?? 0n;
   }
   return shortfall;
+}
+
+/**
+ * The state a batch is simulated on: its members' (one chunk's plans share it). Members that disagree (or name none)
+ * leave it to the simulator's tag.
+ */
+export function stateBlockOf(members: readonly { readonly context: ExecutionContext }[]): number | undefined {
+  const first = members[0]?.context.stateBlock;
+  return members.every((member) => member.context.stateBlock === first) ? first : undefined;
 }
 
 /** Every plan unlocks the same OEV wrapper's round (LiquidationCall.oevWrapper). */

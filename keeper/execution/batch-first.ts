@@ -19,7 +19,8 @@ import {
   batchableRuns,
   batchProfitShortfall,
   chooseBatches,
-  singleShortfall,
+  singleRequest,
+  stateBlockOf,
   type BatchChoice,
   type BatchChoiceDeps,
 } from "./batch-choice";
@@ -52,12 +53,7 @@ export async function simulateBatchesFirst(
   const inPiece = new Set(pieces.flat());
   const singles = runnable.map((_, position) => position).filter((position) => fresh(position) && !inPiece.has(position));
   const simulateSingles = (positions: readonly number[]) =>
-    deps.simulator.simulateMany(
-      positions.map((position) => {
-        const run = runnable[position]!;
-        return { plan: run.plan, headBlock: run.context.headBlock, profitShortfall: singleShortfall(run) };
-      }),
-    );
+    deps.simulator.simulateMany(positions.map((position) => singleRequest(runnable[position]!)));
   const [singleOutcomes, pieceOutcomes] = await Promise.all([
     simulateSingles(singles),
     Promise.all(
@@ -65,7 +61,10 @@ export async function simulateBatchesFirst(
         deps.simulator.simulateBatchPlan(
           piece.map((position) => runnable[position]!.plan),
           Math.max(...piece.map((position) => runnable[position]!.context.headBlock)),
-          { profitShortfall: batchProfitShortfall(piece.map((position) => runnable[position]!)) },
+          {
+            profitShortfall: batchProfitShortfall(piece.map((position) => runnable[position]!)),
+            stateBlock: stateBlockOf(piece.map((position) => runnable[position]!)),
+          },
         ),
       ),
     ),

@@ -11,7 +11,7 @@
  * (`settle`), not awaited inside `execute`, so one slow transaction never delays the next reaction.
  */
 import { positionKeyId, type Address, type LiquidationPlan } from "../core/types";
-import type { ExecutionContext } from "./execution-context";
+import { beforeSimulation, type ExecutionContext } from "./execution-context";
 import { JournalError, type Journal } from "../journal/journal";
 import { isTerminalExecutionState } from "../journal/execution-lifecycle";
 import type { ExecutionOutcome } from "../risk/execution-outcome";
@@ -23,7 +23,7 @@ import type { PreparedTx, SignedTx } from "../submit/types";
 import { broadcastAfterEarlierNonces, type SignedTxBroadcaster } from "./broadcast";
 import type { PlanSimulator, SimulationOutcome } from "./plan-simulator";
 import type { FullReceiptLike } from "./receipt-facts";
-import { memberReport, singleShortfall, type BatchChoice } from "./batch-choice";
+import { memberReport, singleRequest, type BatchChoice } from "./batch-choice";
 import { simulateBatchesFirst } from "./batch-first";
 import type { RaceLedger } from "./race-ledger";
 import { InFlightSettler, tokenUsd, type TrackedExecution, type SettlementReport } from "./settlement";
@@ -89,6 +89,7 @@ export interface ExecutionStageOptions {
 }
 
 export type { PriceTrigger, ExecutionContext } from "./execution-context";
+export { beforeSimulation } from "./execution-context";
 export type { ExecutionReport } from "./execution-report";
 
 export class ExecutionStage {
@@ -198,9 +199,7 @@ export class ExecutionStage {
         ({ simulations, batches } = await simulateBatchesFirst(runnable, this.#options));
       } else {
         const fresh = runnable.filter((r) => r.context.prepared !== true);
-        const simulated = await this.#options.simulator.simulateMany(
-          fresh.map((r) => ({ plan: r.plan, headBlock: r.context.headBlock, profitShortfall: singleShortfall(r) })),
-        );
+        const simulated = await this.#options.simulator.simulateMany(fresh.map((r) => singleRequest(r)));
         simulations = runnable.map((r) =>
           r.context.prepared === true ? this.#options.simulator.prepared(r.plan, r.context.headBlock) : simulated[fresh.indexOf(r)]!,
         );
@@ -411,8 +410,8 @@ export class ExecutionStage {
     }
     metrics.transactionsSent.inc();
     const stages = {
-      // Price seen → the chunk's simulation starts: in-memory recompute, ranking, quotes, the risk gate.
-      plan: round2(clocks.simulationStartedAt - context.seenAtMs),
+      // Price seen → the chunk's simulation starts, split where the reaction pipeline marked it (ReactionMarks).
+      ...beforeSimulation(context, clocks.simulationStartedAt),
       simulate: round2(clocks.simulatedAt - clocks.simulationStartedAt),
       // Behind earlier plans of the same chunk.
       queue: round2(submitStartedAt - clocks.simulatedAt),

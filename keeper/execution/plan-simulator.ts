@@ -34,9 +34,9 @@ import {
 } from "./plan-encoder";
 import { PLAN_PROBE_ABI, PLAN_PROBE_RUNTIME_CODE } from "./probe/plan-probe-code";
 import { decodeRevertData, decodeSimulationError } from "./revert-decoder";
-import { fail, settled, type SimulationOutcome } from "./simulation-outcome";
+import { fail, settled, type SimulationAdjustments, type SimulationOutcome, type SimulationRequest } from "./simulation-outcome";
 
-export type { SimulationOutcome, SimulationStage } from "./simulation-outcome";
+export type { SimulationAdjustments, SimulationOutcome, SimulationRequest, SimulationStage } from "./simulation-outcome";
 
 /** The reads a simulation needs; ethers' JSON-RPC providers (and Hardhat's) satisfy them. */
 export interface SimulationProvider {
@@ -75,14 +75,6 @@ export interface PlanSimulatorOptions {
   readonly blockTag?: string;
   /** Told once if the node refuses state overrides and the simulator switches to "revert". */
   readonly onMethodFallback?: (reason: string) => void;
-}
-
-/** One plan of a `simulateMany` batch. */
-export interface SimulationRequest {
-  readonly plan: LiquidationPlan;
-  readonly headBlock: number;
-  /** May still be on the wire (own-sales quotes run beside the probe); a failed one fails the plan. */
-  readonly profitShortfall?: bigint | Promise<bigint>;
 }
 
 interface Measured {
@@ -180,7 +172,9 @@ export class PlanSimulator {
    */
   async simulateMany(requests: readonly SimulationRequest[]): Promise<SimulationOutcome[]> {
     const chainHead = this.#chainHead();
-    return Promise.all(requests.map((r) => this.simulate(r.plan, r.headBlock, { profitShortfall: r.profitShortfall }, chainHead)));
+    return Promise.all(
+      requests.map((r) => this.simulate(r.plan, r.headBlock, { profitShortfall: r.profitShortfall, stateBlock: r.stateBlock }, chainHead)),
+    );
   }
 
   /** The node's latest block, read beside the probes (null if it does not answer: the keeper's head stands). */
@@ -209,7 +203,7 @@ export class PlanSimulator {
   async simulateBatchPlan(
     plans: readonly LiquidationPlan[],
     headBlock: number,
-    adjustments: { readonly profitShortfall?: bigint | Promise<bigint> } = {},
+    adjustments: SimulationAdjustments = {},
   ): Promise<SimulationOutcome> {
     if (plans.length < 2) throw new Error("a batch needs at least two plans");
     const known = settled(adjustments.profitShortfall);
@@ -230,7 +224,7 @@ export class PlanSimulator {
       const treasury = await this.#treasuryAt(this.#executor, headBlock);
       raw = await this.#provider.send("eth_call", [
         { to: this.#operator, data: this.#probeCallData(batch.profitToken as Address, treasury, batchCall) },
-        this.#blockTag,
+        this.#tagFor(adjustments.stateBlock),
         { [this.#operator]: { code: PLAN_PROBE_RUNTIME_CODE } },
       ]);
     } catch (error) {
@@ -293,7 +287,7 @@ export class PlanSimulator {
   async simulate(
     plan: LiquidationPlan,
     headBlock: number,
-    adjustments: { readonly profitShortfall?: bigint | Promise<bigint> } = {},
+    adjustments: SimulationAdjustments = {},
     chainHead: Promise<number | null> = this.#chainHead(),
   ): Promise<SimulationOutcome> {
     const known = settled(adjustments.profitShortfall);
@@ -303,7 +297,7 @@ export class PlanSimulator {
 
     let measured: Measured | Extract<SimulationOutcome, { ok: false }>;
     if (this.#method === "probe") {
-      measured = await this.#probe(plan, baseCall, headBlock);
+      measured = await this.#probe(plan, baseCall, headBlock, this.#tagFor(adjustments.stateBlock));
       if (
         "ok" in measured &&
         measured.failure.kind === "transport" &&
@@ -311,10 +305,10 @@ export class PlanSimulator {
       ) {
         this.#method = "revert";
         this.#onMethodFallback(measured.failure.summary);
-        measured = await this.#revertProbe(plan, baseCall);
+        measured = await this.#revertProbe(plan, baseCall, this.#tagFor(adjustments.stateBlock));
       }
     } else {
-      measured = await this.#revertProbe(plan, baseCall);
+      measured = await this.#revertProbe(plan, baseCall, this.#tagFor(adjustments.stateBlock));
     }
     if ("ok" in measured) return measured;
     const deadlineBlock = await this.#deadlineFrom(headBlock, chainHead);
@@ -361,13 +355,18 @@ export class PlanSimulator {
   }
 
   /** The state-override probe: one call, no revert path. */
-  async #probe(plan: LiquidationPlan, planCall: string, headBlock: number): Promise<Measured | Extract<SimulationOutcome, { ok: false }>> {
+  async #probe(
+    plan: LiquidationPlan,
+    planCall: string,
+    headBlock: number,
+    blockTag: string | number,
+  ): Promise<Measured | Extract<SimulationOutcome, { ok: false }>> {
     let raw: unknown;
     try {
       const treasury = await this.#treasuryAt(this.#executor, headBlock);
       raw = await this.#provider.send("eth_call", [
         { to: this.#operator, data: this.#probeCallData(plan.profitToken, treasury, planCall) },
-        this.#blockTag,
+        blockTag,
         { [this.#operator]: { code: PLAN_PROBE_RUNTIME_CODE } },
       ]);
     } catch (error) {
@@ -412,7 +411,11 @@ export class PlanSimulator {
   }
 
   /** The revert probe (nodes without state overrides): profit from InsufficientProfit, gas from the policy. */
-  async #revertProbe(plan: LiquidationPlan, baseCall: string): Promise<Measured | Extract<SimulationOutcome, { ok: false }>> {
+  async #revertProbe(
+    plan: LiquidationPlan,
+    baseCall: string,
+    blockTag: string | number,
+  ): Promise<Measured | Extract<SimulationOutcome, { ok: false }>> {
     const to = this.#executor;
     const check = calldataWithMinProfit(baseCall, 1n);
     const gas = this.#gas;
@@ -421,13 +424,11 @@ export class PlanSimulator {
         from: this.#operator,
         to,
         data: calldataWithMinProfit(baseCall, MaxUint256),
-        blockTag: this.#blockTag,
+        blockTag,
       }),
       gas.mode === "fixed"
-        ? this.#provider
-            .call({ from: this.#operator, to, data: check, gasLimit: gas.limit, blockTag: this.#blockTag })
-            .then(() => gas.limit)
-        : this.#provider.estimateGas({ from: this.#operator, to, data: check, blockTag: this.#blockTag }),
+        ? this.#provider.call({ from: this.#operator, to, data: check, gasLimit: gas.limit, blockTag }).then(() => gas.limit)
+        : this.#provider.estimateGas({ from: this.#operator, to, data: check, blockTag }),
     ]);
     if (probe.status === "fulfilled") {
       // An unreachable minProfit that does not revert means the executor is not checking profit at all.
@@ -448,6 +449,11 @@ export class PlanSimulator {
       gasEstimate: gas.mode === "fixed" ? plan.gasUnits : fits.value,
       gasLimit: gas.mode === "fixed" ? gas.limit : (fits.value * (BPS + BigInt(gas.marginBps)) + BPS - 1n) / BPS,
     };
+  }
+
+  /** The state a probe reads: the caller's block (as a quantity), else the simulator's tag. */
+  #tagFor(stateBlock: number | undefined): string {
+    return stateBlock === undefined ? this.#blockTag : `0x${stateBlock.toString(16)}`;
   }
 
   /** The executor's treasury (where profit is measured), re-read every 256 blocks in case the owner moves it. */

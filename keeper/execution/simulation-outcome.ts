@@ -2,10 +2,33 @@
  * What a simulation concludes (plan-simulator.ts), and the two helpers every path of it ends with: a failure with its
  * one journal line, and a profit shortfall that may still be on the wire settled without ever rejecting.
  */
+import type { LiquidationPlan } from "../core/types";
 import type { PlanStruct } from "./plan-encoder";
 import type { DecodedFailure } from "./revert-decoder";
 
 export type SimulationStage = "profit-probe" | "gas-check";
+
+/** One plan of a `simulateMany` batch. */
+export interface SimulationRequest {
+  readonly plan: LiquidationPlan;
+  readonly headBlock: number;
+  /** May still be on the wire (own-sales quotes run beside the probe); a failed one fails the plan. */
+  readonly profitShortfall?: bigint | Promise<bigint>;
+  /** The block whose state to simulate on (the one the shortfall was priced on); default the simulator's tag. */
+  readonly stateBlock?: number;
+}
+
+/** What the caller knows about a simulation beyond the plan: its shortfall and the block whose state it must read. */
+export interface SimulationAdjustments {
+  readonly profitShortfall?: bigint | Promise<bigint>;
+  /**
+   * Simulate on this block's state instead of the simulator's tag (latest): the block the own-sales ledger read the
+   * key's landed count at and priced the shortfall on. At latest, a sale of ours mined between that count and the
+   * probe was both in the simulated pool and in the shortfall: in the reaction bench a busy step's third chunk was
+   * refused whole ("does not cover") by the batch sent just before it, mined meanwhile, and retried blocks later.
+   */
+  readonly stateBlock?: number;
+}
 
 export type SimulationOutcome =
   | {

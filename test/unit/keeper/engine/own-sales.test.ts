@@ -121,6 +121,21 @@ describe("keeper: own sales in a block, booked in rank order and quoted together
     expect(ledger.awaitsLanding).to.equal(false);
     expect(ledger.hasSold(selling("d", 1n))).to.equal(false);
   });
+  it("prices on a block's own count: a sale mined after that block still counts though a newer count was read since", () => {
+    const ledger = new OwnSalesLedger(countingQuoter().quoter);
+    const [a, b, c] = [selling("a", 100n), selling("b", 50n), selling("c", 30n)];
+    ledger.record(a);
+    ledger.sent(a, 10);
+    ledger.record(b);
+    ledger.sent(b, 11);
+    // A tick read the count at latest (12: both mined) while a chunk read 11 at the block it simulates on, whose pools
+    // hold a's sale but not b's: b's sale must still be priced for that chunk.
+    ledger.landedBelow(12);
+    ledger.landedBelow(11);
+    expect(ledger.soldBefore(c, 11)).to.equal(50n);
+    expect(ledger.soldBefore(c)).to.equal(0n);
+    expect(ledger.awaitsLanding).to.equal(false);
+  });
   it("a new block forgets only the dry runs' sales: a booking in flight and a sale sent but not mined still count", () => {
     const ledger = new OwnSalesLedger(countingQuoter().quoter);
     const [inFlight, sent, dry] = [selling("a", 100n), selling("b", 50n), selling("c", 30n)];

@@ -70,9 +70,12 @@ const FAILED: SimulationOutcome = {
 function recordingSimulator(failBatchesOf: readonly number[] = [], failSingles: readonly string[] = []) {
   const singles: string[] = [];
   const batches: { ids: string[]; shortfall: bigint }[] = [];
+  /** The state block each simulation was asked to read, single or batch, in the order asked. */
+  const stateBlocks: (number | undefined)[] = [];
   const simulator = {
     simulateMany: async (requests: readonly SimulationRequest[]) => {
       singles.push(...requests.map((r) => r.plan.id));
+      stateBlocks.push(...requests.map((r) => r.stateBlock));
       return Promise.all(
         requests.map(async (r) => (failSingles.includes(r.plan.id) ? FAILED : success(40_000_000n, await (r.profitShortfall ?? 0n)))),
       );
@@ -80,15 +83,16 @@ function recordingSimulator(failBatchesOf: readonly number[] = [], failSingles: 
     simulateBatchPlan: async (
       plans: readonly LiquidationPlan[],
       _head: number,
-      adjustments: { profitShortfall?: bigint | Promise<bigint> },
+      adjustments: { profitShortfall?: bigint | Promise<bigint>; stateBlock?: number },
     ) => {
+      stateBlocks.push(adjustments.stateBlock);
       const shortfall = await (adjustments.profitShortfall ?? 0n);
       batches.push({ ids: plans.map((p) => p.id), shortfall });
       return failBatchesOf.includes(plans.length) ? FAILED : success(BigInt(plans.length) * 41_000_000n, shortfall);
     },
     prepared: () => success(1n, 0n),
   } as unknown as PlanSimulator;
-  return { simulator, singles, batches };
+  return { simulator, singles, batches, stateBlocks };
 }
 
 const deps = (simulator: PlanSimulator) => ({
@@ -151,6 +155,16 @@ describe("execution: a chunk that may batch is simulated batches first", () => {
     // members' figures summed (each of which counts the members before it, which the batch's simulation prices itself).
     expect(asked).to.deep.equal([[sale, 3n * sale]]);
     expect(batches[0]!.shortfall).to.equal(7n);
+  });
+
+  it("simulates a batch, its failed members alone and their smaller batch on the block their shortfall was priced on", async () => {
+    const runnable = [0, 1, 2].map((i) => ({ plan: plan(i), context: context({ stateBlock: 104 }) }));
+    const { simulator, stateBlocks } = recordingSimulator([3], [runnable[1]!.plan.id]);
+
+    await simulateBatchesFirst(runnable, deps(simulator));
+
+    // The batch of three, its three members alone, the batch of the two that stand: every one on block 104.
+    expect(stateBlocks).to.deep.equal([104, 104, 104, 104, 104]);
   });
 
   it("splits a run into the fewest pieces of at most the size, as even as they come", () => {
