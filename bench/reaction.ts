@@ -276,12 +276,12 @@ async function crossAndAwait(track: ClockedSandbox, targets: readonly OpenedBorr
   return { priceBlock: step.block.number, first, liquidatedBorrowers: [...first.keys()] };
 }
 
-/** Waits until the keeper has nothing in flight (at most 10 blocks), so trials do not overlap. */
+/** Waits until the keeper has nothing in flight and no reaction running (at most 10 blocks), so trials do not overlap. */
 async function settle(track: ClockedSandbox): Promise<void> {
   for (let waited = 0; waited < 10; waited++) {
     await track.handle.mine();
     const status = await track.keeper.status();
-    if (status !== null && Array.isArray(status.inFlight) && status.inFlight.length === 0) return;
+    if (status !== null && Array.isArray(status.inFlight) && status.inFlight.length === 0 && status.reacting !== true) return;
   }
 }
 

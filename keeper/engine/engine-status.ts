@@ -44,6 +44,8 @@ export interface EngineSnapshot {
   readonly leadership: Leadership | undefined;
   /** Races, oracle-update-to-inclusion and head time (keeper/engine/race-book.ts). */
   readonly race: Readonly<Record<string, unknown>>;
+  /** A reaction is running or queued (ReactionPipeline.busy). */
+  readonly reacting: boolean;
 }
 
 export interface EngineParts {
@@ -94,6 +96,7 @@ export function engineStatus(snapshot: EngineSnapshot, parts: EngineParts): Reco
       sentAtBlock: tracked.sentAtBlock,
     })),
     totals: { ...snapshot.totals },
+    reacting: snapshot.reacting,
     reconciliation:
       snapshot.reconciliation === null ? null : { examined: snapshot.reconciliation.examined, outcomes: snapshot.reconciliation.outcomes },
   };

@@ -436,6 +436,7 @@ export class KeeperEngine {
       leading: this.leading,
       leadership: this.deps.leadership,
       race: this.races.status(this.headBlock),
+      reacting: this.reaction.busy,
     };
   }
 

@@ -61,6 +61,8 @@ export class ReactionPipeline {
   #pricesWaiting = 0;
   /** Reactions running now (0 or 1: they never interleave); a pushed head's refresh waits for none (`prepareAheadFor`). */
   #reacting = 0;
+  /** Reactions queued or running (`busy`). */
+  #queued = 0;
 
   constructor(
     private readonly deps: KeeperEngineDeps,
@@ -72,8 +74,18 @@ export class ReactionPipeline {
     this.#now = deps.latencyClock ?? (() => performance.now());
   }
 
+  /**
+   * A reaction is running or queued: positions may be about to be planned and decided, though nothing is in flight
+   * yet. /status shows it (`reacting`), so a driver waiting for the keeper to be done (the sandbox race, the reaction
+   * bench) does not take a reaction still sizing its chunk for a keeper with nothing left to do.
+   */
+  get busy(): boolean {
+    return this.#queued > 0;
+  }
+
   /** Runs `work` after every reaction already queued (reactions never interleave their sends). */
   exclusively<T>(work: () => Promise<T>): Promise<T> {
+    this.#queued += 1;
     const counted = async () => {
       this.#reacting += 1;
       try {
@@ -84,6 +96,11 @@ export class ReactionPipeline {
     };
     const run = this.#queue.then(counted, counted);
     this.#queue = run.catch(() => undefined);
+    void run
+      .catch(() => undefined)
+      .finally(() => {
+        this.#queued -= 1;
+      });
     return run;
   }
 

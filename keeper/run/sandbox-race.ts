@@ -156,7 +156,8 @@ export async function runSandboxRace(options: SandboxRaceOptions): Promise<Sandb
         await track.handle.mine();
         if (waited < 5) continue;
         const status = await track.keeper.status();
-        const idle = status !== null && Array.isArray(status.inFlight) && status.inFlight.length === 0;
+        // Idle: nothing in flight and no reaction running or queued (one may still be sizing a chunk under load).
+        const idle = status !== null && Array.isArray(status.inFlight) && status.inFlight.length === 0 && status.reacting !== true;
         const markets = Array.isArray(status?.markets) ? (status.markets as { tracked?: number; liquidatable?: number }[]) : [];
         const progress = JSON.stringify([status?.totals, markets.map((market) => [market.tracked, market.liquidatable])]);
         quiet = idle && progress === last ? quiet + 1 : 0;

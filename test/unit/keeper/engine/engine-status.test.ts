@@ -60,6 +60,7 @@ describe("engine status: the blocked nonce a standby shows", function () {
     leading,
     leadership: undefined,
     race: {},
+    reacting: false,
   });
 
   it("a standby shows the block the leader recorded after the standby started, and its clearing", () => {

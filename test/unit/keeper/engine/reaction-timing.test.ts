@@ -64,6 +64,25 @@ describe("reaction timing: stages before the simulation, and prepared plans refr
     expect(refreshes).to.equal(2);
   });
 
+  it("is busy from the moment a reaction is queued until the last one queued has ended (/status 'reacting')", async () => {
+    const deps = { markets: [], heads: { latest: { number: 10 } } } as unknown as KeeperEngineDeps;
+    const host = { mode: "LIVE" as const, head: 10, baseFeePerGas: 0n, mayReact: () => true, instant: () => ({ timeMs: 0, block: 10 }) };
+    const reaction = new ReactionPipeline(deps, host, {} as never, new RetryScheduler(), {} as never);
+    expect(reaction.busy).to.equal(false);
+    let endFirst: () => void = () => undefined;
+    const first = reaction.exclusively(() => new Promise<void>((resolve) => (endFirst = resolve)));
+    const second = reaction.exclusively(() => Promise.reject(new Error("a failing reaction still ends")));
+    expect(reaction.busy, "queued, not started yet").to.equal(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reaction.busy, "the first running").to.equal(true);
+    endFirst();
+    await first;
+    expect(reaction.busy, "the second is still queued or running").to.equal(true);
+    await second.catch(() => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reaction.busy).to.equal(false);
+  });
+
   it("starts no refresh on a pushed head while a reaction runs; the first head after it, or the tick's call, does", async () => {
     let refreshes = 0;
     const deps = {
