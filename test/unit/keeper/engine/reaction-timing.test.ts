@@ -18,6 +18,18 @@ const context = (extra: Partial<ExecutionContext> = {}): ExecutionContext => ({
   ...extra,
 });
 
+/** A pipeline at head 10 whose prepared plans' refresh is `refresh` (nothing else of the engine is reached). */
+function pipelineAtHead10(refresh: () => Promise<number>): ReactionPipeline {
+  const deps = {
+    markets: [],
+    heads: { latest: { number: 10 } },
+    execution: { inFlightPositions: () => new Set<string>() },
+    prepared: { refresh },
+  } as unknown as KeeperEngineDeps;
+  const host = { mode: "LIVE" as const, head: 10, baseFeePerGas: 0n, mayReact: () => true, instant: () => ({ timeMs: 0, block: 10 }) };
+  return new ReactionPipeline(deps, host, {} as never, new RetryScheduler(), {} as never);
+}
+
 describe("reaction timing: stages before the simulation, and prepared plans refreshed on heads", () => {
   it("splits price seen → simulation into wait, reprice, prepared, earlier chunks, size and gate when marked", () => {
     const marks = { reacting: 1_090, repriced: 1_092, preparedDone: 1_100, earlierDone: 1_400, sized: 1_450 };
@@ -36,19 +48,10 @@ describe("reaction timing: stages before the simulation, and prepared plans refr
   it("refreshes the prepared plans once per head, one refresh at a time", async () => {
     let refreshes = 0;
     let finish: () => void = () => undefined;
-    const deps = {
-      markets: [],
-      heads: { latest: { number: 10 } },
-      execution: { inFlightPositions: () => new Set<string>() },
-      prepared: {
-        refresh: () => {
-          refreshes += 1;
-          return new Promise<number>((resolve) => (finish = () => resolve(4)));
-        },
-      },
-    } as unknown as KeeperEngineDeps;
-    const host = { mode: "LIVE" as const, head: 10, baseFeePerGas: 0n, mayReact: () => true, instant: () => ({ timeMs: 0, block: 10 }) };
-    const reaction = new ReactionPipeline(deps, host, {} as never, new RetryScheduler(), {} as never);
+    const reaction = pipelineAtHead10(() => {
+      refreshes += 1;
+      return new Promise<number>((resolve) => (finish = () => resolve(4)));
+    });
 
     const first = reaction.prepareAheadFor(10);
     // A head pushed while it runs, and the tick's own call: both get the refresh in flight.
@@ -65,9 +68,7 @@ describe("reaction timing: stages before the simulation, and prepared plans refr
   });
 
   it("is busy from the moment a reaction is queued until the last one queued has ended (/status 'reacting')", async () => {
-    const deps = { markets: [], heads: { latest: { number: 10 } } } as unknown as KeeperEngineDeps;
-    const host = { mode: "LIVE" as const, head: 10, baseFeePerGas: 0n, mayReact: () => true, instant: () => ({ timeMs: 0, block: 10 }) };
-    const reaction = new ReactionPipeline(deps, host, {} as never, new RetryScheduler(), {} as never);
+    const reaction = pipelineAtHead10(() => Promise.resolve(0));
     expect(reaction.busy).to.equal(false);
     let endFirst: () => void = () => undefined;
     const first = reaction.exclusively(() => new Promise<void>((resolve) => (endFirst = resolve)));
@@ -85,19 +86,10 @@ describe("reaction timing: stages before the simulation, and prepared plans refr
 
   it("starts no refresh on a pushed head while a reaction runs; the first head after it, or the tick's call, does", async () => {
     let refreshes = 0;
-    const deps = {
-      markets: [],
-      heads: { latest: { number: 10 } },
-      execution: { inFlightPositions: () => new Set<string>() },
-      prepared: {
-        refresh: () => {
-          refreshes += 1;
-          return Promise.resolve(3);
-        },
-      },
-    } as unknown as KeeperEngineDeps;
-    const host = { mode: "LIVE" as const, head: 10, baseFeePerGas: 0n, mayReact: () => true, instant: () => ({ timeMs: 0, block: 10 }) };
-    const reaction = new ReactionPipeline(deps, host, {} as never, new RetryScheduler(), {} as never);
+    const reaction = pipelineAtHead10(() => {
+      refreshes += 1;
+      return Promise.resolve(3);
+    });
     let endReaction: () => void = () => undefined;
     const running = reaction.exclusively(() => new Promise<void>((resolve) => (endReaction = resolve)));
     await Promise.resolve();
