@@ -1,9 +1,10 @@
 /**
  * The reserve set-up both Aave deployers (aave-v302-market.ts, aave-v36-market.ts) do alike: the oracle's
- * constructor arguments, the reserve tokens' names, and each reserve's risk parameters and flash-loan switch. The
- * configurator setters used here have the same signatures in v3.0.2 and v3.6 (both TypeChain bindings must satisfy
- * ReserveRiskConfigurator, which the compiler checks), so one routine drives either version's configurator; what
- * differs (token implementations, rate strategies, e-mode, the flash premium setter) stays in each deployer.
+ * constructor arguments, the reserve tokens' names, the LTV/threshold/bonus encoding reserves and e-mode categories
+ * share, and each reserve's risk parameters and flash-loan switch. The configurator setters used here have the same
+ * signatures in v3.0.2 and v3.6 (both TypeChain bindings must satisfy ReserveRiskConfigurator, which the compiler
+ * checks), so one routine drives either version's configurator; what differs (token implementations, rate
+ * strategies, the e-mode setters, the flash premium setter) stays in each deployer.
  */
 import type { ContractTransactionResponse } from "ethers";
 import type { Address } from "../keeper/config/address-book";
@@ -49,20 +50,32 @@ export function reserveTokenNames(spec: SandboxReserveSpec): {
   };
 }
 
+/** The percentages a reserve or an e-mode category is listed with. */
+interface CollateralPercents {
+  readonly ltvPercent: number;
+  readonly liquidationThresholdPercent: number;
+  readonly liquidationBonusPercent: number;
+}
+
+/**
+ * LTV, liquidation threshold and liquidation bonus as Aave's configurator takes them, for a reserve and an e-mode
+ * category alike: basis points, the bonus on top of the 100% the liquidator is repaid (5% → 10_500).
+ */
+export function collateralParametersBps(percents: CollateralPercents): [ltv: bigint, threshold: bigint, bonus: bigint] {
+  return [
+    percentToBps(percents.ltvPercent),
+    percentToBps(percents.liquidationThresholdPercent),
+    10_000n + percentToBps(percents.liquidationBonusPercent),
+  ];
+}
+
 /**
  * Each listed reserve's risk parameters (LTV, liquidation threshold and bonus, borrowing, reserve factor, liquidation
  * protocol fee) and flash loans switched on. A freshly listed reserve has flash loans off and every parameter 0.
  */
 export async function configureReserveRisk(configurator: ReserveRiskConfigurator, reserves: readonly AaveReserveListing[]): Promise<void> {
   for (const { spec, asset } of reserves) {
-    await mined(
-      configurator.configureReserveAsCollateral(
-        asset,
-        percentToBps(spec.ltvPercent),
-        percentToBps(spec.liquidationThresholdPercent),
-        10_000n + percentToBps(spec.liquidationBonusPercent),
-      ),
-    );
+    await mined(configurator.configureReserveAsCollateral(asset, ...collateralParametersBps(spec)));
     await mined(configurator.setReserveBorrowing(asset, spec.borrowingEnabled));
     await mined(configurator.setReserveFlashLoaning(asset, true));
     await mined(configurator.setReserveFactor(asset, percentToBps(spec.reserveFactorPercent)));

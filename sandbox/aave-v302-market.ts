@@ -30,8 +30,8 @@ import {
 } from "../typechain-types/factories/node_modules/@aave/core-v3/artifacts/contracts/protocol/libraries/logic";
 import type { Address } from "../keeper/config/address-book";
 import { deployedAddress, listedAsset, mined, type AaveMarketListing, type DeployedAaveMarket } from "./aave-listing";
-import { aaveOracleArguments, configureReserveRisk, reserveTokenNames } from "./aave-reserve-setup";
-import { AAVE_FLASH_PREMIUM_BPS, percentToBps } from "./market-spec";
+import { aaveOracleArguments, collateralParametersBps, configureReserveRisk, reserveTokenNames } from "./aave-reserve-setup";
+import { AAVE_FLASH_PREMIUM_BPS } from "./market-spec";
 
 const LOGIC = "contracts/protocol/libraries/logic";
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
@@ -138,16 +138,7 @@ export async function deployAaveV302Market(deployer: HardhatEthersSigner, listin
 
   // 7. E-mode: v3.0 assigns each asset to one category; the category may name a price source (none here, as on Base).
   for (const eMode of listing.eModes) {
-    await mined(
-      configurator.setEModeCategory(
-        eMode.id,
-        percentToBps(eMode.ltvPercent),
-        percentToBps(eMode.liquidationThresholdPercent),
-        10_000n + percentToBps(eMode.liquidationBonusPercent),
-        ZERO_ADDRESS,
-        eMode.label,
-      ),
-    );
+    await mined(configurator.setEModeCategory(eMode.id, ...collateralParametersBps(eMode), ZERO_ADDRESS, eMode.label));
     for (const symbol of new Set([...eMode.collateral, ...eMode.borrowable])) {
       await mined(configurator.setAssetEModeCategory(listedAsset(listing, symbol), eMode.id));
     }

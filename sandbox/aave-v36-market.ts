@@ -38,7 +38,7 @@ import {
 } from "../typechain-types/factories/artifacts/@aave-dao/aave-v3-origin/src/contracts/protocol/libraries/logic";
 import type { Address } from "../keeper/config/address-book";
 import { deployedAddress, listedAsset, mined, type AaveMarketListing, type DeployedAaveMarket } from "./aave-listing";
-import { aaveOracleArguments, configureReserveRisk, reserveTokenNames } from "./aave-reserve-setup";
+import { aaveOracleArguments, collateralParametersBps, configureReserveRisk, reserveTokenNames } from "./aave-reserve-setup";
 import { AAVE_FLASH_PREMIUM_BPS, percentToBps, type SandboxReserveSpec } from "./market-spec";
 
 const LOGIC = "@aave-dao/aave-v3-origin/src/contracts/protocol/libraries/logic";
@@ -129,15 +129,7 @@ export async function deployAaveV36Market(deployer: HardhatEthersSigner, listing
 
   // 7. E-mode: v3.2+ categories hold a collateral bitmap and a borrowable bitmap; no price source any more.
   for (const eMode of listing.eModes) {
-    await mined(
-      configurator.setEModeCategory(
-        eMode.id,
-        percentToBps(eMode.ltvPercent),
-        percentToBps(eMode.liquidationThresholdPercent),
-        10_000n + percentToBps(eMode.liquidationBonusPercent),
-        eMode.label,
-      ),
-    );
+    await mined(configurator.setEModeCategory(eMode.id, ...collateralParametersBps(eMode), eMode.label));
     for (const symbol of eMode.collateral)
       await mined(configurator.setAssetCollateralInEMode(listedAsset(listing, symbol), eMode.id, true));
     for (const symbol of eMode.borrowable)

@@ -5,7 +5,7 @@
  * same amounts and (within rounding and interest accrued since opening) the requested health factors.
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { AbiCoder, getCreate2Address, keccak256, concat, type BytesLike } from "ethers";
+import { AbiCoder, getCreate2Address, keccak256, concat, type BytesLike, type ContractTransactionResponse } from "ethers";
 import { IOracle__factory, VariableDebtToken__factory } from "../typechain-types";
 import type { Address } from "../keeper/config/address-book";
 import { morphoMarketId } from "./morpho-blue";
@@ -89,9 +89,12 @@ function requireRange(name: string, range: NumberRange, lowest: number): void {
   }
 }
 
-function requireCountAndSeed(kind: string, count: number, seed: number): void {
-  if (!Number.isInteger(count) || count < 0) throw new Error(`${kind}.count must be a non-negative integer, got ${count}`);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`${kind}.seed must be a non-negative integer, got ${seed}`);
+/** What every protocol's borrower spec must satisfy before anything is opened (positions open at HF >= 1, debts of a cent or more). */
+function requireBorrowerSpec(kind: string, spec: AaveBorrowerSpec | MorphoBorrowerSpec): void {
+  if (!Number.isInteger(spec.count) || spec.count < 0) throw new Error(`${kind}.count must be a non-negative integer, got ${spec.count}`);
+  if (!Number.isSafeInteger(spec.seed) || spec.seed < 0) throw new Error(`${kind}.seed must be a non-negative integer, got ${spec.seed}`);
+  requireRange(`${kind}.healthFactor`, spec.healthFactor, 1);
+  requireRange(`${kind}.debtUsd`, spec.debtUsd, 0.01);
 }
 
 function usdToRaw(usd: number, usdPrice8: bigint, decimals: number): bigint {
@@ -153,6 +156,39 @@ function packBatches<T>(
   return batches;
 }
 
+/**
+ * The deployer gives the borrower factory the collateral every borrower of this call supplies (the factory pulls it
+ * with transferFrom as it opens each one).
+ */
+async function fundFactoryCollateral(
+  hre: HardhatRuntimeEnvironment,
+  sandbox: Sandbox,
+  symbol: string,
+  orders: readonly { collateralSupplied: bigint }[],
+): Promise<void> {
+  const totalSupplied = orders.reduce((sum, o) => sum + o.collateralSupplied, 0n);
+  await ensureDeployerHolds(hre, sandbox, symbol, totalSupplied);
+  const token = tokenBySymbol(sandbox.tokens, symbol).connect(sandbox.deployer);
+  await (await token.approve(await sandbox.borrowerFactory.getAddress(), totalSupplied)).wait();
+}
+
+/** Sends the batches in order; a failed one is named by `what` and its borrowers' indexes. */
+async function openInBatches<T>(
+  batches: readonly { start: number; orders: T[] }[],
+  what: string,
+  send: (orders: T[]) => Promise<ContractTransactionResponse>,
+): Promise<void> {
+  for (const batch of batches) {
+    try {
+      const tx = await send(batch.orders);
+      await tx.wait();
+    } catch (error) {
+      const last = batch.start + batch.orders.length - 1;
+      throw new Error(`opening ${what} ${batch.start}..${last} failed: ${(error as Error).message}`);
+    }
+  }
+}
+
 async function failIfAlreadyOpened(hre: HardhatRuntimeEnvironment, address: Address, what: string): Promise<void> {
   if ((await hre.ethers.provider.getCode(address)) !== "0x") {
     throw new Error(`${what} were already opened with this seed in this sandbox (borrower ${address} exists); pass another seed`);
@@ -175,9 +211,7 @@ export async function openAaveBorrowers(
   sandbox: Sandbox,
   spec: AaveBorrowerSpec,
 ): Promise<OpenedBorrower[]> {
-  requireCountAndSeed("openAaveBorrowers spec", spec.count, spec.seed);
-  requireRange("openAaveBorrowers spec.healthFactor", spec.healthFactor, 1);
-  requireRange("openAaveBorrowers spec.debtUsd", spec.debtUsd, 0.01);
+  requireBorrowerSpec("openAaveBorrowers spec", spec);
   if (spec.collateral === spec.debt) throw new Error(`collateral and debt must differ, both are "${spec.collateral}"`);
   const collateralToken = tokenBySymbol(sandbox.tokens, spec.collateral);
   const debtToken = tokenBySymbol(sandbox.tokens, spec.debt);
@@ -236,7 +270,8 @@ export async function openAaveBorrowers(
       targetHealthFactor,
     });
   }
-  await failIfAlreadyOpened(hre, opened[0].address, `Aave ${spec.collateral}/${spec.debt} borrowers`);
+  const what = `Aave ${spec.collateral}/${spec.debt} borrowers`;
+  await failIfAlreadyOpened(hre, opened[0].address, what);
 
   // Liquidity: enough cash in the debt reserve that utilisation ends at or below the cap.
   const newDebt = orders.reduce((sum, o) => sum + o.debtBorrowed, 0n);
@@ -252,11 +287,7 @@ export async function openAaveBorrowers(
     await (await pool.connect(sandbox.deployer).supply(debtAddress, topUp, sandbox.deployer.address, 0)).wait();
   }
 
-  const factory = sandbox.borrowerFactory.connect(sandbox.deployer);
-  const factoryAddress = await factory.getAddress();
-  const totalSupplied = orders.reduce((sum, o) => sum + o.collateralSupplied, 0n);
-  await ensureDeployerHolds(hre, sandbox, spec.collateral, totalSupplied);
-  await (await collateralToken.connect(sandbox.deployer).approve(factoryAddress, totalSupplied)).wait();
+  await fundFactoryCollateral(hre, sandbox, spec.collateral, orders);
 
   const gasBudget = await transactionGasBudget(sandbox);
   const batches = packBatches(
@@ -265,17 +296,10 @@ export async function openAaveBorrowers(
     gasBudget,
     spec.batchSize,
   );
-  for (const batch of batches) {
-    try {
-      const tx = await factory.openAaveBorrowers(poolAddress, collateralAddress, debtAddress, batch.orders, {
-        gasLimit: gasBudget,
-      });
-      await tx.wait();
-    } catch (error) {
-      const last = batch.start + batch.orders.length - 1;
-      throw new Error(`opening Aave ${spec.collateral}/${spec.debt} borrowers ${batch.start}..${last} failed: ${(error as Error).message}`);
-    }
-  }
+  const factory = sandbox.borrowerFactory.connect(sandbox.deployer);
+  await openInBatches(batches, what, (batchOrders) =>
+    factory.openAaveBorrowers(poolAddress, collateralAddress, debtAddress, batchOrders, { gasLimit: gasBudget }),
+  );
   return opened;
 }
 
@@ -288,9 +312,7 @@ export async function openMorphoBorrowers(
   sandbox: Sandbox,
   spec: MorphoBorrowerSpec,
 ): Promise<OpenedBorrower[]> {
-  requireCountAndSeed("openMorphoBorrowers spec", spec.count, spec.seed);
-  requireRange("openMorphoBorrowers spec.healthFactor", spec.healthFactor, 1);
-  requireRange("openMorphoBorrowers spec.debtUsd", spec.debtUsd, 0.01);
+  requireBorrowerSpec("openMorphoBorrowers spec", spec);
   const params = sandbox.morpho.markets[spec.market];
   if (!Number.isInteger(spec.market) || params === undefined) {
     throw new Error(
@@ -332,7 +354,8 @@ export async function openMorphoBorrowers(
       targetHealthFactor,
     });
   }
-  await failIfAlreadyOpened(hre, opened[0].address, `Morpho ${params.label} borrowers`);
+  const what = `Morpho ${params.label} borrowers`;
+  await failIfAlreadyOpened(hre, opened[0].address, what);
 
   const morpho = sandbox.morpho.morpho.connect(sandbox.deployer);
   const morphoAddress = await morpho.getAddress();
@@ -346,21 +369,13 @@ export async function openMorphoBorrowers(
     await (await morpho.supply(params, topUp, 0n, sandbox.deployer.address, "0x")).wait();
   }
 
-  const factory = sandbox.borrowerFactory.connect(sandbox.deployer);
-  const totalSupplied = orders.reduce((sum, o) => sum + o.collateralSupplied, 0n);
-  await ensureDeployerHolds(hre, sandbox, collateral, totalSupplied);
-  await (await sandbox.tokens[collateral].connect(sandbox.deployer).approve(await factory.getAddress(), totalSupplied)).wait();
+  await fundFactoryCollateral(hre, sandbox, collateral, orders);
 
   const gasBudget = await transactionGasBudget(sandbox);
   const batches = packBatches(orders, () => MORPHO_GAS_PER_BORROWER, gasBudget, spec.batchSize);
-  for (const batch of batches) {
-    try {
-      const tx = await factory.openMorphoBorrowers(morphoAddress, params, batch.orders, { gasLimit: gasBudget });
-      await tx.wait();
-    } catch (error) {
-      const last = batch.start + batch.orders.length - 1;
-      throw new Error(`opening Morpho ${params.label} borrowers ${batch.start}..${last} failed: ${(error as Error).message}`);
-    }
-  }
+  const factory = sandbox.borrowerFactory.connect(sandbox.deployer);
+  await openInBatches(batches, what, (batchOrders) =>
+    factory.openMorphoBorrowers(morphoAddress, params, batchOrders, { gasLimit: gasBudget }),
+  );
   return opened;
 }

@@ -22,7 +22,7 @@ export { SANDBOX_RESERVES, SANDBOX_POOLS, SANDBOX_MORPHO_MARKETS, SANDBOX_EMODES
 export type { SandboxReserveSpec, SandboxPoolSpec, SandboxMorphoMarketSpec, SandboxEModeSpec } from "./market-spec";
 export { MULTICALL3_ADDRESS, BASE_WETH_ADDRESS } from "./canonical-contracts";
 export { uniswapPoolKey, findUniswapPool } from "./uniswap-venue";
-export { morphoMarketId } from "./morpho-blue";
+export { marketTuple, morphoMarketId } from "./morpho-blue";
 export { seededRandom, type SeededRandom } from "./random";
 export { openAaveBorrowers, openMorphoBorrowers } from "./borrowers";
 export type { OpenedBorrower, AaveBorrowerSpec, MorphoBorrowerSpec, NumberRange } from "./borrowers";
@@ -42,5 +42,5 @@ export {
 } from "./uniswap-math";
 export { addMoonwellOevMarket, openMoonwellBorrowers, SANDBOX_OEV_WRAPPER } from "./moonwell-oev-market";
 export type { SandboxMoonwell, SandboxWithMoonwell, MoonwellBorrowerSpec } from "./moonwell-oev-market";
-export { addMoonwellMorphoOevMarket, openMorphoOevBorrower, marketTuple } from "./moonwell-morpho-oev-market";
+export { addMoonwellMorphoOevMarket, openMorphoOevBorrower } from "./moonwell-morpho-oev-market";
 export type { SandboxMorphoOevMarket, MorphoOevMarketOptions } from "./moonwell-morpho-oev-market";

@@ -17,7 +17,7 @@ import {
   type MoonwellOevMorphoWrapperDouble,
 } from "../typechain-types";
 import type { Address, MorphoMarketParams } from "../keeper/config/address-book";
-import { morphoMarketId } from "./morpho-blue";
+import { marketTuple, morphoMarketId } from "./morpho-blue";
 import { SANDBOX_OEV_WRAPPER } from "./moonwell-oev-market";
 import type { Sandbox } from "./sandbox-types";
 
@@ -80,23 +80,6 @@ export async function addMoonwellMorphoOevMarket(
   const marketId = morphoMarketId(params);
   await (await wrapper.setApprovedMarket(marketId, true)).wait();
   return { wrapper, oracle, params, marketId, feeRecipient };
-}
-
-/** Morpho's MarketParams tuple (without the label). */
-export function marketTuple(params: MorphoMarketParams): {
-  loanToken: string;
-  collateralToken: string;
-  oracle: string;
-  irm: string;
-  lltv: bigint;
-} {
-  return {
-    loanToken: params.loanToken,
-    collateralToken: params.collateralToken,
-    oracle: params.oracle,
-    irm: params.irm,
-    lltv: params.lltv,
-  };
 }
 
 /**

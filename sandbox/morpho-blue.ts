@@ -20,6 +20,23 @@ import { ensureDeployerHolds } from "./token-supply";
 
 const WAD = 10n ** 18n;
 
+/** Morpho's MarketParams tuple (without the label). */
+export function marketTuple(params: MorphoMarketParams): {
+  loanToken: string;
+  collateralToken: string;
+  oracle: string;
+  irm: string;
+  lltv: bigint;
+} {
+  return {
+    loanToken: params.loanToken,
+    collateralToken: params.collateralToken,
+    oracle: params.oracle,
+    irm: params.irm,
+    lltv: params.lltv,
+  };
+}
+
 /** A Morpho market's id: keccak256 of its abi-encoded MarketParams, as MarketParamsLib computes it. */
 export function morphoMarketId(params: MorphoMarketParams): string {
   return keccak256(

@@ -10,24 +10,33 @@ const MORPHO_BLUE = "0xBBBBBbbBBb9cC5e90e3b3Af64bdAF62C37EEFFCb";
 /** Morpho's AdaptiveCurveIrm on Base (the IRM of Morpho-listed markets there). */
 const MORPHO_ADAPTIVE_CURVE_IRM = "0x46415998764C29aB2a25CbeA6254146D50D22687";
 
+// Addresses a book names more than once (a token in its list and as a Morpho market's token; Aave's pool as a market
+// and as a flash lender): one constant each, so the copies cannot drift apart.
+const BASE_WETH = "0x4200000000000000000000000000000000000006";
+const BASE_USDC = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913";
+const BASE_CBBTC = "0xcbB7C0000aB88B473b1f5aFd9ef808440eed33Bf";
+const BASE_AAVE_V3_POOL = "0xA238Dd80C259a72e81d7e4664a9801593F98d1c5";
+const MAINNET_WETH = "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2";
+const MAINNET_AAVE_V3_POOL = "0x87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2";
+
 export const BASE_ADDRESS_BOOK: AddressBook = {
   network: "base",
   chainId: 8453,
   multicall3: MULTICALL3,
-  weth: "0x4200000000000000000000000000000000000006",
+  weth: BASE_WETH,
   tokens: {
-    WETH: { symbol: "WETH", address: "0x4200000000000000000000000000000000000006", decimals: 18 },
-    USDC: { symbol: "USDC", address: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913", decimals: 6 },
+    WETH: { symbol: "WETH", address: BASE_WETH, decimals: 18 },
+    USDC: { symbol: "USDC", address: BASE_USDC, decimals: 6 },
     USDbC: { symbol: "USDbC", address: "0xd9aAEc86B65D86f6A7B5B1b0c42FFA531710b6CA", decimals: 6 },
     cbETH: { symbol: "cbETH", address: "0x2Ae3F1Ec7F1F5012CFEab0185bfc7aa3cf0DEc22", decimals: 18 },
     wstETH: { symbol: "wstETH", address: "0xc1CBa3fCea344f92D9239c08C0568f6F2F0ee452", decimals: 18 },
     weETH: { symbol: "weETH", address: "0x04C0599Ae5A44757c0af6F9eC3b93da8976c150A", decimals: 18 },
-    cbBTC: { symbol: "cbBTC", address: "0xcbB7C0000aB88B473b1f5aFd9ef808440eed33Bf", decimals: 8 },
+    cbBTC: { symbol: "cbBTC", address: BASE_CBBTC, decimals: 8 },
   },
   aaveV3: {
     label: "Aave V3 Base",
     addressesProvider: "0xe20fCBdBfFC4Dd138cE8b2E6FBb6CB49777ad64D",
-    pool: "0xA238Dd80C259a72e81d7e4664a9801593F98d1c5",
+    pool: BASE_AAVE_V3_POOL,
     oracle: "0x2Cc0Fc26eD4563A5ce5e8bdcfe1A2878676Ae156",
     // Read from the provider at runtime (getPoolDataProvider); this is the last known value.
     dataProvider: "0xd82a47fdebB5bf5329b09441C3DaB4b5df2153Ad",
@@ -43,8 +52,8 @@ export const BASE_ADDRESS_BOOK: AddressBook = {
       {
         // id 0x8793cf302b8ffd655ab97bd1c695dbd967807e8367a65cb2f4edaf1380ba1bda
         label: "WETH/USDC 86%",
-        loanToken: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
-        collateralToken: "0x4200000000000000000000000000000000000006",
+        loanToken: BASE_USDC,
+        collateralToken: BASE_WETH,
         oracle: "0xFEa2D58cEfCb9fcb597723c6bAE66fFE4193aFE4",
         irm: MORPHO_ADAPTIVE_CURVE_IRM,
         lltv: 860_000_000_000_000_000n,
@@ -52,8 +61,8 @@ export const BASE_ADDRESS_BOOK: AddressBook = {
       {
         // id 0x9103c3b4e834476c9a62ea009ba2c884ee42e94e6e314a26f04d312434191836
         label: "cbBTC/USDC 86%",
-        loanToken: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
-        collateralToken: "0xcbB7C0000aB88B473b1f5aFd9ef808440eed33Bf",
+        loanToken: BASE_USDC,
+        collateralToken: BASE_CBBTC,
         oracle: "0x663BECd10daE6C4A3Dcd89F1d76c1174199639B9",
         irm: MORPHO_ADAPTIVE_CURVE_IRM,
         lltv: 860_000_000_000_000_000n,
@@ -87,7 +96,7 @@ export const BASE_ADDRESS_BOOK: AddressBook = {
   flash: {
     balancerVault: BALANCER_V2_VAULT,
     morphoBlue: MORPHO_BLUE,
-    aaveV3Pool: "0xA238Dd80C259a72e81d7e4664a9801593F98d1c5",
+    aaveV3Pool: BASE_AAVE_V3_POOL,
   },
   chainlink: {
     ethUsd: "0x71041dddad3595F9CEd3DcCFBe3D1F4b0a16Bb70",
@@ -100,16 +109,16 @@ export const MAINNET_ADDRESS_BOOK: AddressBook = {
   network: "mainnet",
   chainId: 1,
   multicall3: MULTICALL3,
-  weth: "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2",
+  weth: MAINNET_WETH,
   tokens: {
-    WETH: { symbol: "WETH", address: "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2", decimals: 18 },
+    WETH: { symbol: "WETH", address: MAINNET_WETH, decimals: 18 },
     USDC: { symbol: "USDC", address: "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", decimals: 6 },
     WBTC: { symbol: "WBTC", address: "0x2260FAC5E5542a773Aa44fBCfeDf7C193bc2C599", decimals: 8 },
   },
   aaveV3: {
     label: "Aave V3 Ethereum",
     addressesProvider: "0x2f39d218133AFaB8F2B819B1066c7E434Ad94E9e",
-    pool: "0x87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2",
+    pool: MAINNET_AAVE_V3_POOL,
     oracle: "0x54586bE62E3c3580375aE3723C145253060Ca0C2",
     dataProvider: "0x41393e5e337606dc3821075Af65AeE84D7688CBD",
     liquidationRules: "v3.3",
@@ -124,7 +133,7 @@ export const MAINNET_ADDRESS_BOOK: AddressBook = {
   flash: {
     balancerVault: BALANCER_V2_VAULT,
     morphoBlue: MORPHO_BLUE,
-    aaveV3Pool: "0x87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2",
+    aaveV3Pool: MAINNET_AAVE_V3_POOL,
   },
   chainlink: { ethUsd: "0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419" },
 };

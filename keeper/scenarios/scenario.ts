@@ -5,6 +5,8 @@
  * answers instead of owning the feeds), so one scenario definition exercises both.
  */
 import type { AddressBook } from "../config/address-book";
+// The population is opened only where the market lets us (the sandbox), so its groups take the sandbox's ranges.
+import type { NumberRange } from "../../sandbox/borrowers";
 
 /** One feed moved to a USD price. */
 export interface PriceMove {
@@ -31,26 +33,26 @@ export interface MarketHandle {
   mine(): Promise<number>;
 }
 
-/** A group of Aave borrowers opened alike (sandbox). */
-export interface AaveBorrowerGroup {
-  readonly protocol: "aaveV3";
+/** What every borrower group has, whatever its protocol: a name, a size, and the ranges its positions are drawn from. */
+interface BorrowerGroupBase {
   /** Names the group in reports and expectations ("dust", "no-route", "bulk-weth"...). */
   readonly tag: string;
+  readonly count: number;
+  readonly healthFactor: NumberRange;
+  readonly debtUsd: NumberRange;
+}
+
+/** A group of Aave borrowers opened alike (sandbox). */
+export interface AaveBorrowerGroup extends BorrowerGroupBase {
+  readonly protocol: "aaveV3";
   readonly collateral: string;
   readonly debt: string;
-  readonly count: number;
-  readonly healthFactor: { readonly min: number; readonly max: number };
-  readonly debtUsd: { readonly min: number; readonly max: number };
 }
 
 /** A group of Morpho Blue borrowers in the sandbox market `market` (index into the book's list). */
-export interface MorphoBorrowerGroup {
+export interface MorphoBorrowerGroup extends BorrowerGroupBase {
   readonly protocol: "morphoBlue";
-  readonly tag: string;
   readonly market: number;
-  readonly count: number;
-  readonly healthFactor: { readonly min: number; readonly max: number };
-  readonly debtUsd: { readonly min: number; readonly max: number };
 }
 
 /**
@@ -58,12 +60,8 @@ export interface MorphoBorrowerGroup {
  * behind OEV wrappers (sandbox/moonwell-oev-market.ts): a price step is hidden from everyone but a liquidator that
  * pays to unlock it. A scenario with such a group gets the Moonwell market added to its sandbox.
  */
-export interface MoonwellBorrowerGroup {
+export interface MoonwellBorrowerGroup extends BorrowerGroupBase {
   readonly protocol: "moonwell";
-  readonly tag: string;
-  readonly count: number;
-  readonly healthFactor: { readonly min: number; readonly max: number };
-  readonly debtUsd: { readonly min: number; readonly max: number };
 }
 
 export type BorrowerGroup = AaveBorrowerGroup | MorphoBorrowerGroup | MoonwellBorrowerGroup;

@@ -21,8 +21,11 @@ import { hardhatAccountWallet } from "../../keeper/run/hardhat-accounts";
 import { openKeeperSession, type KeeperSession, type KeeperSessionOptions } from "../../keeper/run/keeper-session";
 import { deploySandboxExecutor } from "../../keeper/scenarios/sandbox-executor";
 import { snapshotChain } from "./local-node";
-import { openAaveBorrowers, type OpenedBorrower } from "../../sandbox/borrowers";
+import type { OpenedBorrower } from "../../sandbox/borrowers";
 import { SandboxMarketHandle } from "../../keeper/scenarios/sandbox-market-handle";
+import type { SandboxRunOptions } from "../../keeper/run/sandbox-run";
+import { smallFallingPrices } from "./scenarios/falling-prices-small";
+import { openWethUsdcBorrower } from "./one-aave-borrower";
 
 /** The metric names the operations issue requires on /metrics. */
 export const OPERATIONS_ISSUE_METRICS = [
@@ -74,17 +77,10 @@ export async function openOneBorrowerSetup(
   borrowerSpec: { readonly seed: number; readonly debtUsd: number },
 ): Promise<OneBorrowerSetup> {
   const roles = await deployKeeperExecutor(hre, sandbox);
-  const [borrower] = await openAaveBorrowers(hre, sandbox, {
-    count: 1,
-    seed: borrowerSpec.seed,
-    collateral: "WETH",
-    debt: "USDC",
-    healthFactor: { min: 1.02, max: 1.02 },
-    debtUsd: { min: borrowerSpec.debtUsd, max: borrowerSpec.debtUsd },
-  });
+  const borrower = await openWethUsdcBorrower(hre, sandbox, { seed: borrowerSpec.seed, healthFactor: 1.02, debtUsd: borrowerSpec.debtUsd });
   const handle = new SandboxMarketHandle(hre, sandbox);
   await handle.prepare();
-  return { ...roles, borrower: borrower!, handle };
+  return { ...roles, borrower, handle };
 }
 
 export interface SandboxKeeperSessionInputs {
@@ -155,5 +151,24 @@ export async function openScratchRun(hre: HardhatRuntimeEnvironment, prefix: str
       await restore();
       scratch.remove();
     },
+  };
+}
+
+/**
+ * runSandboxKeeper's options for a quiet run of the small falling-prices scenario with its journal and reports in
+ * `scratch`: the sandbox's default config, any free telemetry port, nothing printed, logs silenced. A test adds what it
+ * is about (afterStep, a config of its own).
+ */
+export function quietScenarioRun(hre: HardhatRuntimeEnvironment, scratch: ScratchRun): SandboxRunOptions {
+  return {
+    hre,
+    config: loadKeeperConfig({ network: "hardhat", env: {} }),
+    scenario: smallFallingPrices,
+    journalPath: scratch.journalPath,
+    reportsDirectory: scratch.directory,
+    port: 0,
+    output: { isTTY: false, write: () => true },
+    print: () => undefined,
+    logger: createLogger({ level: "silent" }),
   };
 }

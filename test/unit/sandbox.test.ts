@@ -41,6 +41,7 @@ import { humanPriceFromSqrtX96 } from "../../sandbox/uniswap-math";
 import { sandboxFixture, sandboxV302Fixture } from "../shared/sandbox-fixture";
 import { runSandboxTask } from "../../tasks/sandbox";
 import type { Address } from "../../keeper/config/address-book";
+import { openWethUsdcBorrower } from "../shared/one-aave-borrower";
 
 const WAD = 10n ** 18n;
 /**
@@ -279,14 +280,7 @@ describe("sandbox", function () {
   describe("Aave V3", function () {
     it("liquidates a position a price move made unhealthy, paying the liquidator the bonus minus the protocol fee", async function () {
       const sandbox = await loadFixture(sandboxFixture);
-      const [borrower] = await openAaveBorrowers(hre, sandbox, {
-        count: 1,
-        seed: 11,
-        collateral: "WETH",
-        debt: "USDC",
-        healthFactor: { min: 1.1, max: 1.1 },
-        debtUsd: { min: 20_000, max: 20_000 },
-      });
+      const borrower = await openWethUsdcBorrower(hre, sandbox, { seed: 11, healthFactor: 1.1, debtUsd: 20_000 });
       await setPrice(hre, sandbox, "WETH", 2_600);
       const before = await sandbox.aave.pool.getUserAccountData(borrower.address);
       expect(before.healthFactor).to.be.lessThan(WAD);

@@ -33,7 +33,7 @@ import { createMarketDependencies } from "../../../keeper/markets/factory";
 import { ProtocolKind, aaveLiquidation, type PlanStruct } from "../../unit/contracts/helpers/plans";
 import { ceilDiv, freshAccount, tokenInfo, type AaveScenarioMarket, type ScenarioEnvironment } from "./environment";
 import { executeAndCheck, type CheckedExecution } from "./execution-checks";
-import { resolveFlashLoan, type FlashSourceName } from "./flash-loans";
+import { resolveFlashLoan, type FlashSourceName, type ResolvedFlashLoan } from "./flash-loans";
 import { buildSwap, requireRouteLiquidity, uniswapPoolsOf, type SwapRouteSpec } from "./swap-routes";
 
 const WAD = 10n ** 18n;
@@ -210,6 +210,47 @@ async function deadline(): Promise<number> {
   return (await hre.ethers.provider.getBlockNumber()) + DEADLINE_BLOCKS;
 }
 
+/** What a liquidation targets: the borrower, and the collateral and debt of the pair. */
+type AaveTarget = { readonly borrower: Address; readonly collateral: Address; readonly debt: Address };
+
+/**
+ * Sends the executor's plan for `position`: `loan` funds a liquidationCall of `debtToCover`, whose sale must at least
+ * repay what the call `repays` plus the flash fee (the executor's profit guard does the rest); with `timestamp`, in a
+ * block at that time. Returns the execution, checked (execution-checks.ts).
+ */
+async function executeAavePlan(
+  env: ScenarioEnvironment,
+  pool: Pool,
+  position: AaveTarget,
+  route: SwapRouteSpec,
+  loan: ResolvedFlashLoan,
+  amounts: { readonly debtToCover: bigint; readonly repays: bigint; readonly timestamp?: number },
+): Promise<CheckedExecution> {
+  const plan: PlanStruct = {
+    flash: loan.flash,
+    liquidation: aaveLiquidation({
+      pool: await pool.getAddress(),
+      borrower: position.borrower,
+      collateralToken: position.collateral,
+      debtToken: position.debt,
+      debtToCover: amounts.debtToCover,
+      swap: buildSwap(env.book, route, position.collateral, position.debt, amounts.repays + loan.expectedFee),
+    }),
+    profitToken: position.debt,
+    minProfit: 1n,
+    deadlineBlock: await deadline(),
+  };
+  if (amounts.timestamp !== undefined) await hre.network.provider.send("evm_setNextBlockTimestamp", [amounts.timestamp]);
+  return executeAndCheck(env, plan, {
+    borrower: position.borrower,
+    protocol: ProtocolKind.AaveV3,
+    collateralToken: position.collateral,
+    debtToken: position.debt,
+    route,
+    expectedFlashFee: loan.expectedFee,
+  });
+}
+
 export interface AaveLiquidationSpec {
   readonly flash: FlashSourceName;
   readonly route: SwapRouteSpec;
@@ -221,19 +262,13 @@ export interface AaveLiquidationSpec {
 export async function liquidateAavePosition(
   env: ScenarioEnvironment,
   market: AaveScenarioMarket,
-  position: { readonly borrower: Address; readonly collateral: Address; readonly debt: Address },
+  position: AaveTarget,
   spec: AaveLiquidationSpec,
 ): Promise<CheckedExecution> {
   const { pool } = await aaveContracts(market);
   const debtBefore = await variableDebtOf(market, position.debt, position.borrower);
   const debtToCover = spec.debtToCover ?? debtBefore / 2n;
-  await requireRouteLiquidity(
-    env,
-    spec.route,
-    position.collateral,
-    position.debt,
-    10n ** BigInt(tokenInfo(env.book, position.collateral).decimals - 2),
-  );
+  await requireRouteLiquidity(env, spec.route, position.collateral, position.debt);
   const loan = await resolveFlashLoan(
     env,
     spec.flash,
@@ -241,29 +276,7 @@ export async function liquidateAavePosition(
     debtToCover,
     await uniswapPoolsOf(env.book, spec.route, position.collateral, position.debt),
   );
-  const plan: PlanStruct = {
-    flash: loan.flash,
-    liquidation: aaveLiquidation({
-      pool: await pool.getAddress(),
-      borrower: position.borrower,
-      collateralToken: position.collateral,
-      debtToken: position.debt,
-      debtToCover,
-      // The sale must at least repay the flash loan; the executor's profit guard does the rest.
-      swap: buildSwap(env.book, spec.route, position.collateral, position.debt, debtToCover + loan.expectedFee),
-    }),
-    profitToken: position.debt,
-    minProfit: 1n,
-    deadlineBlock: await deadline(),
-  };
-  const checked = await executeAndCheck(env, plan, {
-    borrower: position.borrower,
-    protocol: ProtocolKind.AaveV3,
-    collateralToken: position.collateral,
-    debtToken: position.debt,
-    route: spec.route,
-    expectedFlashFee: loan.expectedFee,
-  });
+  const checked = await executeAavePlan(env, pool, position, spec.route, loan, { debtToCover, repays: debtToCover });
   expect(checked.liquidated.debtRepaid, "repaid at most the requested debtToCover").to.be.lessThanOrEqual(debtToCover);
   const debtAfter = await variableDebtOf(market, position.debt, position.borrower);
   // Interest of the few blocks between the two reads is far below a millionth of the debt.
@@ -287,20 +300,14 @@ export interface KeeperSizedLiquidation {
 export async function liquidateAaveWithKeeperSizing(
   env: ScenarioEnvironment,
   market: AaveScenarioMarket,
-  position: { readonly borrower: Address; readonly collateral: Address; readonly debt: Address },
+  position: AaveTarget,
   spec: { readonly flash: FlashSourceName; readonly route: SwapRouteSpec },
 ): Promise<KeeperSizedLiquidation> {
   const { pool } = await aaveContracts(market);
   const keeperMarket = new AaveV3Market(market.config, createMarketDependencies(hre.ethers.provider, env.book));
   await keeperMarket.init();
   const avoidPools = await uniswapPoolsOf(env.book, spec.route, position.collateral, position.debt);
-  await requireRouteLiquidity(
-    env,
-    spec.route,
-    position.collateral,
-    position.debt,
-    10n ** BigInt(tokenInfo(env.book, position.collateral).decimals - 2),
-  );
+  await requireRouteLiquidity(env, spec.route, position.collateral, position.debt);
 
   /** The keeper's candidate for the block after the current head, mined `secondsAhead` later. */
   const sizeAtNextBlock = async (secondsAhead: number) => {
@@ -331,28 +338,10 @@ export async function liquidateAaveWithKeeperSizing(
   await resolveFlashLoan(env, spec.flash, position.debt, first.argument, avoidPools);
   const sized = await sizeAtNextBlock(12);
   const loan = await resolveFlashLoan(env, spec.flash, position.debt, sized.argument, avoidPools);
-  const plan: PlanStruct = {
-    flash: loan.flash,
-    liquidation: aaveLiquidation({
-      pool: await pool.getAddress(),
-      borrower: position.borrower,
-      collateralToken: position.collateral,
-      debtToken: position.debt,
-      debtToCover: sized.argument,
-      swap: buildSwap(env.book, spec.route, position.collateral, position.debt, sized.candidate.debtToCover + loan.expectedFee),
-    }),
-    profitToken: position.debt,
-    minProfit: 1n,
-    deadlineBlock: await deadline(),
-  };
-  await hre.network.provider.send("evm_setNextBlockTimestamp", [sized.timestamp]);
-  const execution = await executeAndCheck(env, plan, {
-    borrower: position.borrower,
-    protocol: ProtocolKind.AaveV3,
-    collateralToken: position.collateral,
-    debtToken: position.debt,
-    route: spec.route,
-    expectedFlashFee: loan.expectedFee,
+  const execution = await executeAavePlan(env, pool, position, spec.route, loan, {
+    debtToCover: sized.argument,
+    repays: sized.candidate.debtToCover,
+    timestamp: sized.timestamp,
   });
   expect(
     (await hre.ethers.provider.getBlock(execution.outcome.receipt.blockNumber))?.timestamp,

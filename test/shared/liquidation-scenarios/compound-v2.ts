@@ -164,13 +164,7 @@ export async function liquidateCompoundPosition(
   const before = await compoundHealthOf(market, borrower);
   const repayAmount =
     (((before.borrowBalance * closeFactor) / MANTISSA) * BigInt(Math.round((spec.closeFactorShare ?? 0.9) * 1e6))) / 1_000_000n;
-  await requireRouteLiquidity(
-    env,
-    spec.route,
-    collateralToken,
-    debtToken,
-    10n ** BigInt(tokenInfo(env.book, collateralToken).decimals - 2),
-  );
+  await requireRouteLiquidity(env, spec.route, collateralToken, debtToken);
   const loan = await resolveFlashLoan(
     env,
     spec.flash,

@@ -176,13 +176,7 @@ export async function liquidateMorphoPosition(
     spec.seizedAssets !== undefined
       ? (((spec.seizedAssets * before.price) / ORACLE_PRICE_SCALE) * WAD) / lif
       : toAssetsUp(spec.repaidShares!, state.totalBorrowAssets, state.totalBorrowShares);
-  await requireRouteLiquidity(
-    env,
-    spec.route,
-    params.collateralToken,
-    params.loanToken,
-    10n ** BigInt(tokenInfo(env.book, params.collateralToken).decimals - 2),
-  );
+  await requireRouteLiquidity(env, spec.route, params.collateralToken, params.loanToken);
 
   let flash = NO_FLASH_LOAN;
   let expectedFlashFee = 0n;

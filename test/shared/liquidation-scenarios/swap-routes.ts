@@ -110,7 +110,7 @@ export async function uniswapPoolsOf(book: AddressBook, route: SwapRouteSpec, to
 }
 
 /**
- * Fails with a message naming the venue and pair unless selling `probeAmount` of `tokenIn` on the route returns some
+ * Fails with a message naming the venue and pair unless selling a hundredth of a `tokenIn` on the route returns some
  * `tokenOut`: a missing or empty pool is found before a scenario opens positions, not as an opaque swap revert.
  */
 export async function requireRouteLiquidity(
@@ -118,8 +118,8 @@ export async function requireRouteLiquidity(
   route: SwapRouteSpec,
   tokenIn: Address,
   tokenOut: Address,
-  probeAmount: bigint,
 ): Promise<void> {
+  const probeAmount = 10n ** BigInt(tokenInfo(env.book, tokenIn).decimals - 2);
   const pair = `${tokenInfo(env.book, tokenIn).symbol} -> ${tokenInfo(env.book, tokenOut).symbol}`;
   let out: bigint;
   try {

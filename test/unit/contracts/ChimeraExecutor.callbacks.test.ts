@@ -18,17 +18,8 @@ import { checkExecutorHoldsNothingAfterEach } from "./helpers/invariants";
 import { outcomeOf } from "./helpers/outcomes";
 import { unhealthyMorphoPositions } from "./helpers/positions";
 import { deployHookToken, fundVaultWithHookToken, hookCollateralMarket, listHookTokenOnAave } from "./helpers/attacks";
-import {
-  FlashSource,
-  NO_FLASH_LOAN,
-  aaveLiquidation,
-  aerodromeSwap,
-  flashLoan,
-  morphoLiquidation,
-  packedPath,
-  uniswapSwap,
-  type PlanStruct,
-} from "./helpers/plans";
+import { FlashSource, NO_FLASH_LOAN, aaveLiquidation, aerodromeSwap, flashLoan, morphoLiquidation, packedPath, uniswapSwap, type PlanStruct } from "./helpers/plans";
+import { deadline } from "./helpers/deadline";
 
 const ONE_USDC = 10n ** 6n;
 
@@ -62,9 +53,6 @@ async function impersonate(address: string): Promise<HardhatEthersSigner> {
   return hre.ethers.getSigner(address);
 }
 
-async function deadline(): Promise<number> {
-  return (await hre.ethers.provider.getBlockNumber()) + 10;
-}
 
 describe("ChimeraExecutor: callback authentication and reentrancy", function () {
   const holdings = checkExecutorHoldsNothingAfterEach();

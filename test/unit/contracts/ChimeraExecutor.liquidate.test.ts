@@ -15,28 +15,10 @@ import { venueFixture, AERODROME_POOL_FACTORY } from "./helpers/venues";
 import { checkExecutorHoldsNothingAfterEach } from "./helpers/invariants";
 import { outcomeOf } from "./helpers/outcomes";
 import { unhealthyAavePositions, unhealthyMorphoPositions, type UnhealthyAavePosition } from "./helpers/positions";
-import {
-  FlashSource,
-  NO_FLASH_LOAN,
-  NO_SWAP,
-  ProtocolKind,
-  aaveLiquidation,
-  aerodromeSwap,
-  compoundLiquidation,
-  flashLoan,
-  morphoLiquidation,
-  packedPath,
-  slipstreamSwap,
-  uniswapSwap,
-  type FlashSourceName,
-  type LiquidationStruct,
-} from "./helpers/plans";
+import { FlashSource, NO_FLASH_LOAN, NO_SWAP, ProtocolKind, aaveLiquidation, aerodromeSwap, compoundLiquidation, flashLoan, morphoLiquidation, packedPath, slipstreamSwap, uniswapSwap, type FlashSourceName, type LiquidationStruct } from "./helpers/plans";
+import { deadline } from "./helpers/deadline";
 
-const DEADLINE_BLOCKS = 10;
 
-async function deadline(): Promise<number> {
-  return (await hre.ethers.provider.getBlockNumber()) + DEADLINE_BLOCKS;
-}
 
 /** The lender and expected fee of each flash source for a USDC loan of `amount` in the sandbox. */
 function usdcFlashSource(f: ExecutorFixture, source: FlashSourceName, amount: bigint): { lender: string; fee: bigint } {

@@ -18,20 +18,8 @@ import { marketTuple } from "../../../sandbox";
 import { checkExecutorHoldsNothingAfterEach } from "./helpers/invariants";
 import { outcomeOf } from "./helpers/outcomes";
 import { MORPHO_OEV_LIQUIDATOR_FEE_BPS, MORPHO_OEV_TEST_ROUND_DELAY, morphoOevFixture, type MorphoOevFixture } from "./helpers/morpho-oev";
-import {
-  FlashSource,
-  NO_FLASH_LOAN,
-  NO_SWAP,
-  ProtocolKind,
-  ZERO_ADDRESS,
-  flashLoan,
-  morphoLiquidation,
-  moonwellMorphoOevLiquidation,
-  packedPath,
-  uniswapSwap,
-  type PlanStruct,
-  type SwapStruct,
-} from "./helpers/plans";
+import { FlashSource, NO_FLASH_LOAN, NO_SWAP, ProtocolKind, ZERO_ADDRESS, flashLoan, morphoLiquidation, moonwellMorphoOevLiquidation, packedPath, uniswapSwap, type PlanStruct, type SwapStruct } from "./helpers/plans";
+import { deadline } from "./helpers/deadline";
 
 const USDC = 10n ** 6n;
 const WETH = 10n ** 18n;
@@ -88,7 +76,7 @@ describe("ChimeraExecutor: Moonwell Morpho OEV wrapper liquidations", function (
         : moonwellMorphoOevLiquidation({ ...shape, wrapper: args.wrapper ?? (await f.oev.wrapper.getAddress()), maxRepayAmount }),
       profitToken: book.tokens.USDC.address,
       minProfit: args.minProfit ?? 0n,
-      deadlineBlock: (await hre.ethers.provider.getBlockNumber()) + 10,
+      deadlineBlock: await deadline(),
       maxRepayAmount,
     };
   }

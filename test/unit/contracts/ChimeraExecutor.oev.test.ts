@@ -14,21 +14,8 @@ import { checkExecutorHoldsNothingAfterEach } from "./helpers/invariants";
 import { outcomeOf } from "./helpers/outcomes";
 import { LIQUIDATOR_FEE_BPS, oevFixture, type OevFixture } from "./helpers/oev";
 import { AERODROME_POOL_FACTORY } from "./helpers/venues";
-import {
-  FlashSource,
-  NO_FLASH_LOAN,
-  NO_SWAP,
-  ProtocolKind,
-  ZERO_ADDRESS,
-  aerodromeSwap,
-  compoundLiquidation,
-  flashLoan,
-  moonwellOevLiquidation,
-  packedPath,
-  uniswapSwap,
-  type PlanStruct,
-  type SwapStruct,
-} from "./helpers/plans";
+import { FlashSource, NO_FLASH_LOAN, NO_SWAP, ProtocolKind, ZERO_ADDRESS, aerodromeSwap, compoundLiquidation, flashLoan, moonwellOevLiquidation, packedPath, uniswapSwap, type PlanStruct, type SwapStruct } from "./helpers/plans";
+import { deadline } from "./helpers/deadline";
 
 const USDC = 10n ** 6n;
 /** HostileOevWrapper.Mode */
@@ -52,9 +39,6 @@ describe("ChimeraExecutor: Moonwell OEV wrapper liquidations", function () {
     });
   }
 
-  async function deadline(): Promise<number> {
-    return (await hre.ethers.provider.getBlockNumber()) + 10;
-  }
 
   /**
    * The hostile wrapper liquidates at the price the market shows (it unlocks nothing), which is above the pools' price
@@ -97,6 +81,11 @@ describe("ChimeraExecutor: Moonwell OEV wrapper liquidations", function () {
       minProfit: args.minProfit ?? 0n,
       deadlineBlock: await deadline(),
     };
+  }
+
+  /** A plan liquidating the Compound-style borrower through the hostile wrapper (the tests of its misbehaviours). */
+  async function hostilePlan(f: OevFixture, args: { repayAmount: bigint; swap?: SwapStruct; flash?: boolean }): Promise<PlanStruct> {
+    return plan(f, { borrower: f.compoundBorrower.address, wrapper: await f.hostileWrapper.getAddress(), ...args });
   }
 
   async function mintUsdc(f: OevFixture, to: string, amount: bigint): Promise<void> {
@@ -178,7 +167,7 @@ describe("ChimeraExecutor: Moonwell OEV wrapper liquidations", function () {
     it("cannot spoof a wrapper call into a callback: a wrapper calling the executor back is refused (UnexpectedCallback)", async function () {
       const f = await useOev();
       await (await f.hostileWrapper.configure(Mode.CallBack, 0, 0)).wait();
-      const p = await plan(f, { borrower: f.compoundBorrower.address, repayAmount: f.compoundDebt / 2n, wrapper: await f.hostileWrapper.getAddress() });
+      const p = await hostilePlan(f, { repayAmount: f.compoundDebt / 2n });
       await expect(f.executor.liquidate(p)).to.be.revertedWithCustomError(f.executor, "UnexpectedCallback");
     });
   });
@@ -189,10 +178,8 @@ describe("ChimeraExecutor: Moonwell OEV wrapper liquidations", function () {
       const stray = 10_000n * USDC;
       await mintUsdc(f, await f.executor.getAddress(), stray);
       await (await f.hostileWrapper.configure(Mode.KeepEverything, 0, 0)).wait();
-      const p = await plan(f, {
-        borrower: f.compoundBorrower.address,
+      const p = await hostilePlan(f, {
         repayAmount: 5_000n * USDC,
-        wrapper: await f.hostileWrapper.getAddress(),
         flash: false,
         swap: NO_SWAP,
       });
@@ -205,7 +192,7 @@ describe("ChimeraExecutor: Moonwell OEV wrapper liquidations", function () {
     it("paying nothing to a plan that sells 'all it received' reverts NothingToSell", async function () {
       const f = await useOev();
       await (await f.hostileWrapper.configure(Mode.KeepEverything, 0, 0)).wait();
-      const p = await plan(f, { borrower: f.compoundBorrower.address, repayAmount: f.compoundDebt / 2n, wrapper: await f.hostileWrapper.getAddress() });
+      const p = await hostilePlan(f, { repayAmount: f.compoundDebt / 2n });
       await expect(f.executor.liquidate(p))
         .to.be.revertedWithCustomError(f.executor, "NothingToSell")
         .withArgs(f.sandbox.book.tokens.WETH.address);
@@ -217,10 +204,8 @@ describe("ChimeraExecutor: Moonwell OEV wrapper liquidations", function () {
       await mintUsdc(f, await f.executor.getAddress(), stray);
       await (await f.hostileWrapper.configure(Mode.PayShort, 5_000, 0)).wait();
       // minAmountOut 0: only the balance guard stands between the shortfall and the stray USDC.
-      const p = await plan(f, {
-        borrower: f.compoundBorrower.address,
+      const p = await hostilePlan(f, {
         repayAmount: f.compoundDebt / 2n,
-        wrapper: await f.hostileWrapper.getAddress(),
         swap: await sellWethOnAerodrome(f, 0n),
       });
       await expect(f.executor.liquidate(p)).to.be.revertedWithCustomError(f.executor, "BalanceBelowSnapshot");
@@ -234,10 +219,8 @@ describe("ChimeraExecutor: Moonwell OEV wrapper liquidations", function () {
       const outcome = await outcomeOf(
         f.executor,
         f.executor.liquidate(
-          await plan(f, {
-            borrower: f.compoundBorrower.address,
+          await hostilePlan(f, {
             repayAmount,
-            wrapper: await f.hostileWrapper.getAddress(),
             swap: await sellWethOnAerodrome(f, repayAmount),
           }),
         ),
@@ -257,10 +240,8 @@ describe("ChimeraExecutor: Moonwell OEV wrapper liquidations", function () {
       const outcome = await outcomeOf(
         f.executor,
         f.executor.liquidate(
-          await plan(f, {
-            borrower: f.compoundBorrower.address,
+          await hostilePlan(f, {
             repayAmount,
-            wrapper: await f.hostileWrapper.getAddress(),
             swap: await sellWethOnAerodrome(f, repayAmount / 2n),
           }),
         ),
@@ -278,10 +259,8 @@ describe("ChimeraExecutor: Moonwell OEV wrapper liquidations", function () {
       const outcome = await outcomeOf(
         f.executor,
         f.executor.liquidate(
-          await plan(f, {
-            borrower: f.compoundBorrower.address,
+          await hostilePlan(f, {
             repayAmount,
-            wrapper: await f.hostileWrapper.getAddress(),
             swap: await sellWethOnAerodrome(f, repayAmount),
           }),
         ),

@@ -23,27 +23,11 @@ import { checkExecutorHoldsNothingAfterEach } from "./helpers/invariants";
 import { outcomeOf } from "./helpers/outcomes";
 import { operatorControlledMorphoMarket, traceCall, type OperatorControlledMarket } from "./helpers/attacks";
 import { unhealthyAavePositions, type UnhealthyAavePosition } from "./helpers/positions";
-import {
-  FlashSource,
-  NO_FLASH_LOAN,
-  NO_SWAP,
-  aaveLiquidation,
-  aerodromeSwap,
-  flashLoan,
-  morphoLiquidation,
-  packedPath,
-  uniswapSwap,
-  type AerodromeRouteInput,
-  type BatchPlanStruct,
-  type PlanStruct,
-  type SwapStruct,
-} from "./helpers/plans";
+import { FlashSource, NO_FLASH_LOAN, NO_SWAP, aaveLiquidation, aerodromeSwap, flashLoan, morphoLiquidation, packedPath, uniswapSwap, type AerodromeRouteInput, type BatchPlanStruct, type PlanStruct, type SwapStruct } from "./helpers/plans";
+import { deadline } from "./helpers/deadline";
 
 const USDC = 10n ** 6n;
 
-async function deadline(): Promise<number> {
-  return (await hre.ethers.provider.getBlockNumber()) + 10;
-}
 
 /** A Balancer-funded Aave liquidation of `position`, selling on Uniswap's 0.05% pool unless `swap` says otherwise. */
 function aavePlan(f: ExecutorFixture, position: UnhealthyAavePosition, deadlineBlock: number, overrides: { swap?: SwapStruct; profitToken?: string } = {}): PlanStruct {

@@ -5,7 +5,6 @@
  * repay the loan), revert InsufficientProfit(P, m) when P < m, and otherwise pay the treasury exactly P >= m. Whatever
  * happens, the executor ends with no token, no ETH and no allowance.
  */
-import hre from "hardhat";
 import { expect } from "chai";
 import fc from "fast-check";
 import { loadFixture, takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
@@ -14,17 +13,8 @@ import { setAaveFlashPremium } from "../../../sandbox";
 import { expectExecutorHoldsNothing } from "./helpers/invariants";
 import { outcomeOf, sandboxScope } from "./helpers/outcomes";
 import { unhealthyAavePositions, unhealthyMorphoPositions } from "./helpers/positions";
-import {
-  FlashSource,
-  NO_FLASH_LOAN,
-  aaveLiquidation,
-  flashLoan,
-  morphoLiquidation,
-  packedPath,
-  uniswapSwap,
-  type BatchPlanStruct,
-  type FlashSourceName,
-} from "./helpers/plans";
+import { FlashSource, NO_FLASH_LOAN, aaveLiquidation, flashLoan, morphoLiquidation, packedPath, uniswapSwap, type BatchPlanStruct, type FlashSourceName } from "./helpers/plans";
+import { deadline } from "./helpers/deadline";
 
 /** Modest, so the whole suite stays fast; raise locally with FC_NUM_RUNS to search harder. */
 const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 25);
@@ -124,7 +114,7 @@ describe("ChimeraExecutor: properties", function () {
             ),
             profitToken: book.tokens.USDC.address,
             minProfit: 0n,
-            deadlineBlock: (await hre.ethers.provider.getBlockNumber()) + 10,
+            deadlineBlock: await deadline(),
           };
           verdicts.push(await checkProfitFloor(f, plan, (total * BigInt(draw.minProfitBps)) / BPS));
         },
@@ -169,7 +159,7 @@ describe("ChimeraExecutor: properties", function () {
             ],
             profitToken: book.tokens.USDC.address,
             minProfit: 0n,
-            deadlineBlock: (await hre.ethers.provider.getBlockNumber()) + 10,
+            deadlineBlock: await deadline(),
           };
           // The floor is relative to the debt the seizure repays (about the seized value over the 4.4% incentive).
           verdicts.push(await checkProfitFloor(f, plan, (BigInt(draw.debtUsd) * 10n ** 6n * BigInt(draw.seizePercent) * BigInt(draw.minProfitBps)) / (100n * BPS)));

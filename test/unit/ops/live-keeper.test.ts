@@ -20,9 +20,7 @@ import { expect } from "chai";
 import type { BrowserContext, Page } from "playwright-core";
 import { loadKeeperConfig } from "../../../keeper/config/load";
 import { runSandboxKeeper } from "../../../keeper/run/sandbox-run";
-import { createLogger } from "../../../keeper/telemetry/logger";
-import { openScratchRun, type ScratchRun } from "../../shared/keeper-harness";
-import { smallFallingPrices } from "../../shared/scenarios/falling-prices-small";
+import { openScratchRun, quietScenarioRun, type ScratchRun } from "../../shared/keeper-harness";
 import { findProgram } from "../../shared/debian-tool";
 import { exportedMetricFamilies, grafanaQueries, metricNamesIn, prometheusRuleExpressions, unexportedMetrics } from "./ops-artefacts";
 
@@ -173,15 +171,8 @@ describe("operations kit on a live sandbox keeper", function () {
     scratch = await openScratchRun(hre, "chimera-ops-");
     const config = { ...loadKeeperConfig({ network: "hardhat", env: {} }), operatorBalanceFloorEth: FLOOR_ABOVE_BALANCE_ETH };
     await runSandboxKeeper({
-      hre,
+      ...quietScenarioRun(hre, scratch),
       config,
-      scenario: smallFallingPrices,
-      journalPath: scratch.journalPath,
-      reportsDirectory: scratch.directory,
-      port: 0,
-      output: { isTTY: false, write: () => true },
-      print: () => undefined,
-      logger: createLogger({ level: "silent" }),
       afterStep: async ({ session, step }) => {
         if (step !== 1) return;
         metricsText = await (await fetch(`${session.server.url}/metrics`)).text();

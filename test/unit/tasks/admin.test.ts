@@ -6,15 +6,8 @@
 import fs from "node:fs";
 import { expect } from "chai";
 import hre from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import {
-  captureTaskIo,
-  deployedExecutorFixture,
-  rejection,
-  scratchDir,
-  type CapturedOutput,
-  type DeployedExecutor,
-} from "./helpers/deployed-executor";
+import { openTaskTest, captureTaskIo, scratchDir, type CapturedOutput, type DeployedExecutor } from "./helpers/deployed-executor";
+import { rejection } from "./helpers/rejection";
 import type { TaskOutcome } from "../../../tasks/lib/operator-task";
 import { morphoMarketId } from "../../../sandbox";
 
@@ -24,8 +17,7 @@ describe("tasks: pause, unpause, set-operator, set-treasury, allow-target, allow
   let restore: () => void = () => undefined;
 
   beforeEach(async () => {
-    f = await loadFixture(deployedExecutorFixture);
-    ({ output, restore } = captureTaskIo(f));
+    ({ f, output, restore } = await openTaskTest());
   });
   afterEach(() => restore());
 

@@ -11,12 +11,9 @@ import path from "node:path";
 import hre from "hardhat";
 import Database from "better-sqlite3";
 import { expect } from "chai";
-import { loadKeeperConfig } from "../../../keeper/config/load";
 import { runSandboxKeeper } from "../../../keeper/run/sandbox-run";
-import { createLogger } from "../../../keeper/telemetry/logger";
 import { runDaily, runEvening, runMorning, type DailyResult } from "../../../tasks/daily";
-import { openScratchRun, type ScratchRun } from "../../shared/keeper-harness";
-import { smallFallingPrices } from "../../shared/scenarios/falling-prices-small";
+import { openScratchRun, quietScenarioRun, type ScratchRun } from "../../shared/keeper-harness";
 
 describe("tasks: daily checklists on the sandbox", function () {
   this.timeout(600_000);
@@ -29,15 +26,7 @@ describe("tasks: daily checklists on the sandbox", function () {
   before(async () => {
     scratch = await openScratchRun(hre, "chimera-daily-");
     await runSandboxKeeper({
-      hre,
-      config: loadKeeperConfig({ network: "hardhat", env: {} }),
-      scenario: smallFallingPrices,
-      journalPath: scratch.journalPath,
-      reportsDirectory: scratch.directory,
-      port: 0,
-      output: { isTTY: false, write: () => true },
-      print: () => undefined,
-      logger: createLogger({ level: "silent" }),
+      ...quietScenarioRun(hre, scratch),
       afterStep: async ({ session, step, sandbox }) => {
         if (step !== 1) return;
         // The executor is what the keeper's transactions were sent to.

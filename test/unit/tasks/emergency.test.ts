@@ -7,18 +7,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import hre from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { fundAccount } from "../../../sandbox";
 import { Journal } from "../../../keeper/journal/journal";
 import type { EmergencyResult } from "../../../tasks/emergency";
-import {
-  captureTaskIo,
-  deployedExecutorFixture,
-  rejection,
-  scratchDir,
-  type CapturedOutput,
-  type DeployedExecutor,
-} from "./helpers/deployed-executor";
+import { openTaskTest, scratchDir, type CapturedOutput, type DeployedExecutor } from "./helpers/deployed-executor";
+import { rejection } from "./helpers/rejection";
 
 describe("tasks: emergency (owner is an account)", () => {
   let f: DeployedExecutor;
@@ -27,8 +20,7 @@ describe("tasks: emergency (owner is an account)", () => {
   let journalPath: string;
 
   beforeEach(async () => {
-    f = await loadFixture(deployedExecutorFixture);
-    ({ output, restore } = captureTaskIo(f));
+    ({ f, output, restore } = await openTaskTest());
     journalPath = path.join(scratchDir("journal"), "keeper-hardhat.sqlite");
     Journal.open(journalPath).close(); // a keeper has run here: the journal exists
   });

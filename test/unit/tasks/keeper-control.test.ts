@@ -5,6 +5,7 @@ import hre from "hardhat";
 import { Journal } from "../../../keeper/journal/journal";
 import { requestMode, type ControlDeps, type ControlResult } from "../../../tasks/keeper-control";
 import { makeTempDir, removeDir } from "../keeper/journal/journal-fixtures";
+import { rejection } from "./helpers/rejection";
 
 // Hardhat's well-known test keys #0 and #1: public, never funded on a real network.
 const KEY_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -21,16 +22,6 @@ async function runTask(name: string, args: Record<string, unknown>): Promise<{ p
   } finally {
     console.log = original;
   }
-}
-
-async function expectRejection(promise: Promise<unknown>, message: RegExp): Promise<void> {
-  try {
-    await promise;
-  } catch (error) {
-    expect((error as Error).message).to.match(message);
-    return;
-  }
-  expect.fail(`expected a rejection matching ${message}`);
 }
 
 describe("tasks: keeper:resume, keeper:mode, keeper:tier", () => {
@@ -64,14 +55,14 @@ describe("tasks: keeper:resume, keeper:mode, keeper:tier", () => {
     });
 
     it("requires a non-empty --reason and queues nothing without one", async () => {
-      await expectRejection(runTask("keeper:resume", { journal: journalPath }), /--reason is required: why it is safe to resume/);
-      await expectRejection(runTask("keeper:resume", { journal: journalPath, reason: "   " }), /--reason is required/);
+      await rejection(runTask("keeper:resume", { journal: journalPath }), /--reason is required: why it is safe to resume/);
+      await rejection(runTask("keeper:resume", { journal: journalPath, reason: "   " }), /--reason is required/);
       expect(keeper.pendingControlRequests()).to.have.length(0);
     });
 
     it("names the missing journal and the network instead of creating one", async () => {
       const absent = path.join(dir, "elsewhere.sqlite");
-      await expectRejection(
+      await rejection(
         runTask("keeper:resume", { journal: absent, reason: "x" }),
         /no journal at .*elsewhere\.sqlite; a keeper creates it on its first run on hardhat/,
       );
@@ -132,11 +123,8 @@ describe("tasks: keeper:resume, keeper:mode, keeper:tier", () => {
     });
 
     it("rejects a missing or unknown --mode, naming the flag and the choices", async () => {
-      await expectRejection(runTask("keeper:mode", { journal: journalPath }), /--mode is required; expected dry or live/);
-      await expectRejection(
-        runTask("keeper:mode", { journal: journalPath, mode: "fast" }),
-        /--mode "fast" is not a mode; expected dry or live/,
-      );
+      await rejection(runTask("keeper:mode", { journal: journalPath }), /--mode is required; expected dry or live/);
+      await rejection(runTask("keeper:mode", { journal: journalPath, mode: "fast" }), /--mode "fast" is not a mode; expected dry or live/);
       expect(keeper.pendingControlRequests()).to.have.length(0);
     });
 
@@ -149,7 +137,7 @@ describe("tasks: keeper:resume, keeper:mode, keeper:tier", () => {
       });
 
       it("refuses LIVE and queues nothing when the start-up safeguards fail", async () => {
-        await expectRejection(
+        await rejection(
           requestMode({ journal: journalPath, mode: "live" }, deps("base", {})),
           /keeper:mode --mode live refused on base; nothing was queued:[\s\S]*I_UNDERSTAND_LIVE_RISK[\s\S]*KEEPER_PRIVATE_KEY is not set/,
         );
@@ -167,7 +155,7 @@ describe("tasks: keeper:resume, keeper:mode, keeper:tier", () => {
 
       it("on a relay network, requires a relay auth key distinct from the signing key", async () => {
         const env = { I_UNDERSTAND_LIVE_RISK: "true", KEEPER_PRIVATE_KEY: KEY_0 };
-        await expectRejection(
+        await rejection(
           requestMode({ journal: journalPath, mode: "live" }, deps("mainnet", { ...env, FLASHBOTS_AUTH_KEY: KEY_0 })),
           /are the same key/,
         );
@@ -188,12 +176,12 @@ describe("tasks: keeper:resume, keeper:mode, keeper:tier", () => {
 
     it("rejects anything but 1, 2 or 3", async () => {
       for (const tier of ["4", "0", "1.5", "two"]) {
-        await expectRejection(
+        await rejection(
           runTask("keeper:tier", { journal: journalPath, tier }),
           new RegExp(`--tier "${tier.replace(".", "\\.")}" is not a tier; expected 1, 2 or 3`),
         );
       }
-      await expectRejection(runTask("keeper:tier", { journal: journalPath }), /--tier is required/);
+      await rejection(runTask("keeper:tier", { journal: journalPath }), /--tier is required/);
       expect(keeper.pendingControlRequests()).to.have.length(0);
     });
   });

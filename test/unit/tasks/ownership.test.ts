@@ -5,9 +5,9 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { ZeroAddress } from "ethers";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { TaskOutcome } from "../../../tasks/lib/operator-task";
-import { captureTaskIo, deployedExecutorFixture, rejection, type CapturedOutput, type DeployedExecutor } from "./helpers/deployed-executor";
+import { openTaskTest, type CapturedOutput, type DeployedExecutor } from "./helpers/deployed-executor";
+import { rejection } from "./helpers/rejection";
 
 describe("tasks: transfer-ownership, accept-ownership", () => {
   let f: DeployedExecutor;
@@ -15,8 +15,7 @@ describe("tasks: transfer-ownership, accept-ownership", () => {
   let restore: () => void = () => undefined;
 
   beforeEach(async () => {
-    f = await loadFixture(deployedExecutorFixture);
-    ({ output, restore } = captureTaskIo(f));
+    ({ f, output, restore } = await openTaskTest());
   });
   afterEach(() => restore());
 

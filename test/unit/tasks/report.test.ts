@@ -10,6 +10,7 @@ import { Journal } from "../../../keeper/journal/journal";
 import type { FetchTreasuryReceipts, TreasuryReceipt } from "../../../keeper/journal/treasury-reconciliation";
 import { ReconcileFailedError, parseReportDay, runReport, type ReportResult } from "../../../tasks/report";
 import { OPERATOR, USDC, WETH, attempt, makePlan, makeTempDir, removeDir, txHash } from "../keeper/journal/journal-fixtures";
+import { rejection } from "./helpers/rejection";
 
 const DAY1 = Date.UTC(2026, 2, 1, 10); // 2026-03-01
 const DAY2 = Date.UTC(2026, 2, 2, 10); // 2026-03-02
@@ -215,13 +216,13 @@ describe("task: report", () => {
   });
 
   it("names the flag and the expected format for a bad date, and a reversed range", async () => {
-    await expectRejection(
+    await rejection(
       runTask({ journal: journalPath, since: "2026-13-01" }),
       /--since "2026-13-01" is not a valid date; expected YYYY-MM-DD/,
     );
-    await expectRejection(runTask({ journal: journalPath, until: "2026-02-30" }), /--until "2026-02-30" is not a valid date/);
-    await expectRejection(runTask({ journal: journalPath, since: "03/01/2026" }), /--since "03\/01\/2026"/);
-    await expectRejection(
+    await rejection(runTask({ journal: journalPath, until: "2026-02-30" }), /--until "2026-02-30" is not a valid date/);
+    await rejection(runTask({ journal: journalPath, since: "03/01/2026" }), /--since "03\/01\/2026"/);
+    await rejection(
       runTask({ journal: journalPath, since: "2026-03-02", until: "2026-03-01" }),
       /--since 2026-03-02 is after --until 2026-03-01/,
     );
@@ -229,7 +230,7 @@ describe("task: report", () => {
   });
 
   it("names a missing journal", async () => {
-    await expectRejection(runTask({ journal: path.join(dir, "none.sqlite") }), /no journal at .*none\.sqlite/);
+    await rejection(runTask({ journal: path.join(dir, "none.sqlite") }), /no journal at .*none\.sqlite/);
   });
 
   it("--reconcile names each included tx whose treasury receipt differs, with journal and chain figures", async () => {
@@ -385,24 +386,14 @@ describe("task: report", () => {
   });
 
   it("the day flags are --since/--until; --from and --to (a signer everywhere else) are refused naming them", async () => {
-    await expectRejection(runTask({ journal: journalPath, from: "2026-03-02" }), /--since 2026-03-02/);
-    await expectRejection(runTask({ journal: journalPath, to: "2026-03-02" }), /--until 2026-03-02/);
+    await rejection(runTask({ journal: journalPath, from: "2026-03-02" }), /--since 2026-03-02/);
+    await rejection(runTask({ journal: journalPath, to: "2026-03-02" }), /--until 2026-03-02/);
     const params = Object.keys(hre.tasks.report.paramDefinitions);
     expect(params).to.include.members(["since", "until"]);
     expect(hre.tasks.report.paramDefinitions.from.description).to.contain("--since");
   });
 
   it("rejects a malformed --executor", async () => {
-    await expectRejection(runTask({ journal: journalPath, reconcile: true, executor: "0x123" }), /--executor "0x123" is not an address/);
+    await rejection(runTask({ journal: journalPath, reconcile: true, executor: "0x123" }), /--executor "0x123" is not an address/);
   });
 });
-
-async function expectRejection(promise: Promise<unknown>, message: RegExp): Promise<void> {
-  try {
-    await promise;
-  } catch (error) {
-    expect((error as Error).message).to.match(message);
-    return;
-  }
-  expect.fail(`expected a rejection matching ${message}`);
-}

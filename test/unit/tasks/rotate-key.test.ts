@@ -16,18 +16,17 @@ import { SignerKeyLock } from "../../../keeper/submit/signer-key-lock";
 import type { TaskOutcome } from "../../../tasks/lib/operator-task";
 import type { SafeBatchFile } from "../../../tasks/lib/safe-batch";
 import { GAS_PRICE_ORACLE_ADDRESS } from "../../../tasks/lib/op-stack-l1-fee";
-import { overrideTaskIo } from "../../../tasks/lib/task-io";
 import type { RotateKeyResult } from "../../../tasks/rotate-key";
 import { deploySafe, executeBatch, type GenuineSafe } from "../../shared/safe-fixture";
 import { attempt, makePlan } from "../keeper/journal/journal-fixtures";
 import {
   captureTaskIo,
   deployedExecutorFixture,
-  rejection,
   scratchDir,
   type CapturedOutput,
   type DeployedExecutor,
 } from "./helpers/deployed-executor";
+import { rejection } from "./helpers/rejection";
 
 const TASK = "keeper:rotate-key";
 const CREATED_AT = 1_767_225_600_000; // pinned so Safe batch names are predictable
@@ -86,19 +85,7 @@ describe("tasks: keeper:rotate-key", () => {
     projectRoot = scratchDir("project");
     journalPath = path.join(projectRoot, "data", "keeper-hardhat.sqlite");
     reportsDir = scratchDir("reports");
-    output = {
-      lines: [],
-      text() {
-        return this.lines.join("\n");
-      },
-    };
-    restore = overrideTaskIo({
-      print: (text) => output.lines.push(text),
-      ignitionDir: f.ignitionDir,
-      reportsDir,
-      projectRoot,
-      now: () => CREATED_AT,
-    });
+    ({ output, restore } = captureTaskIo(f, { reportsDir, projectRoot, now: () => CREATED_AT }));
   });
   afterEach(async () => {
     restore();
@@ -364,13 +351,7 @@ describe("tasks: keeper:rotate-key", () => {
       genuine = owned.genuine;
       safeOwners = (await hre.ethers.getSigners()).slice(5, 8);
       restore();
-      restore = overrideTaskIo({
-        print: (text) => output.lines.push(text),
-        ignitionDir: f.ignitionDir,
-        reportsDir,
-        projectRoot,
-        now: () => CREATED_AT,
-      });
+      ({ output, restore } = captureTaskIo(f, { reportsDir, projectRoot, now: () => CREATED_AT }));
     });
 
     it("writes ONE batch (add new, remove old) after the in-flight check, sweeps the old key, and the executed batch rotates the roles", async () => {
@@ -475,12 +456,7 @@ describe("tasks: keeper:rotate-key", () => {
 
     it("no executor deployment for the network", async () => {
       restore();
-      restore = overrideTaskIo({
-        print: (text) => output.lines.push(text),
-        ignitionDir: scratchDir("empty-ignition"),
-        reportsDir,
-        projectRoot,
-      });
+      ({ output, restore } = captureTaskIo({ ignitionDir: scratchDir("empty-ignition"), reportsDir }, { projectRoot }));
       await rejection(hre.run(TASK, { newOperator: NEW_KEY.address }), /no executor deployment for network "hardhat"/);
     });
 

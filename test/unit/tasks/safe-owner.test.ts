@@ -22,11 +22,11 @@ import { deploySafe, executeBatch, execSafeCall, safeCallForBatch, type GenuineS
 import {
   captureTaskIo,
   deployedExecutorFixture,
-  rejection,
   scratchDir,
   type CapturedOutput,
   type DeployedExecutor,
 } from "./helpers/deployed-executor";
+import { rejection } from "./helpers/rejection";
 
 const CREATED_AT = 1_767_225_600_000; // 2026-01-01T00:00:00Z, pinned so the file name and createdAt are predictable
 

@@ -10,9 +10,9 @@ import hre from "hardhat";
 import { expect } from "chai";
 import { buildSandbox, type Sandbox } from "../../../sandbox";
 import { writeSandboxAddressBook } from "../../../sandbox/address-book-file";
-import { openAaveBorrowers } from "../../../sandbox/borrowers";
 import { AaveOracle__factory, Pool__factory } from "../../../typechain-types";
 import { snapshotChain } from "../../shared/local-node";
+import { openWethUsdcBorrower } from "../../shared/one-aave-borrower";
 
 describe("task: sandbox:price", function () {
   this.timeout(300_000);
@@ -35,14 +35,7 @@ describe("task: sandbox:price", function () {
   });
 
   it("moves the feed Aave reads in one block: a borrower at health factor 1.05 becomes liquidatable after a 10% fall", async () => {
-    const [borrower] = await openAaveBorrowers(hre, sandbox, {
-      count: 1,
-      seed: 3,
-      collateral: "WETH",
-      debt: "USDC",
-      healthFactor: { min: 1.05, max: 1.05 },
-      debtUsd: { min: 5_000, max: 5_000 },
-    });
+    const borrower = await openWethUsdcBorrower(hre, sandbox, { seed: 3, healthFactor: 1.05, debtUsd: 5_000 });
     const pool = Pool__factory.connect(sandbox.book.aaveV3!.pool, hre.ethers.provider);
     expect((await pool.getUserAccountData(borrower!.address)).healthFactor).to.be.greaterThan(10n ** 18n);
     const headBefore = await hre.ethers.provider.getBlockNumber();

@@ -7,19 +7,12 @@ import path from "node:path";
 import { expect } from "chai";
 import hre from "hardhat";
 import { getAddress, parseEther } from "ethers";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { fundAccount } from "../../../sandbox";
 import { Journal } from "../../../keeper/journal/journal";
 import type { ExecutorStatus } from "../../../tasks/status";
 import { journalSent, attempt, makePlan } from "../keeper/journal/journal-fixtures";
 import { postgresServer } from "../../shared/postgres-server";
-import {
-  captureTaskIo,
-  deployedExecutorFixture,
-  scratchDir,
-  type CapturedOutput,
-  type DeployedExecutor,
-} from "./helpers/deployed-executor";
+import { openTaskTest, scratchDir, type CapturedOutput, type DeployedExecutor } from "./helpers/deployed-executor";
 
 describe("tasks: status", () => {
   let f: DeployedExecutor;
@@ -28,8 +21,7 @@ describe("tasks: status", () => {
   let journalPath: string;
 
   beforeEach(async () => {
-    f = await loadFixture(deployedExecutorFixture);
-    ({ output, restore } = captureTaskIo(f));
+    ({ f, output, restore } = await openTaskTest());
     journalPath = path.join(scratchDir("journal"), "keeper-hardhat.sqlite");
   });
   afterEach(() => restore());

@@ -12,16 +12,9 @@ import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import hre from "hardhat";
 import { AbiCoder, getAddress } from "ethers";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { DeploymentVerification } from "../../../tasks/verify";
-import {
-  captureTaskIo,
-  deployedExecutorFixture,
-  rejection,
-  scratchDir,
-  type CapturedOutput,
-  type DeployedExecutor,
-} from "./helpers/deployed-executor";
+import { openTaskTest, captureTaskIo, scratchDir, type CapturedOutput, type DeployedExecutor } from "./helpers/deployed-executor";
+import { rejection } from "./helpers/rejection";
 
 interface ExplorerRequest {
   readonly action: string;
@@ -73,8 +66,7 @@ describe("tasks: verify", () => {
   let saved: EtherscanConfig;
 
   beforeEach(async () => {
-    f = await loadFixture(deployedExecutorFixture);
-    ({ output, restore } = captureTaskIo(f));
+    ({ f, output, restore } = await openTaskTest());
     etherscan = (hre.config as unknown as { etherscan: EtherscanConfig }).etherscan;
     saved = { apiKey: etherscan.apiKey, customChains: [...etherscan.customChains] };
   });

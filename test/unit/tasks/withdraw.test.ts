@@ -5,12 +5,12 @@
  */
 import { expect } from "chai";
 import hre from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { MintableERC20__factory } from "../../../typechain-types";
 import { fundAccount } from "../../../sandbox";
 import type { TaskOutcome } from "../../../tasks/lib/operator-task";
 import { NATIVE_TOKEN_ADDRESS } from "../../../tasks/lib/tokens";
-import { captureTaskIo, deployedExecutorFixture, rejection, type CapturedOutput, type DeployedExecutor } from "./helpers/deployed-executor";
+import { openTaskTest, type CapturedOutput, type DeployedExecutor } from "./helpers/deployed-executor";
+import { rejection } from "./helpers/rejection";
 
 const USDC = (n: bigint) => n * 10n ** 6n;
 const ETHER = 10n ** 18n;
@@ -21,8 +21,7 @@ describe("tasks: withdraw", () => {
   let restore: () => void = () => undefined;
 
   beforeEach(async () => {
-    f = await loadFixture(deployedExecutorFixture);
-    ({ output, restore } = captureTaskIo(f));
+    ({ f, output, restore } = await openTaskTest());
   });
   afterEach(() => restore());
 

@@ -25,21 +25,10 @@ import type { RunReport } from "../../../../keeper/run/run-report";
 import { Journal } from "../../../../keeper/journal/journal";
 import { LOST_RACE_PREFIX } from "../../../../keeper/execution/race-ledger";
 import { makeScratchDirectory, type ScratchDirectory } from "../../../shared/keeper-harness";
+import { freePort } from "../../../shared/keeper-process";
 import { TcpProxy } from "../../../shared/tcp-proxy";
 
 const BLOCK_TIME_MS = 500;
-
-async function freePort(): Promise<number> {
-  const net = await import("node:net");
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as import("node:net").AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function metricValue(text: string, name: string, label: string): number | undefined {
   const line = text.split("\n").find((l) => l.startsWith(name) && l.includes(label));

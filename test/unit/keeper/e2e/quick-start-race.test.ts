@@ -18,18 +18,7 @@ import { Journal } from "../../../../keeper/journal/journal";
 import { runSandboxRace } from "../../../../keeper/run/sandbox-race";
 import type { Scenario } from "../../../../keeper/scenarios/scenario";
 import { makeScratchDirectory, type ScratchDirectory } from "../../../shared/keeper-harness";
-
-async function freePort(): Promise<number> {
-  const net = await import("node:net");
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as import("node:net").AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from "../../../shared/keeper-process";
 
 /** Five WETH borrowers between HF 1.02 and 1.06; WETH -12% takes them all under at once. */
 const SMALL_RACE: Scenario = {

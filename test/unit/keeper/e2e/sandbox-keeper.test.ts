@@ -17,11 +17,8 @@ import hre from "hardhat";
 import { expect } from "chai";
 import { ChimeraExecutor__factory } from "../../../../typechain-types";
 import { buildSandbox } from "../../../../sandbox";
-import { openAaveBorrowers } from "../../../../sandbox/borrowers";
 import type { Address } from "../../../../keeper/config/address-book";
-import { loadKeeperConfig } from "../../../../keeper/config/load";
 import { Journal } from "../../../../keeper/journal/journal";
-import { createLogger } from "../../../../keeper/telemetry/logger";
 import { runSandboxKeeper } from "../../../../keeper/run/sandbox-run";
 import { SandboxMarketHandle } from "../../../../keeper/scenarios/sandbox-market-handle";
 import {
@@ -30,10 +27,11 @@ import {
   openOneBorrowerSetup,
   openSandboxKeeperSession,
   openScratchRun,
+  quietScenarioRun,
   type ScratchRun,
 } from "../../../shared/keeper-harness";
 import { requestMode, requestResume } from "../../../../tasks/keeper-control";
-import { smallFallingPrices } from "../../../shared/scenarios/falling-prices-small";
+import { openWethUsdcBorrower } from "../../../shared/one-aave-borrower";
 
 const WAD = 10n ** 18n;
 const executorInterface = ChimeraExecutor__factory.createInterface();
@@ -70,15 +68,7 @@ describe("keeper e2e: the sandbox scenario", function () {
   it("liquidates every position that goes under in the next block, skips dust and unroutable with their reason, and serves its endpoints while running", async () => {
     const scraped: { step: number; metrics: string; healthz: number; readyz: number; status: Record<string, unknown> }[] = [];
     const result = await runSandboxKeeper({
-      hre,
-      config: loadKeeperConfig({ network: "hardhat", env: {} }),
-      scenario: smallFallingPrices,
-      journalPath: scratch.journalPath,
-      reportsDirectory: scratch.directory,
-      port: 0,
-      output: { isTTY: false, write: () => true },
-      print: () => undefined,
-      logger: createLogger({ level: "silent" }),
+      ...quietScenarioRun(hre, scratch),
       afterStep: async ({ session, step }) => {
         const get = (route: string) => fetch(`${session.server.url}${route}`);
         scraped.push({
@@ -222,22 +212,8 @@ describe("keeper e2e: the sandbox scenario", function () {
   it("applies keeper:mode and keeper:resume from the journal while running: DRY sends nothing, a HALT holds until resumed", async () => {
     const sandbox = await buildSandbox(hre);
     const { signers, operator, executor } = await deployKeeperExecutor(hre, sandbox);
-    const [early] = await openAaveBorrowers(hre, sandbox, {
-      count: 1,
-      seed: 41,
-      collateral: "WETH",
-      debt: "USDC",
-      healthFactor: { min: 1.02, max: 1.02 },
-      debtUsd: { min: 10_000, max: 10_000 },
-    });
-    const [late] = await openAaveBorrowers(hre, sandbox, {
-      count: 1,
-      seed: 42,
-      collateral: "WETH",
-      debt: "USDC",
-      healthFactor: { min: 1.06, max: 1.06 },
-      debtUsd: { min: 10_000, max: 10_000 },
-    });
+    const early = await openWethUsdcBorrower(hre, sandbox, { seed: 41, healthFactor: 1.02, debtUsd: 10_000 });
+    const late = await openWethUsdcBorrower(hre, sandbox, { seed: 42, healthFactor: 1.06, debtUsd: 10_000 });
     const handle = new SandboxMarketHandle(hre, sandbox);
     await handle.prepare();
     const { journalPath } = scratch;

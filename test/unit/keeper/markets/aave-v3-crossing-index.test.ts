@@ -18,6 +18,7 @@ import { createMarketDependencies } from "../../../../keeper/markets/factory";
 import { OracleUpdateCollector } from "../../../../keeper/collectors/oracle-update-collector";
 import type { FeedAnswer } from "../../../../keeper/markets/market";
 import type { PositionBook } from "../../../../keeper/markets/position-book";
+import { startAtHead } from "./helpers/start-at-head";
 
 interface World {
   sandbox: Sandbox;
@@ -50,11 +51,7 @@ async function worldFixture(): Promise<World> {
 async function openMarket(sandbox: Sandbox, crossingIndex: boolean): Promise<AaveV3Market> {
   const deps = createMarketDependencies(hre.ethers.provider, sandbox.book, { batchSize: 200 });
   const market = new AaveV3Market(sandbox.book.aaveV3!, deps, { crossingIndex });
-  await market.init();
-  const head = await hre.ethers.provider.getBlockNumber();
-  await market.discoverBorrowers(0, head);
-  await market.refreshPositions(undefined, head);
-  return market;
+  return startAtHead(market);
 }
 
 /** The pool's own verdict: every borrower's health factor at `blockTag`. */

@@ -21,6 +21,7 @@ import { AaveV3Market } from "../../../../keeper/markets/aave-v3/aave-v3-market"
 import { createMarketDependencies } from "../../../../keeper/markets/factory";
 import type { MarketDependencies } from "../../../../keeper/markets/market-dependencies";
 import { OracleUpdateCollector } from "../../../../keeper/collectors/oracle-update-collector";
+import { trackAllAtHead } from "./helpers/start-at-head";
 
 /** The sandbox's own "ETH correlated" category (WETH + cbETH collateral, WETH borrowable). */
 const E_MODE_PLAIN = 1;
@@ -292,9 +293,7 @@ for (const version of SANDBOX_AAVE_VERSIONS) {
     it("applies feed updates in memory (no RPC) and still matches after prices move both ways", async function () {
       const { sandbox, borrowers } = await loadFixture(aaveWorldFixture);
       const { market, deps } = await newMarket(sandbox);
-      let head = await hre.ethers.provider.getBlockNumber();
-      await market.discoverBorrowers(0, head);
-      await market.refreshPositions(undefined, head);
+      let head = await trackAllAtHead(market);
       // MockV3Aggregator emits no AnswerUpdated: the sandbox's feeds are watched by polling their rounds.
       const collector = new OracleUpdateCollector(hre.ethers.provider, market.priceFeeds(), { mode: "poll", multicall: deps.multicall });
 
@@ -327,9 +326,7 @@ for (const version of SANDBOX_AAVE_VERSIONS) {
     it("accrues interest in memory: after 90 days, evaluateAt matches the pool without re-reading", async function () {
       const { sandbox, borrowers } = await loadFixture(aaveWorldFixture);
       const { market, deps } = await newMarket(sandbox);
-      const head = await hre.ethers.provider.getBlockNumber();
-      await market.discoverBorrowers(0, head);
-      await market.refreshPositions(undefined, head);
+      await trackAllAtHead(market);
       const debtBefore = market.accountData(borrowers[0])!.totalDebtBase;
 
       await time.increase(90 * 24 * 3600);
@@ -350,9 +347,7 @@ for (const version of SANDBOX_AAVE_VERSIONS) {
     it("recomputes only the borrowers exposed to a moved asset and reports exactly the newly liquidatable", async function () {
       const { sandbox, borrowers } = await loadFixture(aaveWorldFixture);
       const { market } = await newMarket(sandbox);
-      const head = await hre.ethers.provider.getBlockNumber();
-      await market.discoverBorrowers(0, head);
-      await market.refreshPositions(undefined, head);
+      await trackAllAtHead(market);
       const cbbtc = (await sandbox.tokens.cbBTC.getAddress()).toLowerCase();
       const exposed = market
         .positions()

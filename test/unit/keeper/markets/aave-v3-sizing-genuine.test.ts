@@ -13,26 +13,22 @@ import { loadFixture, takeSnapshot } from "@nomicfoundation/hardhat-network-help
 import type { Wallet } from "ethers";
 import { SANDBOX_AAVE_VERSIONS, type Sandbox } from "../../../../sandbox";
 import type { Address } from "../../../../keeper/config/address-book";
-import type { LiquidationCandidate } from "../../../../keeper/core/types";
-import {
-  aaveLiquidationOutcome,
-  sizeAaveV3Liquidation,
-  type AaveV3SizingInput,
-} from "../../../../keeper/markets/aave-v3/liquidation-sizing";
-import type { SizedLiquidation } from "../../../../keeper/markets/sizing-result";
+import { aaveLiquidationOutcome, sizeAaveV3Liquidation } from "../../../../keeper/markets/aave-v3/liquidation-sizing";
 import {
   amountForUsd,
   borrowAs,
+  executorArgument,
+  expectPoolDidPlan,
   feedAnswer,
-  keeperInput,
   keeperView,
   liquidateAt,
   newBorrower,
   GENUINE_WORLD_FIXTURES,
   setFeedAnswer,
+  sizingInputOf,
   supplyAs,
+  tokenAddress,
   type GenuineWorld,
-  type PoolOutcome,
 } from "./helpers/aave-genuine";
 
 /**
@@ -78,10 +74,6 @@ interface Opened {
   readonly debt: Address;
 }
 
-async function addressOf(sandbox: Sandbox, symbol: string): Promise<Address> {
-  return (await sandbox.tokens[symbol].getAddress()).toLowerCase() as Address;
-}
-
 /** Opens the position near its LTV, then moves the collateral's feed so the health factor lands near `targetHf`. */
 async function openPosition(world: GenuineWorld, spec: PositionSpec): Promise<Opened> {
   const { sandbox } = world;
@@ -109,13 +101,7 @@ async function openPosition(world: GenuineWorld, spec: PositionSpec): Promise<Op
     const answer = await feedAnswer(sandbox, spec.collateral);
     await setFeedAnswer(sandbox, spec.collateral, (answer * BigInt(Math.round(factor * 1e6))) / 1_000_000n);
   }
-  return { borrower, collateral: await addressOf(sandbox, spec.collateral), debt: await addressOf(sandbox, spec.debt) };
-}
-
-/** The amount the executor passes to liquidationCall for this candidate (the plan encoder passes the call's). */
-function executorArgument(candidate: LiquidationCandidate): bigint {
-  if (candidate.call?.shape !== "AaveV3") throw new Error("an Aave candidate carries its liquidationCall");
-  return candidate.call.debtToCover;
+  return { borrower, collateral: await tokenAddress(sandbox, spec.collateral), debt: await tokenAddress(sandbox, spec.debt) };
 }
 
 /** The bonus the pool applies to this borrower's collateral, read from the chain (bps over 100%). */
@@ -132,31 +118,6 @@ async function onChainBonus(sandbox: Sandbox, borrower: Address, collateral: Add
     if (inCategory) return Number(data.liquidationBonus) - 10_000;
   }
   return Number(config.liquidationBonus) - 10_000;
-}
-
-/** Pool outcome must equal the keeper's plan exactly. */
-function expectSameAsPlan(plan: SizedLiquidation, pool: PoolOutcome, what: string): void {
-  expect(pool, `${what}: the pool accepted the keeper's plan`).to.include({ ok: true });
-  if (!pool.ok) return;
-  expect(
-    {
-      debtRepaid: pool.debtRepaid,
-      collateralToLiquidator: pool.collateralToLiquidator,
-      protocolFee: pool.protocolFee,
-      deficit: pool.deficit,
-    },
-    what,
-  ).to.deep.equal({
-    debtRepaid: plan.candidate.debtToCover,
-    collateralToLiquidator: plan.candidate.expectedCollateral,
-    protocolFee: plan.protocolFeeCollateral,
-    deficit: plan.badDebt,
-  });
-}
-
-function inputOf(input: ReturnType<typeof keeperInput>): AaveV3SizingInput {
-  if ("ok" in input) throw new Error(`the keeper cannot size the pair: ${input.detail}`);
-  return input;
 }
 
 /** Tally of what the random positions exercised, so the test can show the rules were actually reached. */
@@ -235,7 +196,7 @@ for (const version of SANDBOX_AAVE_VERSIONS) {
             const borrower = opened.borrower.address as Address;
             const view = await keeperView(world.sandbox, borrower);
             const when = view.block.timestamp + 1;
-            const input = inputOf(keeperInput(view, borrower, opened.collateral, opened.debt));
+            const input = sizingInputOf(view, borrower, opened.collateral, opened.debt);
             const result = sizeAaveV3Liquidation(input);
             const beforeLiquidation = await takeSnapshot();
 
@@ -260,7 +221,7 @@ for (const version of SANDBOX_AAVE_VERSIONS) {
                 debtToCover: executorArgument(result.candidate),
                 timestamp: when,
               });
-              expectSameAsPlan(result, pool, `${JSON.stringify(spec)} planned ${result.candidate.sizingRule}`);
+              expectPoolDidPlan(pool, result, `${JSON.stringify(spec)} planned ${result.candidate.sizingRule}`);
             } else {
               if (result.reason === "dust") coverage.dustRefusals++;
               else coverage.notLiquidatable++;

@@ -16,17 +16,21 @@ import {
   sizeAaveV3Liquidation,
   type AaveV3SizingInput,
 } from "../../../../keeper/markets/aave-v3/liquidation-sizing";
-import type { SizedLiquidation, SizingResult } from "../../../../keeper/markets/sizing-result";
+import type { SizedLiquidation } from "../../../../keeper/markets/sizing-result";
+import { sizedOrThrow } from "../strategy/fixtures";
 import {
   borrowAs,
+  executorArgument,
+  expectPoolDidPlan,
   feedAnswer,
-  keeperInput,
   keeperView,
   liquidateAt,
   newBorrower,
   GENUINE_WORLD_FIXTURES,
   setFeedAnswer,
+  sizingInputOf,
   supplyAs,
+  tokenAddress,
   type GenuineWorld,
   type KeeperView,
   type PoolOutcome,
@@ -41,10 +45,6 @@ interface Position {
   readonly address: Address;
   readonly collateral: Address;
   readonly debt: Address;
-}
-
-async function tokenAddress(sandbox: Sandbox, symbol: string): Promise<Address> {
-  return (await sandbox.tokens[symbol].getAddress()).toLowerCase() as Address;
 }
 
 /** Supplies each collateral, optionally enters e-mode, borrows each debt; the first of each is the liquidated pair. */
@@ -87,30 +87,12 @@ async function priceCollateralForHf(sandbox: Sandbox, who: Address, symbol: stri
 }
 
 function inputOf(view: KeeperView, position: Position): AaveV3SizingInput {
-  const input = keeperInput(view, position.address, position.collateral, position.debt);
-  if ("ok" in input) throw new Error(`the keeper cannot size the pair: ${input.detail}`);
-  return input;
+  return sizingInputOf(view, position.address, position.collateral, position.debt);
 }
 
-function planned(result: SizingResult): SizedLiquidation {
-  if (!result.ok) throw new Error(`expected a plan, the keeper refused (${result.reason}: ${result.detail})`);
-  return result;
-}
-
-function callAmount(plan: SizedLiquidation): bigint {
-  const call = plan.candidate.call;
-  if (call?.shape !== "AaveV3") throw new Error("an Aave candidate carries its liquidationCall");
-  return call.debtToCover;
-}
-
-function expectPoolDid(pool: PoolOutcome, plan: SizedLiquidation): void {
-  expect(pool).to.deep.equal({
-    ok: true,
-    debtRepaid: plan.candidate.debtToCover,
-    collateralToLiquidator: plan.candidate.expectedCollateral,
-    protocolFee: plan.protocolFeeCollateral,
-    deficit: plan.badDebt,
-  });
+/** liquidationCall on the position for `debtToCover`, in a block at `timestamp`. */
+function liquidatePosition(world: GenuineWorld, position: Position, debtToCover: bigint, timestamp: number): Promise<PoolOutcome> {
+  return liquidateAt(world, { collateral: position.collateral, debt: position.debt, borrower: position.address, debtToCover, timestamp });
 }
 
 /** The largest debtToCover whose liquidator share leaves $1,000 of collateral, as if the fee stayed with the borrower. */
@@ -136,13 +118,8 @@ async function planAndLiquidate(
 ): Promise<{ plan: SizedLiquidation; pool: PoolOutcome; input: AaveV3SizingInput }> {
   const view = await keeperView(world.sandbox, position.address);
   const input = inputOf(view, position);
-  const plan = planned(sizeAaveV3Liquidation(input));
-  const pool = await liquidateAt(world, {
-    ...position,
-    borrower: position.address,
-    debtToCover: callAmount(plan),
-    timestamp: view.block.timestamp + 1,
-  });
+  const plan = sizedOrThrow(sizeAaveV3Liquidation(input));
+  const pool = await liquidatePosition(world, position, executorArgument(plan.candidate), view.block.timestamp + 1);
   return { plan, pool, input };
 }
 
@@ -167,7 +144,7 @@ for (const version of SANDBOX_AAVE_VERSIONS) {
         // v3.0 caps at 50% of the reserve's debt; v3.3+ at 50% of the total debt in base currency, converted back.
         else if (!v36) expect(plan.candidate.debtToCover).to.equal(half(input.debt.userDebt));
         else expect(plan.candidate.debtToCover).to.equal((half(input.totalDebtBase) * E6) / input.debt.priceBase);
-        expectPoolDid(pool, plan);
+        expectPoolDidPlan(pool, plan);
       });
     }
 
@@ -183,7 +160,7 @@ for (const version of SANDBOX_AAVE_VERSIONS) {
         const { plan, pool } = await planAndLiquidate(world, position);
         const full = v36 && small;
         expect(plan.candidate.sizingRule, `debt $${debtUsd}`).to.match(full ? /close-factor-100%-small-position/ : /close-factor-50%/);
-        expectPoolDid(pool, plan);
+        expectPoolDidPlan(pool, plan);
         await fresh.restore();
       }
     });
@@ -211,15 +188,10 @@ for (const version of SANDBOX_AAVE_VERSIONS) {
         const view = await keeperView(sandbox, position.address);
         const input = inputOf(view, position);
         expect(input.healthFactor).to.be.greaterThan(AAVE_CLOSE_FACTOR_HF_THRESHOLD).and.lessThan(WAD);
-        const plan = planned(sizeAaveV3Liquidation(input));
+        const plan = sizedOrThrow(sizeAaveV3Liquidation(input));
         expect(plan.candidate.sizingRule).to.match(/^aave-v3.3-close-factor-50%/);
-        const pool = await liquidateAt(world, {
-          ...position,
-          borrower: position.address,
-          debtToCover: callAmount(plan),
-          timestamp: view.block.timestamp + 1,
-        });
-        expectPoolDid(pool, plan);
+        const pool = await liquidatePosition(world, position, executorArgument(plan.candidate), view.block.timestamp + 1);
+        expectPoolDidPlan(pool, plan);
       });
 
       it("$1,000 leftover rule: the keeper plans the largest amount the pool accepts, counting the protocol fee as taken", async function () {
@@ -237,41 +209,26 @@ for (const version of SANDBOX_AAVE_VERSIONS) {
         await priceCollateralForHf(world.sandbox, position.address, "WETH", (98n * WAD) / 100n);
         const view = await keeperView(world.sandbox, position.address);
         const input = inputOf(view, position);
-        const plan = planned(sizeAaveV3Liquidation(input));
+        const plan = sizedOrThrow(sizeAaveV3Liquidation(input));
         expect(plan.candidate.sizingRule).to.equal("aave-v3.3-close-factor-50%+dust-rule-reduced");
         const leftover = aaveLiquidationOutcome(input, plan.candidate.debtToCover);
         const left = input.collateral.userBalance - leftover.collateralToLiquidator - leftover.protocolFee;
         expect((left * input.collateral.priceBase) / E18).to.be.at.least(AAVE_MIN_LEFTOVER_BASE);
         // One unit more leaves under $1,000: the pool refuses it, and the model says so.
         expect(aaveLiquidationOutcome(input, plan.candidate.debtToCover + 1n).violatesDustRule).to.equal(true);
-        const tooMuch = await liquidateAt(world, {
-          ...position,
-          borrower: position.address,
-          debtToCover: plan.candidate.debtToCover + 1n,
-          timestamp: view.block.timestamp + 1,
-        });
+        const tooMuch = await liquidatePosition(world, position, plan.candidate.debtToCover + 1n, view.block.timestamp + 1);
         expect(tooMuch).to.deep.equal({ ok: false, reason: "MustNotLeaveDust" });
         // Found on genuine v3.6: counting only the liquidator's share as taken (the fee left with the borrower), the
         // keeper planned more; the pool refuses that amount.
         const feeBlind = largestLeavingAThousandIgnoringFee(input);
         expect(feeBlind).to.be.greaterThan(plan.candidate.debtToCover);
-        const refused = await liquidateAt(world, {
-          ...position,
-          borrower: position.address,
-          debtToCover: feeBlind,
-          timestamp: view.block.timestamp + 2,
-        });
+        const refused = await liquidatePosition(world, position, feeBlind, view.block.timestamp + 2);
         expect(refused).to.deep.equal({ ok: false, reason: "MustNotLeaveDust" });
         // (The failed transactions mined blocks; the keeper's amount goes a second later, re-planned there.)
         const again = await keeperView(world.sandbox, position.address);
-        const replanned = planned(sizeAaveV3Liquidation(inputOf(again, position)));
-        const pool = await liquidateAt(world, {
-          ...position,
-          borrower: position.address,
-          debtToCover: callAmount(replanned),
-          timestamp: again.block.timestamp + 1,
-        });
-        expectPoolDid(pool, replanned);
+        const replanned = sizedOrThrow(sizeAaveV3Liquidation(inputOf(again, position)));
+        const pool = await liquidatePosition(world, position, executorArgument(replanned.candidate), again.block.timestamp + 1);
+        expectPoolDidPlan(pool, replanned);
       });
 
       it("a full close still closes the whole debt after interest accrued; the debt as read would leave dust", async function () {
@@ -279,21 +236,16 @@ for (const version of SANDBOX_AAVE_VERSIONS) {
         const position = await open(world, { supply: [["WETH", 5n * E18]], borrow: [["USDC", 11_000n * E6]] });
         await priceCollateralForHf(world.sandbox, position.address, "WETH", (90n * WAD) / 100n);
         const view = await keeperView(world.sandbox, position.address);
-        const plan = planned(sizeAaveV3Liquidation(inputOf(view, position)));
+        const plan = sizedOrThrow(sizeAaveV3Liquidation(inputOf(view, position)));
         expect(plan.candidate.sizingRule).to.match(/full-close$/);
         // An hour later: the sandbox's USDC is ~0% utilised, so interest takes that long to add a few units; on Base
         // (utilisation ~80%) an $11,000 USDC debt gains about that much every second.
         const late = view.block.timestamp + 3_600;
         const before = await takeSnapshot();
-        const stale = await liquidateAt(world, {
-          ...position,
-          borrower: position.address,
-          debtToCover: plan.candidate.debtToCover,
-          timestamp: late,
-        });
+        const stale = await liquidatePosition(world, position, plan.candidate.debtToCover, late);
         expect(stale).to.deep.equal({ ok: false, reason: "MustNotLeaveDust" });
         await before.restore();
-        const pool = await liquidateAt(world, { ...position, borrower: position.address, debtToCover: callAmount(plan), timestamp: late });
+        const pool = await liquidatePosition(world, position, executorArgument(plan.candidate), late);
         if (!pool.ok) throw new Error(`the keeper's full close was refused: ${pool.reason}`);
         expect(pool.debtRepaid).to.be.greaterThan(plan.candidate.debtToCover);
         expect((await world.sandbox.aave.dataProvider.getUserReserveData(position.debt, position.address)).currentVariableDebt).to.equal(
@@ -310,11 +262,14 @@ for (const version of SANDBOX_AAVE_VERSIONS) {
       expect(plan.cappedByCollateral).to.equal(true);
       // All of it is seized (liquidator + fee); the fee the treasury then receives may be a unit less when rounding
       // left the borrower fewer scaled units than it needs (modelled: the keeper's fee equals the pool's below).
-      const seized = aaveLiquidationOutcome({ ...input, collateral: { ...input.collateral, scaled: undefined } }, callAmount(plan));
+      const seized = aaveLiquidationOutcome(
+        { ...input, collateral: { ...input.collateral, scaled: undefined } },
+        executorArgument(plan.candidate),
+      );
       expect(seized.collateralToLiquidator + seized.protocolFee).to.equal(input.collateral.userBalance);
       if (v36) expect(plan.badDebt).to.be.greaterThan(0n);
       else expect(plan.badDebt).to.equal(0n);
-      expectPoolDid(pool, plan);
+      expectPoolDidPlan(pool, plan);
     });
 
     it("e-mode: cbETH against WETH inside the ETH-correlated category liquidates with the category's 1% bonus", async function () {
@@ -324,14 +279,9 @@ for (const version of SANDBOX_AAVE_VERSIONS) {
       const view = await keeperView(world.sandbox, position.address);
       const input = inputOf(view, position);
       expect(input.collateral.liquidationBonusBps).to.equal(100);
-      const plan = planned(sizeAaveV3Liquidation(input));
-      const pool = await liquidateAt(world, {
-        ...position,
-        borrower: position.address,
-        debtToCover: callAmount(plan),
-        timestamp: view.block.timestamp + 1,
-      });
-      expectPoolDid(pool, plan);
+      const plan = sizedOrThrow(sizeAaveV3Liquidation(input));
+      const pool = await liquidatePosition(world, position, executorArgument(plan.candidate), view.block.timestamp + 1);
+      expectPoolDidPlan(pool, plan);
     });
 
     it("a paused reserve: the keeper refuses, as the pool does; a frozen one is still liquidated", async function () {
@@ -350,12 +300,7 @@ for (const version of SANDBOX_AAVE_VERSIONS) {
       const refused = sizeAaveV3Liquidation(inputOf(paused, position));
       expect(refused).to.include({ ok: false, reason: "not-liquidatable" });
       expect(refused.ok ? "" : refused.detail).to.match(/collateral reserve is paused/);
-      const pool = await liquidateAt(world, {
-        ...position,
-        borrower: position.address,
-        debtToCover: 1_000n * E6,
-        timestamp: paused.block.timestamp + 1,
-      });
+      const pool = await liquidatePosition(world, position, 1_000n * E6, paused.block.timestamp + 1);
       expect(pool).to.deep.equal({ ok: false, reason: "ReservePaused" });
 
       await setPaused(false);
@@ -363,7 +308,7 @@ for (const version of SANDBOX_AAVE_VERSIONS) {
       await (await configurator.setReserveFreeze(position.collateral, true)).wait();
       await (await configurator.setReserveFreeze(position.debt, true)).wait();
       const { plan, pool: frozen } = await planAndLiquidate(world, position);
-      expectPoolDid(frozen, plan);
+      expectPoolDidPlan(frozen, plan);
     });
 
     if (v36) {
@@ -382,12 +327,7 @@ for (const version of SANDBOX_AAVE_VERSIONS) {
         const refused = sizeAaveV3Liquidation(inputOf(during, position));
         expect(refused).to.include({ ok: false, reason: "not-liquidatable" });
         expect(refused.ok ? "" : refused.detail).to.match(new RegExp(`debt reserve's liquidation grace period lasts until ${until}`));
-        const pool = await liquidateAt(world, {
-          ...position,
-          borrower: position.address,
-          debtToCover: 1_000n * E6,
-          timestamp: during.block.timestamp + 1,
-        });
+        const pool = await liquidatePosition(world, position, 1_000n * E6, during.block.timestamp + 1);
         expect(pool).to.deep.equal({ ok: false, reason: "LiquidationGraceSentinelCheckFailed" });
 
         // At `until` the pool still refuses (it needs until < block.timestamp); one second later both go ahead.
@@ -395,7 +335,7 @@ for (const version of SANDBOX_AAVE_VERSIONS) {
         const after = await keeperView(sandbox, position.address);
         const { plan, pool: executed } = await planAndLiquidate(world, position);
         expect(after.block.timestamp + 1).to.be.greaterThan(Number(until));
-        expectPoolDid(executed, plan);
+        expectPoolDidPlan(executed, plan);
       });
     }
   });

@@ -11,6 +11,11 @@ import {
 } from "../../../../keeper/markets/aave-v3/liquidation-sizing";
 import { AAVE_POOL, BORROWER_A, CBBTC, E18, E6, E8, hf, positionKey, USDC, WETH, sizedOrThrow } from "../strategy/fixtures";
 
+/** Every input here: borrower A on the test pool, prices in Aave's 8-decimal base currency; the rest is the test's. */
+function aaveInput(fields: Omit<AaveV3SizingInput, "key" | "pool" | "baseCurrencyUnit">): AaveV3SizingInput {
+  return { key: positionKey(BORROWER_A), pool: AAVE_POOL, baseCurrencyUnit: E8, ...fields };
+}
+
 /** USDC debt ($1) against WETH collateral ($2,000), 5% bonus, no protocol fee unless a test sets one. */
 function usdcDebtWethCollateral(overrides: {
   rules: AaveV3SizingInput["rules"];
@@ -22,10 +27,8 @@ function usdcDebtWethCollateral(overrides: {
   protocolFeeBps?: number;
   requestedDebtToCover?: bigint;
 }): AaveV3SizingInput {
-  return {
+  return aaveInput({
     rules: overrides.rules,
-    key: positionKey(BORROWER_A),
-    pool: AAVE_POOL,
     healthFactor: overrides.healthFactor,
     detectedAtBlock: 100,
     debt: { token: USDC, decimals: 6, priceBase: 1n * E8, userDebt: overrides.userDebt },
@@ -40,9 +43,8 @@ function usdcDebtWethCollateral(overrides: {
     // Single-reserve positions unless a test says otherwise: total debt = this reserve's debt.
     totalDebtBase: overrides.totalDebtBase ?? (overrides.userDebt * E8) / E6,
     totalCollateralBase: overrides.totalCollateralBase ?? (overrides.collateralBalance * 2_000n * E8) / E18,
-    baseCurrencyUnit: E8,
     requestedDebtToCover: overrides.requestedDebtToCover,
-  };
+  });
 }
 
 const sized = (input: AaveV3SizingInput) => sizedOrThrow(sizeAaveV3Liquidation(input));
@@ -108,25 +110,24 @@ describe("Aave V3 sizing", function () {
 
     it("handles an 8-decimal collateral against an 18-decimal debt", function () {
       // 1 WETH ($2,000) of debt buys 2,000 / 60,000 cbBTC = 0.03333333 (8 decimals, truncated); +5%.
-      const result = sized({
-        rules: "v3.0",
-        key: positionKey(BORROWER_A),
-        pool: AAVE_POOL,
-        healthFactor: hf(900),
-        detectedAtBlock: 1,
-        debt: { token: WETH, decimals: 18, priceBase: 2_000n * E8, userDebt: 1n * E18 },
-        collateral: {
-          token: CBBTC,
-          decimals: 8,
-          priceBase: 60_000n * E8,
-          userBalance: 10_000_000n,
-          liquidationBonusBps: 500,
-          liquidationProtocolFeeBps: 0,
-        },
-        totalDebtBase: 2_000n * E8,
-        totalCollateralBase: 6_000n * E8,
-        baseCurrencyUnit: E8,
-      });
+      const result = sized(
+        aaveInput({
+          rules: "v3.0",
+          healthFactor: hf(900),
+          detectedAtBlock: 1,
+          debt: { token: WETH, decimals: 18, priceBase: 2_000n * E8, userDebt: 1n * E18 },
+          collateral: {
+            token: CBBTC,
+            decimals: 8,
+            priceBase: 60_000n * E8,
+            userBalance: 10_000_000n,
+            liquidationBonusBps: 500,
+            liquidationProtocolFeeBps: 0,
+          },
+          totalDebtBase: 2_000n * E8,
+          totalCollateralBase: 6_000n * E8,
+        }),
+      );
       expect(result.candidate.debtToCover).to.equal(1n * E18);
       expect(result.candidate.expectedCollateral).to.equal(3_500_000n);
     });
@@ -331,25 +332,23 @@ describe("Aave V3 sizing", function () {
     it("v3.5+ values the pair's debt rounding up: $1,999.99999999 of WETH is not a small position", function () {
       // 0.666666666666666666 WETH at $3,000 is 1,999.9999999999999998 USD: 199999999999 base units rounded down,
       // 200000000000 (= $2,000) rounded up. With $2,500 of collateral at HF 0.975 that decides 100% vs 50%.
-      const input = (rules: AaveV3SizingInput["rules"]): AaveV3SizingInput => ({
-        rules,
-        key: positionKey(BORROWER_A),
-        pool: AAVE_POOL,
-        healthFactor: hf(975),
-        detectedAtBlock: 1,
-        debt: { token: WETH, decimals: 18, priceBase: 3_000n * E8, userDebt: 666_666_666_666_666_666n },
-        collateral: {
-          token: USDC,
-          decimals: 6,
-          priceBase: E8,
-          userBalance: 2_500n * E6,
-          liquidationBonusBps: 500,
-          liquidationProtocolFeeBps: 0,
-        },
-        totalDebtBase: 200_000_000_000n,
-        totalCollateralBase: 2_500n * E8,
-        baseCurrencyUnit: E8,
-      });
+      const input = (rules: AaveV3SizingInput["rules"]): AaveV3SizingInput =>
+        aaveInput({
+          rules,
+          healthFactor: hf(975),
+          detectedAtBlock: 1,
+          debt: { token: WETH, decimals: 18, priceBase: 3_000n * E8, userDebt: 666_666_666_666_666_666n },
+          collateral: {
+            token: USDC,
+            decimals: 6,
+            priceBase: E8,
+            userBalance: 2_500n * E6,
+            liquidationBonusBps: 500,
+            liquidationProtocolFeeBps: 0,
+          },
+          totalDebtBase: 200_000_000_000n,
+          totalCollateralBase: 2_500n * E8,
+        });
       expect(sized(input("v3.3")).candidate.sizingRule).to.match(/^aave-v3.3-close-factor-100%-small-position/);
       expect(sized(input("v3.5")).candidate.sizingRule).to.equal("aave-v3.3-close-factor-50%");
     });
@@ -358,10 +357,8 @@ describe("Aave V3 sizing", function () {
       // All of 275,213,823 units seized at liquidity index 1.00122067…: the liquidator's 273,903,281 burn
       // ceil(…/index) scaled units, leaving 1,308,944 where the 1,310,542 fee needs 1,308,945; the treasury gets
       // floor(1,308,944 × index) = 1,310,541.
-      const input: AaveV3SizingInput = {
+      const input = aaveInput({
         rules: "v3.5",
-        key: positionKey(BORROWER_A),
-        pool: AAVE_POOL,
         healthFactor: hf(500),
         detectedAtBlock: 1,
         debt: { token: USDC, decimals: 6, priceBase: E8, userDebt: 10_000n * E6 },
@@ -376,8 +373,7 @@ describe("Aave V3 sizing", function () {
         },
         totalDebtBase: 10_000n * E8,
         totalCollateralBase: 275_213_823n * 100n,
-        baseCurrencyUnit: E8,
-      };
+      });
       const result = sized(input);
       expect(result.cappedByCollateral).to.equal(true);
       expect([result.candidate.expectedCollateral, result.protocolFeeCollateral]).to.deep.equal([273_903_281n, 1_310_541n]);

@@ -17,8 +17,9 @@ import { createMarketDependencies } from "../../../../keeper/markets/factory";
 import type { SizingResult } from "../../../../keeper/markets/sizing-result";
 import { liquidationPathOf, liquidationPathOfRule } from "../../../../keeper/oracles/liquidation-path";
 import { BASE_SVR_AGGREGATORS, classifySvrAggregators } from "../../../../keeper/oracles/svr-feeds";
-import { openAaveBorrowers } from "../../../../sandbox/borrowers";
 import { sandboxFixture } from "../../../shared/sandbox-fixture";
+import { openWethUsdcBorrower } from "../../../shared/one-aave-borrower";
+import { startAtHead } from "./helpers/start-at-head";
 
 const WAD = 10n ** 18n;
 
@@ -57,24 +58,13 @@ describe("keeper/markets Aave: reserves priced through Chainlink SVR", function 
     const sandbox = await loadFixture(sandboxFixture);
     const { deployer } = sandbox;
     const weth = sandbox.book.weth;
-    const [borrower] = await openAaveBorrowers(hre, sandbox, {
-      count: 1,
-      seed: 1501,
-      collateral: "WETH",
-      debt: "USDC",
-      healthFactor: { min: 1.02, max: 1.02 },
-      debtUsd: { min: 10_000, max: 10_000 },
-    });
+    const borrower = await openWethUsdcBorrower(hre, sandbox, { seed: 1501, healthFactor: 1.02, debtUsd: 10_000 });
     const answer = (await sandbox.priceFeeds.WETH.latestRoundData()).answer;
     const aggregator = await new SvrDualAggregatorDouble__factory(deployer).deploy(8, "ETH / USD", answer);
     const proxy = await new ChainlinkProxyDouble__factory(deployer).deploy(aggregator);
     await (await sandbox.aave.oracle.connect(deployer).setAssetSources([weth], [proxy])).wait();
 
-    const market = new AaveV3Market(sandbox.book.aaveV3!, createMarketDependencies(hre.ethers.provider, sandbox.book));
-    await market.init();
-    const head = await hre.ethers.provider.getBlockNumber();
-    await market.discoverBorrowers(0, head);
-    await market.refreshPositions(undefined, head);
+    const market = await startAtHead(new AaveV3Market(sandbox.book.aaveV3!, createMarketDependencies(hre.ethers.provider, sandbox.book)));
     const aggregatorAddress = (await aggregator.getAddress()).toLowerCase();
     expect(market.stats().auctionedPrices).to.deep.equal([
       { asset: weth.toLowerCase(), aggregator: aggregatorAddress, evidence: "dual-aggregator", detail: "DualAggregator 1.0.0" },

@@ -47,6 +47,14 @@ function liquidatableAt(h: Holdings, prices: Record<Key, number>): boolean {
 
 const modelAt = (prices: Record<Key, number>): CrossingModel => ({ keyOfToken: (t) => t, priceOfKey: (k) => prices[k as Key] });
 
+/** For the properties: an amount held on one side of a position, or none. */
+const HELD = fc.option(fc.double({ min: 0.001, max: 1000, noNaN: true }), { nil: undefined });
+
+/** Positions for the properties: `side` on both sides (each key held or not), a liquidation threshold of 50–97%. */
+function arbitraryHoldings<Side>(side: fc.Arbitrary<Side>) {
+  return fc.record({ collateral: side, debt: side, thresholdBps: fc.integer({ min: 5000, max: 9700 }) });
+}
+
 describe("crossing index", () => {
   describe("crossingsOf (plain numbers)", () => {
     it("places a WETH-backed USDC loan: liquidatable below 0.625 × WETH's price, above 1.6 × USDC's", () => {
@@ -188,13 +196,7 @@ describe("crossing index", () => {
   });
 
   describe("agrees with a brute-force scan (fast-check)", () => {
-    const amount = fc.double({ min: 0.001, max: 1000, noNaN: true });
-    const side = fc.record({
-      weth: fc.option(amount, { nil: undefined }),
-      cbbtc: fc.option(amount, { nil: undefined }),
-      usdc: fc.option(amount, { nil: undefined }),
-    });
-    const holdings = fc.record({ collateral: side, debt: side, thresholdBps: fc.integer({ min: 5000, max: 9700 }) });
+    const holdings = arbitraryHoldings(fc.record({ weth: HELD, cbbtc: HELD, usdc: HELD }));
     const move = fc.record({
       key: fc.constantFrom(...KEYS),
       factor: fc.double({ min: 0.3, max: 3, noNaN: true }),
@@ -273,13 +275,7 @@ describe("crossing index", () => {
     });
 
     it("property: one answer moving one or two keys (pairs kept as ratios) returns every position whose side of HF 1 it changes", () => {
-      const amount = fc.double({ min: 0.001, max: 1000, noNaN: true });
-      const side = fc.record({
-        weth: fc.option(amount, { nil: undefined }),
-        cbbtc: fc.option(amount, { nil: undefined }),
-        usdc: fc.option(amount, { nil: undefined }),
-      });
-      const holdings = fc.record({ collateral: side, debt: side, thresholdBps: fc.integer({ min: 5000, max: 9700 }) });
+      const holdings = arbitraryHoldings(fc.record({ weth: HELD, cbbtc: HELD, usdc: HELD }));
       const factor = fc.double({ min: 0.3, max: 3, noNaN: true });
       const answer = fc.record({
         keys: fc.shuffledSubarray([...KEYS], { minLength: 1, maxLength: 2 }),
@@ -370,9 +366,7 @@ describe("crossing index", () => {
     });
 
     it("warming the search sorts every lane and changes no answer (property, against an unwarmed twin)", () => {
-      const amount = fc.double({ min: 0.001, max: 1000, noNaN: true });
-      const side = fc.record({ weth: fc.option(amount, { nil: undefined }), usdc: fc.option(amount, { nil: undefined }) });
-      const holdings = fc.record({ collateral: side, debt: side, thresholdBps: fc.integer({ min: 5000, max: 9700 }) });
+      const holdings = arbitraryHoldings(fc.record({ weth: HELD, usdc: HELD }));
       const move = fc.record({ key: fc.constantFrom("weth", "usdc", "cbbtc"), factor: fc.double({ min: 0.5, max: 2, noNaN: true }) });
       fc.assert(
         fc.property(

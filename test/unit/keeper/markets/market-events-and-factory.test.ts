@@ -17,6 +17,7 @@ import { InMemoryCheckpointStore } from "../../../../keeper/markets/checkpoint-s
 import { createMarketDependencies, createMarkets } from "../../../../keeper/markets/factory";
 import { morphoMarketIdOf } from "../../../../keeper/markets/morpho-blue/morpho-blue-market";
 import { UsdPriceBook } from "../../../../keeper/markets/usd-prices";
+import { trackAllAtHead } from "./helpers/start-at-head";
 
 describe("keeper/markets live events and factory", function () {
   it("re-reads only the Aave borrowers an event range touches, adds new ones and advances the checkpoint", async function () {
@@ -33,9 +34,7 @@ describe("keeper/markets live events and factory", function () {
     const deps = createMarketDependencies(hre.ethers.provider, sandbox.book, { checkpoints });
     const market = new AaveV3Market(sandbox.book.aaveV3!, deps);
     await market.init();
-    const head = await hre.ethers.provider.getBlockNumber();
-    await market.discoverBorrowers(0, head);
-    await market.refreshPositions(undefined, head);
+    const head = await trackAllAtHead(market);
     const collector = new ProtocolEventCollector(hre.ethers.provider, market.protocolEventSubscriptions());
 
     // A newcomer supplies and borrows; nobody else acts.

@@ -10,34 +10,17 @@
  */
 import hre from "hardhat";
 import { expect } from "chai";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { Address, MoonwellDeployment } from "../../../../keeper/config/address-book";
-import { createMarketDependencies } from "../../../../keeper/markets/factory";
-import { MoonwellMarket } from "../../../../keeper/markets/moonwell/moonwell-market";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import type { Address } from "../../../../keeper/config/address-book";
+import type { MoonwellMarket } from "../../../../keeper/markets/moonwell/moonwell-market";
 import { TEST_ROUND_DELAY, oevFixture, type OevFixture } from "../../contracts/helpers/oev";
-
-async function startMarket(f: OevFixture): Promise<MoonwellMarket> {
-  const deployment: MoonwellDeployment = {
-    label: "moonwell-oev-double",
-    comptroller: (await f.comptroller.getAddress()) as Address,
-    oracle: (await f.oracle.getAddress()) as Address,
-    markets: { USDC: (await f.mUSDC.getAddress()) as Address, WETH: (await f.mWETH.getAddress()) as Address },
-    deployBlock: 0,
-  };
-  const market = new MoonwellMarket(deployment, createMarketDependencies(hre.ethers.provider, f.sandbox.book));
-  await market.init();
-  const head = await hre.ethers.provider.getBlockNumber();
-  await market.discoverBorrowers(0, head);
-  await market.refreshPositions(undefined, head);
-  return market;
-}
+import { passRoundDelay, startOevMarket } from "./helpers/moonwell-oev-market";
 
 /** The fixture's hidden round made public, the market started on it, then a new WETH round 3% lower (hidden). */
 async function publicThenNewRound(f: OevFixture) {
   const start = await f.sandbox.priceFeeds.WETH.latestRoundData();
-  await time.increaseTo(start.updatedAt + TEST_ROUND_DELAY);
-  await hre.network.provider.send("evm_mine");
-  const market = await startMarket(f);
+  await passRoundDelay(start.updatedAt);
+  const market = await startOevMarket(f);
   const feed = f.sandbox.priceFeeds.WETH;
   await (await feed.updateAnswer((start.answer * 97n) / 100n)).wait();
   const round = await feed.latestRoundData();
@@ -67,8 +50,7 @@ describe("keeper/markets MoonwellMarket: the OEV path from chain facts", functio
     const f = await loadFixture(oevFixture);
     const { market, round, logBlock, feed } = await publicThenNewRound(f);
     // The keeper is slow: the round goes public by the delay before its log is processed.
-    await time.increaseTo(round.updatedAt + TEST_ROUND_DELAY);
-    await hre.network.provider.send("evm_mine");
+    await passRoundDelay(round.updatedAt);
     await processLate(market, { feed, round, logBlock });
     const mWETH = (await f.mWETH.getAddress()).toLowerCase() as Address;
     expect(market.hiddenRound(mWETH), "public by the chain's own answer").to.equal(undefined);
@@ -112,9 +94,8 @@ describe("keeper/markets MoonwellMarket: the OEV path from chain facts", functio
   it("does not race a position the hidden round heals: liquidatable at the shown price, healthy at the fresh one (docs/oev.md, the shown-price race)", async function () {
     const f = await loadFixture(oevFixture);
     const start = await f.sandbox.priceFeeds.WETH.latestRoundData();
-    await time.increaseTo(start.updatedAt + TEST_ROUND_DELAY);
-    await hre.network.provider.send("evm_mine");
-    const market = await startMarket(f);
+    await passRoundDelay(start.updatedAt);
+    const market = await startOevMarket(f);
     const key = f.oevBorrower.address.toLowerCase() as Address;
     expect(
       market.liquidatable().map((p) => p.key.borrower),

@@ -12,32 +12,16 @@
  */
 import hre from "hardhat";
 import { expect } from "chai";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { Address, MoonwellDeployment } from "../../../../keeper/config/address-book";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import type { Address } from "../../../../keeper/config/address-book";
 import { WAD } from "../../../../keeper/core/fixed-point";
-import { createMarketDependencies } from "../../../../keeper/markets/factory";
-import { MoonwellMarket } from "../../../../keeper/markets/moonwell/moonwell-market";
+import type { MoonwellMarket } from "../../../../keeper/markets/moonwell/moonwell-market";
 import { encodePlanStruct } from "../../../../keeper/execution/plan-encoder";
 import type { LiquidationPlan } from "../../../../keeper/core/types";
 import { LIQUIDATOR_FEE_BPS, TEST_ROUND_DELAY, oevFixture, type OevFixture } from "../../contracts/helpers/oev";
+import { passRoundDelay, startOevMarket, supplyUsdc, supplyWeth } from "./helpers/moonwell-oev-market";
 import { outcomeOf } from "../../contracts/helpers/outcomes";
 import { FlashSource, ProtocolKind, flashLoan, moonwellOevLiquidation, packedPath, uniswapSwap } from "../../contracts/helpers/plans";
-
-async function startMarket(f: OevFixture): Promise<MoonwellMarket> {
-  const deployment: MoonwellDeployment = {
-    label: "moonwell-oev-double",
-    comptroller: (await f.comptroller.getAddress()) as Address,
-    oracle: (await f.oracle.getAddress()) as Address,
-    markets: { USDC: (await f.mUSDC.getAddress()) as Address, WETH: (await f.mWETH.getAddress()) as Address },
-    deployBlock: 0,
-  };
-  const market = new MoonwellMarket(deployment, createMarketDependencies(hre.ethers.provider, f.sandbox.book));
-  await market.init();
-  const head = await hre.ethers.provider.getBlockNumber();
-  await market.discoverBorrowers(0, head);
-  await market.refreshPositions(undefined, head);
-  return market;
-}
 
 /**
  * Posts `answer` on the WETH feed the wrapper delays and hands the new round to `market` as the oracle collector
@@ -61,7 +45,7 @@ async function postWethRound(f: OevFixture, market: MoonwellMarket, answer: bigi
 describe("keeper/markets MoonwellMarket: OEV wrappers", function () {
   it("evaluates at the round the wrapper hides and sizes the liquidation through the wrapper, at the liquidator's share", async function () {
     const f = await loadFixture(oevFixture);
-    const market = await startMarket(f);
+    const market = await startOevMarket(f);
     const mWETH = (await f.mWETH.getAddress()).toLowerCase() as Address;
     const hidden = market.hiddenRound(mWETH);
     expect(hidden, "the hidden WETH round").to.not.equal(undefined);
@@ -145,9 +129,8 @@ describe("keeper/markets MoonwellMarket: OEV wrappers", function () {
     const f = await loadFixture(oevFixture);
     // Everything public first: the market starts with no hidden round.
     const newest = await f.sandbox.priceFeeds.WETH.latestRoundData();
-    await time.increaseTo(newest.updatedAt + TEST_ROUND_DELAY);
-    await hre.network.provider.send("evm_mine");
-    const market = await startMarket(f);
+    await passRoundDelay(newest.updatedAt);
+    const market = await startOevMarket(f);
     const mWETH = (await f.mWETH.getAddress()).toLowerCase() as Address;
     expect(market.hiddenRound(mWETH)).to.equal(undefined);
     const position = market.position(f.oevBorrower.address.toLowerCase() as Address)!;
@@ -169,8 +152,7 @@ describe("keeper/markets MoonwellMarket: OEV wrappers", function () {
     expect(afterBlock.ok && afterBlock.candidate.call!.shape).to.equal("MoonwellOev");
 
     // After the delay the round is public: plain liquidateBorrow again.
-    await time.increaseTo(round.updatedAt + TEST_ROUND_DELAY);
-    await hre.network.provider.send("evm_mine");
+    await passRoundDelay(round.updatedAt);
     const later = (await hre.ethers.provider.getBlock("latest"))!;
     await market.onBlock({ number: later.number, timestamp: later.timestamp });
     expect(market.hiddenRound(mWETH)).to.equal(undefined);
@@ -184,23 +166,17 @@ describe("keeper/markets MoonwellMarket: OEV wrappers", function () {
     const { tokens, priceFeeds, deployer } = f.sandbox;
     // Everything public first, then a borrower with USDC collateral and WETH debt at health factor 1.03.
     const start = await priceFeeds.WETH.latestRoundData();
-    await time.increaseTo(start.updatedAt + TEST_ROUND_DELAY);
-    await hre.network.provider.send("evm_mine");
-    const wethCash = hre.ethers.parseEther("100");
-    await (await tokens.WETH.connect(deployer).deposit({ value: wethCash })).wait();
-    await (await tokens.WETH.connect(deployer).approve(f.mWETH, wethCash)).wait();
-    await (await f.mWETH.connect(deployer).mint(wethCash)).wait();
+    await passRoundDelay(start.updatedAt);
+    await supplyWeth(f, deployer, hre.ethers.parseEther("100")); // cash to borrow
     const borrower = (await hre.ethers.getSigners())[8];
     const wethUsd = Number(start.answer) / 1e8;
     const debt = hre.ethers.parseEther("5");
     const collateral = BigInt(Math.ceil(((5 * wethUsd * 1.03) / 0.8) * 1e6));
-    await (await tokens.USDC.connect(deployer)["mint(address,uint256)"](borrower.address, collateral)).wait();
-    await (await tokens.USDC.connect(borrower).approve(f.mUSDC, collateral)).wait();
-    await (await f.mUSDC.connect(borrower).mint(collateral)).wait();
+    await supplyUsdc(f, borrower, collateral);
     await (await f.comptroller.connect(borrower).enterMarkets([await f.mUSDC.getAddress()])).wait();
     await (await f.mWETH.connect(borrower).borrow(debt)).wait();
 
-    const market = await startMarket(f);
+    const market = await startOevMarket(f);
     const mWETH = (await f.mWETH.getAddress()).toLowerCase() as Address;
     const key = borrower.address.toLowerCase() as Address;
     expect(market.position(key)!.healthFactor).to.be.greaterThan(WAD);
@@ -230,8 +206,7 @@ describe("keeper/markets MoonwellMarket: OEV wrappers", function () {
     ).to.be.revertedWith("ChainlinkOEVWrapper: chainlink oracle feed does not match");
 
     // The block the round is public: handed back as newly liquidatable, sized as the plain call, and it works.
-    await time.increaseTo(round.updatedAt + TEST_ROUND_DELAY);
-    await hre.network.provider.send("evm_mine");
+    await passRoundDelay(round.updatedAt);
     const publicBlock = (await hre.ethers.provider.getBlock("latest"))!;
     const update = await market.onBlock({ number: publicBlock.number, timestamp: publicBlock.timestamp });
     expect(update.newlyLiquidatable.map((p) => p.key.borrower)).to.include(key);
@@ -252,8 +227,7 @@ describe("keeper/markets MoonwellMarket: OEV wrappers", function () {
     const f = await loadFixture(oevFixture);
     const { tokens, priceFeeds } = f.sandbox;
     const start = await priceFeeds.WETH.latestRoundData();
-    await time.increaseTo(start.updatedAt + TEST_ROUND_DELAY);
-    await hre.network.provider.send("evm_mine");
+    await passRoundDelay(start.updatedAt);
     // $10,000 of USDC debt against $9,875 of USDC and $3,000 of WETH (health factor 1.03): the largest pair seizes
     // USDC, whose feed hides nothing; a hidden 20% WETH fall takes the position under (health factor 0.982).
     const [borrower, liquidator] = (await hre.ethers.getSigners()).slice(10, 12);
@@ -261,17 +235,13 @@ describe("keeper/markets MoonwellMarket: OEV wrappers", function () {
     const debt = 10_000n * 10n ** 6n;
     const usdcCollateral = 9_875n * 10n ** 6n;
     const wethCollateral = hre.ethers.parseEther((3_000 / wethUsd).toFixed(18));
-    await (await tokens.USDC.connect(f.sandbox.deployer)["mint(address,uint256)"](borrower.address, usdcCollateral)).wait();
-    await (await tokens.USDC.connect(borrower).approve(f.mUSDC, usdcCollateral)).wait();
-    await (await f.mUSDC.connect(borrower).mint(usdcCollateral)).wait();
-    await (await tokens.WETH.connect(borrower).deposit({ value: wethCollateral })).wait();
-    await (await tokens.WETH.connect(borrower).approve(f.mWETH, wethCollateral)).wait();
-    await (await f.mWETH.connect(borrower).mint(wethCollateral)).wait();
+    await supplyUsdc(f, borrower, usdcCollateral);
+    await supplyWeth(f, borrower, wethCollateral);
     await (await f.comptroller.connect(borrower).enterMarkets([await f.mUSDC.getAddress(), await f.mWETH.getAddress()])).wait();
     await (await f.mUSDC.connect(borrower).borrow(debt)).wait();
     expect(await f.mUSDC.borrowBalanceStored(borrower.address)).to.equal(debt);
 
-    const market = await startMarket(f);
+    const market = await startOevMarket(f);
     const mWETH = (await f.mWETH.getAddress()).toLowerCase() as Address;
     const mUSDC = (await f.mUSDC.getAddress()).toLowerCase() as Address;
     const key = borrower.address.toLowerCase() as Address;
@@ -311,27 +281,19 @@ describe("keeper/markets MoonwellMarket: OEV wrappers", function () {
     const f = await loadFixture(oevFixture);
     const { tokens, priceFeeds, deployer } = f.sandbox;
     const start = await priceFeeds.WETH.latestRoundData();
-    await time.increaseTo(start.updatedAt + TEST_ROUND_DELAY);
-    await hre.network.provider.send("evm_mine");
-    const wethCash = hre.ethers.parseEther("100");
-    await (await tokens.WETH.connect(deployer).deposit({ value: wethCash })).wait();
-    await (await tokens.WETH.connect(deployer).approve(f.mWETH, wethCash)).wait();
-    await (await f.mWETH.connect(deployer).mint(wethCash)).wait();
+    await passRoundDelay(start.updatedAt);
+    await supplyWeth(f, deployer, hre.ethers.parseEther("100")); // cash to borrow
     // 5 WETH of debt against USDC and 1 WETH (health factor 1.03); WETH +5% (hidden) takes it under.
     const [borrower, liquidator] = (await hre.ethers.getSigners()).slice(10, 12);
     const wethUsd = Number(start.answer) / 1e8;
     const debt = hre.ethers.parseEther("5");
     const wethCollateral = hre.ethers.parseEther("1");
     const usdcCollateral = BigInt(Math.ceil(((5 * wethUsd * 1.03) / 0.8 - wethUsd) * 1e6));
-    await (await tokens.USDC.connect(deployer)["mint(address,uint256)"](borrower.address, usdcCollateral)).wait();
-    await (await tokens.USDC.connect(borrower).approve(f.mUSDC, usdcCollateral)).wait();
-    await (await f.mUSDC.connect(borrower).mint(usdcCollateral)).wait();
-    await (await tokens.WETH.connect(borrower).deposit({ value: wethCollateral })).wait();
-    await (await tokens.WETH.connect(borrower).approve(f.mWETH, wethCollateral)).wait();
-    await (await f.mWETH.connect(borrower).mint(wethCollateral)).wait();
+    await supplyUsdc(f, borrower, usdcCollateral);
+    await supplyWeth(f, borrower, wethCollateral);
     await (await f.comptroller.connect(borrower).enterMarkets([await f.mUSDC.getAddress(), await f.mWETH.getAddress()])).wait();
     await (await f.mWETH.connect(borrower).borrow(debt)).wait();
-    const market = await startMarket(f);
+    const market = await startOevMarket(f);
     const mWETH = (await f.mWETH.getAddress()).toLowerCase() as Address;
     const key = borrower.address.toLowerCase() as Address;
     const answer = (start.answer * 105n) / 100n;

@@ -15,6 +15,7 @@ import type { Sandbox } from "../../../../sandbox";
 import type { Address } from "../../../../keeper/config/address-book";
 import { createMarketDependencies } from "../../../../keeper/markets/factory";
 import { MorphoBlueMarket } from "../../../../keeper/markets/morpho-blue/morpho-blue-market";
+import { startAtHead } from "./helpers/start-at-head";
 
 const WETH_USDC_MARKET = 0;
 
@@ -36,11 +37,7 @@ async function openMarket(sandbox: Sandbox, crossingIndex: boolean): Promise<Mor
   const market = new MorphoBlueMarket(morphoBlue!.morpho, morphoBlue!.markets[WETH_USDC_MARKET], deps, morphoBlue!.deployBlock, {
     crossingIndex,
   });
-  await market.init();
-  const head = await hre.ethers.provider.getBlockNumber();
-  await market.discoverBorrowers(0, head);
-  await market.refreshPositions(undefined, head);
-  return market;
+  return startAtHead(market);
 }
 
 const borrowersOf = (positions: readonly { key: { borrower: Address } }[]) => positions.map((p) => p.key.borrower).sort();

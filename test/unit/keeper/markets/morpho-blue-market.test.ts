@@ -11,12 +11,13 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { sandboxFixture } from "../../../shared/sandbox-fixture";
 import { openMorphoBorrowers } from "../../../../sandbox/borrowers";
-import type { Sandbox } from "../../../../sandbox";
+import { marketTuple, type Sandbox } from "../../../../sandbox";
 import type { Address } from "../../../../keeper/config/address-book";
 import { WAD } from "../../../../keeper/core/fixed-point";
 import { createMarketDependencies } from "../../../../keeper/markets/factory";
 import { MorphoBlueMarket } from "../../../../keeper/markets/morpho-blue/morpho-blue-market";
 import { MorphoChainlinkOracleDouble__factory } from "../../../../typechain-types";
+import { startAtHead } from "./helpers/start-at-head";
 
 const WETH_USDC_MARKET = 0;
 
@@ -49,11 +50,7 @@ async function startMarket(sandbox: Sandbox): Promise<MorphoBlueMarket> {
   const deps = createMarketDependencies(hre.ethers.provider, sandbox.book);
   const { morphoBlue } = sandbox.book;
   const market = new MorphoBlueMarket(morphoBlue!.morpho, morphoBlue!.markets[WETH_USDC_MARKET], deps, morphoBlue!.deployBlock);
-  await market.init();
-  const head = await hre.ethers.provider.getBlockNumber();
-  await market.discoverBorrowers(0, head);
-  await market.refreshPositions(undefined, head);
-  return market;
+  return startAtHead(market);
 }
 
 /** The largest feed answer at which `borrower` is liquidatable at `timestamp`, found in memory. */
@@ -130,13 +127,7 @@ describe("keeper/markets MorphoBlueMarket", function () {
       expect(position.healthFactor < WAD).to.equal(liquidates);
 
       const params = sandbox.book.morphoBlue!.markets[WETH_USDC_MARKET];
-      const marketParams = {
-        loanToken: params.loanToken,
-        collateralToken: params.collateralToken,
-        oracle: params.oracle,
-        irm: params.irm,
-        lltv: params.lltv,
-      };
+      const marketParams = marketTuple(params);
       const morpho = sandbox.morpho.morpho.connect(liquidator);
       await time.setNextBlockTimestamp(liquidationBlock.timestamp);
       if (!liquidates) {

@@ -21,7 +21,7 @@ import {
   type MoonwellOevWrapperDouble,
 } from "../../../../typechain-types";
 import { sandboxFixture } from "../../../shared/sandbox-fixture";
-import { setPrice, type Sandbox } from "../../../../sandbox";
+import { marketTuple, setPrice, type Sandbox } from "../../../../sandbox";
 import type { Address, MorphoMarketParams } from "../../../../keeper/config/address-book";
 import { WAD } from "../../../../keeper/core/fixed-point";
 import { createMarketDependencies } from "../../../../keeper/markets/factory";
@@ -63,13 +63,7 @@ async function wrappedMorphoFixture(): Promise<WrappedMorphoWorld> {
     irm: (await sandbox.morpho.irm.getAddress()) as Address,
     lltv: sandbox.book.morphoBlue!.markets[0]!.lltv,
   };
-  const tuple = {
-    loanToken: params.loanToken,
-    collateralToken: params.collateralToken,
-    oracle: params.oracle,
-    irm: params.irm,
-    lltv: params.lltv,
-  };
+  const tuple = marketTuple(params);
   await (await morpho.connect(deployer).createMarket(tuple)).wait();
   const liquidity = 1_000_000n * 10n ** 6n;
   await (await tokens.USDC.connect(deployer)["mint(address,uint256)"](deployer.address, liquidity)).wait();
@@ -132,13 +126,7 @@ describe("Morpho Blue market behind a Moonwell OEV wrapper: no plan at a hidden 
     expect(market.position(borrower)!.healthFactor).to.be.greaterThanOrEqual(WAD);
     expect(market.stats().liquidatable).to.equal(0);
     // Morpho agrees: nothing to liquidate while the round is hidden.
-    const tuple = {
-      loanToken: params.loanToken,
-      collateralToken: params.collateralToken,
-      oracle: params.oracle,
-      irm: params.irm,
-      lltv: params.lltv,
-    };
+    const tuple = marketTuple(params);
     await expect(morpho.connect(world.liquidator).liquidate.staticCall(tuple, borrower, 10n ** 15n, 0n, "0x")).to.be.revertedWith(
       "position is healthy",
     );

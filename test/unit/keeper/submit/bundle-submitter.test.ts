@@ -7,21 +7,15 @@
  * of the in-process chain. (The whole keeper on this path: test/unit/keeper/execution/bundle-path.test.ts.)
  */
 import { expect } from "chai";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import hre from "hardhat";
 import { Wallet, id } from "ethers";
-import { ReadProviderPool } from "../../../../keeper/rpc/read-provider-pool";
 import { BundleSubmitter } from "../../../../keeper/submit/bundle-submitter";
 import { BundleNotOfferedError, bundleBroadcaster } from "../../../../keeper/execution/bundle-broadcaster";
-import { DEFAULT_FEE_POLICY } from "../../../../keeper/submit/fee-policy";
-import { NonceManager } from "../../../../keeper/submit/nonce-manager";
-import { TransactionPreparer, latestBlockBaseFee } from "../../../../keeper/submit/transaction-preparer";
 import type { SignedTx, TxRequest } from "../../../../keeper/submit/types";
 import type { Address } from "../../../../keeper/core/types";
 import { LocalRelay } from "../../../shared/local-relay";
 import { localNodeWallet, snapshotChain, startLocalNode, type LocalNode } from "../../../shared/local-node";
+import { openLocalSigning, type LocalSigning } from "./helpers/local-signing";
 
 const GWEI = 10n ** 9n;
 const RECIPIENT = "0x000000000000000000000000000000000000bEEF" as Address;
@@ -33,10 +27,7 @@ describe("bundle relay path (bundleBroadcaster over BundleSubmitter)", function 
   let node: LocalNode;
   let restoreChain: () => Promise<void>;
   let relay: LocalRelay;
-  let pool: ReadProviderPool;
-  let lockDirectory: string;
-  let nonces: NonceManager;
-  let preparer: TransactionPreparer;
+  let signing: LocalSigning;
   const signer = localNodeWallet(8);
   /** The relay auth key: a fresh key that holds nothing, distinct from the signer. */
   const authKey = Wallet.createRandom();
@@ -46,10 +37,11 @@ describe("bundle relay path (bundleBroadcaster over BundleSubmitter)", function 
       relayUrl,
       authSigner: authKey,
       transactionSignerAddress: signer.address,
-      provider: pool.provider,
+      provider: signing.pool.provider,
       chainId: node.chainId,
     });
-  const sign = async (request: TxRequest): Promise<SignedTx> => preparer.sign(await preparer.prepare(request, { executionId: "bundle" }));
+  const sign = async (request: TxRequest): Promise<SignedTx> =>
+    signing.preparer.sign(await signing.preparer.prepare(request, { executionId: "bundle" }));
   const chainNonce = () => hre.ethers.provider.getTransactionCount(signer.address, "latest");
 
   before(async function () {
@@ -65,32 +57,20 @@ describe("bundle relay path (bundleBroadcaster over BundleSubmitter)", function 
 
   beforeEach(async function () {
     relay = await LocalRelay.start({ upstreamUrl: node.url, allowedSearchers: [authKey.address] });
-    pool = new ReadProviderPool({ chainId: node.chainId, endpoints: [{ url: node.url, label: "node" }], hedgeAfterMs: null });
-    lockDirectory = fs.mkdtempSync(path.join(os.tmpdir(), "chimera-bundle-"));
-    nonces = await NonceManager.open({ address: signer.address, chainId: node.chainId, source: pool.provider, lockDirectory });
-    preparer = await TransactionPreparer.create({
-      signer,
-      chainId: node.chainId,
-      nonces,
-      fees: {
-        ...DEFAULT_FEE_POLICY,
-        maxFeePerGasCap: 50n * GWEI,
-        maxPriorityFeePerGasCap: 5n * GWEI,
-        cancelMaxFeePerGasCeiling: 200n * GWEI,
-      },
-      baseFee: latestBlockBaseFee(pool.provider),
-    });
+    signing = await openLocalSigning(node, signer, "chimera-bundle-");
   });
 
   afterEach(async function () {
-    nonces.close();
-    pool.destroy();
+    signing.close();
     await relay.stop();
-    fs.rmSync(lockDirectory, { recursive: true, force: true });
   });
 
   it("simulates, then sends, signed by the auth key, and the bundle lands in the next block", async function () {
-    const broadcaster = bundleBroadcaster({ submitter: await submitterFor(relay.url), chain: pool.provider, maxGasFeesWei: 10n ** 17n });
+    const broadcaster = bundleBroadcaster({
+      submitter: await submitterFor(relay.url),
+      chain: signing.pool.provider,
+      maxGasFeesWei: 10n ** 17n,
+    });
     const [nonceBefore, head] = await Promise.all([chainNonce(), hre.ethers.provider.getBlockNumber()]);
     const signed = await sign(TRANSFER);
 
@@ -109,7 +89,11 @@ describe("bundle relay path (bundleBroadcaster over BundleSubmitter)", function 
   });
 
   it("never sends a bundle whose transaction reverts in the relay's simulation", async function () {
-    const broadcaster = bundleBroadcaster({ submitter: await submitterFor(relay.url), chain: pool.provider, maxGasFeesWei: 10n ** 17n });
+    const broadcaster = bundleBroadcaster({
+      submitter: await submitterFor(relay.url),
+      chain: signing.pool.provider,
+      maxGasFeesWei: 10n ** 17n,
+    });
     const nonceBefore = await chainNonce();
 
     const error = await broadcaster
@@ -123,7 +107,7 @@ describe("bundle relay path (bundleBroadcaster over BundleSubmitter)", function 
   });
 
   it("never sends a bundle whose simulated gas fees exceed the plan's budget", async function () {
-    const broadcaster = bundleBroadcaster({ submitter: await submitterFor(relay.url), chain: pool.provider, maxGasFeesWei: 1n });
+    const broadcaster = bundleBroadcaster({ submitter: await submitterFor(relay.url), chain: signing.pool.provider, maxGasFeesWei: 1n });
 
     const error = await broadcaster.broadcast(await sign(TRANSFER)).catch((e: unknown) => e);
 
@@ -137,7 +121,7 @@ describe("bundle relay path (bundleBroadcaster over BundleSubmitter)", function 
     try {
       const broadcaster = bundleBroadcaster({
         submitter: await submitterFor(strangerRelay.url),
-        chain: pool.provider,
+        chain: signing.pool.provider,
         maxGasFeesWei: 10n ** 17n,
       });
       const nonceBefore = await chainNonce();
@@ -159,7 +143,7 @@ describe("bundle relay path (bundleBroadcaster over BundleSubmitter)", function 
       relayUrl: relay.url,
       authSigner: signer,
       transactionSignerAddress: signer.address,
-      provider: pool.provider,
+      provider: signing.pool.provider,
       chainId: node.chainId,
     }).catch((e: unknown) => e);
 

@@ -13,7 +13,7 @@ import { Wallet } from "ethers";
 import { Registry } from "prom-client";
 import type { Alert } from "../../../../keeper/alerts/alert";
 import type { Address } from "../../../../keeper/core/types";
-import { DEFAULT_FEE_POLICY, replacementDecision, type FeePolicyConfig } from "../../../../keeper/submit/fee-policy";
+import { replacementDecision } from "../../../../keeper/submit/fee-policy";
 import { NONCE_BLOCKED_ALERT_KEY, nonceBlockReporter, recordedNonceBlockFollower } from "../../../../keeper/submit/nonce-block-report";
 import { NonceManager } from "../../../../keeper/submit/nonce-manager";
 import {
@@ -26,16 +26,12 @@ import type { PreparedTx } from "../../../../keeper/submit/types";
 import { createLogger } from "../../../../keeper/telemetry/logger";
 import { Journal } from "../../../../keeper/journal/journal";
 import { makeTempDir, removeDir } from "../journal/journal-fixtures";
+import { KEEPER_SHAPED_FEE_POLICY } from "./helpers/fee-policies";
 
 const GWEI = 10n ** 9n;
 const CHAIN_ID = 8453;
-/** The keeper's own policy shape: 12.5% bumps, the cancel ceiling twice the bid cap (assemble-keeper.ts). */
-const POLICY: FeePolicyConfig = {
-  ...DEFAULT_FEE_POLICY,
-  maxFeePerGasCap: 100n * GWEI,
-  maxPriorityFeePerGasCap: 10n * GWEI,
-  cancelMaxFeePerGasCeiling: 200n * GWEI,
-};
+/** 12.5% bumps, a 100 gwei bid cap and the cancel ceiling at 200 gwei (what the cases below are computed from). */
+const POLICY = KEEPER_SHAPED_FEE_POLICY;
 
 describe("a nonce stuck behind the cancel ceiling", function () {
   it("cancels at the ceiling with the +10% nodes require when the policy's 12.5% bump would cross it", function () {

@@ -7,20 +7,14 @@
  * test/unit/keeper/execution/execution-stage.test.ts.)
  */
 import { expect } from "chai";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import hre from "hardhat";
 import type { Wallet } from "ethers";
-import { ReadProviderPool } from "../../../../keeper/rpc/read-provider-pool";
-import { NonceManager } from "../../../../keeper/submit/nonce-manager";
 import { BroadcastRejectedError, RawTxBroadcaster } from "../../../../keeper/submit/raw-tx-broadcaster";
-import { TransactionPreparer, latestBlockBaseFee } from "../../../../keeper/submit/transaction-preparer";
-import { DEFAULT_FEE_POLICY } from "../../../../keeper/submit/fee-policy";
 import type { SignedTx, TxRequest } from "../../../../keeper/submit/types";
 import type { Address } from "../../../../keeper/core/types";
 import { FaultProxy } from "../../../shared/fault-proxy";
 import { localNodeWallet, snapshotChain, startLocalNode, type LocalNode } from "../../../shared/local-node";
+import { openLocalSigning, type LocalSigning } from "./helpers/local-signing";
 
 const GWEI = 10n ** 9n;
 const RECIPIENT = "0x000000000000000000000000000000000000bEEF" as Address;
@@ -36,16 +30,14 @@ describe("RawTxBroadcaster (Base: every send endpoint at once)", function () {
   let restoreChain: () => Promise<void>;
   let sendA: FaultProxy;
   let sendB: FaultProxy;
-  let pool: ReadProviderPool;
-  let lockDirectory: string;
   let wallet: Wallet;
-  let nonces: NonceManager;
-  let preparer: TransactionPreparer;
+  let signing: LocalSigning;
   let broadcaster: RawTxBroadcaster;
 
   const chainNonce = () => hre.ethers.provider.getTransactionCount(wallet.address, "latest");
   const recipientBalance = () => hre.ethers.provider.getBalance(RECIPIENT);
-  const signTransfer = async (): Promise<SignedTx> => preparer.sign(await preparer.prepare(TRANSFER, { executionId: "transfer" }));
+  const signTransfer = async (): Promise<SignedTx> =>
+    signing.preparer.sign(await signing.preparer.prepare(TRANSFER, { executionId: "transfer" }));
 
   before(async function () {
     restoreChain = await snapshotChain();
@@ -61,7 +53,7 @@ describe("RawTxBroadcaster (Base: every send endpoint at once)", function () {
   beforeEach(async function () {
     sendA = await FaultProxy.start({ upstreamUrl: node.url });
     sendB = await FaultProxy.start({ upstreamUrl: node.url });
-    pool = new ReadProviderPool({ chainId: node.chainId, endpoints: [{ url: node.url, label: "read" }], hedgeAfterMs: null });
+    signing = await openLocalSigning(node, wallet, "chimera-raw-broadcaster-");
     broadcaster = new RawTxBroadcaster({
       chainId: node.chainId,
       endpoints: [
@@ -69,30 +61,14 @@ describe("RawTxBroadcaster (Base: every send endpoint at once)", function () {
         { url: sendUrl(sendB), label: "send-b" },
       ],
       timeoutMs: 1_000,
-      receipts: pool.provider,
-    });
-    lockDirectory = fs.mkdtempSync(path.join(os.tmpdir(), "chimera-raw-broadcaster-"));
-    nonces = await NonceManager.open({ address: wallet.address, chainId: node.chainId, source: pool.provider, lockDirectory });
-    preparer = await TransactionPreparer.create({
-      signer: wallet,
-      chainId: node.chainId,
-      nonces,
-      fees: {
-        ...DEFAULT_FEE_POLICY,
-        maxFeePerGasCap: 50n * GWEI,
-        maxPriorityFeePerGasCap: 5n * GWEI,
-        cancelMaxFeePerGasCeiling: 200n * GWEI,
-      },
-      baseFee: latestBlockBaseFee(pool.provider),
+      receipts: signing.pool.provider,
     });
   });
 
   afterEach(async function () {
-    nonces.close();
     broadcaster.destroy();
-    pool.destroy();
+    signing.close();
     await Promise.all([sendA.stop(), sendB.stop()]);
-    fs.rmSync(lockDirectory, { recursive: true, force: true });
   });
 
   it("gets the transaction in once when one send endpoint fails", async function () {

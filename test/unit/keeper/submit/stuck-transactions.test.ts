@@ -16,7 +16,6 @@ import { KeeperMetrics } from "../../../../keeper/telemetry/metrics";
 import { createLogger } from "../../../../keeper/telemetry/logger";
 import { NonceManager } from "../../../../keeper/submit/nonce-manager";
 import { TransactionPreparer } from "../../../../keeper/submit/transaction-preparer";
-import { DEFAULT_FEE_POLICY } from "../../../../keeper/submit/fee-policy";
 import { ExecutionStage, type ExecutionContext } from "../../../../keeper/execution/execution-stage";
 import { reconcileOpenIntents } from "../../../../keeper/execution/intent-reconciler";
 import type { PlanSimulator, SimulationOutcome } from "../../../../keeper/execution/plan-simulator";
@@ -24,6 +23,7 @@ import type { FullReceiptLike } from "../../../../keeper/execution/receipt-facts
 import type { ExecutionOutcome } from "../../../../keeper/risk/execution-outcome";
 import { CircuitBreaker, DEFAULT_BREAKER_THRESHOLDS } from "../../../../keeper/risk/circuit-breaker";
 import { makePlan, makeTempDir, removeDir } from "../journal/journal-fixtures";
+import { KEEPER_SHAPED_FEE_POLICY } from "./helpers/fee-policies";
 
 const EXECUTOR = "0x00000000000000000000000000000000000000e1";
 const GWEI = 10n ** 9n;
@@ -73,12 +73,7 @@ describe("submit: stuck transactions across a change of leader", function () {
       signer,
       chainId: 8453,
       nonces,
-      fees: {
-        ...DEFAULT_FEE_POLICY,
-        maxFeePerGasCap: 100n * GWEI,
-        maxPriorityFeePerGasCap: 10n * GWEI,
-        cancelMaxFeePerGasCeiling: 200n * GWEI,
-      },
+      fees: KEEPER_SHAPED_FEE_POLICY,
       baseFee: { currentBaseFee: async () => GWEI },
     });
     return new ExecutionStage({

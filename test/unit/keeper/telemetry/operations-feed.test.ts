@@ -70,6 +70,18 @@ function position(borrower: string, hf: number, debtUsd = 1_000): TrackedPositio
   } as unknown as TrackedPosition;
 }
 
+/** The journal the feed reads, over rows a test writes directly: executions by plan id (oldest first), opportunities. */
+function memoryJournal() {
+  const rows = new Map<string, ExecutionRecord>();
+  const opportunities: OpportunityRecord[] = [];
+  const journal: OperationsJournal = {
+    listOpportunities: ({ fromMs = 0 }) => opportunities.filter((o) => o.createdAt >= fromMs),
+    listExecutions: ({ fromMs = 0 }) => [...rows.values()].filter((e) => e.createdAt >= fromMs).sort((a, b) => a.createdAt - b.createdAt),
+    getExecution: (planId) => rows.get(planId),
+  };
+  return { rows, opportunities, journal };
+}
+
 describe("telemetry: the operations feed behind the dashboard", () => {
   it("counts the funnel per second for a short window and per round minutes for a long one, from midnight UTC", () => {
     const timeline = new ActivityTimeline(NOON);
@@ -147,13 +159,7 @@ describe("telemetry: the operations feed behind the dashboard", () => {
 
   it("follows executions from the journal: sent, won and lost, blocks from the head they were sent at, races and inclusion metrics", async () => {
     let now = NOON;
-    const rows = new Map<string, ExecutionRecord>();
-    const opportunities: OpportunityRecord[] = [];
-    const journal: OperationsJournal = {
-      listOpportunities: ({ fromMs = 0 }) => opportunities.filter((o) => o.createdAt >= fromMs),
-      listExecutions: ({ fromMs = 0 }) => [...rows.values()].filter((e) => e.createdAt >= fromMs).sort((a, b) => a.createdAt - b.createdAt),
-      getExecution: (planId) => rows.get(planId),
-    };
+    const { rows, opportunities, journal } = memoryJournal();
     const metrics = new KeeperMetrics({ processMetrics: false });
     metrics.setOperatorBalanceWei("0xOp", 5n * 10n ** 16n);
     const feed = new OperationsFeed({
@@ -227,13 +233,7 @@ describe("telemetry: the operations feed behind the dashboard", () => {
 
   it("labels settled liquidations by path: an OEV-sized plan counts under path=oev with its profit, a plain one under open", async () => {
     let now = NOON;
-    const rows = new Map<string, ExecutionRecord>();
-    const opportunities: OpportunityRecord[] = [];
-    const journal: OperationsJournal = {
-      listOpportunities: ({ fromMs = 0 }) => opportunities.filter((o) => o.createdAt >= fromMs),
-      listExecutions: ({ fromMs = 0 }) => [...rows.values()].filter((e) => e.createdAt >= fromMs),
-      getExecution: (planId) => rows.get(planId),
-    };
+    const { rows, opportunities, journal } = memoryJournal();
     const metrics = new KeeperMetrics({ processMetrics: false });
     const feed = new OperationsFeed({
       journal,

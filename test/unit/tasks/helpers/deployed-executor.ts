@@ -86,6 +86,15 @@ export async function deployedExecutorFixture(): Promise<DeployedExecutor> {
   };
 }
 
+/**
+ * What a task test starts from: a fresh executor (the fixture's snapshot) with the tasks pointed at its folders and
+ * their output captured. Call `restore` after the test.
+ */
+export async function openTaskTest(): Promise<{ f: DeployedExecutor; output: CapturedOutput; restore: () => void }> {
+  const f = await loadFixture(deployedExecutorFixture);
+  return { f, ...captureTaskIo(f) };
+}
+
 /** What a task printed, collected through the injectable printer. */
 export interface CapturedOutput {
   readonly lines: string[];
@@ -94,11 +103,11 @@ export interface CapturedOutput {
 
 /**
  * Points the tasks at the fixture's folders and captures their output until the returned restore function runs.
- * `now` pins the clock Safe batches record.
+ * `now` pins the clock Safe batches record; `projectRoot` moves the project the tasks see (their default journal).
  */
 export function captureTaskIo(
   fixture: Pick<DeployedExecutor, "ignitionDir" | "reportsDir">,
-  options: { now?: () => number; reportsDir?: string } = {},
+  options: { now?: () => number; reportsDir?: string; projectRoot?: string } = {},
 ) {
   const output: CapturedOutput = {
     lines: [],
@@ -111,18 +120,7 @@ export function captureTaskIo(
     ignitionDir: fixture.ignitionDir,
     reportsDir: options.reportsDir ?? fixture.reportsDir,
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.projectRoot === undefined ? {} : { projectRoot: options.projectRoot }),
   });
   return { output, restore };
-}
-
-/** Expects `promise` to reject with a message matching `pattern`; returns the message. */
-export async function rejection(promise: Promise<unknown>, pattern: RegExp): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    const message = (error as Error).message;
-    if (!pattern.test(message)) throw new Error(`rejected with "${message}", expected ${pattern}`);
-    return message;
-  }
-  throw new Error(`expected a rejection matching ${pattern}, but it resolved`);
 }

@@ -6,6 +6,7 @@
  * protocol fee (the aToken Transfer from the borrower to the treasury), the deficit (DeficitCreated, v3.3+), or the
  * revert and its decoded reason.
  */
+import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
@@ -16,8 +17,9 @@ import { sandboxFixtureFor } from "../../../../shared/sandbox-fixture";
 import type { Address } from "../../../../../keeper/config/address-book";
 import { AaveV3Market } from "../../../../../keeper/markets/aave-v3/aave-v3-market";
 import { createMarketDependencies } from "../../../../../keeper/markets/factory";
+import type { LiquidationCandidate } from "../../../../../keeper/core/types";
 import type { AaveV3SizingInput } from "../../../../../keeper/markets/aave-v3/liquidation-sizing";
-import type { SizingRefusal } from "../../../../../keeper/markets/sizing-result";
+import type { SizedLiquidation, SizingRefusal } from "../../../../../keeper/markets/sizing-result";
 
 export const MAX_UINT256 = (1n << 256n) - 1n;
 
@@ -146,6 +148,24 @@ export function keeperInput(view: KeeperView, borrower: Address, collateral: Add
   return view.market.sizingInput(position, { collateralToken: collateral, debtToken: debt, sizeUsd: 0 });
 }
 
+/** The keeper's sizing input for the pair; a refusal to build one fails the test. */
+export function sizingInputOf(view: KeeperView, borrower: Address, collateral: Address, debt: Address): AaveV3SizingInput {
+  const input = keeperInput(view, borrower, collateral, debt);
+  if ("ok" in input) throw new Error(`the keeper cannot size the pair: ${input.detail}`);
+  return input;
+}
+
+/** A sandbox token's address, lower-case as the keeper keys its reserves. */
+export async function tokenAddress(sandbox: Sandbox, symbol: string): Promise<Address> {
+  return (await sandbox.tokens[symbol].getAddress()).toLowerCase() as Address;
+}
+
+/** The amount the executor passes to liquidationCall for this candidate (the plan encoder passes the call's). */
+export function executorArgument(candidate: LiquidationCandidate): bigint {
+  if (candidate.call?.shape !== "AaveV3") throw new Error("an Aave candidate carries its liquidationCall");
+  return candidate.call.debtToCover;
+}
+
 /** What one liquidationCall did, read from its receipt. */
 export type PoolOutcome =
   | {
@@ -233,4 +253,15 @@ export async function liquidateAt(
     protocolFee: fee === undefined ? 0n : (fee!.args.value as bigint),
     deficit: deficit === undefined ? 0n : (deficit!.args.amountCreated as bigint),
   };
+}
+
+/** The pool did exactly what the keeper planned: the debt repaid, the collateral to the liquidator, the fee, the deficit. */
+export function expectPoolDidPlan(pool: PoolOutcome, plan: SizedLiquidation, what?: string): void {
+  expect(pool, what).to.deep.equal({
+    ok: true,
+    debtRepaid: plan.candidate.debtToCover,
+    collateralToLiquidator: plan.candidate.expectedCollateral,
+    protocolFee: plan.protocolFeeCollateral,
+    deficit: plan.badDebt,
+  });
 }

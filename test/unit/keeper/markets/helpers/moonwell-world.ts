@@ -22,6 +22,7 @@ import {
   type MoonwellComptrollerDouble,
   type MoonwellMTokenDouble,
 } from "../../../../../typechain-types";
+import { startAtHead } from "./start-at-head";
 
 export const SYMBOLS = ["USDC", "WETH", "cbBTC"] as const;
 export type Symbol = (typeof SYMBOLS)[number];
@@ -132,15 +133,19 @@ export async function moonwellWorldFixture(): Promise<MoonwellWorld> {
   return { sandbox, comptroller, mTokens, deployment, borrowers, liquidator };
 }
 
+/** The plug-in on `deployment`, started as the engine starts it: initialised, borrowers found from block 0, positions read at the head. */
+export async function startMoonwellMarket(
+  deployment: MoonwellDeployment,
+  deps: MarketDependencies,
+  options: MoonwellMarketOptions = {},
+): Promise<MoonwellMarket> {
+  return startAtHead(new MoonwellMarket(deployment, deps, options));
+}
+
 export async function startMarket(
   world: MoonwellWorld,
   options: MoonwellMarketOptions = {},
 ): Promise<{ market: MoonwellMarket; deps: MarketDependencies }> {
   const deps = createMarketDependencies(hre.ethers.provider, world.sandbox.book);
-  const market = new MoonwellMarket(world.deployment, deps, options);
-  await market.init();
-  const head = await hre.ethers.provider.getBlockNumber();
-  await market.discoverBorrowers(0, head);
-  await market.refreshPositions(undefined, head);
-  return { market, deps };
+  return { market: await startMoonwellMarket(world.deployment, deps, options), deps };
 }
