@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
@@ -11,19 +10,15 @@ import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
 import {IChimeraExecutor} from "./interfaces/IChimeraExecutor.sol";
 import {IAaveV3Pool} from "./interfaces/IAaveV3Pool.sol";
 import {IBalancerVault} from "./interfaces/IBalancerVault.sol";
-import {IMorphoBlue, MarketParams} from "./interfaces/IMorphoBlue.sol";
-import {ICompoundV2Market} from "./interfaces/ICompoundV2Market.sol";
-import {IMoonwellOevWrapper} from "./interfaces/IMoonwellOevWrapper.sol";
+import {IMorphoBlue} from "./interfaces/IMorphoBlue.sol";
 import {IUniswapV3Pool} from "./interfaces/IUniswapV3Pool.sol";
-import {ISwapRouter02} from "./interfaces/ISwapRouter02.sol";
-import {ISlipstreamSwapRouter} from "./interfaces/ISlipstreamSwapRouter.sol";
-import {IAerodromeRouter, AerodromeRoute} from "./interfaces/IAerodromeRouter.sol";
 import {BalanceLedger} from "./libraries/BalanceLedger.sol";
-import {MoonwellMorphoOev} from "./libraries/MoonwellMorphoOev.sol";
 import {ExecutionContext} from "./libraries/ExecutionContext.sol";
 import {ExactApprovals} from "./libraries/ExactApprovals.sol";
+import {MoonwellMorphoOev} from "./libraries/MoonwellMorphoOev.sol";
 import {PlanCalldata} from "./libraries/PlanCalldata.sol";
-import {SwapRoutes} from "./libraries/SwapRoutes.sol";
+import {ExecutorAccess} from "./executor/ExecutorAccess.sol";
+import {ProtocolLiquidations} from "./executor/ProtocolLiquidations.sol";
 
 /// @title ChimeraExecutor
 /// @notice Flash-loan-funded liquidations on Aave V3 (and forks), Morpho Blue and Compound-v2-family markets
@@ -44,7 +39,9 @@ import {SwapRoutes} from "./libraries/SwapRoutes.sol";
 ///         Blue markets are allowlisted by id; all of it is checked before the plan's first external call.
 ///      4. Approvals are exact and end at zero.
 ///      5. `paused` stops every plan; `rescueTokens` pays only the owner.
-contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTransient {
+///      Its parts, one job per file: ExecutorAccess (roles, allowlists, treasury, pause), ProtocolLiquidations (one
+///      function per protocol kind) and ExecutorSwaps (one branch per venue); this file runs the plan.
+contract ChimeraExecutor is ExecutorAccess, ProtocolLiquidations, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using ExactApprovals for IERC20;
     using BalanceLedger for BalanceLedger.Ledger;
@@ -65,69 +62,11 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     uint8 private constant PROTOCOL_COMPOUND_V2 = uint8(ProtocolKind.CompoundV2);
     uint8 private constant PROTOCOL_MOONWELL_OEV = uint8(ProtocolKind.MoonwellOev);
     uint8 private constant PROTOCOL_MOONWELL_MORPHO_OEV = uint8(ProtocolKind.MoonwellMorphoOev);
-    uint8 private constant VENUE_NONE = uint8(SwapVenue.None);
-    uint8 private constant VENUE_UNISWAP_V3 = uint8(SwapVenue.UniswapV3);
-    uint8 private constant VENUE_AERODROME = uint8(SwapVenue.Aerodrome);
-    uint8 private constant VENUE_AERODROME_SLIPSTREAM = uint8(SwapVenue.AerodromeSlipstream);
 
     /// @dev Tokens a plan can name: the flash token and the profit token, plus per liquidation its debt token,
     ///      collateral token and collateral market.
     uint256 private constant TOKENS_PER_PLAN = 2;
     uint256 private constant TOKENS_PER_LIQUIDATION = 3;
-
-    /// @dev How many of the constructor's operators and allowlisted targets are pinned in code (see `PINNED_TARGET_0`).
-    uint256 private constant PINNED_OPERATOR_CAPACITY = 4;
-    uint256 private constant PINNED_TARGET_CAPACITY = 8;
-
-    /* IMMUTABLES */
-
-    /// @dev The first `PINNED_TARGET_CAPACITY` targets of the constructor's allowlist (the Ignition parameters list the
-    ///      flash lenders, the Aave pool and the routers first), kept in code so that admitting a plan compares its
-    ///      lender, market and router with constants instead of reading one cold storage slot (2,100 gas) each.
-    ///      Whether each is allowed is still the owner's to change at any time: bit i of `_pinnedTargetsAllowed` (in the
-    ///      `treasury` slot, which every plan reads anyway) says whether `PINNED_TARGET_<i>` is allowed. Unused ones are
-    ///      the zero address with their bit clear, and the zero address can never be allowed (`InvalidAddress`), so
-    ///      they never allow anything. A pinned target is never written to `_allowedTargets`.
-    address private immutable PINNED_TARGET_0;
-    address private immutable PINNED_TARGET_1;
-    address private immutable PINNED_TARGET_2;
-    address private immutable PINNED_TARGET_3;
-    address private immutable PINNED_TARGET_4;
-    address private immutable PINNED_TARGET_5;
-    address private immutable PINNED_TARGET_6;
-    address private immutable PINNED_TARGET_7;
-
-    /// @dev The first `PINNED_OPERATOR_CAPACITY` operators of the constructor, pinned the same way (bit i of
-    ///      `_pinnedOperatorsAllowed`): a plan's role check then reads no slot but the `treasury` one. An operator the owner
-    ///      grants later (a rotated key) is stored in `_operators` and costs its plans one cold read (2,100 gas) more.
-    address private immutable PINNED_OPERATOR_0;
-    address private immutable PINNED_OPERATOR_1;
-    address private immutable PINNED_OPERATOR_2;
-    address private immutable PINNED_OPERATOR_3;
-
-    /* STORAGE */
-
-    /// @inheritdoc IChimeraExecutor
-    address public treasury;
-
-    /// @inheritdoc IChimeraExecutor
-    /// @dev Packed in the same slot as `treasury`: a plan reads both for one cold storage access.
-    bool public paused;
-
-    /// @dev Bit i: whether `PINNED_TARGET_<i>` is allowed. Packed with `treasury` and `paused`.
-    uint8 private _pinnedTargetsAllowed;
-
-    /// @dev Bit i: whether `PINNED_OPERATOR_<i>` holds the operator role. Packed with `treasury` and `paused`.
-    uint8 private _pinnedOperatorsAllowed;
-
-    /// @dev Operators other than the pinned ones.
-    mapping(address account => bool) private _operators;
-
-    /// @dev Allowed targets other than the pinned ones.
-    mapping(address target => bool) private _allowedTargets;
-
-    /// @inheritdoc IChimeraExecutor
-    mapping(address host => mapping(bytes32 marketId => bool)) public isAllowedMarket;
 
     /* MODIFIERS */
 
@@ -144,55 +83,14 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
     /// @param initialOperators Keeper hot keys allowed to submit plans and pause.
     /// @param initialAllowedTargets Lenders, pools, markets and routers plans may call.
     /// @param initialAllowedMarkets Morpho Blue markets plans may liquidate in.
-    /// @dev Everything is set here so that a Safe owner needs no follow-up transaction after deployment.
+    /// @dev Everything is set here (ExecutorAccess) so that a Safe owner needs no follow-up transaction after deployment.
     constructor(
         address initialOwner,
         address initialTreasury,
         address[] memory initialOperators,
         address[] memory initialAllowedTargets,
         HostedMarket[] memory initialAllowedMarkets
-    ) Ownable(_requireOwner(initialOwner)) {
-        _setTreasury(initialTreasury);
-        uint256 pinnedOperatorCount = initialOperators.length < PINNED_OPERATOR_CAPACITY
-            ? initialOperators.length
-            : PINNED_OPERATOR_CAPACITY;
-        address[PINNED_OPERATOR_CAPACITY] memory pinnedOperators;
-        for (uint256 i; i < pinnedOperatorCount; ++i) {
-            pinnedOperators[i] = _requireOperatorAddress(initialOperators[i]);
-            emit OperatorSet(pinnedOperators[i], true);
-        }
-        PINNED_OPERATOR_0 = pinnedOperators[0];
-        PINNED_OPERATOR_1 = pinnedOperators[1];
-        PINNED_OPERATOR_2 = pinnedOperators[2];
-        PINNED_OPERATOR_3 = pinnedOperators[3];
-        _pinnedOperatorsAllowed = uint8((1 << pinnedOperatorCount) - 1);
-        for (uint256 i = pinnedOperatorCount; i < initialOperators.length; ++i) {
-            _setOperator(initialOperators[i], true);
-        }
-        uint256 pinnedCount = initialAllowedTargets.length < PINNED_TARGET_CAPACITY
-            ? initialAllowedTargets.length
-            : PINNED_TARGET_CAPACITY;
-        address[PINNED_TARGET_CAPACITY] memory pinned;
-        for (uint256 i; i < pinnedCount; ++i) {
-            pinned[i] = _requireTargetAddress(initialAllowedTargets[i]);
-            emit AllowedTargetSet(pinned[i], true);
-        }
-        PINNED_TARGET_0 = pinned[0];
-        PINNED_TARGET_1 = pinned[1];
-        PINNED_TARGET_2 = pinned[2];
-        PINNED_TARGET_3 = pinned[3];
-        PINNED_TARGET_4 = pinned[4];
-        PINNED_TARGET_5 = pinned[5];
-        PINNED_TARGET_6 = pinned[6];
-        PINNED_TARGET_7 = pinned[7];
-        _pinnedTargetsAllowed = uint8((1 << pinnedCount) - 1);
-        for (uint256 i = pinnedCount; i < initialAllowedTargets.length; ++i) {
-            _setAllowedTarget(initialAllowedTargets[i], true);
-        }
-        for (uint256 i; i < initialAllowedMarkets.length; ++i) {
-            _setAllowedMarket(initialAllowedMarkets[i], true);
-        }
-    }
+    ) ExecutorAccess(initialOwner, initialTreasury, initialOperators, initialAllowedTargets, initialAllowedMarkets) {}
 
     /* OPERATOR FUNCTIONS */
 
@@ -252,51 +150,7 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         _leavePlan();
     }
 
-    /// @inheritdoc IChimeraExecutor
-    function pause() external {
-        if (!isOperator(msg.sender) && msg.sender != owner()) revert CallerNotOwnerOrOperator(msg.sender);
-        if (paused) revert EnforcedPause();
-        paused = true;
-        emit Paused(msg.sender);
-    }
-
     /* ONLY OWNER FUNCTIONS */
-
-    /// @inheritdoc IChimeraExecutor
-    function unpause() external onlyOwner {
-        if (!paused) revert ExpectedPause();
-        paused = false;
-        emit Unpaused(msg.sender);
-    }
-
-    /// @inheritdoc IChimeraExecutor
-    function setOperator(address operator, bool allowed) external onlyOwner {
-        _setOperator(operator, allowed);
-    }
-
-    /// @inheritdoc IChimeraExecutor
-    function setAllowedTarget(address target, bool allowed) external onlyOwner {
-        _setAllowedTarget(target, allowed);
-    }
-
-    /// @inheritdoc IChimeraExecutor
-    function setAllowedTargets(address[] calldata targets, bool allowed) external onlyOwner {
-        for (uint256 i; i < targets.length; ++i) {
-            _setAllowedTarget(targets[i], allowed);
-        }
-    }
-
-    /// @inheritdoc IChimeraExecutor
-    function setAllowedMarkets(HostedMarket[] calldata markets, bool allowed) external onlyOwner {
-        for (uint256 i; i < markets.length; ++i) {
-            _setAllowedMarket(markets[i], allowed);
-        }
-    }
-
-    /// @inheritdoc IChimeraExecutor
-    function setTreasury(address newTreasury) external onlyOwner {
-        _setTreasury(newTreasury);
-    }
 
     /// @inheritdoc IChimeraExecutor
     function rescueTokens(address token, uint256 amount) external onlyOwner nonReentrant {
@@ -307,11 +161,6 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
             IERC20(token).safeTransfer(to, amount);
         }
         emit TokensRescued(token, to, amount);
-    }
-
-    /// @notice Disabled: an ownerless executor could never be unpaused, reconfigured or rescued.
-    function renounceOwnership() public pure override {
-        revert RenounceOwnershipDisabled();
     }
 
     /* FLASH LOAN CALLBACKS */
@@ -573,260 +422,6 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
         );
     }
 
-    /// @dev `liquidationCall` with `receiveAToken = false`, then the swap. The pool may repay less than `debtToCover`
-    ///      (close factor), so the unused approval is cleared; what it took is measured from the balance.
-    function _liquidateAaveV3(
-        Liquidation calldata liquidation,
-        IERC20 collateral,
-        IERC20 debt,
-        bool fresh
-    ) private returns (uint256 debtRepaid, uint256 collateralSeized, uint256 collateralSold, uint256 debtTokenBought) {
-        address pool = liquidation.market;
-        uint256 debtToCover = liquidation.debtToCover;
-        uint256 debtBefore = BalanceLedger.held(address(debt));
-        uint256 collateralBefore = _collateralBefore(collateral, fresh);
-
-        debt.approveExact(pool, debtToCover);
-        IAaveV3Pool(pool).liquidationCall(address(collateral), address(debt), liquidation.borrower, debtToCover, false);
-        debtRepaid = debtBefore - BalanceLedger.held(address(debt));
-        _clearUnlessSpent(debt, pool, debtToCover, debtRepaid);
-
-        uint256 collateralAfter = BalanceLedger.held(address(collateral));
-        uint256 received = BalanceLedger.receivedSince(address(collateral), collateralAfter);
-        collateralSeized = _seized(fresh, received, collateralBefore, collateralAfter);
-        (collateralSold, debtTokenBought) = _swap(liquidation.swap, address(collateral), address(debt), received);
-    }
-
-    /// @dev The collateral balance before a protocol call: read, unless the liquidation runs fresh (`_liquidateAll`),
-    ///      where what it seized is what the plan has received above the entry-point snapshot and nothing is read.
-    function _collateralBefore(IERC20 collateral, bool fresh) private view returns (uint256) {
-        return fresh ? 0 : BalanceLedger.held(address(collateral));
-    }
-
-    /// @dev What a liquidation seized: fresh, what the plan has `received` above the entry-point snapshot; otherwise the
-    ///      balance's growth over the protocol call.
-    function _seized(bool fresh, uint256 received, uint256 before, uint256 afterCall) private pure returns (uint256) {
-        return fresh ? received : afterCall - before;
-    }
-
-    /// @dev `liquidate` with a non-empty callback payload: Morpho sends the collateral, calls `onMorphoLiquidate`
-    ///      (which sells it and approves the repayment), then pulls the repayment.
-    function _liquidateMorphoBlue(Liquidation calldata liquidation)
-        private
-        returns (uint256 debtRepaid, uint256 collateralSeized, uint256 collateralSold, uint256 debtTokenBought)
-    {
-        // Zero the swap record first so a result can only come from this liquidation's own callback.
-        ExecutionContext.recordSwap(0, 0);
-        ExecutionContext.enter(ExecutionContext.Phase.AwaitingMorphoLiquidateCallback, liquidation.market);
-        (collateralSeized, debtRepaid) = IMorphoBlue(liquidation.market).liquidate(
-            _morphoMarketParams(liquidation),
-            liquidation.borrower,
-            liquidation.morpho.seizedAssets,
-            liquidation.morpho.repaidShares,
-            abi.encode(liquidation)
-        );
-        // The callback already moved the phase on; set it again so nothing depends on Morpho having called back.
-        ExecutionContext.enter(ExecutionContext.Phase.Liquidating, address(0));
-        (collateralSold, debtTokenBought) = ExecutionContext.recordedSwap();
-    }
-
-    /// @dev `liquidateBorrow` on the debt market, `redeem` of the collateral market shares this plan received, then the
-    ///      swap. Both calls report failure as a return code, which is turned into a revert.
-    function _liquidateCompoundV2(
-        Liquidation calldata liquidation,
-        address collateral,
-        IERC20 debt,
-        bool fresh
-    ) private returns (uint256 debtRepaid, uint256 collateralSeized, uint256 collateralSold, uint256 debtTokenBought) {
-        address debtMarket = liquidation.market;
-        uint256 repayAmount = liquidation.debtToCover;
-        uint256 debtBefore = BalanceLedger.held(address(debt));
-        uint256 collateralBefore = _collateralBefore(IERC20(collateral), fresh);
-
-        debt.approveExact(debtMarket, repayAmount);
-        uint256 errorCode = ICompoundV2Market(debtMarket).liquidateBorrow(
-            liquidation.borrower,
-            repayAmount,
-            liquidation.collateralMarket
-        );
-        if (errorCode != 0) revert CompoundV2CallFailed(debtMarket, errorCode);
-        debtRepaid = debtBefore - BalanceLedger.held(address(debt));
-        _clearUnlessSpent(debt, debtMarket, repayAmount, debtRepaid);
-        (collateralSeized, collateralSold, debtTokenBought) = _redeemAndSell(
-            liquidation,
-            collateral,
-            address(debt),
-            collateralBefore,
-            fresh
-        );
-    }
-
-    /// @dev `updatePriceEarlyAndLiquidate` on the OEV wrapper of the collateral's feed (IMoonwellOevWrapper): it pulls
-    ///      `debtToCover` of the debt token (approved exactly, cleared if it took less), unlocks the fresh price,
-    ///      liquidates on the debt market and pays this executor the liquidator's share of the seized collateral.
-    ///      Deployed wrappers pay that share as the underlying; any collateral-market shares a wrapper pays instead are
-    ///      redeemed. What it took and paid is measured from balances only, so a wrapper paying less than its documented
-    ///      share yields a smaller `collateralSeized`, and the sale's `minAmountOut`, the balance guard and `minProfit`
-    ///      decide whether the plan stands.
-    function _liquidateMoonwellOev(
-        Liquidation calldata liquidation,
-        address collateral,
-        IERC20 debt,
-        bool fresh
-    ) private returns (uint256 debtRepaid, uint256 collateralSeized, uint256 collateralSold, uint256 debtTokenBought) {
-        address wrapper = liquidation.oevWrapper;
-        uint256 repayAmount = liquidation.debtToCover;
-        uint256 debtBefore = BalanceLedger.held(address(debt));
-        uint256 collateralBefore = _collateralBefore(IERC20(collateral), fresh);
-
-        debt.approveExact(wrapper, repayAmount);
-        IMoonwellOevWrapper(wrapper).updatePriceEarlyAndLiquidate(
-            liquidation.borrower,
-            repayAmount,
-            liquidation.collateralMarket,
-            liquidation.market
-        );
-        uint256 debtAfter = BalanceLedger.held(address(debt));
-        // A wrapper that hands debt tokens back reports as having repaid nothing rather than reverting the event.
-        debtRepaid = debtBefore > debtAfter ? debtBefore - debtAfter : 0;
-        _clearUnlessSpent(debt, wrapper, repayAmount, debtRepaid);
-        (collateralSeized, collateralSold, debtTokenBought) = _redeemAndSell(
-            liquidation,
-            collateral,
-            address(debt),
-            collateralBefore,
-            fresh
-        );
-    }
-
-    /// @dev `updatePriceEarlyAndLiquidate` on Moonwell's Morpho-market OEV wrapper (MoonwellMorphoOev), then the swap of
-    ///      the liquidator's share it paid.
-    function _liquidateMoonwellMorphoOev(Liquidation calldata liquidation)
-        private
-        returns (uint256 debtRepaid, uint256 collateralSeized, uint256 collateralSold, uint256 debtTokenBought)
-    {
-        address collateral = liquidation.collateralToken;
-        uint256 collateralAfter;
-        (debtRepaid, collateralAfter, collateralSeized) = MoonwellMorphoOev.liquidate(
-            liquidation,
-            _morphoMarketParams(liquidation)
-        );
-        (collateralSold, debtTokenBought) = _swap(
-            liquidation.swap,
-            collateral,
-            liquidation.debtToken,
-            BalanceLedger.receivedSince(collateral, collateralAfter)
-        );
-    }
-
-    /// @dev Redeems the collateral-market shares this plan has received (if any), then sells the collateral it has
-    ///      received; `collateralSeized` is the collateral balance's growth over `collateralBefore` (fresh: over the
-    ///      entry-point snapshot).
-    function _redeemAndSell(
-        Liquidation calldata liquidation,
-        address collateral,
-        address debt,
-        uint256 collateralBefore,
-        bool fresh
-    ) private returns (uint256 collateralSeized, uint256 collateralSold, uint256 debtTokenBought) {
-        ICompoundV2Market collateralMarket = ICompoundV2Market(liquidation.collateralMarket);
-        uint256 shares = BalanceLedger.receivedSince(address(collateralMarket), BalanceLedger.held(address(collateralMarket)));
-        if (shares != 0) {
-            uint256 errorCode = collateralMarket.redeem(shares);
-            if (errorCode != 0) revert CompoundV2CallFailed(address(collateralMarket), errorCode);
-        }
-        uint256 collateralAfter = BalanceLedger.held(collateral);
-        uint256 received = BalanceLedger.receivedSince(collateral, collateralAfter);
-        collateralSeized = _seized(fresh, received, collateralBefore, collateralAfter);
-        (collateralSold, debtTokenBought) = _swap(liquidation.swap, collateral, debt, received);
-    }
-
-    /// @dev A protocol that pulled exactly the amount approved left a zero allowance (ERC-20's transferFrom spends
-    ///      it). Otherwise it pulled less, which is also the case of an infinite approval (nobody holds 2^256 - 1
-    ///      tokens, and WETH9 never decrements one): the allowance is read back and cleared.
-    function _clearUnlessSpent(IERC20 token, address spender, uint256 approved, uint256 pulled) private {
-        if (pulled != approved) token.clear(spender);
-    }
-
-    function _morphoMarketParams(Liquidation calldata liquidation) private pure returns (MarketParams memory) {
-        return
-            MarketParams({
-                loanToken: liquidation.debtToken,
-                collateralToken: liquidation.collateralToken,
-                oracle: liquidation.morpho.oracle,
-                irm: liquidation.morpho.irm,
-                lltv: liquidation.morpho.lltv
-            });
-    }
-
-    /* SWAPS */
-
-    /// @dev Sells `swap.amountIn` (0: all of `received`, what this plan received of `tokenIn`) of `tokenIn` for
-    ///      `tokenOut` on an allowlisted router, with the route checked to start at `tokenIn` and end at `tokenOut`,
-    ///      and the router's approval cleared after.
-    /// @return amountIn What was sold.
-    /// @return amountOut What the router returned.
-    function _swap(
-        Swap calldata swap,
-        address tokenIn,
-        address tokenOut,
-        uint256 received
-    ) private returns (uint256 amountIn, uint256 amountOut) {
-        uint8 venue = swap.venue;
-        if (venue == VENUE_NONE) return (0, 0);
-        address router = swap.router;
-        amountIn = swap.amountIn == 0 ? received : swap.amountIn;
-        if (amountIn == 0) revert NothingToSell(tokenIn);
-        IERC20(tokenIn).approveExact(router, amountIn);
-        if (venue == VENUE_UNISWAP_V3) {
-            _requirePackedRouteEnds(swap.route, tokenIn, tokenOut);
-            amountOut = ISwapRouter02(router).exactInput(
-                ISwapRouter02.ExactInputParams({
-                    path: swap.route,
-                    recipient: address(this),
-                    amountIn: amountIn,
-                    amountOutMinimum: swap.minAmountOut
-                })
-            );
-        } else if (venue == VENUE_AERODROME) {
-            AerodromeRoute[] memory routes = abi.decode(swap.route, (AerodromeRoute[]));
-            (address routeIn, address routeOut) = SwapRoutes.aerodromeRouteEnds(routes);
-            _requireRouteEnds(tokenIn, tokenOut, routeIn, routeOut);
-            uint256[] memory amounts = IAerodromeRouter(router).swapExactTokensForTokens(
-                amountIn,
-                swap.minAmountOut,
-                routes,
-                address(this),
-                block.timestamp
-            );
-            amountOut = amounts[amounts.length - 1];
-        } else if (venue == VENUE_AERODROME_SLIPSTREAM) {
-            _requirePackedRouteEnds(swap.route, tokenIn, tokenOut);
-            // Slipstream wants a timestamp deadline; the plan's block deadline has already been enforced.
-            amountOut = ISlipstreamSwapRouter(router).exactInput(
-                ISlipstreamSwapRouter.ExactInputParams({
-                    path: swap.route,
-                    recipient: address(this),
-                    deadline: block.timestamp,
-                    amountIn: amountIn,
-                    amountOutMinimum: swap.minAmountOut
-                })
-            );
-        } else {
-            revert UnknownSwapVenue(venue);
-        }
-        IERC20(tokenIn).clear(router);
-    }
-
-    function _requirePackedRouteEnds(bytes calldata route, address tokenIn, address tokenOut) private pure {
-        (address routeIn, address routeOut) = SwapRoutes.packedPathEnds(route);
-        _requireRouteEnds(tokenIn, tokenOut, routeIn, routeOut);
-    }
-
-    function _requireRouteEnds(address tokenIn, address tokenOut, address routeIn, address routeOut) private pure {
-        if (routeIn != tokenIn || routeOut != tokenOut) revert SwapRouteMismatch(tokenIn, tokenOut, routeIn, routeOut);
-    }
-
     /* SETTLEMENT */
 
     /// @dev Reads every tracked token's balance once and pays its growth (and only its growth) to `payee`. Reverts
@@ -854,110 +449,5 @@ contract ChimeraExecutor is IChimeraExecutor, Ownable2Step, ReentrancyGuardTrans
             if (token != profitToken) emit ResidualSwept(token, payee, growth);
         }
         if (profit < minProfit) revert InsufficientProfit(profit, minProfit);
-    }
-
-    /* ADMINISTRATION */
-
-    /// @dev Runs before Ownable's own check so a zero owner fails with the same field-naming error as the rest.
-    function _requireOwner(address initialOwner) private pure returns (address) {
-        if (initialOwner == address(0)) revert InvalidAddress("owner", initialOwner);
-        return initialOwner;
-    }
-
-    /// @inheritdoc IChimeraExecutor
-    function isAllowedTarget(address target) public view returns (bool) {
-        uint256 pinnedMask = _pinnedTargetMask(target);
-        if (pinnedMask != 0) return _pinnedTargetsAllowed & pinnedMask != 0;
-        return _allowedTargets[target];
-    }
-
-    /// @inheritdoc IChimeraExecutor
-    function isOperator(address account) public view returns (bool) {
-        return _hasOperatorRole(account, _pinnedOperatorsAllowed);
-    }
-
-    /// @dev `isOperator` with the pinned operators' bits already read (`_enterPlan` reads them with the rest of their slot).
-    function _hasOperatorRole(address account, uint256 pinnedOperatorsAllowed) private view returns (bool) {
-        uint256 pinnedMask = _pinnedOperatorMask(account);
-        if (pinnedMask != 0) return pinnedOperatorsAllowed & pinnedMask != 0;
-        return _operators[account];
-    }
-
-    /// @dev Bit i set for every `PINNED_OPERATOR_<i>` equal to `account`. Branch-free (immutables cannot be read in
-    ///      assembly, so they are copied to the stack first): every plan computes this mask.
-    function _pinnedOperatorMask(address account) private view returns (uint256 mask) {
-        (address p0, address p1) = (PINNED_OPERATOR_0, PINNED_OPERATOR_1);
-        (address p2, address p3) = (PINNED_OPERATOR_2, PINNED_OPERATOR_3);
-        assembly ("memory-safe") {
-            mask := or(or(eq(account, p0), shl(1, eq(account, p1))), or(shl(2, eq(account, p2)), shl(3, eq(account, p3))))
-        }
-    }
-
-    /// @dev `isAllowedTarget` with the pinned bits the plan's entry point already read (`_enterPlan`).
-    function _requireAllowed(address target, uint256 pinned) private view {
-        uint256 pinnedMask = _pinnedTargetMask(target);
-        bool allowed = pinnedMask != 0 ? pinned & pinnedMask != 0 : _allowedTargets[target];
-        if (!allowed) revert TargetNotAllowed(target);
-    }
-
-    /// @dev Bit i set for every `PINNED_TARGET_<i>` equal to `target` (a target listed twice is pinned twice).
-    ///      Branch-free, like `_pinnedOperatorMask`: a plan computes this mask for every contract it names.
-    function _pinnedTargetMask(address target) private view returns (uint256 mask) {
-        (address p0, address p1, address p2, address p3) = (PINNED_TARGET_0, PINNED_TARGET_1, PINNED_TARGET_2, PINNED_TARGET_3);
-        (address p4, address p5, address p6, address p7) = (PINNED_TARGET_4, PINNED_TARGET_5, PINNED_TARGET_6, PINNED_TARGET_7);
-        assembly ("memory-safe") {
-            mask := or(
-                or(or(eq(target, p0), shl(1, eq(target, p1))), or(shl(2, eq(target, p2)), shl(3, eq(target, p3)))),
-                or(or(shl(4, eq(target, p4)), shl(5, eq(target, p5))), or(shl(6, eq(target, p6)), shl(7, eq(target, p7))))
-            )
-        }
-    }
-
-    function _setOperator(address operator, bool allowed) private {
-        _requireOperatorAddress(operator);
-        uint256 pinnedMask = _pinnedOperatorMask(operator);
-        if (pinnedMask != 0) {
-            uint256 pinnedAllowed = _pinnedOperatorsAllowed;
-            _pinnedOperatorsAllowed = uint8(allowed ? pinnedAllowed | pinnedMask : pinnedAllowed & ~pinnedMask);
-        } else {
-            _operators[operator] = allowed;
-        }
-        emit OperatorSet(operator, allowed);
-    }
-
-    function _requireOperatorAddress(address operator) private pure returns (address) {
-        if (operator == address(0)) revert InvalidAddress("operator", operator);
-        return operator;
-    }
-
-    function _setAllowedTarget(address target, bool allowed) private {
-        _requireTargetAddress(target);
-        uint256 pinnedMask = _pinnedTargetMask(target);
-        if (pinnedMask != 0) {
-            uint256 pinnedAllowed = _pinnedTargetsAllowed;
-            _pinnedTargetsAllowed = uint8(allowed ? pinnedAllowed | pinnedMask : pinnedAllowed & ~pinnedMask);
-        } else {
-            _allowedTargets[target] = allowed;
-        }
-        emit AllowedTargetSet(target, allowed);
-    }
-
-    function _requireTargetAddress(address target) private view returns (address) {
-        if (target == address(0) || target == address(this)) revert InvalidAddress("target", target);
-        return target;
-    }
-
-    function _setAllowedMarket(HostedMarket memory market, bool allowed) private {
-        if (market.host == address(0) || market.host == address(this)) revert InvalidAddress("host", market.host);
-        if (market.marketId == bytes32(0)) revert InvalidMarketId(market.host, market.marketId);
-        isAllowedMarket[market.host][market.marketId] = allowed;
-        emit AllowedMarketSet(market.host, market.marketId, allowed);
-    }
-
-    function _setTreasury(address newTreasury) private {
-        if (newTreasury == address(0) || newTreasury == address(this)) revert InvalidAddress("treasury", newTreasury);
-        address previousTreasury = treasury;
-        treasury = newTreasury;
-        emit TreasurySet(previousTreasury, newTreasury);
     }
 }
