@@ -92,7 +92,10 @@ describe("ChimeraExecutor: administration", function () {
         }
         const deployed = await deployWith(roles);
         expect(deployed, `${network}.json with real roles`).to.not.be.instanceOf(Error);
-        const executor = ChimeraExecutor__factory.connect(await (deployed as { getAddress(): Promise<string> }).getAddress(), hre.ethers.provider);
+        const executor = ChimeraExecutor__factory.connect(
+          await (deployed as { getAddress(): Promise<string> }).getAddress(),
+          hre.ethers.provider,
+        );
         for (const target of shipped.allowlist as string[]) expect(await executor.isAllowedTarget(target), target).to.equal(true);
         for (const { host, marketId } of (shipped.markets ?? []) as { host: string; marketId: string }[]) {
           expect(await executor.isAllowedMarket(host, marketId), marketId).to.equal(true);
@@ -203,7 +206,9 @@ describe("ChimeraExecutor: administration", function () {
       expect(await f.executor.isOperator(f.outsider.address)).to.equal(true);
       await expect(admin.setOperator(f.outsider.address, false)).to.emit(f.executor, "OperatorSet").withArgs(f.outsider.address, false);
       expect(await f.executor.isOperator(f.outsider.address)).to.equal(false);
-      await expect(admin.setOperator(ZERO_ADDRESS, true)).to.be.revertedWithCustomError(f.executor, "InvalidAddress").withArgs("operator", ZERO_ADDRESS);
+      await expect(admin.setOperator(ZERO_ADDRESS, true))
+        .to.be.revertedWithCustomError(f.executor, "InvalidAddress")
+        .withArgs("operator", ZERO_ADDRESS);
     });
 
     it("#setAllowedTarget and #setAllowedTargets change the allowlist, emitting AllowedTargetSet per target", async function () {
@@ -225,13 +230,23 @@ describe("ChimeraExecutor: administration", function () {
       const admin = f.executor.connect(f.owner);
       const morpho = f.sandbox.book.morphoBlue!.morpho;
       const [a, b] = [hre.ethers.id("market a"), hre.ethers.id("market b")];
-      await expect(admin.setAllowedMarkets([{ host: morpho, marketId: a }, { host: morpho, marketId: b }], true))
+      await expect(
+        admin.setAllowedMarkets(
+          [
+            { host: morpho, marketId: a },
+            { host: morpho, marketId: b },
+          ],
+          true,
+        ),
+      )
         .to.emit(f.executor, "AllowedMarketSet")
         .withArgs(morpho, a, true)
         .and.to.emit(f.executor, "AllowedMarketSet")
         .withArgs(morpho, b, true);
       expect(await f.executor.isAllowedMarket(morpho, a)).to.equal(true);
-      await expect(admin.setAllowedMarkets([{ host: morpho, marketId: a }], false)).to.emit(f.executor, "AllowedMarketSet").withArgs(morpho, a, false);
+      await expect(admin.setAllowedMarkets([{ host: morpho, marketId: a }], false))
+        .to.emit(f.executor, "AllowedMarketSet")
+        .withArgs(morpho, a, false);
       expect(await f.executor.isAllowedMarket(morpho, a)).to.equal(false);
       expect(await f.executor.isAllowedMarket(morpho, b)).to.equal(true);
     });
@@ -256,7 +271,9 @@ describe("ChimeraExecutor: administration", function () {
       const f = await useExecutor();
       const admin = f.executor.connect(f.owner);
       const self = await f.executor.getAddress();
-      await expect(admin.setAllowedTarget(ZERO_ADDRESS, true)).to.be.revertedWithCustomError(f.executor, "InvalidAddress").withArgs("target", ZERO_ADDRESS);
+      await expect(admin.setAllowedTarget(ZERO_ADDRESS, true))
+        .to.be.revertedWithCustomError(f.executor, "InvalidAddress")
+        .withArgs("target", ZERO_ADDRESS);
       await expect(admin.setAllowedTargets([f.outsider.address, self], true))
         .to.be.revertedWithCustomError(f.executor, "InvalidAddress")
         .withArgs("target", self);
@@ -265,9 +282,13 @@ describe("ChimeraExecutor: administration", function () {
     it("#setTreasury moves profit elsewhere, emitting TreasurySet(previous, new); refuses zero and the executor", async function () {
       const f = await useExecutor();
       const admin = f.executor.connect(f.owner);
-      await expect(admin.setTreasury(f.outsider.address)).to.emit(f.executor, "TreasurySet").withArgs(f.treasury.address, f.outsider.address);
+      await expect(admin.setTreasury(f.outsider.address))
+        .to.emit(f.executor, "TreasurySet")
+        .withArgs(f.treasury.address, f.outsider.address);
       expect(await f.executor.treasury()).to.equal(f.outsider.address);
-      await expect(admin.setTreasury(ZERO_ADDRESS)).to.be.revertedWithCustomError(f.executor, "InvalidAddress").withArgs("treasury", ZERO_ADDRESS);
+      await expect(admin.setTreasury(ZERO_ADDRESS))
+        .to.be.revertedWithCustomError(f.executor, "InvalidAddress")
+        .withArgs("treasury", ZERO_ADDRESS);
       const self = await f.executor.getAddress();
       await expect(admin.setTreasury(self)).to.be.revertedWithCustomError(f.executor, "InvalidAddress").withArgs("treasury", self);
     });

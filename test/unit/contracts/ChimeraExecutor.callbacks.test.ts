@@ -18,7 +18,17 @@ import { checkExecutorHoldsNothingAfterEach } from "./helpers/invariants";
 import { outcomeOf } from "./helpers/outcomes";
 import { unhealthyMorphoPositions } from "./helpers/positions";
 import { deployHookToken, fundVaultWithHookToken, hookCollateralMarket, listHookTokenOnAave } from "./helpers/attacks";
-import { FlashSource, NO_FLASH_LOAN, aaveLiquidation, aerodromeSwap, flashLoan, morphoLiquidation, packedPath, uniswapSwap, type PlanStruct } from "./helpers/plans";
+import {
+  FlashSource,
+  NO_FLASH_LOAN,
+  aaveLiquidation,
+  aerodromeSwap,
+  flashLoan,
+  morphoLiquidation,
+  packedPath,
+  uniswapSwap,
+  type PlanStruct,
+} from "./helpers/plans";
 import { deadline } from "./helpers/deadline";
 
 const ONE_USDC = 10n ** 6n;
@@ -52,7 +62,6 @@ async function impersonate(address: string): Promise<HardhatEthersSigner> {
   await setBalance(address, 10n ** 18n);
   return hre.ethers.getSigner(address);
 }
-
 
 describe("ChimeraExecutor: callback authentication and reentrancy", function () {
   const holdings = checkExecutorHoldsNothingAfterEach();
@@ -93,9 +102,7 @@ describe("ChimeraExecutor: callback authentication and reentrancy", function () 
     it("an Aave flashLoanSimple naming the executor as receiver reverts CallbackOutsideExecution", async function () {
       const f = await useExecutor();
       const pool = f.sandbox.aave.pool;
-      await expect(
-        pool.connect(f.outsider).flashLoanSimple(f.executor, f.sandbox.book.tokens.USDC.address, 1_000n * ONE_USDC, "0x", 0),
-      )
+      await expect(pool.connect(f.outsider).flashLoanSimple(f.executor, f.sandbox.book.tokens.USDC.address, 1_000n * ONE_USDC, "0x", 0))
         .to.be.revertedWithCustomError(f.executor, "CallbackOutsideExecution")
         .withArgs(await pool.getAddress());
     });
@@ -205,14 +212,18 @@ describe("ChimeraExecutor: callback authentication and reentrancy", function () 
       const { book } = f.sandbox;
       // The owner allowlists the market: what is under test is the callback check, not the market allowlist.
       await (
-        await f.executor.connect(f.owner).setAllowedMarkets([{ host: book.morphoBlue!.morpho, marketId: morphoMarketId(victim.market) }], true)
+        await f.executor
+          .connect(f.owner)
+          .setAllowedMarkets([{ host: book.morphoBlue!.morpho, marketId: morphoMarketId(victim.market) }], true)
       ).wait();
       const hookAddress = await hook.getAddress();
       // The seized HOOK is sold on a router double holding HOOK/USDC at the oracle's price (0.9 USDC per HOOK).
       const router = await new AerodromeRouterDouble__factory(f.sandbox.deployer).deploy(AERODROME_POOL_FACTORY);
       const [hookReserve, usdcReserve] = [1_000_000n * 10n ** 18n, 900_000n * ONE_USDC];
       await (await hook.mint(f.sandbox.deployer.address, hookReserve)).wait();
-      await (await f.sandbox.tokens.USDC.connect(f.sandbox.deployer)["mint(address,uint256)"](f.sandbox.deployer.address, usdcReserve)).wait();
+      await (
+        await f.sandbox.tokens.USDC.connect(f.sandbox.deployer)["mint(address,uint256)"](f.sandbox.deployer.address, usdcReserve)
+      ).wait();
       await (await hook.connect(f.sandbox.deployer).approve(router, hookReserve)).wait();
       await (await f.sandbox.tokens.USDC.connect(f.sandbox.deployer).approve(router, usdcReserve)).wait();
       await (await router.addLiquidity(hookAddress, book.tokens.USDC.address, false, hookReserve, usdcReserve)).wait();

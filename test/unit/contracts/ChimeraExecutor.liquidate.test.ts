@@ -14,11 +14,21 @@ import { FLASH_HEADROOM } from "../../../keeper/execution/plan-encoder";
 import { venueFixture, AERODROME_POOL_FACTORY } from "./helpers/venues";
 import { checkExecutorHoldsNothingAfterEach } from "./helpers/invariants";
 import { outcomeOf } from "./helpers/outcomes";
-import { unhealthyAavePositions, unhealthyMorphoPositions, type UnhealthyAavePosition } from "./helpers/positions";
-import { FlashSource, NO_FLASH_LOAN, NO_SWAP, ProtocolKind, aaveLiquidation, aerodromeSwap, compoundLiquidation, flashLoan, morphoLiquidation, packedPath, slipstreamSwap, uniswapSwap, type FlashSourceName, type LiquidationStruct } from "./helpers/plans";
+import { unhealthyAavePositions, unhealthyMorphoPositions } from "./helpers/positions";
+import {
+  FlashSource,
+  NO_FLASH_LOAN,
+  ProtocolKind,
+  aerodromeSwap,
+  compoundLiquidation,
+  flashLoan,
+  morphoLiquidation,
+  packedPath,
+  slipstreamSwap,
+  type FlashSourceName,
+} from "./helpers/plans";
 import { deadline } from "./helpers/deadline";
-
-
+import { aaveLiquidationOf, wethToUsdcOnUniswap } from "./helpers/aave-plans";
 
 /** The lender and expected fee of each flash source for a USDC loan of `amount` in the sandbox. */
 function usdcFlashSource(f: ExecutorFixture, source: FlashSourceName, amount: bigint): { lender: string; fee: bigint } {
@@ -35,27 +45,6 @@ function usdcFlashSource(f: ExecutorFixture, source: FlashSourceName, amount: bi
       // The 0.3% pool lends (the 0.05% pool is the swap venue: a pool is locked during its own flash).
       return { lender: book.flash.uniswapV3Pools!["WETH/USDC/3000"], fee: (amount * 3_000n + 999_999n) / 1_000_000n };
   }
-}
-
-function wethToUsdcOnUniswap(f: ExecutorFixture, minAmountOut = 0n, amountIn?: bigint) {
-  const { book } = f.sandbox;
-  return uniswapSwap(
-    book.uniswapV3!.swapRouter02,
-    packedPath([book.tokens.WETH.address, book.tokens.USDC.address], [500]),
-    minAmountOut,
-    amountIn,
-  );
-}
-
-function aaveLiquidationOf(f: ExecutorFixture, position: UnhealthyAavePosition, swap = wethToUsdcOnUniswap(f)): LiquidationStruct {
-  return aaveLiquidation({
-    pool: f.sandbox.book.aaveV3!.pool,
-    borrower: position.borrower,
-    collateralToken: position.collateralToken,
-    debtToken: position.debtToken,
-    debtToCover: position.debtToCover,
-    swap,
-  });
 }
 
 describe("ChimeraExecutor: liquidations", function () {
@@ -112,7 +101,10 @@ describe("ChimeraExecutor: liquidations", function () {
         const amount = position.debtToCover + FLASH_HEADROOM;
         const { lender, fee } = usdcFlashSource(f, source, amount);
         // Morpho holds what it lends; Aave's reserve sits in its aToken.
-        const reserve = source === "MorphoBlue" ? lender : (await f.sandbox.aave.dataProvider.getReserveTokensAddresses(position.debtToken)).aTokenAddress;
+        const reserve =
+          source === "MorphoBlue"
+            ? lender
+            : (await f.sandbox.aave.dataProvider.getReserveTokensAddresses(position.debtToken)).aTokenAddress;
         const [reserveBefore, treasuryBefore] = [await usdc.balanceOf(reserve), await usdc.balanceOf(f.treasury.address)];
 
         const outcome = await outcomeOf(
@@ -173,10 +165,7 @@ describe("ChimeraExecutor: liquidations", function () {
       expect(outcome.plan.profit).to.equal(liquidated.debtTokenBought - liquidated.debtRepaid);
       expect(outcome.plan.profit).to.be.greaterThan(0n);
       expect((await usdc.balanceOf(f.treasury.address)) - treasuryBefore).to.equal(outcome.plan.profit);
-      const after = await f.sandbox.morpho.morpho.position(
-        morphoMarketId(position.market),
-        position.borrower,
-      );
+      const after = await f.sandbox.morpho.morpho.position(morphoMarketId(position.market), position.borrower);
       expect(after.collateral).to.equal(position.collateral - seizedAssets);
     });
 
@@ -207,10 +196,7 @@ describe("ChimeraExecutor: liquidations", function () {
       const [liquidated] = outcome.liquidations;
       expect(liquidated.debtRepaid).to.be.greaterThan(0n).and.lessThan(loan);
       expect(outcome.plan.profit).to.equal(liquidated.debtTokenBought - liquidated.debtRepaid);
-      const after = await f.sandbox.morpho.morpho.position(
-        morphoMarketId(position.market),
-        position.borrower,
-      );
+      const after = await f.sandbox.morpho.morpho.position(morphoMarketId(position.market), position.borrower);
       expect(after.borrowShares).to.equal(position.borrowShares - repaidShares);
     });
   });
@@ -383,127 +369,6 @@ describe("ChimeraExecutor: liquidations", function () {
       expect(outcome.residues).to.deep.equal([
         { token: position.debtToken, treasury: f.treasury.address, amount: liquidated.debtTokenBought - position.debtToCover },
       ]);
-    });
-  });
-
-  describe("#liquidateBatch", function () {
-    it("liquidates three Aave positions under one Balancer flash loan", async function () {
-      const f = await useExecutor();
-      const positions = await unhealthyAavePositions(f.sandbox, { count: 3, seed: 29, debtUsd: 15_000 });
-      const { book } = f.sandbox;
-      const total = positions.reduce((sum, p) => sum + p.debtToCover, 0n);
-
-      const outcome = await outcomeOf(
-        f.executor,
-        f.executor.liquidateBatch({
-          flash: flashLoan(FlashSource.BalancerV2, book.flash.balancerVault!, book.tokens.USDC.address, total),
-          liquidations: positions.map((p) => aaveLiquidationOf(f, p)),
-          profitToken: book.tokens.USDC.address,
-          minProfit: total / 100n,
-          deadlineBlock: await deadline(),
-        }),
-      );
-
-      expect(outcome.liquidations).to.have.length(3);
-      expect(outcome.liquidations.map((l) => l.borrower)).to.deep.equal(positions.map((p) => p.borrower));
-      const bought = outcome.liquidations.reduce((sum, l) => sum + l.debtTokenBought, 0n);
-      const repaid = outcome.liquidations.reduce((sum, l) => sum + l.debtRepaid, 0n);
-      expect(repaid).to.equal(total);
-      expect(outcome.plan.profit).to.equal(bought - repaid);
-    });
-
-    it("sells the collateral of several liquidations in one swap (swap None, then sell all)", async function () {
-      const f = await useExecutor();
-      const positions = await unhealthyAavePositions(f.sandbox, { count: 2, seed: 61 });
-      const { book } = f.sandbox;
-      const total = positions[0].debtToCover + positions[1].debtToCover;
-      const outcome = await outcomeOf(
-        f.executor,
-        f.executor.liquidateBatch({
-          flash: flashLoan(FlashSource.BalancerV2, book.flash.balancerVault!, book.tokens.USDC.address, total),
-          liquidations: [aaveLiquidationOf(f, positions[0], NO_SWAP), aaveLiquidationOf(f, positions[1])],
-          profitToken: book.tokens.USDC.address,
-          minProfit: 1n,
-          deadlineBlock: await deadline(),
-        }),
-      );
-      const [first, second] = outcome.liquidations;
-      expect(first.collateralSold).to.equal(0n);
-      expect(first.debtTokenBought).to.equal(0n);
-      expect(second.collateralSold).to.equal(first.collateralSeized + second.collateralSeized);
-      expect(outcome.plan.profit).to.equal(second.debtTokenBought - total);
-      expect(outcome.residues).to.deep.equal([]);
-    });
-
-    it("mixes Aave V3, Morpho Blue and Compound v2 liquidations under one Morpho flash loan", async function () {
-      const f = await loadFixture(venueFixture);
-      await holdings.watch(f, {
-        tokens: [await f.mUSDC.getAddress(), await f.mWETH.getAddress()],
-        spenders: [await f.mUSDC.getAddress(), await f.mWETH.getAddress(), await f.aerodrome.getAddress()],
-      });
-      const { book } = f.sandbox;
-      const [aave] = await unhealthyAavePositions(f.sandbox, { seed: 31 });
-      const [morpho] = await unhealthyMorphoPositions(f.sandbox, { seed: 37 });
-      const compoundRepay = f.compoundDebt / 2n;
-      const loan = aave.debtToCover + compoundRepay;
-
-      const outcome = await outcomeOf(
-        f.executor,
-        f.executor.liquidateBatch({
-          flash: flashLoan(FlashSource.MorphoBlue, book.morphoBlue!.morpho, book.tokens.USDC.address, loan),
-          liquidations: [
-            aaveLiquidationOf(f, aave),
-            morphoLiquidation({
-              morpho: book.morphoBlue!.morpho,
-              market: morpho.market,
-              borrower: morpho.borrower,
-              seizedAssets: morpho.collateral / 4n,
-              swap: wethToUsdcOnUniswap(f),
-            }),
-            compoundLiquidation({
-              debtMarket: await f.mUSDC.getAddress(),
-              collateralMarket: await f.mWETH.getAddress(),
-              borrower: f.compoundBorrower.address,
-              collateralToken: book.tokens.WETH.address,
-              debtToken: book.tokens.USDC.address,
-              repayAmount: compoundRepay,
-              swap: wethToUsdcOnUniswap(f),
-            }),
-          ],
-          profitToken: book.tokens.USDC.address,
-          minProfit: 1n,
-          deadlineBlock: await deadline(),
-        }),
-      );
-
-      expect(outcome.liquidations.map((l) => l.protocol)).to.deep.equal([
-        BigInt(ProtocolKind.AaveV3),
-        BigInt(ProtocolKind.MorphoBlue),
-        BigInt(ProtocolKind.CompoundV2),
-      ]);
-      const bought = outcome.liquidations.reduce((sum, l) => sum + l.debtTokenBought, 0n);
-      const repaid = outcome.liquidations.reduce((sum, l) => sum + l.debtRepaid, 0n);
-      expect(outcome.plan.profit).to.equal(bought - repaid);
-    });
-
-    it("is all or nothing: one healthy borrower reverts the whole batch and leaves the others untouched", async function () {
-      const f = await useExecutor();
-      const positions = await unhealthyAavePositions(f.sandbox, { count: 2, seed: 41 });
-      const { book } = f.sandbox;
-      const total = positions.reduce((sum, p) => sum + p.debtToCover, 0n);
-      const healthy = { ...positions[1], borrower: f.outsider.address as `0x${string}` };
-
-      await expect(
-        f.executor.liquidateBatch({
-          flash: flashLoan(FlashSource.BalancerV2, book.flash.balancerVault!, book.tokens.USDC.address, total),
-          liquidations: [aaveLiquidationOf(f, positions[0]), aaveLiquidationOf(f, healthy)],
-          profitToken: book.tokens.USDC.address,
-          minProfit: 0n,
-          deadlineBlock: await deadline(),
-        }),
-      ).to.be.reverted;
-      const { currentVariableDebt } = await f.sandbox.aave.dataProvider.getUserReserveData(positions[0].debtToken, positions[0].borrower);
-      expect(currentVariableDebt).to.be.greaterThanOrEqual(positions[0].debt);
     });
   });
 });

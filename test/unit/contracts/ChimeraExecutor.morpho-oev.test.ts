@@ -18,7 +18,20 @@ import { marketTuple } from "../../../sandbox";
 import { checkExecutorHoldsNothingAfterEach } from "./helpers/invariants";
 import { outcomeOf } from "./helpers/outcomes";
 import { MORPHO_OEV_LIQUIDATOR_FEE_BPS, MORPHO_OEV_TEST_ROUND_DELAY, morphoOevFixture, type MorphoOevFixture } from "./helpers/morpho-oev";
-import { FlashSource, NO_FLASH_LOAN, NO_SWAP, ProtocolKind, ZERO_ADDRESS, flashLoan, morphoLiquidation, moonwellMorphoOevLiquidation, packedPath, uniswapSwap, type PlanStruct, type SwapStruct } from "./helpers/plans";
+import {
+  FlashSource,
+  NO_FLASH_LOAN,
+  NO_SWAP,
+  ProtocolKind,
+  ZERO_ADDRESS,
+  flashLoan,
+  morphoLiquidation,
+  moonwellMorphoOevLiquidation,
+  packedPath,
+  uniswapSwap,
+  type PlanStruct,
+  type SwapStruct,
+} from "./helpers/plans";
 import { deadline } from "./helpers/deadline";
 
 const USDC = 10n ** 6n;
@@ -57,7 +70,15 @@ describe("ChimeraExecutor: Moonwell Morpho OEV wrapper liquidations", function (
    */
   async function plan(
     f: MorphoOevFixture,
-    args: { seizedAssets?: bigint; wrapper?: string; swap?: SwapStruct; flash?: boolean; minProfit?: bigint; plain?: boolean; maxRepayAmount?: bigint },
+    args: {
+      seizedAssets?: bigint;
+      wrapper?: string;
+      swap?: SwapStruct;
+      flash?: boolean;
+      minProfit?: bigint;
+      plain?: boolean;
+      maxRepayAmount?: bigint;
+    },
   ): Promise<PlanStruct & { maxRepayAmount: bigint }> {
     const { book } = f.sandbox;
     const seizedAssets = args.seizedAssets ?? 3n * WETH;
@@ -70,7 +91,10 @@ describe("ChimeraExecutor: Moonwell Morpho OEV wrapper liquidations", function (
       swap: args.swap ?? sellWethOnUniswap(f, maxRepayAmount / 2n),
     };
     return {
-      flash: args.flash === false ? NO_FLASH_LOAN : flashLoan(FlashSource.BalancerV2, book.flash.balancerVault!, book.tokens.USDC.address, maxRepayAmount),
+      flash:
+        args.flash === false
+          ? NO_FLASH_LOAN
+          : flashLoan(FlashSource.BalancerV2, book.flash.balancerVault!, book.tokens.USDC.address, maxRepayAmount),
       liquidation: args.plain
         ? morphoLiquidation(shape)
         : moonwellMorphoOevLiquidation({ ...shape, wrapper: args.wrapper ?? (await f.oev.wrapper.getAddress()), maxRepayAmount }),
@@ -165,7 +189,10 @@ describe("ChimeraExecutor: Moonwell Morpho OEV wrapper liquidations", function (
       await expect(f.executor.liquidate(await plan(f, { wrapper: ZERO_ADDRESS })))
         .to.be.revertedWithCustomError(f.executor, "TargetNotAllowed")
         .withArgs(ZERO_ADDRESS);
-      await expect(f.executor.connect(f.outsider).liquidate(await plan(f, {}))).to.be.revertedWithCustomError(f.executor, "CallerNotOperator");
+      await expect(f.executor.connect(f.outsider).liquidate(await plan(f, {}))).to.be.revertedWithCustomError(
+        f.executor,
+        "CallerNotOperator",
+      );
     });
 
     it("cannot liquidate in a Morpho market the owner has not allowlisted, even through an allowlisted wrapper", async function () {
@@ -265,7 +292,11 @@ describe("ChimeraExecutor: Moonwell Morpho OEV wrapper liquidations", function (
   it("the Ignition module takes the wrapper in its allowlist and the market in its markets, as for the Core wrapper", async function () {
     const f = await useMorphoOev();
     const morpho = await f.sandbox.morpho.morpho.getAddress();
-    const parameters = sandboxModuleParameters(f.sandbox, { owner: f.owner.address, treasury: f.treasury.address, operators: [f.operator.address] });
+    const parameters = sandboxModuleParameters(f.sandbox, {
+      owner: f.owner.address,
+      treasury: f.treasury.address,
+      operators: [f.operator.address],
+    });
     parameters.ChimeraExecutorModule.allowlist.push(await f.oev.wrapper.getAddress());
     parameters.ChimeraExecutorModule.markets.push({ host: morpho, marketId: f.oev.marketId });
     const { executor: deployed } = await hre.ignition.deploy(ChimeraExecutorModule, { parameters });
@@ -281,8 +312,10 @@ describe("ChimeraExecutor: Moonwell Morpho OEV wrapper liquidations", function (
     const f = await useMorphoOev();
     const tuple = marketTuple(f.oev.params);
     expect(await f.oev.wrapper.approvedMarkets(f.oev.marketId)).to.equal(true);
-    expect(hre.ethers.keccak256(hre.ethers.AbiCoder.defaultAbiCoder().encode(["address", "address", "address", "address", "uint256"], Object.values(tuple)))).to.equal(
-      f.oev.marketId,
-    );
+    expect(
+      hre.ethers.keccak256(
+        hre.ethers.AbiCoder.defaultAbiCoder().encode(["address", "address", "address", "address", "uint256"], Object.values(tuple)),
+      ),
+    ).to.equal(f.oev.marketId);
   });
 });

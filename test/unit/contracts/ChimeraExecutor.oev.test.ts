@@ -14,7 +14,21 @@ import { checkExecutorHoldsNothingAfterEach } from "./helpers/invariants";
 import { outcomeOf } from "./helpers/outcomes";
 import { LIQUIDATOR_FEE_BPS, oevFixture, type OevFixture } from "./helpers/oev";
 import { AERODROME_POOL_FACTORY } from "./helpers/venues";
-import { FlashSource, NO_FLASH_LOAN, NO_SWAP, ProtocolKind, ZERO_ADDRESS, aerodromeSwap, compoundLiquidation, flashLoan, moonwellOevLiquidation, packedPath, uniswapSwap, type PlanStruct, type SwapStruct } from "./helpers/plans";
+import {
+  FlashSource,
+  NO_FLASH_LOAN,
+  NO_SWAP,
+  ProtocolKind,
+  ZERO_ADDRESS,
+  aerodromeSwap,
+  compoundLiquidation,
+  flashLoan,
+  moonwellOevLiquidation,
+  packedPath,
+  uniswapSwap,
+  type PlanStruct,
+  type SwapStruct,
+} from "./helpers/plans";
 import { deadline } from "./helpers/deadline";
 
 const USDC = 10n ** 6n;
@@ -30,15 +44,9 @@ describe("ChimeraExecutor: Moonwell OEV wrapper liquidations", function () {
     const f = await loadFixture(oevFixture);
     return holdings.watch(f, {
       tokens: [await f.mUSDC.getAddress(), await f.mWETH.getAddress()],
-      spenders: [
-        await f.mUSDC.getAddress(),
-        await f.mWETH.getAddress(),
-        await f.wrapper.getAddress(),
-        await f.hostileWrapper.getAddress(),
-      ],
+      spenders: [await f.mUSDC.getAddress(), await f.mWETH.getAddress(), await f.wrapper.getAddress(), await f.hostileWrapper.getAddress()],
     });
   }
-
 
   /**
    * The hostile wrapper liquidates at the price the market shows (it unlocks nothing), which is above the pools' price
@@ -61,7 +69,15 @@ describe("ChimeraExecutor: Moonwell OEV wrapper liquidations", function () {
   /** A Balancer-funded plan liquidating `borrower` through `wrapper` (or directly, for `protocol: "plain"`). */
   async function plan(
     f: OevFixture,
-    args: { borrower: string; repayAmount: bigint; wrapper?: string; swap?: SwapStruct; flash?: boolean; minProfit?: bigint; plain?: boolean },
+    args: {
+      borrower: string;
+      repayAmount: bigint;
+      wrapper?: string;
+      swap?: SwapStruct;
+      flash?: boolean;
+      minProfit?: bigint;
+      plain?: boolean;
+    },
   ): Promise<PlanStruct> {
     const { book } = f.sandbox;
     const shape = {
@@ -75,8 +91,12 @@ describe("ChimeraExecutor: Moonwell OEV wrapper liquidations", function () {
     };
     return {
       flash:
-        args.flash === false ? NO_FLASH_LOAN : flashLoan(FlashSource.BalancerV2, book.flash.balancerVault!, book.tokens.USDC.address, args.repayAmount),
-      liquidation: args.plain ? compoundLiquidation(shape) : moonwellOevLiquidation({ ...shape, wrapper: args.wrapper ?? (await f.wrapper.getAddress()) }),
+        args.flash === false
+          ? NO_FLASH_LOAN
+          : flashLoan(FlashSource.BalancerV2, book.flash.balancerVault!, book.tokens.USDC.address, args.repayAmount),
+      liquidation: args.plain
+        ? compoundLiquidation(shape)
+        : moonwellOevLiquidation({ ...shape, wrapper: args.wrapper ?? (await f.wrapper.getAddress()) }),
       profitToken: book.tokens.USDC.address,
       minProfit: args.minProfit ?? 0n,
       deadlineBlock: await deadline(),

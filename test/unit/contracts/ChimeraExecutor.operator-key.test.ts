@@ -23,14 +23,32 @@ import { checkExecutorHoldsNothingAfterEach } from "./helpers/invariants";
 import { outcomeOf } from "./helpers/outcomes";
 import { operatorControlledMorphoMarket, traceCall, type OperatorControlledMarket } from "./helpers/attacks";
 import { unhealthyAavePositions, type UnhealthyAavePosition } from "./helpers/positions";
-import { FlashSource, NO_FLASH_LOAN, NO_SWAP, aaveLiquidation, aerodromeSwap, flashLoan, morphoLiquidation, packedPath, uniswapSwap, type AerodromeRouteInput, type BatchPlanStruct, type PlanStruct, type SwapStruct } from "./helpers/plans";
+import {
+  FlashSource,
+  NO_FLASH_LOAN,
+  NO_SWAP,
+  aaveLiquidation,
+  aerodromeSwap,
+  flashLoan,
+  morphoLiquidation,
+  packedPath,
+  uniswapSwap,
+  type AerodromeRouteInput,
+  type BatchPlanStruct,
+  type PlanStruct,
+  type SwapStruct,
+} from "./helpers/plans";
 import { deadline } from "./helpers/deadline";
 
 const USDC = 10n ** 6n;
 
-
 /** A Balancer-funded Aave liquidation of `position`, selling on Uniswap's 0.05% pool unless `swap` says otherwise. */
-function aavePlan(f: ExecutorFixture, position: UnhealthyAavePosition, deadlineBlock: number, overrides: { swap?: SwapStruct; profitToken?: string } = {}): PlanStruct {
+function aavePlan(
+  f: ExecutorFixture,
+  position: UnhealthyAavePosition,
+  deadlineBlock: number,
+  overrides: { swap?: SwapStruct; profitToken?: string } = {},
+): PlanStruct {
   const { book } = f.sandbox;
   return {
     flash: flashLoan(FlashSource.BalancerV2, book.flash.balancerVault!, position.debtToken, position.debtToCover),
@@ -40,7 +58,8 @@ function aavePlan(f: ExecutorFixture, position: UnhealthyAavePosition, deadlineB
       collateralToken: position.collateralToken,
       debtToken: position.debtToken,
       debtToCover: position.debtToCover,
-      swap: overrides.swap ?? uniswapSwap(book.uniswapV3!.swapRouter02, packedPath([position.collateralToken, position.debtToken], [500]), 0n),
+      swap:
+        overrides.swap ?? uniswapSwap(book.uniswapV3!.swapRouter02, packedPath([position.collateralToken, position.debtToken], [500]), 0n),
     }),
     profitToken: overrides.profitToken ?? position.debtToken,
     minProfit: 0n,
@@ -68,7 +87,9 @@ describe("ChimeraExecutor: a stolen operator key", function () {
 
   /** Sends the executor a stray balance of a sandbox token (the deployer can mint every one but WETH). */
   async function giveExecutor(f: ExecutorFixture, symbol: "USDC" | "cbBTC", amount: bigint): Promise<void> {
-    await (await (f.sandbox.tokens[symbol] as MintableERC20).connect(f.sandbox.deployer)["mint(address,uint256)"](f.executor, amount)).wait();
+    await (
+      await (f.sandbox.tokens[symbol] as MintableERC20).connect(f.sandbox.deployer)["mint(address,uint256)"](f.executor, amount)
+    ).wait();
   }
 
   async function giveExecutorWeth(f: ExecutorFixture, amount: bigint): Promise<void> {
@@ -97,7 +118,11 @@ describe("ChimeraExecutor: a stolen operator key", function () {
       };
 
       await expect(f.executor.liquidate(plan)).to.be.revertedWithCustomError(f.executor, "MarketNotAllowed").withArgs(morpho, own.marketId);
-      const traced = await traceCall(f.operator.address, await f.executor.getAddress(), f.executor.interface.encodeFunctionData("liquidate", [plan]));
+      const traced = await traceCall(
+        f.operator.address,
+        await f.executor.getAddress(),
+        f.executor.interface.encodeFunctionData("liquidate", [plan]),
+      );
       expect(traced.externalCalls, "calls made before the revert").to.deep.equal([]);
       expect((await f.sandbox.morpho.morpho.position(own.marketId, own.borrower)).borrowShares).to.equal(own.borrowShares);
       expect(await f.sandbox.tokens.USDC.balanceOf(f.executor)).to.equal(stray);
@@ -142,7 +167,11 @@ describe("ChimeraExecutor: a stolen operator key", function () {
       await expect(f.executor.liquidateBatch(batch))
         .to.be.revertedWithCustomError(f.executor, "MarketNotAllowed")
         .withArgs(f.sandbox.book.morphoBlue!.morpho, own.marketId);
-      const traced = await traceCall(f.operator.address, await f.executor.getAddress(), f.executor.interface.encodeFunctionData("liquidateBatch", [batch]));
+      const traced = await traceCall(
+        f.operator.address,
+        await f.executor.getAddress(),
+        f.executor.interface.encodeFunctionData("liquidateBatch", [batch]),
+      );
       expect(traced.externalCalls, "calls made before the revert").to.deep.equal([]);
       // The genuine liquidation alone still pays its surplus to the treasury.
       await expect(f.executor.liquidate(genuine)).to.emit(f.executor, "PlanExecuted");
@@ -207,7 +236,9 @@ describe("ChimeraExecutor: a stolen operator key", function () {
         minProfit: 0n,
         deadlineBlock: await deadline(),
       };
-      await expect(f.executor.liquidateBatch(plan)).to.be.revertedWithCustomError(f.executor, "NothingToSell").withArgs(first.collateralToken);
+      await expect(f.executor.liquidateBatch(plan))
+        .to.be.revertedWithCustomError(f.executor, "NothingToSell")
+        .withArgs(first.collateralToken);
       await rescue(f, first.collateralToken, stray);
     });
 
@@ -218,7 +249,11 @@ describe("ChimeraExecutor: a stolen operator key", function () {
       const stray = 10n ** 7n;
       await giveExecutor(f, "cbBTC", stray);
       // WETH -> cbBTC -> USDC: the router holds the cbBTC between hops; the executor never approves or sends it.
-      const swap = uniswapSwap(book.uniswapV3!.swapRouter02, packedPath([position.collateralToken, book.tokens.cbBTC.address, position.debtToken], [3000, 500]), 0n);
+      const swap = uniswapSwap(
+        book.uniswapV3!.swapRouter02,
+        packedPath([position.collateralToken, book.tokens.cbBTC.address, position.debtToken], [3000, 500]),
+        0n,
+      );
       await expect(f.executor.liquidate(aavePlan(f, position, await deadline(), { swap }))).to.emit(f.executor, "PlanExecuted");
       expect(await f.sandbox.tokens.cbBTC.balanceOf(f.executor)).to.equal(stray);
       await rescue(f, book.tokens.cbBTC.address, stray);
@@ -227,7 +262,14 @@ describe("ChimeraExecutor: a stolen operator key", function () {
     it("hide what a plan repaid: with WETH9's never-decremented infinite approval, debtRepaid is the WETH that left", async function () {
       const f = await useExecutor();
       // cbBTC collateral, WETH debt (Base's WETH is WETH9); open at HF 1.08 (cbBTC LT 78%), then drop cbBTC 8%.
-      const [position] = await unhealthyAavePositions(f.sandbox, { seed: 89, collateral: "cbBTC", debt: "WETH", debtUsd: 30_000, openAt: 1.08, dropFraction: 0.08 });
+      const [position] = await unhealthyAavePositions(f.sandbox, {
+        seed: 89,
+        collateral: "cbBTC",
+        debt: "WETH",
+        debtUsd: 30_000,
+        openAt: 1.08,
+        dropFraction: 0.08,
+      });
       const { book } = f.sandbox;
       const plan: PlanStruct = {
         // Borrow the whole debt; the pool takes its close-factor share, the rest goes straight back.

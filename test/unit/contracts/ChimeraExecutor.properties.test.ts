@@ -13,7 +13,17 @@ import { setAaveFlashPremium } from "../../../sandbox";
 import { expectExecutorHoldsNothing } from "./helpers/invariants";
 import { outcomeOf, sandboxScope } from "./helpers/outcomes";
 import { unhealthyAavePositions, unhealthyMorphoPositions } from "./helpers/positions";
-import { FlashSource, NO_FLASH_LOAN, aaveLiquidation, flashLoan, morphoLiquidation, packedPath, uniswapSwap, type BatchPlanStruct, type FlashSourceName } from "./helpers/plans";
+import {
+  FlashSource,
+  NO_FLASH_LOAN,
+  aaveLiquidation,
+  flashLoan,
+  morphoLiquidation,
+  packedPath,
+  uniswapSwap,
+  type BatchPlanStruct,
+  type FlashSourceName,
+} from "./helpers/plans";
 import { deadline } from "./helpers/deadline";
 
 /** Modest, so the whole suite stays fast; raise locally with FC_NUM_RUNS to search harder. */
@@ -162,7 +172,13 @@ describe("ChimeraExecutor: properties", function () {
             deadlineBlock: await deadline(),
           };
           // The floor is relative to the debt the seizure repays (about the seized value over the 4.4% incentive).
-          verdicts.push(await checkProfitFloor(f, plan, (BigInt(draw.debtUsd) * 10n ** 6n * BigInt(draw.seizePercent) * BigInt(draw.minProfitBps)) / (100n * BPS)));
+          verdicts.push(
+            await checkProfitFloor(
+              f,
+              plan,
+              (BigInt(draw.debtUsd) * 10n ** 6n * BigInt(draw.seizePercent) * BigInt(draw.minProfitBps)) / (100n * BPS),
+            ),
+          );
         },
       ),
       { numRuns: MORPHO_NUM_RUNS },

@@ -55,7 +55,7 @@ export async function hookCollateralMarket(sandbox: Sandbox, token: ReentrantHoo
   const [, , , , , , borrower] = await hre.ethers.getSigners();
   const oracle = await new OracleMock__factory(deployer).deploy();
   // Morpho prices collateral in loan units scaled by 1e36: 1 HOOK (18 dec) = 1 USDC (6 dec).
-  const onePerOne = 10n ** 36n * 10n ** 6n / 10n ** 18n;
+  const onePerOne = (10n ** 36n * 10n ** 6n) / 10n ** 18n;
   await (await oracle.setPrice(onePerOne)).wait();
   const lltv = (86n * WAD) / 100n;
   const market: MorphoMarketParams = {

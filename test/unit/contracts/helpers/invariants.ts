@@ -54,7 +54,10 @@ export function checkExecutorHoldsNothingAfterEach(): HoldingsWatch {
     widen(extra) {
       if (watched === undefined) throw new Error("widen() before watch(): no executor is watched in this test");
       const { tokens, spenders } = watched.holdings;
-      watched = { executor: watched.executor, holdings: { tokens: [...tokens, ...(extra.tokens ?? [])], spenders: [...spenders, ...(extra.spenders ?? [])] } };
+      watched = {
+        executor: watched.executor,
+        holdings: { tokens: [...tokens, ...(extra.tokens ?? [])], spenders: [...spenders, ...(extra.spenders ?? [])] },
+      };
     },
   };
 }

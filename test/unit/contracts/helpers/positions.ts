@@ -44,7 +44,15 @@ export async function dropPrice(sandbox: Sandbox, symbol: string, dropFraction: 
  */
 export async function unhealthyAavePositions(
   sandbox: Sandbox,
-  options: { count?: number; seed?: number; collateral?: string; debt?: string; debtUsd?: number; openAt?: number; dropFraction?: number } = {},
+  options: {
+    count?: number;
+    seed?: number;
+    collateral?: string;
+    debt?: string;
+    debtUsd?: number;
+    openAt?: number;
+    dropFraction?: number;
+  } = {},
 ): Promise<UnhealthyAavePosition[]> {
   const collateral = options.collateral ?? "WETH";
   const debt = options.debt ?? "USDC";
@@ -67,7 +75,14 @@ export async function unhealthyAavePositions(
     const { healthFactor } = await pool.getUserAccountData(borrower);
     expect(healthFactor, `Aave borrower ${borrower} should be liquidatable`).to.be.lessThan(WAD);
     const { currentVariableDebt } = await dataProvider.getUserReserveData(debtToken, borrower);
-    positions.push({ borrower, collateralToken, debtToken, debt: currentVariableDebt, debtToCover: currentVariableDebt / 2n, healthFactor });
+    positions.push({
+      borrower,
+      collateralToken,
+      debtToken,
+      debt: currentVariableDebt,
+      debtToCover: currentVariableDebt / 2n,
+      healthFactor,
+    });
   }
   return positions;
 }

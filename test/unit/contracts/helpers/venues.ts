@@ -61,8 +61,22 @@ export async function venueFixture(): Promise<VenueFixture> {
   await (await oracle.setFeed("USDC", sandbox.priceFeeds.USDC)).wait();
   await (await oracle.setFeed("WETH", sandbox.priceFeeds.WETH)).wait();
   const comptroller = await new MoonwellComptrollerDouble__factory(deployer).deploy(oracle, MANTISSA / 2n, (108n * MANTISSA) / 100n);
-  const mUSDC = await new MoonwellMTokenDouble__factory(deployer).deploy("Moonwell USDC", "mUSDC", usdc, comptroller, exchangeRate(6), NO_INTEREST);
-  const mWETH = await new MoonwellMTokenDouble__factory(deployer).deploy("Moonwell WETH", "mWETH", weth, comptroller, exchangeRate(18), NO_INTEREST);
+  const mUSDC = await new MoonwellMTokenDouble__factory(deployer).deploy(
+    "Moonwell USDC",
+    "mUSDC",
+    usdc,
+    comptroller,
+    exchangeRate(6),
+    NO_INTEREST,
+  );
+  const mWETH = await new MoonwellMTokenDouble__factory(deployer).deploy(
+    "Moonwell WETH",
+    "mWETH",
+    weth,
+    comptroller,
+    exchangeRate(18),
+    NO_INTEREST,
+  );
   for (const market of [mUSDC, mWETH]) {
     await (await comptroller._supportMarket(market)).wait();
     await (await comptroller._setCollateralFactor(market, (80n * MANTISSA) / 100n)).wait();
@@ -95,17 +109,19 @@ export async function venueFixture(): Promise<VenueFixture> {
   await (await tokens.USDC.connect(deployer).approve(aerodrome, poolUsdc)).wait();
   await (await aerodrome.addLiquidity(weth, usdc, false, poolWeth, poolUsdc)).wait();
 
-  const slipstreamRouter = (await new ContractFactory(
-    SwapRouterV1Artifact.abi,
-    SwapRouterV1Artifact.bytecode,
-    deployer,
-  ).deploy(await sandbox.uniswap.factory.getAddress(), weth)) as Contract;
+  const slipstreamRouter = (await new ContractFactory(SwapRouterV1Artifact.abi, SwapRouterV1Artifact.bytecode, deployer).deploy(
+    await sandbox.uniswap.factory.getAddress(),
+    weth,
+  )) as Contract;
   await slipstreamRouter.waitForDeployment();
 
   await (
     await executor
       .connect(owner)
-      .setAllowedTargets([await mUSDC.getAddress(), await mWETH.getAddress(), await aerodrome.getAddress(), await slipstreamRouter.getAddress()], true)
+      .setAllowedTargets(
+        [await mUSDC.getAddress(), await mWETH.getAddress(), await aerodrome.getAddress(), await slipstreamRouter.getAddress()],
+        true,
+      )
   ).wait();
 
   return { ...base, oracle, comptroller, mUSDC, mWETH, compoundBorrower, compoundDebt, aerodrome, slipstreamRouter };
