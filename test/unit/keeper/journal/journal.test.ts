@@ -1,165 +1,26 @@
+/**
+ * The journal on each backend: the execution life cycle (every allowed transition, none other), bigints stored
+ * exactly, open intents, crash consistency, concurrent connections and the smaller tables. Its schema and migrations
+ * are in journal-migrations.test.ts.
+ */
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { expect } from "chai";
-import Database from "better-sqlite3";
 import fc from "fast-check";
 import { EXECUTION_STATES, type ExecutionState } from "../../../../keeper/core/types";
 import { ALLOWED_EXECUTION_TRANSITIONS, InvalidExecutionTransitionError } from "../../../../keeper/journal/execution-lifecycle";
-import { Journal, JournalError, JournalSchemaTooNewError } from "../../../../keeper/journal/journal";
-import { JOURNAL_MIGRATIONS, LATEST_JOURNAL_VERSION, type JournalMigration } from "../../../../keeper/journal/migrations";
-import { defaultJournalPath } from "../../../../keeper/journal/journal-path";
-import { JOURNAL_BACKENDS, SQLITE_BACKEND } from "../../../shared/journal-backends";
-import { OPERATOR, attempt, makePlan, makeTempDir, plannedDecision, removeDir, skippedDecision, txHash } from "./journal-fixtures";
+import { Journal, JournalError } from "../../../../keeper/journal/journal";
+import { JOURNAL_BACKENDS } from "../../../shared/journal-backends";
+import { OPERATOR, attempt, makePlan, plannedDecision, skippedDecision, txHash } from "./journal-fixtures";
+import { journalHarness } from "./journal-harness";
 
 const intentFor = (nonce = 7) => ({ signer: OPERATOR, nonce, maxFeePerGas: 10_000_000n, maxPriorityFeePerGas: 1_000_000n });
-
-/** A second migration used only to exercise upgrades; never part of the shipped list. */
-const TEST_MIGRATION_V2: JournalMigration = {
-  version: LATEST_JOURNAL_VERSION + 1,
-  description: "test-only: adds a notes table",
-  sql: {
-    sqlite: "CREATE TABLE test_notes (id INTEGER PRIMARY KEY, note TEXT NOT NULL);",
-    postgres: "CREATE TABLE test_notes (id BIGINT PRIMARY KEY, note TEXT NOT NULL);",
-  },
-};
 
 for (const backend of JOURNAL_BACKENDS)
   describe(`Journal (${backend.name})`, function () {
     this.timeout(60_000);
-    /** Property runs: each PostgreSQL statement is a round trip, so a quarter as many there, unless on CI. */
-    const runs = (n: number) => (backend === SQLITE_BACKEND || process.env.CI === "true" ? n : Math.ceil(n / 4));
-    let dir: string;
-    let journalPath: string;
-    const opened: { close(): void }[] = [];
-    const open = (options: Parameters<typeof Journal.open>[1] = {}) => {
-      const journal = Journal.open(journalPath, options);
-      opened.push(journal);
-      return journal;
-    };
-    /** A connection of the test's own, behind the journal's back. */
-    const raw = () => {
-      const connection = backend.raw(journalPath);
-      opened.push(connection);
-      return connection;
-    };
-    const sqliteOnly = backend === SQLITE_BACKEND ? it : it.skip;
-
-    beforeEach(async () => {
-      dir = makeTempDir("journal");
-      journalPath = await backend.newLocation(dir);
-    });
-
-    afterEach(() => {
-      for (const journal of opened.splice(0).reverse()) journal.close();
-      removeDir(dir);
-    });
-
-    describe("#open and migrations", () => {
-      it("creates the journal at the latest schema, with every table", () => {
-        const journal = open();
-        expect(journal.schemaVersion).to.equal(LATEST_JOURNAL_VERSION);
-        expect(journal.path).to.equal(backend.printed(journalPath));
-        expect(journal.backend).to.equal(backend === SQLITE_BACKEND ? "sqlite" : "postgres");
-        journal.close();
-        const check = raw();
-        for (const table of [
-          "schema_version",
-          "opportunities",
-          "executions",
-          "execution_transitions",
-          "transactions",
-          "system_events",
-          "checkpoints",
-          "control_requests",
-          "risk_state",
-          "chain_binding",
-          "keeper_lease",
-          "nonce_blocks",
-        ]) {
-          expect(check.tableExists(table), table).to.equal(true);
-        }
-      });
-
-      sqliteOnly("creates the file and its directory in WAL mode with synchronous=FULL", () => {
-        open().close();
-        const file = new Database(journalPath, { readonly: true });
-        try {
-          expect(file.pragma("journal_mode", { simple: true })).to.equal("wal");
-        } finally {
-          file.close();
-        }
-        // synchronous is a per-connection setting, so it is read from the journal's own connection.
-        expect(open().synchronous).to.equal("FULL");
-        expect(open({ synchronous: "NORMAL" }).synchronous).to.equal("NORMAL");
-      });
-
-      it("ships consecutive migration versions starting at 1", () => {
-        expect(JOURNAL_MIGRATIONS.map((m) => m.version)).to.deep.equal(JOURNAL_MIGRATIONS.map((_, i) => i + 1));
-      });
-
-      it("re-opens an existing journal without re-applying migrations and keeps its data", () => {
-        const first = open();
-        first.setCheckpoint("aave-v3-base:lastBlock", "1234");
-        first.close();
-
-        const second = open();
-        expect(second.getCheckpoint("aave-v3-base:lastBlock")).to.equal("1234");
-        second.close();
-        const rows = raw().all<{ version: number }>("SELECT version FROM schema_version ORDER BY version");
-        expect(rows.map((r) => r.version)).to.deep.equal(JOURNAL_MIGRATIONS.map((m) => m.version));
-      });
-
-      it("upgrades an older journal by applying only the missing migrations", () => {
-        const old = open();
-        old.setCheckpoint("k", "v");
-        old.close();
-
-        const upgraded = open({ migrations: [...JOURNAL_MIGRATIONS, TEST_MIGRATION_V2] });
-        expect(upgraded.schemaVersion).to.equal(TEST_MIGRATION_V2.version);
-        expect(upgraded.getCheckpoint("k")).to.equal("v");
-      });
-
-      it("rolls back a failing migration entirely and leaves the journal at its previous version", () => {
-        open().close();
-        const broken: JournalMigration = {
-          version: LATEST_JOURNAL_VERSION + 1,
-          description: "test-only: first statement succeeds, second fails",
-          sql: {
-            sqlite: "CREATE TABLE half_done (id INTEGER); INSERT INTO no_such_table VALUES (1);",
-            postgres: "CREATE TABLE half_done (id BIGINT); INSERT INTO no_such_table VALUES (1);",
-          },
-        };
-        expect(() => Journal.open(journalPath, { migrations: [...JOURNAL_MIGRATIONS, broken] })).to.throw(/no_such_table/);
-
-        const check = raw();
-        expect(check.tableExists("half_done")).to.equal(false);
-        expect(check.get<{ v: number }>("SELECT MAX(version) AS v FROM schema_version")!.v).to.equal(LATEST_JOURNAL_VERSION);
-      });
-
-      it("refuses to open a journal written by a newer schema, naming both versions", () => {
-        open({ migrations: [...JOURNAL_MIGRATIONS, TEST_MIGRATION_V2] }).close();
-
-        expect(() => Journal.open(journalPath)).to.throw(
-          JournalSchemaTooNewError,
-          new RegExp(`schema version ${TEST_MIGRATION_V2.version}, newer than the ${LATEST_JOURNAL_VERSION}`),
-        );
-        expect(() => Journal.open(journalPath, { readonly: true })).to.throw(JournalSchemaTooNewError);
-      });
-
-      it("read-only open names a missing file and an unmigrated one", () => {
-        expect(() => Journal.open(path.join(dir, "absent.sqlite"), { readonly: true })).to.throw(
-          JournalError,
-          /no journal at .*absent\.sqlite/,
-        );
-        open({ migrations: [] }).close(); // schema_version exists, version 0
-        expect(() => Journal.open(journalPath, { readonly: true })).to.throw(JournalError, /schema version 0, older than/);
-      });
-
-      it("puts the default journal under data/ per network and rejects names that are not file-safe", () => {
-        expect(defaultJournalPath("base", "/repo")).to.equal(path.join("/repo", "data", "keeper-base.sqlite"));
-        expect(() => defaultJournalPath("../etc", "/repo")).to.throw(/network name "\.\.\/etc"/);
-      });
-    });
+    const h = journalHarness(backend);
+    const { open, raw, runs } = h;
 
     describe("#execution life cycle", () => {
       it("walks planned → simulated → intent_recorded → signed → sent → included and records each transition", () => {
@@ -407,7 +268,7 @@ for (const backend of JOURNAL_BACKENDS)
         this.timeout(120_000);
         const child = spawnSync(
           process.execPath,
-          ["-r", "ts-node/register", path.join(__dirname, "crash-writer.ts"), journalPath, "crash-plan"],
+          ["-r", "ts-node/register", path.join(__dirname, "crash-writer.ts"), h.journalPath, "crash-plan"],
           { env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" }, encoding: "utf8" },
         );
         expect(child.signal, child.stderr).to.equal("SIGKILL");
