@@ -11,17 +11,8 @@ import { checkExecutorHoldsNothingAfterEach } from "./helpers/invariants";
 import { unhealthyAavePositions, type UnhealthyAavePosition } from "./helpers/positions";
 import { outcomeOf } from "./helpers/outcomes";
 import { venueFixture, AERODROME_POOL_FACTORY, type VenueFixture } from "./helpers/venues";
-import {
-  FlashSource,
-  aaveLiquidation,
-  aerodromeSwap,
-  compoundLiquidation,
-  flashLoan,
-  packedPath,
-  uniswapSwap,
-  type PlanStruct,
-} from "./helpers/plans";
-import { aavePlan, currentBlock } from "./helpers/aave-plans";
+import { FlashSource, aerodromeSwap, compoundLiquidation, flashLoan, packedPath, uniswapSwap, type PlanStruct } from "./helpers/plans";
+import { aaveLiquidationOf, aavePlan, currentBlock } from "./helpers/aave-plans";
 
 describe("ChimeraExecutor: route, flash pool and venue guards", function () {
   const holdings = checkExecutorHoldsNothingAfterEach();
@@ -103,14 +94,11 @@ describe("ChimeraExecutor: route, flash pool and venue guards", function () {
         f.executor,
         f.executor.liquidate({
           flash: flashLoan(FlashSource.UniswapV3, flashPool, position.debtToken, position.debtToCover),
-          liquidation: aaveLiquidation({
-            pool: book.aaveV3!.pool,
-            borrower: position.borrower,
-            collateralToken: position.collateralToken,
-            debtToken: position.debtToken,
-            debtToCover: position.debtToCover,
-            swap: uniswapSwap(book.uniswapV3!.swapRouter02, packedPath([position.collateralToken, position.debtToken], [3000]), 0n),
-          }),
+          liquidation: aaveLiquidationOf(
+            f,
+            position,
+            uniswapSwap(book.uniswapV3!.swapRouter02, packedPath([position.collateralToken, position.debtToken], [3000]), 0n),
+          ),
           profitToken: position.debtToken,
           minProfit: 1n,
           deadlineBlock: (await currentBlock()) + 10,

@@ -58,16 +58,7 @@ export async function aavePlan(
       position.debtToken,
       position.debtToCover,
     ),
-    liquidation: aaveLiquidation({
-      pool: book.aaveV3!.pool,
-      borrower: position.borrower,
-      collateralToken: position.collateralToken,
-      debtToken: position.debtToken,
-      debtToCover: position.debtToCover,
-      swap:
-        overrides.swap ??
-        uniswapSwap(book.uniswapV3!.swapRouter02, packedPath([book.tokens.WETH.address, book.tokens.USDC.address], [500]), 0n),
-    }),
+    liquidation: aaveLiquidationOf(f, position, overrides.swap ?? wethToUsdcOnUniswap(f)),
     profitToken: position.debtToken,
     minProfit: overrides.minProfit ?? 0n,
     deadlineBlock: overrides.deadlineBlock ?? (await currentBlock()) + 10,
