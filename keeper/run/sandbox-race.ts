@@ -207,7 +207,12 @@ export async function runSandboxRace(options: SandboxRaceOptions): Promise<Sandb
   }
   if (report !== null) {
     const skipped = scenario.expectations.filter((e) => e.expect === "skipped");
-    verdicts.push(...checkExpectations(withGroups(report, population), config.mode === "DRY" ? skipped : skipped));
+    // A rival that liquidated a position before the keeper looked at it leaves the keeper nothing to skip for its reason.
+    const takenBefore = (o: Record<string, unknown>) => {
+      const first = firstBy.get(String(o.borrower).toLowerCase());
+      return first !== undefined && first.by !== "keeper" && first.blockNumber <= Number(o.block);
+    };
+    verdicts.push(...checkExpectations(withGroups(report, population), skipped, takenBefore));
     if (config.mode === "LIVE") {
       const groups = new Set(scenario.expectations.filter((e) => e.expect === "liquidated").map((e) => e.tag));
       verdicts.push(...liquidatedBySomeone(withGroups(report, population), population, groups, firstBy));
