@@ -31,13 +31,15 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { openAaveBorrowers, type OpenedBorrower, type Sandbox } from "../sandbox";
+import type { OpenedBorrower } from "../sandbox";
 import { openClockedSandbox, type ClockedSandbox } from "../keeper/run/clocked-sandbox";
 import type { RunReport } from "../keeper/run/run-report";
 import { quantile } from "../keeper/run/run-recorder";
 import { mergeBenchSection } from "./lib/bench-report";
 import { LadderRungs } from "./reaction-ladder";
+import { feedPrice, openCluster, openLadder } from "./reaction-population";
 import { AFTER_SIGNING, slowestStage, type MissedTarget } from "./reaction-missed";
+import { floorBlocks, stepExecutionFloor, type StepExecutionFloor } from "./reaction-node-floor";
 
 export type { MissedTarget } from "./reaction-missed";
 
@@ -54,7 +56,15 @@ export interface ReactionClockResult {
     readonly firstUnprepared: PathFigures;
   };
   readonly rivals: Readonly<Record<"50" | "100" | "200", { readonly winRate: number }>>;
-  readonly busy: { readonly steps: number; readonly positionsPerStep: number; readonly allIncludedByBlocks: number };
+  readonly busy: {
+    readonly steps: number;
+    readonly positionsPerStep: number;
+    readonly allIncludedByBlocks: number;
+    /** The node alone executing a step's keeper transactions once, on N's state (reaction-node-floor.ts): p50 and max ms. */
+    readonly nodeExecutionMs: { readonly p50: number; readonly max: number };
+    /** The fewest blocks after N a step could be fully included in on this node, from that p50 (floorBlocks). */
+    readonly nodeFloorBlocks: number;
+  };
   /**
    * Single crossings with no rival: the time the chain itself left a reaction to block N, from N's publication to the
    * start of N+1's sealing (the mempool cut-off). 200 ms on Base; a late N (a busy node) shortens it, and no keeper
@@ -100,11 +110,6 @@ const BLOCK_TIME_MS = 200;
 const RIVAL_DELAYS_MS = [50, 100, 200] as const;
 /** The sandbox keeper's priority-fee cap (strategy.maxPriorityFeeGwei): the rival bids the same, so ties go by arrival. */
 const RIVAL_PRIORITY_FEE_GWEI = 2;
-const LADDER_HF = { min: 1.003, max: 1.08 } as const;
-/** Busy clusters sit 2.5% apart in HF; a liquidated position ends ~1.12 and never re-crosses within the run. */
-const CLUSTER_FIRST_HF = 1.01;
-const CLUSTER_SPACING = 0.025;
-const CLUSTER_WIDTH = 0.002;
 const CROSSING_MARGIN = 0.0003;
 /** A trial is over once its position is liquidated, or after this many blocks (counted as never, for the keeper). */
 const TRIAL_BLOCKS = 20;
@@ -175,7 +180,7 @@ export async function runReactionBenchmark(
     const [at, n] = [first?.by === "keeper" ? track.node.arrivalOf(first.txHash) : undefined, sealed.get(priceBlock)];
     return at === undefined || n === undefined ? null : at - n.minedAtMs;
   };
-  const busy: { targets: Set<string>; priceBlock: number; lastBlock: number | null; included: number }[] = [];
+  const busy: BusyStep[] = [];
   let report: RunReport | null = null;
   try {
     const phases: (number | null)[] = [
@@ -218,16 +223,15 @@ export async function runReactionBenchmark(
         .filter((l) => targets.has(l.borrower) && l.by === "keeper")
         .map((l) => l.blockNumber);
       const allIn = keeperBlocks.length === targets.size;
-      busy.push({
-        targets,
-        priceBlock: outcome.priceBlock,
-        lastBlock: allIn ? Math.max(...keeperBlocks) : null,
-        included: keeperBlocks.length,
-      });
-      log(
-        `busy step ${k + 1}/${clusters.length}: ${keeperBlocks.length}/${targets.size} liquidated, last at N+${allIn ? Math.max(...keeperBlocks) - outcome.priceBlock : "never"}`,
-      );
+      // The keeper's transactions of the step, replayed on N's state while nothing else is going on (the node floor).
+      const keeperTxs = [...outcome.first.values()].filter((l) => targets.has(l.borrower) && l.by === "keeper").map((l) => l.txHash);
       await settle(track);
+      const floor = await stepExecutionFloor(track.hre.network.provider, keeperTxs, outcome.priceBlock);
+      busy.push({ targets, priceBlock: outcome.priceBlock, lastBlock: allIn ? Math.max(...keeperBlocks) : null, floor });
+      log(
+        `busy step ${k + 1}/${clusters.length}: ${keeperBlocks.length}/${targets.size} liquidated, last at N+${allIn ? Math.max(...keeperBlocks) - outcome.priceBlock : "never"}; ` +
+          `the node executes its ${floor.transactions} transactions in ${floor.ms} ms`,
+      );
     }
   } finally {
     clearInterval(sampler);
@@ -244,6 +248,14 @@ export async function runReactionBenchmark(
   if (report === null) log(`the keeper process wrote no run report (decision times missing); see its output in ${keeperLogPath}`);
   const executions = report === null ? [] : report.executions;
   return { aave, ...summarize({ executions } as unknown as RunReport, singles, busy, busyPositions, loadSamples) };
+}
+
+interface BusyStep {
+  readonly targets: Set<string>;
+  readonly priceBlock: number;
+  /** The block of the step's last keeper liquidation; null if the keeper did not liquidate every target. */
+  readonly lastBlock: number | null;
+  readonly floor: StepExecutionFloor;
 }
 
 interface Single {
@@ -288,7 +300,7 @@ async function settle(track: ClockedSandbox): Promise<void> {
 function summarize(
   report: RunReport,
   singles: readonly Single[],
-  busy: readonly { targets: Set<string>; priceBlock: number; lastBlock: number | null; included: number }[],
+  busy: readonly BusyStep[],
   busyPositions: number,
   loadSamples: readonly number[],
 ): Omit<ReactionBenchmarkResult, "aave"> {
@@ -341,6 +353,7 @@ function summarize(
       ),
     ]),
   );
+  const nodeMs = busy.map((step) => step.floor.ms);
   const windows = alone.flatMap((trial) => (trial.windowMs === null ? [] : [trial.windowMs]));
   const arrivals = alone.flatMap((trial) => (trial.arrivalMs === null ? [] : [trial.arrivalMs]));
   const clock: ReactionClockResult = {
@@ -360,6 +373,8 @@ function summarize(
       positionsPerStep: busyPositions,
       // A step not fully included within the trial window counts as the window plus one.
       allIncludedByBlocks: Math.max(...busy.map((step) => (step.lastBlock === null ? TRIAL_BLOCKS + 1 : step.lastBlock - step.priceBlock))),
+      nodeExecutionMs: { p50: round1(quantile(nodeMs, 0.5)), max: Math.max(...nodeMs) },
+      nodeFloorBlocks: floorBlocks(quantile(nodeMs, 0.5), BLOCK_TIME_MS),
     },
     n1WindowMs: { p50: round1(quantile(windows, 0.5)), min: windows.length === 0 ? Number.NaN : Math.min(...windows) },
     keeperArrivalMs: { p50: quantile(arrivals, 0.5), p90: quantile(arrivals, 0.9), max: Math.max(...arrivals) },
@@ -398,6 +413,9 @@ function summarize(
   const windowNote =
     `the chain left a reaction to block N ${clock.n1WindowMs.p50} ms (p50; min ${clock.n1WindowMs.min}) before sealing N+1, ` +
     `${windows.filter((w) => w < BLOCK_TIME_MS / 2).length} of ${windows.length} trials under ${BLOCK_TIME_MS / 2} ms`;
+  const busyNote =
+    `the node alone executes a step's keeper transactions in ${clock.busy.nodeExecutionMs.p50} ms (p50 of ${busy.length}, replayed ` +
+    `on N's state): simulated, then mined, no step can be fully in before N+${clock.busy.nodeFloorBlocks} on this machine`;
   const missed = targets
     .filter((t) => !t.met)
     .map(({ target, value, judgedOn, decisionOnly }) => ({
@@ -405,35 +423,9 @@ function summarize(
       value,
       ...slowestStage(judgedOn, decisionOnly === true ? AFTER_SIGNING : []),
       ...(target.startsWith("n1Share") || target.startsWith("rivals") ? { note: windowNote } : {}),
+      ...(target.startsWith("busy") ? { note: busyNote } : {}),
     }));
   return { clock, stages, preparedPlans: { prepared: pathSummary(byPath(true)), fresh: pathSummary(byPath(false)) }, missed };
-}
-
-async function openLadder(hre: HardhatRuntimeEnvironment, sandbox: Sandbox, count: number): Promise<OpenedBorrower[]> {
-  return openAaveBorrowers(hre, sandbox, {
-    count,
-    seed: 77,
-    collateral: "WETH",
-    debt: "USDC",
-    healthFactor: LADDER_HF,
-    debtUsd: { min: 5_000, max: 20_000 },
-  });
-}
-
-async function openCluster(hre: HardhatRuntimeEnvironment, sandbox: Sandbox, index: number, count: number): Promise<OpenedBorrower[]> {
-  const low = CLUSTER_FIRST_HF + index * CLUSTER_SPACING;
-  return openAaveBorrowers(hre, sandbox, {
-    count,
-    seed: 900 + index,
-    collateral: "cbBTC",
-    debt: "USDC",
-    healthFactor: { min: low, max: low + CLUSTER_WIDTH },
-    debtUsd: { min: 2_000, max: 20_000 },
-  });
-}
-
-async function feedPrice(sandbox: Sandbox, symbol: string): Promise<number> {
-  return Number((await sandbox.priceFeeds[symbol]!.latestRoundData()).answer) / 1e8;
 }
 
 async function freePort(): Promise<number> {
