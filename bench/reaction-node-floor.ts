@@ -2,7 +2,8 @@
  * What the sandbox node alone needs for a busy step (bench/reaction.ts), so a missed "100 positions by N+3" target says
  * whether the keeper or the node is the limit. The keeper's own transactions of the step are replayed by eth_call, one
  * after another, on the state of the price block N (the state the keeper sized them on), straight on the in-process
- * chain (no HTTP, no keeper running, between steps): the wall time is what the node takes to EXECUTE the step's
+ * chain (no HTTP; after the step, once the keeper has nothing in flight and no reaction running; the clock keeps
+ * mining its empty blocks): the wall time is what the node takes to EXECUTE the step's
  * liquidations once. A keeper that simulates before it sends makes the node execute them twice on the way to inclusion
  * (its simulation, then the block), on the one thread that also mines the clock's blocks, so a step cannot be fully
  * included sooner than about twice that, whatever the keeper does. A lower bound measured on this machine, reported

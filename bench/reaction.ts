@@ -10,12 +10,14 @@
  *     blocks to inclusion), then trials against rivals reacting 50, 100 and 200 ms after the block, bidding the
  *     keeper's own priority-fee cap (a tie, which Base breaks by arrival): the keeper's win rate against each;
  *   - busy steps: clusters of ≥ 100 Aave cbBTC/USDC borrowers at the same health factor, each crossed by one cbBTC
- *     step: how many blocks after N the last of them lands, and the decision latency of the first and last plan.
+ *     step: how many blocks after N the last of them lands, and the decision latency of the first and last plan; and,
+ *     with the keeper idle after the step, how long the node alone takes to execute the step's keeper transactions
+ *     once (reaction-node-floor.ts: `nodeExecutionMs`, and `nodeFloorBlocks`, the fewest blocks that allows).
  * Writes `reaction.clock` in reports/bench.json (other sections are kept), with `reaction.aave` naming the sandbox's
  * Aave market (version, revision) it ran on:
  *   { blockTimeMs, trials, n1Share, blocksToInclusion: {p50, p90, max}, decisionMs: {first: {p50, p99}, last: {p50, p99}},
- *     rivals: {"50": {winRate}, "100": {winRate}, "200": {winRate}}, busy: {steps, positionsPerStep, allIncludedByBlocks},
- *     loadAvg }
+ *     rivals: {"50": {winRate}, "100": {winRate}, "200": {winRate}},
+ *     busy: {steps, positionsPerStep, allIncludedByBlocks, nodeExecutionMs: {p50, max}, nodeFloorBlocks}, loadAvg }
  * and `reaction.stages`: where the keeper's decision time goes (from its run report), so a missed target names its
  * stage. Targets (bench only, never asserted in tests): N+1 share ≥ 95% with no rival; win rate ≥ 90% against the
  * 100 ms rival; a 100-position step fully included by N+3; first-plan decision p99 ≤ 20 ms. `loadAvg` is the
