@@ -10,7 +10,7 @@
  * leaves the process. A plan whose simulation fails is never signed. Inclusion is tracked per block
  * (`settle`), not awaited inside `execute`, so one slow transaction never delays the next reaction.
  */
-import { positionKeyId, type Address, type LiquidationPlan } from "../core/types";
+import type { Address, LiquidationPlan } from "../core/types";
 import { beforeSimulation, type ExecutionContext } from "./execution-context";
 import { JournalError, type Journal } from "../journal/journal";
 import { isTerminalExecutionState } from "../journal/execution-lifecycle";
@@ -26,7 +26,8 @@ import type { FullReceiptLike } from "./receipt-facts";
 import { memberReport, singleRequest, type BatchChoice } from "./batch-choice";
 import { simulateBatchesFirst } from "./batch-first";
 import type { RaceLedger } from "./race-ledger";
-import { InFlightSettler, tokenUsd, type TrackedExecution, type SettlementReport } from "./settlement";
+import { InFlightSettler, tokenUsd, trackedExecution, type TrackedExecution, type SettlementReport } from "./settlement";
+import { PlanExpiredAtSendError } from "../submit/fenced-broadcaster";
 import { errorMessage } from "../core/error-message";
 import type { ExecutionReport } from "./execution-report";
 
@@ -399,6 +400,22 @@ export class ExecutionStage {
       journal.markSent(plan.id, report.alreadyIncluded ? "already included" : `accepted by ${report.acceptedBy.join(", ")}`);
     } catch (error) {
       const detail = `broadcast refused: ${errorMessage(error)}`;
+      if (error instanceof PlanExpiredAtSendError) {
+        // Refused for its deadline, so surely not on the wire. The last nonce handed out is given back (and dropped).
+        if (await preparer.nonces.giveBack(prepared.nonce, () => journal.markDropped(plan.id, detail))) {
+          log.warn({ txHash: signed.hash, error: errorMessage(error) }, "broadcast refused");
+          return { status: "not-sent", planId: plan.id, detail };
+        }
+        // A later nonce of the key has left (signed after this one, in this chunk or another): dropped, this nonce
+        // would be a gap every later transaction waits behind for good (a quick start's busy step once stranded 11
+        // liquidations so, each bumped and cancelled 40 times at its own nonce). Kept in flight as an attempt no node
+        // holds: the next settle uses its nonce with a cancel (settlement.ts); the positions wait for that, then retry.
+        journal.markAttemptRefused(plan.id, signed.hash);
+        const sent = { context, deadlineBlock: simulation.deadlineBlock, atMs: this.#clock(), refused: true };
+        this.#inFlight.set(plan.id, trackedExecution(plan, signed, sent, simulation, batchMembers));
+        log.warn({ txHash: signed.hash, nonce: prepared.nonce, error: errorMessage(error) }, "broadcast refused; its nonce is cancelled");
+        return { status: "not-sent", planId: plan.id, detail: `${detail}; nonce ${prepared.nonce} is used by a cancel instead` };
+      }
       // Nobody accepted the transaction: it is not on the wire. (A lost acceptance would still show
       // up as a receipt: restart reconciliation looks the hash up before the nonce is reused.)
       journal.markDropped(plan.id, detail);
@@ -419,23 +436,8 @@ export class ExecutionStage {
       sign: round2(signedAt - journaledAt),
       send: round2(this.#latencyClock() - signedAt),
     };
-    const tracked: TrackedExecution = {
-      planId: plan.id,
-      borrower: plan.candidate.key.borrower,
-      positionId: positionKeyId(plan.candidate.key),
-      members: batchMembers.map((member) => ({ borrower: member.candidate.key.borrower, positionId: positionKeyId(member.candidate.key) })),
-      profitToken: plan.profitToken,
-      simulatedProfit: simulation.expectedProfit,
-      gasEstimate: simulation.gasEstimate,
-      attempts: [signed],
-      sentAtBlock: context.headBlock,
-      sentAtMs: this.#clock(),
-      trigger: context.trigger,
-      plannedAtBlock: plan.candidate.detectedAtBlock,
-      deadlineBlock: simulation.deadlineBlock,
-      lastAttemptBlock: context.headBlock,
-      bumps: 0,
-    };
+    const sent = { context, deadlineBlock: simulation.deadlineBlock, atMs: this.#clock() };
+    const tracked = trackedExecution(plan, signed, sent, simulation, batchMembers);
     this.#inFlight.set(plan.id, tracked);
     this.#options.onOutcome({
       kind: "submitted",

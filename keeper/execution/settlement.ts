@@ -12,7 +12,8 @@
  * Any other revert — the position still liquidatable, no rival, within the deadline — is a failure: something the
  * keeper cannot explain (a wrong plan, a pool that moved against the floor) that an operator must look at.
  */
-import type { Address } from "../core/types";
+import { positionKeyId, type Address, type LiquidationPlan } from "../core/types";
+import type { ExecutionContext } from "./execution-context";
 import type { ReceiptFacts } from "../journal/records";
 import type { Instant } from "../risk/instant";
 import { weiToEth } from "../telemetry/metrics";
@@ -50,6 +51,37 @@ export interface TrackedExecution {
   refused?: Set<string>;
   lastAttemptBlock: number;
   bumps: number;
+}
+
+/**
+ * The record a signed transaction is tracked by until it settles: one a node accepted, or (`refused`) one the send
+ * refused whose nonce must still be used because a later nonce of the key has already left (ExecutionStage).
+ */
+export function trackedExecution(
+  plan: LiquidationPlan,
+  signed: SignedTx,
+  sent: { readonly context: ExecutionContext; readonly deadlineBlock: number; readonly atMs: number; readonly refused?: boolean },
+  simulation: { readonly expectedProfit: bigint; readonly gasEstimate: bigint },
+  batchMembers: readonly LiquidationPlan[],
+): TrackedExecution {
+  return {
+    planId: plan.id,
+    borrower: plan.candidate.key.borrower,
+    positionId: positionKeyId(plan.candidate.key),
+    members: batchMembers.map((member) => ({ borrower: member.candidate.key.borrower, positionId: positionKeyId(member.candidate.key) })),
+    profitToken: plan.profitToken,
+    simulatedProfit: simulation.expectedProfit,
+    gasEstimate: simulation.gasEstimate,
+    attempts: [signed],
+    sentAtBlock: sent.context.headBlock,
+    sentAtMs: sent.atMs,
+    trigger: sent.context.trigger,
+    plannedAtBlock: plan.candidate.detectedAtBlock,
+    deadlineBlock: sent.deadlineBlock,
+    ...(sent.refused === true ? { refused: new Set([signed.hash]) } : {}),
+    lastAttemptBlock: sent.context.headBlock,
+    bumps: 0,
+  };
 }
 
 /** What settling one block found. */
@@ -128,7 +160,10 @@ export class InFlightSettler {
         }
         continue;
       }
-      if (headBlock - tracked.lastAttemptBlock < this.#budget) continue;
+      // One whose only attempt no node holds (refused at the send while a later nonce had left) has nothing to wait for:
+      // its nonce is settled now, by a cancel (it was refused for its deadline), not a budget later.
+      const onNoNode = tracked.bumps === 0 && tracked.attempts.every((attempt) => tracked.refused?.has(attempt.hash) === true);
+      if (!onNoNode && headBlock - tracked.lastAttemptBlock < this.#budget) continue;
       const replacement = await this.#replace(tracked, headBlock, at);
       if (replacement !== null) replaced.push(replacement);
     }

@@ -37,7 +37,15 @@ export interface NonceReader {
 }
 
 export class SendFencedError extends Error {
-  override readonly name = "SendFencedError";
+  override readonly name: string = "SendFencedError";
+}
+
+/**
+ * Check 4's refusal: the plan's deadline has passed. The transaction is signed and holds its nonce; if a later nonce of
+ * the key has already left, that nonce must still be used (by a cancel) or every later transaction waits behind it.
+ */
+export class PlanExpiredAtSendError extends SendFencedError {
+  override readonly name: string = "PlanExpiredAtSendError";
 }
 
 /**
@@ -91,7 +99,7 @@ export function headFromHeardHeads(
 /** A plan whose deadline block the next block would pass can only revert PlanExpired. */
 function refuseExpired(deadline: number, head: number): void {
   if (head + 1 > deadline) {
-    throw new SendFencedError(
+    throw new PlanExpiredAtSendError(
       `not sent: the plan's deadline is block ${deadline} and the chain is at block ${head}; it could only revert PlanExpired`,
     );
   }

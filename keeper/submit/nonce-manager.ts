@@ -122,6 +122,23 @@ export class NonceManager {
     });
   }
 
+  /**
+   * A nonce that was signed but never sent (the send fence refused it). When it is the last one handed out, `release`
+   * runs (the caller journals the transaction as dropped, so no record holds the nonce any more) and the count steps
+   * back: the next transaction takes it. When a later nonce is already out, nothing changes and the answer is false:
+   * this nonce must still be used on chain (a cancel), or every later transaction waits behind the gap. Decided in the
+   * manager's queue, so no nonce is handed out between the check and the step back.
+   */
+  giveBack(nonce: number, release: () => void): Promise<boolean> {
+    return this.#enqueue(async () => {
+      this.#assertOpen();
+      if (nonce !== this.#next - 1) return false;
+      release();
+      this.#next -= 1;
+      return true;
+    });
+  }
+
   /** Re-reads the next free nonce (chain and journal); call after any send error. Returns the new next nonce. */
   resync(): Promise<number> {
     return this.#enqueue(() => this.#readChain());
