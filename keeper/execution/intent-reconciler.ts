@@ -12,7 +12,10 @@
  *    nonce used anyway, another transaction took it: replaced;
  *  - an attempt still known to the node (eth_getTransactionByHash) → in flight: tracked again;
  *  - otherwise, the nonce used on chain → replaced by a transaction this journal did not sign;
- *    the nonce still free → dropped (never reached a node, or evicted).
+ *    the nonce still free → dropped (never reached a node, or evicted), unless an open execution of the same key
+ *    holds a later nonce: then this nonce must still be used, or the later one waits behind the gap for good, so it
+ *    is tracked again with every attempt counted as refused, and the first settle cancels it at its nonce
+ *    ("cancelling"; settlement.ts).
  */
 import { getAddress } from "ethers";
 import type { Address } from "../core/types";
@@ -38,7 +41,7 @@ export interface ReconciliationChain {
   getTransactionCount(address: string, blockTag: "latest"): Promise<number>;
 }
 
-export type ReconciledOutcome = "settled-from-receipt" | "still-in-flight" | "dropped" | "replaced";
+export type ReconciledOutcome = "settled-from-receipt" | "still-in-flight" | "cancelling" | "dropped" | "replaced";
 
 export interface ReconciliationReport {
   readonly examined: number;
@@ -113,6 +116,11 @@ export async function reconcileOpenIntents(options: ReconcileOptions): Promise<R
       const detail = `reconciled after restart: no receipt for its ${attempts.length} transaction(s) and nonce ${execution.nonce} was used by another transaction`;
       journal.markReplaced(planId, { detail });
       outcomes.push({ planId, outcome: "replaced", detail });
+    } else if (open.some((other) => sameKey(other, execution.signer!) && (other.execution.nonce ?? -1) > execution.nonce!)) {
+      const tracked = await trackedFrom(intent, chain, headBlock, at);
+      stage.adopt({ ...tracked, refused: new Set(tracked.attempts.map((attempt) => attempt.hash)), bumps: 0 });
+      const detail = `nonce ${execution.nonce} is unused and unknown to the node, and a later nonce of the key is open: cancelling at it`;
+      outcomes.push({ planId, outcome: "cancelling", detail });
     } else {
       const detail = `reconciled after restart: its ${attempts.length} transaction(s) are unknown to the node and nonce ${execution.nonce} is unused`;
       journal.markDropped(planId, detail);
@@ -124,6 +132,10 @@ export async function reconcileOpenIntents(options: ReconcileOptions): Promise<R
   for (const outcome of outcomes)
     logger.info({ planId: outcome.planId, outcome: outcome.outcome, detail: outcome.detail }, "reconciled an open intent");
   return { examined: open.length, outcomes };
+}
+
+function sameKey(intent: OpenIntent, signer: string): boolean {
+  return intent.execution.signer !== null && intent.execution.signer.toLowerCase() === signer.toLowerCase();
 }
 
 async function firstReceipt(chain: ReconciliationChain, hashes: readonly string[]): Promise<FullReceiptLike | null> {

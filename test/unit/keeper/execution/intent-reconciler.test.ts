@@ -114,6 +114,22 @@ describe("execution: restart reconciliation of open intents", () => {
     expect(outcomes.map((o) => o.kind)).to.deep.equal(["included"]);
   });
 
+  it("cancels at a nonce unknown to the node when a later nonce of the key is open, instead of leaving a gap", async () => {
+    // Nonce 0 was signed and refused at the send (or evicted); nonce 1 is pending at the node and can only land after 0.
+    openExecution("p-gap", "signed", 0, 5);
+    journal.markAttemptRefused("p-gap", txHash(5));
+    openExecution("p-later", "sent", 1, 6);
+    chain.mempool.add(txHash(6));
+    const report = await reconcileOpenIntents({ journal, chain, stage, headBlock: 105, at, logger });
+    expect(report.outcomes.map((o) => [o.planId, o.outcome])).to.deep.equal([
+      ["p-gap", "cancelling"],
+      ["p-later", "still-in-flight"],
+    ]);
+    expect(journal.getExecution("p-gap")!.state, "it still holds nonce 0").to.equal("signed");
+    const gap = stage.inFlight().find((tracked) => tracked.planId === "p-gap")!;
+    expect([...gap.refused!], "no node holds it: the first settle cancels it").to.deep.equal([txHash(5)]);
+  });
+
   it("keeps tracking a transaction still pending at the node, and re-sends nothing", async () => {
     openExecution("p-pending", "sent", 0, 2);
     chain.mempool.add(txHash(2));
