@@ -9,25 +9,22 @@ import path from "node:path";
 import { expect } from "chai";
 import { Transaction, Wallet } from "ethers";
 import { Journal } from "../../../../keeper/journal/journal";
-import { KeeperMetrics } from "../../../../keeper/telemetry/metrics";
-import { createLogger } from "../../../../keeper/telemetry/logger";
 import { NonceManager } from "../../../../keeper/submit/nonce-manager";
 import { TransactionPreparer, type TransactionPreparerOptions } from "../../../../keeper/submit/transaction-preparer";
-import { DEFAULT_FEE_POLICY } from "../../../../keeper/submit/fee-policy";
 import { positionKeyId, type LiquidationPlan } from "../../../../keeper/core/types";
-import { ExecutionStage, type ExecutionContext, type ExecutionStageOptions } from "../../../../keeper/execution/execution-stage";
-import type { PlanSimulator, SimulationOutcome } from "../../../../keeper/execution/plan-simulator";
+import { ExecutionStage, type ExecutionStageOptions } from "../../../../keeper/execution/execution-stage";
+import type { SimulationOutcome } from "../../../../keeper/execution/plan-simulator";
 import type { FullReceiptLike } from "../../../../keeper/execution/receipt-facts";
 import type { ExecutionOutcome } from "../../../../keeper/risk/execution-outcome";
 import { LOST_RACE_PREFIX, RaceLedger } from "../../../../keeper/execution/race-ledger";
 import { makePlan, makeTempDir, removeDir } from "../journal/journal-fixtures";
+import { instantAt, liveContext, scriptedKey, scriptedStageOptions, STAGE_EXECUTOR, successfulSimulation } from "./stage-fixtures";
 
-const EXECUTOR = "0x00000000000000000000000000000000000000e1";
+const EXECUTOR = STAGE_EXECUTOR;
 const GWEI = 10n ** 9n;
 const START_NONCE = 5;
 
 describe("execution: the send life cycle (intent, sign, send, bump, cancel)", () => {
-  const logger = createLogger({ level: "silent" });
   const signer = Wallet.createRandom();
   let dir: string;
   let journal: Journal;
@@ -51,13 +48,8 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
   let holdBroadcast: ((raw: string) => Promise<void>) | null;
   let signedPlans: string[];
 
-  const context = (block: number): ExecutionContext => ({
-    mode: "LIVE",
-    headBlock: block,
-    seenAtMs: performance.now(),
-    at: { timeMs: Date.UTC(2026, 10, 21), block },
-  });
-  const at = (block: number) => ({ timeMs: Date.UTC(2026, 10, 21), block });
+  const context = (block: number) => liveContext(block);
+  const at = (block: number) => instantAt(block);
 
   beforeEach(async () => {
     dir = makeTempDir("stage");
@@ -72,45 +64,14 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
     positionStates = new Map();
     holdBroadcast = null;
     signedPlans = [];
-    simulation = {
-      ok: true,
-      simulatedProfit: 450_000_000n,
-      expectedProfit: 450_000_000n,
-      minProfit: 427_500_000n,
-      gasEstimate: 900_000n,
-      gasLimit: 3_000_000n,
-      // Far enough for the bump tests' blocks: a plan past its deadline is cancelled, not re-bid (tested below).
-      deadlineBlock: 120,
-      planStruct: {} as never,
-      calldata: "0x12345678",
-    };
-    nonces = await NonceManager.open({
-      address: signer.address,
-      chainId: 8453,
-      source: { getTransactionCount: async () => managerNonce },
-      lockDirectory: dir,
-    });
-    preparerOptions = {
-      signer,
-      chainId: 8453,
-      nonces,
-      fees: {
-        ...DEFAULT_FEE_POLICY,
-        maxFeePerGasCap: 100n * GWEI,
-        maxPriorityFeePerGasCap: 10n * GWEI,
-        cancelMaxFeePerGasCeiling: 200n * GWEI,
-      },
-      baseFee: { currentBaseFee: async () => GWEI },
-    };
+    // Far enough for the bump tests' blocks: a plan past its deadline is cancelled, not re-bid (tested below).
+    simulation = successfulSimulation({ deadlineBlock: 120 });
+    ({ nonces, preparerOptions } = await scriptedKey(signer, dir, () => managerNonce));
     const preparer = await TransactionPreparer.create(preparerOptions);
     races = new RaceLedger();
-    stageOptions = {
+    stageOptions = scriptedStageOptions(() => simulation, {
       journal,
       races,
-      simulator: {
-        simulate: async () => simulation,
-        simulateMany: async (requests: readonly unknown[]) => requests.map(() => simulation),
-      } as unknown as PlanSimulator,
       preparer,
       broadcaster: {
         broadcast: async (signed) => {
@@ -125,16 +86,10 @@ describe("execution: the send life cycle (intent, sign, send, bump, cancel)", ()
         getTransaction: async () => null,
         getTransactionCount: async () => latestNonce,
       },
-      executor: EXECUTOR,
-      metrics: new KeeperMetrics({ processMetrics: false }),
-      logger,
-      prices: { usdPerToken: () => 1, decimalsOf: () => 6, nativeUsd: () => 3_000 },
       onOutcome: (outcome) => outcomes.push(outcome),
-      inclusionBlockBudget: 3,
-      maxBumps: 2,
       hooks: { beforeSimulate: (plan) => beforeSimulate?.(plan), afterSigned: (planId) => void signedPlans.push(planId) },
       positionState: (positionId) => positionStates.get(positionId) ?? "liquidatable",
-    };
+    });
     stage = new ExecutionStage(stageOptions);
   });
 

@@ -12,17 +12,14 @@ import path from "node:path";
 import { expect } from "chai";
 import { Transaction, Wallet } from "ethers";
 import { Journal } from "../../../../keeper/journal/journal";
-import { KeeperMetrics } from "../../../../keeper/telemetry/metrics";
-import { createLogger } from "../../../../keeper/telemetry/logger";
 import { NonceManager } from "../../../../keeper/submit/nonce-manager";
 import { TransactionPreparer } from "../../../../keeper/submit/transaction-preparer";
-import { DEFAULT_FEE_POLICY } from "../../../../keeper/submit/fee-policy";
 import { PlanExpiredAtSendError } from "../../../../keeper/submit/fenced-broadcaster";
-import { ExecutionStage, type ExecutionContext } from "../../../../keeper/execution/execution-stage";
-import type { PlanSimulator, SimulationOutcome } from "../../../../keeper/execution/plan-simulator";
+import { ExecutionStage } from "../../../../keeper/execution/execution-stage";
 import type { FullReceiptLike } from "../../../../keeper/execution/receipt-facts";
 import type { ExecutionOutcome } from "../../../../keeper/risk/execution-outcome";
 import { makePlan, makeTempDir, removeDir } from "../journal/journal-fixtures";
+import { instantAt, liveContext, scriptedKey, scriptedStageOptions, successfulSimulation } from "./stage-fixtures";
 
 const GWEI = 10n ** 9n;
 const START_NONCE = 5;
@@ -43,13 +40,6 @@ describe("execution: a transaction refused at the send for its deadline never le
   /** The simulated call; a new plan's differs (its deadline block is in it), so its transaction is another one. */
   let calldata: string;
 
-  const context = (block: number): ExecutionContext => ({
-    mode: "LIVE",
-    headBlock: block,
-    seenAtMs: performance.now(),
-    at: { timeMs: Date.UTC(2026, 11, 8), block },
-  });
-  const at = (block: number) => ({ timeMs: Date.UTC(2026, 11, 8), block });
   const mined = (tx: Transaction, blockNumber: number) =>
     receipts.set(tx.hash!, { hash: tx.hash!, blockNumber, status: 1, gasUsed: 21_000n, gasPrice: GWEI, logs: [] });
 
@@ -62,64 +52,33 @@ describe("execution: a transaction refused at the send for its deadline never le
     outcomes = [];
     refuse = new Map();
     calldata = "0x12345678";
-    const simulation = (): SimulationOutcome => ({
-      ok: true,
-      simulatedProfit: 450_000_000n,
-      expectedProfit: 450_000_000n,
-      minProfit: 427_500_000n,
-      gasEstimate: 900_000n,
-      gasLimit: 3_000_000n,
-      deadlineBlock: DEADLINE,
-      planStruct: {} as never,
-      calldata,
-    });
-    nonces = await NonceManager.open({
-      address: signer.address,
-      chainId: 8453,
-      source: { getTransactionCount: async () => latestNonce },
-      lockDirectory: dir,
-    });
-    const preparer = await TransactionPreparer.create({
-      signer,
-      chainId: 8453,
-      nonces,
-      fees: {
-        ...DEFAULT_FEE_POLICY,
-        maxFeePerGasCap: 100n * GWEI,
-        maxPriorityFeePerGasCap: 10n * GWEI,
-        cancelMaxFeePerGasCeiling: 200n * GWEI,
-      },
-      baseFee: { currentBaseFee: async () => GWEI },
-    });
+    const key = await scriptedKey(signer, dir, () => latestNonce);
+    nonces = key.nonces;
+    const preparer = await TransactionPreparer.create(key.preparerOptions);
     let nextBroadcast: () => void = () => undefined;
-    stage = new ExecutionStage({
-      journal,
-      simulator: { simulateMany: async (requests: readonly unknown[]) => requests.map(simulation) } as unknown as PlanSimulator,
-      preparer,
-      broadcaster: {
-        broadcast: async (signed) => {
-          nextBroadcast();
-          const tx = Transaction.from(signed.raw);
-          const refusal = signed.deadlineBlock === undefined ? undefined : refuse.get(tx.nonce);
-          if (refusal === "after-the-next") await new Promise<void>((resolve) => (nextBroadcast = resolve));
-          if (refusal !== undefined) throw new PlanExpiredAtSendError(`not sent: the plan's deadline is block ${DEADLINE} (test fence)`);
-          sent.push(tx);
-          return { acceptedBy: ["recording"], alreadyIncluded: false };
+    stage = new ExecutionStage(
+      scriptedStageOptions(() => successfulSimulation({ deadlineBlock: DEADLINE, calldata }), {
+        journal,
+        preparer,
+        broadcaster: {
+          broadcast: async (signed) => {
+            nextBroadcast();
+            const tx = Transaction.from(signed.raw);
+            const refusal = signed.deadlineBlock === undefined ? undefined : refuse.get(tx.nonce);
+            if (refusal === "after-the-next") await new Promise<void>((resolve) => (nextBroadcast = resolve));
+            if (refusal !== undefined) throw new PlanExpiredAtSendError(`not sent: the plan's deadline is block ${DEADLINE} (test fence)`);
+            sent.push(tx);
+            return { acceptedBy: ["recording"], alreadyIncluded: false };
+          },
         },
-      },
-      chain: {
-        getTransactionReceipt: async (hash) => receipts.get(hash) ?? null,
-        getTransaction: async () => null,
-        getTransactionCount: async () => latestNonce,
-      },
-      executor: "0x00000000000000000000000000000000000000e1",
-      metrics: new KeeperMetrics({ processMetrics: false }),
-      logger: createLogger({ level: "silent" }),
-      prices: { usdPerToken: () => 1, decimalsOf: () => 6, nativeUsd: () => 3_000 },
-      onOutcome: (outcome) => outcomes.push(outcome),
-      inclusionBlockBudget: 3,
-      maxBumps: 2,
-    });
+        chain: {
+          getTransactionReceipt: async (hash) => receipts.get(hash) ?? null,
+          getTransaction: async () => null,
+          getTransactionCount: async () => latestNonce,
+        },
+        onOutcome: (outcome) => outcomes.push(outcome),
+      }),
+    );
   });
 
   afterEach(() => {
@@ -131,8 +90,8 @@ describe("execution: a transaction refused at the send for its deadline never le
   it("uses the refused nonce with a cancel at the next settle, so the later transaction lands", async () => {
     refuse.set(START_NONCE, "after-the-next");
     const [first, second] = await stage.executeMany([
-      { plan: makePlan({ id: "p1", market: "m1" }), context: context(100) },
-      { plan: makePlan({ id: "p2", market: "m2" }), context: context(100) },
+      { plan: makePlan({ id: "p1", market: "m1" }), context: liveContext(100) },
+      { plan: makePlan({ id: "p2", market: "m2" }), context: liveContext(100) },
     ]);
     expect(first).to.deep.include({ status: "not-sent" });
     expect(first!.status === "not-sent" && first!.detail).to.match(/nonce 5 is used by a cancel instead/);
@@ -144,7 +103,7 @@ describe("execution: a transaction refused at the send for its deadline never le
     expect(nonces.peek).to.equal(START_NONCE + 2);
 
     // The next settle, past the deadline, sends a zero-value self-transfer at nonce 5 (not a budget later).
-    await stage.settle(DEADLINE, at(DEADLINE));
+    await stage.settle(DEADLINE, instantAt(DEADLINE));
     const cancel = sent.at(-1)!;
     expect([cancel.nonce, cancel.to, cancel.value, cancel.data]).to.deep.equal([START_NONCE, signer.address, 0n, "0x"]);
     expect(journal.txAttempts("p1").map((a) => a.kind)).to.deep.equal(["original", "cancel"]);
@@ -153,7 +112,7 @@ describe("execution: a transaction refused at the send for its deadline never le
     mined(cancel, DEADLINE + 1);
     mined(sent[0]!, DEADLINE + 1);
     latestNonce = START_NONCE + 2;
-    const settled = await stage.settle(DEADLINE + 1, at(DEADLINE + 1));
+    const settled = await stage.settle(DEADLINE + 1, instantAt(DEADLINE + 1));
     expect(settled.included.map((i) => i.planId)).to.deep.equal(["p2"]);
     expect(journal.getExecution("p1")!.state).to.equal("replaced");
     expect(journal.getExecution("p1")!.error).to.match(/cancelled: the zero-value self-transfer took the nonce, past the plan's deadline/);
@@ -164,14 +123,14 @@ describe("execution: a transaction refused at the send for its deadline never le
 
   it("gives the nonce back when nothing after it has left: dropped, and the next transaction takes it", async () => {
     refuse.set(START_NONCE, "at-once");
-    const report = await stage.execute(makePlan({ id: "p1", market: "m1" }), context(100));
+    const report = await stage.execute(makePlan({ id: "p1", market: "m1" }), liveContext(100));
     expect(report).to.deep.include({ status: "not-sent" });
     expect(journal.getExecution("p1")!.state).to.equal("dropped");
     expect(stage.inFlightCount).to.equal(0);
 
     refuse.clear();
     calldata = "0x12345679";
-    const again = await stage.execute(makePlan({ id: "p3", market: "m1" }), context(101));
+    const again = await stage.execute(makePlan({ id: "p3", market: "m1" }), liveContext(101));
     expect(again).to.deep.include({ status: "sent", nonce: START_NONCE });
     expect(sent.map((tx) => tx.nonce)).to.deep.equal([START_NONCE]);
   });

@@ -12,20 +12,18 @@ import path from "node:path";
 import { expect } from "chai";
 import { Transaction, Wallet } from "ethers";
 import { Journal } from "../../../../keeper/journal/journal";
-import { KeeperMetrics } from "../../../../keeper/telemetry/metrics";
 import { createLogger } from "../../../../keeper/telemetry/logger";
 import { NonceManager } from "../../../../keeper/submit/nonce-manager";
 import { TransactionPreparer } from "../../../../keeper/submit/transaction-preparer";
-import { ExecutionStage, type ExecutionContext } from "../../../../keeper/execution/execution-stage";
+import { ExecutionStage } from "../../../../keeper/execution/execution-stage";
 import { reconcileOpenIntents } from "../../../../keeper/execution/intent-reconciler";
-import type { PlanSimulator, SimulationOutcome } from "../../../../keeper/execution/plan-simulator";
 import type { FullReceiptLike } from "../../../../keeper/execution/receipt-facts";
 import type { ExecutionOutcome } from "../../../../keeper/risk/execution-outcome";
 import { CircuitBreaker, DEFAULT_BREAKER_THRESHOLDS } from "../../../../keeper/risk/circuit-breaker";
 import { makePlan, makeTempDir, removeDir } from "../journal/journal-fixtures";
 import { KEEPER_SHAPED_FEE_POLICY } from "./helpers/fee-policies";
+import { instantAt, liveContext, scriptedStageOptions, successfulSimulation } from "../execution/stage-fixtures";
 
-const EXECUTOR = "0x00000000000000000000000000000000000000e1";
 const GWEI = 10n ** 9n;
 const logger = createLogger({ level: "silent" });
 
@@ -40,24 +38,9 @@ describe("submit: stuck transactions across a change of leader", function () {
   let sent: Transaction[];
   const opened: NonceManager[] = [];
 
-  const context = (block: number): ExecutionContext => ({
-    mode: "LIVE",
-    headBlock: block,
-    seenAtMs: performance.now(),
-    at: { timeMs: Date.UTC(2026, 11, 7), block },
-  });
-  const at = (block: number) => ({ timeMs: Date.UTC(2026, 11, 7), block });
-  const simulation: SimulationOutcome = {
-    ok: true,
-    simulatedProfit: 450_000_000n,
-    expectedProfit: 450_000_000n,
-    minProfit: 427_500_000n,
-    gasEstimate: 900_000n,
-    gasLimit: 3_000_000n,
-    deadlineBlock: 102,
-    planStruct: {} as never,
-    calldata: "0x12345678",
-  };
+  const context = (block: number) => liveContext(block, Date.UTC(2026, 11, 7));
+  const at = (block: number) => instantAt(block, Date.UTC(2026, 11, 7));
+  const simulation = successfulSimulation({ deadlineBlock: 102 });
 
   /** One keeper instance on the shared journal and key: its own nonce manager, preparer and stage. */
   async function keeper(outcomes: ExecutionOutcome[]): Promise<ExecutionStage> {
@@ -76,38 +59,33 @@ describe("submit: stuck transactions across a change of leader", function () {
       fees: KEEPER_SHAPED_FEE_POLICY,
       baseFee: { currentBaseFee: async () => GWEI },
     });
-    return new ExecutionStage({
-      journal,
-      simulator: {
-        simulate: async () => simulation,
-        simulateMany: async (requests: readonly unknown[]) => requests.map(() => simulation),
-      } as unknown as PlanSimulator,
-      preparer,
-      broadcaster: {
-        broadcast: async (signed) => {
-          const tx = Transaction.from(signed.raw);
-          sent.push(tx);
-          if (refuse) throw new Error("replacement transaction underpriced (every send endpoint)");
-          pool.set(tx.hash!, tx);
-          return { acceptedBy: ["recording"], alreadyIncluded: false };
+    return new ExecutionStage(
+      scriptedStageOptions(() => simulation, {
+        journal,
+        preparer,
+        broadcaster: {
+          broadcast: async (signed) => {
+            const tx = Transaction.from(signed.raw);
+            sent.push(tx);
+            if (refuse) throw new Error("replacement transaction underpriced (every send endpoint)");
+            pool.set(tx.hash!, tx);
+            return { acceptedBy: ["recording"], alreadyIncluded: false };
+          },
         },
-      },
-      chain: {
-        getTransactionReceipt: async (hash) => receipts.get(hash) ?? null,
-        getTransaction: async (hash) => {
-          const tx = pool.get(hash);
-          return tx === undefined ? null : { hash, to: tx.to, data: tx.data, value: tx.value, gasLimit: tx.gasLimit, chainId: tx.chainId };
+        chain: {
+          getTransactionReceipt: async (hash) => receipts.get(hash) ?? null,
+          getTransaction: async (hash) => {
+            const tx = pool.get(hash);
+            return tx === undefined
+              ? null
+              : { hash, to: tx.to, data: tx.data, value: tx.value, gasLimit: tx.gasLimit, chainId: tx.chainId };
+          },
+          getTransactionCount: async () => 5,
         },
-        getTransactionCount: async () => 5,
-      },
-      executor: EXECUTOR,
-      metrics: new KeeperMetrics({ processMetrics: false }),
-      logger,
-      prices: { usdPerToken: () => 1, decimalsOf: () => 6, nativeUsd: () => 3_000 },
-      onOutcome: (outcome) => outcomes.push(outcome),
-      inclusionBlockBudget: 3,
-      maxBumps: 5,
-    });
+        onOutcome: (outcome) => outcomes.push(outcome),
+        maxBumps: 5,
+      }),
+    );
   }
 
   beforeEach(() => {
