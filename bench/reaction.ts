@@ -10,7 +10,9 @@
  *     blocks to inclusion), then trials against rivals reacting 50, 100 and 200 ms after the block, bidding the
  *     keeper's own priority-fee cap (a tie, which Base breaks by arrival): the keeper's win rate against each;
  *   - busy steps: clusters of ≥ 100 Aave cbBTC/USDC borrowers at the same health factor, each crossed by one cbBTC
- *     step: how many blocks after N the last of them lands, and the decision latency of the first and last plan; and,
+ *     step: how many blocks after N the last of them lands, and the decision latency of the first and last plan (an
+ *     arbitrageur swaps the cbBTC pools back to the oracle's price every block of the step, as CEX-DEX arbitrage does
+ *     on Base: ~$1M of cbBTC sold into one pool otherwise left the rest of the step unprofitable for good); and,
  *     with the keeper idle after the step, how long the node alone takes to execute the step's keeper transactions
  *     once (reaction-node-floor.ts: `nodeExecutionMs`, and `nodeFloorBlocks`, the fewest blocks that allows).
  * Writes `reaction.clock` in reports/bench.json (other sections are kept), with `reaction.aave` naming the sandbox's
@@ -219,7 +221,7 @@ export async function runReactionBenchmark(
     track.rival.setReaction(null);
     for (const [k, cluster] of clusters.entries()) {
       const highest = Math.max(...cluster.map((b) => b.targetHealthFactor));
-      const outcome = await crossAndAwait(track, cluster, "cbBTC", (start.cbBTC / highest) * (1 - CROSSING_MARGIN));
+      const outcome = await crossAndAwait(track, cluster, "cbBTC", (start.cbBTC / highest) * (1 - CROSSING_MARGIN), { arbitrage: true });
       const targets = new Set(cluster.map((b) => b.address.toLowerCase()));
       const keeperBlocks = [...outcome.first.values()]
         .filter((l) => targets.has(l.borrower) && l.by === "keeper")
@@ -272,7 +274,13 @@ interface Single {
   readonly arrivalMs: number | null;
 }
 
-async function crossAndAwait(track: ClockedSandbox, targets: readonly OpenedBorrower[], symbol: "WETH" | "cbBTC", usd: number) {
+async function crossAndAwait(
+  track: ClockedSandbox,
+  targets: readonly OpenedBorrower[],
+  symbol: "WETH" | "cbBTC",
+  usd: number,
+  options: { readonly arbitrage?: boolean } = {},
+) {
   const step = await track.handle.movePricesReport([{ symbol, usd }]);
   const wanted = new Set(targets.map((b) => b.address.toLowerCase()));
   const first = new Map<string, Awaited<ReturnType<ClockedSandbox["liquidations"]>>[number]>();
@@ -285,6 +293,8 @@ async function crossAndAwait(track: ClockedSandbox, targets: readonly OpenedBorr
       if (!first.has(liquidation.borrower)) first.set(liquidation.borrower, liquidation);
     from = Math.max(from, upTo + 1);
     if ([...wanted].every((borrower) => first.has(borrower))) break;
+    // The world's arbitrageurs: the pools the step's sales pushed are brought back to the oracle's price each block.
+    if (options.arbitrage === true) await track.handle.arbitrage([symbol]);
     await track.handle.mine();
   }
   return { priceBlock: step.block.number, first, liquidatedBorrowers: [...first.keys()] };

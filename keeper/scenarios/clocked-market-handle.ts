@@ -57,6 +57,17 @@ export class ClockedMarketHandle implements MarketHandle {
     return report;
   }
 
+  /**
+   * An arbitrageur's turn: every pool holding one of `symbols` swapped back to the oracles' price (no feed update),
+   * sent for the block being built. Returns the number of swaps sent (0: the pools were at the price). On Base, CEX-DEX
+   * arbitrage closes the gap a burst of liquidation sales opens within a block or two; without it the sandbox's pools
+   * stayed where a busy step's first sales pushed them, and the rest of the step was unprofitable for good.
+   */
+  async arbitrage(symbols: readonly string[]): Promise<number> {
+    const moves = await Promise.all(symbols.map(async (symbol) => ({ symbol, usd: await this.priceOf(symbol) })));
+    return (await this.sandbox.submitMoves(await this.sandbox.planMoves(moves, false))).length;
+  }
+
   /** Waits for the clock's next block. */
   async mine(): Promise<number> {
     return (await this.clock.nextBlock()).number;
