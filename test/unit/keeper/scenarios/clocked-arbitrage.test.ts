@@ -36,7 +36,11 @@ describe("ClockedMarketHandle.arbitrage: pools back to the oracles' price", func
       expect(await arbitrageur.arbitrage(["cbBTC"])).to.equal(pools.length);
       await handle.mine();
       for (const [index, [key, address]] of pools.entries()) {
-        const [symbol0, symbol1] = key.split("/") as [string, string];
+        // The pool's own token order (by address), not the key's: another deployment can sort them the other way.
+        const pool = UniswapV3Pool__factory.connect(address, hre.ethers.provider);
+        const symbolOf = (token: string) =>
+          Object.values(sandbox.book.tokens).find((t) => t.address.toLowerCase() === token.toLowerCase())!.symbol;
+        const [symbol0, symbol1] = [symbolOf(await pool.token0()), symbolOf(await pool.token1())];
         const usd = (symbol: string) => (symbol === "cbBTC" ? feedUsd : symbol === "USDC" ? usdcUsd : Number.NaN);
         const after = await priceOf(address);
         expect(after, `${key} moved back`).to.not.equal(pushed[index]);
