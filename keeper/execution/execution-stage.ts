@@ -27,7 +27,6 @@ import { memberReport, singleRequest, type BatchChoice } from "./batch-choice";
 import { simulateBatchesFirst } from "./batch-first";
 import type { RaceLedger } from "./race-ledger";
 import { InFlightSettler, tokenUsd, trackedExecution, type TrackedExecution, type SettlementReport } from "./settlement";
-import { PlanExpiredAtSendError } from "../submit/fenced-broadcaster";
 import { errorMessage } from "../core/error-message";
 import type { ExecutionReport } from "./execution-report";
 
@@ -400,27 +399,26 @@ export class ExecutionStage {
       journal.markSent(plan.id, report.alreadyIncluded ? "already included" : `accepted by ${report.acceptedBy.join(", ")}`);
     } catch (error) {
       const detail = `broadcast refused: ${errorMessage(error)}`;
-      if (error instanceof PlanExpiredAtSendError) {
-        // Refused for its deadline, so surely not on the wire. The last nonce handed out is given back (and dropped).
-        if (await preparer.nonces.giveBack(prepared.nonce, () => journal.markDropped(plan.id, detail))) {
-          log.warn({ txHash: signed.hash, error: errorMessage(error) }, "broadcast refused");
-          return { status: "not-sent", planId: plan.id, detail };
-        }
+      // The signed transaction holds its nonce. Given back when it was the last one handed out: dropped, and the next
+      // transaction takes the nonce. (A lost acceptance would still show up as a receipt: restart reconciliation looks
+      // the hash up before the nonce is reused.)
+      if (!(await preparer.nonces.giveBack(prepared.nonce, () => journal.markDropped(plan.id, detail)))) {
         // A later nonce of the key has left (signed after this one, in this chunk or another): dropped, this nonce
         // would be a gap every later transaction waits behind for good (a quick start's busy step once stranded 11
         // liquidations so, each bumped and cancelled 40 times at its own nonce). Kept in flight as an attempt no node
-        // holds: the next settle uses its nonce with a cancel (settlement.ts); the positions wait for that, then retry.
+        // holds: the next settle sends it again with higher fees, or a cancel past its deadline (settlement.ts); the
+        // positions wait for that, then retry.
         journal.markAttemptRefused(plan.id, signed.hash);
         const sent = { context, deadlineBlock: simulation.deadlineBlock, atMs: this.#clock(), refused: true };
         this.#inFlight.set(plan.id, trackedExecution(plan, signed, sent, simulation, batchMembers));
-        log.warn({ txHash: signed.hash, nonce: prepared.nonce, error: errorMessage(error) }, "broadcast refused; its nonce is cancelled");
-        return { status: "not-sent", planId: plan.id, detail: `${detail}; nonce ${prepared.nonce} is used by a cancel instead` };
+        log.warn({ txHash: signed.hash, nonce: prepared.nonce, error: errorMessage(error) }, "broadcast refused; its nonce is kept");
+        return {
+          status: "not-sent",
+          planId: plan.id,
+          detail: `${detail}; nonce ${prepared.nonce} is re-sent or cancelled at the next block`,
+        };
       }
-      // Nobody accepted the transaction: it is not on the wire. (A lost acceptance would still show
-      // up as a receipt: restart reconciliation looks the hash up before the nonce is reused.)
-      journal.markDropped(plan.id, detail);
-      // The local nonce count is no longer trustworthy after a failed send: read the chain again — after the drop
-      // above, or this execution's own journal claim would count and skip its nonce, a gap nothing fills.
+      // The local count is no longer trustworthy after a failed send (the chain may have moved): read it again.
       await preparer.nonces.resync().catch(() => undefined);
       log.warn({ txHash: signed.hash, error: errorMessage(error) }, "broadcast refused");
       return { status: "not-sent", planId: plan.id, detail };

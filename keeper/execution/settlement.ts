@@ -161,7 +161,7 @@ export class InFlightSettler {
         continue;
       }
       // One whose only attempt no node holds (refused at the send while a later nonce had left) has nothing to wait for:
-      // its nonce is settled now, by a cancel (it was refused for its deadline), not a budget later.
+      // its nonce is used now (sent again with higher fees, or a cancel past its deadline), not a budget later.
       const onNoNode = tracked.bumps === 0 && tracked.attempts.every((attempt) => tracked.refused?.has(attempt.hash) === true);
       if (!onNoNode && headBlock - tracked.lastAttemptBlock < this.#budget) continue;
       const replacement = await this.#replace(tracked, headBlock, at);

@@ -37,15 +37,7 @@ export interface NonceReader {
 }
 
 export class SendFencedError extends Error {
-  override readonly name: string = "SendFencedError";
-}
-
-/**
- * Check 4's refusal: the plan's deadline has passed. The transaction is signed and holds its nonce; if a later nonce of
- * the key has already left, that nonce must still be used (by a cancel) or every later transaction waits behind it.
- */
-export class PlanExpiredAtSendError extends SendFencedError {
-  override readonly name: string = "PlanExpiredAtSendError";
+  override readonly name = "SendFencedError";
 }
 
 /**
@@ -99,7 +91,7 @@ export function headFromHeardHeads(
 /** A plan whose deadline block the next block would pass can only revert PlanExpired. */
 function refuseExpired(deadline: number, head: number): void {
   if (head + 1 > deadline) {
-    throw new PlanExpiredAtSendError(
+    throw new SendFencedError(
       `not sent: the plan's deadline is block ${deadline} and the chain is at block ${head}; it could only revert PlanExpired`,
     );
   }

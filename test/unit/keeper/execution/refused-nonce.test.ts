@@ -1,12 +1,12 @@
 /**
- * A signed transaction the send fence refuses for its deadline (fenced-broadcaster.ts, PlanExpiredAtSendError) still
- * holds its nonce. When a later nonce of the key has already left, that nonce must be used on chain, or every later
+ * A signed transaction whose send is refused (the fence's deadline check, fenced-broadcaster.ts, or every endpoint)
+ * still holds its nonce. When a later nonce of the key has already left, that nonce must be used on chain, or every later
  * transaction waits behind the gap for good: a quick start's busy step once stranded 11 liquidations so (nonces 22-25
  * and 27 refused and dropped, 26 and 28-37 sent, none ever mined, each bumped and cancelled 40 times at its own nonce).
  *
  * The real journal, nonce manager and transaction preparer against a scripted chain (receipts and counts from a table);
- * the broadcaster is a double of the fence that refuses the first transaction once the second is on its way, the race
- * the quick start lost. The simulator reports success (simulation is proven on the sandbox).
+ * the broadcaster is a double that refuses the first transaction once the second is on its way (the race the quick
+ * start lost), with the fence's deadline error or an endpoint's. The simulator reports success (simulation is proven on the sandbox).
  */
 import path from "node:path";
 import { expect } from "chai";
@@ -14,7 +14,7 @@ import { Transaction, Wallet } from "ethers";
 import { Journal } from "../../../../keeper/journal/journal";
 import { NonceManager } from "../../../../keeper/submit/nonce-manager";
 import { TransactionPreparer } from "../../../../keeper/submit/transaction-preparer";
-import { PlanExpiredAtSendError } from "../../../../keeper/submit/fenced-broadcaster";
+import { SendFencedError } from "../../../../keeper/submit/fenced-broadcaster";
 import { ExecutionStage } from "../../../../keeper/execution/execution-stage";
 import type { FullReceiptLike } from "../../../../keeper/execution/receipt-facts";
 import type { ExecutionOutcome } from "../../../../keeper/risk/execution-outcome";
@@ -39,6 +39,8 @@ describe("execution: a transaction refused at the send for its deadline never le
   let refuse: Map<number, "at-once" | "after-the-next">;
   /** The simulated call; a new plan's differs (its deadline block is in it), so its transaction is another one. */
   let calldata: string;
+  /** What the refusal says: the fence's deadline check unless a test says otherwise. */
+  let refusal: string;
 
   const mined = (tx: Transaction, blockNumber: number) =>
     receipts.set(tx.hash!, { hash: tx.hash!, blockNumber, status: 1, gasUsed: 21_000n, gasPrice: GWEI, logs: [] });
@@ -52,6 +54,7 @@ describe("execution: a transaction refused at the send for its deadline never le
     outcomes = [];
     refuse = new Map();
     calldata = "0x12345678";
+    refusal = `not sent: the plan's deadline is block ${DEADLINE} and the chain is at block ${DEADLINE}; it could only revert PlanExpired`;
     const key = await scriptedKey(signer, dir, () => latestNonce);
     nonces = key.nonces;
     const preparer = await TransactionPreparer.create(key.preparerOptions);
@@ -64,9 +67,9 @@ describe("execution: a transaction refused at the send for its deadline never le
           broadcast: async (signed) => {
             nextBroadcast();
             const tx = Transaction.from(signed.raw);
-            const refusal = signed.deadlineBlock === undefined ? undefined : refuse.get(tx.nonce);
-            if (refusal === "after-the-next") await new Promise<void>((resolve) => (nextBroadcast = resolve));
-            if (refusal !== undefined) throw new PlanExpiredAtSendError(`not sent: the plan's deadline is block ${DEADLINE} (test fence)`);
+            const when = signed.deadlineBlock === undefined ? undefined : refuse.get(tx.nonce);
+            if (when === "after-the-next") await new Promise<void>((resolve) => (nextBroadcast = resolve));
+            if (when !== undefined) throw new SendFencedError(refusal);
             sent.push(tx);
             return { acceptedBy: ["recording"], alreadyIncluded: false };
           },
@@ -94,7 +97,7 @@ describe("execution: a transaction refused at the send for its deadline never le
       { plan: makePlan({ id: "p2", market: "m2" }), context: liveContext(100) },
     ]);
     expect(first).to.deep.include({ status: "not-sent" });
-    expect(first!.status === "not-sent" && first!.detail).to.match(/nonce 5 is used by a cancel instead/);
+    expect(first!.status === "not-sent" && first!.detail).to.match(/nonce 5 is re-sent or cancelled at the next block/);
     expect(second).to.deep.include({ status: "sent", nonce: START_NONCE + 1 });
     // The refused one stays open (it holds nonce 5) and its positions stay in flight: nothing new is planned for them.
     expect(journal.getExecution("p1")!.state).to.equal("signed");
@@ -119,6 +122,25 @@ describe("execution: a transaction refused at the send for its deadline never le
     // Too late, not broken: a lost race for the breaker, with the cancel's gas as its loss.
     expect(outcomes.find((o) => o.planId === "p1")).to.deep.include({ kind: "failed", failure: "lost-race" });
     expect(stage.inFlightCount).to.equal(0);
+  });
+
+  it("sends a refused transaction again at its nonce, with higher fees, when its deadline has not passed", async () => {
+    refusal = "refused by every send endpoint";
+    refuse.set(START_NONCE, "after-the-next");
+    const [first, second] = await stage.executeMany([
+      { plan: makePlan({ id: "p1", market: "m1" }), context: liveContext(100) },
+      { plan: makePlan({ id: "p2", market: "m2" }), context: liveContext(100) },
+    ]);
+    expect(first).to.deep.include({ status: "not-sent" });
+    expect(second).to.deep.include({ status: "sent", nonce: START_NONCE + 1 });
+    expect(journal.getExecution("p1")!.state, "it still holds nonce 5").to.equal("signed");
+
+    await stage.settle(101, instantAt(101));
+    const again = sent.at(-1)!;
+    const original = journal.txAttempts("p1")[0]!;
+    expect([again.nonce, again.data]).to.deep.equal([START_NONCE, "0x12345678"]);
+    expect(again.maxFeePerGas! > original.maxFeePerGas, "fees above the refused one's").to.equal(true);
+    expect(journal.txAttempts("p1").map((a) => a.kind)).to.deep.equal(["original", "replacement"]);
   });
 
   it("gives the nonce back when nothing after it has left: dropped, and the next transaction takes it", async () => {
