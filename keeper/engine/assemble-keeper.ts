@@ -186,6 +186,7 @@ export async function assembleKeeper(options: AssembleKeeperOptions): Promise<As
     deadlineBlocks: timing.planDeadlineBlocks,
     onMethodFallback: (reason) =>
       logger.warn({ reason }, "the read endpoint refused an eth_call state override; simulating with the revert probe from now on"),
+    protocolErrors: markets.flatMap((market) => market.revertErrors ?? []),
   });
 
   const races = new RaceLedger();

@@ -75,6 +75,8 @@ export interface PlanSimulatorOptions {
   readonly blockTag?: string;
   /** Told once if the node refuses state overrides and the simulator switches to "revert". */
   readonly onMethodFallback?: (reason: string) => void;
+  /** The markets' custom errors (LendingMarket.revertErrors): a failure they declare is journalled by name. */
+  readonly protocolErrors?: readonly Interface[];
 }
 
 interface Measured {
@@ -110,6 +112,7 @@ export class PlanSimulator {
   readonly #deadlineBlocks: number;
   readonly #blockTag: string;
   readonly #onMethodFallback: (reason: string) => void;
+  readonly #protocolErrors: readonly Interface[];
   #treasury: { address: Address; readAt: number } | null = null;
 
   constructor(options: PlanSimulatorOptions) {
@@ -133,6 +136,7 @@ export class PlanSimulator {
     this.#gasMarginBps = BigInt(margin);
     this.#deadlineBlocks = deadline;
     this.#blockTag = options.blockTag ?? "latest";
+    this.#protocolErrors = options.protocolErrors ?? [];
     this.#onMethodFallback = options.onMethodFallback ?? (() => undefined);
   }
 
@@ -228,7 +232,7 @@ export class PlanSimulator {
         { [this.#operator]: { code: PLAN_PROBE_RUNTIME_CODE } },
       ]);
     } catch (error) {
-      return fail("profit-probe", decodeSimulationError(error));
+      return fail("profit-probe", decodeSimulationError(error, this.#protocolErrors));
     }
     const measured = this.#decodeProbe(String(raw), batchCall);
     if ("ok" in measured) return measured;
@@ -370,7 +374,7 @@ export class PlanSimulator {
         { [this.#operator]: { code: PLAN_PROBE_RUNTIME_CODE } },
       ]);
     } catch (error) {
-      return fail("profit-probe", decodeSimulationError(error));
+      return fail("profit-probe", decodeSimulationError(error, this.#protocolErrors));
     }
     return this.#decodeProbe(String(raw), planCall);
   }
@@ -394,7 +398,7 @@ export class PlanSimulator {
     if (!result.success) {
       const failure =
         result.revertData.length >= 10
-          ? decodeRevertData(result.revertData)
+          ? decodeRevertData(result.revertData, this.#protocolErrors)
           : ({
               kind: "revert",
               name: "unknown",
@@ -440,9 +444,9 @@ export class PlanSimulator {
         data: "0x",
       });
     }
-    const failure = decodeSimulationError(probe.reason);
+    const failure = decodeSimulationError(probe.reason, this.#protocolErrors);
     if (failure.kind !== "revert" || failure.name !== "InsufficientProfit") return fail("profit-probe", failure);
-    if (fits.status === "rejected") return fail("gas-check", decodeSimulationError(fits.reason));
+    if (fits.status === "rejected") return fail("gas-check", decodeSimulationError(fits.reason, this.#protocolErrors));
     return {
       profit: failure.args[0] as bigint,
       // With a fixed limit there is no measurement: the strategy's own estimate stands for the journal.

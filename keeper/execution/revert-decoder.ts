@@ -1,11 +1,12 @@
 /**
  * Turns a failed eth_call / eth_estimateGas into something a person (and the journal) can read:
  * the executor's custom errors through its TypeChain interface (InsufficientProfit(profit, minProfit),
- * TargetNotAllowed(target), ...), Error(string) reverts from the protocols (Aave's numeric codes,
- * Uniswap's "Too little received"), and Panic codes. Anything else is reported as a transport error,
+ * TargetNotAllowed(target), ...), the protocols' own custom errors where their market declares them (Aave v3.4+'s
+ * HealthFactorNotBelowThreshold(), ...), Error(string) reverts (Aave v3.0's numeric codes, Uniswap's "Too little
+ * received"), and Panic codes. Anything else is reported as a transport error,
  * which is not a revert: the plan was not proven bad, the RPC failed.
  */
-import { AbiCoder, dataSlice, isHexString } from "ethers";
+import { AbiCoder, dataSlice, isHexString, type Interface } from "ethers";
 import { ChimeraExecutor__factory } from "../../typechain-types";
 import { errorMessage } from "../core/error-message";
 
@@ -47,8 +48,12 @@ export function revertDataOf(error: unknown): string | undefined {
   return visit(error, 0);
 }
 
-/** Decodes raw revert data (selector + arguments). */
-export function decodeRevertData(data: string): Extract<DecodedFailure, { kind: "revert" }> {
+/**
+ * Decodes raw revert data (selector + arguments). `protocolErrors`: the custom errors the markets' contracts declare
+ * (LendingMarket.revertErrors), tried after the executor's own, so a liquidation the protocol refused reads
+ * `HealthFactorNotBelowThreshold()` instead of a bare selector.
+ */
+export function decodeRevertData(data: string, protocolErrors: readonly Interface[] = []): Extract<DecodedFailure, { kind: "revert" }> {
   const selector = dataSlice(data, 0, 4).toLowerCase();
   const body = dataSlice(data, 4);
   if (selector === ERROR_STRING_SELECTOR) {
@@ -59,14 +64,16 @@ export function decodeRevertData(data: string): Extract<DecodedFailure, { kind: 
     const [code] = AbiCoder.defaultAbiCoder().decode(["uint256"], body);
     return { kind: "revert", name: "Panic", args: [code], summary: `Panic(0x${(code as bigint).toString(16)})`, data };
   }
-  try {
-    const parsed = executorInterface.parseError(data);
-    if (parsed !== null) {
-      const args = [...parsed.args];
-      return { kind: "revert", name: parsed.name, args, summary: `${parsed.name}(${args.map(String).join(", ")})`, data };
+  for (const errors of [executorInterface, ...protocolErrors]) {
+    try {
+      const parsed = errors.parseError(data);
+      if (parsed !== null) {
+        const args = [...parsed.args];
+        return { kind: "revert", name: parsed.name, args, summary: `${parsed.name}(${args.map(String).join(", ")})`, data };
+      }
+    } catch {
+      // the selector is declared here but its arguments do not decode: try the next declaration
     }
-  } catch {
-    // fall through: a selector the executor does not declare (a protocol's own custom error)
   }
   return {
     kind: "revert",
@@ -77,10 +84,10 @@ export function decodeRevertData(data: string): Extract<DecodedFailure, { kind: 
   };
 }
 
-/** Classifies an error thrown by a simulation call. */
-export function decodeSimulationError(error: unknown): DecodedFailure {
+/** Classifies an error thrown by a simulation call (`protocolErrors` as for decodeRevertData). */
+export function decodeSimulationError(error: unknown, protocolErrors: readonly Interface[] = []): DecodedFailure {
   const data = revertDataOf(error);
-  if (data !== undefined) return decodeRevertData(data);
+  if (data !== undefined) return decodeRevertData(data, protocolErrors);
   const message = errorMessage(error);
   // Reverts without data (a bare `revert()`, or a node that drops the data) still say so.
   if (/revert|CALL_EXCEPTION|execution reverted/i.test(message)) {

@@ -14,7 +14,7 @@
  * Health factors are WAD bigints computed with each protocol's own integer formulas, so "below WAD"
  * here means exactly "the protocol would accept a liquidation" at the evaluated block.
  */
-import type { BlockTag } from "ethers";
+import type { BlockTag, Interface } from "ethers";
 import type { Address } from "../config/address-book";
 import type { LiquidationCandidate, MarketProtocol, TrackedPosition } from "../core/types";
 import type { SizingResult } from "./sizing-result";
@@ -241,6 +241,12 @@ export interface LendingMarket {
    * sends them together (reaction-chunks.ts). Undefined: nothing this position's liquidation unlocks.
    */
   sharedUnlock?(position: TrackedPosition): string | undefined;
+  /**
+   * The custom errors this protocol's contracts revert with (their TypeChain interfaces), so a simulation the protocol
+   * refused names the reason (`HealthFactorNotBelowThreshold()`) in the journal instead of a bare selector. Undefined:
+   * the protocol reverts with strings, which decode without it.
+   */
+  readonly revertErrors?: readonly Interface[];
 
   priceFeeds(): FeedSubscription[];
   protocolEventSubscriptions(): ProtocolEventSubscription[];

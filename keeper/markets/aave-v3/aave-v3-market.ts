@@ -51,7 +51,7 @@ import { aaveEventSubscriptions } from "./protocol-events";
 import { decodeReserveData, readEModeCategories, readLiquidationGracePeriods, readStableReserveIds } from "./reserve-data";
 import { AavePositionReader } from "./position-reader";
 import { hasAnyBorrow } from "./reserve-configuration";
-import { AAVE_SELECTORS } from "./selectors";
+import { AAVE_REVERT_ERRORS, AAVE_SELECTORS } from "./selectors";
 import { aaveSizingInput } from "./sizing-input";
 import { AAVE_V3 } from "./plugin";
 import { growthAtYearlyRate, RateSinceEvaluation } from "../evaluation-schedule";
@@ -71,6 +71,7 @@ export interface AaveV3MarketOptions extends CommonMarketOptions {
 export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements LendingMarket {
   private readonly poolIface = Pool__factory.createInterface();
   private readonly selectors = AAVE_SELECTORS;
+  readonly revertErrors = AAVE_REVERT_ERRORS;
 
   private pool!: Address;
   private oracle!: Address;

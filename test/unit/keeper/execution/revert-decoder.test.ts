@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { AbiCoder, concat } from "ethers";
-import { ChimeraExecutor__factory } from "../../../../typechain-types";
+import { ChimeraExecutor__factory, LiquidationLogic__factory } from "../../../../typechain-types";
 import { decodeRevertData, decodeSimulationError, revertDataOf } from "../../../../keeper/execution/revert-decoder";
 
 const executor = ChimeraExecutor__factory.createInterface();
@@ -23,6 +23,20 @@ describe("execution: revert decoding", () => {
     expect(decodeRevertData(errorString)).to.include({ name: "Error", summary: 'Error("45")' });
     const panic = concat(["0x4e487b71", AbiCoder.defaultAbiCoder().encode(["uint256"], [0x11])]);
     expect(decodeRevertData(panic)).to.include({ name: "Panic", summary: "Panic(0x11)" });
+  });
+
+  it("names a protocol's custom error from the interfaces its market declares, after the executor's own", () => {
+    const liquidation = LiquidationLogic__factory.createInterface();
+    const refused = liquidation.encodeErrorResult("HealthFactorNotBelowThreshold", []);
+    expect(decodeRevertData(refused).name, "without the market's interfaces").to.equal("unknown");
+    expect(decodeRevertData(refused, [liquidation])).to.include({
+      name: "HealthFactorNotBelowThreshold",
+      summary: "HealthFactorNotBelowThreshold()",
+    });
+    expect(decodeSimulationError({ error: { data: refused } }, [liquidation])).to.include({ name: "HealthFactorNotBelowThreshold" });
+    // The executor's errors still win: a protocol interface cannot rename them.
+    const paused = executor.encodeErrorResult("EnforcedPause", []);
+    expect(decodeRevertData(paused, [liquidation]).name).to.equal("EnforcedPause");
   });
 
   it("names a selector the executor does not declare as unknown rather than guessing", () => {
