@@ -19,7 +19,7 @@ import type { NewHead } from "../collectors/block-collector";
 import type { FeedAnswer, LendingMarket } from "../markets/market";
 import type { Instant } from "../risk/instant";
 import { comparePlans } from "../strategy/ranking";
-import type { ExecutionContext, PriceTrigger } from "../execution/execution-stage";
+import type { ExecutionContext, ExecutionReport, PriceTrigger } from "../execution/execution-stage";
 import type { ReactionMarks } from "../execution/execution-context";
 import type { DecisionRecord, KeeperEngineDeps } from "./engine-deps";
 import type { EngineTotals } from "./engine-status";
@@ -63,6 +63,8 @@ export class ReactionPipeline {
   #reacting = 0;
   /** Reactions queued or running (`busy`). */
   #queued = 0;
+  /** Plan id → debt (USD) of plans the risk gate approved whose execution has not reported yet: counted as spent. */
+  readonly #approvedVolume = new Map<string, number>();
 
   constructor(
     private readonly deps: KeeperEngineDeps,
@@ -343,11 +345,15 @@ export class ReactionPipeline {
     for (const decision of planned) {
       const plan = decision.plan!;
       const at = this.host.instant();
-      const verdict = risk.riskGate.evaluate(plan, { now: at, breaker: risk.breaker });
+      let pendingVolumeUsd = 0;
+      for (const debtUsd of this.#approvedVolume.values()) pendingVolumeUsd += debtUsd;
+      const verdict = risk.riskGate.evaluate(plan, { now: at, breaker: risk.breaker, pendingVolumeUsd });
       if (!verdict.approved) {
         records.push({ decision: { ...decision, outcome: "skipped", reason: verdict.reason, detail: verdict.detail }, block: head });
         continue;
       }
+      // Its volume is booked when it is submitted; until its report comes back it counts against the rest of the chunk.
+      this.#approvedVolume.set(plan.id, plan.candidate.debtToCoverUsd);
       // What this keeper's own earlier sales in the block take off this plan: earlier chunks', and this chunk's
       // plans before it — each plan is simulated alone on the head's state, so nothing else prices them in. Booked
       // as it is approved, so this chunk's later plans count it; released below if it does not leave. The quotes are
@@ -379,13 +385,19 @@ export class ReactionPipeline {
     }
     // Gating took time on a chain that did not wait: the deadline counts from the newest head.
     const simulatedOn = this.currentHead();
-    const reports = await execution.executeMany(
-      approved.map((item) => ({
-        plan: item.decision.plan!,
-        context: { ...item.context, headBlock: Math.max(item.context.headBlock, simulatedOn) },
-      })),
-      { batch: allowBatch },
-    );
+    let reports: ExecutionReport[];
+    try {
+      reports = await execution.executeMany(
+        approved.map((item) => ({
+          plan: item.decision.plan!,
+          context: { ...item.context, headBlock: Math.max(item.context.headBlock, simulatedOn) },
+        })),
+        { batch: allowBatch },
+      );
+    } finally {
+      // Sent ones are booked by now (`submitted`), the others never will be.
+      for (const { decision } of approved) this.#approvedVolume.delete(decision.plan!.id);
+    }
     approved.forEach(({ decision }, index) => {
       const plan = decision.plan!;
       const report = reports[index]!;

@@ -441,7 +441,8 @@ export class ExecutionStage {
       kind: "submitted",
       planId: plan.id,
       borrower: plan.candidate.key.borrower,
-      debtValueUsd: plan.candidate.debtToCoverUsd,
+      // A liquidateBatch repays every member's debt: the day's volume counts them all, not the lead's alone.
+      debtValueUsd: batchMembers.reduce((sum, member) => sum + member.candidate.debtToCoverUsd, plan.candidate.debtToCoverUsd),
       at: context.at,
     });
     log.info({ txHash: signed.hash, nonce: prepared.nonce, decisionMs }, "liquidation sent");

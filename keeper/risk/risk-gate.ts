@@ -21,6 +21,12 @@ export interface BreakerAdmission {
 export interface RiskContext {
   readonly now: Instant;
   readonly breaker?: BreakerAdmission;
+  /**
+   * Volume already approved and not yet booked (`record` books it when the transaction is submitted): the plans of the
+   * same reaction gated before this one. Counted as spent, so a busy step's chunk, gated whole before its first send,
+   * cannot take the day past `maxDailyVolumeUsd` (it could by up to a chunk of plans). Default 0.
+   */
+  readonly pendingVolumeUsd?: number;
 }
 
 export type LimitsLabel = RiskTier | "custom";
@@ -112,11 +118,10 @@ export class RiskGate {
     if (debtUsd > limits.maxSingleExecutionUsd) {
       return refuse("above-max-single", `repays ${usd(debtUsd)}; the single-execution limit is ${usd(limits.maxSingleExecutionUsd)}`);
     }
-    if (today.volumeUsd + debtUsd > limits.maxDailyVolumeUsd) {
-      return refuse(
-        "daily-volume-exceeded",
-        `${usd(today.volumeUsd)} already today + ${usd(debtUsd)} exceeds the ${usd(limits.maxDailyVolumeUsd)} daily volume`,
-      );
+    const pending = nonNegative(context.pendingVolumeUsd ?? 0, "pendingVolumeUsd");
+    if (today.volumeUsd + pending + debtUsd > limits.maxDailyVolumeUsd) {
+      const spent = pending > 0 ? `${usd(today.volumeUsd)} sent today + ${usd(pending)} approved` : `${usd(today.volumeUsd)} already today`;
+      return refuse("daily-volume-exceeded", `${spent} + ${usd(debtUsd)} exceeds the ${usd(limits.maxDailyVolumeUsd)} daily volume`);
     }
     if (plan.priorityFeePerGas !== undefined && plan.priorityFeePerGas > limits.maxPriorityFeePerGasWei) {
       return refuse("priority-fee-cap", `priority fee ${plan.priorityFeePerGas} wei/gas exceeds the ${limits.maxPriorityFeePerGasWei} cap`);
