@@ -345,14 +345,16 @@ export class ReactionPipeline {
     for (const decision of planned) {
       const plan = decision.plan!;
       const at = this.host.instant();
-      let pendingVolumeUsd = 0;
-      for (const debtUsd of this.#approvedVolume.values()) pendingVolumeUsd += debtUsd;
-      const verdict = risk.riskGate.evaluate(plan, { now: at, breaker: risk.breaker, pendingVolumeUsd });
+      let volumeUsd = 0;
+      for (const debtUsd of this.#approvedVolume.values()) volumeUsd += debtUsd;
+      const pending = { plans: this.#approvedVolume.size, volumeUsd };
+      const verdict = risk.riskGate.evaluate(plan, { now: at, breaker: risk.breaker, pending });
       if (!verdict.approved) {
         records.push({ decision: { ...decision, outcome: "skipped", reason: verdict.reason, detail: verdict.detail }, block: head });
         continue;
       }
-      // Its volume is booked when it is submitted; until its report comes back it counts against the rest of the chunk.
+      // Booked when it is submitted; until its report comes back it counts against the rest of the chunk (the daily
+      // volume, the throttle's one execution per window).
       this.#approvedVolume.set(plan.id, plan.candidate.debtToCoverUsd);
       // What this keeper's own earlier sales in the block take off this plan: earlier chunks', and this chunk's
       // plans before it — each plan is simulated alone on the head's state, so nothing else prices them in. Booked

@@ -153,7 +153,7 @@ export class CircuitBreaker implements BreakerAdmission {
     };
   }
 
-  admit(now: Instant): RiskDecision {
+  admit(now: Instant, approvedNotSubmitted = 0): RiskDecision {
     const state = this.state;
     if (state === "HALTED") {
       return {
@@ -162,9 +162,17 @@ export class CircuitBreaker implements BreakerAdmission {
         detail: `halted by ${this.halt!.trigger}: ${this.halt!.detail}; needs keeper:resume`,
       };
     }
-    if (state === "THROTTLED" && this.lastExecutionBlock !== null) {
+    if (state === "THROTTLED") {
       const wait = this.thresholds.throttle.minBlocksBetweenExecutions;
-      if (now.block - this.lastExecutionBlock < wait) {
+      // A plan admitted and not yet submitted has this window's one execution (a chunk is gated before it sends).
+      if (approvedNotSubmitted > 0) {
+        return {
+          approved: false,
+          reason: "breaker-throttled",
+          detail: `throttled (${this.activeThrottleTriggers().join(", ")}): one execution per ${wait} blocks, and one is already approved`,
+        };
+      }
+      if (this.lastExecutionBlock !== null && now.block - this.lastExecutionBlock < wait) {
         return {
           approved: false,
           reason: "breaker-throttled",

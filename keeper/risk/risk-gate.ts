@@ -15,18 +15,25 @@ export type RiskDecision = { readonly approved: true } | { readonly approved: fa
 
 /** The circuit breaker's say, consulted first (CircuitBreaker implements it). */
 export interface BreakerAdmission {
-  admit(now: Instant): RiskDecision;
+  /** `approvedNotSubmitted`: plans already admitted that no submission has booked yet (RiskContext.pending). */
+  admit(now: Instant, approvedNotSubmitted?: number): RiskDecision;
+}
+
+/**
+ * Plans the caller approved and has not heard back about (`record` books a plan when its transaction is submitted). A
+ * busy step's chunk is gated whole before its first send: without this, every plan of it saw the same "today", and a
+ * chunk of 32 could pass the daily volume many times over, or all go through a THROTTLED breaker's one-per-window.
+ */
+export interface PendingApprovals {
+  readonly plans: number;
+  readonly volumeUsd: number;
 }
 
 export interface RiskContext {
   readonly now: Instant;
   readonly breaker?: BreakerAdmission;
-  /**
-   * Volume already approved and not yet booked (`record` books it when the transaction is submitted): the plans of the
-   * same reaction gated before this one. Counted as spent, so a busy step's chunk, gated whole before its first send,
-   * cannot take the day past `maxDailyVolumeUsd` (it could by up to a chunk of plans). Default 0.
-   */
-  readonly pendingVolumeUsd?: number;
+  /** Counted as already sent: against the daily volume, and by the breaker's throttle. Default none. */
+  readonly pending?: PendingApprovals;
 }
 
 export type LimitsLabel = RiskTier | "custom";
@@ -94,7 +101,7 @@ export class RiskGate {
   evaluate(plan: LiquidationPlan, context: RiskContext): RiskDecision {
     const limits = this.limitsInForce;
     if (context.breaker) {
-      const admission = context.breaker.admit(context.now);
+      const admission = context.breaker.admit(context.now, context.pending?.plans ?? 0);
       if (!admission.approved) return admission;
     }
     const today = this.totalsAt(context.now);
@@ -118,7 +125,7 @@ export class RiskGate {
     if (debtUsd > limits.maxSingleExecutionUsd) {
       return refuse("above-max-single", `repays ${usd(debtUsd)}; the single-execution limit is ${usd(limits.maxSingleExecutionUsd)}`);
     }
-    const pending = nonNegative(context.pendingVolumeUsd ?? 0, "pendingVolumeUsd");
+    const pending = nonNegative(context.pending?.volumeUsd ?? 0, "pending.volumeUsd");
     if (today.volumeUsd + pending + debtUsd > limits.maxDailyVolumeUsd) {
       const spent = pending > 0 ? `${usd(today.volumeUsd)} sent today + ${usd(pending)} approved` : `${usd(today.volumeUsd)} already today`;
       return refuse("daily-volume-exceeded", `${spent} + ${usd(debtUsd)} exceeds the ${usd(limits.maxDailyVolumeUsd)} daily volume`);

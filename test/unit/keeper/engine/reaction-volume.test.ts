@@ -2,7 +2,8 @@
  * The daily volume limit holds across a busy step. A chunk's plans are all gated before its first transaction is
  * submitted (and only a submission books volume), so before this the gate saw the same "volume today" for every plan
  * of a 32-plan chunk and approved them all: tier 1 ($2,500 a day) could send $12,800 in one chunk. The pipeline now
- * counts what it approved and has not heard back about; what comes back unsent is released.
+ * counts what it approved and has not heard back about; what comes back unsent is released. The same holds for a
+ * THROTTLED breaker's one execution per window, which a whole chunk went through at once.
  * Doubles: the planner hands back the test's plans; the execution stage books a sent plan as the real one does
  * (`submitted` into the risk gate) or reports it unsent. The risk gate is the real one at tier 1.
  */
@@ -16,6 +17,7 @@ import type { KeeperEngineDeps } from "../../../../keeper/engine/engine-deps";
 import type { PositionToPlan } from "../../../../keeper/engine/opportunity-planner";
 import { limitsForTier } from "../../../../keeper/risk/limits";
 import { RiskGate } from "../../../../keeper/risk/risk-gate";
+import { CircuitBreaker } from "../../../../keeper/risk/circuit-breaker";
 import type { SwapQuoter } from "../../../../keeper/venues/venue-plugin";
 import { candidate, planWith, positionKey } from "../strategy/fixtures";
 
@@ -32,7 +34,7 @@ function repaying400(tag: string, index: number): LiquidationPlan {
   });
 }
 
-function pipeline(outcome: "sent" | "not-sent") {
+function pipeline(outcome: "sent" | "not-sent", breaker?: CircuitBreaker) {
   const gate = new RiskGate(
     limitsForTier(1, { maxPriorityFeePerGasWei: 2n * GWEI, maxFeePerGasWei: 5n * GWEI, borrowerCooldown: { amount: 10, unit: "blocks" } }),
     1,
@@ -52,7 +54,7 @@ function pipeline(outcome: "sent" | "not-sent") {
         }),
     },
     ownSales: new OwnSalesLedger({} as SwapQuoter),
-    risk: { riskGate: gate, breaker: undefined },
+    risk: { riskGate: gate, breaker },
     execution: {
       operator: null,
       inFlightPositions: () => new Set<string>(),
@@ -60,7 +62,9 @@ function pipeline(outcome: "sent" | "not-sent") {
         items.map(({ plan }) => {
           executed.push(plan.id);
           if (outcome === "not-sent") return { status: "not-sent", planId: plan.id, detail: "test" };
-          gate.record({ kind: "submitted", planId: plan.id, borrower: plan.candidate.key.borrower, debtValueUsd: 400, at: NOW });
+          const booked = { kind: "submitted", planId: plan.id, borrower: plan.candidate.key.borrower, debtValueUsd: 400, at: NOW } as const;
+          gate.record(booked);
+          breaker?.recordOutcome(booked);
           return { status: "sent", planId: plan.id, txHash: "0x01", nonce: executed.length } as ExecutionReport;
         }),
     },
@@ -72,14 +76,14 @@ function pipeline(outcome: "sent" | "not-sent") {
   const host = { mode: "LIVE" as const, head: NOW.block, baseFeePerGas: 0n, mayReact: () => true, instant: () => NOW };
   const totals = { detected: 0, planned: 0, skipped: 0, sent: 0, included: 0, failed: 0, lostRaces: 0 };
   const reaction = new ReactionPipeline(deps, host, totals as never, new RetryScheduler(), {} as never);
-  const react = async (plans: LiquidationPlan[]) => {
+  const react = async (plans: LiquidationPlan[], options: { firstAlone?: boolean } = {}) => {
     planned = plans;
     const items = plans.map((plan) => ({
       market: { id: "test-market", sharedUnlock: () => undefined },
       position: { key: plan.candidate.key, debts: [{ valueUsd: 400 }] },
     }));
     const out: { decision: PlanDecision }[] = [];
-    await reaction.react(items as unknown as PositionToPlan[], 0, out as never);
+    await reaction.react(items as unknown as PositionToPlan[], 0, out as never, undefined, options);
     return out.map((record) => record.decision);
   };
   return { react, executed, gate };
@@ -110,5 +114,21 @@ describe("reaction: the daily volume limit holds across a chunk gated before its
     const second = await react(Array.from({ length: 3 }, (_, index) => repaying400("b", 100 + index)));
     expect(second.map((decision) => decision.outcome)).to.deep.equal(["planned", "planned", "planned"]);
     expect(gate.totalsAt(NOW).volumeUsd).to.equal(0);
+  });
+
+  it("lets one plan of a chunk through a THROTTLED breaker, not the whole chunk", async () => {
+    const breaker = new CircuitBreaker();
+    breaker.observe({ at: NOW, executorPaused: false, lastHeadAtMs: NOW.timeMs - 60_000 });
+    expect(breaker.state).to.equal("THROTTLED");
+    const { react, executed } = pipeline("sent", breaker);
+
+    // A prepared plan already left for this price: the positions go as one chunk, gated before any is sent.
+    const decisions = await react(
+      Array.from({ length: 4 }, (_, index) => repaying400("t", index)),
+      { firstAlone: false },
+    );
+
+    expect(executed).to.deep.equal(["t-0"]);
+    expect(decisions.filter((decision) => decision.reason === "breaker-throttled")).to.have.length(3);
   });
 });

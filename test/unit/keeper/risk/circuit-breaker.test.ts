@@ -167,6 +167,16 @@ describe("CircuitBreaker", function () {
       expect(breaker.admit({ timeMs: NOON, block: 104 })).to.include({ approved: false, reason: "breaker-throttled" });
       expect(breaker.admit({ timeMs: NOON, block: 105 }).approved).to.equal(true);
     });
+
+    it("counts a plan admitted and not yet submitted as the window's execution", function () {
+      const breaker = new CircuitBreaker(thresholds({ throttle: { minBlocksBetweenExecutions: 5 } }));
+      breaker.observe({ at: t(0), lastHeadAtMs: t(-60).timeMs });
+      // Nothing executed yet: the first plan of a chunk goes, the second waits although no submission is booked.
+      expect(breaker.admit({ timeMs: NOON, block: 100 }, 0).approved).to.equal(true);
+      expect(breaker.admit({ timeMs: NOON, block: 100 }, 1)).to.include({ approved: false, reason: "breaker-throttled" });
+      // NORMAL has no window: approvals in flight do not matter.
+      expect(new CircuitBreaker().admit({ timeMs: NOON, block: 100 }, 5).approved).to.equal(true);
+    });
   });
 
   describe("HALTED", function () {

@@ -86,13 +86,13 @@ describe("RiskGate", function () {
     const gate = new RiskGate(tier(1), 1, T0);
     gate.record(submitted(1_000, T0));
     // 1,000 booked + 1,300 approved ahead of it in the chunk: 300 more would pass 2,500, 200 fits exactly.
-    const refused = gate.evaluate(plan(300, 60), { now: T0, pendingVolumeUsd: 1_300 });
+    const refused = gate.evaluate(plan(300, 60), { now: T0, pending: { plans: 3, volumeUsd: 1_300 } });
     expect(refused).to.include({ approved: false, reason: "daily-volume-exceeded" });
     expect(refused.approved ? "" : refused.detail).to.equal(
       "$1000.00 sent today + $1300.00 approved + $300.00 exceeds the $2500.00 daily volume",
     );
-    expect(gate.evaluate(plan(200, 60), { now: T0, pendingVolumeUsd: 1_300 }).approved).to.equal(true);
-    expect(() => gate.evaluate(plan(200, 60), { now: T0, pendingVolumeUsd: -1 })).to.throw(RangeError, "pendingVolumeUsd");
+    expect(gate.evaluate(plan(200, 60), { now: T0, pending: { plans: 3, volumeUsd: 1_300 } }).approved).to.equal(true);
+    expect(() => gate.evaluate(plan(200, 60), { now: T0, pending: { plans: 1, volumeUsd: -1 } })).to.throw(RangeError, "pending.volumeUsd");
   });
 
   it("refuses everything once today's losses reach the daily loss limit", function () {
