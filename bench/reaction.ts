@@ -19,7 +19,8 @@
  * Aave market (version, revision) it ran on:
  *   { blockTimeMs, trials, n1Share, blocksToInclusion: {p50, p90, max}, decisionMs: {first: {p50, p99}, last: {p50, p99}},
  *     rivals: {"50": {winRate}, "100": {winRate}, "200": {winRate}},
- *     busy: {steps, positionsPerStep, allIncludedByBlocks, nodeExecutionMs: {p50, max}, nodeFloorBlocks}, loadAvg }
+ *     busy: {steps, positionsPerStep, allIncludedByBlocks, blocksPerStep, nodeExecutionMs: {p50, max}, nodeFloorBlocks},
+ *     loadAvg }
  * and `reaction.stages`: where the keeper's decision time goes (from its run report), so a missed target names its
  * stage. Targets (bench only, never asserted in tests): N+1 share ≥ 95% with no rival; win rate ≥ 90% against the
  * 100 ms rival; a 100-position step fully included by N+3; first-plan decision p99 ≤ 20 ms. `loadAvg` is the
@@ -64,6 +65,8 @@ export interface ReactionClockResult {
     readonly steps: number;
     readonly positionsPerStep: number;
     readonly allIncludedByBlocks: number;
+    /** Each step's own figure, in step order (allIncludedByBlocks is their max): how much one run's steps vary. */
+    readonly blocksPerStep: readonly number[];
     /** The node alone executing a step's keeper transactions once, on N's state (reaction-node-floor.ts): p50 and max ms. */
     readonly nodeExecutionMs: { readonly p50: number; readonly max: number };
     /** The fewest blocks after N a step could be fully included in on this node, from that p50 (floorBlocks). */
@@ -368,6 +371,8 @@ function summarize(
   const nodeMs = busy.map((step) => step.floor.ms);
   const windows = alone.flatMap((trial) => (trial.windowMs === null ? [] : [trial.windowMs]));
   const arrivals = alone.flatMap((trial) => (trial.arrivalMs === null ? [] : [trial.arrivalMs]));
+  // A step not fully included within the trial window counts as the window plus one.
+  const blocksPerStep = busy.map((step) => (step.lastBlock === null ? TRIAL_BLOCKS + 1 : step.lastBlock - step.priceBlock));
   const clock: ReactionClockResult = {
     blockTimeMs: BLOCK_TIME_MS,
     trials: alone.length,
@@ -383,8 +388,8 @@ function summarize(
     busy: {
       steps: busy.length,
       positionsPerStep: busyPositions,
-      // A step not fully included within the trial window counts as the window plus one.
-      allIncludedByBlocks: Math.max(...busy.map((step) => (step.lastBlock === null ? TRIAL_BLOCKS + 1 : step.lastBlock - step.priceBlock))),
+      allIncludedByBlocks: Math.max(...blocksPerStep),
+      blocksPerStep,
       nodeExecutionMs: { p50: round1(quantile(nodeMs, 0.5)), max: Math.max(...nodeMs) },
       nodeFloorBlocks: floorBlocks(quantile(nodeMs, 0.5), BLOCK_TIME_MS),
     },
