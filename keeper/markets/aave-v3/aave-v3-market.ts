@@ -51,6 +51,7 @@ import { aaveEventSubscriptions } from "./protocol-events";
 import { decodeReserveData, readEModeCategories, readLiquidationGracePeriods, readStableReserveIds } from "./reserve-data";
 import { AavePositionReader } from "./position-reader";
 import { hasAnyBorrow } from "./reserve-configuration";
+import { ObservedPrices } from "../observed-prices";
 import { AAVE_REVERT_ERRORS, AAVE_SELECTORS } from "./selectors";
 import { aaveSizingInput } from "./sizing-input";
 import { AAVE_V3 } from "./plugin";
@@ -86,7 +87,7 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
   private readonly eModes = new Map<number, AaveEModeCategory>();
   /** Unix time until which each reserve (lower-case asset) refuses liquidations; absent = none. */
   private gracePeriods = new Map<string, bigint>();
-  private readonly prices = new Map<string, bigint>();
+  private readonly prices = new ObservedPrices(); // a late tick's read never undoes a newer feed update
   private baseCurrencyUnit = 10n ** 8n;
   private feeds = new Map<string, FeedBinding>();
   private auctioned = new Map<string, AuctionedPrice>();
@@ -234,46 +235,46 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
 
   /* ───────────────────────────── reads ───────────────────────────── */
 
-  private marketStateCalls(): { calls: MulticallCall[]; apply: (results: MulticallResult[]) => Set<string> } {
+  private marketStateCalls(): { calls: MulticallCall[]; apply: (results: MulticallResult[], atBlock?: number) => Set<string> } {
     const reserves = [...this.reserveByAsset.values()];
     const assets = this.pricedAssets();
     const calls: MulticallCall[] = [
       ...reserves.map((r) => ({ target: this.pool, callData: encodeAddressArgCall(this.selectors.getReserveData, r.asset) })),
       ...assets.map((a) => ({ target: this.oracle, callData: encodeAddressArgCall(this.selectors.getAssetPrice, a) })),
     ];
-    const apply = (results: MulticallResult[]): Set<string> => {
+    const apply = (results: MulticallResult[], atBlock?: number): Set<string> => {
       this.rates.note(highestBorrowRate(this.reserveByAsset.values(), this.maxStableRate));
       reserves.forEach((reserve, i) => {
         const updated = decodeReserveData(reserve.asset, returnDataOf(results[i], `Pool.getReserveData(${reserve.asset})`));
         this.reserves[updated.id] = updated;
         this.reserveByAsset.set(reserve.asset, updated);
       });
-      return this.applyPrices(assets, results.slice(reserves.length));
+      return this.applyPrices(assets, results.slice(reserves.length), atBlock);
     };
     return { calls, apply };
   }
 
-  private setPrice(asset: string, price: bigint): void {
-    this.prices.set(asset, price);
+  /** Sets `asset`'s price as observed at `atBlock` (undefined: a read at `latest`); false, unchanged, if that is older. */
+  private setPrice(asset: string, price: bigint, atBlock?: number): boolean {
+    if (!this.prices.set(asset, price, atBlock)) return false;
     if (this.baseCurrencyUnit > 0n) this.deps.usdPrices.set(asset, Number(price) / Number(this.baseCurrencyUnit));
+    return true;
   }
 
   private async readPrices(blockTag: number | string | undefined): Promise<Set<string>> {
     const assets = this.pricedAssets();
-    const results = await this.deps.multicall.aggregate3(
-      assets.map((a) => ({ target: this.oracle, callData: encodeAddressArgCall(this.selectors.getAssetPrice, a) })),
-      blockTag,
-    );
-    return this.applyPrices(assets, results);
+    const calls = assets.map((a) => ({ target: this.oracle, callData: encodeAddressArgCall(this.selectors.getAssetPrice, a) }));
+    const results = await this.deps.multicall.aggregate3(calls, blockTag);
+    return this.applyPrices(assets, results, typeof blockTag === "number" ? blockTag : undefined);
   }
 
-  /** Applies AaveOracle.getAssetPrice answers (results[i] for assets[i]); returns the assets whose price moved. */
-  private applyPrices(assets: readonly string[], results: readonly MulticallResult[]): Set<string> {
+  /** Applies AaveOracle.getAssetPrice answers read at `atBlock` (results[i] for assets[i]); returns the prices that moved. */
+  private applyPrices(assets: readonly string[], results: readonly MulticallResult[], atBlock?: number): Set<string> {
     const changed = new Set<string>();
     assets.forEach((asset, i) => {
       const price = decodeUintWord(returnDataOf(results[i], `AaveOracle.getAssetPrice(${asset})`));
-      if (this.prices.get(asset) !== price) changed.add(asset);
-      this.setPrice(asset, price);
+      const previous = this.prices.get(asset);
+      if (this.setPrice(asset, price, atBlock) && previous !== price) changed.add(asset);
     });
     return changed;
   }
@@ -292,7 +293,7 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
       }),
     ]);
     const timestamp = this.blockTimestampOf(stateResults[0]);
-    const changedPrices = state.apply(stateResults.slice(1));
+    const changedPrices = state.apply(stateResults.slice(1), block);
     await this.loadEModes([...new Set(reads.eModes)], block);
 
     for (const stable of reads.stable)
@@ -333,7 +334,7 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
 
   /* ───────────────────────────── in-memory evaluation ───────────────────────────── */
 
-  private evaluationContext(prices: ReadonlyMap<string, bigint> = this.prices): AaveEvaluationContext {
+  private evaluationContext(prices: ReadonlyMap<string, bigint> = this.prices.values): AaveEvaluationContext {
     if (!this.evaluatedAt) throw new Error(`${this.id}: no block evaluated yet; call refreshPositions or onBlock first`);
     return new AaveEvaluationContext(
       this.profile,
@@ -395,8 +396,7 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
     const moves: PriceMove[] = [];
     for (const asset of binding.assets) {
       const previous = this.prices.get(asset);
-      if (previous === update.answer) continue;
-      this.setPrice(asset, update.answer);
+      if (previous === update.answer || !this.setPrice(asset, update.answer, update.blockNumber)) continue;
       moves.push({ key: asset, from: previous === undefined ? NaN : Number(previous), to: Number(update.answer) });
     }
     if (moves.length === 0 || !this.evaluatedAt) return { recomputed: 0, newlyLiquidatable: [], needsChainRead: false };
@@ -415,7 +415,7 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
     this.assertInitialized();
     const state = this.marketStateCalls();
     const results = await this.deps.multicall.aggregate3(state.calls, block.number);
-    const changedPrices = state.apply(results);
+    const changedPrices = state.apply(results, block.number);
     return this.evaluateBlock(block, this.book.holdersOf(changedPrices));
   }
 
@@ -449,7 +449,7 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
   previewAnswer(feed: Address, answer: bigint): AnswerPreview | null {
     const binding = this.feeds.get(feed.toLowerCase());
     if (!binding || binding.mode === "reread" || answer <= 0n || !this.evaluatedAt) return null;
-    const at = this.evaluationContext(new Map([...this.prices, ...binding.assets.map((asset) => [asset, answer] as const)]));
+    const at = this.evaluationContext(new Map([...this.prices.values, ...binding.assets.map((asset) => [asset, answer] as const)]));
     return {
       currentAnswer: this.prices.get(binding.assets[0]!) ?? 0n,
       position: (borrower) => this.positionAt(borrower, at),

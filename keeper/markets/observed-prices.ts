@@ -1,0 +1,31 @@
+/**
+ * Prices with the block each was observed at. A market hears of a price two ways: the feed's own log (pushed, the
+ * newest) and its reads of the chain, which a tick makes at ITS head, behind the pushed logs when the keeper is slow
+ * (a busy step). Applied blindly, a tick's read of block N-1 undid block N's answer: in the reaction bench a 100-position
+ * step's last 67 positions looked healthy again for six blocks. A read of a block older than the price held is ignored.
+ */
+export class ObservedPrices {
+  readonly #prices = new Map<string, bigint>();
+  readonly #blocks = new Map<string, number>();
+
+  /** The prices, for the in-memory evaluation. */
+  get values(): ReadonlyMap<string, bigint> {
+    return this.#prices;
+  }
+
+  get(key: string): bigint | undefined {
+    return this.#prices.get(key);
+  }
+
+  /**
+   * Sets `key` to `price` as observed at `atBlock` (undefined: read at a tag with no number, taken as current). Returns
+   * false, changing nothing, when the price held was observed at a later block.
+   */
+  set(key: string, price: bigint, atBlock?: number): boolean {
+    const known = this.#blocks.get(key);
+    if (atBlock !== undefined && known !== undefined && atBlock < known) return false;
+    if (atBlock !== undefined) this.#blocks.set(key, atBlock);
+    this.#prices.set(key, price);
+    return true;
+  }
+}
