@@ -147,7 +147,7 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     for (const borrower of targets) round1.push({ target: this.comptroller, callData: encodeAddressArgCall(getAssetsIn, borrower) });
     const r1 = await multicall.aggregate3(round1, block);
     const timestamp = this.blockTimestampOf(r1[0]);
-    const changedPrices = this.applyMarketState(() => state.apply(r1.slice(1, 1 + state.calls.length)));
+    const changedPrices = this.applyMarketState(() => state.apply(r1.slice(1, 1 + state.calls.length), block));
     this.hiddenRounds.observe(r1.slice(1 + state.calls.length, 1 + state.calls.length + rounds.length));
     for (const market of this.hiddenRounds.apply(this.markets, timestamp).changed) changedPrices.add(market);
     const base = 1 + state.calls.length + rounds.length;
@@ -264,6 +264,7 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     );
     const changed: Address[] = [];
     for (const model of models) {
+      if (!this.markets.priceBlocks.accepts(model.market, update.blockNumber)) continue;
       const priceMantissa = update.answer * model.scale;
       if (wrapper) {
         // The wrapper shows this round only `maxRoundDelay` seconds after it was written, unless unlocked.
@@ -286,7 +287,7 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     const results = await this.deps.multicall.aggregate3([...prices, ...this.hiddenRounds.roundCalls()], blockTag);
     const before = priceSnapshot(this.markets.order, this.priceOf);
     this.markets.order.forEach((market, i) => {
-      this.markets.setPrice(market, returnedWord(results[i]) ? decodeUintWord(results[i].returnData) : 0n);
+      this.markets.observePrice(market, returnedWord(results[i]) ? decodeUintWord(results[i].returnData) : 0n, blockTag);
     });
     this.hiddenRounds.observe(results.slice(prices.length));
     if (this.evaluatedAt) this.hiddenRounds.apply(this.markets, this.evaluatedAt.timestamp);
@@ -302,7 +303,7 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     const before = priceSnapshot(this.markets.order, this.priceOf);
     const state = this.markets.stateCalls(this.oracle);
     const results = await this.deps.multicall.aggregate3([...state.calls, ...this.hiddenRounds.roundCalls()], block.number);
-    this.applyMarketState(() => state.apply(results.slice(0, state.calls.length)));
+    this.applyMarketState(() => state.apply(results.slice(0, state.calls.length), block.number));
     const madePublic = this.hiddenRounds.observe(results.slice(state.calls.length));
     const released = [...new Set([...madePublic, ...this.hiddenRounds.apply(this.markets, block.timestamp).released])];
     const update = this.evaluateBlockThenMoves(block, before, released);

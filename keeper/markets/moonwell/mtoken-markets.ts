@@ -4,6 +4,7 @@
  * borrow index, oracle price, accrual inputs) read in one Multicall3 batch per block. Every price it
  * learns is also written to the shared USD price book.
  */
+import { ObservedBlocks } from "../observed-prices";
 import type { Address } from "../../config/address-book";
 import { decodeAddressWord, decodeUintWord, type MulticallCall, type Multicall3Client, type MulticallResult } from "../../chain/multicall";
 import { returnDataOf, returnedWord } from "../multicall-results";
@@ -42,6 +43,8 @@ const STATE_GETTERS = [
 export class MTokenMarkets {
   private byMarket = new Map<string, MTokenMarket>();
   private ordered: Address[] = [];
+  /** The block each market's price was observed at: an older read never undoes a newer feed update (observed-prices.ts). */
+  readonly priceBlocks = new ObservedBlocks();
 
   constructor(
     private readonly comptroller: Address,
@@ -116,20 +119,21 @@ export class MTokenMarkets {
   }
 
   /** Collateral factor, exchange rate, borrow index, price and accrual inputs of every market: one batch. */
-  stateCalls(oracle: Address): { calls: MulticallCall[]; apply: (results: readonly MulticallResult[]) => Set<string> } {
+  stateCalls(oracle: Address): { calls: MulticallCall[]; apply: (results: readonly MulticallResult[], atBlock?: number) => Set<string> } {
     const stride = 2 + STATE_GETTERS.length;
     const calls: MulticallCall[] = this.ordered.flatMap((market) => [
       { target: this.comptroller, callData: COMPTROLLER.encodeFunctionData("markets", [market]) },
       { target: oracle, callData: ORACLE.encodeFunctionData("getUnderlyingPrice", [market]) },
       ...STATE_GETTERS.map((name) => ({ target: market, callData: MTOKEN.encodeFunctionData(name as "getCash") })),
     ]);
-    const apply = (results: readonly MulticallResult[]): Set<string> => {
+    const apply = (results: readonly MulticallResult[], atBlock?: number): Set<string> => {
       const changedPrices = new Set<string>();
       this.ordered.forEach((market, i) => {
         const base = stride * i;
         const info = this.byMarket.get(market)!;
         const marketData = returnDataOf(results[base], `Comptroller.markets(${market})`);
-        const price = returnedWord(results[base + 1]) ? decodeUintWord(results[base + 1].returnData) : 0n;
+        const read = returnedWord(results[base + 1]) ? decodeUintWord(results[base + 1].returnData) : 0n;
+        const price = this.priceBlocks.accepts(market, atBlock) ? read : info.priceMantissa;
         if (price !== info.priceMantissa) changedPrices.add(market);
         const word = (name: (typeof STATE_GETTERS)[number]): bigint | undefined => {
           const result = results[base + 2 + STATE_GETTERS.indexOf(name)];
@@ -167,6 +171,11 @@ export class MTokenMarkets {
       return changedPrices;
     };
     return { calls, apply };
+  }
+
+  /** Sets a market's oracle price as read at `blockTag`, unless a later block's is held; returns whether it changed. */
+  observePrice(market: string, priceMantissa: bigint, blockTag?: number | string): boolean {
+    return this.priceBlocks.accepts(market, typeof blockTag === "number" ? blockTag : undefined) && this.setPrice(market, priceMantissa);
   }
 
   /** Sets a market's oracle price; returns whether it changed. */

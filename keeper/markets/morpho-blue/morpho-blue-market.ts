@@ -26,6 +26,7 @@ import type {
 import type { CommonMarketOptions, MarketDependencies } from "../market-dependencies";
 import { returnDataOf } from "../multicall-results";
 import type { SizingResult } from "../sizing-result";
+import { ObservedBlocks } from "../observed-prices";
 import { lowerAddress, TrackedLendingMarket, type BorrowerRead } from "../tracked-lending-market";
 import { sizeMorphoBlueLiquidation, type MorphoBlueSizingInput } from "./liquidation-sizing";
 import { accruedTotalBorrowAssets, liquidationIncentiveFactor, morphoHealth, type MorphoMarketState } from "./morpho-math";
@@ -77,6 +78,8 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
   /** Highest borrow rate in force since the last block evaluation: what bounds interest drift. */
   private readonly rates = new RateSinceEvaluation();
   private price = 0n;
+  /** A read of an older block (a late tick) never undoes a newer feed update (observed-prices.ts). */
+  private readonly priceBlock = new ObservedBlocks();
   private oracleModel!: OracleModel;
   private oracleInputs!: OracleInputs;
   /** Lower-case emitter → the model feed it updates. */
@@ -110,19 +113,13 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
     const { multicall, provider } = this.deps;
     const head = await provider.getBlockNumber();
     const erc20 = IERC20Metadata__factory.createInterface();
+    const decimalsOf = (token: Address, role: string) => ({
+      target: token,
+      callData: erc20.encodeFunctionData("decimals"),
+      label: `decimals() of ${role} token ${token}`,
+    });
     const [loanDecimals, collateralDecimals] = await multicall.aggregate3Strict(
-      [
-        {
-          target: this.params.loanToken,
-          callData: erc20.encodeFunctionData("decimals"),
-          label: `decimals() of loan token ${this.params.loanToken}`,
-        },
-        {
-          target: this.params.collateralToken,
-          callData: erc20.encodeFunctionData("decimals"),
-          label: `decimals() of collateral token ${this.params.collateralToken}`,
-        },
-      ],
+      [decimalsOf(this.params.loanToken, "loan"), decimalsOf(this.params.collateralToken, "collateral")],
       head,
     );
     this.loanDecimals = Number(decodeUintWord(loanDecimals));
@@ -192,8 +189,10 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
     const rounds = MorphoHiddenRound.roundCalls(this.oevUnlock); // whether the wrapper hides a round, at this block
     const results = await this.deps.multicall.aggregate3([this.marketCall(), this.priceCall(), ...rounds, ...extra], blockTag);
     const state = this.decodeMarket(returnDataOf(results[0], `Morpho.market(${this.marketId})`));
-    this.price = decodeUintWord(returnDataOf(results[1], `oracle ${this.params.oracle}.price()`));
-    this.hiddenRound.observe(results.slice(2, 2 + rounds.length), this.oevUnlock, (answer) => this.withWrappedAnswer(answer));
+    if (this.priceBlock.accepts(this.marketId, blockTag)) {
+      this.price = decodeUintWord(returnDataOf(results[1], `oracle ${this.params.oracle}.price()`));
+      this.hiddenRound.observe(results.slice(2, 2 + rounds.length), this.oevUnlock, (answer) => this.withWrappedAnswer(answer));
+    }
     await this.applyMarketState(state, blockTag);
     return { ...state, extra: results.slice(2 + rounds.length) };
   }
@@ -331,6 +330,7 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
     const feed = this.emitters.get(update.feed.toLowerCase());
     if (!feed) return { recomputed: 0, newlyLiquidatable: [], needsChainRead: false };
     if (!this.oracleModel.exact) return { recomputed: 0, newlyLiquidatable: [], needsChainRead: true };
+    if (!this.priceBlock.accepts(this.marketId, update.blockNumber)) return { recomputed: 0, newlyLiquidatable: [], needsChainRead: false };
     this.oracleInputs.answers.set(feed.toLowerCase(), update.answer);
     const price = modelPrice(this.oracleModel, this.oracleInputs);
     // A negative or missing answer makes the real oracle revert: nothing is liquidatable until the chain says so.
@@ -359,6 +359,7 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
   async refreshPrices(blockTag?: number | string): Promise<MarketUpdate> {
     this.assertInitialized();
     const block = typeof blockTag === "number" ? blockTag : await this.deps.provider.getBlockNumber();
+    if (!this.priceBlock.accepts(this.marketId, block)) return { recomputed: 0, newlyLiquidatable: [] };
     const before = this.price;
     this.oracleInputs = await readOracleInputs(this.deps.multicall, this.oracleModel, block);
     const rounds = MorphoHiddenRound.roundCalls(this.oevUnlock);
@@ -377,7 +378,7 @@ export class MorphoBlueMarket extends TrackedLendingMarket<MorphoBorrowerState> 
     const priceBefore = this.price;
     await this.readMarketState(block.number);
     this.price = this.hiddenRound.priceAt(this.price, block.timestamp);
-    if (this.oracleModel.baseVault || this.oracleModel.quoteVault) {
+    if ((this.oracleModel.baseVault || this.oracleModel.quoteVault) && this.priceBlock.accepts(this.marketId, block.number)) {
       // Vault conversion rates drift every block; keep the model's inputs current.
       this.oracleInputs = await readOracleInputs(this.deps.multicall, this.oracleModel, block.number);
     }

@@ -53,7 +53,10 @@ async function startMarket(sandbox: Sandbox): Promise<MorphoBlueMarket> {
   return startAtHead(market);
 }
 
-/** The largest feed answer at which `borrower` is liquidatable at `timestamp`, found in memory. */
+/**
+ * The largest feed answer at which `borrower` is liquidatable at `block`'s timestamp, found in memory: each answer tried
+ * as an update in the block before `block` (where the test's real update lands; the market ignores one older than it).
+ */
 function liquidationBoundary(
   market: MorphoBlueMarket,
   feed: Address,
@@ -63,7 +66,7 @@ function liquidationBoundary(
 ): bigint {
   market.evaluateAt(block);
   const hfAt = (answer: bigint): bigint => {
-    market.onPriceUpdate({ feed, answer, blockNumber: block.number });
+    market.onPriceUpdate({ feed, answer, blockNumber: block.number - 1 });
     return market.position(borrower)!.healthFactor;
   };
   let low = 1n; // liquidatable
@@ -101,6 +104,13 @@ describe("keeper/markets MorphoBlueMarket", function () {
     });
     expect(reaction.needsChainRead).to.equal(false);
     expect(reaction.recomputed, "the crossing index re-evaluates at most every position").to.be.within(1, borrowers.length);
+    expect(market.collateralPrice()).to.equal(await oracle.price());
+
+    // A tick that fell behind reads the block before the update, after the update's own log: the old price stays out.
+    const updated = await hre.ethers.provider.getBlock("latest");
+    await market.onBlock({ number: updated!.number - 1, timestamp: updated!.timestamp });
+    expect(market.collateralPrice()).to.equal(await oracle.price());
+    await market.refreshPrices(updated!.number - 1);
     expect(market.collateralPrice()).to.equal(await oracle.price());
   });
 
