@@ -10,11 +10,11 @@ export class ObservedBlocks {
   readonly #blocks = new Map<string, number>();
 
   /**
-   * Whether a price of `key` observed at `atBlock` (undefined: read at a tag with no number, taken as current) may
+   * Whether a price of `key` observed at `atBlock` (a tag with no number, "latest", or none: taken as current) may
    * replace the one held; if so, `atBlock` becomes its block.
    */
-  accepts(key: string, atBlock?: number): boolean {
-    if (atBlock === undefined) return true;
+  accepts(key: string, atBlock?: number | string): boolean {
+    if (typeof atBlock !== "number") return true;
     const known = this.#blocks.get(key);
     if (known !== undefined && atBlock < known) return false;
     this.#blocks.set(key, atBlock);

@@ -24,6 +24,7 @@ import type { Address } from "../../config/address-book";
 import type { MulticallCall, MulticallResult } from "../../chain/multicall";
 import { decodeOevRoundFacts, hiddenRoundOf, oevRoundCalls } from "../../oracles/oev-round-facts";
 import { lowerAddress } from "../tracked-lending-market";
+import { ObservedBlocks } from "../observed-prices";
 import type { MTokenMarket, MTokenMarkets } from "./mtoken-markets";
 import type { HiddenRound, WrappedMarket } from "./oracle-feeds";
 
@@ -31,6 +32,11 @@ export class HiddenRounds {
   private readonly rounds = new Map<Address, HiddenRound>();
   /** Market → the price the oracle shows while its round is hidden. */
   private readonly shown = new Map<Address, bigint>();
+  /**
+   * The block each market's round was last observed at (a round log or a read): a read of an older block, a tick
+   * behind the pushed logs, neither releases a round that its own log hid nor takes its fresh price for the shown one.
+   */
+  private readonly observedAt = new ObservedBlocks();
 
   private wrapped: readonly WrappedMarket[] = [];
 
@@ -50,9 +56,10 @@ export class HiddenRounds {
    * The results of `roundCalls` at one block: each wrapped market's round is hidden exactly when its wrapper answers
    * another round than the delayed feed's newest. Returns the markets whose round this found public (released).
    */
-  observe(results: readonly MulticallResult[]): Address[] {
+  observe(results: readonly MulticallResult[], atBlock?: number | string): Address[] {
     const released: Address[] = [];
     this.wrapped.forEach(({ market, wrapper, scale }, i) => {
+      if (!this.observedAt.accepts(market, atBlock)) return;
       const fact = hiddenRoundOf(decodeOevRoundFacts(results.slice(2 * i, 2 * i + 2)), wrapper.maxRoundDelay);
       if (fact !== null) {
         this.rounds.set(market, { market, priceMantissa: fact.answer * scale, publicAt: fact.publicAt });
@@ -65,7 +72,8 @@ export class HiddenRounds {
   }
 
   /** A new round of a wrapped feed: hidden until `publicAt`; meanwhile the wrapper shows `shownPrice` (the round before). */
-  onNewRound(round: HiddenRound, shownPrice: bigint): void {
+  onNewRound(round: HiddenRound, shownPrice: bigint, atBlock?: number): void {
+    if (!this.observedAt.accepts(round.market, atBlock)) return;
     this.rounds.set(round.market, round);
     this.shown.set(round.market, shownPrice);
   }
@@ -75,10 +83,12 @@ export class HiddenRounds {
    * fresh prices back, and forgets rounds that are public by `nowSeconds` or that the oracle already
    * answers (someone unlocked them). Returns the markets whose price it set and those it released.
    */
-  apply(markets: MTokenMarkets, nowSeconds: number): { changed: Address[]; released: Address[] } {
+  apply(markets: MTokenMarkets, nowSeconds: number, atBlock?: number | string): { changed: Address[]; released: Address[] } {
     const changed: Address[] = [];
     const released: Address[] = [];
     for (const [market, round] of this.rounds) {
+      // The prices were read at a block older than this round's: what the markets hold is not what the oracle shows.
+      if (!this.observedAt.accepts(market, atBlock)) continue;
       const shown = markets.get(market)?.priceMantissa;
       if (shown === undefined || nowSeconds >= round.publicAt || shown === round.priceMantissa) {
         this.rounds.delete(market);

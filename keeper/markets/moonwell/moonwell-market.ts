@@ -148,8 +148,8 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     const r1 = await multicall.aggregate3(round1, block);
     const timestamp = this.blockTimestampOf(r1[0]);
     const changedPrices = this.applyMarketState(() => state.apply(r1.slice(1, 1 + state.calls.length), block));
-    this.hiddenRounds.observe(r1.slice(1 + state.calls.length, 1 + state.calls.length + rounds.length));
-    for (const market of this.hiddenRounds.apply(this.markets, timestamp).changed) changedPrices.add(market);
+    this.hiddenRounds.observe(r1.slice(1 + state.calls.length, 1 + state.calls.length + rounds.length), block);
+    for (const market of this.hiddenRounds.apply(this.markets, timestamp, block).changed) changedPrices.add(market);
     const base = 1 + state.calls.length + rounds.length;
     const entered = targets.map((borrower, i) =>
       (COMPTROLLER.decodeFunctionResult("getAssetsIn", returnDataOf(r1[base + i], `getAssetsIn(${borrower})`))[0] as string[]).map(
@@ -270,7 +270,8 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
         // The wrapper shows this round only `maxRoundDelay` seconds after it was written, unless unlocked.
         const writtenAt = update.updatedAt ?? this.evaluatedAt?.timestamp ?? 0;
         const shown = this.markets.get(model.market)!.priceMantissa; // the wrapper shows the round before this one
-        this.hiddenRounds.onNewRound({ market: model.market, priceMantissa, publicAt: writtenAt + wrapper.maxRoundDelay }, shown);
+        const round = { market: model.market, priceMantissa, publicAt: writtenAt + wrapper.maxRoundDelay };
+        this.hiddenRounds.onNewRound(round, shown, update.blockNumber);
       }
       if (this.markets.setPrice(model.market, priceMantissa)) changed.push(model.market);
     }
@@ -289,8 +290,8 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     this.markets.order.forEach((market, i) => {
       this.markets.observePrice(market, returnedWord(results[i]) ? decodeUintWord(results[i].returnData) : 0n, blockTag);
     });
-    this.hiddenRounds.observe(results.slice(prices.length));
-    if (this.evaluatedAt) this.hiddenRounds.apply(this.markets, this.evaluatedAt.timestamp);
+    this.hiddenRounds.observe(results.slice(prices.length), blockTag);
+    if (this.evaluatedAt) this.hiddenRounds.apply(this.markets, this.evaluatedAt.timestamp, blockTag);
     // Net of hidden rounds: a wrapper's shown price read back over its fresh one is no move.
     const moves = priceMovesSince(before, this.priceOf);
     if (moves.length === 0 || !this.evaluatedAt) return { recomputed: 0, newlyLiquidatable: [] };
@@ -304,8 +305,8 @@ export class MoonwellMarket extends TrackedLendingMarket<BorrowerState> implemen
     const state = this.markets.stateCalls(this.oracle);
     const results = await this.deps.multicall.aggregate3([...state.calls, ...this.hiddenRounds.roundCalls()], block.number);
     this.applyMarketState(() => state.apply(results.slice(0, state.calls.length), block.number));
-    const madePublic = this.hiddenRounds.observe(results.slice(state.calls.length));
-    const released = [...new Set([...madePublic, ...this.hiddenRounds.apply(this.markets, block.timestamp).released])];
+    const madePublic = this.hiddenRounds.observe(results.slice(state.calls.length), block.number);
+    const released = [...new Set([...madePublic, ...this.hiddenRounds.apply(this.markets, block.timestamp, block.number).released])];
     const update = this.evaluateBlockThenMoves(block, before, released);
     if (released.length === 0) return update;
     // A round just became public (or was unlocked): positions already liquidatable at it, which the plain

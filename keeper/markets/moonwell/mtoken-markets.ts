@@ -175,7 +175,7 @@ export class MTokenMarkets {
 
   /** Sets a market's oracle price as read at `blockTag`, unless a later block's is held; returns whether it changed. */
   observePrice(market: string, priceMantissa: bigint, blockTag?: number | string): boolean {
-    return this.priceBlocks.accepts(market, typeof blockTag === "number" ? blockTag : undefined) && this.setPrice(market, priceMantissa);
+    return this.priceBlocks.accepts(market, blockTag) && this.setPrice(market, priceMantissa);
   }
 
   /** Sets a market's oracle price; returns whether it changed. */

@@ -145,6 +145,13 @@ describe("keeper/markets MoonwellMarket: OEV wrappers", function () {
     const throughWrapper = market.sizeLiquidationWithReason(market.position(f.oevBorrower.address.toLowerCase() as Address)!);
     if (!throughWrapper.ok) throw new Error(`refused: ${throughWrapper.detail}`);
     expect(throughWrapper.candidate.call!.shape).to.equal("MoonwellOev");
+    // A tick behind the round's log reads the block before it: no round there, and the oracle's older price. Neither
+    // releases the round nor replaces its fresh price (the keeper would plan the plain call and lose the window).
+    const before = (await hre.ethers.provider.getBlock(block.number - 1))!;
+    await market.onBlock({ number: before.number, timestamp: before.timestamp });
+    expect(market.hiddenRound(mWETH)!.publicAt).to.equal(Number(round.updatedAt + TEST_ROUND_DELAY));
+    const afterLateRead = market.sizeLiquidationWithReason(market.position(f.oevBorrower.address.toLowerCase() as Address)!);
+    expect(afterLateRead.ok && afterLateRead.candidate.call!.shape).to.equal("MoonwellOev");
     // The oracle still answers the delayed price; a block read keeps the fresh one while it is hidden.
     await market.onBlock({ number: block.number, timestamp: block.timestamp });
     expect(market.hiddenRound(mWETH)).to.not.equal(undefined);
