@@ -176,9 +176,7 @@ export class PlanSimulator {
    */
   async simulateMany(requests: readonly SimulationRequest[]): Promise<SimulationOutcome[]> {
     const chainHead = this.#chainHead();
-    return Promise.all(
-      requests.map((r) => this.simulate(r.plan, r.headBlock, { profitShortfall: r.profitShortfall, stateBlock: r.stateBlock }, chainHead)),
-    );
+    return Promise.all(requests.map((r) => this.simulate(r.plan, r.headBlock, r, chainHead)));
   }
 
   /** The node's latest block, read beside the probes (null if it does not answer: the keeper's head stands). */
@@ -299,9 +297,10 @@ export class PlanSimulator {
     // The plan's calldata is encoded once, at floor 0; every probe and the signed call rewrite only its floor word.
     const baseCall = encodeLiquidateCall(base);
 
+    const tag = this.#tagFor(adjustments.stateBlock);
     let measured: Measured | Extract<SimulationOutcome, { ok: false }>;
     if (this.#method === "probe") {
-      measured = await this.#probe(plan, baseCall, headBlock, this.#tagFor(adjustments.stateBlock));
+      measured = await this.#probe(plan, baseCall, headBlock, tag);
       if (
         "ok" in measured &&
         measured.failure.kind === "transport" &&
@@ -309,10 +308,10 @@ export class PlanSimulator {
       ) {
         this.#method = "revert";
         this.#onMethodFallback(measured.failure.summary);
-        measured = await this.#revertProbe(plan, baseCall, this.#tagFor(adjustments.stateBlock));
+        measured = await this.#revertProbe(plan, baseCall, tag);
       }
     } else {
-      measured = await this.#revertProbe(plan, baseCall, this.#tagFor(adjustments.stateBlock));
+      measured = await this.#revertProbe(plan, baseCall, tag);
     }
     if ("ok" in measured) return measured;
     const deadlineBlock = await this.#deadlineFrom(headBlock, chainHead);

@@ -8,18 +8,9 @@ import type { DecodedFailure } from "./revert-decoder";
 
 export type SimulationStage = "profit-probe" | "gas-check";
 
-/** One plan of a `simulateMany` batch. */
-export interface SimulationRequest {
-  readonly plan: LiquidationPlan;
-  readonly headBlock: number;
-  /** May still be on the wire (own-sales quotes run beside the probe); a failed one fails the plan. */
-  readonly profitShortfall?: bigint | Promise<bigint>;
-  /** The block whose state to simulate on (the one the shortfall was priced on); default the simulator's tag. */
-  readonly stateBlock?: number;
-}
-
 /** What the caller knows about a simulation beyond the plan: its shortfall and the block whose state it must read. */
 export interface SimulationAdjustments {
+  /** May still be on the wire (own-sales quotes run beside the probe); a failed one fails the plan. */
   readonly profitShortfall?: bigint | Promise<bigint>;
   /**
    * Simulate on this block's state instead of the simulator's tag (latest): the block the own-sales ledger read the
@@ -28,6 +19,12 @@ export interface SimulationAdjustments {
    * refused whole ("does not cover") by the batch sent just before it, mined meanwhile, and retried blocks later.
    */
   readonly stateBlock?: number;
+}
+
+/** One plan of a `simulateMany` batch, with its adjustments. */
+export interface SimulationRequest extends SimulationAdjustments {
+  readonly plan: LiquidationPlan;
+  readonly headBlock: number;
 }
 
 export type SimulationOutcome =

@@ -37,7 +37,7 @@ export class ObservedPrices {
   }
 
   /** Sets `key` to `price` as observed at `atBlock`; false, changing nothing, when the price held is from a later block. */
-  set(key: string, price: bigint, atBlock?: number): boolean {
+  set(key: string, price: bigint, atBlock?: number | string): boolean {
     if (!this.#blocks.accepts(key, atBlock)) return false;
     this.#prices.set(key, price);
     return true;

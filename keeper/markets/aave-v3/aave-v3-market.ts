@@ -254,8 +254,8 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
     return { calls, apply };
   }
 
-  /** Sets `asset`'s price as observed at `atBlock` (undefined: a read at `latest`); false, unchanged, if that is older. */
-  private setPrice(asset: string, price: bigint, atBlock?: number): boolean {
+  /** Sets `asset`'s price as observed at `atBlock` ("latest" or none: current); false, unchanged, if that is older. */
+  private setPrice(asset: string, price: bigint, atBlock?: number | string): boolean {
     if (!this.prices.set(asset, price, atBlock)) return false;
     if (this.baseCurrencyUnit > 0n) this.deps.usdPrices.set(asset, Number(price) / Number(this.baseCurrencyUnit));
     return true;
@@ -265,11 +265,11 @@ export class AaveV3Market extends TrackedLendingMarket<AaveUserState> implements
     const assets = this.pricedAssets();
     const calls = assets.map((a) => ({ target: this.oracle, callData: encodeAddressArgCall(this.selectors.getAssetPrice, a) }));
     const results = await this.deps.multicall.aggregate3(calls, blockTag);
-    return this.applyPrices(assets, results, typeof blockTag === "number" ? blockTag : undefined);
+    return this.applyPrices(assets, results, blockTag);
   }
 
   /** Applies AaveOracle.getAssetPrice answers read at `atBlock` (results[i] for assets[i]); returns the prices that moved. */
-  private applyPrices(assets: readonly string[], results: readonly MulticallResult[], atBlock?: number): Set<string> {
+  private applyPrices(assets: readonly string[], results: readonly MulticallResult[], atBlock?: number | string): Set<string> {
     const changed = new Set<string>();
     assets.forEach((asset, i) => {
       const price = decodeUintWord(returnDataOf(results[i], `AaveOracle.getAssetPrice(${asset})`));
